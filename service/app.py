@@ -1,0 +1,126 @@
+"""The Litestar application factory."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.sqlalchemy import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from litestar.security.jwt import JWTAuth
+from litestar.stores.memory import MemoryStore
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from service import health
+from service.auth.middleware import (
+    API_KEY_HEADER,
+    StaffOrClientAuthenticationMiddleware,
+    staff_from_token,
+)
+from service.auth.principals import StaffPrincipal
+from service.db import create_engine, session_factory
+from service.errors import exception_handlers
+from service.observability import configure_logging, request_id_middleware
+from service.settings import Settings
+
+API_PREFIX = "/api/v1"
+
+
+def _api_routes() -> list[Any]:
+    """Every domain's controllers, mounted under /api/v1."""
+    from service.auth.controllers import controllers as auth_controllers
+
+    return [*auth_controllers]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: AsyncEngine | None = None,
+    sessions: async_sessionmaker[AsyncSession] | Callable[[], AsyncSession] | None = None,
+) -> Litestar:
+    """Build the app. Tests pass ``sessions`` bound to a connection they roll back."""
+    configure_logging(settings.log_level, json=settings.log_json)
+    owns_engine = engine is None
+    engine = engine or create_engine(settings)
+    sessions = sessions or session_factory(engine)
+
+    db_config = SQLAlchemyAsyncConfig(
+        engine_instance=engine,
+        session_maker=sessions,  # type: ignore[arg-type]
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        before_send_handler="autocommit",
+        create_all=False,
+        set_default_exception_handler=False,
+    )
+
+    jwt_auth = JWTAuth[StaffPrincipal](
+        token_secret=settings.jwt_secret.get_secret_value(),
+        retrieve_user_handler=staff_from_token,
+        authentication_middleware_class=StaffOrClientAuthenticationMiddleware,
+        exclude=["^/schema", "^/health", "^/ready"],
+    )
+
+    async def db_probe() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    probes: dict[str, health.Probe] = {"database": db_probe}
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owns_engine:
+                await engine.dispose()
+
+    openapi = OpenAPIConfig(
+        title="giamsat API",
+        version="1.0.0",
+        description=(
+            "Digital supervision and petition tracking for the Vietnam Fatherland Front. "
+            "Staff authenticate with a Bearer JWT from /api/v1/auth/login; citizen-facing "
+            "apps send an X-API-Key."
+        ),
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        components=Components(
+            security_schemes={
+                "ApiKey": SecurityScheme(
+                    type="apiKey", name=API_KEY_HEADER, security_scheme_in="header"
+                )
+            }
+        ),
+    )
+
+    return Litestar(
+        route_handlers=[
+            health.health,
+            health.ready,
+            Router(path=API_PREFIX, route_handlers=_api_routes()),
+        ],
+        plugins=[SQLAlchemyPlugin(config=db_config)],
+        on_app_init=[jwt_auth.on_app_init],
+        middleware=[request_id_middleware],
+        exception_handlers=exception_handlers,
+        openapi_config=openapi,
+        cors_config=CORSConfig(allow_origins=[]),
+        stores={"api_client_rate_limit": MemoryStore()},
+        state=_state(settings, sessions, probes),
+        dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False)},
+        request_max_body_size=settings.max_request_body_bytes,
+        lifespan=[lifespan],
+        debug=False,
+    )
+
+
+def _state(settings: Settings, sessions: Any, probes: dict[str, health.Probe]) -> Any:
+    from litestar.datastructures import State
+
+    return State({"settings": settings, "sessions": sessions, "probes": probes})

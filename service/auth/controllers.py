@@ -1,0 +1,106 @@
+"""Login, token refresh, the caller's profile; admin management of users and API clients."""
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, get, patch, post
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth import service
+from service.auth.guards import admin_only, staff
+from service.auth.principals import StaffPrincipal
+from service.auth.schemas import (
+    ApiClientCreate,
+    ApiClientCreated,
+    ApiClientRead,
+    LoginRequest,
+    RefreshRequest,
+    TokenPair,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+from service.settings import Settings
+
+
+class AuthController(Controller):
+    path = "/auth"
+    tags = ["auth"]
+
+    @post("/login", exclude_from_auth=True, status_code=HTTP_200_OK)
+    async def login(
+        self, data: LoginRequest, db_session: AsyncSession, settings: Settings
+    ) -> TokenPair:
+        return await service.login(db_session, settings, data.username, data.password)
+
+    @post("/refresh", exclude_from_auth=True, status_code=HTTP_200_OK)
+    async def refresh(
+        self, data: RefreshRequest, db_session: AsyncSession, settings: Settings
+    ) -> TokenPair:
+        return await service.refresh(db_session, settings, data.refresh_token)
+
+    @post("/logout", guards=[staff()], status_code=HTTP_200_OK)
+    async def logout(
+        self, request: Request[StaffPrincipal, Any, Any], db_session: AsyncSession
+    ) -> dict[str, str]:
+        await service.logout(db_session, request.user.user_id)
+        return {"status": "logged_out"}
+
+    @get("/me", guards=[staff()])
+    async def me(
+        self, request: Request[StaffPrincipal, Any, Any], db_session: AsyncSession
+    ) -> UserRead:
+        return UserRead.model_validate(await service.get_user(db_session, request.user.user_id))
+
+
+class UserAdminController(Controller):
+    path = "/admin/users"
+    tags = ["admin"]
+    guards = [admin_only]
+
+    @get("/")
+    async def list_users(self, db_session: AsyncSession) -> list[UserRead]:
+        return [UserRead.model_validate(u) for u in await service.list_users(db_session)]
+
+    @post("/", status_code=HTTP_201_CREATED)
+    async def create_user(self, data: UserCreate, db_session: AsyncSession) -> UserRead:
+        return UserRead.model_validate(await service.create_user(db_session, data))
+
+    @get("/{user_id:uuid}")
+    async def get_user(self, user_id: uuid.UUID, db_session: AsyncSession) -> UserRead:
+        return UserRead.model_validate(await service.get_user(db_session, user_id))
+
+    @patch("/{user_id:uuid}")
+    async def update_user(
+        self, user_id: uuid.UUID, data: UserUpdate, db_session: AsyncSession
+    ) -> UserRead:
+        return UserRead.model_validate(await service.update_user(db_session, user_id, data))
+
+
+class ApiClientAdminController(Controller):
+    path = "/admin/api-clients"
+    tags = ["admin"]
+    guards = [admin_only]
+
+    @get("/")
+    async def list_clients(self, db_session: AsyncSession) -> list[ApiClientRead]:
+        return [ApiClientRead.model_validate(c) for c in await service.list_api_clients(db_session)]
+
+    @post("/", status_code=HTTP_201_CREATED)
+    async def create_client(
+        self, data: ApiClientCreate, db_session: AsyncSession
+    ) -> ApiClientCreated:
+        client, key = await service.create_api_client(db_session, data)
+        return ApiClientCreated(
+            **ApiClientRead.model_validate(client).model_dump(),
+            api_key=key,
+            webhook_secret=client.webhook_secret,
+        )
+
+    @post("/{client_id:uuid}/revoke", status_code=HTTP_200_OK)
+    async def revoke_client(self, client_id: uuid.UUID, db_session: AsyncSession) -> ApiClientRead:
+        return ApiClientRead.model_validate(await service.revoke_api_client(db_session, client_id))
+
+
+controllers = [AuthController, UserAdminController, ApiClientAdminController]

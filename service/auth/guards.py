@@ -1,0 +1,51 @@
+"""Route guards. Role checks answer 403; resources outside a caller's area answer 404
+(that is done where the resource is loaded, through the principal's scope).
+
+``admin`` passes every staff guard: administrators run the platform and see everything.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
+
+from service.auth.models import Role
+from service.auth.principals import ClientPrincipal, StaffPrincipal
+from service.errors import Forbidden, Unauthenticated
+
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+
+
+def staff(*roles: Role) -> Guard:
+    """Only staff with one of ``roles`` (or admin); no roles given = any staff member."""
+    allowed = frozenset(roles)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        user = connection.scope.get("user")
+        if not isinstance(user, StaffPrincipal):
+            if isinstance(user, ClientPrincipal):
+                raise Forbidden("This route is for staff accounts, not API clients.")
+            raise Unauthenticated("Log in first.")
+        if allowed and user.role is not Role.admin and user.role not in allowed:
+            raise Forbidden(f"The role {user.role.value} may not use this route.")
+
+    return guard
+
+
+def api_client(scope: str) -> Guard:
+    """Only API clients holding ``scope``."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        user = connection.scope.get("user")
+        if not isinstance(user, ClientPrincipal):
+            if isinstance(user, StaffPrincipal):
+                raise Forbidden("This route is for API clients, not staff accounts.")
+            raise Unauthenticated("Send an API key in the X-API-Key header.")
+        if scope not in user.scopes:
+            raise Forbidden(f"The API key lacks the scope {scope!r}.")
+
+    return guard
+
+
+admin_only = staff(Role.admin)

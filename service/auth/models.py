@@ -1,0 +1,72 @@
+"""Staff users, API clients and refresh tokens."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlmodel import Field, SQLModel
+
+from service.db import tz_column, utcnow
+
+
+class Role(StrEnum):
+    admin = "admin"
+    front_officer = "front_officer"
+    agency_officer = "agency_officer"
+    supervisor = "supervisor"
+    council_reader = "council_reader"
+
+
+class StaffUser(SQLModel, table=True):
+    __tablename__ = "staff_user"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role <> 'agency_officer' OR agency_id IS NOT NULL", name="agency_officer_has_agency"
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    full_name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    password_hash: str = Field(max_length=200)
+    role: Role = Field(sa_type=sa.String(32))
+    # NULL = city level (sees every unit); otherwise the ward/commune the user is scoped to.
+    unit_code: str | None = Field(default=None, foreign_key="admin_unit.code", max_length=16)
+    agency_id: uuid.UUID | None = Field(default=None, foreign_key="agency.id", index=True)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+
+
+class ApiClient(SQLModel, table=True):
+    """A citizen-facing application (Zalo mini-app, kiosk, chatbot) calling with an API key."""
+
+    __tablename__ = "api_client"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    # The key is "gs_<prefix>_<secret>"; the prefix finds the row, the hash checks the secret.
+    key_prefix: str = Field(max_length=16, unique=True)
+    key_hash: str = Field(max_length=128)
+    scopes: list[str] = Field(
+        default_factory=list,
+        sa_column=sa.Column(postgresql.ARRAY(sa.String(64)), nullable=False, server_default="{}"),
+    )
+    rate_limit_per_minute: int = Field(default=120)
+    webhook_url: str | None = Field(default=None, max_length=500)
+    webhook_secret: str | None = Field(default=None, max_length=128)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+
+
+class RefreshToken(SQLModel, table=True):
+    __tablename__ = "refresh_token"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="staff_user.id", index=True)
+    token_hash: str = Field(max_length=128, unique=True)
+    expires_at: datetime = Field(sa_column=tz_column())
+    revoked_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))

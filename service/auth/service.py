@@ -1,0 +1,186 @@
+"""Staff accounts, sessions (access + refresh tokens) and API clients."""
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from litestar.security.jwt import Token
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.models import ApiClient, RefreshToken, Role, StaffUser
+from service.auth.schemas import ApiClientCreate, TokenPair, UserCreate, UserUpdate
+from service.auth.secrets import (
+    hash_password,
+    new_api_key,
+    new_refresh_token,
+    token_digest,
+    verify_password,
+)
+from service.db import utcnow
+from service.directory.models import AdminUnit, Agency
+from service.errors import Conflict, Invalid, NotFound, Unauthenticated
+from service.settings import Settings
+
+# A constant hash checked when the username is unknown, so both paths take the same time.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+def _access_token(user: StaffUser, settings: Settings) -> str:
+    token = Token(
+        sub=str(user.id),
+        exp=utcnow() + timedelta(seconds=settings.access_token_ttl_seconds),
+        extras={
+            "username": user.username,
+            "role": user.role.value if isinstance(user.role, Role) else user.role,
+            "unit_code": user.unit_code,
+            "agency_id": str(user.agency_id) if user.agency_id else None,
+        },
+    )
+    return token.encode(secret=settings.jwt_secret.get_secret_value(), algorithm="HS256")
+
+
+async def _issue(session: AsyncSession, user: StaffUser, settings: Settings) -> TokenPair:
+    refresh = new_refresh_token()
+    session.add(
+        RefreshToken(
+            user_id=user.id,
+            token_hash=token_digest(refresh),
+            expires_at=utcnow() + timedelta(days=settings.refresh_token_ttl_days),
+        )
+    )
+    await session.flush()
+    return TokenPair(
+        access_token=_access_token(user, settings),
+        refresh_token=refresh,
+        expires_in=settings.access_token_ttl_seconds,
+    )
+
+
+async def login(
+    session: AsyncSession, settings: Settings, username: str, password: str
+) -> TokenPair:
+    user = (
+        await session.execute(select(StaffUser).where(StaffUser.username == username))
+    ).scalar_one_or_none()
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        raise Unauthenticated("Wrong username or password.")
+    if not verify_password(user.password_hash, password) or not user.active:
+        raise Unauthenticated("Wrong username or password.")
+    return await _issue(session, user, settings)
+
+
+async def refresh(session: AsyncSession, settings: Settings, refresh_token: str) -> TokenPair:
+    """Rotates the refresh token: the old one is revoked, a new pair is issued."""
+    row = (
+        await session.execute(
+            select(RefreshToken)
+            .where(RefreshToken.token_hash == token_digest(refresh_token))
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        raise Unauthenticated("The refresh token is invalid or expired.")
+    user = await session.get(StaffUser, row.user_id)
+    if user is None or not user.active:
+        raise Unauthenticated("The account is disabled.")
+    row.revoked_at = utcnow()
+    return await _issue(session, user, settings)
+
+
+async def logout(session: AsyncSession, user_id: uuid.UUID) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .values(revoked_at=utcnow())
+    )
+
+
+async def _check_scope(
+    session: AsyncSession, role: Role, unit_code: str | None, agency_id: uuid.UUID | None
+) -> None:
+    if unit_code is not None and await session.get(AdminUnit, unit_code) is None:
+        raise Invalid(f"Unknown administrative unit {unit_code}.", field="unit_code")
+    if role is Role.agency_officer and agency_id is None:
+        raise Invalid("An agency officer must be bound to an agency.", field="agency_id")
+    if agency_id is not None and await session.get(Agency, agency_id) is None:
+        raise Invalid("Unknown agency.", field="agency_id")
+
+
+async def create_user(session: AsyncSession, data: UserCreate) -> StaffUser:
+    await _check_scope(session, data.role, data.unit_code, data.agency_id)
+    taken = await session.execute(select(StaffUser.id).where(StaffUser.username == data.username))
+    if taken.first() is not None:
+        raise Conflict(f"The username {data.username} is taken.")
+    user = StaffUser(
+        username=data.username,
+        full_name=data.full_name,
+        email=data.email,
+        password_hash=hash_password(data.password),
+        role=data.role,
+        unit_code=data.unit_code,
+        agency_id=data.agency_id if data.role is Role.agency_officer else None,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> StaffUser:
+    user = await session.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+async def list_users(session: AsyncSession) -> list[StaffUser]:
+    return list((await session.execute(select(StaffUser).order_by(StaffUser.username))).scalars())
+
+
+async def update_user(session: AsyncSession, user_id: uuid.UUID, data: UserUpdate) -> StaffUser:
+    user = await get_user(session, user_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "password" in changes:
+        password = changes.pop("password")
+        if password is not None:
+            user.password_hash = hash_password(password)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    await _check_scope(session, Role(user.role), user.unit_code, user.agency_id)
+    if user.role != Role.agency_officer:
+        user.agency_id = None
+    await session.flush()
+    return user
+
+
+async def create_api_client(session: AsyncSession, data: ApiClientCreate) -> tuple[ApiClient, str]:
+    taken = await session.execute(select(ApiClient.id).where(ApiClient.name == data.name))
+    if taken.first() is not None:
+        raise Conflict(f"An API client named {data.name} exists.")
+    key, prefix, digest = new_api_key()
+    client = ApiClient(
+        name=data.name,
+        key_prefix=prefix,
+        key_hash=digest,
+        scopes=sorted(set(data.scopes)),
+        rate_limit_per_minute=data.rate_limit_per_minute,
+        webhook_url=data.webhook_url,
+        webhook_secret=secrets.token_urlsafe(32) if data.webhook_url else None,
+    )
+    session.add(client)
+    await session.flush()
+    return client, key
+
+
+async def list_api_clients(session: AsyncSession) -> list[ApiClient]:
+    return list((await session.execute(select(ApiClient).order_by(ApiClient.name))).scalars())
+
+
+async def revoke_api_client(session: AsyncSession, client_id: uuid.UUID) -> ApiClient:
+    client = await session.get(ApiClient, client_id)
+    if client is None:
+        raise NotFound("No such API client.")
+    client.active = False
+    await session.flush()
+    return client

@@ -1,0 +1,89 @@
+"""Settings from the environment (prefix ``GIAMSAT_``) and an optional ``.env`` file.
+
+Settings are passed in explicitly (``create_app(settings)``, ``session_scope(settings)``);
+there is no module-level settings object to import.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class StorageBackend(StrEnum):
+    local = "local"
+    s3 = "s3"
+
+
+class BrokerKind(StrEnum):
+    rabbitmq = "rabbitmq"
+    redis = "redis"
+    stub = "stub"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GIAMSAT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: str = "development"
+    # No database URL means "embedded": `giamsat demo` starts PostgreSQL under data_dir.
+    database_url: str | None = None
+    database_pool_size: int = 10
+    data_dir: Path = Path("var")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    public_base_url: str = "http://127.0.0.1:8000"
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    jwt_secret: SecretStr = SecretStr("change-me-in-production-please-32b")
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_days: int = 14
+    # Fernet key (urlsafe base64, 32 bytes) for confidential personal data such as a
+    # denouncer's identity. The default is for development only.
+    encryption_key: SecretStr = SecretStr("ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcHJvZHVjdGk=")
+
+    storage_backend: StorageBackend = StorageBackend.local
+    storage_local_root: Path | None = None
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: str = "minioadmin"
+    s3_secret_key: SecretStr = SecretStr("minioadmin")
+    s3_bucket: str = "giamsat"
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    max_upload_bytes: int = 100 * 1024 * 1024
+    max_request_body_bytes: int = 2 * 1024 * 1024
+    download_url_ttl_seconds: int = 300
+
+    broker: BrokerKind = BrokerKind.rabbitmq
+    broker_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    relay_interval_seconds: float = 1.0
+    relay_batch_size: int = 500
+    job_max_retries: int = 8
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "giamsat@localhost"
+
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    @property
+    def objects_root(self) -> Path:
+        return self.storage_local_root or (self.data_dir / "objects")
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    def require_database_url(self) -> str:
+        if self.database_url is None:
+            raise RuntimeError(
+                "GIAMSAT_DATABASE_URL is not set; run `giamsat demo` for the embedded database"
+            )
+        return self.database_url

@@ -1,0 +1,125 @@
+"""Test fixtures: a real PostgreSQL database built by the migrations, one rolled-back
+transaction per test, the app wired to that transaction, and factories.
+
+The database server is ``GIAMSAT_TEST_DATABASE_URL`` (default: the local server on
+127.0.0.1:5432). Each run creates its own database and drops it at the end, so parallel runs
+do not collide.
+"""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from litestar import Litestar
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+
+from service.app import create_app
+from service.db import async_url
+from service.migrations.runner import upgrade
+from service.settings import Settings
+from tests.factories import ServerDatabase
+
+pytest_plugins = ["tests.factories"]
+
+SERVER_URL = os.environ.get(
+    "GIAMSAT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    server = ServerDatabase(SERVER_URL)
+    name = f"giamsat_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    url = server.create(name)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        server.drop(name)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path_factory.mktemp("var"),
+        log_json=True,
+        log_level="WARNING",
+        broker="stub",
+        jwt_secret="test-secret-test-secret-test-secret",
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(async_url(settings.require_database_url()), pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """An outer transaction rolled back after the test: nothing a test writes survives it."""
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        try:
+            yield conn
+        finally:
+            await transaction.rollback()
+
+
+@pytest.fixture
+async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    async with AsyncSession(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    ) as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings, engine: AsyncEngine, connection: AsyncConnection) -> Litestar:
+    """The app with every request's session joined to the test's outer transaction."""
+
+    def sessions() -> AsyncSession:
+        return AsyncSession(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+
+    return create_app(settings, engine=engine, sessions=sessions)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client calling the app in the test's own event loop (Litestar's
+    AsyncTestClient runs the app in a portal thread, which cannot share the test's
+    asyncpg connection)."""
+    # Not manager.app: it shares one lifespan-state dict across requests, and Litestar
+    # keeps per-request state there.
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+@pytest.fixture
+async def committed_engine(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+    """For tests that need real commits (concurrency, workers): tables truncated after."""
+    yield engine
+    async with engine.begin() as conn:
+        await conn.execute(text(_TRUNCATE_MUTABLE))
+
+
+# Reference data is seeded once per test database and survives; everything else is emptied
+# after a committing test.
+REFERENCE_TABLES = {"alembic_version", "admin_unit"}
+_TRUNCATE_MUTABLE = """
+DO $$ DECLARE names text; BEGIN
+  SELECT string_agg(format('%I', tablename), ', ') INTO names FROM pg_tables
+   WHERE schemaname = 'public' AND tablename <> ALL(ARRAY[{keep}]);
+  IF names IS NOT NULL THEN EXECUTE 'TRUNCATE ' || names || ' CASCADE'; END IF;
+END $$
+""".replace("{keep}", ", ".join(f"'{name}'" for name in REFERENCE_TABLES))

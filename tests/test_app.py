@@ -1,0 +1,68 @@
+"""The app shell: health, readiness, OpenAPI, problem+json for bad requests."""
+
+import httpx
+
+from service.auth.models import StaffUser
+from tests.factories import login
+
+
+async def test_health_answers_without_auth(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert response.headers["x-request-id"]
+
+
+async def test_request_id_is_echoed(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["x-request-id"] == "abc-123"
+
+
+async def test_ready_checks_the_database(client: httpx.AsyncClient) -> None:
+    response = await client.get("/ready")
+    assert response.json()["checks"]["database"] == "ok"
+
+
+async def test_openapi_is_3_1(client: httpx.AsyncClient) -> None:
+    response = await client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    assert response.json()["openapi"].startswith("3.1")
+    assert (await client.get("/schema")).status_code == 200
+
+
+async def test_unknown_route_is_problem_json(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["status"] == 404
+
+
+async def test_bad_json_is_400_not_500(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/auth/login", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_validation_errors_name_the_field(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/v1/auth/login", json={"username": "x"})
+    assert response.status_code == 422
+    fields = [error["field"] for error in response.json()["errors"]]
+    assert "password" in fields
+
+
+async def test_bad_uuid_in_path_is_4xx(client: httpx.AsyncClient, admin: StaffUser) -> None:
+    headers = await login(client, admin)
+    response = await client.get("/api/v1/admin/users/not-a-uuid", headers=headers)
+    assert 400 <= response.status_code < 500
+
+
+async def test_huge_body_is_413(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/auth/login",
+        content=b'{"username": "' + b"a" * (3 * 1024 * 1024) + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("application/problem+json")
