@@ -1,0 +1,45 @@
+"""Command-line account management."""
+
+from sqlalchemy import select
+
+from service.auth import service
+from service.auth.models import Role
+from service.auth.schemas import UserCreate
+from service.db import create_engine, session_factory, session_scope
+from service.directory.models import Agency
+from service.errors import Invalid
+from service.settings import Settings
+
+
+async def create_user_command(
+    settings: Settings,
+    username: str,
+    full_name: str,
+    role: str,
+    unit_code: str | None,
+    agency_code: str | None,
+    password: str,
+) -> None:
+    engine = create_engine(settings)
+    try:
+        async with session_scope(session_factory(engine)) as session:
+            agency_id = None
+            if agency_code:
+                agency_id = (
+                    await session.execute(select(Agency.id).where(Agency.code == agency_code))
+                ).scalar_one_or_none()
+                if agency_id is None:
+                    raise Invalid(f"Unknown agency code {agency_code}.", field="agency_code")
+            await service.create_user(
+                session,
+                UserCreate(
+                    username=username,
+                    full_name=full_name,
+                    password=password,
+                    role=Role(role),
+                    unit_code=unit_code,
+                    agency_id=agency_id,
+                ),
+            )
+    finally:
+        await engine.dispose()
