@@ -72,3 +72,12 @@ def create_user(
         create_user_command(settings, username, full_name, role, unit_code, agency_code, password)
     )
     click.echo(f"created {username}")
+
+
+@main.command()
+@click.pass_obj
+def demo(settings: Settings) -> None:
+    """Run everything locally: embedded PostgreSQL and Redis, API, worker, demo data."""
+    from service.demo import run_demo
+
+    run_demo(settings)

@@ -21,7 +21,6 @@ from service.app import create_app
 from service.db import async_url
 from service.migrations.runner import upgrade
 from service.settings import Settings
-from tests.factories import ServerDatabase
 
 pytest_plugins = ["tests.factories"]
 
@@ -32,6 +31,8 @@ SERVER_URL = os.environ.get(
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
+    from tests.factories import ServerDatabase  # a plugin module: imported lazily
+
     server = ServerDatabase(SERVER_URL)
     name = f"giamsat_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     url = server.create(name)

@@ -1,6 +1,6 @@
 """Command-line account management."""
 
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from service.auth import service
 from service.auth.models import Role
@@ -26,7 +26,9 @@ async def create_user_command(
             agency_id = None
             if agency_code:
                 agency_id = (
-                    await session.execute(select(Agency.id).where(Agency.code == agency_code))
+                    await session.execute(
+                        select(col(Agency.id)).where(col(Agency.code) == agency_code)
+                    )
                 ).scalar_one_or_none()
                 if agency_id is None:
                     raise Invalid(f"Unknown agency code {agency_code}.", field="agency_code")

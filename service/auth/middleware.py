@@ -13,8 +13,8 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AuthenticationResult
 from litestar.security.jwt import JWTAuthenticationMiddleware, Token
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col, select
 
 from service.auth.models import ApiClient, Role
 from service.auth.principals import ClientPrincipal, StaffPrincipal
@@ -64,7 +64,7 @@ async def _client_for_key(
     sessions: async_sessionmaker[AsyncSession] = connection.app.state.sessions
     async with sessions() as session:
         client = (
-            await session.execute(select(ApiClient).where(ApiClient.key_prefix == prefix))
+            await session.execute(select(ApiClient).where(col(ApiClient.key_prefix) == prefix))
         ).scalar_one_or_none()
     if client is None or not client.active or not digest_matches(client.key_hash, key):
         raise NotAuthorizedException("Invalid API key.")

@@ -5,8 +5,9 @@ import uuid
 from datetime import timedelta
 
 from litestar.security.jwt import Token
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from service.auth.models import ApiClient, RefreshToken, Role, StaffUser
 from service.auth.schemas import ApiClientCreate, TokenPair, UserCreate, UserUpdate
@@ -61,7 +62,7 @@ async def login(
     session: AsyncSession, settings: Settings, username: str, password: str
 ) -> TokenPair:
     user = (
-        await session.execute(select(StaffUser).where(StaffUser.username == username))
+        await session.execute(select(StaffUser).where(col(StaffUser.username) == username))
     ).scalar_one_or_none()
     if user is None:
         verify_password(_DUMMY_HASH, password)
@@ -76,7 +77,7 @@ async def refresh(session: AsyncSession, settings: Settings, refresh_token: str)
     row = (
         await session.execute(
             select(RefreshToken)
-            .where(RefreshToken.token_hash == token_digest(refresh_token))
+            .where(col(RefreshToken.token_hash) == token_digest(refresh_token))
             .with_for_update()
         )
     ).scalar_one_or_none()
@@ -92,7 +93,7 @@ async def refresh(session: AsyncSession, settings: Settings, refresh_token: str)
 async def logout(session: AsyncSession, user_id: uuid.UUID) -> None:
     await session.execute(
         update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(RefreshToken.user_id) == user_id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
         .values(revoked_at=utcnow())
     )
 
@@ -110,7 +111,9 @@ async def _check_scope(
 
 async def create_user(session: AsyncSession, data: UserCreate) -> StaffUser:
     await _check_scope(session, data.role, data.unit_code, data.agency_id)
-    taken = await session.execute(select(StaffUser.id).where(StaffUser.username == data.username))
+    taken = await session.execute(
+        select(col(StaffUser.id)).where(col(StaffUser.username) == data.username)
+    )
     if taken.first() is not None:
         raise Conflict(f"The username {data.username} is taken.")
     user = StaffUser(
@@ -135,7 +138,9 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> StaffUser:
 
 
 async def list_users(session: AsyncSession) -> list[StaffUser]:
-    return list((await session.execute(select(StaffUser).order_by(StaffUser.username))).scalars())
+    return list(
+        (await session.execute(select(StaffUser).order_by(col(StaffUser.username)))).scalars()
+    )
 
 
 async def update_user(session: AsyncSession, user_id: uuid.UUID, data: UserUpdate) -> StaffUser:
@@ -155,7 +160,7 @@ async def update_user(session: AsyncSession, user_id: uuid.UUID, data: UserUpdat
 
 
 async def create_api_client(session: AsyncSession, data: ApiClientCreate) -> tuple[ApiClient, str]:
-    taken = await session.execute(select(ApiClient.id).where(ApiClient.name == data.name))
+    taken = await session.execute(select(col(ApiClient.id)).where(col(ApiClient.name) == data.name))
     if taken.first() is not None:
         raise Conflict(f"An API client named {data.name} exists.")
     key, prefix, digest = new_api_key()
@@ -174,7 +179,7 @@ async def create_api_client(session: AsyncSession, data: ApiClientCreate) -> tup
 
 
 async def list_api_clients(session: AsyncSession) -> list[ApiClient]:
-    return list((await session.execute(select(ApiClient).order_by(ApiClient.name))).scalars())
+    return list((await session.execute(select(ApiClient).order_by(col(ApiClient.name)))).scalars())
 
 
 async def revoke_api_client(session: AsyncSession, client_id: uuid.UUID) -> ApiClient:
