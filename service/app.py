@@ -27,6 +27,7 @@ from service.db import create_engine, session_factory
 from service.errors import exception_handlers
 from service.observability import configure_logging, request_id_middleware
 from service.settings import Settings
+from service.wiring import register_domains
 
 API_PREFIX = "/api/v1"
 
@@ -46,6 +47,7 @@ def create_app(
 ) -> Litestar:
     """Build the app. Tests pass ``sessions`` bound to a connection they roll back."""
     configure_logging(settings.log_level, json=settings.log_json)
+    register_domains()
     owns_engine = engine is None
     engine = engine or create_engine(settings)
     sessions = sessions or session_factory(engine)

@@ -142,7 +142,8 @@ async def test_api_key_authenticates_a_client_not_staff_routes(
     client: httpx.AsyncClient, session: AsyncSession, admin: StaffUser
 ) -> None:
     api_client, key = await create_api_client(session)
-    assert key.startswith("gs_") and api_client.key_hash != key
+    assert key.startswith("gs_")
+    assert api_client.key_hash != key
     response = await client.get("/api/v1/auth/me", headers={"X-API-Key": key})
     assert response.status_code == 403
     bad = await client.get("/api/v1/auth/me", headers={"X-API-Key": key[:-2] + "xx"})

@@ -1,0 +1,8 @@
+"""Connects the domain packages to each other's in-process events and item providers.
+
+Called once by the app factory and by the worker; every ``register()`` is idempotent.
+"""
+
+
+def register_domains() -> None:
+    """Each domain adds one line here for its ``subscriptions.register``."""
