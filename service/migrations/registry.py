@@ -3,8 +3,20 @@
 Alembic's env and the drift test use this; add a line when a package gains a models module.
 """
 
+from service.audit import models as audit_models
 from service.auth import models as auth_models
 from service.db import metadata
+from service.deadlines import models as deadlines_models
 from service.directory import models as directory_models
+from service.jobs import models as jobs_models
+from service.storage import models as storage_models
 
-__all__ = ["auth_models", "directory_models", "metadata"]
+__all__ = [
+    "audit_models",
+    "auth_models",
+    "deadlines_models",
+    "directory_models",
+    "jobs_models",
+    "metadata",
+    "storage_models",
+]

@@ -1,0 +1,101 @@
+"""Moving every running deadline after the working-day calendar changes.
+
+Tables with clocks register here; ``recompute_running_clocks`` walks each one by keyset in
+batches, reading only the clock columns, and writes the new due dates back with one
+executemany UPDATE per batch. It runs in a background job, never in the request that
+changed the calendar.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.deadlines.clock import Calendar, recompute_clock
+from service.deadlines.models import DeadlineStatus
+
+_CLOCK_TABLES: list[Any] = []
+_LIVE = [
+    DeadlineStatus.running.value,
+    DeadlineStatus.due_soon.value,
+    DeadlineStatus.overdue.value,
+    DeadlineStatus.paused.value,
+]
+
+
+def register_clock_table(model: Any) -> None:
+    if model not in _CLOCK_TABLES:
+        _CLOCK_TABLES.append(model)
+
+
+def clock_tables() -> list[Any]:
+    return list(_CLOCK_TABLES)
+
+
+@dataclass
+class _Clock:
+    """The clock columns of one row, in the shape ``recompute_clock`` works on."""
+
+    id: Any
+    deadline_rule: dict[str, Any] | None
+    clock_started_at: datetime | None
+    clock_paused_at: datetime | None
+    clock_stopped_at: datetime | None
+    clock_pauses: list[list[str]] = field(default_factory=list)
+    extensions: list[list[Any]] = field(default_factory=list)
+    due_at: datetime | None = None
+    warn_at: datetime | None = None
+    deadline_status: DeadlineStatus = DeadlineStatus.running
+    deadline_step: Any = None
+
+
+async def recompute_running_clocks(
+    session: AsyncSession, calendar: Calendar, now: datetime, *, batch_size: int = 2000
+) -> int:
+    changed = 0
+    for model in _CLOCK_TABLES:
+        table: sa.Table = model.__table__
+        columns = [table.c[name] for name in _Clock.__dataclass_fields__ if name != "deadline_step"]
+        update = (
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("row_id"))
+            .values(
+                due_at=sa.bindparam("new_due_at"),
+                warn_at=sa.bindparam("new_warn_at"),
+                deadline_status=sa.bindparam("new_status"),
+            )
+        )
+        last_id = None
+        while True:
+            query = (
+                sa.select(*columns)
+                .where(table.c.deadline_status.in_(_LIVE), table.c.clock_started_at.is_not(None))
+                .order_by(table.c.id)
+                .limit(batch_size)
+            )
+            if last_id is not None:
+                query = query.where(table.c.id > last_id)
+            rows = (await session.execute(query)).mappings().all()
+            if not rows:
+                break
+            params = []
+            for row in rows:
+                clock = _Clock(**row)
+                before = (clock.due_at, clock.warn_at, clock.deadline_status)
+                recompute_clock(clock, calendar, now)  # type: ignore[arg-type]
+                if (clock.due_at, clock.warn_at, clock.deadline_status) != before:
+                    params.append(
+                        {
+                            "row_id": clock.id,
+                            "new_due_at": clock.due_at,
+                            "new_warn_at": clock.warn_at,
+                            "new_status": DeadlineStatus(clock.deadline_status).value,
+                        }
+                    )
+            if params:
+                await session.execute(update, params)
+                changed += len(params)
+            last_id = rows[-1]["id"]
+    return changed
