@@ -35,8 +35,9 @@ API_PREFIX = "/api/v1"
 def _api_routes() -> list[Any]:
     """Every domain's controllers, mounted under /api/v1."""
     from service.auth.controllers import controllers as auth_controllers
+    from service.directory.controllers import controllers as directory_controllers
 
-    return [*auth_controllers]
+    return [*auth_controllers, *directory_controllers]
 
 
 def create_app(

@@ -7,6 +7,7 @@ import asyncio
 
 import click
 
+from service.directory.cli import seed
 from service.settings import Settings
 
 
@@ -81,3 +82,6 @@ def demo(settings: Settings) -> None:
     from service.demo import run_demo
 
     run_demo(settings)
+
+
+main.add_command(seed)

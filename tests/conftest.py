@@ -116,7 +116,17 @@ async def committed_engine(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
 
 # Reference data is seeded once per test database and survives; everything else is emptied
 # after a committing test.
-REFERENCE_TABLES = {"alembic_version", "admin_unit"}
+REFERENCE_TABLES = {
+    "alembic_version",
+    "admin_unit",
+    # the directory's reference data (the `seeded` fixture loads it once per test database)
+    "agency",
+    "petition_category",
+    "routing_rule",
+    "calendar_day",
+    "office_hours",
+    "reference_seed",
+}
 _TRUNCATE_MUTABLE = """
 DO $$ DECLARE names text; BEGIN
   SELECT string_agg(format('%I', tablename), ', ') INTO names FROM pg_tables

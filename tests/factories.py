@@ -137,3 +137,15 @@ async def agency(session: AsyncSession, hanoi: AdminUnit) -> Agency:
 @pytest.fixture
 async def admin(session: AsyncSession, hanoi: AdminUnit) -> StaffUser:
     return await create_user(session, Role.admin)
+
+
+@pytest.fixture(scope="session")
+async def seeded(engine: Any) -> Any:
+    """The real reference data (all units, Hanoi's agencies, categories, routing rules,
+    calendar 2025-2027), committed once per test database. It survives committing tests
+    (``REFERENCE_TABLES``); tests that change it should use the rolled-back ``session``."""
+    from service.db import session_factory, session_scope
+    from service.directory.seed import seed_reference_data
+
+    async with session_scope(session_factory(engine)) as session:
+        return await seed_reference_data(session)

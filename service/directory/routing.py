@@ -1,0 +1,100 @@
+"""Which agency should answer a petition of a category in a unit.
+
+A rule matches when its category is the petition's or NULL (any), its ``unit_code`` is the
+petition's unit or NULL, and its ``unit_level`` is the unit's level or NULL. Among matching
+active rules whose target agency exists and is active, the winner is, in this order:
+1. an ordinary rule before a fallback rule;
+2. the most specific unit: an exact unit, then a unit level, then any unit;
+3. a specific category before "any category";
+4. the smaller ``priority``;
+5. the older rule (then the id), so the answer is stable.
+A rule with ``agency_of_unit`` targets the People's Committee of the petition's own unit
+(``Agency.kind = people_committee`` with that ``unit_code``); it does not match a unit that
+has none, and the next rule is tried.
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from service.directory.models import AdminUnit, Agency, AgencyKind, RoutingRule
+
+
+@dataclass(frozen=True)
+class RouteSuggestion:
+    agency: Agency
+    rule: RoutingRule
+
+
+async def suggest_route(
+    session: AsyncSession, category_code: str, unit_code: str
+) -> RouteSuggestion | None:
+    """The winning rule and its agency, or None (unknown unit, or nothing matches)."""
+    unit = await session.get(AdminUnit, unit_code)
+    if unit is None:
+        return None
+    rule = RoutingRule.__table__.c  # type: ignore[attr-defined]
+    agency_table = Agency.__table__  # type: ignore[attr-defined]
+    direct_table = agency_table.alias("direct")
+    committee_table = agency_table.alias("committee")
+    direct, committee = direct_table.c, committee_table.c
+    target = sa.func.coalesce(direct.id, committee.id)
+    stmt = (
+        sa.select(rule.id.label("rule_id"), target.label("agency_id"))
+        .select_from(RoutingRule.__table__)  # type: ignore[attr-defined]
+        .outerjoin(direct_table, sa.and_(direct.id == rule.agency_id, direct.active.is_(True)))
+        .outerjoin(
+            committee_table,
+            sa.and_(
+                rule.agency_of_unit.is_(True),
+                committee.unit_code == unit.code,
+                committee.kind == AgencyKind.people_committee.value,
+                committee.active.is_(True),
+            ),
+        )
+        .where(
+            rule.active.is_(True),
+            sa.or_(rule.category_code.is_(None), rule.category_code == category_code),
+            sa.or_(rule.unit_code.is_(None), rule.unit_code == unit.code),
+            sa.or_(rule.unit_level.is_(None), rule.unit_level == str(unit.level)),
+            target.is_not(None),
+        )
+        .order_by(
+            rule.is_fallback,
+            rule.unit_code.is_(None),
+            rule.unit_level.is_(None),
+            rule.category_code.is_(None),
+            rule.priority,
+            rule.created_at,
+            rule.id,
+        )
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        return None
+    agency = await session.get(Agency, row.agency_id)
+    chosen = await session.get(RoutingRule, row.rule_id)
+    assert agency is not None
+    assert chosen is not None
+    return RouteSuggestion(agency=agency, rule=chosen)
+
+
+async def suggest_agency(
+    session: AsyncSession, category_code: str, unit_code: str
+) -> Agency | None:
+    """The agency the routing rules suggest for a petition, or None."""
+    suggestion = await suggest_route(session, category_code, unit_code)
+    return suggestion.agency if suggestion else None
+
+
+async def people_committee_of(session: AsyncSession, unit_code: str) -> Agency | None:
+    """The active People's Committee of a unit (a ward's, or the city's for ``"01"``)."""
+    stmt = sa.select(Agency).where(
+        col(Agency.unit_code) == unit_code,
+        col(Agency.kind) == AgencyKind.people_committee.value,
+        col(Agency.active).is_(True),
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -1,0 +1,271 @@
+"""Request and response models of the directory API (never the table classes)."""
+
+import uuid
+from datetime import date, datetime, time
+from itertools import pairwise
+from typing import Annotated, Any, Generic, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from service.directory.models import AgencyKind, AgencyLevel, DayKind, UnitLevel
+from service.directory.reference_data import nfc
+
+T = TypeVar("T")
+
+# Vietnamese text is stored NFC-normalised so equal names compare equal.
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(nfc)
+]
+ShortName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(nfc)
+]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(nfc)]
+AgencyCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
+CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+UnitCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,16}$")]
+Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Phone = Annotated[str, StringConstraints(max_length=32, pattern=r"^[0-9+() .-]{3,32}$")]
+
+
+class Page(BaseModel, Generic[T]):
+    """A keyset page: pass ``next_cursor`` back as ``cursor`` for the next one."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+# --- units ---------------------------------------------------------------------------------
+
+
+class UnitRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    division_type: str
+    level: UnitLevel
+    codename: str
+    parent_code: str | None
+
+
+# --- agencies ------------------------------------------------------------------------------
+
+
+class AgencyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    code: str
+    name: str
+    level: AgencyLevel
+    kind: AgencyKind
+    unit_code: str
+    parent_id: uuid.UUID | None
+    email: str | None
+    phone: str | None
+    address: str | None
+    channels: dict[str, Any]
+    active: bool
+    created_at: datetime
+
+
+class AgencyCreate(BaseModel):
+    code: AgencyCode
+    name: Name
+    level: AgencyLevel
+    kind: AgencyKind = AgencyKind.other
+    unit_code: UnitCode
+    parent_id: uuid.UUID | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    address: Note | None = None
+    channels: dict[str, Any] = Field(default_factory=dict, max_length=20)
+    active: bool = True
+
+
+class AgencyUpdate(BaseModel):
+    """Fields to change; the code is permanent."""
+
+    name: Name | None = None
+    level: AgencyLevel | None = None
+    kind: AgencyKind | None = None
+    unit_code: UnitCode | None = None
+    parent_id: uuid.UUID | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    address: Note | None = None
+    channels: dict[str, Any] | None = Field(default=None, max_length=20)
+    active: bool | None = None
+
+
+# --- categories ----------------------------------------------------------------------------
+
+
+class CategoryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name_vi: str
+    name_en: str
+    sort_order: int
+    active: bool
+
+
+class CategoryCreate(BaseModel):
+    code: CategoryCode
+    name_vi: ShortName
+    name_en: ShortName
+    sort_order: int = Field(default=100, ge=0, le=100_000)
+    active: bool = True
+
+
+class CategoryUpdate(BaseModel):
+    name_vi: ShortName | None = None
+    name_en: ShortName | None = None
+    sort_order: int | None = Field(default=None, ge=0, le=100_000)
+    active: bool | None = None
+
+
+# --- routing rules -------------------------------------------------------------------------
+
+
+class RoutingRuleRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    category_code: str | None
+    unit_code: str | None
+    unit_level: UnitLevel | None
+    agency_id: uuid.UUID | None
+    agency_of_unit: bool
+    priority: int
+    is_fallback: bool
+    active: bool
+    note: str | None
+    created_at: datetime
+
+
+class RoutingRuleCreate(BaseModel):
+    """``category_code``/``unit_code``/``unit_level`` left empty mean "any". Give either
+    ``agency_id`` or ``agency_of_unit: true`` (the People's Committee of the petition's unit)."""
+
+    category_code: CategoryCode | None = None
+    unit_code: UnitCode | None = None
+    unit_level: UnitLevel | None = None
+    agency_id: uuid.UUID | None = None
+    agency_of_unit: bool = False
+    priority: int = Field(default=100, ge=-1_000_000, le=1_000_000)
+    is_fallback: bool = False
+    active: bool = True
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "RoutingRuleCreate":
+        if (self.agency_id is not None) == self.agency_of_unit:
+            raise ValueError("give either agency_id or agency_of_unit: true, not both or neither")
+        if self.unit_code is not None and self.unit_level is not None:
+            raise ValueError("give unit_code or unit_level, not both")
+        return self
+
+
+class RoutingRuleUpdate(BaseModel):
+    category_code: CategoryCode | None = None
+    unit_code: UnitCode | None = None
+    unit_level: UnitLevel | None = None
+    agency_id: uuid.UUID | None = None
+    agency_of_unit: bool | None = None
+    priority: int | None = Field(default=None, ge=-1_000_000, le=1_000_000)
+    is_fallback: bool | None = None
+    active: bool | None = None
+    note: Note | None = None
+
+
+class RouteSuggestionRead(BaseModel):
+    category: str
+    unit_code: str
+    agency: AgencyRead | None
+    rule_id: uuid.UUID | None
+
+
+# --- calendar ------------------------------------------------------------------------------
+
+
+class CalendarDayRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    day: date
+    kind: DayKind
+    name: str
+
+
+class CalendarDayWrite(BaseModel):
+    kind: DayKind
+    name: ShortName
+
+
+class CalendarDayCreate(CalendarDayWrite):
+    day: date
+
+    @field_validator("day")
+    @classmethod
+    def _plausible(cls, value: date) -> date:
+        if not 2000 <= value.year <= 2100:
+            raise ValueError("the year must be between 2000 and 2100")
+        return value
+
+
+class OfficePeriod(BaseModel):
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "OfficePeriod":
+        if self.start >= self.end:
+            raise ValueError("a period must end after it starts")
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("office times are local times without a zone")
+        return self
+
+
+class OfficeHoursWrite(BaseModel):
+    """Weekdays worked (ISO: 1 = Monday ... 7 = Sunday) and the periods of a working day."""
+
+    weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(min_length=1, max_length=7)
+    periods: list[OfficePeriod] = Field(min_length=1, max_length=6)
+    timezone: str = Field(default="Asia/Ho_Chi_Minh", max_length=64)
+
+    @field_validator("weekdays")
+    @classmethod
+    def _distinct(cls, value: list[int]) -> list[int]:
+        return sorted(set(value))
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> "OfficeHoursWrite":
+        periods = sorted(self.periods, key=lambda p: p.start)
+        for before, after in pairwise(periods):
+            if after.start < before.end:
+                raise ValueError("office periods must not overlap")
+        self.periods = periods
+        return self
+
+
+class OfficeHoursRead(OfficeHoursWrite):
+    updated_at: datetime | None = None

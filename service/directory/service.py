@@ -1,0 +1,409 @@
+"""Directory operations: read units, manage agencies, categories, routing rules and the
+calendar. Functions flush, never commit. Calendar writes await ``on_calendar_change``."""
+
+import uuid
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from service.db import utcnow
+from service.directory.calendar import OfficeSchedule, notify_calendar_change
+from service.directory.models import (
+    AdminUnit,
+    Agency,
+    AgencyKind,
+    CalendarDay,
+    OfficeHours,
+    PetitionCategory,
+    RoutingRule,
+    UnitLevel,
+)
+from service.directory.reference_data import OFFICE_PERIODS, OFFICE_WEEKDAYS
+from service.directory.schemas import (
+    AgencyCreate,
+    AgencyUpdate,
+    CalendarDayCreate,
+    CalendarDayWrite,
+    CategoryCreate,
+    CategoryUpdate,
+    OfficeHoursWrite,
+    RoutingRuleCreate,
+    RoutingRuleUpdate,
+)
+from service.errors import Conflict, Invalid, NotFound
+
+
+def _contains(text: str) -> sa.ColumnElement[str]:
+    """A diacritic- and case-insensitive LIKE pattern for ``immutable_unaccent`` (migration
+    0001), with LIKE's wildcards in the user's text escaped."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return sa.func.concat("%", sa.func.immutable_unaccent(escaped), "%")
+
+
+# --- units ---------------------------------------------------------------------------------
+
+
+async def list_units(
+    session: AsyncSession,
+    *,
+    province: str | None = None,
+    level: UnitLevel | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = 200,
+) -> list[AdminUnit]:
+    """Units ordered by code, after ``cursor`` (a code); ``limit + 1`` rows tell the caller
+    whether there is a next page."""
+    stmt = sa.select(AdminUnit).order_by(col(AdminUnit.code)).limit(limit + 1)
+    if province is not None:
+        stmt = stmt.where(col(AdminUnit.parent_code) == province)
+    if level is not None:
+        stmt = stmt.where(col(AdminUnit.level) == level.value)
+    if q:
+        stmt = stmt.where(sa.func.immutable_unaccent(col(AdminUnit.name)).like(_contains(q)))
+    if cursor is not None:
+        stmt = stmt.where(col(AdminUnit.code) > cursor)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_unit(session: AsyncSession, code: str) -> AdminUnit:
+    unit = await session.get(AdminUnit, code)
+    if unit is None:
+        raise NotFound(f"No administrative unit {code}.")
+    return unit
+
+
+async def _require_unit(session: AsyncSession, code: str, field: str) -> AdminUnit:
+    unit = await session.get(AdminUnit, code)
+    if unit is None:
+        raise Invalid(f"Unknown administrative unit {code}.", field=field)
+    return unit
+
+
+async def get_unit_for_routing(session: AsyncSession, code: str) -> AdminUnit:
+    return await _require_unit(session, code, "unit")
+
+
+# --- agencies ------------------------------------------------------------------------------
+
+
+async def list_agencies(
+    session: AsyncSession,
+    *,
+    unit_code: str | None = None,
+    kind: AgencyKind | None = None,
+    parent_id: uuid.UUID | None = None,
+    active: bool | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = 200,
+) -> list[Agency]:
+    stmt = sa.select(Agency).order_by(col(Agency.code)).limit(limit + 1)
+    if unit_code is not None:
+        stmt = stmt.where(col(Agency.unit_code) == unit_code)
+    if kind is not None:
+        stmt = stmt.where(col(Agency.kind) == kind.value)
+    if parent_id is not None:
+        stmt = stmt.where(col(Agency.parent_id) == parent_id)
+    if active is not None:
+        stmt = stmt.where(col(Agency.active).is_(active))
+    if q:
+        stmt = stmt.where(sa.func.immutable_unaccent(col(Agency.name)).like(_contains(q)))
+    if cursor is not None:
+        stmt = stmt.where(col(Agency.code) > cursor)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_agency(session: AsyncSession, agency_id: uuid.UUID) -> Agency:
+    agency = await session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound("No such agency.")
+    return agency
+
+
+async def get_agency_by_code(session: AsyncSession, code: str) -> Agency:
+    agency = (
+        await session.execute(sa.select(Agency).where(col(Agency.code) == code))
+    ).scalar_one_or_none()
+    if agency is None:
+        raise NotFound(f"No agency with code {code}.")
+    return agency
+
+
+async def _check_agency(session: AsyncSession, agency: Agency) -> None:
+    await _require_unit(session, agency.unit_code, "unit_code")
+    if agency.parent_id is not None:
+        seen = {agency.id}
+        parent_id: uuid.UUID | None = agency.parent_id
+        while parent_id is not None:
+            if parent_id in seen:
+                raise Invalid("An agency cannot be its own superior.", field="parent_id")
+            seen.add(parent_id)
+            parent = await session.get(Agency, parent_id)
+            if parent is None:
+                raise Invalid("Unknown parent agency.", field="parent_id")
+            parent_id = parent.parent_id
+    if agency.kind == AgencyKind.people_committee:
+        other = (
+            await session.execute(
+                sa.select(col(Agency.code)).where(
+                    col(Agency.unit_code) == agency.unit_code,
+                    col(Agency.kind) == AgencyKind.people_committee.value,
+                    col(Agency.id) != agency.id,
+                )
+            )
+        ).scalar_one_or_none()
+        if other is not None:
+            raise Conflict(
+                f"The unit {agency.unit_code} already has a People's Committee ({other})."
+            )
+
+
+async def create_agency(session: AsyncSession, data: AgencyCreate) -> Agency:
+    taken = await session.execute(sa.select(col(Agency.id)).where(col(Agency.code) == data.code))
+    if taken.first() is not None:
+        raise Conflict(f"An agency with code {data.code} exists.")
+    agency = Agency(**data.model_dump())
+    await _check_agency(session, agency)
+    session.add(agency)
+    await session.flush()
+    return agency
+
+
+async def update_agency(session: AsyncSession, agency_id: uuid.UUID, data: AgencyUpdate) -> Agency:
+    agency = await get_agency(session, agency_id)
+    for name, value in data.model_dump(exclude_unset=True).items():
+        if value is None and name in {"name", "level", "kind", "unit_code", "channels", "active"}:
+            raise Invalid(f"{name} cannot be empty.", field=name)
+        setattr(agency, name, value)
+    await _check_agency(session, agency)
+    await session.flush()
+    return agency
+
+
+async def deactivate_agency(session: AsyncSession, agency_id: uuid.UUID) -> Agency:
+    """Agencies are never deleted (referrals and users point at them): they stop receiving."""
+    agency = await get_agency(session, agency_id)
+    agency.active = False
+    await session.flush()
+    return agency
+
+
+# --- categories ----------------------------------------------------------------------------
+
+
+async def list_categories(
+    session: AsyncSession, *, active: bool | None = None
+) -> list[PetitionCategory]:
+    stmt = sa.select(PetitionCategory).order_by(
+        col(PetitionCategory.sort_order), col(PetitionCategory.code)
+    )
+    if active is not None:
+        stmt = stmt.where(col(PetitionCategory.active).is_(active))
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_category(session: AsyncSession, code: str) -> PetitionCategory:
+    category = await session.get(PetitionCategory, code)
+    if category is None:
+        raise NotFound(f"No petition category {code}.")
+    return category
+
+
+async def get_category_for_routing(session: AsyncSession, code: str) -> PetitionCategory:
+    category = await session.get(PetitionCategory, code)
+    if category is None:
+        raise Invalid(f"Unknown petition category {code}.", field="category")
+    return category
+
+
+async def create_category(session: AsyncSession, data: CategoryCreate) -> PetitionCategory:
+    if await session.get(PetitionCategory, data.code) is not None:
+        raise Conflict(f"The category {data.code} exists.")
+    category = PetitionCategory(**data.model_dump())
+    session.add(category)
+    await session.flush()
+    return category
+
+
+async def update_category(
+    session: AsyncSession, code: str, data: CategoryUpdate
+) -> PetitionCategory:
+    category = await get_category(session, code)
+    for name, value in data.model_dump(exclude_unset=True).items():
+        if value is None:
+            raise Invalid(f"{name} cannot be empty.", field=name)
+        setattr(category, name, value)
+    await session.flush()
+    return category
+
+
+async def deactivate_category(session: AsyncSession, code: str) -> PetitionCategory:
+    """Categories are never deleted (petitions keep theirs): they leave the pick lists."""
+    category = await get_category(session, code)
+    category.active = False
+    await session.flush()
+    return category
+
+
+# --- routing rules -------------------------------------------------------------------------
+
+
+async def list_rules(
+    session: AsyncSession,
+    *,
+    category_code: str | None = None,
+    agency_id: uuid.UUID | None = None,
+    active: bool | None = None,
+) -> list[RoutingRule]:
+    stmt = sa.select(RoutingRule).order_by(
+        col(RoutingRule.is_fallback),
+        sa.nulls_last(col(RoutingRule.category_code)),
+        col(RoutingRule.priority),
+        col(RoutingRule.created_at),
+        col(RoutingRule.id),
+    )
+    if category_code is not None:
+        stmt = stmt.where(col(RoutingRule.category_code) == category_code)
+    if agency_id is not None:
+        stmt = stmt.where(col(RoutingRule.agency_id) == agency_id)
+    if active is not None:
+        stmt = stmt.where(col(RoutingRule.active).is_(active))
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_rule(session: AsyncSession, rule_id: uuid.UUID) -> RoutingRule:
+    rule = await session.get(RoutingRule, rule_id)
+    if rule is None:
+        raise NotFound("No such routing rule.")
+    return rule
+
+
+async def _check_rule(session: AsyncSession, rule: RoutingRule) -> None:
+    if (rule.agency_id is not None) == rule.agency_of_unit:
+        raise Invalid(
+            "Give either agency_id or agency_of_unit: true, not both or neither.",
+            field="agency_id",
+        )
+    if rule.unit_code is not None and rule.unit_level is not None:
+        raise Invalid("Give unit_code or unit_level, not both.", field="unit_level")
+    if rule.category_code is not None and (
+        await session.get(PetitionCategory, rule.category_code) is None
+    ):
+        raise Invalid(f"Unknown category {rule.category_code}.", field="category_code")
+    if rule.unit_code is not None:
+        await _require_unit(session, rule.unit_code, "unit_code")
+    if rule.agency_id is not None and await session.get(Agency, rule.agency_id) is None:
+        raise Invalid("Unknown agency.", field="agency_id")
+
+
+async def create_rule(session: AsyncSession, data: RoutingRuleCreate) -> RoutingRule:
+    rule = RoutingRule(**data.model_dump())
+    await _check_rule(session, rule)
+    session.add(rule)
+    await session.flush()
+    return rule
+
+
+async def update_rule(
+    session: AsyncSession, rule_id: uuid.UUID, data: RoutingRuleUpdate
+) -> RoutingRule:
+    rule = await get_rule(session, rule_id)
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("agency_of_unit", "priority", "is_fallback", "active"):
+        if name in changes and changes[name] is None:
+            raise Invalid(f"{name} cannot be empty.", field=name)
+    for name, value in changes.items():
+        setattr(rule, name, value)
+    # Switching to the unit's People's Committee clears a fixed agency, and the reverse.
+    if changes.get("agency_of_unit") is True and "agency_id" not in changes:
+        rule.agency_id = None
+    if changes.get("agency_id") is not None and "agency_of_unit" not in changes:
+        rule.agency_of_unit = False
+    await _check_rule(session, rule)
+    await session.flush()
+    return rule
+
+
+async def delete_rule(session: AsyncSession, rule_id: uuid.UUID) -> None:
+    rule = await get_rule(session, rule_id)
+    await session.delete(rule)
+    await session.flush()
+
+
+# --- calendar ------------------------------------------------------------------------------
+
+
+async def list_days(session: AsyncSession, *, year: int | None = None) -> list[CalendarDay]:
+    stmt = sa.select(CalendarDay).order_by(col(CalendarDay.day))
+    if year is not None:
+        stmt = stmt.where(
+            col(CalendarDay.day) >= date(year, 1, 1), col(CalendarDay.day) <= date(year, 12, 31)
+        )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_day(session: AsyncSession, day: date) -> CalendarDay:
+    row = await session.get(CalendarDay, day)
+    if row is None:
+        raise NotFound(f"The calendar has no entry for {day.isoformat()}.")
+    return row
+
+
+async def add_day(session: AsyncSession, data: CalendarDayCreate) -> CalendarDay:
+    if await session.get(CalendarDay, data.day) is not None:
+        raise Conflict(f"The calendar already has an entry for {data.day.isoformat()}.")
+    row = CalendarDay(day=data.day, kind=data.kind, name=data.name)
+    session.add(row)
+    await session.flush()
+    await notify_calendar_change(session)
+    return row
+
+
+async def put_day(session: AsyncSession, day: date, data: CalendarDayWrite) -> CalendarDay:
+    """Create or replace the entry of one day."""
+    row = await session.get(CalendarDay, day)
+    if row is None:
+        row = CalendarDay(day=day, kind=data.kind, name=data.name)
+        session.add(row)
+    else:
+        row.kind, row.name = data.kind, data.name
+    await session.flush()
+    await notify_calendar_change(session)
+    return row
+
+
+async def delete_day(session: AsyncSession, day: date) -> None:
+    row = await get_day(session, day)
+    await session.delete(row)
+    await session.flush()
+    await notify_calendar_change(session)
+
+
+async def get_office_hours(session: AsyncSession) -> OfficeHours:
+    """The office-hours row; the defaults (Mon-Fri 08:00-12:00, 13:00-17:00) if none yet."""
+    row = await session.get(OfficeHours, 1)
+    if row is None:
+        row = OfficeHours(id=1, weekdays=list(OFFICE_WEEKDAYS), periods=list(OFFICE_PERIODS))
+    return row
+
+
+async def set_office_hours(session: AsyncSession, data: OfficeHoursWrite) -> OfficeHours:
+    schedule = OfficeSchedule(
+        weekdays=frozenset(data.weekdays),
+        periods=tuple((p.start, p.end) for p in data.periods),
+        timezone=data.timezone,
+    )
+    row = await session.get(OfficeHours, 1)
+    if row is None:
+        row = OfficeHours(id=1)
+        session.add(row)
+    row.weekdays = sorted(schedule.weekdays)
+    row.periods = schedule.periods_json()
+    row.timezone = schedule.timezone
+    row.updated_at = utcnow()
+    await session.flush()
+    await notify_calendar_change(session)
+    return row
