@@ -27,6 +27,7 @@ from service.db import create_engine, session_factory
 from service.errors import exception_handlers
 from service.observability import configure_logging, request_id_middleware
 from service.settings import Settings
+from service.storage.store import build_object_store
 from service.wiring import register_domains
 
 API_PREFIX = "/api/v1"
@@ -36,8 +37,9 @@ def _api_routes() -> list[Any]:
     """Every domain's controllers, mounted under /api/v1."""
     from service.auth.controllers import controllers as auth_controllers
     from service.directory.controllers import controllers as directory_controllers
+    from service.storage.controllers import controllers as storage_controllers
 
-    return [*auth_controllers, *directory_controllers]
+    return [*auth_controllers, *directory_controllers, *storage_controllers]
 
 
 def create_app(
@@ -57,7 +59,7 @@ def create_app(
         engine_instance=engine,
         session_maker=sessions,  # type: ignore[arg-type]
         session_config=AsyncSessionConfig(expire_on_commit=False),
-        before_send_handler="autocommit",
+        before_send_handler="autocommit_include_redirects",  # 3xx commits too (db.py)
         create_all=False,
         set_default_exception_handler=False,
     )
@@ -74,6 +76,8 @@ def create_app(
             await conn.execute(text("SELECT 1"))
 
     probes: dict[str, health.Probe] = {"database": db_probe}
+    object_store = build_object_store(settings)
+    probes["object_store"] = object_store.ping
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -110,20 +114,24 @@ def create_app(
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
         on_app_init=[jwt_auth.on_app_init],
+        on_startup=[object_store.start],
         middleware=[request_id_middleware],
         exception_handlers=exception_handlers,
         openapi_config=openapi,
         cors_config=CORSConfig(allow_origins=[]),
         stores={"api_client_rate_limit": MemoryStore()},
-        state=_state(settings, sessions, probes),
-        dependencies={"settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False)},
+        state=_state(settings, sessions, probes, object_store=object_store),
+        dependencies={
+            "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+            "object_store": Provide(lambda: object_store, use_cache=True, sync_to_thread=False),
+        },
         request_max_body_size=settings.max_request_body_bytes,
         lifespan=[lifespan],
         debug=False,
     )
 
 
-def _state(settings: Settings, sessions: Any, probes: dict[str, health.Probe]) -> Any:
+def _state(settings: Settings, sessions: Any, probes: dict[str, health.Probe], **extra: Any) -> Any:
     from litestar.datastructures import State
 
-    return State({"settings": settings, "sessions": sessions, "probes": probes})
+    return State({"settings": settings, "sessions": sessions, "probes": probes, **extra})

@@ -1,6 +1,9 @@
 """Plain factory functions and the fixtures built on them."""
 
+import os
+import socket
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,6 +15,8 @@ from service.auth import service as auth_service
 from service.auth.models import ApiClient, Role, StaffUser
 from service.auth.schemas import ApiClientCreate, UserCreate
 from service.directory.models import AdminUnit, Agency, AgencyLevel, UnitLevel
+from service.settings import Settings, StorageBackend
+from service.storage.s3 import S3ObjectStore
 
 PASSWORD = "correct horse battery"
 HANOI = "01"
@@ -137,6 +142,52 @@ async def agency(session: AsyncSession, hanoi: AdminUnit) -> Agency:
 @pytest.fixture
 async def admin(session: AsyncSession, hanoi: AdminUnit) -> StaffUser:
     return await create_user(session, Role.admin)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """host:port of a real S3 HTTP endpoint: ``GIAMSAT_TEST_S3_ENDPOINT`` (CI starts
+    ``moto_server`` there), else a moto server in a thread for this test session."""
+    configured = os.environ.get("GIAMSAT_TEST_S3_ENDPOINT")
+    if configured:
+        yield configured
+        return
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_settings(settings: Settings, s3_endpoint: str) -> Settings:
+    """The test settings with the S3 backend and a bucket of this run's own."""
+    return settings.model_copy(
+        update={
+            "storage_backend": StorageBackend.s3,
+            "s3_endpoint": s3_endpoint,
+            "s3_bucket": f"giamsat-test-{uuid.uuid4().hex[:12]}",
+            "s3_secure": False,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+async def s3_store(s3_settings: Settings) -> S3ObjectStore:
+    store = S3ObjectStore.from_settings(s3_settings)
+    await store.start()
+    await store.ping()
+    return store
 
 
 @pytest.fixture(scope="session")

@@ -54,7 +54,7 @@ def clean_filename(name: str | None) -> str:
 
 
 def ascii_fallback(name: str) -> str:
-    """"Biên bản đợt 1.pdf" -> "Bien ban dot 1.pdf" for clients that ignore ``filename*``."""
+    """ "Biên bản đợt 1.pdf" -> "Bien ban dot 1.pdf" for clients that ignore ``filename*``."""
     name = name.replace("đ", "d").replace("Đ", "D")
     decomposed = unicodedata.normalize("NFKD", name)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))

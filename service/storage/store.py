@@ -93,9 +93,7 @@ class ObjectStore(abc.ABC):
         await self.delete(source)
 
     @abc.abstractmethod
-    async def presigned_get(
-        self, key: str, *, filename: str, content_type: str, ttl: int
-    ) -> str:
+    async def presigned_get(self, key: str, *, filename: str, content_type: str, ttl: int) -> str:
         """A URL that downloads the object for ``ttl`` seconds, as ``filename``."""
 
     @abc.abstractmethod
@@ -103,9 +101,7 @@ class ObjectStore(abc.ABC):
         """Start a multipart upload to ``key``; returns the upload id."""
 
     @abc.abstractmethod
-    async def presigned_part_url(
-        self, key: str, upload_id: str, part_number: int, ttl: int
-    ) -> str:
+    async def presigned_part_url(self, key: str, upload_id: str, part_number: int, ttl: int) -> str:
         """A URL the client PUTs one part to; the response carries the part's ETag."""
 
     @abc.abstractmethod

@@ -1,0 +1,326 @@
+"""The generic evidence API (staff) and the signed local-object routes.
+
+Domains add their own "attach evidence to X" routes that authorise against X and call
+``service.storage.service``; these routes are the platform-level ones.
+"""
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from email.message import Message
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.exceptions import InternalServerException
+from litestar.params import Parameter
+from litestar.response import Redirect, Stream
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.guards import admin_only, staff
+from service.auth.models import Role
+from service.auth.principals import StaffPrincipal
+from service.db import utcnow
+from service.errors import Forbidden, NotFound, ServiceError
+from service.settings import Settings
+from service.storage import service
+from service.storage.keys import content_disposition, is_valid_key
+from service.storage.local import LocalObjectStore, SignatureInvalid
+from service.storage.schemas import (
+    CustodyEntryRead,
+    EvidenceRead,
+    MultipartComplete,
+    MultipartStart,
+    MultipartStarted,
+    PartTarget,
+    WithdrawRequest,
+)
+from service.storage.store import ObjectNotFound, ObjectStore, UploadedPart
+
+
+class UploadInterrupted(ServiceError):
+    status_code = 400
+    problem_type = "upload-interrupted"
+    title = "Upload interrupted"
+
+
+async def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
+    """The raw request body, chunk by chunk; a client that hangs up is a 400, not a 500."""
+    try:
+        async for chunk in request.stream():
+            yield chunk
+    except InternalServerException as exc:
+        raise UploadInterrupted("The client disconnected before the upload finished.") from exc
+
+
+def filename_from_disposition(value: str | None) -> str | None:
+    """``attachment; filename="a.pdf"`` or RFC 5987 ``filename*=UTF-8''...``."""
+    if not value:
+        return None
+    message = Message()
+    message["content-disposition"] = value
+    return message.get_filename()
+
+
+def _size_hint(request: Request[Any, Any, Any]) -> int | None:
+    value = request.headers.get("content-length", "")
+    return int(value) if value.isdigit() else None
+
+
+def _aware(moment: datetime | None, settings: Settings) -> datetime | None:
+    """Times without a zone are Vietnamese local time (the edges speak Asia/Ho_Chi_Minh)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=ZoneInfo(settings.timezone))
+
+
+class EvidenceController(Controller):
+    path = "/evidence"
+    tags = ["evidence"]
+    guards = [staff()]
+
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=None,
+        summary="Upload a file (raw request body, streamed)",
+        description=(
+            "Send the file itself as the request body (any Content-Type). The name comes "
+            "from `?filename=` or the Content-Disposition header. The real type is read from "
+            "the bytes: 415 if it is not an accepted image, PDF, office document, audio or "
+            "video; 413 above the size limit."
+        ),
+    )
+    async def upload(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        db_session: AsyncSession,
+        settings: Settings,
+        object_store: ObjectStore,
+        filename: str | None = Parameter(default=None, max_length=255),
+        captured_at: datetime | None = Parameter(default=None),
+        lat: float | None = Parameter(default=None, ge=-90, le=90),
+        lon: float | None = Parameter(default=None, ge=-180, le=180),
+    ) -> EvidenceRead:
+        name = filename or filename_from_disposition(request.headers.get("content-disposition"))
+        evidence = await service.create_evidence_from_stream(
+            db_session,
+            object_store,
+            _body(request),
+            filename=name,
+            uploader=request.user,
+            max_bytes=settings.max_upload_bytes,
+            captured_at=_aware(captured_at, settings),
+            lat=lat,
+            lon=lon,
+            size_hint=_size_hint(request),
+        )
+        return EvidenceRead.model_validate(evidence)
+
+    @post("/multipart", status_code=HTTP_201_CREATED, summary="Start a multipart upload")
+    async def start_multipart(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        data: MultipartStart,
+        db_session: AsyncSession,
+        object_store: ObjectStore,
+    ) -> MultipartStarted:
+        evidence, upload_id, urls = await service.start_multipart(
+            db_session,
+            object_store,
+            filename=data.filename,
+            size=data.size,
+            sha256=data.sha256,
+            content_type=data.content_type,
+            uploader=request.user,
+            captured_at=data.captured_at,
+            lat=data.latitude,
+            lon=data.longitude,
+        )
+        return MultipartStarted(
+            evidence=EvidenceRead.model_validate(evidence),
+            upload_id=upload_id,
+            part_size=service.plan_parts(data.size)[0],
+            parts=[
+                PartTarget(part_number=u.part_number, url=u.url, offset=u.offset, length=u.length)
+                for u in urls
+            ],
+            expires_at=utcnow() + timedelta(seconds=service.PART_URL_TTL_SECONDS),
+        )
+
+    @post(
+        "/{evidence_id:uuid}/complete",
+        status_code=HTTP_200_OK,
+        summary="Complete a multipart upload (verifies size, SHA-256 and type)",
+    )
+    async def complete_multipart(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        evidence_id: uuid.UUID,
+        data: MultipartComplete,
+        db_session: AsyncSession,
+        object_store: ObjectStore,
+    ) -> EvidenceRead:
+        parts = (
+            None
+            if data.parts is None
+            else [UploadedPart(p.part_number, p.etag) for p in data.parts]
+        )
+        evidence = await service.complete_multipart(
+            db_session, object_store, evidence_id, parts, request.user
+        )
+        return EvidenceRead.model_validate(evidence)
+
+    @get("/{evidence_id:uuid}", summary="Evidence metadata (logged as a view)")
+    async def get_evidence(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        evidence_id: uuid.UUID,
+        db_session: AsyncSession,
+    ) -> EvidenceRead:
+        evidence = await service.get_visible_evidence(db_session, evidence_id, request.user)
+        await service.record_view(db_session, evidence, request.user)
+        return EvidenceRead.model_validate(evidence)
+
+    @get(
+        "/{evidence_id:uuid}/download",
+        status_code=HTTP_307_TEMPORARY_REDIRECT,
+        summary="Redirect to a short-lived download URL (logged as a download)",
+    )
+    async def download(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        evidence_id: uuid.UUID,
+        db_session: AsyncSession,
+        settings: Settings,
+        object_store: ObjectStore,
+    ) -> Redirect:
+        evidence = await service.get_visible_evidence(db_session, evidence_id, request.user)
+        url = await service.download_url(
+            db_session,
+            object_store,
+            evidence,
+            request.user,
+            ttl=settings.download_url_ttl_seconds,
+        )
+        return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)
+
+    @get(
+        "/{evidence_id:uuid}/custody",
+        guards=[staff(Role.supervisor)],
+        summary="The chain of custody: every upload, view, download and withdrawal",
+    )
+    async def custody(
+        self, evidence_id: uuid.UUID, db_session: AsyncSession
+    ) -> list[CustodyEntryRead]:
+        entries = await service.custody_log(db_session, evidence_id)
+        return [CustodyEntryRead.model_validate(entry) for entry in entries]
+
+    @post(
+        "/{evidence_id:uuid}/withdraw",
+        guards=[admin_only],
+        status_code=HTTP_200_OK,
+        summary="Withdraw evidence (admin; the file and its record are kept)",
+    )
+    async def withdraw(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        evidence_id: uuid.UUID,
+        data: WithdrawRequest,
+        db_session: AsyncSession,
+    ) -> EvidenceRead:
+        evidence = await service.withdraw(db_session, evidence_id, request.user, data.reason)
+        return EvidenceRead.model_validate(evidence)
+
+
+def _local(store: ObjectStore) -> LocalObjectStore:
+    if not isinstance(store, LocalObjectStore):
+        raise NotFound("This server keeps its objects in S3.")
+    return store
+
+
+class ObjectController(Controller):
+    """What S3 would serve, for the local backend: signed downloads and part uploads."""
+
+    path = "/objects"
+    tags = ["objects"]
+
+    @get(
+        "/{key:path}",
+        exclude_from_auth=True,
+        summary="Download an object through a signed URL (local storage backend)",
+    )
+    async def download(
+        self,
+        key: str,
+        object_store: ObjectStore,
+        expires: int | None = None,
+        signature: str | None = Parameter(default=None, max_length=128),
+        filename: str | None = Parameter(default=None, max_length=255),
+        content_type: str | None = Parameter(default=None, max_length=127),
+    ) -> Stream:
+        store = _local(object_store)
+        key = key.lstrip("/")
+        if expires is None or not signature or not filename or not content_type:
+            raise Forbidden("This URL is not signed.")
+        if not is_valid_key(key):
+            raise NotFound("No such object.")
+        try:
+            store.verify_get(
+                key,
+                expires=expires,
+                filename=filename,
+                content_type=content_type,
+                signature=signature,
+            )
+            size = (await store.stat(key)).size
+            chunks = await store.open(key)
+        except SignatureInvalid as exc:
+            raise Forbidden(str(exc)) from exc
+        except ObjectNotFound as exc:
+            raise NotFound("No such object.") from exc
+        return Stream(
+            chunks,
+            media_type=content_type,
+            headers={
+                "Content-Disposition": content_disposition(filename),
+                "Content-Length": str(size),
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "sandbox",
+                "Cache-Control": "private, max-age=0",
+            },
+        )
+
+    @put(
+        "/uploads/{upload_id:str}/{part_number:int}",
+        exclude_from_auth=True,
+        request_max_body_size=None,
+        status_code=HTTP_200_OK,
+        summary="Upload one part of a multipart upload (local storage backend)",
+    )
+    async def put_part(
+        self,
+        request: Request[Any, Any, Any],
+        upload_id: str,
+        part_number: int,
+        object_store: ObjectStore,
+        expires: int | None = None,
+        signature: str | None = Parameter(default=None, max_length=128),
+    ) -> Response[None]:
+        store = _local(object_store)
+        if expires is None or not signature:
+            raise Forbidden("This URL is not signed.")
+        try:
+            store.verify_part_put(upload_id, part_number, expires=expires, signature=signature)
+            etag = await store.receive_part(upload_id, part_number, _body(request))
+        except SignatureInvalid as exc:
+            raise Forbidden(str(exc)) from exc
+        except ObjectNotFound as exc:
+            raise NotFound("No such upload.") from exc
+        except ValueError as exc:
+            raise NotFound(str(exc)) from exc
+        return Response(None, status_code=HTTP_200_OK, headers={"ETag": f'"{etag}"'})
+
+
+controllers = [EvidenceController, ObjectController]
