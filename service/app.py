@@ -25,8 +25,9 @@ from service.auth.middleware import (
 from service.auth.principals import StaffPrincipal
 from service.db import create_engine, session_factory
 from service.errors import exception_handlers
+from service.jobs.broker import broker_ping
 from service.observability import configure_logging, request_id_middleware
-from service.settings import Settings
+from service.settings import BrokerKind, Settings
 from service.storage.store import build_object_store
 from service.wiring import register_domains
 
@@ -35,11 +36,19 @@ API_PREFIX = "/api/v1"
 
 def _api_routes() -> list[Any]:
     """Every domain's controllers, mounted under /api/v1."""
+    from service.audit.controllers import controllers as audit_controllers
     from service.auth.controllers import controllers as auth_controllers
     from service.directory.controllers import controllers as directory_controllers
+    from service.jobs.controllers import controllers as jobs_controllers
     from service.storage.controllers import controllers as storage_controllers
 
-    return [*auth_controllers, *directory_controllers, *storage_controllers]
+    return [
+        *auth_controllers,
+        *directory_controllers,
+        *jobs_controllers,
+        *audit_controllers,
+        *storage_controllers,
+    ]
 
 
 def create_app(
@@ -76,6 +85,8 @@ def create_app(
             await conn.execute(text("SELECT 1"))
 
     probes: dict[str, health.Probe] = {"database": db_probe}
+    if settings.broker is not BrokerKind.stub:
+        probes["broker"] = lambda: broker_ping(settings)
     object_store = build_object_store(settings)
     probes["object_store"] = object_store.ping
 

@@ -7,7 +7,9 @@ import asyncio
 
 import click
 
+from service.audit.cli import audit
 from service.directory.cli import seed
+from service.jobs.cli import jobs, worker
 from service.settings import Settings
 
 
@@ -84,4 +86,7 @@ def demo(settings: Settings) -> None:
     run_demo(settings)
 
 
+main.add_command(worker)
+main.add_command(jobs)
+main.add_command(audit)
 main.add_command(seed)

@@ -1,0 +1,59 @@
+"""Admin read access to the audit log."""
+
+from datetime import datetime
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.audit import service
+from service.audit.models import ActorType
+from service.audit.schemas import AuditEventRead, AuditPage
+from service.auth.guards import admin_only
+
+
+class AuditController(Controller):
+    path = "/admin/audit"
+    tags = ["admin"]
+    guards = [admin_only]
+
+    @get("/")
+    async def list_events(
+        self,
+        db_session: AsyncSession,
+        entity_type: Annotated[str | None, Parameter(max_length=64)] = None,
+        entity_id: Annotated[str | None, Parameter(max_length=64)] = None,
+        actor_type: ActorType | None = None,
+        actor_id: Annotated[str | None, Parameter(max_length=64)] = None,
+        action: Annotated[str | None, Parameter(max_length=100)] = None,
+        since: Annotated[datetime | None, Parameter(description="occurred at or after")] = None,
+        until: Annotated[datetime | None, Parameter(description="occurred before")] = None,
+        cursor: Annotated[
+            int | None,
+            Parameter(ge=1, le=2**63 - 1, description="next_cursor of the previous page"),
+        ] = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> AuditPage:
+        """Audit events, newest first, with keyset pagination."""
+        events, next_cursor = await service.list_events(
+            db_session,
+            service.AuditFilter(
+                entity_type=entity_type,
+                entity_id=entity_id,
+                actor_type=actor_type,
+                actor_id=actor_id,
+                action=action,
+                since=since,
+                until=until,
+            ),
+            cursor=cursor,
+            limit=limit,
+        )
+        return AuditPage(
+            items=[AuditEventRead.model_validate(event) for event in events],
+            next_cursor=next_cursor,
+        )
+
+
+controllers = [AuditController]

@@ -1,0 +1,26 @@
+"""The sealer job: chains committed audit events every few seconds."""
+
+from __future__ import annotations
+
+import structlog
+
+from service.audit.chain import seal_pending
+from service.jobs.context import worker_context
+from service.jobs.registry import job
+from service.jobs.scheduler import schedule
+
+logger = structlog.get_logger(__name__)
+
+SEAL_EVERY_SECONDS = 5
+
+
+# No retries: the next time slot seals whatever this run did not.
+@job("audit.seal", max_retries=0)
+async def seal() -> None:
+    async with worker_context().session_scope() as session:
+        sealed = await seal_pending(session)
+    if sealed:
+        logger.info("audit_sealed", events=sealed)
+
+
+schedule("audit.seal", every_seconds=SEAL_EVERY_SECONDS)

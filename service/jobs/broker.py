@@ -1,0 +1,157 @@
+"""Building the dramatiq broker from settings and declaring the registered jobs on it.
+
+Nothing here runs at import time: ``setup_broker(settings)`` is called by the worker, the
+CLI and tests, each getting a fresh broker with every ``@job`` declared as an actor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    Middleware,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+from service.jobs import context
+from service.jobs.middleware import FailureRecorder, OutboxDelivery, ThreadCleanup
+from service.jobs.registry import JobSpec, import_task_modules, registered_jobs
+from service.settings import BrokerKind, Settings
+
+MIN_BACKOFF_MS = 1_000
+MAX_BACKOFF_MS = 10 * 60 * 1_000
+TIME_LIMIT_MS = 10 * 60 * 1_000
+PING_TIMEOUT_SECONDS = 2.0
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    return [
+        AgeLimit(),
+        TimeLimit(time_limit=TIME_LIMIT_MS),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        OutboxDelivery(),
+        FailureRecorder(settings.database_url),
+        Retries(
+            max_retries=settings.job_max_retries,
+            min_backoff=MIN_BACKOFF_MS,
+            max_backoff=MAX_BACKOFF_MS,
+        ),
+        ThreadCleanup(),
+    ]
+
+
+def build_broker(settings: Settings) -> dramatiq.Broker:
+    """A broker for ``settings.broker`` (no actors declared, not made global)."""
+    middleware = _middleware(settings)
+    if settings.broker is BrokerKind.stub:
+        return StubBroker(middleware=middleware)
+    if settings.broker is BrokerKind.redis:
+        from dramatiq.brokers.redis import RedisBroker
+
+        return RedisBroker(url=settings.broker_url, middleware=middleware)
+    from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+    # Publisher confirms: the relay marks an outbox row sent only once RabbitMQ has it.
+    return RabbitmqBroker(url=settings.broker_url, middleware=middleware, confirm_delivery=True)
+
+
+def _actor_function(spec: JobSpec) -> Callable[..., Any]:
+    if not inspect.iscoroutinefunction(spec.fn):
+        return spec.fn
+    fn = spec.fn
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return context.run_async(fn(*args, **kwargs))
+
+    return run
+
+
+def declare_jobs(broker: dramatiq.Broker) -> None:
+    """Declare every registered job as an actor on ``broker``."""
+    for spec in registered_jobs().values():
+        if spec.name in broker.actors:
+            continue
+        options = dict(spec.options)
+        if spec.max_retries is not None:
+            options["max_retries"] = spec.max_retries
+        dramatiq.actor(actor_name=spec.name, queue_name=spec.queue, broker=broker, **options)(
+            _actor_function(spec)
+        )
+
+
+def setup_broker(settings: Settings) -> dramatiq.Broker:
+    """Build the broker, make it dramatiq's global one, and declare every job on it.
+
+    Also remembers ``settings`` as the process's job settings (``worker_context()``) and
+    connects the domains' in-process event subscriptions, which jobs may trigger.
+    """
+    from service.wiring import register_domains
+
+    context.configure(settings)
+    register_domains()
+    import_task_modules()
+    broker = build_broker(settings)
+    declare_jobs(broker)
+    dramatiq.set_broker(broker)
+    return broker
+
+
+def start_worker(
+    broker: dramatiq.Broker, *, threads: int = 4, queues: set[str] | None = None
+) -> dramatiq.Worker:
+    """Start in-process worker threads (the dramatiq CLI's boot sequence, minus the forking).
+
+    ``queues`` limits consumption to those queues (tests use a queue of their own).
+    """
+    broker.emit_after("process_boot")
+    worker = dramatiq.Worker(broker, worker_threads=threads, queues=queues)
+    worker.start()
+    return worker
+
+
+def _ping_rabbitmq(url: str) -> None:
+    import pika
+
+    parameters = pika.URLParameters(url)
+    parameters.socket_timeout = PING_TIMEOUT_SECONDS
+    parameters.stack_timeout = PING_TIMEOUT_SECONDS
+    parameters.blocked_connection_timeout = PING_TIMEOUT_SECONDS
+    parameters.connection_attempts = 1
+    connection = pika.BlockingConnection(parameters)
+    connection.close()
+
+
+def _ping_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(
+        url, socket_connect_timeout=PING_TIMEOUT_SECONDS, socket_timeout=PING_TIMEOUT_SECONDS
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+async def broker_ping(settings: Settings) -> None:
+    """Connect to the broker and close again; raises when it is unreachable."""
+    if settings.broker is BrokerKind.stub:
+        return
+    ping = _ping_redis if settings.broker is BrokerKind.redis else _ping_rabbitmq
+    await asyncio.wait_for(
+        asyncio.to_thread(ping, settings.broker_url), timeout=PING_TIMEOUT_SECONDS + 1
+    )

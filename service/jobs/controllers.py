@@ -1,0 +1,56 @@
+"""Admin views of failed jobs and the outbox."""
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.guards import admin_only
+from service.auth.principals import StaffPrincipal
+from service.jobs import service
+from service.jobs.schemas import JobFailurePage, JobFailureRead, OutboxStats
+
+MAX_ID = 2**63 - 1
+
+
+class JobAdminController(Controller):
+    path = "/admin/jobs"
+    tags = ["admin"]
+    guards = [admin_only]
+
+    @get("/failed")
+    async def list_failed(
+        self,
+        db_session: AsyncSession,
+        include_retried: bool = False,
+        cursor: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> JobFailurePage:
+        """Jobs that failed on their last allowed attempt, newest first."""
+        failures, next_cursor = await service.list_failures(
+            db_session, cursor=cursor, limit=limit, include_retried=include_retried
+        )
+        return JobFailurePage(
+            items=[JobFailureRead.model_validate(f) for f in failures], next_cursor=next_cursor
+        )
+
+    @post("/failed/{failure_id:int}/retry", status_code=HTTP_200_OK)
+    async def retry(
+        self,
+        failure_id: Annotated[int, Parameter(ge=1, le=MAX_ID)],
+        request: Request[StaffPrincipal, Any, Any],
+        db_session: AsyncSession,
+    ) -> JobFailureRead:
+        """Run the job again (through the outbox); each failure can be retried once."""
+        failure = await service.retry_failure(db_session, failure_id, actor=request.user)
+        return JobFailureRead.model_validate(failure)
+
+    @get("/outbox")
+    async def outbox(self, db_session: AsyncSession) -> OutboxStats:
+        """Outbox rows by state and the age of the oldest pending one."""
+        return await service.outbox_stats(db_session)
+
+
+controllers = [JobAdminController]

@@ -1,0 +1,126 @@
+"""dramatiq middleware: record jobs that exhausted their retries, expose the current outbox
+id to actors, and clean up each worker thread's event loop and engine."""
+
+from __future__ import annotations
+
+import contextvars
+import traceback
+from typing import Any
+
+import dramatiq
+import psycopg
+import structlog
+from dramatiq.middleware import Middleware
+from psycopg.types.json import Jsonb
+
+from service.jobs import context
+
+logger = structlog.get_logger(__name__)
+
+TRACEBACK_LIMIT = 8000
+ERROR_LIMIT = 2000
+OUTBOX_ID_OPTION = "outbox_id"
+
+_current_outbox_id: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "giamsat_outbox_id", default=None
+)
+
+
+def current_outbox_id() -> int | None:
+    """The outbox row the running job was published from (None outside a job).
+
+    A relay that crashes between publishing and marking a row sent publishes it again, so
+    the same outbox id can arrive twice; an actor can use it as an idempotency key.
+    """
+    return _current_outbox_id.get()
+
+
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy URL as a plain libpq one (for psycopg)."""
+    for prefix in ("postgresql+asyncpg://", "postgresql+psycopg://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql://" + url[len(prefix) :]
+    return url
+
+
+def _truncate_traceback(text: str) -> str:
+    if len(text) <= TRACEBACK_LIMIT:
+        return text
+    # The innermost frames (at the end) say the most.
+    return "…(truncated)\n" + text[-TRACEBACK_LIMIT:]
+
+
+class OutboxDelivery(Middleware):
+    """Makes the message's outbox id available through ``current_outbox_id()``."""
+
+    def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        value = message.options.get(OUTBOX_ID_OPTION)
+        _current_outbox_id.set(int(value) if value is not None else None)
+
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: Any,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        _current_outbox_id.set(None)
+
+    after_skip_message = after_process_message  # type: ignore[assignment]
+
+
+class FailureRecorder(Middleware):
+    """Writes a ``job_failure`` row for every message the broker gives up on.
+
+    That is a nack: retries exhausted (or a ``throws`` exception), an age limit passed, or
+    no actor of that name on this worker. The row is written on its own short psycopg
+    connection (failures are rare, and this runs in a worker thread, outside any event loop).
+    """
+
+    def __init__(self, database_url: str | None) -> None:
+        self.database_url = database_url
+
+    def after_nack(self, broker: dramatiq.Broker, message: Any) -> None:
+        # The worker stuffs the exception into the message before nacking it.
+        self._record(message, getattr(message, "_exception", None))
+
+    def _record(self, message: Any, exception: BaseException | None) -> None:
+        if exception is None:
+            error = "the message was rejected"
+            trace = None
+        else:
+            error = f"{type(exception).__name__}: {exception}"[:ERROR_LIMIT]
+            trace = _truncate_traceback(
+                message.options.get("traceback") or "".join(traceback.format_exception(exception))
+            )
+        outbox_id = message.options.get(OUTBOX_ID_OPTION)
+        url = self.database_url or context.process_settings().require_database_url()
+        try:
+            with psycopg.connect(libpq_url(url), autocommit=True, connect_timeout=10) as conn:
+                conn.execute(
+                    "INSERT INTO job_failure"
+                    " (message_id, outbox_id, job_name, queue, args, error, traceback)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    (
+                        message.message_id,
+                        int(outbox_id) if outbox_id is not None else None,
+                        message.actor_name,
+                        message.queue_name.removesuffix(".DQ"),
+                        Jsonb(dict(message.kwargs)),
+                        error,
+                        trace,
+                    ),
+                )
+        except Exception:
+            # The broker still dead-letters the message; the log keeps the evidence.
+            logger.exception(
+                "job_failure_not_recorded", message_id=message.message_id, job=message.actor_name
+            )
+
+
+class ThreadCleanup(Middleware):
+    """Closes each worker thread's event loop and engine when the thread stops."""
+
+    def before_worker_thread_shutdown(self, broker: dramatiq.Broker, thread: Any) -> None:
+        context.close_thread_context()

@@ -1,0 +1,70 @@
+"""The transactional outbox: a job is a row written in the caller's transaction.
+
+If the transaction rolls back, the job never existed; if it commits, the relay will publish
+it, however long the broker is away. An insert trigger (migration 0030) notifies the
+``giamsat_outbox`` channel so a listening relay wakes up as soon as the row is committed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic_core import to_jsonable_python
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.jobs.models import OutboxMessage, OutboxState
+from service.jobs.registry import get_job
+
+NOTIFY_CHANNEL = "giamsat_outbox"
+
+
+async def insert_outbox(
+    session: AsyncSession,
+    job_name: str,
+    payload: dict[str, Any],
+    *,
+    delay: timedelta | float | None = None,
+    dedupe_key: str | None = None,
+    queue: str | None = None,
+) -> int | None:
+    """Insert the row; returns its id, or None when ``dedupe_key`` was already taken."""
+    spec = get_job(job_name)
+    if spec is None and queue is None:
+        raise ValueError(f"unknown job {job_name!r}: declare it with @job in a TASK_MODULES module")
+    if isinstance(delay, int | float):
+        delay = timedelta(seconds=delay)
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    available_at: Any = sa.func.now() + delay if delay else sa.func.now()
+    statement = pg_insert(table).values(
+        job_name=job_name,
+        payload=to_jsonable_python(payload),
+        queue=queue or (spec.queue if spec else "default"),
+        available_at=available_at,
+        state=OutboxState.pending.value,
+        attempts=0,
+        dedupe_key=dedupe_key,
+    )
+    if dedupe_key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    result = await session.execute(statement.returning(table.c.id))
+    return result.scalar_one_or_none()
+
+
+async def enqueue(
+    session: AsyncSession,
+    job_name: str,
+    payload: dict[str, Any],
+    *,
+    delay: timedelta | float | None = None,
+    dedupe_key: str | None = None,
+) -> None:
+    """Schedule ``job_name(**payload)`` in the caller's transaction (nothing is committed).
+
+    ``payload`` holds ids and plain JSON; UUIDs, datetimes and enums are converted to
+    strings. ``delay`` (seconds or a timedelta) holds the job back; a ``dedupe_key`` that was
+    already enqueued makes this a no-op. Raises ValueError for a job nobody declared.
+    """
+    await insert_outbox(session, job_name, payload, delay=delay, dedupe_key=dedupe_key)
