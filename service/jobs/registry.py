@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 TASK_MODULES: list[str] = [
     "service.jobs.tasks",
     "service.audit.tasks",
+    "service.replies.tasks",
 ]
 
 _QUEUE_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9._-]*$")

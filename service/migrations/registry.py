@@ -9,6 +9,7 @@ from service.db import metadata
 from service.deadlines import models as deadlines_models
 from service.directory import models as directory_models
 from service.jobs import models as jobs_models
+from service.replies import models as replies_models
 from service.storage import models as storage_models
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "directory_models",
     "jobs_models",
     "metadata",
+    "replies_models",
     "storage_models",
 ]

@@ -1,0 +1,121 @@
+"""Referral events, delivered in-process inside the transaction of the change.
+
+Petitions and oversight learn what happened to their referrals by subscribing here
+(``subscribe("referral.answer_published", handler)`` in their ``subscriptions.register``).
+
+Documented choice: handlers run in the same session and transaction, after the referral
+change has been flushed. A handler that raises rolls the whole change back, so a referral
+and the item that mirrors it never disagree. Handlers must therefore stay inside the
+database: anything that leaves it (email, webhook) goes through ``service.jobs.outbox``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.principals import ClientPrincipal, StaffPrincipal
+
+Actor = StaffPrincipal | ClientPrincipal | None
+
+ACKNOWLEDGED = "referral.acknowledged"
+DECLINED = "referral.declined"
+EXTENSION_GRANTED = "referral.extension_granted"
+ANSWER_PUBLISHED = "referral.answer_published"
+RATED = "referral.rated"
+CLOSED = "referral.closed"
+REOPENED = "referral.reopened"
+ESCALATED = "referral.escalated"
+DUE_SOON = "referral.due_soon"
+OVERDUE = "referral.overdue"
+CANCELLED = "referral.cancelled"
+
+EVENT_NAMES = frozenset(
+    {
+        ACKNOWLEDGED,
+        DECLINED,
+        EXTENSION_GRANTED,
+        ANSWER_PUBLISHED,
+        RATED,
+        CLOSED,
+        REOPENED,
+        ESCALATED,
+        DUE_SOON,
+        OVERDUE,
+        CANCELLED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class ReferralEvent:
+    """What happened to one referral. ``data`` per name:
+
+    - ``referral.acknowledged``: agency_reference, due_at (the answer deadline)
+    - ``referral.declined``: reason, suggested_agency_id (or None)
+    - ``referral.extension_granted``: new_due_at, reason, extension_id
+    - ``referral.answer_published``: outcome, summary (first 500 characters of the answer),
+      answer_id, feedback_due_at
+    - ``referral.rated``: satisfied, comment
+    - ``referral.closed``: reason (``satisfied`` | ``feedback_window_ended`` | ``cancelled``)
+    - ``referral.reopened``: reason, reopen_count, due_at
+    - ``referral.escalated``: to (``superior_agency`` | ``council``), reason,
+      new_referral_id and new_agency_id (superior agency only)
+    - ``referral.due_soon`` / ``referral.overdue``: due_at, step
+    - ``referral.cancelled``: reason
+    """
+
+    name: str
+    referral_id: uuid.UUID
+    item_type: str
+    item_id: uuid.UUID
+    agency_id: uuid.UUID
+    actor: Actor
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[AsyncSession, ReferralEvent], Awaitable[None]]
+
+_handlers: dict[str, list[Handler]] = {}
+
+
+def subscribe(name: str, handler: Handler) -> None:
+    """Call ``handler`` for every event called ``name``. Subscribing twice is a no-op."""
+    if name not in EVENT_NAMES:
+        raise ValueError(f"unknown referral event {name!r}; known: {sorted(EVENT_NAMES)}")
+    handlers = _handlers.setdefault(name, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def unsubscribe(name: str, handler: Handler) -> None:
+    handlers = _handlers.get(name, [])
+    if handler in handlers:
+        handlers.remove(handler)
+
+
+def subscribers(name: str) -> list[Handler]:
+    return list(_handlers.get(name, []))
+
+
+async def dispatch(session: AsyncSession, event: ReferralEvent) -> None:
+    """Run every handler of ``event.name`` in order, in the caller's transaction."""
+    for handler in subscribers(event.name):
+        await handler(session, event)
+
+
+@contextmanager
+def isolated_subscriptions() -> Iterator[None]:
+    """Run without the current subscribers (tests of one package), restoring them after."""
+    saved = {name: list(handlers) for name, handlers in _handlers.items()}
+    _handlers.clear()
+    try:
+        yield
+    finally:
+        _handlers.clear()
+        _handlers.update(saved)

@@ -1,0 +1,50 @@
+"""Item providers: how replies shows an item it does not own.
+
+A referral points at an item of another package (a petition, a supervision
+recommendation) by ``item_type`` and ``item_id``. That package registers a provider for its
+item type (``register_item_provider("petition", PetitionProvider())``) so that replies can
+show the item to the agency and publish it, without importing the package.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Protocol, runtime_checkable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.principals import StaffPrincipal
+
+
+@runtime_checkable
+class ItemProvider(Protocol):
+    async def agency_view(
+        self, session: AsyncSession, item_id: uuid.UUID, viewer: StaffPrincipal
+    ) -> dict[str, Any]:
+        """What the handling agency may see of the item (a denouncer's identity only where
+        the law lets the handling agency see it)."""
+        ...
+
+    async def public_view(self, session: AsyncSession, item_id: uuid.UUID) -> dict[str, Any] | None:
+        """None when the item may not be published (no consent). Otherwise a dict with
+        ``title`` and ``description`` already redacted, and optionally ``category_code``
+        and ``unit_code`` (used by the public feed's filters)."""
+        ...
+
+
+_providers: dict[str, ItemProvider] = {}
+
+
+def register_item_provider(item_type: str, provider: ItemProvider) -> None:
+    """Register (or replace) the provider of ``item_type``; idempotent."""
+    if not isinstance(provider, ItemProvider):
+        raise TypeError("an item provider needs async agency_view() and public_view()")
+    _providers[item_type] = provider
+
+
+def unregister_item_provider(item_type: str) -> None:
+    _providers.pop(item_type, None)
+
+
+def item_provider(item_type: str) -> ItemProvider | None:
+    return _providers.get(item_type)

@@ -1,0 +1,327 @@
+"""Every query of the replies package (the scorecards have their own module)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from service.deadlines.models import DeadlineStatus
+from service.directory.models import Agency
+from service.errors import Invalid
+from service.replies.models import (
+    AnswerStatus,
+    EscalationTarget,
+    ExtensionStatus,
+    PublicAnswer,
+    Referral,
+    ReferralAnswer,
+    ReferralAttachment,
+    ReferralExtension,
+    ReferralHistory,
+    ReferralState,
+)
+from service.storage.models import Evidence
+
+MAX_PAGE = 100
+LIVE_CLOCK = (DeadlineStatus.running, DeadlineStatus.due_soon, DeadlineStatus.overdue)
+
+
+# -- cursors ------------------------------------------------------------------------------
+
+
+def encode_cursor(moment: datetime, row_id: uuid.UUID) -> str:
+    raw = json.dumps([moment.isoformat(), str(row_id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        moment, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        parsed = datetime.fromisoformat(moment)
+        if parsed.tzinfo is None:
+            raise ValueError("naive")
+        return parsed, uuid.UUID(row_id)
+    except (ValueError, TypeError) as exc:
+        raise Invalid(
+            "The cursor is not valid; start from the first page.", field="cursor"
+        ) from exc
+
+
+# -- referrals ----------------------------------------------------------------------------
+
+
+async def get_referral(
+    session: AsyncSession, referral_id: uuid.UUID, *, for_update: bool = False
+) -> Referral | None:
+    query = select(Referral).where(col(Referral.id) == referral_id)
+    if for_update:
+        # Locked rows are re-read: the session may hold an older copy.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def referrals_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Referral]:
+    if not ids:
+        return []
+    result = await session.execute(select(Referral).where(col(Referral.id).in_(list(ids))))
+    return list(result.scalars())
+
+
+async def referrals_for_item(
+    session: AsyncSession, item_type: str, item_id: uuid.UUID
+) -> list[Referral]:
+    result = await session.execute(
+        select(Referral)
+        .where(col(Referral.item_type) == item_type, col(Referral.item_id) == item_id)
+        .order_by(col(Referral.created_at), col(Referral.id))
+    )
+    return list(result.scalars())
+
+
+@dataclass(frozen=True)
+class ReferralFilter:
+    agency_id: uuid.UUID | None = None
+    unit_code: str | None = None
+    states: tuple[ReferralState, ...] = ()
+    item_kind: str | None = None
+    item_type: str | None = None
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    overdue: bool | None = None
+
+
+def _filtered(query: Any, filters: ReferralFilter, now: datetime) -> Any:
+    if filters.agency_id is not None:
+        query = query.where(col(Referral.agency_id) == filters.agency_id)
+    if filters.unit_code is not None:
+        query = query.where(col(Referral.unit_code) == filters.unit_code)
+    if filters.states:
+        query = query.where(col(Referral.state).in_([s.value for s in filters.states]))
+    if filters.item_kind is not None:
+        query = query.where(col(Referral.item_kind) == filters.item_kind)
+    if filters.item_type is not None:
+        query = query.where(col(Referral.item_type) == filters.item_type)
+    if filters.due_before is not None:
+        query = query.where(col(Referral.due_at) < filters.due_before)
+    if filters.due_after is not None:
+        query = query.where(col(Referral.due_at) >= filters.due_after)
+    if filters.overdue is not None:
+        # Overdue = a live clock past its deadline (whether or not the sweep flagged it yet).
+        is_overdue = sa.and_(
+            col(Referral.deadline_status).in_([s.value for s in LIVE_CLOCK]),
+            col(Referral.due_at) <= now,
+        )
+        query = query.where(is_overdue if filters.overdue else sa.not_(is_overdue))
+    return query
+
+
+async def list_referrals(
+    session: AsyncSession,
+    filters: ReferralFilter,
+    *,
+    now: datetime,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Referral], str | None]:
+    """By due date, then id (keyset). Every referral has a due date: its clock starts when
+    it is created and the date stays when the clock stops."""
+    limit = max(1, min(limit, MAX_PAGE))
+    query = _filtered(select(Referral), filters, now).where(col(Referral.due_at).is_not(None))
+    if cursor is not None:
+        due, row_id = decode_cursor(cursor)
+        query = query.where(sa.tuple_(col(Referral.due_at), col(Referral.id)) > (due, row_id))
+    query = query.order_by(col(Referral.due_at), col(Referral.id)).limit(limit + 1)
+    rows = list((await session.execute(query)).scalars())
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        assert last.due_at is not None
+        next_cursor = encode_cursor(last.due_at, last.id)
+    return rows[:limit], next_cursor
+
+
+async def council_list(
+    session: AsyncSession,
+    *,
+    unit_code: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[Referral]:
+    """Referrals escalated to the People's Council, newest first."""
+    query = select(Referral).where(col(Referral.escalated_to) == EscalationTarget.council.value)
+    if unit_code is not None:
+        query = query.where(col(Referral.unit_code) == unit_code)
+    if start is not None:
+        query = query.where(col(Referral.escalated_at) >= start)
+    if end is not None:
+        query = query.where(col(Referral.escalated_at) < end)
+    query = query.order_by(col(Referral.escalated_at).desc(), col(Referral.id))
+    return list((await session.execute(query)).scalars())
+
+
+# -- answers, extensions, history, attachments --------------------------------------------
+
+
+async def open_answer(
+    session: AsyncSession, referral_id: uuid.UUID, status: AnswerStatus, *, for_update: bool = False
+) -> ReferralAnswer | None:
+    query = select(ReferralAnswer).where(
+        col(ReferralAnswer.referral_id) == referral_id, col(ReferralAnswer.status) == status.value
+    )
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def answers_of(session: AsyncSession, referral_id: uuid.UUID) -> list[ReferralAnswer]:
+    result = await session.execute(
+        select(ReferralAnswer)
+        .where(col(ReferralAnswer.referral_id) == referral_id)
+        .order_by(col(ReferralAnswer.created_at), col(ReferralAnswer.id))
+    )
+    return list(result.scalars())
+
+
+async def latest_published_answer(
+    session: AsyncSession, item_type: str, item_id: uuid.UUID
+) -> tuple[ReferralAnswer, Referral, str] | None:
+    query = (
+        select(ReferralAnswer, Referral, col(Agency.name))
+        .join(Referral, col(Referral.id) == col(ReferralAnswer.referral_id))
+        .join(Agency, col(Agency.id) == col(Referral.agency_id))
+        .where(
+            col(Referral.item_type) == item_type,
+            col(Referral.item_id) == item_id,
+            col(ReferralAnswer.status) == AnswerStatus.published.value,
+        )
+        .order_by(col(ReferralAnswer.published_at).desc(), col(ReferralAnswer.id).desc())
+        .limit(1)
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    return row[0], row[1], row[2]
+
+
+async def extensions_of(session: AsyncSession, referral_id: uuid.UUID) -> list[ReferralExtension]:
+    result = await session.execute(
+        select(ReferralExtension)
+        .where(col(ReferralExtension.referral_id) == referral_id)
+        .order_by(col(ReferralExtension.requested_at), col(ReferralExtension.id))
+    )
+    return list(result.scalars())
+
+
+async def pending_extension(
+    session: AsyncSession, referral_id: uuid.UUID
+) -> ReferralExtension | None:
+    result = await session.execute(
+        select(ReferralExtension)
+        .where(
+            col(ReferralExtension.referral_id) == referral_id,
+            col(ReferralExtension.status) == ExtensionStatus.pending.value,
+        )
+        .with_for_update()
+    )
+    return result.scalar_one_or_none()
+
+
+async def history_of(session: AsyncSession, referral_id: uuid.UUID) -> list[ReferralHistory]:
+    result = await session.execute(
+        select(ReferralHistory)
+        .where(col(ReferralHistory.referral_id) == referral_id)
+        .order_by(col(ReferralHistory.id))
+    )
+    return list(result.scalars())
+
+
+async def citizen_history(
+    session: AsyncSession, item_type: str, item_id: uuid.UUID
+) -> list[tuple[ReferralHistory, Referral]]:
+    result = await session.execute(
+        select(ReferralHistory, Referral)
+        .join(Referral, col(Referral.id) == col(ReferralHistory.referral_id))
+        .where(
+            col(Referral.item_type) == item_type,
+            col(Referral.item_id) == item_id,
+            col(ReferralHistory.visible_to_citizen).is_(True),
+        )
+        .order_by(col(ReferralHistory.at), col(ReferralHistory.id))
+    )
+    return [(row[0], row[1]) for row in result.all()]
+
+
+async def attachments_of(
+    session: AsyncSession, referral_id: uuid.UUID
+) -> list[tuple[ReferralAttachment, Evidence]]:
+    result = await session.execute(
+        select(ReferralAttachment, Evidence)
+        .join(Evidence, col(Evidence.id) == col(ReferralAttachment.evidence_id))
+        .where(col(ReferralAttachment.referral_id) == referral_id)
+        .order_by(col(ReferralAttachment.added_at))
+    )
+    return [(row[0], row[1]) for row in result.all()]
+
+
+async def attachment_ids_of(session: AsyncSession, referral_id: uuid.UUID) -> set[uuid.UUID]:
+    result = await session.execute(
+        select(col(ReferralAttachment.evidence_id)).where(
+            col(ReferralAttachment.referral_id) == referral_id
+        )
+    )
+    return set(result.scalars())
+
+
+# -- public feed --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicFilter:
+    unit_code: str | None = None
+    category_code: str | None = None
+    agency_id: uuid.UUID | None = None
+
+
+async def public_answers(
+    session: AsyncSession, filters: PublicFilter, *, cursor: str | None = None, limit: int = 20
+) -> tuple[list[PublicAnswer], str | None]:
+    """Newest first (keyset on published_at, id)."""
+    limit = max(1, min(limit, MAX_PAGE))
+    query = select(PublicAnswer)
+    if filters.unit_code is not None:
+        query = query.where(col(PublicAnswer.unit_code) == filters.unit_code)
+    if filters.category_code is not None:
+        query = query.where(col(PublicAnswer.category_code) == filters.category_code)
+    if filters.agency_id is not None:
+        query = query.where(col(PublicAnswer.agency_id) == filters.agency_id)
+    if cursor is not None:
+        published, row_id = decode_cursor(cursor)
+        query = query.where(
+            sa.tuple_(col(PublicAnswer.published_at), col(PublicAnswer.id)) < (published, row_id)
+        )
+    query = query.order_by(col(PublicAnswer.published_at).desc(), col(PublicAnswer.id).desc())
+    rows = list((await session.execute(query.limit(limit + 1))).scalars())
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor(last.published_at, last.id)
+    return rows[:limit], next_cursor
+
+
+async def public_answer_for_referral(
+    session: AsyncSession, referral_id: uuid.UUID
+) -> PublicAnswer | None:
+    result = await session.execute(
+        select(PublicAnswer).where(col(PublicAnswer.referral_id) == referral_id)
+    )
+    return result.scalar_one_or_none()

@@ -1,0 +1,173 @@
+"""Agency scorecards, computed in one SQL statement.
+
+The period selects the referrals an agency RECEIVED in [start, end) (``created_at``); every
+figure but ``overdue_now`` describes that cohort:
+
+- ``received``; ``acknowledged`` and ``acknowledged_on_time`` (acknowledged by the acceptance
+  deadline); ``answered`` and ``answered_on_time`` (the answer the Front accepted was
+  submitted by the answer deadline, extensions included);
+- ``median_working_days_to_answer``: median of working days from receipt to that
+  submission, counted by the directory's SQL ``working_days_between`` (the calendar data);
+- ``extensions`` granted; ``bounces`` (declined as not competent);
+- ``published``, ``reopened`` (at least once) and ``reopen_rate`` = reopened / published;
+- ``rated``, ``satisfied`` (latest rating) and ``satisfaction_rate`` = satisfied / rated.
+
+``overdue_now`` counts the agency's referrals (whenever received) whose live clock is past
+its deadline at ``now``. Rates are None when their denominator is 0. Agencies appear when
+they received something in the period or have something overdue now.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db import utcnow
+
+SCORECARD_SQL = sa.text(
+    """
+WITH cohort AS (
+    SELECT r.*
+      FROM referral r
+     WHERE r.created_at >= :start AND r.created_at < :end
+       AND (CAST(:agency_id AS uuid) IS NULL OR r.agency_id = CAST(:agency_id AS uuid))
+       AND (CAST(:unit_code AS text) IS NULL OR r.unit_code = CAST(:unit_code AS text))
+), per_agency AS (
+    SELECT agency_id,
+           count(*) AS received,
+           count(*) FILTER (WHERE acknowledged_at IS NOT NULL) AS acknowledged,
+           count(*) FILTER (WHERE acknowledged_at <= acceptance_due_at) AS acknowledged_on_time,
+           count(*) FILTER (WHERE answered_at IS NOT NULL) AS answered,
+           count(*) FILTER (WHERE answered_at <= answer_due_at) AS answered_on_time,
+           percentile_cont(0.5) WITHIN GROUP (
+               ORDER BY working_days_between(created_at, answered_at)
+           ) AS median_working_days_to_answer,
+           coalesce(sum(jsonb_array_length(extensions)), 0) AS extensions,
+           count(*) FILTER (WHERE declined_at IS NOT NULL) AS bounces,
+           count(*) FILTER (WHERE published_at IS NOT NULL) AS published,
+           count(*) FILTER (WHERE reopen_count > 0) AS reopened,
+           count(*) FILTER (WHERE satisfied IS NOT NULL) AS rated,
+           count(*) FILTER (WHERE satisfied) AS satisfied
+      FROM cohort
+     GROUP BY agency_id
+), overdue AS (
+    SELECT r.agency_id, count(*) AS overdue_now
+      FROM referral r
+     WHERE r.deadline_status IN ('running', 'due_soon', 'overdue')
+       AND r.due_at <= :now
+       AND (CAST(:agency_id AS uuid) IS NULL OR r.agency_id = CAST(:agency_id AS uuid))
+       AND (CAST(:unit_code AS text) IS NULL OR r.unit_code = CAST(:unit_code AS text))
+     GROUP BY r.agency_id
+)
+SELECT a.id AS agency_id, a.code AS agency_code, a.name AS agency_name,
+       coalesce(p.received, 0) AS received,
+       coalesce(p.acknowledged, 0) AS acknowledged,
+       coalesce(p.acknowledged_on_time, 0) AS acknowledged_on_time,
+       coalesce(p.answered, 0) AS answered,
+       coalesce(p.answered_on_time, 0) AS answered_on_time,
+       p.median_working_days_to_answer,
+       coalesce(o.overdue_now, 0) AS overdue_now,
+       coalesce(p.extensions, 0) AS extensions,
+       coalesce(p.bounces, 0) AS bounces,
+       coalesce(p.published, 0) AS published,
+       coalesce(p.reopened, 0) AS reopened,
+       coalesce(p.rated, 0) AS rated,
+       coalesce(p.satisfied, 0) AS satisfied
+  FROM agency a
+  LEFT JOIN per_agency p ON p.agency_id = a.id
+  LEFT JOIN overdue o ON o.agency_id = a.id
+ WHERE p.agency_id IS NOT NULL OR o.agency_id IS NOT NULL
+ ORDER BY a.name, a.id
+"""
+)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+@dataclass(frozen=True)
+class AgencyScorecard:
+    agency_id: uuid.UUID
+    agency_code: str
+    agency_name: str
+    received: int
+    acknowledged: int
+    acknowledged_on_time: int
+    answered: int
+    answered_on_time: int
+    median_working_days_to_answer: float | None
+    overdue_now: int
+    extensions: int
+    bounces: int
+    published: int
+    reopened: int
+    rated: int
+    satisfied: int
+
+    @property
+    def acknowledged_on_time_rate(self) -> float | None:
+        return _rate(self.acknowledged_on_time, self.acknowledged)
+
+    @property
+    def answered_on_time_rate(self) -> float | None:
+        return _rate(self.answered_on_time, self.answered)
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return _rate(self.reopened, self.published)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return _rate(self.satisfied, self.rated)
+
+
+async def agency_scorecards(
+    session: AsyncSession,
+    *,
+    start: datetime,
+    end: datetime,
+    agency_id: uuid.UUID | None = None,
+    unit_code: str | None = None,
+    now: datetime | None = None,
+) -> list[AgencyScorecard]:
+    """One scorecard per agency for referrals received in [start, end), ordered by name.
+    ``unit_code`` restricts to referrals of one ward/commune (a ward officer's view)."""
+    result = await session.execute(
+        SCORECARD_SQL,
+        {
+            "start": start,
+            "end": end,
+            "now": now or utcnow(),
+            "agency_id": agency_id,
+            "unit_code": unit_code,
+        },
+    )
+    cards = []
+    for row in result.mappings():
+        median = row["median_working_days_to_answer"]
+        cards.append(
+            AgencyScorecard(
+                agency_id=row["agency_id"],
+                agency_code=row["agency_code"],
+                agency_name=row["agency_name"],
+                received=int(row["received"]),
+                acknowledged=int(row["acknowledged"]),
+                acknowledged_on_time=int(row["acknowledged_on_time"]),
+                answered=int(row["answered"]),
+                answered_on_time=int(row["answered_on_time"]),
+                median_working_days_to_answer=None if median is None else float(median),
+                overdue_now=int(row["overdue_now"]),
+                extensions=int(row["extensions"]),
+                bounces=int(row["bounces"]),
+                published=int(row["published"]),
+                reopened=int(row["reopened"]),
+                rated=int(row["rated"]),
+                satisfied=int(row["satisfied"]),
+            )
+        )
+    return cards
