@@ -8,8 +8,8 @@ import asyncio
 import click
 
 from service.audit.cli import audit
-from service.directory.cli import seed
 from service.jobs.cli import jobs, worker
+from service.seed import seed
 from service.settings import Settings
 
 

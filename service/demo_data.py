@@ -22,12 +22,12 @@ DEMO_CLIENT_NAME = "Demo citizen app"
 async def seed_demo(
     settings: Settings, accounts: Iterable["DemoAccount"], password: str, api_key: str
 ) -> None:
-    from service.directory.seed import seed_reference_data
+    from service.seed import seed_all
 
     engine = create_engine(settings)
     try:
         async with session_scope(session_factory(engine)) as session:
-            await seed_reference_data(session)
+            await seed_all(session)
             for account in accounts:
                 exists = await session.execute(
                     select(col(StaffUser.id)).where(col(StaffUser.username) == account.username)

@@ -121,6 +121,7 @@ REFERENCE_TABLES = {
     "admin_unit",
     # the directory's reference data (the `seeded` fixture loads it once per test database)
     "agency",
+    "deadline_policy",
     "petition_category",
     "routing_rule",
     "calendar_day",

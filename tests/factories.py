@@ -193,10 +193,11 @@ async def s3_store(s3_settings: Settings) -> S3ObjectStore:
 @pytest.fixture(scope="session")
 async def seeded(engine: Any) -> Any:
     """The real reference data (all units, Hanoi's agencies, categories, routing rules,
-    calendar 2025-2027), committed once per test database. It survives committing tests
-    (``REFERENCE_TABLES``); tests that change it should use the rolled-back ``session``."""
+    calendar 2025-2027, deadline policy), committed once per test database. It survives
+    committing tests (``REFERENCE_TABLES``); tests that change it should use the rolled-back
+    ``session``."""
     from service.db import session_factory, session_scope
-    from service.directory.seed import seed_reference_data
+    from service.seed import seed_all
 
     async with session_scope(session_factory(engine)) as session:
-        return await seed_reference_data(session)
+        return (await seed_all(session)).directory
