@@ -40,6 +40,7 @@ def _api_routes() -> list[Any]:
     from service.auth.controllers import controllers as auth_controllers
     from service.directory.controllers import controllers as directory_controllers
     from service.jobs.controllers import controllers as jobs_controllers
+    from service.oversight.controllers import controllers as oversight_controllers
     from service.replies.controllers import controllers as replies_controllers
     from service.storage.controllers import controllers as storage_controllers
 
@@ -50,6 +51,7 @@ def _api_routes() -> list[Any]:
         *audit_controllers,
         *storage_controllers,
         *replies_controllers,
+        *oversight_controllers,
     ]
 
 

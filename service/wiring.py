@@ -9,3 +9,6 @@ def register_domains() -> None:
     from service.replies import subscriptions as replies
 
     replies.register()
+    from service.oversight import subscriptions as oversight
+
+    oversight.register()

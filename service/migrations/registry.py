@@ -9,6 +9,7 @@ from service.db import metadata
 from service.deadlines import models as deadlines_models
 from service.directory import models as directory_models
 from service.jobs import models as jobs_models
+from service.oversight import models as oversight_models
 from service.replies import models as replies_models
 from service.storage import models as storage_models
 
@@ -19,6 +20,7 @@ __all__ = [
     "directory_models",
     "jobs_models",
     "metadata",
+    "oversight_models",
     "replies_models",
     "storage_models",
 ]

@@ -1,0 +1,236 @@
+"""The session log: append-only entries with a per-session sequence, the reconnect cursor,
+and the seal (manifest) with its verification.
+
+Ordering under concurrency: a writer first locks the session row (``SELECT ... FOR
+UPDATE``), then takes ``log_seq + 1`` with ``UPDATE ... RETURNING``. The lock is held until
+the writer's transaction ends, so writers of one session queue, every committed entry gets
+the next number, nothing is lost, and entries become visible in ``seq`` order: a reader
+that saw ``seq`` n never later finds a new entry below n (the cursor is safe). A writer
+that rolls back releases its number with its lock. Closing takes the same lock, so no
+entry lands after the close. Writers of different sessions never wait for each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from service.audit.models import AuditEvent
+from service.audit.service import record
+from service.auth.principals import StaffPrincipal
+from service.db import utcnow
+from service.errors import Invalid, NotFound, StateConflict
+from service.oversight import manifest as manifests
+from service.oversight import repository
+from service.oversight.models import LogEntry, SessionState, SupervisionSession
+from service.oversight.schemas import EntryCreate
+from service.oversight.service import SESSION, load_session, session_snapshot
+from service.oversight.workflow import SessionAction, allowed_session_actions
+from service.storage.store import ObjectNotFound, ObjectStore
+
+SEALED_ACTION = "oversight.session.sealed"
+
+
+async def append_entry(
+    session: AsyncSession, session_id: uuid.UUID, data: EntryCreate, actor: StaffPrincipal
+) -> tuple[LogEntry, bool]:
+    """Add an entry to an open session's log. Returns (entry, created); ``created`` is False
+    when ``client_ref`` names an entry this session already has (a retried write)."""
+    sess, _, access = await load_session(session, session_id, actor)
+    access.require_member("write to the session log")
+    state = await repository.lock_session_state(session, sess.id)
+    if state is not SessionState.open:
+        assert state is not None
+        raise StateConflict(
+            "The session is not open: its log accepts no entries.",
+            state=state,
+            allowed_actions=allowed_session_actions(state),
+        )
+    if data.client_ref is not None:
+        existing = await repository.entry_by_client_ref(session, sess.id, data.client_ref)
+        if existing is not None:
+            return existing, False
+    if data.corrects_entry_id is not None:
+        target = await repository.get_entry(session, data.corrects_entry_id)
+        if target is None or target.session_id != sess.id:
+            raise Invalid(
+                "A correction points at an entry of the same session.", field="corrects_entry_id"
+            )
+    speaker_name, speaker_organisation = data.speaker_name, data.speaker_organisation
+    speaker_user_id = data.speaker_user_id
+    if speaker_user_id is None and speaker_name is None:
+        speaker_user_id = actor.user_id
+    if speaker_user_id is not None:
+        users = await repository.users_by_id(session, [speaker_user_id])
+        if speaker_user_id not in users:
+            raise Invalid("Unknown speaker.", field="speaker_user_id")
+        speaker_name = speaker_name or users[speaker_user_id].full_name
+    assert speaker_name is not None
+    seq = await repository.take_next_seq(session, sess.id)
+    entry = LogEntry(
+        session_id=sess.id,
+        seq=seq,
+        kind=data.kind,
+        text=data.text,
+        speaker_user_id=speaker_user_id,
+        speaker_name=speaker_name,
+        speaker_organisation=speaker_organisation,
+        corrects_entry_id=data.corrects_entry_id,
+        author_id=actor.user_id,
+        client_ref=data.client_ref,
+        created_at=utcnow(),
+    )
+    session.add(entry)
+    await session.flush()
+    return entry, True
+
+
+async def read_log(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    viewer: StaffPrincipal,
+    *,
+    after: int = 0,
+    limit: int = 200,
+) -> tuple[SupervisionSession, list[LogEntry], bool]:
+    """Entries after the cursor, in order; the flag says whether more follow."""
+    sess, _, _ = await load_session(session, session_id, viewer)
+    entries = await repository.log_entries(session, sess.id, after=after, limit=limit + 1)
+    return sess, entries[:limit], len(entries) > limit
+
+
+# -- seal ------------------------------------------------------------------------------------
+
+
+async def current_manifest(session: AsyncSession, sess: SupervisionSession) -> dict[str, Any]:
+    entries = [e async for e in repository.stream_log_entries(session, sess.id)]
+    attendance = await repository.attendance_for_session(session, sess.id)
+    evidence = await repository.session_evidence(session, sess.id)
+    return manifests.build_manifest(
+        session_id=sess.id,
+        plan_id=sess.plan_id,
+        entries=entries,
+        attendance=attendance,
+        evidence=evidence,
+    )
+
+
+async def seal_session(
+    session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
+) -> SupervisionSession:
+    """Compute and store the manifest of a closed session. After this nothing of the
+    session changes: no entries, attendance or evidence (and the database refuses a change
+    of the seal itself)."""
+    sess, _, access = await load_session(session, session_id, actor, for_update=True)
+    access.require_session_runner("seal a session")
+    state = SessionState(sess.state)
+    if SessionAction.seal.value not in allowed_session_actions(state):
+        raise StateConflict(
+            "Only a closed session can be sealed.",
+            state=state,
+            allowed_actions=allowed_session_actions(state),
+        )
+    before = session_snapshot(sess)
+    manifest = await current_manifest(session, sess)
+    sess.manifest = manifest
+    sess.manifest_sha256 = manifests.manifest_hash(manifest)
+    sess.sealed_at = utcnow()
+    sess.sealed_by = actor.user_id
+    sess.state = SessionState.sealed
+    sess.version += 1
+    await session.flush()
+    # The audit log is hash-chained: the seal's hash recorded there is a second witness.
+    await record(
+        session,
+        actor=actor,
+        action=SEALED_ACTION,
+        entity_type=SESSION,
+        entity_id=sess.id,
+        before=before,
+        after={
+            **session_snapshot(sess),
+            "manifest_sha256": sess.manifest_sha256,
+            "entries_root": manifest["entries_root"],
+            "evidence_root": manifest["evidence_root"],
+        },
+    )
+    return sess
+
+
+async def _audited_seal(session: AsyncSession, session_id: uuid.UUID) -> str | None:
+    after = (
+        await session.execute(
+            select(col(AuditEvent.after))
+            .where(
+                col(AuditEvent.entity_type) == SESSION,
+                col(AuditEvent.entity_id) == str(session_id),
+                col(AuditEvent.action) == SEALED_ACTION,
+            )
+            .order_by(col(AuditEvent.id).desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if not isinstance(after, dict):
+        return None
+    value = after.get("manifest_sha256")
+    return value if isinstance(value, str) else None
+
+
+async def _rehash(store: ObjectStore, key: str) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        stream = await store.open(key)
+    except ObjectNotFound:
+        return None
+    async for chunk in stream:
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+async def verify_session(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    viewer: StaffPrincipal,
+    *,
+    store: ObjectStore | None = None,
+) -> tuple[manifests.Verification, list[uuid.UUID] | None]:
+    """Recompute the manifest from the rows as they are now and compare it with the seal.
+    With ``store``, also re-read every evidence object and check its bytes (deep)."""
+    sess, _, _ = await load_session(session, session_id, viewer)
+    if sess.state != SessionState.sealed or sess.manifest is None or not sess.manifest_sha256:
+        raise StateConflict(
+            "The session is not sealed yet.",
+            state=sess.state,
+            allowed_actions=allowed_session_actions(SessionState(sess.state)),
+        )
+    current = await current_manifest(session, sess)
+    result = manifests.compare(
+        sess.manifest,
+        sess.manifest_sha256,
+        current,
+        audit_sha256=await _audited_seal(session, sess.id),
+    )
+    corrupted: list[uuid.UUID] | None = None
+    if store is not None:
+        corrupted = []
+        for evidence, _ in await repository.session_evidence(session, sess.id):
+            if await _rehash(store, evidence.object_key) != evidence.sha256:
+                corrupted.append(evidence.id)
+        if corrupted:
+            result.ok = False
+            if "evidence_objects" not in result.differing_parts:
+                result.differing_parts.append("evidence_objects")
+    return result, corrupted
+
+
+async def get_manifest(
+    session: AsyncSession, session_id: uuid.UUID, viewer: StaffPrincipal
+) -> SupervisionSession:
+    sess, _, _ = await load_session(session, session_id, viewer)
+    if sess.state != SessionState.sealed:
+        raise NotFound("The session is not sealed yet; it has no manifest.")
+    return sess

@@ -1,0 +1,623 @@
+"""Findings, recommendations after supervision (kiến nghị sau giám sát), their follow-up
+through replies' referrals, and implementation checks in re-supervision sessions.
+
+Issuing a recommendation hands it to its agency as a referral
+(``replies.create_referral(item_type="recommendation", ...)``); from then on the agency
+answers through the replies inbox and the recommendation's state follows the referral's
+events (``apply_referral_event``, subscribed in ``subscriptions.py``). The recommendation's
+own due date comes from ``deadline_policy`` (supervision_recommendation, answer step;
+30 days when no row exists) and follows the referral's answer deadline once the agency has
+acknowledged it, granted extensions and reopenings.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.audit.service import record
+from service.auth.models import Role
+from service.auth.principals import StaffPrincipal
+from service.db import utcnow
+from service.deadlines.clock import add_duration
+from service.deadlines.models import DeadlineStep, ItemKind, Urgency
+from service.deadlines.policy import rule_for
+from service.directory.calendar import load_calendar
+from service.errors import Invalid, NotFound, StateConflict
+from service.oversight import repository
+from service.oversight.access import PlanAccess
+from service.oversight.models import (
+    CheckResult,
+    Finding,
+    PlanState,
+    Recommendation,
+    RecommendationCheck,
+    RecommendationState,
+    SessionState,
+    SupervisionPlan,
+)
+from service.oversight.schemas import (
+    CheckCreate,
+    FindingCreate,
+    FindingUpdate,
+    RecommendationCreate,
+    RecommendationUpdate,
+)
+from service.oversight.service import check_version, load_plan, load_session
+from service.oversight.workflow import ANSWERED_STATES, OPEN_RECOMMENDATION_STATES
+from service.replies import events
+from service.replies import service as replies
+from service.replies.events import ReferralEvent
+
+ITEM_TYPE = "recommendation"
+RECOMMENDATION = "supervision_recommendation"
+FINDING = "supervision_finding"
+DEFAULT_DUE_DAYS = 30
+# Findings are written while the plan runs; recommendations are drafted and issued while it
+# runs and once it is concluded (the conclusion carries them).
+FINDING_STATES = frozenset({PlanState.in_progress})
+RECOMMENDATION_STATES = frozenset({PlanState.in_progress, PlanState.concluded})
+
+# The agency's answer outcome (replies.AnswerOutcome) -> the recommendation's state.
+OUTCOME_STATES: dict[str, RecommendationState] = {
+    "resolved": RecommendationState.implemented,
+    "partly_resolved": RecommendationState.partly_implemented,
+    "explained": RecommendationState.accepted,
+    "rejected_with_legal_basis": RecommendationState.rejected,
+    "transferred": RecommendationState.declined,
+    # Outcomes named after the recommendation's own states, should replies offer them.
+    "accepted": RecommendationState.accepted,
+    "implemented": RecommendationState.implemented,
+    "partly_implemented": RecommendationState.partly_implemented,
+    "rejected": RecommendationState.rejected,
+}
+
+
+def _require_plan_state(
+    plan: SupervisionPlan, states: frozenset[PlanState], access: PlanAccess, what: str
+) -> None:
+    from service.oversight.service import plan_actions_for
+
+    if PlanState(plan.state) not in states:
+        raise StateConflict(
+            f"{what} is not possible while the plan is {plan.state}.",
+            state=plan.state,
+            allowed_actions=plan_actions_for(plan, access),
+        )
+
+
+# -- findings --------------------------------------------------------------------------------
+
+
+async def _check_links(
+    session: AsyncSession,
+    plan_id: uuid.UUID,
+    entry_ids: Sequence[uuid.UUID],
+    evidence_ids: Sequence[uuid.UUID],
+) -> None:
+    found_entries = await repository.entries_in_plan(session, plan_id, entry_ids)
+    for index, entry_id in enumerate(entry_ids):
+        if entry_id not in found_entries:
+            raise Invalid("Not a log entry of this plan.", field=f"log_entry_ids[{index}]")
+    found_evidence = await repository.evidence_in_plan(session, plan_id, evidence_ids)
+    for index, evidence_id in enumerate(evidence_ids):
+        if evidence_id not in found_evidence:
+            raise Invalid("Not evidence of this plan.", field=f"evidence_ids[{index}]")
+
+
+def _finding_snapshot(finding: Finding) -> dict[str, Any]:
+    return {
+        "plan_id": finding.plan_id,
+        "session_id": finding.session_id,
+        "title": finding.title,
+        "log_entry_ids": finding.log_entry_ids,
+        "evidence_ids": finding.evidence_ids,
+        "version": finding.version,
+    }
+
+
+async def create_finding(
+    session: AsyncSession, plan_id: uuid.UUID, data: FindingCreate, actor: StaffPrincipal
+) -> Finding:
+    plan, access = await load_plan(session, plan_id, actor)
+    access.require_member("record findings")
+    _require_plan_state(plan, FINDING_STATES, access, "Recording findings")
+    if data.session_id is not None:
+        _, sess_plan, _ = await load_session(session, data.session_id, actor)
+        if sess_plan.id != plan.id:
+            raise Invalid("Not a session of this plan.", field="session_id")
+    await _check_links(session, plan.id, data.log_entry_ids, data.evidence_ids)
+    finding = Finding(
+        plan_id=plan.id,
+        session_id=data.session_id,
+        title=data.title,
+        text=data.text,
+        log_entry_ids=list(dict.fromkeys(data.log_entry_ids)),
+        evidence_ids=list(dict.fromkeys(data.evidence_ids)),
+        created_by=actor.user_id,
+    )
+    session.add(finding)
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.finding.created",
+        entity_type=FINDING,
+        entity_id=finding.id,
+        after=_finding_snapshot(finding),
+    )
+    return finding
+
+
+async def update_finding(
+    session: AsyncSession,
+    finding_id: uuid.UUID,
+    data: FindingUpdate,
+    actor: StaffPrincipal,
+    *,
+    expected_version: int | None,
+) -> Finding:
+    finding = await repository.get_finding(session, finding_id, for_update=True)
+    if finding is None:
+        raise NotFound("No such finding.")
+    try:
+        plan, access = await load_plan(session, finding.plan_id, actor)
+    except NotFound:
+        raise NotFound("No such finding.") from None
+    access.require_member("edit findings")
+    _require_plan_state(plan, FINDING_STATES, access, "Editing findings")
+    check_version(finding.version, expected_version)
+    before = _finding_snapshot(finding)
+    await _check_links(session, plan.id, data.log_entry_ids or [], data.evidence_ids or [])
+    if data.title is not None:
+        finding.title = data.title
+    if data.text is not None:
+        finding.text = data.text
+    if data.log_entry_ids is not None:
+        finding.log_entry_ids = list(dict.fromkeys(data.log_entry_ids))
+    if data.evidence_ids is not None:
+        finding.evidence_ids = list(dict.fromkeys(data.evidence_ids))
+    finding.version += 1
+    finding.updated_at = utcnow()
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.finding.updated",
+        entity_type=FINDING,
+        entity_id=finding.id,
+        before=before,
+        after=_finding_snapshot(finding),
+    )
+    return finding
+
+
+async def list_findings(
+    session: AsyncSession, plan_id: uuid.UUID, viewer: StaffPrincipal
+) -> list[Finding]:
+    await load_plan(session, plan_id, viewer)
+    return await repository.findings_for_plan(session, plan_id)
+
+
+# -- recommendations -------------------------------------------------------------------------
+
+
+def _snapshot(rec: Recommendation) -> dict[str, Any]:
+    return {
+        "plan_id": rec.plan_id,
+        "agency_id": rec.agency_id,
+        "title": rec.title,
+        "state": rec.state,
+        "due_at": rec.due_at,
+        "referral_id": rec.referral_id,
+        "version": rec.version,
+    }
+
+
+async def _check_agency(session: AsyncSession, agency_id: uuid.UUID) -> None:
+    agency = (await repository.agencies_by_id(session, [agency_id])).get(agency_id)
+    if agency is None or not agency.active:
+        raise Invalid("Unknown or inactive agency.", field="agency_id")
+
+
+async def _check_finding(
+    session: AsyncSession, plan_id: uuid.UUID, finding_id: uuid.UUID | None
+) -> None:
+    if finding_id is None:
+        return
+    finding = await repository.get_finding(session, finding_id)
+    if finding is None or finding.plan_id != plan_id:
+        raise Invalid("Not a finding of this plan.", field="finding_id")
+
+
+async def load_recommendation(
+    session: AsyncSession,
+    recommendation_id: uuid.UUID,
+    viewer: StaffPrincipal,
+    *,
+    for_update: bool = False,
+) -> tuple[Recommendation, SupervisionPlan, PlanAccess]:
+    rec = await repository.get_recommendation(session, recommendation_id, for_update=for_update)
+    if rec is None:
+        raise NotFound("No such recommendation.")
+    try:
+        plan, access = await load_plan(session, rec.plan_id, viewer)
+    except NotFound:
+        raise NotFound("No such recommendation.") from None
+    return rec, plan, access
+
+
+async def create_recommendation(
+    session: AsyncSession, plan_id: uuid.UUID, data: RecommendationCreate, actor: StaffPrincipal
+) -> Recommendation:
+    """A draft recommendation to one agency (members draft; the head or an approver issues)."""
+    plan, access = await load_plan(session, plan_id, actor)
+    access.require_member("draft recommendations")
+    _require_plan_state(plan, RECOMMENDATION_STATES, access, "Drafting recommendations")
+    await _check_agency(session, data.agency_id)
+    await _check_finding(session, plan.id, data.finding_id)
+    rec = Recommendation(
+        plan_id=plan.id,
+        finding_id=data.finding_id,
+        agency_id=data.agency_id,
+        title=data.title,
+        text=data.text,
+        created_by=actor.user_id,
+    )
+    session.add(rec)
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.recommendation.drafted",
+        entity_type=RECOMMENDATION,
+        entity_id=rec.id,
+        after=_snapshot(rec),
+    )
+    return rec
+
+
+async def update_recommendation(
+    session: AsyncSession,
+    recommendation_id: uuid.UUID,
+    data: RecommendationUpdate,
+    actor: StaffPrincipal,
+    *,
+    expected_version: int | None,
+) -> Recommendation:
+    rec, plan, access = await load_recommendation(
+        session, recommendation_id, actor, for_update=True
+    )
+    access.require_member("edit recommendations")
+    check_version(rec.version, expected_version)
+    if RecommendationState(rec.state) is not RecommendationState.draft:
+        raise StateConflict(
+            "An issued recommendation is not edited; withdraw it and issue a new one.",
+            state=rec.state,
+            allowed_actions=recommendation_actions(rec, access),
+        )
+    before = _snapshot(rec)
+    if data.agency_id is not None:
+        await _check_agency(session, data.agency_id)
+        rec.agency_id = data.agency_id
+    if "finding_id" in data.model_fields_set:
+        await _check_finding(session, plan.id, data.finding_id)
+        rec.finding_id = data.finding_id
+    if data.title is not None:
+        rec.title = data.title
+    if data.text is not None:
+        rec.text = data.text
+    rec.version += 1
+    rec.updated_at = utcnow()
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.recommendation.updated",
+        entity_type=RECOMMENDATION,
+        entity_id=rec.id,
+        before=before,
+        after=_snapshot(rec),
+    )
+    return rec
+
+
+def recommendation_actions(rec: Recommendation, access: PlanAccess) -> list[str]:
+    state = RecommendationState(rec.state)
+    actions: list[str] = []
+    if state is RecommendationState.draft:
+        if access.is_member:
+            actions.append("edit")
+        if access.manages:
+            actions += ["issue", "withdraw"]
+    elif state is RecommendationState.declined and access.manages:
+        actions += ["issue", "withdraw"]
+    elif state in OPEN_RECOMMENDATION_STATES and access.manages:
+        actions.append("withdraw")
+    return sorted(actions)
+
+
+async def answer_due_at(session: AsyncSession, start: datetime) -> datetime:
+    """The recommendation's answer deadline from ``deadline_policy`` (default 30 days)."""
+    try:
+        rule = await rule_for(
+            session, ItemKind.supervision_recommendation, Urgency.normal, DeadlineStep.answer
+        )
+    except LookupError:
+        return start + timedelta(days=DEFAULT_DUE_DAYS)
+    calendar = await load_calendar(session)
+    return add_duration(calendar, start, rule.amount, rule.unit)
+
+
+async def issue_recommendation(
+    session: AsyncSession,
+    recommendation_id: uuid.UUID,
+    actor: StaffPrincipal,
+    *,
+    note: str | None = None,
+    agency_id: uuid.UUID | None = None,
+    expected_version: int | None = None,
+) -> Recommendation:
+    """Send a draft (or a declined recommendation, to another agency) to its agency: a
+    referral is created and the answer deadline set from policy."""
+    rec, plan, access = await load_recommendation(
+        session, recommendation_id, actor, for_update=True
+    )
+    access.require_manager("issue recommendations")
+    check_version(rec.version, expected_version, required=False)
+    _require_plan_state(plan, RECOMMENDATION_STATES, access, "Issuing recommendations")
+    state = RecommendationState(rec.state)
+    if state not in (RecommendationState.draft, RecommendationState.declined):
+        raise StateConflict(
+            "Only a draft or a declined recommendation can be issued.",
+            state=state,
+            allowed_actions=recommendation_actions(rec, access),
+        )
+    before = _snapshot(rec)
+    if agency_id is not None:
+        await _check_agency(session, agency_id)
+        rec.agency_id = agency_id
+    elif state is RecommendationState.declined:
+        raise Invalid("Name the competent agency to re-issue to.", field="agency_id")
+    referral = await replies.create_referral(
+        session,
+        item_type=ITEM_TYPE,
+        item_id=rec.id,
+        item_kind=ItemKind.supervision_recommendation,
+        urgency=Urgency.normal,
+        agency_id=rec.agency_id,
+        unit_code=plan.unit_code,
+        title=rec.title,
+        actor=actor,
+        note=note,
+    )
+    now = utcnow()
+    rec.referral_id = referral.id
+    rec.state = RecommendationState.issued
+    rec.issued_at = now
+    rec.issued_by = actor.user_id
+    rec.due_at = await answer_due_at(session, now)
+    rec.answered_at = rec.answer_outcome = rec.answer_summary = None
+    rec.version += 1
+    rec.updated_at = now
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.recommendation.issued",
+        entity_type=RECOMMENDATION,
+        entity_id=rec.id,
+        before=before,
+        after={**_snapshot(rec), "note": note},
+    )
+    return rec
+
+
+async def withdraw_recommendation(
+    session: AsyncSession,
+    recommendation_id: uuid.UUID,
+    actor: StaffPrincipal,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+) -> Recommendation:
+    """Withdraw a draft or a recommendation still waiting for its answer (its referral is
+    cancelled)."""
+    rec, _, access = await load_recommendation(session, recommendation_id, actor, for_update=True)
+    access.require_manager("withdraw recommendations")
+    check_version(rec.version, expected_version, required=False)
+    if "withdraw" not in recommendation_actions(rec, access):
+        raise StateConflict(
+            "This recommendation can no longer be withdrawn.",
+            state=rec.state,
+            allowed_actions=recommendation_actions(rec, access),
+        )
+    before = _snapshot(rec)
+    previous = RecommendationState(rec.state)
+    rec.state = RecommendationState.withdrawn
+    rec.version += 1
+    rec.updated_at = utcnow()
+    await session.flush()
+    if rec.referral_id is not None and previous in OPEN_RECOMMENDATION_STATES:
+        # Oversight authorised the caller (the plan's head or an approver); a supervisor
+        # is no party to replies' workflow, so the cancellation goes in as the system's,
+        # while our own audit event names the person.
+        await replies.cancel_referral(
+            session,
+            rec.referral_id,
+            actor=actor if actor.role in (Role.front_officer, Role.admin) else None,
+            reason=reason,
+        )
+    await record(
+        session,
+        actor=actor,
+        action="oversight.recommendation.withdrawn",
+        entity_type=RECOMMENDATION,
+        entity_id=rec.id,
+        before=before,
+        after={**_snapshot(rec), "reason": reason},
+    )
+    return rec
+
+
+async def list_plan_recommendations(
+    session: AsyncSession, plan_id: uuid.UUID, viewer: StaffPrincipal
+) -> list[repository.RecommendationView]:
+    await load_plan(session, plan_id, viewer)
+    return await repository.list_recommendations(session, plan_id=plan_id)
+
+
+async def get_recommendation_view(
+    session: AsyncSession, recommendation_id: uuid.UUID, viewer: StaffPrincipal
+) -> tuple[repository.RecommendationView, list[str]]:
+    rec, _, access = await load_recommendation(session, recommendation_id, viewer)
+    views = await repository.list_recommendations(session, ids=[rec.id])
+    return views[0], recommendation_actions(rec, access)
+
+
+# -- re-supervision --------------------------------------------------------------------------
+
+
+async def record_check(
+    session: AsyncSession, session_id: uuid.UUID, data: CheckCreate, actor: StaffPrincipal
+) -> RecommendationCheck:
+    """During an open re-supervision session, record whether a recommendation was carried
+    out. The recommendation keeps the state of its answer; ``last_check_result`` says what
+    the supervisors found."""
+    sess, _, access = await load_session(session, session_id, actor)
+    access.require_member("record implementation checks")
+    if SessionState(sess.state) is not SessionState.open:
+        raise StateConflict(
+            "Implementation checks are recorded while the session is open.",
+            state=sess.state,
+            allowed_actions=[],
+        )
+    if data.recommendation_id not in sess.resupervision_of:
+        raise Invalid(
+            "This session is not a re-supervision of that recommendation.",
+            field="recommendation_id",
+        )
+    rec = await repository.get_recommendation(session, data.recommendation_id, for_update=True)
+    if rec is None:
+        raise Invalid("Unknown recommendation.", field="recommendation_id")
+    if data.log_entry_id is not None:
+        entry = await repository.get_entry(session, data.log_entry_id)
+        if entry is None or entry.session_id != sess.id:
+            raise Invalid("Not an entry of this session.", field="log_entry_id")
+    check = RecommendationCheck(
+        recommendation_id=rec.id,
+        session_id=sess.id,
+        result=data.result,
+        note=data.note,
+        log_entry_id=data.log_entry_id,
+        checked_by=actor.user_id,
+    )
+    session.add(check)
+    before = _snapshot(rec)
+    rec.last_check_result = CheckResult(data.result)
+    rec.last_checked_at = check.checked_at
+    rec.version += 1
+    rec.updated_at = utcnow()
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.recommendation.checked",
+        entity_type=RECOMMENDATION,
+        entity_id=rec.id,
+        before=before,
+        after={**_snapshot(rec), "result": data.result, "session_id": sess.id},
+    )
+    return check
+
+
+async def list_checks(
+    session: AsyncSession, session_id: uuid.UUID, viewer: StaffPrincipal
+) -> list[RecommendationCheck]:
+    await load_session(session, session_id, viewer)
+    return await repository.recommendation_checks(session, session_id=session_id)
+
+
+# -- following the referral ------------------------------------------------------------------
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> None:
+    """Mirror what happened to a recommendation's referral (in the same transaction).
+    Events of a referral the recommendation no longer follows are ignored."""
+    if event.item_type != ITEM_TYPE:
+        return
+    rec = await repository.get_recommendation(session, event.item_id, for_update=True)
+    if rec is None:
+        return
+    if rec.referral_id != event.referral_id:
+        return
+    state = RecommendationState(rec.state)
+    if state is RecommendationState.withdrawn:
+        return
+    before = _snapshot(rec)
+    new_state: RecommendationState = state
+    data = event.data
+    if event.name == events.ACKNOWLEDGED:
+        if state in OPEN_RECOMMENDATION_STATES:
+            new_state = RecommendationState.acknowledged
+        rec.due_at = _as_datetime(data.get("due_at")) or rec.due_at
+    elif event.name == events.DECLINED:
+        new_state = RecommendationState.declined
+    elif event.name == events.EXTENSION_GRANTED:
+        rec.due_at = _as_datetime(data.get("new_due_at")) or rec.due_at
+        if state is RecommendationState.overdue:
+            new_state = RecommendationState.acknowledged
+    elif event.name == events.ANSWER_PUBLISHED:
+        outcome = str(data.get("outcome") or "")
+        new_state = OUTCOME_STATES.get(outcome, state)
+        rec.answered_at = utcnow()
+        rec.answer_outcome = outcome or None
+        summary = data.get("summary")
+        rec.answer_summary = str(summary) if summary is not None else None
+    elif event.name == events.REOPENED:
+        new_state = RecommendationState.acknowledged
+        rec.due_at = _as_datetime(data.get("due_at")) or rec.due_at
+        rec.answered_at = rec.answer_outcome = rec.answer_summary = None
+    elif event.name == events.OVERDUE:
+        if state in (RecommendationState.issued, RecommendationState.acknowledged):
+            new_state = RecommendationState.overdue
+    elif event.name == events.ESCALATED:
+        new_referral = data.get("new_referral_id")
+        new_agency = data.get("new_agency_id")
+        if new_referral and new_agency:
+            rec.referral_id = uuid.UUID(str(new_referral))
+            rec.agency_id = uuid.UUID(str(new_agency))
+            new_state = RecommendationState.issued
+    elif event.name == events.CANCELLED:
+        if state not in ANSWERED_STATES:
+            new_state = RecommendationState.withdrawn
+    else:
+        return
+    rec.state = new_state
+    rec.version += 1
+    rec.updated_at = utcnow()
+    await session.flush()
+    await record(
+        session,
+        actor=event.actor,
+        action=f"oversight.recommendation.{event.name.removeprefix('referral.')}",
+        entity_type=RECOMMENDATION,
+        entity_id=rec.id,
+        before=before,
+        after={**_snapshot(rec), "referral_id": event.referral_id},
+    )
