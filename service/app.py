@@ -41,6 +41,7 @@ def _api_routes() -> list[Any]:
     from service.directory.controllers import controllers as directory_controllers
     from service.jobs.controllers import controllers as jobs_controllers
     from service.oversight.controllers import controllers as oversight_controllers
+    from service.petitions.controllers import controllers as petitions_controllers
     from service.replies.controllers import controllers as replies_controllers
     from service.storage.controllers import controllers as storage_controllers
 
@@ -52,6 +53,7 @@ def _api_routes() -> list[Any]:
         *storage_controllers,
         *replies_controllers,
         *oversight_controllers,
+        *petitions_controllers,
     ]
 
 

@@ -12,3 +12,6 @@ def register_domains() -> None:
     from service.oversight import subscriptions as oversight
 
     oversight.register()
+    from service.petitions import subscriptions as petitions
+
+    petitions.register()

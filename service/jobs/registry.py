@@ -24,6 +24,7 @@ TASK_MODULES: list[str] = [
     "service.jobs.tasks",
     "service.audit.tasks",
     "service.replies.tasks",
+    "service.petitions.tasks",
 ]
 
 _QUEUE_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9._-]*$")

@@ -1,0 +1,252 @@
+"""Filing a petition through an API client.
+
+The rules of the kinds (domain guide): complaints and denunciations need an identified
+petitioner (full name, national ID number, address and a phone or email); feedback and
+recommendations may be anonymous. A complaint is filed within 90 days of the decision it
+contests, when its date is given. A denouncer's identity is encrypted at once and never
+stored in plain text. Consent to process the data is required (PDPL 91/2025: explicit,
+silence is not consent); consent to publish is recorded as given.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.principals import ClientPrincipal
+from service.db import utcnow
+from service.directory.models import AdminUnit, PetitionCategory, UnitLevel
+from service.directory.routing import suggest_agency
+from service.errors import Invalid
+from service.petitions import clock, messages
+from service.petitions.codes import new_secret, next_tracking_code, secret_digest
+from service.petitions.confidential import Identity, encrypt_identity
+from service.petitions.duplicates import find_duplicates, store_suggestions
+from service.petitions.models import (
+    IDENTIFIED_KINDS,
+    NotifyChannel,
+    Petition,
+    Petitioner,
+    PetitionKind,
+    PetitionStatus,
+    SuggestionSource,
+)
+from service.petitions.schemas import PetitionCreate, PetitionCreated, PetitionerIn
+from service.petitions.service import add_event, audit
+from service.settings import Settings
+
+COMPLAINT_WINDOW_DAYS = 90
+# Mainland Vietnam with its islands and archipelagos (Hoàng Sa, Trường Sa).
+VIETNAM_LATITUDE = (6.5, 23.4)
+VIETNAM_LONGITUDE = (102.1, 117.9)
+TRACK_PATH = "/api/v1/track/"
+
+
+def _error(field: str, message: str) -> dict[str, str]:
+    return {"field": field, "message": message}
+
+
+def identity_of(petitioner: PetitionerIn | None) -> Identity:
+    if petitioner is None:
+        return Identity()
+    return Identity(
+        full_name=petitioner.full_name,
+        phone=petitioner.phone,
+        email=petitioner.email,
+        national_id=petitioner.national_id,
+        address=petitioner.address,
+    )
+
+
+def is_identified(identity: Identity) -> bool:
+    return bool(identity.full_name) and bool(
+        identity.phone or identity.email or identity.national_id or identity.address
+    )
+
+
+def missing_identity_fields(identity: Identity) -> list[dict[str, str]]:
+    """What an identified petitioner (complaint, denunciation) must give."""
+    errors = []
+    if not identity.full_name:
+        errors.append(_error("petitioner.full_name", "The petitioner's full name is required."))
+    if not identity.national_id:
+        errors.append(
+            _error("petitioner.national_id", "The petitioner's national ID number is required.")
+        )
+    if not identity.address:
+        errors.append(_error("petitioner.address", "The petitioner's address is required."))
+    if not identity.phone and not identity.email:
+        message = "A phone number or an email address is required."
+        errors.append(_error("petitioner.phone", message))
+        errors.append(_error("petitioner.email", message))
+    return errors
+
+
+def check_coordinates(latitude: float | None, longitude: float | None) -> list[dict[str, str]]:
+    if latitude is None and longitude is None:
+        return []
+    if latitude is None or longitude is None:
+        field = "latitude" if latitude is None else "longitude"
+        return [_error(field, "Give both latitude and longitude, or neither.")]
+    errors = []
+    if not VIETNAM_LATITUDE[0] <= latitude <= VIETNAM_LATITUDE[1]:
+        errors.append(_error("latitude", "The location must lie in Vietnam."))
+    if not VIETNAM_LONGITUDE[0] <= longitude <= VIETNAM_LONGITUDE[1]:
+        errors.append(_error("longitude", "The location must lie in Vietnam."))
+    return errors
+
+
+def check_complaint_window(
+    data: PetitionCreate, now: datetime, timezone: str
+) -> list[dict[str, str]]:
+    decided = data.contested_decision_date
+    if decided is None:
+        return []
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    if decided > today:
+        return [_error("contested_decision_date", "The decision date lies in the future.")]
+    if data.kind == PetitionKind.complaint and today - decided > timedelta(
+        days=COMPLAINT_WINDOW_DAYS
+    ):
+        return [
+            _error(
+                "contested_decision_date",
+                f"A complaint must be filed within {COMPLAINT_WINDOW_DAYS} days of the "
+                f"decision it contests (decided {decided.isoformat()}).",
+            )
+        ]
+    return []
+
+
+async def validate(
+    session: AsyncSession, settings: Settings, data: PetitionCreate, now: datetime
+) -> AdminUnit:
+    """Every rule at once, so the client sees all that is wrong (422 naming the fields)."""
+    errors: list[dict[str, str]] = []
+    if not data.consent_to_process:
+        errors.append(
+            _error(
+                "consent_to_process",
+                "Consent to process the personal data of the petition is required.",
+            )
+        )
+    unit = await session.get(AdminUnit, data.unit_code)
+    if unit is None or unit.level != UnitLevel.commune:
+        errors.append(_error("unit_code", f"{data.unit_code} is not a known ward or commune."))
+    category = await session.get(PetitionCategory, data.category)
+    if category is None or not category.active:
+        errors.append(_error("category", f"{data.category} is not a petition category."))
+    errors += check_coordinates(data.latitude, data.longitude)
+    identity = identity_of(data.petitioner)
+    if data.kind in IDENTIFIED_KINDS:
+        errors += missing_identity_fields(identity)
+    errors += check_complaint_window(data, now, settings.timezone)
+    if data.notify_channel == NotifyChannel.email and not identity.email:
+        errors.append(
+            _error("petitioner.email", "An email address is needed to be notified by email.")
+        )
+    if errors:
+        kinds = {PetitionKind.complaint: "complaint", PetitionKind.denunciation: "denunciation"}
+        detail = "The petition has invalid or missing fields."
+        if data.kind in kinds and any(e["field"].startswith("petitioner.") for e in errors):
+            detail = f"A {kinds[data.kind]} needs an identified petitioner; fields are missing."
+        raise Invalid(detail, errors=errors)
+    assert unit is not None
+    return unit
+
+
+def petitioner_row(
+    settings: Settings, petition: Petition, identity: Identity, kind: PetitionKind
+) -> Petitioner | None:
+    if identity.is_empty():
+        return None
+    if kind == PetitionKind.denunciation:
+        return Petitioner(
+            petition_id=petition.id, identity_ciphertext=encrypt_identity(settings, identity)
+        )
+    return Petitioner(
+        petition_id=petition.id,
+        full_name=identity.full_name,
+        phone=identity.phone,
+        email=identity.email,
+        national_id=identity.national_id,
+        address=identity.address,
+    )
+
+
+async def file_petition(
+    session: AsyncSession,
+    settings: Settings,
+    client: ClientPrincipal,
+    data: PetitionCreate,
+    *,
+    now: datetime | None = None,
+) -> tuple[Petition, str]:
+    """Create the petition; returns it and its tracking secret (shown once)."""
+    now = now or utcnow()
+    unit = await validate(session, settings, data, now)
+    identity = identity_of(data.petitioner)
+    secret = new_secret()
+    petition = Petition(
+        tracking_code=await next_tracking_code(session, unit.parent_code, now, settings.timezone),
+        secret_hash=secret_digest(secret),
+        kind=data.kind,
+        category_code=data.category,
+        title=data.title,
+        description=data.description,
+        unit_code=unit.code,
+        address_text=data.address_text,
+        residential_group=data.residential_group,
+        latitude=data.latitude,
+        longitude=data.longitude,
+        channel=data.channel,
+        urgency=data.urgency,
+        status=PetitionStatus.received,
+        contested_decision_date=data.contested_decision_date,
+        identified=is_identified(identity),
+        client_id=client.client_id,
+        notify_channel=data.notify_channel,
+        consent_process=data.consent_to_process,
+        consent_publish=data.consent_to_publish,
+        consent_recorded_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    suggested = await suggest_agency(session, petition.category_code, petition.unit_code)
+    petition.suggested_agency_id = suggested.id if suggested else None
+    await clock.start_routing_clock(session, petition, now)
+    session.add(petition)
+    await session.flush()
+    row = petitioner_row(settings, petition, identity, data.kind)
+    if row is not None:
+        session.add(row)
+        await session.flush()
+    await add_event(
+        session,
+        petition,
+        action="receive",
+        actor=client,
+        to_status=PetitionStatus.received.value,
+        citizen_message=messages.RECEIVED.format(code=petition.tracking_code),
+        data={"channel": str(data.channel), "suggested_agency_id": petition.suggested_agency_id},
+        at=now,
+    )
+    await audit(session, client, "received", petition)
+    candidates = await find_duplicates(session, petition)
+    await store_suggestions(session, petition, candidates, SuggestionSource.intake)
+    return petition, secret
+
+
+def created_response(settings: Settings, petition: Petition, secret: str) -> dict[str, Any]:
+    return PetitionCreated(
+        id=petition.id,
+        tracking_code=petition.tracking_code,
+        tracking_secret=secret,
+        status=PetitionStatus(petition.status),
+        kind=PetitionKind(petition.kind),
+        received_at=petition.created_at,
+        track_url=settings.public_base_url.rstrip("/") + TRACK_PATH + petition.tracking_code,
+    ).model_dump(mode="json")

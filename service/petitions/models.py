@@ -1,0 +1,364 @@
+"""Petitions, their petitioners, history, clarifications, evidence links, duplicates,
+idempotent intake, tracking-code sequences and the notification delivery log.
+
+Personal data lives apart from the petition (``petitioner``): lists, exports and reports
+read ``petition`` and never join it. A denouncer's identity is only stored encrypted
+(``petitioner.identity_ciphertext``), its plaintext columns stay NULL.
+"""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from service.db import jsonb_column, tz_column, utcnow
+from service.deadlines.models import DeadlineClock, Urgency, clock_indexes
+
+
+class PetitionKind(StrEnum):
+    feedback = "feedback"  # phản ánh
+    recommendation = "recommendation"  # kiến nghị
+    complaint = "complaint"  # khiếu nại
+    denunciation = "denunciation"  # tố cáo
+
+
+IDENTIFIED_KINDS = frozenset({PetitionKind.complaint, PetitionKind.denunciation})
+
+
+class Channel(StrEnum):
+    app = "app"
+    zalo = "zalo"
+    web = "web"
+    hotline = "hotline"
+    voter_meeting = "voter_meeting"
+    walk_in = "walk_in"
+
+
+class NotifyChannel(StrEnum):
+    webhook = "webhook"  # to the API client that filed the petition
+    email = "email"
+    none = "none"
+
+
+class PetitionStatus(StrEnum):
+    received = "received"
+    needs_info = "needs_info"
+    accepted = "accepted"
+    rejected = "rejected"
+    referred = "referred"
+    in_progress = "in_progress"
+    answered = "answered"
+    closed = "closed"
+    reopened = "reopened"
+    withdrawn = "withdrawn"
+    merged = "merged"
+
+
+# Finished petitions: no evidence, no withdrawal, not a duplicate candidate.
+FINAL_STATUSES = frozenset(
+    {
+        PetitionStatus.rejected,
+        PetitionStatus.closed,
+        PetitionStatus.withdrawn,
+        PetitionStatus.merged,
+    }
+)
+OPEN_STATUSES = tuple(s for s in PetitionStatus if s not in FINAL_STATUSES)
+_OPEN_SQL = ", ".join(f"'{s.value}'" for s in OPEN_STATUSES)
+OPEN_PREDICATE = f"status IN ({_OPEN_SQL})"
+# The expression the search and duplicate detection compare (GIN trigram index below).
+SEARCH_EXPRESSION = "immutable_unaccent((title::text || ' '::text) || description)"
+
+
+class Petition(DeadlineClock, table=True):
+    """A petition and its routing-step clock (the Front forwards it to an agency)."""
+
+    __tablename__ = "petition"
+    __table_args__ = (
+        sa.CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="lat_range"),
+        sa.CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="lon_range"),
+        sa.CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="lat_lon_together"),
+        sa.CheckConstraint("version > 0", name="version_positive"),
+        sa.CheckConstraint("raised_by_count >= 1", name="raised_by_positive"),
+        sa.CheckConstraint(
+            "(status = 'merged') = (merged_into_id IS NOT NULL)", name="merged_has_lead"
+        ),
+        # Staff lists: newest first, whole city or one ward.
+        sa.Index("ix_petition_created", "created_at", "id"),
+        sa.Index("ix_petition_unit_created", "unit_code", "created_at", "id"),
+        sa.Index("ix_petition_status_created", "status", "created_at", "id"),
+        sa.Index("ix_petition_category_created", "category_code", "created_at"),
+        sa.Index("ix_petition_agency_created", "agency_id", "created_at"),
+        # Open items by due date (NULL due dates last, keyset-friendly).
+        sa.Index(
+            "ix_petition_open_due",
+            sa.text("coalesce(due_at, 'infinity'::timestamptz)"),
+            "id",
+            postgresql_where=sa.text(OPEN_PREDICATE),
+        ),
+        sa.Index(
+            "ix_petition_open_unit_due",
+            "unit_code",
+            sa.text("coalesce(due_at, 'infinity'::timestamptz)"),
+            "id",
+            postgresql_where=sa.text(OPEN_PREDICATE),
+        ),
+        # Duplicate candidates: open petitions of a unit and category.
+        sa.Index(
+            "ix_petition_open_unit_category",
+            "unit_code",
+            "category_code",
+            postgresql_where=sa.text(OPEN_PREDICATE),
+        ),
+        sa.Index("ix_petition_merged_into", "merged_into_id"),
+        sa.Index(
+            "ix_petition_search_trgm",
+            sa.literal_column(SEARCH_EXPRESSION).label("search_document"),
+            postgresql_using="gin",
+            postgresql_ops={"search_document": "gin_trgm_ops"},
+        ),
+        *clock_indexes("petition"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    tracking_code: str = Field(max_length=32, unique=True)
+    # SHA-256 of the tracking secret (256 random bits: a fast hash is enough).
+    secret_hash: str = Field(max_length=64)
+    kind: PetitionKind = Field(sa_type=sa.String(16))
+    category_code: str = Field(foreign_key="petition_category.code", max_length=64)
+    title: str = Field(max_length=300)
+    description: str = Field(sa_type=sa.Text)
+    unit_code: str = Field(foreign_key="admin_unit.code", max_length=16)
+    address_text: str | None = Field(default=None, max_length=500)
+    residential_group: str | None = Field(default=None, max_length=200)
+    latitude: float | None = Field(default=None)
+    longitude: float | None = Field(default=None)
+    channel: Channel = Field(sa_type=sa.String(16))
+    urgency: Urgency = Field(default=Urgency.normal, sa_type=sa.String(16))
+    status: PetitionStatus = Field(default=PetitionStatus.received, sa_type=sa.String(16))
+    # The administrative decision a complaint contests (the 90-day filing window).
+    contested_decision_date: date | None = Field(default=None)
+    # False for an anonymous feedback/recommendation.
+    identified: bool = Field(default=False)
+
+    client_id: uuid.UUID = Field(foreign_key="api_client.id", index=True)
+    notify_channel: NotifyChannel = Field(default=NotifyChannel.webhook, sa_type=sa.String(16))
+    consent_process: bool = Field(default=False)
+    consent_publish: bool = Field(default=False)
+    consent_recorded_at: datetime = Field(
+        default_factory=utcnow, sa_column=tz_column(default_now=True)
+    )
+
+    suggested_agency_id: uuid.UUID | None = Field(default=None, foreign_key="agency.id")
+    agency_id: uuid.UUID | None = Field(default=None, foreign_key="agency.id")
+    # The referral in replies (no cross-package foreign key: an id).
+    referral_id: uuid.UUID | None = Field(default=None, index=True)
+    bounce_count: int = Field(default=0)
+    reopen_count: int = Field(default=0)
+
+    merged_into_id: uuid.UUID | None = Field(default=None, foreign_key="petition.id")
+    # People raising this issue: 1 + everyone whose petition was merged into this one.
+    raised_by_count: int = Field(default=1)
+    evidence_count: int = Field(default=0)
+
+    reject_reason_code: str | None = Field(default=None, max_length=40)
+    reject_reason: str | None = Field(default=None, sa_type=sa.Text)
+    # The routing clock ran out at ward level and the city Front was told.
+    escalated_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    answered_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+
+
+class Petitioner(SQLModel, table=True):
+    """Who filed a petition (one row per petition; merged duplicates keep theirs).
+
+    For a denunciation the identity is only in ``identity_ciphertext`` (Fernet, key from
+    settings); the plaintext columns stay NULL.
+    """
+
+    __tablename__ = "petitioner"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "identity_ciphertext IS NULL OR num_nonnulls(full_name, phone, email, national_id,"
+            " address) = 0",
+            name="confidential_not_plain",
+        ),
+    )
+
+    petition_id: uuid.UUID = Field(foreign_key="petition.id", primary_key=True)
+    full_name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+    national_id: str | None = Field(default=None, max_length=20)
+    address: str | None = Field(default=None, max_length=500)
+    identity_ciphertext: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+
+
+class ActorKind(StrEnum):
+    staff = "staff"
+    client = "client"
+    citizen = "citizen"
+    system = "system"
+
+
+class PetitionEvent(SQLModel, table=True):
+    """The history of a petition: every transition and correction, who, why and when."""
+
+    __tablename__ = "petition_event"
+    __table_args__ = (sa.Index("ix_petition_event_petition", "petition_id", "id"),)
+
+    id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True)
+    )
+    petition_id: uuid.UUID = Field(foreign_key="petition.id")
+    at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    actor_kind: ActorKind = Field(sa_type=sa.String(16))
+    actor_id: str | None = Field(default=None, max_length=64)
+    actor_role: str | None = Field(default=None, max_length=32)
+    action: str = Field(max_length=40)
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str | None = Field(default=None, max_length=16)
+    reason_code: str | None = Field(default=None, max_length=40)
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    citizen_visible: bool = Field(default=False)
+    # What the citizen reads (Vietnamese), for citizen-visible entries.
+    citizen_message: str | None = Field(default=None, sa_type=sa.Text)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb_column())
+
+
+class ClarificationStatus(StrEnum):
+    open = "open"
+    answered = "answered"
+    cancelled = "cancelled"
+
+
+class Clarification(SQLModel, table=True):
+    """A question the Front asks the citizen (the petition waits in ``needs_info``)."""
+
+    __tablename__ = "petition_clarification"
+    __table_args__ = (
+        sa.Index(
+            "uq_petition_clarification_one_open",
+            "petition_id",
+            unique=True,
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    petition_id: uuid.UUID = Field(foreign_key="petition.id", index=True)
+    question: str = Field(sa_type=sa.Text)
+    asked_by: uuid.UUID = Field(foreign_key="staff_user.id")
+    asked_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    status: ClarificationStatus = Field(default=ClarificationStatus.open, sa_type=sa.String(16))
+    answer: str | None = Field(default=None, sa_type=sa.Text)
+    answered_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+
+
+class PetitionAddition(SQLModel, table=True):
+    """Information the citizen added after filing."""
+
+    __tablename__ = "petition_addition"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    petition_id: uuid.UUID = Field(foreign_key="petition.id", index=True)
+    text: str = Field(sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+
+
+class PetitionEvidence(SQLModel, table=True):
+    __tablename__ = "petition_evidence"
+
+    petition_id: uuid.UUID = Field(foreign_key="petition.id", primary_key=True)
+    # storage's evidence row (an id, no foreign key: see the migration's note).
+    evidence_id: uuid.UUID = Field(primary_key=True)
+    added_by: ActorKind = Field(sa_type=sa.String(16))
+    added_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+
+
+class SuggestionSource(StrEnum):
+    intake = "intake"
+    triage = "triage"
+
+
+class DuplicateSuggestion(SQLModel, table=True):
+    """A likely duplicate found for ``petition_id`` (kept for the officer who triages it)."""
+
+    __tablename__ = "petition_duplicate_suggestion"
+
+    petition_id: uuid.UUID = Field(foreign_key="petition.id", primary_key=True)
+    candidate_id: uuid.UUID = Field(foreign_key="petition.id", primary_key=True, index=True)
+    score: float
+    distance_m: float | None = Field(default=None)
+    source: SuggestionSource = Field(sa_type=sa.String(16))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """One ``Idempotency-Key`` of one API client and the response it produced.
+
+    The response body holds the tracking secret, so it is stored encrypted. Rows are kept
+    at least ``IDEMPOTENCY_RETENTION`` (a scheduled job deletes older ones).
+    """
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (sa.UniqueConstraint("client_id", "key"),)
+
+    id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True)
+    )
+    client_id: uuid.UUID = Field(foreign_key="api_client.id")
+    key: str = Field(max_length=200)
+    endpoint: str = Field(max_length=100)
+    request_hash: str = Field(max_length=64)
+    response_status: int | None = Field(default=None)
+    response_body_encrypted: str | None = Field(default=None, sa_type=sa.Text)
+    petition_id: uuid.UUID | None = Field(default=None, foreign_key="petition.id")
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=tz_column(default_now=True, index=True)
+    )
+
+
+class TrackingSequence(SQLModel, table=True):
+    """The last tracking number given per province prefix and year (``HN-2026-004217``)."""
+
+    __tablename__ = "tracking_sequence"
+
+    prefix: str = Field(primary_key=True, max_length=8)
+    year: int = Field(primary_key=True)
+    last_value: int = Field(default=0)
+
+
+class DeliveryStatus(StrEnum):
+    delivered = "delivered"
+    failed = "failed"
+    skipped = "skipped"
+
+
+class NotificationDelivery(SQLModel, table=True):
+    """One attempt to tell a citizen about a change (webhook or email)."""
+
+    __tablename__ = "notification_delivery"
+    __table_args__ = (sa.Index("ix_notification_delivery_event", "petition_id", "event_id"),)
+
+    id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True)
+    )
+    petition_id: uuid.UUID = Field(foreign_key="petition.id")
+    event_id: int = Field(sa_type=sa.BigInteger, foreign_key="petition_event.id")
+    channel: NotifyChannel = Field(sa_type=sa.String(16))
+    # Where it went, without personal data (a webhook host, a masked address).
+    target: str | None = Field(default=None, max_length=300)
+    attempt: int = Field(default=1)
+    status: DeliveryStatus = Field(sa_type=sa.String(16))
+    response_status: int | None = Field(default=None)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))

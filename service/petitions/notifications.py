@@ -1,0 +1,330 @@
+"""Telling citizens about changes: a signed webhook to the API client that filed the
+petition, or an email over SMTP. Runs in the ``petitions.notify`` job (outbox → dramatiq).
+
+Webhook: ``POST <ApiClient.webhook_url>`` with a JSON body (no personal data: the tracking
+code, the new status and the message), ``X-Giamsat-Signature: sha256=<hex HMAC-SHA256 of the
+raw body with the client's webhook_secret>``, ``X-Giamsat-Timestamp`` (Unix seconds, also in
+the body, so a receiver can refuse replays) and ``X-Giamsat-Delivery`` (stable per
+notification: a receiver can drop repeats). A non-2xx answer or a network error is a failed
+attempt: it is logged in ``notification_delivery`` and the job raises, so dramatiq retries
+with exponential backoff; after the last retry the job lands in ``job_failure`` for an
+administrator to re-run. Nothing is lost while a channel is down.
+
+Every attempt is a ``notification_delivery`` row. A notification already delivered (or
+skipped: no channel, no webhook URL, no SMTP host configured) is not sent again, so a
+message that arrives twice does nothing the second time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import smtplib
+import time
+import uuid
+from dataclasses import dataclass
+from email.message import EmailMessage
+from urllib.parse import urlsplit
+
+import httpx
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col, select
+
+from service.auth.models import ApiClient
+from service.db import session_scope, utcnow
+from service.petitions.confidential import decrypt_identity
+from service.petitions.messages import STATUS_LABELS
+from service.petitions.models import (
+    DeliveryStatus,
+    NotificationDelivery,
+    NotifyChannel,
+    Petition,
+    Petitioner,
+    PetitionEvent,
+    PetitionStatus,
+)
+from service.settings import Settings
+
+logger = structlog.get_logger(__name__)
+
+SIGNATURE_HEADER = "X-Giamsat-Signature"
+TIMESTAMP_HEADER = "X-Giamsat-Timestamp"
+DELIVERY_HEADER = "X-Giamsat-Delivery"
+WEBHOOK_TIMEOUT_SECONDS = 10.0
+SMTP_TIMEOUT_SECONDS = 20.0
+EVENT_NAME = "petition.updated"
+
+
+class DeliveryFailed(RuntimeError):
+    """The channel did not take the notification; the job is retried."""
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
+    """What a receiver does: recompute and compare in constant time."""
+    return header is not None and hmac.compare_digest(sign(secret, body), header)
+
+
+def mask_email(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+@dataclass(frozen=True)
+class Notice:
+    petition_id: uuid.UUID
+    event_id: int
+    channel: NotifyChannel
+    tracking_code: str
+    status: str
+    action: str
+    message: str
+    occurred_at: str
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    email: str | None = None
+
+    @property
+    def delivery_id(self) -> str:
+        return f"{self.petition_id}:{self.event_id}"
+
+    def payload(self, timestamp: int, track_url: str) -> dict[str, object]:
+        return {
+            "event": EVENT_NAME,
+            "delivery_id": self.delivery_id,
+            "tracking_code": self.tracking_code,
+            "status": self.status,
+            "status_label": STATUS_LABELS.get(PetitionStatus(self.status), self.status),
+            "action": self.action,
+            "message": self.message,
+            "occurred_at": self.occurred_at,
+            "track_url": track_url,
+            "timestamp": timestamp,
+        }
+
+
+async def _done_already(session: AsyncSession, petition_id: uuid.UUID, event_id: int) -> bool:
+    found = await session.execute(
+        select(col(NotificationDelivery.id))
+        .where(
+            col(NotificationDelivery.petition_id) == petition_id,
+            col(NotificationDelivery.event_id) == event_id,
+            col(NotificationDelivery.status).in_(
+                [DeliveryStatus.delivered.value, DeliveryStatus.skipped.value]
+            ),
+        )
+        .limit(1)
+    )
+    return found.first() is not None
+
+
+async def prepare(
+    session: AsyncSession, settings: Settings, petition_id: uuid.UUID, event_id: int
+) -> Notice | None:
+    """What to send, or None when there is nothing (left) to do."""
+    petition = await session.get(Petition, petition_id)
+    event = await session.get(PetitionEvent, event_id)
+    if petition is None or event is None or event.petition_id != petition.id:
+        return None
+    if event.citizen_message is None or await _done_already(session, petition_id, event_id):
+        return None
+    channel = NotifyChannel(petition.notify_channel)
+    notice = Notice(
+        petition_id=petition.id,
+        event_id=event_id,
+        channel=channel,
+        tracking_code=petition.tracking_code,
+        status=str(event.to_status or petition.status),
+        action=event.action,
+        message=event.citizen_message,
+        occurred_at=event.at.isoformat(),
+    )
+    if channel == NotifyChannel.webhook:
+        client = await session.get(ApiClient, petition.client_id)
+        if client is not None and client.active and client.webhook_url and client.webhook_secret:
+            return _with(notice, webhook_url=client.webhook_url, secret=client.webhook_secret)
+        return notice
+    if channel == NotifyChannel.email:
+        return _with(notice, email=await _email_of(session, settings, petition.id))
+    return notice
+
+
+def _with(
+    notice: Notice,
+    *,
+    webhook_url: str | None = None,
+    secret: str | None = None,
+    email: str | None = None,
+) -> Notice:
+    return Notice(
+        **{
+            **notice.__dict__,
+            "webhook_url": webhook_url,
+            "webhook_secret": secret,
+            "email": email,
+        }
+    )
+
+
+async def _email_of(
+    session: AsyncSession, settings: Settings, petition_id: uuid.UUID
+) -> str | None:
+    petitioner = await session.get(Petitioner, petition_id)
+    if petitioner is None:
+        return None
+    if petitioner.identity_ciphertext is not None:
+        return decrypt_identity(settings, petitioner.identity_ciphertext).email
+    return petitioner.email
+
+
+def _track_url(settings: Settings, code: str) -> str:
+    return settings.public_base_url.rstrip("/") + "/api/v1/track/" + code
+
+
+async def send_webhook(settings: Settings, notice: Notice) -> int:
+    """POST the signed body; returns the HTTP status (raises DeliveryFailed for non-2xx)."""
+    assert notice.webhook_url is not None
+    assert notice.webhook_secret is not None
+    timestamp = int(time.time())
+    body = json.dumps(
+        notice.payload(timestamp, _track_url(settings, notice.tracking_code)),
+        ensure_ascii=False,
+        separators=(",", ":"),
+        sort_keys=True,
+    ).encode()
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "giamsat-webhook/1",
+        SIGNATURE_HEADER: sign(notice.webhook_secret, body),
+        TIMESTAMP_HEADER: str(timestamp),
+        DELIVERY_HEADER: notice.delivery_id,
+    }
+    try:
+        async with httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT_SECONDS) as http:
+            response = await http.post(notice.webhook_url, content=body, headers=headers)
+    except httpx.HTTPError as exc:
+        raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
+    if not 200 <= response.status_code < 300:
+        raise DeliveryFailed(f"the webhook answered {response.status_code}")
+    return response.status_code
+
+
+def send_email(settings: Settings, notice: Notice) -> None:
+    assert settings.smtp_host is not None
+    assert notice.email is not None
+    message = EmailMessage()
+    message["From"] = settings.smtp_from
+    message["To"] = notice.email
+    label = STATUS_LABELS.get(PetitionStatus(notice.status), notice.status)
+    message["Subject"] = f"Đơn {notice.tracking_code}: {label}"
+    message.set_content(
+        f"{notice.message}\n\nMã đơn: {notice.tracking_code}\n"
+        f"Theo dõi đơn: {_track_url(settings, notice.tracking_code)}\n"
+        "(Dùng mã bí mật được cấp khi gửi đơn.)\n"
+    )
+    try:
+        with smtplib.SMTP(
+            settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS
+        ) as smtp:
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        # Only the error's type and SMTP code: the server's text may echo the address.
+        code = getattr(exc, "smtp_code", None)
+        raise DeliveryFailed(type(exc).__name__ + (f" ({code})" if code else "")) from None
+
+
+def _target(notice: Notice) -> str | None:
+    if notice.webhook_url:
+        parts = urlsplit(notice.webhook_url)
+        return f"{parts.scheme}://{parts.netloc}{parts.path}"[:300]
+    if notice.email:
+        return mask_email(notice.email)
+    return None
+
+
+async def _log(
+    sessions: async_sessionmaker[AsyncSession],
+    notice: Notice,
+    status: DeliveryStatus,
+    *,
+    response_status: int | None = None,
+    error: str | None = None,
+) -> None:
+    """Its own committed transaction: a failed attempt is recorded even as the job fails."""
+    async with session_scope(sessions) as session:
+        attempts = (
+            await session.execute(
+                sa.select(sa.func.count()).where(
+                    col(NotificationDelivery.petition_id) == notice.petition_id,
+                    col(NotificationDelivery.event_id) == notice.event_id,
+                )
+            )
+        ).scalar_one()
+        session.add(
+            NotificationDelivery(
+                petition_id=notice.petition_id,
+                event_id=notice.event_id,
+                channel=notice.channel,
+                target=_target(notice),
+                attempt=attempts + 1,
+                status=status,
+                response_status=response_status,
+                error=error[:2000] if error else None,
+                created_at=utcnow(),
+            )
+        )
+
+
+async def deliver(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    petition_id: uuid.UUID,
+    event_id: int,
+) -> DeliveryStatus | None:
+    """Send one notification; None when there was nothing to do (already done)."""
+    async with session_scope(sessions) as session:
+        notice = await prepare(session, settings, petition_id, event_id)
+    if notice is None:
+        return None
+    skipped_because = _skip_reason(settings, notice)
+    if skipped_because is not None:
+        await _log(sessions, notice, DeliveryStatus.skipped, error=skipped_because)
+        return DeliveryStatus.skipped
+    response_status: int | None = None
+    try:
+        if notice.channel == NotifyChannel.webhook:
+            response_status = await send_webhook(settings, notice)
+        else:
+            await asyncio.to_thread(send_email, settings, notice)
+    except DeliveryFailed as exc:
+        await _log(sessions, notice, DeliveryStatus.failed, error=str(exc))
+        logger.warning(
+            "petition_notification_failed",
+            petition_id=str(notice.petition_id),
+            event_id=notice.event_id,
+            channel=notice.channel.value,
+            error=str(exc),
+        )
+        raise
+    await _log(sessions, notice, DeliveryStatus.delivered, response_status=response_status)
+    return DeliveryStatus.delivered
+
+
+def _skip_reason(settings: Settings, notice: Notice) -> str | None:
+    if notice.channel == NotifyChannel.none:
+        return "the citizen asked for no notifications"
+    if notice.channel == NotifyChannel.webhook and not notice.webhook_url:
+        return "the API client has no webhook URL"
+    if notice.channel == NotifyChannel.email:
+        if not notice.email:
+            return "no email address"
+        if not settings.smtp_host:
+            return "no SMTP host configured"
+    return None

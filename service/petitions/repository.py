@@ -1,0 +1,280 @@
+"""Staff queries: the scoped list with filters, diacritic-insensitive search and keyset
+pagination; dashboard counts.
+
+Indexes behind them (migration 0110): ``(created_at, id)`` and ``(unit_code, created_at,
+id)`` for the newest-first lists, ``(status, created_at, id)``, partial indexes on open
+petitions by ``coalesce(due_at, 'infinity'), id`` (whole city and per unit) for the
+due-date sort, and a GIN trigram index on the unaccented text for ``q``. Every query runs
+inside the caller's scope: a ward officer's filter on unit is implied.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from service.auth.models import Role
+from service.auth.principals import StaffPrincipal
+from service.deadlines.models import DeadlineStatus
+from service.errors import Invalid
+from service.petitions.models import (
+    OPEN_STATUSES,
+    SEARCH_EXPRESSION,
+    Channel,
+    Petition,
+    PetitionKind,
+    PetitionStatus,
+)
+
+MAX_PAGE = 100
+INFINITY: sa.ColumnElement[datetime] = sa.literal_column("'infinity'::timestamptz")
+_LIKE_SPECIALS = re.compile(r"([\\%_])")
+
+
+class SortOrder(StrEnum):
+    newest = "-created_at"
+    oldest = "created_at"
+    due = "due_at"
+
+
+@dataclass
+class PetitionFilter:
+    status: list[PetitionStatus] = field(default_factory=list)
+    kind: PetitionKind | None = None
+    category: str | None = None
+    unit_code: str | None = None
+    agency_id: uuid.UUID | None = None
+    channel: Channel | None = None
+    overdue: bool | None = None
+    open_only: bool = False
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str | None = None
+
+
+def scope_clause(viewer: StaffPrincipal) -> sa.ColumnElement[bool]:
+    """What ``viewer`` may list (the same rule as ``access.sees``)."""
+    if viewer.role is Role.admin:
+        return sa.true()
+    if viewer.role is Role.agency_officer:
+        if viewer.agency_id is None:
+            return sa.false()
+        return col(Petition.agency_id) == viewer.agency_id
+    if viewer.unit_code is None:
+        return sa.true()
+    return col(Petition.unit_code) == viewer.unit_code
+
+
+def search_terms(q: str) -> list[str]:
+    text = unicodedata.normalize("NFC", q).strip()
+    return [word for word in text.split() if word][:8]
+
+
+def _like(term: str) -> str:
+    return "%" + _LIKE_SPECIALS.sub(r"\\\1", term) + "%"
+
+
+def filter_clauses(filters: PetitionFilter) -> list[sa.ColumnElement[bool]]:
+    clauses: list[sa.ColumnElement[bool]] = []
+    if filters.status:
+        clauses.append(col(Petition.status).in_([s.value for s in filters.status]))
+    elif filters.open_only or filters.overdue:
+        clauses.append(col(Petition.status).in_([s.value for s in OPEN_STATUSES]))
+    if filters.kind is not None:
+        clauses.append(col(Petition.kind) == filters.kind.value)
+    if filters.category is not None:
+        clauses.append(col(Petition.category_code) == filters.category)
+    if filters.unit_code is not None:
+        clauses.append(col(Petition.unit_code) == filters.unit_code)
+    if filters.agency_id is not None:
+        clauses.append(col(Petition.agency_id) == filters.agency_id)
+    if filters.channel is not None:
+        clauses.append(col(Petition.channel) == filters.channel.value)
+    if filters.overdue is True:
+        clauses.append(col(Petition.deadline_status) == DeadlineStatus.overdue.value)
+    elif filters.overdue is False:
+        clauses.append(col(Petition.deadline_status) != DeadlineStatus.overdue.value)
+    if filters.due_before is not None:
+        clauses.append(col(Petition.due_at) < filters.due_before)
+    if filters.due_after is not None:
+        clauses.append(col(Petition.due_at) >= filters.due_after)
+    if filters.created_from is not None:
+        clauses.append(col(Petition.created_at) >= filters.created_from)
+    if filters.created_to is not None:
+        clauses.append(col(Petition.created_at) < filters.created_to)
+    if filters.q:
+        document: sa.ColumnElement[str] = sa.literal_column(SEARCH_EXPRESSION)
+        terms = search_terms(filters.q)
+        matches = [
+            document.ilike(sa.func.immutable_unaccent(_like(term)), escape="\\") for term in terms
+        ]
+        text_match = sa.and_(*matches) if matches else sa.true()
+        code = filters.q.strip().upper()
+        clauses.append(sa.or_(text_match, col(Petition.tracking_code) == code))
+    return clauses
+
+
+# -- keyset pagination ----------------------------------------------------------------------
+
+
+def _due_key() -> sa.ColumnElement[datetime]:
+    return sa.func.coalesce(col(Petition.due_at), INFINITY)
+
+
+def encode_cursor(sort: SortOrder, petition: Petition) -> str:
+    if sort is SortOrder.due:
+        value = petition.due_at.isoformat() if petition.due_at else None
+    else:
+        value = petition.created_at.isoformat()
+    raw = json.dumps({"s": sort.value, "v": value, "id": str(petition.id)})
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: SortOrder) -> tuple[datetime | None, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        value = datetime.fromisoformat(data["v"]) if data["v"] is not None else None
+        ident = uuid.UUID(data["id"])
+        cursor_sort = data["s"]
+    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        raise Invalid("The cursor is not valid.", field="cursor") from exc
+    if cursor_sort != sort.value:
+        raise Invalid("The cursor belongs to another sort order.", field="cursor")
+    if value is None and sort is not SortOrder.due:
+        raise Invalid("The cursor is not valid.", field="cursor")
+    return value, ident
+
+
+def _order_and_after(
+    sort: SortOrder, cursor: str | None
+) -> tuple[list[Any], sa.ColumnElement[bool] | None]:
+    if sort is SortOrder.due:
+        key: Any = _due_key()
+        order = [key.asc(), col(Petition.id).asc()]
+    else:
+        key = col(Petition.created_at)
+        direction = "desc" if sort is SortOrder.newest else "asc"
+        order = [getattr(key, direction)(), getattr(col(Petition.id), direction)()]
+    if cursor is None:
+        return order, None
+    value, ident = decode_cursor(cursor, sort)
+    bound: Any = INFINITY if value is None else sa.literal(value, sa.DateTime(timezone=True))
+    left = sa.tuple_(key, col(Petition.id))
+    right = sa.tuple_(bound, sa.literal(ident, sa.Uuid()))
+    return order, (left < right if sort is SortOrder.newest else left > right)
+
+
+async def list_petitions(
+    session: AsyncSession,
+    viewer: StaffPrincipal,
+    filters: PetitionFilter,
+    *,
+    sort: SortOrder = SortOrder.newest,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[Petition], str | None]:
+    limit = max(1, min(limit, MAX_PAGE))
+    order, after = _order_and_after(sort, cursor)
+    query = select(Petition).where(scope_clause(viewer), *filter_clauses(filters))
+    if after is not None:
+        query = query.where(after)
+    rows = list((await session.execute(query.order_by(*order).limit(limit + 1))).scalars())
+    next_cursor = encode_cursor(sort, rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+# -- dashboard ------------------------------------------------------------------------------
+
+
+@dataclass
+class DashboardCounts:
+    total: int = 0
+    by_status: dict[str | None, int] = field(default_factory=dict)
+    by_kind: dict[str | None, int] = field(default_factory=dict)
+    by_category: dict[str | None, int] = field(default_factory=dict)
+    by_unit: dict[str | None, int] = field(default_factory=dict)
+    by_agency: dict[str | None, int] = field(default_factory=dict)
+    overdue_now: int = 0
+    due_soon_now: int = 0
+    routed: int = 0
+    routed_on_time: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return round(self.routed_on_time / self.routed, 4) if self.routed else None
+
+
+_DIMENSIONS = {
+    "status": col(Petition.status),
+    "kind": col(Petition.kind),
+    "category": col(Petition.category_code),
+    "unit": col(Petition.unit_code),
+    "agency": sa.cast(col(Petition.agency_id), sa.String),
+}
+
+
+async def dashboard(
+    session: AsyncSession, viewer: StaffPrincipal, filters: PetitionFilter
+) -> DashboardCounts:
+    """One GROUPING SETS query for the counts, one for the deadline figures."""
+    where = [scope_clause(viewer), *filter_clauses(filters)]
+    columns = list(_DIMENSIONS.values())
+    grouping = [sa.func.grouping(c).label(f"g_{name}") for name, c in _DIMENSIONS.items()]
+    labelled: list[Any] = [c.label(name) for name, c in _DIMENSIONS.items()]
+    query = (
+        sa.select(*labelled, *grouping, sa.func.count().label("n"))
+        .select_from(Petition)
+        .where(*where)
+        .group_by(sa.func.grouping_sets(*[sa.tuple_(c) for c in columns], sa.tuple_()))
+    )
+    counts = DashboardCounts()
+    for row in (await session.execute(query)).mappings():
+        grouped = [name for name in _DIMENSIONS if row[f"g_{name}"] == 0]
+        if not grouped:
+            counts.total = row["n"]
+            continue
+        name = grouped[0]
+        getattr(counts, f"by_{name}")[row[name]] = row["n"]
+    stopped = col(Petition.clock_stopped_at)
+    # The Front's own decisions (routed or rejected), not withdrawals or merges.
+    decided = sa.and_(
+        stopped.is_not(None),
+        col(Petition.due_at).is_not(None),
+        col(Petition.status).not_in([PetitionStatus.withdrawn.value, PetitionStatus.merged.value]),
+    )
+    figures = (
+        await session.execute(
+            sa.select(
+                sa.func.count()
+                .filter(col(Petition.deadline_status) == DeadlineStatus.overdue.value)
+                .label("overdue"),
+                sa.func.count()
+                .filter(col(Petition.deadline_status) == DeadlineStatus.due_soon.value)
+                .label("due_soon"),
+                sa.func.count().filter(decided).label("routed"),
+                sa.func.count().filter(decided, stopped <= col(Petition.due_at)).label("on_time"),
+            )
+            .select_from(Petition)
+            .where(*where)
+        )
+    ).one()
+    counts.overdue_now = figures.overdue
+    counts.due_soon_now = figures.due_soon
+    counts.routed = figures.routed
+    counts.routed_on_time = figures.on_time
+    return counts

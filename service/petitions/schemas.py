@@ -1,0 +1,366 @@
+"""Request and response models of the petitions API (never the table classes).
+
+Every text a citizen sends is NFC-normalised and stripped before its length is checked, so
+"ngập" typed with combining marks and "ngập" precomposed are the same text.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from service.deadlines.models import DeadlineStatus, Urgency
+from service.petitions.models import (
+    Channel,
+    DeliveryStatus,
+    NotifyChannel,
+    PetitionKind,
+    PetitionStatus,
+)
+
+MAX_DESCRIPTION = 10_000
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value).strip()
+    return value
+
+
+def _nfc_or_none(value: Any) -> Any:
+    value = _nfc(value)
+    return None if value == "" else value
+
+
+Text = Annotated[str, BeforeValidator(_nfc)]
+OptionalText = Annotated[str | None, BeforeValidator(_nfc_or_none)]
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+PHONE_PATTERN = r"^\+?[0-9 .\-()]{8,20}$"
+NATIONAL_ID_PATTERN = r"^(\d{9}|\d{12})$"
+
+
+# -- intake ---------------------------------------------------------------------------------
+
+
+class PetitionerIn(BaseModel):
+    full_name: OptionalText = Field(default=None, max_length=200)
+    phone: OptionalText = Field(default=None, max_length=20, pattern=PHONE_PATTERN)
+    email: OptionalText = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+    national_id: OptionalText = Field(
+        default=None, pattern=NATIONAL_ID_PATTERN, description="CCCD (12 digits) or CMND (9)"
+    )
+    address: OptionalText = Field(default=None, max_length=500)
+
+
+class PetitionCreate(BaseModel):
+    kind: PetitionKind
+    category: Text = Field(min_length=1, max_length=64, description="A petition category code")
+    title: Text = Field(min_length=3, max_length=300)
+    description: Text = Field(min_length=1, max_length=MAX_DESCRIPTION)
+    unit_code: Text = Field(min_length=1, max_length=16, description="Hanoi ward/commune code")
+    address_text: OptionalText = Field(default=None, max_length=500)
+    residential_group: OptionalText = Field(
+        default=None, max_length=200, description="Tổ dân phố or thôn"
+    )
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    channel: Channel = Channel.app
+    urgency: Urgency = Urgency.normal
+    contested_decision_date: date | None = Field(
+        default=None, description="Complaints: date of the contested decision (90-day window)"
+    )
+    petitioner: PetitionerIn | None = None
+    consent_to_process: bool = Field(
+        description="Explicit consent to process the personal data (PDPL 91/2025); required"
+    )
+    consent_to_publish: bool = False
+    notify_channel: NotifyChannel = NotifyChannel.webhook
+
+
+class PetitionCreated(BaseModel):
+    id: uuid.UUID
+    tracking_code: str
+    tracking_secret: str = Field(description="Shown once; send it as X-Tracking-Secret")
+    status: PetitionStatus
+    kind: PetitionKind
+    received_at: datetime
+    track_url: str
+
+
+# -- citizen tracking -----------------------------------------------------------------------
+
+
+class TrackingEvent(BaseModel):
+    at: datetime
+    action: str
+    status: str | None
+    message: str | None
+
+
+class OpenQuestion(BaseModel):
+    id: uuid.UUID
+    question: str
+    asked_at: datetime
+
+
+class CitizenEvidence(BaseModel):
+    id: uuid.UUID
+    name: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_at: datetime
+
+
+class MergedInto(BaseModel):
+    tracking_code: str
+    status: PetitionStatus
+
+
+class TrackingView(BaseModel):
+    tracking_code: str
+    kind: PetitionKind
+    category: str
+    title: str
+    status: PetitionStatus
+    received_at: datetime
+    agency_name: str | None
+    raised_by_count: int
+    merged_into: MergedInto | None
+    history: list[TrackingEvent]
+    open_questions: list[OpenQuestion]
+    evidence: list[CitizenEvidence]
+    answer: dict[str, Any] | None
+    consent_to_publish: bool
+    allowed_actions: list[str]
+
+
+class ClarificationAnswer(BaseModel):
+    answer: Text = Field(min_length=1, max_length=MAX_DESCRIPTION)
+
+
+class AdditionalInformation(BaseModel):
+    text: Text = Field(min_length=1, max_length=MAX_DESCRIPTION)
+
+
+class WithdrawRequest(BaseModel):
+    reason: OptionalText = Field(default=None, max_length=2000)
+
+
+class RatingRequest(BaseModel):
+    satisfied: bool
+    comment: OptionalText = Field(default=None, max_length=2000)
+
+
+class ConsentUpdate(BaseModel):
+    consent_to_publish: bool
+
+
+# -- staff ----------------------------------------------------------------------------------
+
+
+class PetitionSummary(BaseModel):
+    """A row of the staff list: no personal data, ever."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    tracking_code: str
+    kind: PetitionKind
+    category_code: str
+    title: str
+    unit_code: str
+    channel: Channel
+    urgency: Urgency
+    status: PetitionStatus
+    identified: bool
+    agency_id: uuid.UUID | None
+    suggested_agency_id: uuid.UUID | None
+    raised_by_count: int
+    bounce_count: int
+    due_at: datetime | None
+    deadline_status: DeadlineStatus
+    escalated_at: datetime | None
+    created_at: datetime
+
+
+class PetitionPage(BaseModel):
+    items: list[PetitionSummary]
+    next_cursor: str | None
+
+
+class PetitionerView(BaseModel):
+    confidential: bool
+    full_name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    national_id: str | None = None
+    address: str | None = None
+
+
+class ClarificationView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    question: str
+    asked_at: datetime
+    status: str
+    answer: str | None
+    answered_at: datetime | None
+
+
+class AdditionView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    text: str
+    created_at: datetime
+
+
+class EvidenceLink(BaseModel):
+    id: uuid.UUID
+    name: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    added_by: str
+    added_at: datetime
+
+
+class DuplicateCandidate(BaseModel):
+    petition: PetitionSummary
+    score: float
+    distance_m: float | None
+
+
+class PetitionDetail(PetitionSummary):
+    description: str
+    address_text: str | None
+    residential_group: str | None
+    latitude: float | None
+    longitude: float | None
+    contested_decision_date: date | None
+    consent_process: bool
+    consent_publish: bool
+    notify_channel: NotifyChannel
+    merged_into_id: uuid.UUID | None
+    referral_id: uuid.UUID | None
+    reject_reason_code: str | None
+    reject_reason: str | None
+    reopen_count: int
+    evidence_count: int
+    clock_started_at: datetime | None
+    clock_paused_at: datetime | None
+    clock_stopped_at: datetime | None
+    warn_at: datetime | None
+    version: int
+    updated_at: datetime
+    petitioner: PetitionerView | None = None
+    clarifications: list[ClarificationView] = []
+    additions: list[AdditionView] = []
+    evidence: list[EvidenceLink] = []
+    duplicate_suggestions: list[DuplicateCandidate] = []
+    merged_petitions: list[PetitionSummary] = []
+    allowed_actions: list[str] = []
+
+
+class HistoryEntry(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor_kind: str
+    actor_id: str | None
+    actor_role: str | None
+    action: str
+    from_status: str | None
+    to_status: str | None
+    reason_code: str | None
+    reason: str | None
+    citizen_visible: bool
+    citizen_message: str | None
+    data: dict[str, Any]
+
+
+class RequestInfo(BaseModel):
+    question: Text = Field(min_length=3, max_length=MAX_DESCRIPTION)
+
+
+class ReasonRequest(BaseModel):
+    reason: OptionalText = Field(default=None, max_length=2000)
+
+
+class RejectRequest(BaseModel):
+    reason_code: Literal[
+        "outside_competence",
+        "insufficient_content",
+        "anonymous_not_allowed",
+        "filing_window_expired",
+        "already_resolved",
+        "duplicate_of_resolved",
+        "abusive",
+        "other",
+    ]
+    reason: Text = Field(min_length=3, max_length=2000)
+
+
+class ReferRequest(BaseModel):
+    agency_id: uuid.UUID | None = Field(
+        default=None, description="Omit to confirm the suggested agency"
+    )
+    reason: OptionalText = Field(
+        default=None, max_length=2000, description="Required when overriding the suggestion"
+    )
+    note: OptionalText = Field(default=None, max_length=2000)
+
+
+class MergeRequest(BaseModel):
+    lead_id: uuid.UUID
+    reason: OptionalText = Field(default=None, max_length=2000)
+
+
+class Reclassify(BaseModel):
+    kind: PetitionKind | None = None
+    category: OptionalText = Field(default=None, max_length=64)
+    unit_code: OptionalText = Field(default=None, max_length=16)
+    urgency: Urgency | None = None
+    reason: Text = Field(min_length=3, max_length=2000)
+
+
+class CountRow(BaseModel):
+    key: str | None
+    count: int
+
+
+class Dashboard(BaseModel):
+    total: int
+    by_status: list[CountRow]
+    by_kind: list[CountRow]
+    by_category: list[CountRow]
+    by_unit: list[CountRow]
+    by_agency: list[CountRow]
+    overdue_now: int
+    due_soon_now: int
+    routed: int
+    routed_on_time: int
+    on_time_rate: float | None = Field(
+        description="Share of petitions routed (or rejected) within the routing deadline"
+    )
+
+
+class DeliveryView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    event_id: int
+    channel: NotifyChannel
+    target: str | None
+    attempt: int
+    status: DeliveryStatus
+    response_status: int | None
+    error: str | None
+    created_at: datetime

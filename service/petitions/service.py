@@ -1,0 +1,308 @@
+"""The shared core of petition operations: loading within the caller's area, optimistic
+concurrency (``If-Match``), transitions through the workflow table, history, audit and the
+notification of every change the citizen may see.
+
+Services only flush; the request (or the job's session scope) commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic_core import to_jsonable_python
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from service.audit.service import record as audit_record
+from service.auth.principals import ClientPrincipal, StaffPrincipal
+from service.db import utcnow
+from service.errors import (
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+)
+from service.jobs.outbox import enqueue
+from service.petitions import access
+from service.petitions.models import (
+    ActorKind,
+    NotifyChannel,
+    Petition,
+    Petitioner,
+    PetitionEvent,
+    PetitionStatus,
+)
+from service.petitions.workflow import Action, Performer, transition_for
+
+Actor = StaffPrincipal | ClientPrincipal | None
+NOTIFY_JOB = "petitions.notify"
+ENTITY = "petition"
+
+
+# -- loading --------------------------------------------------------------------------------
+
+
+async def get_petition(
+    session: AsyncSession, petition_id: uuid.UUID, *, lock: bool = False
+) -> Petition:
+    query = select(Petition).where(col(Petition.id) == petition_id)
+    if lock:
+        query = query.with_for_update()
+    petition = (await session.execute(query)).scalar_one_or_none()
+    if petition is None:
+        raise NotFound("No such petition.")
+    return petition
+
+
+async def get_for_staff(
+    session: AsyncSession, petition_id: uuid.UUID, viewer: StaffPrincipal, *, lock: bool = False
+) -> Petition:
+    """The petition if ``viewer`` may see it; 404 otherwise (also for other wards)."""
+    petition = await get_petition(session, petition_id, lock=lock)
+    if not access.sees(viewer, petition):
+        raise NotFound("No such petition.")
+    return petition
+
+
+def etag(petition: Petition) -> str:
+    return f'"{petition.version}"'
+
+
+def check_if_match(petition: Petition, if_match: str | None) -> None:
+    """428 without ``If-Match``; 412 when it names another version than the current one."""
+    if if_match is None or not if_match.strip():
+        raise PreconditionRequired(
+            "Send If-Match with the ETag of the petition you read.", etag=etag(petition)
+        )
+    tags = [tag.strip() for tag in if_match.split(",")]
+    if "*" in tags:
+        return
+    current = etag(petition)
+    for tag in tags:
+        if tag.removeprefix("W/") == current:
+            return
+    raise PreconditionFailed(
+        "The petition changed since you read it; reload it and try again.", etag=current
+    )
+
+
+async def get_for_change(
+    session: AsyncSession, petition_id: uuid.UUID, viewer: StaffPrincipal, if_match: str | None
+) -> Petition:
+    """Lock the petition for a triage change by ``viewer`` (403 for non-triage roles, 404
+    outside their area, 428/412 for a missing or stale ``If-Match``)."""
+    if not access.may_triage(viewer):
+        raise Forbidden(f"The role {viewer.role} may not change petitions.")
+    petition = await get_for_staff(session, petition_id, viewer, lock=True)
+    check_if_match(petition, if_match)
+    return petition
+
+
+async def get_petitioner(session: AsyncSession, petition_id: uuid.UUID) -> Petitioner | None:
+    return await session.get(Petitioner, petition_id)
+
+
+# -- actors ---------------------------------------------------------------------------------
+
+
+def citizen_principal(petition: Petition) -> ClientPrincipal:
+    """Citizen actions through the tracking secret are attributed, in audit and custody
+    logs, to the API client that filed the petition (the citizen has no account)."""
+    return ClientPrincipal(client_id=petition.client_id, name="citizen (tracking secret)")
+
+
+def _actor_columns(actor: Actor, kind: ActorKind | None) -> dict[str, Any]:
+    if isinstance(actor, StaffPrincipal):
+        return {
+            "actor_kind": kind or ActorKind.staff,
+            "actor_id": str(actor.user_id),
+            "actor_role": actor.role.value,
+        }
+    if isinstance(actor, ClientPrincipal):
+        return {
+            "actor_kind": kind or ActorKind.client,
+            "actor_id": str(actor.client_id),
+            "actor_role": None,
+        }
+    return {"actor_kind": kind or ActorKind.system, "actor_id": None, "actor_role": None}
+
+
+# -- history, audit, notifications ----------------------------------------------------------
+
+
+def snapshot(petition: Petition) -> dict[str, Any]:
+    """What the audit log keeps of a petition: never personal data, never the text."""
+    return {
+        "tracking_code": petition.tracking_code,
+        "status": petition.status,
+        "kind": petition.kind,
+        "category_code": petition.category_code,
+        "unit_code": petition.unit_code,
+        "urgency": petition.urgency,
+        "agency_id": petition.agency_id,
+        "referral_id": petition.referral_id,
+        "merged_into_id": petition.merged_into_id,
+        "due_at": petition.due_at,
+        "deadline_status": petition.deadline_status,
+        "version": petition.version,
+    }
+
+
+async def add_event(
+    session: AsyncSession,
+    petition: Petition,
+    *,
+    action: str,
+    actor: Actor,
+    actor_kind: ActorKind | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    reason_code: str | None = None,
+    reason: str | None = None,
+    citizen_message: str | None = None,
+    data: dict[str, Any] | None = None,
+    notify: bool = False,
+    at: datetime | None = None,
+) -> PetitionEvent:
+    """A history entry; citizen-visible when it has a ``citizen_message``. With ``notify``
+    the citizen is told through their channel (an outbox job, same transaction)."""
+    event = PetitionEvent(
+        petition_id=petition.id,
+        at=at or utcnow(),
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        reason_code=reason_code,
+        reason=reason,
+        citizen_visible=citizen_message is not None,
+        citizen_message=citizen_message,
+        data=to_jsonable_python(data or {}),
+        **_actor_columns(actor, actor_kind),
+    )
+    session.add(event)
+    await session.flush()
+    if notify and citizen_message is not None:
+        await enqueue_notification(session, petition, event)
+    return event
+
+
+async def enqueue_notification(
+    session: AsyncSession, petition: Petition, event: PetitionEvent
+) -> None:
+    if petition.notify_channel == NotifyChannel.none:
+        return
+    await enqueue(
+        session,
+        NOTIFY_JOB,
+        {"petition_id": str(petition.id), "event_id": event.id},
+        dedupe_key=f"petition-notify:{petition.id}:{event.id}",
+    )
+
+
+async def audit(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    petition: Petition,
+    *,
+    before: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    after = snapshot(petition)
+    if extra:
+        after.update(extra)
+    await audit_record(
+        session,
+        actor=actor,
+        action=f"petition.{action}",
+        entity_type=ENTITY,
+        entity_id=petition.id,
+        before=before,
+        after=after,
+    )
+
+
+def touch(petition: Petition, at: datetime | None = None) -> None:
+    petition.version += 1
+    petition.updated_at = at or utcnow()
+
+
+async def apply_transition(
+    session: AsyncSession,
+    petition: Petition,
+    action: Action,
+    *,
+    performer: Performer,
+    actor: Actor,
+    actor_kind: ActorKind | None = None,
+    citizen_message: str | None = None,
+    reason_code: str | None = None,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+    notify: bool = True,
+    at: datetime | None = None,
+) -> PetitionEvent:
+    """Move ``petition`` along the workflow table (409 listing the allowed actions, 403 for
+    another performer's action), with history, audit and the citizen's notification.
+
+    The caller has already changed what the action changes besides the status (clock,
+    referral, reasons); both are flushed together.
+    """
+    at = at or utcnow()
+    row = transition_for(PetitionStatus(petition.status), action, performer)
+    before = snapshot(petition)
+    from_status = str(petition.status)
+    petition.status = row.target
+    if row.target in (PetitionStatus.closed, PetitionStatus.withdrawn, PetitionStatus.rejected):
+        petition.closed_at = at
+    touch(petition, at)
+    session.add(petition)
+    message = citizen_message if row.citizen_visible else None
+    event = await add_event(
+        session,
+        petition,
+        action=action.value,
+        actor=actor,
+        actor_kind=actor_kind,
+        from_status=from_status,
+        to_status=row.target.value,
+        reason_code=reason_code,
+        reason=reason,
+        citizen_message=message,
+        data=data,
+        notify=notify,
+        at=at,
+    )
+    await audit(session, actor, action.value, petition, before=before)
+    return event
+
+
+async def citizen_history(session: AsyncSession, petition_id: uuid.UUID) -> list[PetitionEvent]:
+    rows = await session.execute(
+        select(PetitionEvent)
+        .where(
+            col(PetitionEvent.petition_id) == petition_id,
+            col(PetitionEvent.citizen_visible).is_(True),
+        )
+        .order_by(col(PetitionEvent.id))
+    )
+    return list(rows.scalars())
+
+
+async def history(session: AsyncSession, petition_id: uuid.UUID) -> list[PetitionEvent]:
+    rows = await session.execute(
+        select(PetitionEvent)
+        .where(col(PetitionEvent.petition_id) == petition_id)
+        .order_by(col(PetitionEvent.id))
+    )
+    return list(rows.scalars())
+
+
+async def merged_ids(session: AsyncSession, lead_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.execute(
+        sa.select(col(Petition.id)).where(col(Petition.merged_into_id) == lead_id)
+    )
+    return list(rows.scalars())

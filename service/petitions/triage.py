@@ -1,0 +1,302 @@
+"""What Front officers do with a petition: ask the citizen, accept, reject, route to an
+agency (confirming or overriding the suggestion), correct its classification, merge it.
+
+Each function takes a petition already loaded FOR UPDATE through
+``service.get_for_change`` (scope and ``If-Match`` checked) and only flushes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.principals import StaffPrincipal
+from service.db import utcnow
+from service.deadlines.models import ItemKind, Urgency
+from service.directory.models import AdminUnit, Agency, PetitionCategory, UnitLevel
+from service.directory.routing import suggest_agency
+from service.errors import Invalid, StateConflict
+from service.petitions import clock, messages
+from service.petitions.confidential import Identity, encrypt_identity
+from service.petitions.intake import missing_identity_fields
+from service.petitions.models import (
+    IDENTIFIED_KINDS,
+    Clarification,
+    Petition,
+    Petitioner,
+    PetitionKind,
+    PetitionStatus,
+)
+from service.petitions.schemas import Reclassify, RejectRequest
+from service.petitions.service import add_event, apply_transition, audit, snapshot, touch
+from service.petitions.workflow import Action, Performer, transition_for
+from service.replies import service as replies
+from service.settings import Settings
+
+FRONT = Performer.front_officer
+TRIAGE_STATES = (PetitionStatus.received, PetitionStatus.needs_info, PetitionStatus.accepted)
+
+
+async def request_info(
+    session: AsyncSession,
+    petition: Petition,
+    officer: StaffPrincipal,
+    question: str,
+    *,
+    now: datetime | None = None,
+) -> Clarification:
+    """Ask the citizen; the routing clock pauses until they answer."""
+    now = now or utcnow()
+    transition_for(PetitionStatus(petition.status), Action.request_info, FRONT)
+    clarification = Clarification(
+        petition_id=petition.id, question=question, asked_by=officer.user_id, asked_at=now
+    )
+    session.add(clarification)
+    clock.pause(petition, now)
+    await apply_transition(
+        session,
+        petition,
+        Action.request_info,
+        performer=FRONT,
+        actor=officer,
+        citizen_message=messages.REQUEST_INFO.format(question=question),
+        data={"clarification_id": str(clarification.id)},
+        at=now,
+    )
+    return clarification
+
+
+async def resume(
+    session: AsyncSession,
+    petition: Petition,
+    officer: StaffPrincipal,
+    reason: str | None,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Stop waiting for the citizen (no answer came, or it came another way)."""
+    now = now or utcnow()
+    transition_for(PetitionStatus(petition.status), Action.resume, FRONT)
+    await clock.resume(session, petition, now)
+    await apply_transition(
+        session,
+        petition,
+        Action.resume,
+        performer=FRONT,
+        actor=officer,
+        reason=reason,
+        citizen_message=messages.RESUME,
+        at=now,
+    )
+
+
+async def accept(
+    session: AsyncSession,
+    petition: Petition,
+    officer: StaffPrincipal,
+    reason: str | None,
+    *,
+    now: datetime | None = None,
+) -> None:
+    now = now or utcnow()
+    transition_for(PetitionStatus(petition.status), Action.accept, FRONT)
+    await clock.resume(session, petition, now)
+    await apply_transition(
+        session,
+        petition,
+        Action.accept,
+        performer=FRONT,
+        actor=officer,
+        reason=reason,
+        citizen_message=messages.ACCEPT,
+        at=now,
+    )
+
+
+async def reject(
+    session: AsyncSession,
+    petition: Petition,
+    officer: StaffPrincipal,
+    data: RejectRequest,
+    *,
+    now: datetime | None = None,
+) -> None:
+    now = now or utcnow()
+    transition_for(PetitionStatus(petition.status), Action.reject, FRONT)
+    clock.stop(petition, now)
+    petition.reject_reason_code = data.reason_code
+    petition.reject_reason = data.reason
+    await apply_transition(
+        session,
+        petition,
+        Action.reject,
+        performer=FRONT,
+        actor=officer,
+        reason_code=data.reason_code,
+        reason=data.reason,
+        citizen_message=messages.REJECT.format(reason=data.reason),
+        at=now,
+    )
+
+
+async def refer(
+    session: AsyncSession,
+    petition: Petition,
+    officer: StaffPrincipal,
+    *,
+    agency_id: uuid.UUID | None,
+    reason: str | None,
+    note: str | None,
+    now: datetime | None = None,
+) -> uuid.UUID:
+    """Route to an agency: the suggestion, or another agency with a reason. Creates the
+    referral in replies (its acceptance clock starts) and stops the routing clock."""
+    now = now or utcnow()
+    transition_for(PetitionStatus(petition.status), Action.refer, FRONT)
+    chosen = agency_id or petition.suggested_agency_id
+    if chosen is None:
+        raise Invalid("No agency was suggested for this petition; choose one.", field="agency_id")
+    overrides = petition.suggested_agency_id is not None and chosen != petition.suggested_agency_id
+    if overrides and not reason:
+        raise Invalid(
+            "Say why the petition goes to another agency than the suggested one.",
+            field="reason",
+        )
+    agency = await session.get(Agency, chosen)
+    if agency is None or not agency.active:
+        raise Invalid("No such active agency.", field="agency_id")
+    referral = await replies.create_referral(
+        session,
+        item_type="petition",
+        item_id=petition.id,
+        item_kind=ItemKind(petition.kind),
+        urgency=Urgency(petition.urgency),
+        agency_id=agency.id,
+        unit_code=petition.unit_code,
+        title=petition.title,
+        actor=officer,
+        note=note,
+    )
+    clock.stop(petition, now)
+    petition.referral_id = referral.id
+    petition.agency_id = agency.id
+    await apply_transition(
+        session,
+        petition,
+        Action.refer,
+        performer=FRONT,
+        actor=officer,
+        reason=reason,
+        citizen_message=messages.REFER.format(agency=agency.name),
+        data={
+            "agency_id": str(agency.id),
+            "agency_name": agency.name,
+            "referral_id": str(referral.id),
+            "suggested_agency_id": (
+                str(petition.suggested_agency_id) if petition.suggested_agency_id else None
+            ),
+            "override": overrides,
+            "note": note,
+        },
+        at=now,
+    )
+    return referral.id
+
+
+async def reclassify(
+    session: AsyncSession,
+    settings: Settings,
+    petition: Petition,
+    officer: StaffPrincipal,
+    data: Reclassify,
+    *,
+    now: datetime | None = None,
+) -> dict[str, list[Any]]:
+    """Correct kind, category, unit or urgency during triage; each change is recorded
+    (history entry with old and new values, audit event). Returns the changes."""
+    if petition.status not in TRIAGE_STATES:
+        raise StateConflict(
+            "A petition can be reclassified only during triage.",
+            state=str(petition.status),
+            allowed_actions=[],
+        )
+    now = now or utcnow()
+    before = snapshot(petition)
+    old_suggestion = petition.suggested_agency_id
+    changes: dict[str, list[Any]] = {}
+    if data.kind is not None and data.kind != petition.kind:
+        await _change_kind(session, settings, petition, data.kind)
+        changes["kind"] = [str(before["kind"]), data.kind.value]
+    if data.category is not None and data.category != petition.category_code:
+        category = await session.get(PetitionCategory, data.category)
+        if category is None or not category.active:
+            raise Invalid(f"{data.category} is not a petition category.", field="category")
+        changes["category"] = [petition.category_code, data.category]
+        petition.category_code = data.category
+    if data.unit_code is not None and data.unit_code != petition.unit_code:
+        unit = await session.get(AdminUnit, data.unit_code)
+        if unit is None or unit.level != UnitLevel.commune:
+            raise Invalid(f"{data.unit_code} is not a ward or commune.", field="unit_code")
+        changes["unit_code"] = [petition.unit_code, data.unit_code]
+        petition.unit_code = data.unit_code
+    if data.urgency is not None and data.urgency != petition.urgency:
+        changes["urgency"] = [str(petition.urgency), data.urgency.value]
+        petition.urgency = data.urgency
+    if not changes:
+        return changes
+    if "kind" in changes or "urgency" in changes:
+        await clock.apply_new_rule(session, petition, now)
+    if "category" in changes or "unit_code" in changes:
+        suggested = await suggest_agency(session, petition.category_code, petition.unit_code)
+        petition.suggested_agency_id = suggested.id if suggested else None
+        changes["suggested_agency_id"] = [old_suggestion, petition.suggested_agency_id]
+    touch(petition, now)
+    session.add(petition)
+    await add_event(
+        session,
+        petition,
+        action="reclassify",
+        actor=officer,
+        reason=data.reason,
+        data={"changes": changes},
+        at=now,
+    )
+    await audit(session, officer, "reclassified", petition, before=before)
+    return changes
+
+
+async def _change_kind(
+    session: AsyncSession, settings: Settings, petition: Petition, kind: PetitionKind
+) -> None:
+    petitioner = await session.get(Petitioner, petition.id)
+    confidential = petitioner is not None and petitioner.identity_ciphertext is not None
+    if kind in IDENTIFIED_KINDS and not confidential:
+        missing = missing_identity_fields(_plain_identity(petitioner))
+        if missing:
+            raise Invalid(
+                f"A {kind.value} needs an identified petitioner; fields are missing.",
+                errors=missing,
+            )
+    if kind == PetitionKind.denunciation and petitioner is not None and not confidential:
+        # From now on the identity is confidential: encrypt it, drop the plain text.
+        petitioner.identity_ciphertext = encrypt_identity(settings, _plain_identity(petitioner))
+        for name in Identity.__dataclass_fields__:
+            setattr(petitioner, name, None)
+        session.add(petitioner)
+    # Leaving "denunciation" keeps the identity encrypted: it was given in confidence.
+    petition.kind = kind
+
+
+def _plain_identity(petitioner: Petitioner | None) -> Identity:
+    if petitioner is None:
+        return Identity()
+    return Identity(
+        full_name=petitioner.full_name,
+        phone=petitioner.phone,
+        email=petitioner.email,
+        national_id=petitioner.national_id,
+        address=petitioner.address,
+    )

@@ -1,0 +1,374 @@
+"""Telling citizens: signed webhooks to a real local HTTP server, email to a real local SMTP
+server, the delivery log, retries, and the job path outbox -> relay -> dramatiq worker."""
+
+import asyncio
+import email
+import json
+import socketserver
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlmodel import col
+
+from service.auth.models import ApiClient, Role
+from service.db import session_factory, session_scope
+from service.deadlines.policy import seed_default_policy
+from service.jobs.models import OutboxMessage
+from service.petitions import triage
+from service.petitions.intake import file_petition
+from service.petitions.models import DeliveryStatus, NotificationDelivery, Petition
+from service.petitions.notifications import (
+    DELIVERY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    DeliveryFailed,
+    deliver,
+    signature_valid,
+)
+from service.petitions.schemas import PetitionCreate
+from service.settings import Settings
+from tests.factories import HOAN_KIEM, create_api_client, create_user
+from tests.petitions.conftest import IDENTIFIED, Api, petition_body, principal
+
+# -- a real webhook receiver ---------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class WebhookServer:
+    url: str
+    received: list[Received] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)  # answers to give, then 200
+
+
+@pytest.fixture
+def webhook_server() -> Iterator[WebhookServer]:
+    state = WebhookServer(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length)
+            state.received.append(Received(self.path, dict(self.headers.items()), body))
+            status = state.statuses.pop(0) if state.statuses else 200
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/giamsat/hook"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# -- a real (minimal) SMTP receiver --------------------------------------------------------
+
+
+@dataclass
+class Mailbox:
+    port: int
+    messages: list[Message] = field(default_factory=list)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Mailbox]:
+    box = Mailbox(port=0)
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            self.wfile.write(b"220 test ESMTP\r\n")
+            while True:
+                line = self.rfile.readline()
+                if not line:
+                    return
+                command = line.decode().strip().upper()
+                if command.startswith("DATA"):
+                    self.wfile.write(b"354 go ahead\r\n")
+                    data = b""
+                    while not data.endswith(b"\r\n.\r\n"):
+                        chunk = self.rfile.readline()
+                        if not chunk:
+                            return
+                        data += chunk
+                    box.messages.append(email.message_from_bytes(data[:-5]))
+                    self.wfile.write(b"250 queued\r\n")
+                elif command.startswith("QUIT"):
+                    self.wfile.write(b"221 bye\r\n")
+                    return
+                else:
+                    self.wfile.write(b"250 ok\r\n")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    box.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield box
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def sessions_on(connection: AsyncConnection) -> Any:
+    """Sessions joined to the test's rolled-back transaction (commits become savepoints)."""
+
+    def make() -> AsyncSession:
+        return AsyncSession(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+
+    return make
+
+
+async def accepted_petition(
+    session: AsyncSession, settings: Settings, api: Api, **overrides: Any
+) -> tuple[Petition, int]:
+    """A petition the Front accepted: returns it and the id of the event to notify."""
+    data = PetitionCreate.model_validate(petition_body(**overrides))
+    petition, _ = await file_petition(session, settings, api.principal, data)
+    officer = await create_user(session, Role.front_officer, unit_code=HOAN_KIEM)
+    await triage.accept(session, petition, principal(officer), "Đủ nội dung")
+    job = (
+        await session.execute(
+            select(OutboxMessage).where(col(OutboxMessage.job_name) == "petitions.notify")
+        )
+    ).scalars()
+    events = [m.payload["event_id"] for m in job if m.payload["petition_id"] == str(petition.id)]
+    assert len(events) == 1
+    return petition, int(events[0])
+
+
+async def deliveries(session: AsyncSession, petition: Petition) -> list[NotificationDelivery]:
+    rows = await session.execute(
+        select(NotificationDelivery)
+        .where(col(NotificationDelivery.petition_id) == petition.id)
+        .order_by(col(NotificationDelivery.id))
+        .execution_options(populate_existing=True)
+    )
+    return list(rows.scalars())
+
+
+async def point_webhook(session: AsyncSession, api: Api, url: str | None) -> str:
+    client = await session.get(ApiClient, api.client.id)
+    assert client is not None
+    client.webhook_url = url
+    session.add(client)
+    await session.flush()
+    assert client.webhook_secret is not None
+    return client.webhook_secret
+
+
+# -- webhooks --------------------------------------------------------------------------------
+
+
+class TestWebhook:
+    async def test_signed_body_reaches_the_receiver_once(
+        self,
+        session: AsyncSession,
+        connection: AsyncConnection,
+        settings: Settings,
+        api: Api,
+        webhook_server: WebhookServer,
+    ) -> None:
+        secret = await point_webhook(session, api, webhook_server.url)
+        petition, event_id = await accepted_petition(
+            session, settings, api, petitioner=dict(IDENTIFIED)
+        )
+        status = await deliver(sessions_on(connection), settings, petition.id, event_id)
+        assert status is DeliveryStatus.delivered
+        assert len(webhook_server.received) == 1
+        request = webhook_server.received[0]
+        assert request.path == "/giamsat/hook"
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        # The receiver's check: HMAC-SHA256 of the raw body with the client's secret.
+        assert headers[SIGNATURE_HEADER.lower()].startswith("sha256=")
+        assert signature_valid(secret, request.body, headers[SIGNATURE_HEADER.lower()])
+        assert not signature_valid(
+            "another-secret", request.body, headers[SIGNATURE_HEADER.lower()]
+        )
+        assert not signature_valid(secret, request.body + b" ", headers[SIGNATURE_HEADER.lower()])
+        payload = json.loads(request.body)
+        assert payload["tracking_code"] == petition.tracking_code
+        assert payload["status"] == "accepted"
+        assert payload["event"] == "petition.updated"
+        assert str(payload["timestamp"]) == headers[TIMESTAMP_HEADER.lower()]
+        assert headers[DELIVERY_HEADER.lower()] == f"{petition.id}:{event_id}"
+        for value in IDENTIFIED.values():
+            assert value not in request.body.decode()
+        [logged] = await deliveries(session, petition)
+        assert logged.status == DeliveryStatus.delivered
+        assert logged.response_status == 200
+        assert logged.target == webhook_server.url
+        # Delivered once: a repeated message does nothing.
+        assert await deliver(sessions_on(connection), settings, petition.id, event_id) is None
+        assert len(webhook_server.received) == 1
+
+    async def test_failures_are_logged_and_raised_for_a_retry(
+        self,
+        session: AsyncSession,
+        connection: AsyncConnection,
+        settings: Settings,
+        api: Api,
+        webhook_server: WebhookServer,
+    ) -> None:
+        await point_webhook(session, api, webhook_server.url)
+        petition, event_id = await accepted_petition(session, settings, api)
+        webhook_server.statuses = [503]
+        with pytest.raises(DeliveryFailed):
+            await deliver(sessions_on(connection), settings, petition.id, event_id)
+        status = await deliver(sessions_on(connection), settings, petition.id, event_id)
+        assert status is DeliveryStatus.delivered
+        logged = await deliveries(session, petition)
+        assert [(d.attempt, d.status) for d in logged] == [
+            (1, DeliveryStatus.failed),
+            (2, DeliveryStatus.delivered),
+        ]
+        assert logged[0].response_status is None
+        assert "503" in (logged[0].error or "")
+
+    async def test_unreachable_receiver_is_a_failure(
+        self, session: AsyncSession, connection: AsyncConnection, settings: Settings, api: Api
+    ) -> None:
+        await point_webhook(session, api, "http://127.0.0.1:9/nobody-listens")
+        petition, event_id = await accepted_petition(session, settings, api)
+        with pytest.raises(DeliveryFailed):
+            await deliver(sessions_on(connection), settings, petition.id, event_id)
+        [logged] = await deliveries(session, petition)
+        assert logged.status == DeliveryStatus.failed
+
+    async def test_no_webhook_url_is_recorded_as_skipped(
+        self, session: AsyncSession, connection: AsyncConnection, settings: Settings, api: Api
+    ) -> None:
+        await point_webhook(session, api, None)
+        petition, event_id = await accepted_petition(session, settings, api)
+        status = await deliver(sessions_on(connection), settings, petition.id, event_id)
+        assert status is DeliveryStatus.skipped
+
+
+# -- email -----------------------------------------------------------------------------------
+
+
+class TestEmail:
+    async def test_email_goes_out_over_smtp(
+        self,
+        session: AsyncSession,
+        connection: AsyncConnection,
+        settings: Settings,
+        api: Api,
+        smtp_server: Mailbox,
+    ) -> None:
+        mail_settings = settings.model_copy(
+            update={"smtp_host": "127.0.0.1", "smtp_port": smtp_server.port}
+        )
+        petition, event_id = await accepted_petition(
+            session,
+            settings,
+            api,
+            kind="denunciation",
+            petitioner=dict(IDENTIFIED),
+            notify_channel="email",
+        )
+        status = await deliver(sessions_on(connection), mail_settings, petition.id, event_id)
+        assert status is DeliveryStatus.delivered
+        [message] = smtp_server.messages
+        assert message["To"] == IDENTIFIED["email"]
+        assert petition.tracking_code in str(
+            email.header.make_header(email.header.decode_header(message["Subject"]))
+        )
+        [logged] = await deliveries(session, petition)
+        # The log keeps a masked address, never the denouncer's.
+        assert logged.target == "a***@example.vn"
+
+    async def test_without_an_smtp_host_email_is_skipped(
+        self, session: AsyncSession, connection: AsyncConnection, settings: Settings, api: Api
+    ) -> None:
+        petition, event_id = await accepted_petition(
+            session, settings, api, petitioner=dict(IDENTIFIED), notify_channel="email"
+        )
+        status = await deliver(sessions_on(connection), settings, petition.id, event_id)
+        assert status is DeliveryStatus.skipped
+        [logged] = await deliveries(session, petition)
+        assert logged.error == "no SMTP host configured"
+
+
+# -- the job path ---------------------------------------------------------------------------
+
+
+class TestJob:
+    def test_notify_retries_with_backoff(self, settings: Settings) -> None:
+        from service.jobs.broker import setup_broker
+
+        broker = setup_broker(settings)
+        actor = broker.get_actor("petitions.notify")
+        assert actor.options["max_retries"] >= 5
+        assert actor.options["min_backoff"] > 0
+        assert actor.options["max_backoff"] >= actor.options["min_backoff"]
+
+    async def test_outbox_relay_worker_webhook(
+        self,
+        settings: Settings,
+        committed_engine: AsyncEngine,
+        seeded: Any,
+        webhook_server: WebhookServer,
+    ) -> None:
+        """A committed change -> outbox row -> relay -> dramatiq (stub broker) worker thread
+        -> signed webhook -> delivery log."""
+        from dramatiq import Worker
+
+        from service.jobs.broker import setup_broker
+        from service.jobs.relay import relay_once
+
+        sessions = session_factory(committed_engine)
+        async with session_scope(sessions) as session:
+            await seed_default_policy(session)
+            client, key = await create_api_client(session)
+            client.webhook_url = webhook_server.url
+            api = Api(client=client, key=key)
+            petition, event_id = await accepted_petition(session, settings, api)
+        broker = setup_broker(settings)
+        worker = Worker(broker, worker_threads=1)
+        worker.start()
+        try:
+            while await relay_once(sessions, broker):
+                pass
+            await asyncio.to_thread(broker.join, "notifications", timeout=30_000)
+            await asyncio.to_thread(worker.join)
+        finally:
+            await asyncio.to_thread(worker.stop)
+        assert len(webhook_server.received) == 1
+        async with sessions() as session:
+            logged = (
+                await session.execute(
+                    select(NotificationDelivery).where(
+                        col(NotificationDelivery.petition_id) == petition.id,
+                        col(NotificationDelivery.event_id) == event_id,
+                    )
+                )
+            ).scalar_one()
+        assert logged.status == DeliveryStatus.delivered
+        assert uuid.UUID(str(logged.petition_id)) == petition.id
