@@ -19,7 +19,6 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPOR
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import admin_only, staff
-from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.errors import Forbidden, NotFound, ServiceError
@@ -208,7 +207,7 @@ class EvidenceController(Controller):
 
     @get(
         "/{evidence_id:uuid}/custody",
-        guards=[staff(Role.supervisor)],
+        guards=[admin_only],
         summary="The chain of custody: every upload, view, download and withdrawal",
     )
     async def custody(

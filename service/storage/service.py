@@ -58,8 +58,10 @@ MAX_MULTIPART_BYTES = 20 * 1024**3
 DOWNLOAD_URL_TTL_SECONDS = 300
 _CLOCK_SKEW = timedelta(minutes=10)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-# Roles that see any evidence through the generic API (besides its uploader).
-GENERIC_VIEWER_ROLES = frozenset({Role.admin, Role.front_officer, Role.supervisor})
+# Roles that see any evidence through the generic API (besides its uploader). Everyone else
+# reaches evidence through the domain that holds it (a petition, a supervision plan, a
+# referral), which knows the caller's ward and role; a generic rule cannot.
+GENERIC_VIEWER_ROLES = frozenset({Role.admin})
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +87,8 @@ def is_uploader(evidence: Evidence, principal: Principal) -> bool:
 
 
 def visible_to(evidence: Evidence, principal: Principal) -> bool:
-    """The generic rule: the uploader, admins, Front officers and supervisors. Domains
-    apply their own (a ward officer sees the evidence of that ward's petitions...)."""
+    """The generic rule: the uploader and admins. Domains apply their own (a ward officer
+    sees the evidence of that ward's petitions...)."""
     if is_uploader(evidence, principal):
         return True
     return isinstance(principal, StaffPrincipal) and principal.role in GENERIC_VIEWER_ROLES

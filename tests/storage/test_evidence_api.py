@@ -153,9 +153,9 @@ class TestReading:
         assert downloaded.status_code == 200
         assert downloaded.content == data
 
-        supervisor = await create_user(session, Role.supervisor)
+        admin = await create_user(session, Role.admin)
         custody = await client.get(
-            f"/api/v1/evidence/{evidence['id']}/custody", headers=await login(client, supervisor)
+            f"/api/v1/evidence/{evidence['id']}/custody", headers=await login(client, admin)
         )
         assert custody.status_code == 200
         entries = custody.json()
@@ -184,11 +184,14 @@ class TestReading:
             )
             assert hidden.status_code == 404
             assert hidden.headers["content-type"].startswith(PROBLEM)
-        reader = await create_user(session, Role.council_reader)
-        hidden = await client.get(
-            f"/api/v1/evidence/{someone_elses['id']}", headers=await login(client, reader)
-        )
-        assert hidden.status_code == 404
+        # Front officers and supervisors of another ward, and council readers, reach evidence
+        # only through the petition or supervision that holds it.
+        for role in (Role.council_reader, Role.supervisor, Role.front_officer):
+            other = await create_user(session, role)
+            hidden = await client.get(
+                f"/api/v1/evidence/{someone_elses['id']}", headers=await login(client, other)
+            )
+            assert hidden.status_code == 404, role
 
     async def test_unknown_and_malformed_ids(
         self, client: httpx.AsyncClient, officer: StaffUser
