@@ -6,6 +6,9 @@ Called once by the app factory and by the worker; every ``register()`` is idempo
 
 def register_domains() -> None:
     """Each domain adds one line here for its ``subscriptions.register``."""
+    from service.deadlines import tasks as deadlines
+
+    deadlines.register()
     from service.replies import subscriptions as replies
 
     replies.register()

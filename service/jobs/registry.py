@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 TASK_MODULES: list[str] = [
     "service.jobs.tasks",
+    "service.deadlines.tasks",
     "service.audit.tasks",
     "service.replies.tasks",
     "service.petitions.tasks",
