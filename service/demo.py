@@ -81,7 +81,7 @@ async def _prepare(settings: Settings) -> None:
     await seed_demo(settings, DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_API_KEY)
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
