@@ -36,6 +36,7 @@ API_PREFIX = "/api/v1"
 
 def _api_routes() -> list[Any]:
     """Every domain's controllers, mounted under /api/v1."""
+    from reports.controllers import controllers as reports_controllers
     from service.audit.controllers import controllers as audit_controllers
     from service.auth.controllers import controllers as auth_controllers
     from service.directory.controllers import controllers as directory_controllers
@@ -54,6 +55,7 @@ def _api_routes() -> list[Any]:
         *replies_controllers,
         *oversight_controllers,
         *petitions_controllers,
+        *reports_controllers,
     ]
 
 

@@ -7,6 +7,7 @@ import asyncio
 
 import click
 
+from reports.cli import report
 from service.audit.cli import audit
 from service.jobs.cli import jobs, worker
 from service.seed import seed
@@ -90,3 +91,4 @@ main.add_command(worker)
 main.add_command(jobs)
 main.add_command(audit)
 main.add_command(seed)
+main.add_command(report)

@@ -73,6 +73,27 @@ class Settings(BaseSettings):
 
     timezone: str = "Asia/Ho_Chi_Minh"
 
+    # Reports (reports/): defaults for the Decree 30 header and closing block; a request may
+    # override each. "\n" in a body's name breaks the line. Recipients are "Name" or
+    # "Name <email>" (JSON list in the environment); the archive line closes "Nơi nhận:".
+    report_parent_body: str = "Ủy ban MTTQ Việt Nam\nThành phố Hà Nội"
+    report_issuing_body: str = "Ban Thường trực"
+    report_place: str = "Hà Nội"
+    report_number_symbol: str = "/BC-MTTQ"
+    report_signer_on_behalf: str | None = "TM. Ban Thường trực"
+    report_signer_title: str = "Chủ tịch"
+    report_signer_name: str = "(Họ và tên)"
+    report_recipients: list[str] = ["Thường trực HĐND Thành phố", "UBND Thành phố"]
+    report_archive_line: str = "Lưu: VT"
+    # None = plain PDF; "pdf/a-3b" = archival PDF/A-3b for every report by default.
+    report_pdf_variant: str | None = None
+    report_chunk_rows: int = 400
+    # Larger PDFs are sent as a download link instead of an attachment.
+    report_attachment_max_bytes: int = 10 * 1024 * 1024
+    # Lifetime of the download link in a delivery email (S3 allows at most 7 days).
+    report_link_ttl_seconds: int = 7 * 24 * 3600
+    report_delivery_max_attempts: int = 6
+
     @property
     def objects_root(self) -> Path:
         return self.storage_local_root or (self.data_dir / "objects")

@@ -26,6 +26,7 @@ TASK_MODULES: list[str] = [
     "service.audit.tasks",
     "service.replies.tasks",
     "service.petitions.tasks",
+    "reports.tasks",
 ]
 
 _QUEUE_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9._-]*$")

@@ -3,6 +3,7 @@
 Alembic's env and the drift test use this; add a line when a package gains a models module.
 """
 
+from reports import models as reports_models
 from service.audit import models as audit_models
 from service.auth import models as auth_models
 from service.db import metadata
@@ -24,5 +25,6 @@ __all__ = [
     "oversight_models",
     "petitions_models",
     "replies_models",
+    "reports_models",
     "storage_models",
 ]

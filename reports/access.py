@@ -1,0 +1,105 @@
+"""Who may ask for which report, and who sees which.
+
+- admin: everything;
+- front_officer: reports of their own ward/commune, or any at city level;
+- supervisor: the supervision result of a plan they are a member of (and what they asked for);
+- council_reader: reads and downloads the reports of their area (city level: all);
+- agency officers and API clients: none (the route guards stop them).
+
+A report outside the caller's area answers 404, like every resource in this API.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from reports.models import Report, ReportKind
+from reports.parameters import Resolved
+from service.auth.models import Role
+from service.auth.principals import StaffPrincipal
+from service.errors import Forbidden
+from service.oversight.models import PlanMember
+
+REQUESTERS = (Role.front_officer, Role.supervisor)
+READERS = (Role.front_officer, Role.supervisor, Role.council_reader)
+
+
+async def is_plan_member(session: AsyncSession, plan_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    found = await session.execute(
+        select(col(PlanMember.user_id)).where(
+            col(PlanMember.plan_id) == plan_id, col(PlanMember.user_id) == user_id
+        )
+    )
+    return found.first() is not None
+
+
+async def check_may_request(
+    session: AsyncSession, viewer: StaffPrincipal, resolved: Resolved
+) -> None:
+    """Raise `Forbidden` unless ``viewer`` may have this report made."""
+    if viewer.role is Role.admin:
+        return
+    if viewer.role is Role.front_officer:
+        if resolved.kind is ReportKind.supervision_result:
+            allowed = viewer.sees_unit(resolved.plan_unit_code)
+        else:
+            allowed = viewer.sees_unit(resolved.unit_code)
+        if not allowed:
+            raise Forbidden("A ward's Front officer may only report on their own ward.")
+        return
+    if viewer.role is Role.supervisor:
+        typed = resolved.typed
+        plan_id = getattr(typed, "plan_id", None)
+        if (
+            resolved.kind is ReportKind.supervision_result
+            and plan_id is not None
+            and await is_plan_member(session, plan_id, viewer.user_id)
+        ):
+            return
+        raise Forbidden("A supervisor may only report the result of their own supervision.")
+    raise Forbidden(f"The role {viewer.role.value} may not request reports.")
+
+
+def visible_clause(viewer: StaffPrincipal) -> Any:
+    """A WHERE clause selecting the reports ``viewer`` may see."""
+    report = Report.__table__  # type: ignore[attr-defined]
+    if viewer.role is Role.admin:
+        return sa.true()
+    if viewer.role is Role.supervisor:
+        member_plans = select(sa.cast(col(PlanMember.plan_id), sa.String)).where(
+            col(PlanMember.user_id) == viewer.user_id
+        )
+        return sa.or_(
+            report.c.requested_by == viewer.user_id,
+            sa.and_(
+                report.c.kind == ReportKind.supervision_result.value,
+                report.c.parameters["plan_id"].astext.in_(member_plans),
+            ),
+        )
+    if viewer.role in (Role.front_officer, Role.council_reader):
+        if viewer.unit_code is None:
+            return sa.true()
+        return report.c.unit_code == viewer.unit_code
+    return sa.false()
+
+
+async def may_see(session: AsyncSession, viewer: StaffPrincipal, report: Report) -> bool:
+    if viewer.role is Role.admin:
+        return True
+    if viewer.role is Role.supervisor:
+        if report.requested_by == viewer.user_id:
+            return True
+        plan_id = report.parameters.get("plan_id")
+        return (
+            report.kind == ReportKind.supervision_result
+            and plan_id is not None
+            and await is_plan_member(session, uuid.UUID(plan_id), viewer.user_id)
+        )
+    if viewer.role in (Role.front_officer, Role.council_reader):
+        return viewer.sees_unit(report.unit_code)
+    return False

@@ -1,0 +1,33 @@
+"""Data gathering: one module per report, each turning SQL aggregates (and streamed lists)
+into a `ReportDocument` for `reports.render`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reports.data import council, scorecard, supervision
+from reports.data.common import DocumentFrame
+from reports.document import ReportDocument
+
+TypedParameters = (
+    council.CouncilParameters | supervision.SupervisionParameters | scorecard.ScorecardParameters
+)
+
+
+async def build_document(
+    session: AsyncSession,
+    parameters: TypedParameters,
+    frame: DocumentFrame,
+    *,
+    now: datetime,
+    title: str | None = None,
+) -> ReportDocument:
+    """The document for ``parameters``. Its long tables stream from ``session`` while it is
+    rendered, so keep the session open until `reports.streaming.render_in_thread` returns."""
+    if isinstance(parameters, council.CouncilParameters):
+        return await council.council_document(session, parameters, frame, now=now, title=title)
+    if isinstance(parameters, supervision.SupervisionParameters):
+        return await supervision.supervision_document(session, parameters, frame, title=title)
+    return await scorecard.scorecard_document(session, parameters, frame, now=now, title=title)

@@ -1,0 +1,287 @@
+"""What the three reports share: the reporting period, Vietnamese labels and formats, and the
+frame of a document (header, signature, "Nơi nhận:", verification code).
+
+Labels are the words the People's Council reads; no code or English value reaches a page.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from email.utils import parseaddr
+from zoneinfo import ZoneInfo
+
+from reports.document import DocumentHeader, ReportDocument, SignatureBlock
+from reports.numbers import format_number, format_percent
+from reports.sections import Section
+
+PETITION_KIND_LABELS = {
+    "feedback": "Phản ánh",
+    "recommendation": "Kiến nghị",
+    "complaint": "Khiếu nại",
+    "denunciation": "Tố cáo",
+}
+ITEM_KIND_LABELS = {**PETITION_KIND_LABELS, "supervision_recommendation": "Kiến nghị sau giám sát"}
+PETITION_STATUS_LABELS = {
+    "received": "Mới tiếp nhận",
+    "needs_info": "Chờ bổ sung thông tin",
+    "accepted": "Đang phân loại",
+    "rejected": "Không tiếp nhận",
+    "referred": "Đã chuyển cơ quan",
+    "in_progress": "Cơ quan đang giải quyết",
+    "answered": "Đã trả lời",
+    "closed": "Đã kết thúc",
+    "reopened": "Đang xem xét lại",
+    "withdrawn": "Đã rút đơn",
+    "merged": "Đã gộp",
+}
+REFERRAL_STATE_LABELS = {
+    "sent": "Chờ thụ lý",
+    "acknowledged": "Đang giải quyết",
+    "answer_submitted": "Đã gửi trả lời, chờ duyệt",
+    "answer_accepted": "Trả lời đã được chấp nhận",
+    "published": "Đã công khai trả lời",
+    "disputed": "Người dân chưa đồng ý",
+    "closed": "Đã kết thúc",
+    "declined": "Trả lại (không thuộc thẩm quyền)",
+    "escalated": "Đã chuyển cấp trên",
+    "cancelled": "Đã hủy",
+}
+RECOMMENDATION_STATE_LABELS = {
+    "draft": "Dự thảo",
+    "issued": "Đã gửi, chờ thụ lý",
+    "acknowledged": "Đã thụ lý",
+    "declined": "Trả lại (không thuộc thẩm quyền)",
+    "accepted": "Đã tiếp thu",
+    "partly_implemented": "Thực hiện một phần",
+    "implemented": "Đã thực hiện",
+    "rejected": "Không tiếp thu",
+    "overdue": "Quá hạn",
+    "withdrawn": "Đã rút",
+}
+PLAN_FORM_LABELS = {
+    "document_review": "Nghiên cứu, xem xét văn bản",
+    "delegation": "Đoàn giám sát",
+    "people_inspection_board": "Ban Thanh tra nhân dân",
+    "community_investment_board": "Ban Giám sát đầu tư của cộng đồng",
+    "joint": "Tham gia giám sát với cơ quan có thẩm quyền",
+}
+PLAN_STATE_LABELS = {
+    "draft": "Dự thảo",
+    "approved": "Đã phê duyệt",
+    "in_progress": "Đang giám sát",
+    "concluded": "Đã kết luận",
+    "archived": "Đã lưu trữ",
+}
+PLAN_ROLE_LABELS = {"head": "Trưởng đoàn", "secretary": "Thư ký", "member": "Thành viên"}
+SESSION_MODE_LABELS = {
+    "online": "Trực tuyến",
+    "in_person": "Trực tiếp",
+    "hybrid": "Trực tiếp kết hợp trực tuyến",
+}
+SESSION_STATE_LABELS = {
+    "scheduled": "Đã lên lịch",
+    "open": "Đang diễn ra",
+    "closed": "Đã kết thúc",
+    "sealed": "Đã niêm phong",
+    "cancelled": "Đã hủy",
+}
+ATTENDANCE_LABELS = {"attended": "Có mặt", "late": "Đến muộn", "absent": "Vắng"}
+ENTRY_KIND_LABELS = {
+    "statement": "Phát biểu",
+    "question": "Câu hỏi",
+    "answer": "Trả lời",
+    "finding": "Phát hiện",
+    "note": "Ghi chú",
+    "correction": "Đính chính",
+}
+CHECK_RESULT_LABELS = {
+    "implemented": "Đã thực hiện",
+    "partly_implemented": "Thực hiện một phần",
+    "not_implemented": "Chưa thực hiện",
+}
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def label(labels: dict[str, str], value: object) -> str:
+    key = str(getattr(value, "value", value))
+    return labels.get(key, key)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates ``first``..``last`` (inclusive), as the half-open UTC range [start, end)."""
+
+    first: date
+    last: date
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    def __post_init__(self) -> None:
+        if self.first > self.last:
+            raise ValueError("the period's first day is after its last")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(0), tzinfo=self.tz).astimezone(UTC)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=self.tz).astimezone(
+            UTC
+        )
+
+    @property
+    def text(self) -> str:
+        """ "từ ngày 01/01/2026 đến ngày 30/06/2026"."""
+        return f"từ ngày {vi_date(self.first)} đến ngày {vi_date(self.last)}"
+
+    def months(self) -> list[date]:
+        """The first day of every month the period touches."""
+        months = []
+        current = self.first.replace(day=1)
+        while current <= self.last:
+            months.append(current)
+            current = (current + timedelta(days=32)).replace(day=1)
+        return months
+
+
+def vi_date(day: date | datetime | None, timezone: str = "Asia/Ho_Chi_Minh") -> str:
+    """``dd/mm/yyyy``; a timestamp is first moved to local time; None prints as a dash."""
+    if day is None:
+        return "-"
+    if isinstance(day, datetime):
+        day = day.astimezone(ZoneInfo(timezone)).date()
+    return day.strftime("%d/%m/%Y")
+
+
+def vi_datetime(moment: datetime | None, timezone: str = "Asia/Ho_Chi_Minh") -> str:
+    """``dd/mm/yyyy HH:MM`` local time."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%H:%M %d/%m/%Y")
+
+
+def rate(part: int, whole: int) -> str:
+    """``"87,5%"``, or a dash when there is nothing to divide by."""
+    return format_percent(100 * part / whole) if whole else "-"
+
+
+def count_and_rate(part: int, whole: int) -> str:
+    """``"12 (85,7%)"``."""
+    return f"{format_number(part)} ({rate(part, whole)})" if whole else format_number(part)
+
+
+def days_text(value: float | Decimal | None) -> str:
+    return "-" if value is None else format_number(float(value), 1)
+
+
+def size_text(size: int | None) -> str:
+    """File sizes the way a reader says them: "532 B", "12,4 KB", "3,1 MB"."""
+    if size is None:
+        return "-"
+    if size < 1024:
+        return f"{format_number(size)} B"
+    if size < 1024 * 1024:
+        return f"{format_number(size / 1024, 1)} KB"
+    return f"{format_number(size / (1024 * 1024), 1)} MB"
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """Split free text on blank lines (or single line breaks) into paragraphs."""
+    if not text:
+        return []
+    return [part.strip() for part in re.split(r"\n\s*\n|\r?\n", nfc(text)) if part.strip()]
+
+
+def lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text else text
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One line of "Nơi nhận:"; with an email address it is also sent the report."""
+
+    name: str
+    email: str | None = None
+    channel: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Recipient:
+        """``"Thường trực HĐND <tt@hdnd.vn>"`` or just a name."""
+        text = nfc(text).strip()
+        if text.endswith(">") and "<" in text:
+            name, address = parseaddr(text)
+            if address and "@" in address:
+                return cls(name=name.strip() or address, email=address)
+        return cls(name=text)
+
+    def as_json(self) -> dict[str, str | None]:
+        return {"name": self.name, "email": self.email, "channel": self.channel}
+
+
+@dataclass(frozen=True)
+class DocumentFrame:
+    """Everything around a report's body; one per report version."""
+
+    number_symbol: str
+    issuing_body: str
+    place: str
+    issue_date: date
+    signer_name: str
+    signer_title: str
+    verification_code: str
+    parent_body: str | None = None
+    signer_on_behalf: str | None = None
+    recipients: Sequence[Recipient] = field(default_factory=tuple)
+    archive_line: str | None = "Lưu: VT"
+    author: str | None = None
+
+    def recipient_lines(self) -> list[str]:
+        names = [recipient.name for recipient in self.recipients]
+        archived = any(nfc(name).lower().startswith("lưu") for name in names)
+        if self.archive_line and not archived:
+            names.append(self.archive_line)
+        return names
+
+    def document(
+        self,
+        summary: str,
+        sections: Sequence[Section],
+        appendices: Sequence[Section] = (),
+    ) -> ReportDocument:
+        return ReportDocument(
+            header=DocumentHeader(
+                parent_body=_line_breaks(self.parent_body),
+                issuing_body=_line_breaks(self.issuing_body) or self.issuing_body,
+                number_symbol=self.number_symbol,
+                place=self.place,
+                issue_date=self.issue_date,
+                summary=summary,
+            ),
+            signature=SignatureBlock(
+                on_behalf=self.signer_on_behalf,
+                title=_line_breaks(self.signer_title) or self.signer_title,
+                signer_name=self.signer_name,
+            ),
+            recipients=self.recipient_lines(),
+            sections=sections,
+            appendices=appendices,
+            verification_code=self.verification_code,
+            author=self.author,
+        )
+
+
+def _line_breaks(text: str | None) -> str | None:
+    """Settings from the environment carry a literal backslash-n where a line breaks."""
+    return None if text is None else text.replace("\\n", "\n")

@@ -1,0 +1,147 @@
+"""Sending an issued report to one recipient on its "Nơi nhận:" list, by email.
+
+The PDF goes as an attachment when it is small enough (``report_attachment_max_bytes``),
+otherwise as a download link valid for ``report_link_ttl_seconds``. Without an SMTP server
+(``GIAMSAT_SMTP_HOST`` unset) the delivery is recorded as skipped, with the reason.
+
+Each attempt is recorded on the delivery row (attempts, last error). A failed attempt raises
+`DeliveryFailed` after its record is committed, so dramatiq retries the job with backoff;
+after ``report_delivery_max_attempts`` the delivery is marked failed and the job stops. The
+row is locked while the email is sent, so a message delivered twice sends one email.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import uuid
+from datetime import timedelta
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from reports import repository
+from reports.models import DeliveryChannel, DeliveryState, Report, ReportDelivery
+from reports.service import download_name
+from service.db import session_scope, utcnow
+from service.settings import Settings
+from service.storage.store import ObjectStore
+
+logger = structlog.get_logger(__name__)
+
+SMTP_TIMEOUT_SECONDS = 30
+NO_SMTP = "SMTP is not configured (GIAMSAT_SMTP_HOST is unset)"
+
+
+class DeliveryFailed(RuntimeError):
+    """One attempt failed; the job is retried."""
+
+
+async def deliver(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    store: ObjectStore,
+    delivery_id: uuid.UUID,
+) -> DeliveryState | None:
+    """Send one delivery; returns its state afterwards (None if there is no such row)."""
+    failure: str | None = None
+    async with session_scope(sessions) as session:
+        delivery = await repository.get_delivery(session, delivery_id, for_update=True)
+        if delivery is None:
+            return None
+        if delivery.state != DeliveryState.pending:
+            return DeliveryState(delivery.state)
+        report = await repository.get_report(session, delivery.report_id)
+        assert report is not None
+        delivery.updated_at = utcnow()
+        if settings.smtp_host is None or not delivery.email:
+            delivery.state = DeliveryState.skipped
+            delivery.last_error = NO_SMTP if settings.smtp_host is None else "no email address"
+            return DeliveryState.skipped
+        delivery.attempts += 1
+        try:
+            message = await build_message(settings, store, report, delivery)
+            await asyncio.to_thread(send, settings, message)
+        except Exception as exc:  # every failure is recorded and retried, up to the limit
+            code = getattr(exc, "smtp_code", None)
+            # The type and SMTP code only: a server's text may echo the address.
+            failure = type(exc).__name__ + (f" ({code})" if code else "")
+            delivery.last_error = failure
+            if delivery.attempts >= settings.report_delivery_max_attempts:
+                delivery.state = DeliveryState.failed
+                logger.warning("report_delivery_failed", delivery_id=str(delivery_id))
+                return DeliveryState.failed
+        else:
+            delivery.state = DeliveryState.sent
+            delivery.sent_at = utcnow()
+            delivery.last_error = None
+            return DeliveryState.sent
+    raise DeliveryFailed(f"delivery {delivery_id}: {failure}; will retry")
+
+
+def send(settings: Settings, message: EmailMessage) -> None:
+    assert settings.smtp_host is not None
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+        smtp.send_message(message)
+
+
+async def build_message(
+    settings: Settings, store: ObjectStore, report: Report, delivery: ReportDelivery
+) -> EmailMessage:
+    assert report.object_key is not None
+    assert delivery.email
+    tz = ZoneInfo(settings.timezone)
+    message = EmailMessage()
+    message["From"] = settings.smtp_from
+    message["To"] = delivery.email
+    subject = f"Báo cáo số {report.number_symbol}: {report.summary}"
+    message["Subject"] = subject if len(subject) <= 200 else subject[:199] + "…"
+    verify_url = (
+        settings.public_base_url.rstrip("/") + f"/api/v1/reports/verify/{report.verification_code}"
+    )
+    issuer = " ".join(
+        part.replace("\\n", " ").replace("\n", " ")
+        for part in (report.issuing_body, report.parent_body or "")
+        if part
+    )
+    lines = [
+        f"Kính gửi: {delivery.recipient_name},",
+        "",
+        f"{issuer} gửi báo cáo số {report.number_symbol} ngày "
+        f"{report.issue_date.strftime('%d/%m/%Y')}: {report.summary}.",
+        "",
+    ]
+    attach = delivery.channel == DeliveryChannel.email_attachment
+    if attach:
+        lines.append(f"Báo cáo được gửi kèm theo thư này (tệp PDF, {report.page_count} trang).")
+    else:
+        url = await store.presigned_get(
+            report.object_key,
+            filename=download_name(report),
+            content_type="application/pdf",
+            ttl=settings.report_link_ttl_seconds,
+        )
+        until = (utcnow() + timedelta(seconds=settings.report_link_ttl_seconds)).astimezone(tz)
+        lines += [
+            f"Tải báo cáo (liên kết có hiệu lực đến {until.strftime('%H:%M ngày %d/%m/%Y')}):",
+            url,
+        ]
+    lines += [
+        "",
+        f"Mã xác thực: {report.verification_code}",
+        f"SHA-256 của tệp: {report.sha256}",
+        f"Kiểm tra bản in: {verify_url}",
+    ]
+    message.set_content("\n".join(lines) + "\n")
+    if attach:
+        data = bytearray()
+        async for chunk in await store.open(report.object_key):
+            data += chunk
+            if len(data) > settings.report_attachment_max_bytes * 2:
+                raise DeliveryFailed("the stored report is larger than its record says")
+        message.add_attachment(
+            bytes(data), maintype="application", subtype="pdf", filename=download_name(report)
+        )
+    return message

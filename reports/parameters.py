@@ -1,0 +1,251 @@
+"""What a report request may ask for, checked and normalised.
+
+`resolve` validates the raw ``parameters`` of a request (problem+json field paths such as
+``parameters.from``), looks up the unit, plan or agency, and returns the normalised JSON kept
+on the report row, the area the report covers (for scoping who sees it) and its default
+summary line. `typed` rebuilds the typed parameters from that JSON without a query, which is
+what the render job does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from reports.data import TypedParameters, council, scorecard, supervision
+from reports.data.common import Period
+from reports.models import ReportKind
+from service.directory.models import AdminUnit, Agency
+from service.errors import Invalid
+from service.oversight.models import SupervisionPlan
+from service.oversight.repository import plan_detail
+
+MAX_PERIOD_DAYS = 3 * 366
+PLAN_CODE = r"^[A-Za-z0-9][A-Za-z0-9._/-]{1,63}$"
+AGENCY_CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+
+
+class _PeriodIn(_Strict):
+    from_: date = Field(alias="from", description="First day (local date, inclusive)")
+    to: date = Field(description="Last day (local date, inclusive)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _PeriodIn:
+        if self.from_ > self.to:
+            raise ValueError("`from` must not be after `to`")
+        if (self.to - self.from_).days > MAX_PERIOD_DAYS:
+            raise ValueError("a report covers at most three years")
+        return self
+
+
+class CouncilIn(_PeriodIn):
+    unit_code: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{2,16}$",
+        description="A ward/commune code; omit for the whole city",
+    )
+
+
+class SupervisionIn(_Strict):
+    plan_id: uuid.UUID | None = None
+    plan_code: str | None = Field(default=None, pattern=PLAN_CODE)
+    include_log: bool = Field(default=True, description="Append the sessions' full record")
+
+    @model_validator(mode="after")
+    def _one_plan(self) -> SupervisionIn:
+        if (self.plan_id is None) == (self.plan_code is None):
+            raise ValueError("give either plan_id or plan_code")
+        return self
+
+
+class ScorecardIn(_PeriodIn):
+    agency_id: uuid.UUID | None = None
+    agency_code: str | None = Field(default=None, pattern=AGENCY_CODE)
+
+    @model_validator(mode="after")
+    def _one_agency(self) -> ScorecardIn:
+        if (self.agency_id is None) == (self.agency_code is None):
+            raise ValueError("give either agency_id or agency_code")
+        return self
+
+
+_MODELS: dict[ReportKind, type[_Strict]] = {
+    ReportKind.council_periodic: CouncilIn,
+    ReportKind.supervision_result: SupervisionIn,
+    ReportKind.agency_scorecard: ScorecardIn,
+}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    kind: ReportKind
+    parameters: dict[str, Any]
+    # The area the report covers: a ward/commune code, or None for the whole city.
+    unit_code: str | None
+    summary: str
+    typed: TypedParameters
+    # Supervision reports: the plan's unit (scoping) and the head of the delegation.
+    plan_unit_code: str | None = None
+    plan_head: str | None = None
+
+
+def _invalid(error: ValidationError) -> Invalid:
+    errors = []
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"] if part != "__root__")
+        field = "parameters" + (f".{path}" if path else "")
+        message = str(item["msg"]).removeprefix("Value error, ")
+        errors.append({"field": field, "message": message})
+    return Invalid("The report parameters are invalid.", errors=errors)
+
+
+def _period(data: _PeriodIn, timezone: str) -> Period:
+    return Period(data.from_, data.to, timezone)
+
+
+async def resolve(
+    session: AsyncSession, kind: ReportKind, raw: Mapping[str, Any], *, timezone: str
+) -> Resolved:
+    """Check ``raw`` for ``kind``; raises `Invalid` (422, with field paths)."""
+    try:
+        data = _MODELS[kind].model_validate(dict(raw))
+    except ValidationError as error:
+        raise _invalid(error) from None
+    if isinstance(data, CouncilIn):
+        return await _council(session, data, timezone)
+    if isinstance(data, SupervisionIn):
+        return await _supervision(session, data, timezone)
+    assert isinstance(data, ScorecardIn)
+    return await _scorecard(session, data, timezone)
+
+
+async def _council(session: AsyncSession, data: CouncilIn, timezone: str) -> Resolved:
+    unit_name = None
+    if data.unit_code is not None:
+        unit = await session.get(AdminUnit, data.unit_code)
+        if unit is None:
+            raise Invalid("No such ward or commune.", field="parameters.unit_code")
+        unit_name = unit.name
+    typed = council.CouncilParameters(_period(data, timezone), data.unit_code, unit_name)
+    return Resolved(
+        kind=ReportKind.council_periodic,
+        parameters={
+            "from": data.from_.isoformat(),
+            "to": data.to.isoformat(),
+            "unit_code": data.unit_code,
+            "unit_name": unit_name,
+        },
+        unit_code=data.unit_code,
+        summary=council.summary(typed),
+        typed=typed,
+    )
+
+
+async def _supervision(session: AsyncSession, data: SupervisionIn, timezone: str) -> Resolved:
+    query = select(SupervisionPlan)
+    if data.plan_id is not None:
+        query = query.where(col(SupervisionPlan.id) == data.plan_id)
+        field = "parameters.plan_id"
+    else:
+        query = query.where(col(SupervisionPlan.code) == data.plan_code)
+        field = "parameters.plan_code"
+    plan = (await session.execute(query)).scalar_one_or_none()
+    if plan is None or plan.state == "draft":
+        raise Invalid("No such supervision plan (a draft plan has no result yet).", field=field)
+    detail = await plan_detail(session, plan.id)
+    assert detail is not None
+    typed = supervision.SupervisionParameters(
+        plan_id=plan.id, plan_code=plan.code, timezone=timezone, include_log=data.include_log
+    )
+    return Resolved(
+        kind=ReportKind.supervision_result,
+        parameters={
+            "plan_id": str(plan.id),
+            "plan_code": plan.code,
+            "include_log": data.include_log,
+        },
+        unit_code=area(plan.unit_code),
+        summary=supervision.summary(plan),
+        typed=typed,
+        plan_unit_code=plan.unit_code,
+        plan_head=supervision.head_of(detail),
+    )
+
+
+def area(unit_code: str) -> str | None:
+    """The report's area for a plan's or an agency's unit: a ward/commune (five-digit code),
+    or None for the city (a province has a two-digit code)."""
+    return unit_code if len(unit_code) > 2 else None
+
+
+async def _scorecard(session: AsyncSession, data: ScorecardIn, timezone: str) -> Resolved:
+    query = select(Agency)
+    if data.agency_id is not None:
+        query = query.where(col(Agency.id) == data.agency_id)
+        field = "parameters.agency_id"
+    else:
+        query = query.where(col(Agency.code) == data.agency_code)
+        field = "parameters.agency_code"
+    agency = (await session.execute(query)).scalar_one_or_none()
+    if agency is None:
+        raise Invalid("No such agency.", field=field)
+    typed = scorecard.ScorecardParameters(
+        period=_period(data, timezone),
+        agency_id=agency.id,
+        agency_code=agency.code,
+        agency_name=agency.name,
+    )
+    return Resolved(
+        kind=ReportKind.agency_scorecard,
+        parameters={
+            "agency_id": str(agency.id),
+            "agency_code": agency.code,
+            "agency_name": agency.name,
+            "from": data.from_.isoformat(),
+            "to": data.to.isoformat(),
+        },
+        unit_code=area(agency.unit_code),
+        summary=scorecard.summary(typed),
+        typed=typed,
+    )
+
+
+def typed(kind: ReportKind, parameters: Mapping[str, Any], *, timezone: str) -> TypedParameters:
+    """The typed parameters of a stored report (normalised JSON from `resolve`)."""
+    kind = ReportKind(kind)
+    if kind is ReportKind.council_periodic:
+        return council.CouncilParameters(
+            Period(
+                date.fromisoformat(parameters["from"]),
+                date.fromisoformat(parameters["to"]),
+                timezone,
+            ),
+            parameters.get("unit_code"),
+            parameters.get("unit_name"),
+        )
+    if kind is ReportKind.supervision_result:
+        return supervision.SupervisionParameters(
+            plan_id=uuid.UUID(parameters["plan_id"]),
+            plan_code=parameters["plan_code"],
+            timezone=timezone,
+            include_log=bool(parameters.get("include_log", True)),
+        )
+    return scorecard.ScorecardParameters(
+        period=Period(
+            date.fromisoformat(parameters["from"]), date.fromisoformat(parameters["to"]), timezone
+        ),
+        agency_id=uuid.UUID(parameters["agency_id"]),
+        agency_code=parameters["agency_code"],
+        agency_name=parameters["agency_name"],
+    )

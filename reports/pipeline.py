@@ -1,0 +1,311 @@
+"""The render job's body: claim, gather, render, store, issue, hand over to delivery.
+
+    claim (queued -> rendering, attempts+1)                     own transaction
+    gather + render in a worker thread, progress every second   read-only snapshot
+    stream the PDF to the object store                          reports/<id>.pdf
+    issue: hash, size, pages; one delivery row and one
+    ``reports.deliver`` outbox job per recipient                one transaction
+
+The data are read in one REPEATABLE READ, READ ONLY transaction, so every figure and list of
+a report describes the same instant. A failure at any step records the error on the report
+(state ``failed``, retryable through the API) instead of raising: a render is expensive and
+its failures are mostly not transient, so nothing retries it blindly. A report that is
+already issued, or being rendered by someone else, is left alone: the job is idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from reports import repository
+from reports.data import build_document
+from reports.data.common import DocumentFrame, Recipient
+from reports.models import (
+    DeliveryChannel,
+    DeliveryState,
+    Report,
+    ReportDelivery,
+    ReportKind,
+    ReportState,
+)
+from reports.parameters import typed
+from reports.render import RenderedPdf
+from reports.streaming import render_in_thread
+from service.audit.service import record
+from service.db import session_scope, utcnow
+from service.jobs.outbox import enqueue
+from service.settings import Settings
+from service.storage.store import ObjectStore
+
+logger = structlog.get_logger(__name__)
+
+DELIVER_JOB = "reports.deliver"
+PROGRESS_INTERVAL_SECONDS = 1.0
+HEARTBEAT_SECONDS = 30.0
+UPLOAD_CHUNK_BYTES = 1024 * 1024
+
+
+def object_key(report_id: uuid.UUID) -> str:
+    return f"reports/{report_id.hex}.pdf"
+
+
+def frame_of(report: Report, settings: Settings) -> DocumentFrame:
+    return DocumentFrame(
+        number_symbol=report.number_symbol,
+        parent_body=report.parent_body,
+        issuing_body=report.issuing_body,
+        place=report.place,
+        issue_date=report.issue_date,
+        signer_name=report.signer_name,
+        signer_title=report.signer_title,
+        signer_on_behalf=report.signer_on_behalf,
+        recipients=[
+            Recipient(item["name"], item.get("email"), item.get("channel"))
+            for item in report.recipients
+        ],
+        archive_line=settings.report_archive_line,
+        verification_code=report.verification_code,
+        author=" ".join(
+            part.replace("\\n", " ").replace("\n", " ")
+            for part in (report.issuing_body, report.parent_body or "")
+            if part
+        ),
+    )
+
+
+class ProgressWriter:
+    """Collects (stage, percent) from any thread; writes the latest to the report row at
+    most once per ``interval`` (and at least every ``heartbeat``, so a live render never
+    looks stale). Writes are conditional on this job's claim."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        report_id: uuid.UUID,
+        attempts: int,
+        *,
+        interval: float = PROGRESS_INTERVAL_SECONDS,
+    ) -> None:
+        self.sessions = sessions
+        self.report_id = report_id
+        self.attempts = attempts
+        self.interval = interval
+        self.latest: tuple[str, int] = ("gathering", 0)
+        self.written: tuple[str, int] | None = None
+        self.written_at = 0.0
+
+    def set(self, stage: str, percent: int) -> None:
+        """Thread-safe (a tuple assignment); only the latest value matters."""
+        self.latest = (stage, percent)
+
+    async def flush(self) -> None:
+        current = self.latest
+        if current == self.written and time.monotonic() - self.written_at < HEARTBEAT_SECONDS:
+            return
+        async with session_scope(self.sessions) as session:
+            await repository.record_progress(session, self.report_id, self.attempts, *current)
+        self.written = current
+        self.written_at = time.monotonic()
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+
+        async def loop() -> None:
+            while not stop.is_set():
+                try:
+                    await self.flush()
+                except Exception:  # progress is best effort; the render goes on
+                    logger.warning("report_progress_write_failed", exc_info=True)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.interval)
+
+        task = asyncio.create_task(loop())
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
+
+
+@dataclass(frozen=True)
+class RenderOutcome:
+    report_id: uuid.UUID
+    state: ReportState | None  # None: not ours to render (issued, or rendering elsewhere)
+    error: str | None = None
+
+
+def _render_percent(stage: str, percent: int) -> tuple[str, int]:
+    """The renderer's 0-100 mapped into this job's 10-90."""
+    if stage == "render":
+        return "rendering", 10 + percent * 75 // 90
+    if stage == "merge":
+        return "merging", 86
+    return "rendering", 88
+
+
+async def render_report(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    store: ObjectStore,
+    report_id: uuid.UUID,
+    *,
+    now: datetime | None = None,
+) -> RenderOutcome:
+    async with session_scope(sessions) as session:
+        attempts = await repository.claim(session, report_id)
+    if attempts is None:
+        logger.info("report_not_claimed", report_id=str(report_id))
+        return RenderOutcome(report_id, None)
+    progress = ProgressWriter(sessions, report_id, attempts)
+    stage = "gathering"
+    try:
+        async with session_scope(sessions) as session:
+            report = await repository.get_report(session, report_id)
+            assert report is not None
+        with tempfile.TemporaryDirectory(prefix="giamsat-report-") as scratch:
+            output = Path(scratch) / "report.pdf"
+            async with progress.running():
+                async with sessions() as snapshot:
+                    await snapshot.connection(
+                        execution_options={
+                            "isolation_level": "REPEATABLE READ",
+                            "postgresql_readonly": True,
+                        }
+                    )
+                    parameters = typed(
+                        ReportKind(report.kind), report.parameters, timezone=settings.timezone
+                    )
+                    document = await build_document(
+                        snapshot,
+                        parameters,
+                        frame_of(report, settings),
+                        now=now or utcnow(),
+                        title=report.summary,
+                    )
+                    stage = "rendering"
+                    progress.set(stage, 10)
+                    rendered = await render_in_thread(
+                        document,
+                        output,
+                        pdf_variant=report.pdf_variant,
+                        chunk_rows=settings.report_chunk_rows,
+                        progress=lambda s, p: progress.set(*_render_percent(s, p)),
+                    )
+                stage = "uploading"
+                progress.set(stage, 90)
+                key = object_key(report_id)
+                await store.put_stream(
+                    key,
+                    _file_chunks(output),
+                    size_hint=rendered.size_bytes,
+                    content_type="application/pdf",
+                )
+        stage = "issuing"
+        async with session_scope(sessions) as session:
+            issued = await _issue(session, settings, report_id, attempts, key, rendered)
+    except Exception as exc:
+        error = f"{stage}: {type(exc).__name__}: {exc}"
+        logger.exception("report_render_failed", report_id=str(report_id), stage=stage)
+        async with session_scope(sessions) as session:
+            await repository.record_failure(session, report_id, attempts, stage, error)
+        return RenderOutcome(report_id, ReportState.failed, error)
+    if not issued:
+        return RenderOutcome(report_id, None)
+    logger.info("report_issued", report_id=str(report_id), pages=rendered.page_count)
+    return RenderOutcome(report_id, ReportState.issued)
+
+
+async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
+    with path.open("rb") as stream:
+        while chunk := await asyncio.to_thread(stream.read, UPLOAD_CHUNK_BYTES):
+            yield chunk
+
+
+async def _issue(
+    session: AsyncSession,
+    settings: Settings,
+    report_id: uuid.UUID,
+    attempts: int,
+    key: str,
+    rendered: RenderedPdf,
+) -> bool:
+    report = await repository.lock_own_claim(session, report_id, attempts)
+    if report is None:
+        # Someone else took the report over (a retry after we looked stale): theirs wins.
+        return False
+    report.object_key = key
+    report.sha256 = rendered.sha256
+    report.size_bytes = rendered.size_bytes
+    report.page_count = rendered.page_count
+    report.stage = "issued"
+    report.percent = 100
+    report.error = None
+    report.issued_at = utcnow()
+    report.updated_at = report.issued_at
+    report.state = ReportState.issued
+    await session.flush()
+    await _create_deliveries(session, settings, report)
+    await record(
+        session,
+        actor=None,
+        action="report.issued",
+        entity_type="report",
+        entity_id=report.id,
+        after={
+            "kind": report.kind,
+            "version": report.version,
+            "sha256": report.sha256,
+            "size_bytes": report.size_bytes,
+            "page_count": report.page_count,
+            "verification_code": report.verification_code,
+        },
+    )
+    return True
+
+
+def delivery_channel(
+    item: dict[str, object], size_bytes: int, settings: Settings
+) -> DeliveryChannel:
+    """A link when asked for or when the PDF is too large to attach; else the PDF itself."""
+    if item.get("channel") == DeliveryChannel.email_link.value:
+        return DeliveryChannel.email_link
+    if size_bytes > settings.report_attachment_max_bytes:
+        return DeliveryChannel.email_link
+    return DeliveryChannel.email_attachment
+
+
+async def _create_deliveries(session: AsyncSession, settings: Settings, report: Report) -> None:
+    """One row per recipient; those with an email address get a ``reports.deliver`` job,
+    the others are recorded as skipped (their copy goes by post or by hand)."""
+    for position, item in enumerate(report.recipients, start=1):
+        email = item.get("email")
+        delivery = ReportDelivery(
+            report_id=report.id,
+            position=position,
+            recipient_name=str(item["name"])[:300],
+            email=email,
+            channel=delivery_channel(item, report.size_bytes or 0, settings),
+            state=DeliveryState.pending if email else DeliveryState.skipped,
+            last_error=None if email else "no email address on the recipient list",
+        )
+        session.add(delivery)
+        await session.flush()
+        if email:
+            await enqueue(
+                session,
+                DELIVER_JOB,
+                {"delivery_id": str(delivery.id)},
+                dedupe_key=f"{DELIVER_JOB}:{delivery.id}",
+            )

@@ -1,0 +1,225 @@
+"""Every query on the ``report`` and ``report_delivery`` tables.
+
+The render job's state changes are conditional single-statement UPDATEs: a job claims a
+report only if it is queued (or its render went stale), and records progress, failure or
+success only while its own claim (``attempts``) still holds, so two deliveries of the same
+message, or a retry racing a slow worker, never both write.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from reports.models import Report, ReportDelivery, ReportKind, ReportState
+from service.errors import Invalid
+
+MAX_PAGE = 100
+# A render that has not written progress for this long is presumed dead (worker killed).
+STALE_AFTER = timedelta(minutes=15)
+ERROR_LIMIT = 2000
+
+_table = Report.__table__  # type: ignore[attr-defined]
+
+
+async def get_report(
+    session: AsyncSession, report_id: uuid.UUID, *, for_update: bool = False
+) -> Report | None:
+    query = select(Report).where(col(Report.id) == report_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    else:
+        query = query.execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def by_verification_code(session: AsyncSession, code: str) -> Report | None:
+    return (
+        await session.execute(select(Report).where(col(Report.verification_code) == code))
+    ).scalar_one_or_none()
+
+
+async def latest_version(session: AsyncSession, series_id: uuid.UUID) -> int:
+    value = (
+        await session.execute(
+            select(sa.func.max(col(Report.version))).where(col(Report.series_id) == series_id)
+        )
+    ).scalar_one()
+    return int(value or 0)
+
+
+async def deliveries_of(session: AsyncSession, report_id: uuid.UUID) -> list[ReportDelivery]:
+    rows = await session.execute(
+        select(ReportDelivery)
+        .where(col(ReportDelivery.report_id) == report_id)
+        .order_by(col(ReportDelivery.position))
+        .execution_options(populate_existing=True)
+    )
+    return list(rows.scalars())
+
+
+def encode_cursor(report: Report) -> str:
+    raw = f"{report.requested_at.isoformat()}|{report.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, report_id = raw.split("|", 1)
+        return datetime.fromisoformat(moment), uuid.UUID(report_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise Invalid("The cursor is not one this API gave out.", field="cursor") from None
+
+
+async def list_reports(
+    session: AsyncSession,
+    visible: Any,
+    *,
+    kind: ReportKind | None = None,
+    state: ReportState | None = None,
+    series_id: uuid.UUID | None = None,
+    cursor: str | None = None,
+    limit: int = 20,
+) -> tuple[list[Report], str | None]:
+    """Newest first, keyset-paginated on (requested_at, id)."""
+    query = select(Report).where(visible)
+    if kind is not None:
+        query = query.where(col(Report.kind) == kind.value)
+    if state is not None:
+        query = query.where(col(Report.state) == state.value)
+    if series_id is not None:
+        query = query.where(col(Report.series_id) == series_id)
+    if cursor is not None:
+        moment, last_id = decode_cursor(cursor)
+        query = query.where(
+            sa.tuple_(col(Report.requested_at), col(Report.id))
+            < sa.tuple_(sa.literal(moment), sa.literal(last_id))
+        )
+    query = query.order_by(col(Report.requested_at).desc(), col(Report.id).desc()).limit(limit + 1)
+    rows = list((await session.execute(query)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (encode_cursor(rows[-1]) if more and rows else None)
+
+
+async def deliveries_for(
+    session: AsyncSession, report_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ReportDelivery]]:
+    if not report_ids:
+        return {}
+    rows = await session.execute(
+        select(ReportDelivery)
+        .where(col(ReportDelivery.report_id).in_(list(report_ids)))
+        .order_by(col(ReportDelivery.report_id), col(ReportDelivery.position))
+    )
+    grouped: dict[uuid.UUID, list[ReportDelivery]] = {}
+    for delivery in rows.scalars():
+        grouped.setdefault(delivery.report_id, []).append(delivery)
+    return grouped
+
+
+# -- the render job's state changes -----------------------------------------------------------
+
+
+async def claim(session: AsyncSession, report_id: uuid.UUID) -> int | None:
+    """Take a queued (or stale) report for rendering; returns the claim's ``attempts``."""
+    result = await session.execute(
+        sa.update(_table)
+        .where(_table.c.id == report_id)
+        .where(
+            sa.or_(
+                _table.c.state == ReportState.queued.value,
+                sa.and_(
+                    _table.c.state == ReportState.rendering.value,
+                    _table.c.updated_at < sa.func.now() - STALE_AFTER,
+                ),
+            )
+        )
+        .values(
+            state=ReportState.rendering.value,
+            stage="gathering",
+            percent=0,
+            error=None,
+            attempts=_table.c.attempts + 1,
+            started_at=sa.func.now(),
+            updated_at=sa.func.now(),
+        )
+        .returning(_table.c.attempts)
+    )
+    value = result.scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+def _ours(report_id: uuid.UUID, attempts: int) -> Any:
+    return sa.and_(
+        _table.c.id == report_id,
+        _table.c.state == ReportState.rendering.value,
+        _table.c.attempts == attempts,
+    )
+
+
+async def record_progress(
+    session: AsyncSession, report_id: uuid.UUID, attempts: int, stage: str, percent: int
+) -> bool:
+    result = await session.execute(
+        sa.update(_table)
+        .where(_ours(report_id, attempts))
+        .values(stage=stage, percent=max(0, min(100, percent)), updated_at=sa.func.now())
+        .returning(_table.c.id)
+    )
+    return result.first() is not None
+
+
+async def record_failure(
+    session: AsyncSession, report_id: uuid.UUID, attempts: int, stage: str, error: str
+) -> bool:
+    result = await session.execute(
+        sa.update(_table)
+        .where(_ours(report_id, attempts))
+        .values(
+            state=ReportState.failed.value,
+            stage=stage,
+            error=error[:ERROR_LIMIT],
+            updated_at=sa.func.now(),
+        )
+        .returning(_table.c.id)
+    )
+    return result.first() is not None
+
+
+async def lock_own_claim(
+    session: AsyncSession, report_id: uuid.UUID, attempts: int
+) -> Report | None:
+    """The report row, locked, if this job's claim still holds."""
+    query = (
+        select(Report)
+        .where(
+            col(Report.id) == report_id,
+            col(Report.state) == ReportState.rendering.value,
+            col(Report.attempts) == attempts,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+# -- deliveries -----------------------------------------------------------------------------
+
+
+async def get_delivery(
+    session: AsyncSession, delivery_id: uuid.UUID, *, for_update: bool = False
+) -> ReportDelivery | None:
+    query = select(ReportDelivery).where(col(ReportDelivery.id) == delivery_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
