@@ -23,6 +23,7 @@ from service.auth.middleware import (
     staff_from_token,
 )
 from service.auth.principals import StaffPrincipal
+from service.auth.secrets import configure_password_hashing
 from service.db import create_engine, session_factory
 from service.errors import exception_handlers
 from service.jobs.broker import broker_ping
@@ -67,6 +68,9 @@ def create_app(
 ) -> Litestar:
     """Build the app. Tests pass ``sessions`` bound to a connection they roll back."""
     configure_logging(settings.log_level, json=settings.log_json)
+    configure_password_hashing(
+        time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
+    )
     register_domains()
     owns_engine = engine is None
     engine = engine or create_engine(settings)

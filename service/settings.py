@@ -44,6 +44,9 @@ class Settings(BaseSettings):
 
     jwt_secret: SecretStr = SecretStr("change-me-in-production-please-32b")
     access_token_ttl_seconds: int = 900
+    # argon2id cost for staff passwords (argon2-cffi's defaults: RFC 9106's low-memory profile).
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 65536
     refresh_token_ttl_days: int = 14
     # Fernet key (urlsafe base64, 32 bytes) for confidential personal data such as a
     # denouncer's identity. The default is for development only.

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 from service.app import create_app
+from service.auth.secrets import configure_password_hashing
 from service.db import async_url
 from service.migrations.runner import upgrade
 from service.settings import Settings
@@ -45,14 +46,27 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(
+    settings = Settings(
         database_url=database_url,
         data_dir=tmp_path_factory.mktemp("var"),
         log_json=True,
         log_level="WARNING",
         broker="stub",
         jwt_secret="test-secret-test-secret-test-secret",
+        # Cheap argon2 for the hundreds of accounts the tests create (tests/auth checks
+        # that production hashes are argon2id; the cost is a setting).
+        password_hash_time_cost=1,
+        password_hash_memory_kib=1024,
     )
+    configure_password_hashing(
+        time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
+    )
+    return settings
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing(settings: Settings) -> None:
+    """Every test, with or without the app, hashes passwords at the test cost."""
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +122,11 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def committed_engine(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
-    """For tests that need real commits (concurrency, workers): tables truncated after."""
+    """For tests that need real commits (concurrency, workers). Mutable tables are emptied
+    before (session-wide fixtures such as ``seeded`` may have committed side rows, e.g. an
+    outbox job) and after the test."""
+    async with engine.begin() as conn:
+        await conn.execute(text(_TRUNCATE_MUTABLE))
     yield engine
     async with engine.begin() as conn:
         await conn.execute(text(_TRUNCATE_MUTABLE))

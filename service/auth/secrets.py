@@ -12,6 +12,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
+
+
+def configure_password_hashing(*, time_cost: int, memory_kib: int) -> None:
+    """Sets the argon2 cost for new hashes (existing hashes carry their own parameters).
+
+    Called by the app factory from settings; the tests lower the cost to stay fast.
+    """
+    global _hasher
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
 API_KEY_PREFIX = "gs"
 
 

@@ -4,7 +4,9 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.models import Role, StaffUser
+from service.auth.secrets import configure_password_hashing, hash_password, verify_password
 from service.directory.models import Agency
+from service.settings import Settings
 from tests.factories import HOAN_KIEM, PASSWORD, create_api_client, create_user, login
 
 
@@ -37,6 +39,23 @@ async def test_wrong_password_and_unknown_user_look_the_same(
 
 async def test_password_is_stored_as_argon2(admin: StaffUser) -> None:
     assert admin.password_hash.startswith("$argon2id$")
+
+
+def test_default_password_cost_is_the_production_profile(settings: Settings) -> None:
+    defaults = Settings()
+    try:
+        configure_password_hashing(
+            time_cost=defaults.password_hash_time_cost,
+            memory_kib=defaults.password_hash_memory_kib,
+        )
+        password_hash = hash_password("mật khẩu đủ dài")
+    finally:
+        configure_password_hashing(
+            time_cost=settings.password_hash_time_cost,
+            memory_kib=settings.password_hash_memory_kib,
+        )
+    assert password_hash.startswith("$argon2id$v=19$m=65536,t=3,")
+    assert verify_password(password_hash, "mật khẩu đủ dài")
 
 
 async def test_refresh_rotates_and_old_token_dies(
