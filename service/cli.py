@@ -7,6 +7,7 @@ import asyncio
 
 import click
 
+from bench.cli import bench
 from reports.cli import report
 from service.audit.cli import audit
 from service.jobs.cli import jobs, worker
@@ -92,3 +93,4 @@ main.add_command(jobs)
 main.add_command(audit)
 main.add_command(seed)
 main.add_command(report)
+main.add_command(bench)

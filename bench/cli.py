@@ -1,0 +1,206 @@
+"""``giamsat bench ...`` and ``python -m bench ...``: the data generator and the benchmarks.
+
+Every benchmark reads the bench database (``--database``, default ``giamsat_bench`` on
+``GIAMSAT_BENCH_SERVER_URL``, the local server), prints a table and writes its JSON result
+to ``bench/results/``. Benchmarks are not tests; they run only when asked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bench import harness
+
+database_option = click.option(
+    "--database",
+    default=harness.DATABASE_NAME,
+    show_default=True,
+    help="Bench database on the local server (GIAMSAT_BENCH_SERVER_URL).",
+)
+results_option = click.option(
+    "--results-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the JSON result goes (default: bench/results).",
+)
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks at a million petitions, each against a baseline measured in the same run."""
+
+
+@bench.command()
+@database_option
+@click.option("--scale", type=float, default=1.0, show_default=True, help="1.0 = 1M petitions.")
+@click.option("--reset", is_flag=True, help="Drop the database first if it exists.")
+@click.option("--seed", type=int, default=2026, show_default=True)
+@click.option("--batch-size", type=int, default=20_000, show_default=True)
+@results_option
+def generate(
+    database: str, scale: float, reset: bool, seed: int, batch_size: int, results_dir: Path | None
+) -> None:
+    """Create and load the bench database (COPY; the load time is reported)."""
+    from bench.generate import DatabaseExists, GenerateOptions
+    from bench.generate import generate as run
+
+    options = GenerateOptions(
+        database=database, scale=scale, reset=reset, seed=seed, batch_size=batch_size
+    )
+    try:
+        result = run(options)
+    except DatabaseExists as exc:
+        raise click.ClickException(str(exc)) from exc
+    figures = result.figures
+    harness.print_table(
+        "Load",
+        [(phase, seconds) for phase, seconds in figures["phases_seconds"].items()]
+        + [("total", figures["total_seconds"])],
+        ("phase", "seconds"),
+    )
+    harness.print_table(
+        "Rows",
+        [(k, v) for k, v in figures["rows"].items() if isinstance(v, int)],
+        ("table", "rows"),
+    )
+    harness.finish(result, url=options.url, results_dir=results_dir)
+
+
+@bench.command()
+@database_option
+@click.option("--workers", type=int, default=2, show_default=True, help="API worker processes.")
+@click.option("--clients", type=int, default=64, show_default=True)
+@click.option("--duration", type=float, default=30.0, show_default=True, help="Seconds measured.")
+@click.option("--warmup", type=float, default=3.0, show_default=True)
+@click.option("--max-requests", type=int, default=None, help="Stop after this many requests.")
+@click.option("--baseline/--no-baseline", default=True, show_default=True)
+@results_option
+def intake(
+    database: str,
+    workers: int,
+    clients: int,
+    duration: float,
+    warmup: float,
+    max_requests: int | None,
+    baseline: bool,
+    results_dir: Path | None,
+) -> None:
+    """POST /api/v1/petitions from 64 clients vs the same inserts by raw asyncpg."""
+    from bench.intake import IntakeOptions, print_intake, run_intake
+
+    options = IntakeOptions(
+        database=database,
+        workers=workers,
+        clients=clients,
+        duration_s=duration,
+        warmup_s=warmup,
+        max_requests=max_requests,
+        baseline=baseline,
+    )
+    result = run_intake(options)
+    print_intake(result)
+    harness.finish(result, url=options.url, results_dir=results_dir)
+
+
+@bench.command()
+@database_option
+@click.option("--runs", type=int, default=50, show_default=True, help="Runs per query.")
+@click.option("--budget", type=float, default=30.0, show_default=True, help="Seconds per query.")
+@click.option("--deep-page", type=int, default=1000, show_default=True)
+@results_option
+def queries(
+    database: str, runs: int, budget: float, deep_page: int, results_dir: Path | None
+) -> None:
+    """Staff lists, keyset pages 1 and 1,000, search, duplicates, dashboard: p50/p95."""
+    from bench.queries import QueriesOptions, print_queries, run_queries
+
+    options = QueriesOptions(database=database, runs=runs, budget_s=budget, deep_page=deep_page)
+    result = run_queries(options)
+    print_queries(result)
+    harness.finish(result, url=options.url, results_dir=results_dir)
+
+
+@bench.command()
+@database_option
+@click.option("--timeout", type=float, default=600.0, show_default=True, help="Per sweep.")
+@results_option
+def sweep(database: str, timeout: float, results_dir: Path | None) -> None:
+    """The petitions and referrals sweeps at now, now + 3 days, now + 7 days (rolled back)."""
+    from bench.sweep import SweepOptions, print_sweep, run_sweep
+
+    options = SweepOptions(database=database, timeout_s=timeout)
+    result = run_sweep(options)
+    print_sweep(result)
+    harness.finish(result, url=options.url, results_dir=results_dir)
+
+
+@bench.command()
+@database_option
+@click.option("--chunk-rows", type=int, default=400, show_default=True)
+@click.option("--timeout", type=float, default=1800.0, show_default=True, help="Per render.")
+@click.option("--baseline/--no-baseline", default=True, show_default=True)
+@results_option
+def report(
+    database: str, chunk_rows: int, timeout: float, baseline: bool, results_dir: Path | None
+) -> None:
+    """Council (city, 12 months) and supervision reports: seconds and peak RSS."""
+    from bench.report import ReportOptions, print_report, run_report
+
+    options = ReportOptions(
+        database=database, chunk_rows=chunk_rows, timeout_s=timeout, baseline=baseline
+    )
+    result = run_report(options)
+    print_report(result)
+    harness.finish(result, url=options.url, results_dir=results_dir)
+
+
+@bench.command()
+@database_option
+@click.option("--size-mib", type=int, default=1024, show_default=True, help="File size.")
+@click.option("--timeout", type=float, default=1800.0, show_default=True)
+@click.option("--baseline/--no-baseline", default=True, show_default=True)
+@results_option
+def upload(
+    database: str, size_mib: int, timeout: float, baseline: bool, results_dir: Path | None
+) -> None:
+    """A 1 GiB evidence upload through the API to moto S3 vs minio fput_object."""
+    from bench.upload import MIB, UploadOptions, print_upload, run_upload
+
+    options = UploadOptions(
+        database=database, size_bytes=size_mib * MIB, timeout_s=timeout, baseline=baseline
+    )
+    result = run_upload(options)
+    print_upload(result)
+    harness.finish(result, url=options.url, results_dir=results_dir)
+
+
+@bench.command()
+@database_option
+@click.option("--workers", "workers", type=int, multiple=True, default=(1, 2, 4), show_default=True)
+@click.option("--clients", type=int, default=64, show_default=True)
+@click.option("--duration", type=float, default=30.0, show_default=True)
+@click.option("--warmup", type=float, default=3.0, show_default=True)
+@results_option
+def scaleout(
+    database: str,
+    workers: tuple[int, ...],
+    clients: int,
+    duration: float,
+    warmup: float,
+    results_dir: Path | None,
+) -> None:
+    """Intake req/s with 1, 2 and 4 API workers, and what stops the curve."""
+    from bench.scaleout import ScaleOutOptions, print_scaleout, run_scaleout
+
+    options = ScaleOutOptions(
+        database=database,
+        workers=tuple(workers),
+        clients=clients,
+        duration_s=duration,
+        warmup_s=warmup,
+    )
+    result = run_scaleout(options)
+    print_scaleout(result)
+    harness.finish(result, url=options.url, results_dir=results_dir)

@@ -1,0 +1,582 @@
+"""Generated supervision plans, sessions, attendance, append-only logs, evidence records,
+findings and recommendations (with their referrals).
+
+Sessions of finished plans are sealed with a manifest built by
+``service.oversight.manifest.build_manifest`` over the generated rows, so a seal verifies.
+Evidence is metadata only (no object in the store): the supervision report lists evidence by
+name, type, size and SHA-256, which is what is measured. One plan, ``BENCH-REPORT``, has the
+size the supervision-report benchmark asks for (500 log entries and 200 evidence items at
+full scale).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bench import vocabulary as vocab
+from bench.clocks import ClockMath, status_at
+from service.deadlines.clock import DeadlineRule
+from service.deadlines.models import DeadlineStep
+from service.oversight.manifest import build_manifest, manifest_hash
+from service.oversight.models import Attendance, AttendanceStatus, EntryKind, LogEntry
+from service.storage.keys import content_key
+from service.storage.models import Evidence, EvidenceStatus
+
+REPORT_PLAN_CODE = "BENCH-REPORT"
+HANOI = "01"
+FORMS = ("delegation", "document_review", "people_inspection_board", "joint")
+KINDS = (
+    EntryKind.statement,
+    EntryKind.question,
+    EntryKind.answer,
+    EntryKind.finding,
+    EntryKind.note,
+)
+CONTENT_TYPES = (
+    ("image/jpeg", "anh-hien-truong-{n:03d}.jpg"),
+    ("application/pdf", "bao-cao-giai-trinh-{n:03d}.pdf"),
+    ("video/mp4", "ghi-hinh-phien-{n:03d}.mp4"),
+    ("audio/mpeg", "ghi-am-{n:03d}.mp3"),
+)
+
+PLAN_COLUMNS = [
+    "id",
+    "code",
+    "subject",
+    "legal_basis",
+    "form",
+    "unit_code",
+    "period_start",
+    "period_end",
+    "description",
+    "state",
+    "version",
+    "submitted_at",
+    "submitted_by",
+    "approved_at",
+    "approved_by",
+    "conclusion",
+    "concluded_at",
+    "created_by",
+    "created_at",
+    "updated_at",
+]
+PLAN_AGENCY_COLUMNS = ["plan_id", "agency_id"]
+PLAN_MEMBER_COLUMNS = ["plan_id", "user_id", "role", "added_at"]
+SESSION_COLUMNS = [
+    "id",
+    "plan_id",
+    "number",
+    "title",
+    "mode",
+    "state",
+    "scheduled_start",
+    "scheduled_end",
+    "place",
+    "meeting_link",
+    "log_seq",
+    "version",
+    "opened_at",
+    "closed_at",
+    "sealed_at",
+    "sealed_by",
+    "manifest",
+    "manifest_sha256",
+    "created_by",
+    "created_at",
+]
+ATTENDANCE_COLUMNS = [
+    "id",
+    "session_id",
+    "person_key",
+    "user_id",
+    "agency_id",
+    "name",
+    "organisation",
+    "capacity",
+    "status",
+    "arrived_at",
+    "recorded_by",
+    "recorded_at",
+]
+LOG_COLUMNS = [
+    "id",
+    "session_id",
+    "seq",
+    "kind",
+    "text",
+    "speaker_user_id",
+    "speaker_name",
+    "speaker_organisation",
+    "author_id",
+    "created_at",
+]
+EVIDENCE_COLUMNS = [
+    "id",
+    "sha256",
+    "size_bytes",
+    "content_type",
+    "original_name",
+    "object_key",
+    "status",
+    "uploaded_by_user_id",
+    "uploaded_at",
+    "captured_at",
+]
+SUPERVISION_EVIDENCE_COLUMNS = [
+    "id",
+    "evidence_id",
+    "plan_id",
+    "session_id",
+    "log_entry_id",
+    "description",
+    "attached_by",
+    "attached_at",
+]
+FINDING_COLUMNS = [
+    "id",
+    "plan_id",
+    "session_id",
+    "title",
+    "text",
+    "version",
+    "created_by",
+    "created_at",
+    "updated_at",
+]
+RECOMMENDATION_COLUMNS = [
+    "id",
+    "plan_id",
+    "finding_id",
+    "agency_id",
+    "title",
+    "text",
+    "state",
+    "version",
+    "referral_id",
+    "due_at",
+    "issued_at",
+    "issued_by",
+    "answered_at",
+    "answer_outcome",
+    "created_by",
+    "created_at",
+    "updated_at",
+]
+RECOMMENDATION_REFERRAL_COLUMNS = [
+    "id",
+    "item_type",
+    "item_id",
+    "item_kind",
+    "urgency",
+    "agency_id",
+    "unit_code",
+    "title",
+    "state",
+    "version",
+    "acceptance_due_at",
+    "acknowledged_at",
+    "answered_at",
+    "answer_due_at",
+    "extension_requests",
+    "reopen_count",
+    "created_at",
+    "updated_at",
+    "deadline_step",
+    "deadline_rule",
+    "clock_started_at",
+    "clock_pauses",
+    "due_at",
+    "warn_at",
+    "deadline_status",
+    "clock_stopped_at",
+    "extensions",
+]
+
+
+@dataclass
+class OversightReference:
+    unit_codes: list[str]
+    agencies: list[tuple[uuid.UUID, str]]  # (id, name)
+    supervisors: list[uuid.UUID]
+    acceptance: DeadlineRule
+    answer: DeadlineRule
+    now: datetime
+
+
+@dataclass
+class OversightRows:
+    plans: list[tuple[Any, ...]] = field(default_factory=list)
+    plan_agencies: list[tuple[Any, ...]] = field(default_factory=list)
+    members: list[tuple[Any, ...]] = field(default_factory=list)
+    sessions: list[tuple[Any, ...]] = field(default_factory=list)
+    attendance: list[tuple[Any, ...]] = field(default_factory=list)
+    log_entries: list[tuple[Any, ...]] = field(default_factory=list)
+    evidence: list[tuple[Any, ...]] = field(default_factory=list)
+    supervision_evidence: list[tuple[Any, ...]] = field(default_factory=list)
+    findings: list[tuple[Any, ...]] = field(default_factory=list)
+    recommendations: list[tuple[Any, ...]] = field(default_factory=list)
+    referrals: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def _row(obj: Any, columns: list[str]) -> tuple[Any, ...]:
+    return tuple(getattr(obj, name) for name in columns)
+
+
+class OversightFactory:
+    def __init__(self, reference: OversightReference, rng: random.Random, clocks: ClockMath):
+        self.ref = reference
+        self.rng = rng
+        self.clocks = clocks
+        self.rows = OversightRows()
+
+    def _uuid(self) -> uuid.UUID:
+        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+
+    def build(
+        self,
+        *,
+        sessions: int,
+        entries_per_session: int,
+        evidence_per_session: int,
+        report_entries: int,
+        report_evidence: int,
+    ) -> OversightRows:
+        """``sessions`` sessions over plans of 4, then the report plan (5 sessions)."""
+        plans = max(1, sessions // 4)
+        for index in range(plans):
+            count = min(4, sessions - index * 4) or 1
+            self._plan(
+                f"GS-{index + 1:05d}",
+                sessions=count,
+                entries=entries_per_session,
+                evidence=evidence_per_session,
+            )
+        per = max(1, report_entries // 5)
+        self._plan(
+            REPORT_PLAN_CODE,
+            sessions=5,
+            entries=per,
+            evidence=max(1, report_evidence // 5),
+            finished=True,
+            unit_code=HANOI,
+        )
+        return self.rows
+
+    def _plan(
+        self,
+        code: str,
+        *,
+        sessions: int,
+        entries: int,
+        evidence: int,
+        finished: bool | None = None,
+        unit_code: str | None = None,
+    ) -> None:
+        rng = self.rng
+        now = self.ref.now
+        plan_id = self._uuid()
+        finished = rng.random() < 0.8 if finished is None else finished
+        created = now - timedelta(days=rng.uniform(40 if finished else 5, 3 * 365))
+        start = (created + timedelta(days=7)).date()
+        head, member = rng.sample(self.ref.supervisors, 2)
+        agencies = rng.sample(self.ref.agencies, min(2, len(self.ref.agencies)))
+        session_gap = timedelta(days=rng.uniform(3, 8))
+        last_session_end = created + timedelta(days=7) + session_gap * sessions
+        concluded_at = last_session_end + timedelta(days=3) if finished else None
+        if concluded_at is not None and concluded_at > now:
+            concluded_at = now - timedelta(hours=1)
+        state = "concluded" if finished else "in_progress"
+        self.rows.plans.append(
+            (
+                plan_id,
+                code,
+                vocab.text(rng.choice(vocab.SUPERVISION_SUBJECTS)),
+                vocab.LEGAL_BASIS,
+                rng.choice(FORMS),
+                unit_code or (HANOI if rng.random() < 0.2 else rng.choice(self.ref.unit_codes)),
+                start,
+                max(start, (last_session_end + timedelta(days=5)).date()),
+                None,
+                state,
+                4,
+                created + timedelta(hours=2),
+                head,
+                created + timedelta(days=1),
+                head,
+                vocab.text("Kết luận giám sát: " + rng.choice(vocab.RECOMMENDATION_TEXTS))
+                if finished
+                else None,
+                concluded_at,
+                head,
+                created,
+                concluded_at or created + timedelta(days=1),
+            )
+        )
+        for agency_id, _ in agencies:
+            self.rows.plan_agencies.append((plan_id, agency_id))
+        self.rows.members.append((plan_id, head, "head", created))
+        self.rows.members.append((plan_id, member, "member", created))
+        for number in range(1, sessions + 1):
+            begin = created + timedelta(days=7) + session_gap * (number - 1)
+            sealed = finished or number < sessions
+            self._session(
+                plan_id,
+                number,
+                begin=min(begin, now - timedelta(hours=3)),
+                sealed=sealed,
+                head=head,
+                member=member,
+                agencies=agencies,
+                entries=entries,
+                evidence=evidence,
+            )
+        if finished:
+            self._conclusion(plan_id, head, agencies, concluded_at or now)
+
+    def _session(
+        self,
+        plan_id: uuid.UUID,
+        number: int,
+        *,
+        begin: datetime,
+        sealed: bool,
+        head: uuid.UUID,
+        member: uuid.UUID,
+        agencies: list[tuple[uuid.UUID, str]],
+        entries: int,
+        evidence: int,
+    ) -> None:
+        rng = self.rng
+        session_id = self._uuid()
+        mode = rng.choice(("online", "in_person", "hybrid"))
+        end = begin + timedelta(hours=3)
+        people: list[Attendance] = [
+            Attendance(
+                id=self._uuid(),
+                session_id=session_id,
+                person_key=f"user:{user}",
+                user_id=user,
+                name=vocab.person_name(rng),
+                organisation="Ủy ban MTTQ Việt Nam",
+                capacity="Thành viên đoàn giám sát",
+                status=AttendanceStatus.attended,
+                arrived_at=begin,
+                recorded_by=head,
+                recorded_at=begin,
+            )
+            for user in (head, member)
+        ]
+        for agency_id, agency_name in agencies:
+            name = vocab.person_name(rng)
+            people.append(
+                Attendance(
+                    id=self._uuid(),
+                    session_id=session_id,
+                    person_key=f"name:{name.casefold()}|{agency_name.casefold()}",
+                    agency_id=agency_id,
+                    name=name,
+                    organisation=agency_name,
+                    capacity="Đại diện cơ quan được giám sát",
+                    status=AttendanceStatus.attended,
+                    arrived_at=begin,
+                    recorded_by=head,
+                    recorded_at=begin,
+                )
+            )
+        log: list[LogEntry] = []
+        step = timedelta(seconds=max(1.0, 3 * 3600 / max(entries, 1)))
+        for seq in range(1, entries + 1):
+            speaker = rng.choice(people)
+            log.append(
+                LogEntry(
+                    id=self._uuid(),
+                    session_id=session_id,
+                    seq=seq,
+                    kind=rng.choice(KINDS),
+                    text=vocab.fill(rng.choice(vocab.LOG_TEXTS), rng, unit_name="Hà Nội"),
+                    speaker_user_id=speaker.user_id,
+                    speaker_name=speaker.name,
+                    speaker_organisation=speaker.organisation,
+                    author_id=head,
+                    created_at=begin + step * seq,
+                )
+            )
+        files: list[tuple[Evidence, uuid.UUID | None]] = []
+        for n in range(1, evidence + 1):
+            content_type, name = rng.choice(CONTENT_TYPES)
+            digest = f"{rng.getrandbits(256):064x}"
+            item = Evidence(
+                id=self._uuid(),
+                sha256=digest,
+                size_bytes=rng.randint(40_000, 25_000_000),
+                content_type=content_type,
+                original_name=name.format(n=n),
+                object_key=content_key(digest),
+                status=EvidenceStatus.stored,
+                uploaded_by_user_id=head,
+                uploaded_at=begin + step * min(n, max(entries, 1)),
+                captured_at=begin,
+            )
+            entry_id = log[n % len(log)].id if log and rng.random() < 0.5 else None
+            files.append((item, entry_id))
+        manifest = (
+            build_manifest(
+                session_id=session_id,
+                plan_id=plan_id,
+                entries=log,
+                attendance=people,
+                evidence=files,
+            )
+            if sealed
+            else None
+        )
+        online = mode != "in_person"
+        self.rows.sessions.append(
+            (
+                session_id,
+                plan_id,
+                number,
+                f"Phiên giám sát số {number}",
+                mode,
+                "sealed" if sealed else "closed",
+                begin,
+                end,
+                None if mode == "online" else "Hội trường UBND",
+                "https://meet.example.vn/giamsat" if online else None,
+                len(log),
+                3 if sealed else 2,
+                begin,
+                end,
+                end + timedelta(minutes=30) if sealed else None,
+                head if sealed else None,
+                json.dumps(manifest, ensure_ascii=False) if manifest is not None else None,
+                manifest_hash(manifest) if manifest is not None else None,
+                head,
+                begin - timedelta(days=2),
+            )
+        )
+        self.rows.attendance.extend(_row(a, ATTENDANCE_COLUMNS) for a in people)
+        self.rows.log_entries.extend(_row(e, LOG_COLUMNS) for e in log)
+        for item, entry_id in files:
+            self.rows.evidence.append(_row(item, EVIDENCE_COLUMNS))
+            self.rows.supervision_evidence.append(
+                (
+                    self._uuid(),
+                    item.id,
+                    plan_id,
+                    session_id,
+                    entry_id,
+                    item.original_name,
+                    head,
+                    item.uploaded_at,
+                )
+            )
+
+    def _conclusion(
+        self,
+        plan_id: uuid.UUID,
+        head: uuid.UUID,
+        agencies: list[tuple[uuid.UUID, str]],
+        concluded: datetime,
+    ) -> None:
+        rng = self.rng
+        now = self.ref.now
+        for agency_id, _ in agencies:
+            finding_id = self._uuid()
+            title = vocab.text(rng.choice(vocab.FINDING_TITLES))
+            self.rows.findings.append(
+                (
+                    finding_id,
+                    plan_id,
+                    None,
+                    title,
+                    vocab.text(title + ". Đoàn giám sát ghi nhận qua các phiên làm việc."),
+                    1,
+                    head,
+                    concluded,
+                    concluded,
+                )
+            )
+            recommendation_id = self._uuid()
+            referral_id = self._uuid()
+            issued = concluded
+            acceptance_due, acceptance_warn = self.clocks.times(issued, self.ref.acceptance)
+            acknowledged = issued + timedelta(days=rng.uniform(0.5, 6))
+            answered = acknowledged + timedelta(days=rng.uniform(5, 50))
+            if acknowledged > now:
+                step, rule, start = DeadlineStep.acceptance, self.ref.acceptance, issued
+                due, warn = acceptance_due, acceptance_warn
+                state, referral_state, stopped = "issued", "sent", None
+                acknowledged_at = answered_at = None
+            else:
+                step, rule, start = DeadlineStep.answer, self.ref.answer, acknowledged
+                due, warn = self.clocks.times(acknowledged, self.ref.answer)
+                acknowledged_at = acknowledged
+                if answered <= now:
+                    state = rng.choice(("implemented", "partly_implemented", "accepted"))
+                    referral_state, stopped, answered_at = "closed", answered, answered
+                else:
+                    state, referral_state, stopped = "acknowledged", "acknowledged", None
+                    answered_at = None
+            clock = status_at(now, due=due, warn=warn, stopped=stopped)
+            if clock == "overdue" and state in ("issued", "acknowledged"):
+                state = "overdue"
+            text = vocab.text(rng.choice(vocab.RECOMMENDATION_TEXTS))
+            self.rows.recommendations.append(
+                (
+                    recommendation_id,
+                    plan_id,
+                    finding_id,
+                    agency_id,
+                    text[:500],
+                    text,
+                    state,
+                    2,
+                    referral_id,
+                    due,
+                    issued,
+                    head,
+                    answered_at,
+                    "resolved" if answered_at else None,
+                    head,
+                    concluded,
+                    answered_at or acknowledged_at or issued,
+                )
+            )
+            self.rows.referrals.append(
+                (
+                    referral_id,
+                    "recommendation",
+                    recommendation_id,
+                    "supervision_recommendation",
+                    "normal",
+                    agency_id,
+                    HANOI,
+                    text[:500],
+                    referral_state,
+                    2,
+                    acceptance_due,
+                    acknowledged_at,
+                    answered_at,
+                    due if answered_at else None,
+                    0,
+                    0,
+                    issued,
+                    answered_at or acknowledged_at or issued,
+                    step.value,
+                    json.dumps(rule.as_json()),
+                    start,
+                    "[]",
+                    due,
+                    warn,
+                    clock,
+                    stopped,
+                    "[]",
+                )
+            )

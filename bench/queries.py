@@ -1,0 +1,317 @@
+"""Benchmark 2: the staff queries at a million petitions, through the repository functions.
+
+Measured in-process on the functions the controllers call (``service.petitions.repository``
+``list_petitions`` and ``dashboard``, ``service.petitions.duplicates.find_duplicates``), one
+fresh session per run as a request would have, so the figures are the database and ORM
+work without HTTP. Each query runs ``runs`` times (bounded by a time budget) after one
+warm-up run; p50/p95 are reported, with the plan of the first run (``EXPLAIN ANALYZE``) in the
+JSON so a slow query shows why.
+
+Keyset page 1,000: the cursors of pages 1..999 are followed once (newest first, 50 a page,
+city level), then the 1,000th page's query is measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlmodel import col, select
+
+from bench import harness
+from service.auth.models import Role
+from service.auth.principals import StaffPrincipal
+from service.db import async_url, session_factory
+from service.petitions.duplicates import find_duplicates
+from service.petitions.models import OPEN_STATUSES, Petition, PetitionStatus
+from service.petitions.repository import (
+    PetitionFilter,
+    SortOrder,
+    dashboard,
+    list_petitions,
+)
+
+TARGET_LIST_P95_MS = 50.0
+TARGET_SEARCH_P95_MS = 100.0
+PAGE = 50
+DEEP_PAGE = 1000
+
+
+@dataclass
+class QueriesOptions:
+    database: str = harness.DATABASE_NAME
+    runs: int = 50
+    budget_s: float = 30.0  # per query, besides its runs
+    deep_page: int = DEEP_PAGE
+
+    @property
+    def url(self) -> str:
+        return harness.database_url(self.database)
+
+
+@dataclass
+class Case:
+    name: str
+    group: str  # "list" | "search" | "duplicates" | "dashboard"
+    run: Callable[[AsyncSession, int], Awaitable[int]]  # returns rows produced
+    samples: list[float] = field(default_factory=list)
+    rows: int = 0
+    plan: list[str] = field(default_factory=list)
+
+
+class StatementCapture:
+    """Remembers the last SQL statement and parameters sent on an engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.statements: list[tuple[str, Any]] = []
+        event.listen(engine.sync_engine, "before_cursor_execute", self._remember)
+
+    def _remember(self, conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        self.statements.append((statement, parameters))
+
+
+def _viewer(role: Role, *, unit_code: str | None = None, agency_id: uuid.UUID | None = None) -> Any:
+    return StaffPrincipal(
+        user_id=uuid.uuid4(),
+        username="bench",
+        role=role,
+        unit_code=unit_code,
+        agency_id=agency_id,
+    )
+
+
+async def _busiest(session: AsyncSession) -> tuple[str, uuid.UUID]:
+    unit = (
+        await session.execute(
+            sa.text("SELECT unit_code FROM petition GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+        )
+    ).scalar_one()
+    agency = (
+        await session.execute(
+            sa.text(
+                "SELECT agency_id FROM petition WHERE agency_id IS NOT NULL "
+                "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+            )
+        )
+    ).scalar_one()
+    return unit, agency
+
+
+async def _open_petitions(session: AsyncSession, count: int) -> list[Petition]:
+    rows = await session.execute(
+        select(Petition)
+        .where(col(Petition.status).in_([s.value for s in OPEN_STATUSES]))
+        .order_by(sa.func.random())
+        .limit(count)
+    )
+    petitions = list(rows.scalars())
+    for petition in petitions:
+        session.expunge(petition)
+    return petitions
+
+
+async def _deep_cursor(session: AsyncSession, viewer: Any, pages: int) -> tuple[str | None, float]:
+    """Follow the cursors of the first ``pages - 1`` pages; return the last page's cursor."""
+    cursor = None
+    started = time.perf_counter()
+    for _ in range(pages - 1):
+        _, cursor = await list_petitions(
+            session, viewer, PetitionFilter(), sort=SortOrder.newest, limit=PAGE, cursor=cursor
+        )
+        session.expunge_all()
+        if cursor is None:
+            break
+    return cursor, time.perf_counter() - started
+
+
+def build_cases(
+    unit: str,
+    agency: uuid.UUID,
+    deep_cursor: str | None,
+    duplicates: list[Petition],
+    deep_page: int = DEEP_PAGE,
+) -> list[Case]:
+    city = _viewer(Role.front_officer)
+    ward = _viewer(Role.front_officer, unit_code=unit)
+    agency_officer = _viewer(Role.agency_officer, agency_id=agency)
+
+    def listing(
+        viewer: Any, filters: PetitionFilter, sort: SortOrder, cursor: str | None = None
+    ) -> Callable[[AsyncSession, int], Awaitable[int]]:
+        async def run(session: AsyncSession, _: int) -> int:
+            rows, _next = await list_petitions(
+                session, viewer, filters, sort=sort, limit=PAGE, cursor=cursor
+            )
+            return len(rows)
+
+        return run
+
+    def counts(
+        viewer: Any, filters: PetitionFilter
+    ) -> Callable[[AsyncSession, int], Awaitable[int]]:
+        async def run(session: AsyncSession, _: int) -> int:
+            result = await dashboard(session, viewer, filters)
+            return result.total
+
+        return run
+
+    async def duplicate_lookup(session: AsyncSession, index: int) -> int:
+        petition = duplicates[index % len(duplicates)]
+        return len(await find_duplicates(session, petition))
+
+    open_ = PetitionFilter(open_only=True)
+    cases = [
+        Case("ward officer: open, by due date", "list", listing(ward, open_, SortOrder.due)),
+        Case(
+            "city: received + category, newest",
+            "list",
+            listing(
+                city,
+                PetitionFilter(status=[PetitionStatus.received], category="environment_sanitation"),
+                SortOrder.newest,
+            ),
+        ),
+        Case(
+            "city: overdue, by due date",
+            "list",
+            listing(city, PetitionFilter(overdue=True), SortOrder.due),
+        ),
+        Case(
+            "agency officer: its petitions, newest",
+            "list",
+            listing(agency_officer, PetitionFilter(), SortOrder.newest),
+        ),
+        Case(
+            "keyset page 1 (city, newest)",
+            "list",
+            listing(city, PetitionFilter(), SortOrder.newest),
+        ),
+    ]
+    if deep_cursor is not None:
+        cases.append(
+            Case(
+                f"keyset page {deep_page:,} (city, newest)",
+                "list",
+                listing(city, PetitionFilter(), SortOrder.newest, deep_cursor),
+            )
+        )
+    cases += [
+        Case(
+            "search 'ngap nuoc' (city, newest)",
+            "search",
+            listing(city, PetitionFilter(q="ngap nuoc"), SortOrder.newest),
+        ),
+        Case(
+            "search 'karaoke' (ward, newest)",
+            "search",
+            listing(ward, PetitionFilter(q="karaoke"), SortOrder.newest),
+        ),
+        Case(
+            "search 'nha van hoa xuong cap' (city)",
+            "search",
+            listing(city, PetitionFilter(q="nha van hoa xuong cap"), SortOrder.newest),
+        ),
+        Case("duplicate candidates of an open petition", "duplicates", duplicate_lookup),
+        Case("dashboard: ward", "dashboard", counts(ward, PetitionFilter())),
+        Case("dashboard: city, whole period", "dashboard", counts(city, PetitionFilter())),
+    ]
+    return cases
+
+
+async def _measure(
+    engine: AsyncEngine, capture: StatementCapture, case: Case, options: QueriesOptions
+) -> None:
+    sessions = session_factory(engine)
+    async with sessions() as session:  # warm-up, and the statements to explain
+        capture.statements.clear()
+        await case.run(session, 0)
+        statements = list(capture.statements)
+    if statements:
+        statement, parameters = statements[-1]
+        async with engine.connect() as conn:
+            plan = await conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+            case.plan = [row[0] for row in plan.all()]
+    deadline = time.perf_counter() + options.budget_s
+    for index in range(options.runs):
+        async with sessions() as session:
+            begin = time.perf_counter()
+            case.rows = await case.run(session, index)
+            case.samples.append(time.perf_counter() - begin)
+        if time.perf_counter() > deadline:
+            break
+
+
+async def _run(options: QueriesOptions) -> tuple[list[Case], dict[str, Any]]:
+    engine = create_async_engine(async_url(options.url), pool_size=2)
+    capture = StatementCapture(engine)
+    sessions = session_factory(engine)
+    info: dict[str, Any] = {}
+    try:
+        async with sessions() as session:
+            unit, agency = await _busiest(session)
+            duplicates = await _open_petitions(session, max(options.runs, 10))
+            cursor, walk = await _deep_cursor(
+                session, _viewer(Role.front_officer), options.deep_page
+            )
+        info = {
+            "ward": unit,
+            "agency_id": str(agency),
+            "follow_cursors_to_page_seconds": round(walk, 2),
+            "deep_page": options.deep_page,
+        }
+        cases = build_cases(unit, agency, cursor, duplicates, options.deep_page)
+        for case in cases:
+            await _measure(engine, capture, case, options)
+    finally:
+        await engine.dispose()
+    return cases, info
+
+
+def run_queries(options: QueriesOptions) -> harness.BenchResult:
+    cases, info = asyncio.run(_run(options))
+    result = harness.BenchResult(
+        name="queries",
+        command=harness.command_line(),
+        parameters={
+            "database": options.database,
+            "runs": options.runs,
+            "budget_s": options.budget_s,
+            "page_size": PAGE,
+            "via": "repository functions (service.petitions.repository / duplicates), "
+            "one session per run, no HTTP",
+            **info,
+        },
+    )
+    queries = {}
+    for case in cases:
+        queries[case.name] = {
+            "group": case.group,
+            "rows": case.rows,
+            **harness.latency_ms(case.samples),
+            "plan": case.plan,
+        }
+        p95 = float(harness.latency_ms(case.samples)["p95_ms"])
+        if case.group == "list":
+            result.targets.append(harness.Target(f"{case.name}: p95 ms", p95, TARGET_LIST_P95_MS))
+        elif case.group in ("search", "duplicates"):
+            result.targets.append(harness.Target(f"{case.name}: p95 ms", p95, TARGET_SEARCH_P95_MS))
+    result.figures = {"queries": queries}
+    return result
+
+
+def print_queries(result: harness.BenchResult) -> None:
+    harness.print_table(
+        "Staff queries (repository functions, 50 rows a page)",
+        [
+            (name, q["group"], q["rows"], q["n"], q["p50_ms"], q["p95_ms"], q["max_ms"])
+            for name, q in result.figures["queries"].items()
+        ],
+        ("query", "group", "rows", "runs", "p50 ms", "p95 ms", "max ms"),
+    )

@@ -1,0 +1,128 @@
+"""Benchmark 6: intake throughput with 1, 2 and 4 API worker processes.
+
+The intake benchmark's load (64 clients, fixed time) against ``giamsat serve --workers N``
+for each N, with the CPU each party used (API workers, PostgreSQL backends, the load
+generator) and the machine's busy share, and what the database sessions waited for. With
+two cores, once the machine is busy the curve stops whatever N is: the figures say who
+used the cores and whether sessions queued on a lock instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from bench import harness
+from bench.intake import BODIES, IntakeOptions, http_figures, measure_http, prepare, warm_up
+from bench.load import intake_bodies
+from bench.servers import api_server
+
+
+@dataclass
+class ScaleOutOptions:
+    database: str = harness.DATABASE_NAME
+    workers: tuple[int, ...] = (1, 2, 4)
+    clients: int = 64
+    duration_s: float = 30.0
+    warmup_s: float = 3.0
+
+    @property
+    def url(self) -> str:
+        return harness.database_url(self.database)
+
+
+def run_scaleout(options: ScaleOutOptions) -> harness.BenchResult:
+    setup = asyncio.run(prepare(options.url, "bench scale-out", with_reference=False))
+    bodies = intake_bodies(setup.units, setup.categories, BODIES)
+    runs: dict[str, Any] = {}
+    for workers in options.workers:
+        intake = IntakeOptions(
+            database=options.database,
+            workers=workers,
+            clients=options.clients,
+            duration_s=options.duration_s,
+            warmup_s=options.warmup_s,
+        )
+        with api_server(options.url, workers=workers) as server:
+            warm_up(server.base_url, setup.api_key, bodies, 4 * workers)
+            run, cpu, waits = asyncio.run(
+                measure_http(intake, server.pid, server.base_url, setup.api_key, bodies)
+            )
+        runs[str(workers)] = {**http_figures(run), "cpu": cpu, "database_waits": waits}
+    first = runs[str(options.workers[0])]["requests_per_second"]
+    result = harness.BenchResult(
+        name="scaleout",
+        command=harness.command_line(),
+        parameters={
+            "database": options.database,
+            "workers": list(options.workers),
+            "clients": options.clients,
+            "duration_s": options.duration_s,
+            "cores": harness.machine()["cores"],
+        },
+        figures={"by_workers": runs},
+        ratios={
+            f"{n}_vs_{options.workers[0]}_workers": harness.ratio(
+                runs[str(n)]["requests_per_second"], first
+            )
+            for n in options.workers[1:]
+        },
+    )
+    result.notes.append(limit_note(runs))
+    return result
+
+
+def limit_note(runs: dict[str, Any]) -> str:
+    """What stopped the curve, read from the last run's CPU and wait figures."""
+    last_key = list(runs)[-1]
+    last = runs[last_key]
+    cpu = last["cpu"]
+    waits = last.get("database_waits", {}).get("wait_shares", {})
+    lock_share = sum(v for k, v in waits.items() if k.startswith("Lock"))
+    parts = [
+        f"with {last_key} workers the machine was {cpu['machine_busy_share']:.0%} busy: "
+        f"API {cpu['api_processes_cores']} cores, PostgreSQL {cpu['postgres_backends_cores']}, "
+        f"load generator {cpu['load_generator_cores']}"
+    ]
+    if cpu["machine_busy_share"] >= 0.85:
+        parts.append("the two cores are saturated, so more workers only add contention")
+    if lock_share >= 0.2:
+        parts.append(f"{lock_share:.0%} of active database sessions were waiting on locks")
+    return "; ".join(parts)
+
+
+def print_scaleout(result: harness.BenchResult) -> None:
+    rows = []
+    for workers, f in result.figures["by_workers"].items():
+        latency = f.get("latency", {})
+        cpu = f["cpu"]
+        waits = f.get("database_waits", {})
+        rows.append(
+            (
+                workers,
+                f["requests_per_second"],
+                latency.get("p50_ms"),
+                latency.get("p99_ms"),
+                cpu["machine_busy_share"],
+                cpu["api_processes_cores"],
+                cpu["postgres_backends_cores"],
+                cpu["load_generator_cores"],
+                waits.get("mean_active_sessions"),
+            )
+        )
+    harness.print_table(
+        "Intake scale-out (64 clients)",
+        rows,
+        (
+            "workers",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "machine busy",
+            "API cores",
+            "PG cores",
+            "client cores",
+            "active sessions",
+        ),
+    )

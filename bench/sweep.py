@@ -1,0 +1,178 @@
+"""Benchmark 3: the overdue sweeps over a million petitions (about 200,000 open).
+
+Runs what the worker's periodic jobs run, in-process, with the domain events wired as in the
+worker (``service.wiring.register_domains``): ``service.petitions.sweep.sweep`` (routing
+clocks of petitions: due soon, overdue, escalation to the city Front, staff notices through
+the outbox) and ``service.replies.sweep.sweep_referrals`` (referral clocks, agency reminders,
+``referral.overdue`` events to petitions and oversight, silent feedback windows closed).
+
+Three moments, each in its own transaction that is rolled back so runs repeat:
+- ``now``: the steady state of the every-minute job (the data was left as a sweep at
+  generation time would leave it, so little changes);
+- ``now + 3 days`` and ``now + 7 days``: the sweep after the scheduler was stopped for three
+  days (always at least one working day's deadlines, whatever the weekday) or a week; every
+  clock that fell due in between changes state in one run.
+Each sweep is bounded by a timeout; a sweep that does not finish is reported as such.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from bench import harness
+from service.db import async_url, session_factory
+from service.jobs.registry import import_task_modules
+from service.petitions.sweep import sweep as sweep_petitions
+from service.replies.sweep import sweep_referrals
+from service.wiring import register_domains
+
+TARGET_SECONDS = 5.0
+OFFSETS = (
+    ("now", timedelta(0)),
+    ("now + 3 days", timedelta(days=3)),
+    ("now + 7 days", timedelta(days=7)),
+)
+
+
+@dataclass
+class SweepOptions:
+    database: str = harness.DATABASE_NAME
+    timeout_s: float = 600.0
+    offsets: tuple[tuple[str, timedelta], ...] = OFFSETS
+
+    @property
+    def url(self) -> str:
+        return harness.database_url(self.database)
+
+
+async def _sizes(session: AsyncSession) -> dict[str, int]:
+    row = (
+        await session.execute(
+            sa.text(
+                "SELECT count(*) AS petitions, count(*) FILTER (WHERE status NOT IN "
+                "('rejected', 'closed', 'withdrawn', 'merged')) AS open_petitions, "
+                "count(*) FILTER (WHERE deadline_status IN ('running', 'due_soon', 'overdue')) "
+                "AS live_petition_clocks FROM petition"
+            )
+        )
+    ).one()
+    referrals = (
+        await session.execute(
+            sa.text(
+                "SELECT count(*) AS referrals, count(*) FILTER (WHERE deadline_status IN "
+                "('running', 'due_soon', 'overdue')) AS live FROM referral"
+            )
+        )
+    ).one()
+    return {
+        "petitions": row.petitions,
+        "open_petitions": row.open_petitions,
+        "live_petition_clocks": row.live_petition_clocks,
+        "referrals": referrals.referrals,
+        "live_referral_clocks": referrals.live,
+    }
+
+
+async def _one(sessions: Any, name: str, at: datetime, timeout_s: float) -> dict[str, Any]:
+    figures: dict[str, Any] = {"at": at.isoformat()}
+    async with sessions() as session:
+        try:
+            begin = time.perf_counter()
+            outcome = await asyncio.wait_for(sweep_petitions(session, at), timeout_s)
+            await session.flush()
+            figures["petitions_seconds"] = round(time.perf_counter() - begin, 3)
+            figures["petitions_due_soon"] = len(outcome.due_soon)
+            figures["petitions_overdue"] = len(outcome.overdue)
+            figures["petitions_escalated"] = len(outcome.escalated)
+            begin = time.perf_counter()
+            result = await asyncio.wait_for(sweep_referrals(session, at), timeout_s)
+            await session.flush()
+            figures["referrals_seconds"] = round(time.perf_counter() - begin, 3)
+            figures["referrals_due_soon"] = len(result.due_soon)
+            figures["referrals_overdue"] = len(result.overdue)
+            figures["referrals_reminders"] = result.reminders
+            figures["referrals_closed"] = len(result.closed)
+            figures["total_seconds"] = round(
+                figures["petitions_seconds"] + figures["referrals_seconds"], 3
+            )
+        except TimeoutError:
+            figures["timed_out_after_seconds"] = timeout_s
+        finally:
+            await session.rollback()
+    return figures
+
+
+async def _run(options: SweepOptions) -> tuple[dict[str, Any], dict[str, Any]]:
+    # As in the worker: domain events wired and every job declared (the first outbox
+    # enqueue would otherwise import all task modules inside the measurement).
+    register_domains()
+    import_task_modules()
+    engine = create_async_engine(async_url(options.url), pool_size=2)
+    sessions = session_factory(engine)
+    now = datetime.now(UTC)
+    results: dict[str, Any] = {}
+    try:
+        async with sessions() as session:
+            sizes = await _sizes(session)
+        for name, offset in options.offsets:
+            results[name] = await _one(sessions, name, now + offset, options.timeout_s)
+    finally:
+        await engine.dispose()
+    return results, sizes
+
+
+def run_sweep(options: SweepOptions) -> harness.BenchResult:
+    runs, sizes = asyncio.run(_run(options))
+    result = harness.BenchResult(
+        name="sweep",
+        command=harness.command_line(),
+        parameters={"database": options.database, "timeout_s": options.timeout_s, **sizes},
+        figures={"sweeps": runs},
+    )
+    for name, figures in runs.items():
+        result.targets.append(
+            harness.Target(
+                f"sweep at {name}: seconds", figures.get("total_seconds"), TARGET_SECONDS
+            )
+        )
+    return result
+
+
+def print_sweep(result: harness.BenchResult) -> None:
+    harness.print_table(
+        "Overdue sweeps (petitions + referrals), rolled back",
+        [
+            (
+                name,
+                f.get("petitions_overdue"),
+                f.get("petitions_due_soon"),
+                f.get("petitions_escalated"),
+                f.get("petitions_seconds"),
+                f.get("referrals_overdue"),
+                f.get("referrals_due_soon"),
+                f.get("referrals_closed"),
+                f.get("referrals_seconds"),
+                f.get("total_seconds", f"timeout {f.get('timed_out_after_seconds')} s"),
+            )
+            for name, f in result.figures["sweeps"].items()
+        ],
+        (
+            "moment",
+            "pet. overdue",
+            "pet. due soon",
+            "escalated",
+            "pet. s",
+            "ref. overdue",
+            "ref. due soon",
+            "ref. closed",
+            "ref. s",
+            "total s",
+        ),
+    )
