@@ -4,6 +4,7 @@ Each package that has commands defines them in its own ``cli.py``; they are atta
 """
 
 import asyncio
+from typing import Any
 
 import click
 
@@ -15,7 +16,27 @@ from service.seed import seed
 from service.settings import Settings
 
 
-@click.group()
+class _Group(click.Group):
+    """Shows domain errors and configuration problems as one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from pydantic import ValidationError
+
+        from service.errors import ServiceError
+
+        try:
+            return super().invoke(ctx)
+        except ServiceError as exc:
+            raise click.ClickException(exc.detail) from exc
+        except ValidationError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except RuntimeError as exc:
+            if "GIAMSAT_" not in str(exc):
+                raise
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Group)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """giamsat: petitions, supervision and reports for the Vietnam Fatherland Front."""
@@ -77,6 +98,24 @@ def create_user(
         create_user_command(settings, username, full_name, role, unit_code, agency_code, password)
     )
     click.echo(f"created {username}")
+
+
+@main.command("create-api-client")
+@click.argument("name")
+@click.option("--scope", "scopes", multiple=True, default=["petitions:write"], show_default=True)
+@click.option("--rate-limit", type=int, default=120, show_default=True, help="Requests/minute.")
+@click.option("--webhook-url", default=None, help="Where status notifications are POSTed.")
+@click.pass_obj
+def create_api_client(
+    settings: Settings, name: str, scopes: tuple[str, ...], rate_limit: int, webhook_url: str | None
+) -> None:
+    """Register a citizen-facing app and print its API key (shown only this once)."""
+    from service.auth.cli import create_api_client_command
+
+    key = asyncio.run(
+        create_api_client_command(settings, name, list(scopes), rate_limit, webhook_url)
+    )
+    click.echo(key)
 
 
 @main.command()

@@ -14,6 +14,7 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError
 
 logger = structlog.get_logger(__name__)
 
@@ -220,6 +221,20 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     return problem(status, detail=detail, instance=request.url.path, headers=headers)
 
 
+# PostgreSQL refuses some text that JSON allows (a NUL character, say): bad input, not a fault.
+_UNSTORABLE_TEXT = {"22021", "22P05"}  # character_not_in_repertoire, untranslatable_character
+
+
+def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    if getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_TEXT:
+        return problem(
+            422,
+            detail="The text contains a character that cannot be stored (such as NUL).",
+            instance=request.url.path,
+        )
+    return internal_error_handler(request, exc)
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.exception("unhandled_error", path=request.url.path)
     return problem(
@@ -232,5 +247,6 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 exception_handlers: dict[Any, Any] = {
     ServiceError: service_error_handler,
     HTTPException: http_exception_handler,
+    DBAPIError: database_error_handler,
     Exception: internal_error_handler,
 }

@@ -66,3 +66,14 @@ async def test_huge_body_is_413(client: httpx.AsyncClient) -> None:
     )
     assert response.status_code == 413
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_text_the_database_cannot_store_is_422(
+    client: httpx.AsyncClient, admin: StaffUser
+) -> None:
+    headers = await login(client, admin)
+    response = await client.patch(
+        f"/api/v1/admin/users/{admin.id}", headers=headers, json={"full_name": "Nguyễn\u0000An"}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")

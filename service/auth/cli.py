@@ -4,7 +4,7 @@ from sqlmodel import col, select
 
 from service.auth import service
 from service.auth.models import Role
-from service.auth.schemas import UserCreate
+from service.auth.schemas import ApiClientCreate, UserCreate
 from service.db import create_engine, session_factory, session_scope
 from service.directory.models import Agency
 from service.errors import Invalid
@@ -45,3 +45,24 @@ async def create_user_command(
             )
     finally:
         await engine.dispose()
+
+
+async def create_api_client_command(
+    settings: Settings, name: str, scopes: list[str], rate_limit: int, webhook_url: str | None
+) -> str:
+    """Creates an API client and returns its key (shown once, stored only as a digest)."""
+    engine = create_engine(settings)
+    try:
+        async with session_scope(session_factory(engine)) as session:
+            _, key = await service.create_api_client(
+                session,
+                ApiClientCreate(
+                    name=name,
+                    scopes=scopes,
+                    rate_limit_per_minute=rate_limit,
+                    webhook_url=webhook_url,
+                ),
+            )
+    finally:
+        await engine.dispose()
+    return key

@@ -21,6 +21,8 @@ def configure_password_hashing(*, time_cost: int, memory_kib: int) -> None:
     """
     global _hasher
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+
+
 API_KEY_PREFIX = "gs"
 
 

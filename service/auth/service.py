@@ -146,13 +146,19 @@ async def list_users(session: AsyncSession) -> list[StaffUser]:
 async def update_user(session: AsyncSession, user_id: uuid.UUID, data: UserUpdate) -> StaffUser:
     user = await get_user(session, user_id)
     changes = data.model_dump(exclude_unset=True)
+    for required in ("full_name", "password", "role", "active"):
+        if required in changes and changes[required] is None:
+            raise Invalid(f"{required} cannot be null; leave it out to keep it.", field=required)
     if "password" in changes:
         password = changes.pop("password")
         if password is not None:
             user.password_hash = hash_password(password)
+    role = Role(changes.get("role", user.role))
+    unit_code = changes.get("unit_code", user.unit_code)
+    agency_id = changes.get("agency_id", user.agency_id)
+    await _check_scope(session, role, unit_code, agency_id)
     for name, value in changes.items():
         setattr(user, name, value)
-    await _check_scope(session, Role(user.role), user.unit_code, user.agency_id)
     if user.role != Role.agency_officer:
         user.agency_id = None
     await session.flush()

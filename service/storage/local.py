@@ -66,7 +66,7 @@ class UrlSigner:
 
     def verify(self, signature: str, expires: int, *parts: str, now: float | None = None) -> None:
         expected = self.sign(*parts, str(expires))
-        if not hmac.compare_digest(expected, signature or ""):
+        if not hmac.compare_digest(expected.encode(), (signature or "").encode()):
             raise SignatureInvalid("The signature does not match this URL.")
         if expires < (time.time() if now is None else now):
             raise SignatureInvalid("The URL has expired.")

@@ -199,3 +199,16 @@ async def test_disabled_user_cannot_log_in(
         "/api/v1/auth/login", json={"username": user.username, "password": PASSWORD}
     )
     assert response.status_code == 401
+
+
+async def test_nulls_for_required_fields_are_422(
+    client: httpx.AsyncClient, session: AsyncSession, admin: StaffUser
+) -> None:
+    user = await create_user(session, Role.supervisor)
+    headers = await login(client, admin)
+    for field in ("role", "full_name", "password", "active"):
+        response = await client.patch(
+            f"/api/v1/admin/users/{user.id}", headers=headers, json={field: None}
+        )
+        assert response.status_code == 422, field
+        assert response.json()["errors"][0]["field"] == field
