@@ -46,7 +46,7 @@ def main(ctx: click.Context) -> None:
 @main.command()
 @click.pass_obj
 def migrate(settings: Settings) -> None:
-    """Bring the database schema up to date (alembic upgrade heads)."""
+    """Bring the database schema up to date (alembic upgrade head)."""
     from service.migrations.runner import upgrade
 
     upgrade(settings.require_database_url())

@@ -3,7 +3,6 @@
 Alembic's env and the drift test use this; add a line when a package gains a models module.
 """
 
-from bench import indexes as bench_indexes
 from reports import models as reports_models
 from service.audit import models as audit_models
 from service.auth import models as auth_models
@@ -19,7 +18,6 @@ from service.storage import models as storage_models
 __all__ = [
     "audit_models",
     "auth_models",
-    "bench_indexes",
     "deadlines_models",
     "directory_models",
     "jobs_models",

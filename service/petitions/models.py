@@ -113,6 +113,13 @@ class Petition(DeadlineClock, table=True):
             "category_code",
             postgresql_where=sa.text(OPEN_PREDICATE),
         ),
+        # ... and of a category near a point (the coordinates arm of the same OR search).
+        sa.Index(
+            "ix_petition_open_category_latitude",
+            "category_code",
+            "latitude",
+            postgresql_where=sa.text(OPEN_PREDICATE),
+        ),
         sa.Index("ix_petition_merged_into", "merged_into_id"),
         sa.Index(
             "ix_petition_search_trgm",

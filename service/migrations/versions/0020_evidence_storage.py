@@ -1,7 +1,7 @@
 """evidence storage
 
 Revision ID: 0020
-Revises: 0002
+Revises: 0010
 Create Date: 2026-11-28 23:39:43.443974
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | Sequence[str] | None = "0002"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

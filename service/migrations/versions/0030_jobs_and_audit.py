@@ -1,7 +1,7 @@
 """jobs outbox, job failures, audit log
 
 Revision ID: 0030
-Revises: 0002
+Revises: 0020
 Create Date: 2026-11-28 23:40:39.180161
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0030"
-down_revision: str | Sequence[str] | None = "0002"
+down_revision: str | Sequence[str] | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Deadline policy table.
 
 Revision ID: 0040
-Revises: 0002
+Revises: 0030
 Create Date: 2026-11-28
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0040"
-down_revision: str | Sequence[str] | None = "0002"
+down_revision: str | Sequence[str] | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

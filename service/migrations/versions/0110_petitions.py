@@ -4,12 +4,10 @@ tracking-code sequences and the notification delivery log.
 The search/duplicate index is a GIN trigram index over
 ``immutable_unaccent(title || ' ' || description)`` (function from revision 0001).
 
-Depends on 0010 only (petition categories). Alembic 1.20 fails with ``KeyError: '0002'`` on
-a revision whose ``down_revision`` is 0002 and that ``depends_on`` two or more of 0002's
-children, so ``petition_evidence.evidence_id`` refers to storage's evidence by id alone.
+``petition_evidence.evidence_id`` refers to storage's evidence by id alone.
 
 Revision ID: 0110
-Revises: 0002
+Revises: 0040
 Create Date: 2026-11-28 23:41:47.953520
 """
 
@@ -21,9 +19,9 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0110"
-down_revision: str | Sequence[str] | None = "0002"
+down_revision: str | Sequence[str] | None = "0040"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = ("0010",)
+depends_on: str | Sequence[str] | None = None
 
 __all__ = ["sa", "sqlmodel"]
 

@@ -1,12 +1,8 @@
 """replies: referrals (with deadline clocks), their history, extension requests, answers,
 attachments, agency reminders and the public feed of published answers.
 
-Depends on 0020 only (``referral_attachment.evidence_id`` refers to storage's evidence); the
-agency, unit and staff tables it refers to come from 0002. See 0110 for why a revision here
-names one dependency at most.
-
 Revision ID: 0120
-Revises: 0002
+Revises: 0110
 Create Date: 2026-11-28
 """
 
@@ -18,9 +14,9 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0120"
-down_revision: str | Sequence[str] | None = "0002"
+down_revision: str | Sequence[str] | None = "0110"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = ("0020",)
+depends_on: str | Sequence[str] | None = None
 
 __all__ = ["sa", "sqlmodel"]
 

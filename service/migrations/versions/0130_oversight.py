@@ -8,11 +8,8 @@ Also installs the database's own guarantees (see ``service.oversight.models``):
   session is never deleted;
 - ``supervision_evidence`` links are never changed or removed.
 
-Depends on 0020 only (the FK to ``evidence``; agencies, units and users are 0002's): Alembic
-fails with ``KeyError: '0002'`` when a 0002 child depends on two or more of its siblings.
-
 Revision ID: 0130
-Revises: 0002
+Revises: 0120
 Create Date: 2026-11-28 23:46:21.455012
 """
 
@@ -24,9 +21,9 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0130"
-down_revision: str | Sequence[str] | None = "0002"
+down_revision: str | Sequence[str] | None = "0120"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = ("0020",)
+depends_on: str | Sequence[str] | None = None
 
 __all__ = ["sa", "sqlmodel"]
 

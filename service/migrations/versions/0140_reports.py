@@ -4,12 +4,8 @@ Also installs the guarantee that an issued report never changes: UPDATE or DELET
 whose state is ``issued`` raises (its file, hash and verification code are what a printed
 copy is checked against; regenerating makes a new version).
 
-Depends on 0030 only (the outbox the report service writes its jobs to; the PDF goes to the
-object store, not to a storage table): Alembic fails with ``KeyError: '0002'`` when a 0002
-child depends on two or more of its siblings.
-
 Revision ID: 0140
-Revises: 0002
+Revises: 0130
 Create Date: 2026-11-29 00:05:02.504405
 """
 
@@ -21,9 +17,9 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0140"
-down_revision: str | Sequence[str] | None = "0002"
+down_revision: str | Sequence[str] | None = "0130"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = ("0030",)
+depends_on: str | Sequence[str] | None = None
 
 __all__ = ["sa", "sqlmodel"]
 

@@ -1,4 +1,4 @@
-"""Indexes the benchmarks showed missing (bench/, docs/benchmarks.md).
+"""An index the benchmarks showed missing (bench/, docs/benchmarks.md).
 
 ix_petition_open_category_latitude: the duplicate-candidate search of petitions
 (``service.petitions.duplicates.find_duplicates``) asks for open petitions of a category
@@ -6,11 +6,11 @@ in the petition's unit OR inside a box around its coordinates. With only
 ``(unit_code, category_code)`` indexed, the OR arm on coordinates cannot use an index, and
 PostgreSQL scanned every open petition of the category city-wide (about 28,000 at 1M
 petitions: 0.2-0.7 s). With this index each arm has one and the plan is a BitmapOr of two
-small index scans (15 ms). The index object is declared in ``bench/indexes.py`` so that the
-models and migrations do not drift.
+small index scans (15 ms). Declared with the other petition indexes in
+``service.petitions.models``.
 
 Revision ID: 0150
-Revises: 0002
+Revises: 0140
 Create Date: 2026-11-29
 """
 
@@ -21,9 +21,9 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0150"
-down_revision: str | Sequence[str] | None = "0002"
+down_revision: str | Sequence[str] | None = "0140"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = ("0110",)
+depends_on: str | Sequence[str] | None = None
 
 __all__ = ["sa", "sqlmodel"]
 
