@@ -31,6 +31,7 @@ from service.db import async_url, session_factory
 from service.jobs.registry import import_task_modules
 from service.petitions.sweep import sweep as sweep_petitions
 from service.replies.sweep import sweep_referrals
+from service.settings import Settings
 from service.wiring import register_domains
 
 TARGET_SECONDS = 5.0
@@ -112,7 +113,7 @@ async def _one(sessions: Any, name: str, at: datetime, timeout_s: float) -> dict
 async def _run(options: SweepOptions) -> tuple[dict[str, Any], dict[str, Any]]:
     # As in the worker: domain events wired and every job declared (the first outbox
     # enqueue would otherwise import all task modules inside the measurement).
-    register_domains()
+    register_domains(Settings(database_url=options.url))
     import_task_modules()
     engine = create_async_engine(async_url(options.url), pool_size=2)
     sessions = session_factory(engine)

@@ -37,8 +37,15 @@ class _Strict(BaseModel):
 
 
 class _PeriodIn(_Strict):
-    from_: date = Field(alias="from", description="First day (local date, inclusive)")
-    to: date = Field(description="Last day (local date, inclusive)")
+    from_: date = Field(
+        alias="from",
+        ge=date(2000, 1, 1),
+        le=date(2100, 12, 31),
+        description="First day (local date, inclusive)",
+    )
+    to: date = Field(
+        ge=date(2000, 1, 1), le=date(2100, 12, 31), description="Last day (local date, inclusive)"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> _PeriodIn:

@@ -414,7 +414,7 @@ async def issue_reports(settings: Settings, work_dir: Path) -> list[Path]:
     from service.storage.store import build_object_store
     from service.wiring import register_domains
 
-    register_domains()
+    register_domains(settings)
     first = date.today() - timedelta(days=180)
     store = build_object_store(settings)
     await store.start()

@@ -71,7 +71,7 @@ def create_app(
     configure_password_hashing(
         time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
     )
-    register_domains()
+    register_domains(settings)
     owns_engine = engine is None
     engine = engine or create_engine(settings)
     sessions = sessions or session_factory(engine)

@@ -71,6 +71,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
         pool_pre_ping=True,
+        # Bound values can be a petitioner's name or phone: keep them out of error messages,
+        # which end up in logs and stored job tracebacks.
+        hide_parameters=True,
         connect_args={"server_settings": {"timezone": "UTC", "application_name": "giamsat"}},
     )
 

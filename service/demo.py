@@ -146,7 +146,7 @@ def run_demo(settings: Settings) -> None:
 
         base = f"http://{settings.host}:{settings.port}"
         _wait_until_up(f"{base}/health", api)
-        _announce(base)
+        _announce(base, settings.require_database_url())
         try:
             while api.poll() is None and worker.poll() is None:
                 time.sleep(0.5)
@@ -159,10 +159,12 @@ def _area(account: DemoAccount) -> str:
     return f"ward {account.unit_code}" if account.unit_code else "city level"
 
 
-def _announce(base: str) -> None:
+def _announce(base: str, database_url: str) -> None:
     lines = [
         "",
         f"giamsat demo is running at {base}",
+        f"  database:   {database_url}",
+        "              (export it as GIAMSAT_DATABASE_URL to run other giamsat commands on it)",
         f"  API docs:   {base}/schema  (Swagger UI: {base}/schema/swagger)",
         f"  API client key (X-API-Key): {DEMO_API_KEY}",
         f"  staff accounts (password {DEMO_PASSWORD!r}):",

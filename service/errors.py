@@ -221,15 +221,17 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     return problem(status, detail=detail, instance=request.url.path, headers=headers)
 
 
-# PostgreSQL refuses some text that JSON allows (a NUL character, say): bad input, not a fault.
-_UNSTORABLE_TEXT = {"22021", "22P05"}  # character_not_in_repertoire, untranslatable_character
+# PostgreSQL refuses some values that JSON allows (a NUL character, a number beyond its
+# type): bad input, not a fault. character_not_in_repertoire, untranslatable_character,
+# numeric_value_out_of_range.
+_UNSTORABLE_VALUE = {"22021", "22P05", "22003"}
 
 
 def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
-    if getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_TEXT:
+    if getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_VALUE:
         return problem(
             422,
-            detail="The text contains a character that cannot be stored (such as NUL).",
+            detail="A value cannot be stored: a character such as NUL, or a number too large.",
             instance=request.url.path,
         )
     return internal_error_handler(request, exc)

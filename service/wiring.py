@@ -3,8 +3,10 @@
 Called once by the app factory and by the worker; every ``register()`` is idempotent.
 """
 
+from service.settings import Settings
 
-def register_domains() -> None:
+
+def register_domains(settings: Settings) -> None:
     """Each domain adds one line here for its ``subscriptions.register``."""
     from service.deadlines import tasks as deadlines
 
@@ -17,4 +19,4 @@ def register_domains() -> None:
     oversight.register()
     from service.petitions import subscriptions as petitions
 
-    petitions.register()
+    petitions.register(settings)

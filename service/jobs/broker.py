@@ -102,7 +102,7 @@ def setup_broker(settings: Settings) -> dramatiq.Broker:
     from service.wiring import register_domains
 
     context.configure(settings)
-    register_domains()
+    register_domains(settings)
     import_task_modules()
     broker = build_broker(settings)
     declare_jobs(broker)

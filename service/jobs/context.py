@@ -68,6 +68,7 @@ def worker_context() -> WorkerContext:
             pool_size=2,
             max_overflow=2,
             pool_pre_ping=True,
+            hide_parameters=True,
             connect_args={
                 "server_settings": {"timezone": "UTC", "application_name": "giamsat-worker"}
             },

@@ -618,7 +618,7 @@ class SessionController(Controller):
         request: Request[StaffPrincipal, Any, Any],
         session_id: uuid.UUID,
         db_session: AsyncSession,
-        after: int = Parameter(default=0, ge=0),
+        after: int = Parameter(default=0, ge=0, le=2**31 - 1),
         limit: int = Parameter(default=200, ge=1, le=1000),
     ) -> LogPage:
         sess, entries, more = await log_service.read_log(
@@ -664,12 +664,12 @@ class SessionController(Controller):
         request: Request[StaffPrincipal, Any, Any],
         session_id: uuid.UUID,
         db_session: AsyncSession,
-        after: int = Parameter(default=0, ge=0),
+        after: int = Parameter(default=0, ge=0, le=2**31 - 1),
         last_event_id: str | None = Parameter(header="Last-Event-ID", default=None),
     ) -> ServerSentEvent:
         await plans.load_session(db_session, session_id, request.user)
-        if last_event_id and last_event_id.isdigit():
-            after = max(after, int(last_event_id))
+        if last_event_id and last_event_id.isascii() and last_event_id.isdigit():
+            after = max(after, min(int(last_event_id), 2**31 - 1))
         sessions = request.app.state.sessions
         return ServerSentEvent(_live_log(sessions, session_id, after))
 

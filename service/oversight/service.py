@@ -128,7 +128,7 @@ def parse_etag(value: str | None) -> int | None:
     if value.startswith("W/"):
         value = value[2:]
     value = value.strip('"')
-    return int(value) if value.isdigit() else -1
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else -1
 
 
 def plan_snapshot(plan: SupervisionPlan) -> dict[str, Any]:

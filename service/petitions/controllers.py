@@ -20,7 +20,6 @@ from litestar.params import HeaderParameter, Parameter, QueryParameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from service.auth.guards import api_client, staff
 from service.auth.models import Role
@@ -39,8 +38,6 @@ from service.petitions import (
 from service.petitions.models import (
     ActorKind,
     Channel,
-    NotificationDelivery,
-    PetitionEvidence,
     PetitionKind,
     PetitionStatus,
 )
@@ -508,12 +505,8 @@ class StaffPetitionController(Controller):
         db_session: AsyncSession,
     ) -> list[DeliveryView]:
         petition = await get_for_staff(db_session, petition_id, request.user)
-        rows = await db_session.execute(
-            select(NotificationDelivery)
-            .where(col(NotificationDelivery.petition_id) == petition.id)
-            .order_by(col(NotificationDelivery.id))
-        )
-        return [DeliveryView.model_validate(r) for r in rows.scalars()]
+        rows = await repository.deliveries_of(db_session, petition.id)
+        return [DeliveryView.model_validate(r) for r in rows]
 
     async def _after(
         self, db_session: AsyncSession, petition_id: uuid.UUID, viewer: StaffPrincipal
@@ -682,7 +675,7 @@ class StaffPetitionController(Controller):
         petition = await get_for_staff(db_session, petition_id, request.user)
         if request.user.role is Role.council_reader:
             raise Forbidden("Council readers do not download petition evidence.")
-        link = await db_session.get(PetitionEvidence, (petition.id, evidence_id))
+        link = await repository.evidence_link(db_session, petition.id, evidence_id)
         if link is None:
             raise NotFound("No such file on this petition.")
         evidence = await get_evidence(db_session, evidence_id)

@@ -19,7 +19,7 @@ from service.petitions.models import (
     PetitionEvidence,
     PetitionKind,
 )
-from service.petitions.service import get_petition, get_petitioner
+from service.petitions.service import audit, get_petition, get_petitioner
 from service.replies.redaction import redact
 from service.settings import Settings
 
@@ -27,13 +27,9 @@ from service.settings import Settings
 class PetitionProvider:
     """Registered for item type ``petition`` (``register_item_provider``)."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
-        # Decrypting a denouncer's identity needs the key: the given settings, or the
-        # process environment's (as ``service.asgi`` and the worker build theirs).
-        self._given = settings
-
-    def _settings(self) -> Settings:
-        return self._given or Settings()
+    def __init__(self, settings: Settings) -> None:
+        # Decrypting a denouncer's identity needs the key from the app's settings.
+        self._settings = settings
 
     async def agency_view(
         self, session: AsyncSession, item_id: uuid.UUID, viewer: StaffPrincipal
@@ -111,7 +107,8 @@ class PetitionProvider:
         if petitioner is None:
             return None
         if petitioner.identity_ciphertext is not None:
-            identity = decrypt_identity(self._settings(), petitioner.identity_ciphertext)
+            identity = decrypt_identity(self._settings, petitioner.identity_ciphertext)
+            await audit(session, viewer, "confidential_identity_viewed", petition)
             return {"confidential": True, **identity.as_dict()}
         return {
             "confidential": False,

@@ -33,7 +33,9 @@ from service.petitions.models import (
     OPEN_STATUSES,
     SEARCH_EXPRESSION,
     Channel,
+    NotificationDelivery,
     Petition,
+    PetitionEvidence,
     PetitionKind,
     PetitionStatus,
 )
@@ -151,7 +153,7 @@ def decode_cursor(cursor: str, sort: SortOrder) -> tuple[datetime | None, uuid.U
         value = datetime.fromisoformat(data["v"]) if data["v"] is not None else None
         ident = uuid.UUID(data["id"])
         cursor_sort = data["s"]
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise Invalid("The cursor is not valid.", field="cursor") from exc
     if cursor_sort != sort.value:
         raise Invalid("The cursor belongs to another sort order.", field="cursor")
@@ -278,3 +280,21 @@ async def dashboard(
     counts.routed = figures.routed
     counts.routed_on_time = figures.on_time
     return counts
+
+
+async def deliveries_of(
+    session: AsyncSession, petition_id: uuid.UUID
+) -> list[NotificationDelivery]:
+    """The notification delivery log of one petition, oldest first."""
+    rows = await session.execute(
+        select(NotificationDelivery)
+        .where(col(NotificationDelivery.petition_id) == petition_id)
+        .order_by(col(NotificationDelivery.id))
+    )
+    return list(rows.scalars())
+
+
+async def evidence_link(
+    session: AsyncSession, petition_id: uuid.UUID, evidence_id: uuid.UUID
+) -> PetitionEvidence | None:
+    return await session.get(PetitionEvidence, (petition_id, evidence_id))

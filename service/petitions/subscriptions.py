@@ -8,12 +8,13 @@ from service.petitions.provider import PetitionProvider
 from service.petitions.referral_events import HANDLERS
 from service.replies.events import subscribe
 from service.replies.providers import item_provider, register_item_provider
+from service.settings import Settings
 
 
-def register() -> None:
+def register(settings: Settings) -> None:
     # Only when none is registered: a test may have put a stand-in there on purpose.
     if item_provider("petition") is None:
-        register_item_provider("petition", PetitionProvider())
+        register_item_provider("petition", PetitionProvider(settings))
     for name, handler in HANDLERS.items():
         subscribe(name, handler)
     register_clock_table(Petition)

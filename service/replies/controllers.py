@@ -84,9 +84,15 @@ def if_match(request: Request[Any, Any, Any]) -> int | None:
     if value.startswith("W/"):
         value = value[2:]
     value = value.strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise Invalid("If-Match must be an ETag of this referral.", field="If-Match")
     return int(value)
+
+
+def _check_day(value: date | None, field: str) -> None:
+    """Dates a period can sensibly start or end on (and that date arithmetic can handle)."""
+    if value is not None and not date(2000, 1, 1) <= value <= date(2100, 12, 31):
+        raise Invalid("The date must lie between 2000 and 2100.", field=field)
 
 
 def _read(
@@ -220,7 +226,9 @@ class AgencyReferralController(Controller):
         rows, next_cursor = await repository.list_referrals(
             db_session, filters, now=utcnow(), cursor=cursor, limit=limit
         )
-        items = [_read(r, viewer, await _agency_item(db_session, r, viewer)) for r in rows]
+        # The item itself (text, and identity where the law allows) only in the detail view:
+        # a list must not spread personal data, nor cost a provider call per row.
+        items = [_read(r, viewer) for r in rows]
         return ReferralPage(items=items, next_cursor=next_cursor)
 
     @get("/{referral_id:uuid}", summary="One referral with the item, answers and history")
@@ -467,6 +475,8 @@ class FrontReferralController(Controller):
         from_: date | None = Parameter(query="from", default=None),
         to: date | None = Parameter(default=None),
     ) -> list[ReferralRead]:
+        _check_day(from_, "from")
+        _check_day(to, "to")
         tz = ZoneInfo(settings.timezone)
         start = datetime.combine(from_, time(0), tzinfo=tz) if from_ else None
         end = datetime.combine(to + timedelta(days=1), time(0), tzinfo=tz) if to else None
@@ -770,6 +780,8 @@ class ScorecardController(Controller):
         agency_id: uuid.UUID | None = None,
         unit_code: str | None = Parameter(default=None, max_length=16),
     ) -> ScorecardResponse:
+        _check_day(from_, "from")
+        _check_day(to, "to")
         tz = ZoneInfo(settings.timezone)
         today = utcnow().astimezone(tz).date()
         last = to or today

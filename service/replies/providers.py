@@ -2,7 +2,7 @@
 
 A referral points at an item of another package (a petition, a supervision
 recommendation) by ``item_type`` and ``item_id``. That package registers a provider for its
-item type (``register_item_provider("petition", PetitionProvider())``) so that replies can
+item type (``register_item_provider("petition", PetitionProvider(settings))``) so that replies can
 show the item to the agency and publish it, without importing the package.
 """
 

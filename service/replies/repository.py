@@ -51,7 +51,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         if parsed.tzinfo is None:
             raise ValueError("naive")
         return parsed, uuid.UUID(row_id)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, AttributeError) as exc:
         raise Invalid(
             "The cursor is not valid; start from the first page.", field="cursor"
         ) from exc

@@ -9,11 +9,14 @@ from service.directory import service as directory
 from service.directory.models import DayKind
 from service.directory.schemas import CalendarDayCreate
 from service.jobs.models import OutboxMessage
+from service.settings import Settings
 from service.wiring import register_domains
 
 
-async def test_calendar_change_enqueues_one_recompute(session: AsyncSession) -> None:
-    register_domains()
+async def test_calendar_change_enqueues_one_recompute(
+    session: AsyncSession, settings: Settings
+) -> None:
+    register_domains(settings)
     for day in (date(2031, 1, 2), date(2031, 1, 3)):
         await directory.add_day(
             session, CalendarDayCreate(day=day, kind=DayKind.day_off, name="Nghỉ bù")

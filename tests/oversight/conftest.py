@@ -125,9 +125,9 @@ async def make_world(session: AsyncSession) -> World:
 
 
 @pytest.fixture(autouse=True)
-def domain_wiring() -> None:
+def domain_wiring(settings: Settings) -> None:
     """The app factory wires the domains; tests calling services directly need it too."""
-    register_domains()
+    register_domains(settings)
 
 
 @pytest.fixture

@@ -184,8 +184,10 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
         )
     )
     [item] = [i for i in inbox["items"] if i["id"] == referral_id]
-    assert item["item"]["title"] == "Trả lời dứt điểm 12 kiến nghị quá hạn"
-    assert item["item"]["supervision"]["code"] == plan["code"]
+    assert item["item"] is None  # the content is shown on the referral itself, not in lists
+    detail = await _ok(await client.get(f"{API}/agency/referrals/{referral_id}", headers=agency))
+    assert detail["item"]["title"] == "Trả lời dứt điểm 12 kiến nghị quá hạn"
+    assert detail["item"]["supervision"]["code"] == plan["code"]
 
     other_agency = await logins(world.other_agency_officer)
     other_inbox = await _ok(await client.get(f"{API}/agency/referrals", headers=other_agency))

@@ -19,6 +19,7 @@ from service.directory.models import Agency
 from service.petitions import subscriptions
 from service.petitions.models import Petition
 from service.replies import providers
+from service.settings import Settings
 from tests.factories import BA_DINH, HOAN_KIEM, create_api_client, create_user, login
 
 WARD_AGENCY = "ubnd-00070"  # UBND phường Hoàn Kiếm (the routing rules' suggestion)
@@ -26,12 +27,12 @@ OTHER_WARD_AGENCY = "ubnd-00004"  # UBND phường Ba Đình
 
 
 @pytest.fixture(autouse=True)
-def petitions_wired() -> Iterator[None]:
+def petitions_wired(settings: Settings) -> Iterator[None]:
     """The petitions provider and referral-event handlers, as the app factory wires them
     (service-level tests run without an app)."""
     saved = providers.item_provider("petition")
     providers.unregister_item_provider("petition")
-    subscriptions.register()
+    subscriptions.register(settings)
     yield
     if saved is None:
         providers.unregister_item_provider("petition")

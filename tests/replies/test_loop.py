@@ -44,10 +44,13 @@ async def test_petition_loop(
         referral.clock_started_at, acceptance.amount
     )
 
-    # The agency's inbox shows it, with the item as the agency may see it.
+    # The agency's inbox lists it; the referral shows the item as the agency may see it (a
+    # list carries no item content, so no personal data spreads through lists).
     inbox = (await as_agency.get()).json()
     assert [i["id"] for i in inbox["items"]] == [str(referral.id)]
-    assert inbox["items"][0]["item"]["description"].startswith("Liên hệ chị Lan")
+    assert inbox["items"][0]["item"] is None
+    detail = (await as_agency.get(f"/{referral.id}")).json()
+    assert detail["item"]["description"].startswith("Liên hệ chị Lan")
     assert "acknowledge" in inbox["items"][0]["allowed_actions"]
 
     # Thụ lý: the answer clock follows the policy for feedback (working days).

@@ -252,7 +252,7 @@ async def make_overdue(session: AsyncSession, referral_id: uuid.UUID) -> None:
 
 async def council_world(session: AsyncSession, settings: Settings) -> CouncilWorld:
     """Petitions of Hoàn Kiếm (and one of Ba Đình) over the last 40 days."""
-    register_domains()
+    register_domains(settings)
     await seed_default_policy(session)
     api, _ = await create_api_client(session)
     client = ClientPrincipal(client_id=api.id, name=api.name, scopes=frozenset(api.scopes))
@@ -433,7 +433,7 @@ async def supervision_world(
     """A ward's supervision of construction order: one sealed session with attendance, a
     log, two evidence files; a finding, a conclusion, a recommendation issued to the ward's
     People's Committee."""
-    register_domains()
+    register_domains(settings)
     await seed_default_policy(session)
     agency = await agency_by_code(session, WARD_AGENCY)
     head = await make_staff(session, Role.supervisor, "Hoàng Văn Trưởng")
