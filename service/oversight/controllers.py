@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 import anyio
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.exceptions import InternalServerException
 from litestar.params import Parameter
 from litestar.response import Redirect, ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
@@ -28,7 +27,7 @@ from service.auth.guards import staff
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
-from service.errors import Invalid, NotFound, ServiceError
+from service.errors import Invalid, NotFound
 from service.oversight import evidence as evidence_service
 from service.oversight import log as log_service
 from service.oversight import recommendations as rec_service
@@ -84,7 +83,11 @@ from service.oversight.schemas import (
 )
 from service.settings import Settings
 from service.storage import service as storage
-from service.storage.controllers import filename_from_disposition
+from service.storage.http import (
+    filename_from_disposition,
+    request_chunks,
+    size_hint,
+)
 from service.storage.store import ObjectStore, UploadedPart
 
 OVERSIGHT_ROLES = (Role.supervisor, Role.front_officer)
@@ -92,25 +95,6 @@ STREAM_POLL_SECONDS = 0.5
 STREAM_KEEPALIVE_SECONDS = 15.0
 
 IfMatch = Parameter(header="If-Match", default=None, required=False)
-
-
-class UploadInterrupted(ServiceError):
-    status_code = 400
-    problem_type = "upload-interrupted"
-    title = "Upload interrupted"
-
-
-async def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
-    try:
-        async for chunk in request.stream():
-            yield chunk
-    except InternalServerException as exc:
-        raise UploadInterrupted("The client disconnected before the upload finished.") from exc
-
-
-def _size_hint(request: Request[Any, Any, Any]) -> int | None:
-    value = request.headers.get("content-length", "")
-    return int(value) if value.isdigit() else None
 
 
 def _aware(moment: datetime | None, settings: Settings) -> datetime | None:
@@ -394,7 +378,7 @@ class PlanController(Controller):
         view = await evidence_service.upload_evidence(
             db_session,
             object_store,
-            _body(request),
+            request_chunks(request),
             request.user,
             plan_id=plan_id,
             filename=_filename(request, filename),
@@ -402,7 +386,7 @@ class PlanController(Controller):
             captured_at=_aware(captured_at, settings),
             lat=lat,
             lon=lon,
-            size_hint=_size_hint(request),
+            size_hint=size_hint(request),
             description=_text_param(description, "description"),
         )
         return _evidence_item(view)
@@ -750,7 +734,7 @@ class SessionController(Controller):
         view = await evidence_service.upload_evidence(
             db_session,
             object_store,
-            _body(request),
+            request_chunks(request),
             request.user,
             session_id=session_id,
             filename=_filename(request, filename),
@@ -758,7 +742,7 @@ class SessionController(Controller):
             captured_at=_aware(captured_at, settings),
             lat=lat,
             lon=lon,
-            size_hint=_size_hint(request),
+            size_hint=size_hint(request),
             description=_text_param(description, "description"),
         )
         return _evidence_item(view)
@@ -786,7 +770,7 @@ class SessionController(Controller):
         view = await evidence_service.upload_evidence(
             db_session,
             object_store,
-            _body(request),
+            request_chunks(request),
             request.user,
             session_id=session_id,
             log_entry_id=entry_id,
@@ -795,7 +779,7 @@ class SessionController(Controller):
             captured_at=_aware(captured_at, settings),
             lat=lat,
             lon=lon,
-            size_hint=_size_hint(request),
+            size_hint=size_hint(request),
             description=_text_param(description, "description"),
         )
         return _evidence_item(view)

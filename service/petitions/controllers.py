@@ -10,12 +10,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.exceptions import InternalServerException
 from litestar.params import HeaderParameter, Parameter, QueryParameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
@@ -24,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.guards import api_client, staff
 from service.auth.models import Role
 from service.auth.principals import ClientPrincipal, StaffPrincipal
-from service.errors import Forbidden, NotFound, ServiceError
+from service.errors import Forbidden, NotFound
 from service.petitions import (
     citizen,
     duplicates,
@@ -68,6 +66,10 @@ from service.petitions.schemas import (
 )
 from service.petitions.service import get_for_change, get_for_staff, get_petition, history
 from service.settings import Settings
+from service.storage.http import (
+    request_chunks,
+    size_hint,
+)
 from service.storage.service import download_url, get_evidence
 from service.storage.store import ObjectStore
 
@@ -75,25 +77,6 @@ SECRET_HEADER = "X-Tracking-Secret"
 IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False)]
 ANY_STAFF = staff()
 TRIAGE = staff(Role.front_officer)
-
-
-class UploadInterrupted(ServiceError):
-    status_code = 400
-    problem_type = "upload-interrupted"
-    title = "Upload interrupted"
-
-
-async def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
-    try:
-        async for chunk in request.stream():
-            yield chunk
-    except InternalServerException as exc:
-        raise UploadInterrupted("The client disconnected before the upload finished.") from exc
-
-
-def _size_hint(request: Request[Any, Any, Any]) -> int | None:
-    value = request.headers.get("content-length", "")
-    return int(value) if value.isdigit() else None
 
 
 def _with_etag(detail: PetitionDetail, status_code: int = HTTP_200_OK) -> Response[PetitionDetail]:
@@ -249,10 +232,10 @@ class TrackingController(Controller):
             db_session,
             object_store,
             petition,
-            _body(request),
+            request_chunks(request),
             filename=filename,
             max_bytes=settings.max_upload_bytes,
-            size_hint=_size_hint(request),
+            size_hint=size_hint(request),
             uploader=citizen.citizen_principal(petition),
             added_by=ActorKind.citizen,
         )
@@ -642,10 +625,10 @@ class StaffPetitionController(Controller):
             db_session,
             object_store,
             petition,
-            _body(request),
+            request_chunks(request),
             filename=filename,
             max_bytes=settings.max_upload_bytes,
-            size_hint=_size_hint(request),
+            size_hint=size_hint(request),
             uploader=request.user,
             added_by=ActorKind.staff,
         )

@@ -6,13 +6,11 @@ last read (428 without it, 412 when stale); responses about one referral carry i
 """
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.exceptions import InternalServerException
 from litestar.params import Parameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
@@ -23,7 +21,7 @@ from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.deadlines.models import ItemKind
-from service.errors import Invalid, NotFound, PreconditionRequired, ServiceError
+from service.errors import Invalid, NotFound, PreconditionRequired
 from service.replies import repository, service
 from service.replies.models import AnswerStatus, Referral, ReferralState
 from service.replies.providers import item_provider
@@ -52,7 +50,11 @@ from service.replies.schemas import (
 )
 from service.replies.scorecards import agency_scorecards
 from service.settings import Settings
-from service.storage.controllers import filename_from_disposition
+from service.storage.http import (
+    filename_from_disposition,
+    request_chunks,
+    size_hint,
+)
 from service.storage.service import download_url
 from service.storage.store import ObjectStore
 
@@ -170,20 +172,6 @@ def _states(values: list[str] | None) -> tuple[ReferralState, ...]:
         raise Invalid(
             f"Unknown state; use one of {[s.value for s in ReferralState]}.", field="state"
         ) from exc
-
-
-async def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
-    try:
-        async for chunk in request.stream():
-            yield chunk
-    except InternalServerException as exc:
-        raise UploadInterrupted("The client disconnected before the upload finished.") from exc
-
-
-class UploadInterrupted(ServiceError):
-    status_code = 400
-    problem_type = "upload-interrupted"
-    title = "Upload interrupted"
 
 
 # -- agency ------------------------------------------------------------------------------------
@@ -354,16 +342,15 @@ class AgencyReferralController(Controller):
         filename: str | None = Parameter(default=None, max_length=255),
     ) -> AttachmentRead:
         name = filename or filename_from_disposition(request.headers.get("content-disposition"))
-        size = request.headers.get("content-length", "")
         evidence = await service.add_attachment(
             db_session,
             object_store,
             referral_id,
-            _body(request),
+            request_chunks(request),
             actor=request.user,
             filename=name,
             max_bytes=settings.max_upload_bytes,
-            size_hint=int(size) if size.isdigit() else None,
+            size_hint=size_hint(request),
         )
         return AttachmentRead(
             evidence_id=evidence.id,

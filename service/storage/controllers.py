@@ -5,14 +5,11 @@ Domains add their own "attach evidence to X" routes that authorise against X and
 """
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from email.message import Message
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.exceptions import InternalServerException
 from litestar.params import Parameter
 from litestar.response import Redirect, Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
@@ -21,9 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.guards import admin_only, staff
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
-from service.errors import Forbidden, NotFound, ServiceError
+from service.errors import Forbidden, NotFound
 from service.settings import Settings
 from service.storage import service
+from service.storage.http import (
+    filename_from_disposition,
+    request_chunks,
+    size_hint,
+)
 from service.storage.keys import content_disposition, is_valid_key
 from service.storage.local import LocalObjectStore, SignatureInvalid
 from service.storage.schemas import (
@@ -36,35 +38,6 @@ from service.storage.schemas import (
     WithdrawRequest,
 )
 from service.storage.store import ObjectNotFound, ObjectStore, UploadedPart
-
-
-class UploadInterrupted(ServiceError):
-    status_code = 400
-    problem_type = "upload-interrupted"
-    title = "Upload interrupted"
-
-
-async def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
-    """The raw request body, chunk by chunk; a client that hangs up is a 400, not a 500."""
-    try:
-        async for chunk in request.stream():
-            yield chunk
-    except InternalServerException as exc:
-        raise UploadInterrupted("The client disconnected before the upload finished.") from exc
-
-
-def filename_from_disposition(value: str | None) -> str | None:
-    """``attachment; filename="a.pdf"`` or RFC 5987 ``filename*=UTF-8''...``."""
-    if not value:
-        return None
-    message = Message()
-    message["content-disposition"] = value
-    return message.get_filename()
-
-
-def _size_hint(request: Request[Any, Any, Any]) -> int | None:
-    value = request.headers.get("content-length", "")
-    return int(value) if value.isdigit() else None
 
 
 def _aware(moment: datetime | None, settings: Settings) -> datetime | None:
@@ -106,14 +79,14 @@ class EvidenceController(Controller):
         evidence = await service.create_evidence_from_stream(
             db_session,
             object_store,
-            _body(request),
+            request_chunks(request),
             filename=name,
             uploader=request.user,
             max_bytes=settings.max_upload_bytes,
             captured_at=_aware(captured_at, settings),
             lat=lat,
             lon=lon,
-            size_hint=_size_hint(request),
+            size_hint=size_hint(request),
         )
         return EvidenceRead.model_validate(evidence)
 
@@ -312,7 +285,7 @@ class ObjectController(Controller):
             raise Forbidden("This URL is not signed.")
         try:
             store.verify_part_put(upload_id, part_number, expires=expires, signature=signature)
-            etag = await store.receive_part(upload_id, part_number, _body(request))
+            etag = await store.receive_part(upload_id, part_number, request_chunks(request))
         except SignatureInvalid as exc:
             raise Forbidden(str(exc)) from exc
         except ObjectNotFound as exc:
