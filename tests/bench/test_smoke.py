@@ -144,7 +144,7 @@ def test_sweep_smoke(bench_database: GenerateOptions, tmp_path: Path) -> None:
     data = _written(result, tmp_path)
     assert data["parameters"]["open_petitions"] > 0
     sweeps = data["figures"]["sweeps"]
-    assert set(sweeps) == {"now", "end of the next working day", "now + 7 days"}
+    assert set(sweeps) == {"now", "now + 3 days", "now + 7 days"}
     for figures in sweeps.values():
         assert _positive(figures["total_seconds"])
     assert _positive(sweeps["now + 7 days"]["petitions_overdue"])
