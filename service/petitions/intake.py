@@ -10,6 +10,7 @@ silence is not consent); consent to publish is recorded as given.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -191,7 +192,8 @@ async def file_petition(
     identity = identity_of(data.petitioner)
     secret = new_secret()
     petition = Petition(
-        tracking_code=await next_tracking_code(session, unit.parent_code, now, settings.timezone),
+        # The real code is taken last (see below); a unique placeholder until then.
+        tracking_code=f"pending-{uuid.uuid4().hex[:24]}",
         secret_hash=secret_digest(secret),
         kind=data.kind,
         category_code=data.category,
@@ -224,6 +226,15 @@ async def file_petition(
     if row is not None:
         session.add(row)
         await session.flush()
+    candidates = await find_duplicates(session, petition)
+    await store_suggestions(session, petition, candidates, SuggestionSource.intake)
+    # The gapless per-year number locks its counter row until this transaction commits, so
+    # it is taken after the slow work (routing, clock, duplicate search): intakes then
+    # serialise only on the last few statements, not on the whole request.
+    petition.tracking_code = await next_tracking_code(
+        session, unit.parent_code, now, settings.timezone
+    )
+    await session.flush()
     await add_event(
         session,
         petition,
@@ -235,8 +246,6 @@ async def file_petition(
         at=now,
     )
     await audit(session, client, "received", petition)
-    candidates = await find_duplicates(session, petition)
-    await store_suggestions(session, petition, candidates, SuggestionSource.intake)
     return petition, secret
 
 
