@@ -4,8 +4,8 @@ The number is a per-province, per-year counter (``tracking_sequence``), taken wi
 ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``: the row lock is held until the intake
 commits, so numbers never repeat; a rolled-back intake leaves no gap either, because its
 increment is rolled back with it. Because concurrent intakes queue on that row, intake takes
-the number as its last step (``intake.file_petition``). Codes are guessable on purpose (they are read over the
-phone); the secret is what protects a petition.
+the number as its last step (``intake.file_petition``). Codes are guessable on purpose (they
+are read over the phone); the secret is what protects a petition.
 """
 
 from __future__ import annotations
