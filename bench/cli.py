@@ -127,7 +127,7 @@ def queries(
 @click.option("--timeout", type=float, default=600.0, show_default=True, help="Per sweep.")
 @results_option
 def sweep(database: str, timeout: float, results_dir: Path | None) -> None:
-    """The petitions and referrals sweeps at now, now + 3 days, now + 7 days (rolled back)."""
+    """Petition and referral sweeps: steady, the daily 17:00 burst, a week late (rolled back)."""
     from bench.sweep import SweepOptions, print_sweep, run_sweep
 
     options = SweepOptions(database=database, timeout_s=timeout)
@@ -140,16 +140,32 @@ def sweep(database: str, timeout: float, results_dir: Path | None) -> None:
 @database_option
 @click.option("--chunk-rows", type=int, default=400, show_default=True)
 @click.option("--timeout", type=float, default=1800.0, show_default=True, help="Per render.")
+@click.option(
+    "--memory-limit-gib",
+    type=float,
+    default=12.0,
+    show_default=True,
+    help="Address-space cap of each render process.",
+)
 @click.option("--baseline/--no-baseline", default=True, show_default=True)
 @results_option
 def report(
-    database: str, chunk_rows: int, timeout: float, baseline: bool, results_dir: Path | None
+    database: str,
+    chunk_rows: int,
+    timeout: float,
+    memory_limit_gib: float,
+    baseline: bool,
+    results_dir: Path | None,
 ) -> None:
     """Council (city, 12 months) and supervision reports: seconds and peak RSS."""
     from bench.report import ReportOptions, print_report, run_report
 
     options = ReportOptions(
-        database=database, chunk_rows=chunk_rows, timeout_s=timeout, baseline=baseline
+        database=database,
+        chunk_rows=chunk_rows,
+        timeout_s=timeout,
+        baseline=baseline,
+        memory_limit_bytes=int(memory_limit_gib * 1024**3),
     )
     result = run_report(options)
     print_report(result)

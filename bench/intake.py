@@ -14,7 +14,11 @@ one process with the same concurrency over a pool of 20 connections (what one AP
 SQLAlchemy pool may open), one transaction per petition, reference data cached in memory
 and no reads. A second, diagnostic baseline adds most reads the endpoint makes (unit,
 category, deadline policy, calendar and office hours, duplicate candidates; not the routing
-rules) to tell database cost from framework cost.
+rules) to tell database cost from framework cost, and a third does the same reads before it
+takes the tracking number (whose counter row stays locked until the commit) to measure
+what that lock costs.
+
+The petitions filed by a run are deleted afterwards (``bench.cleanup``).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import harness, principals
+from bench.cleanup import remove_intake_rows
 from bench.clocks import ClockMath
 from bench.load import LoadRun, LockSampler, intake_bodies, run_http
 from bench.servers import CpuMeter, api_server, process_tree
@@ -234,7 +239,11 @@ async def raw_intake(
     body: dict[str, Any],
     *,
     reads: bool,
+    number_last: bool = False,
 ) -> None:
+    """One petition in one transaction. ``reads`` adds the endpoint's reads; with
+    ``number_last`` they all run before the tracking number is taken, so the counter row's
+    lock is held only for the inserts and the commit."""
     now = datetime.now(UTC)
     key = uuid.uuid4().hex
     request_hash = hashlib.sha256(
@@ -270,6 +279,8 @@ async def raw_intake(
             )
             await conn.fetch("SELECT day, kind FROM calendar_day")
             await conn.fetchrow("SELECT * FROM office_hours WHERE id = 1")
+            if number_last:
+                await _duplicates(conn, body, petition_id)
         number = await conn.fetchval(
             "INSERT INTO tracking_sequence (prefix, year, last_value) VALUES ('HN', $1, 1) "
             "ON CONFLICT (prefix, year) DO UPDATE "
@@ -339,15 +350,8 @@ async def raw_intake(
                 {"tracking_code": code, "status": "received", "unit_code": body["unit_code"]}
             ),
         )
-        if reads:
-            await conn.fetch(
-                DUPLICATES,
-                body["title"] + " " + body["description"],
-                body["title"],
-                petition_id,
-                body["category"],
-                body["unit_code"],
-            )
+        if reads and not number_last:
+            await _duplicates(conn, body, petition_id)
         response = {"id": str(petition_id), "tracking_code": code, "tracking_secret": secret}
         await conn.execute(
             "UPDATE idempotency_key SET response_status = 201, response_body_encrypted = $2, "
@@ -358,8 +362,24 @@ async def raw_intake(
         )
 
 
+async def _duplicates(conn: Any, body: dict[str, Any], petition_id: uuid.UUID) -> None:
+    await conn.fetch(
+        DUPLICATES,
+        body["title"] + " " + body["description"],
+        body["title"],
+        petition_id,
+        body["category"],
+        body["unit_code"],
+    )
+
+
 async def run_raw(
-    options: IntakeOptions, setup: Setup, bodies: list[dict[str, Any]], *, reads: bool
+    options: IntakeOptions,
+    setup: Setup,
+    bodies: list[dict[str, Any]],
+    *,
+    reads: bool,
+    number_last: bool = False,
 ) -> LoadRun:
     settings = Settings(database_url=options.url)
     run = LoadRun(clients=options.clients)
@@ -385,7 +405,9 @@ async def run_raw(
                 index += options.clients
                 begin = time.perf_counter()
                 try:
-                    await raw_intake(pool, setup, settings, body, reads=reads)
+                    await raw_intake(
+                        pool, setup, settings, body, reads=reads, number_last=number_last
+                    )
                 except asyncpg.PostgresError as exc:
                     failures[type(exc).__name__] += 1
                     continue
@@ -408,6 +430,15 @@ async def run_raw(
 
 
 def run_intake(options: IntakeOptions) -> harness.BenchResult:
+    try:
+        result = _run_intake(options)
+    finally:
+        removed = asyncio.run(remove_intake_rows(options.url))
+    result.parameters["petitions_removed_after_run"] = removed
+    return result
+
+
+def _run_intake(options: IntakeOptions) -> harness.BenchResult:
     setup = asyncio.run(prepare(options.url, "bench intake"))
     bodies = intake_bodies(setup.units, setup.categories, BODIES)
     with api_server(options.url, workers=options.workers) as server:
@@ -431,11 +462,16 @@ def run_intake(options: IntakeOptions) -> harness.BenchResult:
     if options.baseline:
         raw = asyncio.run(run_raw(options, setup, bodies, reads=False))
         with_reads = asyncio.run(run_raw(options, setup, bodies, reads=True))
+        number_last = asyncio.run(run_raw(options, setup, bodies, reads=True, number_last=True))
         result.baseline = {"raw_asyncpg": http_figures(raw)}
         result.figures["diagnostic_raw_with_reads"] = http_figures(with_reads)
+        result.figures["diagnostic_raw_with_reads_number_last"] = http_figures(number_last)
         result.ratios = {
             "api_vs_raw_throughput": harness.ratio(run.per_second, raw.per_second),
             "raw_with_reads_vs_raw": harness.ratio(with_reads.per_second, raw.per_second),
+            "raw_with_reads_number_last_vs_raw": harness.ratio(
+                number_last.per_second, raw.per_second
+            ),
         }
         result.targets.append(
             harness.Target(
@@ -463,6 +499,12 @@ def print_intake(result: harness.BenchResult) -> None:
     if "raw_asyncpg" in result.baseline:
         rows.append(_row("raw asyncpg (baseline)", result.baseline["raw_asyncpg"]))
         rows.append(_row("raw + reads (diagnostic)", result.figures["diagnostic_raw_with_reads"]))
+        rows.append(
+            _row(
+                "raw + reads, number last (diag.)",
+                result.figures["diagnostic_raw_with_reads_number_last"],
+            )
+        )
     harness.print_table(
         "Intake: POST /api/v1/petitions, 64 concurrent clients",
         rows,

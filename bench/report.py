@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +38,9 @@ class ReportOptions:
     timeout_s: float = 1800.0
     baseline: bool = True
     kinds: tuple[str, ...] = ("council", "supervision")
+    # Address-space cap of a render process, so that a one-pass layout that outgrows the
+    # machine fails with MemoryError (reported) instead of pushing others out of memory.
+    memory_limit_bytes: int = 12 * 1024**3
 
     @property
     def url(self) -> str:
@@ -62,9 +67,16 @@ def run_child(options: ReportOptions, arguments: list[str], chunk_rows: str) -> 
             str(result),
         ]
         log = Path(scratch) / "stderr.log"
+        # The renderer's own scratch files go under ours, so a killed child leaves nothing.
+        environment = {**os.environ, "TMPDIR": scratch}
         begin = time.perf_counter()
         with log.open("wb") as stderr:
-            process = subprocess.Popen(command, stderr=stderr)
+            process = subprocess.Popen(
+                command,
+                stderr=stderr,
+                env=environment,
+                preexec_fn=_memory_cap(options.memory_limit_bytes),
+            )
         deadline = begin + options.timeout_s
         status, usage = 0, None
         while True:
@@ -88,6 +100,13 @@ def run_child(options: ReportOptions, arguments: list[str], chunk_rows: str) -> 
         if figures.get(key) is not None:
             figures[key.replace("_bytes", "_mb")] = round(figures.pop(key) / MB, 1)
     return figures
+
+
+def _memory_cap(limit: int) -> Callable[[], None]:
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
 
 
 def council_period(now: datetime | None = None) -> tuple[str, str]:

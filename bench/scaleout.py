@@ -10,10 +10,12 @@ used the cores and whether sessions queued on a lock instead.
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass
 from typing import Any
 
 from bench import harness
+from bench.cleanup import remove_intake_rows
 from bench.intake import BODIES, IntakeOptions, http_figures, measure_http, prepare, warm_up
 from bench.load import intake_bodies
 from bench.servers import api_server
@@ -33,6 +35,15 @@ class ScaleOutOptions:
 
 
 def run_scaleout(options: ScaleOutOptions) -> harness.BenchResult:
+    try:
+        result = _run_scaleout(options)
+    finally:
+        removed = asyncio.run(remove_intake_rows(options.url))
+    result.parameters["petitions_removed_after_run"] = removed
+    return result
+
+
+def _run_scaleout(options: ScaleOutOptions) -> harness.BenchResult:
     setup = asyncio.run(prepare(options.url, "bench scale-out", with_reference=False))
     bodies = intake_bodies(setup.units, setup.categories, BODIES)
     runs: dict[str, Any] = {}
@@ -73,22 +84,31 @@ def run_scaleout(options: ScaleOutOptions) -> harness.BenchResult:
     return result
 
 
-def limit_note(runs: dict[str, Any]) -> str:
-    """What stopped the curve, read from the last run's CPU and wait figures."""
+def limit_note(runs: dict[str, Any], cores: int | None = None) -> str:
+    """What stopped the curve, read from the last run's lock waits and CPU figures."""
+    cores = cores or os.cpu_count() or 1
     last_key = list(runs)[-1]
-    last = runs[last_key]
-    cpu = last["cpu"]
-    waits = last.get("database_waits", {}).get("wait_shares", {})
+    cpu = runs[last_key]["cpu"]
+    waits = runs[last_key].get("database_waits", {}).get("wait_shares", {})
     lock_share = sum(v for k, v in waits.items() if k.startswith("Lock"))
-    parts = [
-        f"with {last_key} workers the machine was {cpu['machine_busy_share']:.0%} busy: "
-        f"API {cpu['api_processes_cores']} cores, PostgreSQL {cpu['postgres_backends_cores']}, "
-        f"load generator {cpu['load_generator_cores']}"
-    ]
-    if cpu["machine_busy_share"] >= 0.85:
-        parts.append("the two cores are saturated, so more workers only add contention")
-    if lock_share >= 0.2:
-        parts.append(f"{lock_share:.0%} of active database sessions were waiting on locks")
+    ours = cpu["api_processes_cores"] + cpu["postgres_backends_cores"]
+    ours += cpu["load_generator_cores"]
+    others = max(0.0, cpu["machine_busy_share"] * cores - ours)
+    parts = []
+    if lock_share >= 0.5:
+        parts.append(
+            f"{lock_share:.0%} of the active database sessions were waiting on a lock: intake "
+            "is serialised (one transaction at a time holds the lock), so more workers cannot "
+            "raise the rate"
+        )
+    parts.append(
+        f"with {last_key} workers the machine's {cores} cores were "
+        f"{cpu['machine_busy_share']:.0%} busy; this run used {ours:.2f} cores (API "
+        f"{cpu['api_processes_cores']}, PostgreSQL {cpu['postgres_backends_cores']}, load "
+        f"generator {cpu['load_generator_cores']}), other processes {others:.2f}"
+    )
+    if lock_share < 0.5 and cpu["machine_busy_share"] >= 0.85:
+        parts.append("the cores are saturated, so more workers only add contention")
     return "; ".join(parts)
 
 

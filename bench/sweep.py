@@ -9,9 +9,12 @@ the outbox) and ``service.replies.sweep.sweep_referrals`` (referral clocks, agen
 Three moments, each in its own transaction that is rolled back so runs repeat:
 - ``now``: the steady state of the every-minute job (the data was left as a sweep at
   generation time would leave it, so little changes);
-- ``now + 3 days`` and ``now + 7 days``: the sweep after the scheduler was stopped for three
-  days (always at least one working day's deadlines, whatever the weekday) or a week; every
-  clock that fell due in between changes state in one run.
+- the end of the next working day: deadlines counted in days end when the office closes
+  (17:00), so the sweep one minute after closing flags that whole day's deadlines (and its
+  "due soon" warnings) at once, every working day; a sweep one minute before closing runs
+  first, unmeasured, as the every-minute job would have;
+- ``now + 7 days``: the sweep after the scheduler was stopped for a week; every clock that
+  fell due in between changes state in one run.
 Each sweep is bounded by a timeout; a sweep that does not finish is reported as such.
 """
 
@@ -28,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from bench import harness
 from service.db import async_url, session_factory
+from service.directory.calendar import load_calendar
 from service.jobs.registry import import_task_modules
 from service.petitions.sweep import sweep as sweep_petitions
 from service.replies.sweep import sweep_referrals
@@ -35,18 +39,15 @@ from service.settings import Settings
 from service.wiring import register_domains
 
 TARGET_SECONDS = 5.0
-OFFSETS = (
-    ("now", timedelta(0)),
-    ("now + 3 days", timedelta(days=3)),
-    ("now + 7 days", timedelta(days=7)),
-)
+STEADY = "now"
+DAILY = "end of the next working day"
+WEEK = "now + 7 days"
 
 
 @dataclass
 class SweepOptions:
     database: str = harness.DATABASE_NAME
     timeout_s: float = 600.0
-    offsets: tuple[tuple[str, timedelta], ...] = OFFSETS
 
     @property
     def url(self) -> str:
@@ -81,10 +82,19 @@ async def _sizes(session: AsyncSession) -> dict[str, int]:
     }
 
 
-async def _one(sessions: Any, name: str, at: datetime, timeout_s: float) -> dict[str, Any]:
+async def _one(
+    sessions: Any, at: datetime, timeout_s: float, *, before: datetime | None = None
+) -> dict[str, Any]:
+    """Both sweeps at ``at``, measured; with ``before``, an unmeasured sweep at that moment
+    first (in the same rolled-back transaction), as the every-minute job would have run."""
     figures: dict[str, Any] = {"at": at.isoformat()}
     async with sessions() as session:
         try:
+            if before is not None:
+                figures["prepared_by_sweep_at"] = before.isoformat()
+                await asyncio.wait_for(sweep_petitions(session, before), timeout_s)
+                await asyncio.wait_for(sweep_referrals(session, before), timeout_s)
+                await session.flush()
             begin = time.perf_counter()
             outcome = await asyncio.wait_for(sweep_petitions(session, at), timeout_s)
             await session.flush()
@@ -122,8 +132,20 @@ async def _run(options: SweepOptions) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         async with sessions() as session:
             sizes = await _sizes(session)
-        for name, offset in options.offsets:
-            results[name] = await _one(sessions, name, now + offset, options.timeout_s)
+            calendar = await load_calendar(session)
+        # Deadlines in days end when the office closes (17:00): the sweep just after it
+        # flags that whole day's deadlines at once, every working day.
+        today = calendar.local_date(now)
+        day = calendar.working_day_on_or_after(today)
+        if calendar.end_of_office_day(day) <= now:
+            day = calendar.next_working_day(day)
+        closing = calendar.end_of_office_day(day)
+        minute = timedelta(minutes=1)
+        results[STEADY] = await _one(sessions, now, options.timeout_s)
+        results[DAILY] = await _one(
+            sessions, closing + minute, options.timeout_s, before=closing - minute
+        )
+        results[WEEK] = await _one(sessions, now + timedelta(days=7), options.timeout_s)
     finally:
         await engine.dispose()
     return results, sizes

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import col, select
@@ -119,6 +120,12 @@ def test_intake_smoke(bench_database: GenerateOptions, tmp_path: Path) -> None:
     assert _positive(data["baseline"]["raw_asyncpg"]["requests_per_second"])
     assert _positive(data["ratios"]["api_vs_raw_throughput"])
     assert {"machine_busy_share", "api_processes_cores"} <= set(api["cpu"])
+    # The run's petitions are gone again: later benchmarks see the generated data.
+    assert data["parameters"]["petitions_removed_after_run"] > 0
+    with psycopg.connect(bench_database.url) as conn:
+        row = conn.execute("SELECT count(*) FROM petition").fetchone()
+    assert row is not None
+    assert row[0] == 500
 
 
 def test_queries_smoke(bench_database: GenerateOptions, tmp_path: Path) -> None:
@@ -144,7 +151,7 @@ def test_sweep_smoke(bench_database: GenerateOptions, tmp_path: Path) -> None:
     data = _written(result, tmp_path)
     assert data["parameters"]["open_petitions"] > 0
     sweeps = data["figures"]["sweeps"]
-    assert set(sweeps) == {"now", "now + 3 days", "now + 7 days"}
+    assert set(sweeps) == {"now", "end of the next working day", "now + 7 days"}
     for figures in sweeps.values():
         assert _positive(figures["total_seconds"])
     assert _positive(sweeps["now + 7 days"]["petitions_overdue"])
