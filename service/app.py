@@ -23,6 +23,7 @@ from service.auth.middleware import (
     staff_from_token,
 )
 from service.auth.principals import StaffPrincipal
+from service.auth.secret_policy import require_safe_secrets
 from service.auth.secrets import configure_password_hashing
 from service.db import create_engine, session_factory
 from service.errors import exception_handlers
@@ -67,6 +68,7 @@ def create_app(
     sessions: async_sessionmaker[AsyncSession] | Callable[[], AsyncSession] | None = None,
 ) -> Litestar:
     """Build the app. Tests pass ``sessions`` bound to a connection they roll back."""
+    require_safe_secrets(settings)
     configure_logging(settings.log_level, json=settings.log_json)
     configure_password_hashing(
         time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib

@@ -11,6 +11,7 @@ import click
 from bench.cli import bench
 from reports.cli import report
 from service.audit.cli import audit
+from service.auth.secrets_cli import secrets
 from service.jobs.cli import jobs, worker
 from service.seed import seed
 from service.settings import Settings
@@ -61,6 +62,10 @@ def migrate(settings: Settings) -> None:
 def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
     """Run the HTTP API with uvicorn."""
     import uvicorn
+
+    from service.auth.secret_policy import require_safe_secrets
+
+    require_safe_secrets(settings)  # here, not only in each worker process: one clear line
 
     uvicorn.run(
         "service.asgi:app",
@@ -133,3 +138,4 @@ main.add_command(audit)
 main.add_command(seed)
 main.add_command(report)
 main.add_command(bench)
+main.add_command(secrets)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class StorageBackend(StrEnum):
@@ -24,12 +25,19 @@ class BrokerKind(StrEnum):
     stub = "stub"
 
 
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    # Refuses to start with a missing, default or short secret (service.auth.secret_policy).
+    production = "production"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GIAMSAT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    environment: str = "development"
+    environment: Environment = Environment.development
     # No database URL means "embedded": `giamsat demo` starts PostgreSQL under data_dir.
     database_url: str | None = None
     database_pool_size: int = 10
@@ -51,6 +59,9 @@ class Settings(BaseSettings):
     # Fernet key (urlsafe base64, 32 bytes) for confidential personal data such as a
     # denouncer's identity. The default is for development only.
     encryption_key: SecretStr = SecretStr("ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcHJvZHVjdGk=")
+    # Previous Fernet keys, still accepted for decryption while `giamsat secrets reencrypt`
+    # moves the data to the current key (comma-separated or a JSON list).
+    encryption_old_keys: Annotated[list[SecretStr], NoDecode] = []
 
     storage_backend: StorageBackend = StorageBackend.local
     storage_local_root: Path | None = None
@@ -96,6 +107,18 @@ class Settings(BaseSettings):
     # Lifetime of the download link in a delivery email (S3 allows at most 7 days).
     report_link_ttl_seconds: int = 7 * 24 * 3600
     report_delivery_max_attempts: int = 6
+
+    @field_validator("encryption_old_keys", mode="before")
+    @classmethod
+    def _split_old_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("["):
+                import json
+
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @property
     def objects_root(self) -> Path:

@@ -55,6 +55,9 @@ async def _serve_until_signalled(settings: Settings, threads: int) -> None:
 @click.pass_obj
 def worker(settings: Settings, threads: int) -> None:
     """Run job workers, the outbox relay and the scheduler (stops on SIGINT/SIGTERM)."""
+    from service.auth.secret_policy import require_safe_secrets
+
+    require_safe_secrets(settings)
     configure_logging(settings.log_level, json=settings.log_json)
     asyncio.run(_serve_until_signalled(settings, threads))
 

@@ -12,8 +12,9 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import InvalidToken, MultiFernet
 
+from service.auth.crypto import cipher
 from service.settings import Settings
 
 
@@ -37,8 +38,9 @@ class Identity:
     __str__ = __repr__
 
 
-def _fernet(settings: Settings) -> Fernet:
-    return Fernet(settings.encryption_key.get_secret_value().encode())
+def _fernet(settings: Settings) -> MultiFernet:
+    """The current key encrypts; it and the old keys decrypt (``service.auth.crypto``)."""
+    return cipher(settings)
 
 
 def encrypt_json(settings: Settings, value: Any) -> str:
