@@ -24,7 +24,7 @@ from service.petitions.confidential import (
     encrypt_identity,
     encrypt_json,
 )
-from service.petitions.models import Petition, Petitioner
+from service.petitions.models import Channel, Petition, Petitioner, PetitionKind
 from service.settings import Settings
 from tests.factories import HOAN_KIEM, create_api_client
 
@@ -196,12 +196,12 @@ class TestKeyRotation:
             Petition(
                 tracking_code=f"HN-T-{uuid.uuid4().hex[:8]}",
                 secret_hash="0" * 64,
-                kind="denunciation",
+                kind=PetitionKind.denunciation,
                 category_code="environment_sanitation",
                 title="Tố cáo",
                 description="…",
                 unit_code=HOAN_KIEM,
-                channel="zalo",
+                channel=Channel.zalo,
                 client_id=api_client.id,
             )
             for _ in range(3)
