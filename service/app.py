@@ -145,7 +145,7 @@ def create_app(
         openapi_config=openapi,
         cors_config=CORSConfig(allow_origins=[]),
         stores={"api_client_rate_limit": MemoryStore()},
-        state=_state(settings, sessions, probes, object_store=object_store),
+        state=_state(settings, sessions, probes, object_store=object_store, db_config=db_config),
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "object_store": Provide(lambda: object_store, use_cache=True, sync_to_thread=False),

@@ -38,13 +38,17 @@ class AuthController(Controller):
     async def refresh(
         self, data: RefreshRequest, db_session: AsyncSession, settings: Settings
     ) -> TokenPair:
-        return await service.refresh(db_session, settings, data.refresh_token)
+        try:
+            return await service.refresh(db_session, settings, data.refresh_token)
+        except service.RefreshTokenReused:
+            await db_session.commit()  # the revocation and its audit event outlive the 401
+            raise
 
     @post("/logout", guards=[staff()], status_code=HTTP_200_OK)
     async def logout(
         self, request: Request[StaffPrincipal, Any, Any], db_session: AsyncSession
     ) -> dict[str, str]:
-        await service.logout(db_session, request.user.user_id)
+        await service.logout(db_session, request.user)
         return {"status": "logged_out"}
 
     @get("/me", guards=[staff()])
@@ -73,9 +77,14 @@ class UserAdminController(Controller):
 
     @patch("/{user_id:uuid}")
     async def update_user(
-        self, user_id: uuid.UUID, data: UserUpdate, db_session: AsyncSession
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        user_id: uuid.UUID,
+        data: UserUpdate,
+        db_session: AsyncSession,
     ) -> UserRead:
-        return UserRead.model_validate(await service.update_user(db_session, user_id, data))
+        user = await service.update_user(db_session, user_id, data, actor=request.user)
+        return UserRead.model_validate(user)
 
 
 class ApiClientAdminController(Controller):

@@ -1,8 +1,12 @@
 """Authentication: Litestar's JWT middleware, extended to accept API keys.
 
-``Authorization: Bearer <jwt>`` identifies staff (stateless: the claims carry role and
-scope, and tokens are short-lived). ``X-API-Key`` identifies an API client, looked up by
-key prefix and checked against its stored digest, then rate-limited per key.
+``Authorization: Bearer <jwt>`` identifies staff. The signature proves the claims, and one
+lookup per request (two primary keys, on the request's own database session, which the
+handler then reuses) proves they still hold: the token's session is not revoked and the
+account is active with the role and scope the token claims. So logout, deactivation and a
+change of role or area cut access on the next request, on every replica, with no cache to
+invalidate. ``X-API-Key`` identifies an API client, looked up by key prefix and checked
+against its stored digest, then rate-limited per key.
 """
 
 import time
@@ -16,7 +20,7 @@ from litestar.security.jwt import JWTAuthenticationMiddleware, Token
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
-from service.auth.models import ApiClient, Role
+from service.auth.models import ApiClient, AuthSession, Role, StaffUser
 from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.auth.secrets import digest_matches, split_api_key
 from service.errors import RateLimited
@@ -24,15 +28,49 @@ from service.errors import RateLimited
 API_KEY_HEADER = "X-API-Key"
 
 
-async def staff_from_token(token: Token, _: ASGIConnection[Any, Any, Any, Any]) -> StaffPrincipal:
+SESSION_ENDED = "The session has ended (logged out, or the account changed); log in again."
+
+
+def _request_session(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSession:
+    """The request's own session (the one handlers get as ``db_session``)."""
+    state = connection.app.state
+    session: AsyncSession = state.db_config.provide_session(state, connection.scope)
+    return session
+
+
+async def staff_from_token(
+    token: Token, connection: ASGIConnection[Any, Any, Any, Any]
+) -> StaffPrincipal:
     extras = token.extras
+    session_id, user_id = uuid.UUID(str(extras.get("sid"))), uuid.UUID(token.sub)
+    row = (
+        await _request_session(connection).execute(
+            select(
+                col(StaffUser.username),
+                col(StaffUser.role),
+                col(StaffUser.unit_code),
+                col(StaffUser.agency_id),
+            )
+            .join(AuthSession, col(AuthSession.user_id) == col(StaffUser.id))
+            .where(
+                col(AuthSession.id) == session_id,
+                col(StaffUser.id) == user_id,
+                col(AuthSession.revoked_at).is_(None),
+                col(StaffUser.active).is_(True),
+            )
+        )
+    ).one_or_none()
     agency = extras.get("agency_id")
+    claimed = (extras.get("role"), extras.get("unit_code"), uuid.UUID(agency) if agency else None)
+    if row is None or (Role(row.role).value, row.unit_code, row.agency_id) != claimed:
+        raise NotAuthorizedException(SESSION_ENDED)
     return StaffPrincipal(
-        user_id=uuid.UUID(token.sub),
-        username=str(extras.get("username", "")),
-        role=Role(extras["role"]),
-        unit_code=extras.get("unit_code"),
-        agency_id=uuid.UUID(agency) if agency else None,
+        user_id=user_id,
+        username=row.username,
+        role=Role(row.role),
+        unit_code=row.unit_code,
+        agency_id=row.agency_id,
+        session_id=session_id,
     )
 
 

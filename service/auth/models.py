@@ -61,11 +61,40 @@ class ApiClient(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
 
 
+class SessionEnd(StrEnum):
+    """Why a session was revoked."""
+
+    logout = "logout"
+    refresh_token_reused = "refresh_token_reused"  # a spent refresh token came back
+    deactivated = "deactivated"
+    role_or_scope_changed = "role_or_scope_changed"  # role, ward/commune or agency
+    password_changed = "password_changed"
+
+
+class AuthSession(SQLModel, table=True):
+    """One login. Its refresh tokens are one rotation family; its access tokens carry its id
+    (``sid``) and are checked against it on every request, so revoking it ends both at once.
+    """
+
+    __tablename__ = "auth_session"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="staff_user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    revoked_reason: SessionEnd | None = Field(default=None, sa_type=sa.String(32))
+
+
 class RefreshToken(SQLModel, table=True):
+    """Rotated on every use: a token with ``revoked_at`` set while its session lives was
+    spent, and presenting it again revokes the session (RFC 6819 §5.2.2.3, OAuth 2.1 §4.3.1).
+    """
+
     __tablename__ = "refresh_token"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     user_id: uuid.UUID = Field(foreign_key="staff_user.id", index=True)
+    session_id: uuid.UUID = Field(foreign_key="auth_session.id", index=True)
     token_hash: str = Field(max_length=128, unique=True)
     expires_at: datetime = Field(sa_column=tz_column())
     revoked_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))

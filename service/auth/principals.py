@@ -14,6 +14,8 @@ class StaffPrincipal:
     # None = city level: sees every unit. Otherwise only this ward/commune.
     unit_code: str | None = None
     agency_id: uuid.UUID | None = None
+    # The login session the access token belongs to (revoked by logout and account changes).
+    session_id: uuid.UUID | None = None
 
     @property
     def is_city_level(self) -> bool:

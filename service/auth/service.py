@@ -1,15 +1,31 @@
-"""Staff accounts, sessions (access + refresh tokens) and API clients."""
+"""Staff accounts, sessions (access + refresh tokens) and API clients.
+
+A login opens an ``AuthSession``; its access tokens name it (``sid``) and the middleware
+checks it on every request; its refresh tokens rotate on each use. Logging out, a spent
+refresh token presented again, deactivation and a change of role, area, agency or password
+revoke sessions, which cuts access on the next request.
+"""
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 
 from litestar.security.jwt import Token
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from service.auth.models import ApiClient, RefreshToken, Role, StaffUser
+from service.audit import service as audit
+from service.auth.models import (
+    ApiClient,
+    AuthSession,
+    RefreshToken,
+    Role,
+    SessionEnd,
+    StaffUser,
+)
+from service.auth.principals import StaffPrincipal
 from service.auth.schemas import ApiClientCreate, TokenPair, UserCreate, UserUpdate
 from service.auth.secrets import (
     hash_password,
@@ -27,11 +43,17 @@ from service.settings import Settings
 _DUMMY_HASH = hash_password("not-a-real-password")
 
 
-def _access_token(user: StaffUser, settings: Settings) -> str:
+class RefreshTokenReused(Unauthenticated):
+    """A spent refresh token came back: its session is revoked, and that must be committed
+    although the request answers 401 (the controller commits before re-raising)."""
+
+
+def _access_token(user: StaffUser, session_id: uuid.UUID, settings: Settings) -> str:
     token = Token(
         sub=str(user.id),
         exp=utcnow() + timedelta(seconds=settings.access_token_ttl_seconds),
         extras={
+            "sid": str(session_id),
             "username": user.username,
             "role": user.role.value if isinstance(user.role, Role) else user.role,
             "unit_code": user.unit_code,
@@ -41,18 +63,21 @@ def _access_token(user: StaffUser, settings: Settings) -> str:
     return token.encode(secret=settings.jwt_secret.get_secret_value(), algorithm="HS256")
 
 
-async def _issue(session: AsyncSession, user: StaffUser, settings: Settings) -> TokenPair:
+async def _issue(
+    session: AsyncSession, user: StaffUser, settings: Settings, session_id: uuid.UUID
+) -> TokenPair:
     refresh = new_refresh_token()
     session.add(
         RefreshToken(
             user_id=user.id,
+            session_id=session_id,
             token_hash=token_digest(refresh),
             expires_at=utcnow() + timedelta(days=settings.refresh_token_ttl_days),
         )
     )
     await session.flush()
     return TokenPair(
-        access_token=_access_token(user, settings),
+        access_token=_access_token(user, session_id, settings),
         refresh_token=refresh,
         expires_in=settings.access_token_ttl_seconds,
     )
@@ -69,33 +94,107 @@ async def login(
         raise Unauthenticated("Wrong username or password.")
     if not verify_password(user.password_hash, password) or not user.active:
         raise Unauthenticated("Wrong username or password.")
-    return await _issue(session, user, settings)
+    auth_session = AuthSession(user_id=user.id)
+    session.add(auth_session)
+    await session.flush()
+    return await _issue(session, user, settings, auth_session.id)
 
 
 async def refresh(session: AsyncSession, settings: Settings, refresh_token: str) -> TokenPair:
-    """Rotates the refresh token: the old one is revoked, a new pair is issued."""
-    row = (
+    """Rotates the refresh token: the old one is spent, a new pair of the same session issued.
+
+    Locks the session, then the token (the order revocations take), so two refreshes of one
+    token queue: the second finds it spent, which is reuse and revokes the session.
+    """
+    digest = token_digest(refresh_token)
+    session_id = (
         await session.execute(
-            select(RefreshToken)
-            .where(col(RefreshToken.token_hash) == token_digest(refresh_token))
-            .with_for_update()
+            select(col(RefreshToken.session_id)).where(col(RefreshToken.token_hash) == digest)
         )
     ).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    if session_id is None:
+        raise Unauthenticated("The refresh token is invalid or expired.")
+    auth_session = (
+        await session.execute(
+            select(AuthSession).where(col(AuthSession.id) == session_id).with_for_update()
+        )
+    ).scalar_one()
+    row = (
+        await session.execute(
+            select(RefreshToken).where(col(RefreshToken.token_hash) == digest).with_for_update()
+        )
+    ).scalar_one()
+    if auth_session.revoked_at is not None:
+        raise Unauthenticated("The refresh token is invalid or expired.")
+    if row.revoked_at is not None:
+        await revoke_sessions(session, SessionEnd.refresh_token_reused, session_ids=[session_id])
+        await audit.record(
+            session,
+            actor=None,  # whoever presented it: the user or a thief
+            action="auth.refresh_token_reused",
+            entity_type="auth_session",
+            entity_id=session_id,
+            after={"user_id": auth_session.user_id, "refresh_token_id": row.id},
+        )
+        await session.flush()
+        raise RefreshTokenReused(
+            "The refresh token was already used; the session is revoked. Log in again."
+        )
+    if row.expires_at <= utcnow():
         raise Unauthenticated("The refresh token is invalid or expired.")
     user = await session.get(StaffUser, row.user_id)
     if user is None or not user.active:
         raise Unauthenticated("The account is disabled.")
     row.revoked_at = utcnow()
-    return await _issue(session, user, settings)
+    return await _issue(session, user, settings, session_id)
 
 
-async def logout(session: AsyncSession, user_id: uuid.UUID) -> None:
-    await session.execute(
-        update(RefreshToken)
-        .where(col(RefreshToken.user_id) == user_id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
-        .values(revoked_at=utcnow())
+async def revoke_sessions(
+    session: AsyncSession,
+    reason: SessionEnd,
+    *,
+    user_id: uuid.UUID | None = None,
+    session_ids: Sequence[uuid.UUID] | None = None,
+) -> list[uuid.UUID]:
+    """Revokes the live sessions of a user (or the given ones) and their refresh tokens.
+
+    Their access tokens are refused from the next request on (the middleware checks the
+    session). Returns the ids revoked.
+    """
+    now = utcnow()
+    which: list[ColumnElement[bool]] = [col(AuthSession.revoked_at).is_(None)]
+    if user_id is not None:
+        which.append(col(AuthSession.user_id) == user_id)
+    if session_ids is not None:
+        which.append(col(AuthSession.id).in_(list(session_ids)))
+    revoked = list(
+        (
+            await session.execute(
+                update(AuthSession)
+                .where(*which)
+                .values(revoked_at=now, revoked_reason=reason.value)
+                .returning(col(AuthSession.id))
+            )
+        ).scalars()
     )
+    if revoked:
+        await session.execute(
+            update(RefreshToken)
+            .where(
+                col(RefreshToken.session_id).in_(revoked),
+                col(RefreshToken.revoked_at).is_(None),
+            )
+            .values(revoked_at=now)
+        )
+    return revoked
+
+
+async def logout(session: AsyncSession, principal: StaffPrincipal) -> None:
+    """Ends the caller's session: its refresh tokens and access tokens stop working."""
+    if principal.session_id is None:
+        await revoke_sessions(session, SessionEnd.logout, user_id=principal.user_id)
+    else:
+        await revoke_sessions(session, SessionEnd.logout, session_ids=[principal.session_id])
 
 
 async def _check_scope(
@@ -143,16 +242,35 @@ async def list_users(session: AsyncSession) -> list[StaffUser]:
     )
 
 
-async def update_user(session: AsyncSession, user_id: uuid.UUID, data: UserUpdate) -> StaffUser:
+def _access_snapshot(user: StaffUser) -> dict[str, object]:
+    return {
+        "role": Role(user.role).value,
+        "unit_code": user.unit_code,
+        "agency_id": user.agency_id,
+        "active": user.active,
+    }
+
+
+async def update_user(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    data: UserUpdate,
+    *,
+    actor: StaffPrincipal | None = None,
+) -> StaffUser:
+    """Changes an account; a change of what it may do or of its password revokes its sessions."""
     user = await get_user(session, user_id)
+    before = _access_snapshot(user)
     changes = data.model_dump(exclude_unset=True)
     for required in ("full_name", "password", "role", "active"):
         if required in changes and changes[required] is None:
             raise Invalid(f"{required} cannot be null; leave it out to keep it.", field=required)
+    password_changed = False
     if "password" in changes:
         password = changes.pop("password")
         if password is not None:
             user.password_hash = hash_password(password)
+            password_changed = True
     role = Role(changes.get("role", user.role))
     unit_code = changes.get("unit_code", user.unit_code)
     agency_id = changes.get("agency_id", user.agency_id)
@@ -161,6 +279,27 @@ async def update_user(session: AsyncSession, user_id: uuid.UUID, data: UserUpdat
         setattr(user, name, value)
     if user.role != Role.agency_officer:
         user.agency_id = None
+    after = _access_snapshot(user)
+    reason = None
+    if not user.active:
+        reason = SessionEnd.deactivated
+    elif {key: after[key] for key in ("role", "unit_code", "agency_id")} != {
+        key: before[key] for key in ("role", "unit_code", "agency_id")
+    }:
+        reason = SessionEnd.role_or_scope_changed
+    elif password_changed:
+        reason = SessionEnd.password_changed
+    revoked = await revoke_sessions(session, reason, user_id=user.id) if reason else []
+    if after != before or password_changed:
+        await audit.record(
+            session,
+            actor=actor,
+            action="staff_user.access_changed",
+            entity_type="staff_user",
+            entity_id=user.id,
+            before=before,
+            after={**after, "password_changed": password_changed, "sessions_revoked": len(revoked)},
+        )
     await session.flush()
     return user
 
