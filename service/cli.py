@@ -127,7 +127,10 @@ def create_api_client(
 @click.pass_obj
 def demo(settings: Settings) -> None:
     """Run everything locally: embedded PostgreSQL and Redis, API, worker, demo data."""
+    from service.auth.secret_policy import refuse_demo_in_production
     from service.demo import run_demo
+
+    refuse_demo_in_production(settings)
 
     run_demo(settings)
 

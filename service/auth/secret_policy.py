@@ -114,3 +114,12 @@ def require_safe_secrets(settings: Settings) -> None:
         else "with these settings"
     )
     raise InsecureSecrets(f"Refusing to start {where}: {'; '.join(problems)}. {GENERATE_HINT}")
+
+
+def refuse_demo_in_production(settings: Settings) -> None:
+    """The demo seeds accounts with a published password and a published API key."""
+    if settings.environment is Environment.production:
+        raise InsecureSecrets(
+            "Refusing to run the demo with GIAMSAT_ENVIRONMENT=production: it creates accounts "
+            "and an API key whose secrets are published in the README."
+        )

@@ -127,6 +127,20 @@ class TestProductionRefusesUnsafeSecrets:
             "GIAMSAT_ENCRYPTION_KEY is not a valid Fernet key (32 random bytes, url-safe base64)"
         ]
 
+    def test_demo_refuses_production(self, tmp_path: Path) -> None:
+        """It would seed accounts and an API key whose secrets the README publishes."""
+        result = subprocess.run(
+            [str(GIAMSAT), "demo"],
+            cwd=tmp_path,
+            env=_clean_environment(GIAMSAT_ENVIRONMENT="production"),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode != 0
+        assert "Refusing to run the demo with GIAMSAT_ENVIRONMENT=production" in result.stderr
+        assert not (tmp_path / "var").exists()
+
     def test_an_unknown_environment_name_is_refused(self) -> None:
         with pytest.raises(ValueError, match="environment"):
             Settings(_env_file=None, environment="prod")  # type: ignore[call-arg]
