@@ -96,8 +96,30 @@ async def _timings(settings: Settings, handler: Any, requests: int) -> dict[str,
                     assert response.status_code == 200, response.text
                 out[f"{route} statements"] = [STATEMENTS[0] / requests]
                 out[f"{route} check"] = list(CHECK_MS)
+    out["lookup"] = await _lookup_alone(engine, requests * 3)
     await engine.dispose()
     return out
+
+
+async def _lookup_alone(engine: Any, times: int) -> list[float]:
+    """The check's query by itself, on one open transaction (no checkout, no HTTP)."""
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from service.auth.models import AuthSession, StaffUser
+
+    query = (
+        select(col(StaffUser.username), col(StaffUser.role))
+        .join(AuthSession, col(AuthSession.user_id) == col(StaffUser.id))
+        .where(col(AuthSession.id) == uuid.uuid4(), col(AuthSession.revoked_at).is_(None))
+    )
+    timings = []
+    async with session_factory(engine)() as session:
+        for _ in range(times):
+            started = time.perf_counter()
+            (await session.execute(query)).one_or_none()
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings
 
 
 async def _run(server: str, requests: int, rounds: int) -> None:
@@ -149,6 +171,11 @@ async def _run(server: str, requests: int, rounds: int) -> None:
                 f"   p95 {b95:.2f} -> {a95:.2f}; in the check {checks[0]:.2f} -> {checks[1]:.2f};"
                 f" SQL statements/request {queries[0]:.1f} -> {queries[1]:.1f}"
             )
+        lookup = results["before"]["lookup"] + results["after"]["lookup"]
+        click.echo(
+            f"the check's query alone: p50 {statistics.median(lookup):.2f} ms, "
+            f"p95 {statistics.quantiles(lookup, n=20)[18]:.2f} ms"
+        )
     finally:
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
