@@ -7,6 +7,7 @@ logged with its stack trace and answered with a bare 500 problem (no trace leaks
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +15,10 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 logger = structlog.get_logger(__name__)
 
@@ -145,6 +149,25 @@ class RateLimited(ServiceError):
     title = "Too many requests"
 
 
+class MalformedBody(ServiceError):
+    """A body the JSON decoder refuses: malformed, not UTF-8, or nested too deep."""
+
+    status_code = 400
+    problem_type = "malformed-body"
+    title = "Bad request"
+
+
+class Unavailable(ServiceError):
+    """A dependency (object store, database, broker, Redis, mail server) cannot be reached
+    now. Answered 503 with ``Retry-After``; the detail never names the dependency's
+    address (it is for the caller, the log has the cause)."""
+
+    status_code = 503
+    problem_type = "unavailable"
+    title = "Service unavailable"
+    retry_after_seconds = 30
+
+
 def problem(
     status: int,
     *,
@@ -228,6 +251,8 @@ _UNSTORABLE_VALUE = {"22021", "22P05", "22003"}
 
 
 def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    if database_unavailable(exc):
+        return connection_error_handler(request, exc)
     if getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_VALUE:
         return problem(
             422,
@@ -246,7 +271,62 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     )
 
 
+UNAVAILABLE_DETAIL = "Dịch vụ tạm thời gián đoạn; xin thử lại sau ít phút."
+
+
+def unavailable_response(
+    request: Request[Any, Any, Any], detail: str = UNAVAILABLE_DETAIL, **extra: Any
+) -> Response[Any]:
+    return problem(
+        503,
+        detail=detail,
+        problem_type="unavailable",
+        instance=request.url.path,
+        headers={"Retry-After": str(Unavailable.retry_after_seconds)},
+        **extra,
+    )
+
+
+def unavailable_handler(request: Request[Any, Any, Any], exc: Unavailable) -> Response[Any]:
+    logger.warning(
+        "dependency_unavailable", path=request.url.path, cause=repr(exc.__cause__ or exc)
+    )
+    return unavailable_response(request, exc.detail, **exc.extra)
+
+
+# SQLSTATEs of a database that cannot serve now (not of a bad statement): class 08
+# connection exceptions, too many connections, shutting down, cannot connect now.
+_DATABASE_UNAVAILABLE = {"53300", "57P01", "57P02", "57P03"}
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means "try again later" rather than "this is a bug"."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        orig = exc.orig
+        sqlstate = str(getattr(orig, "sqlstate", None) or "")
+        if sqlstate.startswith("08") or sqlstate in _DATABASE_UNAVAILABLE:
+            return True
+        return isinstance(getattr(orig, "__cause__", None), OSError | TimeoutError)
+    return isinstance(exc, SQLAlchemyTimeoutError)
+
+
+def connection_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A dependency refused or dropped a connection, or timed out (database pool,
+    Redis, a socket): 503, never its address."""
+    logger.warning("dependency_unavailable", path=request.url.path, cause=repr(exc))
+    return unavailable_response(request)
+
+
 exception_handlers: dict[Any, Any] = {
+    Unavailable: unavailable_handler,
+    ConnectionError: connection_error_handler,
+    TimeoutError: connection_error_handler,
+    socket.gaierror: connection_error_handler,
+    SQLAlchemyTimeoutError: connection_error_handler,
+    RedisConnectionError: connection_error_handler,
+    RedisTimeoutError: connection_error_handler,
     ServiceError: service_error_handler,
     HTTPException: http_exception_handler,
     DBAPIError: database_error_handler,
