@@ -263,3 +263,18 @@ async def test_hostile_header_bytes_are_never_a_server_error(
             merged.update((k.encode(), v) for k, v in hostile.items())
             response = await client.request(method, _concrete(path), json={}, headers=merged)
             assert response.status_code < 500, f"{method} {path} -> {response.status_code}"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 900 + b"]" * 900, b'{"title": ' + b"[" * 900 + b"]" * 900 + b"}"],
+    ids=["deep-array", "deep-field"],
+)
+async def test_deep_but_well_formed_json_is_never_a_server_error(
+    app: Litestar, client: httpx.AsyncClient, credentials: list[dict[str, str]], body: bytes
+) -> None:
+    """Nesting the decoder accepts must not overflow validation or serialisation later."""
+    for method, path in json_body_routes(app):
+        responses = await _send(client, method, path, body, "application/json", credentials)
+        statuses = [response.status_code for response in responses]
+        assert all(status < 500 for status in statuses), f"{method} {path} -> {statuses}"
