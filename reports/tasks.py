@@ -30,7 +30,7 @@ QUEUE = "reports"
 RENDER_TIME_LIMIT_MS = 60 * 60 * 1000
 DELIVERY_RETRIES = 12
 # A transient failure is retried after 30 s, 1 min, 2 min... (dramatiq's exponential backoff
-# with jitter), about an hour in all before the report is marked failed.
+# with jitter), about half an hour in all before the report is marked failed.
 RENDER_RETRIES = 6
 RENDER_MIN_BACKOFF_MS = 30_000
 RENDER_MAX_BACKOFF_MS = 30 * 60_000
