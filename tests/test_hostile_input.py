@@ -278,3 +278,18 @@ async def test_deep_but_well_formed_json_is_never_a_server_error(
         responses = await _send(client, method, path, body, "application/json", credentials)
         statuses = [response.status_code for response in responses]
         assert all(status < 500 for status in statuses), f"{method} {path} -> {statuses}"
+
+
+@pytest.mark.parametrize("segment", ["%00", "%ff%fe", "%ed%a0%80", "a" * 5000])
+async def test_hostile_path_segments_are_never_a_server_error(
+    app: Litestar, client: httpx.AsyncClient, credentials: list[dict[str, str]], segment: str
+) -> None:
+    for method, path, _ in _handlers(app):
+        if method != "GET" or not _PARAM.search(path):
+            continue
+        concrete = _PARAM.sub(
+            lambda match: segment if (match.group(2) or "str") == "str" else "1", path
+        )
+        for headers in credentials:
+            response = await client.get(concrete, headers=headers)
+            assert response.status_code < 500, f"{concrete[:80]} -> {response.status_code}"
