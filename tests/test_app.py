@@ -104,4 +104,6 @@ async def test_a_database_that_cannot_be_reached_is_503_without_its_address(
     for internal in ("127.0.0.1", str(port), "giamsat_internal", "pw"):
         assert internal not in response.text
     assert ready.status_code == 503
+    assert int(ready.headers["retry-after"]) > 0
     assert ready.json()["checks"]["database"].startswith("unavailable")
+    assert "127.0.0.1" not in ready.text
