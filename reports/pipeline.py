@@ -9,7 +9,9 @@
 The data are read in one REPEATABLE READ, READ ONLY transaction, so every figure and list of
 a report describes the same instant. A failure at any step records the error on the report
 (state ``failed``, retryable through the API) instead of raising: a render is expensive and
-its failures are mostly not transient, so nothing retries it blindly. A report that is
+most of its failures are not transient, so nothing retries those blindly. A transient one
+(object store or database unreachable) puts the report back in the queue and the job is
+retried by the broker with backoff, until its last attempt records the failure. A report that is
 already issued, or being rendered by someone else, is left alone: the job is idempotent.
 """
 
@@ -44,6 +46,7 @@ from reports.render import RenderedPdf
 from reports.streaming import render_in_thread
 from service.audit.service import record
 from service.db import session_scope, utcnow
+from service.errors import describe_failure, internal_names, transient_failure
 from service.jobs.outbox import enqueue
 from service.settings import Settings
 from service.storage.store import ObjectStore
@@ -139,6 +142,11 @@ class ProgressWriter:
             await task
 
 
+class RenderDeferred(Exception):
+    """A render failed on a transient error and was put back in the queue: the broker
+    retries the job with backoff."""
+
+
 @dataclass(frozen=True)
 class RenderOutcome:
     report_id: uuid.UUID
@@ -162,7 +170,15 @@ async def render_report(
     report_id: uuid.UUID,
     *,
     now: datetime | None = None,
+    retry_transient: bool = False,
 ) -> RenderOutcome:
+    """Render, store and issue one report.
+
+    ``retry_transient``: on a failure that may pass by itself (the object store or the
+    database unreachable, a timeout) the report goes back to ``queued`` and
+    ``RenderDeferred`` is raised, for the broker to run the job again after a backoff; the
+    job passes False on its last allowed attempt, which records the failure instead.
+    """
     async with session_scope(sessions) as session:
         attempts = await repository.claim(session, report_id)
     if attempts is None:
@@ -216,7 +232,15 @@ async def render_report(
         async with session_scope(sessions) as session:
             issued = await _issue(session, settings, report_id, attempts, key, rendered)
     except Exception as exc:
-        error = f"{stage}: {type(exc).__name__}: {exc}"
+        # Officers read ``error``: the type and a text with no internal address.
+        error = f"{stage}: {describe_failure(exc, hide=internal_names(settings))}"
+        if retry_transient and transient_failure(exc):
+            logger.warning(
+                "report_render_deferred", report_id=str(report_id), stage=stage, exc_info=True
+            )
+            async with session_scope(sessions) as session:
+                await repository.release_for_retry(session, report_id, attempts, stage, error)
+            raise RenderDeferred(f"report {report_id}: {error}") from exc
         logger.exception("report_render_failed", report_id=str(report_id), stage=stage)
         async with session_scope(sessions) as session:
             await repository.record_failure(session, report_id, attempts, stage, error)

@@ -196,6 +196,25 @@ async def record_failure(
     return result.first() is not None
 
 
+async def release_for_retry(
+    session: AsyncSession, report_id: uuid.UUID, attempts: int, stage: str, error: str
+) -> bool:
+    """Put a render that failed on a transient error back in the queue (its job will run
+    again); ``error`` says why it waits."""
+    result = await session.execute(
+        sa.update(_table)
+        .where(_ours(report_id, attempts))
+        .values(
+            state=ReportState.queued.value,
+            stage=stage,
+            error=error[:ERROR_LIMIT],
+            updated_at=sa.func.now(),
+        )
+        .returning(_table.c.id)
+    )
+    return result.first() is not None
+
+
 async def lock_own_claim(
     session: AsyncSession, report_id: uuid.UUID, attempts: int
 ) -> Report | None:

@@ -29,6 +29,7 @@ from service.db import create_engine, session_factory
 from service.errors import exception_handlers
 from service.jobs.broker import broker_ping
 from service.observability import configure_logging, request_id_middleware
+from service.request import ApiRequest
 from service.settings import BrokerKind, Settings
 from service.storage.store import build_object_store
 from service.wiring import register_domains
@@ -151,6 +152,7 @@ def create_app(
             "object_store": Provide(lambda: object_store, use_cache=True, sync_to_thread=False),
         },
         request_max_body_size=settings.max_request_body_bytes,
+        request_class=ApiRequest,  # JSON bodies: 415 for other types, 400 for bad JSON
         lifespan=[lifespan],
         debug=False,
     )

@@ -14,6 +14,7 @@ from litestar.response import Response
 
 Probe = Callable[[], Awaitable[None]]
 PROBE_TIMEOUT_SECONDS = 3.0
+READY_RETRY_AFTER_SECONDS = 10
 
 
 @get("/health", exclude_from_auth=True, tags=["health"], sync_to_thread=False)
@@ -39,4 +40,5 @@ async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     return Response(
         {"status": "ok" if ok else "unavailable", "checks": checks},
         status_code=200 if ok else 503,
+        headers=None if ok else {"Retry-After": str(READY_RETRY_AFTER_SECONDS)},
     )

@@ -1,9 +1,12 @@
 """The app shell: health, readiness, OpenAPI, problem+json for bad requests."""
 
 import httpx
+from asgi_lifespan import LifespanManager
 
+from service.app import create_app
 from service.auth.models import StaffUser
-from tests.factories import login
+from service.settings import Settings
+from tests.factories import _free_port, login
 
 
 async def test_health_answers_without_auth(client: httpx.AsyncClient) -> None:
@@ -77,3 +80,30 @@ async def test_text_the_database_cannot_store_is_422(
     )
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_database_that_cannot_be_reached_is_503_without_its_address(
+    settings: Settings,
+) -> None:
+    port = _free_port()
+    down = settings.model_copy(
+        update={"database_url": f"postgresql://giamsat:pw@127.0.0.1:{port}/giamsat_internal"}
+    )
+    app = create_app(down)
+    async with LifespanManager(app):  # type: ignore[arg-type]
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            response = await client.post(
+                "/api/v1/auth/login", json={"username": "an", "password": "secret password"}
+            )
+            ready = await client.get("/ready")
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert int(response.headers["retry-after"]) > 0
+    assert response.json()["type"].endswith("/unavailable")
+    for internal in ("127.0.0.1", str(port), "giamsat_internal", "pw"):
+        assert internal not in response.text
+    assert ready.status_code == 503
+    assert int(ready.headers["retry-after"]) > 0
+    assert ready.json()["checks"]["database"].startswith("unavailable")
+    assert "127.0.0.1" not in ready.text

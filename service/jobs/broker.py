@@ -17,6 +17,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import (
     AgeLimit,
     Callbacks,
+    CurrentMessage,
     Middleware,
     Pipelines,
     Retries,
@@ -42,6 +43,7 @@ def _middleware(settings: Settings) -> list[Middleware]:
         ShutdownNotifications(),
         Callbacks(),
         Pipelines(),
+        CurrentMessage(),  # an actor may read its retry count (reports.render)
         OutboxDelivery(),
         FailureRecorder(settings.database_url),
         Retries(

@@ -13,6 +13,7 @@ import structlog
 from dramatiq.middleware import Middleware
 from psycopg.types.json import Jsonb
 
+from service.errors import describe_failure, internal_names, scrub
 from service.jobs import context
 
 logger = structlog.get_logger(__name__)
@@ -41,6 +42,13 @@ def libpq_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql://" + url[len(prefix) :]
     return url
+
+
+def _internal_names() -> list[str]:
+    try:
+        return internal_names(context.process_settings())
+    except RuntimeError:  # no process settings (a bare broker in a test)
+        return []
 
 
 def _truncate_traceback(text: str) -> str:
@@ -90,9 +98,16 @@ class FailureRecorder(Middleware):
             error = "the message was rejected"
             trace = None
         else:
-            error = f"{type(exception).__name__}: {exception}"[:ERROR_LIMIT]
+            # Admins read these: no internal address (a broker URL, a store's host and
+            # bucket) in the error or the traceback; the worker's log has them.
+            hide = _internal_names()
+            error = describe_failure(exception, hide=hide)[:ERROR_LIMIT]
             trace = _truncate_traceback(
-                message.options.get("traceback") or "".join(traceback.format_exception(exception))
+                scrub(
+                    message.options.get("traceback")
+                    or "".join(traceback.format_exception(exception)),
+                    hide=hide,
+                )
             )
         outbox_id = message.options.get(OUTBOX_ID_OPTION)
         url = self.database_url or context.process_settings().require_database_url()

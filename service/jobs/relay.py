@@ -31,6 +31,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.db import session_scope
+from service.errors import scrub
 from service.jobs.middleware import OUTBOX_ID_OPTION, libpq_url
 from service.jobs.models import OutboxMessage, OutboxState
 from service.jobs.outbox import NOTIFY_CHANNEL
@@ -84,7 +85,8 @@ def _publish(broker: dramatiq.Broker, rows: list[_Due]) -> tuple[list[int], list
             broker.enqueue(outbox_message(row.id, row.job_name, row.queue, row.payload))
         except Exception as exc:
             unreachable = isinstance(exc, _UNREACHABLE)
-            failures.append(_Failure(row.id, f"{type(exc).__name__}: {exc}"[:2000], unreachable))
+            error = f"{type(exc).__name__}: {scrub(str(exc))}"  # no broker address stored
+            failures.append(_Failure(row.id, error[:2000], unreachable))
             if unreachable:
                 break  # the rest of the batch would fail the same way; leave it untouched
         else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import socket
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -23,7 +24,7 @@ import urllib3
 from minio import Minio
 from minio.commonconfig import ComposeSource, CopySource
 from minio.datatypes import Part
-from minio.error import S3Error
+from minio.error import InvalidResponseError, S3Error, ServerError
 
 from service.settings import Settings, StorageBackend
 from service.storage.keys import content_disposition, is_valid_key
@@ -36,6 +37,7 @@ from service.storage.store import (
     ObjectStat,
     ObjectStore,
     ObjectStoreError,
+    ObjectStoreUnavailable,
     UploadedPart,
 )
 
@@ -44,6 +46,18 @@ T = TypeVar("T")
 
 _NOT_FOUND = {"NoSuchKey", "NoSuchUpload", "NoSuchObject", "NotFound"}
 _REJECTED_PARTS = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML"}
+# Codes of a server that cannot serve now (not of a bad request).
+_UNAVAILABLE_CODES = {
+    "ServiceUnavailable",
+    "SlowDown",
+    "InternalError",
+    "RequestTimeout",
+    "XMinioServerNotInitialized",
+}
+# What urllib3 and the socket layer raise when the server is down, unreachable or too slow
+# (MaxRetryError, NewConnectionError, ProtocolError...), and minio's ServerError for a 5xx
+# answer that is not S3 XML. Their messages name the host, port and bucket.
+_UNREACHABLE = (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError, socket.gaierror)
 _SINGLE_COPY_LIMIT = 5 * 1024 * 1024 * 1024
 START_TIMEOUT_SECONDS = 5
 
@@ -89,6 +103,11 @@ def _part_size(size_hint: int | None) -> int:
     return min(MAX_PART_BYTES, math.ceil(size_hint / (MAX_PARTS - 1) / mib) * mib)
 
 
+def _unavailable(exc: BaseException) -> ObjectStoreUnavailable:
+    logger.warning("object_store_unreachable", error=repr(exc))
+    return ObjectStoreUnavailable()
+
+
 class S3ObjectStore(ObjectStore):
     backend = StorageBackend.s3
 
@@ -124,7 +143,13 @@ class S3ObjectStore(ObjectStore):
                 raise ObjectNotFound(exc.message or exc.code) from exc
             if exc.code in _REJECTED_PARTS:
                 raise ObjectStoreError(exc.message or exc.code) from exc
+            if exc.code in _UNAVAILABLE_CODES:
+                raise _unavailable(exc) from exc
             raise
+        except _UNREACHABLE as exc:
+            raise _unavailable(exc) from exc
+        except (ServerError, InvalidResponseError) as exc:  # a 5xx, or not S3 at all
+            raise _unavailable(exc) from exc
 
     @staticmethod
     def _check(key: str) -> str:
@@ -197,7 +222,13 @@ class S3ObjectStore(ObjectStore):
     async def _iterate(self, response: Any) -> AsyncIterator[bytes]:
         try:
             stream = response.stream(READ_CHUNK_BYTES)
-            while chunk := await anyio.to_thread.run_sync(next, stream, b""):
+            while True:
+                try:
+                    chunk = await anyio.to_thread.run_sync(next, stream, b"")
+                except _UNREACHABLE as exc:  # the server went away mid-object
+                    raise _unavailable(exc) from exc
+                if not chunk:
+                    break
                 yield chunk
         finally:
             response.close()

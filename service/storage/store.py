@@ -12,6 +12,7 @@ import abc
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
+from service.errors import Unavailable
 from service.settings import Settings, StorageBackend
 
 # Streaming reads hand out chunks of this size (big enough to keep thread hops rare).
@@ -28,6 +29,15 @@ class ObjectNotFound(LookupError):
 
 class ObjectStoreError(RuntimeError):
     """The store refused an operation (bad multipart parts, unreachable server...)."""
+
+
+class ObjectStoreUnavailable(Unavailable):
+    """The store cannot be reached now (connection refused or reset, timeout, a 5xx from
+    the server): 503 with ``Retry-After`` for a request, a retry with backoff for a job.
+    The message never carries the store's address or bucket (the log has the cause)."""
+
+    def __init__(self, detail: str = "Kho lưu trữ tệp tạm thời không truy cập được.") -> None:
+        super().__init__(detail)
 
 
 @dataclass(frozen=True, slots=True)

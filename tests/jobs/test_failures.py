@@ -210,3 +210,20 @@ async def test_a_job_no_worker_knows_is_recorded_as_failed(
     failure = await recorded_failure(sessions)
     assert (failure.job_name, failure.args) == ("tests.retired_job", {"id": 7})
     assert failure.error.startswith("ActorNotFound")
+
+
+async def test_a_failure_record_names_no_internal_address(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    stop_workers: list[Any],
+    new_key: str,
+) -> None:
+    """Admins read failed jobs: an exception text naming a broker URL (with its password)
+    or a host:port is stored with those hidden, in the error and in the traceback."""
+    key = f"{new_key} amqp://guest:s3cret@rabbit.internal:5672/ minio.internal:9000"
+    failure = await fail_a_job(settings, sessions, key, stop_workers)
+    assert failure.error == f"RuntimeError: cannot process {new_key} [ẩn] [ẩn]"
+    assert failure.traceback
+    for internal in ("rabbit.internal", "s3cret", "minio.internal", "9000"):
+        assert internal not in failure.error
+        assert internal not in failure.traceback
