@@ -5,7 +5,9 @@ Front officers handling it and to the agency competent to resolve it; a denuncia
 the head or an official of an agency goes to that agency's superior."""
 
 import logging
+import unicodedata
 import uuid
+from datetime import date
 from typing import Any
 
 import httpx
@@ -13,9 +15,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.petitions import access
+from service.petitions import access, triage
+from service.petitions.intake import file_petition
 from service.petitions.models import PetitionStatus
+from service.petitions.schemas import PetitionCreate
+from service.replies import service as replies
+from service.replies.models import AnswerOutcome
 from service.replies.providers import item_provider
+from service.replies.schemas import AnswerDraftWrite
+from service.settings import Settings
 from tests.petitions.conftest import (
     IDENTIFIED,
     Api,
@@ -391,3 +399,61 @@ class TestNowhereElse:
         assert_nothing_of_the_identity_in(outbox, "the outbox")
         captured = capsys.readouterr()
         assert_nothing_of_the_identity_in(caplog.text + captured.out + captured.err, "the logs")
+
+
+class TestPublishedTexts:
+    async def test_the_feed_never_shows_the_petitioners_own_data(
+        self,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        api: Api,
+        staff: Staff,
+    ) -> None:
+        """The agency's answer and the petition itself quote the petitioner (another spelling,
+        NFD, a Hà Nội landline, the stored phone with dots): the public feed has none of it."""
+        person = {**IDENTIFIED, "full_name": "Hoàng Công Khai"}
+        data = PetitionCreate.model_validate(
+            petition_body(
+                petitioner=person,
+                consent_to_publish=True,
+                description="Tôi, HOÀNG CÔNG KHAI, nhà 12 Hàng Bông, báo rác ùn ứ.",
+            )
+        )
+        petition, _ = await file_petition(session, settings, api.principal, data)
+        officer, agency = principal(staff.ward_front), principal(staff.agency_officer)
+        await triage.accept(session, petition, officer, None)
+        referral_id = await triage.refer(
+            session, settings, petition, officer, agency_id=None, reason=None, note=None
+        )
+        await replies.acknowledge(session, referral_id, actor=agency, agency_reference="1")
+        text = unicodedata.normalize(
+            "NFD",
+            "Trả lời phản ánh của ông Hoang Cong Khai (ĐT (024) 3825 1234, di động "
+            "0912.345.678): rác đã được thu gom, lịch thu gom đã công khai.",
+        )
+        await replies.save_draft(
+            session,
+            referral_id,
+            actor=agency,
+            draft=AnswerDraftWrite(
+                outcome=AnswerOutcome.resolved,
+                text=text,
+                document_number="45/UBND-HK",
+                document_date=date(2026, 11, 30),
+                signer_name="Lê Văn Cường",
+                signer_title="Phó Chủ tịch UBND phường",
+            ),
+        )
+        await replies.submit_answer(session, referral_id, actor=agency)
+        await replies.accept_answer(session, referral_id, actor=officer)
+        await replies.publish_answer(session, referral_id, actor=officer)
+        response = await client.get("/api/v1/public/answers")
+        [item] = response.json()["items"]
+        assert item["answer_text"] == (
+            "Trả lời phản ánh của ông [họ tên đã ẩn] (ĐT [số điện thoại đã ẩn], di động "
+            "[số điện thoại đã ẩn]): rác đã được thu gom, lịch thu gom đã công khai."
+        )
+        assert "[họ tên đã ẩn]" in item["description"]
+        assert "[địa chỉ đã ẩn]" in item["description"]
+        assert "khai" not in item["description"].lower()
