@@ -83,13 +83,7 @@ def identity_of_row(settings: Settings, petitioner: Petitioner) -> Identity:
     """The identity a petitioner row holds, decrypted when it is confidential."""
     if petitioner.identity_ciphertext is not None:
         return decrypt_identity(settings, petitioner.identity_ciphertext)
-    return Identity(
-        full_name=petitioner.full_name,
-        phone=petitioner.phone,
-        email=petitioner.email,
-        national_id=petitioner.national_id,
-        address=petitioner.address,
-    )
+    return identity_of_row_plain(petitioner)
 
 
 async def personal_data_of(
@@ -116,3 +110,38 @@ async def petitioners_data(
         select(col(Petition.id)).where(col(Petition.merged_into_id) == petition.id)
     )
     return await personal_data_of(session, settings, [petition.id, *merged.scalars()])
+
+
+async def plain_personal_data_of(
+    session: AsyncSession, petition_ids: Iterable[uuid.UUID]
+) -> PersonalData | None:
+    """``personal_data_of`` without the key, for readers that hold no settings (reports):
+    None when one of the petitioners is confidential (then show no text at all)."""
+    ids = list(petition_ids)
+    if not ids:
+        return NOTHING
+    rows = await session.execute(select(Petitioner).where(col(Petitioner.petition_id).in_(ids)))
+    found = NOTHING
+    for petitioner in rows.scalars():
+        if petitioner.identity_ciphertext is not None:
+            return None
+        found = found + identity_of_row_plain(petitioner).personal_data()
+    return found
+
+
+def identity_of_row_plain(petitioner: Petitioner) -> Identity:
+    return Identity(
+        full_name=petitioner.full_name,
+        phone=petitioner.phone,
+        email=petitioner.email,
+        national_id=petitioner.national_id,
+        address=petitioner.address,
+    )
+
+
+async def cluster_personal_data(session: AsyncSession, lead_id: uuid.UUID) -> PersonalData | None:
+    """The plain personal data of a lead petition and of those merged into it."""
+    merged = await session.execute(
+        select(col(Petition.id)).where(col(Petition.merged_into_id) == lead_id)
+    )
+    return await plain_personal_data_of(session, [lead_id, *merged.scalars()])

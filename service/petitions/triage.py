@@ -173,8 +173,9 @@ async def refer(
         raise Invalid("No such active agency.", field="agency_id")
     check_target(petition, agency.id)
     title = petition.title
-    if petition.kind == PetitionKind.denunciation:
-        # The referral's title travels (inbox, reminder emails): never with the denouncer.
+    if petition.kind != PetitionKind.complaint:
+        # The referral's title travels (inbox lists, reminder emails): without who filed it,
+        # as the agency sees the item (only a complainant is known to the agency).
         title = remove_personal(title, await petitioners_data(session, settings, petition))
     referral = await replies.create_referral(
         session,

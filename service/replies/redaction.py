@@ -134,7 +134,7 @@ def _digits_pattern(value: str, *, phone: bool) -> str | None:
         body = sep.join(digits)
     if phone and digits.startswith("0"):
         rest = sep.join(digits[1:])
-        body = rf"(?:(?:\(\s*)?(?:\+|00)?84(?:\s*\))?{sep}(?:\(0\){sep})?{rest}|\(?{body})"
+        body = rf"(?:(?:\(\s*)?(?:\+|00)?84(?:\s*\))?{sep}(?:\(0\){sep})?{rest}|{body})"
     return r"(?<![\d+])" + body + r"(?!\d)"
 
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reports.data import council
 from service.petitions import access, triage
 from service.petitions.intake import file_petition
 from service.petitions.models import PetitionStatus
@@ -457,3 +458,64 @@ class TestPublishedTexts:
         assert "[họ tên đã ẩn]" in item["description"]
         assert "[địa chỉ đã ẩn]" in item["description"]
         assert "khai" not in item["description"].lower()
+
+
+class TestTheRestOfTheClass:
+    async def test_a_denunciation_is_never_a_duplicate_of_another_kind(
+        self, client: httpx.AsyncClient, api: Api, staff: Staff
+    ) -> None:
+        text = {
+            "category": "officials_conduct",
+            "title": "Cán bộ địa chính phường nhận tiền cấp phép xây dựng",
+            "description": "Cán bộ địa chính phường nhận tiền để cấp giấy phép xây dựng.",
+        }
+        accusation = await filed(
+            client,
+            api,
+            petition_body(kind="denunciation", petitioner=dict(IDENTIFIED), **text),
+        )
+        feedback = await filed(client, api, petition_body(**text))
+        officer = await staff_headers(client, staff.ward_front)
+        for one, other in ((feedback, accusation), (accusation, feedback)):
+            found = await client.get(f"/api/v1/petitions/{one['id']}/duplicates", headers=officer)
+            assert found.status_code == 200
+            assert other["id"] not in found.text
+            merged = await act(client, officer, one["id"], "merge", {"lead_id": other["id"]})
+            assert merged.status_code == 422, merged.text
+
+    async def test_a_referral_title_travels_without_the_petitioner(
+        self, client: httpx.AsyncClient, session: AsyncSession, api: Api, staff: Staff
+    ) -> None:
+        """The referral's title is in the agency's inbox and its reminder emails."""
+        body = await filed(
+            client,
+            api,
+            petition_body(
+                title="Nguyễn Văn An báo ngập trước số 12 Hàng Bông",
+                petitioner=dict(IDENTIFIED),
+            ),
+        )
+        officer = await staff_headers(client, staff.ward_front)
+        referral_id = await referred_to(client, officer, body["id"], staff.ward_agency.id)
+        agency = await staff_headers(client, staff.agency_officer)
+        inbox = await client.get("/api/v1/agency/referrals", headers=agency)
+        [row] = [r for r in inbox.json()["items"] if r["id"] == referral_id]
+        assert row["title"] == "[họ tên đã ẩn] báo ngập trước số [địa chỉ đã ẩn]"
+
+    async def test_the_council_report_prints_cluster_titles_without_their_petitioners(
+        self, client: httpx.AsyncClient, session: AsyncSession, api: Api, staff: Staff
+    ) -> None:
+        lead = await filed(
+            client,
+            api,
+            petition_body(
+                title="Ông Nguyễn Văn An (0912 345 678) báo ngập Hàng Bông",
+                petitioner=dict(IDENTIFIED),
+                consent_to_publish=True,
+            ),
+        )
+        row = {"id": uuid.UUID(lead["id"]), "consent_publish": True, "title": ""}
+        row["title"] = (await load(session, lead["id"])).title
+        assert await council._cluster_title(session, row) == (
+            "Ông [họ tên đã ẩn] ([số điện thoại đã ẩn]) báo ngập Hàng Bông"
+        )

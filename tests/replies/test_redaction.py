@@ -246,3 +246,9 @@ class TestThePetitionersOwnData:
     def test_fold(self) -> None:
         assert fold("Đường Hoàng Quốc Việt") == "duong hoang quoc viet"
         assert fold(unicodedata.normalize("NFD", "Ừ")) == "u"
+
+
+def test_brackets_around_the_petitioners_phone_stay() -> None:
+    person = PersonalData.of(phone="0912345678")
+    assert redact("ông A (0912 345 678) nói", person) == f"ông A ({PHONE_PLACEHOLDER}) nói"
+    assert remove_personal("ông A (0912.345.678)", person) == f"ông A ({PHONE_PLACEHOLDER})"
