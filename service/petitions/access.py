@@ -90,3 +90,14 @@ def agency_sees_contact(viewer: StaffPrincipal, petition: Petition) -> bool:
         and petition.agency_id == viewer.agency_id
         and petition.kind == PetitionKind.complaint
     )
+
+
+def may_download_evidence(viewer: StaffPrincipal, petition: Petition) -> bool:
+    """Files of a petition (``sees`` already checked). A denunciation's files may carry the
+    denouncer's handwriting and signature (Art. 9: "bút tích"): only those who may reveal
+    the identity download them. Council readers download none."""
+    if viewer.role is Role.council_reader:
+        return False
+    if petition.kind == PetitionKind.denunciation:
+        return may_reveal_identity(viewer, petition)
+    return True

@@ -24,6 +24,7 @@ from service.auth.models import Role
 from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.errors import Forbidden, NotFound
 from service.petitions import (
+    access,
     citizen,
     duplicates,
     idempotency,
@@ -693,6 +694,11 @@ class StaffPetitionController(Controller):
         petition = await get_for_staff(db_session, petition_id, request.user)
         if request.user.role is Role.council_reader:
             raise Forbidden("Council readers do not download petition evidence.")
+        if not access.may_download_evidence(request.user, petition):
+            raise Forbidden(
+                "Tệp của đơn tố cáo có thể mang bút tích người tố cáo: chỉ người được xem danh "
+                "tính người tố cáo mới được tải về."
+            )
         link = await repository.evidence_link(db_session, petition.id, evidence_id)
         if link is None:
             raise NotFound("No such file on this petition.")

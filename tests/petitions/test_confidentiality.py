@@ -38,6 +38,7 @@ from tests.petitions.conftest import (
     principal,
     staff_headers,
 )
+from tests.storage import samples
 
 SECRET_VALUES = list(IDENTIFIED.values())
 
@@ -519,3 +520,22 @@ class TestTheRestOfTheClass:
         assert await council._cluster_title(session, row) == (
             "Ông [họ tên đã ẩn] ([số điện thoại đã ẩn]) báo ngập Hàng Bông"
         )
+
+    async def test_a_denunciations_files_only_for_those_who_may_reveal(
+        self, client: httpx.AsyncClient, staff: Staff, denunciation: dict[str, Any]
+    ) -> None:
+        """A scanned letter carries the denouncer's handwriting and signature (Art. 9)."""
+        upload = await client.post(
+            f"/api/v1/track/{denunciation['tracking_code']}/evidence",
+            params={"filename": "don-to-cao.jpg"},
+            content=samples.jpeg(5_000),
+            headers={"X-Tracking-Secret": denunciation["tracking_secret"]},
+        )
+        assert upload.status_code == 201, upload.text
+        url = f"/api/v1/petitions/{denunciation['id']}/evidence/{upload.json()['id']}/download"
+        for user in (staff.supervisor, staff.admin):
+            response = await client.get(url, headers=await staff_headers(client, user))
+            assert response.status_code == 403, (user.role, response.text)
+        officer = await staff_headers(client, staff.ward_front)
+        response = await client.get(url, headers=officer, follow_redirects=False)
+        assert response.status_code == 307, response.text
