@@ -186,7 +186,7 @@ async def detail(
         evidence=[
             EvidenceLink(
                 id=e.id,
-                name=e.original_name,
+                name=remove_personal(e.original_name, guard),
                 content_type=e.content_type,
                 size_bytes=e.size_bytes,
                 sha256=e.sha256,

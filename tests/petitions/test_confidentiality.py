@@ -539,3 +539,30 @@ class TestTheRestOfTheClass:
         officer = await staff_headers(client, staff.ward_front)
         response = await client.get(url, headers=officer, follow_redirects=False)
         assert response.status_code == 307, response.text
+
+    async def test_searching_a_denunciations_words_is_for_the_front_only(
+        self, client: httpx.AsyncClient, api: Api, staff: Staff
+    ) -> None:
+        """Finding a denunciation by a name in it says who wrote it."""
+        body = await filed(
+            client,
+            api,
+            petition_body(
+                kind="denunciation",
+                category="officials_conduct",
+                description="Tôi là Nguyễn Văn An, cán bộ phường nhận tiền của tôi.",
+                petitioner=dict(IDENTIFIED),
+            ),
+        )
+        params = {"q": "Nguyen Van An"}
+        front = await staff_headers(client, staff.ward_front)
+        found = await client.get("/api/v1/petitions", params=params, headers=front)
+        assert [p["id"] for p in found.json()["items"]] == [body["id"]]
+        for user in (staff.supervisor, staff.admin):
+            headers = await staff_headers(client, user)
+            found = await client.get("/api/v1/petitions", params=params, headers=headers)
+            assert found.json()["items"] == [], user.role
+            by_code = await client.get(
+                "/api/v1/petitions", params={"q": body["tracking_code"]}, headers=headers
+            )
+            assert [p["id"] for p in by_code.json()["items"]] == [body["id"]]
