@@ -206,6 +206,7 @@ async def petitions_data(
             continue
         referral_id = await triage.refer(
             session,
+            settings,
             petition,
             front,
             agency_id=agency.id,

@@ -8,8 +8,9 @@ the period in the area (merged duplicates included in "received", excluded from 
 or the clock of one of its referrals, is past its deadline.
 
 Personal data never enters this module's queries: no column of ``petitioner`` is read, and
-no petition text is printed except a consented, redacted title of a merged-duplicate
-cluster. Denunciations appear only as counts, never in a list.
+no petition text is printed except a consented title of a merged-duplicate cluster, redacted
+(the petitions service removes its petitioners' own names, addresses and numbers, and every
+phone, email, ID, bank account and plate). Denunciations appear only as counts, never in a list.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from reports.sections import (
     Table,
 )
 from reports.streaming import ThreadRows, streamed
+from service.petitions.confidential import cluster_personal_data
 from service.replies.redaction import redact
 from service.replies.scorecards import AgencyScorecard, agency_scorecards
 
@@ -182,6 +184,7 @@ SELECT date_trunc('month', p.answered_at AT TIME ZONE :tz)::date, 'answered', co
 """
 )
 
+HIDDEN_TITLE = "(Nội dung không công khai)"
 # Leads of merged-duplicate clusters touched by the period (the lead or a duplicate received
 # in it). Denunciations never listed.
 CLUSTER_FILTER = """
@@ -198,7 +201,7 @@ CLUSTER_TOTALS = sa.text(
 )
 CLUSTERS = sa.text(
     """
-SELECT l.tracking_code, l.title, l.consent_publish, c.name_vi AS category, u.name AS unit,
+SELECT l.id, l.tracking_code, l.title, l.consent_publish, c.name_vi AS category, u.name AS unit,
        l.raised_by_count, l.status, a.name AS agency
 """
     + CLUSTER_FILTER.replace(
@@ -390,7 +393,7 @@ async def gather(session: AsyncSession, params: CouncilParameters, *, now: datet
     clusters = [
         Cluster(
             tracking_code=r["tracking_code"],
-            title=redact(r["title"]) if r["consent_publish"] else "(Nội dung không công khai)",
+            title=await _cluster_title(session, r),
             category=r["category"],
             unit=r["unit"],
             agency=r["agency"],
@@ -473,6 +476,15 @@ def summary(params: CouncilParameters) -> str:
     return (
         f"Tổng hợp ý kiến, kiến nghị của cử tri và Nhân dân {params.area_text} {params.period.text}"
     )
+
+
+async def _cluster_title(session: AsyncSession, row: Any) -> str:
+    """A consented title, without the personal data of anyone in the cluster (their own
+    names, addresses, numbers: the petitions service knows them) nor anyone's numbers."""
+    if not row["consent_publish"]:
+        return HIDDEN_TITLE
+    personal = await cluster_personal_data(session, row["id"])
+    return HIDDEN_TITLE if personal is None else redact(row["title"], personal)
 
 
 async def council_document(

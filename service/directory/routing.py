@@ -98,3 +98,12 @@ async def people_committee_of(session: AsyncSession, unit_code: str) -> Agency |
         col(Agency.active).is_(True),
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def superior_of(session: AsyncSession, agency_id: object) -> Agency | None:
+    """The active superior agency (``parent_id``) of an agency, or None (the top, or unknown)."""
+    agency = await session.get(Agency, agency_id)
+    if agency is None or agency.parent_id is None:
+        return None
+    parent = await session.get(Agency, agency.parent_id)
+    return parent if parent is not None and parent.active else None

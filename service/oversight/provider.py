@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
+from service.errors import NotFound
 from service.oversight import repository
 from service.oversight.models import PlanState
-from service.replies.redaction import redact
+from service.replies.redaction import NOTHING, PersonalData, redact
 
 PUBLIC_PLAN_STATES = frozenset({PlanState.concluded, PlanState.archived})
 
@@ -56,6 +57,15 @@ class RecommendationProvider:
             },
             "finding": {"title": finding.title, "text": finding.text} if finding else None,
         }
+
+    async def reveal_identity(
+        self, session: AsyncSession, item_id: uuid.UUID, viewer: StaffPrincipal, reason: str
+    ) -> dict[str, Any]:
+        raise NotFound("Kiến nghị sau giám sát không có người gửi đơn.")
+
+    async def personal_data(self, session: AsyncSession, item_id: uuid.UUID) -> PersonalData:
+        """No citizen filed it; its texts are redacted by pattern only."""
+        return NOTHING
 
     async def public_view(self, session: AsyncSession, item_id: uuid.UUID) -> dict[str, Any] | None:
         views = await repository.list_recommendations(session, ids=[item_id])

@@ -1,20 +1,27 @@
 """Encryption of a denouncer's identity (Law on Denunciations, Art. 9 and 47) and of the
 stored idempotent responses (they carry the tracking secret).
 
-Fernet (AES-128-CBC + HMAC-SHA256) with ``settings.encryption_key``. Decrypted identities are
-handed only to the few callers that may show them (see ``service.petitions.access``); they
-are never logged, audited, listed or exported.
+Fernet (AES-128-CBC + HMAC-SHA256) with ``settings.encryption_key``. A decrypted identity is
+shown only by ``views.reveal_identity`` (audited, to those ``access.may_reveal_identity``
+names); elsewhere it is used only to remove itself from texts (``personal_data_of``) and to
+address the denouncer's own notifications. Never logged, audited, listed or exported.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from cryptography.fernet import InvalidToken, MultiFernet
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from service.auth.crypto import cipher
+from service.petitions.models import Petition, Petitioner
+from service.replies.redaction import NOTHING, PersonalData
 from service.settings import Settings
 
 
@@ -28,6 +35,15 @@ class Identity:
 
     def as_dict(self) -> dict[str, str | None]:
         return asdict(self)
+
+    def personal_data(self) -> PersonalData:
+        return PersonalData.of(
+            full_name=self.full_name,
+            address=self.address,
+            phone=self.phone,
+            email=self.email,
+            national_id=self.national_id,
+        )
 
     def is_empty(self) -> bool:
         return not any(asdict(self).values())
@@ -63,3 +79,71 @@ def encrypt_identity(settings: Settings, identity: Identity) -> str:
 def decrypt_identity(settings: Settings, token: str) -> Identity:
     data = decrypt_json(settings, token)
     return Identity(**{key: data.get(key) for key in Identity.__dataclass_fields__})
+
+
+def identity_of_row(settings: Settings, petitioner: Petitioner) -> Identity:
+    """The identity a petitioner row holds, decrypted when it is confidential."""
+    if petitioner.identity_ciphertext is not None:
+        return decrypt_identity(settings, petitioner.identity_ciphertext)
+    return identity_of_row_plain(petitioner)
+
+
+async def personal_data_of(
+    session: AsyncSession, settings: Settings, petition_ids: Iterable[uuid.UUID]
+) -> PersonalData:
+    """What the petitioners of these petitions gave about themselves, for ``redact`` to
+    remove from texts (never to show)."""
+    ids = list(petition_ids)
+    if not ids:
+        return NOTHING
+    rows = await session.execute(select(Petitioner).where(col(Petitioner.petition_id).in_(ids)))
+    found = NOTHING
+    for petitioner in rows.scalars():
+        found = found + identity_of_row(settings, petitioner).personal_data()
+    return found
+
+
+async def petitioners_data(
+    session: AsyncSession, settings: Settings, petition: Petition
+) -> PersonalData:
+    """The personal data of a petition's petitioner and of everyone whose petition was merged
+    into it (their texts are shown with it)."""
+    merged = await session.execute(
+        select(col(Petition.id)).where(col(Petition.merged_into_id) == petition.id)
+    )
+    return await personal_data_of(session, settings, [petition.id, *merged.scalars()])
+
+
+async def plain_personal_data_of(
+    session: AsyncSession, petition_ids: Iterable[uuid.UUID]
+) -> PersonalData | None:
+    """``personal_data_of`` without the key, for readers that hold no settings (reports):
+    None when one of the petitioners is confidential (then show no text at all)."""
+    ids = list(petition_ids)
+    if not ids:
+        return NOTHING
+    rows = await session.execute(select(Petitioner).where(col(Petitioner.petition_id).in_(ids)))
+    found = NOTHING
+    for petitioner in rows.scalars():
+        if petitioner.identity_ciphertext is not None:
+            return None
+        found = found + identity_of_row_plain(petitioner).personal_data()
+    return found
+
+
+def identity_of_row_plain(petitioner: Petitioner) -> Identity:
+    return Identity(
+        full_name=petitioner.full_name,
+        phone=petitioner.phone,
+        email=petitioner.email,
+        national_id=petitioner.national_id,
+        address=petitioner.address,
+    )
+
+
+async def cluster_personal_data(session: AsyncSession, lead_id: uuid.UUID) -> PersonalData | None:
+    """The plain personal data of a lead petition and of those merged into it."""
+    merged = await session.execute(
+        select(col(Petition.id)).where(col(Petition.merged_into_id) == lead_id)
+    )
+    return await plain_personal_data_of(session, [lead_id, *merged.scalars()])

@@ -24,6 +24,7 @@ from service.auth.models import Role
 from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.errors import Forbidden, NotFound
 from service.petitions import (
+    access,
     citizen,
     duplicates,
     idempotency,
@@ -54,7 +55,6 @@ from service.petitions.schemas import (
     PetitionDetail,
     PetitionerView,
     PetitionPage,
-    PetitionSummary,
     RatingRequest,
     ReasonRequest,
     Reclassify,
@@ -64,7 +64,8 @@ from service.petitions.schemas import (
     TrackingView,
     WithdrawRequest,
 )
-from service.petitions.service import get_for_change, get_for_staff, get_petition, history
+from service.petitions.service import get_for_change, get_for_staff, get_petition
+from service.replies.schemas import RevealRequest
 from service.settings import Settings
 from service.storage.http import (
     request_chunks,
@@ -342,6 +343,7 @@ class StaffPetitionController(Controller):
         self,
         request: Request[StaffPrincipal, Any, Any],
         db_session: AsyncSession,
+        settings: Settings,
         status: list[PetitionStatus] | None = Parameter(default=None),
         kind: PetitionKind | None = None,
         category: str | None = Parameter(default=None, max_length=64),
@@ -378,7 +380,7 @@ class StaffPetitionController(Controller):
             db_session, request.user, filters, sort=sort, limit=limit, cursor=cursor
         )
         return PetitionPage(
-            items=[PetitionSummary.model_validate(p) for p in rows], next_cursor=next_cursor
+            items=await views.summaries(db_session, settings, rows), next_cursor=next_cursor
         )
 
     @get("/dashboard", guards=[ANY_STAFF], summary="Counts by status, kind, category, unit...")
@@ -425,9 +427,10 @@ class StaffPetitionController(Controller):
         request: Request[StaffPrincipal, Any, Any],
         petition_id: uuid.UUID,
         db_session: AsyncSession,
+        settings: Settings,
     ) -> Response[PetitionDetail]:
         petition = await get_for_staff(db_session, petition_id, request.user)
-        return _with_etag(await views.detail(db_session, petition, request.user))
+        return _with_etag(await views.detail(db_session, settings, petition, request.user))
 
     @get("/{petition_id:uuid}/history", guards=[ANY_STAFF], summary="The full history")
     async def get_history(
@@ -435,24 +438,48 @@ class StaffPetitionController(Controller):
         request: Request[StaffPrincipal, Any, Any],
         petition_id: uuid.UUID,
         db_session: AsyncSession,
+        settings: Settings,
     ) -> list[HistoryEntry]:
         petition = await get_for_staff(db_session, petition_id, request.user)
-        return [HistoryEntry.model_validate(e) for e in await history(db_session, petition.id)]
+        return await views.history_entries(db_session, settings, petition)
 
     @get(
         "/{petition_id:uuid}/petitioner",
         guards=[TRIAGE],
-        summary="The petitioner's identity (a denouncer's only for the handling officers)",
+        summary="The petitioner's contact details (never a denouncer's: see .../reveal)",
     )
     async def get_petitioner(
         self,
         request: Request[StaffPrincipal, Any, Any],
         petition_id: uuid.UUID,
         db_session: AsyncSession,
+    ) -> PetitionerView:
+        petition = await get_for_staff(db_session, petition_id, request.user)
+        return await views.contact_details(db_session, petition, request.user)
+
+    @post(
+        "/{petition_id:uuid}/petitioner/reveal",
+        guards=[TRIAGE],
+        status_code=HTTP_200_OK,
+        summary="Reveal the petitioner's identity, with a reason (audited: who, when, why)",
+        description=(
+            "A denouncer's identity (Law 25/2018 Art. 9, 47) is shown only here, to the Front "
+            "officers of the petition's ward or of the city; each reveal is audited with the "
+            "officer, the time and the reason."
+        ),
+    )
+    async def reveal_petitioner(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        petition_id: uuid.UUID,
+        data: RevealRequest,
+        db_session: AsyncSession,
         settings: Settings,
     ) -> PetitionerView:
         petition = await get_for_staff(db_session, petition_id, request.user)
-        return await views.reveal_identity(db_session, settings, petition, request.user)
+        return await views.reveal_identity(
+            db_session, settings, petition, request.user, data.reason
+        )
 
     @get(
         "/{petition_id:uuid}/duplicates",
@@ -464,16 +491,14 @@ class StaffPetitionController(Controller):
         request: Request[StaffPrincipal, Any, Any],
         petition_id: uuid.UUID,
         db_session: AsyncSession,
+        settings: Settings,
     ) -> list[DuplicateCandidate]:
         petition = await get_for_staff(db_session, petition_id, request.user)
         found = await duplicates.suggest_on_demand(db_session, petition, request.user)
+        rows = await views.summaries(db_session, settings, [c.petition for c in found])
         return [
-            DuplicateCandidate(
-                petition=PetitionSummary.model_validate(c.petition),
-                score=c.score,
-                distance_m=c.distance_m,
-            )
-            for c in found
+            DuplicateCandidate(petition=row, score=c.score, distance_m=c.distance_m)
+            for c, row in zip(found, rows, strict=True)
         ]
 
     @get(
@@ -492,12 +517,16 @@ class StaffPetitionController(Controller):
         return [DeliveryView.model_validate(r) for r in rows]
 
     async def _after(
-        self, db_session: AsyncSession, petition_id: uuid.UUID, viewer: StaffPrincipal
+        self,
+        db_session: AsyncSession,
+        petition_id: uuid.UUID,
+        viewer: StaffPrincipal,
+        settings: Settings,
     ) -> Response[PetitionDetail]:
         """The petition as it is now (even if a reclassification moved it out of the
         officer's ward: they just made that change)."""
         petition = await get_petition(db_session, petition_id)
-        return _with_etag(await views.detail(db_session, petition, viewer))
+        return _with_etag(await views.detail(db_session, settings, petition, viewer))
 
     @post("/{petition_id:uuid}/request-info", guards=[TRIAGE], status_code=HTTP_200_OK)
     async def request_info(
@@ -506,12 +535,13 @@ class StaffPetitionController(Controller):
         petition_id: uuid.UUID,
         data: RequestInfo,
         db_session: AsyncSession,
+        settings: Settings,
         if_match: IfMatch = None,
     ) -> Response[PetitionDetail]:
         """Ask the citizen a question; the routing clock pauses."""
         petition = await get_for_change(db_session, petition_id, request.user, if_match)
         await triage.request_info(db_session, petition, request.user, data.question)
-        return await self._after(db_session, petition_id, request.user)
+        return await self._after(db_session, petition_id, request.user, settings)
 
     @post("/{petition_id:uuid}/resume", guards=[TRIAGE], status_code=HTTP_200_OK)
     async def resume(
@@ -520,12 +550,13 @@ class StaffPetitionController(Controller):
         petition_id: uuid.UUID,
         data: ReasonRequest,
         db_session: AsyncSession,
+        settings: Settings,
         if_match: IfMatch = None,
     ) -> Response[PetitionDetail]:
         """Stop waiting for the citizen; the routing clock resumes."""
         petition = await get_for_change(db_session, petition_id, request.user, if_match)
         await triage.resume(db_session, petition, request.user, data.reason)
-        return await self._after(db_session, petition_id, request.user)
+        return await self._after(db_session, petition_id, request.user, settings)
 
     @post("/{petition_id:uuid}/accept", guards=[TRIAGE], status_code=HTTP_200_OK)
     async def accept(
@@ -534,11 +565,12 @@ class StaffPetitionController(Controller):
         petition_id: uuid.UUID,
         data: ReasonRequest,
         db_session: AsyncSession,
+        settings: Settings,
         if_match: IfMatch = None,
     ) -> Response[PetitionDetail]:
         petition = await get_for_change(db_session, petition_id, request.user, if_match)
         await triage.accept(db_session, petition, request.user, data.reason)
-        return await self._after(db_session, petition_id, request.user)
+        return await self._after(db_session, petition_id, request.user, settings)
 
     @post("/{petition_id:uuid}/reject", guards=[TRIAGE], status_code=HTTP_200_OK)
     async def reject(
@@ -547,11 +579,12 @@ class StaffPetitionController(Controller):
         petition_id: uuid.UUID,
         data: RejectRequest,
         db_session: AsyncSession,
+        settings: Settings,
         if_match: IfMatch = None,
     ) -> Response[PetitionDetail]:
         petition = await get_for_change(db_session, petition_id, request.user, if_match)
         await triage.reject(db_session, petition, request.user, data)
-        return await self._after(db_session, petition_id, request.user)
+        return await self._after(db_session, petition_id, request.user, settings)
 
     @post("/{petition_id:uuid}/refer", guards=[TRIAGE], status_code=HTTP_200_OK)
     async def refer(
@@ -560,19 +593,21 @@ class StaffPetitionController(Controller):
         petition_id: uuid.UUID,
         data: ReferRequest,
         db_session: AsyncSession,
+        settings: Settings,
         if_match: IfMatch = None,
     ) -> Response[PetitionDetail]:
         """Route to the suggested agency (no agency_id) or another one (with a reason)."""
         petition = await get_for_change(db_session, petition_id, request.user, if_match)
         await triage.refer(
             db_session,
+            settings,
             petition,
             request.user,
             agency_id=data.agency_id,
             reason=data.reason,
             note=data.note,
         )
-        return await self._after(db_session, petition_id, request.user)
+        return await self._after(db_session, petition_id, request.user, settings)
 
     @post("/{petition_id:uuid}/merge", guards=[TRIAGE], status_code=HTTP_200_OK)
     async def merge(
@@ -581,6 +616,7 @@ class StaffPetitionController(Controller):
         petition_id: uuid.UUID,
         data: MergeRequest,
         db_session: AsyncSession,
+        settings: Settings,
         if_match: IfMatch = None,
     ) -> Response[PetitionDetail]:
         """Merge this petition (the duplicate) into ``lead_id``; returns the lead."""
@@ -588,7 +624,7 @@ class StaffPetitionController(Controller):
         lead = await duplicates.merge(
             db_session, petition, data.lead_id, request.user, reason=data.reason
         )
-        return await self._after(db_session, lead.id, request.user)
+        return await self._after(db_session, lead.id, request.user, settings)
 
     @patch("/{petition_id:uuid}", guards=[TRIAGE], summary="Correct kind/category/unit/urgency")
     async def reclassify(
@@ -602,7 +638,7 @@ class StaffPetitionController(Controller):
     ) -> Response[PetitionDetail]:
         petition = await get_for_change(db_session, petition_id, request.user, if_match)
         await triage.reclassify(db_session, settings, petition, request.user, data)
-        return await self._after(db_session, petition_id, request.user)
+        return await self._after(db_session, petition_id, request.user, settings)
 
     @post(
         "/{petition_id:uuid}/evidence",
@@ -658,6 +694,11 @@ class StaffPetitionController(Controller):
         petition = await get_for_staff(db_session, petition_id, request.user)
         if request.user.role is Role.council_reader:
             raise Forbidden("Council readers do not download petition evidence.")
+        if not access.may_download_evidence(request.user, petition):
+            raise Forbidden(
+                "Tệp của đơn tố cáo có thể mang bút tích người tố cáo: chỉ người được xem danh "
+                "tính người tố cáo mới được tải về."
+            )
         link = await repository.evidence_link(db_session, petition.id, evidence_id)
         if link is None:
             raise NotFound("No such file on this petition.")

@@ -31,6 +31,7 @@ from service.petitions.models import (
     ClarificationStatus,
     DuplicateSuggestion,
     Petition,
+    PetitionKind,
     SuggestionSource,
 )
 from service.petitions.service import add_event, apply_transition, audit, touch
@@ -59,6 +60,14 @@ def _distance_m(lat: float, lon: float) -> sa.ColumnElement[float]:
         lat2
     ) * sa.func.power(sa.func.sin((lon2 - lon1) / 2), 2)
     return 2 * EARTH_RADIUS_M * sa.func.asin(sa.func.sqrt(sa.func.least(a, 1.0)))
+
+
+def _same_confidentiality(petition: Petition) -> sa.ColumnElement[bool]:
+    """A denunciation is only ever compared with (and merged into) denunciations: its text
+    would otherwise reach the agency and the public feed of a feedback lead."""
+    if petition.kind == PetitionKind.denunciation:
+        return col(Petition.kind) == PetitionKind.denunciation.value
+    return col(Petition.kind) != PetitionKind.denunciation.value
 
 
 async def find_duplicates(
@@ -94,6 +103,7 @@ async def find_duplicates(
             col(Petition.id) != petition.id,
             col(Petition.status).in_([s.value for s in OPEN_STATUSES]),
             col(Petition.category_code) == petition.category_code,
+            _same_confidentiality(petition),
             place,
             score >= threshold,
         )
@@ -191,6 +201,11 @@ async def merge(
     lead = await _lock_lead(session, lead_id)
     if not access.sees(viewer, lead):
         raise NotFound("No such lead petition.")
+    if (lead.kind == PetitionKind.denunciation) != (duplicate.kind == PetitionKind.denunciation):
+        raise Invalid(
+            "Đơn tố cáo chỉ được gộp với đơn tố cáo (danh tính người tố cáo được bảo mật).",
+            field="lead_id",
+        )
     if lead.status not in OPEN_STATUSES or lead.merged_into_id is not None:
         raise StateConflict(
             "The lead petition must be open and not itself merged.",

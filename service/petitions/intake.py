@@ -19,8 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import ClientPrincipal
 from service.db import utcnow
-from service.directory.models import AdminUnit, PetitionCategory, UnitLevel
-from service.directory.routing import suggest_agency
+from service.directory.models import AdminUnit, Agency, PetitionCategory, UnitLevel
 from service.errors import Invalid
 from service.petitions import clock, messages
 from service.petitions.codes import new_secret, next_tracking_code, secret_digest
@@ -35,6 +34,7 @@ from service.petitions.models import (
     PetitionStatus,
     SuggestionSource,
 )
+from service.petitions.routing import suggest_for
 from service.petitions.schemas import PetitionCreate, PetitionCreated, PetitionerIn
 from service.petitions.service import add_event, audit
 from service.settings import Settings
@@ -145,6 +145,13 @@ async def validate(
     if data.kind in IDENTIFIED_KINDS:
         errors += missing_identity_fields(identity)
     errors += check_complaint_window(data, now, settings.timezone)
+    if data.denounced is not None:
+        if data.kind != PetitionKind.denunciation:
+            errors.append(
+                _error("denounced", "Chỉ đơn tố cáo mới ghi người bị tố cáo thuộc cơ quan nào.")
+            )
+        elif await session.get(Agency, data.denounced.agency_id) is None:
+            errors.append(_error("denounced.agency_id", "Không có cơ quan này."))
     if data.notify_channel == NotifyChannel.email and not identity.email:
         errors.append(
             _error("petitioner.email", "An email address is needed to be notified by email.")
@@ -217,7 +224,10 @@ async def file_petition(
         created_at=now,
         updated_at=now,
     )
-    suggested = await suggest_agency(session, petition.category_code, petition.unit_code)
+    if data.denounced is not None:
+        petition.denounced_agency_id = data.denounced.agency_id
+        petition.denounced_position = data.denounced.position
+    suggested = await suggest_for(session, petition)
     petition.suggested_agency_id = suggested.id if suggested else None
     await clock.start_routing_clock(session, petition, now)
     session.add(petition)

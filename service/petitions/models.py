@@ -37,6 +37,14 @@ class Channel(StrEnum):
     walk_in = "walk_in"
 
 
+class DenouncedPosition(StrEnum):
+    """Who a denunciation is about, in the agency that employs them (Law 25/2018 Art. 12-13):
+    it then goes to the superior of that agency, never to the agency itself."""
+
+    head = "head"  # người đứng đầu (or a deputy)
+    official = "official"  # cán bộ, công chức, viên chức
+
+
 class NotifyChannel(StrEnum):
     webhook = "webhook"  # to the API client that filed the petition
     email = "email"
@@ -85,6 +93,10 @@ class Petition(DeadlineClock, table=True):
         sa.CheckConstraint("raised_by_count >= 1", name="raised_by_positive"),
         sa.CheckConstraint(
             "(status = 'merged') = (merged_into_id IS NOT NULL)", name="merged_has_lead"
+        ),
+        sa.CheckConstraint(
+            "(denounced_agency_id IS NULL) = (denounced_position IS NULL)",
+            name="denounced_agency_with_position",
         ),
         # Staff lists: newest first, whole city or one ward.
         sa.Index("ix_petition_created", "created_at", "id"),
@@ -165,6 +177,10 @@ class Petition(DeadlineClock, table=True):
     referral_id: uuid.UUID | None = Field(default=None, index=True)
     bounce_count: int = Field(default=0)
     reopen_count: int = Field(default=0)
+    # A denunciation against the head or an official of this agency (set at intake or in
+    # triage): routed to its superior; its officers never see the denouncer.
+    denounced_agency_id: uuid.UUID | None = Field(default=None, foreign_key="agency.id")
+    denounced_position: DenouncedPosition | None = Field(default=None, sa_type=sa.String(16))
 
     merged_into_id: uuid.UUID | None = Field(default=None, foreign_key="petition.id")
     # People raising this issue: 1 + everyone whose petition was merged into this one.

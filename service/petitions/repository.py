@@ -193,6 +193,15 @@ async def list_petitions(
     limit = max(1, min(limit, MAX_PAGE))
     order, after = _order_and_after(sort, cursor)
     query = select(Petition).where(scope_clause(viewer), *filter_clauses(filters))
+    if filters.q and viewer.role is not Role.front_officer:
+        # Searching a denunciation's words is asking who wrote it (a name, an address...):
+        # only those who may reveal the denouncer search them; others find it by its code.
+        query = query.where(
+            sa.or_(
+                col(Petition.kind) != PetitionKind.denunciation.value,
+                col(Petition.tracking_code) == filters.q.strip().upper(),
+            )
+        )
     if after is not None:
         query = query.where(after)
     rows = list((await session.execute(query.order_by(*order).limit(limit + 1))).scalars())

@@ -17,6 +17,7 @@ from service.deadlines.models import DeadlineStatus, Urgency
 from service.petitions.models import (
     Channel,
     DeliveryStatus,
+    DenouncedPosition,
     NotifyChannel,
     PetitionKind,
     PetitionStatus,
@@ -56,6 +57,16 @@ class PetitionerIn(BaseModel):
     address: OptionalText = Field(default=None, max_length=500)
 
 
+class DenouncedIn(BaseModel):
+    """A denunciation about the head or an official of an agency: it goes to that agency's
+    superior (Law 25/2018 Art. 12-13), and that agency never sees the denouncer."""
+
+    agency_id: uuid.UUID = Field(description="The agency that employs the denounced person")
+    position: DenouncedPosition = Field(
+        description="head: its head or a deputy; official: one of its officials"
+    )
+
+
 class PetitionCreate(BaseModel):
     kind: PetitionKind
     category: Text = Field(min_length=1, max_length=64, description="A petition category code")
@@ -74,6 +85,9 @@ class PetitionCreate(BaseModel):
         default=None, description="Complaints: date of the contested decision (90-day window)"
     )
     petitioner: PetitionerIn | None = None
+    denounced: DenouncedIn | None = Field(
+        default=None, description="Denunciations: who is denounced, if an agency's head/official"
+    )
     consent_to_process: bool = Field(
         description="Explicit consent to process the personal data (PDPL 91/2025); required"
     )
@@ -259,6 +273,8 @@ class PetitionDetail(PetitionSummary):
     warn_at: datetime | None
     version: int
     updated_at: datetime
+    denounced_agency_id: uuid.UUID | None = None
+    denounced_position: DenouncedPosition | None = None
     petitioner: PetitionerView | None = None
     clarifications: list[ClarificationView] = []
     additions: list[AdditionView] = []
@@ -328,6 +344,11 @@ class Reclassify(BaseModel):
     category: OptionalText = Field(default=None, max_length=64)
     unit_code: OptionalText = Field(default=None, max_length=16)
     urgency: Urgency | None = None
+    denounced: DenouncedIn | None = Field(
+        default=None,
+        description="A denunciation about the head or an official of this agency: routed "
+        "to its superior",
+    )
     reason: Text = Field(min_length=3, max_length=2000)
 
 

@@ -17,23 +17,25 @@ from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.deadlines.models import ItemKind, Urgency
 from service.directory.models import AdminUnit, Agency, PetitionCategory, UnitLevel
-from service.directory.routing import suggest_agency
 from service.errors import Invalid, StateConflict
 from service.petitions import clock, messages
-from service.petitions.confidential import Identity, encrypt_identity
+from service.petitions.confidential import Identity, encrypt_identity, petitioners_data
 from service.petitions.intake import missing_identity_fields
 from service.petitions.models import (
     IDENTIFIED_KINDS,
     Clarification,
+    DenouncedPosition,
     Petition,
     Petitioner,
     PetitionKind,
     PetitionStatus,
 )
+from service.petitions.routing import check_denounced_agency, check_target, suggest_for
 from service.petitions.schemas import Reclassify, RejectRequest
 from service.petitions.service import add_event, apply_transition, audit, snapshot, touch
 from service.petitions.workflow import Action, Performer, transition_for
 from service.replies import service as replies
+from service.replies.redaction import remove_personal
 from service.settings import Settings
 
 FRONT = Performer.front_officer
@@ -144,6 +146,7 @@ async def reject(
 
 async def refer(
     session: AsyncSession,
+    settings: Settings,
     petition: Petition,
     officer: StaffPrincipal,
     *,
@@ -168,6 +171,12 @@ async def refer(
     agency = await session.get(Agency, chosen)
     if agency is None or not agency.active:
         raise Invalid("No such active agency.", field="agency_id")
+    check_target(petition, agency.id)
+    title = petition.title
+    if petition.kind != PetitionKind.complaint:
+        # The referral's title travels (inbox lists, reminder emails): without who filed it,
+        # as the agency sees the item (only a complainant is known to the agency).
+        title = remove_personal(title, await petitioners_data(session, settings, petition))
     referral = await replies.create_referral(
         session,
         item_type="petition",
@@ -176,7 +185,7 @@ async def refer(
         urgency=Urgency(petition.urgency),
         agency_id=agency.id,
         unit_code=petition.unit_code,
-        title=petition.title,
+        title=title,
         actor=officer,
         note=note,
     )
@@ -245,12 +254,29 @@ async def reclassify(
     if data.urgency is not None and data.urgency != petition.urgency:
         changes["urgency"] = [str(petition.urgency), data.urgency.value]
         petition.urgency = data.urgency
+    if data.denounced is not None and (
+        data.denounced.agency_id != petition.denounced_agency_id
+        or data.denounced.position != petition.denounced_position
+    ):
+        if petition.kind != PetitionKind.denunciation:
+            raise Invalid(
+                "Chỉ đơn tố cáo mới ghi người bị tố cáo thuộc cơ quan nào.", field="denounced"
+            )
+        await check_denounced_agency(session, data.denounced.agency_id, "denounced.agency_id")
+        changes["denounced"] = [
+            _denounced(petition.denounced_agency_id, petition.denounced_position),
+            _denounced(data.denounced.agency_id, data.denounced.position),
+        ]
+        petition.denounced_agency_id = data.denounced.agency_id
+        petition.denounced_position = data.denounced.position
     if not changes:
         return changes
     if "kind" in changes or "urgency" in changes:
         await clock.apply_new_rule(session, petition, now)
-    if "category" in changes or "unit_code" in changes:
-        suggested = await suggest_agency(session, petition.category_code, petition.unit_code)
+    if {"category", "unit_code", "denounced"} & changes.keys() or (
+        "kind" in changes and petition.denounced_agency_id is not None
+    ):
+        suggested = await suggest_for(session, petition)
         petition.suggested_agency_id = suggested.id if suggested else None
         changes["suggested_agency_id"] = [old_suggestion, petition.suggested_agency_id]
     touch(petition, now)
@@ -288,6 +314,10 @@ async def _change_kind(
         session.add(petitioner)
     # Leaving "denunciation" keeps the identity encrypted: it was given in confidence.
     petition.kind = kind
+
+
+def _denounced(agency_id: uuid.UUID | None, position: DenouncedPosition | None) -> str | None:
+    return f"{position}@{agency_id}" if agency_id is not None else None
 
 
 def _plain_identity(petitioner: Petitioner | None) -> Identity:

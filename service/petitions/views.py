@@ -1,7 +1,14 @@
 """Shaping petitions for staff: the detail view, and the petitioner's identity for those
-who may see it. Lists never come through here: they carry no personal data at all."""
+who may see it.
+
+A denunciation's texts (title, description, the citizen's answers and additions) are shown
+with the denouncer's own name, address, phone, email and ID number removed, in every view and
+to everyone: the identity comes out only through ``reveal_identity`` (audited, with a reason).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -9,13 +16,19 @@ from sqlmodel import col, select
 from service.auth.principals import StaffPrincipal
 from service.errors import Forbidden, NotFound
 from service.petitions import access
-from service.petitions.confidential import decrypt_identity
+from service.petitions.confidential import (
+    identity_of_row,
+    personal_data_of,
+    petitioners_data,
+)
 from service.petitions.duplicates import stored_suggestions
 from service.petitions.models import (
+    ActorKind,
     Clarification,
     Petition,
     PetitionAddition,
     PetitionEvidence,
+    PetitionKind,
     PetitionStatus,
 )
 from service.petitions.schemas import (
@@ -23,21 +36,58 @@ from service.petitions.schemas import (
     ClarificationView,
     DuplicateCandidate,
     EvidenceLink,
+    HistoryEntry,
     PetitionDetail,
     PetitionerView,
     PetitionSummary,
 )
-from service.petitions.service import audit, get_petitioner
+from service.petitions.service import add_event, audit, get_petitioner, history
 from service.petitions.workflow import Performer, allowed_actions
+from service.replies.redaction import (
+    NOTHING,
+    PersonalData,
+    redact,
+    remove_personal,
+    remove_personal_optional,
+)
 from service.settings import Settings
 from service.storage.models import Evidence
+
+REVEAL_HINT = (
+    "Danh tính người tố cáo được giữ bí mật: chỉ người có thẩm quyền mới được xem, qua "
+    "POST .../petitioner/reveal kèm lý do (người xem, thời điểm và lý do được ghi nhật ký)."
+)
+
+
+async def summaries(
+    session: AsyncSession, settings: Settings, petitions: Iterable[Petition]
+) -> list[PetitionSummary]:
+    """List rows: a denunciation's title without its denouncer's identity (the denouncer
+    may have signed the title; one query for the page's denunciations)."""
+    rows = list(petitions)
+    denunciations = [p.id for p in rows if p.kind == PetitionKind.denunciation]
+    personal = await personal_data_of(session, settings, denunciations)
+    out = []
+    for petition in rows:
+        summary = PetitionSummary.model_validate(petition)
+        if petition.kind == PetitionKind.denunciation and personal:
+            summary.title = remove_personal(summary.title, personal)
+        out.append(summary)
+    return out
+
+
+async def text_guard(session: AsyncSession, settings: Settings, petition: Petition) -> PersonalData:
+    """What to remove from the petition's texts in staff views: a denouncer's identity."""
+    if petition.kind != PetitionKind.denunciation:
+        return NOTHING
+    return await petitioners_data(session, settings, petition)
 
 
 async def _contact(
     session: AsyncSession, petition: Petition, viewer: StaffPrincipal
 ) -> PetitionerView | None:
     """Plain contact details for those who may see them; for a confidential identity only
-    the fact that it exists (it is revealed by ``reveal_identity``)."""
+    the fact that it exists (it is revealed by ``reveal_identity``, never in a view)."""
     petitioner = await get_petitioner(session, petition.id)
     if petitioner is None:
         return None
@@ -56,7 +106,7 @@ async def _contact(
 
 
 async def detail(
-    session: AsyncSession, petition: Petition, viewer: StaffPrincipal
+    session: AsyncSession, settings: Settings, petition: Petition, viewer: StaffPrincipal
 ) -> PetitionDetail:
     clarifications = (
         await session.execute(
@@ -88,11 +138,14 @@ async def detail(
         )
     ).scalars()
     suggestions = await stored_suggestions(session, petition, viewer)
-    base = PetitionSummary.model_validate(petition).model_dump()
+    guard = await text_guard(session, settings, petition)
+    [summary] = await summaries(session, settings, [petition])
+    candidates = await summaries(session, settings, [c.petition for c in suggestions])
+    merged_rows = await summaries(session, settings, merged)
     return PetitionDetail(
-        **base,
-        description=petition.description,
-        address_text=petition.address_text,
+        **summary.model_dump(),
+        description=remove_personal(petition.description, guard),
+        address_text=remove_personal_optional(petition.address_text, guard),
         residential_group=petition.residential_group,
         latitude=petition.latitude,
         longitude=petition.longitude,
@@ -103,7 +156,7 @@ async def detail(
         merged_into_id=petition.merged_into_id,
         referral_id=petition.referral_id,
         reject_reason_code=petition.reject_reason_code,
-        reject_reason=petition.reject_reason,
+        reject_reason=remove_personal_optional(petition.reject_reason, guard),
         reopen_count=petition.reopen_count,
         evidence_count=petition.evidence_count,
         clock_started_at=petition.clock_started_at,
@@ -112,13 +165,28 @@ async def detail(
         warn_at=petition.warn_at,
         version=petition.version,
         updated_at=petition.updated_at,
+        denounced_agency_id=petition.denounced_agency_id,
+        denounced_position=petition.denounced_position,
         petitioner=await _contact(session, petition, viewer),
-        clarifications=[ClarificationView.model_validate(c) for c in clarifications],
-        additions=[AdditionView.model_validate(a) for a in additions],
+        clarifications=[
+            ClarificationView.model_validate(c).model_copy(
+                update={
+                    "question": remove_personal(c.question, guard),
+                    "answer": remove_personal_optional(c.answer, guard),
+                }
+            )
+            for c in clarifications
+        ],
+        additions=[
+            AdditionView.model_validate(a).model_copy(
+                update={"text": remove_personal(a.text, guard)}
+            )
+            for a in additions
+        ],
         evidence=[
             EvidenceLink(
                 id=e.id,
-                name=e.original_name,
+                name=remove_personal(e.original_name, guard),
                 content_type=e.content_type,
                 size_bytes=e.size_bytes,
                 sha256=e.sha256,
@@ -128,14 +196,10 @@ async def detail(
             for e, link in evidence
         ],
         duplicate_suggestions=[
-            DuplicateCandidate(
-                petition=PetitionSummary.model_validate(c.petition),
-                score=c.score,
-                distance_m=c.distance_m,
-            )
-            for c in suggestions
+            DuplicateCandidate(petition=row, score=c.score, distance_m=c.distance_m)
+            for c, row in zip(suggestions, candidates, strict=True)
         ],
-        merged_petitions=[PetitionSummary.model_validate(m) for m in merged],
+        merged_petitions=merged_rows,
         allowed_actions=(
             allowed_actions(PetitionStatus(petition.status), Performer.front_officer)
             if access.may_triage(viewer)
@@ -144,23 +208,84 @@ async def detail(
     )
 
 
+async def history_entries(
+    session: AsyncSession, settings: Settings, petition: Petition
+) -> list[HistoryEntry]:
+    """The staff history; a denunciation's reasons and messages (the citizen's withdrawal
+    reason, the Front's questions) without the denouncer's identity."""
+    guard = await text_guard(session, settings, petition)
+    return [
+        HistoryEntry.model_validate(e).model_copy(
+            update={
+                "reason": remove_personal_optional(e.reason, guard),
+                "citizen_message": remove_personal_optional(e.citizen_message, guard),
+            }
+        )
+        for e in await history(session, petition.id)
+    ]
+
+
 async def reveal_identity(
-    session: AsyncSession, settings: Settings, petition: Petition, viewer: StaffPrincipal
+    session: AsyncSession,
+    settings: Settings,
+    petition: Petition,
+    viewer: StaffPrincipal,
+    reason: str,
+    *,
+    via: str = "petition",
 ) -> PetitionerView:
-    """The petitioner's identity for the officers handling the petition. Revealing a
-    confidential identity is audited (that it was seen, by whom; never what)."""
+    """The one way a denouncer's identity leaves the database (and the way plain contact
+    details are shown on request): checked against ``access.may_reveal_identity``, audited
+    with who, when and why (the reason without the identity in it), and noted in the
+    petition's internal history. ``via`` says which route asked (petition or referral)."""
     petitioner = await get_petitioner(session, petition.id)
     if petitioner is None:
-        raise NotFound("This petition was filed anonymously.")
+        raise NotFound("Đơn này được gửi ẩn danh.")
+    confidential = access.is_confidential(petitioner)
+    if confidential:
+        if not access.may_reveal_identity(viewer, petition):
+            raise Forbidden(
+                "Chỉ cán bộ Mặt trận xử lý đơn hoặc cơ quan có thẩm quyền giải quyết tố cáo "
+                "mới được xem danh tính người tố cáo."
+            )
+    elif not (
+        access.may_see_contact(viewer, petition) or access.agency_sees_contact(viewer, petition)
+    ):
+        raise Forbidden("Vai trò của bạn không được xem thông tin liên hệ của người gửi đơn.")
+    identity = identity_of_row(settings, petitioner)
+    why = redact(reason, identity.personal_data())
+    await audit(
+        session,
+        viewer,
+        "confidential_identity_viewed" if confidential else "contact_viewed",
+        petition,
+        extra={"reason": why, "via": via},
+    )
+    if confidential:
+        await add_event(
+            session,
+            petition,
+            action="identity_revealed",
+            actor=viewer,
+            actor_kind=ActorKind.staff,
+            reason=why,
+            data={"via": via},
+        )
+    return PetitionerView(confidential=confidential, **identity.as_dict())
+
+
+async def contact_details(
+    session: AsyncSession, petition: Petition, viewer: StaffPrincipal
+) -> PetitionerView:
+    """``GET .../petitioner``: plain contact details for those who may see them. A
+    denouncer's identity is not read by a GET: 403 naming the audited action."""
+    petitioner = await get_petitioner(session, petition.id)
+    if petitioner is None:
+        raise NotFound("Đơn này được gửi ẩn danh.")
     if access.is_confidential(petitioner):
-        if not access.may_see_confidential(viewer, petition):
-            raise Forbidden("Only the Front officers handling it may see this identity.")
-        assert petitioner.identity_ciphertext is not None
-        identity = decrypt_identity(settings, petitioner.identity_ciphertext)
-        await audit(session, viewer, "confidential_identity_viewed", petition)
-        return PetitionerView(confidential=True, **identity.as_dict())
+        raise Forbidden(REVEAL_HINT)
     if not access.may_see_contact(viewer, petition):
-        raise Forbidden("Your role may not see the petitioner's contact details.")
+        raise Forbidden("Vai trò của bạn không được xem thông tin liên hệ của người gửi đơn.")
     return PetitionerView(
         confidential=False,
         full_name=petitioner.full_name,

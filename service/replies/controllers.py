@@ -46,6 +46,8 @@ from service.replies.schemas import (
     ReferralDetail,
     ReferralPage,
     ReferralRead,
+    RevealedIdentity,
+    RevealRequest,
     ScorecardResponse,
 )
 from service.replies.scorecards import agency_scorecards
@@ -122,6 +124,22 @@ async def _agency_item(
     return await provider.agency_view(session, referral.item_id, viewer)
 
 
+def _answer(answer: Any, readable: bool) -> AnswerRead:
+    shaped = AnswerRead.model_validate(answer)
+    if readable:
+        return shaped
+    return shaped.model_copy(
+        update={
+            "text": "",
+            "legal_basis": None,
+            "signer_name": None,
+            "review_note": None,
+            "attachment_ids": [],
+            "text_withheld": True,
+        }
+    )
+
+
 async def _detail(
     session: AsyncSession, referral: Referral, viewer: StaffPrincipal, *, agency_side: bool
 ) -> ReferralDetail:
@@ -134,9 +152,12 @@ async def _detail(
         attachments = [(link, ev) for link, ev in attachments if ev.id in shown]
     item = await _agency_item(session, referral, viewer) if agency_side else None
     base = _read(referral, viewer, item)
+    readable = service.may_read_answer_text(referral, viewer)
+    if not readable:
+        attachments = []
     return ReferralDetail(
         **base.model_dump(),
-        answers=[AnswerRead.model_validate(a) for a in answers],
+        answers=[_answer(a, readable) for a in answers],
         extensions=[
             ExtensionRead.model_validate(e)
             for e in await repository.extensions_of(session, referral.id)
@@ -226,6 +247,28 @@ class AgencyReferralController(Controller):
         referral = await service.get_visible_referral(db_session, referral_id, request.user)
         body = await _detail(db_session, referral, request.user, agency_side=True)
         return _with_etag(referral, body)
+
+    @post(
+        "/{referral_id:uuid}/petitioner/reveal",
+        status_code=HTTP_200_OK,
+        summary="Reveal who filed the item, with a reason (audited: who, when, why)",
+        description=(
+            "No referral view carries a denouncer's identity. The officer of the agency "
+            "competent to resolve the denunciation may reveal it here while the agency "
+            "handles it, giving a reason; the reveal is audited. Refused (403) to anyone "
+            "else, and to the agency that employs the denounced person."
+        ),
+    )
+    async def reveal_petitioner(
+        self,
+        request: StaffRequest,
+        referral_id: uuid.UUID,
+        data: RevealRequest,
+        db_session: AsyncSession,
+    ) -> RevealedIdentity:
+        referral = await service.get_visible_referral(db_session, referral_id, request.user)
+        shown = await service.reveal_item_identity(db_session, referral, request.user, data.reason)
+        return RevealedIdentity.model_validate(shown)
 
     @post("/{referral_id:uuid}/acknowledge", status_code=HTTP_200_OK, summary="Thụ lý")
     async def acknowledge(
@@ -390,6 +433,8 @@ async def _download(
     agency_side: bool,
 ) -> Redirect:
     referral = await service.get_visible_referral(session, referral_id, viewer)
+    if not service.may_read_answer_text(referral, viewer):
+        raise NotFound("No such attachment.")
     attachments = dict(
         (ev.id, ev) for _, ev in await repository.attachments_of(session, referral.id)
     )

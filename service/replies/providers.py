@@ -14,6 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
+from service.replies.redaction import PersonalData
 
 
 @runtime_checkable
@@ -21,8 +22,20 @@ class ItemProvider(Protocol):
     async def agency_view(
         self, session: AsyncSession, item_id: uuid.UUID, viewer: StaffPrincipal
     ) -> dict[str, Any]:
-        """What the handling agency may see of the item (a denouncer's identity only where
-        the law lets the handling agency see it)."""
+        """What the handling agency may see of the item: never a denouncer's identity (not
+        as a field, not inside a text); that is revealed only by ``reveal_identity``."""
+        ...
+
+    async def reveal_identity(
+        self, session: AsyncSession, item_id: uuid.UUID, viewer: StaffPrincipal, reason: str
+    ) -> dict[str, Any]:
+        """Who filed the item, for a viewer the item's package allows, audited with the
+        reason (who, when, why); Forbidden or NotFound otherwise."""
+        ...
+
+    async def personal_data(self, session: AsyncSession, item_id: uuid.UUID) -> PersonalData:
+        """The personal data of whoever filed the item, for ``redact`` to remove from every
+        text published with it (answers included); never shown."""
         ...
 
     async def public_view(self, session: AsyncSession, item_id: uuid.UUID) -> dict[str, Any] | None:
@@ -38,7 +51,10 @@ _providers: dict[str, ItemProvider] = {}
 def register_item_provider(item_type: str, provider: ItemProvider) -> None:
     """Register (or replace) the provider of ``item_type``; idempotent."""
     if not isinstance(provider, ItemProvider):
-        raise TypeError("an item provider needs async agency_view() and public_view()")
+        raise TypeError(
+            "an item provider needs async agency_view(), public_view(), reveal_identity()"
+            " and personal_data()"
+        )
     _providers[item_type] = provider
 
 

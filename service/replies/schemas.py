@@ -135,6 +135,23 @@ class ReferralPage(BaseModel):
     next_cursor: str | None
 
 
+class RevealRequest(BaseModel):
+    """Why the identity of a denouncer must be known (kept in the audit log)."""
+
+    reason: str = Field(min_length=10, max_length=2000)
+
+
+class RevealedIdentity(BaseModel):
+    """Who filed the item, as revealed (and audited) for the competent resolver."""
+
+    confidential: bool
+    full_name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    national_id: str | None = None
+    address: str | None = None
+
+
 class AnswerRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -155,6 +172,11 @@ class AnswerRead(BaseModel):
     reviewed_at: datetime | None
     review_note: str | None
     published_at: datetime | None
+    text_withheld: bool = Field(
+        default=False,
+        description="A denunciation's answer is read only by the agency and the Front officers "
+        "handling it: for others its text, legal basis, signer and review note are withheld",
+    )
 
 
 class ExtensionRead(BaseModel):

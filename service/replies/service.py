@@ -44,6 +44,7 @@ from service.errors import (
 )
 from service.replies import events, repository
 from service.replies.models import (
+    FINAL_STATES,
     AnswerOutcome,
     AnswerStatus,
     EscalationTarget,
@@ -58,7 +59,13 @@ from service.replies.models import (
     ReferralState,
 )
 from service.replies.providers import item_provider
-from service.replies.redaction import redact, redact_optional
+from service.replies.redaction import (
+    NOTHING,
+    PersonalData,
+    redact,
+    redact_optional,
+    remove_personal,
+)
 from service.replies.schemas import AnswerDraftWrite, CitizenHistoryEntry, PublishedAnswer
 from service.replies.workflow import Action, Transition, allowed_actions, parties_of, transition
 from service.storage.models import Evidence
@@ -86,6 +93,33 @@ def can_see(referral: Referral, viewer: Actor) -> bool:
     if viewer.role == Role.agency_officer:
         return viewer.agency_id is not None and referral.agency_id == viewer.agency_id
     return viewer.sees_unit(referral.unit_code)
+
+
+def may_read_answer_text(referral: Referral, viewer: Actor) -> bool:
+    """Who reads what an agency answers to a denunciation (before and after publication; it
+    is never on the public feed): the agency's officers who write it and the Front officers
+    who review it (``can_see`` has checked their agency and unit). Not administrators or
+    anyone else: the answer may name the denouncer."""
+    if referral.item_kind != ItemKind.denunciation or not isinstance(viewer, StaffPrincipal):
+        return True
+    return viewer.role in (Role.agency_officer, Role.front_officer)
+
+
+async def reveal_item_identity(
+    session: AsyncSession, referral: Referral, viewer: StaffPrincipal, reason: str
+) -> dict[str, Any]:
+    """The agency's audited reveal of who filed the item (its provider decides who may);
+    only while the referral is with the agency."""
+    if ReferralState(referral.state) in FINAL_STATES:
+        raise StateConflict(
+            "Vụ việc không còn do cơ quan này xử lý.",
+            state=referral.state,
+            allowed_actions=actions_for(referral, viewer),
+        )
+    provider = item_provider(referral.item_type)
+    if provider is None:
+        raise NotFound("No such item.")
+    return await provider.reveal_identity(session, referral.item_id, viewer, reason)
 
 
 def check_version(referral: Referral, expected_version: int | None) -> None:
@@ -734,7 +768,8 @@ async def publish_answer(
     referral.published_at = now
     referral.feedback_due_at = calendar.add_calendar_days(now, rule.feedback_window_days)
     await session.flush()
-    await _publish_publicly(session, referral, answer)
+    personal = await item_personal_data(session, referral)
+    await _publish_publicly(session, referral, answer, personal)
     assert answer.outcome is not None
     summary = answer.text[:SUMMARY_CHARS]
     data = {
@@ -750,15 +785,24 @@ async def publish_answer(
         actor,
         before,
         reason=note,
-        data={**data, "summary": redact(summary)},
+        data={**data, "summary": redact(summary, personal)},
     )
     await emit(session, events.ANSWER_PUBLISHED, referral, actor, data)
     return answer
 
 
+async def item_personal_data(session: AsyncSession, referral: Referral) -> PersonalData:
+    """The personal data of whoever filed the referral's item (from its provider)."""
+    provider = item_provider(referral.item_type)
+    return await provider.personal_data(session, referral.item_id) if provider else NOTHING
+
+
 async def _publish_publicly(
-    session: AsyncSession, referral: Referral, answer: ReferralAnswer
+    session: AsyncSession, referral: Referral, answer: ReferralAnswer, personal: PersonalData
 ) -> None:
+    """The public feed's copy: every text without the petitioner's own name, address, phone,
+    email and ID number (wherever the agency or the citizen typed them), and without anything
+    that looks like a phone number, email, ID, bank account or licence plate."""
     provider = item_provider(referral.item_type)
     view = await provider.public_view(session, referral.item_id) if provider else None
     existing = await repository.public_answer_for_referral(session, referral.id)
@@ -787,13 +831,13 @@ async def _publish_publicly(
     category = view.get("category_code")
     row.category_code = str(category) if category else None
     # The provider redacts already; redacting again costs little and protects the feed.
-    row.title = redact(str(view.get("title") or referral.title))[:500]
+    row.title = redact(str(view.get("title") or referral.title), personal)[:500]
     row.description = redact_optional(
-        str(view["description"]) if view.get("description") is not None else None
+        str(view["description"]) if view.get("description") is not None else None, personal
     )
     row.outcome = answer.outcome
-    row.answer_text = redact(answer.text)
-    row.legal_basis = redact_optional(answer.legal_basis)
+    row.answer_text = redact(answer.text, personal)
+    row.legal_basis = redact_optional(answer.legal_basis, personal)
     row.document_number = answer.document_number
     row.document_date = answer.document_date
     row.signer_title = answer.signer_title
@@ -937,6 +981,10 @@ async def rate_answer(
             feedback_due_at=referral.feedback_due_at.isoformat(),
         )
     comment = comment.strip() if comment else None
+    if comment:
+        # The comment is shown to the agency and kept in the history: never with the
+        # petitioner's own identity in it (a denouncer may sign it).
+        comment = remove_personal(comment, await item_personal_data(session, referral))
     referral.satisfied = satisfied
     referral.rating_comment = comment or None
     referral.rated_at = now

@@ -165,7 +165,7 @@ class TestMerge:
 
         await merge(session, duplicate, lead.id, officer, reason="Trùng nội dung")
         await triage.accept(session, lead, officer, None)
-        await triage.refer(session, lead, officer, agency_id=None, reason=None, note=None)
+        await triage.refer(session, settings, lead, officer, agency_id=None, reason=None, note=None)
         await acknowledge(session, lead, staff)
         await publish_answer(session, lead, staff)
         assert await notifications_for(session, lead)

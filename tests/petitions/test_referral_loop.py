@@ -37,7 +37,7 @@ async def routed(
     petition, _ = await new_petition(session, settings, api, **overrides)
     officer = principal(staff.ward_front)
     await triage.accept(session, petition, officer, None)
-    await triage.refer(session, petition, officer, agency_id=None, reason=None, note=None)
+    await triage.refer(session, settings, petition, officer, agency_id=None, reason=None, note=None)
     return petition
 
 
@@ -138,7 +138,13 @@ class TestAgencySide:
         assert petition.deadline_status == DeadlineStatus.running
         # Re-routing to the proposed agency works without a reason (it is the suggestion).
         await triage.refer(
-            session, petition, principal(staff.ward_front), agency_id=None, reason=None, note=None
+            session,
+            settings,
+            petition,
+            principal(staff.ward_front),
+            agency_id=None,
+            reason=None,
+            note=None,
         )
         assert petition.agency_id == staff.other_agency.id
         assert petition.referral_id != old_referral
@@ -197,7 +203,9 @@ class TestAnswers:
         petition, secret = await new_petition(session, settings, api)
         officer = principal(staff.ward_front)
         await triage.accept(session, petition, officer, None)
-        await triage.refer(session, petition, officer, agency_id=None, reason=None, note=None)
+        await triage.refer(
+            session, settings, petition, officer, agency_id=None, reason=None, note=None
+        )
         await acknowledge(session, petition, staff)
         await publish_answer(session, petition, staff)
         response = await client.post(

@@ -20,6 +20,7 @@ from service.directory.models import AdminUnit, Agency, AgencyLevel
 from service.replies import events, providers
 from service.replies import service as replies
 from service.replies.models import Referral
+from service.replies.redaction import PersonalData
 from tests.factories import BA_DINH, HANOI, HOAN_KIEM, PASSWORD, create_agency, login
 
 
@@ -56,6 +57,14 @@ class StandInProvider:
     ) -> dict[str, Any]:
         item = self.items[item_id]
         return {"title": item["title"], "description": item["description"]}
+
+    async def reveal_identity(
+        self, session: AsyncSession, item_id: uuid.UUID, viewer: StaffPrincipal, reason: str
+    ) -> dict[str, Any]:
+        return {"confidential": True, "full_name": self.items[item_id]["petitioner"]}
+
+    async def personal_data(self, session: AsyncSession, item_id: uuid.UUID) -> PersonalData:
+        return PersonalData.of(full_name=self.items[item_id]["petitioner"])
 
     async def public_view(self, session: AsyncSession, item_id: uuid.UUID) -> dict[str, Any] | None:
         item = self.items[item_id]

@@ -117,3 +117,30 @@ async def test_withdrawn_consent_removes_the_answer(
     removed = await replies.withdraw_from_public_feed(session, "petition", referral.item_id)
     assert removed == 1
     assert (await client.get("/api/v1/public/answers")).json()["items"] == []
+
+
+async def test_feed_removes_the_petitioners_own_name_and_landlines_from_answers(
+    session: AsyncSession, client: httpx.AsyncClient, world: World, provider: StandInProvider
+) -> None:
+    """The agency typed the petitioner's stored name (in capitals, without diacritics) and a
+    Hà Nội landline into its answer: neither reaches the feed; "công khai" (public) stays."""
+    referral = await refer(
+        session,
+        world,
+        provider,
+        title="Hoàng Công Khai phản ánh rác thải",
+        description="Ông Hoàng Công Khai phản ánh rác không được thu gom.",
+        petitioner="Hoàng Công Khai",
+    )
+    text = (
+        "Trả lời phản ánh của ông HOANG CONG KHAI (ĐT (024) 3825 1234, hoặc 024.3825.1234): "
+        "UBND phường đã công khai lịch thu gom rác."
+    )
+    await publish(session, world, referral, text)
+    [item] = (await client.get("/api/v1/public/answers")).json()["items"]
+    assert item["answer_text"] == (
+        "Trả lời phản ánh của ông [họ tên đã ẩn] (ĐT [số điện thoại đã ẩn], hoặc "
+        "[số điện thoại đã ẩn]): UBND phường đã công khai lịch thu gom rác."
+    )
+    assert item["title"] == "[họ tên đã ẩn] phản ánh rác thải"
+    assert "Khai" not in item["description"]

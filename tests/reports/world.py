@@ -299,7 +299,13 @@ async def council_world(session: AsyncSession, settings: Settings) -> CouncilWor
         )
     await triage.accept(session, lead, front, None)
     referral_id = await triage.refer(
-        session, lead, front, agency_id=agency.id, reason="Thuộc thẩm quyền phường", note=None
+        session,
+        settings,
+        lead,
+        front,
+        agency_id=agency.id,
+        reason="Thuộc thẩm quyền phường",
+        note=None,
     )
     await answer_referral(session, referral_id, officer, front)
     lead_filed.answered = True
@@ -316,7 +322,13 @@ async def council_world(session: AsyncSession, settings: Settings) -> CouncilWor
     )
     await triage.accept(session, overdue, front, None)
     overdue_referral = await triage.refer(
-        session, overdue, front, agency_id=agency.id, reason="Thuộc thẩm quyền phường", note=None
+        session,
+        settings,
+        overdue,
+        front,
+        agency_id=agency.id,
+        reason="Thuộc thẩm quyền phường",
+        note=None,
     )
     await replies.acknowledge(
         session, overdue_referral, actor=officer, agency_reference="16/UBND-TD"
@@ -354,6 +366,7 @@ async def council_world(session: AsyncSession, settings: Settings) -> CouncilWor
     await triage.accept(session, denunciation, front, None)
     denunciation_referral = await triage.refer(
         session,
+        settings,
         denunciation,
         front,
         agency_id=agency.id,
