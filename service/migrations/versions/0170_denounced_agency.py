@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0160_confid"
-down_revision: str | Sequence[str] | None = "0150"
+revision: str = "0170"
+down_revision: str | Sequence[str] | None = "0160"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
