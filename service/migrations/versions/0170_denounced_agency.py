@@ -4,7 +4,7 @@
 or an official of that agency, so it is routed to the agency's superior and the agency's
 officers never see the denouncer (``service.petitions.access.may_reveal_identity``).
 
-Revision ID: 0160_confid
+Revision ID: 0170
 Revises: 0150
 Create Date: 2026-12-01
 """
