@@ -21,6 +21,7 @@ from service.auth.secrets import (
 from service.db import utcnow
 from service.directory.models import AdminUnit, Agency
 from service.errors import Conflict, Invalid, NotFound, Unauthenticated
+from service.i18n import msg
 from service.settings import Settings
 
 # A constant hash checked when the username is unknown, so both paths take the same time.
@@ -66,9 +67,9 @@ async def login(
     ).scalar_one_or_none()
     if user is None:
         verify_password(_DUMMY_HASH, password)
-        raise Unauthenticated("Wrong username or password.")
+        raise Unauthenticated(msg("login_failed"))
     if not verify_password(user.password_hash, password) or not user.active:
-        raise Unauthenticated("Wrong username or password.")
+        raise Unauthenticated(msg("login_failed"))
     return await _issue(session, user, settings)
 
 
@@ -82,10 +83,10 @@ async def refresh(session: AsyncSession, settings: Settings, refresh_token: str)
         )
     ).scalar_one_or_none()
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
-        raise Unauthenticated("The refresh token is invalid or expired.")
+        raise Unauthenticated(msg("refresh_token_invalid"))
     user = await session.get(StaffUser, row.user_id)
     if user is None or not user.active:
-        raise Unauthenticated("The account is disabled.")
+        raise Unauthenticated(msg("account_disabled"))
     row.revoked_at = utcnow()
     return await _issue(session, user, settings)
 
@@ -102,11 +103,11 @@ async def _check_scope(
     session: AsyncSession, role: Role, unit_code: str | None, agency_id: uuid.UUID | None
 ) -> None:
     if unit_code is not None and await session.get(AdminUnit, unit_code) is None:
-        raise Invalid(f"Unknown administrative unit {unit_code}.", field="unit_code")
+        raise Invalid(msg("unit_unknown", code=unit_code), field="unit_code")
     if role is Role.agency_officer and agency_id is None:
-        raise Invalid("An agency officer must be bound to an agency.", field="agency_id")
+        raise Invalid(msg("agency_officer_needs_agency"), field="agency_id")
     if agency_id is not None and await session.get(Agency, agency_id) is None:
-        raise Invalid("Unknown agency.", field="agency_id")
+        raise Invalid(msg("agency_unknown"), field="agency_id")
 
 
 async def create_user(session: AsyncSession, data: UserCreate) -> StaffUser:
@@ -115,7 +116,7 @@ async def create_user(session: AsyncSession, data: UserCreate) -> StaffUser:
         select(col(StaffUser.id)).where(col(StaffUser.username) == data.username)
     )
     if taken.first() is not None:
-        raise Conflict(f"The username {data.username} is taken.")
+        raise Conflict(msg("username_taken", username=data.username))
     user = StaffUser(
         username=data.username,
         full_name=data.full_name,
@@ -133,7 +134,7 @@ async def create_user(session: AsyncSession, data: UserCreate) -> StaffUser:
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> StaffUser:
     user = await session.get(StaffUser, user_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(msg("user_not_found"))
     return user
 
 
@@ -148,7 +149,7 @@ async def update_user(session: AsyncSession, user_id: uuid.UUID, data: UserUpdat
     changes = data.model_dump(exclude_unset=True)
     for required in ("full_name", "password", "role", "active"):
         if required in changes and changes[required] is None:
-            raise Invalid(f"{required} cannot be null; leave it out to keep it.", field=required)
+            raise Invalid(msg("field_not_nullable", field=required), field=required)
     if "password" in changes:
         password = changes.pop("password")
         if password is not None:
@@ -168,7 +169,7 @@ async def update_user(session: AsyncSession, user_id: uuid.UUID, data: UserUpdat
 async def create_api_client(session: AsyncSession, data: ApiClientCreate) -> tuple[ApiClient, str]:
     taken = await session.execute(select(col(ApiClient.id)).where(col(ApiClient.name) == data.name))
     if taken.first() is not None:
-        raise Conflict(f"An API client named {data.name} exists.")
+        raise Conflict(msg("api_client_name_taken", name=data.name))
     key, prefix, digest = new_api_key()
     client = ApiClient(
         name=data.name,
@@ -191,7 +192,7 @@ async def list_api_clients(session: AsyncSession) -> list[ApiClient]:
 async def revoke_api_client(session: AsyncSession, client_id: uuid.UUID) -> ApiClient:
     client = await session.get(ApiClient, client_id)
     if client is None:
-        raise NotFound("No such API client.")
+        raise NotFound(msg("api_client_not_found"))
     client.active = False
     await session.flush()
     return client

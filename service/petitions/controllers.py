@@ -23,6 +23,7 @@ from service.auth.guards import api_client, staff
 from service.auth.models import Role
 from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.errors import Forbidden, NotFound
+from service.i18n import msg
 from service.petitions import (
     citizen,
     duplicates,
@@ -657,10 +658,10 @@ class StaffPetitionController(Controller):
     ) -> Redirect:
         petition = await get_for_staff(db_session, petition_id, request.user)
         if request.user.role is Role.council_reader:
-            raise Forbidden("Council readers do not download petition evidence.")
+            raise Forbidden(msg("council_no_evidence"))
         link = await repository.evidence_link(db_session, petition.id, evidence_id)
         if link is None:
-            raise NotFound("No such file on this petition.")
+            raise NotFound(msg("petition_file_not_found"))
         evidence = await get_evidence(db_session, evidence_id)
         url = await download_url(db_session, object_store, evidence, request.user)
         return Redirect(path=url, status_code=HTTP_307_TEMPORARY_REDIRECT)

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from service.auth.principals import StaffPrincipal
 from service.errors import Forbidden, NotFound
+from service.i18n import msg
 from service.petitions import access
 from service.petitions.confidential import decrypt_identity
 from service.petitions.duplicates import stored_suggestions
@@ -151,16 +152,16 @@ async def reveal_identity(
     confidential identity is audited (that it was seen, by whom; never what)."""
     petitioner = await get_petitioner(session, petition.id)
     if petitioner is None:
-        raise NotFound("This petition was filed anonymously.")
+        raise NotFound(msg("petition_anonymous"))
     if access.is_confidential(petitioner):
         if not access.may_see_confidential(viewer, petition):
-            raise Forbidden("Only the Front officers handling it may see this identity.")
+            raise Forbidden(msg("identity_front_only"))
         assert petitioner.identity_ciphertext is not None
         identity = decrypt_identity(settings, petitioner.identity_ciphertext)
         await audit(session, viewer, "confidential_identity_viewed", petition)
         return PetitionerView(confidential=True, **identity.as_dict())
     if not access.may_see_contact(viewer, petition):
-        raise Forbidden("Your role may not see the petitioner's contact details.")
+        raise Forbidden(msg("contact_forbidden"))
     return PetitionerView(
         confidential=False,
         full_name=petitioner.full_name,
