@@ -181,8 +181,9 @@ def _localise(value: Any, locale: str) -> Any:
     return value
 
 
-def _field_path(key: str | None, source: str | None) -> str:
+def _field_path(key: str | None, source: Any) -> str:
     key = key or ""
+    source = source.value if isinstance(source, Enum) else source  # ParamType.QUERY: "query"
     return f"{source}.{key}" if source and source != "body" else key or (source or "")
 
 

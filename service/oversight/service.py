@@ -365,7 +365,10 @@ async def transition_plan(
     ):
         raise StateConflict(
             msg(
-                "plan_action_not_allowed_submitted" if submitted else "plan_action_not_allowed",
+                # "Submitted" tells drafts apart; every later state was submitted.
+                "plan_action_not_allowed_submitted"
+                if submitted and state is PlanState.draft
+                else "plan_action_not_allowed",
                 state=state,
                 action=plan_action,
             ),
