@@ -88,7 +88,7 @@ def test_every_text_is_nfc_and_has_the_placeholders_of_the_english(locale: str) 
 
 def test_every_code_used_in_the_code_is_in_the_catalogue() -> None:
     used = set()
-    for path, node, name in CALLS:
+    for _path, node, name in CALLS:
         if name in ("msg", "value_error") and node.args:
             first = node.args[0]
             choices = [first.body, first.orelse] if isinstance(first, ast.IfExp) else [first]

@@ -98,7 +98,7 @@ class TestTrackingAndPublic:
         )
         assert default.status_code == english.status_code == 404
         assert default.json()["title"] == "Không tìm thấy"
-        assert default.json()["detail"] == "Không có đơn nào với mã tra cứu và mã bí mật này."
+        assert default.json()["detail"] == "Không tìm thấy đơn với mã tra cứu và mã bí mật này."
         assert english.json()["detail"] == "No petition with this tracking code and secret."
         assert default.json()["code"] == english.json()["code"] == "tracking_not_found"
         assert default.json()["type"] == english.json()["type"] == PROBLEMS + "not-found"
