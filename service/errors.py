@@ -164,7 +164,8 @@ def problem(
     if instance:
         body["instance"] = instance
     body.update(_localise(extra, locale))
-    headers = {**(headers or {}), "Content-Language": locale}
+    # The texts depend on Accept-Language: say so to caches, and say which language they are.
+    headers = {"Vary": "Accept-Language", **(headers or {}), "Content-Language": locale}
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -31,6 +31,7 @@ class TestIntake:
         response = await _file(client, api, petition_body(title="Ô"))
         assert response.status_code == 422
         assert response.headers["content-language"] == "vi"
+        assert response.headers["vary"] == "Accept-Language"
         problem = response.json()
         assert problem["type"] == PROBLEMS + "validation"
         assert problem["title"] == "Dữ liệu không hợp lệ"
