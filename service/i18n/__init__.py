@@ -11,6 +11,10 @@ Raise sites build a :class:`Message` with :func:`msg` (lazy: code and parameters
 handlers render it in the locale negotiated from ``Accept-Language`` (:func:`negotiate`).
 Parameters that are enum members are rendered through their catalogue label
 (``enum.<package>.<Class>.<value>``), so no English word built from an enum name reaches a reader.
+
+A new message is a new ``msgid`` (its code) in both ``.po`` files, with ``{placeholders}``
+named alike; ``tests/i18n/test_catalogue.py`` fails when a code used in the code lacks a text in
+either language, when the placeholders differ, or when an error is raised with a bare sentence.
 """
 
 from __future__ import annotations

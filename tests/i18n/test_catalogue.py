@@ -12,7 +12,16 @@ import pytest
 from service import errors
 from service.auth.models import Role
 from service.deadlines.models import DeadlineUnit
-from service.i18n import LOCALES, catalogue, label, label_code, msg, negotiate, translate
+from service.i18n import (
+    LOCALES,
+    catalogue,
+    label,
+    label_code,
+    msg,
+    negotiate,
+    translate,
+    translations,
+)
 from service.oversight.models import PlanState, SessionState
 from service.oversight.workflow import PlanAction, SessionAction
 from service.petitions.models import PetitionKind, PetitionStatus
@@ -158,6 +167,11 @@ class TestRendering:
 
     def test_an_unknown_locale_falls_back_to_vietnamese(self) -> None:
         assert translate("title.not-found", "fr") == "Không tìm thấy"
+
+    def test_the_console_gets_the_same_catalogue_as_gettext(self) -> None:
+        """What Jinja2's i18n extension installs (``install_gettext_translations``)."""
+        assert translations("vi").gettext("title.not-found") == "Không tìm thấy"
+        assert translations("en").gettext("title.not-found") == "Not found"
 
 
 @pytest.mark.parametrize(
