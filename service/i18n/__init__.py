@@ -29,10 +29,12 @@ from enum import Enum
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 LOCALES = ("vi", "en")
 DEFAULT_LOCALE = "vi"
 CATALOGUE_DIR = Path(__file__).parent / "locales"
+READERS_TIMEZONE = "Asia/Ho_Chi_Minh"  # moments in messages are shown as Vietnam reads them
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +133,11 @@ def _render_value(value: Any, locale: str) -> Any:
     if isinstance(value, Enum):
         code = label_code(value)
         return translate(code, locale) if has(code, "en") else str(value.value)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return f"{value:,}".replace(",", "." if locale == "vi" else ",")
     if isinstance(value, datetime):
-        return value.isoformat()
+        if value.tzinfo is None:
+            return value.isoformat(timespec="minutes")
+        local = value.astimezone(ZoneInfo(READERS_TIMEZONE))
+        return local.strftime("%H:%M ngày %d/%m/%Y" if locale == "vi" else "%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y") if locale == "vi" else value.isoformat()
     if isinstance(value, list | tuple | set | frozenset):

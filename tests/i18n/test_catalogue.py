@@ -4,6 +4,7 @@ English text with the same placeholders, in NFC; no error is raised with a bare 
 import ast
 import string
 import unicodedata
+from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
 
@@ -161,9 +162,23 @@ class TestRendering:
         assert text == "Kế hoạch ở trạng thái “đang giám sát” không thể phê duyệt."
 
     def test_parameters_follow_the_locale(self) -> None:
-        message = msg("file_too_large", max_bytes=10_485_760)
-        assert message.render("vi") == "Tệp vượt quá dung lượng cho phép (10.485.760 byte)."
-        assert str(message) == "The file is larger than the limit of 10,485,760 bytes."
+        message = msg("extension_not_later", current=date(2026, 12, 1))
+        assert message.render("vi") == "Ngày mới phải sau thời hạn hiện tại (01/12/2026)."
+        assert str(message) == "The new date must be after the current deadline (2026-12-01)."
+        listed = msg("plan_action_forbidden", action=PlanAction.approve, allowed=[])
+        assert (
+            listed.render("vi")
+            == "Bạn không được phê duyệt kế hoạch này; các thao tác bạn được làm: không có."
+        )
+
+    def test_moments_read_in_vietnam_time(self) -> None:
+        retried = datetime(2026, 12, 1, 8, 20, 50, 705959, tzinfo=UTC)
+        assert translate("failed_job_retried", "vi", id=3, at=retried) == (
+            "Tác vụ lỗi 3 đã được chạy lại lúc 15:20 ngày 01/12/2026."
+        )
+        assert translate("failed_job_retried", "en", id=3, at=retried) == (
+            "Failed job 3 was already retried at 2026-12-01 15:20."
+        )
 
     def test_an_unknown_locale_falls_back_to_vietnamese(self) -> None:
         assert translate("title.not-found", "fr") == "Không tìm thấy"
