@@ -23,6 +23,7 @@ from reports.parameters import Resolved
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import Forbidden
+from service.i18n import msg
 from service.oversight.models import PlanMember
 
 REQUESTERS = (Role.front_officer, Role.supervisor)
@@ -50,7 +51,7 @@ async def check_may_request(
         else:
             allowed = viewer.sees_unit(resolved.unit_code)
         if not allowed:
-            raise Forbidden("A ward's Front officer may only report on their own ward.")
+            raise Forbidden(msg("report_ward_only"))
         return
     if viewer.role is Role.supervisor:
         typed = resolved.typed
@@ -61,8 +62,8 @@ async def check_may_request(
             and await is_plan_member(session, plan_id, viewer.user_id)
         ):
             return
-        raise Forbidden("A supervisor may only report the result of their own supervision.")
-    raise Forbidden(f"The role {viewer.role.value} may not request reports.")
+        raise Forbidden(msg("report_supervisor_own"))
+    raise Forbidden(msg("role_may_not_report", role=viewer.role))
 
 
 def visible_clause(viewer: StaffPrincipal) -> Any:

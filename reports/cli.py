@@ -24,6 +24,7 @@ from reports.schemas import ReportCreate
 from reports.service import new_report
 from reports.streaming import render_in_thread
 from service.errors import Invalid
+from service.i18n import cli_locale
 from service.settings import Settings
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -140,10 +141,12 @@ def _run(
                 render_to_file(settings, request, output, chunk_rows=chunk_rows, progress=progress)
             )
         except Invalid as error:
+            locale = cli_locale()
             details = "; ".join(
-                f"{item['field']}: {item['message']}" for item in error.extra.get("errors", [])
+                f"{item['field']}: {item['message'].render(locale)}"
+                for item in error.extra.get("errors", [])
             )
-            raise click.ClickException(f"{error.detail} {details}".strip()) from None
+            raise click.ClickException(f"{error.detail.render(locale)} {details}".strip()) from None
     click.echo(f"{rendered.path}: {rendered.page_count} trang, {rendered.size_bytes} byte")
     click.echo(f"sha256 {rendered.sha256}")
     click.echo(

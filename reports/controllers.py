@@ -19,6 +19,7 @@ from reports.schemas import DeliveryRead, ReportCreate, ReportPage, ReportRead, 
 from service.auth.guards import staff
 from service.auth.principals import StaffPrincipal
 from service.errors import NotFound
+from service.i18n import msg
 from service.settings import Settings
 from service.storage.store import ObjectStore
 
@@ -169,10 +170,10 @@ class ReportController(Controller):
     )
     async def verify(self, db_session: AsyncSession, code: str) -> Verification:
         if len(code) > 40 or not all(ch.isascii() and (ch.isalnum() or ch in "- ") for ch in code):
-            raise NotFound("No issued report has this verification code.")
+            raise NotFound(msg("verification_code_unknown"))
         report = await service.verify(db_session, code)
         if report is None or report.issued_at is None or report.sha256 is None:
-            raise NotFound("No issued report has this verification code.")
+            raise NotFound(msg("verification_code_unknown"))
         return Verification(
             kind=ReportKind(report.kind),
             version=report.version,

@@ -23,7 +23,8 @@ from reports.data import TypedParameters, council, scorecard, supervision
 from reports.data.common import Period
 from reports.models import ReportKind
 from service.directory.models import AdminUnit, Agency
-from service.errors import Invalid
+from service.errors import Invalid, field_error, pydantic_message
+from service.i18n import msg, value_error
 from service.oversight.models import SupervisionPlan
 from service.oversight.repository import plan_detail
 
@@ -50,9 +51,9 @@ class _PeriodIn(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> _PeriodIn:
         if self.from_ > self.to:
-            raise ValueError("`from` must not be after `to`")
+            raise value_error("period_reversed")
         if (self.to - self.from_).days > MAX_PERIOD_DAYS:
-            raise ValueError("a report covers at most three years")
+            raise value_error("report_period_too_long")
         return self
 
 
@@ -72,7 +73,7 @@ class SupervisionIn(_Strict):
     @model_validator(mode="after")
     def _one_plan(self) -> SupervisionIn:
         if (self.plan_id is None) == (self.plan_code is None):
-            raise ValueError("give either plan_id or plan_code")
+            raise value_error("plan_id_or_code")
         return self
 
 
@@ -83,7 +84,7 @@ class ScorecardIn(_PeriodIn):
     @model_validator(mode="after")
     def _one_agency(self) -> ScorecardIn:
         if (self.agency_id is None) == (self.agency_code is None):
-            raise ValueError("give either agency_id or agency_code")
+            raise value_error("agency_id_or_code")
         return self
 
 
@@ -112,9 +113,8 @@ def _invalid(error: ValidationError) -> Invalid:
     for item in error.errors():
         path = ".".join(str(part) for part in item["loc"] if part != "__root__")
         field = "parameters" + (f".{path}" if path else "")
-        message = str(item["msg"]).removeprefix("Value error, ")
-        errors.append({"field": field, "message": message})
-    return Invalid("The report parameters are invalid.", errors=errors)
+        errors.append(field_error(field, pydantic_message(item)))
+    return Invalid(msg("report_parameters_invalid"), errors=errors)
 
 
 def _period(data: _PeriodIn, timezone: str) -> Period:
@@ -142,7 +142,7 @@ async def _council(session: AsyncSession, data: CouncilIn, timezone: str) -> Res
     if data.unit_code is not None:
         unit = await session.get(AdminUnit, data.unit_code)
         if unit is None:
-            raise Invalid("No such ward or commune.", field="parameters.unit_code")
+            raise Invalid(msg("ward_not_found"), field="parameters.unit_code")
         unit_name = unit.name
     typed = council.CouncilParameters(_period(data, timezone), data.unit_code, unit_name)
     return Resolved(
@@ -169,7 +169,7 @@ async def _supervision(session: AsyncSession, data: SupervisionIn, timezone: str
         field = "parameters.plan_code"
     plan = (await session.execute(query)).scalar_one_or_none()
     if plan is None or plan.state == "draft":
-        raise Invalid("No such supervision plan (a draft plan has no result yet).", field=field)
+        raise Invalid(msg("report_plan_not_found"), field=field)
     detail = await plan_detail(session, plan.id)
     assert detail is not None
     typed = supervision.SupervisionParameters(
@@ -206,7 +206,7 @@ async def _scorecard(session: AsyncSession, data: ScorecardIn, timezone: str) ->
         field = "parameters.agency_code"
     agency = (await session.execute(query)).scalar_one_or_none()
     if agency is None:
-        raise Invalid("No such agency.", field=field)
+        raise Invalid(msg("agency_not_found"), field=field)
     typed = scorecard.ScorecardParameters(
         period=_period(data, timezone),
         agency_id=agency.id,

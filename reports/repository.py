@@ -21,6 +21,7 @@ from sqlmodel import col, select
 
 from reports.models import Report, ReportDelivery, ReportKind, ReportState
 from service.errors import Invalid
+from service.i18n import msg
 
 MAX_PAGE = 100
 # A render that has not written progress for this long is presumed dead (worker killed).
@@ -77,7 +78,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         moment, report_id = raw.split("|", 1)
         return datetime.fromisoformat(moment), uuid.UUID(report_id)
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise Invalid("The cursor is not one this API gave out.", field="cursor") from None
+        raise Invalid(msg("cursor_invalid"), field="cursor") from None
 
 
 async def list_reports(

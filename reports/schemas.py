@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from reports.models import DeliveryChannel, DeliveryState, ReportKind, ReportState
+from service.i18n import value_error
 
 EMAIL_PATTERN = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
 
@@ -14,7 +15,7 @@ EMAIL_PATTERN = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
 def _printable(value: str) -> str:
     """No control characters (a line break is allowed: bodies' names break lines)."""
     if any((ord(ch) < 32 and ch != "\n") or ord(ch) == 127 for ch in value):
-        raise ValueError("control characters are not allowed")
+        raise value_error("control_characters")
     return value
 
 

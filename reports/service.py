@@ -26,6 +26,7 @@ from service.audit.service import record
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.errors import Conflict, NotFound, StateConflict
+from service.i18n import msg
 from service.jobs.outbox import enqueue
 from service.settings import Settings
 from service.storage.keys import clean_filename
@@ -169,7 +170,7 @@ async def get_visible(
 ) -> Report:
     report = await repository.get_report(session, report_id, for_update=for_update)
     if report is None or not await access.may_see(session, viewer, report):
-        raise NotFound("No such report.")
+        raise NotFound(msg("report_not_found"))
     return report
 
 
@@ -227,7 +228,7 @@ async def retry_report(
     await _check_may_act(session, viewer, report)
     if not (report.state == ReportState.failed or is_stale(report)):
         raise StateConflict(
-            "Only a failed render (or one that stopped making progress) can be retried.",
+            msg("report_retry_not_failed"),
             state=report.state,
             allowed_actions=await allowed_actions(session, viewer, report),
         )
@@ -260,7 +261,7 @@ async def regenerate_report(
     latest = await repository.latest_version(session, source.series_id)
     if source.state not in (ReportState.issued, ReportState.failed) or latest != source.version:
         raise StateConflict(
-            "Only the latest version, once issued or failed, can be regenerated.",
+            msg("report_regenerate_not_latest"),
             state=source.state,
             allowed_actions=await allowed_actions(session, viewer, source),
         )
@@ -289,7 +290,7 @@ async def regenerate_report(
     try:
         await session.flush()
     except IntegrityError:
-        raise Conflict("Another version of this report was just made; reload it.") from None
+        raise Conflict(msg("report_version_race")) from None
     await _queue(session, report)
     await record(
         session,
@@ -332,7 +333,7 @@ async def download_url(
     report = await get_visible(session, viewer, report_id)
     if report.state != ReportState.issued or report.object_key is None:
         raise StateConflict(
-            "The report is not issued yet.",
+            msg("report_not_issued"),
             state=report.state,
             allowed_actions=await allowed_actions(session, viewer, report),
         )

@@ -24,11 +24,12 @@ class _Group(click.Group):
         from pydantic import ValidationError
 
         from service.errors import ServiceError
+        from service.i18n import cli_locale
 
         try:
             return super().invoke(ctx)
         except ServiceError as exc:
-            raise click.ClickException(exc.detail) from exc
+            raise click.ClickException(exc.detail.render(cli_locale())) from exc
         except ValidationError as exc:
             raise click.ClickException(str(exc)) from exc
         except RuntimeError as exc:

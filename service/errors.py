@@ -3,13 +3,19 @@
 Services raise ``ServiceError`` subclasses; the handlers below turn those, Litestar's own
 HTTP exceptions and validation errors into ``application/problem+json``. Anything else is
 logged with its stack trace and answered with a bare 500 problem (no trace leaks out).
+
+Every text is a catalogue message (:mod:`service.i18n`), rendered in the language the request
+prefers (``Accept-Language``; Vietnamese by default). Beside the text a problem carries codes a
+client can key on: ``type`` (the kind of problem), ``code`` (which one) and, per field,
+``errors[].code``.
 """
 
 from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from enum import Enum
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +28,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
+from service.i18n import DEFAULT_LOCALE, Message, has, msg, negotiate
 from service.settings import Settings
 
 logger = structlog.get_logger(__name__)
@@ -29,22 +36,6 @@ logger = structlog.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://giamsat.vn/problems/"
 
-_TITLES = {
-    400: "Bad request",
-    401: "Not authenticated",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    412: "Precondition failed",
-    413: "Content too large",
-    415: "Unsupported media type",
-    422: "Invalid input",
-    428: "Precondition required",
-    429: "Too many requests",
-    500: "Internal server error",
-    503: "Service unavailable",
-}
 _TYPES = {
     400: "bad-request",
     401: "unauthenticated",
@@ -68,10 +59,9 @@ class ServiceError(Exception):
 
     status_code = 400
     problem_type = "bad-request"
-    title = "Bad request"
 
-    def __init__(self, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: Message, **extra: Any) -> None:
+        super().__init__(str(detail))
         self.detail = detail
         self.extra = extra
 
@@ -81,76 +71,70 @@ class NotFound(ServiceError):
 
     status_code = 404
     problem_type = "not-found"
-    title = "Not found"
 
 
 class Invalid(ServiceError):
     status_code = 422
     problem_type = "validation"
-    title = "Invalid input"
 
-    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+    def __init__(self, detail: Message, *, field: str | None = None, **extra: Any) -> None:
         if field is not None:
-            extra.setdefault("errors", [{"field": field, "message": detail}])
+            extra.setdefault("errors", [field_error(field, detail)])
         super().__init__(detail, **extra)
+
+
+def field_error(field: str, message: Message) -> dict[str, Any]:
+    """One entry of a problem's ``errors``: the field, a code to key on, the text."""
+    return {"field": field, "code": message.code, "message": message}
 
 
 class Conflict(ServiceError):
     status_code = 409
     problem_type = "conflict"
-    title = "Conflict"
 
 
 class StateConflict(Conflict):
     """An action not allowed in the current state; says which actions are."""
 
     problem_type = "state-conflict"
-    title = "Action not allowed in this state"
 
-    def __init__(self, detail: str, *, state: str, allowed_actions: Sequence[str]) -> None:
+    def __init__(self, detail: Message, *, state: str, allowed_actions: Sequence[str]) -> None:
         super().__init__(detail, state=state, allowed_actions=sorted(allowed_actions))
 
 
 class PreconditionFailed(ServiceError):
     status_code = 412
     problem_type = "precondition-failed"
-    title = "Precondition failed"
 
 
 class PreconditionRequired(ServiceError):
     status_code = 428
     problem_type = "precondition-required"
-    title = "Precondition required"
 
 
 class Forbidden(ServiceError):
     status_code = 403
     problem_type = "forbidden"
-    title = "Forbidden"
 
 
 class Unauthenticated(ServiceError):
     status_code = 401
     problem_type = "unauthenticated"
-    title = "Not authenticated"
 
 
 class TooLarge(ServiceError):
     status_code = 413
     problem_type = "too-large"
-    title = "Content too large"
 
 
 class UnsupportedMediaType(ServiceError):
     status_code = 415
     problem_type = "unsupported-media-type"
-    title = "Unsupported media type"
 
 
 class RateLimited(ServiceError):
     status_code = 429
     problem_type = "rate-limited"
-    title = "Too many requests"
 
 
 class MalformedBody(ServiceError):
@@ -158,7 +142,6 @@ class MalformedBody(ServiceError):
 
     status_code = 400
     problem_type = "malformed-body"
-    title = "Bad request"
 
 
 class Unavailable(ServiceError):
@@ -168,59 +151,145 @@ class Unavailable(ServiceError):
 
     status_code = 503
     problem_type = "unavailable"
-    title = "Service unavailable"
     retry_after_seconds = 30
+
+
+def request_locale(request: Request[Any, Any, Any]) -> str:
+    """The reader's language: what ``Accept-Language`` prefers among ours, else Vietnamese
+    (the citizens' and the officers' language alike)."""
+    return negotiate(request.headers.get("accept-language"))
 
 
 def problem(
     status: int,
     *,
-    title: str | None = None,
-    detail: str | None = None,
+    title: Message | str | None = None,
+    detail: Message | str | None = None,
     problem_type: str | None = None,
     instance: str | None = None,
     headers: dict[str, str] | None = None,
+    locale: str | None = None,
     **extra: Any,
 ) -> Response[dict[str, Any]]:
+    locale = locale or negotiate(None)
+    slug = problem_type or _TYPES.get(status, "error")
+    if title is None:
+        title = msg(f"title.{slug}") if has(f"title.{slug}", "en") else msg("title.error")
     body: dict[str, Any] = {
-        "type": TYPE_BASE + (problem_type or _TYPES.get(status, "error")),
-        "title": title or _TITLES.get(status, "Error"),
+        "type": TYPE_BASE + slug,
+        "title": _localise(title, locale),
         "status": status,
     }
     if detail:
-        body["detail"] = detail
+        body["detail"] = _localise(detail, locale)
+        if isinstance(detail, Message):
+            body["code"] = detail.code
     if instance:
         body["instance"] = instance
-    body.update(extra)
+    body.update(_localise(extra, locale))
+    # The texts depend on Accept-Language: say so to caches, and say which language they are.
+    headers = {"Vary": "Accept-Language", **(headers or {}), "Content-Language": locale}
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _field_path(key: str | None, source: str | None) -> str:
+def _localise(value: Any, locale: str) -> Any:
+    """Renders every message inside a problem's members in ``locale``."""
+    if isinstance(value, Message):
+        return value.render(locale)
+    if isinstance(value, dict):
+        return {key: _localise(item, locale) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_localise(item, locale) for item in value]
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _field_path(key: str | None, source: Any) -> str:
     key = key or ""
+    source = source.value if isinstance(source, Enum) else source  # ParamType.QUERY: "query"
     return f"{source}.{key}" if source and source != "body" else key or (source or "")
 
 
-def _validation_errors(extra: Any) -> list[dict[str, Any]]:
+# msgspec (query, path and header parameters, msgspec-typed bodies) reports errors as English
+# sentences only; these patterns give them the codes pydantic uses for the same faults.
+_MSGSPEC_ERRORS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^Expected `str` of length >= (?P<min_length>\d+)"), "string_too_short"),
+    (re.compile(r"^Expected `str` of length <= (?P<max_length>\d+)"), "string_too_long"),
+    (re.compile(r"^Expected `\w+` of length >= (?P<min_length>\d+)"), "too_short"),
+    (re.compile(r"^Expected `\w+` of length <= (?P<max_length>\d+)"), "too_long"),
+    (re.compile(r"^Expected `str` matching regex"), "string_pattern_mismatch"),
+    (re.compile(r"^Expected `\w+` >= (?P<ge>[-\d.]+)"), "greater_than_equal"),
+    (re.compile(r"^Expected `\w+` > (?P<gt>[-\d.]+)"), "greater_than"),
+    (re.compile(r"^Expected `\w+` <= (?P<le>[-\d.]+)"), "less_than_equal"),
+    (re.compile(r"^Expected `\w+` < (?P<lt>[-\d.]+)"), "less_than"),
+    (re.compile(r"^Expected `(?P<expected>[\w ,|]+)`, got `\w+`"), "wrong_type"),
+    (re.compile(r"^Object missing required field"), "missing"),
+    (re.compile(r"^Missing required"), "missing"),
+    (re.compile(r"^Object contains unknown field"), "extra_forbidden"),
+    (re.compile(r"^Invalid enum value"), "enum"),
+    (re.compile(r"^Invalid UUID"), "uuid_parsing"),
+    (re.compile(r"^Invalid RFC3339 encoded datetime"), "datetime_parsing"),
+    (re.compile(r"^Invalid RFC3339 encoded date"), "date_parsing"),
+    (re.compile(r"^Invalid ISO 8601 date"), "date_parsing"),
+    (re.compile(r"^Invalid RFC3339 encoded time"), "time_parsing"),
+]
+
+
+def _msgspec_error(text: str) -> Message:
+    for pattern, code in _MSGSPEC_ERRORS:
+        found = pattern.search(text)
+        if found:
+            return msg(code, **found.groupdict())
+    return msg("invalid_value")
+
+
+def pydantic_message(error: Mapping[str, Any]) -> Message:
+    """A pydantic error as a catalogue message: its ``type`` is the code (custom errors raised
+    as ``PydanticCustomError(code, ...)`` included), its ``ctx`` the parameters."""
+    code = str(error.get("type", ""))
+    if not has(code, "en"):
+        return msg("invalid_value")
+    params = {key: value for key, value in (error.get("ctx") or {}).items() if isinstance(key, str)}
+    if code in ("enum", "literal_error") and isinstance(params.get("expected"), str):
+        # pydantic spells the choices as English ("'a', 'b' or 'c'"): keep only the values.
+        params["expected"] = re.findall(r"'([^']*)'", params["expected"]) or params["expected"]
+    return msg(code, **params)
+
+
+def _validation_errors(exc: ValidationException) -> list[dict[str, Any]]:
+    extra = exc.extra
+    if not isinstance(extra, list):
+        return []
+    items = [item for item in extra if isinstance(item, dict)]
+    # Pydantic errors travel beside Litestar's flattened ones: one for each, in order.
+    cause = exc.__cause__
+    detailed = getattr(cause, "errors", None)
+    typed = detailed if isinstance(detailed, list) and len(detailed) == len(items) else None
     errors: list[dict[str, Any]] = []
-    if isinstance(extra, list):
-        for item in extra:
-            if isinstance(item, dict):
-                errors.append(
-                    {
-                        "field": _field_path(item.get("key"), item.get("source")),
-                        "message": str(item.get("message", "")),
-                    }
-                )
+    for index, item in enumerate(items):
+        if typed is not None and isinstance(typed[index], dict):
+            message = pydantic_message(typed[index])
+        elif "type" in item and "loc" in item:  # a DTO's pydantic error list
+            message = pydantic_message(item)
+        else:
+            message = _msgspec_error(str(item.get("message", "")))
+        key = item.get("key")
+        if "loc" in item and key is None:
+            key = ".".join(str(part) for part in item["loc"])
+        errors.append(field_error(_field_path(key, item.get("source")), message))
     return errors
 
 
 def service_error_handler(request: Request[Any, Any, Any], exc: ServiceError) -> Response[Any]:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     return problem(
         exc.status_code,
-        title=exc.title,
         detail=exc.detail,
         problem_type=exc.problem_type,
         instance=request.url.path,
+        headers=headers,
+        locale=request_locale(request),
         **exc.extra,
     )
 
@@ -228,24 +297,25 @@ def service_error_handler(request: Request[Any, Any, Any], exc: ServiceError) ->
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     headers = dict(exc.headers or {})
+    locale = request_locale(request)
     if isinstance(exc, ValidationException):
-        errors = _validation_errors(exc.extra)
+        errors = _validation_errors(exc)
         status = 422 if errors else 400
         return problem(
             status,
-            detail=exc.detail if not errors else "The request has invalid fields.",
+            detail=msg("request_has_invalid_fields") if errors else msg("request_unreadable"),
             instance=request.url.path,
             headers=headers,
+            locale=locale,
             errors=errors,
         )
     if isinstance(exc, NotAuthorizedException):
         headers.setdefault("WWW-Authenticate", "Bearer")
     if status >= 500:
         logger.error("http_error", status=status, detail=exc.detail)
-        detail = None
-    else:
-        detail = exc.detail
-    return problem(status, detail=detail, instance=request.url.path, headers=headers)
+    # Litestar's own texts are English: a catalogue text for the status replaces them.
+    detail = msg(f"http_{status}") if has(f"http_{status}", "en") else None
+    return problem(status, detail=detail, instance=request.url.path, headers=headers, locale=locale)
 
 
 # PostgreSQL refuses some values that JSON allows (a NUL character, a number beyond its
@@ -260,8 +330,9 @@ def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> 
     if getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_VALUE:
         return problem(
             422,
-            detail="A value cannot be stored: a character such as NUL, or a number too large.",
+            detail=msg("value_not_storable"),
             instance=request.url.path,
+            locale=request_locale(request),
         )
     return internal_error_handler(request, exc)
 
@@ -270,16 +341,17 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     logger.exception("unhandled_error", path=request.url.path)
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,
-        detail="An unexpected error occurred; it has been logged.",
+        detail=msg("internal_error"),
         instance=request.url.path,
+        locale=request_locale(request),
     )
 
 
-UNAVAILABLE_DETAIL = "Dịch vụ tạm thời gián đoạn; xin thử lại sau ít phút."
+UNAVAILABLE_DETAIL = msg("service_unavailable")
 
 
 def unavailable_response(
-    request: Request[Any, Any, Any], detail: str = UNAVAILABLE_DETAIL, **extra: Any
+    request: Request[Any, Any, Any], detail: Message = UNAVAILABLE_DETAIL, **extra: Any
 ) -> Response[Any]:
     return problem(
         503,
@@ -287,6 +359,7 @@ def unavailable_response(
         problem_type="unavailable",
         instance=request.url.path,
         headers={"Retry-After": str(Unavailable.retry_after_seconds)},
+        locale=request_locale(request),
         **extra,
     )
 
@@ -362,9 +435,9 @@ def describe_failure(exc: BaseException, *, hide: Sequence[str | None] = ()) -> 
     job): our own messages as they are, anything else as its type and a text with every
     internal address (and each of ``hide``: bucket names, host names) replaced by [ẩn]."""
     if isinstance(exc, ServiceError):
-        return exc.detail
+        return exc.detail.render(DEFAULT_LOCALE)
     if transient_failure(exc):
-        return f"{type(exc).__name__}: {UNAVAILABLE_DETAIL}"
+        return f"{type(exc).__name__}: {UNAVAILABLE_DETAIL.render(DEFAULT_LOCALE)}"
     return f"{type(exc).__name__}: {scrub(str(exc), hide=hide)}"
 
 
@@ -392,6 +465,7 @@ def scrub(text: str, *, hide: Sequence[str | None] = ()) -> str:
 
 
 exception_handlers: dict[Any, Any] = {
+    ServiceError: service_error_handler,
     Unavailable: unavailable_handler,
     ConnectionError: connection_error_handler,
     TimeoutError: connection_error_handler,
@@ -399,7 +473,6 @@ exception_handlers: dict[Any, Any] = {
     SQLAlchemyTimeoutError: connection_error_handler,
     RedisConnectionError: connection_error_handler,
     RedisTimeoutError: connection_error_handler,
-    ServiceError: service_error_handler,
     HTTPException: http_exception_handler,
     DBAPIError: database_error_handler,
     Exception: internal_error_handler,

@@ -8,6 +8,7 @@ from service.auth.schemas import ApiClientCreate, UserCreate
 from service.db import create_engine, session_factory, session_scope
 from service.directory.models import Agency
 from service.errors import Invalid
+from service.i18n import msg
 from service.settings import Settings
 
 
@@ -31,7 +32,7 @@ async def create_user_command(
                     )
                 ).scalar_one_or_none()
                 if agency_id is None:
-                    raise Invalid(f"Unknown agency code {agency_code}.", field="agency_code")
+                    raise Invalid(msg("agency_code_unknown", code=agency_code), field="agency_code")
             await service.create_user(
                 session,
                 UserCreate(

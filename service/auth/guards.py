@@ -13,6 +13,7 @@ from litestar.handlers import BaseRouteHandler
 from service.auth.models import Role
 from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.errors import Forbidden, Unauthenticated
+from service.i18n import msg
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 
@@ -25,10 +26,10 @@ def staff(*roles: Role) -> Guard:
         user = connection.scope.get("user")
         if not isinstance(user, StaffPrincipal):
             if isinstance(user, ClientPrincipal):
-                raise Forbidden("This route is for staff accounts, not API clients.")
-            raise Unauthenticated("Log in first.")
+                raise Forbidden(msg("staff_only_route"))
+            raise Unauthenticated(msg("login_required"))
         if allowed and user.role is not Role.admin and user.role not in allowed:
-            raise Forbidden(f"The role {user.role.value} may not use this route.")
+            raise Forbidden(msg("role_forbidden_route", role=user.role))
 
     return guard
 
@@ -40,10 +41,10 @@ def api_client(scope: str) -> Guard:
         user = connection.scope.get("user")
         if not isinstance(user, ClientPrincipal):
             if isinstance(user, StaffPrincipal):
-                raise Forbidden("This route is for API clients, not staff accounts.")
-            raise Unauthenticated("Send an API key in the X-API-Key header.")
+                raise Forbidden(msg("client_only_route"))
+            raise Unauthenticated(msg("api_key_required"))
         if scope not in user.scopes:
-            raise Forbidden(f"The API key lacks the scope {scope!r}.")
+            raise Forbidden(msg("api_key_scope_missing", scope=scope))
 
     return guard
 

@@ -14,7 +14,6 @@ import uuid
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AuthenticationResult
 from litestar.security.jwt import JWTAuthenticationMiddleware, Token
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,12 +22,10 @@ from sqlmodel import col, select
 from service.auth.models import ApiClient, AuthSession, Role, StaffUser
 from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.auth.secrets import digest_matches, split_api_key
-from service.errors import RateLimited
+from service.errors import RateLimited, Unauthenticated
+from service.i18n import msg
 
 API_KEY_HEADER = "X-API-Key"
-
-
-SESSION_ENDED = "The session has ended (logged out, or the account changed); log in again."
 
 
 def _request_session(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSession:
@@ -63,7 +60,7 @@ async def staff_from_token(
     agency = extras.get("agency_id")
     claimed = (extras.get("role"), extras.get("unit_code"), uuid.UUID(agency) if agency else None)
     if row is None or (Role(row.role).value, row.unit_code, row.agency_id) != claimed:
-        raise NotAuthorizedException(SESSION_ENDED)
+        raise Unauthenticated(msg("session_ended"))
     return StaffPrincipal(
         user_id=user_id,
         username=row.username,
@@ -86,11 +83,11 @@ class StaffOrClientAuthenticationMiddleware(JWTAuthenticationMiddleware):
         header = connection.headers.get(self.auth_header, "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise NotAuthorizedException("Send a Bearer token or an X-API-Key header.")
+            raise Unauthenticated(msg("credentials_required"))
         try:
             return await self.authenticate_token(encoded_token=token, connection=connection)
         except (KeyError, ValueError) as exc:
-            raise NotAuthorizedException("Invalid token.") from exc
+            raise Unauthenticated(msg("token_invalid")) from exc
 
 
 async def _client_for_key(
@@ -98,14 +95,14 @@ async def _client_for_key(
 ) -> ClientPrincipal:
     prefix = split_api_key(key)
     if prefix is None:
-        raise NotAuthorizedException("Invalid API key.")
+        raise Unauthenticated(msg("api_key_invalid"))
     sessions: async_sessionmaker[AsyncSession] = connection.app.state.sessions
     async with sessions() as session:
         client = (
             await session.execute(select(ApiClient).where(col(ApiClient.key_prefix) == prefix))
         ).scalar_one_or_none()
     if client is None or not client.active or not digest_matches(client.key_hash, key):
-        raise NotAuthorizedException("Invalid API key.")
+        raise Unauthenticated(msg("api_key_invalid"))
     return ClientPrincipal(
         client_id=client.id,
         name=client.name,
@@ -126,5 +123,5 @@ async def _enforce_rate_limit(
     await store.set(counter_key, str(count).encode(), expires_in=61)
     if count > client.rate_limit_per_minute:
         raise RateLimited(
-            f"API key rate limit of {client.rate_limit_per_minute} requests per minute reached.",
+            msg("api_key_rate_limited", limit=client.rate_limit_per_minute),
         )

@@ -37,6 +37,7 @@ from service.auth.secrets import (
 from service.db import utcnow
 from service.directory.models import AdminUnit, Agency
 from service.errors import Conflict, Invalid, NotFound, Unauthenticated
+from service.i18n import msg
 from service.settings import Settings
 
 # A constant hash checked when the username is unknown, so both paths take the same time.
@@ -91,9 +92,9 @@ async def login(
     ).scalar_one_or_none()
     if user is None:
         verify_password(_DUMMY_HASH, password)
-        raise Unauthenticated("Wrong username or password.")
+        raise Unauthenticated(msg("login_failed"))
     if not verify_password(user.password_hash, password) or not user.active:
-        raise Unauthenticated("Wrong username or password.")
+        raise Unauthenticated(msg("login_failed"))
     auth_session = AuthSession(user_id=user.id)
     session.add(auth_session)
     await session.flush()
@@ -113,7 +114,7 @@ async def refresh(session: AsyncSession, settings: Settings, refresh_token: str)
         )
     ).scalar_one_or_none()
     if session_id is None:
-        raise Unauthenticated("The refresh token is invalid or expired.")
+        raise Unauthenticated(msg("refresh_token_invalid"))
     auth_session = (
         await session.execute(
             select(AuthSession).where(col(AuthSession.id) == session_id).with_for_update()
@@ -125,7 +126,7 @@ async def refresh(session: AsyncSession, settings: Settings, refresh_token: str)
         )
     ).scalar_one()
     if auth_session.revoked_at is not None:
-        raise Unauthenticated("The refresh token is invalid or expired.")
+        raise Unauthenticated(msg("refresh_token_invalid"))
     if row.revoked_at is not None:
         await revoke_sessions(session, SessionEnd.refresh_token_reused, session_ids=[session_id])
         await audit.record(
@@ -137,14 +138,12 @@ async def refresh(session: AsyncSession, settings: Settings, refresh_token: str)
             after={"user_id": auth_session.user_id, "refresh_token_id": row.id},
         )
         await session.flush()
-        raise RefreshTokenReused(
-            "The refresh token was already used; the session is revoked. Log in again."
-        )
+        raise RefreshTokenReused(msg("refresh_token_reused"))
     if row.expires_at <= utcnow():
-        raise Unauthenticated("The refresh token is invalid or expired.")
+        raise Unauthenticated(msg("refresh_token_invalid"))
     user = await session.get(StaffUser, row.user_id)
     if user is None or not user.active:
-        raise Unauthenticated("The account is disabled.")
+        raise Unauthenticated(msg("account_disabled"))
     row.revoked_at = utcnow()
     return await _issue(session, user, settings, session_id)
 
@@ -201,11 +200,11 @@ async def _check_scope(
     session: AsyncSession, role: Role, unit_code: str | None, agency_id: uuid.UUID | None
 ) -> None:
     if unit_code is not None and await session.get(AdminUnit, unit_code) is None:
-        raise Invalid(f"Unknown administrative unit {unit_code}.", field="unit_code")
+        raise Invalid(msg("unit_unknown", code=unit_code), field="unit_code")
     if role is Role.agency_officer and agency_id is None:
-        raise Invalid("An agency officer must be bound to an agency.", field="agency_id")
+        raise Invalid(msg("agency_officer_needs_agency"), field="agency_id")
     if agency_id is not None and await session.get(Agency, agency_id) is None:
-        raise Invalid("Unknown agency.", field="agency_id")
+        raise Invalid(msg("agency_unknown"), field="agency_id")
 
 
 async def create_user(session: AsyncSession, data: UserCreate) -> StaffUser:
@@ -214,7 +213,7 @@ async def create_user(session: AsyncSession, data: UserCreate) -> StaffUser:
         select(col(StaffUser.id)).where(col(StaffUser.username) == data.username)
     )
     if taken.first() is not None:
-        raise Conflict(f"The username {data.username} is taken.")
+        raise Conflict(msg("username_taken", username=data.username))
     user = StaffUser(
         username=data.username,
         full_name=data.full_name,
@@ -232,7 +231,7 @@ async def create_user(session: AsyncSession, data: UserCreate) -> StaffUser:
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> StaffUser:
     user = await session.get(StaffUser, user_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(msg("user_not_found"))
     return user
 
 
@@ -264,7 +263,7 @@ async def update_user(
     changes = data.model_dump(exclude_unset=True)
     for required in ("full_name", "password", "role", "active"):
         if required in changes and changes[required] is None:
-            raise Invalid(f"{required} cannot be null; leave it out to keep it.", field=required)
+            raise Invalid(msg("field_not_nullable", field=required), field=required)
     password_changed = False
     if "password" in changes:
         password = changes.pop("password")
@@ -307,7 +306,7 @@ async def update_user(
 async def create_api_client(session: AsyncSession, data: ApiClientCreate) -> tuple[ApiClient, str]:
     taken = await session.execute(select(col(ApiClient.id)).where(col(ApiClient.name) == data.name))
     if taken.first() is not None:
-        raise Conflict(f"An API client named {data.name} exists.")
+        raise Conflict(msg("api_client_name_taken", name=data.name))
     key, prefix, digest = new_api_key()
     client = ApiClient(
         name=data.name,
@@ -330,7 +329,7 @@ async def list_api_clients(session: AsyncSession) -> list[ApiClient]:
 async def revoke_api_client(session: AsyncSession, client_id: uuid.UUID) -> ApiClient:
     client = await session.get(ApiClient, client_id)
     if client is None:
-        raise NotFound("No such API client.")
+        raise NotFound(msg("api_client_not_found"))
     client.active = False
     await session.flush()
     return client

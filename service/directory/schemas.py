@@ -18,6 +18,7 @@ from pydantic import (
 
 from service.directory.models import AgencyKind, AgencyLevel, DayKind, UnitLevel
 from service.directory.reference_data import nfc
+from service.i18n import value_error
 
 T = TypeVar("T")
 
@@ -171,9 +172,9 @@ class RoutingRuleCreate(BaseModel):
     @model_validator(mode="after")
     def _one_target(self) -> "RoutingRuleCreate":
         if (self.agency_id is not None) == self.agency_of_unit:
-            raise ValueError("give either agency_id or agency_of_unit: true, not both or neither")
+            raise value_error("rule_agency_either")
         if self.unit_code is not None and self.unit_level is not None:
-            raise ValueError("give unit_code or unit_level, not both")
+            raise value_error("rule_unit_either")
         return self
 
 
@@ -219,7 +220,7 @@ class CalendarDayCreate(CalendarDayWrite):
     @classmethod
     def _plausible(cls, value: date) -> date:
         if not 2000 <= value.year <= 2100:
-            raise ValueError("the year must be between 2000 and 2100")
+            raise value_error("date_out_of_range")
         return value
 
 
@@ -230,9 +231,9 @@ class OfficePeriod(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> "OfficePeriod":
         if self.start >= self.end:
-            raise ValueError("a period must end after it starts")
+            raise value_error("office_period_reversed")
         if self.start.tzinfo is not None or self.end.tzinfo is not None:
-            raise ValueError("office times are local times without a zone")
+            raise value_error("office_time_has_zone")
         return self
 
 
@@ -254,7 +255,7 @@ class OfficeHoursWrite(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise value_error("timezone_unknown", zone=value) from exc
         return value
 
     @model_validator(mode="after")
@@ -262,7 +263,7 @@ class OfficeHoursWrite(BaseModel):
         periods = sorted(self.periods, key=lambda p: p.start)
         for before, after in pairwise(periods):
             if after.start < before.end:
-                raise ValueError("office periods must not overlap")
+                raise value_error("office_periods_overlap")
         self.periods = periods
         return self
 

@@ -33,6 +33,7 @@ from service.directory.schemas import (
     RoutingRuleUpdate,
 )
 from service.errors import Conflict, Invalid, NotFound
+from service.i18n import msg
 
 
 def _contains(text: str) -> sa.ColumnElement[str]:
@@ -71,14 +72,14 @@ async def list_units(
 async def get_unit(session: AsyncSession, code: str) -> AdminUnit:
     unit = await session.get(AdminUnit, code)
     if unit is None:
-        raise NotFound(f"No administrative unit {code}.")
+        raise NotFound(msg("unit_not_found_code", code=code))
     return unit
 
 
 async def _require_unit(session: AsyncSession, code: str, field: str) -> AdminUnit:
     unit = await session.get(AdminUnit, code)
     if unit is None:
-        raise Invalid(f"Unknown administrative unit {code}.", field=field)
+        raise Invalid(msg("unit_unknown", code=code), field=field)
     return unit
 
 
@@ -119,7 +120,7 @@ async def list_agencies(
 async def get_agency(session: AsyncSession, agency_id: uuid.UUID) -> Agency:
     agency = await session.get(Agency, agency_id)
     if agency is None:
-        raise NotFound("No such agency.")
+        raise NotFound(msg("agency_not_found"))
     return agency
 
 
@@ -128,7 +129,7 @@ async def get_agency_by_code(session: AsyncSession, code: str) -> Agency:
         await session.execute(sa.select(Agency).where(col(Agency.code) == code))
     ).scalar_one_or_none()
     if agency is None:
-        raise NotFound(f"No agency with code {code}.")
+        raise NotFound(msg("agency_code_not_found", code=code))
     return agency
 
 
@@ -139,11 +140,11 @@ async def _check_agency(session: AsyncSession, agency: Agency) -> None:
         parent_id: uuid.UUID | None = agency.parent_id
         while parent_id is not None:
             if parent_id in seen:
-                raise Invalid("An agency cannot be its own superior.", field="parent_id")
+                raise Invalid(msg("agency_own_superior"), field="parent_id")
             seen.add(parent_id)
             parent = await session.get(Agency, parent_id)
             if parent is None:
-                raise Invalid("Unknown parent agency.", field="parent_id")
+                raise Invalid(msg("parent_agency_unknown"), field="parent_id")
             parent_id = parent.parent_id
     if agency.kind == AgencyKind.people_committee:
         other = (
@@ -156,15 +157,13 @@ async def _check_agency(session: AsyncSession, agency: Agency) -> None:
             )
         ).scalar_one_or_none()
         if other is not None:
-            raise Conflict(
-                f"The unit {agency.unit_code} already has a People's Committee ({other})."
-            )
+            raise Conflict(msg("people_committee_exists", unit=agency.unit_code, other=other))
 
 
 async def create_agency(session: AsyncSession, data: AgencyCreate) -> Agency:
     taken = await session.execute(sa.select(col(Agency.id)).where(col(Agency.code) == data.code))
     if taken.first() is not None:
-        raise Conflict(f"An agency with code {data.code} exists.")
+        raise Conflict(msg("agency_code_taken", code=data.code))
     agency = Agency(**data.model_dump())
     await _check_agency(session, agency)
     session.add(agency)
@@ -176,7 +175,7 @@ async def update_agency(session: AsyncSession, agency_id: uuid.UUID, data: Agenc
     agency = await get_agency(session, agency_id)
     for name, value in data.model_dump(exclude_unset=True).items():
         if value is None and name in {"name", "level", "kind", "unit_code", "channels", "active"}:
-            raise Invalid(f"{name} cannot be empty.", field=name)
+            raise Invalid(msg("field_empty", field=name), field=name)
         setattr(agency, name, value)
     await _check_agency(session, agency)
     await session.flush()
@@ -208,20 +207,20 @@ async def list_categories(
 async def get_category(session: AsyncSession, code: str) -> PetitionCategory:
     category = await session.get(PetitionCategory, code)
     if category is None:
-        raise NotFound(f"No petition category {code}.")
+        raise NotFound(msg("category_not_found", code=code))
     return category
 
 
 async def get_category_for_routing(session: AsyncSession, code: str) -> PetitionCategory:
     category = await session.get(PetitionCategory, code)
     if category is None:
-        raise Invalid(f"Unknown petition category {code}.", field="category")
+        raise Invalid(msg("category_unknown", code=code), field="category")
     return category
 
 
 async def create_category(session: AsyncSession, data: CategoryCreate) -> PetitionCategory:
     if await session.get(PetitionCategory, data.code) is not None:
-        raise Conflict(f"The category {data.code} exists.")
+        raise Conflict(msg("category_code_taken", code=data.code))
     category = PetitionCategory(**data.model_dump())
     session.add(category)
     await session.flush()
@@ -234,7 +233,7 @@ async def update_category(
     category = await get_category(session, code)
     for name, value in data.model_dump(exclude_unset=True).items():
         if value is None:
-            raise Invalid(f"{name} cannot be empty.", field=name)
+            raise Invalid(msg("field_empty", field=name), field=name)
         setattr(category, name, value)
     await session.flush()
     return category
@@ -277,26 +276,26 @@ async def list_rules(
 async def get_rule(session: AsyncSession, rule_id: uuid.UUID) -> RoutingRule:
     rule = await session.get(RoutingRule, rule_id)
     if rule is None:
-        raise NotFound("No such routing rule.")
+        raise NotFound(msg("routing_rule_not_found"))
     return rule
 
 
 async def _check_rule(session: AsyncSession, rule: RoutingRule) -> None:
     if (rule.agency_id is not None) == rule.agency_of_unit:
         raise Invalid(
-            "Give either agency_id or agency_of_unit: true, not both or neither.",
+            msg("rule_agency_either"),
             field="agency_id",
         )
     if rule.unit_code is not None and rule.unit_level is not None:
-        raise Invalid("Give unit_code or unit_level, not both.", field="unit_level")
+        raise Invalid(msg("rule_unit_either"), field="unit_level")
     if rule.category_code is not None and (
         await session.get(PetitionCategory, rule.category_code) is None
     ):
-        raise Invalid(f"Unknown category {rule.category_code}.", field="category_code")
+        raise Invalid(msg("category_unknown", code=rule.category_code), field="category_code")
     if rule.unit_code is not None:
         await _require_unit(session, rule.unit_code, "unit_code")
     if rule.agency_id is not None and await session.get(Agency, rule.agency_id) is None:
-        raise Invalid("Unknown agency.", field="agency_id")
+        raise Invalid(msg("agency_unknown"), field="agency_id")
 
 
 async def create_rule(session: AsyncSession, data: RoutingRuleCreate) -> RoutingRule:
@@ -314,7 +313,7 @@ async def update_rule(
     changes = data.model_dump(exclude_unset=True)
     for name in ("agency_of_unit", "priority", "is_fallback", "active"):
         if name in changes and changes[name] is None:
-            raise Invalid(f"{name} cannot be empty.", field=name)
+            raise Invalid(msg("field_empty", field=name), field=name)
     for name, value in changes.items():
         setattr(rule, name, value)
     # Switching to the unit's People's Committee clears a fixed agency, and the reverse.
@@ -348,13 +347,13 @@ async def list_days(session: AsyncSession, *, year: int | None = None) -> list[C
 async def get_day(session: AsyncSession, day: date) -> CalendarDay:
     row = await session.get(CalendarDay, day)
     if row is None:
-        raise NotFound(f"The calendar has no entry for {day.isoformat()}.")
+        raise NotFound(msg("calendar_day_not_found", day=day))
     return row
 
 
 async def add_day(session: AsyncSession, data: CalendarDayCreate) -> CalendarDay:
     if await session.get(CalendarDay, data.day) is not None:
-        raise Conflict(f"The calendar already has an entry for {data.day.isoformat()}.")
+        raise Conflict(msg("calendar_day_exists", day=data.day))
     row = CalendarDay(day=data.day, kind=data.kind, name=data.name)
     session.add(row)
     await session.flush()

@@ -112,9 +112,10 @@ async def _retry(settings: Settings, failure_id: int) -> str:
 def retry(settings: Settings, failure_id: int) -> None:
     """Re-run a failed job (it goes through the outbox to the workers)."""
     from service.errors import ServiceError
+    from service.i18n import cli_locale
 
     try:
         job_name = asyncio.run(_retry(settings, failure_id))
     except ServiceError as exc:
-        raise click.ClickException(exc.detail) from exc
+        raise click.ClickException(exc.detail.render(cli_locale())) from exc
     click.echo(f"re-enqueued {job_name} (failure {failure_id})")

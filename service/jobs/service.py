@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from service.audit.service import Actor, record
 from service.db import utcnow
 from service.errors import Conflict, NotFound
+from service.i18n import msg
 from service.jobs.models import JobFailure, OutboxMessage, OutboxState
 from service.jobs.outbox import insert_outbox
 from service.jobs.registry import get_job
@@ -41,11 +42,9 @@ async def retry_failure(session: AsyncSession, failure_id: int, *, actor: Actor)
         )
     ).scalar_one_or_none()
     if failure is None:
-        raise NotFound(f"No failed job {failure_id}.")
+        raise NotFound(msg("failed_job_not_found", id=failure_id))
     if failure.retried_at is not None:
-        raise Conflict(
-            f"Failed job {failure_id} was already retried at {failure.retried_at.isoformat()}."
-        )
+        raise Conflict(msg("failed_job_retried", id=failure_id, at=failure.retried_at))
     spec = get_job(failure.job_name)
     outbox_id = await insert_outbox(
         session, failure.job_name, failure.args, queue=spec.queue if spec else failure.queue

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import Forbidden, NotFound
+from service.i18n import Message, msg
 from service.oversight.models import PlanRole, SupervisionPlan
 from service.oversight.workflow import Capacity
 
@@ -53,21 +54,21 @@ class PlanAccess:
         """Head or approver: schedules sessions, concludes, issues recommendations."""
         return self.member_role is PlanRole.head or self.approver
 
-    def require_member(self, what: str) -> None:
+    def require_member(self, what: Message) -> None:
         if not self.is_member:
-            raise Forbidden(f"Only members of the supervision plan may {what}.")
+            raise Forbidden(msg("plan_members_only", what=what))
 
-    def require_session_runner(self, what: str) -> None:
+    def require_session_runner(self, what: Message) -> None:
         if not self.runs_sessions:
-            raise Forbidden(f"Only the plan's head or secretary may {what}.")
+            raise Forbidden(msg("plan_runners_only", what=what))
 
-    def require_manager(self, what: str) -> None:
+    def require_manager(self, what: Message) -> None:
         if not self.manages:
-            raise Forbidden(f"Only the plan's head or an approving officer may {what}.")
+            raise Forbidden(msg("plan_managers_only", what=what))
 
-    def require_approver(self, what: str) -> None:
+    def require_approver(self, what: Message) -> None:
         if not self.approver:
-            raise Forbidden(f"Only a Front officer of the plan's area or an admin may {what}.")
+            raise Forbidden(msg("plan_approvers_only", what=what))
 
 
 def is_approver(viewer: StaffPrincipal, plan_unit_code: str) -> bool:
@@ -84,7 +85,7 @@ def plan_access(
         plan_id=plan.id, member_role=member_role, approver=is_approver(viewer, plan.unit_code)
     )
     if not access.visible:
-        raise NotFound("No such supervision plan.")
+        raise NotFound(msg("plan_not_found"))
     return access
 
 

@@ -28,6 +28,7 @@ from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.errors import Invalid, NotFound
+from service.i18n import msg
 from service.oversight import evidence as evidence_service
 from service.oversight import log as log_service
 from service.oversight import recommendations as rec_service
@@ -110,7 +111,7 @@ def _filename(request: Request[Any, Any, Any], filename: str | None) -> str | No
 
 def _text_param(value: str | None, name: str) -> str | None:
     if value is not None and has_nul(value):
-        raise Invalid("Text may not contain NUL characters.", field=name)
+        raise Invalid(msg("text_has_nul"), field=name)
     return value
 
 
@@ -215,7 +216,7 @@ def _parse_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
         moment, _, ident = cursor.partition("|")
         return datetime.fromisoformat(moment), uuid.UUID(ident)
     except ValueError:
-        raise Invalid("Malformed cursor.", field="cursor") from None
+        raise Invalid(msg("cursor_invalid"), field="cursor") from None
 
 
 # -- plans -------------------------------------------------------------------------------------
@@ -559,7 +560,7 @@ class SessionController(Controller):
                 db_session, session_id, actor, data.reason if data else None
             )
         else:
-            raise NotFound(f"No session action {action!r}.")
+            raise NotFound(msg("session_action_unknown", action=action))
         _, _, access = await plans.load_session(db_session, sess.id, actor)
         return _session_response(sess, access)
 

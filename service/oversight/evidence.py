@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.audit.service import record
 from service.auth.principals import StaffPrincipal
 from service.errors import NotFound, StateConflict
+from service.i18n import msg
 from service.oversight import repository
 from service.oversight.access import PlanAccess
 from service.oversight.models import (
@@ -49,27 +50,25 @@ async def _target(
     if log_entry_id is not None:
         entry = await repository.get_entry(session, log_entry_id)
         if entry is None or (session_id is not None and entry.session_id != session_id):
-            raise NotFound("No such log entry.")
+            raise NotFound(msg("entry_not_found"))
         session_id = entry.session_id
     if session_id is not None:
         sess, plan, access = await load_session(session, session_id, viewer)
         if plan_id is not None and plan.id != plan_id:
-            raise NotFound("No such supervision session.")
+            raise NotFound(msg("supervision_session_not_found"))
         if SessionState(sess.state) in (SessionState.sealed, SessionState.cancelled):
             raise StateConflict(
-                "The session is sealed: its evidence is fixed.",
+                msg("session_sealed_evidence"),
                 state=sess.state,
                 allowed_actions=[],
             )
     else:
         assert plan_id is not None
         plan, access = await load_plan(session, plan_id, viewer)
-    access.require_member("attach evidence")
+    access.require_member(msg("what_attach_evidence"))
     state = PlanState(plan.state)
     if state not in ATTACH_STATES:
-        raise StateConflict(
-            "Evidence is attached until the plan is concluded.", state=state, allowed_actions=[]
-        )
+        raise StateConflict(msg("evidence_until_concluded"), state=state, allowed_actions=[])
     return plan, access, session_id, log_entry_id
 
 
@@ -202,7 +201,7 @@ async def complete_evidence_upload(
     """Assemble and verify (size, SHA-256, type) a multipart upload of supervision evidence."""
     link = await repository.evidence_link(session, evidence_id)
     if link is None:
-        raise NotFound("No such evidence.")
+        raise NotFound(msg("evidence_not_found"))
     await _target(
         session,
         actor,
@@ -220,11 +219,11 @@ async def _visible(
 ) -> tuple[Evidence, SupervisionEvidence]:
     link = await repository.evidence_link(session, evidence_id)
     if link is None:
-        raise NotFound("No such evidence.")
+        raise NotFound(msg("evidence_not_found"))
     try:
         await load_plan(session, link.plan_id, viewer)
     except NotFound:
-        raise NotFound("No such evidence.") from None
+        raise NotFound(msg("evidence_not_found")) from None
     evidence = await storage.get_evidence(session, evidence_id)
     return evidence, link
 

@@ -24,6 +24,7 @@ from service.audit.service import record
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.errors import Invalid, NotFound, StateConflict
+from service.i18n import msg
 from service.oversight import manifest as manifests
 from service.oversight import repository
 from service.oversight.models import LogEntry, SessionState, SupervisionSession
@@ -41,12 +42,12 @@ async def append_entry(
     """Add an entry to an open session's log. Returns (entry, created); ``created`` is False
     when ``client_ref`` names an entry this session already has (a retried write)."""
     sess, _, access = await load_session(session, session_id, actor)
-    access.require_member("write to the session log")
+    access.require_member(msg("what_write_log"))
     state = await repository.lock_session_state(session, sess.id)
     if state is not SessionState.open:
         assert state is not None
         raise StateConflict(
-            "The session is not open: its log accepts no entries.",
+            msg("session_log_closed"),
             state=state,
             allowed_actions=allowed_session_actions(state),
         )
@@ -57,9 +58,7 @@ async def append_entry(
     if data.corrects_entry_id is not None:
         target = await repository.get_entry(session, data.corrects_entry_id)
         if target is None or target.session_id != sess.id:
-            raise Invalid(
-                "A correction points at an entry of the same session.", field="corrects_entry_id"
-            )
+            raise Invalid(msg("correction_other_session"), field="corrects_entry_id")
     speaker_name, speaker_organisation = data.speaker_name, data.speaker_organisation
     speaker_user_id = data.speaker_user_id
     if speaker_user_id is None and speaker_name is None:
@@ -67,7 +66,7 @@ async def append_entry(
     if speaker_user_id is not None:
         users = await repository.users_by_id(session, [speaker_user_id])
         if speaker_user_id not in users:
-            raise Invalid("Unknown speaker.", field="speaker_user_id")
+            raise Invalid(msg("speaker_unknown"), field="speaker_user_id")
         speaker_name = speaker_name or users[speaker_user_id].full_name
     assert speaker_name is not None
     seq = await repository.take_next_seq(session, sess.id)
@@ -126,11 +125,11 @@ async def seal_session(
     session changes: no entries, attendance or evidence (and the database refuses a change
     of the seal itself)."""
     sess, _, access = await load_session(session, session_id, actor, for_update=True)
-    access.require_session_runner("seal a session")
+    access.require_session_runner(msg("what_seal_session"))
     state = SessionState(sess.state)
     if SessionAction.seal.value not in allowed_session_actions(state):
         raise StateConflict(
-            "Only a closed session can be sealed.",
+            msg("seal_not_closed"),
             state=state,
             allowed_actions=allowed_session_actions(state),
         )
@@ -203,7 +202,7 @@ async def verify_session(
     sess, _, _ = await load_session(session, session_id, viewer)
     if sess.state != SessionState.sealed or sess.manifest is None or not sess.manifest_sha256:
         raise StateConflict(
-            "The session is not sealed yet.",
+            msg("session_not_sealed"),
             state=sess.state,
             allowed_actions=allowed_session_actions(SessionState(sess.state)),
         )
@@ -232,5 +231,5 @@ async def get_manifest(
 ) -> SupervisionSession:
     sess, _, _ = await load_session(session, session_id, viewer)
     if sess.state != SessionState.sealed:
-        raise NotFound("The session is not sealed yet; it has no manifest.")
+        raise NotFound(msg("session_no_manifest"))
     return sess

@@ -28,6 +28,7 @@ from service.deadlines.models import DeadlineStep, ItemKind, Urgency
 from service.deadlines.policy import rule_for
 from service.directory.calendar import load_calendar
 from service.errors import Invalid, NotFound, StateConflict
+from service.i18n import Message, msg
 from service.oversight import repository
 from service.oversight.access import PlanAccess
 from service.oversight.models import (
@@ -78,13 +79,13 @@ OUTCOME_STATES: dict[str, RecommendationState] = {
 
 
 def _require_plan_state(
-    plan: SupervisionPlan, states: frozenset[PlanState], access: PlanAccess, what: str
+    plan: SupervisionPlan, states: frozenset[PlanState], access: PlanAccess, what: Message
 ) -> None:
     from service.oversight.service import plan_actions_for
 
     if PlanState(plan.state) not in states:
         raise StateConflict(
-            f"{what} is not possible while the plan is {plan.state}.",
+            msg("plan_state_forbids", what=what, state=PlanState(plan.state)),
             state=plan.state,
             allowed_actions=plan_actions_for(plan, access),
         )
@@ -102,11 +103,11 @@ async def _check_links(
     found_entries = await repository.entries_in_plan(session, plan_id, entry_ids)
     for index, entry_id in enumerate(entry_ids):
         if entry_id not in found_entries:
-            raise Invalid("Not a log entry of this plan.", field=f"log_entry_ids[{index}]")
+            raise Invalid(msg("entry_not_of_plan"), field=f"log_entry_ids[{index}]")
     found_evidence = await repository.evidence_in_plan(session, plan_id, evidence_ids)
     for index, evidence_id in enumerate(evidence_ids):
         if evidence_id not in found_evidence:
-            raise Invalid("Not evidence of this plan.", field=f"evidence_ids[{index}]")
+            raise Invalid(msg("evidence_not_of_plan"), field=f"evidence_ids[{index}]")
 
 
 def _finding_snapshot(finding: Finding) -> dict[str, Any]:
@@ -124,12 +125,12 @@ async def create_finding(
     session: AsyncSession, plan_id: uuid.UUID, data: FindingCreate, actor: StaffPrincipal
 ) -> Finding:
     plan, access = await load_plan(session, plan_id, actor)
-    access.require_member("record findings")
-    _require_plan_state(plan, FINDING_STATES, access, "Recording findings")
+    access.require_member(msg("what_record_findings"))
+    _require_plan_state(plan, FINDING_STATES, access, msg("what_record_findings"))
     if data.session_id is not None:
         _, sess_plan, _ = await load_session(session, data.session_id, actor)
         if sess_plan.id != plan.id:
-            raise Invalid("Not a session of this plan.", field="session_id")
+            raise Invalid(msg("session_not_of_plan"), field="session_id")
     await _check_links(session, plan.id, data.log_entry_ids, data.evidence_ids)
     finding = Finding(
         plan_id=plan.id,
@@ -163,13 +164,13 @@ async def update_finding(
 ) -> Finding:
     finding = await repository.get_finding(session, finding_id, for_update=True)
     if finding is None:
-        raise NotFound("No such finding.")
+        raise NotFound(msg("finding_not_found"))
     try:
         plan, access = await load_plan(session, finding.plan_id, actor)
     except NotFound:
-        raise NotFound("No such finding.") from None
-    access.require_member("edit findings")
-    _require_plan_state(plan, FINDING_STATES, access, "Editing findings")
+        raise NotFound(msg("finding_not_found")) from None
+    access.require_member(msg("what_edit_findings"))
+    _require_plan_state(plan, FINDING_STATES, access, msg("what_edit_findings"))
     check_version(finding.version, expected_version)
     before = _finding_snapshot(finding)
     await _check_links(session, plan.id, data.log_entry_ids or [], data.evidence_ids or [])
@@ -221,7 +222,7 @@ def _snapshot(rec: Recommendation) -> dict[str, Any]:
 async def _check_agency(session: AsyncSession, agency_id: uuid.UUID) -> None:
     agency = (await repository.agencies_by_id(session, [agency_id])).get(agency_id)
     if agency is None or not agency.active:
-        raise Invalid("Unknown or inactive agency.", field="agency_id")
+        raise Invalid(msg("agency_unknown_or_inactive"), field="agency_id")
 
 
 async def _check_finding(
@@ -231,7 +232,7 @@ async def _check_finding(
         return
     finding = await repository.get_finding(session, finding_id)
     if finding is None or finding.plan_id != plan_id:
-        raise Invalid("Not a finding of this plan.", field="finding_id")
+        raise Invalid(msg("finding_not_of_plan"), field="finding_id")
 
 
 async def load_recommendation(
@@ -243,11 +244,11 @@ async def load_recommendation(
 ) -> tuple[Recommendation, SupervisionPlan, PlanAccess]:
     rec = await repository.get_recommendation(session, recommendation_id, for_update=for_update)
     if rec is None:
-        raise NotFound("No such recommendation.")
+        raise NotFound(msg("recommendation_not_found"))
     try:
         plan, access = await load_plan(session, rec.plan_id, viewer)
     except NotFound:
-        raise NotFound("No such recommendation.") from None
+        raise NotFound(msg("recommendation_not_found")) from None
     return rec, plan, access
 
 
@@ -256,8 +257,8 @@ async def create_recommendation(
 ) -> Recommendation:
     """A draft recommendation to one agency (members draft; the head or an approver issues)."""
     plan, access = await load_plan(session, plan_id, actor)
-    access.require_member("draft recommendations")
-    _require_plan_state(plan, RECOMMENDATION_STATES, access, "Drafting recommendations")
+    access.require_member(msg("what_draft_recommendations"))
+    _require_plan_state(plan, RECOMMENDATION_STATES, access, msg("what_draft_recommendations"))
     await _check_agency(session, data.agency_id)
     await _check_finding(session, plan.id, data.finding_id)
     rec = Recommendation(
@@ -292,11 +293,11 @@ async def update_recommendation(
     rec, plan, access = await load_recommendation(
         session, recommendation_id, actor, for_update=True
     )
-    access.require_member("edit recommendations")
+    access.require_member(msg("what_edit_recommendations"))
     check_version(rec.version, expected_version)
     if RecommendationState(rec.state) is not RecommendationState.draft:
         raise StateConflict(
-            "An issued recommendation is not edited; withdraw it and issue a new one.",
+            msg("recommendation_issued_immutable"),
             state=rec.state,
             allowed_actions=recommendation_actions(rec, access),
         )
@@ -367,13 +368,13 @@ async def issue_recommendation(
     rec, plan, access = await load_recommendation(
         session, recommendation_id, actor, for_update=True
     )
-    access.require_manager("issue recommendations")
+    access.require_manager(msg("what_issue_recommendations"))
     check_version(rec.version, expected_version, required=False)
-    _require_plan_state(plan, RECOMMENDATION_STATES, access, "Issuing recommendations")
+    _require_plan_state(plan, RECOMMENDATION_STATES, access, msg("what_issue_recommendations"))
     state = RecommendationState(rec.state)
     if state not in (RecommendationState.draft, RecommendationState.declined):
         raise StateConflict(
-            "Only a draft or a declined recommendation can be issued.",
+            msg("recommendation_not_issuable"),
             state=state,
             allowed_actions=recommendation_actions(rec, access),
         )
@@ -382,7 +383,7 @@ async def issue_recommendation(
         await _check_agency(session, agency_id)
         rec.agency_id = agency_id
     elif state is RecommendationState.declined:
-        raise Invalid("Name the competent agency to re-issue to.", field="agency_id")
+        raise Invalid(msg("reissue_agency_required"), field="agency_id")
     referral = await replies.create_referral(
         session,
         item_type=ITEM_TYPE,
@@ -428,11 +429,11 @@ async def withdraw_recommendation(
     """Withdraw a draft or a recommendation still waiting for its answer (its referral is
     cancelled)."""
     rec, _, access = await load_recommendation(session, recommendation_id, actor, for_update=True)
-    access.require_manager("withdraw recommendations")
+    access.require_manager(msg("what_withdraw_recommendations"))
     check_version(rec.version, expected_version, required=False)
     if "withdraw" not in recommendation_actions(rec, access):
         raise StateConflict(
-            "This recommendation can no longer be withdrawn.",
+            msg("recommendation_not_withdrawable"),
             state=rec.state,
             allowed_actions=recommendation_actions(rec, access),
         )
@@ -489,25 +490,25 @@ async def record_check(
     out. The recommendation keeps the state of its answer; ``last_check_result`` says what
     the supervisors found."""
     sess, _, access = await load_session(session, session_id, actor)
-    access.require_member("record implementation checks")
+    access.require_member(msg("what_record_checks"))
     if SessionState(sess.state) is not SessionState.open:
         raise StateConflict(
-            "Implementation checks are recorded while the session is open.",
+            msg("checks_session_not_open"),
             state=sess.state,
             allowed_actions=[],
         )
     if data.recommendation_id not in sess.resupervision_of:
         raise Invalid(
-            "This session is not a re-supervision of that recommendation.",
+            msg("not_resupervision"),
             field="recommendation_id",
         )
     rec = await repository.get_recommendation(session, data.recommendation_id, for_update=True)
     if rec is None:
-        raise Invalid("Unknown recommendation.", field="recommendation_id")
+        raise Invalid(msg("recommendation_unknown"), field="recommendation_id")
     if data.log_entry_id is not None:
         entry = await repository.get_entry(session, data.log_entry_id)
         if entry is None or entry.session_id != sess.id:
-            raise Invalid("Not an entry of this session.", field="log_entry_id")
+            raise Invalid(msg("entry_not_of_session"), field="log_entry_id")
     check = RecommendationCheck(
         recommendation_id=rec.id,
         session_id=sess.id,

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from service.i18n import value_error
 from service.oversight.models import (
     AttendanceStatus,
     CheckResult,
@@ -39,7 +40,7 @@ class Input(BaseModel):
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         if has_nul(value):
-            raise ValueError("text may not contain NUL characters")
+            raise value_error("text_has_nul")
         return value
 
 
@@ -74,7 +75,7 @@ class PlanCreate(Input):
     @model_validator(mode="after")
     def _period(self) -> PlanCreate:
         if self.period_end < self.period_start:
-            raise ValueError("period_end is before period_start")
+            raise value_error("period_end_before_start")
         return self
 
 
@@ -174,9 +175,9 @@ class InvitedPerson(Input):
 
 def check_venue(mode: SessionMode | None, place: str | None, link: str | None) -> None:
     if mode in (SessionMode.online, SessionMode.hybrid) and not link:
-        raise ValueError("an online or hybrid session needs a meeting_link")
+        raise value_error("session_needs_link")
     if mode in (SessionMode.in_person, SessionMode.hybrid) and not place:
-        raise ValueError("an in-person or hybrid session needs a place")
+        raise value_error("session_needs_place")
 
 
 class SessionCreate(Input):
@@ -195,7 +196,7 @@ class SessionCreate(Input):
     def _venue(self) -> SessionCreate:
         check_venue(self.mode, self.place, self.meeting_link)
         if self.scheduled_end is not None and self.scheduled_end < self.scheduled_start:
-            raise ValueError("scheduled_end is before scheduled_start")
+            raise value_error("scheduled_end_before_start")
         return self
 
 
@@ -254,9 +255,9 @@ class AttendanceIn(Input):
     @model_validator(mode="after")
     def _who(self) -> AttendanceIn:
         if self.user_id is None and not self.name:
-            raise ValueError("give user_id or name")
+            raise value_error("attendance_who")
         if self.status is AttendanceStatus.absent and not self.reason:
-            raise ValueError("an absence needs a reason")
+            raise value_error("absence_reason_required")
         return self
 
 
@@ -292,7 +293,7 @@ class EntryCreate(Input):
     @model_validator(mode="after")
     def _correction(self) -> EntryCreate:
         if (self.kind is EntryKind.correction) != (self.corrects_entry_id is not None):
-            raise ValueError("a correction, and only a correction, names corrects_entry_id")
+            raise value_error("correction_target")
         return self
 
 

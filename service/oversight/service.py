@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit.service import record
@@ -28,6 +29,7 @@ from service.errors import (
     PreconditionRequired,
     StateConflict,
 )
+from service.i18n import msg
 from service.oversight import repository
 from service.oversight.access import (
     CREATOR_ROLES,
@@ -79,7 +81,7 @@ async def load_plan(
     """The plan and the viewer's relation to it; 404 if it does not exist or is not theirs."""
     plan = await repository.get_plan(session, plan_id, for_update=for_update)
     if plan is None:
-        raise NotFound("No such supervision plan.")
+        raise NotFound(msg("plan_not_found"))
     role = await repository.member_role(session, plan.id, viewer.user_id)
     return plan, plan_access(viewer, plan, role)
 
@@ -93,11 +95,11 @@ async def load_session(
 ) -> tuple[SupervisionSession, SupervisionPlan, PlanAccess]:
     sess = await repository.get_session(session, session_id, for_update=for_update)
     if sess is None:
-        raise NotFound("No such supervision session.")
+        raise NotFound(msg("supervision_session_not_found"))
     try:
         plan, access = await load_plan(session, sess.plan_id, viewer)
     except NotFound:
-        raise NotFound("No such supervision session.") from None
+        raise NotFound(msg("supervision_session_not_found")) from None
     return sess, plan, access
 
 
@@ -105,13 +107,11 @@ def check_version(current: int, expected: int | None, *, required: bool = True) 
     """``expected`` comes from If-Match; 428 when required and missing, 412 when stale."""
     if expected is None:
         if required:
-            raise PreconditionRequired(
-                "Send If-Match with the ETag you read, so that no one's change is lost."
-            )
+            raise PreconditionRequired(msg("if_match_required_etag"))
         return
     if expected != current:
         raise PreconditionFailed(
-            "The resource changed since you read it; reload it and try again.",
+            msg("resource_changed"),
             current_etag=etag(current),
         )
 
@@ -161,27 +161,25 @@ def plan_actions_for(plan: SupervisionPlan, access: PlanAccess) -> list[str]:
 
 async def _check_unit(session: AsyncSession, unit_code: str, creator: StaffPrincipal) -> None:
     if await session.get(AdminUnit, unit_code) is None:
-        raise Invalid(f"Unknown administrative unit {unit_code}.", field="unit_code")
+        raise Invalid(msg("unit_unknown", code=unit_code), field="unit_code")
     if not creator.sees_unit(unit_code):
-        raise Forbidden("You may only plan supervisions in your own area.")
+        raise Forbidden(msg("plan_outside_area"))
 
 
 async def _check_members(session: AsyncSession, members: Sequence[MemberIn]) -> None:
     ids = [m.user_id for m in members]
     if len(set(ids)) != len(ids):
-        raise Invalid("A person is listed twice among the members.", field="members")
+        raise Invalid(msg("member_listed_twice"), field="members")
     heads = [m for m in members if m.role is PlanRole.head]
     if len(heads) > 1:
-        raise Invalid("A plan has one head.", field="members")
+        raise Invalid(msg("plan_one_head"), field="members")
     users = await repository.users_by_id(session, ids)
     for index, member in enumerate(members):
         user = users.get(member.user_id)
         if user is None or not user.active:
-            raise Invalid("Unknown or inactive user.", field=f"members[{index}].user_id")
+            raise Invalid(msg("user_unknown_or_inactive"), field=f"members[{index}].user_id")
         if Role(user.role) not in MEMBER_ROLES:
-            raise Invalid(
-                "Members are supervisors or Front officers.", field=f"members[{index}].user_id"
-            )
+            raise Invalid(msg("member_role_invalid"), field=f"members[{index}].user_id")
 
 
 async def _check_agencies(session: AsyncSession, agency_ids: Sequence[uuid.UUID]) -> None:
@@ -189,7 +187,7 @@ async def _check_agencies(session: AsyncSession, agency_ids: Sequence[uuid.UUID]
     for index, agency_id in enumerate(agency_ids):
         agency = agencies.get(agency_id)
         if agency is None or not agency.active:
-            raise Invalid("Unknown or inactive agency.", field=f"agency_ids[{index}]")
+            raise Invalid(msg("agency_unknown_or_inactive"), field=f"agency_ids[{index}]")
 
 
 def _participants(plan_id: uuid.UUID, items: Sequence[ParticipantIn]) -> list[PlanParticipant]:
@@ -206,10 +204,10 @@ async def create_plan(
 ) -> SupervisionPlan:
     """A new draft plan. A supervisor creating a plan without naming a head becomes it."""
     if actor.role not in CREATOR_ROLES:
-        raise Forbidden("Your role may not create supervision plans.")
+        raise Forbidden(msg("plan_create_forbidden"))
     await _check_unit(session, data.unit_code, actor)
     if await repository.plan_code_taken(session, data.code, None):
-        raise Conflict(f"A plan with the code {data.code} exists.")
+        raise Conflict(msg("plan_code_taken", code=data.code))
     members = list(data.members)
     if actor.role is Role.supervisor and not any(m.role is PlanRole.head for m in members):
         members = [m for m in members if m.user_id != actor.user_id]
@@ -270,25 +268,25 @@ async def update_plan(
     check_version(plan.version, expected_version)
     changes = data.model_dump(exclude_unset=True)
     if not (access.manages or plan.created_by == actor.user_id):
-        raise Forbidden("Only the plan's head, its author or an approving officer may edit it.")
+        raise Forbidden(msg("plan_edit_forbidden"))
     state = PlanState(plan.state)
     core = CORE_FIELDS & changes.keys()
     if core and state is not PlanState.draft:
         raise StateConflict(
-            f"{', '.join(sorted(core))} can only change while the plan is a draft.",
+            msg("plan_fields_draft_only", fields=sorted(core)),
             state=state,
             allowed_actions=plan_actions_for(plan, access),
         )
     if state not in ROSTER_STATES:
         raise StateConflict(
-            "A concluded or archived plan cannot be edited.",
+            msg("plan_closed_for_edits"),
             state=state,
             allowed_actions=plan_actions_for(plan, access),
         )
     before = plan_snapshot(plan)
     if "code" in changes and changes["code"] != plan.code:
         if await repository.plan_code_taken(session, changes["code"], plan.id):
-            raise Conflict(f"A plan with the code {changes['code']} exists.")
+            raise Conflict(msg("plan_code_taken", code=changes["code"]))
         plan.code = changes["code"]
     if "unit_code" in changes and changes["unit_code"] != plan.unit_code:
         await _check_unit(session, changes["unit_code"], actor)
@@ -299,13 +297,13 @@ async def update_plan(
     if "description" in changes:
         plan.description = changes["description"]
     if plan.period_end < plan.period_start:
-        raise Invalid("period_end is before period_start.", field="period_end")
+        raise Invalid(msg("period_end_before_start"), field="period_end")
     if data.petition_ids is not None:
         plan.petition_ids = list(dict.fromkeys(data.petition_ids))
     if data.members is not None:
         await _check_members(session, data.members)
         if state is not PlanState.draft and not any(m.role is PlanRole.head for m in data.members):
-            raise Invalid("An approved plan keeps a head.", field="members")
+            raise Invalid(msg("plan_keeps_head"), field="members")
         await repository.replace_members(
             session, plan.id, [(m.user_id, m.role) for m in data.members]
         )
@@ -349,7 +347,7 @@ async def transition_plan(
     if actor is None:
         plan = await repository.get_plan(session, plan_id, for_update=True)
         if plan is None:
-            raise NotFound("No such supervision plan.")
+            raise NotFound(msg("plan_not_found"))
         access = None
     else:
         plan, access = await load_plan(session, plan_id, actor, for_update=True)
@@ -359,39 +357,50 @@ async def transition_plan(
     try:
         plan_action = PlanAction(action)
     except ValueError:
-        raise NotFound(f"No plan action {action!r}.") from None
+        raise NotFound(msg("plan_action_unknown", action=action)) from None
     transition = PLAN_TRANSITIONS.get((state, plan_action))
     allowed = plan_actions_for(plan, access) if access else all_plan_actions(state, submitted)
     if transition is None or (
         transition.submitted is not None and transition.submitted != submitted
     ):
         raise StateConflict(
-            f"A {state} plan{' (submitted)' if submitted else ''} cannot be {plan_action}ed.",
+            msg(
+                # "Submitted" tells drafts apart; every later state was submitted.
+                "plan_action_not_allowed_submitted"
+                if submitted and state is PlanState.draft
+                else "plan_action_not_allowed",
+                state=state,
+                action=plan_action,
+            ),
             state=state,
             allowed_actions=allowed,
         )
     if access is not None and not (transition.capacities & access.capacities):
         raise Forbidden(
-            f"You may not {plan_action.value} this plan; you may: {', '.join(allowed) or 'none'}."
+            msg(
+                "plan_action_forbidden",
+                action=plan_action,
+                allowed=[PlanAction(a) for a in allowed],
+            )
         )
     before = plan_snapshot(plan)
     now = utcnow()
     if plan_action is PlanAction.submit:
         members = await repository.plan_members(session, plan.id)
         if not any(m.role is PlanRole.head for m in members):
-            raise Invalid("Name the plan's head before submitting it.", field="members")
+            raise Invalid(msg("plan_head_required"), field="members")
         plan.submitted_at, plan.submitted_by = now, actor.user_id if actor else None
     elif plan_action is PlanAction.return_:
         plan.submitted_at, plan.submitted_by = None, None
     elif plan_action is PlanAction.approve:
         assert actor is not None
         if actor.role is not Role.admin and plan.submitted_by == actor.user_id:
-            raise Forbidden("Another officer must approve a plan you submitted.")
+            raise Forbidden(msg("plan_approve_own"))
         plan.approved_at, plan.approved_by = now, actor.user_id
     elif plan_action is PlanAction.revise:
         if await repository.sessions_for_plan(session, plan.id):
             raise StateConflict(
-                "Sessions are scheduled: the plan can no longer go back to draft.",
+                msg("plan_sessions_scheduled"),
                 state=state,
                 allowed_actions=[a for a in allowed if a != PlanAction.revise.value],
             )
@@ -400,10 +409,10 @@ async def transition_plan(
         if data.conclusion:
             plan.conclusion = data.conclusion
         if not plan.conclusion:
-            raise Invalid("Write the conclusion of the supervision.", field="conclusion")
+            raise Invalid(msg("conclusion_required"), field="conclusion")
         if await repository.open_session_count(session, plan.id):
             raise StateConflict(
-                "A session is still open: close it first.",
+                msg("session_still_open"),
                 state=state,
                 allowed_actions=allowed,
             )
@@ -460,10 +469,12 @@ async def _check_resupervision(
     for index, rec_id in enumerate(recommendation_ids):
         rec = found.get(rec_id)
         if rec is None or rec.state in (RecommendationState.draft, RecommendationState.withdrawn):
-            raise Invalid("Unknown or unissued recommendation.", field=f"resupervision_of[{index}]")
+            raise Invalid(
+                msg("recommendation_unknown_or_unissued"), field=f"resupervision_of[{index}]"
+            )
         if rec.agency_id not in agencies:
             raise Invalid(
-                "The recommendation's agency is not supervised by this plan.",
+                msg("recommendation_agency_not_supervised"),
                 field=f"resupervision_of[{index}]",
             )
 
@@ -473,11 +484,11 @@ async def schedule_session(
 ) -> SupervisionSession:
     plan, access = await load_plan(session, plan_id, actor, for_update=True)
     if not (access.runs_sessions or access.manages):
-        raise Forbidden("Only the plan's head, its secretary or an approving officer schedule.")
+        raise Forbidden(msg("schedule_forbidden"))
     state = PlanState(plan.state)
     if state not in ACTIVE_STATES:
         raise StateConflict(
-            "Sessions are scheduled once the plan is approved and until it is concluded.",
+            msg("schedule_plan_not_active"),
             state=state,
             allowed_actions=plan_actions_for(plan, access),
         )
@@ -520,11 +531,11 @@ async def update_session(
     """Reschedule a session that has not started (time, venue, agenda, invitations)."""
     sess, plan, access = await load_session(session, session_id, actor, for_update=True)
     if not (access.runs_sessions or access.manages):
-        raise Forbidden("Only the plan's head, its secretary or an approving officer reschedule.")
+        raise Forbidden(msg("reschedule_forbidden"))
     check_version(sess.version, expected_version)
     if SessionState(sess.state) is not SessionState.scheduled:
         raise StateConflict(
-            "Only a session that has not started can be rescheduled.",
+            msg("reschedule_started"),
             state=sess.state,
             allowed_actions=allowed_session_actions(SessionState(sess.state)),
         )
@@ -542,10 +553,10 @@ async def update_session(
         sess.resupervision_of = list(dict.fromkeys(data.resupervision_of))
     try:
         check_venue(SessionMode(sess.mode), sess.place, sess.meeting_link)
-    except ValueError as exc:
-        raise Invalid(str(exc), field="mode") from None
+    except PydanticCustomError as exc:
+        raise Invalid(msg(exc.type, **(exc.context or {})), field="mode") from None
     if sess.scheduled_end is not None and sess.scheduled_end < sess.scheduled_start:
-        raise Invalid("scheduled_end is before scheduled_start.", field="scheduled_end")
+        raise Invalid(msg("scheduled_end_before_start"), field="scheduled_end")
     sess.version += 1
     await session.flush()
     await record(
@@ -565,14 +576,14 @@ async def open_session(
 ) -> SupervisionSession:
     """Start the session's log. An approved plan starts (in_progress) with its first session."""
     sess, plan, access = await load_session(session, session_id, actor, for_update=True)
-    access.require_session_runner("open a session")
+    access.require_session_runner(msg("what_open_session"))
     _require_session_action(sess, SessionAction.open)
     state = PlanState(plan.state)
     if state is PlanState.approved:
         await transition_plan(session, plan.id, PlanAction.start.value, None)
     elif state is not PlanState.in_progress:
         raise StateConflict(
-            "The plan is not running.", state=state, allowed_actions=plan_actions_for(plan, access)
+            msg("plan_not_running"), state=state, allowed_actions=plan_actions_for(plan, access)
         )
     before = session_snapshot(sess)
     sess.state = SessionState.open
@@ -596,7 +607,7 @@ async def close_session(
 ) -> SupervisionSession:
     """No entry is accepted after this (the row lock orders it after every pending write)."""
     sess, _, access = await load_session(session, session_id, actor, for_update=True)
-    access.require_session_runner("close a session")
+    access.require_session_runner(msg("what_close_session"))
     _require_session_action(sess, SessionAction.close)
     before = session_snapshot(sess)
     sess.state = SessionState.closed
@@ -620,10 +631,10 @@ async def cancel_session(
 ) -> SupervisionSession:
     sess, _, access = await load_session(session, session_id, actor, for_update=True)
     if not (access.runs_sessions or access.manages):
-        raise Forbidden("Only the plan's head, its secretary or an approving officer cancel.")
+        raise Forbidden(msg("cancel_session_forbidden"))
     _require_session_action(sess, SessionAction.cancel)
     if not reason:
-        raise Invalid("Say why the session is cancelled.", field="reason")
+        raise Invalid(msg("cancel_reason_required"), field="reason")
     before = session_snapshot(sess)
     sess.state = SessionState.cancelled
     sess.cancelled_reason = reason
@@ -646,7 +657,9 @@ def _require_session_action(sess: SupervisionSession, action: SessionAction) -> 
     allowed = allowed_session_actions(state)
     if action.value not in allowed:
         raise StateConflict(
-            f"A {state} session cannot be {action.value}ed.", state=state, allowed_actions=allowed
+            msg("session_action_not_allowed", state=state, action=action),
+            state=state,
+            allowed_actions=allowed,
         )
 
 
@@ -675,11 +688,11 @@ async def record_attendance(
     """Record or correct who attended, in which capacity, late or absent and why. One record
     per person (a staff user, or a name within an organisation); frozen once sealed."""
     sess, _, access = await load_session(session, session_id, actor, for_update=True)
-    access.require_session_runner("record attendance")
+    access.require_session_runner(msg("what_record_attendance"))
     state = SessionState(sess.state)
     if state not in ATTENDANCE_STATES:
         raise StateConflict(
-            "Attendance is recorded until the session is sealed.",
+            msg("attendance_after_seal"),
             state=state,
             allowed_actions=allowed_session_actions(state),
         )
@@ -696,10 +709,10 @@ async def record_attendance(
         if item.user_id is not None:
             user = users.get(item.user_id)
             if user is None:
-                raise Invalid("Unknown user.", field=f"[{index}].user_id")
+                raise Invalid(msg("user_unknown"), field=f"[{index}].user_id")
             name = name or user.full_name
         if item.agency_id is not None and item.agency_id not in agencies:
-            raise Invalid("Unknown agency.", field=f"[{index}].agency_id")
+            raise Invalid(msg("agency_unknown"), field=f"[{index}].agency_id")
         key = person_key(item)
         row = await repository.attendance_by_key(session, sess.id, key)
         if row is None:

@@ -20,6 +20,7 @@ from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.db import utcnow
 from service.directory.models import Agency
 from service.errors import Conflict, NotFound, StateConflict
+from service.i18n import Message, msg
 from service.petitions import clock, messages
 from service.petitions.codes import normalise_code, secret_matches
 from service.petitions.models import (
@@ -69,7 +70,7 @@ async def find_for_citizen(session: AsyncSession, code: str, secret: str | None)
     ).scalar_one_or_none()
     stored = petition.secret_hash if petition is not None else None
     if not secret_matches(stored, secret) or petition is None:
-        raise NotFound("No petition with this tracking code and secret.")
+        raise NotFound(msg("tracking_not_found"))
     return petition
 
 
@@ -155,10 +156,10 @@ async def _lock(session: AsyncSession, petition: Petition) -> Petition:
     return petition
 
 
-def _require_open(petition: Petition, what: str) -> None:
+def _require_open(petition: Petition, what: Message) -> None:
     if petition.status in FINAL_STATUSES:
         raise StateConflict(
-            f"{what} is possible only while the petition is open.",
+            msg("petition_closed_for", what=what),
             state=str(petition.status),
             allowed_actions=_citizen_actions(petition),
         )
@@ -176,9 +177,9 @@ async def answer_clarification(
     petition = await _lock(session, petition)
     clarification = await session.get(Clarification, clarification_id, with_for_update=True)
     if clarification is None or clarification.petition_id != petition.id:
-        raise NotFound("No such question for this petition.")
+        raise NotFound(msg("question_not_found"))
     if clarification.status != ClarificationStatus.open:
-        raise Conflict("This question was already answered or withdrawn.")
+        raise Conflict(msg("question_closed"))
     transition_for(PetitionStatus(petition.status), Action.provide_info, CITIZEN)
     now = now or utcnow()
     clarification.status = ClarificationStatus.answered
@@ -202,7 +203,7 @@ async def answer_clarification(
 
 async def add_information(session: AsyncSession, petition: Petition, text: str) -> None:
     petition = await _lock(session, petition)
-    _require_open(petition, "Adding information")
+    _require_open(petition, msg("what_add_information"))
     now = utcnow()
     addition = PetitionAddition(petition_id=petition.id, text=text, created_at=now)
     session.add(addition)
@@ -238,7 +239,7 @@ async def attach_evidence(
     """Stream a file into storage and attach it (at most ``MAX_EVIDENCE_FILES``, only while
     the petition is open). Checked before the upload, and again under the row lock after it
     (the lock is not held while the bytes arrive)."""
-    _require_open(petition, "Adding files")
+    _require_open(petition, msg("what_add_files"))
     _check_room(petition)
     evidence = await create_evidence_from_stream(
         session,
@@ -250,7 +251,7 @@ async def attach_evidence(
         size_hint=size_hint,
     )
     petition = await _lock(session, petition)
-    _require_open(petition, "Adding files")
+    _require_open(petition, msg("what_add_files"))
     _check_room(petition)
     now = utcnow()
     session.add(
@@ -283,7 +284,7 @@ async def attach_evidence(
 def _check_room(petition: Petition) -> None:
     if petition.evidence_count >= MAX_EVIDENCE_FILES:
         raise Conflict(
-            f"A petition keeps at most {MAX_EVIDENCE_FILES} files.",
+            msg("petition_files_limit", max_files=MAX_EVIDENCE_FILES),
             max_files=MAX_EVIDENCE_FILES,
         )
 
@@ -329,7 +330,7 @@ async def rate(
     petition = await _lock(session, petition)
     if petition.status != PetitionStatus.answered or petition.referral_id is None:
         raise StateConflict(
-            "Only an answered petition can be rated.",
+            msg("rating_only_answered"),
             state=str(petition.status),
             allowed_actions=_citizen_actions(petition),
         )

@@ -23,6 +23,7 @@ from service.auth.guards import api_client, staff
 from service.auth.models import Role
 from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.errors import Forbidden, NotFound
+from service.i18n import msg
 from service.petitions import (
     access,
     citizen,
@@ -701,7 +702,7 @@ class StaffPetitionController(Controller):
             )
         link = await repository.evidence_link(db_session, petition.id, evidence_id)
         if link is None:
-            raise NotFound("No such file on this petition.")
+            raise NotFound(msg("petition_file_not_found"))
         evidence = await get_evidence(db_session, evidence_id)
         url = await download_url(db_session, object_store, evidence, request.user)
         return Redirect(path=url, status_code=HTTP_307_TEMPORARY_REDIRECT)

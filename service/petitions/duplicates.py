@@ -23,6 +23,7 @@ from sqlmodel import col, select
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.errors import Conflict, Invalid, NotFound, StateConflict
+from service.i18n import msg
 from service.petitions import access, clock, messages
 from service.petitions.models import (
     OPEN_STATUSES,
@@ -197,7 +198,7 @@ async def merge(
     """
     now = now or utcnow()
     if lead_id == duplicate.id:
-        raise Invalid("A petition cannot be merged into itself.", field="lead_id")
+        raise Invalid(msg("merge_into_itself"), field="lead_id")
     lead = await _lock_lead(session, lead_id)
     if not access.sees(viewer, lead):
         raise NotFound("No such lead petition.")
@@ -208,7 +209,7 @@ async def merge(
         )
     if lead.status not in OPEN_STATUSES or lead.merged_into_id is not None:
         raise StateConflict(
-            "The lead petition must be open and not itself merged.",
+            msg("lead_petition_not_open"),
             state=str(lead.status),
             allowed_actions=[],
         )
@@ -268,10 +269,10 @@ async def _lock_lead(session: AsyncSession, lead_id: uuid.UUID) -> Petition:
         ).scalar_one_or_none()
     except DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
-            raise Conflict("The lead petition is being changed right now; try again.") from exc
+            raise Conflict(msg("lead_petition_busy")) from exc
         raise
     if lead is None:
-        raise NotFound("No such lead petition.")
+        raise NotFound(msg("lead_petition_not_found"))
     return lead
 
 

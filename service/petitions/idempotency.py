@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import Conflict, Invalid
+from service.i18n import msg
 from service.petitions.confidential import decrypt_json, encrypt_json
 from service.petitions.models import IdempotencyKey
 from service.settings import Settings
@@ -116,14 +117,14 @@ async def _replay(
         )
     ).one_or_none()
     if row is None:  # purged between the insert and here: extremely unlikely
-        raise Conflict("The Idempotency-Key was just released; send the request again.")
+        raise Conflict(msg("idempotency_key_released"))
     if row.request_hash != digest:
         raise Invalid(
-            "This Idempotency-Key was already used with a different request body.",
+            msg("idempotency_key_reused"),
             field=f"header.{HEADER}",
         )
     if row.response_status is None or row.response_body_encrypted is None:
-        raise Conflict("A request with this Idempotency-Key is still being processed.")
+        raise Conflict(msg("idempotency_key_in_progress"))
     body = decrypt_json(settings, row.response_body_encrypted)
     return StoredResponse(status=row.response_status, body=body, replayed=True)
 

@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.principals import ClientPrincipal
 from service.db import utcnow
 from service.directory.models import AdminUnit, Agency, PetitionCategory, UnitLevel
-from service.errors import Invalid
+from service.errors import Invalid, field_error
+from service.i18n import Message, msg
 from service.petitions import clock, messages
 from service.petitions.codes import new_secret, next_tracking_code, secret_digest
 from service.petitions.confidential import Identity, encrypt_identity
@@ -46,8 +47,8 @@ VIETNAM_LONGITUDE = (102.1, 117.9)
 TRACK_PATH = "/api/v1/track/"
 
 
-def _error(field: str, message: str) -> dict[str, str]:
-    return {"field": field, "message": message}
+def _error(field: str, message: Message) -> dict[str, Any]:
+    return field_error(field, message)
 
 
 def identity_of(petitioner: PetitionerIn | None) -> Identity:
@@ -68,55 +69,52 @@ def is_identified(identity: Identity) -> bool:
     )
 
 
-def missing_identity_fields(identity: Identity) -> list[dict[str, str]]:
+def missing_identity_fields(identity: Identity) -> list[dict[str, Any]]:
     """What an identified petitioner (complaint, denunciation) must give."""
     errors = []
     if not identity.full_name:
-        errors.append(_error("petitioner.full_name", "The petitioner's full name is required."))
+        errors.append(_error("petitioner.full_name", msg("petitioner_name_required")))
     if not identity.national_id:
-        errors.append(
-            _error("petitioner.national_id", "The petitioner's national ID number is required.")
-        )
+        errors.append(_error("petitioner.national_id", msg("petitioner_national_id_required")))
     if not identity.address:
-        errors.append(_error("petitioner.address", "The petitioner's address is required."))
+        errors.append(_error("petitioner.address", msg("petitioner_address_required")))
     if not identity.phone and not identity.email:
-        message = "A phone number or an email address is required."
+        message = msg("petitioner_contact_required")
         errors.append(_error("petitioner.phone", message))
         errors.append(_error("petitioner.email", message))
     return errors
 
 
-def check_coordinates(latitude: float | None, longitude: float | None) -> list[dict[str, str]]:
+def check_coordinates(latitude: float | None, longitude: float | None) -> list[dict[str, Any]]:
     if latitude is None and longitude is None:
         return []
     if latitude is None or longitude is None:
         field = "latitude" if latitude is None else "longitude"
-        return [_error(field, "Give both latitude and longitude, or neither.")]
+        return [_error(field, msg("coordinates_both"))]
     errors = []
     if not VIETNAM_LATITUDE[0] <= latitude <= VIETNAM_LATITUDE[1]:
-        errors.append(_error("latitude", "The location must lie in Vietnam."))
+        errors.append(_error("latitude", msg("location_outside_vietnam")))
     if not VIETNAM_LONGITUDE[0] <= longitude <= VIETNAM_LONGITUDE[1]:
-        errors.append(_error("longitude", "The location must lie in Vietnam."))
+        errors.append(_error("longitude", msg("location_outside_vietnam")))
     return errors
 
 
 def check_complaint_window(
     data: PetitionCreate, now: datetime, timezone: str
-) -> list[dict[str, str]]:
+) -> list[dict[str, Any]]:
     decided = data.contested_decision_date
     if decided is None:
         return []
     today = now.astimezone(ZoneInfo(timezone)).date()
     if decided > today:
-        return [_error("contested_decision_date", "The decision date lies in the future.")]
+        return [_error("contested_decision_date", msg("decision_date_future"))]
     if data.kind == PetitionKind.complaint and today - decided > timedelta(
         days=COMPLAINT_WINDOW_DAYS
     ):
         return [
             _error(
                 "contested_decision_date",
-                f"A complaint must be filed within {COMPLAINT_WINDOW_DAYS} days of the "
-                f"decision it contests (decided {decided.isoformat()}).",
+                msg("complaint_window_passed", days=COMPLAINT_WINDOW_DAYS, decided=decided),
             )
         ]
     return []
@@ -126,20 +124,20 @@ async def validate(
     session: AsyncSession, settings: Settings, data: PetitionCreate, now: datetime
 ) -> AdminUnit:
     """Every rule at once, so the client sees all that is wrong (422 naming the fields)."""
-    errors: list[dict[str, str]] = []
+    errors: list[dict[str, Any]] = []
     if not data.consent_to_process:
         errors.append(
             _error(
                 "consent_to_process",
-                "Consent to process the personal data of the petition is required.",
+                msg("consent_required"),
             )
         )
     unit = await session.get(AdminUnit, data.unit_code)
     if unit is None or unit.level != UnitLevel.commune:
-        errors.append(_error("unit_code", f"{data.unit_code} is not a known ward or commune."))
+        errors.append(_error("unit_code", msg("ward_unknown", code=data.unit_code)))
     category = await session.get(PetitionCategory, data.category)
     if category is None or not category.active:
-        errors.append(_error("category", f"{data.category} is not a petition category."))
+        errors.append(_error("category", msg("category_unknown", code=data.category)))
     errors += check_coordinates(data.latitude, data.longitude)
     identity = identity_of(data.petitioner)
     if data.kind in IDENTIFIED_KINDS:
@@ -153,14 +151,13 @@ async def validate(
         elif await session.get(Agency, data.denounced.agency_id) is None:
             errors.append(_error("denounced.agency_id", "Không có cơ quan này."))
     if data.notify_channel == NotifyChannel.email and not identity.email:
-        errors.append(
-            _error("petitioner.email", "An email address is needed to be notified by email.")
-        )
+        errors.append(_error("petitioner.email", msg("email_needed_for_notify")))
     if errors:
-        kinds = {PetitionKind.complaint: "complaint", PetitionKind.denunciation: "denunciation"}
-        detail = "The petition has invalid or missing fields."
-        if data.kind in kinds and any(e["field"].startswith("petitioner.") for e in errors):
-            detail = f"A {kinds[data.kind]} needs an identified petitioner; fields are missing."
+        detail = msg("petition_fields_invalid")
+        if data.kind in IDENTIFIED_KINDS and any(
+            e["field"].startswith("petitioner.") for e in errors
+        ):
+            detail = msg("identified_petitioner_required", kind=data.kind)
         raise Invalid(detail, errors=errors)
     assert unit is not None
     return unit

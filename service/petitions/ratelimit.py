@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from litestar.stores.base import Store
 
 from service.errors import RateLimited
+from service.i18n import msg
 
 STORE_NAME = "petition_tracking"
 
@@ -45,12 +46,12 @@ async def check(store: Store, ip: str, code: str, limits: TrackingLimits = DEFAU
     retry_after = str(int((window + 1) * limits.window_seconds - time.time()) + 1)
     if await _count(store, ip_key) >= limits.failures_per_ip:
         raise RateLimited(
-            "Too many failed tracking attempts from this address; try again later.",
+            msg("tracking_rate_limited_ip"),
             retry_after_seconds=int(retry_after),
         )
     if await _count(store, code_key) >= limits.failures_per_code:
         raise RateLimited(
-            "Too many failed attempts for this tracking code; try again later.",
+            msg("tracking_rate_limited_code"),
             retry_after_seconds=int(retry_after),
         )
 

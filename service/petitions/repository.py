@@ -29,6 +29,7 @@ from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.deadlines.models import DeadlineStatus
 from service.errors import Invalid
+from service.i18n import msg
 from service.petitions.models import (
     OPEN_STATUSES,
     SEARCH_EXPRESSION,
@@ -154,11 +155,11 @@ def decode_cursor(cursor: str, sort: SortOrder) -> tuple[datetime | None, uuid.U
         ident = uuid.UUID(data["id"])
         cursor_sort = data["s"]
     except (binascii.Error, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise Invalid("The cursor is not valid.", field="cursor") from exc
+        raise Invalid(msg("cursor_invalid"), field="cursor") from exc
     if cursor_sort != sort.value:
-        raise Invalid("The cursor belongs to another sort order.", field="cursor")
+        raise Invalid(msg("cursor_other_sort"), field="cursor")
     if value is None and sort is not SortOrder.due:
-        raise Invalid("The cursor is not valid.", field="cursor")
+        raise Invalid(msg("cursor_invalid"), field="cursor")
     return value, ident
 
 

@@ -25,6 +25,7 @@ from service.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
+from service.i18n import msg
 from service.jobs.outbox import enqueue
 from service.petitions import access
 from service.petitions.models import (
@@ -53,7 +54,7 @@ async def get_petition(
         query = query.with_for_update()
     petition = (await session.execute(query)).scalar_one_or_none()
     if petition is None:
-        raise NotFound("No such petition.")
+        raise NotFound(msg("petition_not_found"))
     return petition
 
 
@@ -63,7 +64,7 @@ async def get_for_staff(
     """The petition if ``viewer`` may see it; 404 otherwise (also for other wards)."""
     petition = await get_petition(session, petition_id, lock=lock)
     if not access.sees(viewer, petition):
-        raise NotFound("No such petition.")
+        raise NotFound(msg("petition_not_found"))
     return petition
 
 
@@ -74,9 +75,7 @@ def etag(petition: Petition) -> str:
 def check_if_match(petition: Petition, if_match: str | None) -> None:
     """428 without ``If-Match``; 412 when it names another version than the current one."""
     if if_match is None or not if_match.strip():
-        raise PreconditionRequired(
-            "Send If-Match with the ETag of the petition you read.", etag=etag(petition)
-        )
+        raise PreconditionRequired(msg("if_match_required_petition"), etag=etag(petition))
     tags = [tag.strip() for tag in if_match.split(",")]
     if "*" in tags:
         return
@@ -84,9 +83,7 @@ def check_if_match(petition: Petition, if_match: str | None) -> None:
     for tag in tags:
         if tag.removeprefix("W/") == current:
             return
-    raise PreconditionFailed(
-        "The petition changed since you read it; reload it and try again.", etag=current
-    )
+    raise PreconditionFailed(msg("petition_changed"), etag=current)
 
 
 async def get_for_change(
@@ -95,7 +92,7 @@ async def get_for_change(
     """Lock the petition for a triage change by ``viewer`` (403 for non-triage roles, 404
     outside their area, 428/412 for a missing or stale ``If-Match``)."""
     if not access.may_triage(viewer):
-        raise Forbidden(f"The role {viewer.role} may not change petitions.")
+        raise Forbidden(msg("role_may_not_change_petitions", role=viewer.role))
     petition = await get_for_staff(session, petition_id, viewer, lock=True)
     check_if_match(petition, if_match)
     return petition

@@ -18,6 +18,7 @@ from service.db import utcnow
 from service.deadlines.models import ItemKind, Urgency
 from service.directory.models import AdminUnit, Agency, PetitionCategory, UnitLevel
 from service.errors import Invalid, StateConflict
+from service.i18n import msg
 from service.petitions import clock, messages
 from service.petitions.confidential import Identity, encrypt_identity, petitioners_data
 from service.petitions.intake import missing_identity_fields
@@ -161,11 +162,11 @@ async def refer(
     transition_for(PetitionStatus(petition.status), Action.refer, FRONT)
     chosen = agency_id or petition.suggested_agency_id
     if chosen is None:
-        raise Invalid("No agency was suggested for this petition; choose one.", field="agency_id")
+        raise Invalid(msg("no_suggested_agency"), field="agency_id")
     overrides = petition.suggested_agency_id is not None and chosen != petition.suggested_agency_id
     if overrides and not reason:
         raise Invalid(
-            "Say why the petition goes to another agency than the suggested one.",
+            msg("override_reason_required"),
             field="reason",
         )
     agency = await session.get(Agency, chosen)
@@ -228,7 +229,7 @@ async def reclassify(
     (history entry with old and new values, audit event). Returns the changes."""
     if petition.status not in TRIAGE_STATES:
         raise StateConflict(
-            "A petition can be reclassified only during triage.",
+            msg("reclassify_only_in_triage"),
             state=str(petition.status),
             allowed_actions=[],
         )
@@ -242,13 +243,13 @@ async def reclassify(
     if data.category is not None and data.category != petition.category_code:
         category = await session.get(PetitionCategory, data.category)
         if category is None or not category.active:
-            raise Invalid(f"{data.category} is not a petition category.", field="category")
+            raise Invalid(msg("category_unknown", code=data.category), field="category")
         changes["category"] = [petition.category_code, data.category]
         petition.category_code = data.category
     if data.unit_code is not None and data.unit_code != petition.unit_code:
         unit = await session.get(AdminUnit, data.unit_code)
         if unit is None or unit.level != UnitLevel.commune:
-            raise Invalid(f"{data.unit_code} is not a ward or commune.", field="unit_code")
+            raise Invalid(msg("ward_unknown", code=data.unit_code), field="unit_code")
         changes["unit_code"] = [petition.unit_code, data.unit_code]
         petition.unit_code = data.unit_code
     if data.urgency is not None and data.urgency != petition.urgency:
@@ -303,7 +304,7 @@ async def _change_kind(
         missing = missing_identity_fields(_plain_identity(petitioner))
         if missing:
             raise Invalid(
-                f"A {kind.value} needs an identified petitioner; fields are missing.",
+                msg("identified_petitioner_required", kind=kind),
                 errors=missing,
             )
     if kind == PetitionKind.denunciation and petitioner is not None and not confidential:

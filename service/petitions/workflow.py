@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from service.errors import Forbidden, StateConflict
+from service.i18n import msg
 from service.petitions.models import PetitionStatus
 
 S = PetitionStatus
@@ -115,10 +116,10 @@ def transition_for(status: PetitionStatus, action: Action, performer: Performer)
     row = TRANSITIONS.get((PetitionStatus(status), action))
     if row is None:
         raise StateConflict(
-            f"The action {action} is not allowed while the petition is {status}.",
+            msg("petition_action_not_allowed", action=action, status=PetitionStatus(status)),
             state=str(status),
             allowed_actions=allowed_actions(PetitionStatus(status), performer),
         )
     if performer not in row.performers:
-        raise Forbidden(f"The action {action} is not for the {performer}.")
+        raise Forbidden(msg("petition_action_not_for", action=action, performer=performer))
     return row

@@ -22,6 +22,7 @@ from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.deadlines.models import ItemKind
 from service.errors import Invalid, NotFound, PreconditionRequired
+from service.i18n import msg
 from service.replies import repository, service
 from service.replies.models import AnswerStatus, Referral, ReferralState
 from service.replies.providers import item_provider
@@ -79,9 +80,7 @@ def if_match(request: Request[Any, Any, Any]) -> int | None:
     """The version named by ``If-Match`` (None for ``*``); 428 when the header is missing."""
     header = request.headers.get("if-match")
     if not header:
-        raise PreconditionRequired(
-            "Send If-Match with the referral's ETag (read the referral first)."
-        )
+        raise PreconditionRequired(msg("if_match_required"))
     value = header.strip()
     if value == "*":
         return None
@@ -89,14 +88,14 @@ def if_match(request: Request[Any, Any, Any]) -> int | None:
         value = value[2:]
     value = value.strip('"')
     if not (value.isascii() and value.isdigit()) or len(value) > 18:
-        raise Invalid("If-Match must be an ETag of this referral.", field="If-Match")
+        raise Invalid(msg("if_match_invalid"), field="If-Match")
     return int(value)
 
 
 def _check_day(value: date | None, field: str) -> None:
     """Dates a period can sensibly start or end on (and that date arithmetic can handle)."""
     if value is not None and not date(2000, 1, 1) <= value <= date(2100, 12, 31):
-        raise Invalid("The date must lie between 2000 and 2100.", field=field)
+        raise Invalid(msg("date_out_of_range"), field=field)
 
 
 def _read(
@@ -191,7 +190,7 @@ def _states(values: list[str] | None) -> tuple[ReferralState, ...]:
         return tuple(ReferralState(v) for v in values or [])
     except ValueError as exc:
         raise Invalid(
-            f"Unknown state; use one of {[s.value for s in ReferralState]}.", field="state"
+            msg("state_unknown", choices=[s.value for s in ReferralState]), field="state"
         ) from exc
 
 
@@ -448,7 +447,7 @@ async def _download(
         }
         evidence = evidence if evidence.id in shown else None
     if evidence is None:
-        raise NotFound("No such attachment.")
+        raise NotFound(msg("attachment_not_found"))
     url = await download_url(
         session, store, evidence, viewer, ttl=settings.download_url_ttl_seconds
     )
@@ -819,7 +818,7 @@ class ScorecardController(Controller):
         last = to or today
         first = from_ or (last - timedelta(days=29))
         if first > last:
-            raise Invalid("`from` must not be after `to`.", field="from")
+            raise Invalid(msg("period_reversed"), field="from")
         viewer = request.user
         if viewer.unit_code is not None:
             unit_code = viewer.unit_code

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from service.deadlines.models import DeadlineStatus
 from service.directory.models import Agency
 from service.errors import Invalid
+from service.i18n import msg
 from service.replies.models import (
     AnswerStatus,
     EscalationTarget,
@@ -52,9 +53,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
             raise ValueError("naive")
         return parsed, uuid.UUID(row_id)
     except (ValueError, TypeError, AttributeError) as exc:
-        raise Invalid(
-            "The cursor is not valid; start from the first page.", field="cursor"
-        ) from exc
+        raise Invalid(msg("cursor_invalid"), field="cursor") from exc
 
 
 # -- referrals ----------------------------------------------------------------------------

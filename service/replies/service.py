@@ -41,7 +41,9 @@ from service.errors import (
     NotFound,
     PreconditionFailed,
     StateConflict,
+    field_error,
 )
+from service.i18n import msg
 from service.replies import events, repository
 from service.replies.models import (
     FINAL_STATES,
@@ -126,7 +128,7 @@ def check_version(referral: Referral, expected_version: int | None) -> None:
     """``If-Match``: None skips the check (service-to-service calls)."""
     if expected_version is not None and expected_version != referral.version:
         raise PreconditionFailed(
-            "The referral changed since you read it; reload it and try again.",
+            msg("referral_changed"),
             current_version=referral.version,
         )
 
@@ -137,7 +139,7 @@ async def get_visible_referral(
     """404 for a referral the viewer may not see, as for one that does not exist."""
     referral = await repository.get_referral(session, referral_id, for_update=for_update)
     if referral is None or not can_see(referral, viewer):
-        raise NotFound("No such referral.")
+        raise NotFound(msg("referral_not_found"))
     return referral
 
 
@@ -271,7 +273,7 @@ async def emit(
 
 def _rule(referral: Referral) -> DeadlineRule:
     if referral.deadline_rule is None:
-        raise Conflict("The referral has no deadline rule.")
+        raise Conflict(msg("referral_no_deadline_rule"))
     return DeadlineRule.from_json(referral.deadline_rule)
 
 
@@ -296,15 +298,15 @@ async def create_referral(
     try:
         item_type = ItemType(item_type).value
     except ValueError as exc:
-        raise Invalid(f"Unknown item type {item_type!r}.", field="item_type") from exc
+        raise Invalid(msg("item_type_unknown", item_type=item_type), field="item_type") from exc
     agency = await session.get(Agency, agency_id)
     if agency is None or not agency.active:
-        raise Invalid("No such active agency.", field="agency_id")
+        raise Invalid(msg("agency_not_active"), field="agency_id")
     if await session.get(AdminUnit, unit_code) is None:
-        raise Invalid("No such administrative unit.", field="unit_code")
+        raise Invalid(msg("unit_not_found"), field="unit_code")
     title = title.strip()
     if not title:
-        raise Invalid("The title is empty.", field="title")
+        raise Invalid(msg("title_empty"), field="title")
     now = utcnow()
     referral = Referral(
         item_type=item_type,
@@ -418,9 +420,9 @@ async def decline(
     )
     if suggested_agency_id is not None:
         if suggested_agency_id == referral.agency_id:
-            raise Invalid("Suggest another agency than your own.", field="suggested_agency_id")
+            raise Invalid(msg("suggest_other_agency"), field="suggested_agency_id")
         if await session.get(Agency, suggested_agency_id) is None:
-            raise Invalid("No such agency.", field="suggested_agency_id")
+            raise Invalid(msg("agency_not_found"), field="suggested_agency_id")
     now = utcnow()
     stop_clock(referral, now)
     referral.declined_at = now
@@ -448,12 +450,12 @@ def _extension_amount(
 def _check_extension_allowed(referral: Referral, rule: DeadlineRule) -> None:
     if rule.max_extensions <= 0 or rule.extension_amount <= 0:
         raise Conflict(
-            "The deadline policy allows no extension for this kind of item.",
+            msg("extension_not_allowed"),
             max_extensions=0,
         )
     if extensions_left(referral) <= 0:
         raise Conflict(
-            f"The deadline policy allows {rule.max_extensions} extension(s); none is left.",
+            msg("extensions_used_up", max_extensions=rule.max_extensions),
             max_extensions=rule.max_extensions,
             extensions_granted=len(referral.extensions),
         )
@@ -476,13 +478,13 @@ async def request_extension(
     rule = _rule(referral)
     _check_extension_allowed(referral, rule)
     if await repository.pending_extension(session, referral.id) is not None:
-        raise Conflict("An extension request is already waiting for the Front's decision.")
+        raise Conflict(msg("extension_pending"))
     calendar = await load_calendar(session)
     assert referral.due_at is not None
     current = calendar.local_date(referral.due_at)
     if new_due_date <= current:
         raise Invalid(
-            f"The new date must be after the current deadline ({current.isoformat()}).",
+            msg("extension_not_later", current=current),
             field="new_due_date",
         )
     if _extension_amount(calendar, referral, rule, new_due_date) is None:
@@ -490,8 +492,12 @@ async def request_extension(
             add_duration(calendar, referral.due_at, rule.extension_amount, rule.extension_unit)
         )
         raise Invalid(
-            f"The policy allows at most {rule.extension_amount} {rule.extension_unit.value} "
-            f"per extension: the latest possible date is {latest.isoformat()}.",
+            msg(
+                "extension_too_long",
+                amount=rule.extension_amount,
+                unit=rule.extension_unit,
+                latest=latest,
+            ),
             field="new_due_date",
             latest_due_date=latest.isoformat(),
         )
@@ -526,7 +532,7 @@ async def save_draft(
     unknown = [str(i) for i in draft.attachment_ids if i not in allowed]
     if unknown:
         raise Invalid(
-            "Attach only files uploaded to this referral.",
+            msg("attachment_not_of_referral"),
             field="attachment_ids",
             unknown_attachment_ids=unknown,
         )
@@ -588,12 +594,12 @@ async def submit_answer(
     )
     answer = await repository.open_answer(session, referral.id, AnswerStatus.draft, for_update=True)
     if answer is None:
-        raise Invalid("Save a draft answer first.", field="answer")
+        raise Invalid(msg("answer_draft_missing"), field="answer")
     missing = _missing_fields(answer)
     if missing:
         raise Invalid(
-            "The answer is incomplete.",
-            errors=[{"field": f"answer.{name}", "message": "required"} for name in missing],
+            msg("answer_incomplete"),
+            errors=[field_error(f"answer.{name}", msg("missing")) for name in missing],
         )
     now = utcnow()
     answer.status = AnswerStatus.submitted
@@ -629,9 +635,9 @@ async def decide_extension(
     referral, step, before = await _begin(session, referral_id, action, actor, expected_version)
     extension = await session.get(ReferralExtension, extension_id, with_for_update=True)
     if extension is None or extension.referral_id != referral.id:
-        raise NotFound("No such extension request.")
+        raise NotFound(msg("extension_not_found"))
     if extension.status != ExtensionStatus.pending:
-        raise Conflict(f"This extension request was already {extension.status}.")
+        raise Conflict(msg("extension_already_decided", status=ExtensionStatus(extension.status)))
     now = utcnow()
     extension.decided_by = actor.user_id if isinstance(actor, StaffPrincipal) else None
     extension.decided_at = now
@@ -644,7 +650,7 @@ async def decide_extension(
         amount = _extension_amount(calendar, referral, rule, extension.requested_due_date)
         if amount is None:
             raise Invalid(
-                "The requested date is beyond what the policy allows now.",
+                msg("extension_beyond_policy"),
                 field="requested_due_date",
             )
         extend_clock(referral, calendar, amount, rule.extension_unit, now)
@@ -703,7 +709,7 @@ async def _submitted_answer(session: AsyncSession, referral: Referral) -> Referr
         session, referral.id, AnswerStatus.submitted, for_update=True
     )
     if answer is None:  # the workflow state says there is one
-        raise Conflict("The referral has no submitted answer.")
+        raise Conflict(msg("answer_not_submitted"))
     return answer
 
 
@@ -758,7 +764,7 @@ async def publish_answer(
         session, referral.id, AnswerStatus.accepted, for_update=True
     )
     if answer is None:
-        raise Conflict("The referral has no accepted answer.")
+        raise Conflict(msg("answer_not_accepted"))
     now = utcnow()
     answer.status = AnswerStatus.published
     answer.published_at = now
@@ -894,8 +900,7 @@ async def reopen(
     rule = await rule_for(session, referral.item_kind, referral.urgency, DeadlineStep.answer)
     if referral.reopen_count >= rule.reopen_limit:
         raise StateConflict(
-            f"This referral was reopened {referral.reopen_count} time(s), the limit of the "
-            "policy; escalate or close it.",
+            msg("reopen_limit_reached", count=referral.reopen_count),
             state=referral.state,
             allowed_actions=[a for a in actions_for(referral, actor) if a != Action.reopen.value],
         )
@@ -931,7 +936,7 @@ async def escalate(
         agency = await session.get(Agency, referral.agency_id)
         if agency is None or agency.parent_id is None:
             raise Invalid(
-                "This agency has no superior agency; escalate to the council instead.",
+                msg("no_superior_agency"),
                 field="to",
             )
         new_referral = await create_referral(
@@ -977,7 +982,7 @@ async def rate_answer(
     now = utcnow()
     if referral.feedback_due_at is not None and now > referral.feedback_due_at:
         raise Conflict(
-            "The time to rate this answer has ended.",
+            msg("rating_window_closed"),
             feedback_due_at=referral.feedback_due_at.isoformat(),
         )
     comment = comment.strip() if comment else None

@@ -15,6 +15,7 @@ from enum import StrEnum
 from service.auth.models import Role
 from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.errors import StateConflict
+from service.i18n import msg
 from service.replies.models import ReferralState
 
 
@@ -122,7 +123,7 @@ def transition(
     found = _TABLE.get((state, action))
     if found is None or not (found.parties & parties):
         raise StateConflict(
-            f"The action {action.value!r} is not allowed while the referral is {state.value!r}.",
+            msg("referral_action_not_allowed", action=action, state=state),
             state=state.value,
             allowed_actions=allowed_actions(state, parties),
         )

@@ -19,6 +19,7 @@ from service.auth.guards import admin_only, staff
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.errors import Forbidden, NotFound
+from service.i18n import msg
 from service.settings import Settings
 from service.storage import service
 from service.storage.http import (
@@ -37,7 +38,7 @@ from service.storage.schemas import (
     PartTarget,
     WithdrawRequest,
 )
-from service.storage.store import ObjectNotFound, ObjectStore, UploadedPart
+from service.storage.store import MAX_PARTS, ObjectNotFound, ObjectStore, UploadedPart
 
 
 def _aware(moment: datetime | None, settings: Settings) -> datetime | None:
@@ -208,7 +209,7 @@ class EvidenceController(Controller):
 
 def _local(store: ObjectStore) -> LocalObjectStore:
     if not isinstance(store, LocalObjectStore):
-        raise NotFound("This server keeps its objects in S3.")
+        raise NotFound(msg("objects_in_s3"))
     return store
 
 
@@ -235,9 +236,9 @@ class ObjectController(Controller):
         store = _local(object_store)
         key = key.lstrip("/")
         if expires is None or not signature or not filename or not content_type:
-            raise Forbidden("This URL is not signed.")
+            raise Forbidden(msg("url_not_signed"))
         if not is_valid_key(key):
-            raise NotFound("No such object.")
+            raise NotFound(msg("object_not_found"))
         try:
             store.verify_get(
                 key,
@@ -249,9 +250,9 @@ class ObjectController(Controller):
             size = (await store.stat(key)).size
             chunks = await store.open(key)
         except SignatureInvalid as exc:
-            raise Forbidden(str(exc)) from exc
+            raise Forbidden(exc.message) from exc
         except ObjectNotFound as exc:
-            raise NotFound("No such object.") from exc
+            raise NotFound(msg("object_not_found")) from exc
         return Stream(
             chunks,
             media_type=content_type,
@@ -282,16 +283,16 @@ class ObjectController(Controller):
     ) -> Response[None]:
         store = _local(object_store)
         if expires is None or not signature:
-            raise Forbidden("This URL is not signed.")
+            raise Forbidden(msg("url_not_signed"))
         try:
             store.verify_part_put(upload_id, part_number, expires=expires, signature=signature)
             etag = await store.receive_part(upload_id, part_number, request_chunks(request))
         except SignatureInvalid as exc:
-            raise Forbidden(str(exc)) from exc
+            raise Forbidden(exc.message) from exc
         except ObjectNotFound as exc:
-            raise NotFound("No such upload.") from exc
+            raise NotFound(msg("upload_not_found")) from exc
         except ValueError as exc:
-            raise NotFound(str(exc)) from exc
+            raise NotFound(msg("part_number_range", max_parts=MAX_PARTS)) from exc
         return Response(None, status_code=HTTP_200_OK, headers={"ETag": f'"{etag}"'})
 
 

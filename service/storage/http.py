@@ -8,12 +8,12 @@ from litestar import Request
 from litestar.exceptions import InternalServerException
 
 from service.errors import ServiceError
+from service.i18n import msg
 
 
 class UploadInterrupted(ServiceError):
     status_code = 400
     problem_type = "upload-interrupted"
-    title = "Upload interrupted"
 
 
 async def request_chunks(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
@@ -22,7 +22,7 @@ async def request_chunks(request: Request[Any, Any, Any]) -> AsyncIterator[bytes
         async for chunk in request.stream():
             yield chunk
     except InternalServerException as exc:
-        raise UploadInterrupted("The client disconnected before the upload finished.") from exc
+        raise UploadInterrupted(msg("upload_interrupted")) from exc
 
 
 def size_hint(request: Request[Any, Any, Any]) -> int | None:

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import anyio
 import anyio.to_thread
 
+from service.i18n import Message, msg
 from service.settings import Settings, StorageBackend
 from service.storage.keys import is_valid_key
 from service.storage.store import (
@@ -47,6 +48,10 @@ _PART_FILE = re.compile(r"^(\d{5})\.([0-9a-f]{32})\.part$")
 class SignatureInvalid(Exception):
     """The URL was not signed by us, was altered, or has expired."""
 
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.message = message
+
 
 class UrlSigner:
     """HMAC-SHA256 over the parts of a URL that matter, with an expiry time."""
@@ -67,9 +72,9 @@ class UrlSigner:
     def verify(self, signature: str, expires: int, *parts: str, now: float | None = None) -> None:
         expected = self.sign(*parts, str(expires))
         if not hmac.compare_digest(expected.encode(), (signature or "").encode()):
-            raise SignatureInvalid("The signature does not match this URL.")
+            raise SignatureInvalid(msg("url_signature_mismatch"))
         if expires < (time.time() if now is None else now):
-            raise SignatureInvalid("The URL has expired.")
+            raise SignatureInvalid(msg("url_expired"))
 
 
 class LocalObjectStore(ObjectStore):
@@ -241,7 +246,7 @@ class LocalObjectStore(ObjectStore):
             async for chunk in chunks:
                 size += len(chunk)
                 if size > MAX_PART_BYTES:
-                    raise TooLarge(f"A part may hold at most {MAX_PART_BYTES} bytes.")
+                    raise TooLarge(msg("part_too_large", max_bytes=MAX_PART_BYTES))
                 md5.update(chunk)
                 yield chunk
 

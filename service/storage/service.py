@@ -30,7 +30,9 @@ from service.errors import (
     StateConflict,
     TooLarge,
     UnsupportedMediaType,
+    field_error,
 )
+from service.i18n import msg
 from service.observability import current_request_id
 from service.storage.keys import clean_filename, content_key, pending_key
 from service.storage.models import CustodyAction, Evidence, EvidenceAccess, EvidenceStatus
@@ -99,18 +101,18 @@ def _check_place_and_time(
 ) -> None:
     if (latitude is None) != (longitude is None):
         raise Invalid(
-            "Give both latitude and longitude, or neither.",
+            msg("coordinates_both"),
             field="longitude" if longitude is None else "latitude",
         )
     if latitude is not None and not -90 <= latitude <= 90:
-        raise Invalid("Latitude must lie between -90 and 90.", field="latitude")
+        raise Invalid(msg("latitude_range"), field="latitude")
     if longitude is not None and not -180 <= longitude <= 180:
-        raise Invalid("Longitude must lie between -180 and 180.", field="longitude")
+        raise Invalid(msg("longitude_range"), field="longitude")
     if captured_at is not None:
         if captured_at.tzinfo is None:
-            raise Invalid("captured_at needs a time zone.", field="captured_at")
+            raise Invalid(msg("captured_at_zone"), field="captured_at")
         if captured_at > utcnow() + _CLOCK_SKEW:
-            raise Invalid("captured_at lies in the future.", field="captured_at")
+            raise Invalid(msg("captured_at_future"), field="captured_at")
 
 
 async def record_access(
@@ -206,15 +208,15 @@ async def start_multipart(
     _check_place_and_time(captured_at, lat, lon)
     sha256 = sha256.lower()
     if not _HEX64.match(sha256):
-        raise Invalid("sha256 must be 64 hexadecimal digits.", field="sha256")
+        raise Invalid(msg("sha256_format"), field="sha256")
     if size <= 0:
-        raise Invalid("size must be positive.", field="size")
+        raise Invalid(msg("size_positive"), field="size")
     if size > max_bytes:
-        raise TooLarge(f"The file is larger than the limit of {max_bytes} bytes.")
+        raise TooLarge(msg("file_too_large", max_bytes=max_bytes))
     content_type = content_type.split(";", 1)[0].strip().lower()
     if content_type not in allowed:
         raise UnsupportedMediaType(
-            f"Files of type {content_type} are not accepted.", detected_type=content_type
+            msg("file_type_not_accepted", content_type=content_type), detected_type=content_type
         )
     evidence = Evidence(
         sha256=sha256,
@@ -250,7 +252,7 @@ async def _load_for_update(session: AsyncSession, evidence_id: uuid.UUID) -> Evi
         )
     ).scalar_one_or_none()
     if evidence is None:
-        raise NotFound("No such evidence.")
+        raise NotFound(msg("evidence_not_found"))
     return evidence
 
 
@@ -273,24 +275,20 @@ async def complete_multipart(
     """
     evidence = await _load_for_update(session, evidence_id)
     if not is_uploader(evidence, uploader):
-        raise NotFound("No such evidence.")
+        raise NotFound(msg("evidence_not_found"))
     if evidence.withdrawn_at is not None:
-        raise StateConflict("This evidence was withdrawn.", state="withdrawn", allowed_actions=[])
+        raise StateConflict(msg("evidence_withdrawn"), state="withdrawn", allowed_actions=[])
     if evidence.status != EvidenceStatus.pending_upload or not evidence.multipart_upload_id:
-        raise StateConflict(
-            "This upload is already complete.", state=evidence.status, allowed_actions=[]
-        )
+        raise StateConflict(msg("upload_complete"), state=evidence.status, allowed_actions=[])
     key, upload_id = evidence.object_key, evidence.multipart_upload_id
     try:
         if parts is None:
             parts = await store.list_parts(key, upload_id)
         await store.complete_multipart(key, upload_id, parts)
     except ObjectNotFound as exc:
-        raise Conflict(
-            "The multipart upload no longer exists; start a new one.", upload_id=upload_id
-        ) from exc
+        raise Conflict(msg("multipart_gone"), upload_id=upload_id) from exc
     except ObjectStoreError as exc:
-        raise Invalid(f"The parts could not be assembled: {exc}", field="parts") from exc
+        raise Invalid(msg("parts_not_assembled"), field="parts") from exc
 
     try:
         stored = await verify_object(
@@ -324,16 +322,16 @@ def _check_declared(evidence: Evidence, stored: StoredObject) -> None:
     problems = []
     if stored.size != evidence.size_bytes:
         problems.append(
-            {
-                "field": "size",
-                "message": f"declared {evidence.size_bytes} bytes, received {stored.size}",
-            }
+            field_error(
+                "size",
+                msg("upload_size_differs", declared=evidence.size_bytes, received=stored.size),
+            )
         )
     if stored.sha256 != evidence.sha256:
-        problems.append({"field": "sha256", "message": "the received bytes hash differently"})
+        problems.append(field_error("sha256", msg("upload_hash_differs")))
     if problems:
         raise Invalid(
-            "The uploaded file does not match what was declared.",
+            msg("upload_mismatch"),
             errors=problems,
             received_sha256=stored.sha256,
             received_size=stored.size,
@@ -343,7 +341,7 @@ def _check_declared(evidence: Evidence, stored: StoredObject) -> None:
 async def get_evidence(session: AsyncSession, evidence_id: uuid.UUID) -> Evidence:
     evidence = await session.get(Evidence, evidence_id)
     if evidence is None:
-        raise NotFound("No such evidence.")
+        raise NotFound(msg("evidence_not_found"))
     return evidence
 
 
@@ -353,7 +351,7 @@ async def get_visible_evidence(
     """404 for evidence the caller may not see, as for evidence that does not exist."""
     evidence = await get_evidence(session, evidence_id)
     if not visible_to(evidence, principal):
-        raise NotFound("No such evidence.")
+        raise NotFound(msg("evidence_not_found"))
     return evidence
 
 
@@ -375,15 +373,13 @@ async def download_url(
     downloaded by admins only; a pending upload has nothing to download yet."""
     if evidence.status != EvidenceStatus.stored:
         raise StateConflict(
-            "The upload of this evidence is not complete.",
+            msg("upload_incomplete"),
             state=evidence.status,
             allowed_actions=["complete"],
         )
     is_admin = isinstance(actor, StaffPrincipal) and actor.role == Role.admin
     if evidence.withdrawn_at is not None and not is_admin:
-        raise StateConflict(
-            "This evidence was withdrawn.", state="withdrawn", allowed_actions=["view"]
-        )
+        raise StateConflict(msg("evidence_withdrawn"), state="withdrawn", allowed_actions=["view"])
     url = await store.presigned_get(
         evidence.object_key,
         filename=filename_for(evidence.original_name, evidence.content_type),
@@ -399,14 +395,14 @@ async def withdraw(
 ) -> Evidence:
     """Mark evidence withdrawn. The object and the row stay; so does the custody log."""
     if admin.role != Role.admin:
-        raise Forbidden("Only an administrator may withdraw evidence.")
+        raise Forbidden(msg("withdraw_evidence_admin_only"))
     reason = reason.strip()
     if len(reason) < 3:
-        raise Invalid("Say why the evidence is withdrawn.", field="reason")
+        raise Invalid(msg("withdraw_reason_required"), field="reason")
     evidence = await _load_for_update(session, evidence_id)
     if evidence.withdrawn_at is not None:
         raise StateConflict(
-            "This evidence is already withdrawn.", state="withdrawn", allowed_actions=[]
+            msg("evidence_already_withdrawn"), state="withdrawn", allowed_actions=[]
         )
     evidence.withdrawn_at = utcnow()
     evidence.withdrawn_by = admin.user_id

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import structlog
 
 from service.errors import Invalid, TooLarge, UnsupportedMediaType
+from service.i18n import msg
 from service.storage.keys import content_key, temporary_key
 from service.storage.sniff import ALLOWED_TYPES, EXTENSIONS, ContentSniffer
 from service.storage.store import ObjectStore
@@ -38,9 +39,10 @@ def _accepted_list(allowed: Collection[str]) -> list[str]:
 
 
 def _refuse(content_type: str, allowed: Collection[str]) -> UnsupportedMediaType:
-    found = "an unrecognised format" if content_type == "unknown" else content_type
     return UnsupportedMediaType(
-        f"The file's content is {found}, which is not accepted.",
+        msg("file_format_unrecognised")
+        if content_type == "unknown"
+        else msg("file_content_not_accepted", content_type=content_type),
         detected_type=content_type,
         accepted=_accepted_list(allowed),
     )
@@ -63,7 +65,7 @@ class _Inspector:
             self.size += len(chunk)
             if self.size > self.max_bytes:
                 raise TooLarge(
-                    f"The file is larger than the limit of {self.max_bytes} bytes.",
+                    msg("file_too_large", max_bytes=self.max_bytes),
                     max_bytes=self.max_bytes,
                 )
             self.sha256.update(chunk)
@@ -76,7 +78,7 @@ class _Inspector:
     def content_type(self) -> str:
         """The final type; raises unless the file is non-empty and allowed."""
         if self.size == 0:
-            raise Invalid("The file is empty.", field="body")
+            raise Invalid(msg("file_empty"), field="body")
         content_type = self.sniffer.finish()
         if content_type not in self.allowed:
             raise _refuse(content_type, self.allowed)
@@ -95,9 +97,7 @@ async def receive_upload(
     """Stream ``chunks`` into the store. Raises ``TooLarge`` (413), ``UnsupportedMediaType``
     (415) or ``Invalid`` (422, empty file); on any error no object is left behind."""
     if size_hint is not None and size_hint > max_bytes:
-        raise TooLarge(
-            f"The file is larger than the limit of {max_bytes} bytes.", max_bytes=max_bytes
-        )
+        raise TooLarge(msg("file_too_large", max_bytes=max_bytes), max_bytes=max_bytes)
     inspector = _Inspector(declared_filename, max_bytes, allowed)
     temp = temporary_key()
     try:

@@ -186,11 +186,16 @@ class TestAgencies:
             await client.post(f"{API}/agencies/", json=second_committee, headers=as_admin), 409
         )
         unknown_unit = {"code": "x-agency", "name": "X", "level": "city", "unit_code": "98765"}
+        english = {**as_admin, "Accept-Language": "en"}
         body = assert_problem(
-            await client.post(f"{API}/agencies/", json=unknown_unit, headers=as_admin), 422
+            await client.post(f"{API}/agencies/", json=unknown_unit, headers=english), 422
         )
         assert body["errors"] == [
-            {"field": "unit_code", "message": "Unknown administrative unit 98765."}
+            {
+                "field": "unit_code",
+                "code": "unit_unknown",
+                "message": "Unknown administrative unit 98765.",
+            }
         ]
 
     async def test_an_agency_cannot_be_its_own_superior(

@@ -177,7 +177,7 @@ async def test_cli_lists_and_retries_failed_jobs(
     )
     assert retried.exit_code == 0, retried.output
     again = await asyncio.to_thread(
-        runner.invoke, main, ["jobs", "retry", str(failure.id)], env=env
+        runner.invoke, main, ["jobs", "retry", str(failure.id)], env={**env, "LC_ALL": "en_GB"}
     )
     assert again.exit_code != 0
     assert "already retried" in again.output

@@ -303,7 +303,7 @@ class TestLocalSignedUrls:
         self, local_store: LocalObjectStore, fetch: Fetch
     ) -> None:
         url, _ = await self._stored_url(local_store, ttl=-1)
-        response = await fetch("GET", url)
+        response = await fetch("GET", url, headers={"Accept-Language": "en"})
         assert response.status_code == 403
         assert "expired" in response.json()["detail"]
 
