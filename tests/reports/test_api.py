@@ -398,27 +398,21 @@ class TestAccess:
         assert report["unit_code"] == HOAN_KIEM
         assert report["parameters"]["unit_name"] == "Phường Hoàn Kiếm"
 
-        # Another ward: may not request it, does not see it; nor does its council reader.
-        forbidden = await client.post(
+        # Another ward: may not request it (outside their area: 404), does not see it; nor
+        # does its council reader.
+        outside = await client.post(
             "/api/v1/reports",
             json={"kind": "council_periodic", "parameters": {**params, "unit_code": HOAN_KIEM}},
             headers=await login(client, other_ward),
         )
-        assert forbidden.status_code == 403
+        assert outside.status_code == 404
         for user in (other_ward, reader):
             headers = await login(client, user)
             assert (
                 await client.get(f"/api/v1/reports/{report['id']}", headers=headers)
             ).status_code == 404
             assert (await client.get("/api/v1/reports", headers=headers)).json()["items"] == []
-        # Council readers read but never request; supervisors only their supervision.
-        assert (
-            await client.post(
-                "/api/v1/reports",
-                json={"kind": "council_periodic", "parameters": params},
-                headers=await login(client, reader),
-            )
-        ).status_code == 403
+        # Supervisors request only their supervision.
         assert (
             await client.post(
                 "/api/v1/reports",
@@ -531,8 +525,9 @@ class TestSupervisorAccess:
         assert report["unit_code"] == HOAN_KIEM
         outsider = await create_user(session, Role.supervisor, unit_code=HOAN_KIEM)
         outsider_headers = await login(client, outsider)
+        # Not a member: the plan is not theirs to see (oversight answers 404 too).
         refused = await client.post("/api/v1/reports", json=body, headers=outsider_headers)
-        assert refused.status_code == 403
+        assert refused.status_code == 404
         assert (
             await client.get(f"/api/v1/reports/{report['id']}", headers=outsider_headers)
         ).status_code == 404
@@ -545,3 +540,86 @@ class TestSupervisorAccess:
         assert (
             await client.get("/api/v1/reports", headers=await login(client, agency_officer))
         ).status_code == 403
+
+
+class TestCouncilReaderRequests:
+    """People's Council members request the council report and agency scorecards of their
+    area; a ward-level member only their ward; the supervision result is not theirs to make."""
+
+    async def test_city_reader_requests_city_and_any_ward(
+        self, client: httpx.AsyncClient, session: AsyncSession, seeded: Any
+    ) -> None:
+        reader = await create_user(session, Role.council_reader)
+        headers = await login(client, reader)
+        params = {"from": "2026-01-01", "to": "2026-06-30"}
+        for unit_code in (None, HOAN_KIEM, BA_DINH):
+            created = await client.post(
+                "/api/v1/reports",
+                json={"kind": "council_periodic", "parameters": {**params, "unit_code": unit_code}},
+                headers=headers,
+            )
+            assert created.status_code == 202, created.text
+            assert created.json()["unit_code"] == unit_code
+            assert created.json()["requested_by"] == str(reader.id)
+        scorecard = await client.post(
+            "/api/v1/reports",
+            json={
+                "kind": "agency_scorecard",
+                "parameters": {**params, "agency_code": f"ubnd-{BA_DINH}"},
+            },
+            headers=headers,
+        )
+        assert scorecard.status_code == 202, scorecard.text
+        listing = (await client.get("/api/v1/reports", headers=headers)).json()["items"]
+        assert len(listing) == 4
+
+    async def test_ward_reader_requests_only_their_ward(
+        self,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        seeded: Any,
+    ) -> None:
+        reader = await create_user(session, Role.council_reader, unit_code=HOAN_KIEM)
+        headers = await login(client, reader)
+        params = {"from": "2026-01-01", "to": "2026-06-30"}
+
+        async def post(kind: str, parameters: dict[str, Any]) -> httpx.Response:
+            return await client.post(
+                "/api/v1/reports", json={"kind": kind, "parameters": parameters}, headers=headers
+            )
+
+        # Their ward, by default or by name; its People's Committee's scorecard.
+        own = await post("council_periodic", params)
+        assert own.status_code == 202, own.text
+        assert own.json()["unit_code"] == HOAN_KIEM
+        assert own.json()["allowed_actions"] == []
+        assert (await post("council_periodic", {**params, "unit_code": HOAN_KIEM})).status_code == (
+            202
+        )
+        ward_agency = await post("agency_scorecard", {**params, "agency_code": f"ubnd-{HOAN_KIEM}"})
+        assert ward_agency.status_code == 202, ward_agency.text
+        # Another ward, the city, another ward's or a city agency: outside their area, 404.
+        assert (await post("council_periodic", {**params, "unit_code": BA_DINH})).status_code == (
+            404
+        )
+        other_agency = await post("agency_scorecard", {**params, "agency_code": f"ubnd-{BA_DINH}"})
+        assert other_agency.status_code == 404
+        city_agency = await post("agency_scorecard", {**params, "agency_code": "ubnd-01"})
+        assert city_agency.status_code == 404
+        # The supervision result of a plan of their own ward: not theirs to make (403), though
+        # they read it once the delegation or the Front has it made.
+        store = build_object_store(settings)
+        await store.start()
+        world = await supervision_world(session, settings, store)
+        supervision = await post("supervision_result", {"plan_code": world.plan_code})
+        assert supervision.status_code == 403
+        made = await client.post(
+            "/api/v1/reports",
+            json={"kind": "supervision_result", "parameters": {"plan_code": world.plan_code}},
+            headers=await login(client, world.head),
+        )
+        assert made.status_code == 202
+        assert (
+            await client.get(f"/api/v1/reports/{made.json()['id']}", headers=headers)
+        ).status_code == 200
