@@ -37,7 +37,7 @@ from service.storage.local import LocalObjectStore
 from service.storage.store import ObjectStore, build_object_store
 from tests.factories import BA_DINH, HOAN_KIEM, create_user, login
 from tests.reports.smtp import smtp_server
-from tests.reports.world import supervision_world, today
+from tests.reports.world import supervision_world, tamper_with_log, today
 
 
 @pytest.fixture
@@ -263,6 +263,75 @@ class TestFailureAndRetry:
         assert issued["state"] == "issued"
         assert issued["attempts"] == 2
         assert issued["error"] is None
+
+
+class TestSealedMaterial:
+    async def test_a_report_on_an_altered_sealed_session_is_not_issued(
+        self,
+        live: httpx.AsyncClient,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        store: ObjectStore,
+        seeded: Any,
+    ) -> None:
+        async with session_scope(sessions) as session:
+            world = await supervision_world(session, settings, store)
+        headers = await login(live, world.head)
+        body = {"kind": "supervision_result", "parameters": {"plan_code": world.plan_code}}
+
+        # Intact: issued.
+        first = (await live.post("/api/v1/reports", json=body, headers=headers)).json()
+        outcome = await render_report(sessions, settings, store, uuid.UUID(first["id"]))
+        assert outcome.state is ReportState.issued, outcome.error
+
+        # Altered behind the application's back: the seal's own check fails...
+        async with session_scope(sessions) as session:
+            await tamper_with_log(session, world.plan_id)
+            session_id = (
+                await session.execute(
+                    sa.text("SELECT id FROM supervision_session WHERE plan_id = :plan"),
+                    {"plan": world.plan_id},
+                )
+            ).scalar_one()
+        verified = await live.get(
+            f"/api/v1/oversight/sessions/{session_id}/verify", headers=headers
+        )
+        assert verified.json()["ok"] is False
+
+        # ...and so the report refuses to issue, saying why in Vietnamese.
+        again = await live.post("/api/v1/reports", json=body, headers=headers)
+        report_id = again.json()["id"]
+        outcome = await render_report(sessions, settings, store, uuid.UUID(report_id))
+        assert outcome.state is ReportState.failed
+        failed = (await live.get(f"/api/v1/reports/{report_id}", headers=headers)).json()
+        assert failed["state"] == "failed"
+        assert failed["stage"] == "verifying"
+        assert failed["sha256"] is None
+        assert failed["error"].startswith(
+            "Không phát hành báo cáo: dữ liệu đã niêm phong hoặc đã ghi mã SHA-256 không còn "
+            "nguyên vẹn. Buổi làm việc số 1"
+        )
+        assert "1 nội dung bị sửa, 1 nội dung bị xóa" in failed["error"]
+        assert failed["deliveries"] == []
+        # Nothing was stored or delivered; the refusal is audited.
+        assert not await store.exists(f"reports/{uuid.UUID(report_id).hex}.pdf")
+        async with sessions() as session:
+            audited = (
+                await session.execute(
+                    sa.text(
+                        "SELECT count(*) FROM audit_event WHERE entity_id = :id "
+                        "AND action = 'report.integrity_refused'"
+                    ),
+                    {"id": report_id},
+                )
+            ).scalar_one()
+        assert audited == 1
+        # A retry checks again (and refuses again while the record stays altered).
+        assert (
+            await live.post(f"/api/v1/reports/{report_id}/retry", headers=headers)
+        ).status_code == 202
+        outcome = await render_report(sessions, settings, store, uuid.UUID(report_id))
+        assert outcome.state is ReportState.failed
 
 
 class TestDelivery:

@@ -614,6 +614,7 @@ async def render(
     recipients: tuple[str, ...] = ("Thường trực HĐND Thành phố", "UBND Thành phố"),
     chunk_rows: int | None = 40,
     pdf_variant: str | None = None,
+    store: ObjectStore | None = None,
 ) -> RenderedPdf:
     """Resolve, gather and render as the render job does, in the test's transaction."""
     resolved = await resolve(session, kind, raw, timezone=settings.timezone)
@@ -624,7 +625,7 @@ async def render(
         **FRAME,
     )
     document = await build_document(
-        session, resolved.typed, frame, now=utcnow(), title=resolved.summary
+        session, resolved.typed, frame, now=utcnow(), title=resolved.summary, store=store
     )
     return await render_in_thread(document, output, chunk_rows=chunk_rows, pdf_variant=pdf_variant)
 
@@ -677,3 +678,25 @@ def check_fonts_embedded(path: Path) -> None:
     for font in fonts:
         assert "Liberation-Serif" in font.split()[0], font
         assert font.split()[-5] == "yes", f"not embedded: {font}"
+
+
+TAMPERED_TEXT = "Phường đã xử lý xong mọi vi phạm."
+
+
+async def tamper_with_log(session: AsyncSession, plan_id: uuid.UUID) -> None:
+    """What someone with the database's superuser password could do to a sealed session:
+    bypass the append-only triggers, rewrite one entry's text and delete another."""
+    await session.execute(sa.text("SET LOCAL session_replication_role = replica"))
+    bind = {"plan": plan_id}
+    entries = """
+        SELECT e.id FROM supervision_log_entry e
+          JOIN supervision_session s ON s.id = e.session_id
+         WHERE s.plan_id = :plan AND e.seq = :seq"""
+    await session.execute(
+        sa.text(f"UPDATE supervision_log_entry SET text = :text WHERE id = ({entries})"),
+        {**bind, "seq": 3, "text": TAMPERED_TEXT},
+    )
+    await session.execute(
+        sa.text(f"DELETE FROM supervision_log_entry WHERE id = ({entries})"), {**bind, "seq": 2}
+    )
+    await session.execute(sa.text("SET LOCAL session_replication_role = origin"))
