@@ -396,6 +396,55 @@ class TestDelivery:
         assert report.sha256 in linked
         assert not [p for p in by_recipient["vanthu@ubnd.example.vn"].walk() if p.get_filename()]
 
+    async def test_an_altered_stored_file_is_never_sent(
+        self,
+        live: httpx.AsyncClient,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        store: ObjectStore,
+        seeded: Any,
+    ) -> None:
+        officer = await committed_user(sessions, Role.front_officer)
+        body = council_request(
+            recipients=[
+                {"name": "Thường trực HĐND Thành phố", "email": "thuongtruc@hdnd.example.vn"},
+                {"name": "UBND Thành phố", "email": "vt@ubnd.example.vn", "channel": "email_link"},
+            ]
+        )
+        created = await live.post("/api/v1/reports", json=body, headers=await login(live, officer))
+        report_id = uuid.UUID(created.json()["id"])
+        assert (await render_report(sessions, settings, store, report_id)).state == (
+            ReportState.issued
+        )
+
+        async def forged() -> AsyncIterator[bytes]:
+            yield b"%PDF-1.7\n% not the issued report\n"
+
+        await store.put_stream(
+            f"reports/{report_id.hex}.pdf", forged(), content_type="application/pdf"
+        )
+        async with sessions() as session:
+            deliveries = list(
+                (
+                    await session.execute(
+                        select(ReportDelivery).where(col(ReportDelivery.report_id) == report_id)
+                    )
+                ).scalars()
+            )
+        with smtp_server() as (port, mailbox):
+            mail = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+            for delivery in deliveries:
+                # Failed at once: retrying would send the same altered file.
+                assert await deliver(sessions, mail, store, delivery.id) == DeliveryState.failed
+            assert mailbox.messages == []
+        async with sessions() as session:
+            for delivery in deliveries:
+                row = await session.get(ReportDelivery, delivery.id)
+                assert row is not None
+                assert row.attempts == 1
+                assert row.last_error is not None
+                assert row.last_error.startswith("Tệp báo cáo trong kho lưu trữ không còn khớp")
+
     async def test_a_refused_email_is_retried_then_failed(
         self,
         live: httpx.AsyncClient,
