@@ -808,7 +808,13 @@ def _clusters(data: CouncilData) -> list[Section]:
                     [n, c.tracking_code, c.title, c.category, c.unit, c.raised_by, c.status]
                     for n, c in enumerate(data.top_clusters, start=1)
                 ],
-                caption="Bảng 5. Vụ việc được nhiều người cùng phản ánh",
+                caption="Bảng 5. Vụ việc được nhiều người cùng phản ánh"
+                + (
+                    f" ({format_number(len(data.top_clusters))} vụ việc có nhiều người phản "
+                    "ánh nhất)"
+                    if data.clusters > len(data.top_clusters)
+                    else ""
+                ),
                 note="Nội dung chỉ hiển thị khi người gửi đồng ý công khai, đã ẩn thông tin "
                 "cá nhân.",
             )
