@@ -3,10 +3,17 @@
 - admin: everything;
 - front_officer: reports of their own ward/commune, or any at city level;
 - supervisor: the supervision result of a plan they are a member of (and what they asked for);
-- council_reader: reads and downloads the reports of their area (city level: all);
+- council_reader (a member of the People's Council): reads and downloads the reports of
+  their area (city level: all), and requests the council report and agency scorecards of
+  their area: a city-level reader the city, any ward or commune and any agency; a ward-level
+  reader only their ward and its agencies. Not the supervision result: that is the
+  delegation's own document, made by its members or the Front (the council receives it and
+  reads every one of its area);
 - agency officers and API clients: none (the route guards stop them).
 
-A report outside the caller's area answers 404, like every resource in this API.
+A report, or a request, outside the caller's area answers 404, like every resource in this
+API (a ward, plan or agency the caller may not report on is, to them, not there); a role that
+may not request a kind of report at all answers 403.
 """
 
 from __future__ import annotations
@@ -22,12 +29,23 @@ from reports.models import Report, ReportKind
 from reports.parameters import Resolved
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
-from service.errors import Forbidden
+from service.errors import Forbidden, NotFound
 from service.i18n import msg
 from service.oversight.models import PlanMember
 
-REQUESTERS = (Role.front_officer, Role.supervisor)
+REQUESTERS = (Role.front_officer, Role.supervisor, Role.council_reader)
 READERS = (Role.front_officer, Role.supervisor, Role.council_reader)
+# The kinds each role may request (admin: all); the area is checked by `check_may_request`.
+REQUESTABLE: dict[Role, frozenset[ReportKind]] = {
+    Role.front_officer: frozenset(ReportKind),
+    Role.supervisor: frozenset({ReportKind.supervision_result}),
+    Role.council_reader: frozenset({ReportKind.council_periodic, ReportKind.agency_scorecard}),
+}
+
+
+def may_request_kind(viewer: StaffPrincipal, kind: ReportKind) -> bool:
+    """Whether ``viewer``'s role may ask for this kind of report at all (not the area)."""
+    return viewer.role is Role.admin or kind in REQUESTABLE.get(viewer.role, frozenset())
 
 
 async def is_plan_member(session: AsyncSession, plan_id: uuid.UUID, user_id: uuid.UUID) -> bool:
@@ -42,28 +60,30 @@ async def is_plan_member(session: AsyncSession, plan_id: uuid.UUID, user_id: uui
 async def check_may_request(
     session: AsyncSession, viewer: StaffPrincipal, resolved: Resolved
 ) -> None:
-    """Raise `Forbidden` unless ``viewer`` may have this report made."""
+    """Raise `Forbidden` unless ``viewer``'s role may have this kind of report made, and
+    `NotFound` when what it reports on lies outside their area."""
     if viewer.role is Role.admin:
         return
-    if viewer.role is Role.front_officer:
-        if resolved.kind is ReportKind.supervision_result:
-            allowed = viewer.sees_unit(resolved.plan_unit_code)
-        else:
-            allowed = viewer.sees_unit(resolved.unit_code)
-        if not allowed:
-            raise Forbidden(msg("report_ward_only"))
-        return
+    if not may_request_kind(viewer, resolved.kind):
+        if viewer.role is Role.supervisor:
+            raise Forbidden(msg("report_supervisor_own"))
+        if viewer.role is Role.council_reader:
+            raise Forbidden(msg("report_council_kinds"))
+        raise Forbidden(msg("role_may_not_report", role=viewer.role))
     if viewer.role is Role.supervisor:
         typed = resolved.typed
         plan_id = getattr(typed, "plan_id", None)
-        if (
-            resolved.kind is ReportKind.supervision_result
-            and plan_id is not None
-            and await is_plan_member(session, plan_id, viewer.user_id)
-        ):
-            return
-        raise Forbidden(msg("report_supervisor_own"))
-    raise Forbidden(msg("role_may_not_report", role=viewer.role))
+        if plan_id is None or not await is_plan_member(session, plan_id, viewer.user_id):
+            # Oversight answers 404 for a plan of which the supervisor is not a member.
+            raise NotFound(msg("report_outside_area"))
+        return
+    # Front officers and council readers: their area (city level: everything).
+    if resolved.kind is ReportKind.supervision_result:
+        inside = viewer.sees_unit(resolved.plan_unit_code)
+    else:
+        inside = viewer.sees_unit(resolved.unit_code)
+    if not inside:
+        raise NotFound(msg("report_outside_area"))
 
 
 def visible_clause(viewer: StaffPrincipal) -> Any:

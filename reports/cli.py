@@ -147,6 +147,15 @@ def _run(
                 for item in error.extra.get("errors", [])
             )
             raise click.ClickException(f"{error.detail.render(locale)} {details}".strip()) from None
+    if rendered.integrity_warnings:
+        click.secho(
+            "CẢNH BÁO: dữ liệu đã niêm phong không còn nguyên vẹn; bản này in cảnh báo ở "
+            "trang 1 và trong thuộc tính của tệp PDF, và sẽ không được phát hành:",
+            err=True,
+            bold=True,
+        )
+        for warning in rendered.integrity_warnings:
+            click.echo(f"  - {warning}", err=True)
     click.echo(f"{rendered.path}: {rendered.page_count} trang, {rendered.size_bytes} byte")
     click.echo(f"sha256 {rendered.sha256}")
     click.echo(
@@ -168,9 +177,16 @@ async def render_to_file(
     from reports.data import build_document
     from reports.parameters import typed
     from service.db import create_engine, session_factory, utcnow
+    from service.storage.store import build_object_store
 
     report_progress = progress or (lambda stage, percent: None)
     engine = create_engine(settings)
+    # The evidence files a supervision report lists are re-read and checked, as the render
+    # job does.
+    store = None
+    if request.kind is ReportKind.supervision_result:
+        store = build_object_store(settings)
+        await store.start()
     try:
         sessions = session_factory(engine)
         async with sessions() as session:
@@ -194,6 +210,7 @@ async def render_to_file(
                 frame_of(row, settings),
                 now=utcnow(),
                 title=row.summary,
+                store=store,
             )
             return await render_in_thread(
                 document,
@@ -204,6 +221,8 @@ async def render_to_file(
             )
     finally:
         await engine.dispose()
+        if store is not None:
+            await store.close()
 
 
 def _working_copy_code(report_id: uuid.UUID) -> str:

@@ -64,7 +64,10 @@ class ReportController(Controller):
             "Answers 202 with the report resource (state `queued`); follow `GET "
             "/reports/{id}` for `stage` and `percent` until `issued` (or `failed`). Front "
             "officers report on their own ward (city level: anywhere); supervisors on the "
-            "result of their own supervision."
+            "result of their own supervision; People's Council members (`council_reader`) "
+            "request the council report and agency scorecards of their area. A ward, plan "
+            "or agency outside the caller's area answers 404; a kind the role may not "
+            "request, 403."
         ),
     )
     async def create(

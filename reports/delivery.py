@@ -4,6 +4,10 @@ The PDF goes as an attachment when it is small enough (``report_attachment_max_b
 otherwise as a download link valid for ``report_link_ttl_seconds``. Without an SMTP server
 (``GIAMSAT_SMTP_HOST`` unset) the delivery is recorded as skipped, with the reason.
 
+The stored file is hashed before it is sent, attached or linked: when it no longer matches the
+SHA-256 the report was issued with (and which the email quotes), nothing is sent and the
+delivery fails at once (a retry would send the same altered file).
+
 Each attempt is recorded on the delivery row (attempts, last error). A failed attempt raises
 `DeliveryFailed` after its record is committed, so dramatiq retries the job with backoff;
 after ``report_delivery_max_attempts`` the delivery is marked failed and the job stops. The
@@ -13,6 +17,7 @@ row is locked while the email is sent, so a message delivered twice sends one em
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import smtplib
 import uuid
 from datetime import timedelta
@@ -35,8 +40,18 @@ SMTP_TIMEOUT_SECONDS = 30
 NO_SMTP = "SMTP is not configured (GIAMSAT_SMTP_HOST is unset)"
 
 
+ALTERED = (
+    "Tệp báo cáo trong kho lưu trữ không còn khớp mã SHA-256 đã phát hành; không gửi. Đề nghị "
+    "kiểm tra kho lưu trữ và lập lại báo cáo."
+)
+
+
 class DeliveryFailed(RuntimeError):
     """One attempt failed; the job is retried."""
+
+
+class StoredReportAltered(RuntimeError):
+    """The stored PDF is not the one issued: never sent, never retried."""
 
 
 async def deliver(
@@ -64,6 +79,11 @@ async def deliver(
         try:
             message = await build_message(settings, store, report, delivery)
             await asyncio.to_thread(send, settings, message)
+        except StoredReportAltered:
+            delivery.state = DeliveryState.failed
+            delivery.last_error = ALTERED
+            logger.error("report_stored_file_altered", report_id=str(report.id))
+            return DeliveryState.failed
         except Exception as exc:  # every failure is recorded and retried, up to the limit
             code = getattr(exc, "smtp_code", None)
             # The type and SMTP code only: a server's text may echo the address.
@@ -135,12 +155,17 @@ async def build_message(
         f"Kiểm tra bản in: {verify_url}",
     ]
     message.set_content("\n".join(lines) + "\n")
-    if attach:
-        data = bytearray()
-        async for chunk in await store.open(report.object_key):
+    data = bytearray()
+    digest = hashlib.sha256()
+    async for chunk in await store.open(report.object_key):
+        digest.update(chunk)
+        if attach:
             data += chunk
             if len(data) > settings.report_attachment_max_bytes * 2:
-                raise DeliveryFailed("the stored report is larger than its record says")
+                raise StoredReportAltered("the stored report is larger than its record says")
+    if digest.hexdigest() != report.sha256:
+        raise StoredReportAltered(f"report {report.id}: the stored file's SHA-256 differs")
+    if attach:
         message.add_attachment(
             bytes(data), maintype="application", subtype="pdf", filename=download_name(report)
         )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from reports.sections import Section
 
+INTEGRITY_TITLE = "CẢNH BÁO: DỮ LIỆU ĐÃ NIÊM PHONG KHÔNG CÒN NGUYÊN VẸN"
 _NUMBER_PREFIX = re.compile(r"^\s*số\s*:\s*", re.IGNORECASE)
 _VERIFICATION_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,39}$")
 
@@ -143,6 +144,9 @@ class ReportDocument:
     ``sections`` form the body, followed by the signature and "Nơi nhận:" block;
     ``appendices`` (e.g. the long list of notable items) come after it, starting on a new page.
     ``verification_code`` is printed in every page footer as "Mã xác thực: <code>".
+    ``integrity_warnings`` say which sealed or hashed material no longer matches its seal or
+    hash: a report with any is never issued (the render job refuses it), and a working copy
+    prints them in a banner on page 1 and in its PDF metadata (subject and keywords).
     """
 
     header: DocumentHeader
@@ -152,8 +156,12 @@ class ReportDocument:
     verification_code: str
     appendices: Sequence[Section] = field(default_factory=tuple)
     author: str | None = None
+    integrity_warnings: Sequence[str] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "integrity_warnings", tuple(nfc(item) for item in self.integrity_warnings)
+        )
         code = nfc(self.verification_code).strip()
         if not _VERIFICATION_CODE.match(code):
             raise ValueError("verification_code must be 1-40 letters, digits or dashes")
@@ -165,3 +173,14 @@ class ReportDocument:
     @property
     def recipient_lines(self) -> list[str]:
         return recipient_lines(self.recipients)
+
+    @property
+    def integrity_notice(self) -> str | None:
+        """The one-line warning of the banner and the metadata, or None when all is intact."""
+        if not self.integrity_warnings:
+            return None
+        return (
+            f"{INTEGRITY_TITLE}: {len(self.integrity_warnings)} nội dung đã niêm phong hoặc đã "
+            "ghi mã SHA-256 không còn khớp với dữ liệu hiện có; số liệu và nội dung của bản "
+            "này không được dùng làm căn cứ."
+        )

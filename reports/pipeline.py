@@ -13,6 +13,11 @@ most of its failures are not transient, so nothing retries those blindly. A tran
 (object store or database unreachable) puts the report back in the queue and the job is
 retried by the broker with backoff, until its last attempt records the failure. A report that is
 already issued, or being rendered by someone else, is left alone: the job is idempotent.
+
+A report that presents sealed or hashed material (the seals of supervision sessions, the
+SHA-256 of evidence files) verifies it first, in the same snapshot; when anything does not
+match, the report is not issued: it is marked failed with the reason in Vietnamese (which
+session or file, what differs) and the refusal is audited.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ DELIVER_JOB = "reports.deliver"
 PROGRESS_INTERVAL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 30.0
 UPLOAD_CHUNK_BYTES = 1024 * 1024
+REASONS_LISTED = 5
 
 
 def object_key(report_id: uuid.UUID) -> str:
@@ -147,6 +153,29 @@ class RenderDeferred(Exception):
     retries the job with backoff."""
 
 
+class IntegrityRefused(Exception):
+    """The document presents sealed or hashed material that no longer matches: not issued."""
+
+    def __init__(self, warnings: tuple[str, ...] | list[str]) -> None:
+        self.warnings = list(warnings)
+        super().__init__(refusal_reason(self.warnings))
+
+
+def refusal_reason(warnings: list[str]) -> str:
+    """What the officer reads in the failed report's ``error``."""
+    listed = warnings[:REASONS_LISTED]
+    if len(warnings) > REASONS_LISTED:
+        listed.append(
+            f"Và {len(warnings) - REASONS_LISTED} nội dung khác (ghi đủ trong nhật ký kiểm toán)."
+        )
+    return (
+        "Không phát hành báo cáo: dữ liệu đã niêm phong hoặc đã ghi mã SHA-256 không còn "
+        "nguyên vẹn. " + " ".join(listed) + " Đề nghị kiểm tra niêm phong của buổi làm việc "
+        "(chức năng xác minh niêm phong) và báo cáo người có thẩm quyền; báo cáo chỉ được "
+        "phát hành khi dữ liệu khớp với niêm phong."
+    )
+
+
 @dataclass(frozen=True)
 class RenderOutcome:
     report_id: uuid.UUID
@@ -209,7 +238,10 @@ async def render_report(
                         frame_of(report, settings),
                         now=now or utcnow(),
                         title=report.summary,
+                        store=store,
                     )
+                    if document.integrity_warnings:
+                        raise IntegrityRefused(list(document.integrity_warnings))
                     stage = "rendering"
                     progress.set(stage, 10)
                     rendered = await render_in_thread(
@@ -231,6 +263,21 @@ async def render_report(
         stage = "issuing"
         async with session_scope(sessions) as session:
             issued = await _issue(session, settings, report_id, attempts, key, rendered)
+    except IntegrityRefused as refused:
+        logger.warning("report_integrity_refused", report_id=str(report_id))
+        async with session_scope(sessions) as session:
+            if await repository.record_failure(
+                session, report_id, attempts, "verifying", str(refused)
+            ):
+                await record(
+                    session,
+                    actor=None,
+                    action="report.integrity_refused",
+                    entity_type="report",
+                    entity_id=report_id,
+                    after={"warnings": refused.warnings},
+                )
+        return RenderOutcome(report_id, ReportState.failed, str(refused))
     except Exception as exc:
         # Officers read ``error``: the type and a text with no internal address.
         error = f"{stage}: {describe_failure(exc, hide=internal_names(settings))}"

@@ -52,6 +52,9 @@ class RenderedPdf:
     size_bytes: int
     page_count: int
     part_count: int
+    # What of the sealed or hashed material did not match (printed on page 1 and in the
+    # metadata); empty when everything verified.
+    integrity_warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ def render_pdf(
         size_bytes=output.stat().st_size,
         page_count=page_count,
         part_count=len(parts),
+        integrity_warnings=tuple(document.integrity_warnings),
     )
 
 

@@ -187,7 +187,7 @@ async def allowed_actions(
     actions = []
     if report.state == ReportState.issued:
         actions.append("download")
-    may_request = viewer.role.value in ("admin", "front_officer", "supervisor")
+    may_request = access.may_request_kind(viewer, ReportKind(report.kind))
     if may_request and (report.state == ReportState.failed or is_stale(report)):
         actions.append("retry")
     if (

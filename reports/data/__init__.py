@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reports.data import council, scorecard, supervision
 from reports.data.common import DocumentFrame
 from reports.document import ReportDocument
+from service.storage.store import ObjectStore
 
 TypedParameters = (
     council.CouncilParameters | supervision.SupervisionParameters | scorecard.ScorecardParameters
@@ -23,11 +24,15 @@ async def build_document(
     *,
     now: datetime,
     title: str | None = None,
+    store: ObjectStore | None = None,
 ) -> ReportDocument:
     """The document for ``parameters``. Its long tables stream from ``session`` while it is
-    rendered, so keep the session open until `reports.streaming.render_in_thread` returns."""
+    rendered, so keep the session open until `reports.streaming.render_in_thread` returns.
+    With ``store``, evidence files a report lists are re-read and their SHA-256 checked."""
     if isinstance(parameters, council.CouncilParameters):
         return await council.council_document(session, parameters, frame, now=now, title=title)
     if isinstance(parameters, supervision.SupervisionParameters):
-        return await supervision.supervision_document(session, parameters, frame, title=title)
+        return await supervision.supervision_document(
+            session, parameters, frame, title=title, store=store
+        )
     return await scorecard.scorecard_document(session, parameters, frame, now=now, title=title)

@@ -259,6 +259,8 @@ class DocumentFrame:
         summary: str,
         sections: Sequence[Section],
         appendices: Sequence[Section] = (),
+        *,
+        integrity_warnings: Sequence[str] = (),
     ) -> ReportDocument:
         return ReportDocument(
             header=DocumentHeader(
@@ -279,6 +281,7 @@ class DocumentFrame:
             appendices=appendices,
             verification_code=self.verification_code,
             author=self.author,
+            integrity_warnings=integrity_warnings,
         )
 
 

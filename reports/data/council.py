@@ -7,6 +7,21 @@ the period in the area (merged duplicates included in "received", excluded from 
 "Overdue" is as of the moment the report is made: an open petition whose own routing clock,
 or the clock of one of its referrals, is past its deadline.
 
+One definition per count, so that every figure reconciles with every other that counts
+the same thing (tests/reports/test_reconcile.py cross-checks them):
+
+- petitions ("ý kiến, kiến nghị"): the cohort above. Page 1, Bảng 1 (by kind), Bảng 2 (by
+  ward), Biểu đồ 1 (by field) and Biểu đồ 2 (by month of RECEIPT, received and, of those,
+  answered) all count it, so each sums to the page-1 total; Bảng 3 (by agency) counts the
+  cohort without merged duplicates, so it sums to the "vụ việc" figure;
+- referrals ("lượt chuyển"): what agencies received in the period in the area, petitions AND
+  supervision recommendations alike: replies' `agency_scorecards` cohort. Section II's
+  sentence is the sum of Bảng 4's rows (the split by kind of item comes from the same
+  cohort), so "Đã chuyển N lượt" is what the agency table adds up to;
+- supervision: the plans of the area active in the period (their period overlaps it, or a
+  session opened or a recommendation was issued in it); Section IV's sentence is the sum of
+  Bảng 6's rows (sessions opened and recommendations issued in the period).
+
 Personal data never enters this module's queries: no column of ``petitioner`` is read, and
 no petition text is printed except a consented title of a merged-duplicate cluster, redacted
 (the petitions service removes its petitioners' own names, addresses and numbers, and every
@@ -153,33 +168,26 @@ SELECT coalesce(a.name, 'Chưa chuyển cơ quan giải quyết') AS name, count
 """
 )
 
-REFERRALS = sa.text(
-    COHORT
-    + """
-SELECT count(*) AS referrals,
-       count(*) FILTER (WHERE r.acknowledged_at IS NOT NULL) AS acknowledged,
-       count(*) FILTER (WHERE r.acknowledged_at <= r.acceptance_due_at) AS acknowledged_on_time,
-       count(*) FILTER (WHERE r.answered_at IS NOT NULL) AS answered,
-       count(*) FILTER (WHERE r.answered_at <= r.answer_due_at) AS answered_on_time,
-       count(*) FILTER (WHERE r.declined_at IS NOT NULL) AS declined
-  FROM referral r JOIN p ON r.item_type = 'petition' AND r.item_id = p.id
- WHERE r.state <> 'cancelled'
+# The scorecards' cohort (replies.scorecards.SCORECARD_SQL), split by the kind of item.
+REFERRALS_BY_ITEM = sa.text(
+    """
+SELECT r.item_type, count(*) AS n
+  FROM referral r
+ WHERE r.created_at >= :start AND r.created_at < :end
+   AND (CAST(:unit AS text) IS NULL OR r.unit_code = CAST(:unit AS text))
+ GROUP BY r.item_type
 """
 )
 
+# By month of receipt: the received and, of those, the answered (so both series sum to the
+# page-1 figures, whenever the answers came).
 MONTHLY = sa.text(
-    """
+    COHORT
+    + """
 SELECT date_trunc('month', p.created_at AT TIME ZONE :tz)::date AS month,
-       'received' AS series, count(*) AS n
-  FROM petition p
- WHERE p.created_at >= :start AND p.created_at < :end
-   AND (CAST(:unit AS text) IS NULL OR p.unit_code = CAST(:unit AS text))
- GROUP BY 1
-UNION ALL
-SELECT date_trunc('month', p.answered_at AT TIME ZONE :tz)::date, 'answered', count(*)
-  FROM petition p
- WHERE p.answered_at >= :start AND p.answered_at < :end
-   AND (CAST(:unit AS text) IS NULL OR p.unit_code = CAST(:unit AS text))
+       count(*) AS received,
+       count(*) FILTER (WHERE p.answered_at IS NOT NULL) AS answered
+  FROM p
  GROUP BY 1
 """
 )
@@ -244,34 +252,25 @@ SELECT row_number() OVER (ORDER BY p.is_overdue DESC, coalesce(r.due_at, p.due_a
 """
 )
 
-SUPERVISION = sa.text(
-    """
-SELECT
-  (SELECT count(*) FROM supervision_plan sp
-    WHERE sp.state <> 'draft' AND sp.period_start <= :last AND sp.period_end >= :first
-      AND (CAST(:unit AS text) IS NULL OR sp.unit_code = CAST(:unit AS text))) AS plans,
-  (SELECT count(*) FROM supervision_session s JOIN supervision_plan sp ON sp.id = s.plan_id
-    WHERE s.opened_at >= :start AND s.opened_at < :end
-      AND (CAST(:unit AS text) IS NULL OR sp.unit_code = CAST(:unit AS text))) AS sessions,
-  (SELECT count(*) FROM supervision_recommendation rec
-     JOIN supervision_plan sp ON sp.id = rec.plan_id
-    WHERE rec.issued_at >= :start AND rec.issued_at < :end
-      AND (CAST(:unit AS text) IS NULL OR sp.unit_code = CAST(:unit AS text)))
-      AS recommendations
-"""
-)
+# The plans of the area active in the period, with what happened in it.
 PLANS = sa.text(
     """
-SELECT sp.code, sp.subject, sp.state,
-       (SELECT count(*) FROM supervision_session s
-         WHERE s.plan_id = sp.id AND s.state IN ('closed', 'sealed')) AS sessions,
-       (SELECT count(*) FROM supervision_recommendation rec
-         WHERE rec.plan_id = sp.id AND rec.issued_at IS NOT NULL) AS recommendations
-  FROM supervision_plan sp
- WHERE sp.state <> 'draft' AND sp.period_start <= :last AND sp.period_end >= :first
-   AND (CAST(:unit AS text) IS NULL OR sp.unit_code = CAST(:unit AS text))
- ORDER BY sp.period_start, sp.code
- LIMIT 50
+WITH sp AS (
+  SELECT sp.id, sp.code, sp.subject, sp.state, sp.period_start, sp.period_end,
+         (SELECT count(*) FROM supervision_session s
+           WHERE s.plan_id = sp.id AND s.opened_at >= :start AND s.opened_at < :end)
+           AS sessions,
+         (SELECT count(*) FROM supervision_recommendation rec
+           WHERE rec.plan_id = sp.id AND rec.issued_at >= :start AND rec.issued_at < :end)
+           AS recommendations
+    FROM supervision_plan sp
+   WHERE sp.state <> 'draft'
+     AND (CAST(:unit AS text) IS NULL OR sp.unit_code = CAST(:unit AS text))
+)
+SELECT code, subject, state, sessions, recommendations
+  FROM sp
+ WHERE (period_start <= :last AND period_end >= :first) OR sessions > 0 OR recommendations > 0
+ ORDER BY period_start, code
 """
 )
 # Follow-up of every recommendation issued so far in the area (whenever issued): its state
@@ -339,12 +338,7 @@ class CouncilData:
     by_category: list[Count]
     by_unit: list[Count]
     by_agency: list[Count]
-    referrals: int
-    acknowledged: int
-    acknowledged_on_time: int
-    referrals_answered: int
-    answered_on_time: int
-    declined: int
+    referrals_by_item: dict[str, int]
     months: list[date]
     received_by_month: list[int]
     answered_by_month: list[int]
@@ -353,12 +347,47 @@ class CouncilData:
     top_clusters: list[Cluster]
     notable_count: int
     scorecards: list[AgencyScorecard]
-    plans: int
-    sessions: int
-    recommendations_issued: int
     plan_rows: list[tuple[str, str, str, int, int]]
     recommendation_states: dict[str, int]
     recommendations_overdue: int
+
+    # Referrals: sums of the agency table (Bảng 4), one cohort.
+    @property
+    def referrals(self) -> int:
+        return sum(card.received for card in self.scorecards)
+
+    @property
+    def acknowledged(self) -> int:
+        return sum(card.acknowledged for card in self.scorecards)
+
+    @property
+    def acknowledged_on_time(self) -> int:
+        return sum(card.acknowledged_on_time for card in self.scorecards)
+
+    @property
+    def referrals_answered(self) -> int:
+        return sum(card.answered for card in self.scorecards)
+
+    @property
+    def answered_on_time(self) -> int:
+        return sum(card.answered_on_time for card in self.scorecards)
+
+    @property
+    def declined(self) -> int:
+        return sum(card.bounces for card in self.scorecards)
+
+    # Supervision: sums of the plan table (Bảng 6).
+    @property
+    def plans(self) -> int:
+        return len(self.plan_rows)
+
+    @property
+    def sessions(self) -> int:
+        return sum(row[3] for row in self.plan_rows)
+
+    @property
+    def recommendations_issued(self) -> int:
+        return sum(row[4] for row in self.plan_rows)
 
 
 async def gather(session: AsyncSession, params: CouncilParameters, *, now: datetime) -> CouncilData:
@@ -383,12 +412,13 @@ async def gather(session: AsyncSession, params: CouncilParameters, *, now: datet
         )
         for r in await rows(BY_KIND)
     }
-    referral_totals = (await rows(REFERRALS))[0]
+    referrals_by_item = {r["item_type"]: int(r["n"]) for r in await rows(REFERRALS_BY_ITEM)}
     months = period.months()
     received_by: dict[date, int] = {}
     answered_by: dict[date, int] = {}
     for r in await rows(MONTHLY, {"tz": period.timezone}):
-        (received_by if r["series"] == "received" else answered_by)[r["month"]] = int(r["n"])
+        received_by[r["month"]] = int(r["received"])
+        answered_by[r["month"]] = int(r["answered"])
     cluster_totals = (await rows(CLUSTER_TOTALS))[0]
     clusters = [
         Cluster(
@@ -407,7 +437,6 @@ async def gather(session: AsyncSession, params: CouncilParameters, *, now: datet
         session, start=period.start, end=period.end, unit_code=params.unit_code, now=now
     )
     plan_bind = {**bind, "first": period.first, "last": period.last}
-    supervision = (await session.execute(SUPERVISION, plan_bind)).mappings().one()
     plan_rows = [
         (
             r["code"],
@@ -449,12 +478,7 @@ async def gather(session: AsyncSession, params: CouncilParameters, *, now: datet
             Count(r["name"], r["received"], r["answered"], r["overdue"])
             for r in await rows(BY_AGENCY)
         ],
-        referrals=referral_totals["referrals"],
-        acknowledged=referral_totals["acknowledged"],
-        acknowledged_on_time=referral_totals["acknowledged_on_time"],
-        referrals_answered=referral_totals["answered"],
-        answered_on_time=referral_totals["answered_on_time"],
-        declined=referral_totals["declined"],
+        referrals_by_item=referrals_by_item,
         months=months,
         received_by_month=[received_by.get(month, 0) for month in months],
         answered_by_month=[answered_by.get(month, 0) for month in months],
@@ -463,9 +487,6 @@ async def gather(session: AsyncSession, params: CouncilParameters, *, now: datet
         top_clusters=clusters,
         notable_count=notable_count,
         scorecards=scorecards,
-        plans=int(supervision["plans"]),
-        sessions=int(supervision["sessions"]),
-        recommendations_issued=int(supervision["recommendations"]),
         plan_rows=plan_rows,
         recommendation_states=recommendation_states,
         recommendations_overdue=recommendations_overdue,
@@ -602,6 +623,7 @@ def sections(
                     [number, c.name, c.received, c.answered, c.overdue]
                     for number, c in enumerate(data.by_unit, start=1)
                 ],
+                total_row=["", "Tổng cộng", data.received, data.answered, data.overdue],
                 caption="Bảng 2. Ý kiến, kiến nghị theo phường, xã",
             )
         )
@@ -621,7 +643,7 @@ def sections(
     out.append(
         Figure(
             line_chart(
-                "Tiếp nhận và trả lời theo tháng",
+                "Tiếp nhận và trả lời theo tháng tiếp nhận",
                 [f"Tháng {m.month}/{m.year}" for m in data.months],
                 [
                     Series("Tiếp nhận", data.received_by_month),
@@ -629,7 +651,7 @@ def sections(
                 ],
                 axis_title="Số ý kiến, kiến nghị",
             ),
-            caption="Biểu đồ 2. Tiếp nhận và trả lời theo tháng",
+            caption="Biểu đồ 2. Ý kiến, kiến nghị tiếp nhận mỗi tháng và số đã được trả lời",
         )
     )
     out += _answers(data)
@@ -695,7 +717,8 @@ def _answers(data: CouncilData) -> list[Section]:
     out: list[Section] = [
         Heading("II. KẾT QUẢ GIẢI QUYẾT, TRẢ LỜI CỦA CÁC CƠ QUAN"),
         Paragraph(
-            f"Đã chuyển {format_number(data.referrals)} lượt đến cơ quan có thẩm quyền; "
+            f"Đã chuyển {format_number(data.referrals)} lượt đến cơ quan có thẩm quyền"
+            f"{_referral_split(data)}; "
             f"cơ quan đã thụ lý {format_number(data.acknowledged)} lượt, trong đó đúng hạn "
             f"{count_and_rate(data.acknowledged_on_time, data.acknowledged)}; đã trả lời "
             f"{format_number(data.referrals_answered)} lượt, trong đó đúng hạn "
@@ -721,11 +744,24 @@ def _answers(data: CouncilData) -> list[Section]:
                     [number, c.name, c.received, c.answered, c.overdue]
                     for number, c in enumerate(data.by_agency, start=1)
                 ],
+                total_row=[
+                    "",
+                    "Tổng cộng (không kể đơn trùng đã gộp)",
+                    sum(c.received for c in data.by_agency),
+                    sum(c.answered for c in data.by_agency),
+                    sum(c.overdue for c in data.by_agency),
+                ],
                 caption="Bảng 3. Ý kiến, kiến nghị theo cơ quan giải quyết",
             )
         )
     if data.scorecards:
-        out.append(scorecard_table(data.scorecards, caption="Bảng 4. Chỉ số trả lời của cơ quan"))
+        out.append(
+            scorecard_table(
+                data.scorecards,
+                caption="Bảng 4. Chỉ số trả lời của cơ quan (các lượt chuyển trong kỳ)",
+                total=True,
+            )
+        )
         top = sorted(data.scorecards, key=lambda c: (-c.received, c.agency_name))[:CHART_AGENCIES]
         out.append(
             Figure(
@@ -744,6 +780,19 @@ def _answers(data: CouncilData) -> list[Section]:
             )
         )
     return out
+
+
+def _referral_split(data: CouncilData) -> str:
+    """ " (gồm 5 lượt ý kiến, kiến nghị của cử tri và Nhân dân, 3 lượt kiến nghị sau giám
+    sát)", or nothing when there is one kind of item only."""
+    petitions = data.referrals_by_item.get("petition", 0)
+    recommendations = data.referrals_by_item.get("recommendation", 0)
+    if not (petitions and recommendations):
+        return ""
+    return (
+        f" (gồm {format_number(petitions)} lượt ý kiến, kiến nghị của cử tri và Nhân dân, "
+        f"{format_number(recommendations)} lượt kiến nghị sau giám sát)"
+    )
 
 
 def _clusters(data: CouncilData) -> list[Section]:
@@ -771,7 +820,13 @@ def _clusters(data: CouncilData) -> list[Section]:
                     [n, c.tracking_code, c.title, c.category, c.unit, c.raised_by, c.status]
                     for n, c in enumerate(data.top_clusters, start=1)
                 ],
-                caption="Bảng 5. Vụ việc được nhiều người cùng phản ánh",
+                caption="Bảng 5. Vụ việc được nhiều người cùng phản ánh"
+                + (
+                    f" ({format_number(len(data.top_clusters))} vụ việc có nhiều người phản "
+                    "ánh nhất)"
+                    if data.clusters > len(data.top_clusters)
+                    else ""
+                ),
                 note="Nội dung chỉ hiển thị khi người gửi đồng ý công khai, đã ẩn thông tin "
                 "cá nhân.",
             )
@@ -804,7 +859,16 @@ def _supervision(data: CouncilData) -> list[Section]:
                     Column("Kiến nghị", 1.0, Align.right),
                 ],
                 rows=[[n, *row] for n, row in enumerate(data.plan_rows, start=1)],
+                total_row=[
+                    "",
+                    "Tổng cộng",
+                    "",
+                    "",
+                    data.sessions,
+                    data.recommendations_issued,
+                ],
                 caption="Bảng 6. Các cuộc giám sát trong kỳ",
+                note="Số buổi làm việc diễn ra và số kiến nghị sau giám sát được gửi trong kỳ.",
             )
         )
     if data.recommendation_states:

@@ -46,7 +46,6 @@ from reports.sections import (
     Table,
 )
 from reports.streaming import ThreadRows, streamed
-from service.oversight.repository import RecommendationView, list_recommendations
 from service.replies.scorecards import AgencyScorecard, agency_scorecards
 
 LIVE = "('running', 'due_soon', 'overdue')"
@@ -69,18 +68,30 @@ SELECT state, count(*) AS n FROM referral
  GROUP BY state
 """
 )
+# By month of receipt: the received and, of those, the answered (both sum to Bảng 1).
 MONTHLY = sa.text(
     """
-SELECT date_trunc('month', created_at AT TIME ZONE :tz)::date AS month, 'received' AS series,
-       count(*) AS n
+SELECT date_trunc('month', created_at AT TIME ZONE :tz)::date AS month,
+       count(*) AS received,
+       count(*) FILTER (WHERE answered_at IS NOT NULL) AS answered
   FROM referral
  WHERE agency_id = :agency AND created_at >= :start AND created_at < :end
  GROUP BY 1
-UNION ALL
-SELECT date_trunc('month', answered_at AT TIME ZONE :tz)::date, 'answered', count(*)
-  FROM referral
- WHERE agency_id = :agency AND answered_at >= :start AND answered_at < :end
- GROUP BY 1
+"""
+)
+# The recommendations after supervision referred to the agency in the period: one row per
+# referral, as Bảng 2 counts them (a recommendation declined and re-issued elsewhere stays
+# in the first agency's list, marked as returned).
+REFERRED_RECOMMENDATIONS = sa.text(
+    """
+SELECT sp.code AS plan_code, rec.title, r.due_at, r.state AS referral_state,
+       rec.state AS recommendation_state
+  FROM referral r
+  JOIN supervision_recommendation rec ON rec.id = r.item_id
+  JOIN supervision_plan sp ON sp.id = rec.plan_id
+ WHERE r.item_type = 'recommendation' AND r.agency_id = :agency
+   AND r.created_at >= :start AND r.created_at < :end
+ ORDER BY r.created_at, r.id
 """
 )
 OPEN_FILTER = f"""
@@ -120,6 +131,19 @@ class ScorecardParameters:
     agency_name: str
 
 
+# A referral the agency handed back or that left it: its own state, not the
+# recommendation's (which follows the recommendation to its new agency).
+HANDED_BACK = ("declined", "escalated", "cancelled")
+
+
+@dataclass(frozen=True)
+class ReferredRecommendation:
+    plan_code: str
+    title: str
+    due_at: datetime | None
+    state: str  # the Vietnamese label
+
+
 @dataclass(frozen=True)
 class ScorecardData:
     card: AgencyScorecard
@@ -128,7 +152,7 @@ class ScorecardData:
     months: list[date]
     received_by_month: list[int]
     answered_by_month: list[int]
-    recommendations: list[RecommendationView]
+    recommendations: list[ReferredRecommendation]
     open_count: int
 
 
@@ -172,10 +196,21 @@ async def gather(
     received_by: dict[date, int] = {}
     answered_by: dict[date, int] = {}
     for r in (await session.execute(MONTHLY, {**bind, "tz": period.timezone})).mappings():
-        (received_by if r["series"] == "received" else answered_by)[r["month"]] = int(r["n"])
-    recommendations = await list_recommendations(
-        session, agency_id=params.agency_id, issued_from=period.start, issued_to=period.end
-    )
+        received_by[r["month"]] = int(r["received"])
+        answered_by[r["month"]] = int(r["answered"])
+    recommendations = [
+        ReferredRecommendation(
+            plan_code=r["plan_code"],
+            title=r["title"],
+            due_at=r["due_at"],
+            state=(
+                label(REFERRAL_STATE_LABELS, r["referral_state"])
+                if r["referral_state"] in HANDED_BACK
+                else label(RECOMMENDATION_STATE_LABELS, r["recommendation_state"])
+            ),
+        )
+        for r in (await session.execute(REFERRED_RECOMMENDATIONS, bind)).mappings()
+    ]
     open_count = int((await session.execute(OPEN_COUNT, {**bind, "now": now})).scalar_one())
     return ScorecardData(
         card=cards[0] if cards else empty_card(params),
@@ -212,8 +247,42 @@ async def scorecard_document(
     )
 
 
-def scorecard_table(cards: Sequence[AgencyScorecard], *, caption: str) -> LongTable:
-    """One row per agency (shared with the council report)."""
+def scorecard_table(
+    cards: Sequence[AgencyScorecard], *, caption: str, total: bool = False
+) -> LongTable:
+    """One row per agency (shared with the council report), with ``total`` a last row of
+    sums (the figures of the council report's section II)."""
+    rows: list[list[Cell]] = [
+        [
+            number,
+            card.agency_name,
+            card.received,
+            rate(card.acknowledged_on_time, card.acknowledged),
+            card.answered,
+            rate(card.answered_on_time, card.answered),
+            days_text(card.median_working_days_to_answer),
+            card.overdue_now,
+            rate(card.satisfied, card.rated),
+        ]
+        for number, card in enumerate(cards, start=1)
+    ]
+    if total:
+        rows.append(
+            [
+                "",
+                "Tổng cộng",
+                sum(c.received for c in cards),
+                rate(
+                    sum(c.acknowledged_on_time for c in cards),
+                    sum(c.acknowledged for c in cards),
+                ),
+                sum(c.answered for c in cards),
+                rate(sum(c.answered_on_time for c in cards), sum(c.answered for c in cards)),
+                "-",
+                sum(c.overdue_now for c in cards),
+                rate(sum(c.satisfied for c in cards), sum(c.rated for c in cards)),
+            ]
+        )
     return LongTable(
         columns=[
             Column("STT", 0.7, Align.centred),
@@ -226,20 +295,7 @@ def scorecard_table(cards: Sequence[AgencyScorecard], *, caption: str) -> LongTa
             Column("Đang quá hạn", 0.95, Align.right),
             Column("Hài lòng", 1.0, Align.right),
         ],
-        rows=[
-            [
-                number,
-                card.agency_name,
-                card.received,
-                rate(card.acknowledged_on_time, card.acknowledged),
-                card.answered,
-                rate(card.answered_on_time, card.answered),
-                days_text(card.median_working_days_to_answer),
-                card.overdue_now,
-                rate(card.satisfied, card.rated),
-            ]
-            for number, card in enumerate(cards, start=1)
-        ],
+        rows=rows,
         caption=caption,
     )
 
@@ -354,7 +410,7 @@ def sections(data: ScorecardData, params: ScorecardParameters, *, now: datetime)
     out.append(
         Figure(
             line_chart(
-                "Tiếp nhận và trả lời theo tháng",
+                "Tiếp nhận và trả lời theo tháng tiếp nhận",
                 [f"Tháng {m.month}/{m.year}" for m in data.months],
                 [
                     Series("Tiếp nhận", data.received_by_month),
@@ -362,7 +418,7 @@ def sections(data: ScorecardData, params: ScorecardParameters, *, now: datetime)
                 ],
                 axis_title="Số việc",
             ),
-            caption="Biểu đồ 2. Tiếp nhận và trả lời theo tháng",
+            caption="Biểu đồ 2. Việc tiếp nhận mỗi tháng và số đã được trả lời",
         )
     )
     out.append(Heading("II. VIỆC THỰC HIỆN KIẾN NGHỊ SAU GIÁM SÁT"))
@@ -382,11 +438,11 @@ def sections(data: ScorecardData, params: ScorecardParameters, *, now: datetime)
                         rec.plan_code,
                         rec.title,
                         vi_date(rec.due_at, period.timezone),
-                        label(RECOMMENDATION_STATE_LABELS, rec.state),
+                        rec.state,
                     ]
                     for number, rec in enumerate(data.recommendations, start=1)
                 ],
-                caption="Bảng 3. Kiến nghị sau giám sát gửi cơ quan trong kỳ",
+                caption="Bảng 3. Kiến nghị sau giám sát chuyển đến cơ quan trong kỳ",
             )
         )
     else:

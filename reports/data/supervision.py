@@ -4,6 +4,12 @@ The plan, its members, sessions, findings, recommendations and seals come from o
 read functions; the counts of the log are one SQL aggregate; the evidence list and the full
 session record (appendices) stream through server-side cursors.
 
+Every seal the report prints is verified first, by the same check as the verify route
+(``service.oversight.log.check_seal``), in the same snapshot as the figures; with an object
+store, every evidence file listed is also re-read and its SHA-256 compared. What does not
+match becomes an integrity warning on the document: the render job then refuses to issue it,
+and a working copy carries the warning on page 1 and in its metadata.
+
 The people named here act in an official capacity (members of the delegation, officials of
 the supervised agency, invited experts); petitioners are not read at all.
 """
@@ -13,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,7 +59,9 @@ from reports.sections import (
     Table,
 )
 from reports.streaming import ThreadRows, streamed
-from service.oversight.models import SupervisionPlan
+from service.oversight.log import check_seal, rehash_object
+from service.oversight.manifest import Verification
+from service.oversight.models import SessionState, SupervisionPlan
 from service.oversight.repository import (
     ManifestView,
     PlanDetail,
@@ -65,6 +73,7 @@ from service.oversight.repository import (
     plan_detail,
     sessions_with_attendance,
 )
+from service.storage.store import ObjectStore
 
 LOG_COUNTS = sa.text(
     """
@@ -87,6 +96,11 @@ SELECT row_number() OVER (ORDER BY se.attached_at, ev.id) AS number, ev.original
 """
     + EVIDENCE_FILTER
     + " ORDER BY 1"
+)
+EVIDENCE_OBJECTS = sa.text(
+    "SELECT ev.id, ev.original_name, ev.object_key, ev.sha256"
+    + EVIDENCE_FILTER
+    + " ORDER BY se.attached_at, ev.id"
 )
 LOG_FILTER = """
   FROM supervision_log_entry e JOIN supervision_session s ON s.id = e.session_id
@@ -112,6 +126,25 @@ class SupervisionParameters:
 
 
 @dataclass(frozen=True)
+class SealCheck:
+    """One sealed session's seal, recomputed from the rows the report prints."""
+
+    session_id: uuid.UUID
+    session_number: int
+    session_title: str
+    verification: Verification
+
+
+@dataclass(frozen=True)
+class EvidenceMismatch:
+    """An evidence file whose stored bytes no longer hash to the SHA-256 the report prints."""
+
+    name: str
+    recorded_sha256: str
+    stored_sha256: str | None  # None: the object is gone
+
+
+@dataclass(frozen=True)
 class SupervisionData:
     detail: PlanDetail
     sessions: list[SessionDetail]
@@ -121,29 +154,123 @@ class SupervisionData:
     manifests: list[ManifestView]
     evidence_count: int
     log_count: int
+    seal_checks: list[SealCheck] = field(default_factory=list)
+    # None: the evidence files were not re-read (no object store at hand).
+    evidence_mismatches: list[EvidenceMismatch] | None = None
 
     @property
     def plan(self) -> SupervisionPlan:
         return self.detail.plan
 
+    def seal_of(self, session_id: uuid.UUID) -> SealCheck | None:
+        return next((c for c in self.seal_checks if c.session_id == session_id), None)
 
-async def gather(session: AsyncSession, params: SupervisionParameters) -> SupervisionData:
+    @property
+    def integrity_warnings(self) -> list[str]:
+        """One Vietnamese sentence per seal or hash that does not match."""
+        warnings = [_seal_warning(c) for c in self.seal_checks if not c.verification.ok]
+        for item in self.evidence_mismatches or []:
+            if item.stored_sha256 is None:
+                warnings.append(
+                    f"Tệp chứng cứ “{item.name}” không còn trong kho lưu trữ; không đối chiếu "
+                    "được mã SHA-256 in trong báo cáo."
+                )
+            else:
+                warnings.append(
+                    f"Tệp chứng cứ “{item.name}” trong kho lưu trữ không còn khớp mã SHA-256 "
+                    f"đã ghi ({item.recorded_sha256[:12]}…); nội dung tệp đã bị thay đổi."
+                )
+        return warnings
+
+
+_PART_LABELS = {
+    "manifest": "bản niêm phong bị sửa",
+    "audit": "mã niêm phong khác với mã ghi trong nhật ký kiểm toán",
+    "attendance": "thành phần tham dự bị thay đổi",
+    "evidence": "danh sách chứng cứ bị thay đổi",
+    "evidence_objects": "tệp chứng cứ bị thay đổi",
+}
+
+
+def _seal_warning(check: SealCheck) -> str:
+    result = check.verification
+    parts = []
+    if "entries" in result.differing_parts:
+        details = [
+            f"{format_number(len(rows))} nội dung {what}"
+            for rows, what in (
+                (result.changed_entries, "bị sửa"),
+                (result.missing_entries, "bị xóa"),
+                (result.added_entries, "được thêm vào"),
+            )
+            if rows
+        ]
+        parts.append("nhật ký: " + ", ".join(details or ["bị thay đổi"]))
+    parts += [_PART_LABELS[p] for p in result.differing_parts if p in _PART_LABELS]
+    return (
+        f"Buổi làm việc số {check.session_number} (“{check.session_title}”): biên bản điện tử "
+        f"đã niêm phong không còn khớp với dữ liệu hiện có ({'; '.join(parts)}); mã niêm "
+        f"phong {result.stored_sha256[:12]}…, tính lại được {result.recomputed_sha256[:12]}…."
+    )
+
+
+async def check_seals(session: AsyncSession, sessions: list[SessionDetail]) -> list[SealCheck]:
+    """Every sealed session's seal, verified as ``GET .../verify`` does."""
+    checks = []
+    for detail in sessions:
+        sess = detail.session
+        if sess.sealed_at is None and sess.manifest_sha256 is None:
+            continue
+        if sess.state != SessionState.sealed or sess.manifest is None or not sess.manifest_sha256:
+            # A seal half there (the database refuses this; only a bypass makes it).
+            result = Verification(
+                ok=False,
+                stored_sha256=sess.manifest_sha256 or "-",
+                recomputed_sha256="-",
+                differing_parts=["manifest"],
+            )
+        else:
+            result, _ = await check_seal(session, sess)
+        checks.append(SealCheck(sess.id, sess.number, sess.title, result))
+    return checks
+
+
+async def check_evidence_objects(
+    session: AsyncSession, store: ObjectStore, plan_id: uuid.UUID
+) -> list[EvidenceMismatch]:
+    """Re-read every evidence file the report lists and compare its SHA-256."""
+    mismatches = []
+    for row in (await session.execute(EVIDENCE_OBJECTS, {"plan": plan_id})).mappings():
+        stored = await rehash_object(store, row["object_key"])
+        if stored != row["sha256"]:
+            mismatches.append(EvidenceMismatch(row["original_name"], row["sha256"], stored))
+    return mismatches
+
+
+async def gather(
+    session: AsyncSession, params: SupervisionParameters, *, store: ObjectStore | None = None
+) -> SupervisionData:
     detail = await plan_detail(session, params.plan_id)
     if detail is None:
         raise LookupError(f"no supervision plan {params.plan_id}")
+    sessions = await sessions_with_attendance(session, params.plan_id)
     counts: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
     for row in (await session.execute(LOG_COUNTS, {"plan": params.plan_id})).mappings():
         counts[row["session_id"]][row["kind"]] = int(row["n"])
     bind = {"plan": params.plan_id}
     return SupervisionData(
         detail=detail,
-        sessions=await sessions_with_attendance(session, params.plan_id),
+        sessions=sessions,
         log_counts=dict(counts),
         findings=await findings_for_plan(session, params.plan_id),
         recommendations=await list_recommendations(session, plan_id=params.plan_id),
         manifests=await manifests(session, params.plan_id),
         evidence_count=int((await session.execute(EVIDENCE_COUNT, bind)).scalar_one()),
         log_count=int((await session.execute(LOG_COUNT, bind)).scalar_one()),
+        seal_checks=await check_seals(session, sessions),
+        evidence_mismatches=(
+            None if store is None else await check_evidence_objects(session, store, params.plan_id)
+        ),
     )
 
 
@@ -165,8 +292,9 @@ async def supervision_document(
     frame: DocumentFrame,
     *,
     title: str | None = None,
+    store: ObjectStore | None = None,
 ) -> ReportDocument:
-    data = await gather(session, params)
+    data = await gather(session, params, store=store)
     appendices: list[Section] = [
         Heading("PHỤ LỤC 1. DANH SÁCH TÀI LIỆU, CHỨNG CỨ", centered=True),
         evidence_table(session, params, data),
@@ -179,7 +307,12 @@ async def supervision_document(
             Heading("PHỤ LỤC 3. NHẬT KÝ CÁC BUỔI LÀM VIỆC", centered=True),
             log_table(session, params, data),
         ]
-    return frame.document(title or summary(data.plan), sections(data, params), appendices)
+    return frame.document(
+        title or summary(data.plan),
+        sections(data, params),
+        appendices,
+        integrity_warnings=data.integrity_warnings,
+    )
 
 
 def sections(data: SupervisionData, params: SupervisionParameters) -> list[Section]:
@@ -452,7 +585,7 @@ def manifest_table(data: SupervisionData, params: SupervisionParameters) -> Tabl
                 vi_datetime(m.sealed_at, params.timezone),
                 m.entry_count,
                 m.evidence_count,
-                m.manifest_sha256,
+                _seal_cell(data, m),
             ]
             for m in data.manifests
         ]
@@ -461,6 +594,13 @@ def manifest_table(data: SupervisionData, params: SupervisionParameters) -> Tabl
         note="Mỗi biên bản gồm toàn bộ nhật ký, thành phần tham dự và danh sách chứng cứ của "
         "buổi làm việc; mã SHA-256 dùng để kiểm tra biên bản không bị thay đổi.",
     )
+
+
+def _seal_cell(data: SupervisionData, manifest: ManifestView) -> str:
+    check = data.seal_of(manifest.session_id)
+    if check is None or check.verification.ok:
+        return manifest.manifest_sha256
+    return f"{manifest.manifest_sha256} (KHÔNG KHỚP với dữ liệu hiện có)"
 
 
 def log_table(

@@ -179,7 +179,8 @@ async def _audited_seal(session: AsyncSession, session_id: uuid.UUID) -> str | N
     return value if isinstance(value, str) else None
 
 
-async def _rehash(store: ObjectStore, key: str) -> str | None:
+async def rehash_object(store: ObjectStore, key: str) -> str | None:
+    """The SHA-256 of the object's bytes as stored now (None when it is gone)."""
     digest = hashlib.sha256()
     try:
         stream = await store.open(key)
@@ -206,6 +207,16 @@ async def verify_session(
             state=sess.state,
             allowed_actions=allowed_session_actions(SessionState(sess.state)),
         )
+    return await check_seal(session, sess, store=store)
+
+
+async def check_seal(
+    session: AsyncSession, sess: SupervisionSession, *, store: ObjectStore | None = None
+) -> tuple[manifests.Verification, list[uuid.UUID] | None]:
+    """The verification itself, for a sealed session already loaded (and authorised): the
+    verify route and every report that prints a seal run this same check."""
+    assert sess.manifest is not None
+    assert sess.manifest_sha256 is not None
     current = await current_manifest(session, sess)
     result = manifests.compare(
         sess.manifest,
@@ -217,7 +228,7 @@ async def verify_session(
     if store is not None:
         corrupted = []
         for evidence, _ in await repository.session_evidence(session, sess.id):
-            if await _rehash(store, evidence.object_key) != evidence.sha256:
+            if await rehash_object(store, evidence.object_key) != evidence.sha256:
                 corrupted.append(evidence.id)
         if corrupted:
             result.ok = False

@@ -37,7 +37,7 @@ from service.storage.local import LocalObjectStore
 from service.storage.store import ObjectStore, build_object_store
 from tests.factories import BA_DINH, HOAN_KIEM, create_user, login
 from tests.reports.smtp import smtp_server
-from tests.reports.world import supervision_world, today
+from tests.reports.world import supervision_world, tamper_with_log, today
 
 
 @pytest.fixture
@@ -265,6 +265,75 @@ class TestFailureAndRetry:
         assert issued["error"] is None
 
 
+class TestSealedMaterial:
+    async def test_a_report_on_an_altered_sealed_session_is_not_issued(
+        self,
+        live: httpx.AsyncClient,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        store: ObjectStore,
+        seeded: Any,
+    ) -> None:
+        async with session_scope(sessions) as session:
+            world = await supervision_world(session, settings, store)
+        headers = await login(live, world.head)
+        body = {"kind": "supervision_result", "parameters": {"plan_code": world.plan_code}}
+
+        # Intact: issued.
+        first = (await live.post("/api/v1/reports", json=body, headers=headers)).json()
+        outcome = await render_report(sessions, settings, store, uuid.UUID(first["id"]))
+        assert outcome.state is ReportState.issued, outcome.error
+
+        # Altered behind the application's back: the seal's own check fails...
+        async with session_scope(sessions) as session:
+            await tamper_with_log(session, world.plan_id)
+            session_id = (
+                await session.execute(
+                    sa.text("SELECT id FROM supervision_session WHERE plan_id = :plan"),
+                    {"plan": world.plan_id},
+                )
+            ).scalar_one()
+        verified = await live.get(
+            f"/api/v1/oversight/sessions/{session_id}/verify", headers=headers
+        )
+        assert verified.json()["ok"] is False
+
+        # ...and so the report refuses to issue, saying why in Vietnamese.
+        again = await live.post("/api/v1/reports", json=body, headers=headers)
+        report_id = again.json()["id"]
+        outcome = await render_report(sessions, settings, store, uuid.UUID(report_id))
+        assert outcome.state is ReportState.failed
+        failed = (await live.get(f"/api/v1/reports/{report_id}", headers=headers)).json()
+        assert failed["state"] == "failed"
+        assert failed["stage"] == "verifying"
+        assert failed["sha256"] is None
+        assert failed["error"].startswith(
+            "Không phát hành báo cáo: dữ liệu đã niêm phong hoặc đã ghi mã SHA-256 không còn "
+            "nguyên vẹn. Buổi làm việc số 1"
+        )
+        assert "1 nội dung bị sửa, 1 nội dung bị xóa" in failed["error"]
+        assert failed["deliveries"] == []
+        # Nothing was stored or delivered; the refusal is audited.
+        assert not await store.exists(f"reports/{uuid.UUID(report_id).hex}.pdf")
+        async with sessions() as session:
+            audited = (
+                await session.execute(
+                    sa.text(
+                        "SELECT count(*) FROM audit_event WHERE entity_id = :id "
+                        "AND action = 'report.integrity_refused'"
+                    ),
+                    {"id": report_id},
+                )
+            ).scalar_one()
+        assert audited == 1
+        # A retry checks again (and refuses again while the record stays altered).
+        assert (
+            await live.post(f"/api/v1/reports/{report_id}/retry", headers=headers)
+        ).status_code == 202
+        outcome = await render_report(sessions, settings, store, uuid.UUID(report_id))
+        assert outcome.state is ReportState.failed
+
+
 class TestDelivery:
     async def test_sent_by_email_attachment_and_link(
         self,
@@ -326,6 +395,55 @@ class TestDelivery:
         assert report.sha256 is not None
         assert report.sha256 in linked
         assert not [p for p in by_recipient["vanthu@ubnd.example.vn"].walk() if p.get_filename()]
+
+    async def test_an_altered_stored_file_is_never_sent(
+        self,
+        live: httpx.AsyncClient,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        store: ObjectStore,
+        seeded: Any,
+    ) -> None:
+        officer = await committed_user(sessions, Role.front_officer)
+        body = council_request(
+            recipients=[
+                {"name": "Thường trực HĐND Thành phố", "email": "thuongtruc@hdnd.example.vn"},
+                {"name": "UBND Thành phố", "email": "vt@ubnd.example.vn", "channel": "email_link"},
+            ]
+        )
+        created = await live.post("/api/v1/reports", json=body, headers=await login(live, officer))
+        report_id = uuid.UUID(created.json()["id"])
+        assert (await render_report(sessions, settings, store, report_id)).state == (
+            ReportState.issued
+        )
+
+        async def forged() -> AsyncIterator[bytes]:
+            yield b"%PDF-1.7\n% not the issued report\n"
+
+        await store.put_stream(
+            f"reports/{report_id.hex}.pdf", forged(), content_type="application/pdf"
+        )
+        async with sessions() as session:
+            deliveries = list(
+                (
+                    await session.execute(
+                        select(ReportDelivery).where(col(ReportDelivery.report_id) == report_id)
+                    )
+                ).scalars()
+            )
+        with smtp_server() as (port, mailbox):
+            mail = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+            for delivery in deliveries:
+                # Failed at once: retrying would send the same altered file.
+                assert await deliver(sessions, mail, store, delivery.id) == DeliveryState.failed
+            assert mailbox.messages == []
+        async with sessions() as session:
+            for delivery in deliveries:
+                row = await session.get(ReportDelivery, delivery.id)
+                assert row is not None
+                assert row.attempts == 1
+                assert row.last_error is not None
+                assert row.last_error.startswith("Tệp báo cáo trong kho lưu trữ không còn khớp")
 
     async def test_a_refused_email_is_retried_then_failed(
         self,
@@ -398,27 +516,21 @@ class TestAccess:
         assert report["unit_code"] == HOAN_KIEM
         assert report["parameters"]["unit_name"] == "Phường Hoàn Kiếm"
 
-        # Another ward: may not request it, does not see it; nor does its council reader.
-        forbidden = await client.post(
+        # Another ward: may not request it (outside their area: 404), does not see it; nor
+        # does its council reader.
+        outside = await client.post(
             "/api/v1/reports",
             json={"kind": "council_periodic", "parameters": {**params, "unit_code": HOAN_KIEM}},
             headers=await login(client, other_ward),
         )
-        assert forbidden.status_code == 403
+        assert outside.status_code == 404
         for user in (other_ward, reader):
             headers = await login(client, user)
             assert (
                 await client.get(f"/api/v1/reports/{report['id']}", headers=headers)
             ).status_code == 404
             assert (await client.get("/api/v1/reports", headers=headers)).json()["items"] == []
-        # Council readers read but never request; supervisors only their supervision.
-        assert (
-            await client.post(
-                "/api/v1/reports",
-                json={"kind": "council_periodic", "parameters": params},
-                headers=await login(client, reader),
-            )
-        ).status_code == 403
+        # Supervisors request only their supervision.
         assert (
             await client.post(
                 "/api/v1/reports",
@@ -531,8 +643,9 @@ class TestSupervisorAccess:
         assert report["unit_code"] == HOAN_KIEM
         outsider = await create_user(session, Role.supervisor, unit_code=HOAN_KIEM)
         outsider_headers = await login(client, outsider)
+        # Not a member: the plan is not theirs to see (oversight answers 404 too).
         refused = await client.post("/api/v1/reports", json=body, headers=outsider_headers)
-        assert refused.status_code == 403
+        assert refused.status_code == 404
         assert (
             await client.get(f"/api/v1/reports/{report['id']}", headers=outsider_headers)
         ).status_code == 404
@@ -545,3 +658,86 @@ class TestSupervisorAccess:
         assert (
             await client.get("/api/v1/reports", headers=await login(client, agency_officer))
         ).status_code == 403
+
+
+class TestCouncilReaderRequests:
+    """People's Council members request the council report and agency scorecards of their
+    area; a ward-level member only their ward; the supervision result is not theirs to make."""
+
+    async def test_city_reader_requests_city_and_any_ward(
+        self, client: httpx.AsyncClient, session: AsyncSession, seeded: Any
+    ) -> None:
+        reader = await create_user(session, Role.council_reader)
+        headers = await login(client, reader)
+        params = {"from": "2026-01-01", "to": "2026-06-30"}
+        for unit_code in (None, HOAN_KIEM, BA_DINH):
+            created = await client.post(
+                "/api/v1/reports",
+                json={"kind": "council_periodic", "parameters": {**params, "unit_code": unit_code}},
+                headers=headers,
+            )
+            assert created.status_code == 202, created.text
+            assert created.json()["unit_code"] == unit_code
+            assert created.json()["requested_by"] == str(reader.id)
+        scorecard = await client.post(
+            "/api/v1/reports",
+            json={
+                "kind": "agency_scorecard",
+                "parameters": {**params, "agency_code": f"ubnd-{BA_DINH}"},
+            },
+            headers=headers,
+        )
+        assert scorecard.status_code == 202, scorecard.text
+        listing = (await client.get("/api/v1/reports", headers=headers)).json()["items"]
+        assert len(listing) == 4
+
+    async def test_ward_reader_requests_only_their_ward(
+        self,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        settings: Settings,
+        seeded: Any,
+    ) -> None:
+        reader = await create_user(session, Role.council_reader, unit_code=HOAN_KIEM)
+        headers = await login(client, reader)
+        params = {"from": "2026-01-01", "to": "2026-06-30"}
+
+        async def post(kind: str, parameters: dict[str, Any]) -> httpx.Response:
+            return await client.post(
+                "/api/v1/reports", json={"kind": kind, "parameters": parameters}, headers=headers
+            )
+
+        # Their ward, by default or by name; its People's Committee's scorecard.
+        own = await post("council_periodic", params)
+        assert own.status_code == 202, own.text
+        assert own.json()["unit_code"] == HOAN_KIEM
+        assert own.json()["allowed_actions"] == []
+        assert (await post("council_periodic", {**params, "unit_code": HOAN_KIEM})).status_code == (
+            202
+        )
+        ward_agency = await post("agency_scorecard", {**params, "agency_code": f"ubnd-{HOAN_KIEM}"})
+        assert ward_agency.status_code == 202, ward_agency.text
+        # Another ward, the city, another ward's or a city agency: outside their area, 404.
+        assert (await post("council_periodic", {**params, "unit_code": BA_DINH})).status_code == (
+            404
+        )
+        other_agency = await post("agency_scorecard", {**params, "agency_code": f"ubnd-{BA_DINH}"})
+        assert other_agency.status_code == 404
+        city_agency = await post("agency_scorecard", {**params, "agency_code": "ubnd-01"})
+        assert city_agency.status_code == 404
+        # The supervision result of a plan of their own ward: not theirs to make (403), though
+        # they read it once the delegation or the Front has it made.
+        store = build_object_store(settings)
+        await store.start()
+        world = await supervision_world(session, settings, store)
+        supervision = await post("supervision_result", {"plan_code": world.plan_code})
+        assert supervision.status_code == 403
+        made = await client.post(
+            "/api/v1/reports",
+            json={"kind": "supervision_result", "parameters": {"plan_code": world.plan_code}},
+            headers=await login(client, world.head),
+        )
+        assert made.status_code == 202
+        assert (
+            await client.get(f"/api/v1/reports/{made.json()['id']}", headers=headers)
+        ).status_code == 200

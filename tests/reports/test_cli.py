@@ -1,14 +1,19 @@
 """``giamsat report ...`` renders the same documents from the command line."""
 
+import asyncio
 import hashlib
 from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
+from pypdf import PdfReader
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.cli import main
+from service.db import session_factory, session_scope
 from service.settings import Settings
-from tests.reports.world import flat, pdf_text
+from service.storage.store import build_object_store
+from tests.reports.world import flat, pdf_text, supervision_world, tamper_with_log
 
 
 def _invoke(settings: Settings, *args: str) -> Any:
@@ -64,3 +69,39 @@ def test_bad_parameters_are_reported_not_raised(
     assert result.exit_code != 0
     assert "parameters.agency_code" in result.output
     assert not (tmp_path / "x.pdf").exists()
+
+
+async def test_a_working_copy_of_an_altered_record_carries_a_warning(
+    settings: Settings, committed_engine: AsyncEngine, seeded: Any, tmp_path: Path
+) -> None:
+    store = build_object_store(settings)
+    await store.start()
+    sessions = session_factory(committed_engine)
+    async with session_scope(sessions) as session:
+        world = await supervision_world(session, settings, store)
+    async with session_scope(sessions) as session:
+        await tamper_with_log(session, world.plan_id)
+    output = tmp_path / "supervision.pdf"
+    env = {
+        "GIAMSAT_DATABASE_URL": settings.require_database_url(),
+        "GIAMSAT_DATA_DIR": str(settings.data_dir),
+        "GIAMSAT_LOG_JSON": "true",
+    }
+    result = await asyncio.to_thread(
+        CliRunner().invoke,
+        main,
+        ["report", "supervision", "--plan", world.plan_code, "-o", str(output), "--quiet"],
+        env=env,
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert "CẢNH BÁO: dữ liệu đã niêm phong không còn nguyên vẹn" in result.output
+    assert "Buổi làm việc số 1" in result.output
+    page_one = flat(pdf_text(output, 1))
+    assert "CẢNH BÁO: DỮ LIỆU ĐÃ NIÊM PHONG KHÔNG CÒN NGUYÊN VẸN" in page_one
+    assert "1 nội dung bị sửa, 1 nội dung bị xóa" in page_one
+    # The evidence files are where the record says, unchanged: no warning about them.
+    assert "Tệp chứng cứ" not in page_one
+    metadata = PdfReader(output).metadata
+    assert metadata is not None
+    assert "KHÔNG CÒN NGUYÊN VẸN" in str(metadata.subject)

@@ -1,9 +1,12 @@
 """The supervision result report of a plan made through the oversight services."""
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reports.models import ReportKind
@@ -11,14 +14,17 @@ from service.errors import Invalid
 from service.settings import Settings
 from service.storage.store import ObjectStore, build_object_store
 from tests.reports.world import (
+    TAMPERED_TEXT,
     check_fonts_embedded,
     check_numbered_from_page_two,
     flat,
     in_order,
     pdf_text,
     render,
+    small_pdf,
     squeezed,
     supervision_world,
+    tamper_with_log,
 )
 
 
@@ -27,6 +33,90 @@ async def store(settings: Settings) -> ObjectStore:
     store = build_object_store(settings)
     await store.start()
     return store
+
+
+class TestSealedMaterialIsVerified:
+    """A report prints a seal only after checking it, with the verify route's own check."""
+
+    async def test_an_altered_log_is_flagged_on_page_one_and_in_the_metadata(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        seeded: Any,
+        store: ObjectStore,
+        tmp_path: Path,
+    ) -> None:
+        world = await supervision_world(session, settings, store)
+        intact = await render(
+            session,
+            settings,
+            ReportKind.supervision_result,
+            {"plan_code": world.plan_code},
+            tmp_path / "intact.pdf",
+            store=store,
+        )
+        assert intact.integrity_warnings == ()
+        assert "CẢNH BÁO" not in pdf_text(intact.path, 1)
+
+        await tamper_with_log(session, world.plan_id)
+        result = await render(
+            session,
+            settings,
+            ReportKind.supervision_result,
+            {"plan_code": world.plan_code},
+            tmp_path / "tampered.pdf",
+            store=store,
+        )
+        assert len(result.integrity_warnings) == 1
+        warning = result.integrity_warnings[0]
+        assert "Buổi làm việc số 1" in warning
+        assert "1 nội dung bị sửa, 1 nội dung bị xóa" in warning
+        page_one = flat(pdf_text(result.path, 1))
+        assert "CẢNH BÁO: DỮ LIỆU ĐÃ NIÊM PHONG KHÔNG CÒN NGUYÊN VẸN" in page_one
+        assert "1 nội dung bị sửa, 1 nội dung bị xóa" in page_one
+        # The seal's row says it does not match.
+        assert "KHÔNG KHỚP với dữ liệu hiện có" in flat(pdf_text(result.path))
+        metadata = PdfReader(result.path).metadata
+        assert metadata is not None
+        assert "CẢNH BÁO: DỮ LIỆU ĐÃ NIÊM PHONG KHÔNG CÒN NGUYÊN VẸN" in str(metadata.subject)
+        assert "Buổi làm việc số 1" in str(metadata.get("/Keywords"))
+        assert TAMPERED_TEXT in flat(pdf_text(result.path))
+
+    async def test_an_evidence_file_changed_in_the_store_is_flagged(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        seeded: Any,
+        store: ObjectStore,
+        tmp_path: Path,
+    ) -> None:
+        world = await supervision_world(session, settings, store)
+        name, _, _ = world.evidence[0]
+        key = (
+            await session.execute(
+                sa.text("SELECT object_key FROM evidence WHERE original_name = :name"),
+                {"name": name},
+            )
+        ).scalar_one()
+
+        async def other_bytes() -> AsyncIterator[bytes]:
+            yield small_pdf("đã bị thay")
+
+        await store.put_stream(key, other_bytes(), content_type="application/pdf")
+        result = await render(
+            session,
+            settings,
+            ReportKind.supervision_result,
+            {"plan_code": world.plan_code},
+            tmp_path / "evidence.pdf",
+            store=store,
+        )
+        assert len(result.integrity_warnings) == 1
+        assert (
+            f"Tệp chứng cứ “{name}” trong kho lưu trữ không còn khớp"
+            in (result.integrity_warnings[0])
+        )
+        assert "CẢNH BÁO" in pdf_text(result.path, 1)
 
 
 class TestSupervisionReport:

@@ -222,6 +222,13 @@ async def answer_referral(
 ) -> None:
     """The agency acknowledges and answers; the Front accepts and publishes the answer."""
     await replies.acknowledge(session, referral_id, actor=agency, agency_reference="15/UBND-TD")
+    await finish_answer(session, referral_id, agency, front)
+
+
+async def finish_answer(
+    session: AsyncSession, referral_id: uuid.UUID, agency: StaffPrincipal, front: StaffPrincipal
+) -> None:
+    """An acknowledged referral answered, accepted and published."""
     await replies.save_draft(
         session,
         referral_id,
@@ -627,6 +634,7 @@ async def render(
     recipients: tuple[str, ...] = ("Thường trực HĐND Thành phố", "UBND Thành phố"),
     chunk_rows: int | None = 40,
     pdf_variant: str | None = None,
+    store: ObjectStore | None = None,
 ) -> RenderedPdf:
     """Resolve, gather and render as the render job does, in the test's transaction."""
     resolved = await resolve(session, kind, raw, timezone=settings.timezone)
@@ -637,7 +645,7 @@ async def render(
         **FRAME,
     )
     document = await build_document(
-        session, resolved.typed, frame, now=utcnow(), title=resolved.summary
+        session, resolved.typed, frame, now=utcnow(), title=resolved.summary, store=store
     )
     return await render_in_thread(document, output, chunk_rows=chunk_rows, pdf_variant=pdf_variant)
 
@@ -690,3 +698,235 @@ def check_fonts_embedded(path: Path) -> None:
     for font in fonts:
         assert "Liberation-Serif" in font.split()[0], font
         assert font.split()[-5] == "yes", f"not embedded: {font}"
+
+
+TAMPERED_TEXT = "Phường đã xử lý xong mọi vi phạm."
+
+
+async def tamper_with_log(session: AsyncSession, plan_id: uuid.UUID) -> None:
+    """What someone with the database's superuser password could do to a sealed session:
+    bypass the append-only triggers, rewrite one entry's text and delete another."""
+    await session.execute(sa.text("SET LOCAL session_replication_role = replica"))
+    bind = {"plan": plan_id}
+    entries = """
+        SELECT e.id FROM supervision_log_entry e
+          JOIN supervision_session s ON s.id = e.session_id
+         WHERE s.plan_id = :plan AND e.seq = :seq"""
+    await session.execute(
+        sa.text(f"UPDATE supervision_log_entry SET text = :text WHERE id = ({entries})"),
+        {**bind, "seq": 3, "text": TAMPERED_TEXT},
+    )
+    await session.execute(
+        sa.text(f"DELETE FROM supervision_log_entry WHERE id = ({entries})"), {**bind, "seq": 2}
+    )
+    await session.execute(sa.text("SET LOCAL session_replication_role = origin"))
+
+
+@dataclass
+class ReconcileWorld:
+    """Varied data for the cross-checks: what was made is not counted here; the test checks
+    that the reports' figures agree with each other."""
+
+    first: date
+    last: date
+    agencies: dict[str, Agency]  # unit code -> its People's Committee
+    plan_codes: dict[str, str]  # unit code -> the ward's supervision plan
+
+
+async def reconcile_world(session: AsyncSession, settings: Settings) -> ReconcileWorld:
+    """In two wards: petitions of every kind in every status (received, waiting for
+    information, accepted, rejected, referred, acknowledged, answered on time and late,
+    overdue, declined and re-routed, withdrawn, merged), one filed before the period and
+    answered in it; and a supervision per ward whose recommendations are referred to the
+    ward's People's Committee (one acknowledged and overdue; one session sealed, one open)."""
+    from service.petitions import citizen
+    from service.petitions.schemas import RejectRequest
+
+    register_domains(settings)
+    await seed_default_policy(session)
+    api, _ = await create_api_client(session)
+    client = ClientPrincipal(client_id=api.id, name=api.name, scopes=frozenset(api.scopes))
+    world = ReconcileWorld(
+        first=today() - timedelta(days=40), last=today(), agencies={}, plan_codes={}
+    )
+    for unit_code in (HOAN_KIEM, BA_DINH):
+        agency = await agency_by_code(session, f"ubnd-{unit_code}")
+        world.agencies[unit_code] = agency
+        front = principal(await create_user(session, Role.front_officer, unit_code=unit_code))
+        officer = principal(await create_user(session, Role.agency_officer, agency=agency))
+
+        async def filed(
+            kind: PetitionKind,
+            title: str,
+            *,
+            unit_code: str = unit_code,
+            now: datetime | None = None,
+        ) -> Petition:
+            return await _file(
+                session,
+                settings,
+                client,
+                kind=kind,
+                category=SANITATION if kind is PetitionKind.feedback else TRAFFIC,
+                title=title,
+                unit_code=unit_code,
+                petitioner=COMPLAINANT
+                if kind in (PetitionKind.complaint, PetitionKind.denunciation)
+                else None,
+                now=now,
+            )
+
+        async def referred(
+            petition: Petition, agency: Agency = agency, front: StaffPrincipal = front
+        ) -> uuid.UUID:
+            await triage.accept(session, petition, front, None)
+            return await triage.refer(
+                session, petition, front, agency_id=agency.id, reason="Thẩm quyền", note=None
+            )
+
+        await filed(PetitionKind.feedback, "Đèn chiếu sáng ngõ bị hỏng")  # received
+        waiting = await filed(PetitionKind.recommendation, "Đề nghị sửa vỉa hè")
+        await triage.request_info(session, waiting, front, "Đề nghị cho biết số nhà cụ thể.")
+        accepted = await filed(PetitionKind.complaint, "Khiếu nại quyết định xử phạt")
+        await triage.accept(session, accepted, front, None)
+        rejected = await filed(PetitionKind.feedback, "Nội dung không rõ ràng")
+        await triage.reject(
+            session,
+            rejected,
+            front,
+            RejectRequest(reason_code="insufficient_content", reason="Không đủ nội dung"),
+        )
+        await referred(await filed(PetitionKind.feedback, "Rác thải ven hồ"))  # sent
+        acknowledged = await referred(await filed(PetitionKind.recommendation, "Lắp biển báo"))
+        await replies.acknowledge(session, acknowledged, actor=officer, agency_reference="1/UB")
+        lead = await filed(PetitionKind.feedback, "Cống thoát nước bị tắc")
+        await answer_referral(session, await referred(lead), officer, front)  # on time
+        duplicate = await filed(PetitionKind.feedback, "Cống thoát nước tắc (trùng)")
+        await duplicates.merge(session, duplicate, lead.id, front, reason="Cùng nội dung")
+        late = await referred(await filed(PetitionKind.recommendation, "Sửa đèn tín hiệu"))
+        await replies.acknowledge(session, late, actor=officer, agency_reference="3/UB")
+        await make_overdue(session, late)  # days pass before the answer comes
+        await finish_answer(session, late, officer, front)  # late
+        overdue = await referred(await filed(PetitionKind.denunciation, "Tố cáo cán bộ"))
+        await make_overdue(session, overdue)
+        declined_petition = await filed(PetitionKind.feedback, "Lấn chiếm lòng đường")
+        declined = await referred(declined_petition)
+        await replies.decline(session, declined, actor=officer, reason="Không thuộc thẩm quyền")
+        withdrawn = await filed(PetitionKind.feedback, "Tiếng ồn công trình")
+        await citizen.withdraw(session, withdrawn, "Đã được giải quyết")
+        # Filed and referred before the period, answered in it: in no figure of this
+        # period's cohorts.
+        before = datetime.combine(world.first - timedelta(days=5), datetime.min.time(), TZ)
+        early = await filed(PetitionKind.feedback, "Cây đổ chắn đường", now=before)
+        early_referral = await referred(early)
+        await session.execute(
+            sa.update(Referral)
+            .where(col(Referral.id) == early_referral)
+            .values(created_at=before + timedelta(hours=2))
+            .execution_options(synchronize_session=False)
+        )
+        await answer_referral(session, early_referral, officer, front)
+
+        world.plan_codes[unit_code] = await _reconcile_plan(
+            session, unit_code, agency, officer, sealed=unit_code == HOAN_KIEM
+        )
+    # A recommendation of Hoàn Kiếm's supervision issued to Ba Đình's committee, which
+    # declines it; re-issued to Hoàn Kiếm's: a referral for each.
+    await _declined_and_reissued(session, world)
+    await session.flush()
+    return world
+
+
+async def _reconcile_plan(
+    session: AsyncSession,
+    unit_code: str,
+    agency: Agency,
+    officer: StaffPrincipal,
+    *,
+    sealed: bool,
+) -> str:
+    head = await make_staff(session, Role.supervisor, "Hoàng Văn Trưởng", unit_code=unit_code)
+    approver = await make_staff(session, Role.front_officer, "Bùi Thị Duyệt", unit_code=unit_code)
+    p_head = principal(head)
+    code = f"KH-GS-{uuid.uuid4().hex[:8].upper()}"
+    plan = await plans.create_plan(
+        session,
+        PlanCreate(
+            code=code,
+            subject="Giám sát việc giải quyết kiến nghị của cử tri",
+            legal_basis="Luật Mặt trận Tổ quốc Việt Nam, Điều 27",
+            form=PlanForm.delegation,
+            unit_code=unit_code,
+            period_start=today() - timedelta(days=10),
+            period_end=today() + timedelta(days=10),
+            agency_ids=[agency.id],
+            members=[MemberIn(user_id=head.id, role=PlanRole.head)],
+        ),
+        p_head,
+    )
+    await plans.transition_plan(session, plan.id, "submit", p_head)
+    await plans.transition_plan(session, plan.id, "approve", principal(approver))
+    sess = await plans.schedule_session(
+        session,
+        plan.id,
+        SessionCreate(
+            title="Làm việc với UBND phường",
+            mode=SessionMode.online,
+            scheduled_start=datetime.now(UTC) + timedelta(hours=1),
+            meeting_link="https://meet.example.vn/gs",
+        ),
+        p_head,
+    )
+    await plans.open_session(session, sess.id, p_head)
+    for kind, text in ((EntryKind.statement, "Báo cáo"), (EntryKind.question, "Câu hỏi")):
+        await oversight_log.append_entry(
+            session, sess.id, EntryCreate(kind=kind, text=text), p_head
+        )
+    if sealed:
+        await plans.close_session(session, sess.id, p_head)
+        await oversight_log.seal_session(session, sess.id, p_head)
+    referral_ids = []
+    for title in ("Giải quyết dứt điểm kiến nghị tồn đọng", "Công khai kết quả giải quyết"):
+        rec = await recs.create_recommendation(
+            session,
+            plan.id,
+            RecommendationCreate(agency_id=agency.id, title=title, text=f"Đề nghị: {title}."),
+            p_head,
+        )
+        issued = await recs.issue_recommendation(session, rec.id, p_head)
+        assert issued.referral_id is not None
+        referral_ids.append(issued.referral_id)
+    await replies.acknowledge(session, referral_ids[0], actor=officer, agency_reference="2/UB")
+    await make_overdue(session, referral_ids[0])
+    return code
+
+
+async def _declined_and_reissued(session: AsyncSession, world: ReconcileWorld) -> None:
+    from service.oversight.models import SupervisionPlan
+
+    plan = (
+        await session.execute(
+            select(SupervisionPlan).where(col(SupervisionPlan.code) == world.plan_codes[HOAN_KIEM])
+        )
+    ).scalar_one()
+    head_id = (
+        await session.execute(
+            sa.text("SELECT user_id FROM supervision_plan_member WHERE plan_id = :plan"),
+            {"plan": plan.id},
+        )
+    ).scalar_one()
+    head = principal(await session.get_one(StaffUser, head_id))
+    wrong, right = world.agencies[BA_DINH], world.agencies[HOAN_KIEM]
+    rec = await recs.create_recommendation(
+        session,
+        plan.id,
+        RecommendationCreate(agency_id=wrong.id, title="Sửa chữa nhà văn hóa", text="Đề nghị."),
+        head,
+    )
+    issued = await recs.issue_recommendation(session, rec.id, head)
+    assert issued.referral_id is not None
+    officer = principal(await create_user(session, Role.agency_officer, agency=wrong))
+    await replies.decline(
+        session, issued.referral_id, actor=officer, reason="Không thuộc thẩm quyền"
+    )
+    await recs.issue_recommendation(session, rec.id, head, agency_id=right.id)
