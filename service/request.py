@@ -24,6 +24,7 @@ from litestar.datastructures import URL
 from litestar.exceptions import SerializationException
 
 from service.errors import MalformedBody, UnsupportedMediaType
+from service.i18n import msg
 
 JSON_MEDIA_TYPE = "application/json"
 
@@ -59,12 +60,10 @@ class ApiRequest(Request[Any, Any, Any]):
 
     async def json(self) -> Any:
         if await self.body() and not is_json_media_type(self.content_type[0]):
-            raise UnsupportedMediaType(
-                "Nội dung yêu cầu phải là JSON (Content-Type: application/json)."
-            )
+            raise UnsupportedMediaType(msg("body_must_be_json"))
         try:
             return await super().json()
         except (SerializationException, RecursionError, UnicodeDecodeError) as exc:
             # RecursionError: nesting deeper than the decoder's stack; UnicodeDecodeError:
             # bytes that are not UTF-8 inside a string; the rest is malformed JSON.
-            raise MalformedBody("Nội dung yêu cầu không phải là JSON hợp lệ (UTF-8).") from exc
+            raise MalformedBody(msg("body_not_json")) from exc

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
 from service.errors import NotFound
+from service.i18n import msg
 from service.oversight import repository
 from service.oversight.models import PlanState
 from service.replies.redaction import NOTHING, PersonalData, redact
@@ -61,7 +62,7 @@ class RecommendationProvider:
     async def reveal_identity(
         self, session: AsyncSession, item_id: uuid.UUID, viewer: StaffPrincipal, reason: str
     ) -> dict[str, Any]:
-        raise NotFound("Kiến nghị sau giám sát không có người gửi đơn.")
+        raise NotFound(msg("recommendation_no_petitioner"))
 
     async def personal_data(self, session: AsyncSession, item_id: uuid.UUID) -> PersonalData:
         """No citizen filed it; its texts are redacted by pattern only."""

@@ -694,12 +694,9 @@ class StaffPetitionController(Controller):
     ) -> Redirect:
         petition = await get_for_staff(db_session, petition_id, request.user)
         if request.user.role is Role.council_reader:
-            raise Forbidden("Council readers do not download petition evidence.")
+            raise Forbidden(msg("council_no_evidence"))
         if not access.may_download_evidence(request.user, petition):
-            raise Forbidden(
-                "Tệp của đơn tố cáo có thể mang bút tích người tố cáo: chỉ người được xem danh "
-                "tính người tố cáo mới được tải về."
-            )
+            raise Forbidden(msg("denunciation_files_restricted"))
         link = await repository.evidence_link(db_session, petition.id, evidence_id)
         if link is None:
             raise NotFound(msg("petition_file_not_found"))

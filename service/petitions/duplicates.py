@@ -201,12 +201,9 @@ async def merge(
         raise Invalid(msg("merge_into_itself"), field="lead_id")
     lead = await _lock_lead(session, lead_id)
     if not access.sees(viewer, lead):
-        raise NotFound("No such lead petition.")
+        raise NotFound(msg("lead_petition_not_found"))
     if (lead.kind == PetitionKind.denunciation) != (duplicate.kind == PetitionKind.denunciation):
-        raise Invalid(
-            "Đơn tố cáo chỉ được gộp với đơn tố cáo (danh tính người tố cáo được bảo mật).",
-            field="lead_id",
-        )
+        raise Invalid(msg("denunciation_merge_only_denunciations"), field="lead_id")
     if lead.status not in OPEN_STATUSES or lead.merged_into_id is not None:
         raise StateConflict(
             msg("lead_petition_not_open"),

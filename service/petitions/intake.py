@@ -145,11 +145,9 @@ async def validate(
     errors += check_complaint_window(data, now, settings.timezone)
     if data.denounced is not None:
         if data.kind != PetitionKind.denunciation:
-            errors.append(
-                _error("denounced", "Chỉ đơn tố cáo mới ghi người bị tố cáo thuộc cơ quan nào.")
-            )
+            errors.append(_error("denounced", msg("denounced_only_for_denunciations")))
         elif await session.get(Agency, data.denounced.agency_id) is None:
-            errors.append(_error("denounced.agency_id", "Không có cơ quan này."))
+            errors.append(_error("denounced.agency_id", msg("agency_unknown")))
     if data.notify_channel == NotifyChannel.email and not identity.email:
         errors.append(_error("petitioner.email", msg("email_needed_for_notify")))
     if errors:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.directory.models import Agency
 from service.directory.routing import suggest_agency, superior_of
 from service.errors import Invalid
+from service.i18n import msg
 from service.petitions.models import Petition, PetitionKind
 
 
@@ -36,14 +37,10 @@ async def suggest_for(session: AsyncSession, petition: Petition) -> Agency | Non
 def check_target(petition: Petition, agency_id: uuid.UUID) -> None:
     """422 for referring a denunciation to the agency of the person it denounces."""
     if about_agency(petition) == agency_id:
-        raise Invalid(
-            "Đơn tố cáo người đứng đầu hoặc cán bộ của cơ quan này phải chuyển lên cơ quan cấp "
-            "trên trực tiếp, không chuyển cho chính cơ quan đó.",
-            field="agency_id",
-        )
+        raise Invalid(msg("denounced_agency_goes_to_superior"), field="agency_id")
 
 
 async def check_denounced_agency(session: AsyncSession, agency_id: uuid.UUID, field: str) -> None:
     agency = await session.get(Agency, agency_id)
     if agency is None:
-        raise Invalid("Không có cơ quan này.", field=field)
+        raise Invalid(msg("agency_unknown"), field=field)

@@ -171,7 +171,7 @@ async def refer(
         )
     agency = await session.get(Agency, chosen)
     if agency is None or not agency.active:
-        raise Invalid("No such active agency.", field="agency_id")
+        raise Invalid(msg("agency_not_active"), field="agency_id")
     check_target(petition, agency.id)
     title = petition.title
     if petition.kind != PetitionKind.complaint:
@@ -260,9 +260,7 @@ async def reclassify(
         or data.denounced.position != petition.denounced_position
     ):
         if petition.kind != PetitionKind.denunciation:
-            raise Invalid(
-                "Chỉ đơn tố cáo mới ghi người bị tố cáo thuộc cơ quan nào.", field="denounced"
-            )
+            raise Invalid(msg("denounced_only_for_denunciations"), field="denounced")
         await check_denounced_agency(session, data.denounced.agency_id, "denounced.agency_id")
         changes["denounced"] = [
             _denounced(petition.denounced_agency_id, petition.denounced_position),

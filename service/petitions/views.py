@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from service.auth.principals import StaffPrincipal
 from service.errors import Forbidden, NotFound
+from service.i18n import msg
 from service.petitions import access
 from service.petitions.confidential import (
     identity_of_row,
@@ -53,10 +54,7 @@ from service.replies.redaction import (
 from service.settings import Settings
 from service.storage.models import Evidence
 
-REVEAL_HINT = (
-    "Danh tính người tố cáo được giữ bí mật: chỉ người có thẩm quyền mới được xem, qua "
-    "POST .../petitioner/reveal kèm lý do (người xem, thời điểm và lý do được ghi nhật ký)."
-)
+REVEAL_HINT = msg("identity_reveal_hint")
 
 
 async def summaries(
@@ -240,18 +238,15 @@ async def reveal_identity(
     petition's internal history. ``via`` says which route asked (petition or referral)."""
     petitioner = await get_petitioner(session, petition.id)
     if petitioner is None:
-        raise NotFound("Đơn này được gửi ẩn danh.")
+        raise NotFound(msg("petition_anonymous"))
     confidential = access.is_confidential(petitioner)
     if confidential:
         if not access.may_reveal_identity(viewer, petition):
-            raise Forbidden(
-                "Chỉ cán bộ Mặt trận xử lý đơn hoặc cơ quan có thẩm quyền giải quyết tố cáo "
-                "mới được xem danh tính người tố cáo."
-            )
+            raise Forbidden(msg("identity_reveal_forbidden"))
     elif not (
         access.may_see_contact(viewer, petition) or access.agency_sees_contact(viewer, petition)
     ):
-        raise Forbidden("Vai trò của bạn không được xem thông tin liên hệ của người gửi đơn.")
+        raise Forbidden(msg("contact_forbidden"))
     identity = identity_of_row(settings, petitioner)
     why = redact(reason, identity.personal_data())
     await audit(
@@ -281,11 +276,11 @@ async def contact_details(
     denouncer's identity is not read by a GET: 403 naming the audited action."""
     petitioner = await get_petitioner(session, petition.id)
     if petitioner is None:
-        raise NotFound("Đơn này được gửi ẩn danh.")
+        raise NotFound(msg("petition_anonymous"))
     if access.is_confidential(petitioner):
         raise Forbidden(REVEAL_HINT)
     if not access.may_see_contact(viewer, petition):
-        raise Forbidden("Vai trò của bạn không được xem thông tin liên hệ của người gửi đơn.")
+        raise Forbidden(msg("contact_forbidden"))
     return PetitionerView(
         confidential=False,
         full_name=petitioner.full_name,

@@ -433,7 +433,7 @@ async def _download(
 ) -> Redirect:
     referral = await service.get_visible_referral(session, referral_id, viewer)
     if not service.may_read_answer_text(referral, viewer):
-        raise NotFound("No such attachment.")
+        raise NotFound(msg("attachment_not_found"))
     attachments = dict(
         (ev.id, ev) for _, ev in await repository.attachments_of(session, referral.id)
     )

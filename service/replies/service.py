@@ -114,13 +114,13 @@ async def reveal_item_identity(
     only while the referral is with the agency."""
     if ReferralState(referral.state) in FINAL_STATES:
         raise StateConflict(
-            "Vụ việc không còn do cơ quan này xử lý.",
+            msg("referral_not_with_agency"),
             state=referral.state,
             allowed_actions=actions_for(referral, viewer),
         )
     provider = item_provider(referral.item_type)
     if provider is None:
-        raise NotFound("No such item.")
+        raise NotFound(msg("item_not_found"))
     return await provider.reveal_identity(session, referral.item_id, viewer, reason)
 
 

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from service.errors import Unavailable
+from service.i18n import Message, msg
 from service.settings import Settings, StorageBackend
 
 # Streaming reads hand out chunks of this size (big enough to keep thread hops rare).
@@ -36,8 +37,8 @@ class ObjectStoreUnavailable(Unavailable):
     the server): 503 with ``Retry-After`` for a request, a retry with backoff for a job.
     The message never carries the store's address or bucket (the log has the cause)."""
 
-    def __init__(self, detail: str = "Kho lưu trữ tệp tạm thời không truy cập được.") -> None:
-        super().__init__(detail)
+    def __init__(self, detail: Message | None = None) -> None:
+        super().__init__(detail or msg("object_store_unavailable"))
 
 
 @dataclass(frozen=True, slots=True)
