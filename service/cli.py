@@ -60,7 +60,16 @@ def migrate(settings: Settings) -> None:
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
     """Run the HTTP API with uvicorn."""
+    import os
+
     import uvicorn
+
+    # The app reads its settings from the environment (service.asgi), in every worker: pass
+    # the bind address on, so that the URLs it derives (public_base_url) name this port.
+    if host:
+        os.environ["GIAMSAT_HOST"] = host
+    if port:
+        os.environ["GIAMSAT_PORT"] = str(port)
 
     uvicorn.run(
         "service.asgi:app",
