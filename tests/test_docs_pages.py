@@ -42,6 +42,9 @@ async def test_docs_pages_reference_only_local_pinned_assets(client: httpx.Async
                 assert re.search(r"@\d+\.\d+\.\d+/", reference), "a pinned version in the URL"
                 assert "immutable" in asset.headers["cache-control"]
         assert b"@latest" not in response.content
+    # The static route serves files under service/static only.
+    for outside in ["/static/../app.py", "/static/%2e%2e/settings.py", "/static/vendor/"]:
+        assert (await client.get(outside)).status_code == 404, outside
 
 
 async def test_every_html_response_has_a_policy(client: httpx.AsyncClient) -> None:
