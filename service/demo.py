@@ -346,7 +346,8 @@ def _run_demo(settings: Settings) -> None:
         try:
             while api.poll() is None and worker.poll() is None:
                 time.sleep(0.5)
-            click.echo("a child process exited; stopping the demo", err=True)
+            # Non-zero, so that a supervisor sees the failure (and may restart the demo).
+            raise click.ClickException("a child process exited; the demo stopped the rest")
         except KeyboardInterrupt as stop:
             click.echo(f"\nstopping ({stop or 'Ctrl-C'})...")
             raise
