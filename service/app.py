@@ -7,8 +7,8 @@ from typing import Any
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.sqlalchemy import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar.security.jwt import JWTAuth
@@ -25,7 +25,9 @@ from service.auth.middleware import (
 from service.auth.principals import StaffPrincipal
 from service.auth.secret_policy import require_safe_secrets
 from service.auth.secrets import configure_password_hashing
+from service.csp import ContentSecurityPolicyMiddleware
 from service.db import create_engine, session_factory
+from service.docs_pages import STATIC_PATH, docs_render_plugins, static_files_router
 from service.errors import exception_handlers
 from service.jobs.broker import broker_ping
 from service.observability import configure_logging, request_id_middleware
@@ -92,7 +94,7 @@ def create_app(
         token_secret=settings.jwt_secret.get_secret_value(),
         retrieve_user_handler=staff_from_token,
         authentication_middleware_class=StaffOrClientAuthenticationMiddleware,
-        exclude=["^/schema", "^/health", "^/ready"],
+        exclude=["^/schema", "^/health", "^/ready", f"^{STATIC_PATH}/"],
     )
 
     async def db_probe() -> None:
@@ -122,7 +124,7 @@ def create_app(
             "apps send an X-API-Key."
         ),
         path="/schema",
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        render_plugins=docs_render_plugins(),
         components=Components(
             security_schemes={
                 "ApiKey": SecurityScheme(
@@ -137,11 +139,15 @@ def create_app(
             health.health,
             health.ready,
             Router(path=API_PREFIX, route_handlers=_api_routes()),
+            static_files_router(),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
         on_app_init=[jwt_auth.on_app_init],
         on_startup=[object_store.start],
-        middleware=[request_id_middleware],
+        middleware=[
+            request_id_middleware,
+            DefineMiddleware(ContentSecurityPolicyMiddleware, inline_style_prefixes=("/schema",)),
+        ],
         exception_handlers=exception_handlers,
         openapi_config=openapi,
         cors_config=CORSConfig(allow_origins=[]),

@@ -62,11 +62,19 @@ def migrate(settings: Settings) -> None:
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
     """Run the HTTP API with uvicorn."""
+    import os
+
     import uvicorn
 
     from service.auth.secret_policy import require_safe_secrets
 
     require_safe_secrets(settings)  # here, not only in each worker process: one clear line
+    # The app reads its settings from the environment (service.asgi), in every worker: pass
+    # the bind address on, so that the URLs it derives (public_base_url) name this port.
+    if host:
+        os.environ["GIAMSAT_HOST"] = host
+    if port:
+        os.environ["GIAMSAT_PORT"] = str(port)
 
     uvicorn.run(
         "service.asgi:app",

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -46,7 +46,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
-    public_base_url: str = "http://127.0.0.1:8000"
+    # Where clients reach the API (track URLs, signed upload/download URLs, links in emails).
+    # Unset: derived from host and port (see ``public_base_url``). Set it behind a proxy.
+    public_base_url_setting: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("GIAMSAT_PUBLIC_BASE_URL", "public_base_url"),
+    )
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -123,6 +128,17 @@ class Settings(BaseSettings):
     @property
     def objects_root(self) -> Path:
         return self.storage_local_root or (self.data_dir / "objects")
+
+    @property
+    def public_base_url(self) -> str:
+        """``GIAMSAT_PUBLIC_BASE_URL`` when set, else ``http://<host>:<port>`` of the bind
+        address (a wildcard bind such as ``0.0.0.0`` is reached locally at 127.0.0.1)."""
+        if self.public_base_url_setting:
+            return self.public_base_url_setting.rstrip("/")
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self.host, self.host)
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
 
     @property
     def embedded(self) -> bool:

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.factories import create_api_client
 
 # Public on purpose: liveness, docs, login/refresh, the citizen's tracking view (secret-checked),
-# the public answers feed, report verification, and signed object URLs (signature-checked).
+# the public answers feed, report verification, and signed object URLs (signature-checked),
+# and the static files (the docs pages' vendored scripts).
 PUBLIC = re.compile(
     r"^/(health|ready|schema.*)$"
     r"|^/api/v1/auth/(login|refresh)$"
@@ -22,6 +23,7 @@ PUBLIC = re.compile(
     r"|^/api/v1/public/.*"
     r"|^/api/v1/reports/verify/.*"
     r"|^/api/v1/objects/.*"
+    r"|^/static/.*"
 )
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 

@@ -3,7 +3,19 @@
 All functions mutate an object carrying the ``DeadlineClock`` columns and use a
 ``WorkingCalendar`` for the arithmetic. The due date is derived, never edited by hand:
 ``due = base(start, rule)``, then every extension, then every closed pause pushes it back by
-the time that was left when the pause began ("resuming adds the time back").
+the time that elapsed while it was paused ("resuming adds the time back").
+
+Rounding, so that a due date a citizen reads never carries stray seconds:
+- Day units end at a day's end, as the law counts them ("end of the n-th working day":
+  the end of office hours; a calendar day: 23:59:59 local).
+- A working-hours due date is a whole minute, rounded up (never shorter than the law's
+  period): received 10:00:37 with 4 working hours gives 14:01.
+- A pause moves a working-time deadline (working days or hours) by the office time that
+  elapsed while paused, counted in whole minutes (rounded down): two seconds move nothing,
+  a weekend moves nothing, three office hours move it three office hours. A calendar-day
+  deadline moves by the whole days (24 h, rounded down) that elapsed while paused, then
+  lands on the end of a working day as any calendar-day deadline does. A pause that begins
+  after the deadline has passed moves nothing.
 """
 
 from dataclasses import dataclass
@@ -70,11 +82,23 @@ class DeadlineRule:
         )
 
 
+_MINUTE = timedelta(minutes=1)
+_DAY = timedelta(days=1)
+
+
+def ceil_to_minute(instant: datetime) -> datetime:
+    """``instant`` rounded up to a whole minute (unchanged when it already is one)."""
+    floored = instant.replace(second=0, microsecond=0)
+    return floored if floored == instant else floored + _MINUTE
+
+
 def add_duration(calendar: Calendar, start: datetime, amount: int, unit: DeadlineUnit) -> datetime:
+    """``start`` plus ``amount`` ``unit``: a day's end for day units, a whole minute (rounded
+    up) for working hours."""
     if unit is DeadlineUnit.working_days:
         return calendar.add_working_days(start, amount)
     if unit is DeadlineUnit.working_hours:
-        return calendar.add_working_hours(start, amount)
+        return ceil_to_minute(calendar.add_working_hours(start, amount))
     return calendar.add_calendar_days(start, amount)
 
 
@@ -82,15 +106,26 @@ def _counts_working_time(unit: DeadlineUnit) -> bool:
     return unit is not DeadlineUnit.calendar_days
 
 
+def paused_working_minutes(calendar: Calendar, paused: datetime, resumed: datetime) -> int:
+    """Whole minutes of office time inside [paused, resumed) (rounded down)."""
+    return max(0, int(calendar.working_seconds_between(paused, resumed) // 60))
+
+
 def _shift_past_pause(
     calendar: Calendar, due: datetime, paused: datetime, resumed: datetime, unit: DeadlineUnit
 ) -> datetime:
-    if paused >= due:
+    """The due date moved by the time elapsed while paused (the rule in the module doc)."""
+    if paused >= due or resumed <= paused:
         return due
     if _counts_working_time(unit):
-        left = calendar.working_seconds_between(paused, due)
-        return calendar.add_working_hours(resumed, left / 3600)
-    return due + (resumed - paused)
+        minutes = paused_working_minutes(calendar, paused, resumed)
+        if minutes == 0:
+            # Not ``add_working_hours(due, 0)``: from a due date at the end of office hours
+            # that would answer the start of the next working day.
+            return due
+        return calendar.add_working_hours(due, minutes / 60)
+    days = (resumed - paused) // _DAY
+    return calendar.add_calendar_days(due, days) if days > 0 else due
 
 
 def _warn_before(
