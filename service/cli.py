@@ -91,13 +91,24 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     """Run the HTTP API with uvicorn."""
     import uvicorn
 
+    processes = workers or settings.workers
+    if processes > 1 and not settings.redis_url:
+        message = (
+            "GIAMSAT_REDIS_URL is not set: with several workers each process would keep "
+            "its own rate-limit counters"
+        )
+        if settings.environment == "production":
+            raise click.ClickException(message + ".")
+        click.echo(f"warning: {message} (allowed outside production).", err=True)
     uvicorn.run(
         "service.asgi:app",
         factory=False,
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers or settings.workers,
-        proxy_headers=True,
+        workers=processes,
+        # X-Forwarded-For is read by the app itself, from GIAMSAT_TRUSTED_PROXIES only
+        # (service.ratelimit); uvicorn's own handling would trust 127.0.0.1 by default.
+        proxy_headers=False,
         access_log=False,
         log_config=None,
         # uvicorn kills a worker that has not answered its health check within this many

@@ -140,9 +140,15 @@ class UnsupportedMediaType(ServiceError):
 
 
 class RateLimited(ServiceError):
+    """Answered with ``Retry-After`` (seconds) and ``retry_after_seconds`` in the body."""
+
     status_code = 429
     problem_type = "rate-limited"
     title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int, **extra: Any) -> None:
+        super().__init__(detail, retry_after_seconds=retry_after_seconds, **extra)
+        self.headers = {"Retry-After": str(retry_after_seconds)}
 
 
 def problem(
@@ -194,6 +200,7 @@ def service_error_handler(request: Request[Any, Any, Any], exc: ServiceError) ->
         detail=exc.detail,
         problem_type=exc.problem_type,
         instance=request.url.path,
+        headers=getattr(exc, "headers", None),
         **exc.extra,
     )
 
