@@ -57,3 +57,24 @@ def test_every_command_is_still_reachable() -> None:
     assert result.exit_code == 0, result.output
     for name in [*LAZY_COMMANDS, "serve", "migrate", "demo"]:
         assert name in result.output
+
+
+def test_several_production_workers_need_the_shared_redis() -> None:
+    import base64
+    import os
+
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    secrets = {  # strong ones, so that only the missing Redis is wrong
+        "GIAMSAT_JWT_SECRET": os.urandom(32).hex(),
+        "GIAMSAT_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+    }
+    result = CliRunner().invoke(
+        main,
+        ["serve", "--workers", "2"],
+        env={"GIAMSAT_ENVIRONMENT": "production", "GIAMSAT_REDIS_URL": "", **secrets},
+    )
+    assert result.exit_code != 0
+    assert "GIAMSAT_REDIS_URL" in result.output
