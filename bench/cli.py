@@ -220,3 +220,20 @@ def scaleout(
     result = run_scaleout(options)
     print_scaleout(result)
     harness.finish(result, url=options.url, results_dir=results_dir)
+
+
+@bench.command()
+@database_option
+@click.option("--workers", "workers", type=int, multiple=True, default=(1, 2, 4), show_default=True)
+@click.option("--repeats", type=int, default=5, show_default=True, help="Fresh interpreters.")
+@results_option
+def startup(
+    database: str, workers: tuple[int, ...], repeats: int, results_dir: Path | None
+) -> None:
+    """Import time of the CLI and the app, create_app, and serve --workers N until all answer."""
+    from bench.startup import StartupOptions, print_startup, run_startup
+
+    options = StartupOptions(database=database, workers=tuple(workers), repeats=repeats)
+    result = run_startup(options)
+    print_startup(result)
+    harness.finish(result, url=options.url, results_dir=results_dir)

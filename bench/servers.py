@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,9 +180,18 @@ def _log_file(name: str) -> tuple[Path, int]:
 
 @contextlib.contextmanager
 def api_server(
-    database_url: str, *, workers: int = 1, env: Mapping[str, str] | None = None
+    database_url: str,
+    *,
+    workers: int = 1,
+    env: Mapping[str, str] | None = None,
+    entry: Sequence[str] | None = None,
+    start_timeout: float = START_TIMEOUT_S,
 ) -> Iterator[Started]:
-    """``giamsat serve --workers N`` on 127.0.0.1 against the bench database."""
+    """``giamsat serve --workers N`` on 127.0.0.1 against the bench database.
+
+    ``entry`` is how the CLI is started (default ``python -m service``; the ``giamsat``
+    script is what deployments run, and its workers re-import it).
+    """
     port = free_port()
     log_path, log_fd = _log_file("api")
     environment = {
@@ -195,7 +204,7 @@ def api_server(
         "GIAMSAT_STORAGE_LOCAL_ROOT": tempfile.mkdtemp(prefix="giamsat-bench-objects-"),
         **(env or {}),
     }
-    command = [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1"]
+    command = [*(entry or [sys.executable, "-m", "service"]), "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers)]
     process = subprocess.Popen(
         command,
@@ -207,7 +216,7 @@ def api_server(
     os.close(log_fd)
     started = Started(process, port, log_path)
     try:
-        _wait_until_up(started, started.base_url + "/health")
+        _wait_until_up(started, started.base_url + "/health", timeout=start_timeout)
         yield started
     finally:
         _stop(started)

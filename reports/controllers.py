@@ -20,10 +20,14 @@ from service.auth.guards import staff
 from service.auth.principals import StaffPrincipal
 from service.errors import NotFound
 from service.i18n import msg
+from service.ratelimit import Limit, client_address, counters_of, too_many
 from service.settings import Settings
 from service.storage.store import ObjectStore
 
 StaffRequest = Request[StaffPrincipal, Any, Any]
+# Failed look-ups of a verification code per client address.
+VERIFY_FAILURES = Limit(allowed=30, window_seconds=600)
+
 REQUEST = staff(*REQUESTERS)
 READ = staff(*READERS)
 
@@ -171,11 +175,23 @@ class ReportController(Controller):
         summary="Check a printed copy: the report's kind, version, issue time and SHA-256",
         description="Public. The code is printed in every page footer (Mã xác thực).",
     )
-    async def verify(self, db_session: AsyncSession, code: str) -> Verification:
-        if len(code) > 40 or not all(ch.isascii() and (ch.isalnum() or ch in "- ") for ch in code):
-            raise NotFound(msg("verification_code_unknown"))
-        report = await service.verify(db_session, code)
+    async def verify(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, code: str
+    ) -> Verification:
+        report = None
+        if len(code) <= 40 and all(ch.isascii() and (ch.isalnum() or ch in "- ") for ch in code):
+            report = await service.verify(db_session, code)
         if report is None or report.issued_at is None or report.sha256 is None:
+            # Codes are 40 bits: guessing through them is slowed per client address; a
+            # printed copy's code is always answered.
+            usage = await counters_of(request).hit(
+                f"verify:address:{client_address(request)}", VERIFY_FAILURES.window_seconds
+            )
+            if usage.exceeds(VERIFY_FAILURES):
+                raise too_many(
+                    msg("verification_rate_limited"),
+                    usage,
+                )
             raise NotFound(msg("verification_code_unknown"))
         return Verification(
             kind=ReportKind(report.kind),

@@ -30,9 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from weasyprint import CSS, HTML
-from weasyprint.urls import URLFetcher
-
 from reports.document import ReportDocument
 from reports.pdfmerge import merge_parts
 from reports.sections import LongTable, PageBreak, Section, TableSlice, cell_text
@@ -319,6 +316,11 @@ def _layout(
         first_page_number=first_page_number,
         footer_text=f"Mã xác thực: {document.verification_code}",
     )
+    # WeasyPrint (and its fonts, Pango, fontTools) takes seconds to import: only a process
+    # that renders pays for it, not every API worker or CLI start.
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import URLFetcher
+
     # Nothing in a report is fetched: no file, no URL (text is escaped, but be sure).
     no_fetching = URLFetcher(allowed_protocols=())
     stylesheet = CSS(string=css, url_fetcher=no_fetching)

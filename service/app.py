@@ -12,7 +12,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.sqlalchemy import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar.security.jwt import JWTAuth
-from litestar.stores.memory import MemoryStore
+from litestar.stores.registry import StoreRegistry
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -31,6 +31,7 @@ from service.docs_pages import STATIC_PATH, docs_render_plugins, static_files_ro
 from service.errors import exception_handlers
 from service.jobs.broker import broker_ping
 from service.observability import configure_logging, request_id_middleware
+from service.ratelimit import APP_STATE_KEY, build_counters, redis_client, trusted_proxy_middleware
 from service.request import ApiRequest
 from service.settings import BrokerKind, Settings
 from service.storage.store import build_object_store
@@ -106,12 +107,28 @@ def create_app(
         probes["broker"] = lambda: broker_ping(settings)
     object_store = build_object_store(settings)
     probes["object_store"] = object_store.ping
+    # Rate limits (and any Litestar store) live in Redis when there is one, so every process
+    # and replica shares them.
+    redis = redis_client(settings)
+    counters = build_counters(settings, redis)
+    stores = StoreRegistry()
+    if redis is not None:
+        from litestar.stores.redis import RedisStore
+
+        shared = RedisStore(redis, namespace=f"{settings.queue_namespace}:stores")
+        stores = StoreRegistry(default_factory=shared.with_namespace)
+
+        async def redis_probe() -> None:
+            await redis.ping()
+
+        probes["redis"] = redis_probe
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            await counters.close()
             if owns_engine:
                 await engine.dispose()
 
@@ -142,7 +159,7 @@ def create_app(
             static_files_router(),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
-        on_app_init=[jwt_auth.on_app_init],
+        on_app_init=[jwt_auth.on_app_init, trusted_proxy_middleware(settings)],
         on_startup=[object_store.start],
         middleware=[
             request_id_middleware,
@@ -151,8 +168,15 @@ def create_app(
         exception_handlers=exception_handlers,
         openapi_config=openapi,
         cors_config=CORSConfig(allow_origins=[]),
-        stores={"api_client_rate_limit": MemoryStore()},
-        state=_state(settings, sessions, probes, object_store=object_store, db_config=db_config),
+        stores=stores,
+        state=_state(
+            settings,
+            sessions,
+            probes,
+            object_store=object_store,
+            db_config=db_config,
+            **{APP_STATE_KEY: counters},
+        ),
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "object_store": Provide(lambda: object_store, use_cache=True, sync_to_thread=False),

@@ -1,24 +1,51 @@
 """The ``giamsat`` command line.
 
-Each package that has commands defines them in its own ``cli.py``; they are attached below.
+Each package that has commands defines them in its own ``cli.py``; they are attached below,
+lazily: ``import service.cli`` must stay cheap, because every ``giamsat serve`` worker process
+re-imports it (multiprocessing's spawn re-runs the parent's ``__main__``) before it can answer
+the server's health check. A command's module (WeasyPrint for ``report``, dramatiq for
+``worker``, the bench) is imported only when that command runs.
 """
 
+from __future__ import annotations
+
 import asyncio
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from bench.cli import bench
-from reports.cli import report
-from service.audit.cli import audit
-from service.auth.secrets_cli import secrets
-from service.jobs.cli import jobs, worker
-from service.seed import seed
-from service.settings import Settings
+if TYPE_CHECKING:
+    from service.settings import Settings
+
+WORKER_HEALTHCHECK_TIMEOUT_SECONDS = 30
+
+# name -> "module:attribute" of a click command, imported on first use.
+LAZY_COMMANDS = {
+    "worker": "service.jobs.cli:worker",
+    "jobs": "service.jobs.cli:jobs",
+    "audit": "service.audit.cli:audit",
+    "seed": "service.seed:seed",
+    "report": "reports.cli:report",
+    "bench": "bench.cli:bench",
+    "secrets": "service.auth.secrets_cli:secrets",
+}
 
 
 class _Group(click.Group):
-    """Shows domain errors and configuration problems as one line, not a traceback."""
+    """Shows domain errors and configuration problems as one line, not a traceback, and
+    loads the commands of ``LAZY_COMMANDS`` only when asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in LAZY_COMMANDS:
+            module_name, attribute = LAZY_COMMANDS[cmd_name].split(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            self.add_command(command, cmd_name)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         from pydantic import ValidationError
@@ -42,6 +69,8 @@ class _Group(click.Group):
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """giamsat: petitions, supervision and reports for the Vietnam Fatherland Front."""
+    from service.settings import Settings
+
     ctx.obj = Settings()
 
 
@@ -76,15 +105,30 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     if port:
         os.environ["GIAMSAT_PORT"] = str(port)
 
+    processes = workers or settings.workers
+    if processes > 1 and not settings.redis_url:
+        message = (
+            "GIAMSAT_REDIS_URL is not set: with several workers each process would keep "
+            "its own rate-limit counters"
+        )
+        if settings.environment == "production":
+            raise click.ClickException(message + ".")
+        click.echo(f"warning: {message} (allowed outside production).", err=True)
     uvicorn.run(
         "service.asgi:app",
         factory=False,
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers or settings.workers,
-        proxy_headers=True,
+        workers=processes,
+        # X-Forwarded-For is read by the app itself, from GIAMSAT_TRUSTED_PROXIES only
+        # (service.ratelimit); uvicorn's own handling would trust 127.0.0.1 by default.
+        proxy_headers=False,
         access_log=False,
         log_config=None,
+        # uvicorn kills a worker that has not answered its health check within this many
+        # seconds, also while it is still starting; with more workers than cores, start-up
+        # takes longer than uvicorn's default of 5 s.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_SECONDS,
     )
 
 
@@ -142,12 +186,3 @@ def demo(settings: Settings) -> None:
     refuse_demo_in_production(settings)
 
     run_demo(settings)
-
-
-main.add_command(worker)
-main.add_command(jobs)
-main.add_command(audit)
-main.add_command(seed)
-main.add_command(report)
-main.add_command(bench)
-main.add_command(secrets)

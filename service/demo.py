@@ -327,6 +327,10 @@ def _run_demo(settings: Settings) -> None:
                 GIAMSAT_STORAGE_BACKEND=StorageBackend.local.value,
                 GIAMSAT_DATA_DIR=str(settings.data_dir),
             )
+            # The same embedded Redis holds the API's shared rate-limit counters.
+            if not settings.redis_url:
+                settings = settings.model_copy(update={"redis_url": broker_url})
+                env["GIAMSAT_REDIS_URL"] = broker_url
         click.echo("migrating and seeding...")
         upgrade(settings.require_database_url())
         asyncio.run(_prepare(settings))

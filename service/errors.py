@@ -133,8 +133,14 @@ class UnsupportedMediaType(ServiceError):
 
 
 class RateLimited(ServiceError):
+    """Answered with ``Retry-After`` (seconds) and ``retry_after_seconds`` in the body."""
+
     status_code = 429
     problem_type = "rate-limited"
+
+    def __init__(self, detail: Message, *, retry_after_seconds: int, **extra: Any) -> None:
+        super().__init__(detail, retry_after_seconds=retry_after_seconds, **extra)
+        self.headers = {"Retry-After": str(retry_after_seconds)}
 
 
 class MalformedBody(ServiceError):
@@ -282,7 +288,9 @@ def _validation_errors(exc: ValidationException) -> list[dict[str, Any]]:
 
 
 def service_error_handler(request: Request[Any, Any, Any], exc: ServiceError) -> Response[Any]:
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return problem(
         exc.status_code,
         detail=exc.detail,

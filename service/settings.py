@@ -6,6 +6,8 @@ there is no module-level settings object to import.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -86,6 +88,17 @@ class Settings(BaseSettings):
     relay_batch_size: int = 500
     job_max_retries: int = 8
 
+    # Prefix of this deployment's queue names on the broker and of its keys in Redis, so that
+    # deployments sharing one RabbitMQ vhost or Redis database never take each other's jobs.
+    queue_namespace: str = "giamsat"
+    # Redis shared by every API process and replica (rate limits, Litestar's stores), e.g.
+    # redis://redis:6379/1. Unset: each process counts alone (one process, development only).
+    redis_url: str | None = None
+    # The client address is read from X-Forwarded-For only when the connection comes from one
+    # of these proxies (addresses or CIDRs, comma-separated, e.g. "10.0.0.0/8,127.0.0.1");
+    # empty: nobody is trusted and the address is the connection's.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_from: str = "giamsat@localhost"
@@ -123,6 +136,22 @@ class Settings(BaseSettings):
 
                 return json.loads(value)
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # ValueError names the bad entry
+        return value
+
+    @field_validator("queue_namespace")
+    @classmethod
+    def _check_namespace(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_-]{0,39}", value):
+            raise ValueError("letters, digits, '-' and '_' only (at most 40)")
         return value
 
     @property

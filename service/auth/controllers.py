@@ -7,6 +7,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.auth import ratelimit as login_limits
 from service.auth import service
 from service.auth.guards import admin_only, staff
 from service.auth.principals import StaffPrincipal
@@ -21,6 +22,8 @@ from service.auth.schemas import (
     UserRead,
     UserUpdate,
 )
+from service.errors import Unauthenticated
+from service.ratelimit import client_address, counters_of
 from service.settings import Settings
 
 
@@ -30,9 +33,21 @@ class AuthController(Controller):
 
     @post("/login", exclude_from_auth=True, status_code=HTTP_200_OK)
     async def login(
-        self, data: LoginRequest, db_session: AsyncSession, settings: Settings
+        self,
+        request: Request[Any, Any, Any],
+        data: LoginRequest,
+        db_session: AsyncSession,
+        settings: Settings,
     ) -> TokenPair:
-        return await service.login(db_session, settings, data.username, data.password)
+        counters, address = counters_of(request), client_address(request)
+        await login_limits.check(counters, address, data.username)
+        try:
+            pair = await service.login(db_session, settings, data.username, data.password)
+        except Unauthenticated:
+            await login_limits.record_failure(counters, address, data.username)
+            raise
+        await login_limits.record_success(counters, address, data.username)
+        return pair
 
     @post("/refresh", exclude_from_auth=True, status_code=HTTP_200_OK)
     async def refresh(

@@ -9,7 +9,6 @@ invalidate. ``X-API-Key`` identifies an API client, looked up by key prefix and 
 against its stored digest, then rate-limited per key.
 """
 
-import time
 import uuid
 from typing import Any
 
@@ -22,8 +21,9 @@ from sqlmodel import col, select
 from service.auth.models import ApiClient, AuthSession, Role, StaffUser
 from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.auth.secrets import digest_matches, split_api_key
-from service.errors import RateLimited, Unauthenticated
+from service.errors import Unauthenticated
 from service.i18n import msg
+from service.ratelimit import Limit, counters_of, too_many
 
 API_KEY_HEADER = "X-API-Key"
 
@@ -114,14 +114,14 @@ async def _client_for_key(
 async def _enforce_rate_limit(
     connection: ASGIConnection[Any, Any, Any, Any], client: ClientPrincipal
 ) -> None:
-    """A fixed one-minute window per key, counted in the app's rate-limit store."""
-    window = int(time.time() // 60)
-    store = connection.app.stores.get("api_client_rate_limit")
-    counter_key = f"{client.client_id}:{window}"
-    raw = await store.get(counter_key)
-    count = int(raw or 0) + 1
-    await store.set(counter_key, str(count).encode(), expires_in=61)
-    if count > client.rate_limit_per_minute:
-        raise RateLimited(
-            msg("api_key_rate_limited", limit=client.rate_limit_per_minute),
+    """A one-minute window per client, counted once for all processes (``service.ratelimit``).
+
+    Keyed on the authenticated client: nobody without its key can spend its allowance.
+    """
+    limit = Limit(allowed=client.rate_limit_per_minute, window_seconds=60)
+    usage = await counters_of(connection).hit(f"api-client:{client.client_id}", 60)
+    if usage.exceeds(limit):
+        raise too_many(
+            msg("api_key_rate_limited", limit=limit.allowed),
+            usage,
         )

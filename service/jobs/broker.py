@@ -2,6 +2,12 @@
 
 Nothing here runs at import time: ``setup_broker(settings)`` is called by the worker, the
 CLI and tests, each getting a fresh broker with every ``@job`` declared as an actor.
+
+Jobs name a queue (``"default"``); on the broker it is ``<namespace>.<queue>``
+(``GIAMSAT_QUEUE_NAMESPACE``, e.g. ``giamsat.default``), so that two deployments sharing a
+RabbitMQ vhost or a Redis database never consume each other's messages. The database (outbox
+rows, failed jobs) keeps the job's own queue name; ``broker_queue`` and ``job_queue``
+translate, and every place that names a queue to the broker goes through them.
 """
 
 from __future__ import annotations
@@ -27,8 +33,11 @@ from dramatiq.middleware import (
 
 from service.jobs import context
 from service.jobs.middleware import FailureRecorder, OutboxDelivery, ThreadCleanup
+from service.jobs.queues import QueueNamespace, broker_queue, job_queue, namespace_of
 from service.jobs.registry import JobSpec, import_task_modules, registered_jobs
 from service.settings import BrokerKind, Settings
+
+__all__ = ["broker_queue", "job_queue", "namespace_of"]
 
 MIN_BACKOFF_MS = 1_000
 MAX_BACKOFF_MS = 10 * 60 * 1_000
@@ -38,6 +47,7 @@ PING_TIMEOUT_SECONDS = 2.0
 
 def _middleware(settings: Settings) -> list[Middleware]:
     return [
+        QueueNamespace(settings.queue_namespace),
         AgeLimit(),
         TimeLimit(time_limit=TIME_LIMIT_MS),
         ShutdownNotifications(),
@@ -63,7 +73,10 @@ def build_broker(settings: Settings) -> dramatiq.Broker:
     if settings.broker is BrokerKind.redis:
         from dramatiq.brokers.redis import RedisBroker
 
-        return RedisBroker(url=settings.broker_url, middleware=middleware)
+        # Its own bookkeeping keys (heartbeats, acks) under the namespace too.
+        return RedisBroker(
+            url=settings.broker_url, middleware=middleware, namespace=settings.queue_namespace
+        )
     from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
     # Publisher confirms: the relay marks an outbox row sent only once RabbitMQ has it.
@@ -90,9 +103,12 @@ def declare_jobs(broker: dramatiq.Broker) -> None:
         options = dict(spec.options)
         if spec.max_retries is not None:
             options["max_retries"] = spec.max_retries
-        dramatiq.actor(actor_name=spec.name, queue_name=spec.queue, broker=broker, **options)(
-            _actor_function(spec)
-        )
+        dramatiq.actor(
+            actor_name=spec.name,
+            queue_name=broker_queue(broker, spec.queue),
+            broker=broker,
+            **options,
+        )(_actor_function(spec))
 
 
 def setup_broker(settings: Settings) -> dramatiq.Broker:
@@ -117,10 +133,12 @@ def start_worker(
 ) -> dramatiq.Worker:
     """Start in-process worker threads (the dramatiq CLI's boot sequence, minus the forking).
 
-    ``queues`` limits consumption to those queues (tests use a queue of their own).
+    ``queues`` limits consumption to those job queues (tests use a queue of their own);
+    without it the worker consumes every declared queue, all of them in its namespace.
     """
     broker.emit_after("process_boot")
-    worker = dramatiq.Worker(broker, worker_threads=threads, queues=queues)
+    names = {broker_queue(broker, queue) for queue in queues} if queues is not None else None
+    worker = dramatiq.Worker(broker, worker_threads=threads, queues=names)
     worker.start()
     return worker
 

@@ -15,6 +15,7 @@ from psycopg.types.json import Jsonb
 
 from service.errors import describe_failure, internal_names, scrub
 from service.jobs import context
+from service.jobs.queues import job_queue
 
 logger = structlog.get_logger(__name__)
 
@@ -91,9 +92,11 @@ class FailureRecorder(Middleware):
 
     def after_nack(self, broker: dramatiq.Broker, message: Any) -> None:
         # The worker stuffs the exception into the message before nacking it.
-        self._record(message, getattr(message, "_exception", None))
+        self._record(broker, message, getattr(message, "_exception", None))
 
-    def _record(self, message: Any, exception: BaseException | None) -> None:
+    def _record(
+        self, broker: dramatiq.Broker, message: Any, exception: BaseException | None
+    ) -> None:
         if exception is None:
             error = "the message was rejected"
             trace = None
@@ -121,7 +124,7 @@ class FailureRecorder(Middleware):
                         message.message_id,
                         int(outbox_id) if outbox_id is not None else None,
                         message.actor_name,
-                        message.queue_name.removesuffix(".DQ"),
+                        job_queue(broker, message.queue_name),
                         Jsonb(dict(message.kwargs)),
                         error,
                         trace,

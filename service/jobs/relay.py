@@ -35,6 +35,7 @@ from service.errors import scrub
 from service.jobs.middleware import OUTBOX_ID_OPTION, libpq_url
 from service.jobs.models import OutboxMessage, OutboxState
 from service.jobs.outbox import NOTIFY_CHANNEL
+from service.jobs.queues import broker_queue
 from service.settings import Settings
 
 logger = structlog.get_logger(__name__)
@@ -65,10 +66,13 @@ class _Failure:
     unreachable: bool
 
 
-def outbox_message(row_id: int, job_name: str, queue: str, payload: dict[str, Any]) -> Any:
-    """The dramatiq message for an outbox row (``options["outbox_id"]`` names the row)."""
+def outbox_message(
+    broker: dramatiq.Broker, row_id: int, job_name: str, queue: str, payload: dict[str, Any]
+) -> Any:
+    """The dramatiq message for an outbox row (``options["outbox_id"]`` names the row), on the
+    broker's name for the job's queue."""
     return dramatiq.Message(
-        queue_name=queue,
+        queue_name=broker_queue(broker, queue),
         actor_name=job_name,
         args=(),
         kwargs=dict(payload),
@@ -81,8 +85,9 @@ def _publish(broker: dramatiq.Broker, rows: list[_Due]) -> tuple[list[int], list
     failures: list[_Failure] = []
     for row in rows:
         try:
-            broker.declare_queue(row.queue)
-            broker.enqueue(outbox_message(row.id, row.job_name, row.queue, row.payload))
+            message = outbox_message(broker, row.id, row.job_name, row.queue, row.payload)
+            broker.declare_queue(message.queue_name)
+            broker.enqueue(message)
         except Exception as exc:
             unreachable = isinstance(exc, _UNREACHABLE)
             error = f"{type(exc).__name__}: {scrub(str(exc))}"  # no broker address stored

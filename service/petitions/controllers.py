@@ -66,6 +66,7 @@ from service.petitions.schemas import (
     WithdrawRequest,
 )
 from service.petitions.service import get_for_change, get_for_staff, get_petition
+from service.ratelimit import client_address, counters_of
 from service.replies.schemas import RevealRequest
 from service.settings import Settings
 from service.storage.http import (
@@ -136,20 +137,15 @@ class IntakeController(Controller):
 # -- citizen tracking -----------------------------------------------------------------------
 
 
-def _client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 async def _citizen_petition(
     request: Request[Any, Any, Any], db_session: AsyncSession, code: str, secret: str | None
 ) -> Any:
-    store = request.app.stores.get(ratelimit.STORE_NAME)
-    ip, normalised = _client_ip(request), code.strip().upper()
-    await ratelimit.check(store, ip, normalised)
+    """The petition if the secret is right (always, whatever the counters); failures count."""
+    normalised = code.strip().upper()
     try:
         return await citizen.find_for_citizen(db_session, normalised, secret)
     except NotFound:
-        await ratelimit.record_failure(store, ip, normalised)
+        await ratelimit.record_failure(counters_of(request), client_address(request), normalised)
         raise
 
 

@@ -1,65 +1,38 @@
-"""Rate limits on the citizen tracking routes, against guessing secrets or codes.
+"""Rate limits on the citizen tracking routes, which never lock a citizen out.
 
-Failed look-ups (unknown code or wrong secret: both a 404) are counted per client IP and
-per tracking code in fixed windows, in the app's store ``petition_tracking`` (Litestar
-creates a memory store on first use; a deployment with several API processes registers a
-shared one, e.g. Redis, under that name). Past a limit every request of that IP, or for
-that code, is refused with 429 until the window ends, whether the secret is right or not:
-a correct guess in a flood of wrong ones gains nothing.
+A tracking secret is 128 random bits: no rate of guessing finds one, so these limits are not
+what keeps a petition private, and they must never stand between citizens and their own
+petition. Tracking codes are sequential; a limit that refused the right secret after wrong
+guesses on a code would let anyone lock any citizen out. So:
+
+- the secret is always checked first, and the right one is always answered, whatever the
+  counters say (nothing is counted for it);
+- a wrong secret or an unknown code (the same 404) counts once for the client address and
+  once for the code; past either limit such a failure is answered 429 with ``Retry-After``
+  instead of 404, which tells a scanner to stop while the citizen, who has the right secret,
+  still gets through from anywhere.
+
+The counters are shared by every API process and replica (``service.ratelimit``) and key on
+the client address as resolved through the trusted proxies only.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-
-from litestar.stores.base import Store
-
-from service.errors import RateLimited
 from service.i18n import msg
+from service.ratelimit import Counters, Limit, too_many
 
-STORE_NAME = "petition_tracking"
-
-
-@dataclass(frozen=True)
-class TrackingLimits:
-    window_seconds: int = 600
-    failures_per_ip: int = 20
-    failures_per_code: int = 10
+PER_ADDRESS = Limit(allowed=20, window_seconds=600)
+PER_CODE = Limit(allowed=10, window_seconds=600)
 
 
-DEFAULT_LIMITS = TrackingLimits()
-
-
-def _keys(ip: str, code: str, limits: TrackingLimits) -> tuple[str, str, int]:
-    window = int(time.time() // limits.window_seconds)
-    return f"ip:{ip}:{window}", f"code:{code}:{window}", window
-
-
-async def _count(store: Store, key: str) -> int:
-    raw = await store.get(key)
-    return int(raw or 0)
-
-
-async def check(store: Store, ip: str, code: str, limits: TrackingLimits = DEFAULT_LIMITS) -> None:
-    ip_key, code_key, window = _keys(ip, code, limits)
-    retry_after = str(int((window + 1) * limits.window_seconds - time.time()) + 1)
-    if await _count(store, ip_key) >= limits.failures_per_ip:
-        raise RateLimited(
+async def record_failure(counters: Counters, address: str, code: str) -> None:
+    """Count a failed look-up; raises RateLimited when the address or the code is past its limit."""
+    by_address = await counters.hit(f"track:address:{address}", PER_ADDRESS.window_seconds)
+    by_code = await counters.hit(f"track:code:{code[:64]}", PER_CODE.window_seconds)
+    if by_address.exceeds(PER_ADDRESS):
+        raise too_many(
             msg("tracking_rate_limited_ip"),
-            retry_after_seconds=int(retry_after),
+            by_address,
         )
-    if await _count(store, code_key) >= limits.failures_per_code:
-        raise RateLimited(
-            msg("tracking_rate_limited_code"),
-            retry_after_seconds=int(retry_after),
-        )
-
-
-async def record_failure(
-    store: Store, ip: str, code: str, limits: TrackingLimits = DEFAULT_LIMITS
-) -> None:
-    ip_key, code_key, _ = _keys(ip, code, limits)
-    for key in (ip_key, code_key):
-        count = await _count(store, key) + 1
-        await store.set(key, str(count).encode(), expires_in=limits.window_seconds + 1)
+    if by_code.exceeds(PER_CODE):
+        raise too_many(msg("tracking_rate_limited_code"), by_code)

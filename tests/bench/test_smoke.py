@@ -212,3 +212,18 @@ def test_percentiles_are_latencies_that_happened() -> None:
     assert figures["p50_ms"] == pytest.approx(50.0)
     assert figures["p99_ms"] == pytest.approx(99.0)
     assert figures["max_ms"] == pytest.approx(100.0)
+
+
+def test_startup_smoke(tmp_path: Path) -> None:
+    from bench.startup import StartupOptions, run_startup
+
+    result = run_startup(StartupOptions(workers=(2,), repeats=1))
+    data = _written(result, tmp_path)
+    figures = data["figures"]
+    for step in ("import_service_cli", "import_service_app", "create_app"):
+        assert _positive(figures[step]["median_s"])
+    assert figures["import_service_cli"]["imports_weasyprint"] is False
+    [serve] = figures["serve"]
+    assert serve["workers_started"] == 2
+    assert _positive(serve["all_workers_up_s"])
+    assert data["baseline"]["import_weasyprint"]["imports_weasyprint"] is True

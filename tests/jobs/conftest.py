@@ -70,7 +70,8 @@ def rabbitmq_settings(settings: Settings) -> Iterator[Settings]:
     connection = pika.BlockingConnection(pika.URLParameters(RABBITMQ_URL))
     try:
         channel = connection.channel()
-        for name in (QUEUE, f"{QUEUE}.DQ", f"{QUEUE}.XQ"):
+        queue = f"{settings.queue_namespace}.{QUEUE}"
+        for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
             channel.queue_delete(name)
     finally:
         connection.close()
@@ -82,7 +83,7 @@ def redis_settings(settings: Settings) -> Iterator[Settings]:
     yield settings.model_copy(update={"broker": BrokerKind.redis, "broker_url": REDIS_URL})
     client = redis.Redis.from_url(REDIS_URL)
     try:
-        for name in client.scan_iter(match=f"dramatiq:*{QUEUE}*"):
+        for name in client.scan_iter(match=f"{settings.queue_namespace}:*{QUEUE}*"):
             client.delete(name)
     finally:
         client.close()

@@ -13,7 +13,7 @@ from service.audit.models import AuditEvent
 from service.auth.models import Role, StaffUser
 from service.cli import main
 from service.db import session_factory, session_scope
-from service.jobs.broker import setup_broker, start_worker
+from service.jobs.broker import broker_queue, setup_broker, start_worker
 from service.jobs.models import JobFailure, OutboxMessage
 from service.jobs.outbox import enqueue, insert_outbox
 from service.jobs.relay import relay_once
@@ -33,7 +33,9 @@ async def fail_a_job(
     assert await relay_once(sessions, broker, 10) == 1
     worker = start_worker(broker, threads=1, queues={QUEUE})
     running.append(worker)
-    await asyncio.to_thread(broker.join, QUEUE, timeout=20_000, fail_fast=False)  # type: ignore[call-arg]
+    await asyncio.to_thread(
+        broker.join, broker_queue(broker, QUEUE), timeout=20_000, fail_fast=False
+    )  # type: ignore[call-arg]
     await asyncio.to_thread(worker.join)
     return await recorded_failure(sessions)
 
@@ -204,7 +206,9 @@ async def test_a_job_no_worker_knows_is_recorded_as_failed(
     assert await relay_once(sessions, broker, 10) == 1
     worker = start_worker(broker, threads=1, queues={QUEUE})
     stop_workers.append(worker)
-    await asyncio.to_thread(broker.join, QUEUE, timeout=20_000, fail_fast=False)  # type: ignore[call-arg]
+    await asyncio.to_thread(
+        broker.join, broker_queue(broker, QUEUE), timeout=20_000, fail_fast=False
+    )  # type: ignore[call-arg]
     await asyncio.to_thread(worker.join)
 
     failure = await recorded_failure(sessions)

@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.db import session_scope
-from service.jobs.broker import setup_broker, start_worker
+from service.jobs.broker import broker_queue, setup_broker, start_worker
 from service.jobs.models import OutboxMessage, OutboxState
 from service.jobs.outbox import enqueue
 from service.jobs.relay import relay_once
@@ -83,14 +83,14 @@ class TestRelayAndWorker:
             await enqueue(session, "tests.mark_done", {"key": new_key})
 
         assert await relay_once(sessions, broker, 100) == 1
-        assert broker.queues[QUEUE].qsize() == 1  # type: ignore[attr-defined]
+        assert broker.queues[broker_queue(broker, QUEUE)].qsize() == 1  # type: ignore[attr-defined]
         [row] = await outbox_rows(sessions)
         assert row.state == OutboxState.sent
         assert row.sent_at is not None
 
         worker = start_worker(broker, threads=2, queues={QUEUE})
         stop_workers.append(worker)
-        await asyncio.to_thread(broker.join, QUEUE, timeout=20_000)  # type: ignore[call-arg]
+        await asyncio.to_thread(broker.join, broker_queue(broker, QUEUE), timeout=20_000)  # type: ignore[call-arg]
         await asyncio.to_thread(worker.join)
 
         assert await item(sessions, new_key) == {
@@ -108,7 +108,7 @@ class TestRelayAndWorker:
             await enqueue(session, "tests.mark_done", {"key": new_key})
         assert await relay_once(sessions, broker, 100) == 1
         assert await relay_once(sessions, broker, 100) == 0
-        assert broker.queues[QUEUE].qsize() == 1  # type: ignore[attr-defined]
+        assert broker.queues[broker_queue(broker, QUEUE)].qsize() == 1  # type: ignore[attr-defined]
 
     async def test_delayed_job_waits_until_due(
         self, settings: Settings, sessions: async_sessionmaker[AsyncSession], new_key: str
@@ -142,4 +142,4 @@ class TestRelayAndWorker:
         while (more := await relay_once(sessions, broker, 5)) > 0:
             sent.append(more)
         assert sum(sent) == 40
-        assert broker.queues[QUEUE].qsize() == 40  # type: ignore[attr-defined]
+        assert broker.queues[broker_queue(broker, QUEUE)].qsize() == 40  # type: ignore[attr-defined]

@@ -53,7 +53,7 @@ async def test_job_travels_through_the_broker_to_the_database(
 
     # The same outbox row delivered a second time (a relay that crashed before marking it
     # sent would publish it again): the job runs again and changes nothing.
-    broker.enqueue(outbox_message(row.id or 0, row.job_name, row.queue, row.payload))
+    broker.enqueue(outbox_message(broker, row.id or 0, row.job_name, row.queue, row.payload))
 
     async def delivered_twice() -> bool:
         return (await item(sessions, new_key))["deliveries"] == 2

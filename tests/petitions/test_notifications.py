@@ -340,7 +340,7 @@ class TestJob:
         -> signed webhook -> delivery log."""
         from dramatiq import Worker
 
-        from service.jobs.broker import setup_broker
+        from service.jobs.broker import broker_queue, setup_broker
         from service.jobs.relay import relay_once
 
         sessions = session_factory(committed_engine)
@@ -356,7 +356,9 @@ class TestJob:
         try:
             while await relay_once(sessions, broker):
                 pass
-            await asyncio.to_thread(broker.join, "notifications", timeout=30_000)
+            await asyncio.to_thread(
+                broker.join, broker_queue(broker, "notifications"), timeout=30_000
+            )
             await asyncio.to_thread(worker.join)
         finally:
             await asyncio.to_thread(worker.stop)

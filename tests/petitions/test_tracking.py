@@ -52,29 +52,6 @@ class TestFollowing:
         assert wrong.json()["detail"] == unknown.json()["detail"] == missing.json()["detail"]
         assert wrong.json()["title"] == unknown.json()["title"]
 
-    async def test_failures_are_rate_limited_per_code(
-        self, client: httpx.AsyncClient, api: Api
-    ) -> None:
-        body = await filed(client, api)
-        code = body["tracking_code"]
-        for _ in range(10):
-            assert (await track(client, code, "guess")).status_code == 404
-        # Even the right secret is refused now: a lucky guess gains nothing.
-        limited = await track(client, code, body["tracking_secret"])
-        assert limited.status_code == 429
-        assert limited.headers["content-type"].startswith("application/problem+json")
-
-    async def test_failures_are_rate_limited_per_address(
-        self, client: httpx.AsyncClient, api: Api
-    ) -> None:
-        body = await filed(client, api)
-        for number in range(20):
-            response = await track(client, f"HN-2020-{number:06d}", "guess")
-            assert response.status_code == 404
-        # Another, valid code from the same address is refused too.
-        response = await track(client, body["tracking_code"], body["tracking_secret"])
-        assert response.status_code == 429
-
     async def test_no_account_is_needed(self, client: httpx.AsyncClient, api: Api) -> None:
         body = await filed(client, api)
         response = await client.get(

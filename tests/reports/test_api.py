@@ -29,7 +29,7 @@ from reports.tasks import QUEUE
 from service.app import create_app
 from service.auth.models import Role, StaffUser
 from service.db import session_factory, session_scope
-from service.jobs.broker import setup_broker, start_worker
+from service.jobs.broker import broker_queue, setup_broker, start_worker
 from service.jobs.models import OutboxMessage
 from service.jobs.relay import relay_once
 from service.settings import Settings
@@ -98,7 +98,9 @@ async def run_worker(settings: Settings, sessions: async_sessionmaker[AsyncSessi
     try:
         for _ in range(2):
             await relay_once(sessions, broker, 100)
-            await asyncio.to_thread(broker.join, QUEUE, timeout=120_000, fail_fast=False)  # type: ignore[call-arg]
+            await asyncio.to_thread(
+                broker.join, broker_queue(broker, QUEUE), timeout=120_000, fail_fast=False
+            )  # type: ignore[call-arg]
     finally:
         await asyncio.to_thread(worker.stop, 10_000)
 

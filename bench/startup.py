@@ -1,0 +1,213 @@
+"""Benchmark: start-up. What a ``giamsat serve`` worker pays before it answers.
+
+Every worker of ``giamsat serve --workers N`` is a spawned process that re-imports the
+parent's ``__main__`` (``service.cli``) and then the app, and uvicorn's supervisor kills a
+worker that has not answered its health check in time. Measured here, each in a fresh
+interpreter (the median of ``--repeats``):
+
+- ``import service.cli`` and ``import service.app`` (wall seconds), and whether WeasyPrint
+  got imported on the way (it must not: only a rendering process needs it);
+- ``create_app(settings)`` after the import (routes, OpenAPI, plugins);
+- for each N, the time from starting ``giamsat serve --workers N`` until the first answer
+  on ``/health`` and until all N workers have finished their start-up, and how many workers
+  the supervisor had to replace (a crash loop shows as restarts and no "all up").
+
+Baseline: ``import weasyprint`` alone, the cost a worker no longer pays.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import harness
+from bench.servers import api_server, process_tree
+
+READY_LINE = "Application startup complete."
+# The console script deployments run: each worker re-imports it (spawn re-runs ``__main__``).
+GIAMSAT_SCRIPT = Path(sys.executable).with_name("giamsat")
+ALL_UP_TIMEOUT_S = 180.0
+
+_IMPORT = """
+import json, sys, time
+started = time.perf_counter()
+import {module}
+seconds = time.perf_counter() - started
+print(json.dumps({{"seconds": seconds, "weasyprint": "weasyprint" in sys.modules}}))
+"""
+
+_CREATE_APP = """
+import json, time
+from service.app import create_app
+from service.settings import Settings
+settings = Settings(database_url={url!r}, broker="stub", log_level="WARNING")
+started = time.perf_counter()
+create_app(settings)
+print(json.dumps({{"seconds": time.perf_counter() - started}}))
+"""
+
+
+@dataclass
+class StartupOptions:
+    database: str = harness.DATABASE_NAME
+    workers: tuple[int, ...] = (1, 2, 4)
+    repeats: int = 5
+
+    @property
+    def url(self) -> str:
+        return harness.database_url(self.database)
+
+
+def _run_python(code: str) -> dict[str, Any]:
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _import(module: str, repeats: int) -> dict[str, Any]:
+    runs = [_run_python(_IMPORT.format(module=module)) for _ in range(repeats)]
+    seconds = [run["seconds"] for run in runs]
+    return {
+        "median_s": round(statistics.median(seconds), 3),
+        "min_s": round(min(seconds), 3),
+        "max_s": round(max(seconds), 3),
+        "imports_weasyprint": any(run["weasyprint"] for run in runs),
+    }
+
+
+def _create_app(url: str, repeats: int) -> dict[str, Any]:
+    seconds = [_run_python(_CREATE_APP.format(url=url))["seconds"] for _ in range(repeats)]
+    return {"median_s": round(statistics.median(seconds), 3), "max_s": round(max(seconds), 3)}
+
+
+def _serve(url: str, workers: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    seen_workers: set[int] = set()
+    with api_server(
+        url,
+        workers=workers,
+        env={"GIAMSAT_LOG_LEVEL": "INFO"},
+        entry=[str(GIAMSAT_SCRIPT)],
+        start_timeout=ALL_UP_TIMEOUT_S,
+    ) as server:
+        first_health = time.perf_counter() - started
+        all_up: float | None = None
+        deadline = time.monotonic() + ALL_UP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            tree = process_tree(server.pid)
+            # With one worker uvicorn serves in the process itself; with more, the supervisor
+            # has one child per worker (and multiprocessing's resource tracker).
+            seen_workers.update(tree[1:])
+            log = server.log_path.read_text(errors="replace")
+            if log.count(READY_LINE) >= workers:
+                all_up = time.perf_counter() - started
+                break
+            time.sleep(0.1)
+        log = server.log_path.read_text(errors="replace")
+    spawned = len(seen_workers) - 1 if workers > 1 else 0  # minus the resource tracker
+    return {
+        "workers": workers,
+        "first_health_s": round(first_health, 2),
+        "all_workers_up_s": round(all_up, 2) if all_up is not None else None,
+        "workers_started": log.count(READY_LINE),
+        "worker_restarts": max(spawned - workers, 0),
+    }
+
+
+def run_startup(options: StartupOptions) -> harness.BenchResult:
+    result = harness.BenchResult(
+        name="startup",
+        command=harness.command_line(),
+        parameters={"workers": list(options.workers), "repeats": options.repeats},
+    )
+    cli = _import("service.cli", options.repeats)
+    app = _import("service.app", options.repeats)
+    asgi_routes = _import("reports.controllers", options.repeats)
+    create = _create_app(options.url, options.repeats)
+    serve = [_serve(options.url, workers) for workers in options.workers]
+    result.figures = {
+        "import_service_cli": cli,
+        "import_service_app": app,
+        "import_reports_controllers": asgi_routes,
+        "create_app": create,
+        "serve": serve,
+    }
+    result.baseline = {"import_weasyprint": _import("weasyprint", options.repeats)}
+    result.ratios = {
+        "weasyprint_over_cli": harness.ratio(
+            result.baseline["import_weasyprint"]["median_s"], cli["median_s"]
+        )
+    }
+    result.targets = [
+        harness.Target("import service.cli, median (s)", cli["median_s"], 1.0),
+        harness.Target(
+            "import service.cli loads WeasyPrint (0 = no)", float(cli["imports_weasyprint"]), 0
+        ),
+        harness.Target(
+            "the app loads WeasyPrint (0 = no)",
+            float(app["imports_weasyprint"] or asgi_routes["imports_weasyprint"]),
+            0,
+        ),
+        *(
+            harness.Target(
+                f"serve --workers {row['workers']}: worker restarts", row["worker_restarts"], 0
+            )
+            for row in serve
+        ),
+    ]
+    result.notes.append(
+        "all_workers_up_s counts uvicorn's 'Application startup complete.' lines, one per worker"
+    )
+    return result
+
+
+def print_startup(result: harness.BenchResult) -> None:
+    figures = result.figures
+    harness.print_table(
+        "Imports (fresh interpreter)",
+        [
+            (
+                name,
+                figures[key]["median_s"],
+                figures[key]["max_s"],
+                figures[key].get("imports_weasyprint"),
+            )
+            for name, key in (
+                ("import service.cli", "import_service_cli"),
+                ("import service.app", "import_service_app"),
+                ("import reports.controllers", "import_reports_controllers"),
+                ("create_app() after import", "create_app"),
+            )
+        ]
+        + [
+            (
+                "baseline: import weasyprint",
+                result.baseline["import_weasyprint"]["median_s"],
+                result.baseline["import_weasyprint"]["max_s"],
+                True,
+            )
+        ],
+        ("step", "median s", "max s", "weasyprint"),
+    )
+    harness.print_table(
+        "giamsat serve",
+        [
+            (
+                row["workers"],
+                row["first_health_s"],
+                row["all_workers_up_s"],
+                row["workers_started"],
+                row["worker_restarts"],
+            )
+            for row in figures["serve"]
+        ],
+        ("workers", "first /health s", "all up s", "started", "restarts"),
+    )
