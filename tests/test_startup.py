@@ -70,6 +70,7 @@ def test_several_production_workers_need_the_shared_redis() -> None:
     secrets = {  # strong ones, so that only the missing Redis is wrong
         "GIAMSAT_JWT_SECRET": os.urandom(32).hex(),
         "GIAMSAT_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "GIAMSAT_BROKER_URL": "amqp://giamsat:a-long-broker-password@127.0.0.1:5672/",
     }
     result = CliRunner().invoke(
         main,
