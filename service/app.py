@@ -28,6 +28,7 @@ from service.db import create_engine, session_factory
 from service.errors import exception_handlers
 from service.jobs.broker import broker_ping
 from service.observability import configure_logging, request_id_middleware
+from service.openapi import WireFormatSchemaPlugin, docs_router
 from service.settings import BrokerKind, Settings
 from service.storage.store import build_object_store
 from service.wiring import register_domains
@@ -119,6 +120,8 @@ def create_app(
             "apps send an X-API-Key."
         ),
         path="/schema",
+        # Completes the document once, when first served: problems, security, webhooks.
+        openapi_router=docs_router("/schema", webhooks=_webhook_documentation),
         render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         components=Components(
             security_schemes={
@@ -135,7 +138,7 @@ def create_app(
             health.ready,
             Router(path=API_PREFIX, route_handlers=_api_routes()),
         ],
-        plugins=[SQLAlchemyPlugin(config=db_config)],
+        plugins=[SQLAlchemyPlugin(config=db_config), WireFormatSchemaPlugin()],
         on_app_init=[jwt_auth.on_app_init],
         on_startup=[object_store.start],
         middleware=[request_id_middleware],
@@ -152,6 +155,12 @@ def create_app(
         lifespan=[lifespan],
         debug=False,
     )
+
+
+def _webhook_documentation() -> tuple[dict[str, Any], dict[str, Any]]:
+    from service.petitions.notifications import webhook_documentation
+
+    return webhook_documentation()
 
 
 def _state(settings: Settings, sessions: Any, probes: dict[str, health.Probe], **extra: Any) -> Any:

@@ -14,6 +14,7 @@ from service.auth.schemas import (
     ApiClientCreate,
     ApiClientCreated,
     ApiClientRead,
+    LoggedOut,
     LoginRequest,
     RefreshRequest,
     TokenPair,
@@ -28,24 +29,35 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/login", exclude_from_auth=True, status_code=HTTP_200_OK)
+    # Wrong credentials or a spent refresh token: 401; nothing here conflicts with a state.
+    @post(
+        "/login",
+        exclude_from_auth=True,
+        status_code=HTTP_200_OK,
+        opt={"problems": (401,), "conflicts": False},
+    )
     async def login(
         self, data: LoginRequest, db_session: AsyncSession, settings: Settings
     ) -> TokenPair:
         return await service.login(db_session, settings, data.username, data.password)
 
-    @post("/refresh", exclude_from_auth=True, status_code=HTTP_200_OK)
+    @post(
+        "/refresh",
+        exclude_from_auth=True,
+        status_code=HTTP_200_OK,
+        opt={"problems": (401,), "conflicts": False},
+    )
     async def refresh(
         self, data: RefreshRequest, db_session: AsyncSession, settings: Settings
     ) -> TokenPair:
         return await service.refresh(db_session, settings, data.refresh_token)
 
-    @post("/logout", guards=[staff()], status_code=HTTP_200_OK)
+    @post("/logout", guards=[staff()], status_code=HTTP_200_OK, opt={"conflicts": False})
     async def logout(
         self, request: Request[StaffPrincipal, Any, Any], db_session: AsyncSession
-    ) -> dict[str, str]:
+    ) -> LoggedOut:
         await service.logout(db_session, request.user.user_id)
-        return {"status": "logged_out"}
+        return LoggedOut()
 
     @get("/me", guards=[staff()])
     async def me(

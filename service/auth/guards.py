@@ -5,6 +5,7 @@
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -15,6 +16,19 @@ from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.errors import Forbidden, Unauthenticated
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+
+
+@dataclass(frozen=True)
+class GuardInfo:
+    """Who a guard lets in, for the OpenAPI document (service/openapi.py): the security
+    scheme a caller needs, and whether some callers of that scheme are refused (403)."""
+
+    security_scheme: str
+    roles: frozenset[Role] = frozenset()
+    scope: str | None = None
+
+
+GUARD_INFO: dict[Guard, GuardInfo] = {}
 
 
 def staff(*roles: Role) -> Guard:
@@ -30,6 +44,7 @@ def staff(*roles: Role) -> Guard:
         if allowed and user.role is not Role.admin and user.role not in allowed:
             raise Forbidden(f"The role {user.role.value} may not use this route.")
 
+    GUARD_INFO[guard] = GuardInfo("BearerToken", roles=allowed)
     return guard
 
 
@@ -45,6 +60,7 @@ def api_client(scope: str) -> Guard:
         if scope not in user.scopes:
             raise Forbidden(f"The API key lacks the scope {scope!r}.")
 
+    GUARD_INFO[guard] = GuardInfo("ApiKey", scope=scope)
     return guard
 
 

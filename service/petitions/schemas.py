@@ -21,6 +21,7 @@ from service.petitions.models import (
     PetitionKind,
     PetitionStatus,
 )
+from service.replies.schemas import PublishedAnswer
 
 MAX_DESCRIPTION = 10_000
 
@@ -134,7 +135,7 @@ class TrackingView(BaseModel):
     history: list[TrackingEvent]
     open_questions: list[OpenQuestion]
     evidence: list[CitizenEvidence]
-    answer: dict[str, Any] | None
+    answer: PublishedAnswer | None
     consent_to_publish: bool
     allowed_actions: list[str]
 
