@@ -28,7 +28,7 @@ from service.db import create_engine, session_factory
 from service.errors import exception_handlers
 from service.jobs.broker import broker_ping
 from service.observability import configure_logging, request_id_middleware
-from service.openapi import WireFormatSchemaPlugin, docs_router
+from service.openapi import WireFormatSchemaPlugin, bind_options_to_their_routes, docs_router
 from service.settings import BrokerKind, Settings
 from service.storage.store import build_object_store
 from service.wiring import register_domains
@@ -132,7 +132,7 @@ def create_app(
         ),
     )
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health.health,
             health.ready,
@@ -155,6 +155,8 @@ def create_app(
         lifespan=[lifespan],
         debug=False,
     )
+    bind_options_to_their_routes(app)
+    return app
 
 
 def _webhook_documentation() -> tuple[dict[str, Any], dict[str, Any]]:

@@ -26,6 +26,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from litestar import Router
+from litestar.enums import ParamType
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import (
     Components,
@@ -43,6 +44,8 @@ from litestar.openapi.spec import (
 )
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.routes import HTTPRoute
+from litestar.status_codes import HTTP_307_TEMPORARY_REDIRECT
+from litestar.utils.helpers import unwrap_partial
 
 from service.auth.guards import GUARD_INFO
 from service.errors import PROBLEM_JSON, TYPE_BASE
@@ -230,6 +233,23 @@ def _uses(handler: HTTPRouteHandler, dependency: str) -> bool:
     return dependency in handler.parsed_fn_signature.parameters
 
 
+def _reads_if_match_itself(handler: HTTPRouteHandler) -> bool:
+    """A handler that calls ``if_match(request)`` (service/replies/controllers.py) reads the
+    header from the request rather than from a declared parameter."""
+    code = getattr(unwrap_partial(handler.fn), "__code__", None)
+    return code is not None and "if_match" in code.co_names
+
+
+def _if_match_parameter() -> Parameter:
+    return Parameter(
+        name="If-Match",
+        param_in=ParamType.HEADER,
+        required=True,
+        schema=Schema(type=OpenAPIType.STRING, examples=['"3"']),
+        description="The `ETag` of the resource as last read (428 without it, 412 if stale).",
+    )
+
+
 def problem_statuses(
     route: HTTPRoute, handler: HTTPRouteHandler, method: str, operation: Operation
 ) -> set[int]:
@@ -252,6 +272,8 @@ def problem_statuses(
         statuses |= {409, 412, 428}
     if method in WRITES and handler.opt.get("conflicts", True):
         statuses.add(409)
+    if handler.status_code == HTTP_307_TEMPORARY_REDIRECT:
+        statuses.add(409)  # a redirect to a file: 409 while its upload is incomplete
     if _uses(handler, "object_store"):
         statuses.add(503)
     return statuses
@@ -263,6 +285,28 @@ def problem_statuses(
 def _operation(path_item: PathItem, method: str) -> Operation | None:
     operation = getattr(path_item, method, None)
     return operation if isinstance(operation, Operation) else None
+
+
+UNIX_SECONDS = Schema(
+    type=OpenAPIType.NUMBER,
+    minimum=0,
+    maximum=4102444800,  # 2100-01-01
+    description="Unix seconds (UTC).",
+)
+
+
+def _timestamps_too(parameter: Parameter) -> None:
+    """A date-time in the query string is also taken as Unix seconds (Litestar parses query
+    values leniently): say so, or a client never knows and a checker calls it a bug."""
+    schema = parameter.schema
+    if not isinstance(schema, Schema):
+        return
+    members = schema.one_of if schema.one_of else [schema]
+    if any(isinstance(m, Schema) and m.format == OpenAPIFormat.DATE_TIME for m in members):
+        if schema.one_of:
+            schema.one_of = [*schema.one_of, UNIX_SECONDS]
+        else:
+            parameter.schema = Schema(one_of=[schema, UNIX_SECONDS])
 
 
 def _raw_body() -> RequestBody:
@@ -288,6 +332,11 @@ def complete_operations(app: Litestar, document: OpenAPI) -> None:
             continue
         if _is_raw_upload(handler) and operation.request_body is None:
             operation.request_body = _raw_body()
+        if _reads_if_match_itself(handler):
+            operation.parameters = [*(operation.parameters or []), _if_match_parameter()]
+        for parameter in operation.parameters or []:
+            if isinstance(parameter, Parameter) and parameter.param_in == ParamType.QUERY:
+                _timestamps_too(parameter)
         responses = operation.responses if operation.responses is not None else {}
         for status in sorted(problem_statuses(route, handler, method, operation)):
             if str(status) in responses and status not in PROBLEMS:
@@ -379,3 +428,22 @@ JSON_NULL: Any = _JsonNull.null
 """``null`` in an example: Litestar leaves every ``None`` out of the document's objects (so
 an example would lack its required nullable members); an enum member stays, written as its
 value."""
+
+
+def bind_options_to_their_routes(app: Litestar) -> None:
+    """``OPTIONS`` answers ``Allow`` with every method of its path, as documented.
+
+    Litestar (2.25) creates the automatic ``OPTIONS`` handler with the first route built for
+    a path and keeps it when it merges the other handlers of that path into a new route, so
+    its ``Allow`` listed only the first route's methods (``OPTIONS /api/v1/reports`` said
+    ``POST`` but not ``GET``). Its closure is pointed at the merged route."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or "OPTIONS" not in route.route_handler_map:
+            continue
+        handler, _ = route.route_handler_map["OPTIONS"]
+        fn = unwrap_partial(handler.fn)
+        if getattr(fn, "__name__", "") != "options_handler":
+            continue
+        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or (), strict=True):
+            if name == "self" and isinstance(cell.cell_contents, HTTPRoute):
+                cell.cell_contents = route

@@ -220,3 +220,28 @@ class TestExamples:
         upload = paths["/api/v1/track/{code}/evidence"]["post"]["responses"]["201"]
         assert upload["content"]["application/json"]["examples"]
         assert examples.FILED["tracking_secret"]
+
+
+class TestAllow:
+    async def test_options_lists_every_documented_method_of_a_path(
+        self, client: httpx.AsyncClient, document: dict[str, Any]
+    ) -> None:
+        """Litestar's OPTIONS kept the methods of the first route built for a path."""
+        for path in ("/api/v1/reports", "/api/v1/petitions/{petition_id}"):
+            documented = {m.upper() for m in document["paths"][path] if m in OPERATIONS}
+            concrete = path.replace("{petition_id}", "00000000-0000-0000-0000-000000000001")
+            response = await client.options(concrete)
+            assert response.status_code == 204
+            allowed = {m.strip() for m in response.headers["allow"].split(",")}
+            assert allowed == documented | {"OPTIONS"}
+
+
+class TestQueryTimes:
+    async def test_a_query_date_time_is_documented_as_also_unix_seconds(
+        self, document: dict[str, Any]
+    ) -> None:
+        """The server takes `created_to=0.5` (Unix seconds): the document says so."""
+        dashboard = document["paths"]["/api/v1/petitions/dashboard"]["get"]
+        [created_to] = [p for p in dashboard["parameters"] if p["name"] == "created_to"]
+        kinds = {member.get("format") or member["type"] for member in created_to["schema"]["oneOf"]}
+        assert kinds == {"date-time", "number", "null"}
