@@ -245,9 +245,13 @@ def _if_match_parameter() -> Parameter:
         name="If-Match",
         param_in=ParamType.HEADER,
         required=True,
-        schema=Schema(type=OpenAPIType.STRING, examples=['"3"']),
+        schema=_if_match_schema(),
         description="The `ETag` of the resource as last read (428 without it, 412 if stale).",
     )
+
+
+def _if_match_schema() -> Schema:
+    return Schema(type=OpenAPIType.STRING, min_length=1, examples=['"3"'])
 
 
 def problem_statuses(
@@ -289,8 +293,8 @@ def _operation(path_item: PathItem, method: str) -> Operation | None:
 
 UNIX_SECONDS = Schema(
     type=OpenAPIType.NUMBER,
-    minimum=0,
-    maximum=4102444800,  # 2100-01-01
+    minimum=-62135596800,  # 0001-01-01
+    maximum=253402300799,  # 9999-12-31
     description="Unix seconds (UTC).",
 )
 
@@ -324,6 +328,47 @@ def _raw_body() -> RequestBody:
     )
 
 
+_STRING_CONSTRAINTS = ("pattern", "min_length", "max_length", "format")
+_NUMBER_CONSTRAINTS = ("minimum", "maximum", "exclusive_minimum", "exclusive_maximum")
+
+
+def _constraints_into_members(node: Any, seen: set[int] | None = None) -> None:
+    """Litestar writes the constraints of an optional field beside its ``oneOf`` (``{"oneOf":
+    [{"type": "string"}, {"type": "null"}], "pattern": ...}``): valid JSON Schema, but a
+    client generator or a checker that picks the member sees a bare string. Each constraint
+    is moved into the member it constrains."""
+    seen = seen if seen is not None else set()
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, Schema):
+        if node.one_of:
+            for names, kinds in (
+                (_STRING_CONSTRAINTS, {OpenAPIType.STRING}),
+                (_NUMBER_CONSTRAINTS, {OpenAPIType.NUMBER, OpenAPIType.INTEGER}),
+            ):
+                members = [m for m in node.one_of if isinstance(m, Schema) and m.type in kinds]
+                for name in names:
+                    value = getattr(node, name)
+                    if value is None or not members:
+                        continue
+                    for member in members:
+                        if getattr(member, name) is None:
+                            setattr(member, name, value)
+                    setattr(node, name, None)
+        for value in vars(node).values():
+            _constraints_into_members(value, seen)
+    elif isinstance(node, dict):
+        for value in node.values():
+            _constraints_into_members(value, seen)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            _constraints_into_members(value, seen)
+    elif hasattr(node, "__dataclass_fields__"):
+        for value in vars(node).values():
+            _constraints_into_members(value, seen)
+
+
 def complete_operations(app: Litestar, document: OpenAPI) -> None:
     for route, handler, method in _routes(app):
         path_item = (document.paths or {}).get(route.path_format or "/")
@@ -349,6 +394,7 @@ def complete_operations(app: Litestar, document: OpenAPI) -> None:
         for parameter in operation.parameters or []:
             if isinstance(parameter, Parameter) and parameter.name.lower() == "if-match":
                 parameter.required = True  # answered 428 without it (see PROBLEMS)
+                parameter.schema = _if_match_schema()  # an empty one counts as missing
         # Each scheme the guards accept is one alternative; a public route needs none.
         operation.security = [{scheme: []} for scheme in security_schemes(handler)] or [{}]
 
@@ -369,6 +415,8 @@ def complete_document(
     components.schemas[PROBLEM_SCHEMA] = problem_schema()
     components.responses = {**(components.responses or {}), **_problem_responses()}
     complete_operations(app, document)
+    _constraints_into_members(document.paths)
+    _constraints_into_members(components.schemas)
     if webhooks is not None:
         path_items, schemas = webhooks()
         for name, schema in schemas.items():

@@ -41,6 +41,8 @@ FILE_COMPLAINT = Example(
         "petitioner": {
             "full_name": "Nguyễn Văn An",
             "phone": "0912345678",
+            "email": "an.nguyen@example.vn",
+            "national_id": "001085012345",
             "address": "Số 5 Hàng Gai, phường Hoàn Kiếm",
         },
         "consent_to_process": True,
