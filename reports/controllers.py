@@ -172,6 +172,7 @@ class ReportController(Controller):
     @get(
         "/verify/{code:str}",
         exclude_from_auth=True,
+        opt={"problems": (404, 429)},  # failed look-ups are limited per address
         summary="Check a printed copy: the report's kind, version, issue time and SHA-256",
         description="Public. The code is printed in every page footer (Mã xác thực).",
     )

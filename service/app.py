@@ -31,6 +31,7 @@ from service.docs_pages import STATIC_PATH, docs_render_plugins, static_files_ro
 from service.errors import exception_handlers
 from service.jobs.broker import broker_ping
 from service.observability import configure_logging, request_id_middleware
+from service.openapi import WireFormatSchemaPlugin, bind_options_to_their_routes, docs_router
 from service.ratelimit import APP_STATE_KEY, build_counters, redis_client, trusted_proxy_middleware
 from service.request import ApiRequest
 from service.settings import BrokerKind, Settings
@@ -141,6 +142,8 @@ def create_app(
             "apps send an X-API-Key."
         ),
         path="/schema",
+        # Completes the document once, when first served: problems, security, webhooks.
+        openapi_router=docs_router("/schema", webhooks=_webhook_documentation),
         render_plugins=docs_render_plugins(),
         components=Components(
             security_schemes={
@@ -151,14 +154,14 @@ def create_app(
         ),
     )
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health.health,
             health.ready,
             Router(path=API_PREFIX, route_handlers=_api_routes()),
             static_files_router(),
         ],
-        plugins=[SQLAlchemyPlugin(config=db_config)],
+        plugins=[SQLAlchemyPlugin(config=db_config), WireFormatSchemaPlugin()],
         on_app_init=[jwt_auth.on_app_init, trusted_proxy_middleware(settings)],
         on_startup=[object_store.start],
         middleware=[
@@ -186,6 +189,14 @@ def create_app(
         lifespan=[lifespan],
         debug=False,
     )
+    bind_options_to_their_routes(app)
+    return app
+
+
+def _webhook_documentation() -> tuple[dict[str, Any], dict[str, Any]]:
+    from service.petitions.notifications import webhook_documentation
+
+    return webhook_documentation()
 
 
 def _state(settings: Settings, sessions: Any, probes: dict[str, health.Probe], **extra: Any) -> Any:

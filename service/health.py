@@ -7,9 +7,10 @@ the ones that failed.
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
 from litestar import Request, get
+from litestar.openapi import ResponseSpec
 from litestar.response import Response
 
 Probe = Callable[[], Awaitable[None]]
@@ -17,8 +18,31 @@ PROBE_TIMEOUT_SECONDS = 3.0
 READY_RETRY_AFTER_SECONDS = 10
 
 
-@get("/health", exclude_from_auth=True, tags=["health"], sync_to_thread=False)
-def health() -> dict[str, str]:
+class Health(TypedDict):
+    status: Literal["ok"]
+
+
+class Checks(TypedDict):
+    """Each probe: ``ok`` or ``unavailable: <error type>``."""
+
+    database: str
+    object_store: str
+    broker: NotRequired[str]
+
+
+class Readiness(TypedDict):
+    status: Literal["ok", "unavailable"]
+    checks: Checks
+
+
+@get(
+    "/health",
+    exclude_from_auth=True,
+    tags=["health"],
+    sync_to_thread=False,
+    opt={"dependencies": False},  # answers while the process lives, whatever is down
+)
+def health() -> Health:
     return {"status": "ok"}
 
 
@@ -30,15 +54,24 @@ async def _run(probe: Probe) -> str:
     return "ok"
 
 
-@get("/ready", exclude_from_auth=True, tags=["health"])
-async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+@get(
+    "/ready",
+    exclude_from_auth=True,
+    tags=["health"],
+    responses={
+        503: ResponseSpec(
+            data_container=Readiness, description="A probe failed: `checks` names it."
+        )
+    },
+)
+async def ready(request: Request[Any, Any, Any]) -> Response[Readiness]:
     probes: dict[str, Probe] = request.app.state.probes
     names = list(probes)
     results = await asyncio.gather(*(_run(probes[name]) for name in names))
-    checks = dict(zip(names, results, strict=True))
+    checks: Any = dict(zip(names, results, strict=True))
     ok = all(result == "ok" for result in results)
     return Response(
-        {"status": "ok" if ok else "unavailable", "checks": checks},
+        Readiness(status="ok" if ok else "unavailable", checks=checks),
         status_code=200 if ok else 503,
         headers=None if ok else {"Retry-After": str(READY_RETRY_AFTER_SECONDS)},
     )

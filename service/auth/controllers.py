@@ -15,6 +15,7 @@ from service.auth.schemas import (
     ApiClientCreate,
     ApiClientCreated,
     ApiClientRead,
+    LoggedOut,
     LoginRequest,
     RefreshRequest,
     TokenPair,
@@ -31,7 +32,14 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/login", exclude_from_auth=True, status_code=HTTP_200_OK)
+    # Wrong credentials or a spent refresh token: 401; too many failed log-ins: 429; nothing
+    # here conflicts with a state.
+    @post(
+        "/login",
+        exclude_from_auth=True,
+        status_code=HTTP_200_OK,
+        opt={"problems": (401, 429), "conflicts": False},
+    )
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -49,7 +57,12 @@ class AuthController(Controller):
         await login_limits.record_success(counters, address, data.username)
         return pair
 
-    @post("/refresh", exclude_from_auth=True, status_code=HTTP_200_OK)
+    @post(
+        "/refresh",
+        exclude_from_auth=True,
+        status_code=HTTP_200_OK,
+        opt={"problems": (401,), "conflicts": False},
+    )
     async def refresh(
         self, data: RefreshRequest, db_session: AsyncSession, settings: Settings
     ) -> TokenPair:
@@ -59,12 +72,12 @@ class AuthController(Controller):
             await db_session.commit()  # the revocation and its audit event outlive the 401
             raise
 
-    @post("/logout", guards=[staff()], status_code=HTTP_200_OK)
+    @post("/logout", guards=[staff()], status_code=HTTP_200_OK, opt={"conflicts": False})
     async def logout(
         self, request: Request[StaffPrincipal, Any, Any], db_session: AsyncSession
-    ) -> dict[str, str]:
+    ) -> LoggedOut:
         await service.logout(db_session, request.user)
-        return {"status": "logged_out"}
+        return LoggedOut()
 
     @get("/me", guards=[staff()])
     async def me(

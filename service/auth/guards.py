@@ -5,6 +5,7 @@
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -16,6 +17,19 @@ from service.errors import Forbidden, Unauthenticated
 from service.i18n import msg
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+
+
+@dataclass(frozen=True)
+class GuardInfo:
+    """Who a guard lets in, for the OpenAPI document (service/openapi.py): the security
+    scheme a caller needs, and whether some callers of that scheme are refused (403)."""
+
+    security_scheme: str
+    roles: frozenset[Role] = frozenset()
+    scope: str | None = None
+
+
+GUARD_INFO: dict[Guard, GuardInfo] = {}
 
 
 def staff(*roles: Role) -> Guard:
@@ -31,6 +45,7 @@ def staff(*roles: Role) -> Guard:
         if allowed and user.role is not Role.admin and user.role not in allowed:
             raise Forbidden(msg("role_forbidden_route", role=user.role))
 
+    GUARD_INFO[guard] = GuardInfo("BearerToken", roles=allowed)
     return guard
 
 
@@ -46,6 +61,7 @@ def api_client(scope: str) -> Guard:
         if scope not in user.scopes:
             raise Forbidden(msg("api_key_scope_missing", scope=scope))
 
+    GUARD_INFO[guard] = GuardInfo("ApiKey", scope=scope)
     return guard
 
 

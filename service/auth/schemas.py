@@ -1,5 +1,6 @@
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +14,10 @@ class LoginRequest(BaseModel):
 
 class RefreshRequest(BaseModel):
     refresh_token: str = Field(min_length=10, max_length=200)
+
+
+class LoggedOut(BaseModel):
+    status: Literal["logged_out"] = "logged_out"
 
 
 class TokenPair(BaseModel):

@@ -1,5 +1,6 @@
 """Request and response models of the directory API (never the table classes)."""
 
+import re
 import uuid
 from datetime import date, datetime, time
 from itertools import pairwise
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -19,6 +21,7 @@ from pydantic import (
 from service.directory.models import AgencyKind, AgencyLevel, DayKind, UnitLevel
 from service.directory.reference_data import nfc
 from service.i18n import value_error
+from service.openapi import LOCAL_TIME_PATTERN
 
 T = TypeVar("T")
 
@@ -224,9 +227,22 @@ class CalendarDayCreate(CalendarDayWrite):
         return value
 
 
+def _local_time(value: Any) -> Any:
+    """Only what the document promises (service/openapi.py): ``HH:MM[:SS[.ffffff]]``; no
+    offset, no seconds-since-midnight number."""
+    if isinstance(value, time):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(LOCAL_TIME_PATTERN, value):
+        raise ValueError("a local time HH:MM or HH:MM:SS is expected, without a zone")
+    return value
+
+
+LocalTime = Annotated[time, BeforeValidator(_local_time)]
+
+
 class OfficePeriod(BaseModel):
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
 
     @model_validator(mode="after")
     def _ordered(self) -> "OfficePeriod":

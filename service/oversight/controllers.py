@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import anyio
 from litestar import Controller, Request, Response, get, patch, post
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 from litestar.response import Redirect, ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
@@ -643,6 +644,14 @@ class SessionController(Controller):
         description="Events `entry` (data: the entry, id: its seq) as they are written, then "
         "`end` once the session is no longer open. Reconnect with `Last-Event-ID` or "
         "`?after=`.",
+        responses={
+            HTTP_200_OK: ResponseSpec(
+                data_container=str,
+                media_type="text/event-stream",
+                description="Server-sent events: `event: entry` with `id: <seq>` and "
+                "`data: <the LogEntry as JSON>`; finally `event: end`.",
+            )
+        },
     )
     async def stream_log(
         self,

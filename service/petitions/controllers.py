@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.params import HeaderParameter, Parameter, QueryParameter
+from litestar.params import Body, HeaderParameter, Parameter, QueryParameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +28,7 @@ from service.petitions import (
     access,
     citizen,
     duplicates,
+    examples,
     idempotency,
     intake,
     ratelimit,
@@ -53,6 +54,7 @@ from service.petitions.schemas import (
     HistoryEntry,
     MergeRequest,
     PetitionCreate,
+    PetitionCreated,
     PetitionDetail,
     PetitionerView,
     PetitionPage,
@@ -101,17 +103,22 @@ class IntakeController(Controller):
         description=(
             "The same Idempotency-Key with the same body returns the stored response (no "
             "second petition, header Idempotent-Replayed: true); with another body, 422. "
-            "The response carries the tracking code and the tracking secret (shown once)."
+            "The response carries the tracking code and the tracking secret (shown once). "
+            "The client's webhook is told `petition.received`, then each change (see "
+            "`webhooks`)."
         ),
+        responses={HTTP_201_CREATED: examples.FILED_RESPONSE},
     )
     async def file(
         self,
         request: Request[ClientPrincipal, Any, Any],
-        data: PetitionCreate,
+        data: Annotated[
+            PetitionCreate, Body(examples=[examples.FILE_FEEDBACK, examples.FILE_COMPLAINT])
+        ],
         db_session: AsyncSession,
         settings: Settings,
         idempotency_key: str = Parameter(header=idempotency.HEADER, min_length=1, max_length=200),
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[PetitionCreated]:
         client = request.user
 
         async def create() -> tuple[int, dict[str, Any], uuid.UUID | None]:
@@ -131,7 +138,9 @@ class IntakeController(Controller):
         headers = {"Location": str(stored.body.get("track_url", ""))}
         if stored.replayed:
             headers["Idempotent-Replayed"] = "true"
-        return Response(stored.body, status_code=stored.status, headers=headers)
+        return Response(
+            PetitionCreated.model_validate(stored.body), status_code=stored.status, headers=headers
+        )
 
 
 # -- citizen tracking -----------------------------------------------------------------------
@@ -155,11 +164,14 @@ TrackingSecret = Annotated[str | None, HeaderParameter(name=SECRET_HEADER, requi
 class TrackingController(Controller):
     path = "/track/{code:str}"
     tags = ["tracking"]
+    # An unknown code and a wrong secret are both 404; repeated failures are 429.
+    opt = {"problems": (404, 429)}
 
     @get(
         "/",
         exclude_from_auth=True,
         summary="Follow a petition with its tracking code and secret",
+        responses={HTTP_200_OK: examples.TRACKING_RESPONSE},
     )
     async def track(
         self,
@@ -176,13 +188,14 @@ class TrackingController(Controller):
         exclude_from_auth=True,
         status_code=HTTP_200_OK,
         summary="Answer the Front's question",
+        responses={HTTP_200_OK: examples.TRACKING_RESPONSE},
     )
     async def answer(
         self,
         request: Request[Any, Any, Any],
         code: str,
         clarification_id: uuid.UUID,
-        data: ClarificationAnswer,
+        data: Annotated[ClarificationAnswer, Body(examples=[examples.ANSWER_QUESTION])],
         db_session: AsyncSession,
         secret: TrackingSecret = None,
     ) -> TrackingView:
@@ -214,6 +227,7 @@ class TrackingController(Controller):
         status_code=HTTP_201_CREATED,
         request_max_body_size=None,
         summary="Attach a file (raw body, streamed; at most 20 per petition)",
+        responses={HTTP_201_CREATED: examples.UPLOADED_RESPONSE},
     )
     async def add_evidence(
         self,
@@ -264,12 +278,13 @@ class TrackingController(Controller):
         exclude_from_auth=True,
         status_code=HTTP_200_OK,
         summary="Rate the published answer",
+        responses={HTTP_200_OK: examples.TRACKING_RESPONSE},
     )
     async def rate(
         self,
         request: Request[Any, Any, Any],
         code: str,
-        data: RatingRequest,
+        data: Annotated[RatingRequest, Body(examples=[examples.RATE, examples.RATE_DISPUTED])],
         db_session: AsyncSession,
         secret: TrackingSecret = None,
     ) -> TrackingView:

@@ -249,6 +249,7 @@ async def file_petition(
         citizen_message=messages.RECEIVED.format(code=petition.tracking_code),
         data={"channel": str(data.channel), "suggested_agency_id": petition.suggested_agency_id},
         at=now,
+        notify=True,  # the client's webhook hears `petition.received` (through the outbox)
     )
     await audit(session, client, "received", petition)
     return petition, secret

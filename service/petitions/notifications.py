@@ -10,6 +10,11 @@ attempt: it is logged in ``notification_delivery`` and the job raises, so dramat
 with exponential backoff; after the last retry the job lands in ``job_failure`` for an
 administrator to re-run. Nothing is lost while a channel is down.
 
+The receipt of a petition is announced too (``petition.received``), then every change a
+citizen is told about (``petition.updated``). All of this is published in the OpenAPI
+document's ``webhooks`` section (``webhook_documentation`` below), from the same model and
+constants the sender uses.
+
 Every attempt is a ``notification_delivery`` row. A notification already delivered (or
 skipped: no channel, no webhook URL, no SMTP host configured) is not sent again, so a
 message that arrives twice does nothing the second time.
@@ -26,16 +31,19 @@ import time
 import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
 import sqlalchemy as sa
 import structlog
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
 from service.auth.models import ApiClient
 from service.db import session_scope, utcnow
+from service.petitions import messages
 from service.petitions.confidential import decrypt_identity
 from service.petitions.messages import STATUS_LABELS
 from service.petitions.models import (
@@ -57,6 +65,8 @@ DELIVERY_HEADER = "X-Giamsat-Delivery"
 WEBHOOK_TIMEOUT_SECONDS = 10.0
 SMTP_TIMEOUT_SECONDS = 20.0
 EVENT_NAME = "petition.updated"
+RECEIVED_EVENT_NAME = "petition.received"
+RECEIVE_ACTION = "receive"
 
 
 class DeliveryFailed(RuntimeError):
@@ -75,6 +85,33 @@ def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
 def mask_email(address: str) -> str:
     local, _, domain = address.partition("@")
     return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+class PetitionWebhook(BaseModel):
+    """The JSON body of every webhook. No personal data: a receiver that needs more follows
+    ``track_url`` with the tracking secret."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event: Literal["petition.received", "petition.updated"] = Field(
+        description="`petition.received` once, when the petition is filed; "
+        "`petition.updated` for each later change the citizen is told about."
+    )
+    delivery_id: str = Field(
+        description="Stable per notification (also the `X-Giamsat-Delivery` header): the "
+        "same id arriving again is a retry of a delivery already received; drop it."
+    )
+    tracking_code: str = Field(description="The petition's tracking code.")
+    status: PetitionStatus = Field(description="The petition's status after the change.")
+    status_label: str = Field(description="The status in Vietnamese, for display.")
+    action: str = Field(description="What happened (`receive`, `accept`, `refer`, ...).")
+    message: str = Field(description="The message for the citizen, in Vietnamese.")
+    occurred_at: str = Field(description="When it happened (ISO 8601, with offset).")
+    track_url: str = Field(description="The citizen's tracking view of the petition.")
+    timestamp: int = Field(
+        description="When this attempt was signed (Unix seconds; the `X-Giamsat-Timestamp` "
+        "header too). Refuse a delivery whose timestamp is far from your clock (replay)."
+    )
 
 
 @dataclass(frozen=True)
@@ -96,18 +133,18 @@ class Notice:
         return f"{self.petition_id}:{self.event_id}"
 
     def payload(self, timestamp: int, track_url: str) -> dict[str, object]:
-        return {
-            "event": EVENT_NAME,
-            "delivery_id": self.delivery_id,
-            "tracking_code": self.tracking_code,
-            "status": self.status,
-            "status_label": STATUS_LABELS.get(PetitionStatus(self.status), self.status),
-            "action": self.action,
-            "message": self.message,
-            "occurred_at": self.occurred_at,
-            "track_url": track_url,
-            "timestamp": timestamp,
-        }
+        return PetitionWebhook(
+            event=RECEIVED_EVENT_NAME if self.action == RECEIVE_ACTION else EVENT_NAME,
+            delivery_id=self.delivery_id,
+            tracking_code=self.tracking_code,
+            status=PetitionStatus(self.status),
+            status_label=STATUS_LABELS.get(PetitionStatus(self.status), self.status),
+            action=self.action,
+            message=self.message,
+            occurred_at=self.occurred_at,
+            track_url=track_url,
+            timestamp=timestamp,
+        ).model_dump(mode="json")
 
 
 async def _done_already(session: AsyncSession, petition_id: uuid.UUID, event_id: int) -> bool:
@@ -328,3 +365,115 @@ def _skip_reason(settings: Settings, notice: Notice) -> str | None:
         if not settings.smtp_host:
             return "no SMTP host configured"
     return None
+
+
+# -- the OpenAPI document's ``webhooks`` -----------------------------------------------------
+
+WEBHOOK_SCHEMA = "PetitionWebhook"
+
+
+def _webhook_operation(event: str, summary: str, example: dict[str, Any]) -> dict[str, Any]:
+    header = {"in": "header", "required": True}
+    return {
+        "post": {
+            "operationId": event.replace(".", "_"),
+            "tags": ["webhooks"],
+            "summary": summary,
+            "description": (
+                f"`POST` to the API client's `webhook_url` (set with `giamsat create-api-client "
+                f"--webhook-url`; the `webhook_secret` is shown once, when the client is "
+                f"created), for petitions the client filed with `notify_channel: webhook`.\n\n"
+                f"**Verify before trusting it**: compute HMAC-SHA256 of the raw body (the exact "
+                f"bytes received, before any JSON parsing) with the `webhook_secret` as the key, "
+                f"hex-encode it, and compare `sha256=<hex>` with `{SIGNATURE_HEADER}` in constant "
+                f"time (e.g. Python `hmac.compare_digest`). Refuse a `{TIMESTAMP_HEADER}` more "
+                f"than a few minutes from your clock.\n\n"
+                f"**Answer 2xx quickly** (within {WEBHOOK_TIMEOUT_SECONDS:.0f} s). Any other "
+                f"answer, a timeout or a network error is a failed attempt: it is retried with "
+                f"exponential backoff, and after the last retry an administrator can re-send it "
+                f"(`giamsat jobs retry`). Deliveries may therefore arrive more than once and out "
+                f"of order: drop a `{DELIVERY_HEADER}` you have already processed, and order by "
+                f"`occurred_at`."
+            ),
+            "parameters": [
+                {
+                    **header,
+                    "name": SIGNATURE_HEADER,
+                    "description": "`sha256=` and the hex HMAC-SHA256 of the raw body, keyed "
+                    "with the client's webhook_secret.",
+                    "schema": {"type": "string", "pattern": "^sha256=[0-9a-f]{64}$"},
+                },
+                {
+                    **header,
+                    "name": TIMESTAMP_HEADER,
+                    "description": "Unix seconds when this attempt was signed (= `timestamp`).",
+                    "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                },
+                {
+                    **header,
+                    "name": DELIVERY_HEADER,
+                    "description": "Stable per notification (= `delivery_id`): the same on "
+                    "every retry.",
+                    "schema": {"type": "string"},
+                },
+                {
+                    **header,
+                    "name": "User-Agent",
+                    "schema": {"type": "string", "examples": ["giamsat-webhook/1"]},
+                },
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{WEBHOOK_SCHEMA}"},
+                        "examples": {event: {"value": example}},
+                    }
+                },
+            },
+            "responses": {
+                "2XX": {"description": "Received; not sent again."},
+                "default": {"description": "A failed attempt: retried with backoff."},
+            },
+        }
+    }
+
+
+def webhook_documentation() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``webhooks`` entries and the component schemas they use, for service/openapi.py."""
+    schema = PetitionWebhook.model_json_schema(ref_template="#/components/schemas/{model}")
+    components: dict[str, Any] = schema.pop("$defs", {})
+    components[WEBHOOK_SCHEMA] = schema
+    common = {
+        "tracking_code": "HN-2026-000001",
+        "occurred_at": "2026-11-30T02:15:04.123456+00:00",
+        "track_url": "https://giamsat.example.vn/api/v1/track/HN-2026-000001",
+        "timestamp": 1795999000,
+    }
+    received = {
+        **common,
+        "event": RECEIVED_EVENT_NAME,
+        "delivery_id": "0b7f3c1e-5d2a-4e7b-9a51-3c2d9e8f7a61:1",
+        "status": "received",
+        "status_label": STATUS_LABELS[PetitionStatus.received],
+        "action": RECEIVE_ACTION,
+        "message": messages.RECEIVED.format(code="HN-2026-000001"),
+    }
+    updated = {
+        **common,
+        "event": EVENT_NAME,
+        "delivery_id": "0b7f3c1e-5d2a-4e7b-9a51-3c2d9e8f7a61:2",
+        "status": "accepted",
+        "status_label": STATUS_LABELS[PetitionStatus.accepted],
+        "action": "accept",
+        "message": messages.ACCEPT,
+    }
+    webhooks = {
+        RECEIVED_EVENT_NAME: _webhook_operation(
+            RECEIVED_EVENT_NAME, "A petition the client filed was received", received
+        ),
+        EVENT_NAME: _webhook_operation(
+            EVENT_NAME, "A petition the client filed changed (status, answer...)", updated
+        ),
+    }
+    return webhooks, components

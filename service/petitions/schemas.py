@@ -22,6 +22,7 @@ from service.petitions.models import (
     PetitionKind,
     PetitionStatus,
 )
+from service.replies.schemas import PublishedAnswer
 
 MAX_DESCRIPTION = 10_000
 
@@ -148,7 +149,7 @@ class TrackingView(BaseModel):
     history: list[TrackingEvent]
     open_questions: list[OpenQuestion]
     evidence: list[CitizenEvidence]
-    answer: dict[str, Any] | None
+    answer: PublishedAnswer | None
     consent_to_publish: bool
     allowed_actions: list[str]
 

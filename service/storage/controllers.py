@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post, put
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 from litestar.response import Redirect, Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
@@ -218,11 +219,20 @@ class ObjectController(Controller):
 
     path = "/objects"
     tags = ["objects"]
+    # Unsigned, expired or tampered URLs are 403; a missing object or upload is 404.
+    opt = {"problems": (403, 404)}
 
     @get(
         "/{key:path}",
         exclude_from_auth=True,
         summary="Download an object through a signed URL (local storage backend)",
+        responses={
+            HTTP_200_OK: ResponseSpec(
+                data_container=bytes,
+                media_type="*/*",
+                description="The object, with the type and file name it was signed for.",
+            )
+        },
     )
     async def download(
         self,

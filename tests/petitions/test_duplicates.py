@@ -173,5 +173,5 @@ class TestMerge:
         assert told, "the merged petition's citizen is notified of the lead's answer"
         view = await citizen.tracking_view(session, duplicate)
         assert view.answer is not None
-        assert view.answer["outcome"] == "resolved"
+        assert view.answer.outcome == "resolved"
         assert view.history[-1].action == "lead_answered"

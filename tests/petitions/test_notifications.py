@@ -30,6 +30,7 @@ from service.petitions.notifications import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     DeliveryFailed,
+    PetitionWebhook,
     deliver,
     signature_valid,
 )
@@ -145,22 +146,30 @@ def sessions_on(connection: AsyncConnection) -> Any:
     return make
 
 
+async def notified_events(session: AsyncSession, petition: Petition) -> list[int]:
+    """The events of the petition queued for the citizen's notification, in order."""
+    job = (
+        await session.execute(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.job_name) == "petitions.notify")
+            .order_by(col(OutboxMessage.id))
+        )
+    ).scalars()
+    return [int(m.payload["event_id"]) for m in job if m.payload["petition_id"] == str(petition.id)]
+
+
 async def accepted_petition(
     session: AsyncSession, settings: Settings, api: Api, **overrides: Any
 ) -> tuple[Petition, int]:
-    """A petition the Front accepted: returns it and the id of the event to notify."""
+    """A petition the Front accepted: returns it and the id of the event to notify (the
+    acceptance; the receipt was notified before it)."""
     data = PetitionCreate.model_validate(petition_body(**overrides))
     petition, _ = await file_petition(session, settings, api.principal, data)
     officer = await create_user(session, Role.front_officer, unit_code=HOAN_KIEM)
     await triage.accept(session, petition, principal(officer), "Đủ nội dung")
-    job = (
-        await session.execute(
-            select(OutboxMessage).where(col(OutboxMessage.job_name) == "petitions.notify")
-        )
-    ).scalars()
-    events = [m.payload["event_id"] for m in job if m.payload["petition_id"] == str(petition.id)]
-    assert len(events) == 1
-    return petition, int(events[0])
+    events = await notified_events(session, petition)
+    assert len(events) == 2  # received, accepted
+    return petition, events[-1]
 
 
 async def deliveries(session: AsyncSession, petition: Petition) -> list[NotificationDelivery]:
@@ -227,6 +236,36 @@ class TestWebhook:
         # Delivered once: a repeated message does nothing.
         assert await deliver(sessions_on(connection), settings, petition.id, event_id) is None
         assert len(webhook_server.received) == 1
+
+    async def test_receipt_is_announced_as_petition_received(
+        self,
+        session: AsyncSession,
+        connection: AsyncConnection,
+        settings: Settings,
+        api: Api,
+        webhook_server: WebhookServer,
+    ) -> None:
+        """Filing queues a notification in the same transaction (the outbox); its webhook
+        is `petition.received`, signed like every other, with the body the document's
+        `webhooks` section describes."""
+        secret = await point_webhook(session, api, webhook_server.url)
+        data = PetitionCreate.model_validate(petition_body())
+        petition, _ = await file_petition(session, settings, api.principal, data)
+        [event_id] = await notified_events(session, petition)
+        status = await deliver(sessions_on(connection), settings, petition.id, event_id)
+        assert status is DeliveryStatus.delivered
+        [request] = webhook_server.received
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        assert signature_valid(secret, request.body, headers[SIGNATURE_HEADER.lower()])
+        payload = json.loads(request.body)
+        assert payload["event"] == "petition.received"
+        assert payload["action"] == "receive"
+        assert payload["status"] == "received"
+        assert payload["tracking_code"] == petition.tracking_code
+        assert petition.tracking_code in payload["message"]
+        assert payload["delivery_id"] == headers[DELIVERY_HEADER.lower()]
+        assert set(payload) == set(PetitionWebhook.model_fields)
+        PetitionWebhook.model_validate(payload)
 
     async def test_failures_are_logged_and_raised_for_a_retry(
         self,
@@ -362,7 +401,8 @@ class TestJob:
             await asyncio.to_thread(worker.join)
         finally:
             await asyncio.to_thread(worker.stop)
-        assert len(webhook_server.received) == 1
+        events = sorted(json.loads(r.body)["event"] for r in webhook_server.received)
+        assert events == ["petition.received", "petition.updated"]
         async with sessions() as session:
             logged = (
                 await session.execute(

@@ -186,8 +186,8 @@ class TestAnswers:
         assert petition.answered_at is not None
         view = await citizen.tracking_view(session, petition)
         assert view.answer is not None
-        assert view.answer["outcome"] == "resolved"
-        assert "nạo vét" in view.answer["text"]
+        assert view.answer.outcome == "resolved"
+        assert "nạo vét" in view.answer.text
         assert "rate" in view.allowed_actions
         event = await last_event(session, petition)
         assert event.id in await notifications_for(session, petition)
