@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -17,6 +18,10 @@ async def test_calendar_change_enqueues_one_recompute(
     session: AsyncSession, settings: Settings
 ) -> None:
     register_domains(settings)
+    # Only the rows this test writes (another test may have committed a recompute job).
+    before = (
+        await session.execute(select(func.coalesce(func.max(OutboxMessage.id), 0)))
+    ).scalar_one()
     for day in (date(2031, 1, 2), date(2031, 1, 3)):
         await directory.add_day(
             session, CalendarDayCreate(day=day, kind=DayKind.day_off, name="Nghỉ bù")
@@ -24,7 +29,10 @@ async def test_calendar_change_enqueues_one_recompute(
     jobs = (
         (
             await session.execute(
-                select(OutboxMessage).where(col(OutboxMessage.job_name) == "deadlines.recompute")
+                select(OutboxMessage).where(
+                    col(OutboxMessage.job_name) == "deadlines.recompute",
+                    col(OutboxMessage.id) > before,
+                )
             )
         )
         .scalars()

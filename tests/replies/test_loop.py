@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from service.audit.models import AuditEvent
+from service.deadlines.clock import ceil_to_minute
 from service.deadlines.models import DeadlineStep, ItemKind
 from service.deadlines.policy import rule_for
 from service.directory.calendar import load_calendar
@@ -40,8 +41,9 @@ async def test_petition_loop(
     assert referral.state == ReferralState.sent
     assert referral.deadline_step == DeadlineStep.acceptance
     assert referral.clock_started_at is not None
-    assert referral.due_at == calendar.add_working_hours(
-        referral.clock_started_at, acceptance.amount
+    # A working-hours due date is a whole minute, rounded up (service/deadlines/clock.py).
+    assert referral.due_at == ceil_to_minute(
+        calendar.add_working_hours(referral.clock_started_at, acceptance.amount)
     )
 
     # The agency's inbox lists it; the referral shows the item as the agency may see it (a

@@ -781,7 +781,13 @@ async def reconcile_world(session: AsyncSession, settings: Settings) -> Reconcil
         ) -> uuid.UUID:
             await triage.accept(session, petition, front, None)
             return await triage.refer(
-                session, petition, front, agency_id=agency.id, reason="Thẩm quyền", note=None
+                session,
+                settings,
+                petition,
+                front,
+                agency_id=agency.id,
+                reason="Thẩm quyền",
+                note=None,
             )
 
         await filed(PetitionKind.feedback, "Đèn chiếu sáng ngõ bị hỏng")  # received
