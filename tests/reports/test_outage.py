@@ -20,6 +20,7 @@ from service.auth.models import Role
 from service.errors import Unavailable
 from service.jobs.broker import setup_broker, start_worker
 from service.jobs.models import JobFailure
+from service.jobs.queues import broker_queue
 from service.jobs.registry import get_job
 from service.settings import Settings, StorageBackend
 from service.storage.s3 import S3ObjectStore
@@ -110,18 +111,19 @@ async def test_the_worker_retries_a_render_by_itself_before_marking_it_failed(
         }
     )
     broker = setup_broker(down_settings)
+    queue = broker_queue(broker, QUEUE)  # the broker's name for it, in the namespace
     broker.enqueue(
         dramatiq.Message(
-            queue_name=QUEUE,
+            queue_name=queue,
             actor_name=RENDER_JOB,
             args=(),
             kwargs={"report_id": report_id},
             options={"min_backoff": 10, "max_backoff": 50},
         )
     )
-    worker = start_worker(broker, threads=1, queues={QUEUE})
+    worker = start_worker(broker, threads=1, queues={QUEUE})  # job queues: it namespaces them
     try:
-        await asyncio.to_thread(broker.join, QUEUE, timeout=300_000, fail_fast=False)  # type: ignore[call-arg]
+        await asyncio.to_thread(broker.join, queue, timeout=300_000, fail_fast=False)  # type: ignore[call-arg]
     finally:
         await asyncio.to_thread(worker.stop, 10_000)
     report = (await live.get(f"/api/v1/reports/{report_id}", headers=headers)).json()
