@@ -195,6 +195,10 @@ HOSTILE_QUERY_STRINGS = [
     b"q=%00&cursor=%00&unit_code=%00",
     b"limit=99999999999999999999999999&offset=-1",
     b"cursor=" + b"A" * 5000,
+    # One second past 9999-12-31 as Unix seconds: msgspec's range check lets it through and
+    # datetime refuses it with a bare ValueError (it was a 500).
+    b"since=253402300800&until=253402300800.5&due_before=253402300800&due_after=253402300800"
+    b"&created_from=253402300800&created_to=253402300800",
 ]
 HOSTILE_HEADERS = [
     {"X-Request-ID": b"\xff\xfe\xfd"},

@@ -23,6 +23,7 @@ from service.petitions.models import (
     PetitionStatus,
 )
 from service.replies.schemas import PublishedAnswer
+from service.strict import StrictBool
 
 MAX_DESCRIPTION = 10_000
 
@@ -89,10 +90,10 @@ class PetitionCreate(BaseModel):
     denounced: DenouncedIn | None = Field(
         default=None, description="Denunciations: who is denounced, if an agency's head/official"
     )
-    consent_to_process: bool = Field(
+    consent_to_process: StrictBool = Field(
         description="Explicit consent to process the personal data (PDPL 91/2025); required"
     )
-    consent_to_publish: bool = False
+    consent_to_publish: StrictBool = False
     notify_channel: NotifyChannel = NotifyChannel.webhook
 
 
@@ -167,12 +168,12 @@ class WithdrawRequest(BaseModel):
 
 
 class RatingRequest(BaseModel):
-    satisfied: bool
+    satisfied: StrictBool
     comment: OptionalText = Field(default=None, max_length=2000)
 
 
 class ConsentUpdate(BaseModel):
-    consent_to_publish: bool
+    consent_to_publish: StrictBool
 
 
 # -- staff ----------------------------------------------------------------------------------
