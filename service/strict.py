@@ -19,3 +19,14 @@ def _only_bool(value: Any) -> Any:
 
 
 StrictBool = Annotated[bool, BeforeValidator(_only_bool)]
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):  # JSON true/false is no number (lax pydantic takes it as 1/0)
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+NOT_BOOL = BeforeValidator(_not_bool)
+"""Put after an integer's bounds (``Annotated[int, Field(ge=...), NOT_BOOL]``): before them,
+pydantic cannot write the bounds as ``minimum``/``maximum`` in its JSON schema."""

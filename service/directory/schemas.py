@@ -23,7 +23,7 @@ from service.directory.models import AgencyKind, AgencyLevel, DayKind, UnitLevel
 from service.directory.reference_data import nfc
 from service.i18n import value_error
 from service.openapi import LOCAL_TIME_PATTERN
-from service.strict import StrictBool
+from service.strict import NOT_BOOL, StrictBool
 
 T = TypeVar("T")
 
@@ -35,8 +35,8 @@ ShortName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(nfc)
 ]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(nfc)]
-SortOrder = Annotated[int, Field(ge=0, le=100_000)]
-Priority = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+SortOrder = Annotated[int, Field(ge=0, le=100_000), NOT_BOOL]
+Priority = Annotated[int, Field(ge=-1_000_000, le=1_000_000), NOT_BOOL]
 Channels = Annotated[dict[str, Any], Field(max_length=20)]
 NotNull = SkipJsonSchema[None]
 """``X | NotNull = None`` in an update: the field may be left out but not set to ``null`` (the
@@ -137,7 +137,7 @@ class CategoryCreate(BaseModel):
     code: CategoryCode
     name_vi: ShortName
     name_en: ShortName
-    sort_order: int = Field(default=100, ge=0, le=100_000)
+    sort_order: SortOrder = 100
     active: StrictBool = True
 
 
@@ -176,7 +176,7 @@ class RoutingRuleCreate(BaseModel):
     unit_level: UnitLevel | None = None
     agency_id: uuid.UUID | None = None
     agency_of_unit: StrictBool = False
-    priority: int = Field(default=100, ge=-1_000_000, le=1_000_000)
+    priority: Priority = 100
     is_fallback: StrictBool = False
     active: StrictBool = True
     note: Note | None = None

@@ -40,6 +40,20 @@ def _nfc_or_none(value: Any) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(_nfc)]
+
+
+def text_field(*, min_length: int, max_length: int, **kwargs: Any) -> Any:
+    """A ``Text`` field: its bounds count the text as stripped, so the document adds a pattern
+    that asks as many characters between the first and the last that are not spaces."""
+    visible = r"\S" if min_length <= 1 else rf"\S[\s\S]{{{min_length - 2},}}\S"
+    return Field(
+        min_length=min_length,
+        max_length=max_length,
+        json_schema_extra={"pattern": visible},
+        **kwargs,
+    )
+
+
 OptionalText = Annotated[str | None, BeforeValidator(_nfc_or_none)]
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE_PATTERN = r"^\+?[0-9 .\-()]{8,20}$"
@@ -71,10 +85,10 @@ class DenouncedIn(BaseModel):
 
 class PetitionCreate(BaseModel):
     kind: PetitionKind
-    category: Text = Field(min_length=1, max_length=64, description="A petition category code")
-    title: Text = Field(min_length=3, max_length=300)
-    description: Text = Field(min_length=1, max_length=MAX_DESCRIPTION)
-    unit_code: Text = Field(min_length=1, max_length=16, description="Hanoi ward/commune code")
+    category: Text = text_field(min_length=1, max_length=64, description="A petition category code")
+    title: Text = text_field(min_length=3, max_length=300)
+    description: Text = text_field(min_length=1, max_length=MAX_DESCRIPTION)
+    unit_code: Text = text_field(min_length=1, max_length=16, description="Hanoi ward/commune code")
     address_text: OptionalText = Field(default=None, max_length=500)
     residential_group: OptionalText = Field(
         default=None, max_length=200, description="Tổ dân phố or thôn"
@@ -156,11 +170,11 @@ class TrackingView(BaseModel):
 
 
 class ClarificationAnswer(BaseModel):
-    answer: Text = Field(min_length=1, max_length=MAX_DESCRIPTION)
+    answer: Text = text_field(min_length=1, max_length=MAX_DESCRIPTION)
 
 
 class AdditionalInformation(BaseModel):
-    text: Text = Field(min_length=1, max_length=MAX_DESCRIPTION)
+    text: Text = text_field(min_length=1, max_length=MAX_DESCRIPTION)
 
 
 class WithdrawRequest(BaseModel):
@@ -305,7 +319,7 @@ class HistoryEntry(BaseModel):
 
 
 class RequestInfo(BaseModel):
-    question: Text = Field(min_length=3, max_length=MAX_DESCRIPTION)
+    question: Text = text_field(min_length=3, max_length=MAX_DESCRIPTION)
 
 
 class ReasonRequest(BaseModel):
@@ -323,7 +337,7 @@ class RejectRequest(BaseModel):
         "abusive",
         "other",
     ]
-    reason: Text = Field(min_length=3, max_length=2000)
+    reason: Text = text_field(min_length=3, max_length=2000)
 
 
 class ReferRequest(BaseModel):
@@ -351,7 +365,7 @@ class Reclassify(BaseModel):
         description="A denunciation about the head or an official of this agency: routed "
         "to its superior",
     )
-    reason: Text = Field(min_length=3, max_length=2000)
+    reason: Text = text_field(min_length=3, max_length=2000)
 
 
 class CountRow(BaseModel):
