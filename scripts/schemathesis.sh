@@ -4,7 +4,8 @@
 # status, header, content type and body as documented, invalid input rejected, valid input
 # accepted, credentials never ignored. Run by .ci/run, once per kind of caller: an
 # administrator (passes every guard), a ward Front officer (a scoped role, so the 403s and
-# the 404s for other wards are exercised too) and a citizen app's API key.
+# the 404s for other wards are exercised too) and a citizen app's API key (then, each in a
+# pass of its own, the two operations that end the caller's session).
 #   bash scripts/schemathesis.sh [max-examples]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,13 +50,16 @@ token() {
     -d "{\"username\":\"$1\",\"password\":\"$PASSWORD\"}" \
     | python3 -c 'import json,sys;print(json.load(sys.stdin)["access_token"])'
 }
-ADMIN_TOKEN=$(token st-admin)
-FRONT_TOKEN=$(token st-front)
 
 # The document as the server serves it, fetched once (its first build is slow on a busy machine).
 SCHEMA="$GIAMSAT_DATA_DIR/openapi.json"
 curl -fsS --max-time 120 "http://127.0.0.1:$PORT/schema/openapi.json" -o "$SCHEMA"
 INTAKE="POST /api/v1/petitions"
+# Logging out ends the caller's session, and so does an administrator's change of their own
+# account (a password, a role): every later request of that pass would be a 401, so each has
+# a pass of its own, last.
+LOGOUT="POST /api/v1/auth/logout"
+USER_CHANGE="PATCH /api/v1/admin/users/{user_id}"
 status=0
 run() {  # run NAME ARGS...: one schemathesis pass, all checks
   local name=$1
@@ -65,12 +69,19 @@ run() {  # run NAME ARGS...: one schemathesis pass, all checks
     -n "$EXAMPLES" --no-color \
     --report junit --report-junit-path "$REPORTS/$name.xml" "$@" || status=$?
 }
-# Staff and public routes as an administrator (who passes every guard)...
-run admin -H "Authorization: Bearer $ADMIN_TOKEN" --exclude-name "$INTAKE"
+# Each pass logs in just before it starts. Staff and public routes as an administrator (who
+# passes every guard)...
+run admin -H "Authorization: Bearer $(token st-admin)" --exclude-name "$INTAKE" \
+  --exclude-name "$LOGOUT" --exclude-name "$USER_CHANGE"
 # ...as a ward Front officer (403 on admin routes, 404 outside ward 00070)...
-run front_officer -H "Authorization: Bearer $FRONT_TOKEN" --exclude-name "$INTAKE"
-# ...and the citizen apps' intake route with an API key.
+run front_officer -H "Authorization: Bearer $(token st-front)" --exclude-name "$INTAKE" \
+  --exclude-name "$LOGOUT"
+# ...the citizen apps' intake route with an API key...
 run api_client -H "X-API-Key: $KEY" --include-name "$INTAKE"
+# ...and logging out (its first call ends the session: the others are 401, as documented).
+run logout -H "Authorization: Bearer $(token st-front)" --include-name "$LOGOUT"
+# ...and, last, an administrator changing users (themselves included, whose session it ends).
+run user_change -H "Authorization: Bearer $(token st-admin)" --include-name "$USER_CHANGE"
 if [ "$status" -ne 0 ]; then
   echo "schemathesis found failures; server log:"; tail -50 "$GIAMSAT_DATA_DIR/server.log"
 fi

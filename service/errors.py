@@ -23,6 +23,7 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from msgspec import convert
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError
@@ -355,6 +356,51 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     )
 
 
+def _parameter_parsing_frame(exc: BaseException) -> Any:
+    """The frame of Litestar's parameter parsing the exception came out of, if any."""
+    from litestar._signature.model import SignatureModel
+
+    code = SignatureModel.parse_values_from_connection_kwargs.__func__.__code__  # type: ignore[attr-defined]
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is code:
+            return tb.tb_frame
+        tb = tb.tb_next
+    return None
+
+
+def value_error_handler(request: Request[Any, Any, Any], exc: ValueError) -> Response[Any]:
+    """msgspec (0.22) lets a few values out of its conversion as a bare ``ValueError`` instead
+    of its ``ValidationError``: a date-time given as Unix seconds in the one second past
+    9999-12-31 (``253402300800``) passes its range check and fails in ``datetime`` itself
+    ("year 10000 is out of range"). Out of Litestar's parsing of the query, path and header
+    parameters that is the client's bad value, answered like any other (422 naming the
+    parameter); any other ``ValueError`` is a fault (500)."""
+    frame = _parameter_parsing_frame(exc)
+    if frame is None:
+        return internal_error_handler(request, exc)
+    model, kwargs = frame.f_locals.get("cls"), frame.f_locals.get("kwargs") or {}
+    deserializer = frame.f_locals.get("deserializer")
+    dependencies: set[str] = getattr(model, "_dependency_name_set", set())
+    errors = []
+    for name, annotation in getattr(model, "__annotations__", {}).items():
+        if name not in kwargs or name in dependencies or name not in getattr(model, "_fields", {}):
+            continue
+        try:
+            convert(kwargs[name], annotation, strict=False, dec_hook=deserializer, str_keys=True)
+        except (ValueError, TypeError):  # msgspec.ValidationError is a ValueError
+            source = "header" if name in request.headers else "query"
+            source = "path" if name in request.path_params else source
+            errors.append(field_error(_field_path(name, source), msg("invalid_value")))
+    return problem(
+        422 if errors else 400,
+        detail=msg("request_has_invalid_fields") if errors else msg("request_unreadable"),
+        instance=request.url.path,
+        locale=request_locale(request),
+        errors=errors,
+    )
+
+
 UNAVAILABLE_DETAIL = msg("service_unavailable")
 
 
@@ -483,5 +529,6 @@ exception_handlers: dict[Any, Any] = {
     RedisTimeoutError: connection_error_handler,
     HTTPException: http_exception_handler,
     DBAPIError: database_error_handler,
+    ValueError: value_error_handler,
     Exception: internal_error_handler,
 }

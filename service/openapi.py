@@ -19,7 +19,7 @@ corrected at the type, by ``WireFormatSchemaPlugin``, for every schema that uses
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import time
 from enum import Enum
@@ -46,6 +46,7 @@ from litestar.plugins import OpenAPISchemaPlugin
 from litestar.routes import HTTPRoute
 from litestar.status_codes import HTTP_307_TEMPORARY_REDIRECT
 from litestar.utils.helpers import unwrap_partial
+from pydantic import BaseModel, PydanticUserError
 
 from service.auth.guards import GUARD_INFO
 from service.errors import PROBLEM_JSON, TYPE_BASE
@@ -371,6 +372,110 @@ def _constraints_into_members(node: Any, seen: set[int] | None = None) -> None:
             _constraints_into_members(value, seen)
 
 
+NULL = OpenAPIType.NULL
+OBJECT_OR_ARRAY = (OpenAPIType.OBJECT, OpenAPIType.ARRAY)
+_JSON_CONSTRAINTS = {
+    "minProperties": "min_properties",
+    "maxProperties": "max_properties",
+    "pattern": "pattern",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "exclusiveMinimum": "exclusive_minimum",
+    "exclusiveMaximum": "exclusive_maximum",
+}
+
+
+def _pydantic_models() -> dict[str, type[Any]]:
+    """The app's pydantic models by class name (the name Litestar gives their component);
+    a name two models share is left out."""
+    found: dict[str, list[type[Any]]] = {}
+    pending: list[type[Any]] = [BaseModel]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            pending.append(sub)
+            if sub.__module__.startswith("service."):
+                found.setdefault(sub.__name__, []).append(sub)
+    return {name: models[0] for name, models in found.items() if len(set(models)) == 1}
+
+
+def _json_type(member: dict[str, Any]) -> str | None:
+    kind = member.get("type")
+    return kind if isinstance(kind, str) else None
+
+
+def _constraints_from_models(schemas: Mapping[str, Schema | Reference]) -> None:
+    """Litestar (2.25) drops the constraints of an optional field's pydantic type (``Email |
+    None``, ``Field(pattern=...)`` on ``str | None``: the ``pattern``, sometimes a length),
+    so a client sends values the API refuses. Each is taken back from the model's own JSON
+    schema, into the member of the same type."""
+    models = _pydantic_models()
+    for name, component in schemas.items():
+        model = models.get(name)
+        if model is None or not isinstance(component, Schema) or not component.properties:
+            continue
+        try:
+            wanted = model.model_json_schema(mode="validation").get("properties", {})
+        except PydanticUserError:  # a model pydantic cannot describe keeps Litestar's schema
+            continue
+        for field, prop in component.properties.items():
+            source = wanted.get(field)
+            if not isinstance(prop, Schema) or not isinstance(source, dict):
+                continue
+            members = [m for m in prop.one_of or [prop] if isinstance(m, Schema)]
+            sources = [m for m in source.get("anyOf", [source]) if isinstance(m, dict)]
+            if prop.one_of and not any(_json_type(origin) == "null" for origin in sources):
+                # ``X | SkipJsonSchema[None] = None``: may be left out, never null.
+                prop.one_of = [m for m in prop.one_of if getattr(m, "type", None) != NULL]
+            for member in members:
+                for origin in sources:
+                    if _json_type(origin) == "object" and member.type in OBJECT_OR_ARRAY:
+                        # A ``dict`` with ``max_length`` is documented as an array (or as an
+                        # object with a string's ``maxLength``): its bound is on properties.
+                        member.type, member.items = OpenAPIType.OBJECT, None
+                        member.max_length = member.min_length = prop.max_length = None
+                    if (
+                        not isinstance(member.type, OpenAPIType)
+                        or _json_type(origin) != member.type.value
+                    ):
+                        continue
+                    for key, attribute in _JSON_CONSTRAINTS.items():
+                        if key in origin and getattr(member, attribute) is None:
+                            setattr(member, attribute, origin[key])
+
+
+INT64_MAX = 2**63 - 1
+
+
+def _integer_bounds(node: Any, seen: set[int] | None = None) -> None:
+    """Litestar writes the bounds of an integer as floats: ``le=2**63 - 1`` became
+    ``9.223372036854776e18``, which is 2**63, one past what the API takes. Integer bounds are
+    written as integers, the largest 64-bit one exactly."""
+    seen = seen if seen is not None else set()
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, Schema):
+        if node.type == OpenAPIType.INTEGER:
+            for name in ("minimum", "maximum"):
+                value = getattr(node, name)
+                if isinstance(value, float):
+                    exact = INT64_MAX if value == float(INT64_MAX) else int(value)
+                    setattr(node, name, -exact - 1 if value == -float(2**63) else exact)
+        children: Any = vars(node).values()
+    elif isinstance(node, dict):
+        children = node.values()
+    elif isinstance(node, list | tuple):
+        children = node
+    elif hasattr(node, "__dataclass_fields__"):
+        children = vars(node).values()
+    else:
+        return
+    for child in children:
+        _integer_bounds(child, seen)
+
+
 def complete_operations(app: Litestar, document: OpenAPI) -> None:
     for route, handler, method in _routes(app):
         path_item = (document.paths or {}).get(route.path_format or "/")
@@ -419,6 +524,9 @@ def complete_document(
     complete_operations(app, document)
     _constraints_into_members(document.paths)
     _constraints_into_members(components.schemas)
+    _constraints_from_models(components.schemas)
+    _integer_bounds(document.paths)
+    _integer_bounds(components.schemas)
     if webhooks is not None:
         path_items, schemas = webhooks()
         for name, schema in schemas.items():

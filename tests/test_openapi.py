@@ -245,3 +245,74 @@ class TestQueryTimes:
         [created_to] = [p for p in dashboard["parameters"] if p["name"] == "created_to"]
         kinds = {member.get("format") or member["type"] for member in created_to["schema"]["oneOf"]}
         assert kinds == {"date-time", "number", "null"}
+
+
+def _members(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return schema.get("oneOf") or [schema]
+
+
+class TestConstraintsAsValidated:
+    """What the server refuses, the document says: Litestar dropped these from optional
+    pydantic fields, so a client (or schemathesis) sent values that the API refused."""
+
+    async def test_patterns_of_optional_fields(self, document: dict[str, Any]) -> None:
+        schemas = document["components"]["schemas"]
+        for model, field, bad in [
+            ("AgencyCreate", "email", "x"),
+            ("AgencyUpdate", "phone", "x"),
+            ("PetitionerIn", "phone", "0"),
+            ("PetitionerIn", "national_id", "1"),
+            ("ApiClientCreate", "webhook_url", "ftp://x"),
+        ]:
+            [string] = [
+                m
+                for m in _members(schemas[model]["properties"][field])
+                if m.get("type") == "string"
+            ]
+            assert not re.search(string["pattern"], bad), (model, field)
+
+    async def test_fields_an_update_cannot_clear_are_not_nullable(
+        self, document: dict[str, Any]
+    ) -> None:
+        schemas = document["components"]["schemas"]
+        for model, field in [
+            ("AgencyUpdate", "name"),
+            ("AgencyUpdate", "active"),
+            ("CategoryUpdate", "sort_order"),
+            ("RoutingRuleUpdate", "agency_of_unit"),
+        ]:
+            kinds = {m.get("type") for m in _members(schemas[model]["properties"][field])}
+            assert "null" not in kinds, (model, field)
+        assert {"type": "null"} in schemas["AgencyUpdate"]["properties"]["email"]["oneOf"]
+        [sort_order] = _members(schemas["CategoryUpdate"]["properties"]["sort_order"])
+        assert (sort_order["minimum"], sort_order["maximum"]) == (0, 100_000)
+
+    async def test_a_bounded_dict_is_an_object(self, document: dict[str, Any]) -> None:
+        schemas = document["components"]["schemas"]
+        for model in ("AgencyCreate", "AgencyUpdate"):
+            [channels] = _members(schemas[model]["properties"]["channels"])
+            assert channels["type"] == "object"
+            assert channels["maxProperties"] == 20
+            assert "maxLength" not in channels
+            assert "items" not in channels
+
+    async def test_the_largest_id_is_exact(self, document: dict[str, Any]) -> None:
+        """Litestar wrote ``le=2**63 - 1`` as a float, which is 2**63."""
+        retry = document["paths"]["/api/v1/admin/jobs/failed/{failure_id}/retry"]["post"]
+        [failure_id] = retry["parameters"]
+        assert failure_id["schema"]["maximum"] == 2**63 - 1
+        assert failure_id["schema"]["minimum"] == 1
+
+    async def test_calendar_days_are_in_the_years_kept(self, document: dict[str, Any]) -> None:
+        day = document["components"]["schemas"]["CalendarDayCreate"]["properties"]["day"]
+        put = document["paths"]["/api/v1/directory/calendar/{day}"]["put"]
+        [path_day] = [p for p in put["parameters"] if p["name"] == "day"]
+        for schema in (day, path_day["schema"]):
+            assert schema["format"] == "date"
+            for value, kept in [
+                ("2000-01-01", True),
+                ("2100-12-31", True),
+                ("1999-12-31", False),
+                ("2101-01-01", False),
+            ]:
+                assert bool(re.search(schema["pattern"], value)) is kept

@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.auth.models import Role
+from service.strict import StrictBool
 
 
 class LoginRequest(BaseModel):
@@ -44,7 +45,7 @@ class UserUpdate(BaseModel):
     role: Role | None = None
     unit_code: str | None = Field(default=None, max_length=16)
     agency_id: uuid.UUID | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class UserRead(BaseModel):

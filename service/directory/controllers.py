@@ -15,6 +15,7 @@ from service.directory.calendar import OfficeSchedule
 from service.directory.models import AgencyKind, OfficeHours, UnitLevel
 from service.directory.routing import suggest_route
 from service.directory.schemas import (
+    CALENDAR_DAY_PATTERN,
     AgencyCreate,
     AgencyRead,
     AgencyUpdate,
@@ -265,7 +266,10 @@ class CalendarController(Controller):
 
     @put("/{day:date}", guards=[admin_only])
     async def put_day(
-        self, day: date, data: CalendarDayWrite, db_session: AsyncSession
+        self,
+        day: Annotated[date, Parameter(schema_extra={"pattern": CALENDAR_DAY_PATTERN})],
+        data: CalendarDayWrite,
+        db_session: AsyncSession,
     ) -> CalendarDayRead:
         """Creates or replaces the entry of one day."""
         return CalendarDayRead.model_validate(await service.put_day(db_session, day, data))

@@ -17,11 +17,13 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from service.directory.models import AgencyKind, AgencyLevel, DayKind, UnitLevel
 from service.directory.reference_data import nfc
 from service.i18n import value_error
 from service.openapi import LOCAL_TIME_PATTERN
+from service.strict import NOT_BOOL, StrictBool
 
 T = TypeVar("T")
 
@@ -33,6 +35,12 @@ ShortName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(nfc)
 ]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(nfc)]
+SortOrder = Annotated[int, Field(ge=0, le=100_000), NOT_BOOL]
+Priority = Annotated[int, Field(ge=-1_000_000, le=1_000_000), NOT_BOOL]
+Channels = Annotated[dict[str, Any], Field(max_length=20)]
+NotNull = SkipJsonSchema[None]
+"""``X | NotNull = None`` in an update: the field may be left out but not set to ``null`` (the
+service refuses it, ``field_empty``), so the document does not offer ``null``."""
 AgencyCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
 CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
 UnitCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,16}$")]
@@ -93,22 +101,23 @@ class AgencyCreate(BaseModel):
     phone: Phone | None = None
     address: Note | None = None
     channels: dict[str, Any] = Field(default_factory=dict, max_length=20)
-    active: bool = True
+    active: StrictBool = True
 
 
 class AgencyUpdate(BaseModel):
-    """Fields to change; the code is permanent."""
+    """Fields to change; the code is permanent. A field left out is kept; ``null`` clears
+    one that may be empty (``NotNull`` ones cannot: a value or nothing)."""
 
-    name: Name | None = None
-    level: AgencyLevel | None = None
-    kind: AgencyKind | None = None
-    unit_code: UnitCode | None = None
+    name: Name | NotNull = None
+    level: AgencyLevel | NotNull = None
+    kind: AgencyKind | NotNull = None
+    unit_code: UnitCode | NotNull = None
     parent_id: uuid.UUID | None = None
     email: Email | None = None
     phone: Phone | None = None
     address: Note | None = None
-    channels: dict[str, Any] | None = Field(default=None, max_length=20)
-    active: bool | None = None
+    channels: Channels | NotNull = None
+    active: StrictBool | NotNull = None
 
 
 # --- categories ----------------------------------------------------------------------------
@@ -128,15 +137,15 @@ class CategoryCreate(BaseModel):
     code: CategoryCode
     name_vi: ShortName
     name_en: ShortName
-    sort_order: int = Field(default=100, ge=0, le=100_000)
-    active: bool = True
+    sort_order: SortOrder = 100
+    active: StrictBool = True
 
 
 class CategoryUpdate(BaseModel):
-    name_vi: ShortName | None = None
-    name_en: ShortName | None = None
-    sort_order: int | None = Field(default=None, ge=0, le=100_000)
-    active: bool | None = None
+    name_vi: ShortName | NotNull = None
+    name_en: ShortName | NotNull = None
+    sort_order: SortOrder | NotNull = None
+    active: StrictBool | NotNull = None
 
 
 # --- routing rules -------------------------------------------------------------------------
@@ -166,10 +175,10 @@ class RoutingRuleCreate(BaseModel):
     unit_code: UnitCode | None = None
     unit_level: UnitLevel | None = None
     agency_id: uuid.UUID | None = None
-    agency_of_unit: bool = False
-    priority: int = Field(default=100, ge=-1_000_000, le=1_000_000)
-    is_fallback: bool = False
-    active: bool = True
+    agency_of_unit: StrictBool = False
+    priority: Priority = 100
+    is_fallback: StrictBool = False
+    active: StrictBool = True
     note: Note | None = None
 
     @model_validator(mode="after")
@@ -186,10 +195,10 @@ class RoutingRuleUpdate(BaseModel):
     unit_code: UnitCode | None = None
     unit_level: UnitLevel | None = None
     agency_id: uuid.UUID | None = None
-    agency_of_unit: bool | None = None
-    priority: int | None = Field(default=None, ge=-1_000_000, le=1_000_000)
-    is_fallback: bool | None = None
-    active: bool | None = None
+    agency_of_unit: StrictBool | NotNull = None
+    priority: Priority | NotNull = None
+    is_fallback: StrictBool | NotNull = None
+    active: StrictBool | NotNull = None
     note: Note | None = None
 
 
@@ -216,13 +225,23 @@ class CalendarDayWrite(BaseModel):
     name: ShortName
 
 
+CALENDAR_YEARS = (2000, 2100)
+CALENDAR_DAY_PATTERN = r"^(20[0-9]{2}|2100)-"
+"""A calendar day is in 2000 to 2100 (the years the calendar keeps): the document says so as a
+pattern beside ``format: date`` (JSON Schema has no bounds for dates)."""
+
+
+def plausible_day(value: date) -> bool:
+    return CALENDAR_YEARS[0] <= value.year <= CALENDAR_YEARS[1]
+
+
 class CalendarDayCreate(CalendarDayWrite):
-    day: date
+    day: date = Field(json_schema_extra={"pattern": CALENDAR_DAY_PATTERN})
 
     @field_validator("day")
     @classmethod
     def _plausible(cls, value: date) -> date:
-        if not 2000 <= value.year <= 2100:
+        if not plausible_day(value):
             raise value_error("date_out_of_range")
         return value
 

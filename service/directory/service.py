@@ -31,6 +31,7 @@ from service.directory.schemas import (
     OfficeHoursWrite,
     RoutingRuleCreate,
     RoutingRuleUpdate,
+    plausible_day,
 )
 from service.errors import Conflict, Invalid, NotFound
 from service.i18n import msg
@@ -173,11 +174,19 @@ async def create_agency(session: AsyncSession, data: AgencyCreate) -> Agency:
 
 async def update_agency(session: AsyncSession, agency_id: uuid.UUID, data: AgencyUpdate) -> Agency:
     agency = await get_agency(session, agency_id)
-    for name, value in data.model_dump(exclude_unset=True).items():
-        if value is None and name in {"name", "level", "kind", "unit_code", "channels", "active"}:
-            raise Invalid(msg("field_empty", field=name), field=name)
-        setattr(agency, name, value)
-    await _check_agency(session, agency)
+    with session.no_autoflush:  # checked before it is written (an unknown unit is a 422)
+        for name, value in data.model_dump(exclude_unset=True).items():
+            if value is None and name in {
+                "name",
+                "level",
+                "kind",
+                "unit_code",
+                "channels",
+                "active",
+            }:
+                raise Invalid(msg("field_empty", field=name), field=name)
+            setattr(agency, name, value)
+        await _check_agency(session, agency)
     await session.flush()
     return agency
 
@@ -314,14 +323,15 @@ async def update_rule(
     for name in ("agency_of_unit", "priority", "is_fallback", "active"):
         if name in changes and changes[name] is None:
             raise Invalid(msg("field_empty", field=name), field=name)
-    for name, value in changes.items():
-        setattr(rule, name, value)
-    # Switching to the unit's People's Committee clears a fixed agency, and the reverse.
-    if changes.get("agency_of_unit") is True and "agency_id" not in changes:
-        rule.agency_id = None
-    if changes.get("agency_id") is not None and "agency_of_unit" not in changes:
-        rule.agency_of_unit = False
-    await _check_rule(session, rule)
+    with session.no_autoflush:  # checked before it is written (an unknown code is a 422)
+        for name, value in changes.items():
+            setattr(rule, name, value)
+        # Switching to the unit's People's Committee clears a fixed agency, and the reverse.
+        if changes.get("agency_of_unit") is True and "agency_id" not in changes:
+            rule.agency_id = None
+        if changes.get("agency_id") is not None and "agency_of_unit" not in changes:
+            rule.agency_of_unit = False
+        await _check_rule(session, rule)
     await session.flush()
     return rule
 
@@ -362,7 +372,10 @@ async def add_day(session: AsyncSession, data: CalendarDayCreate) -> CalendarDay
 
 
 async def put_day(session: AsyncSession, day: date, data: CalendarDayWrite) -> CalendarDay:
-    """Create or replace the entry of one day."""
+    """Create or replace the entry of one day (in the years the calendar keeps, as when one
+    is added)."""
+    if not plausible_day(day):
+        raise Invalid(msg("date_out_of_range"), field="path.day")
     row = await session.get(CalendarDay, day)
     if row is None:
         row = CalendarDay(day=day, kind=data.kind, name=data.name)

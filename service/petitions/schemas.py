@@ -23,6 +23,7 @@ from service.petitions.models import (
     PetitionStatus,
 )
 from service.replies.schemas import PublishedAnswer
+from service.strict import StrictBool
 
 MAX_DESCRIPTION = 10_000
 
@@ -39,6 +40,20 @@ def _nfc_or_none(value: Any) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(_nfc)]
+
+
+def text_field(*, min_length: int, max_length: int, **kwargs: Any) -> Any:
+    """A ``Text`` field: its bounds count the text as stripped, so the document adds a pattern
+    that asks as many characters between the first and the last that are not spaces."""
+    visible = r"\S" if min_length <= 1 else rf"\S[\s\S]{{{min_length - 2},}}\S"
+    return Field(
+        min_length=min_length,
+        max_length=max_length,
+        json_schema_extra={"pattern": visible},
+        **kwargs,
+    )
+
+
 OptionalText = Annotated[str | None, BeforeValidator(_nfc_or_none)]
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE_PATTERN = r"^\+?[0-9 .\-()]{8,20}$"
@@ -70,10 +85,10 @@ class DenouncedIn(BaseModel):
 
 class PetitionCreate(BaseModel):
     kind: PetitionKind
-    category: Text = Field(min_length=1, max_length=64, description="A petition category code")
-    title: Text = Field(min_length=3, max_length=300)
-    description: Text = Field(min_length=1, max_length=MAX_DESCRIPTION)
-    unit_code: Text = Field(min_length=1, max_length=16, description="Hanoi ward/commune code")
+    category: Text = text_field(min_length=1, max_length=64, description="A petition category code")
+    title: Text = text_field(min_length=3, max_length=300)
+    description: Text = text_field(min_length=1, max_length=MAX_DESCRIPTION)
+    unit_code: Text = text_field(min_length=1, max_length=16, description="Hanoi ward/commune code")
     address_text: OptionalText = Field(default=None, max_length=500)
     residential_group: OptionalText = Field(
         default=None, max_length=200, description="Tổ dân phố or thôn"
@@ -89,10 +104,10 @@ class PetitionCreate(BaseModel):
     denounced: DenouncedIn | None = Field(
         default=None, description="Denunciations: who is denounced, if an agency's head/official"
     )
-    consent_to_process: bool = Field(
+    consent_to_process: StrictBool = Field(
         description="Explicit consent to process the personal data (PDPL 91/2025); required"
     )
-    consent_to_publish: bool = False
+    consent_to_publish: StrictBool = False
     notify_channel: NotifyChannel = NotifyChannel.webhook
 
 
@@ -155,11 +170,11 @@ class TrackingView(BaseModel):
 
 
 class ClarificationAnswer(BaseModel):
-    answer: Text = Field(min_length=1, max_length=MAX_DESCRIPTION)
+    answer: Text = text_field(min_length=1, max_length=MAX_DESCRIPTION)
 
 
 class AdditionalInformation(BaseModel):
-    text: Text = Field(min_length=1, max_length=MAX_DESCRIPTION)
+    text: Text = text_field(min_length=1, max_length=MAX_DESCRIPTION)
 
 
 class WithdrawRequest(BaseModel):
@@ -167,12 +182,12 @@ class WithdrawRequest(BaseModel):
 
 
 class RatingRequest(BaseModel):
-    satisfied: bool
+    satisfied: StrictBool
     comment: OptionalText = Field(default=None, max_length=2000)
 
 
 class ConsentUpdate(BaseModel):
-    consent_to_publish: bool
+    consent_to_publish: StrictBool
 
 
 # -- staff ----------------------------------------------------------------------------------
@@ -304,7 +319,7 @@ class HistoryEntry(BaseModel):
 
 
 class RequestInfo(BaseModel):
-    question: Text = Field(min_length=3, max_length=MAX_DESCRIPTION)
+    question: Text = text_field(min_length=3, max_length=MAX_DESCRIPTION)
 
 
 class ReasonRequest(BaseModel):
@@ -322,7 +337,7 @@ class RejectRequest(BaseModel):
         "abusive",
         "other",
     ]
-    reason: Text = Field(min_length=3, max_length=2000)
+    reason: Text = text_field(min_length=3, max_length=2000)
 
 
 class ReferRequest(BaseModel):
@@ -350,7 +365,7 @@ class Reclassify(BaseModel):
         description="A denunciation about the head or an official of this agency: routed "
         "to its superior",
     )
-    reason: Text = Field(min_length=3, max_length=2000)
+    reason: Text = text_field(min_length=3, max_length=2000)
 
 
 class CountRow(BaseModel):

@@ -14,6 +14,7 @@ from service.replies.models import (
     ExtensionStatus,
     ReferralState,
 )
+from service.strict import StrictBool
 
 # -- requests -----------------------------------------------------------------------------
 
@@ -38,7 +39,7 @@ class ExtensionRequestCreate(BaseModel):
 
 
 class ExtensionDecision(BaseModel):
-    approve: bool
+    approve: StrictBool
     note: str | None = Field(default=None, max_length=4000)
 
 
@@ -71,7 +72,7 @@ class EscalateRequest(BaseModel):
 class RatingRequest(BaseModel):
     """A rating the citizen gave in person, recorded by a Front officer."""
 
-    satisfied: bool
+    satisfied: StrictBool
     comment: str | None = Field(default=None, max_length=4000)
 
 

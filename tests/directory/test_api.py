@@ -198,6 +198,42 @@ class TestAgencies:
             }
         ]
 
+    async def test_updates_refuse_what_they_cannot_store(
+        self, client: httpx.AsyncClient, as_admin: dict[str, str]
+    ) -> None:
+        """An unknown unit is a 422, not the database's foreign key (it was a 500: the
+        change was flushed before it was checked); a boolean is only true or false (`0` and
+        `"no"` were taken as false); a field that cannot be empty refuses null."""
+        created = await client.post(
+            f"{API}/agencies/",
+            json={
+                "code": "so-thu-nghiem",
+                "name": "Sở Thử nghiệm",
+                "level": "city",
+                "unit_code": "01",
+            },
+            headers=as_admin,
+        )
+        assert created.status_code == 201, created.text
+        url = f"{API}/agencies/{created.json()['id']}"
+        body = assert_problem(
+            await client.patch(url, json={"unit_code": "98765"}, headers=as_admin), 422
+        )
+        assert body["errors"][0]["code"] == "unit_unknown"  # type: ignore[index]
+        for patch in ({"active": 0}, {"active": "no"}, {"name": None}):
+            assert_problem(await client.patch(url, json=patch, headers=as_admin), 422)
+        for field in ("active", "is_fallback", "agency_of_unit"):
+            body = assert_problem(
+                await client.post(f"{API}/routing-rules/", json={field: 0}, headers=as_admin), 422
+            )
+            assert {"field": field, "code": "bool_type"} in [
+                {"field": e["field"], "code": e["code"]}
+                for e in body["errors"]  # type: ignore[attr-defined]
+            ]
+        again = await client.get(url, headers=as_admin)
+        assert again.json()["active"] is True
+        assert again.json()["unit_code"] == "01"
+
     async def test_an_agency_cannot_be_its_own_superior(
         self, client: httpx.AsyncClient, as_admin: dict[str, str]
     ) -> None:
@@ -400,6 +436,15 @@ class TestCalendar:
             422,
         )
         assert_problem(await client.get(f"{API}/calendar/not-a-date", headers=as_admin), 404)
+        # Outside the years the calendar keeps, by PUT as by POST (PUT took any date).
+        for day in ("1999-12-31", "2101-01-01"):
+            body = assert_problem(
+                await client.put(
+                    f"{url}{day}", json={"kind": "holiday", "name": "X"}, headers=as_admin
+                ),
+                422,
+            )
+            assert body["errors"][0]["code"] == "date_out_of_range"  # type: ignore[index]
 
     async def test_office_hours(
         self, client: httpx.AsyncClient, as_admin: dict[str, str], as_officer: dict[str, str]
