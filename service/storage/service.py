@@ -13,7 +13,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,6 +59,9 @@ PART_URL_TTL_SECONDS = 6 * 3600
 MAX_MULTIPART_BYTES = 20 * 1024**3
 DOWNLOAD_URL_TTL_SECONDS = 300
 _CLOCK_SKEW = timedelta(minutes=10)
+# No photo or scan is older than this; earlier moments do not survive the trip through
+# local time and back (year 1 loses its offset).
+EARLIEST_CAPTURE = datetime(1900, 1, 1, tzinfo=UTC)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # Roles that see any evidence through the generic API (besides its uploader). Everyone else
 # reaches evidence through the domain that holds it (a petition, a supervision plan, a
@@ -113,6 +116,8 @@ def _check_place_and_time(
             raise Invalid(msg("captured_at_zone"), field="captured_at")
         if captured_at > utcnow() + _CLOCK_SKEW:
             raise Invalid(msg("captured_at_future"), field="captured_at")
+        if captured_at < EARLIEST_CAPTURE:
+            raise Invalid(msg("captured_at_too_early"), field="captured_at")
 
 
 async def record_access(
