@@ -43,9 +43,12 @@ Text = Annotated[str, BeforeValidator(_nfc)]
 
 
 def text_field(*, min_length: int, max_length: int, **kwargs: Any) -> Any:
-    """A ``Text`` field: its bounds count the text as stripped, so the document adds a pattern
-    that asks as many characters between the first and the last that are not spaces."""
-    visible = r"\S" if min_length <= 1 else rf"\S[\s\S]{{{min_length - 2},}}\S"
+    r"""A ``Text`` field: its bounds count the text as stripped, so the document adds a pattern
+    that asks as many characters between the first and the last that are not spaces. Spaces
+    are what Python's ``str.strip`` removes: ECMA-262's ``\s`` (the document's dialect) plus
+    the separators U+001C-U+001F and U+0085, which only Python counts."""
+    solid = r"[^\s\x1c-\x1f\x85]"
+    visible = solid if min_length <= 1 else rf"{solid}[\s\S]{{{min_length - 2},}}{solid}"
     return Field(
         min_length=min_length,
         max_length=max_length,
