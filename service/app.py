@@ -29,6 +29,7 @@ from service.csp import ContentSecurityPolicyMiddleware
 from service.db import create_engine, session_factory
 from service.docs_pages import STATIC_PATH, docs_render_plugins, static_files_router
 from service.errors import exception_handlers
+from service.http.preconditions import IF_MATCH
 from service.jobs.broker import broker_ping
 from service.observability import configure_logging, request_id_middleware
 from service.openapi import WireFormatSchemaPlugin, bind_options_to_their_routes, docs_router
@@ -183,6 +184,7 @@ def create_app(
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "object_store": Provide(lambda: object_store, use_cache=True, sync_to_thread=False),
+            "if_match": IF_MATCH,
         },
         request_max_body_size=settings.max_request_body_bytes,
         request_class=ApiRequest,  # JSON bodies: 415 for other types, 400 for bad JSON

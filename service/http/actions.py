@@ -1,0 +1,167 @@
+"""Workflow actions as HTTP operations, declared once and generated.
+
+A domain describes how to find one kind of resource and how to answer about it
+(:class:`ActionResource`), and lists its actions (:class:`ActionRoute`: name, request schema,
+who may call it, what the service does). :func:`action_handlers` turns each into its own route
+``POST <resource path>/<action>``, each its own OpenAPI operation with its own request body,
+and every one does the same thing in the same order:
+
+1. the guards (role) run;
+2. ``load`` returns the resource the caller may see, locked ``FOR UPDATE`` (404 for one they may
+   not see; 403 for one they may see but not change);
+3. the ``If-Match`` version is checked against the locked row (428 / 412,
+   :mod:`service.http.preconditions`);
+4. the action's ``run`` calls the domain service with an :class:`ActionCall` (the state
+   machine, :class:`service.workflow.Workflow`, answers 403 for someone else's action and 409
+   for the wrong state);
+5. ``present`` shapes the answer; the ETag is the version of the object in hand after the
+   change (no second read).
+
+A handler that does not fit (an upload, a read) stays a plain method of the controller.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from litestar import Request, Response, route
+from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import PathParameter, RequestBody
+from litestar.status_codes import HTTP_200_OK
+from litestar.types import Guard
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.http.preconditions import IfMatch, etag, require_version
+from service.i18n import Message
+from service.settings import Settings
+
+R = TypeVar("R")  # the resource (a model instance)
+B = TypeVar("B")  # the request body
+
+
+@dataclass(frozen=True)
+class ActionCall(Generic[R, B]):
+    """What an action's ``run`` and the resource's ``present`` get."""
+
+    request: Request[Any, Any, Any]
+    session: AsyncSession
+    settings: Settings
+    resource: R  # visible to the caller, locked, at the version they named
+    data: B  # the validated request body (None for an action without one)
+
+    @property
+    def actor(self) -> Any:
+        return self.request.user
+
+
+@dataclass(frozen=True)
+class ActionRoute(Generic[R, B]):
+    """One action of a resource: ``POST <resource path>/<path>``."""
+
+    name: str  # the handler's and operation's name (snake_case)
+    run: Callable[[ActionCall[R, B]], Awaitable[Any]]  # the result goes to ``present``
+    body: type[B] | None = None  # the request schema; None: the action takes no body
+    path: str | None = None  # default: the name with "-" for "_"
+    summary: str | None = None
+    description: str | None = None
+    guards: Sequence[Guard] = ()
+    status_code: int = HTTP_200_OK
+    # The response schema when it is not the resource's (e.g. an extension of a referral).
+    response: type | None = None
+    # ``present`` for this action when it is not the resource's.
+    present: Callable[[ActionCall[R, B], Any], Awaitable[Any]] | None = None
+    http_method: Literal["POST", "PUT", "PATCH", "DELETE"] = "POST"
+
+
+@dataclass(frozen=True)
+class ActionResource(Generic[R]):
+    """How the actions of one kind of resource find it and answer about it."""
+
+    path: str  # e.g. "/petitions/{petition_id:uuid}"
+    id_name: str  # the path parameter: "petition_id"
+    load: Callable[[AsyncSession, uuid.UUID, Any], Awaitable[R]]  # visible + locked
+    present: Callable[[ActionCall[R, Any], Any], Awaitable[Any]]  # result -> response body
+    response: type  # the response schema of ``present``
+    version: Callable[[R], int] = field(default=lambda resource: resource.version)
+    tags: Sequence[str] = ()
+    guards: Sequence[Guard] = ()
+    # The 428 / 412 texts when the generic ones would not name the resource.
+    missing: Message | None = None
+    stale: Message | None = None
+
+
+def _handler(resource: ActionResource[Any], action: ActionRoute[Any, Any]) -> HTTPRouteHandler:
+    present = action.present or resource.present
+
+    async def handle(**kwargs: Any) -> Response[Any]:
+        session: AsyncSession = kwargs["db_session"]
+        request: Request[Any, Any, Any] = kwargs["request"]
+        target = await resource.load(session, kwargs[resource.id_name], request.user)
+        require_version(
+            kwargs["if_match"],
+            resource.version(target),
+            missing=resource.missing,
+            stale=resource.stale,
+        )
+        call = ActionCall(
+            request=request,
+            session=session,
+            settings=kwargs["settings"],
+            resource=target,
+            data=kwargs.get("data"),
+        )
+        result = await action.run(call)
+        body = await present(call, result)
+        # Services bump ``version`` on the object itself: the ETag is the version written.
+        return Response(
+            body,
+            status_code=action.status_code,
+            headers={"ETag": etag(resource.version(target))},
+        )
+
+    parameters = [
+        inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY),
+        inspect.Parameter("db_session", inspect.Parameter.KEYWORD_ONLY),
+        inspect.Parameter("settings", inspect.Parameter.KEYWORD_ONLY),
+        inspect.Parameter("if_match", inspect.Parameter.KEYWORD_ONLY),
+        inspect.Parameter(resource.id_name, inspect.Parameter.KEYWORD_ONLY),
+    ]
+    annotations: dict[str, Any] = {
+        "request": Request[Any, Any, Any],
+        "db_session": NamedDependency[AsyncSession],
+        "settings": NamedDependency[Settings],
+        "if_match": NamedDependency[IfMatch | None],  # type: ignore[misc]
+        resource.id_name: Annotated[uuid.UUID, PathParameter()],
+        "return": Response[action.response or resource.response],  # type: ignore[misc,name-defined]
+    }
+    if action.body is not None:
+        parameters.append(inspect.Parameter("data", inspect.Parameter.KEYWORD_ONLY))
+        annotations["data"] = RequestBody[action.body]  # type: ignore[misc,name-defined]
+    handle.__name__ = handle.__qualname__ = action.name
+    handle.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    handle.__annotations__ = annotations
+    handle.__doc__ = action.description
+
+    path = f"{resource.path}/{action.path or action.name.replace('_', '-')}"
+    return route(
+        path,
+        http_method=action.http_method,
+        status_code=action.status_code,
+        guards=[*resource.guards, *action.guards],
+        summary=action.summary,
+        description=action.description,
+        tags=list(resource.tags),
+        name=f"{resource.id_name.removesuffix('_id')}.{action.name}",
+    )(handle)
+
+
+def action_handlers(
+    resource: ActionResource[Any], actions: Sequence[ActionRoute[Any, Any]]
+) -> list[HTTPRouteHandler]:
+    """One route handler per action, for the app's (or a router's) ``route_handlers``."""
+    return [_handler(resource, action) for action in actions]
