@@ -358,4 +358,4 @@ class TestIfMatch:
             referral.id, "/answer", COMPLETE_ANSWER, method="PUT", if_match=stale
         )
         assert response.status_code == 412
-        assert response.json()["current_version"] == 2
+        assert response.json()["current_etag"] == '"2"'
