@@ -26,7 +26,7 @@ import inspect
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
 from litestar import Request, Response, route
 from litestar.di import NamedDependency
@@ -140,7 +140,15 @@ def _handler(resource: ActionResource[Any], action: ActionRoute[Any, Any]) -> HT
         "return": Response[action.response or resource.response],  # type: ignore[misc,name-defined]
     }
     if action.body is not None:
-        parameters.append(inspect.Parameter("data", inspect.Parameter.KEYWORD_ONLY))
+        # A body that may be None (``Model | None``) may also be left out.
+        optional = type(None) in get_args(action.body)
+        parameters.append(
+            inspect.Parameter(
+                "data",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None if optional else inspect.Parameter.empty,
+            )
+        )
         annotations["data"] = RequestBody[action.body]  # type: ignore[misc,name-defined]
     handle.__name__ = handle.__qualname__ = action.name
     handle.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]

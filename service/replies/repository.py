@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,13 +9,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from service.deadlines.models import DeadlineStatus
 from service.directory.models import Agency
-from service.errors import Invalid
-from service.i18n import msg
+from service.http import cursor as cursors
 from service.replies.models import (
     AnswerStatus,
     EscalationTarget,
@@ -34,26 +32,9 @@ from service.storage.models import Evidence
 
 MAX_PAGE = 100
 LIVE_CLOCK = (DeadlineStatus.running, DeadlineStatus.due_soon, DeadlineStatus.overdue)
-
-
-# -- cursors ------------------------------------------------------------------------------
-
-
-def encode_cursor(moment: datetime, row_id: uuid.UUID) -> str:
-    raw = json.dumps([moment.isoformat(), str(row_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        moment, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        parsed = datetime.fromisoformat(moment)
-        if parsed.tzinfo is None:
-            raise ValueError("naive")
-        return parsed, uuid.UUID(row_id)
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise Invalid(msg("cursor_invalid"), field="cursor") from exc
+# The lists' keyset cursors (service.http.cursor): the name binds a cursor to its sort.
+BY_DUE_DATE = "referrals:due"
+PUBLIC_NEWEST = "public_answers:newest"
 
 
 # -- referrals ----------------------------------------------------------------------------
@@ -137,7 +118,7 @@ async def list_referrals(
     limit = max(1, min(limit, MAX_PAGE))
     query = _filtered(select(Referral), filters, now).where(col(Referral.due_at).is_not(None))
     if cursor is not None:
-        due, row_id = decode_cursor(cursor)
+        due, row_id = cursors.decode(BY_DUE_DATE, cursor, (datetime, uuid.UUID))
         query = query.where(sa.tuple_(col(Referral.due_at), col(Referral.id)) > (due, row_id))
     query = query.order_by(col(Referral.due_at), col(Referral.id)).limit(limit + 1)
     rows = list((await session.execute(query)).scalars())
@@ -145,7 +126,7 @@ async def list_referrals(
     if len(rows) > limit:
         last = rows[limit - 1]
         assert last.due_at is not None
-        next_cursor = encode_cursor(last.due_at, last.id)
+        next_cursor = cursors.encode(BY_DUE_DATE, last.due_at, last.id)
     return rows[:limit], next_cursor
 
 
@@ -272,6 +253,17 @@ async def attachments_of(
     return [(row[0], row[1]) for row in result.all()]
 
 
+async def link_attachment(
+    session: AsyncSession, referral_id: uuid.UUID, evidence_id: uuid.UUID, added_by: uuid.UUID
+) -> None:
+    """The same file uploaded twice is the same evidence: it is attached once."""
+    await session.execute(
+        pg_insert(ReferralAttachment)
+        .values(referral_id=referral_id, evidence_id=evidence_id, added_by=added_by)
+        .on_conflict_do_nothing()
+    )
+
+
 async def attachment_ids_of(session: AsyncSession, referral_id: uuid.UUID) -> set[uuid.UUID]:
     result = await session.execute(
         select(col(ReferralAttachment.evidence_id)).where(
@@ -304,7 +296,7 @@ async def public_answers(
     if filters.agency_id is not None:
         query = query.where(col(PublicAnswer.agency_id) == filters.agency_id)
     if cursor is not None:
-        published, row_id = decode_cursor(cursor)
+        published, row_id = cursors.decode(PUBLIC_NEWEST, cursor, (datetime, uuid.UUID))
         query = query.where(
             sa.tuple_(col(PublicAnswer.published_at), col(PublicAnswer.id)) < (published, row_id)
         )
@@ -313,7 +305,7 @@ async def public_answers(
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor(last.published_at, last.id)
+        next_cursor = cursors.encode(PUBLIC_NEWEST, last.published_at, last.id)
     return rows[:limit], next_cursor
 
 
@@ -324,3 +316,21 @@ async def public_answer_for_referral(
         select(PublicAnswer).where(col(PublicAnswer.referral_id) == referral_id)
     )
     return result.scalar_one_or_none()
+
+
+async def delete_public_answers_of_item(
+    session: AsyncSession, item_type: str, item_id: uuid.UUID
+) -> int:
+    referral_ids = sa.select(col(Referral.id)).where(
+        col(Referral.item_type) == item_type, col(Referral.item_id) == item_id
+    )
+    result = await session.execute(
+        sa.delete(PublicAnswer).where(col(PublicAnswer.referral_id).in_(referral_ids))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def extension_for_update(
+    session: AsyncSession, extension_id: uuid.UUID
+) -> ReferralExtension | None:
+    return await session.get(ReferralExtension, extension_id, with_for_update=True)

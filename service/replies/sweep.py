@@ -130,7 +130,7 @@ async def _close_silent(session: AsyncSession, now: datetime) -> list[uuid.UUID]
             table.c.feedback_due_at <= now,
         )
         .values(
-            state=step.next_state.value,
+            state=step.target.value,
             closed_at=now,
             close_reason="feedback_window_ended",
             version=table.c.version + 1,
@@ -161,9 +161,9 @@ async def _close_silent(session: AsyncSession, now: datetime) -> list[uuid.UUID]
                 sa.literal("system"),
                 sa.literal(step.action.value),
                 sa.literal(ReferralState.published.value),
-                sa.literal(step.next_state.value),
+                sa.literal(step.target.value),
                 sa.literal("feedback_window_ended"),
-                sa.literal(step.visible_to_citizen),
+                sa.literal(step.citizen_visible),
                 sa.cast(sa.literal('{"reason": "feedback_window_ended"}'), postgresql.JSONB),
             ).where(table.c.id.in_(ids)),
         )

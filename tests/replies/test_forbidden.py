@@ -13,7 +13,7 @@ from sqlmodel import col
 from service.db import utcnow
 from service.deadlines.models import ItemKind
 from service.directory.calendar import load_calendar
-from service.errors import Conflict, StateConflict
+from service.errors import Conflict, Forbidden, StateConflict
 from service.replies import service as replies
 from service.replies.models import Referral, ReferralState
 from tests.factories import login
@@ -80,6 +80,22 @@ class TestScope:
         front_route = Api(as_agency.client, as_agency.headers, "/api/v1/referrals")
         response = await front_route.act(referral.id, "/publish", if_match='"1"')
         assert response.status_code == 403
+
+
+class TestParties:
+    async def test_someone_elses_action_is_403_in_any_state(
+        self, session: AsyncSession, world: World, provider: StandInProvider
+    ) -> None:
+        """The Front does not acknowledge and the agency does not publish: 403, not 409."""
+        referral = await refer(session, world, provider)
+        with pytest.raises(Forbidden):
+            await replies.acknowledge(
+                session, referral.id, actor=world.actor(world.front_officer), agency_reference="1"
+            )
+        with pytest.raises(Forbidden):
+            await replies.publish_answer(
+                session, referral.id, actor=world.actor(world.agency_officer)
+            )
 
 
 class TestStateRules:
@@ -358,4 +374,17 @@ class TestIfMatch:
             referral.id, "/answer", COMPLETE_ANSWER, method="PUT", if_match=stale
         )
         assert response.status_code == 412
-        assert response.json()["current_version"] == 2
+        assert response.json()["current_etag"] == '"2"'
+
+    async def test_a_star_if_match_passes(
+        self, session: AsyncSession, world: World, provider: StandInProvider, as_agency: Api
+    ) -> None:
+        """``If-Match: *`` asks only that the referral exists (RFC 9110); the answer carries
+        the new ETag."""
+        referral = await refer(session, world, provider)
+        response = await as_agency.act(
+            referral.id, "/acknowledge", {"agency_reference": "1"}, if_match="*"
+        )
+        assert response.status_code == 200, response.text
+        assert response.headers["etag"] == '"2"'
+        assert (await as_agency.etag(referral.id)) == '"2"'

@@ -1,9 +1,14 @@
 """The public feed of answers: no authentication, personal data removed, only items whose
 petitioner consented, filters, keyset pagination."""
 
+import uuid
+
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db import utcnow
+from service.http import cursor as cursor_codec
+from service.replies import repository
 from service.replies import service as replies
 from service.replies.models import Referral
 from service.replies.schemas import AnswerDraftWrite
@@ -106,6 +111,11 @@ async def test_feed_filters_and_pages(
     assert [i["title"] for i in by_agency["items"]] == ["Ba Đình"]
     bad = await client.get("/api/v1/public/answers", params={"cursor": "not-a-cursor"})
     assert bad.status_code == 422
+    # A cursor of another list (the inbox, by due date) says so.
+    inbox_cursor = cursor_codec.encode(repository.BY_DUE_DATE, utcnow(), uuid.uuid4())
+    other = await client.get("/api/v1/public/answers", params={"cursor": inbox_cursor})
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["code"] == "cursor_other_sort"
 
 
 async def test_withdrawn_consent_removes_the_answer(

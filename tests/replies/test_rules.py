@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.errors import StateConflict
+from service.errors import Forbidden, StateConflict
 from service.replies.models import FINAL_STATES, ReferralState
 from service.replies.redaction import (
     EMAIL_PLACEHOLDER,
@@ -24,18 +24,26 @@ class TestWorkflow:
                 assert allowed_actions(state), state
 
     def test_each_pair_appears_once(self) -> None:
-        pairs = [(t.state, t.action) for t in TRANSITIONS]
+        pairs = [(t.source, t.action) for t in TRANSITIONS]
         assert len(pairs) == len(set(pairs))
 
     def test_a_forbidden_action_names_what_is_allowed(self) -> None:
+        # The system may close a referral (when the feedback window ends), not in this state.
         with pytest.raises(StateConflict) as caught:
-            transition(ReferralState.answer_submitted, Action.publish, None)
+            transition(ReferralState.answer_submitted, Action.close, None)
         assert caught.value.status_code == 409
         assert caught.value.extra["allowed_actions"] == ["cancel"]
         assert caught.value.extra["state"] == "answer_submitted"
 
+    def test_someone_elses_action_is_403(self) -> None:
+        """An action the caller's party may never take is refused as not theirs (403),
+        whatever the state, as in petitions and oversight."""
+        with pytest.raises(Forbidden) as caught:
+            transition(ReferralState.answer_accepted, Action.publish, None)
+        assert caught.value.status_code == 403
+
     def test_citizen_visible_steps(self) -> None:
-        visible = {(t.state, t.action) for t in TRANSITIONS if t.visible_to_citizen}
+        visible = {(t.source, t.action) for t in TRANSITIONS if t.citizen_visible}
         assert (ReferralState.acknowledged, Action.approve_extension) in visible
         assert (ReferralState.acknowledged, Action.save_draft) not in visible
         assert (ReferralState.answer_submitted, Action.return_answer) not in visible

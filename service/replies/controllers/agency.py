@@ -1,0 +1,166 @@
+"""The agency's reads: its inbox, one referral with the item, the audited reveal of who
+filed it, and the answer's files (upload, download). Its changes are the generated actions
+(``actions.py``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter, RequestBody
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.models import Role
+from service.deadlines.models import ItemKind
+from service.http.preconditions import with_etag
+from service.replies import service, views
+from service.replies.controllers.common import (
+    AGENCY,
+    Cursor,
+    ItemTypeParam,
+    PageLimit,
+    StaffRequest,
+    States,
+    local,
+    parse_states,
+)
+from service.replies.schemas import (
+    AttachmentRead,
+    ReferralDetail,
+    ReferralPage,
+    RevealedIdentity,
+    RevealRequest,
+)
+from service.settings import Settings
+from service.storage.http import filename_from_disposition, request_chunks, size_hint
+from service.storage.service import download_url
+from service.storage.store import ObjectStore
+
+
+class AgencyReferralController(Controller):
+    path = "/agency/referrals"
+    tags = ["agency referrals"]
+    guards = [AGENCY]
+
+    @get("/", summary="My agency's inbox, by due date (keyset pagination)")
+    async def inbox(
+        self,
+        request: StaffRequest,
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        states: States = None,
+        item_kind: FromQuery[ItemKind | None] = None,
+        item_type: ItemTypeParam = None,
+        due_before: FromQuery[datetime | None] = None,
+        due_after: FromQuery[datetime | None] = None,
+        overdue: FromQuery[bool | None] = None,
+        agency_id: Annotated[
+            uuid.UUID | None, QueryParameter(description="Admins only: whose inbox.")
+        ] = None,
+        cursor: Cursor = None,
+        limit: PageLimit = 50,
+    ) -> ReferralPage:
+        viewer = request.user
+        scope = viewer.agency_id if viewer.role == Role.agency_officer else agency_id
+        filters = views.ReferralFilter(
+            agency_id=scope,
+            states=parse_states(states),
+            item_kind=item_kind.value if item_kind else None,
+            item_type=item_type,
+            due_before=local(due_before, settings),
+            due_after=local(due_after, settings),
+            overdue=overdue,
+        )
+        return await views.referral_page(db_session, filters, viewer, cursor=cursor, limit=limit)
+
+    @get("/{referral_id:uuid}", summary="One referral with the item, answers and history")
+    async def detail(
+        self,
+        request: StaffRequest,
+        referral_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[ReferralDetail]:
+        referral = await service.get_visible_referral(db_session, referral_id, request.user)
+        body = await views.referral_detail(db_session, referral, request.user, agency_side=True)
+        return with_etag(body, referral.version)
+
+    @post(
+        "/{referral_id:uuid}/petitioner/reveal",
+        status_code=HTTP_200_OK,
+        summary="Reveal who filed the item, with a reason (audited: who, when, why)",
+        description=(
+            "No referral view carries a denouncer's identity. The officer of the agency "
+            "competent to resolve the denunciation may reveal it here while the agency "
+            "handles it, giving a reason; the reveal is audited. Refused (403) to anyone "
+            "else, and to the agency that employs the denounced person."
+        ),
+    )
+    async def reveal_petitioner(
+        self,
+        request: StaffRequest,
+        referral_id: FromPath[uuid.UUID],
+        data: RequestBody[RevealRequest],
+        db_session: NamedDependency[AsyncSession],
+    ) -> RevealedIdentity:
+        referral = await service.get_visible_referral(db_session, referral_id, request.user)
+        shown = await service.reveal_item_identity(db_session, referral, request.user, data.reason)
+        return RevealedIdentity.model_validate(shown)
+
+    @post(
+        "/{referral_id:uuid}/attachments",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=None,
+        summary="Upload a file for the answer (raw body, streamed to evidence storage)",
+        description=(
+            "Send the file as the request body; the name from `?filename=` or "
+            "Content-Disposition. Then list its evidence id in the draft's attachment_ids."
+        ),
+    )
+    async def upload(
+        self,
+        request: StaffRequest,
+        referral_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        object_store: NamedDependency[ObjectStore],
+        filename: Annotated[str | None, QueryParameter(max_length=255)] = None,
+    ) -> AttachmentRead:
+        name = filename or filename_from_disposition(request.headers.get("content-disposition"))
+        evidence = await service.add_attachment(
+            db_session,
+            object_store,
+            referral_id,
+            request_chunks(request),
+            actor=request.user,
+            filename=name,
+            max_bytes=settings.max_upload_bytes,
+            size_hint=size_hint(request),
+        )
+        return views.attachment_read(evidence, evidence.uploaded_at)
+
+    @get(
+        "/{referral_id:uuid}/attachments/{evidence_id:uuid}",
+        status_code=HTTP_307_TEMPORARY_REDIRECT,
+        summary="Download an attachment (short-lived URL; logged in the chain of custody)",
+    )
+    async def download(
+        self,
+        request: StaffRequest,
+        referral_id: FromPath[uuid.UUID],
+        evidence_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        object_store: NamedDependency[ObjectStore],
+    ) -> Redirect:
+        evidence = await views.downloadable_attachment(
+            db_session, referral_id, evidence_id, request.user, agency_side=True
+        )
+        url = await download_url(
+            db_session, object_store, evidence, request.user, ttl=settings.download_url_ttl_seconds
+        )
+        return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)

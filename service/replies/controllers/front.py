@@ -1,0 +1,125 @@
+"""The Front's reads: the referrals of its unit, the council list, one referral (without
+the agency's drafts) and the answers' files. Its decisions are the generated actions
+(``actions.py``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_307_TEMPORARY_REDIRECT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.deadlines.models import ItemKind
+from service.http.preconditions import with_etag
+from service.replies import service, views
+from service.replies.controllers.common import (
+    FRONT,
+    READERS,
+    Cursor,
+    From,
+    ItemTypeParam,
+    PageLimit,
+    StaffRequest,
+    States,
+    check_day,
+    local,
+    parse_states,
+)
+from service.replies.schemas import ReferralDetail, ReferralPage, ReferralRead
+from service.settings import Settings
+from service.storage.service import download_url
+from service.storage.store import ObjectStore
+
+
+class FrontReferralController(Controller):
+    path = "/referrals"
+    tags = ["referrals"]
+
+    @get("/", guards=[FRONT], summary="Referrals of my unit (all at city level), by due date")
+    async def list_referrals(
+        self,
+        request: StaffRequest,
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        states: States = None,
+        agency_id: FromQuery[uuid.UUID | None] = None,
+        item_kind: FromQuery[ItemKind | None] = None,
+        item_type: ItemTypeParam = None,
+        due_before: FromQuery[datetime | None] = None,
+        due_after: FromQuery[datetime | None] = None,
+        overdue: FromQuery[bool | None] = None,
+        cursor: Cursor = None,
+        limit: PageLimit = 50,
+    ) -> ReferralPage:
+        viewer = request.user
+        filters = views.ReferralFilter(
+            agency_id=agency_id,
+            unit_code=viewer.unit_code,
+            states=parse_states(states),
+            item_kind=item_kind.value if item_kind else None,
+            item_type=item_type,
+            due_before=local(due_before, settings),
+            due_after=local(due_after, settings),
+            overdue=overdue,
+        )
+        return await views.referral_page(db_session, filters, viewer, cursor=cursor, limit=limit)
+
+    @get(
+        "/council",
+        guards=[READERS],
+        summary="Referrals escalated to the People's Council list",
+    )
+    async def council(
+        self,
+        request: StaffRequest,
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        from_: From = None,
+        to: FromQuery[date | None] = None,
+    ) -> list[ReferralRead]:
+        check_day(from_, "from")
+        check_day(to, "to")
+        tz = ZoneInfo(settings.timezone)
+        start = datetime.combine(from_, time(0), tzinfo=tz) if from_ else None
+        end = datetime.combine(to + timedelta(days=1), time(0), tzinfo=tz) if to else None
+        return list(await views.council_list(db_session, request.user, start=start, end=end))
+
+    @get("/{referral_id:uuid}", guards=[FRONT], summary="One referral (drafts are not shown)")
+    async def detail(
+        self,
+        request: StaffRequest,
+        referral_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[ReferralDetail]:
+        referral = await service.get_visible_referral(db_session, referral_id, request.user)
+        body = await views.referral_detail(db_session, referral, request.user, agency_side=False)
+        return with_etag(body, referral.version)
+
+    @get(
+        "/{referral_id:uuid}/attachments/{evidence_id:uuid}",
+        guards=[FRONT],
+        status_code=HTTP_307_TEMPORARY_REDIRECT,
+        summary="Download an attachment of a submitted answer",
+    )
+    async def download(
+        self,
+        request: StaffRequest,
+        referral_id: FromPath[uuid.UUID],
+        evidence_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        object_store: NamedDependency[ObjectStore],
+    ) -> Redirect:
+        evidence = await views.downloadable_attachment(
+            db_session, referral_id, evidence_id, request.user, agency_side=False
+        )
+        url = await download_url(
+            db_session, object_store, evidence, request.user, ttl=settings.download_url_ttl_seconds
+        )
+        return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)

@@ -1,0 +1,94 @@
+"""Without a referral in hand: the public feed of published answers and the agencies'
+scorecards."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db import utcnow
+from service.errors import Invalid
+from service.i18n import msg
+from service.replies import views
+from service.replies.controllers.common import (
+    READERS,
+    Cursor,
+    From,
+    StaffRequest,
+    UnitCode,
+    check_day,
+)
+from service.replies.schemas import PublicAnswerPage, ScorecardResponse
+from service.settings import Settings
+
+
+class PublicAnswerController(Controller):
+    path = "/public/answers"
+    tags = ["public"]
+
+    @get(
+        "/",
+        exclude_from_auth=True,
+        summary="Published answers, newest first (personal data removed)",
+    )
+    async def feed(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        unit_code: UnitCode = None,
+        category_code: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        agency_id: FromQuery[uuid.UUID | None] = None,
+        cursor: Cursor = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=views.MAX_PAGE)] = 20,
+    ) -> PublicAnswerPage:
+        filters = views.PublicFilter(
+            unit_code=unit_code, category_code=category_code, agency_id=agency_id
+        )
+        return await views.public_feed(db_session, filters, cursor=cursor, limit=limit)
+
+
+class ScorecardController(Controller):
+    path = "/scorecards"
+    tags = ["scorecards"]
+
+    @get(
+        "/",
+        guards=[READERS],
+        summary="Agency scorecards for referrals received in a period",
+        description=(
+            "`from` and `to` are local dates (inclusive); default: the last 30 days. A Front "
+            "officer of a ward sees the referrals of that ward only."
+        ),
+    )
+    async def scorecards(
+        self,
+        request: StaffRequest,
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        from_: From = None,
+        to: FromQuery[date | None] = None,
+        agency_id: FromQuery[uuid.UUID | None] = None,
+        unit_code: UnitCode = None,
+    ) -> ScorecardResponse:
+        check_day(from_, "from")
+        check_day(to, "to")
+        tz = ZoneInfo(settings.timezone)
+        today = utcnow().astimezone(tz).date()
+        last = to or today
+        first = from_ or (last - timedelta(days=29))
+        if first > last:
+            raise Invalid(msg("period_reversed"), field="from")
+        viewer = request.user
+        if viewer.unit_code is not None:
+            unit_code = viewer.unit_code
+        start = datetime.combine(first, time(0), tzinfo=tz)
+        end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz)
+        return await views.scorecards(
+            db_session, start=start, end=end, agency_id=agency_id, unit_code=unit_code
+        )

@@ -1,0 +1,168 @@
+"""The one way a referral changes: ``begin`` (the referral, locked and visible; the workflow
+step for the action, 403 / 409) and ``finish`` (new state, version + 1, a ``referral_history``
+row, an audit event, flush); then the operation dispatches its referral event in the same
+transaction. Nothing here commits.
+
+An operation takes the referral as a ``Referral`` (the HTTP actions pass the one their
+loader locked and version-checked: it is not read again) or as an id (other packages and
+jobs: it is loaded, locked and checked for visibility here).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.audit.service import actor_fields, record
+from service.auth.principals import StaffPrincipal
+from service.db import utcnow
+from service.deadlines.clock import DeadlineRule
+from service.errors import Conflict
+from service.i18n import msg
+from service.replies import events
+from service.replies.access import Actor, load_for_change
+from service.replies.models import Referral, ReferralHistory, ReferralState
+from service.replies.workflow import Action, Transition, transition
+
+NOTIFY_JOB = "replies.notify_agency"
+
+# A referral in hand (locked by the actions' loader) or the id of one to lock.
+Target = Referral | uuid.UUID
+
+
+def snapshot(referral: Referral) -> dict[str, Any]:
+    return {
+        "state": referral.state,
+        "version": referral.version,
+        "agency_id": referral.agency_id,
+        "deadline_step": referral.deadline_step,
+        "due_at": referral.due_at,
+        "deadline_status": referral.deadline_status,
+        "agency_reference": referral.agency_reference,
+        "reopen_count": referral.reopen_count,
+        "extensions": len(referral.extensions),
+    }
+
+
+async def locked(session: AsyncSession, target: Target, actor: Actor) -> Referral:
+    """The referral itself when given one (already locked), else the id's, locked."""
+    if isinstance(target, Referral):
+        return target
+    return await load_for_change(session, target, actor)
+
+
+async def begin(
+    session: AsyncSession, target: Target, action: Action, actor: Actor
+) -> tuple[Referral, Transition, dict[str, Any]]:
+    """The referral, the workflow's step for ``action`` by ``actor``, and the audit's
+    "before"."""
+    referral = await locked(session, target, actor)
+    found = transition(ReferralState(referral.state), action, actor)
+    return referral, found, snapshot(referral)
+
+
+def user_id_of(actor: Actor) -> uuid.UUID | None:
+    return actor.user_id if isinstance(actor, StaffPrincipal) else None
+
+
+def history_entry(
+    referral: Referral,
+    actor: Actor,
+    *,
+    action: str,
+    from_state: str | None,
+    to_state: str,
+    reason: str | None,
+    visible: bool,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> ReferralHistory:
+    actor_type, actor_id = actor_fields(actor)
+    role = actor.role.value if isinstance(actor, StaffPrincipal) else None
+    jsonable: dict[str, Any] = to_jsonable_python(data or {})
+    return ReferralHistory(
+        referral_id=referral.id,
+        at=at or utcnow(),
+        actor_type=actor_type.value,
+        actor_id=actor_id,
+        actor_role=role,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        visible_to_citizen=visible,
+        data=jsonable,
+    )
+
+
+async def finish(
+    session: AsyncSession,
+    referral: Referral,
+    step: Transition,
+    actor: Actor,
+    before: dict[str, Any],
+    *,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+    audit_data: dict[str, Any] | None = None,
+) -> None:
+    now = utcnow()
+    from_state = ReferralState(referral.state)
+    referral.state = step.target
+    referral.version += 1
+    referral.updated_at = now
+    session.add(referral)
+    session.add(
+        history_entry(
+            referral,
+            actor,
+            action=step.action.value,
+            from_state=from_state.value,
+            to_state=step.target.value,
+            reason=reason,
+            visible=step.citizen_visible,
+            data=data,
+            at=now,
+        )
+    )
+    await record(
+        session,
+        actor=actor,
+        action=f"referral.{step.action.value}",
+        entity_type="referral",
+        entity_id=referral.id,
+        before=before,
+        after={**snapshot(referral), **(audit_data if audit_data is not None else data or {})},
+    )
+    await session.flush()
+
+
+async def emit(
+    session: AsyncSession,
+    name: str,
+    referral: Referral,
+    actor: Actor,
+    data: dict[str, Any] | None = None,
+) -> None:
+    await events.dispatch(
+        session,
+        events.ReferralEvent(
+            name=name,
+            referral_id=referral.id,
+            item_type=referral.item_type,
+            item_id=referral.item_id,
+            agency_id=referral.agency_id,
+            actor=actor,
+            data=data or {},
+        ),
+    )
+
+
+def rule_of(referral: Referral) -> DeadlineRule:
+    if referral.deadline_rule is None:
+        raise Conflict(msg("referral_no_deadline_rule"))
+    return DeadlineRule.from_json(referral.deadline_rule)
