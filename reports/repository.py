@@ -1,4 +1,5 @@
-"""Every query on the ``report`` and ``report_delivery`` tables.
+"""Every query on the ``report`` and ``report_delivery`` tables, and the look-up of what a
+request names by id or code (a plan, an agency).
 
 The render job's state changes are conditional single-statement UPDATEs: a job claims a
 report only if it is queued (or its render went stale), and records progress, failure or
@@ -11,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +28,8 @@ NEWEST = "reports:newest"
 STALE_AFTER = timedelta(minutes=15)
 ERROR_LIMIT = 2000
 
+Row = TypeVar("Row")
+
 _table = Report.__table__  # type: ignore[attr-defined]
 
 
@@ -39,6 +42,25 @@ async def get_report(
     else:
         query = query.execution_options(populate_existing=True)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def by_id_or_code(
+    session: AsyncSession,
+    model: type[Row],
+    row_id: uuid.UUID | None,
+    code: str | None,
+    name: str,
+) -> tuple[Row | None, str]:
+    """The row of ``model`` a request names by its id or, without one, by its code; with the
+    field that named it (``parameters.<name>_id`` or ``parameters.<name>_code``) for a 422."""
+    table: Any = model
+    if row_id is not None:
+        query = select(model).where(col(table.id) == row_id)
+        field = f"parameters.{name}_id"
+    else:
+        query = select(model).where(col(table.code) == code)
+        field = f"parameters.{name}_code"
+    return (await session.execute(query)).scalar_one_or_none(), field
 
 
 async def by_verification_code(session: AsyncSession, code: str) -> Report | None:

@@ -146,15 +146,28 @@ async def request_report(
     session.add(report)
     await session.flush()
     await _queue(session, report)
+    await _audit(session, viewer, "report.requested", report)
+    return report
+
+
+async def _audit(
+    session: AsyncSession,
+    viewer: StaffPrincipal,
+    action: str,
+    report: Report,
+    *,
+    before: dict[str, Any] | None = None,
+) -> None:
+    """The audit row of a request on ``report``, with the report as it is now."""
     await record(
         session,
         actor=viewer,
-        action="report.requested",
+        action=action,
         entity_type="report",
         entity_id=report.id,
+        before=before,
         after=snapshot(report),
     )
-    return report
 
 
 async def _queue(session: AsyncSession, report: Report) -> None:
@@ -254,15 +267,7 @@ async def retry_report(
     report.updated_at = utcnow()
     await session.flush()
     await _queue(session, report)
-    await record(
-        session,
-        actor=viewer,
-        action="report.retried",
-        entity_type="report",
-        entity_id=report.id,
-        before=before,
-        after=snapshot(report),
-    )
+    await _audit(session, viewer, "report.retried", report, before=before)
     return report
 
 
@@ -307,14 +312,12 @@ async def regenerate_report(
     except IntegrityError:
         raise Conflict(msg("report_version_race")) from None
     await _queue(session, report)
-    await record(
+    await _audit(
         session,
-        actor=viewer,
-        action="report.regenerated",
-        entity_type="report",
-        entity_id=report.id,
+        viewer,
+        "report.regenerated",
+        report,
         before={"previous_id": source.id, "previous_version": source.version},
-        after=snapshot(report),
     )
     return report
 

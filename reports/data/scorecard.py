@@ -9,7 +9,6 @@ no item's text is printed (codes, places, dates and states only).
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,17 +18,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reports.charts import Series, bar_chart, line_chart
+from reports.charts import Series
 from reports.data.common import (
     ITEM_KIND_LABELS,
     RECOMMENDATION_STATE_LABELS,
     REFERRAL_STATE_LABELS,
     DocumentFrame,
     Period,
+    bar_figure,
     count_and_rate,
     days_text,
     label,
+    monthly_figure,
+    numbered_table,
     rate,
+    streamed_table,
     vi_date,
 )
 from reports.document import ReportDocument
@@ -38,14 +41,12 @@ from reports.sections import (
     Align,
     Cell,
     Column,
-    Figure,
     Heading,
     LongTable,
     Paragraph,
     Section,
     Table,
 )
-from reports.streaming import ThreadRows, streamed
 from service.replies.scorecards import AgencyScorecard, agency_scorecards
 
 LIVE = "('running', 'due_soon', 'overdue')"
@@ -317,13 +318,11 @@ def open_table(
             "Quá hạn" if row.is_overdue else "",
         ]
 
-    source = streamed(
+    return streamed_table(
         session,
         OPEN_ROWS,
         {"agency": params.agency_id, "start": period.start, "end": period.end, "now": now},
-        transform=cells,
-    )
-    return LongTable(
+        cells,
         columns=[
             # Millimetres of the 165 mm text width: codes and dates must not wrap.
             Column("STT", 9.5, Align.centred),
@@ -335,7 +334,6 @@ def open_table(
             Column("Tình trạng", 28),
             Column("Ghi chú", 17.5),
         ],
-        rows=ThreadRows(source, asyncio.get_running_loop()),
         row_count=data.open_count,
         caption="Danh sách việc chưa hoàn thành hoặc quá hạn (không có thông tin cá nhân; "
         "đơn tố cáo chỉ được thống kê số lượng)",
@@ -397,50 +395,36 @@ def sections(data: ScorecardData, params: ScorecardParameters, *, now: datetime)
     if data.by_state:
         states = [s for s in REFERRAL_STATE_LABELS if s in data.by_state]
         out.append(
-            Figure(
-                bar_chart(
-                    "Tình trạng giải quyết",
-                    [REFERRAL_STATE_LABELS[s] for s in states],
-                    [Series("Số việc", [data.by_state[s] for s in states])],
-                    axis_title="Số việc",
-                ),
+            bar_figure(
+                "Tình trạng giải quyết",
+                [REFERRAL_STATE_LABELS[s] for s in states],
+                [Series("Số việc", [data.by_state[s] for s in states])],
+                axis_title="Số việc",
                 caption="Biểu đồ 1. Tình trạng các việc được chuyển đến trong kỳ",
             )
         )
     out.append(
-        Figure(
-            line_chart(
-                "Tiếp nhận và trả lời theo tháng tiếp nhận",
-                [f"Tháng {m.month}/{m.year}" for m in data.months],
-                [
-                    Series("Tiếp nhận", data.received_by_month),
-                    Series("Đã trả lời", data.answered_by_month),
-                ],
-                axis_title="Số việc",
-            ),
+        monthly_figure(
+            data.months,
+            data.received_by_month,
+            data.answered_by_month,
+            axis_title="Số việc",
             caption="Biểu đồ 2. Việc tiếp nhận mỗi tháng và số đã được trả lời",
         )
     )
     out.append(Heading("II. VIỆC THỰC HIỆN KIẾN NGHỊ SAU GIÁM SÁT"))
     if data.recommendations:
         out.append(
-            Table(
-                columns=[
-                    Column("STT", 0.7, Align.centred),
+            numbered_table(
+                [
                     Column("Kế hoạch", 1.4),
                     Column("Kiến nghị", 3.2),
                     Column("Hạn trả lời", 1.2, Align.centred),
                     Column("Tình trạng", 1.5),
                 ],
-                rows=[
-                    [
-                        number,
-                        rec.plan_code,
-                        rec.title,
-                        vi_date(rec.due_at, period.timezone),
-                        rec.state,
-                    ]
-                    for number, rec in enumerate(data.recommendations, start=1)
+                [
+                    [rec.plan_code, rec.title, vi_date(rec.due_at, period.timezone), rec.state]
+                    for rec in data.recommendations
                 ],
                 caption="Bảng 3. Kiến nghị sau giám sát chuyển đến cơ quan trong kỳ",
             )
