@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reports import service, views
 from reports.access import READERS, REQUESTERS
-from reports.models import ReportKind, ReportState
+from reports.models import Report, ReportKind, ReportState
 from reports.repository import MAX_PAGE
 from reports.schemas import ReportCreate, ReportPage, ReportRead, Verification
 from service.auth.guards import staff
@@ -33,7 +33,11 @@ REQUEST = staff(*REQUESTERS)
 READ = staff(*READERS)
 
 
-def _accepted(body: ReportRead) -> Response[ReportRead]:
+async def _accepted(
+    session: AsyncSession, viewer: StaffPrincipal, report: Report
+) -> Response[ReportRead]:
+    """202 with the report as its requester now sees it, and where to follow it."""
+    body = await views.report_read(session, viewer, report, with_deliveries=False)
     return Response(
         body,
         status_code=HTTP_202_ACCEPTED,
@@ -68,9 +72,7 @@ class ReportController(Controller):
         data: RequestBody[ReportCreate],
     ) -> Response[ReportRead]:
         report = await service.request_report(db_session, settings, request.user, data)
-        return _accepted(
-            await views.report_read(db_session, request.user, report, with_deliveries=False)
-        )
+        return await _accepted(db_session, request.user, report)
 
     @get("/", guards=[READ], summary="Reports the caller may see, newest first")
     async def list_reports(
@@ -140,9 +142,7 @@ class ReportController(Controller):
         report_id: FromPath[uuid.UUID],
     ) -> Response[ReportRead]:
         report = await service.retry_report(db_session, request.user, report_id)
-        return _accepted(
-            await views.report_read(db_session, request.user, report, with_deliveries=False)
-        )
+        return await _accepted(db_session, request.user, report)
 
     @post(
         "/{report_id:uuid}/regenerate",
@@ -158,9 +158,7 @@ class ReportController(Controller):
         report_id: FromPath[uuid.UUID],
     ) -> Response[ReportRead]:
         report = await service.regenerate_report(db_session, settings, request.user, report_id)
-        return _accepted(
-            await views.report_read(db_session, request.user, report, with_deliveries=False)
-        )
+        return await _accepted(db_session, request.user, report)
 
     @get(
         "/verify/{code:str}",

@@ -200,18 +200,7 @@ async def record_progress(
 async def record_failure(
     session: AsyncSession, report_id: uuid.UUID, attempts: int, stage: str, error: str
 ) -> bool:
-    result = await session.execute(
-        sa.update(_table)
-        .where(_ours(report_id, attempts))
-        .values(
-            state=ReportState.failed.value,
-            stage=stage,
-            error=error[:ERROR_LIMIT],
-            updated_at=sa.func.now(),
-        )
-        .returning(_table.c.id)
-    )
-    return result.first() is not None
+    return await _leave_claim(session, report_id, attempts, ReportState.failed, stage, error)
 
 
 async def release_for_retry(
@@ -219,15 +208,22 @@ async def release_for_retry(
 ) -> bool:
     """Put a render that failed on a transient error back in the queue (its job will run
     again); ``error`` says why it waits."""
+    return await _leave_claim(session, report_id, attempts, ReportState.queued, stage, error)
+
+
+async def _leave_claim(
+    session: AsyncSession,
+    report_id: uuid.UUID,
+    attempts: int,
+    state: ReportState,
+    stage: str,
+    error: str,
+) -> bool:
+    """End this job's claim in ``state`` with ``error``, if the claim still holds."""
     result = await session.execute(
         sa.update(_table)
         .where(_ours(report_id, attempts))
-        .values(
-            state=ReportState.queued.value,
-            stage=stage,
-            error=error[:ERROR_LIMIT],
-            updated_at=sa.func.now(),
-        )
+        .values(state=state.value, stage=stage, error=error[:ERROR_LIMIT], updated_at=sa.func.now())
         .returning(_table.c.id)
     )
     return result.first() is not None
