@@ -26,6 +26,9 @@ from reports.numbers import format_number, format_percent
 from reports.sections import Align, Cell, Column, Figure, LongTable, Section, Table
 from reports.streaming import ThreadRows, streamed
 
+# The ``deadline_status`` values of a clock still running (SQL, for ``IN``).
+LIVE_CLOCKS = "('running', 'due_soon', 'overdue')"
+
 PETITION_KIND_LABELS = {
     "feedback": "Phản ánh",
     "recommendation": "Kiến nghị",
@@ -338,6 +341,17 @@ def streamed_table(
         row_count=row_count,
         caption=caption,
     )
+
+
+def by_month(months: Sequence[date], rows: Iterable[Any]) -> tuple[list[int], list[int]]:
+    """The ``received`` and ``answered`` of each of ``months`` (0 for a month without a row),
+    from rows keyed by ``month``: the two lines of `monthly_figure`."""
+    received: dict[date, int] = {}
+    answered: dict[date, int] = {}
+    for row in rows:
+        received[row["month"]] = int(row["received"])
+        answered[row["month"]] = int(row["answered"])
+    return [received.get(m, 0) for m in months], [answered.get(m, 0) for m in months]
 
 
 def bar_figure(

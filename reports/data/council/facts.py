@@ -15,6 +15,7 @@ from reports.data.common import (
     PETITION_STATUS_LABELS,
     PLAN_STATE_LABELS,
     Period,
+    by_month,
 )
 from reports.data.council.queries import (
     BY_AGENCY,
@@ -165,11 +166,9 @@ async def gather(session: AsyncSession, params: CouncilParameters, *, now: datet
     }
     referrals_by_item = {r["item_type"]: int(r["n"]) for r in await rows(REFERRALS_BY_ITEM)}
     months = period.months()
-    received_by: dict[date, int] = {}
-    answered_by: dict[date, int] = {}
-    for r in await rows(MONTHLY, {"tz": period.timezone}):
-        received_by[r["month"]] = int(r["received"])
-        answered_by[r["month"]] = int(r["answered"])
+    received_by_month, answered_by_month = by_month(
+        months, await rows(MONTHLY, {"tz": period.timezone})
+    )
     cluster_totals = (await rows(CLUSTER_TOTALS))[0]
     clusters = [
         Cluster(
@@ -231,8 +230,8 @@ async def gather(session: AsyncSession, params: CouncilParameters, *, now: datet
         ],
         referrals_by_item=referrals_by_item,
         months=months,
-        received_by_month=[received_by.get(month, 0) for month in months],
-        answered_by_month=[answered_by.get(month, 0) for month in months],
+        received_by_month=received_by_month,
+        answered_by_month=answered_by_month,
         clusters=int(cluster_totals["clusters"]),
         cluster_people=int(cluster_totals["people"]),
         top_clusters=clusters,

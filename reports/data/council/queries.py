@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-LIVE = "('running', 'due_soon', 'overdue')"
+from reports.data.common import LIVE_CLOCKS as LIVE
 
 CLOSED_PETITION = "('rejected', 'closed', 'withdrawn', 'merged')"
 
