@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reports import service, views
 from reports.access import READERS, REQUESTERS
 from reports.models import Report, ReportKind, ReportState
-from reports.repository import MAX_PAGE
-from reports.schemas import ReportCreate, ReportPage, ReportRead, Verification
+from reports.schemas import MAX_PAGE, ReportCreate, ReportPage, ReportRead, Verification
 from service.auth.guards import staff
 from service.auth.principals import StaffPrincipal
 from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH

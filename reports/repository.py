@@ -21,7 +21,6 @@ from sqlmodel import col, select
 from reports.models import Report, ReportDelivery, ReportKind, ReportState
 from service.http import cursor as cursors
 
-MAX_PAGE = 100
 # The list's one sort: newest request first, then id (the cursor carries both).
 NEWEST = "reports:newest"
 # A render that has not written progress for this long is presumed dead (worker killed).
