@@ -24,15 +24,10 @@ from bench.servers import peak_rss_bytes, rss_bytes
 
 
 async def render(args: argparse.Namespace) -> dict[str, Any]:
-    from reports.cli import _working_copy_code
-    from reports.data import build_document
+    from reports.cli import read_only_snapshot, working_copy
     from reports.models import ReportKind
-    from reports.parameters import resolve, typed
-    from reports.pipeline import frame_of
     from reports.schemas import ReportCreate
-    from reports.service import new_report
     from reports.streaming import render_in_thread
-    from service.db import create_engine, session_factory, utcnow
     from service.settings import Settings
 
     settings = Settings(database_url=args.url, log_level="WARNING")
@@ -46,37 +41,17 @@ async def render(args: argparse.Namespace) -> dict[str, Any]:
         parameters = {"plan_code": args.plan, "include_log": True}
     request = ReportCreate(kind=kind, parameters=parameters)
     chunk_rows = None if args.chunk_rows == "none" else int(args.chunk_rows)
-    engine = create_engine(settings)
     figures: dict[str, Any] = {"rss_start_bytes": rss_bytes(os.getpid())}
-    try:
-        sessions = session_factory(engine)
-        async with sessions() as session:
-            await session.connection(
-                execution_options={
-                    "isolation_level": "REPEATABLE READ",
-                    "postgresql_readonly": True,
-                }
-            )
-            begin = time.perf_counter()
-            resolved = await resolve(session, kind, parameters, timezone=settings.timezone)
-            row = new_report(settings, resolved, request, None)
-            row.verification_code = _working_copy_code(row.id)
-            document = await build_document(
-                session,
-                typed(resolved.kind, resolved.parameters, timezone=settings.timezone),
-                frame_of(row, settings),
-                now=utcnow(),
-                title=row.summary,
-            )
-            figures["gather_seconds"] = round(time.perf_counter() - begin, 3)
-            figures["rss_before_render_bytes"] = rss_bytes(os.getpid())
-            begin = time.perf_counter()
-            rendered = await render_in_thread(
-                document, Path(args.output), pdf_variant=None, chunk_rows=chunk_rows
-            )
-            figures["render_seconds"] = round(time.perf_counter() - begin, 3)
-    finally:
-        await engine.dispose()
+    async with read_only_snapshot(settings) as session:
+        begin = time.perf_counter()
+        _, document = await working_copy(session, settings, request)
+        figures["gather_seconds"] = round(time.perf_counter() - begin, 3)
+        figures["rss_before_render_bytes"] = rss_bytes(os.getpid())
+        begin = time.perf_counter()
+        rendered = await render_in_thread(
+            document, Path(args.output), pdf_variant=None, chunk_rows=chunk_rows
+        )
+        figures["render_seconds"] = round(time.perf_counter() - begin, 3)
     figures.update(
         pages=rendered.page_count,
         parts=rendered.part_count,

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from reports.document import ReportDocument
 from reports.models import Report, ReportKind
 from reports.parameters import resolve
 from reports.pipeline import frame_of
@@ -26,6 +30,7 @@ from reports.streaming import render_in_thread
 from service.errors import Invalid
 from service.i18n import cli_locale
 from service.settings import Settings
+from service.storage.store import ObjectStore
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -164,6 +169,56 @@ def _run(
     )
 
 
+@asynccontextmanager
+async def read_only_snapshot(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A session on its own engine, in one read-only REPEATABLE READ transaction: every
+    figure and every streamed list of a working copy comes from the same snapshot."""
+    from service.db import create_engine, session_factory
+
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            await session.connection(
+                execution_options={
+                    "isolation_level": "REPEATABLE READ",
+                    "postgresql_readonly": True,
+                }
+            )
+            yield session
+    finally:
+        await engine.dispose()
+
+
+async def working_copy(
+    session: AsyncSession,
+    settings: Settings,
+    request: ReportCreate,
+    *,
+    today: date | None = None,
+    store: ObjectStore | None = None,
+) -> tuple[Report, ReportDocument]:
+    """The row (never stored) and the document of a working copy of ``request``: the
+    document the API would issue, with a verification code that does not verify."""
+    from reports.data import build_document
+    from reports.parameters import typed
+    from service.db import utcnow
+
+    resolved = await resolve(session, request.kind, request.parameters, timezone=settings.timezone)
+    row: Report = new_report(settings, resolved, request, None)
+    if today is not None:
+        row.issue_date = today
+    row.verification_code = _working_copy_code(row.id)
+    document = await build_document(
+        session,
+        typed(resolved.kind, resolved.parameters, timezone=settings.timezone),
+        frame_of(row, settings),
+        now=utcnow(),
+        title=row.summary,
+        store=store,
+    )
+    return row, document
+
+
 async def render_to_file(
     settings: Settings,
     request: ReportCreate,
@@ -174,13 +229,9 @@ async def render_to_file(
     today: date | None = None,
 ) -> RenderedPdf:
     """Resolve, gather and render ``request`` into ``output`` (nothing is stored)."""
-    from reports.data import build_document
-    from reports.parameters import typed
-    from service.db import create_engine, session_factory, utcnow
     from service.storage.store import build_object_store
 
     report_progress = progress or (lambda stage, percent: None)
-    engine = create_engine(settings)
     # The evidence files a supervision report lists are re-read and checked, as the render
     # job does.
     store = None
@@ -188,30 +239,9 @@ async def render_to_file(
         store = build_object_store(settings)
         await store.start()
     try:
-        sessions = session_factory(engine)
-        async with sessions() as session:
-            await session.connection(
-                execution_options={
-                    "isolation_level": "REPEATABLE READ",
-                    "postgresql_readonly": True,
-                }
-            )
-            resolved = await resolve(
-                session, request.kind, request.parameters, timezone=settings.timezone
-            )
-            row: Report = new_report(settings, resolved, request, None)
-            if today is not None:
-                row.issue_date = today
-            row.verification_code = _working_copy_code(row.id)
+        async with read_only_snapshot(settings) as session:
             report_progress("gathering", 2)
-            document = await build_document(
-                session,
-                typed(resolved.kind, resolved.parameters, timezone=settings.timezone),
-                frame_of(row, settings),
-                now=utcnow(),
-                title=row.summary,
-                store=store,
-            )
+            row, document = await working_copy(session, settings, request, today=today, store=store)
             return await render_in_thread(
                 document,
                 output,
@@ -220,7 +250,6 @@ async def render_to_file(
                 progress=lambda stage, percent: report_progress(stage, max(5, percent)),
             )
     finally:
-        await engine.dispose()
         if store is not None:
             await store.close()
 

@@ -6,21 +6,21 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter, RequestBody
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_307_TEMPORARY_REDIRECT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reports import service
+from reports import service, views
 from reports.access import READERS, REQUESTERS
 from reports.models import Report, ReportKind, ReportState
-from reports.repository import MAX_PAGE
-from reports.schemas import DeliveryRead, ReportCreate, ReportPage, ReportRead, Verification
+from reports.schemas import MAX_PAGE, ReportCreate, ReportPage, ReportRead, Verification
 from service.auth.guards import staff
 from service.auth.principals import StaffPrincipal
-from service.errors import NotFound
+from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
 from service.i18n import msg
-from service.ratelimit import Limit, client_address, counters_of, too_many
+from service.ratelimit import AddressFailures, Limit, address_failures
 from service.settings import Settings
 from service.storage.store import ObjectStore
 
@@ -32,22 +32,11 @@ REQUEST = staff(*REQUESTERS)
 READ = staff(*READERS)
 
 
-async def _read(
-    session: AsyncSession, viewer: StaffPrincipal, report: Report, *, with_deliveries: bool
-) -> ReportRead:
-    deliveries = []
-    if with_deliveries:
-        grouped = await service.deliveries(session, [report])
-        deliveries = [DeliveryRead.model_validate(d) for d in grouped.get(report.id, [])]
-    return ReportRead.model_validate(report).model_copy(
-        update={
-            "allowed_actions": await service.allowed_actions(session, viewer, report),
-            "deliveries": deliveries,
-        }
-    )
-
-
-def _accepted(body: ReportRead) -> Response[ReportRead]:
+async def _accepted(
+    session: AsyncSession, viewer: StaffPrincipal, report: Report
+) -> Response[ReportRead]:
+    """202 with the report as its requester now sees it, and where to follow it."""
+    body = await views.report_read(session, viewer, report, with_deliveries=False)
     return Response(
         body,
         status_code=HTTP_202_ACCEPTED,
@@ -77,23 +66,23 @@ class ReportController(Controller):
     async def create(
         self,
         request: StaffRequest,
-        db_session: AsyncSession,
-        settings: Settings,
-        data: ReportCreate,
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        data: RequestBody[ReportCreate],
     ) -> Response[ReportRead]:
         report = await service.request_report(db_session, settings, request.user, data)
-        return _accepted(await _read(db_session, request.user, report, with_deliveries=False))
+        return await _accepted(db_session, request.user, report)
 
     @get("/", guards=[READ], summary="Reports the caller may see, newest first")
     async def list_reports(
         self,
         request: StaffRequest,
-        db_session: AsyncSession,
-        kind: ReportKind | None = None,
-        report_state: ReportState | None = Parameter(query="state", default=None),
-        series_id: uuid.UUID | None = None,
-        cursor: str | None = Parameter(default=None, max_length=200),
-        limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 20,
+        db_session: NamedDependency[AsyncSession],
+        kind: Annotated[ReportKind | None, QueryParameter()] = None,
+        report_state: Annotated[ReportState | None, QueryParameter(name="state")] = None,
+        series_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=CURSOR_MAX_LENGTH)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 20,
     ) -> ReportPage:
         rows, next_cursor = await service.list_reports(
             db_session,
@@ -104,12 +93,7 @@ class ReportController(Controller):
             cursor=cursor,
             limit=limit,
         )
-        return ReportPage(
-            items=[
-                await _read(db_session, request.user, row, with_deliveries=False) for row in rows
-            ],
-            next_cursor=next_cursor,
-        )
+        return await views.report_page(db_session, request.user, rows, next_cursor)
 
     @get(
         "/{report_id:uuid}",
@@ -117,10 +101,13 @@ class ReportController(Controller):
         summary="A report: state, stage and percent while it renders; hash and deliveries",
     )
     async def get_report(
-        self, request: StaffRequest, db_session: AsyncSession, report_id: uuid.UUID
+        self,
+        request: StaffRequest,
+        db_session: NamedDependency[AsyncSession],
+        report_id: FromPath[uuid.UUID],
     ) -> ReportRead:
         report = await service.get_visible(db_session, request.user, report_id)
-        return await _read(db_session, request.user, report, with_deliveries=True)
+        return await views.report_read(db_session, request.user, report, with_deliveries=True)
 
     @get(
         "/{report_id:uuid}/download",
@@ -131,10 +118,10 @@ class ReportController(Controller):
     async def download(
         self,
         request: StaffRequest,
-        db_session: AsyncSession,
-        settings: Settings,
-        object_store: ObjectStore,
-        report_id: uuid.UUID,
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        object_store: NamedDependency[ObjectStore],
+        report_id: FromPath[uuid.UUID],
     ) -> Redirect:
         url = await service.download_url(
             db_session, settings, object_store, request.user, report_id
@@ -148,10 +135,13 @@ class ReportController(Controller):
         summary="Queue a failed render again",
     )
     async def retry(
-        self, request: StaffRequest, db_session: AsyncSession, report_id: uuid.UUID
+        self,
+        request: StaffRequest,
+        db_session: NamedDependency[AsyncSession],
+        report_id: FromPath[uuid.UUID],
     ) -> Response[ReportRead]:
         report = await service.retry_report(db_session, request.user, report_id)
-        return _accepted(await _read(db_session, request.user, report, with_deliveries=False))
+        return await _accepted(db_session, request.user, report)
 
     @post(
         "/{report_id:uuid}/regenerate",
@@ -162,44 +152,32 @@ class ReportController(Controller):
     async def regenerate(
         self,
         request: StaffRequest,
-        db_session: AsyncSession,
-        settings: Settings,
-        report_id: uuid.UUID,
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        report_id: FromPath[uuid.UUID],
     ) -> Response[ReportRead]:
         report = await service.regenerate_report(db_session, settings, request.user, report_id)
-        return _accepted(await _read(db_session, request.user, report, with_deliveries=False))
+        return await _accepted(db_session, request.user, report)
 
     @get(
         "/verify/{code:str}",
         exclude_from_auth=True,
         opt={"problems": (404, 429)},  # failed look-ups are limited per address
+        dependencies={
+            "verify_failures": address_failures(
+                "verify", VERIFY_FAILURES, msg("verification_rate_limited")
+            )
+        },
         summary="Check a printed copy: the report's kind, version, issue time and SHA-256",
         description="Public. The code is printed in every page footer (Mã xác thực).",
     )
     async def verify(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, code: str
+        self,
+        db_session: NamedDependency[AsyncSession],
+        verify_failures: NamedDependency[AddressFailures],
+        code: FromPath[str],
     ) -> Verification:
-        report = None
-        if len(code) <= 40 and all(ch.isascii() and (ch.isalnum() or ch in "- ") for ch in code):
-            report = await service.verify(db_session, code)
-        if report is None or report.issued_at is None or report.sha256 is None:
-            # Codes are 40 bits: guessing through them is slowed per client address; a
-            # printed copy's code is always answered.
-            usage = await counters_of(request).hit(
-                f"verify:address:{client_address(request)}", VERIFY_FAILURES.window_seconds
-            )
-            if usage.exceeds(VERIFY_FAILURES):
-                raise too_many(
-                    msg("verification_rate_limited"),
-                    usage,
-                )
-            raise NotFound(msg("verification_code_unknown"))
-        return Verification(
-            kind=ReportKind(report.kind),
-            version=report.version,
-            issued_at=report.issued_at,
-            sha256=report.sha256,
-        )
+        return await service.verify_copy(db_session, code, verify_failures)
 
 
 controllers = [ReportController]

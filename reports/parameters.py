@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
+from reports import repository
 from reports.data import TypedParameters, council, scorecard, supervision
 from reports.data.common import Period
 from reports.models import ReportKind
@@ -160,14 +160,9 @@ async def _council(session: AsyncSession, data: CouncilIn, timezone: str) -> Res
 
 
 async def _supervision(session: AsyncSession, data: SupervisionIn, timezone: str) -> Resolved:
-    query = select(SupervisionPlan)
-    if data.plan_id is not None:
-        query = query.where(col(SupervisionPlan.id) == data.plan_id)
-        field = "parameters.plan_id"
-    else:
-        query = query.where(col(SupervisionPlan.code) == data.plan_code)
-        field = "parameters.plan_code"
-    plan = (await session.execute(query)).scalar_one_or_none()
+    plan, field = await repository.by_id_or_code(
+        session, SupervisionPlan, data.plan_id, data.plan_code, "plan"
+    )
     if plan is None or plan.state == "draft":
         raise Invalid(msg("report_plan_not_found"), field=field)
     detail = await plan_detail(session, plan.id)
@@ -197,14 +192,9 @@ def area(unit_code: str) -> str | None:
 
 
 async def _scorecard(session: AsyncSession, data: ScorecardIn, timezone: str) -> Resolved:
-    query = select(Agency)
-    if data.agency_id is not None:
-        query = query.where(col(Agency.id) == data.agency_id)
-        field = "parameters.agency_id"
-    else:
-        query = query.where(col(Agency.code) == data.agency_code)
-        field = "parameters.agency_code"
-    agency = (await session.execute(query)).scalar_one_or_none()
+    agency, field = await repository.by_id_or_code(
+        session, Agency, data.agency_id, data.agency_code, "agency"
+    )
     if agency is None:
         raise Invalid(msg("agency_not_found"), field=field)
     typed = scorecard.ScorecardParameters(
@@ -233,11 +223,7 @@ def typed(kind: ReportKind, parameters: Mapping[str, Any], *, timezone: str) -> 
     kind = ReportKind(kind)
     if kind is ReportKind.council_periodic:
         return council.CouncilParameters(
-            Period(
-                date.fromisoformat(parameters["from"]),
-                date.fromisoformat(parameters["to"]),
-                timezone,
-            ),
+            _stored_period(parameters, timezone),
             parameters.get("unit_code"),
             parameters.get("unit_name"),
         )
@@ -249,10 +235,14 @@ def typed(kind: ReportKind, parameters: Mapping[str, Any], *, timezone: str) -> 
             include_log=bool(parameters.get("include_log", True)),
         )
     return scorecard.ScorecardParameters(
-        period=Period(
-            date.fromisoformat(parameters["from"]), date.fromisoformat(parameters["to"]), timezone
-        ),
+        period=_stored_period(parameters, timezone),
         agency_id=uuid.UUID(parameters["agency_id"]),
         agency_code=parameters["agency_code"],
         agency_name=parameters["agency_name"],
+    )
+
+
+def _stored_period(parameters: Mapping[str, Any], timezone: str) -> Period:
+    return Period(
+        date.fromisoformat(parameters["from"]), date.fromisoformat(parameters["to"]), timezone
     )

@@ -310,7 +310,7 @@ async def supervision_data(
     for number, title in enumerate(
         ("Làm việc với UBND phường", "Kiểm tra thực tế tại các công trình"), start=1
     ):
-        sess = await service.schedule_session(
+        meeting = await service.schedule_session(
             session,
             plan.id,
             SessionCreate(
@@ -322,10 +322,10 @@ async def supervision_data(
             ),
             principal(head),
         )
-        await service.open_session(session, sess.id, principal(secretary))
+        await service.open_session(session, meeting.id, principal(secretary))
         await service.record_attendance(
             session,
-            sess.id,
+            meeting.id,
             [
                 AttendanceIn(
                     user_id=head.id, capacity="Trưởng đoàn", status=AttendanceStatus.attended
@@ -347,10 +347,10 @@ async def supervision_data(
             (EntryKind.finding, "12 công trình vi phạm chưa bị xử lý quá 6 tháng."),
         ):
             entry, _ = await log.append_entry(
-                session, sess.id, EntryCreate(kind=kind, text=text), principal(secretary)
+                session, meeting.id, EntryCreate(kind=kind, text=text), principal(secretary)
             )
             if kind is EntryKind.finding:
-                finding_entries.append((sess.id, entry.id))
+                finding_entries.append((meeting.id, entry.id))
         data = (
             b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
             b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -364,7 +364,7 @@ async def supervision_data(
             store,
             chunks(),
             principal(secretary),
-            session_id=sess.id,
+            session_id=meeting.id,
             filename=f"Biên bản buổi {number}.pdf",
             max_bytes=settings.max_upload_bytes,
         )

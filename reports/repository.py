@@ -1,4 +1,5 @@
-"""Every query on the ``report`` and ``report_delivery`` tables.
+"""Every query on the ``report`` and ``report_delivery`` tables, and the look-up of what a
+request names by id or code (a plan, an agency).
 
 The render job's state changes are conditional single-statement UPDATEs: a job claims a
 report only if it is queued (or its render went stale), and records progress, failure or
@@ -8,25 +9,25 @@ message, or a retry racing a slow worker, never both write.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from reports.models import Report, ReportDelivery, ReportKind, ReportState
-from service.errors import Invalid
-from service.i18n import msg
+from service.http import cursor as cursors
 
-MAX_PAGE = 100
+# The list's one sort: newest request first, then id (the cursor carries both).
+NEWEST = "reports:newest"
 # A render that has not written progress for this long is presumed dead (worker killed).
 STALE_AFTER = timedelta(minutes=15)
 ERROR_LIMIT = 2000
+
+Row = TypeVar("Row")
 
 _table = Report.__table__  # type: ignore[attr-defined]
 
@@ -42,6 +43,25 @@ async def get_report(
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def by_id_or_code(
+    session: AsyncSession,
+    model: type[Row],
+    row_id: uuid.UUID | None,
+    code: str | None,
+    name: str,
+) -> tuple[Row | None, str]:
+    """The row of ``model`` a request names by its id or, without one, by its code; with the
+    field that named it (``parameters.<name>_id`` or ``parameters.<name>_code``) for a 422."""
+    table: Any = model
+    if row_id is not None:
+        query = select(model).where(col(table.id) == row_id)
+        field = f"parameters.{name}_id"
+    else:
+        query = select(model).where(col(table.code) == code)
+        field = f"parameters.{name}_code"
+    return (await session.execute(query)).scalar_one_or_none(), field
+
+
 async def by_verification_code(session: AsyncSession, code: str) -> Report | None:
     return (
         await session.execute(select(Report).where(col(Report.verification_code) == code))
@@ -49,12 +69,21 @@ async def by_verification_code(session: AsyncSession, code: str) -> Report | Non
 
 
 async def latest_version(session: AsyncSession, series_id: uuid.UUID) -> int:
-    value = (
-        await session.execute(
-            select(sa.func.max(col(Report.version))).where(col(Report.series_id) == series_id)
-        )
-    ).scalar_one()
-    return int(value or 0)
+    return (await latest_versions(session, [series_id])).get(series_id, 0)
+
+
+async def latest_versions(
+    session: AsyncSession, series_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """The latest version of each series, in one query (a page of reports asks once)."""
+    if not series_ids:
+        return {}
+    rows = await session.execute(
+        select(col(Report.series_id), sa.func.max(col(Report.version)))
+        .where(col(Report.series_id).in_(set(series_ids)))
+        .group_by(col(Report.series_id))
+    )
+    return {series_id: int(version) for series_id, version in rows.all()}
 
 
 async def deliveries_of(session: AsyncSession, report_id: uuid.UUID) -> list[ReportDelivery]:
@@ -65,20 +94,6 @@ async def deliveries_of(session: AsyncSession, report_id: uuid.UUID) -> list[Rep
         .execution_options(populate_existing=True)
     )
     return list(rows.scalars())
-
-
-def encode_cursor(report: Report) -> str:
-    raw = f"{report.requested_at.isoformat()}|{report.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, report_id = raw.split("|", 1)
-        return datetime.fromisoformat(moment), uuid.UUID(report_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise Invalid(msg("cursor_invalid"), field="cursor") from None
 
 
 async def list_reports(
@@ -100,7 +115,7 @@ async def list_reports(
     if series_id is not None:
         query = query.where(col(Report.series_id) == series_id)
     if cursor is not None:
-        moment, last_id = decode_cursor(cursor)
+        moment, last_id = cursors.decode(NEWEST, cursor, (datetime, uuid.UUID))
         query = query.where(
             sa.tuple_(col(Report.requested_at), col(Report.id))
             < sa.tuple_(sa.literal(moment), sa.literal(last_id))
@@ -109,7 +124,8 @@ async def list_reports(
     rows = list((await session.execute(query)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, (encode_cursor(rows[-1]) if more and rows else None)
+    last = rows[-1] if more and rows else None
+    return rows, (cursors.encode(NEWEST, last.requested_at, last.id) if last else None)
 
 
 async def deliveries_for(
@@ -183,18 +199,7 @@ async def record_progress(
 async def record_failure(
     session: AsyncSession, report_id: uuid.UUID, attempts: int, stage: str, error: str
 ) -> bool:
-    result = await session.execute(
-        sa.update(_table)
-        .where(_ours(report_id, attempts))
-        .values(
-            state=ReportState.failed.value,
-            stage=stage,
-            error=error[:ERROR_LIMIT],
-            updated_at=sa.func.now(),
-        )
-        .returning(_table.c.id)
-    )
-    return result.first() is not None
+    return await _leave_claim(session, report_id, attempts, ReportState.failed, stage, error)
 
 
 async def release_for_retry(
@@ -202,15 +207,22 @@ async def release_for_retry(
 ) -> bool:
     """Put a render that failed on a transient error back in the queue (its job will run
     again); ``error`` says why it waits."""
+    return await _leave_claim(session, report_id, attempts, ReportState.queued, stage, error)
+
+
+async def _leave_claim(
+    session: AsyncSession,
+    report_id: uuid.UUID,
+    attempts: int,
+    state: ReportState,
+    stage: str,
+    error: str,
+) -> bool:
+    """End this job's claim in ``state`` with ``error``, if the claim still holds."""
     result = await session.execute(
         sa.update(_table)
         .where(_ours(report_id, attempts))
-        .values(
-            state=ReportState.queued.value,
-            stage=stage,
-            error=error[:ERROR_LIMIT],
-            updated_at=sa.func.now(),
-        )
+        .values(state=state.value, stage=stage, error=error[:ERROR_LIMIT], updated_at=sa.func.now())
         .returning(_table.c.id)
     )
     return result.first() is not None

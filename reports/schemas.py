@@ -21,6 +21,9 @@ def _printable(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_printable)]
 
+# The most reports one page of the list holds.
+MAX_PAGE = 100
+
 
 class RecipientIn(BaseModel):
     """One line of "Nơi nhận:"; with an email address the report is also sent there."""

@@ -21,13 +21,14 @@ from reports.data.common import Recipient
 from reports.document import verification_code
 from reports.models import Report, ReportKind, ReportState
 from reports.parameters import Resolved, resolve
-from reports.schemas import ReportCreate
+from reports.schemas import ReportCreate, Verification
 from service.audit.service import record
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.errors import Conflict, NotFound, StateConflict
 from service.i18n import msg
 from service.jobs.outbox import enqueue
+from service.ratelimit import AddressFailures
 from service.settings import Settings
 from service.storage.keys import clean_filename
 from service.storage.store import ObjectStore
@@ -145,15 +146,28 @@ async def request_report(
     session.add(report)
     await session.flush()
     await _queue(session, report)
+    await _audit(session, viewer, "report.requested", report)
+    return report
+
+
+async def _audit(
+    session: AsyncSession,
+    viewer: StaffPrincipal,
+    action: str,
+    report: Report,
+    *,
+    before: dict[str, Any] | None = None,
+) -> None:
+    """The audit row of a request on ``report``, with the report as it is now."""
     await record(
         session,
         actor=viewer,
-        action="report.requested",
+        action=action,
         entity_type="report",
         entity_id=report.id,
+        before=before,
         after=snapshot(report),
     )
-    return report
 
 
 async def _queue(session: AsyncSession, report: Report) -> None:
@@ -181,9 +195,9 @@ def is_stale(report: Report) -> bool:
     )
 
 
-async def allowed_actions(
-    session: AsyncSession, viewer: StaffPrincipal, report: Report
-) -> list[str]:
+def actions_open(viewer: StaffPrincipal, report: Report, latest_version: int) -> list[str]:
+    """What ``viewer`` may do with ``report`` now, given the latest version of its series
+    (only the latest may be regenerated)."""
     actions = []
     if report.state == ReportState.issued:
         actions.append("download")
@@ -193,10 +207,24 @@ async def allowed_actions(
     if (
         may_request
         and report.state in (ReportState.issued, ReportState.failed)
-        and await repository.latest_version(session, report.series_id) == report.version
+        and latest_version == report.version
     ):
         actions.append("regenerate")
     return actions
+
+
+async def allowed_actions(
+    session: AsyncSession, viewer: StaffPrincipal, report: Report
+) -> list[str]:
+    return actions_open(viewer, report, await repository.latest_version(session, report.series_id))
+
+
+async def actions_of_each(
+    session: AsyncSession, viewer: StaffPrincipal, reports: Sequence[Report]
+) -> dict[uuid.UUID, list[str]]:
+    """``allowed_actions`` of every report of a page, with one query for their series."""
+    latest = await repository.latest_versions(session, [r.series_id for r in reports])
+    return {r.id: actions_open(viewer, r, latest.get(r.series_id, 0)) for r in reports}
 
 
 async def list_reports(
@@ -239,15 +267,7 @@ async def retry_report(
     report.updated_at = utcnow()
     await session.flush()
     await _queue(session, report)
-    await record(
-        session,
-        actor=viewer,
-        action="report.retried",
-        entity_type="report",
-        entity_id=report.id,
-        before=before,
-        after=snapshot(report),
-    )
+    await _audit(session, viewer, "report.retried", report, before=before)
     return report
 
 
@@ -292,14 +312,12 @@ async def regenerate_report(
     except IntegrityError:
         raise Conflict(msg("report_version_race")) from None
     await _queue(session, report)
-    await record(
+    await _audit(
         session,
-        actor=viewer,
-        action="report.regenerated",
-        entity_type="report",
-        entity_id=report.id,
+        viewer,
+        "report.regenerated",
+        report,
         before={"previous_id": source.id, "previous_version": source.version},
-        after=snapshot(report),
     )
     return report
 
@@ -345,8 +363,15 @@ async def download_url(
     )
 
 
+def _may_be_code(code: str) -> bool:
+    """What a verification code can look like (letters, digits, dashes, spaces; short)."""
+    return len(code) <= 40 and all(ch.isascii() and (ch.isalnum() or ch in "- ") for ch in code)
+
+
 async def verify(session: AsyncSession, code: str) -> Report | None:
     """The issued report printed with this verification code (case and dashes forgiven)."""
+    if not _may_be_code(code):
+        return None
     cleaned = code.strip().upper().replace(" ", "")
     if len(cleaned) == 8 and "-" not in cleaned:
         cleaned = f"{cleaned[:4]}-{cleaned[4:]}"
@@ -354,6 +379,21 @@ async def verify(session: AsyncSession, code: str) -> Report | None:
     if report is None or report.state != ReportState.issued:
         return None
     return report
+
+
+async def verify_copy(session: AsyncSession, code: str, failures: AddressFailures) -> Verification:
+    """The public check of a printed copy. Codes are 40 bits: guessing through them is slowed
+    per client address (``failures``); a printed copy's code is always answered."""
+    report = await verify(session, code)
+    if report is None or report.issued_at is None or report.sha256 is None:
+        await failures.count()
+        raise NotFound(msg("verification_code_unknown"))
+    return Verification(
+        kind=ReportKind(report.kind),
+        version=report.version,
+        issued_at=report.issued_at,
+        sha256=report.sha256,
+    )
 
 
 async def deliveries(session: AsyncSession, reports: Sequence[Report]) -> dict[uuid.UUID, Any]:

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from litestar import Request
+from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 
 from service.errors import RateLimited
@@ -159,6 +161,42 @@ def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 def too_many(detail: Message, usage: Usage) -> RateLimited:
     return RateLimited(detail, retry_after_seconds=usage.retry_after_seconds)
+
+
+async def count_failure(counters: Counters, key: str, limit: Limit, detail: Message) -> None:
+    """Count one failed attempt under ``key``; past ``limit`` it raises RateLimited (429 with
+    ``Retry-After``) saying ``detail``. Count failures only: what succeeds is never slowed."""
+    usage = await counters.hit(key, limit.window_seconds)
+    if usage.exceeds(limit):
+        raise too_many(detail, usage)
+
+
+@dataclass(frozen=True)
+class AddressFailures:
+    """The failed attempts of one client address at one public look-up, bound to the request
+    (see :func:`address_failures`): ``await failures.count()`` where a look-up fails."""
+
+    counters: Counters
+    key: str
+    limit: Limit
+    detail: Message
+
+    async def count(self) -> None:
+        await count_failure(self.counters, self.key, self.limit, self.detail)
+
+
+def address_failures(name: str, limit: Limit, detail: Message) -> Provide:
+    """A route dependency: the failures of the caller's address at ``name``, limited to
+    ``limit`` (key ``<name>:address:<address>``, shared by every replica). A handler declares
+    it as ``dependencies={"failures": address_failures(...)}`` and takes
+    ``failures: NamedDependency[AddressFailures]``; the service counts where it fails."""
+
+    async def provide(request: Request[Any, Any, Any]) -> AddressFailures:
+        return AddressFailures(
+            counters_of(request), f"{name}:address:{client_address(request)}", limit, detail
+        )
+
+    return Provide(provide)
 
 
 def trusted_proxy_middleware(settings: Settings) -> Any:

@@ -1,5 +1,9 @@
-"""Data gathering: one module per report, each turning SQL aggregates (and streamed lists)
-into a `ReportDocument` for `reports.render`."""
+"""Data gathering: one package per report (``council``, ``supervision``, ``scorecard``), each
+cut the same way: ``queries`` (the SQL), ``facts`` (runs it: the report's figures and lists as
+one dataclass the tests reconcile), ``sections`` (and ``appendices``: how they are printed),
+and ``<kind>_document`` in the package turning them into a `ReportDocument` for
+`reports.render`. What they share (labels, formats, the document frame, numbered and
+streamed tables, figures) is in `common`."""
 
 from __future__ import annotations
 

@@ -1,23 +1,33 @@
-"""What the three reports share: the reporting period, Vietnamese labels and formats, and the
-frame of a document (header, signature, "Nơi nhận:", verification code).
+"""What the three reports share: the reporting period, Vietnamese labels and formats, the
+frame of a document (header, signature, "Nơi nhận:", verification code), and the two table
+shapes every report uses (a numbered table, a long table streamed from a query).
 
 Labels are the words the People's Council reads; no code or English value reaches a page.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from email.utils import parseaddr
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reports.charts import Series, bar_chart, line_chart
 from reports.document import DocumentHeader, ReportDocument, SignatureBlock
 from reports.numbers import format_number, format_percent
-from reports.sections import Section
+from reports.sections import Align, Cell, Column, Figure, LongTable, Section, Table
+from reports.streaming import ThreadRows, streamed
+
+# The ``deadline_status`` values of a clock still running (SQL, for ``IN``).
+LIVE_CLOCKS = "('running', 'due_soon', 'overdue')"
 
 PETITION_KIND_LABELS = {
     "feedback": "Phản ánh",
@@ -288,3 +298,94 @@ class DocumentFrame:
 def _line_breaks(text: str | None) -> str | None:
     """Settings from the environment carry a literal backslash-n where a line breaks."""
     return None if text is None else text.replace("\\n", "\n")
+
+
+def numbered_table(
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Cell]],
+    *,
+    caption: str,
+    note: str | None = None,
+    total_row: Sequence[Cell] | None = None,
+    number_width: float = 0.7,
+) -> Table:
+    """A table whose first column (STT) numbers its rows from 1; ``total_row`` is the row
+    under them without its (empty) number cell."""
+    return Table(
+        columns=[Column("STT", number_width, Align.centred), *columns],
+        rows=[[number, *row] for number, row in enumerate(rows, start=1)],
+        total_row=None if total_row is None else ["", *total_row],
+        caption=caption,
+        note=note,
+    )
+
+
+def streamed_table(
+    session: AsyncSession,
+    statement: Any,
+    bind: Mapping[str, Any],
+    cells: Callable[[Any], list[Cell]],
+    *,
+    columns: Sequence[Column],
+    row_count: int,
+    caption: str,
+) -> LongTable:
+    """A long table whose rows ``statement`` yields through a server-side cursor while the
+    document renders (``cells`` turns each row into the printed cells); ``row_count`` is
+    counted beforehand by the same filter, so the table knows its length."""
+    return LongTable(
+        columns=columns,
+        rows=ThreadRows(
+            streamed(session, statement, dict(bind), transform=cells), asyncio.get_running_loop()
+        ),
+        row_count=row_count,
+        caption=caption,
+    )
+
+
+def by_month(months: Sequence[date], rows: Iterable[Any]) -> tuple[list[int], list[int]]:
+    """The ``received`` and ``answered`` of each of ``months`` (0 for a month without a row),
+    from rows keyed by ``month``: the two lines of `monthly_figure`."""
+    received: dict[date, int] = {}
+    answered: dict[date, int] = {}
+    for row in rows:
+        received[row["month"]] = int(row["received"])
+        answered[row["month"]] = int(row["answered"])
+    return [received.get(m, 0) for m in months], [answered.get(m, 0) for m in months]
+
+
+def bar_figure(
+    title: str,
+    categories: Sequence[str],
+    series: Sequence[Series],
+    *,
+    axis_title: str,
+    caption: str,
+    horizontal: bool = True,
+) -> Figure:
+    """A bar chart with its caption (``Biểu đồ N. ...``)."""
+    return Figure(
+        bar_chart(title, categories, series, horizontal=horizontal, axis_title=axis_title),
+        caption=caption,
+    )
+
+
+def monthly_figure(
+    months: Sequence[date],
+    received: Sequence[int],
+    answered: Sequence[int],
+    *,
+    axis_title: str,
+    caption: str,
+) -> Figure:
+    """What was received each month of the period and, of it, what has been answered (both
+    by the month of receipt, so each line sums to the report's totals)."""
+    return Figure(
+        line_chart(
+            "Tiếp nhận và trả lời theo tháng tiếp nhận",
+            [f"Tháng {m.month}/{m.year}" for m in months],
+            [Series("Tiếp nhận", list(received)), Series("Đã trả lời", list(answered))],
+            axis_title=axis_title,
+        ),
+        caption=caption,
+    )

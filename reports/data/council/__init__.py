@@ -1,0 +1,81 @@
+"""The periodic report to the People's Council (tổng hợp ý kiến, kiến nghị của cử tri và
+Nhân dân) for a period and an area (the city, or one ward/commune).
+
+Every figure is a SQL aggregate; the only rows that travel are those of the appendix list,
+streamed through a server-side cursor into a `LongTable`. Cohort: the petitions RECEIVED in
+the period in the area (merged duplicates included in "received", excluded from "issues").
+"Overdue" is as of the moment the report is made: an open petition whose own routing clock,
+or the clock of one of its referrals, is past its deadline.
+
+One definition per count, so that every figure reconciles with every other that counts
+the same thing (tests/reports/test_reconcile.py cross-checks them):
+
+- petitions ("ý kiến, kiến nghị"): the cohort above. Page 1, Bảng 1 (by kind), Bảng 2 (by
+  ward), Biểu đồ 1 (by field) and Biểu đồ 2 (by month of RECEIPT, received and, of those,
+  answered) all count it, so each sums to the page-1 total; Bảng 3 (by agency) counts the
+  cohort without merged duplicates, so it sums to the "vụ việc" figure;
+- referrals ("lượt chuyển"): what agencies received in the period in the area, petitions AND
+  supervision recommendations alike: replies' `agency_scorecards` cohort. Section II's
+  sentence is the sum of Bảng 4's rows (the split by kind of item comes from the same
+  cohort), so "Đã chuyển N lượt" is what the agency table adds up to;
+- supervision: the plans of the area active in the period (their period overlaps it, or a
+  session opened or a recommendation was issued in it); Section IV's sentence is the sum of
+  Bảng 6's rows (sessions opened and recommendations issued in the period).
+
+Personal data never enters this module's queries: no column of ``petitioner`` is read, and
+no petition text is printed except a consented title of a merged-duplicate cluster, redacted
+(the petitions service removes its petitioners' own names, addresses and numbers, and every
+phone, email, ID, bank account and plate). Denunciations appear only as counts, never in a list.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reports.data.common import DocumentFrame
+from reports.data.council.facts import (
+    Cluster,
+    CouncilData,
+    CouncilParameters,
+    Count,
+    _cluster_title,
+    gather,
+    summary,
+)
+from reports.data.council.sections import notable_table, sections
+from reports.document import ReportDocument
+from reports.sections import Heading
+
+__all__ = [
+    "Cluster",
+    "CouncilData",
+    "CouncilParameters",
+    "Count",
+    "_cluster_title",
+    "council_document",
+    "gather",
+    "notable_table",
+    "sections",
+    "summary",
+]
+
+
+async def council_document(
+    session: AsyncSession,
+    params: CouncilParameters,
+    frame: DocumentFrame,
+    *,
+    now: datetime,
+    title: str | None = None,
+) -> ReportDocument:
+    """The whole document; the appendix rows stream from ``session`` while it renders (keep
+    the session open until `render_in_thread` returns)."""
+    data = await gather(session, params, now=now)
+    appendix = notable_table(session, params, now=now, row_count=data.notable_count)
+    return frame.document(
+        title or summary(params),
+        sections(data, params, frame, now=now),
+        [Heading("PHỤ LỤC", centered=True), appendix],
+    )
