@@ -324,7 +324,7 @@ async def staff_notice_petitions(
         .where(col(Petition.id).in_(petition_ids))
         .order_by(col(Petition.tracking_code))
     )
-    return [(code, title, unit, due) for code, title, unit, due in rows.tuples()]
+    return [(code, title, unit, due) for code, title, unit, due in rows.all()]
 
 
 async def front_officer_addresses(session: AsyncSession) -> list[tuple[str, str | None]]:
@@ -339,4 +339,4 @@ async def front_officer_addresses(session: AsyncSession) -> list[tuple[str, str 
         )
         .order_by(col(StaffUser.email))
     )
-    return [(email, unit) for email, unit in rows.tuples() if email is not None]
+    return [(email, unit) for email, unit in rows.all() if email is not None]
