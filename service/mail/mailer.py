@@ -24,6 +24,7 @@ import asyncio
 import smtplib
 import ssl
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from typing import Protocol
 
 from service.mail.letter import Letter
@@ -51,6 +52,15 @@ class Mailer(Protocol):
     """Anything that sends a letter; raises ``MailUnavailable`` or ``LetterRefused``."""
 
     async def send(self, letter: Letter) -> None: ...
+
+
+def build(letter: Letter, sender: str) -> EmailMessage:
+    """The letter's MIME message; a letter that cannot be one (a line break in a header, an
+    address that is not one) is refused for good: it would fail the same way every time."""
+    try:
+        return letter.message(sender)
+    except ValueError:
+        raise LetterRefused("ValueError: the letter cannot be written as an email") from None
 
 
 def _permanent(code: int | None) -> bool:
@@ -115,7 +125,7 @@ class SmtpMailer:
 
     def send_now(self, letter: Letter) -> None:
         """The blocking send (one connection per letter: letters are one per job)."""
-        message = letter.message(self.sender)
+        message = build(letter, self.sender)
         try:
             with self._connect() as smtp:
                 if self.starttls:
@@ -160,7 +170,7 @@ class RecordingMailer:
             raise MailUnavailable("ConnectionRefusedError")
         if letter.to in self.refuse:
             raise LetterRefused("SMTPRecipientsRefused (550)", 550)
-        letter.message(self.sender)  # what SMTP would build: a bad header fails here too
+        build(letter, self.sender)  # what SMTP would build: a bad header fails here too
         self.letters.append(letter)
 
     def to(self, address: str) -> list[Letter]:

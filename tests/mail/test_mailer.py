@@ -101,6 +101,17 @@ class TestLetter:
         with pytest.raises(MailUnavailable):
             await RecordingMailer(unavailable=True).send(LETTER)
 
+    async def test_a_letter_that_cannot_be_an_email_is_refused_for_good(self) -> None:
+        forged = Letter(to="a@example.vn", subject="x\r\nBcc: all@example.vn", text="t", key="k")
+        with smtp_server() as box:
+            mailer = mailer_for(mail_settings(box.port))
+            assert mailer is not None
+            with pytest.raises(LetterRefused):
+                await mailer.send(forged)
+        assert box.messages == []
+        with pytest.raises(LetterRefused):
+            await RecordingMailer().send(forged)
+
 
 class TestSettings:
     def test_existing_names_keep_working_and_no_host_means_no_mailer(self) -> None:
