@@ -8,20 +8,20 @@ The stored file is hashed before it is sent, attached or linked: when it no long
 SHA-256 the report was issued with (and which the email quotes), nothing is sent and the
 delivery fails at once (a retry would send the same altered file).
 
-Each attempt is recorded on the delivery row (attempts, last error). A failed attempt raises
-`DeliveryFailed` after its record is committed, so dramatiq retries the job with backoff;
-after ``report_delivery_max_attempts`` the delivery is marked failed and the job stops. The
-row is locked while the email is sent, so a message delivered twice sends one email.
+The email goes through ``service.mail`` (one timeout, STARTTLS, login from the settings).
+Each attempt is recorded on the delivery row (attempts, last error). An attempt the mail
+server could not take (unreachable, timeout, 4xx) raises `DeliveryFailed` after its record is
+committed, so dramatiq retries the job with backoff; after ``report_delivery_max_attempts``
+the delivery is marked failed and the job stops. A letter the server refuses for good (a 5xx
+for the recipient or the content) is marked failed at once. The row is locked while the
+email is sent, so a message delivered twice sends one email.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import smtplib
 import uuid
 from datetime import timedelta
-from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -31,13 +31,19 @@ from reports import repository
 from reports.models import DeliveryChannel, DeliveryState, Report, ReportDelivery
 from reports.service import download_name
 from service.db import session_scope, utcnow
+from service.mail import (
+    NO_SMTP,
+    Attachment,
+    Letter,
+    LetterRefused,
+    Mailer,
+    MailError,
+    mailer_for,
+)
 from service.settings import Settings
 from service.storage.store import ObjectStore
 
 logger = structlog.get_logger(__name__)
-
-SMTP_TIMEOUT_SECONDS = 30
-NO_SMTP = "SMTP is not configured (GIAMSAT_SMTP_HOST is unset)"
 
 
 ALTERED = (
@@ -59,8 +65,11 @@ async def deliver(
     settings: Settings,
     store: ObjectStore,
     delivery_id: uuid.UUID,
+    mailer: Mailer | None = None,
 ) -> DeliveryState | None:
-    """Send one delivery; returns its state afterwards (None if there is no such row)."""
+    """Send one delivery; returns its state afterwards (None if there is no such row).
+
+    ``mailer``: how the email goes (default: the SMTP mailer of ``settings``)."""
     failure: str | None = None
     async with session_scope(sessions) as session:
         delivery = await repository.get_delivery(session, delivery_id, for_update=True)
@@ -71,23 +80,27 @@ async def deliver(
         report = await repository.get_report(session, delivery.report_id)
         assert report is not None
         delivery.updated_at = utcnow()
-        if settings.smtp_host is None or not delivery.email:
+        mailer = mailer or mailer_for(settings)
+        if mailer is None or not delivery.email:
             delivery.state = DeliveryState.skipped
-            delivery.last_error = NO_SMTP if settings.smtp_host is None else "no email address"
+            delivery.last_error = NO_SMTP if mailer is None else "no email address"
             return DeliveryState.skipped
         delivery.attempts += 1
         try:
-            message = await build_message(settings, store, report, delivery)
-            await asyncio.to_thread(send, settings, message)
+            await mailer.send(await build_letter(settings, store, report, delivery))
         except StoredReportAltered:
             delivery.state = DeliveryState.failed
             delivery.last_error = ALTERED
             logger.error("report_stored_file_altered", report_id=str(report.id))
             return DeliveryState.failed
-        except Exception as exc:  # every failure is recorded and retried, up to the limit
-            code = getattr(exc, "smtp_code", None)
+        except LetterRefused as exc:
+            delivery.state = DeliveryState.failed
+            delivery.last_error = exc.detail
+            logger.warning("report_delivery_refused", delivery_id=str(delivery_id))
+            return DeliveryState.failed
+        except Exception as exc:  # every other failure is recorded and retried, up to the limit
             # The type and SMTP code only: a server's text may echo the address.
-            failure = type(exc).__name__ + (f" ({code})" if code else "")
+            failure = exc.detail if isinstance(exc, MailError) else type(exc).__name__
             delivery.last_error = failure
             if delivery.attempts >= settings.report_delivery_max_attempts:
                 delivery.state = DeliveryState.failed
@@ -101,23 +114,13 @@ async def deliver(
     raise DeliveryFailed(f"delivery {delivery_id}: {failure}; will retry")
 
 
-def send(settings: Settings, message: EmailMessage) -> None:
-    assert settings.smtp_host is not None
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-        smtp.send_message(message)
-
-
-async def build_message(
+async def build_letter(
     settings: Settings, store: ObjectStore, report: Report, delivery: ReportDelivery
-) -> EmailMessage:
+) -> Letter:
     assert report.object_key is not None
     assert delivery.email
     tz = ZoneInfo(settings.timezone)
-    message = EmailMessage()
-    message["From"] = settings.smtp_from
-    message["To"] = delivery.email
     subject = f"Báo cáo số {report.number_symbol}: {report.summary}"
-    message["Subject"] = subject if len(subject) <= 200 else subject[:199] + "…"
     verify_url = (
         settings.public_base_url.rstrip("/") + f"/api/v1/reports/verify/{report.verification_code}"
     )
@@ -154,7 +157,6 @@ async def build_message(
         f"SHA-256 của tệp: {report.sha256}",
         f"Kiểm tra bản in: {verify_url}",
     ]
-    message.set_content("\n".join(lines) + "\n")
     data = bytearray()
     digest = hashlib.sha256()
     async for chunk in await store.open(report.object_key):
@@ -165,8 +167,13 @@ async def build_message(
                 raise StoredReportAltered("the stored report is larger than its record says")
     if digest.hexdigest() != report.sha256:
         raise StoredReportAltered(f"report {report.id}: the stored file's SHA-256 differs")
-    if attach:
-        message.add_attachment(
-            bytes(data), maintype="application", subtype="pdf", filename=download_name(report)
-        )
-    return message
+    attachments = (
+        (Attachment(download_name(report), bytes(data), "application", "pdf"),) if attach else ()
+    )
+    return Letter(
+        to=delivery.email,
+        subject=subject if len(subject) <= 200 else subject[:199] + "…",
+        text="\n".join(lines) + "\n",
+        key=f"report-delivery:{delivery.id}",
+        attachments=attachments,
+    )

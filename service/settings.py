@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -99,9 +99,21 @@ class Settings(BaseSettings):
     # empty: nobody is trusted and the address is the connection's.
     trusted_proxies: Annotated[list[str], NoDecode] = []
 
+    # Outgoing mail (service.mail.SmtpMailer). No host: every letter is recorded as skipped.
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_from: str = "giamsat@localhost"
+    # STARTTLS after connecting (submission, usually port 587) or TLS from the first byte
+    # (SMTPS, usually port 465): at most one. The server's certificate is verified against
+    # the system's CAs, or against ``smtp_ca_file`` (PEM) when set.
+    smtp_starttls: bool = False
+    smtp_implicit_tls: bool = False
+    smtp_ca_file: Path | None = None
+    # Login (AUTH) when a username is set; only over STARTTLS or implicit TLS.
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    # One timeout (seconds) for connecting and for each reply of the server.
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
 
     timezone: str = "Asia/Ho_Chi_Minh"
 
@@ -153,6 +165,19 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_-]{0,39}", value):
             raise ValueError("letters, digits, '-' and '_' only (at most 40)")
         return value
+
+    @model_validator(mode="after")
+    def _check_smtp(self) -> Settings:
+        if self.smtp_starttls and self.smtp_implicit_tls:
+            raise ValueError("GIAMSAT_SMTP_STARTTLS and GIAMSAT_SMTP_IMPLICIT_TLS: choose one")
+        if self.smtp_username and not (self.smtp_starttls or self.smtp_implicit_tls):
+            raise ValueError(
+                "GIAMSAT_SMTP_USERNAME needs GIAMSAT_SMTP_STARTTLS or GIAMSAT_SMTP_IMPLICIT_TLS "
+                "(the password would cross the network in clear)"
+            )
+        if self.smtp_username and self.smtp_password is None:
+            raise ValueError("GIAMSAT_SMTP_USERNAME is set without GIAMSAT_SMTP_PASSWORD")
+        return self
 
     @property
     def objects_root(self) -> Path:

@@ -24,6 +24,7 @@ TASK_MODULES: list[str] = [
     "service.jobs.tasks",
     "service.deadlines.tasks",
     "service.audit.tasks",
+    "service.mail.tasks",
     "service.replies.tasks",
     "service.petitions.tasks",
     "reports.tasks",

@@ -10,6 +10,7 @@ from service.db import metadata
 from service.deadlines import models as deadlines_models
 from service.directory import models as directory_models
 from service.jobs import models as jobs_models
+from service.mail import models as mail_models
 from service.oversight import models as oversight_models
 from service.petitions import models as petitions_models
 from service.replies import models as replies_models
@@ -21,6 +22,7 @@ __all__ = [
     "deadlines_models",
     "directory_models",
     "jobs_models",
+    "mail_models",
     "metadata",
     "oversight_models",
     "petitions_models",

@@ -15,22 +15,24 @@ citizen is told about (``petition.updated``). All of this is published in the Op
 document's ``webhooks`` section (``webhook_documentation`` below), from the same model and
 constants the sender uses.
 
+Email goes through ``service.mail`` (one timeout, STARTTLS, login from the settings). A mail
+server that is unavailable is a failed attempt like a webhook's (logged, retried); one that
+refuses the letter for good (a 5xx) is logged as failed with that reply code in
+``response_status`` and is not retried.
+
 Every attempt is a ``notification_delivery`` row. A notification already delivered (or
-skipped: no channel, no webhook URL, no SMTP host configured) is not sent again, so a
-message that arrives twice does nothing the second time.
+skipped: no channel, no webhook URL, no SMTP host configured; or refused by the mail server)
+is not sent again, so a message that arrives twice does nothing the second time.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
-import smtplib
 import time
 import uuid
 from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -43,7 +45,9 @@ from sqlmodel import col, select
 
 from service.auth.models import ApiClient
 from service.db import session_scope, utcnow
-from service.petitions import messages
+from service.mail import Letter, LetterRefused, Mailer, MailUnavailable, mailer_for
+from service.mail.queue import enqueue_letter
+from service.petitions import messages, repository
 from service.petitions.confidential import decrypt_identity
 from service.petitions.messages import STATUS_LABELS
 from service.petitions.models import (
@@ -63,7 +67,6 @@ SIGNATURE_HEADER = "X-Giamsat-Signature"
 TIMESTAMP_HEADER = "X-Giamsat-Timestamp"
 DELIVERY_HEADER = "X-Giamsat-Delivery"
 WEBHOOK_TIMEOUT_SECONDS = 10.0
-SMTP_TIMEOUT_SECONDS = 20.0
 EVENT_NAME = "petition.updated"
 RECEIVED_EVENT_NAME = "petition.received"
 RECEIVE_ACTION = "receive"
@@ -153,8 +156,16 @@ async def _done_already(session: AsyncSession, petition_id: uuid.UUID, event_id:
         .where(
             col(NotificationDelivery.petition_id) == petition_id,
             col(NotificationDelivery.event_id) == event_id,
-            col(NotificationDelivery.status).in_(
-                [DeliveryStatus.delivered.value, DeliveryStatus.skipped.value]
+            sa.or_(
+                col(NotificationDelivery.status).in_(
+                    [DeliveryStatus.delivered.value, DeliveryStatus.skipped.value]
+                ),
+                # An email the mail server refused for good (its 5xx reply code).
+                sa.and_(
+                    col(NotificationDelivery.channel) == NotifyChannel.email.value,
+                    col(NotificationDelivery.status) == DeliveryStatus.failed.value,
+                    col(NotificationDelivery.response_status) >= 500,
+                ),
             ),
         )
         .limit(1)
@@ -253,28 +264,27 @@ async def send_webhook(settings: Settings, notice: Notice) -> int:
     return response.status_code
 
 
-def send_email(settings: Settings, notice: Notice) -> None:
-    assert settings.smtp_host is not None
+def email_letter(settings: Settings, notice: Notice) -> Letter:
     assert notice.email is not None
-    message = EmailMessage()
-    message["From"] = settings.smtp_from
-    message["To"] = notice.email
     label = STATUS_LABELS.get(PetitionStatus(notice.status), notice.status)
-    message["Subject"] = f"Đơn {notice.tracking_code}: {label}"
-    message.set_content(
-        f"{notice.message}\n\nMã đơn: {notice.tracking_code}\n"
-        f"Theo dõi đơn: {_track_url(settings, notice.tracking_code)}\n"
-        "(Dùng mã bí mật được cấp khi gửi đơn.)\n"
+    return Letter(
+        to=notice.email,
+        subject=f"Đơn {notice.tracking_code}: {label}",
+        text=(
+            f"{notice.message}\n\nMã đơn: {notice.tracking_code}\n"
+            f"Theo dõi đơn: {_track_url(settings, notice.tracking_code)}\n"
+            "(Dùng mã bí mật được cấp khi gửi đơn.)\n"
+        ),
+        key=f"petition-notification:{notice.delivery_id}",
     )
+
+
+async def send_email(mailer: Mailer, settings: Settings, notice: Notice) -> None:
+    """Send the email; raises DeliveryFailed while the server is unavailable (retried)."""
     try:
-        with smtplib.SMTP(
-            settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS
-        ) as smtp:
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
-        # Only the error's type and SMTP code: the server's text may echo the address.
-        code = getattr(exc, "smtp_code", None)
-        raise DeliveryFailed(type(exc).__name__ + (f" ({code})" if code else "")) from None
+        await mailer.send(email_letter(settings, notice))
+    except MailUnavailable as exc:
+        raise DeliveryFailed(exc.detail) from None
 
 
 def _target(notice: Notice) -> str | None:
@@ -324,13 +334,17 @@ async def deliver(
     settings: Settings,
     petition_id: uuid.UUID,
     event_id: int,
+    mailer: Mailer | None = None,
 ) -> DeliveryStatus | None:
-    """Send one notification; None when there was nothing to do (already done)."""
+    """Send one notification; None when there was nothing to do (already done).
+
+    ``mailer``: how email goes (default: the SMTP mailer of ``settings``)."""
     async with session_scope(sessions) as session:
         notice = await prepare(session, settings, petition_id, event_id)
     if notice is None:
         return None
-    skipped_because = _skip_reason(settings, notice)
+    mailer = mailer or mailer_for(settings)
+    skipped_because = _skip_reason(mailer, notice)
     if skipped_because is not None:
         await _log(sessions, notice, DeliveryStatus.skipped, error=skipped_because)
         return DeliveryStatus.skipped
@@ -339,7 +353,16 @@ async def deliver(
         if notice.channel == NotifyChannel.webhook:
             response_status = await send_webhook(settings, notice)
         else:
-            await asyncio.to_thread(send_email, settings, notice)
+            assert mailer is not None
+            await send_email(mailer, settings, notice)
+    except LetterRefused as exc:
+        await _log(
+            sessions, notice, DeliveryStatus.failed, response_status=exc.smtp_code, error=exc.detail
+        )
+        logger.warning(
+            "petition_email_refused", petition_id=str(notice.petition_id), error=exc.detail
+        )
+        return DeliveryStatus.failed
     except DeliveryFailed as exc:
         await _log(sessions, notice, DeliveryStatus.failed, error=str(exc))
         logger.warning(
@@ -354,7 +377,7 @@ async def deliver(
     return DeliveryStatus.delivered
 
 
-def _skip_reason(settings: Settings, notice: Notice) -> str | None:
+def _skip_reason(mailer: Mailer | None, notice: Notice) -> str | None:
     if notice.channel == NotifyChannel.none:
         return "the citizen asked for no notifications"
     if notice.channel == NotifyChannel.webhook and not notice.webhook_url:
@@ -362,9 +385,56 @@ def _skip_reason(settings: Settings, notice: Notice) -> str | None:
     if notice.channel == NotifyChannel.email:
         if not notice.email:
             return "no email address"
-        if not settings.smtp_host:
+        if mailer is None:
             return "no SMTP host configured"
     return None
+
+
+# -- staff notices (``petitions.notify_staff``) ---------------------------------------------
+
+STAFF_SUBJECTS = {
+    "overdue": "Đơn quá hạn chuyển xử lý (chuyển MTTQ thành phố)",
+    "due_soon": "Đơn sắp đến hạn chuyển xử lý",
+}
+
+
+async def staff_letters(
+    session: AsyncSession, reason: str, petition_ids: list[uuid.UUID]
+) -> list[Letter]:
+    """One letter per Front officer concerned: due soon, the officers of each petition's
+    ward; overdue, the city Front. Each lists its petitions, one line each.
+
+    A letter's key depends only on the notice (reason, petitions) and the address, so the
+    same notice run twice queues the same letters, once."""
+    petitions = await repository.staff_notice_petitions(session, petition_ids)
+    officers = await repository.front_officer_addresses(session)
+    lines_for: dict[str, list[str]] = {}
+    for code, title, unit_code, due_at in petitions:
+        due = f"{due_at:%d/%m/%Y %H:%M} UTC" if due_at else "không rõ"
+        line = f"{code} ({unit_code}) hạn {due}: {title}"
+        for address, officer_unit in officers:
+            concerned = officer_unit is None if reason == "overdue" else officer_unit == unit_code
+            if concerned:
+                lines_for.setdefault(address, []).append(line)
+    notice = "|".join([reason, *sorted(str(i) for i in petition_ids)])
+    return [
+        Letter(
+            to=address,
+            subject=STAFF_SUBJECTS.get(reason, STAFF_SUBJECTS["due_soon"]),
+            text="\n".join(lines),
+            key="petition-staff:" + hashlib.sha256(f"{notice}|{address}".encode()).hexdigest(),
+        )
+        for address, lines in lines_for.items()
+    ]
+
+
+async def queue_staff_letters(
+    session: AsyncSession, reason: str, petition_ids: list[uuid.UUID]
+) -> int:
+    """Queue the notice's letters, one ``mail.send_letter`` job each (in the caller's
+    transaction); returns how many were new."""
+    letters = await staff_letters(session, reason, petition_ids)
+    return sum([await enqueue_letter(session, letter) for letter in letters])
 
 
 # -- the OpenAPI document's ``webhooks`` -----------------------------------------------------

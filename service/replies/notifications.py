@@ -1,21 +1,21 @@
 """Delivering reminders to agencies (run by the ``replies.notify_agency`` job).
 
 A reminder row is written by the sweep in the same transaction that flags the referral;
-this sends it by email when SMTP is configured and the agency has an address, and records
-it as skipped otherwise. Delivering the same row twice is a no-op (the job may run twice).
+this sends it by email (``service.mail``) when SMTP is configured and the agency has an
+address, and records it as skipped otherwise. Delivering the same row twice is a no-op (the
+job may run twice). A server that is unavailable leaves the row pending and the job is
+retried; a letter the server refuses for good (5xx) is recorded as failed.
 """
 
 from __future__ import annotations
 
-import asyncio
-import smtplib
-from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db import utcnow
 from service.directory.models import Agency
+from service.mail import Letter, LetterRefused, Mailer, mailer_for
 from service.replies.models import NotificationStatus, Referral, ReferralNotification
 from service.settings import Settings
 
@@ -26,13 +26,12 @@ SUBJECTS = {
 STEP_LABELS = {"acceptance": "thụ lý", "answer": "trả lời", "routing": "chuyển đơn"}
 
 
-def compose(referral: Referral, agency: Agency, kind: str, settings: Settings) -> EmailMessage:
+def compose(
+    referral: Referral, agency: Agency, notification: ReferralNotification, settings: Settings
+) -> Letter:
     due = referral.due_at.astimezone(ZoneInfo(settings.timezone)) if referral.due_at else None
     step = STEP_LABELS.get(str(referral.deadline_step), str(referral.deadline_step))
-    message = EmailMessage()
-    message["From"] = settings.smtp_from
-    message["To"] = agency.email or ""
-    message["Subject"] = SUBJECTS.get(kind, "Nhắc việc: {title}").format(title=referral.title[:150])
+    subject = SUBJECTS.get(notification.kind, "Nhắc việc: {title}")
     lines = [
         f"Kính gửi {agency.name},",
         "",
@@ -45,21 +44,23 @@ def compose(referral: Referral, agency: Agency, kind: str, settings: Settings) -
         "",
         f"Xem và xử lý tại: {settings.public_base_url}/api/v1/agency/referrals/{referral.id}",
     ]
-    message.set_content("\n".join(lines))
-    return message
-
-
-def _send(settings: Settings, message: EmailMessage) -> None:
-    assert settings.smtp_host is not None
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        smtp.send_message(message)
+    return Letter(
+        to=agency.email or "",
+        subject=subject.format(title=referral.title[:150]),
+        text="\n".join(lines),
+        key=f"referral-notification:{notification.id}",
+    )
 
 
 async def deliver_reminder(
-    session: AsyncSession, settings: Settings, notification_id: int
+    session: AsyncSession,
+    settings: Settings,
+    notification_id: int,
+    mailer: Mailer | None = None,
 ) -> NotificationStatus | None:
     """Send one reminder; returns its final status (None if the row does not exist).
-    An SMTP error propagates so that the job is retried with backoff."""
+    ``MailUnavailable`` propagates (nothing is recorded) so that the job is retried with
+    backoff."""
     notification = await session.get(ReferralNotification, notification_id, with_for_update=True)
     if notification is None:
         return None
@@ -70,18 +71,22 @@ async def deliver_reminder(
     if referral is None or agency is None:
         notification.status = NotificationStatus.failed
         notification.detail = "the referral or its agency no longer exists"
-    elif not settings.smtp_host:
+    elif (mailer := mailer or mailer_for(settings)) is None:
         notification.status = NotificationStatus.skipped
         notification.detail = "SMTP is not configured"
     elif not agency.email:
         notification.status = NotificationStatus.skipped
         notification.detail = "the agency has no email address"
     else:
-        message = compose(referral, agency, notification.kind, settings)
-        await asyncio.to_thread(_send, settings, message)
-        notification.status = NotificationStatus.sent
         notification.recipient = agency.email
-        notification.sent_at = utcnow()
+        try:
+            await mailer.send(compose(referral, agency, notification, settings))
+        except LetterRefused as exc:
+            notification.status = NotificationStatus.failed
+            notification.detail = f"the mail server refused the letter: {exc.detail}"
+        else:
+            notification.status = NotificationStatus.sent
+            notification.sent_at = utcnow()
     session.add(notification)
     await session.flush()
     return NotificationStatus(notification.status)

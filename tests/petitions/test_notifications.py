@@ -22,6 +22,7 @@ from service.auth.models import ApiClient, Role
 from service.db import session_factory, session_scope
 from service.deadlines.policy import seed_default_policy
 from service.jobs.models import OutboxMessage
+from service.mail import RecordingMailer
 from service.petitions import triage
 from service.petitions.intake import file_petition
 from service.petitions.models import DeliveryStatus, NotificationDelivery, Petition
@@ -342,6 +343,45 @@ class TestEmail:
         [logged] = await deliveries(session, petition)
         # The log keeps a masked address, never the denouncer's.
         assert logged.target == "a***@example.vn"
+
+    async def test_a_mail_server_down_is_retried_and_a_refusal_is_final(
+        self, session: AsyncSession, connection: AsyncConnection, settings: Settings, api: Api
+    ) -> None:
+        petition, event_id = await accepted_petition(
+            session, settings, api, petitioner=dict(IDENTIFIED), notify_channel="email"
+        )
+        sessions = sessions_on(connection)
+        # Unavailable: a failed attempt, and the job raises to be retried with backoff.
+        with pytest.raises(DeliveryFailed):
+            await deliver(
+                sessions, settings, petition.id, event_id, RecordingMailer(unavailable=True)
+            )
+        # Refused for good (a 5xx): logged with its reply code, not raised, never again.
+        refusing = RecordingMailer(refuse=frozenset({IDENTIFIED["email"]}))
+        status = await deliver(sessions, settings, petition.id, event_id, refusing)
+        assert status is DeliveryStatus.failed
+        working = RecordingMailer()
+        assert await deliver(sessions, settings, petition.id, event_id, working) is None
+        assert working.letters == []
+        down, refused = await deliveries(session, petition)
+        assert (down.status, down.attempt, down.response_status) == ("failed", 1, None)
+        assert (refused.status, refused.attempt, refused.response_status) == ("failed", 2, 550)
+        assert refused.error == "SMTPRecipientsRefused (550)"
+        assert refused.target == "a***@example.vn"
+
+    async def test_the_letter_keeps_its_id_across_attempts(
+        self, session: AsyncSession, connection: AsyncConnection, settings: Settings, api: Api
+    ) -> None:
+        petition, event_id = await accepted_petition(
+            session, settings, api, petitioner=dict(IDENTIFIED), notify_channel="email"
+        )
+        mailer = RecordingMailer()
+        status = await deliver(sessions_on(connection), settings, petition.id, event_id, mailer)
+        assert status is DeliveryStatus.delivered
+        [letter] = mailer.letters
+        assert letter.to == IDENTIFIED["email"]
+        assert letter.key == f"petition-notification:{petition.id}:{event_id}"
+        assert petition.tracking_code in letter.subject
 
     async def test_without_an_smtp_host_email_is_skipped(
         self, session: AsyncSession, connection: AsyncConnection, settings: Settings, api: Api

@@ -32,6 +32,7 @@ from service.db import session_factory, session_scope
 from service.jobs.broker import broker_queue, setup_broker, start_worker
 from service.jobs.models import OutboxMessage
 from service.jobs.relay import relay_once
+from service.mail import RecordingMailer
 from service.settings import Settings
 from service.storage.local import LocalObjectStore
 from service.storage.store import ObjectStore, build_object_store
@@ -485,6 +486,47 @@ class TestDelivery:
             assert first.last_error
         assert await deliver(sessions, dead, store, delivery.id) == DeliveryState.failed
         assert await deliver(sessions, dead, store, delivery.id) == DeliveryState.failed
+
+    async def test_a_refusal_for_good_fails_at_once(
+        self,
+        live: httpx.AsyncClient,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        store: ObjectStore,
+        seeded: Any,
+    ) -> None:
+        officer = await committed_user(sessions, Role.front_officer)
+        created = await live.post(
+            "/api/v1/reports", json=council_request(), headers=await login(live, officer)
+        )
+        report_id = uuid.UUID(created.json()["id"])
+        assert (await render_report(sessions, settings, store, report_id)).state == (
+            ReportState.issued
+        )
+        async with sessions() as session:
+            delivery = (
+                await session.execute(
+                    select(ReportDelivery).where(
+                        col(ReportDelivery.report_id) == report_id,
+                        col(ReportDelivery.email).is_not(None),
+                    )
+                )
+            ).scalar_one()
+        assert delivery.email is not None
+        # The server answers 550 for the address: failed on the first attempt, not retried.
+        refusing = RecordingMailer(refuse=frozenset({delivery.email}))
+        assert await deliver(sessions, settings, store, delivery.id, refusing) == (
+            DeliveryState.failed
+        )
+        working = RecordingMailer()
+        assert await deliver(sessions, settings, store, delivery.id, working) == (
+            DeliveryState.failed
+        )
+        assert working.letters == []
+        async with sessions() as session:
+            row = await session.get(ReportDelivery, delivery.id)
+            assert row is not None
+            assert (row.attempts, row.last_error) == (1, "SMTPRecipientsRefused (550)")
 
 
 def _text(message: Message) -> str:
