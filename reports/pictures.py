@@ -251,7 +251,8 @@ async def supervision_data(
 ) -> str:
     """A ward's supervision with two sessions, returning the plan's code."""
     from service.directory.models import Agency
-    from service.oversight import evidence, log, recommendations, service
+    from service.oversight import service
+    from service.oversight.service import evidence, log, recommendations
     from service.oversight.models import AttendanceStatus, EntryKind, PlanForm, PlanRole
     from service.oversight.models import SessionMode as Mode
     from service.oversight.schemas import (

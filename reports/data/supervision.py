@@ -59,7 +59,7 @@ from reports.sections import (
     Table,
 )
 from reports.streaming import ThreadRows, streamed
-from service.oversight.log import check_seal, rehash_object
+from service.oversight.service.log import check_seal, rehash_object
 from service.oversight.manifest import Verification
 from service.oversight.models import SessionState, SupervisionPlan
 from service.oversight.repository import (

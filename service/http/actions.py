@@ -66,6 +66,8 @@ class ActionRoute(Generic[R, B]):
     name: str  # the handler's and operation's name (snake_case)
     run: Callable[[ActionCall[R, B]], Awaitable[Any]]  # the result goes to ``present``
     body: type[B] | None = None  # the request schema; None: the action takes no body
+    # The body may be left out (the action then gets ``data=None``); the schema says ``B | null``.
+    body_optional: bool = False
     path: str | None = None  # default: the name with "-" for "_"
     summary: str | None = None
     description: str | None = None
@@ -140,8 +142,12 @@ def _handler(resource: ActionResource[Any], action: ActionRoute[Any, Any]) -> HT
         "return": Response[action.response or resource.response],  # type: ignore[misc,name-defined]
     }
     if action.body is not None:
-        parameters.append(inspect.Parameter("data", inspect.Parameter.KEYWORD_ONLY))
-        annotations["data"] = RequestBody[action.body]  # type: ignore[misc,name-defined]
+        if action.body_optional:
+            parameters.append(inspect.Parameter("data", inspect.Parameter.KEYWORD_ONLY, default=None))
+            annotations["data"] = RequestBody[action.body | None]  # type: ignore[misc,name-defined,operator]
+        else:
+            parameters.append(inspect.Parameter("data", inspect.Parameter.KEYWORD_ONLY))
+            annotations["data"] = RequestBody[action.body]  # type: ignore[misc,name-defined]
     handle.__name__ = handle.__qualname__ = action.name
     handle.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     handle.__annotations__ = annotations

@@ -21,7 +21,7 @@ from service.auth.principals import StaffPrincipal
 from service.auth.secrets import hash_password
 from service.deadlines.policy import seed_default_policy
 from service.directory.models import AdminUnit, Agency, AgencyLevel
-from service.oversight import log as log_service
+from service.oversight.service import log as log_service
 from service.oversight import service as plans
 from service.oversight.models import (
     EntryKind,

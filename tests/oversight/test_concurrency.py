@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service.db import session_factory, session_scope
 from service.deadlines.policy import seed_default_policy
-from service.oversight import log as log_service
+from service.oversight.service import log as log_service
 from service.oversight import repository
 from service.oversight import service as plans
 from service.oversight.models import EntryKind

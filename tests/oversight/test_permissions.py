@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.oversight import recommendations as recs
+from service.oversight.service import recommendations as recs
 from service.oversight import service as plans
 from service.oversight.schemas import RecommendationCreate
 from tests.factories import create_api_client

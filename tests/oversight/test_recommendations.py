@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db import utcnow
 from service.errors import Forbidden, Invalid, StateConflict
-from service.oversight import log as log_service
-from service.oversight import recommendations as recs
+from service.oversight.service import log as log_service
+from service.oversight.service import recommendations as recs
 from service.oversight import repository
 from service.oversight import service as plans
 from service.oversight.models import (

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import StateConflict
-from service.oversight import log as log_service
+from service.oversight.service import log as log_service
 from service.oversight import manifest as manifests
 from service.oversight import repository
 from service.oversight import service as plans

@@ -36,9 +36,9 @@ from service.auth.secrets import hash_password
 from service.db import utcnow
 from service.deadlines.policy import seed_default_policy
 from service.directory.models import Agency
-from service.oversight import evidence as oversight_evidence
-from service.oversight import log as oversight_log
-from service.oversight import recommendations as recs
+from service.oversight.service import evidence as oversight_evidence
+from service.oversight.service import log as oversight_log
+from service.oversight.service import recommendations as recs
 from service.oversight import service as plans
 from service.oversight.models import (
     AttendanceStatus,

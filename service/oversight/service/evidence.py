@@ -26,8 +26,9 @@ from service.oversight.models import (
     SupervisionEvidence,
     SupervisionPlan,
 )
-from service.oversight.repository import EvidenceView
-from service.oversight.service import load_plan, load_session
+from service.oversight.service.plans import load_plan
+from service.oversight.service.sessions import load_session
+from service.oversight.views import EvidenceView
 from service.storage import service as storage
 from service.storage.models import Evidence, EvidenceAccess
 from service.storage.service import PartUrl

@@ -48,7 +48,8 @@ from service.oversight.schemas import (
     RecommendationCreate,
     RecommendationUpdate,
 )
-from service.oversight.service import check_version, load_plan, load_session
+from service.oversight.service.plans import Expected, check_version, load_plan
+from service.oversight.service.sessions import load_session
 from service.oversight.workflow import ANSWERED_STATES, OPEN_RECOMMENDATION_STATES
 from service.replies import events
 from service.replies import service as replies
@@ -160,7 +161,7 @@ async def update_finding(
     data: FindingUpdate,
     actor: StaffPrincipal,
     *,
-    expected_version: int | None,
+    expected_version: Expected,
 ) -> Finding:
     finding = await repository.get_finding(session, finding_id, for_update=True)
     if finding is None:
@@ -288,7 +289,7 @@ async def update_recommendation(
     data: RecommendationUpdate,
     actor: StaffPrincipal,
     *,
-    expected_version: int | None,
+    expected_version: Expected,
 ) -> Recommendation:
     rec, plan, access = await load_recommendation(
         session, recommendation_id, actor, for_update=True
@@ -361,7 +362,7 @@ async def issue_recommendation(
     *,
     note: str | None = None,
     agency_id: uuid.UUID | None = None,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> Recommendation:
     """Send a draft (or a declined recommendation, to another agency) to its agency: a
     referral is created and the answer deadline set from policy."""
@@ -369,7 +370,8 @@ async def issue_recommendation(
         session, recommendation_id, actor, for_update=True
     )
     access.require_manager(msg("what_issue_recommendations"))
-    check_version(rec.version, expected_version, required=False)
+    if expected_version is not None:
+        check_version(rec.version, expected_version)
     _require_plan_state(plan, RECOMMENDATION_STATES, access, msg("what_issue_recommendations"))
     state = RecommendationState(rec.state)
     if state not in (RecommendationState.draft, RecommendationState.declined):
@@ -424,13 +426,14 @@ async def withdraw_recommendation(
     actor: StaffPrincipal,
     *,
     reason: str,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> Recommendation:
     """Withdraw a draft or a recommendation still waiting for its answer (its referral is
     cancelled)."""
     rec, _, access = await load_recommendation(session, recommendation_id, actor, for_update=True)
     access.require_manager(msg("what_withdraw_recommendations"))
-    check_version(rec.version, expected_version, required=False)
+    if expected_version is not None:
+        check_version(rec.version, expected_version)
     if "withdraw" not in recommendation_actions(rec, access):
         raise StateConflict(
             msg("recommendation_not_withdrawable"),

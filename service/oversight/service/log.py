@@ -29,7 +29,12 @@ from service.oversight import manifest as manifests
 from service.oversight import repository
 from service.oversight.models import LogEntry, SessionState, SupervisionSession
 from service.oversight.schemas import EntryCreate
-from service.oversight.service import SESSION, load_session, session_snapshot
+from service.oversight.service.sessions import (
+    SESSION,
+    load_session,
+    session_snapshot,
+    session_step,
+)
 from service.oversight.workflow import SessionAction, allowed_session_actions
 from service.storage.store import ObjectNotFound, ObjectStore
 
@@ -105,6 +110,17 @@ async def read_log(
 # -- seal ------------------------------------------------------------------------------------
 
 
+async def entries_after(
+    db: AsyncSession, session_id: uuid.UUID, after: int, limit: int = 200
+) -> tuple[list[LogEntry], SessionState | None]:
+    """For a live view (the caller was authorised when it connected): the entries after
+    ``after`` and the session's state now (None if it no longer exists)."""
+    entries = await repository.log_entries(db, session_id, after=after, limit=limit)
+    supervision_session = await repository.get_session(db, session_id)
+    state = SessionState(supervision_session.state) if supervision_session else None
+    return entries, state
+
+
 async def current_manifest(session: AsyncSession, sess: SupervisionSession) -> dict[str, Any]:
     entries = [e async for e in repository.stream_log_entries(session, sess.id)]
     attendance = await repository.attendance_for_session(session, sess.id)
@@ -125,14 +141,13 @@ async def seal_session(
     session changes: no entries, attendance or evidence (and the database refuses a change
     of the seal itself)."""
     sess, _, access = await load_session(session, session_id, actor, for_update=True)
-    access.require_session_runner(msg("what_seal_session"))
-    state = SessionState(sess.state)
-    if SessionAction.seal.value not in allowed_session_actions(state):
-        raise StateConflict(
-            msg("seal_not_closed"),
-            state=state,
-            allowed_actions=allowed_session_actions(state),
-        )
+    session_step(
+        sess,
+        SessionAction.seal,
+        access,
+        forbidden=msg("plan_runners_only", what=msg("what_seal_session")),
+        conflict=msg("seal_not_closed"),
+    )
     before = session_snapshot(sess)
     manifest = await current_manifest(session, sess)
     sess.manifest = manifest

@@ -1,0 +1,435 @@
+"""Sessions of a plan: scheduling, rescheduling, the session state machine
+(``workflow.SESSION_FLOW``: open, close, cancel; sealing is in ``log.py``) and attendance.
+
+Every state change writes an audit event in the caller's transaction. Services flush and
+never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic_core import PydanticCustomError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.audit.service import record
+from service.auth.principals import StaffPrincipal
+from service.db import utcnow
+from service.errors import (
+    Forbidden,
+    Invalid,
+    NotFound,
+    StateConflict,
+)
+from service.i18n import Message, msg
+from service.oversight import repository
+from service.oversight.access import (
+    PlanAccess,
+)
+from service.oversight.models import (
+    Attendance,
+    PlanState,
+    RecommendationState,
+    SessionMode,
+    SessionState,
+    SupervisionPlan,
+    SupervisionSession,
+)
+from service.oversight.schemas import (
+    AttendanceIn,
+    SessionCreate,
+    SessionUpdate,
+    check_venue,
+)
+from service.oversight.service.plans import (
+    Expected,
+    check_version,
+    load_plan,
+    plan_actions_for,
+    transition_plan,
+)
+from service.oversight.workflow import (
+    ACTIVE_STATES,
+    SESSION_FLOW,
+    PlanAction,
+    SessionAction,
+    SessionTransition,
+    allowed_session_actions,
+)
+
+SESSION = "supervision_session"
+
+
+async def load_session(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    viewer: StaffPrincipal,
+    *,
+    for_update: bool = False,
+) -> tuple[SupervisionSession, SupervisionPlan, PlanAccess]:
+    sess = await repository.get_session(session, session_id, for_update=for_update)
+    if sess is None:
+        raise NotFound(msg("supervision_session_not_found"))
+    try:
+        plan, access = await load_plan(session, sess.plan_id, viewer)
+    except NotFound:
+        raise NotFound(msg("supervision_session_not_found")) from None
+    return sess, plan, access
+
+
+async def list_sessions(
+    session: AsyncSession, plan_id: uuid.UUID, viewer: StaffPrincipal
+) -> tuple[list[SupervisionSession], PlanAccess]:
+    """The plan's sessions in order, and the viewer's relation to the plan."""
+    _, access = await load_plan(session, plan_id, viewer)
+    return await repository.sessions_for_plan(session, plan_id), access
+
+
+async def list_attendance(
+    session: AsyncSession, session_id: uuid.UUID, viewer: StaffPrincipal
+) -> list[Attendance]:
+    supervision_session, _, _ = await load_session(session, session_id, viewer)
+    return await repository.attendance_for_session(session, supervision_session.id)
+
+
+# -- sessions --------------------------------------------------------------------------------
+
+
+def session_snapshot(sess: SupervisionSession) -> dict[str, Any]:
+    return {
+        "plan_id": sess.plan_id,
+        "number": sess.number,
+        "title": sess.title,
+        "mode": sess.mode,
+        "state": sess.state,
+        "scheduled_start": sess.scheduled_start,
+        "scheduled_end": sess.scheduled_end,
+        "place": sess.place,
+        "meeting_link": sess.meeting_link,
+        "entries": sess.log_seq,
+        "version": sess.version,
+    }
+
+
+async def _check_resupervision(
+    session: AsyncSession, plan_id: uuid.UUID, recommendation_ids: Sequence[uuid.UUID]
+) -> None:
+    """A re-supervision checks issued recommendations addressed to the plan's agencies."""
+    if not recommendation_ids:
+        return
+    agencies = await repository.plan_agency_ids(session, plan_id)
+    found = {
+        r.id: r
+        for r in await repository.list_recommendations(session, ids=list(recommendation_ids))
+    }
+    for index, rec_id in enumerate(recommendation_ids):
+        rec = found.get(rec_id)
+        if rec is None or rec.state in (RecommendationState.draft, RecommendationState.withdrawn):
+            raise Invalid(
+                msg("recommendation_unknown_or_unissued"), field=f"resupervision_of[{index}]"
+            )
+        if rec.agency_id not in agencies:
+            raise Invalid(
+                msg("recommendation_agency_not_supervised"),
+                field=f"resupervision_of[{index}]",
+            )
+
+
+async def schedule_session(
+    session: AsyncSession, plan_id: uuid.UUID, data: SessionCreate, actor: StaffPrincipal
+) -> SupervisionSession:
+    plan, access = await load_plan(session, plan_id, actor, for_update=True)
+    if not (access.runs_sessions or access.manages):
+        raise Forbidden(msg("schedule_forbidden"))
+    state = PlanState(plan.state)
+    if state not in ACTIVE_STATES:
+        raise StateConflict(
+            msg("schedule_plan_not_active"),
+            state=state,
+            allowed_actions=plan_actions_for(plan, access),
+        )
+    await _check_resupervision(session, plan.id, data.resupervision_of)
+    sess = SupervisionSession(
+        plan_id=plan.id,
+        number=await repository.next_session_number(session, plan.id),
+        title=data.title,
+        mode=data.mode,
+        scheduled_start=data.scheduled_start,
+        scheduled_end=data.scheduled_end,
+        place=data.place,
+        meeting_link=data.meeting_link,
+        agenda=list(data.agenda),
+        invited=[p.model_dump(mode="json") for p in data.invited],
+        resupervision_of=list(dict.fromkeys(data.resupervision_of)),
+        created_by=actor.user_id,
+    )
+    session.add(sess)
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.session.scheduled",
+        entity_type=SESSION,
+        entity_id=sess.id,
+        after=session_snapshot(sess),
+    )
+    return sess
+
+
+async def update_session(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    data: SessionUpdate,
+    actor: StaffPrincipal,
+    *,
+    expected_version: Expected,
+) -> SupervisionSession:
+    """Reschedule a session that has not started (time, venue, agenda, invitations)."""
+    sess, plan, access = await load_session(session, session_id, actor, for_update=True)
+    if not access.session_parties:
+        raise Forbidden(msg("reschedule_forbidden"))
+    check_version(sess.version, expected_version)
+    session_step(
+        sess,
+        SessionAction.reschedule,
+        access,
+        forbidden=msg("reschedule_forbidden"),
+        conflict=msg("reschedule_started"),
+    )
+    before = session_snapshot(sess)
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("title", "mode", "scheduled_start", "scheduled_end", "place", "meeting_link"):
+        if name in changes:
+            setattr(sess, name, changes[name])
+    if data.agenda is not None:
+        sess.agenda = list(data.agenda)
+    if data.invited is not None:
+        sess.invited = [p.model_dump(mode="json") for p in data.invited]
+    if data.resupervision_of is not None:
+        await _check_resupervision(session, plan.id, data.resupervision_of)
+        sess.resupervision_of = list(dict.fromkeys(data.resupervision_of))
+    try:
+        check_venue(SessionMode(sess.mode), sess.place, sess.meeting_link)
+    except PydanticCustomError as exc:
+        raise Invalid(msg(exc.type, **(exc.context or {})), field="mode") from None
+    if sess.scheduled_end is not None and sess.scheduled_end < sess.scheduled_start:
+        raise Invalid(msg("scheduled_end_before_start"), field="scheduled_end")
+    sess.version += 1
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.session.rescheduled",
+        entity_type=SESSION,
+        entity_id=sess.id,
+        before=before,
+        after=session_snapshot(sess),
+    )
+    return sess
+
+
+async def open_session(
+    session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
+) -> SupervisionSession:
+    """Start the session's log. An approved plan starts (in_progress) with its first session."""
+    sess, plan, access = await load_session(session, session_id, actor, for_update=True)
+    session_step(
+        sess,
+        SessionAction.open,
+        access,
+        forbidden=msg("plan_runners_only", what=msg("what_open_session")),
+    )
+    state = PlanState(plan.state)
+    if state is PlanState.approved:
+        await transition_plan(session, plan.id, PlanAction.start.value, None)
+    elif state is not PlanState.in_progress:
+        raise StateConflict(
+            msg("plan_not_running"), state=state, allowed_actions=plan_actions_for(plan, access)
+        )
+    before = session_snapshot(sess)
+    sess.state = SessionState.open
+    sess.opened_at = utcnow()
+    sess.version += 1
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.session.opened",
+        entity_type=SESSION,
+        entity_id=sess.id,
+        before=before,
+        after=session_snapshot(sess),
+    )
+    return sess
+
+
+async def close_session(
+    session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
+) -> SupervisionSession:
+    """No entry is accepted after this (the row lock orders it after every pending write)."""
+    sess, _, access = await load_session(session, session_id, actor, for_update=True)
+    session_step(
+        sess,
+        SessionAction.close,
+        access,
+        forbidden=msg("plan_runners_only", what=msg("what_close_session")),
+    )
+    before = session_snapshot(sess)
+    sess.state = SessionState.closed
+    sess.closed_at = utcnow()
+    sess.version += 1
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.session.closed",
+        entity_type=SESSION,
+        entity_id=sess.id,
+        before=before,
+        after=session_snapshot(sess),
+    )
+    return sess
+
+
+async def cancel_session(
+    session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal, reason: str | None
+) -> SupervisionSession:
+    sess, _, access = await load_session(session, session_id, actor, for_update=True)
+    session_step(sess, SessionAction.cancel, access, forbidden=msg("cancel_session_forbidden"))
+    if not reason:
+        raise Invalid(msg("cancel_reason_required"), field="reason")
+    before = session_snapshot(sess)
+    sess.state = SessionState.cancelled
+    sess.cancelled_reason = reason
+    sess.version += 1
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.session.cancelled",
+        entity_type=SESSION,
+        entity_id=sess.id,
+        before=before,
+        after={**session_snapshot(sess), "reason": reason},
+    )
+    return sess
+
+
+def session_step(
+    supervision_session: SupervisionSession,
+    action: SessionAction,
+    access: PlanAccess,
+    *,
+    forbidden: Message,
+    conflict: Message | None = None,
+) -> SessionTransition:
+    """The transition ``action`` takes the session through, decided by ``SESSION_FLOW`` (403
+    with ``forbidden`` when it is never the caller's, 409 when not in this state)."""
+    state = SessionState(supervision_session.state)
+    try:
+        return SESSION_FLOW.step(state, action, access.session_parties)
+    except Forbidden:
+        raise Forbidden(forbidden) from None
+    except StateConflict:
+        raise StateConflict(
+            conflict or msg("session_action_not_allowed", state=state, action=action),
+            state=state,
+            allowed_actions=allowed_session_actions(state),
+        ) from None
+
+
+# -- attendance ------------------------------------------------------------------------------
+
+
+def _fold(value: str | None) -> str:
+    return " ".join((value or "").split()).casefold()
+
+
+def person_key(item: AttendanceIn) -> str:
+    if item.user_id is not None:
+        return f"user:{item.user_id}"
+    return f"name:{_fold(item.name)}|{_fold(item.organisation)}"
+
+
+ATTENDANCE_STATES = frozenset({SessionState.scheduled, SessionState.open, SessionState.closed})
+
+
+async def record_attendance(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    items: Sequence[AttendanceIn],
+    actor: StaffPrincipal,
+) -> list[Attendance]:
+    """Record or correct who attended, in which capacity, late or absent and why. One record
+    per person (a staff user, or a name within an organisation); frozen once sealed."""
+    sess, _, access = await load_session(session, session_id, actor, for_update=True)
+    access.require_session_runner(msg("what_record_attendance"))
+    state = SessionState(sess.state)
+    if state not in ATTENDANCE_STATES:
+        raise StateConflict(
+            msg("attendance_after_seal"),
+            state=state,
+            allowed_actions=allowed_session_actions(state),
+        )
+    users = await repository.users_by_id(
+        session, [i.user_id for i in items if i.user_id is not None]
+    )
+    agencies = await repository.agencies_by_id(
+        session, [i.agency_id for i in items if i.agency_id is not None]
+    )
+    saved: list[Attendance] = []
+    now = utcnow()
+    for index, item in enumerate(items):
+        name = item.name
+        if item.user_id is not None:
+            user = users.get(item.user_id)
+            if user is None:
+                raise Invalid(msg("user_unknown"), field=f"[{index}].user_id")
+            name = name or user.full_name
+        if item.agency_id is not None and item.agency_id not in agencies:
+            raise Invalid(msg("agency_unknown"), field=f"[{index}].agency_id")
+        key = person_key(item)
+        row = await repository.attendance_by_key(session, sess.id, key)
+        if row is None:
+            row = Attendance(
+                session_id=sess.id,
+                person_key=key,
+                name=name or "",
+                capacity=item.capacity,
+                status=item.status,
+                recorded_by=actor.user_id,
+            )
+        row.user_id = item.user_id
+        row.agency_id = item.agency_id
+        row.name = name or row.name
+        row.organisation = item.organisation
+        row.capacity = item.capacity
+        row.status = item.status
+        row.reason = item.reason
+        row.arrived_at = item.arrived_at
+        row.recorded_by = actor.user_id
+        row.recorded_at = now
+        session.add(row)
+        saved.append(row)
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.session.attendance",
+        entity_type=SESSION,
+        entity_id=sess.id,
+        after={
+            "records": [
+                {"person_key": r.person_key, "status": r.status, "capacity": r.capacity}
+                for r in saved
+            ]
+        },
+    )
+    return saved
+
+
+def session_allowed_actions(sess: SupervisionSession, access: PlanAccess) -> list[str]:
+    """Actions on the session this caller may take now."""
+    return allowed_session_actions(SessionState(sess.state), access.session_parties)
