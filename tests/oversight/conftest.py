@@ -21,7 +21,6 @@ from service.auth.principals import StaffPrincipal
 from service.auth.secrets import hash_password
 from service.deadlines.policy import seed_default_policy
 from service.directory.models import AdminUnit, Agency, AgencyLevel
-from service.oversight.service import log as log_service
 from service.oversight import service as plans
 from service.oversight.models import (
     EntryKind,
@@ -38,6 +37,7 @@ from service.oversight.schemas import (
     PlanCreate,
     SessionCreate,
 )
+from service.oversight.service import log as log_service
 from service.settings import Settings
 from service.wiring import register_domains
 from tests.factories import BA_DINH, HOAN_KIEM, PASSWORD, create_agency, login
@@ -208,6 +208,12 @@ async def write(
         session, sess.id, EntryCreate(kind=kind, text=text, **extra), world.p(by)
     )
     return entry
+
+
+def read_as(body: dict[str, Any]) -> dict[str, str]:
+    """``If-Match`` naming a resource as last read (its ETag is its ``version``): every change
+    needs it."""
+    return {"If-Match": f'"{body["version"]}"'}
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service.db import session_factory, session_scope
 from service.deadlines.policy import seed_default_policy
-from service.oversight.service import log as log_service
 from service.oversight import repository
 from service.oversight import service as plans
 from service.oversight.models import EntryKind
 from service.oversight.schemas import EntryCreate
+from service.oversight.service import log as log_service
 from tests.factories import BA_DINH, HANOI, HOAN_KIEM, ensure_unit
 from tests.oversight.conftest import World, approved_plan, make_world, open_session
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.oversight.conftest import World, plan_data
+from tests.oversight.conftest import World, plan_data, read_as
 from tests.storage.samples import jpeg
 
 API = "/api/v1"
@@ -40,8 +40,12 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
         201,
     )
     plan_url = f"{API}/oversight/plans/{plan['id']}"
-    await _ok(await client.post(f"{plan_url}/actions/submit", headers=head))
-    approved = await _ok(await client.post(f"{plan_url}/actions/approve", headers=front))
+    submitted = await _ok(
+        await client.post(f"{plan_url}/actions/submit", headers={**head, **read_as(plan)})
+    )
+    approved = await _ok(
+        await client.post(f"{plan_url}/actions/approve", headers={**front, **read_as(submitted)})
+    )
     assert approved["state"] == "approved"
 
     # -- an online session -----------------------------------------------------------------
@@ -61,7 +65,9 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
         201,
     )
     sess_url = f"{API}/oversight/sessions/{sess['id']}"
-    opened = await _ok(await client.post(f"{sess_url}/actions/open", headers=secretary))
+    opened = await _ok(
+        await client.post(f"{sess_url}/actions/open", headers={**secretary, **read_as(sess)})
+    )
     assert opened["state"] == "open"
     assert (await _ok(await client.get(plan_url, headers=head)))["state"] == "in_progress"
     await _ok(
@@ -128,8 +134,13 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
     assert [e["kind"] for e in missed["entries"]] == ["correction"]
 
     # -- close, seal, verify ---------------------------------------------------------------
-    await _ok(await client.post(f"{sess_url}/actions/close", headers=secretary))
-    sealed = await _ok(await client.post(f"{sess_url}/actions/seal", headers=head))
+    current = await _ok(await client.get(sess_url, headers=secretary))
+    closed = await _ok(
+        await client.post(f"{sess_url}/actions/close", headers={**secretary, **read_as(current)})
+    )
+    sealed = await _ok(
+        await client.post(f"{sess_url}/actions/seal", headers={**head, **read_as(closed)})
+    )
     assert sealed["state"] == "sealed"
     assert len(sealed["manifest_sha256"]) == 64
     verified = await _ok(await client.get(f"{sess_url}/verify", headers=front))
@@ -150,11 +161,12 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
         ),
         201,
     )
+    running = await _ok(await client.get(plan_url, headers=head))
     concluded = await _ok(
         await client.post(
             f"{plan_url}/actions/conclude",
             json={"conclusion": "Đề nghị UBND phường khắc phục việc chậm trả lời kiến nghị."},
-            headers=head,
+            headers={**head, **read_as(running)},
         )
     )
     assert concluded["state"] == "concluded"
@@ -172,7 +184,7 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
         201,
     )
     rec_url = f"{API}/oversight/recommendations/{rec['id']}"
-    issued = await _ok(await client.post(rec_url + "/issue", headers=head))
+    issued = await _ok(await client.post(rec_url + "/issue", headers={**head, **read_as(rec)}))
     assert issued["state"] == "issued"
     assert issued["due_at"] is not None
     referral_id = issued["referral_id"]
@@ -244,8 +256,12 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
         201,
     )
     follow_url = f"{API}/oversight/plans/{follow_up['id']}"
-    await _ok(await client.post(f"{follow_url}/actions/submit", headers=head))
-    await _ok(await client.post(f"{follow_url}/actions/approve", headers=front))
+    submitted = await _ok(
+        await client.post(f"{follow_url}/actions/submit", headers={**head, **read_as(follow_up)})
+    )
+    await _ok(
+        await client.post(f"{follow_url}/actions/approve", headers={**front, **read_as(submitted)})
+    )
     check_session = await _ok(
         await client.post(
             f"{follow_url}/sessions",
@@ -261,7 +277,11 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
         201,
     )
     check_url = f"{API}/oversight/sessions/{check_session['id']}"
-    await _ok(await client.post(f"{check_url}/actions/open", headers=secretary))
+    await _ok(
+        await client.post(
+            f"{check_url}/actions/open", headers={**secretary, **read_as(check_session)}
+        )
+    )
     await _ok(
         await client.post(
             f"{check_url}/checks",

@@ -250,7 +250,7 @@ class TestLog:
         await write(session, world, sess, "Cuối phiên")
         closed = await client.post(
             f"/api/v1/oversight/sessions/{sess.id}/actions/close",
-            headers=await logins(world.secretary),
+            headers={**await logins(world.secretary), "If-Match": f'"{sess.version}"'},
         )
         assert closed.status_code == 200
         assert closed.json()["state"] == "closed"

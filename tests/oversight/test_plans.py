@@ -176,7 +176,7 @@ class TestStateMachine:
         plan = await draft_plan(session, world)
         response = await client.post(
             f"/api/v1/oversight/plans/{plan.id}/actions/conclude",
-            headers=await logins(world.head),
+            headers={**await logins(world.head), "If-Match": f'"{plan.version}"'},
         )
         assert response.status_code == 409
         body = response.json()
@@ -184,7 +184,7 @@ class TestStateMachine:
         assert body["allowed_actions"] == ["submit"]
         unknown = await client.post(
             f"/api/v1/oversight/plans/{plan.id}/actions/explode",
-            headers=await logins(world.head),
+            headers={**await logins(world.head), "If-Match": f'"{plan.version}"'},
         )
         assert unknown.status_code == 404
 

@@ -10,8 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db import utcnow
 from service.errors import Forbidden, Invalid, StateConflict
-from service.oversight.service import log as log_service
-from service.oversight.service import recommendations as recs
 from service.oversight import repository
 from service.oversight import service as plans
 from service.oversight.models import (
@@ -28,6 +26,8 @@ from service.oversight.schemas import (
     PlanActionRequest,
     RecommendationCreate,
 )
+from service.oversight.service import log as log_service
+from service.oversight.service import recommendations as recs
 from service.replies import service as replies
 from service.replies.models import AnswerOutcome, ReferralState
 from service.replies.schemas import AnswerDraftWrite

@@ -11,7 +11,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import StateConflict
-from service.oversight.service import log as log_service
 from service.oversight import manifest as manifests
 from service.oversight import repository
 from service.oversight import service as plans
@@ -23,6 +22,7 @@ from service.oversight.models import (
     SupervisionSession,
 )
 from service.oversight.schemas import AttendanceIn
+from service.oversight.service import log as log_service
 from service.settings import Settings
 from service.storage.models import Evidence
 from tests.oversight.conftest import World, approved_plan, open_session, write
