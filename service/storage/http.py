@@ -41,6 +41,7 @@ from service.settings import Settings
 from service.storage.store import UploadedPart
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 R = TypeVar("R")
 
 
@@ -86,7 +87,7 @@ def local_moment(moment: datetime | None, settings: Settings) -> datetime | None
     return moment.replace(tzinfo=ZoneInfo(settings.timezone))
 
 
-class SaveUpload(Protocol[T]):
+class SaveUpload(Protocol[T_co]):
     """A domain's upload service with everything but the stream bound (``functools.partial``)."""
 
     def __call__(
@@ -97,7 +98,7 @@ class SaveUpload(Protocol[T]):
         filename: str | None,
         max_bytes: int,
         size_hint: int | None,
-    ) -> Awaitable[T]: ...
+    ) -> Awaitable[T_co]: ...
 
 
 async def receive_file(

@@ -190,14 +190,16 @@ def session_data(**changes: Any) -> SessionCreate:
 async def open_session(
     session: AsyncSession, world: World, plan: SupervisionPlan, **changes: Any
 ) -> SupervisionSession:
-    sess = await plans.schedule_session(session, plan.id, session_data(**changes), world.p("head"))
-    return await plans.open_session(session, sess.id, world.p("secretary"))
+    supervision_session = await plans.schedule_session(
+        session, plan.id, session_data(**changes), world.p("head")
+    )
+    return await plans.open_session(session, supervision_session.id, world.p("secretary"))
 
 
 async def write(
     session: AsyncSession,
     world: World,
-    sess: SupervisionSession,
+    supervision_session: SupervisionSession,
     text: str,
     *,
     kind: EntryKind = EntryKind.statement,
@@ -205,7 +207,7 @@ async def write(
     **extra: Any,
 ) -> Any:
     entry, _ = await log_service.append_entry(
-        session, sess.id, EntryCreate(kind=kind, text=text, **extra), world.p(by)
+        session, supervision_session.id, EntryCreate(kind=kind, text=text, **extra), world.p(by)
     )
     return entry
 

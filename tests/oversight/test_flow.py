@@ -49,7 +49,7 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
     assert approved["state"] == "approved"
 
     # -- an online session -----------------------------------------------------------------
-    sess = await _ok(
+    supervision_session = await _ok(
         await client.post(
             f"{plan_url}/sessions",
             json={
@@ -64,15 +64,17 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
         ),
         201,
     )
-    sess_url = f"{API}/oversight/sessions/{sess['id']}"
+    session_url = f"{API}/oversight/sessions/{supervision_session['id']}"
     opened = await _ok(
-        await client.post(f"{sess_url}/actions/open", headers={**secretary, **read_as(sess)})
+        await client.post(
+            f"{session_url}/actions/open", headers={**secretary, **read_as(supervision_session)}
+        )
     )
     assert opened["state"] == "open"
     assert (await _ok(await client.get(plan_url, headers=head)))["state"] == "in_progress"
     await _ok(
         await client.post(
-            f"{sess_url}/attendance",
+            f"{session_url}/attendance",
             json=[
                 {"user_id": str(world.head.id), "capacity": "Trưởng đoàn", "status": "attended"},
                 {"user_id": str(world.member.id), "capacity": "Thành viên", "status": "late"},
@@ -86,7 +88,7 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
             headers=secretary,
         )
     )
-    log_url = f"{sess_url}/log"
+    log_url = f"{session_url}/log"
     report = await _ok(
         await client.post(
             log_url,
@@ -122,7 +124,7 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
     )
     photo = await _ok(
         await client.post(
-            f"{sess_url}/log/{question['id']}/evidence",
+            f"{session_url}/log/{question['id']}/evidence",
             params={"filename": "hien-truong.jpg", "lat": 21.03, "lon": 105.85},
             content=jpeg(),
             headers=member,
@@ -134,16 +136,16 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
     assert [e["kind"] for e in missed["entries"]] == ["correction"]
 
     # -- close, seal, verify ---------------------------------------------------------------
-    current = await _ok(await client.get(sess_url, headers=secretary))
+    current = await _ok(await client.get(session_url, headers=secretary))
     closed = await _ok(
-        await client.post(f"{sess_url}/actions/close", headers={**secretary, **read_as(current)})
+        await client.post(f"{session_url}/actions/close", headers={**secretary, **read_as(current)})
     )
     sealed = await _ok(
-        await client.post(f"{sess_url}/actions/seal", headers={**head, **read_as(closed)})
+        await client.post(f"{session_url}/actions/seal", headers={**head, **read_as(closed)})
     )
     assert sealed["state"] == "sealed"
     assert len(sealed["manifest_sha256"]) == 64
-    verified = await _ok(await client.get(f"{sess_url}/verify", headers=front))
+    verified = await _ok(await client.get(f"{session_url}/verify", headers=front))
     assert verified["ok"] is True
 
     # -- finding, conclusion, recommendation -----------------------------------------------
@@ -153,7 +155,7 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
             json={
                 "title": "12 kiến nghị quá hạn",
                 "text": "UBND phường chưa trả lời 12 kiến nghị đúng hạn.",
-                "session_id": sess["id"],
+                "session_id": supervision_session["id"],
                 "log_entry_ids": [question["id"]],
                 "evidence_ids": [photo["evidence_id"]],
             },

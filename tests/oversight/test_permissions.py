@@ -63,11 +63,11 @@ async def test_writing_the_log(
     client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
 ) -> None:
     plan = await approved_plan(session, world)
-    sess = await open_session(session, world, plan)
+    supervision_session = await open_session(session, world, plan)
 
     async def call(role: str, headers: dict[str, str]) -> httpx.Response:
         return await client.post(
-            f"{API}/sessions/{sess.id}/log",
+            f"{API}/sessions/{supervision_session.id}/log",
             json={"kind": "note", "text": f"Ý kiến của {role}"},
             headers=headers,
         )
@@ -81,10 +81,10 @@ async def test_reading_the_log(
     client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
 ) -> None:
     plan = await approved_plan(session, world)
-    sess = await open_session(session, world, plan)
+    supervision_session = await open_session(session, world, plan)
 
     async def call(role: str, headers: dict[str, str]) -> httpx.Response:
-        return await client.get(f"{API}/sessions/{sess.id}/log", headers=headers)
+        return await client.get(f"{API}/sessions/{supervision_session.id}/log", headers=headers)
 
     readers = {"head", "member", "secretary", "ward_officer", "city_officer", "admin"}
     assert await _statuses(client, logins, world, call) == _expect(readers, 200)
@@ -124,8 +124,10 @@ async def test_scheduling_and_running_sessions(
 
     scheduled = {}
     for role in ROLES:
-        sess = await plans.schedule_session(session, plan.id, session_data(), world.p("head"))
-        scheduled[role] = sess.id, etag(sess.version)
+        supervision_session = await plans.schedule_session(
+            session, plan.id, session_data(), world.p("head")
+        )
+        scheduled[role] = supervision_session.id, etag(supervision_session.version)
 
     async def run(role: str, headers: dict[str, str]) -> httpx.Response:
         session_id, read = scheduled[role]

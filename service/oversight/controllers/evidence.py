@@ -80,7 +80,10 @@ async def _upload(
     settings: Settings,
     object_store: ObjectStore,
     capture: Capture,
-    **target: uuid.UUID,
+    *,
+    plan_id: uuid.UUID | None = None,
+    session_id: uuid.UUID | None = None,
+    log_entry_id: uuid.UUID | None = None,
 ) -> EvidenceItem:
     """One upload, whatever it is attached to (``plan_id``, ``session_id``, ``log_entry_id``)."""
     save = partial(
@@ -92,7 +95,9 @@ async def _upload(
         lat=capture.lat,
         lon=capture.lon,
         description=capture.description,
-        **target,
+        plan_id=plan_id,
+        session_id=session_id,
+        log_entry_id=log_entry_id,
     )
     return await receive_file(
         request, settings, save, present=views.evidence_item, filename=capture.filename

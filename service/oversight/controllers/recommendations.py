@@ -33,6 +33,7 @@ from service.oversight.schemas import (
     RecommendationUpdate,
     RecommendationWithdraw,
 )
+from service.oversight.service import checks as checks_service
 from service.oversight.service import recommendations as rec_service
 
 
@@ -107,7 +108,7 @@ class SessionCheckController(Controller):
         session_id: FromPath[uuid.UUID],
         db_session: NamedDependency[AsyncSession],
     ) -> list[CheckRead]:
-        checks = await rec_service.list_checks(db_session, session_id, request.user)
+        checks = await checks_service.list_checks(db_session, session_id, request.user)
         return [CheckRead.model_validate(c) for c in checks]
 
     @post(
@@ -122,7 +123,7 @@ class SessionCheckController(Controller):
         data: RequestBody[CheckCreate],
         db_session: NamedDependency[AsyncSession],
     ) -> CheckRead:
-        check = await rec_service.record_check(db_session, session_id, data, request.user)
+        check = await checks_service.record_check(db_session, session_id, data, request.user)
         return CheckRead.model_validate(check)
 
 

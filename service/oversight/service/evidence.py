@@ -54,13 +54,13 @@ async def _target(
             raise NotFound(msg("entry_not_found"))
         session_id = entry.session_id
     if session_id is not None:
-        sess, plan, access = await load_session(session, session_id, viewer)
+        supervision_session, plan, access = await load_session(session, session_id, viewer)
         if plan_id is not None and plan.id != plan_id:
             raise NotFound(msg("supervision_session_not_found"))
-        if SessionState(sess.state) in (SessionState.sealed, SessionState.cancelled):
+        if SessionState(supervision_session.state) in (SessionState.sealed, SessionState.cancelled):
             raise StateConflict(
                 msg("session_sealed_evidence"),
-                state=sess.state,
+                state=supervision_session.state,
                 allowed_actions=[],
             )
     else:

@@ -69,14 +69,14 @@ async def load_session(
     *,
     for_update: bool = False,
 ) -> tuple[SupervisionSession, SupervisionPlan, PlanAccess]:
-    sess = await repository.get_session(session, session_id, for_update=for_update)
-    if sess is None:
+    supervision_session = await repository.get_session(session, session_id, for_update=for_update)
+    if supervision_session is None:
         raise NotFound(msg("supervision_session_not_found"))
     try:
-        plan, access = await load_plan(session, sess.plan_id, viewer)
+        plan, access = await load_plan(session, supervision_session.plan_id, viewer)
     except NotFound:
         raise NotFound(msg("supervision_session_not_found")) from None
-    return sess, plan, access
+    return supervision_session, plan, access
 
 
 async def list_sessions(
@@ -97,19 +97,19 @@ async def list_attendance(
 # -- sessions --------------------------------------------------------------------------------
 
 
-def session_snapshot(sess: SupervisionSession) -> dict[str, Any]:
+def session_snapshot(supervision_session: SupervisionSession) -> dict[str, Any]:
     return {
-        "plan_id": sess.plan_id,
-        "number": sess.number,
-        "title": sess.title,
-        "mode": sess.mode,
-        "state": sess.state,
-        "scheduled_start": sess.scheduled_start,
-        "scheduled_end": sess.scheduled_end,
-        "place": sess.place,
-        "meeting_link": sess.meeting_link,
-        "entries": sess.log_seq,
-        "version": sess.version,
+        "plan_id": supervision_session.plan_id,
+        "number": supervision_session.number,
+        "title": supervision_session.title,
+        "mode": supervision_session.mode,
+        "state": supervision_session.state,
+        "scheduled_start": supervision_session.scheduled_start,
+        "scheduled_end": supervision_session.scheduled_end,
+        "place": supervision_session.place,
+        "meeting_link": supervision_session.meeting_link,
+        "entries": supervision_session.log_seq,
+        "version": supervision_session.version,
     }
 
 
@@ -151,7 +151,7 @@ async def schedule_session(
             allowed_actions=plan_actions_for(plan, access),
         )
     await _check_resupervision(session, plan.id, data.resupervision_of)
-    sess = SupervisionSession(
+    supervision_session = SupervisionSession(
         plan_id=plan.id,
         number=await repository.next_session_number(session, plan.id),
         title=data.title,
@@ -165,17 +165,17 @@ async def schedule_session(
         resupervision_of=list(dict.fromkeys(data.resupervision_of)),
         created_by=actor.user_id,
     )
-    session.add(sess)
+    session.add(supervision_session)
     await session.flush()
     await record(
         session,
         actor=actor,
         action="oversight.session.scheduled",
         entity_type=SESSION,
-        entity_id=sess.id,
-        after=session_snapshot(sess),
+        entity_id=supervision_session.id,
+        after=session_snapshot(supervision_session),
     )
-    return sess
+    return supervision_session
 
 
 async def update_session(
@@ -187,56 +187,67 @@ async def update_session(
     expected_version: Expected,
 ) -> SupervisionSession:
     """Reschedule a session that has not started (time, venue, agenda, invitations)."""
-    sess, plan, access = await load_session(session, session_id, actor, for_update=True)
+    supervision_session, plan, access = await load_session(
+        session, session_id, actor, for_update=True
+    )
     if not access.session_parties:
         raise Forbidden(msg("reschedule_forbidden"))
-    check_version(sess.version, expected_version)
+    check_version(supervision_session.version, expected_version)
     session_step(
-        sess,
+        supervision_session,
         SessionAction.reschedule,
         access,
         forbidden=msg("reschedule_forbidden"),
         conflict=msg("reschedule_started"),
     )
-    before = session_snapshot(sess)
+    before = session_snapshot(supervision_session)
     changes = data.model_dump(exclude_unset=True)
     for name in ("title", "mode", "scheduled_start", "scheduled_end", "place", "meeting_link"):
         if name in changes:
-            setattr(sess, name, changes[name])
+            setattr(supervision_session, name, changes[name])
     if data.agenda is not None:
-        sess.agenda = list(data.agenda)
+        supervision_session.agenda = list(data.agenda)
     if data.invited is not None:
-        sess.invited = [p.model_dump(mode="json") for p in data.invited]
+        supervision_session.invited = [p.model_dump(mode="json") for p in data.invited]
     if data.resupervision_of is not None:
         await _check_resupervision(session, plan.id, data.resupervision_of)
-        sess.resupervision_of = list(dict.fromkeys(data.resupervision_of))
+        supervision_session.resupervision_of = list(dict.fromkeys(data.resupervision_of))
     try:
-        check_venue(SessionMode(sess.mode), sess.place, sess.meeting_link)
+        check_venue(
+            SessionMode(supervision_session.mode),
+            supervision_session.place,
+            supervision_session.meeting_link,
+        )
     except PydanticCustomError as exc:
         raise Invalid(msg(exc.type, **(exc.context or {})), field="mode") from None
-    if sess.scheduled_end is not None and sess.scheduled_end < sess.scheduled_start:
+    if (
+        supervision_session.scheduled_end is not None
+        and supervision_session.scheduled_end < supervision_session.scheduled_start
+    ):
         raise Invalid(msg("scheduled_end_before_start"), field="scheduled_end")
-    sess.version += 1
+    supervision_session.version += 1
     await session.flush()
     await record(
         session,
         actor=actor,
         action="oversight.session.rescheduled",
         entity_type=SESSION,
-        entity_id=sess.id,
+        entity_id=supervision_session.id,
         before=before,
-        after=session_snapshot(sess),
+        after=session_snapshot(supervision_session),
     )
-    return sess
+    return supervision_session
 
 
 async def open_session(
     session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
 ) -> SupervisionSession:
     """Start the session's log. An approved plan starts (in_progress) with its first session."""
-    sess, plan, access = await load_session(session, session_id, actor, for_update=True)
+    supervision_session, plan, access = await load_session(
+        session, session_id, actor, for_update=True
+    )
     session_step(
-        sess,
+        supervision_session,
         SessionAction.open,
         access,
         forbidden=msg("plan_runners_only", what=msg("what_open_session")),
@@ -248,73 +259,75 @@ async def open_session(
         raise StateConflict(
             msg("plan_not_running"), state=state, allowed_actions=plan_actions_for(plan, access)
         )
-    before = session_snapshot(sess)
-    sess.state = SessionState.open
-    sess.opened_at = utcnow()
-    sess.version += 1
+    before = session_snapshot(supervision_session)
+    supervision_session.state = SessionState.open
+    supervision_session.opened_at = utcnow()
+    supervision_session.version += 1
     await session.flush()
     await record(
         session,
         actor=actor,
         action="oversight.session.opened",
         entity_type=SESSION,
-        entity_id=sess.id,
+        entity_id=supervision_session.id,
         before=before,
-        after=session_snapshot(sess),
+        after=session_snapshot(supervision_session),
     )
-    return sess
+    return supervision_session
 
 
 async def close_session(
     session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
 ) -> SupervisionSession:
     """No entry is accepted after this (the row lock orders it after every pending write)."""
-    sess, _, access = await load_session(session, session_id, actor, for_update=True)
+    supervision_session, _, access = await load_session(session, session_id, actor, for_update=True)
     session_step(
-        sess,
+        supervision_session,
         SessionAction.close,
         access,
         forbidden=msg("plan_runners_only", what=msg("what_close_session")),
     )
-    before = session_snapshot(sess)
-    sess.state = SessionState.closed
-    sess.closed_at = utcnow()
-    sess.version += 1
+    before = session_snapshot(supervision_session)
+    supervision_session.state = SessionState.closed
+    supervision_session.closed_at = utcnow()
+    supervision_session.version += 1
     await session.flush()
     await record(
         session,
         actor=actor,
         action="oversight.session.closed",
         entity_type=SESSION,
-        entity_id=sess.id,
+        entity_id=supervision_session.id,
         before=before,
-        after=session_snapshot(sess),
+        after=session_snapshot(supervision_session),
     )
-    return sess
+    return supervision_session
 
 
 async def cancel_session(
     session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal, reason: str | None
 ) -> SupervisionSession:
-    sess, _, access = await load_session(session, session_id, actor, for_update=True)
-    session_step(sess, SessionAction.cancel, access, forbidden=msg("cancel_session_forbidden"))
+    supervision_session, _, access = await load_session(session, session_id, actor, for_update=True)
+    session_step(
+        supervision_session, SessionAction.cancel, access, forbidden=msg("cancel_session_forbidden")
+    )
     if not reason:
         raise Invalid(msg("cancel_reason_required"), field="reason")
-    before = session_snapshot(sess)
-    sess.state = SessionState.cancelled
-    sess.cancelled_reason = reason
-    sess.version += 1
+    before = session_snapshot(supervision_session)
+    supervision_session.state = SessionState.cancelled
+    supervision_session.cancelled_reason = reason
+    supervision_session.version += 1
     await session.flush()
     await record(
         session,
         actor=actor,
         action="oversight.session.cancelled",
         entity_type=SESSION,
-        entity_id=sess.id,
+        entity_id=supervision_session.id,
         before=before,
-        after={**session_snapshot(sess), "reason": reason},
+        after={**session_snapshot(supervision_session), "reason": reason},
     )
-    return sess
+    return supervision_session
 
 
 def session_step(
@@ -364,9 +377,9 @@ async def record_attendance(
 ) -> list[Attendance]:
     """Record or correct who attended, in which capacity, late or absent and why. One record
     per person (a staff user, or a name within an organisation); frozen once sealed."""
-    sess, _, access = await load_session(session, session_id, actor, for_update=True)
+    supervision_session, _, access = await load_session(session, session_id, actor, for_update=True)
     access.require_session_runner(msg("what_record_attendance"))
-    state = SessionState(sess.state)
+    state = SessionState(supervision_session.state)
     if state not in ATTENDANCE_STATES:
         raise StateConflict(
             msg("attendance_after_seal"),
@@ -391,10 +404,10 @@ async def record_attendance(
         if item.agency_id is not None and item.agency_id not in agencies:
             raise Invalid(msg("agency_unknown"), field=f"[{index}].agency_id")
         key = person_key(item)
-        row = await repository.attendance_by_key(session, sess.id, key)
+        row = await repository.attendance_by_key(session, supervision_session.id, key)
         if row is None:
             row = Attendance(
-                session_id=sess.id,
+                session_id=supervision_session.id,
                 person_key=key,
                 name=name or "",
                 capacity=item.capacity,
@@ -419,7 +432,7 @@ async def record_attendance(
         actor=actor,
         action="oversight.session.attendance",
         entity_type=SESSION,
-        entity_id=sess.id,
+        entity_id=supervision_session.id,
         after={
             "records": [
                 {"person_key": r.person_key, "status": r.status, "capacity": r.capacity}
@@ -430,6 +443,8 @@ async def record_attendance(
     return saved
 
 
-def session_allowed_actions(sess: SupervisionSession, access: PlanAccess) -> list[str]:
+def session_allowed_actions(
+    supervision_session: SupervisionSession, access: PlanAccess
+) -> list[str]:
     """Actions on the session this caller may take now."""
-    return allowed_session_actions(SessionState(sess.state), access.session_parties)
+    return allowed_session_actions(SessionState(supervision_session.state), access.session_parties)
