@@ -311,7 +311,7 @@ async def supervision_data(
     for number, title in enumerate(
         ("Làm việc với UBND phường", "Kiểm tra thực tế tại các công trình"), start=1
     ):
-        sess = await service.schedule_session(
+        supervision_session = await service.schedule_session(
             session,
             plan.id,
             SessionCreate(
@@ -323,10 +323,10 @@ async def supervision_data(
             ),
             principal(head),
         )
-        await service.open_session(session, sess.id, principal(secretary))
+        await service.open_session(session, supervision_session.id, principal(secretary))
         await service.record_attendance(
             session,
-            sess.id,
+            supervision_session.id,
             [
                 AttendanceIn(
                     user_id=head.id, capacity="Trưởng đoàn", status=AttendanceStatus.attended
@@ -348,10 +348,13 @@ async def supervision_data(
             (EntryKind.finding, "12 công trình vi phạm chưa bị xử lý quá 6 tháng."),
         ):
             entry, _ = await log.append_entry(
-                session, sess.id, EntryCreate(kind=kind, text=text), principal(secretary)
+                session,
+                supervision_session.id,
+                EntryCreate(kind=kind, text=text),
+                principal(secretary),
             )
             if kind is EntryKind.finding:
-                finding_entries.append((sess.id, entry.id))
+                finding_entries.append((supervision_session.id, entry.id))
         data = (
             b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
             b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -365,7 +368,7 @@ async def supervision_data(
             store,
             chunks(),
             principal(secretary),
-            session_id=sess.id,
+            session_id=supervision_session.id,
             filename=f"Biên bản buổi {number}.pdf",
             max_bytes=settings.max_upload_bytes,
         )
