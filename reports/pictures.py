@@ -252,7 +252,6 @@ async def supervision_data(
     """A ward's supervision with two sessions, returning the plan's code."""
     from service.directory.models import Agency
     from service.oversight import service
-    from service.oversight.service import evidence, log, recommendations
     from service.oversight.models import AttendanceStatus, EntryKind, PlanForm, PlanRole
     from service.oversight.models import SessionMode as Mode
     from service.oversight.schemas import (
@@ -266,6 +265,7 @@ async def supervision_data(
         RecommendationCreate,
         SessionCreate,
     )
+    from service.oversight.service import evidence, log, recommendations
 
     agency = (
         await session.execute(select(Agency).where(col(Agency.code) == "ubnd-00070"))

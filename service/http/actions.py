@@ -142,12 +142,12 @@ def _handler(resource: ActionResource[Any], action: ActionRoute[Any, Any]) -> HT
         "return": Response[action.response or resource.response],  # type: ignore[misc,name-defined]
     }
     if action.body is not None:
-        if action.body_optional:
-            parameters.append(inspect.Parameter("data", inspect.Parameter.KEYWORD_ONLY, default=None))
-            annotations["data"] = RequestBody[action.body | None]  # type: ignore[misc,name-defined,operator]
-        else:
-            parameters.append(inspect.Parameter("data", inspect.Parameter.KEYWORD_ONLY))
-            annotations["data"] = RequestBody[action.body]  # type: ignore[misc,name-defined]
+        body: Any = action.body | None if action.body_optional else action.body
+        default = None if action.body_optional else inspect.Parameter.empty
+        parameters.append(
+            inspect.Parameter("data", inspect.Parameter.KEYWORD_ONLY, default=default)
+        )
+        annotations["data"] = RequestBody[body]  # type: ignore[misc,valid-type]
     handle.__name__ = handle.__qualname__ = action.name
     handle.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     handle.__annotations__ = annotations

@@ -36,9 +36,6 @@ from service.auth.secrets import hash_password
 from service.db import utcnow
 from service.deadlines.policy import seed_default_policy
 from service.directory.models import Agency
-from service.oversight.service import evidence as oversight_evidence
-from service.oversight.service import log as oversight_log
-from service.oversight.service import recommendations as recs
 from service.oversight import service as plans
 from service.oversight.models import (
     AttendanceStatus,
@@ -58,6 +55,9 @@ from service.oversight.schemas import (
     RecommendationCreate,
     SessionCreate,
 )
+from service.oversight.service import evidence as oversight_evidence
+from service.oversight.service import log as oversight_log
+from service.oversight.service import recommendations as recs
 from service.petitions import duplicates, intake, triage
 from service.petitions.models import Petition, PetitionKind
 from service.petitions.schemas import PetitionCreate, PetitionerIn
