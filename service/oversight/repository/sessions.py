@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from service.audit.models import AuditEvent
 from service.oversight.models import (
     Attendance,
     LogEntry,
@@ -224,3 +226,21 @@ async def manifests(session: AsyncSession, plan_id: uuid.UUID) -> list[ManifestV
             )
         )
     return views
+
+
+async def latest_audit_after(
+    session: AsyncSession, entity_type: str, entity_id: uuid.UUID, action: str
+) -> Any:
+    """The ``after`` of the latest audit event of ``action`` on the entity (None if none)."""
+    return (
+        await session.execute(
+            select(col(AuditEvent.after))
+            .where(
+                col(AuditEvent.entity_type) == entity_type,
+                col(AuditEvent.entity_id) == str(entity_id),
+                col(AuditEvent.action) == action,
+            )
+            .order_by(col(AuditEvent.id).desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()

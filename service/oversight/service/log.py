@@ -17,9 +17,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
-from service.audit.models import AuditEvent
 from service.audit.service import record
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
@@ -182,18 +180,8 @@ async def seal_session(
 
 
 async def _audited_seal(session: AsyncSession, session_id: uuid.UUID) -> str | None:
-    after = (
-        await session.execute(
-            select(col(AuditEvent.after))
-            .where(
-                col(AuditEvent.entity_type) == SESSION,
-                col(AuditEvent.entity_id) == str(session_id),
-                col(AuditEvent.action) == SEALED_ACTION,
-            )
-            .order_by(col(AuditEvent.id).desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    """The seal's hash as the (hash-chained) audit log recorded it when the session was sealed."""
+    after = await repository.latest_audit_after(session, SESSION, session_id, SEALED_ACTION)
     if not isinstance(after, dict):
         return None
     value = after.get("manifest_sha256")
