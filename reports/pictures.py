@@ -251,7 +251,7 @@ async def supervision_data(
 ) -> str:
     """A ward's supervision with two sessions, returning the plan's code."""
     from service.directory.models import Agency
-    from service.oversight import evidence, log, recommendations, service
+    from service.oversight import service
     from service.oversight.models import AttendanceStatus, EntryKind, PlanForm, PlanRole
     from service.oversight.models import SessionMode as Mode
     from service.oversight.schemas import (
@@ -265,6 +265,7 @@ async def supervision_data(
         RecommendationCreate,
         SessionCreate,
     )
+    from service.oversight.service import evidence, log, recommendations
 
     agency = (
         await session.execute(select(Agency).where(col(Agency.code) == "ubnd-00070"))
@@ -310,7 +311,7 @@ async def supervision_data(
     for number, title in enumerate(
         ("Làm việc với UBND phường", "Kiểm tra thực tế tại các công trình"), start=1
     ):
-        meeting = await service.schedule_session(
+        supervision_session = await service.schedule_session(
             session,
             plan.id,
             SessionCreate(
@@ -322,10 +323,10 @@ async def supervision_data(
             ),
             principal(head),
         )
-        await service.open_session(session, meeting.id, principal(secretary))
+        await service.open_session(session, supervision_session.id, principal(secretary))
         await service.record_attendance(
             session,
-            meeting.id,
+            supervision_session.id,
             [
                 AttendanceIn(
                     user_id=head.id, capacity="Trưởng đoàn", status=AttendanceStatus.attended
@@ -347,10 +348,13 @@ async def supervision_data(
             (EntryKind.finding, "12 công trình vi phạm chưa bị xử lý quá 6 tháng."),
         ):
             entry, _ = await log.append_entry(
-                session, meeting.id, EntryCreate(kind=kind, text=text), principal(secretary)
+                session,
+                supervision_session.id,
+                EntryCreate(kind=kind, text=text),
+                principal(secretary),
             )
             if kind is EntryKind.finding:
-                finding_entries.append((meeting.id, entry.id))
+                finding_entries.append((supervision_session.id, entry.id))
         data = (
             b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
             b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -364,7 +368,7 @@ async def supervision_data(
             store,
             chunks(),
             principal(secretary),
-            session_id=meeting.id,
+            session_id=supervision_session.id,
             filename=f"Biên bản buổi {number}.pdf",
             max_bytes=settings.max_upload_bytes,
         )

@@ -65,7 +65,9 @@ class ActionRoute(Generic[R, B]):
 
     name: str  # the handler's and operation's name (snake_case)
     run: Callable[[ActionCall[R, B]], Awaitable[Any]]  # the result goes to ``present``
-    body: type[B] | None = None  # the request schema; None: the action takes no body
+    # The request schema (``Model``, or ``Model | None`` when it may be left out); None: the
+    # action takes no body.
+    body: Any = None
     path: str | None = None  # default: the name with "-" for "_"
     summary: str | None = None
     description: str | None = None

@@ -19,7 +19,7 @@ from service.auth.principals import StaffPrincipal
 from service.errors import Forbidden, NotFound
 from service.i18n import Message, msg
 from service.oversight.models import PlanRole, SupervisionPlan
-from service.oversight.workflow import Capacity
+from service.oversight.workflow import Capacity, SessionParty
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,16 @@ class PlanAccess:
             found.add(Capacity.head)
         if self.approver:
             found.add(Capacity.approver)
+        return frozenset(found)
+
+    @property
+    def session_parties(self) -> frozenset[SessionParty]:
+        """The caller's parties in ``workflow.SESSION_FLOW``."""
+        found = set()
+        if self.runs_sessions:
+            found.add(SessionParty.runner)
+        if self.manages:
+            found.add(SessionParty.manager)
         return frozenset(found)
 
     @property

@@ -2,7 +2,7 @@
 recommendations, and the referral events that move a recommendation's state."""
 
 from service.oversight.provider import provider
-from service.oversight.recommendations import ITEM_TYPE, apply_referral_event
+from service.oversight.service.recommendations import ITEM_TYPE, apply_referral_event
 from service.replies import events
 from service.replies.providers import register_item_provider
 

@@ -1,19 +1,24 @@
-"""The plan state machine as data: (state, action) -> (next state, who may do it).
+"""The plan and session state machines as data, on the one mechanism of every domain
+(:class:`service.workflow.Workflow`: 403 for someone else's action, 409 for the wrong state).
 
-Who may act is expressed as *capacities* of the caller towards one plan, not bare roles,
-because the same front officer is an approver of a ward's plan and a stranger to another
-ward's: ``head`` (the plan's head), ``approver`` (a front officer whose area covers the
+Who may act on a plan is expressed as *capacities* of the caller towards one plan, not bare
+roles, because the same front officer is an approver of a ward's plan and a stranger to
+another ward's: ``head`` (the plan's head), ``approver`` (a front officer whose area covers the
 plan's unit, or an admin). Submission is recorded on a draft (``submitted_at``), so the
-five states stay those of the plan's life: approval needs a submitted draft, and
-``return`` sends a submitted draft back to its authors.
+five states stay those of the plan's life: approval needs a submitted draft (a transition's
+``condition``), and ``return`` sends a submitted draft back to its authors.
+
+A session is run by the plan's head or secretary (``runner``); the head or an approver
+(``manager``) may also cancel or reschedule one that has not started.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from service.oversight.models import PlanState, RecommendationState, SessionState
+from service.workflow import Transition, Workflow
 
 
 class Capacity(StrEnum):
@@ -32,40 +37,65 @@ class PlanAction(StrEnum):
     archive = "archive"
 
 
-@dataclass(frozen=True)
-class Transition:
-    target: PlanState
-    capacities: frozenset[Capacity]
-    # Extra condition on a draft: None = any, True = must be submitted, False = must not be.
-    submitted: bool | None = None
-
-
 HEAD, APPROVER = Capacity.head, Capacity.approver
+# The system (opening a session starts an approved plan) acts in every capacity.
+SYSTEM = frozenset(Capacity)
 
-PLAN_TRANSITIONS: dict[tuple[PlanState, PlanAction], Transition] = {
-    (PlanState.draft, PlanAction.submit): Transition(
-        PlanState.draft, frozenset({HEAD}), submitted=False
-    ),
-    (PlanState.draft, PlanAction.return_): Transition(
-        PlanState.draft, frozenset({APPROVER}), submitted=True
-    ),
-    (PlanState.draft, PlanAction.approve): Transition(
-        PlanState.approved, frozenset({APPROVER}), submitted=True
-    ),
-    (PlanState.approved, PlanAction.revise): Transition(PlanState.draft, frozenset({APPROVER})),
-    (PlanState.approved, PlanAction.start): Transition(
-        PlanState.in_progress, frozenset({HEAD, APPROVER})
-    ),
-    (PlanState.in_progress, PlanAction.conclude): Transition(
-        PlanState.concluded, frozenset({HEAD, APPROVER})
-    ),
-    (PlanState.concluded, PlanAction.reopen): Transition(
-        PlanState.in_progress, frozenset({APPROVER})
-    ),
-    (PlanState.concluded, PlanAction.archive): Transition(
-        PlanState.archived, frozenset({APPROVER})
-    ),
-}
+
+def _submitted(plan: Any) -> bool:
+    return plan.submitted_at is not None
+
+
+def _not_submitted(plan: Any) -> bool:
+    return plan.submitted_at is None
+
+
+PlanTransition = Transition[PlanState, PlanAction, Capacity]
+
+PLAN_FLOW: Workflow[PlanState, PlanAction, Capacity] = Workflow(
+    "plan",
+    [
+        PlanTransition(
+            PlanState.draft,
+            PlanAction.submit,
+            PlanState.draft,
+            frozenset({HEAD}),
+            condition=_not_submitted,
+        ),
+        PlanTransition(
+            PlanState.draft,
+            PlanAction.return_,
+            PlanState.draft,
+            frozenset({APPROVER}),
+            condition=_submitted,
+        ),
+        PlanTransition(
+            PlanState.draft,
+            PlanAction.approve,
+            PlanState.approved,
+            frozenset({APPROVER}),
+            condition=_submitted,
+        ),
+        PlanTransition(
+            PlanState.approved, PlanAction.revise, PlanState.draft, frozenset({APPROVER})
+        ),
+        PlanTransition(
+            PlanState.approved, PlanAction.start, PlanState.in_progress, frozenset({HEAD, APPROVER})
+        ),
+        PlanTransition(
+            PlanState.in_progress,
+            PlanAction.conclude,
+            PlanState.concluded,
+            frozenset({HEAD, APPROVER}),
+        ),
+        PlanTransition(
+            PlanState.concluded, PlanAction.reopen, PlanState.in_progress, frozenset({APPROVER})
+        ),
+        PlanTransition(
+            PlanState.concluded, PlanAction.archive, PlanState.archived, frozenset({APPROVER})
+        ),
+    ],
+)
 
 # States in which the plan's content (subject, members, agencies...) may be edited.
 EDITABLE_STATES = frozenset({PlanState.draft})
@@ -74,23 +104,9 @@ ACTIVE_STATES = frozenset({PlanState.approved, PlanState.in_progress})
 WORK_STATES = frozenset({PlanState.in_progress})
 
 
-def allowed_plan_actions(
-    state: PlanState, submitted: bool, capacities: frozenset[Capacity]
-) -> list[str]:
-    """The actions this caller may take on a plan now."""
-    actions = []
-    for (from_state, action), transition in PLAN_TRANSITIONS.items():
-        if from_state is not state or not (transition.capacities & capacities):
-            continue
-        if transition.submitted is not None and transition.submitted != submitted:
-            continue
-        actions.append(action.value)
-    return sorted(actions)
-
-
-def all_plan_actions(state: PlanState, submitted: bool) -> list[str]:
-    """The actions possible in this state for someone, whoever the caller is."""
-    return allowed_plan_actions(state, submitted, frozenset(Capacity))
+def allowed_plan_actions(plan: Any, capacities: frozenset[Capacity]) -> list[str]:
+    """The actions this caller may take on ``plan`` now."""
+    return PLAN_FLOW.allowed(PlanState(plan.state), capacities, plan)
 
 
 # Session life: scheduled -> open -> closed -> sealed; scheduled -> cancelled.
@@ -102,17 +118,48 @@ class SessionAction(StrEnum):
     reschedule = "reschedule"
 
 
-SESSION_TRANSITIONS: dict[tuple[SessionState, SessionAction], SessionState] = {
-    (SessionState.scheduled, SessionAction.open): SessionState.open,
-    (SessionState.scheduled, SessionAction.cancel): SessionState.cancelled,
-    (SessionState.scheduled, SessionAction.reschedule): SessionState.scheduled,
-    (SessionState.open, SessionAction.close): SessionState.closed,
-    (SessionState.closed, SessionAction.seal): SessionState.sealed,
-}
+class SessionParty(StrEnum):
+    runner = "runner"  # the plan's head or secretary
+    manager = "manager"  # the plan's head or an approver
 
 
-def allowed_session_actions(state: SessionState) -> list[str]:
-    return sorted(a.value for (s, a) in SESSION_TRANSITIONS if s is state)
+RUNNER, MANAGER = SessionParty.runner, SessionParty.manager
+SessionTransition = Transition[SessionState, SessionAction, SessionParty]
+
+SESSION_FLOW: Workflow[SessionState, SessionAction, SessionParty] = Workflow(
+    "session",
+    [
+        SessionTransition(
+            SessionState.scheduled, SessionAction.open, SessionState.open, frozenset({RUNNER})
+        ),
+        SessionTransition(
+            SessionState.scheduled,
+            SessionAction.cancel,
+            SessionState.cancelled,
+            frozenset({RUNNER, MANAGER}),
+        ),
+        SessionTransition(
+            SessionState.scheduled,
+            SessionAction.reschedule,
+            SessionState.scheduled,
+            frozenset({RUNNER, MANAGER}),
+        ),
+        SessionTransition(
+            SessionState.open, SessionAction.close, SessionState.closed, frozenset({RUNNER})
+        ),
+        SessionTransition(
+            SessionState.closed, SessionAction.seal, SessionState.sealed, frozenset({RUNNER})
+        ),
+    ],
+)
+ANY_SESSION_PARTY = frozenset(SessionParty)
+
+
+def allowed_session_actions(
+    state: SessionState, parties: frozenset[SessionParty] = ANY_SESSION_PARTY
+) -> list[str]:
+    """The session actions possible in ``state`` (for ``parties``; by default for anyone)."""
+    return SESSION_FLOW.allowed(state, parties)
 
 
 # Recommendations: the Front drafts and issues; the agency's answer (through the referral)

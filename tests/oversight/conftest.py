@@ -21,7 +21,6 @@ from service.auth.principals import StaffPrincipal
 from service.auth.secrets import hash_password
 from service.deadlines.policy import seed_default_policy
 from service.directory.models import AdminUnit, Agency, AgencyLevel
-from service.oversight import log as log_service
 from service.oversight import service as plans
 from service.oversight.models import (
     EntryKind,
@@ -38,6 +37,7 @@ from service.oversight.schemas import (
     PlanCreate,
     SessionCreate,
 )
+from service.oversight.service import log as log_service
 from service.settings import Settings
 from service.wiring import register_domains
 from tests.factories import BA_DINH, HOAN_KIEM, PASSWORD, create_agency, login
@@ -190,14 +190,16 @@ def session_data(**changes: Any) -> SessionCreate:
 async def open_session(
     session: AsyncSession, world: World, plan: SupervisionPlan, **changes: Any
 ) -> SupervisionSession:
-    sess = await plans.schedule_session(session, plan.id, session_data(**changes), world.p("head"))
-    return await plans.open_session(session, sess.id, world.p("secretary"))
+    supervision_session = await plans.schedule_session(
+        session, plan.id, session_data(**changes), world.p("head")
+    )
+    return await plans.open_session(session, supervision_session.id, world.p("secretary"))
 
 
 async def write(
     session: AsyncSession,
     world: World,
-    sess: SupervisionSession,
+    supervision_session: SupervisionSession,
     text: str,
     *,
     kind: EntryKind = EntryKind.statement,
@@ -205,9 +207,15 @@ async def write(
     **extra: Any,
 ) -> Any:
     entry, _ = await log_service.append_entry(
-        session, sess.id, EntryCreate(kind=kind, text=text, **extra), world.p(by)
+        session, supervision_session.id, EntryCreate(kind=kind, text=text, **extra), world.p(by)
     )
     return entry
+
+
+def read_as(body: dict[str, Any]) -> dict[str, str]:
+    """``If-Match`` naming a resource as last read (its ETag is its ``version``): every change
+    needs it."""
+    return {"If-Match": f'"{body["version"]}"'}
 
 
 @pytest.fixture

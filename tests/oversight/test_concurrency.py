@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service.db import session_factory, session_scope
 from service.deadlines.policy import seed_default_policy
-from service.oversight import log as log_service
 from service.oversight import repository
 from service.oversight import service as plans
 from service.oversight.models import EntryKind
 from service.oversight.schemas import EntryCreate
+from service.oversight.service import log as log_service
 from tests.factories import BA_DINH, HANOI, HOAN_KIEM, ensure_unit
 from tests.oversight.conftest import World, approved_plan, make_world, open_session
 
@@ -30,8 +30,8 @@ async def _committed_world(engine: AsyncEngine) -> tuple[World, uuid.UUID]:
         await seed_default_policy(session)
         world = await make_world(session)
         plan = await approved_plan(session, world)
-        sess = await open_session(session, world, plan)
-        return world, sess.id
+        supervision_session = await open_session(session, world, plan)
+        return world, supervision_session.id
 
 
 async def _writer(engine: AsyncEngine, world: World, session_id: uuid.UUID, who: str) -> None:
@@ -82,11 +82,11 @@ async def test_two_writers_lose_nothing_and_keep_their_order(
 
     async with AsyncSession(committed_engine) as session:
         entries = [e async for e in repository.stream_log_entries(session, session_id)]
-        sess = await repository.get_session(session, session_id)
+        supervision_session = await repository.get_session(session, session_id)
     total = 2 * ENTRIES_PER_WRITER
     assert [e.seq for e in entries] == list(range(1, total + 1))
-    assert sess is not None
-    assert sess.log_seq == total
+    assert supervision_session is not None
+    assert supervision_session.log_seq == total
     for who in ("secretary", "member"):
         texts = [e.text for e in entries if e.author_id == getattr(world, who).id]
         assert texts == [f"{who} {index}" for index in range(ENTRIES_PER_WRITER)]
@@ -114,12 +114,12 @@ async def test_closing_while_members_write_leaves_no_entry_after_the_close(
         return_exceptions=True,
     )
     async with AsyncSession(committed_engine) as session:
-        sess = await repository.get_session(session, session_id)
+        supervision_session = await repository.get_session(session, session_id)
         entries = await repository.log_entries(session, session_id)
-    assert sess is not None
-    assert sess.closed_at is not None
+    assert supervision_session is not None
+    assert supervision_session.closed_at is not None
     assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
-    assert all(e.created_at <= sess.closed_at for e in entries)
+    assert all(e.created_at <= supervision_session.closed_at for e in entries)
     # The writer was stopped by the close (409), unless it had already finished.
     if len(entries) < ENTRIES_PER_WRITER:
         assert type(results[0]).__name__ == "StateConflict"

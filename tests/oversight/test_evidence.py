@@ -57,17 +57,17 @@ class TestDirectUpload:
     async def test_evidence_on_a_session_and_on_a_log_entry(
         self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
     ) -> None:
-        plan, sess = await _running(session, world)
-        entry = await write(session, world, sess, "Biên bản kiểm tra hiện trường")
+        plan, supervision_session = await _running(session, world)
+        entry = await write(session, world, supervision_session, "Biên bản kiểm tra hiện trường")
         headers = await logins(world.secretary)
         on_session = await client.post(
-            f"/api/v1/oversight/sessions/{sess.id}/evidence",
+            f"/api/v1/oversight/sessions/{supervision_session.id}/evidence",
             params={"filename": "bao-cao.pdf"},
             content=pdf(),
             headers=headers,
         )
         on_entry = await client.post(
-            f"/api/v1/oversight/sessions/{sess.id}/log/{entry.id}/evidence",
+            f"/api/v1/oversight/sessions/{supervision_session.id}/log/{entry.id}/evidence",
             headers={**headers, "Content-Disposition": 'attachment; filename="anh.jpg"'},
             content=jpeg(),
         )
@@ -75,7 +75,9 @@ class TestDirectUpload:
         assert on_entry.json()["log_entry_id"] == str(entry.id)
         assert on_entry.json()["name"] == "anh.jpg"
         session_items = (
-            await client.get(f"/api/v1/oversight/sessions/{sess.id}/evidence", headers=headers)
+            await client.get(
+                f"/api/v1/oversight/sessions/{supervision_session.id}/evidence", headers=headers
+            )
         ).json()
         assert {i["name"] for i in session_items} == {"bao-cao.pdf", "anh.jpg"}
         plan_items = (
@@ -179,7 +181,7 @@ class TestMultipartOnS3:
     async def test_a_large_recording_by_presigned_parts_with_a_hash_check(
         self, s3_client: httpx.AsyncClient, session: AsyncSession, world: World
     ) -> None:
-        plan, sess = await _running(session, world)
+        plan, supervision_session = await _running(session, world)
         headers = await login(s3_client, world.secretary)
         video = mp4(9 * MIB)  # two parts: 8 MiB and 1 MiB
         started = await s3_client.post(
@@ -190,7 +192,7 @@ class TestMultipartOnS3:
                 "sha256": hashlib.sha256(video).hexdigest(),
                 "content_type": "video/mp4",
                 "captured_at": "2026-04-02T09:00:00+07:00",
-                "session_id": str(sess.id),
+                "session_id": str(supervision_session.id),
             },
             headers=headers,
         )
@@ -200,7 +202,7 @@ class TestMultipartOnS3:
         assert body["evidence"]["status"] == "pending_upload"
         # Not listed until verified.
         listed = await s3_client.get(
-            f"/api/v1/oversight/sessions/{sess.id}/evidence", headers=headers
+            f"/api/v1/oversight/sessions/{supervision_session.id}/evidence", headers=headers
         )
         assert listed.json() == []
 
@@ -219,9 +221,9 @@ class TestMultipartOnS3:
         )
         assert done.status_code == 200, done.text
         assert done.json()["status"] == "stored"
-        assert done.json()["session_id"] == str(sess.id)
+        assert done.json()["session_id"] == str(supervision_session.id)
         listed = await s3_client.get(
-            f"/api/v1/oversight/sessions/{sess.id}/evidence", headers=headers
+            f"/api/v1/oversight/sessions/{supervision_session.id}/evidence", headers=headers
         )
         assert [i["name"] for i in listed.json()] == ["phien-giam-sat.mp4"]
 

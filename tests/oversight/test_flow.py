@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.oversight.conftest import World, plan_data
+from tests.oversight.conftest import World, plan_data, read_as
 from tests.storage.samples import jpeg
 
 API = "/api/v1"
@@ -40,12 +40,16 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
         201,
     )
     plan_url = f"{API}/oversight/plans/{plan['id']}"
-    await _ok(await client.post(f"{plan_url}/actions/submit", headers=head))
-    approved = await _ok(await client.post(f"{plan_url}/actions/approve", headers=front))
+    submitted = await _ok(
+        await client.post(f"{plan_url}/actions/submit", headers={**head, **read_as(plan)})
+    )
+    approved = await _ok(
+        await client.post(f"{plan_url}/actions/approve", headers={**front, **read_as(submitted)})
+    )
     assert approved["state"] == "approved"
 
     # -- an online session -----------------------------------------------------------------
-    sess = await _ok(
+    supervision_session = await _ok(
         await client.post(
             f"{plan_url}/sessions",
             json={
@@ -60,13 +64,17 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
         ),
         201,
     )
-    sess_url = f"{API}/oversight/sessions/{sess['id']}"
-    opened = await _ok(await client.post(f"{sess_url}/actions/open", headers=secretary))
+    session_url = f"{API}/oversight/sessions/{supervision_session['id']}"
+    opened = await _ok(
+        await client.post(
+            f"{session_url}/actions/open", headers={**secretary, **read_as(supervision_session)}
+        )
+    )
     assert opened["state"] == "open"
     assert (await _ok(await client.get(plan_url, headers=head)))["state"] == "in_progress"
     await _ok(
         await client.post(
-            f"{sess_url}/attendance",
+            f"{session_url}/attendance",
             json=[
                 {"user_id": str(world.head.id), "capacity": "Trưởng đoàn", "status": "attended"},
                 {"user_id": str(world.member.id), "capacity": "Thành viên", "status": "late"},
@@ -80,7 +88,7 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
             headers=secretary,
         )
     )
-    log_url = f"{sess_url}/log"
+    log_url = f"{session_url}/log"
     report = await _ok(
         await client.post(
             log_url,
@@ -116,7 +124,7 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
     )
     photo = await _ok(
         await client.post(
-            f"{sess_url}/log/{question['id']}/evidence",
+            f"{session_url}/log/{question['id']}/evidence",
             params={"filename": "hien-truong.jpg", "lat": 21.03, "lon": 105.85},
             content=jpeg(),
             headers=member,
@@ -128,11 +136,16 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
     assert [e["kind"] for e in missed["entries"]] == ["correction"]
 
     # -- close, seal, verify ---------------------------------------------------------------
-    await _ok(await client.post(f"{sess_url}/actions/close", headers=secretary))
-    sealed = await _ok(await client.post(f"{sess_url}/actions/seal", headers=head))
+    current = await _ok(await client.get(session_url, headers=secretary))
+    closed = await _ok(
+        await client.post(f"{session_url}/actions/close", headers={**secretary, **read_as(current)})
+    )
+    sealed = await _ok(
+        await client.post(f"{session_url}/actions/seal", headers={**head, **read_as(closed)})
+    )
     assert sealed["state"] == "sealed"
     assert len(sealed["manifest_sha256"]) == 64
-    verified = await _ok(await client.get(f"{sess_url}/verify", headers=front))
+    verified = await _ok(await client.get(f"{session_url}/verify", headers=front))
     assert verified["ok"] is True
 
     # -- finding, conclusion, recommendation -----------------------------------------------
@@ -142,7 +155,7 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
             json={
                 "title": "12 kiến nghị quá hạn",
                 "text": "UBND phường chưa trả lời 12 kiến nghị đúng hạn.",
-                "session_id": sess["id"],
+                "session_id": supervision_session["id"],
                 "log_entry_ids": [question["id"]],
                 "evidence_ids": [photo["evidence_id"]],
             },
@@ -150,11 +163,12 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
         ),
         201,
     )
+    running = await _ok(await client.get(plan_url, headers=head))
     concluded = await _ok(
         await client.post(
             f"{plan_url}/actions/conclude",
             json={"conclusion": "Đề nghị UBND phường khắc phục việc chậm trả lời kiến nghị."},
-            headers=head,
+            headers={**head, **read_as(running)},
         )
     )
     assert concluded["state"] == "concluded"
@@ -172,7 +186,7 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
         201,
     )
     rec_url = f"{API}/oversight/recommendations/{rec['id']}"
-    issued = await _ok(await client.post(rec_url + "/issue", headers=head))
+    issued = await _ok(await client.post(rec_url + "/issue", headers={**head, **read_as(rec)}))
     assert issued["state"] == "issued"
     assert issued["due_at"] is not None
     referral_id = issued["referral_id"]
@@ -244,8 +258,12 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
         201,
     )
     follow_url = f"{API}/oversight/plans/{follow_up['id']}"
-    await _ok(await client.post(f"{follow_url}/actions/submit", headers=head))
-    await _ok(await client.post(f"{follow_url}/actions/approve", headers=front))
+    submitted = await _ok(
+        await client.post(f"{follow_url}/actions/submit", headers={**head, **read_as(follow_up)})
+    )
+    await _ok(
+        await client.post(f"{follow_url}/actions/approve", headers={**front, **read_as(submitted)})
+    )
     check_session = await _ok(
         await client.post(
             f"{follow_url}/sessions",
@@ -261,7 +279,11 @@ async def test_a_whole_supervision_from_plan_to_answered_recommendation(
         201,
     )
     check_url = f"{API}/oversight/sessions/{check_session['id']}"
-    await _ok(await client.post(f"{check_url}/actions/open", headers=secretary))
+    await _ok(
+        await client.post(
+            f"{check_url}/actions/open", headers={**secretary, **read_as(check_session)}
+        )
+    )
     await _ok(
         await client.post(
             f"{check_url}/checks",

@@ -81,24 +81,26 @@ class TestSchedule:
         self, session: AsyncSession, world: World
     ) -> None:
         plan = await approved_plan(session, world)
-        sess = await plans.schedule_session(session, plan.id, session_data(), world.p("head"))
+        supervision_session = await plans.schedule_session(
+            session, plan.id, session_data(), world.p("head")
+        )
         later = datetime.now(UTC) + timedelta(days=3)
-        sess = await plans.update_session(
+        supervision_session = await plans.update_session(
             session,
-            sess.id,
+            supervision_session.id,
             SessionUpdate(scheduled_start=later),
             world.p("secretary"),
-            expected_version=sess.version,
+            expected_version=supervision_session.version,
         )
-        assert sess.scheduled_start == later
-        await plans.open_session(session, sess.id, world.p("secretary"))
+        assert supervision_session.scheduled_start == later
+        await plans.open_session(session, supervision_session.id, world.p("secretary"))
         with pytest.raises(StateConflict):
             await plans.update_session(
                 session,
-                sess.id,
+                supervision_session.id,
                 SessionUpdate(place="Nơi khác"),
                 world.p("secretary"),
-                expected_version=sess.version,
+                expected_version=supervision_session.version,
             )
 
 
@@ -107,8 +109,8 @@ class TestAttendance:
         self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
     ) -> None:
         plan = await approved_plan(session, world)
-        sess = await open_session(session, world, plan)
-        url = f"/api/v1/oversight/sessions/{sess.id}/attendance"
+        supervision_session = await open_session(session, world, plan)
+        url = f"/api/v1/oversight/sessions/{supervision_session.id}/attendance"
         headers = await logins(world.secretary)
         records = [
             {"user_id": str(world.head.id), "capacity": "Trưởng đoàn", "status": "attended"},
@@ -145,14 +147,14 @@ class TestLog:
         self, session: AsyncSession, world: World
     ) -> None:
         plan = await approved_plan(session, world)
-        sess = await open_session(session, world, plan)
+        supervision_session = await open_session(session, world, plan)
         before = datetime.now(UTC)
         kinds = [EntryKind.statement, EntryKind.question, EntryKind.answer, EntryKind.finding]
         entries = [
             await write(
                 session,
                 world,
-                sess,
+                supervision_session,
                 f"Nội dung {index}",
                 kind=kind,
                 by="member" if index % 2 else "secretary",
@@ -161,7 +163,9 @@ class TestLog:
             )
             for index, kind in enumerate(kinds)
         ]
-        note = await write(session, world, sess, "Ghi chú", kind=EntryKind.note, by="head")
+        note = await write(
+            session, world, supervision_session, "Ghi chú", kind=EntryKind.note, by="head"
+        )
         assert [e.seq for e in [*entries, note]] == [1, 2, 3, 4, 5]
         assert entries[0].speaker_name == world.secretary.full_name  # the writer by default
         assert entries[0].speaker_user_id == world.secretary.id
@@ -173,9 +177,9 @@ class TestLog:
         self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
     ) -> None:
         plan = await approved_plan(session, world)
-        sess = await open_session(session, world, plan)
-        wrong = await write(session, world, sess, "UBND đã xử lý 12 vụ vi phạm")
-        url = f"/api/v1/oversight/sessions/{sess.id}/log"
+        supervision_session = await open_session(session, world, plan)
+        wrong = await write(session, world, supervision_session, "UBND đã xử lý 12 vụ vi phạm")
+        url = f"/api/v1/oversight/sessions/{supervision_session.id}/log"
         headers = await logins(world.member)
         response = await client.post(
             url,
@@ -213,8 +217,8 @@ class TestLog:
         self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
     ) -> None:
         plan = await approved_plan(session, world)
-        sess = await open_session(session, world, plan)
-        url = f"/api/v1/oversight/sessions/{sess.id}/log"
+        supervision_session = await open_session(session, world, plan)
+        url = f"/api/v1/oversight/sessions/{supervision_session.id}/log"
         body = {"kind": "note", "text": "Một lần thôi", "client_ref": "tablet-7:42"}
         headers = await logins(world.secretary)
         first = await client.post(url, json=body, headers=headers)
@@ -227,10 +231,10 @@ class TestLog:
         self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
     ) -> None:
         plan = await approved_plan(session, world)
-        sess = await open_session(session, world, plan)
+        supervision_session = await open_session(session, world, plan)
         for index in range(7):
-            await write(session, world, sess, f"Ý kiến {index}")
-        url = f"/api/v1/oversight/sessions/{sess.id}/log"
+            await write(session, world, supervision_session, f"Ý kiến {index}")
+        url = f"/api/v1/oversight/sessions/{supervision_session.id}/log"
         headers = await logins(world.head)
         page = (await client.get(url, params={"after": 0, "limit": 3}, headers=headers)).json()
         assert [e["seq"] for e in page["entries"]] == [1, 2, 3]
@@ -246,16 +250,19 @@ class TestLog:
         self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
     ) -> None:
         plan = await approved_plan(session, world)
-        sess = await open_session(session, world, plan)
-        await write(session, world, sess, "Cuối phiên")
+        supervision_session = await open_session(session, world, plan)
+        await write(session, world, supervision_session, "Cuối phiên")
         closed = await client.post(
-            f"/api/v1/oversight/sessions/{sess.id}/actions/close",
-            headers=await logins(world.secretary),
+            f"/api/v1/oversight/sessions/{supervision_session.id}/actions/close",
+            headers={
+                **await logins(world.secretary),
+                "If-Match": f'"{supervision_session.version}"',
+            },
         )
         assert closed.status_code == 200
         assert closed.json()["state"] == "closed"
         response = await client.post(
-            f"/api/v1/oversight/sessions/{sess.id}/log",
+            f"/api/v1/oversight/sessions/{supervision_session.id}/log",
             json={"kind": "note", "text": "Muộn"},
             headers=await logins(world.member),
         )
@@ -267,25 +274,27 @@ class TestLog:
         self, session: AsyncSession, world: World
     ) -> None:
         plan = await approved_plan(session, world)
-        sess = await plans.schedule_session(session, plan.id, session_data(), world.p("head"))
+        supervision_session = await plans.schedule_session(
+            session, plan.id, session_data(), world.p("head")
+        )
         with pytest.raises(StateConflict):
-            await write(session, world, sess, "Sớm quá")
+            await write(session, world, supervision_session, "Sớm quá")
 
     async def test_only_plan_members_write(self, session: AsyncSession, world: World) -> None:
         plan = await approved_plan(session, world)
-        sess = await open_session(session, world, plan)
+        supervision_session = await open_session(session, world, plan)
         with pytest.raises(NotFound):  # a supervisor outside the plan does not see it
-            await write(session, world, sess, "Xen vào", by="outsider")
+            await write(session, world, supervision_session, "Xen vào", by="outsider")
         for approver in ("ward_officer", "admin"):  # sees the plan, but is not a member
             with pytest.raises(Forbidden):
-                await write(session, world, sess, "Xen vào", by=approver)
+                await write(session, world, supervision_session, "Xen vào", by=approver)
 
     async def test_bad_input_is_422_not_a_server_error(
         self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
     ) -> None:
         plan = await approved_plan(session, world)
-        sess = await open_session(session, world, plan)
-        url = f"/api/v1/oversight/sessions/{sess.id}/log"
+        supervision_session = await open_session(session, world, plan)
+        url = f"/api/v1/oversight/sessions/{supervision_session.id}/log"
         headers = await logins(world.secretary)
         for body in (
             {"kind": "note", "text": "nul \u0000 byte"},
@@ -307,8 +316,8 @@ class TestDatabaseGuards:
         self, session: AsyncSession, world: World
     ) -> None:
         plan = await approved_plan(session, world)
-        sess = await open_session(session, world, plan)
-        entry = await write(session, world, sess, "Bất biến")
+        supervision_session = await open_session(session, world, plan)
+        entry = await write(session, world, supervision_session, "Bất biến")
         for statement in (
             "UPDATE supervision_log_entry SET text = 'đổi' WHERE id = :id",
             "DELETE FROM supervision_log_entry WHERE id = :id",
@@ -321,8 +330,8 @@ class TestDatabaseGuards:
         self, session: AsyncSession, world: World
     ) -> None:
         plan = await approved_plan(session, world)
-        sess = await open_session(session, world, plan)
-        await plans.close_session(session, sess.id, world.p("secretary"))
+        supervision_session = await open_session(session, world, plan)
+        await plans.close_session(session, supervision_session.id, world.p("secretary"))
         with pytest.raises(DBAPIError, match="not open"):
             async with session.begin_nested():
                 await session.execute(
@@ -331,7 +340,11 @@ class TestDatabaseGuards:
                         "speaker_name, author_id, created_at) VALUES (:id, :sid, 99, 'note', "
                         "'lén', 'X', :author, now())"
                     ),
-                    {"id": uuid.uuid4(), "sid": sess.id, "author": world.secretary.id},
+                    {
+                        "id": uuid.uuid4(),
+                        "sid": supervision_session.id,
+                        "author": world.secretary.id,
+                    },
                 )
 
 
@@ -340,12 +353,12 @@ class TestLiveStream:
         self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
     ) -> None:
         plan = await approved_plan(session, world)
-        sess = await open_session(session, world, plan)
+        supervision_session = await open_session(session, world, plan)
         for index in range(4):
-            await write(session, world, sess, f"Dòng {index}")
-        await plans.close_session(session, sess.id, world.p("secretary"))
+            await write(session, world, supervision_session, f"Dòng {index}")
+        await plans.close_session(session, supervision_session.id, world.p("secretary"))
         response = await client.get(
-            f"/api/v1/oversight/sessions/{sess.id}/log/stream",
+            f"/api/v1/oversight/sessions/{supervision_session.id}/log/stream",
             headers={**await logins(world.member), "Last-Event-ID": "2"},
         )
         assert response.status_code == 200
@@ -360,9 +373,9 @@ class TestLiveStream:
         self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
     ) -> None:
         plan = await approved_plan(session, world)
-        sess = await open_session(session, world, plan)
+        supervision_session = await open_session(session, world, plan)
         response = await client.get(
-            f"/api/v1/oversight/sessions/{sess.id}/log/stream",
+            f"/api/v1/oversight/sessions/{supervision_session.id}/log/stream",
             headers=await logins(world.outsider),
         )
         assert response.status_code == 404

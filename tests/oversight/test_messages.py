@@ -18,17 +18,26 @@ async def _in_progress_plan(client: httpx.AsyncClient, world: World, logins: Any
     )
     assert created.status_code == 201, created.text
     url = f"{API}/oversight/plans/{created.json()['id']}"
+    etag = created.headers["etag"]
     for action, who in (("submit", head), ("approve", front), ("start", head)):
-        response = await client.post(f"{url}/actions/{action}", headers=who)
+        response = await client.post(f"{url}/actions/{action}", headers={**who, "If-Match": etag})
         assert response.status_code == 200, response.text
+        etag = response.headers["etag"]
     return url
+
+
+async def _read(client: httpx.AsyncClient, url: str, who: dict[str, str]) -> dict[str, str]:
+    """The caller's headers with ``If-Match`` naming the plan as they just read it."""
+    response = await client.get(url, headers=who)
+    assert response.status_code == 200, response.text
+    return {**who, "If-Match": response.headers["etag"]}
 
 
 async def test_a_state_conflict_names_the_state_and_action_in_vietnamese(
     client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
 ) -> None:
     url = await _in_progress_plan(client, world, logins)
-    front = await logins(world.ward_officer)
+    front = await _read(client, url, await logins(world.ward_officer))
     response = await client.post(f"{url}/actions/approve", headers=front)
     assert response.status_code == 409
     assert response.headers["content-language"] == "vi"
@@ -53,7 +62,7 @@ async def test_a_forbidden_action_lists_what_is_allowed_in_words(
     client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
 ) -> None:
     url = await _in_progress_plan(client, world, logins)
-    member = await logins(world.member)
+    member = await _read(client, url, await logins(world.member))
     response = await client.post(f"{url}/actions/conclude", headers=member)
     assert response.status_code == 403
     problem = response.json()

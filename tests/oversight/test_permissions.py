@@ -7,9 +7,10 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.oversight import recommendations as recs
+from service.http.preconditions import etag
 from service.oversight import service as plans
 from service.oversight.schemas import RecommendationCreate
+from service.oversight.service import recommendations as recs
 from tests.factories import create_api_client
 from tests.oversight.conftest import World, approved_plan, draft_plan, open_session, session_data
 
@@ -62,11 +63,11 @@ async def test_writing_the_log(
     client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
 ) -> None:
     plan = await approved_plan(session, world)
-    sess = await open_session(session, world, plan)
+    supervision_session = await open_session(session, world, plan)
 
     async def call(role: str, headers: dict[str, str]) -> httpx.Response:
         return await client.post(
-            f"{API}/sessions/{sess.id}/log",
+            f"{API}/sessions/{supervision_session.id}/log",
             json={"kind": "note", "text": f"Ý kiến của {role}"},
             headers=headers,
         )
@@ -80,10 +81,10 @@ async def test_reading_the_log(
     client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
 ) -> None:
     plan = await approved_plan(session, world)
-    sess = await open_session(session, world, plan)
+    supervision_session = await open_session(session, world, plan)
 
     async def call(role: str, headers: dict[str, str]) -> httpx.Response:
-        return await client.get(f"{API}/sessions/{sess.id}/log", headers=headers)
+        return await client.get(f"{API}/sessions/{supervision_session.id}/log", headers=headers)
 
     readers = {"head", "member", "secretary", "ward_officer", "city_officer", "admin"}
     assert await _statuses(client, logins, world, call) == _expect(readers, 200)
@@ -95,11 +96,14 @@ async def test_approving_a_plan(
     submitted = {}
     for role in ROLES:
         plan = await draft_plan(session, world)
-        await plans.transition_plan(session, plan.id, "submit", world.p("head"))
-        submitted[role] = plan.id
+        plan = await plans.transition_plan(session, plan.id, "submit", world.p("head"))
+        submitted[role] = plan.id, etag(plan.version)
 
     async def call(role: str, headers: dict[str, str]) -> httpx.Response:
-        return await client.post(f"{API}/plans/{submitted[role]}/actions/approve", headers=headers)
+        plan_id, read = submitted[role]
+        return await client.post(
+            f"{API}/plans/{plan_id}/actions/approve", headers={**headers, "If-Match": read}
+        )
 
     assert await _statuses(client, logins, world, call) == _expect(
         {"ward_officer", "city_officer", "admin"}, 200
@@ -120,11 +124,16 @@ async def test_scheduling_and_running_sessions(
 
     scheduled = {}
     for role in ROLES:
-        sess = await plans.schedule_session(session, plan.id, session_data(), world.p("head"))
-        scheduled[role] = sess.id
+        supervision_session = await plans.schedule_session(
+            session, plan.id, session_data(), world.p("head")
+        )
+        scheduled[role] = supervision_session.id, etag(supervision_session.version)
 
     async def run(role: str, headers: dict[str, str]) -> httpx.Response:
-        return await client.post(f"{API}/sessions/{scheduled[role]}/actions/open", headers=headers)
+        session_id, read = scheduled[role]
+        return await client.post(
+            f"{API}/sessions/{session_id}/actions/open", headers={**headers, "If-Match": read}
+        )
 
     assert await _statuses(client, logins, world, run) == _expect({"head", "secretary"}, 200)
 
@@ -144,10 +153,13 @@ async def test_issuing_recommendations(
             ),
             world.p("member"),
         )
-        drafts[role] = rec.id
+        drafts[role] = rec.id, etag(rec.version)
 
     async def call(role: str, headers: dict[str, str]) -> httpx.Response:
-        return await client.post(f"{API}/recommendations/{drafts[role]}/issue", headers=headers)
+        rec_id, read = drafts[role]
+        return await client.post(
+            f"{API}/recommendations/{rec_id}/issue", headers={**headers, "If-Match": read}
+        )
 
     assert await _statuses(client, logins, world, call) == _expect(
         {"head", "ward_officer", "city_officer", "admin"}, 200

@@ -13,7 +13,14 @@ from service.oversight import service as plans
 from service.oversight.models import PlanRole, PlanState
 from service.oversight.schemas import MemberIn, PlanActionRequest, PlanUpdate
 from tests.factories import BA_DINH
-from tests.oversight.conftest import World, approved_plan, draft_plan, open_session, plan_data
+from tests.oversight.conftest import (
+    World,
+    approved_plan,
+    draft_plan,
+    open_session,
+    plan_data,
+    session_data,
+)
 
 
 def _json(data: Any) -> Any:
@@ -176,7 +183,7 @@ class TestStateMachine:
         plan = await draft_plan(session, world)
         response = await client.post(
             f"/api/v1/oversight/plans/{plan.id}/actions/conclude",
-            headers=await logins(world.head),
+            headers={**await logins(world.head), "If-Match": f'"{plan.version}"'},
         )
         assert response.status_code == 409
         body = response.json()
@@ -184,7 +191,7 @@ class TestStateMachine:
         assert body["allowed_actions"] == ["submit"]
         unknown = await client.post(
             f"/api/v1/oversight/plans/{plan.id}/actions/explode",
-            headers=await logins(world.head),
+            headers={**await logins(world.head), "If-Match": f'"{plan.version}"'},
         )
         assert unknown.status_code == 404
 
@@ -232,6 +239,43 @@ class TestEdits:
             url, json={"subject": "Chủ đề khác"}, headers={**headers, "If-Match": etag}
         )
         assert stale.status_code == 412
+
+    async def test_a_star_matches_any_version(
+        self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
+    ) -> None:
+        plan = await draft_plan(session, world)
+        url = f"/api/v1/oversight/plans/{plan.id}"
+        headers = {**await logins(world.head), "If-Match": "*"}
+        changed = await client.patch(url, json={"subject": "Chủ đề mới"}, headers=headers)
+        assert changed.status_code == 200, changed.text
+        assert changed.headers["etag"] == f'"{plan.version + 1}"'
+
+    async def test_every_action_needs_the_current_etag(
+        self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
+    ) -> None:
+        plan = await draft_plan(session, world)
+        url = f"/api/v1/oversight/plans/{plan.id}/actions/submit"
+        head = await logins(world.head)
+        assert (await client.post(url, headers=head)).status_code == 428
+        stale = await client.post(url, headers={**head, "If-Match": '"0"'})
+        assert stale.status_code == 412
+        assert stale.json()["current_etag"] == f'"{plan.version}"'
+        submitted = await client.post(url, headers={**head, "If-Match": "*"})
+        assert submitted.status_code == 200, submitted.text
+        assert submitted.headers["etag"] == f'"{submitted.json()["version"]}"'
+
+        approved = await approved_plan(session, world)
+        scheduled = await plans.schedule_session(
+            session, approved.id, session_data(), world.p("head")
+        )
+        session_url = f"/api/v1/oversight/sessions/{scheduled.id}/actions/open"
+        secretary = await logins(world.secretary)
+        assert (await client.post(session_url, headers=secretary)).status_code == 428
+        opened = await client.post(
+            session_url, headers={**secretary, "If-Match": f'"{scheduled.version}"'}
+        )
+        assert opened.status_code == 200, opened.text
+        assert opened.json()["state"] == "open"
 
     async def test_the_core_of_an_approved_plan_is_fixed_but_its_roster_may_change(
         self, session: AsyncSession, world: World

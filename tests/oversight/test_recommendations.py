@@ -10,8 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db import utcnow
 from service.errors import Forbidden, Invalid, StateConflict
-from service.oversight import log as log_service
-from service.oversight import recommendations as recs
 from service.oversight import repository
 from service.oversight import service as plans
 from service.oversight.models import (
@@ -28,6 +26,9 @@ from service.oversight.schemas import (
     PlanActionRequest,
     RecommendationCreate,
 )
+from service.oversight.service import checks
+from service.oversight.service import log as log_service
+from service.oversight.service import recommendations as recs
 from service.replies import service as replies
 from service.replies.models import AnswerOutcome, ReferralState
 from service.replies.schemas import AnswerDraftWrite
@@ -37,20 +38,20 @@ from tests.oversight.conftest import World, approved_plan, open_session, write
 
 async def _plan_with_finding(session: AsyncSession, world: World) -> tuple[SupervisionPlan, Any]:
     plan = await approved_plan(session, world)
-    sess = await open_session(session, world, plan)
-    entry = await write(session, world, sess, "12 công trình vi phạm chưa bị xử lý")
+    supervision_session = await open_session(session, world, plan)
+    entry = await write(session, world, supervision_session, "12 công trình vi phạm chưa bị xử lý")
     finding = await recs.create_finding(
         session,
         plan.id,
         FindingCreate(
             title="Chậm xử lý vi phạm trật tự xây dựng",
             text="UBND phường chưa xử lý dứt điểm 12 công trình vi phạm.",
-            session_id=sess.id,
+            session_id=supervision_session.id,
             log_entry_ids=[entry.id],
         ),
         world.p("member"),
     )
-    await plans.close_session(session, sess.id, world.p("secretary"))
+    await plans.close_session(session, supervision_session.id, world.p("secretary"))
     return plan, finding
 
 
@@ -106,8 +107,8 @@ class TestFindings:
     async def test_links_must_belong_to_the_plan(self, session: AsyncSession, world: World) -> None:
         plan, _ = await _plan_with_finding(session, world)
         other_plan = await approved_plan(session, world)
-        other_sess = await open_session(session, world, other_plan)
-        foreign = await write(session, world, other_sess, "Ở kế hoạch khác")
+        other_session = await open_session(session, world, other_plan)
+        foreign = await write(session, world, other_session, "Ở kế hoạch khác")
         with pytest.raises(Invalid):
             await recs.create_finding(
                 session,
@@ -245,11 +246,15 @@ class TestResupervision:
         rec = await _issued(session, world)
         await _answer(session, world, rec, AnswerOutcome.resolved)
         follow_up = await approved_plan(session, world, subject="Giám sát lại việc thực hiện")
-        sess = await open_session(session, world, follow_up, resupervision_of=[rec.id])
-        entry = await write(session, world, sess, "Kiểm tra thực tế: còn 3 công trình")
-        check = await recs.record_check(
+        supervision_session = await open_session(
+            session, world, follow_up, resupervision_of=[rec.id]
+        )
+        entry = await write(
+            session, world, supervision_session, "Kiểm tra thực tế: còn 3 công trình"
+        )
+        check = await checks.record_check(
             session,
-            sess.id,
+            supervision_session.id,
             CheckCreate(
                 recommendation_id=rec.id,
                 result=CheckResult.partly_implemented,
@@ -262,20 +267,20 @@ class TestResupervision:
         rec = await _reload(session, rec)
         assert rec.state == RecommendationState.implemented  # what the agency answered
         assert rec.last_check_result == CheckResult.partly_implemented  # what was found
-        assert [c.id for c in await recs.list_checks(session, sess.id, world.p("head"))] == [
-            check.id
-        ]
+        assert [
+            c.id for c in await checks.list_checks(session, supervision_session.id, world.p("head"))
+        ] == [check.id]
 
     async def test_only_recommendations_named_by_the_session_are_checked(
         self, session: AsyncSession, world: World
     ) -> None:
         rec = await _issued(session, world)
         follow_up = await approved_plan(session, world)
-        sess = await open_session(session, world, follow_up)
+        supervision_session = await open_session(session, world, follow_up)
         with pytest.raises(Invalid):
-            await recs.record_check(
+            await checks.record_check(
                 session,
-                sess.id,
+                supervision_session.id,
                 CheckCreate(recommendation_id=rec.id, result=CheckResult.implemented),
                 world.p("member"),
             )

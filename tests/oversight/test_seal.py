@@ -11,7 +11,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import StateConflict
-from service.oversight import log as log_service
 from service.oversight import manifest as manifests
 from service.oversight import repository
 from service.oversight import service as plans
@@ -23,6 +22,7 @@ from service.oversight.models import (
     SupervisionSession,
 )
 from service.oversight.schemas import AttendanceIn
+from service.oversight.service import log as log_service
 from service.settings import Settings
 from service.storage.models import Evidence
 from tests.oversight.conftest import World, approved_plan, open_session, write
@@ -44,10 +44,10 @@ async def _sealed_session(
     session: AsyncSession, world: World, client: httpx.AsyncClient, logins: Any
 ) -> SupervisionSession:
     plan = await approved_plan(session, world)
-    sess = await open_session(session, world, plan)
+    supervision_session = await open_session(session, world, plan)
     await plans.record_attendance(
         session,
-        sess.id,
+        supervision_session.id,
         [
             AttendanceIn(user_id=world.head.id, capacity="Trưởng đoàn", status="attended"),
             AttendanceIn(
@@ -59,35 +59,38 @@ async def _sealed_session(
         ],
         world.p("secretary"),
     )
-    first = await write(session, world, sess, "UBND phường báo cáo kết quả")
-    await write(session, world, sess, "Vì sao 5 vụ chưa xử lý?", kind=EntryKind.question)
+    first = await write(session, world, supervision_session, "UBND phường báo cáo kết quả")
+    await write(
+        session, world, supervision_session, "Vì sao 5 vụ chưa xử lý?", kind=EntryKind.question
+    )
     await write(
         session,
         world,
-        sess,
+        supervision_session,
         "Sửa: 6 vụ",
         kind=EntryKind.correction,
         corrects_entry_id=first.id,
         by="member",
     )
     upload = await client.post(
-        f"/api/v1/oversight/sessions/{sess.id}/log/{first.id}/evidence",
+        f"/api/v1/oversight/sessions/{supervision_session.id}/log/{first.id}/evidence",
         params={"filename": "bien-ban.jpg"},
         content=jpeg(),
         headers=await logins(world.secretary),
     )
     assert upload.status_code == 201, upload.text
-    await plans.close_session(session, sess.id, world.p("secretary"))
-    return await log_service.seal_session(session, sess.id, world.p("head"))
+    await plans.close_session(session, supervision_session.id, world.p("secretary"))
+    return await log_service.seal_session(session, supervision_session.id, world.p("head"))
 
 
 class TestSeal:
     async def test_sealing_stores_a_manifest_over_entries_attendance_and_evidence(
         self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
     ) -> None:
-        sess = await _sealed_session(session, world, client, logins)
+        supervision_session = await _sealed_session(session, world, client, logins)
         response = await client.get(
-            f"/api/v1/oversight/sessions/{sess.id}/manifest", headers=await logins(world.member)
+            f"/api/v1/oversight/sessions/{supervision_session.id}/manifest",
+            headers=await logins(world.member),
         )
         assert response.status_code == 200
         body = response.json()
@@ -97,19 +100,20 @@ class TestSeal:
         assert len(manifest["attendance"]) == 2
         assert len(manifest["evidence"]) == 1
         # Anyone holding the rows can recompute an entry's hash from its canonical JSON.
-        entries = await repository.log_entries(session, sess.id)
+        entries = await repository.log_entries(session, supervision_session.id)
         canonical = manifests.canonical_json(manifests.entry_document(entries[0]))
         assert manifest["entries"][0]["sha256"] == hashlib.sha256(canonical).hexdigest()
 
         verify = await client.get(
-            f"/api/v1/oversight/sessions/{sess.id}/verify", headers=await logins(world.head)
+            f"/api/v1/oversight/sessions/{supervision_session.id}/verify",
+            headers=await logins(world.head),
         )
         assert verify.status_code == 200
         assert verify.json()["ok"] is True
         assert verify.json()["differing_parts"] == []
 
         seals = await client.get(
-            f"/api/v1/oversight/plans/{sess.plan_id}/manifests",
+            f"/api/v1/oversight/plans/{supervision_session.plan_id}/manifests",
             headers=await logins(world.ward_officer),
         )
         assert [m["manifest_sha256"] for m in seals.json()] == [body["manifest_sha256"]]
@@ -118,31 +122,31 @@ class TestSeal:
         self, session: AsyncSession, world: World
     ) -> None:
         plan = await approved_plan(session, world)
-        sess = await open_session(session, world, plan)
+        supervision_session = await open_session(session, world, plan)
         with pytest.raises(StateConflict) as conflict:
-            await log_service.seal_session(session, sess.id, world.p("head"))
+            await log_service.seal_session(session, supervision_session.id, world.p("head"))
         assert conflict.value.extra["allowed_actions"] == ["close"]
 
     async def test_nothing_is_added_to_a_sealed_session(
         self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
     ) -> None:
-        sess = await _sealed_session(session, world, client, logins)
+        supervision_session = await _sealed_session(session, world, client, logins)
         headers = await logins(world.secretary)
         attendance = await client.post(
-            f"/api/v1/oversight/sessions/{sess.id}/attendance",
+            f"/api/v1/oversight/sessions/{supervision_session.id}/attendance",
             json=[{"name": "Muộn", "capacity": "Khách", "status": "attended"}],
             headers=headers,
         )
         assert attendance.status_code == 409
         evidence = await client.post(
-            f"/api/v1/oversight/sessions/{sess.id}/evidence",
+            f"/api/v1/oversight/sessions/{supervision_session.id}/evidence",
             params={"filename": "sau.jpg"},
             content=jpeg(),
             headers=headers,
         )
         assert evidence.status_code == 409
         entry = await client.post(
-            f"/api/v1/oversight/sessions/{sess.id}/log",
+            f"/api/v1/oversight/sessions/{supervision_session.id}/log",
             json={"kind": "note", "text": "Sau khi niêm phong"},
             headers=headers,
         )
@@ -151,12 +155,12 @@ class TestSeal:
     async def test_the_database_refuses_to_change_a_seal(
         self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
     ) -> None:
-        sess = await _sealed_session(session, world, client, logins)
+        supervision_session = await _sealed_session(session, world, client, logins)
         with pytest.raises(DBAPIError, match="cannot change"):
             async with session.begin_nested():
                 await session.execute(
                     text("UPDATE supervision_session SET manifest_sha256 = :h WHERE id = :id"),
-                    {"h": "0" * 64, "id": sess.id},
+                    {"h": "0" * 64, "id": supervision_session.id},
                 )
 
 
@@ -164,8 +168,8 @@ class TestTampering:
     async def test_an_edited_entry_is_found(
         self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
     ) -> None:
-        sess = await _sealed_session(session, world, client, logins)
-        sid = sess.id
+        supervision_session = await _sealed_session(session, world, client, logins)
+        sid = supervision_session.id
         await _tamper(
             session,
             "UPDATE supervision_log_entry SET text = 'Không có vi phạm nào' "
@@ -184,8 +188,8 @@ class TestTampering:
     async def test_a_deleted_entry_is_found(
         self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
     ) -> None:
-        sess = await _sealed_session(session, world, client, logins)
-        sid = sess.id
+        supervision_session = await _sealed_session(session, world, client, logins)
+        sid = supervision_session.id
         await _tamper(
             session,
             "DELETE FROM supervision_log_entry WHERE session_id = :sid AND seq = 2",
@@ -198,8 +202,8 @@ class TestTampering:
     async def test_changed_attendance_and_evidence_hashes_are_found(
         self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
     ) -> None:
-        sess = await _sealed_session(session, world, client, logins)
-        sid = sess.id
+        supervision_session = await _sealed_session(session, world, client, logins)
+        sid = supervision_session.id
         await _tamper(
             session,
             "UPDATE supervision_attendance SET status = 'absent', reason = 'x' "
@@ -223,8 +227,8 @@ class TestTampering:
         self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
     ) -> None:
         """Rewriting entry, manifest and hash together is caught by the audit log's copy."""
-        sess = await _sealed_session(session, world, client, logins)
-        sid = sess.id
+        supervision_session = await _sealed_session(session, world, client, logins)
+        sid = supervision_session.id
         await _tamper(
             session,
             "UPDATE supervision_log_entry SET text = 'Đã sửa lén' "
@@ -254,8 +258,8 @@ class TestTampering:
         logins: Any,
         settings: Settings,
     ) -> None:
-        sess = await _sealed_session(session, world, client, logins)
-        sid = sess.id
+        supervision_session = await _sealed_session(session, world, client, logins)
+        sid = supervision_session.id
         url = f"/api/v1/oversight/sessions/{sid}/verify"
         headers = await logins(world.head)
         deep = (await client.get(url, params={"deep": "true"}, headers=headers)).json()

@@ -36,9 +36,6 @@ from service.auth.secrets import hash_password
 from service.db import utcnow
 from service.deadlines.policy import seed_default_policy
 from service.directory.models import Agency
-from service.oversight import evidence as oversight_evidence
-from service.oversight import log as oversight_log
-from service.oversight import recommendations as recs
 from service.oversight import service as plans
 from service.oversight.models import (
     AttendanceStatus,
@@ -58,6 +55,9 @@ from service.oversight.schemas import (
     RecommendationCreate,
     SessionCreate,
 )
+from service.oversight.service import evidence as oversight_evidence
+from service.oversight.service import log as oversight_log
+from service.oversight.service import recommendations as recs
 from service.petitions import duplicates, intake, triage
 from service.petitions.models import Petition, PetitionKind
 from service.petitions.schemas import PetitionCreate, PetitionerIn
@@ -493,7 +493,7 @@ async def supervision_world(
     await plans.transition_plan(session, plan.id, "submit", p_head)
     await plans.transition_plan(session, plan.id, "approve", principal(approver))
     title = "Làm việc với UBND phường về trật tự xây dựng"
-    sess = await plans.schedule_session(
+    supervision_session = await plans.schedule_session(
         session,
         plan.id,
         SessionCreate(
@@ -506,10 +506,10 @@ async def supervision_world(
         ),
         p_head,
     )
-    await plans.open_session(session, sess.id, p_secretary)
+    await plans.open_session(session, supervision_session.id, p_secretary)
     await plans.record_attendance(
         session,
-        sess.id,
+        supervision_session.id,
         [
             AttendanceIn(user_id=head.id, capacity="Trưởng đoàn", status=AttendanceStatus.attended),
             AttendanceIn(
@@ -539,7 +539,7 @@ async def supervision_world(
     finding_entry = None
     for kind, text in texts:
         entry, _ = await oversight_log.append_entry(
-            session, sess.id, EntryCreate(kind=kind, text=text), p_secretary
+            session, supervision_session.id, EntryCreate(kind=kind, text=text), p_secretary
         )
         entries[kind.value] += 1
         if kind is EntryKind.finding:
@@ -552,7 +552,7 @@ async def supervision_world(
             store,
             _bytes(data),
             p_secretary,
-            session_id=sess.id,
+            session_id=supervision_session.id,
             filename=name,
             max_bytes=settings.max_upload_bytes,
             size_hint=len(data),
@@ -566,13 +566,13 @@ async def supervision_world(
         FindingCreate(
             title=finding_title,
             text="UBND phường chưa xử lý dứt điểm 12 công trình vi phạm trật tự xây dựng.",
-            session_id=sess.id,
+            session_id=supervision_session.id,
             log_entry_ids=[finding_entry.id],
         ),
         p_member,
     )
-    await plans.close_session(session, sess.id, p_secretary)
-    sealed = await oversight_log.seal_session(session, sess.id, p_secretary)
+    await plans.close_session(session, supervision_session.id, p_secretary)
+    sealed = await oversight_log.seal_session(session, supervision_session.id, p_secretary)
     rec_title = "Xử lý dứt điểm 12 công trình vi phạm"
     rec = await recs.create_recommendation(
         session,
@@ -872,7 +872,7 @@ async def _reconcile_plan(
     )
     await plans.transition_plan(session, plan.id, "submit", p_head)
     await plans.transition_plan(session, plan.id, "approve", principal(approver))
-    sess = await plans.schedule_session(
+    supervision_session = await plans.schedule_session(
         session,
         plan.id,
         SessionCreate(
@@ -883,14 +883,14 @@ async def _reconcile_plan(
         ),
         p_head,
     )
-    await plans.open_session(session, sess.id, p_head)
+    await plans.open_session(session, supervision_session.id, p_head)
     for kind, text in ((EntryKind.statement, "Báo cáo"), (EntryKind.question, "Câu hỏi")):
         await oversight_log.append_entry(
-            session, sess.id, EntryCreate(kind=kind, text=text), p_head
+            session, supervision_session.id, EntryCreate(kind=kind, text=text), p_head
         )
     if sealed:
-        await plans.close_session(session, sess.id, p_head)
-        await oversight_log.seal_session(session, sess.id, p_head)
+        await plans.close_session(session, supervision_session.id, p_head)
+        await oversight_log.seal_session(session, supervision_session.id, p_head)
     referral_ids = []
     for title in ("Giải quyết dứt điểm kiến nghị tồn đọng", "Công khai kết quả giải quyết"):
         rec = await recs.create_recommendation(

@@ -5,7 +5,7 @@ read functions; the counts of the log are one SQL aggregate; the evidence list a
 session record (appendices) stream through server-side cursors.
 
 Every seal the report prints is verified first, by the same check as the verify route
-(``service.oversight.log.check_seal``), in the same snapshot as the figures; with an object
+(``service.oversight.service.log.check_seal``), in the same snapshot as the figures; with an object
 store, every evidence file listed is also re-read and its SHA-256 compared. What does not
 match becomes an integrity warning on the document: the render job then refuses to issue it,
 and a working copy carries the warning on page 1 and in its metadata.

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reports.data.common import lower_first
 from reports.data.supervision.queries import EVIDENCE_COUNT, EVIDENCE_OBJECTS, LOG_COUNT, LOG_COUNTS
 from reports.numbers import format_number
-from service.oversight.log import check_seal, rehash_object
 from service.oversight.manifest import Verification
 from service.oversight.models import SessionState, SupervisionPlan
 from service.oversight.repository import (
@@ -28,6 +27,7 @@ from service.oversight.repository import (
     plan_detail,
     sessions_with_attendance,
 )
+from service.oversight.service.log import check_seal, rehash_object
 from service.storage.store import ObjectStore
 
 
@@ -132,21 +132,32 @@ async def check_seals(session: AsyncSession, sessions: list[SessionDetail]) -> l
     """Every sealed session's seal, verified as ``GET .../verify`` does."""
     checks = []
     for detail in sessions:
-        meeting = detail.session
-        if meeting.sealed_at is None and meeting.manifest_sha256 is None:
+        supervision_session = detail.session
+        if supervision_session.sealed_at is None and supervision_session.manifest_sha256 is None:
             continue
-        sealed = meeting.state == SessionState.sealed
-        if not sealed or meeting.manifest is None or not meeting.manifest_sha256:
+        sealed = supervision_session.state == SessionState.sealed
+        if (
+            not sealed
+            or supervision_session.manifest is None
+            or not supervision_session.manifest_sha256
+        ):
             # A seal half there (the database refuses this; only a bypass makes it).
             result = Verification(
                 ok=False,
-                stored_sha256=meeting.manifest_sha256 or "-",
+                stored_sha256=supervision_session.manifest_sha256 or "-",
                 recomputed_sha256="-",
                 differing_parts=["manifest"],
             )
         else:
-            result, _ = await check_seal(session, meeting)
-        checks.append(SealCheck(meeting.id, meeting.number, meeting.title, result))
+            result, _ = await check_seal(session, supervision_session)
+        checks.append(
+            SealCheck(
+                supervision_session.id,
+                supervision_session.number,
+                supervision_session.title,
+                result,
+            )
+        )
     return checks
 
 

@@ -102,18 +102,20 @@ def _sessions(data: SupervisionData, params: SupervisionParameters) -> list[Sect
         return [*out, Paragraph("Chưa có buổi làm việc.")]
     rows: list[list[Cell]] = []
     for detail in data.sessions:
-        meeting = detail.session
+        supervision_session = detail.session
         present = sum(1 for a in detail.attendance if a.status != "absent")
         absent = len(detail.attendance) - present
         rows.append(
             [
-                meeting.number,
-                meeting.title,
-                label(SESSION_MODE_LABELS, meeting.mode),
-                vi_datetime(meeting.opened_at or meeting.scheduled_start, tz),
-                meeting.place or "Trực tuyến",
+                supervision_session.number,
+                supervision_session.title,
+                label(SESSION_MODE_LABELS, supervision_session.mode),
+                vi_datetime(
+                    supervision_session.opened_at or supervision_session.scheduled_start, tz
+                ),
+                supervision_session.place or "Trực tuyến",
                 f"{format_number(present)}/{format_number(absent)}",
-                label(SESSION_STATE_LABELS, meeting.state),
+                label(SESSION_STATE_LABELS, supervision_session.state),
             ]
         )
     out.append(
@@ -134,7 +136,7 @@ def _sessions(data: SupervisionData, params: SupervisionParameters) -> list[Sect
     for detail in data.sessions:
         if not detail.attendance:
             continue
-        meeting = detail.session
+        supervision_session = detail.session
         out.append(
             numbered_table(
                 [
@@ -152,7 +154,7 @@ def _sessions(data: SupervisionData, params: SupervisionParameters) -> list[Sect
                     ]
                     for a in detail.attendance
                 ],
-                caption=f"Thành phần tham dự buổi {meeting.number}: {meeting.title}",
+                caption=f"Thành phần tham dự buổi {supervision_session.number}: {supervision_session.title}",
             )
         )
     kinds = [kind for kind in ENTRY_KIND_LABELS if any(kind in c for c in data.log_counts.values())]

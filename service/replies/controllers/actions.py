@@ -216,9 +216,6 @@ async def _cancel(call: ActionCall[Referral, ReasonRequest]) -> Referral:
     )
 
 
-# A body that may be left out: the note is optional.
-OptionalNote: Any = NoteRequest | None
-
 FRONT_ACTIONS: list[ActionRoute[Referral, Any]] = [
     ActionRoute(
         name="decide_extension",
@@ -242,7 +239,7 @@ FRONT_ACTIONS: list[ActionRoute[Referral, Any]] = [
         name="accept_answer",
         path="answer/accept",
         run=_accept_answer,
-        body=OptionalNote,
+        body=NoteRequest | None,
         response=AnswerRead,
         present=_answer,
         summary="Accept the submitted answer",
@@ -250,7 +247,7 @@ FRONT_ACTIONS: list[ActionRoute[Referral, Any]] = [
     ActionRoute(
         name="publish",
         run=_publish,
-        body=OptionalNote,
+        body=NoteRequest | None,
         response=AnswerRead,
         present=_answer,
         summary="Publish the accepted answer to the citizen (and the public feed)",

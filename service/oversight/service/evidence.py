@@ -26,8 +26,9 @@ from service.oversight.models import (
     SupervisionEvidence,
     SupervisionPlan,
 )
-from service.oversight.repository import EvidenceView
-from service.oversight.service import load_plan, load_session
+from service.oversight.service.plans import load_plan
+from service.oversight.service.sessions import load_session
+from service.oversight.views import EvidenceView
 from service.storage import service as storage
 from service.storage.models import Evidence, EvidenceAccess
 from service.storage.service import PartUrl
@@ -53,13 +54,13 @@ async def _target(
             raise NotFound(msg("entry_not_found"))
         session_id = entry.session_id
     if session_id is not None:
-        sess, plan, access = await load_session(session, session_id, viewer)
+        supervision_session, plan, access = await load_session(session, session_id, viewer)
         if plan_id is not None and plan.id != plan_id:
             raise NotFound(msg("supervision_session_not_found"))
-        if SessionState(sess.state) in (SessionState.sealed, SessionState.cancelled):
+        if SessionState(supervision_session.state) in (SessionState.sealed, SessionState.cancelled):
             raise StateConflict(
                 msg("session_sealed_evidence"),
-                state=sess.state,
+                state=supervision_session.state,
                 allowed_actions=[],
             )
     else:

@@ -32,23 +32,20 @@ from service.i18n import Message, msg
 from service.oversight import repository
 from service.oversight.access import PlanAccess
 from service.oversight.models import (
-    CheckResult,
     Finding,
     PlanState,
     Recommendation,
-    RecommendationCheck,
     RecommendationState,
-    SessionState,
     SupervisionPlan,
 )
 from service.oversight.schemas import (
-    CheckCreate,
     FindingCreate,
     FindingUpdate,
     RecommendationCreate,
     RecommendationUpdate,
 )
-from service.oversight.service import check_version, load_plan, load_session
+from service.oversight.service.plans import Expected, check_version, load_plan
+from service.oversight.service.sessions import load_session
 from service.oversight.workflow import ANSWERED_STATES, OPEN_RECOMMENDATION_STATES
 from service.replies import events
 from service.replies import service as replies
@@ -128,8 +125,8 @@ async def create_finding(
     access.require_member(msg("what_record_findings"))
     _require_plan_state(plan, FINDING_STATES, access, msg("what_record_findings"))
     if data.session_id is not None:
-        _, sess_plan, _ = await load_session(session, data.session_id, actor)
-        if sess_plan.id != plan.id:
+        _, session_plan, _ = await load_session(session, data.session_id, actor)
+        if session_plan.id != plan.id:
             raise Invalid(msg("session_not_of_plan"), field="session_id")
     await _check_links(session, plan.id, data.log_entry_ids, data.evidence_ids)
     finding = Finding(
@@ -160,7 +157,7 @@ async def update_finding(
     data: FindingUpdate,
     actor: StaffPrincipal,
     *,
-    expected_version: int | None,
+    expected_version: Expected,
 ) -> Finding:
     finding = await repository.get_finding(session, finding_id, for_update=True)
     if finding is None:
@@ -207,7 +204,7 @@ async def list_findings(
 # -- recommendations -------------------------------------------------------------------------
 
 
-def _snapshot(rec: Recommendation) -> dict[str, Any]:
+def snapshot(rec: Recommendation) -> dict[str, Any]:
     return {
         "plan_id": rec.plan_id,
         "agency_id": rec.agency_id,
@@ -277,7 +274,7 @@ async def create_recommendation(
         action="oversight.recommendation.drafted",
         entity_type=RECOMMENDATION,
         entity_id=rec.id,
-        after=_snapshot(rec),
+        after=snapshot(rec),
     )
     return rec
 
@@ -288,7 +285,7 @@ async def update_recommendation(
     data: RecommendationUpdate,
     actor: StaffPrincipal,
     *,
-    expected_version: int | None,
+    expected_version: Expected,
 ) -> Recommendation:
     rec, plan, access = await load_recommendation(
         session, recommendation_id, actor, for_update=True
@@ -301,7 +298,7 @@ async def update_recommendation(
             state=rec.state,
             allowed_actions=recommendation_actions(rec, access),
         )
-    before = _snapshot(rec)
+    before = snapshot(rec)
     if data.agency_id is not None:
         await _check_agency(session, data.agency_id)
         rec.agency_id = data.agency_id
@@ -322,7 +319,7 @@ async def update_recommendation(
         entity_type=RECOMMENDATION,
         entity_id=rec.id,
         before=before,
-        after=_snapshot(rec),
+        after=snapshot(rec),
     )
     return rec
 
@@ -361,7 +358,7 @@ async def issue_recommendation(
     *,
     note: str | None = None,
     agency_id: uuid.UUID | None = None,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> Recommendation:
     """Send a draft (or a declined recommendation, to another agency) to its agency: a
     referral is created and the answer deadline set from policy."""
@@ -369,7 +366,8 @@ async def issue_recommendation(
         session, recommendation_id, actor, for_update=True
     )
     access.require_manager(msg("what_issue_recommendations"))
-    check_version(rec.version, expected_version, required=False)
+    if expected_version is not None:
+        check_version(rec.version, expected_version)
     _require_plan_state(plan, RECOMMENDATION_STATES, access, msg("what_issue_recommendations"))
     state = RecommendationState(rec.state)
     if state not in (RecommendationState.draft, RecommendationState.declined):
@@ -378,7 +376,7 @@ async def issue_recommendation(
             state=state,
             allowed_actions=recommendation_actions(rec, access),
         )
-    before = _snapshot(rec)
+    before = snapshot(rec)
     if agency_id is not None:
         await _check_agency(session, agency_id)
         rec.agency_id = agency_id
@@ -413,7 +411,7 @@ async def issue_recommendation(
         entity_type=RECOMMENDATION,
         entity_id=rec.id,
         before=before,
-        after={**_snapshot(rec), "note": note},
+        after={**snapshot(rec), "note": note},
     )
     return rec
 
@@ -424,20 +422,21 @@ async def withdraw_recommendation(
     actor: StaffPrincipal,
     *,
     reason: str,
-    expected_version: int | None = None,
+    expected_version: Expected = None,
 ) -> Recommendation:
     """Withdraw a draft or a recommendation still waiting for its answer (its referral is
     cancelled)."""
     rec, _, access = await load_recommendation(session, recommendation_id, actor, for_update=True)
     access.require_manager(msg("what_withdraw_recommendations"))
-    check_version(rec.version, expected_version, required=False)
+    if expected_version is not None:
+        check_version(rec.version, expected_version)
     if "withdraw" not in recommendation_actions(rec, access):
         raise StateConflict(
             msg("recommendation_not_withdrawable"),
             state=rec.state,
             allowed_actions=recommendation_actions(rec, access),
         )
-    before = _snapshot(rec)
+    before = snapshot(rec)
     previous = RecommendationState(rec.state)
     rec.state = RecommendationState.withdrawn
     rec.version += 1
@@ -460,7 +459,7 @@ async def withdraw_recommendation(
         entity_type=RECOMMENDATION,
         entity_id=rec.id,
         before=before,
-        after={**_snapshot(rec), "reason": reason},
+        after={**snapshot(rec), "reason": reason},
     )
     return rec
 
@@ -478,69 +477,6 @@ async def get_recommendation_view(
     rec, _, access = await load_recommendation(session, recommendation_id, viewer)
     views = await repository.list_recommendations(session, ids=[rec.id])
     return views[0], recommendation_actions(rec, access)
-
-
-# -- re-supervision --------------------------------------------------------------------------
-
-
-async def record_check(
-    session: AsyncSession, session_id: uuid.UUID, data: CheckCreate, actor: StaffPrincipal
-) -> RecommendationCheck:
-    """During an open re-supervision session, record whether a recommendation was carried
-    out. The recommendation keeps the state of its answer; ``last_check_result`` says what
-    the supervisors found."""
-    sess, _, access = await load_session(session, session_id, actor)
-    access.require_member(msg("what_record_checks"))
-    if SessionState(sess.state) is not SessionState.open:
-        raise StateConflict(
-            msg("checks_session_not_open"),
-            state=sess.state,
-            allowed_actions=[],
-        )
-    if data.recommendation_id not in sess.resupervision_of:
-        raise Invalid(
-            msg("not_resupervision"),
-            field="recommendation_id",
-        )
-    rec = await repository.get_recommendation(session, data.recommendation_id, for_update=True)
-    if rec is None:
-        raise Invalid(msg("recommendation_unknown"), field="recommendation_id")
-    if data.log_entry_id is not None:
-        entry = await repository.get_entry(session, data.log_entry_id)
-        if entry is None or entry.session_id != sess.id:
-            raise Invalid(msg("entry_not_of_session"), field="log_entry_id")
-    check = RecommendationCheck(
-        recommendation_id=rec.id,
-        session_id=sess.id,
-        result=data.result,
-        note=data.note,
-        log_entry_id=data.log_entry_id,
-        checked_by=actor.user_id,
-    )
-    session.add(check)
-    before = _snapshot(rec)
-    rec.last_check_result = CheckResult(data.result)
-    rec.last_checked_at = check.checked_at
-    rec.version += 1
-    rec.updated_at = utcnow()
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.recommendation.checked",
-        entity_type=RECOMMENDATION,
-        entity_id=rec.id,
-        before=before,
-        after={**_snapshot(rec), "result": data.result, "session_id": sess.id},
-    )
-    return check
-
-
-async def list_checks(
-    session: AsyncSession, session_id: uuid.UUID, viewer: StaffPrincipal
-) -> list[RecommendationCheck]:
-    await load_session(session, session_id, viewer)
-    return await repository.recommendation_checks(session, session_id=session_id)
 
 
 # -- following the referral ------------------------------------------------------------------
@@ -570,7 +506,7 @@ async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> N
     state = RecommendationState(rec.state)
     if state is RecommendationState.withdrawn:
         return
-    before = _snapshot(rec)
+    before = snapshot(rec)
     new_state: RecommendationState = state
     data = event.data
     if event.name == events.ACKNOWLEDGED:
@@ -620,5 +556,5 @@ async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> N
         entity_type=RECOMMENDATION,
         entity_id=rec.id,
         before=before,
-        after={**_snapshot(rec), "referral_id": event.referral_id},
+        after={**snapshot(rec), "referral_id": event.referral_id},
     )

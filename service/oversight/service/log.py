@@ -17,9 +17,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
-from service.audit.models import AuditEvent
 from service.audit.service import record
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
@@ -29,7 +27,12 @@ from service.oversight import manifest as manifests
 from service.oversight import repository
 from service.oversight.models import LogEntry, SessionState, SupervisionSession
 from service.oversight.schemas import EntryCreate
-from service.oversight.service import SESSION, load_session, session_snapshot
+from service.oversight.service.sessions import (
+    SESSION,
+    load_session,
+    session_snapshot,
+    session_step,
+)
 from service.oversight.workflow import SessionAction, allowed_session_actions
 from service.storage.store import ObjectNotFound, ObjectStore
 
@@ -41,9 +44,9 @@ async def append_entry(
 ) -> tuple[LogEntry, bool]:
     """Add an entry to an open session's log. Returns (entry, created); ``created`` is False
     when ``client_ref`` names an entry this session already has (a retried write)."""
-    sess, _, access = await load_session(session, session_id, actor)
+    supervision_session, _, access = await load_session(session, session_id, actor)
     access.require_member(msg("what_write_log"))
-    state = await repository.lock_session_state(session, sess.id)
+    state = await repository.lock_session_state(session, supervision_session.id)
     if state is not SessionState.open:
         assert state is not None
         raise StateConflict(
@@ -52,12 +55,14 @@ async def append_entry(
             allowed_actions=allowed_session_actions(state),
         )
     if data.client_ref is not None:
-        existing = await repository.entry_by_client_ref(session, sess.id, data.client_ref)
+        existing = await repository.entry_by_client_ref(
+            session, supervision_session.id, data.client_ref
+        )
         if existing is not None:
             return existing, False
     if data.corrects_entry_id is not None:
         target = await repository.get_entry(session, data.corrects_entry_id)
-        if target is None or target.session_id != sess.id:
+        if target is None or target.session_id != supervision_session.id:
             raise Invalid(msg("correction_other_session"), field="corrects_entry_id")
     speaker_name, speaker_organisation = data.speaker_name, data.speaker_organisation
     speaker_user_id = data.speaker_user_id
@@ -69,9 +74,9 @@ async def append_entry(
             raise Invalid(msg("speaker_unknown"), field="speaker_user_id")
         speaker_name = speaker_name or users[speaker_user_id].full_name
     assert speaker_name is not None
-    seq = await repository.take_next_seq(session, sess.id)
+    seq = await repository.take_next_seq(session, supervision_session.id)
     entry = LogEntry(
-        session_id=sess.id,
+        session_id=supervision_session.id,
         seq=seq,
         kind=data.kind,
         text=data.text,
@@ -97,21 +102,36 @@ async def read_log(
     limit: int = 200,
 ) -> tuple[SupervisionSession, list[LogEntry], bool]:
     """Entries after the cursor, in order; the flag says whether more follow."""
-    sess, _, _ = await load_session(session, session_id, viewer)
-    entries = await repository.log_entries(session, sess.id, after=after, limit=limit + 1)
-    return sess, entries[:limit], len(entries) > limit
+    supervision_session, _, _ = await load_session(session, session_id, viewer)
+    entries = await repository.log_entries(
+        session, supervision_session.id, after=after, limit=limit + 1
+    )
+    return supervision_session, entries[:limit], len(entries) > limit
 
 
 # -- seal ------------------------------------------------------------------------------------
 
 
-async def current_manifest(session: AsyncSession, sess: SupervisionSession) -> dict[str, Any]:
-    entries = [e async for e in repository.stream_log_entries(session, sess.id)]
-    attendance = await repository.attendance_for_session(session, sess.id)
-    evidence = await repository.session_evidence(session, sess.id)
+async def entries_after(
+    db: AsyncSession, session_id: uuid.UUID, after: int, limit: int = 200
+) -> tuple[list[LogEntry], SessionState | None]:
+    """For a live view (the caller was authorised when it connected): the entries after
+    ``after`` and the session's state now (None if it no longer exists)."""
+    entries = await repository.log_entries(db, session_id, after=after, limit=limit)
+    supervision_session = await repository.get_session(db, session_id)
+    state = SessionState(supervision_session.state) if supervision_session else None
+    return entries, state
+
+
+async def current_manifest(
+    session: AsyncSession, supervision_session: SupervisionSession
+) -> dict[str, Any]:
+    entries = [e async for e in repository.stream_log_entries(session, supervision_session.id)]
+    attendance = await repository.attendance_for_session(session, supervision_session.id)
+    evidence = await repository.session_evidence(session, supervision_session.id)
     return manifests.build_manifest(
-        session_id=sess.id,
-        plan_id=sess.plan_id,
+        session_id=supervision_session.id,
+        plan_id=supervision_session.plan_id,
         entries=entries,
         attendance=attendance,
         evidence=evidence,
@@ -124,23 +144,22 @@ async def seal_session(
     """Compute and store the manifest of a closed session. After this nothing of the
     session changes: no entries, attendance or evidence (and the database refuses a change
     of the seal itself)."""
-    sess, _, access = await load_session(session, session_id, actor, for_update=True)
-    access.require_session_runner(msg("what_seal_session"))
-    state = SessionState(sess.state)
-    if SessionAction.seal.value not in allowed_session_actions(state):
-        raise StateConflict(
-            msg("seal_not_closed"),
-            state=state,
-            allowed_actions=allowed_session_actions(state),
-        )
-    before = session_snapshot(sess)
-    manifest = await current_manifest(session, sess)
-    sess.manifest = manifest
-    sess.manifest_sha256 = manifests.manifest_hash(manifest)
-    sess.sealed_at = utcnow()
-    sess.sealed_by = actor.user_id
-    sess.state = SessionState.sealed
-    sess.version += 1
+    supervision_session, _, access = await load_session(session, session_id, actor, for_update=True)
+    session_step(
+        supervision_session,
+        SessionAction.seal,
+        access,
+        forbidden=msg("plan_runners_only", what=msg("what_seal_session")),
+        conflict=msg("seal_not_closed"),
+    )
+    before = session_snapshot(supervision_session)
+    manifest = await current_manifest(session, supervision_session)
+    supervision_session.manifest = manifest
+    supervision_session.manifest_sha256 = manifests.manifest_hash(manifest)
+    supervision_session.sealed_at = utcnow()
+    supervision_session.sealed_by = actor.user_id
+    supervision_session.state = SessionState.sealed
+    supervision_session.version += 1
     await session.flush()
     # The audit log is hash-chained: the seal's hash recorded there is a second witness.
     await record(
@@ -148,31 +167,21 @@ async def seal_session(
         actor=actor,
         action=SEALED_ACTION,
         entity_type=SESSION,
-        entity_id=sess.id,
+        entity_id=supervision_session.id,
         before=before,
         after={
-            **session_snapshot(sess),
-            "manifest_sha256": sess.manifest_sha256,
+            **session_snapshot(supervision_session),
+            "manifest_sha256": supervision_session.manifest_sha256,
             "entries_root": manifest["entries_root"],
             "evidence_root": manifest["evidence_root"],
         },
     )
-    return sess
+    return supervision_session
 
 
 async def _audited_seal(session: AsyncSession, session_id: uuid.UUID) -> str | None:
-    after = (
-        await session.execute(
-            select(col(AuditEvent.after))
-            .where(
-                col(AuditEvent.entity_type) == SESSION,
-                col(AuditEvent.entity_id) == str(session_id),
-                col(AuditEvent.action) == SEALED_ACTION,
-            )
-            .order_by(col(AuditEvent.id).desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    """The seal's hash as the (hash-chained) audit log recorded it when the session was sealed."""
+    after = await repository.latest_audit_after(session, SESSION, session_id, SEALED_ACTION)
     if not isinstance(after, dict):
         return None
     value = after.get("manifest_sha256")
@@ -200,34 +209,41 @@ async def verify_session(
 ) -> tuple[manifests.Verification, list[uuid.UUID] | None]:
     """Recompute the manifest from the rows as they are now and compare it with the seal.
     With ``store``, also re-read every evidence object and check its bytes (deep)."""
-    sess, _, _ = await load_session(session, session_id, viewer)
-    if sess.state != SessionState.sealed or sess.manifest is None or not sess.manifest_sha256:
+    supervision_session, _, _ = await load_session(session, session_id, viewer)
+    if (
+        supervision_session.state != SessionState.sealed
+        or supervision_session.manifest is None
+        or not supervision_session.manifest_sha256
+    ):
         raise StateConflict(
             msg("session_not_sealed"),
-            state=sess.state,
-            allowed_actions=allowed_session_actions(SessionState(sess.state)),
+            state=supervision_session.state,
+            allowed_actions=allowed_session_actions(SessionState(supervision_session.state)),
         )
-    return await check_seal(session, sess, store=store)
+    return await check_seal(session, supervision_session, store=store)
 
 
 async def check_seal(
-    session: AsyncSession, sess: SupervisionSession, *, store: ObjectStore | None = None
+    session: AsyncSession,
+    supervision_session: SupervisionSession,
+    *,
+    store: ObjectStore | None = None,
 ) -> tuple[manifests.Verification, list[uuid.UUID] | None]:
     """The verification itself, for a sealed session already loaded (and authorised): the
     verify route and every report that prints a seal run this same check."""
-    assert sess.manifest is not None
-    assert sess.manifest_sha256 is not None
-    current = await current_manifest(session, sess)
+    assert supervision_session.manifest is not None
+    assert supervision_session.manifest_sha256 is not None
+    current = await current_manifest(session, supervision_session)
     result = manifests.compare(
-        sess.manifest,
-        sess.manifest_sha256,
+        supervision_session.manifest,
+        supervision_session.manifest_sha256,
         current,
-        audit_sha256=await _audited_seal(session, sess.id),
+        audit_sha256=await _audited_seal(session, supervision_session.id),
     )
     corrupted: list[uuid.UUID] | None = None
     if store is not None:
         corrupted = []
-        for evidence, _ in await repository.session_evidence(session, sess.id):
+        for evidence, _ in await repository.session_evidence(session, supervision_session.id):
             if await rehash_object(store, evidence.object_key) != evidence.sha256:
                 corrupted.append(evidence.id)
         if corrupted:
@@ -240,7 +256,7 @@ async def check_seal(
 async def get_manifest(
     session: AsyncSession, session_id: uuid.UUID, viewer: StaffPrincipal
 ) -> SupervisionSession:
-    sess, _, _ = await load_session(session, session_id, viewer)
-    if sess.state != SessionState.sealed:
+    supervision_session, _, _ = await load_session(session, session_id, viewer)
+    if supervision_session.state != SessionState.sealed:
         raise NotFound(msg("session_no_manifest"))
-    return sess
+    return supervision_session

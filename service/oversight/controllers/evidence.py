@@ -1,0 +1,315 @@
+"""Evidence of a supervision: uploads for a plan, a session or one log entry (raw body,
+streamed, through the shared :func:`service.storage.http.receive_file`), presigned multipart
+uploads for large recordings, and reading an item (each read logged in its chain of custody).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, QueryParameter, RequestBody
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.principals import StaffPrincipal
+from service.db import utcnow
+from service.oversight import service as plans
+from service.oversight import views
+from service.oversight.controllers.common import GUARDS, TAGS, text_param
+from service.oversight.schemas import (
+    CustodyRead,
+    EvidenceItem,
+    EvidenceMultipartComplete,
+    EvidenceMultipartStart,
+    EvidenceMultipartStarted,
+    PartTarget,
+)
+from service.oversight.service import evidence as evidence_service
+from service.settings import Settings
+from service.storage import service as storage
+from service.storage.http import local_moment, receive_file, uploaded_parts
+from service.storage.store import ObjectStore
+
+UPLOAD_DESCRIPTION = (
+    "The file is the request body; its name from `?filename=` or Content-Disposition. "
+    "413 above the size limit, 415 for a refused type."
+)
+
+
+@dataclass(frozen=True)
+class Capture:
+    """What an uploader says about a file besides its bytes (query parameters)."""
+
+    filename: str | None
+    captured_at: datetime | None
+    lat: float | None
+    lon: float | None
+    description: str | None
+
+
+async def _capture(
+    settings: NamedDependency[Settings],
+    filename: Annotated[str | None, QueryParameter(max_length=255)] = None,
+    captured_at: Annotated[datetime | None, QueryParameter()] = None,
+    lat: Annotated[float | None, QueryParameter(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, QueryParameter(ge=-180, le=180)] = None,
+    description: Annotated[str | None, QueryParameter(max_length=1000)] = None,
+) -> Capture:
+    return Capture(
+        filename=filename,
+        captured_at=local_moment(captured_at, settings),
+        lat=lat,
+        lon=lon,
+        description=text_param(description, "description"),
+    )
+
+
+CAPTURE = {"capture": Provide(_capture)}
+
+
+async def _upload(
+    request: Request[StaffPrincipal, Any, Any],
+    db_session: AsyncSession,
+    settings: Settings,
+    object_store: ObjectStore,
+    capture: Capture,
+    *,
+    plan_id: uuid.UUID | None = None,
+    session_id: uuid.UUID | None = None,
+    log_entry_id: uuid.UUID | None = None,
+) -> EvidenceItem:
+    """One upload, whatever it is attached to (``plan_id``, ``session_id``, ``log_entry_id``)."""
+    save = partial(
+        evidence_service.upload_evidence,
+        db_session,
+        object_store,
+        actor=request.user,
+        captured_at=capture.captured_at,
+        lat=capture.lat,
+        lon=capture.lon,
+        description=capture.description,
+        plan_id=plan_id,
+        session_id=session_id,
+        log_entry_id=log_entry_id,
+    )
+    return await receive_file(
+        request, settings, save, present=views.evidence_item, filename=capture.filename
+    )
+
+
+class PlanEvidenceController(Controller):
+    path = "/oversight/plans"
+    tags = TAGS
+    guards = GUARDS
+
+    @get("/{plan_id:uuid}/evidence", summary="Evidence of the plan, its sessions and entries")
+    async def list_evidence(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        plan_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+    ) -> list[EvidenceItem]:
+        found = await evidence_service.list_evidence(db_session, request.user, plan_id=plan_id)
+        return [views.evidence_item(v) for v in found]
+
+    @post(
+        "/{plan_id:uuid}/evidence",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=None,
+        summary="Upload evidence for the plan (raw body, streamed)",
+        description=UPLOAD_DESCRIPTION,
+        dependencies=CAPTURE,
+    )
+    async def upload_plan_evidence(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        plan_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        object_store: NamedDependency[ObjectStore],
+        capture: NamedDependency[Capture],
+    ) -> EvidenceItem:
+        return await _upload(request, db_session, settings, object_store, capture, plan_id=plan_id)
+
+    @post(
+        "/{plan_id:uuid}/evidence/multipart",
+        status_code=HTTP_201_CREATED,
+        summary="Start a presigned multipart upload (large recordings)",
+        description="PUT each part to its URL, then POST /oversight/evidence/{id}/complete.",
+    )
+    async def start_multipart(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        plan_id: FromPath[uuid.UUID],
+        data: RequestBody[EvidenceMultipartStart],
+        db_session: NamedDependency[AsyncSession],
+        object_store: NamedDependency[ObjectStore],
+    ) -> EvidenceMultipartStarted:
+        view, upload_id, urls = await evidence_service.start_evidence_upload(
+            db_session,
+            object_store,
+            request.user,
+            plan_id=plan_id,
+            session_id=data.session_id,
+            log_entry_id=data.log_entry_id,
+            filename=data.filename,
+            size=data.size,
+            sha256=data.sha256,
+            content_type=data.content_type,
+            captured_at=data.captured_at,
+            lat=data.latitude,
+            lon=data.longitude,
+            description=data.description,
+        )
+        return EvidenceMultipartStarted(
+            evidence=views.evidence_item(view),
+            upload_id=upload_id,
+            part_size=storage.plan_parts(data.size)[0],
+            parts=[
+                PartTarget(part_number=u.part_number, url=u.url, offset=u.offset, length=u.length)
+                for u in urls
+            ],
+            expires_at=utcnow() + timedelta(seconds=storage.PART_URL_TTL_SECONDS),
+        )
+
+
+class SessionEvidenceController(Controller):
+    path = "/oversight/sessions"
+    tags = TAGS
+    guards = GUARDS
+
+    @get("/{session_id:uuid}/evidence", summary="Evidence of the session and its entries")
+    async def list_evidence(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        session_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+    ) -> list[EvidenceItem]:
+        supervision_session, _, _ = await plans.load_session(db_session, session_id, request.user)
+        found = await evidence_service.list_evidence(
+            db_session,
+            request.user,
+            plan_id=supervision_session.plan_id,
+            session_id=supervision_session.id,
+        )
+        return [views.evidence_item(v) for v in found]
+
+    @post(
+        "/{session_id:uuid}/evidence",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=None,
+        summary="Upload evidence for the session (raw body, streamed)",
+        dependencies=CAPTURE,
+    )
+    async def upload_session_evidence(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        session_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        object_store: NamedDependency[ObjectStore],
+        capture: NamedDependency[Capture],
+    ) -> EvidenceItem:
+        return await _upload(
+            request, db_session, settings, object_store, capture, session_id=session_id
+        )
+
+    @post(
+        "/{session_id:uuid}/log/{entry_id:uuid}/evidence",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=None,
+        summary="Upload evidence for one log entry (raw body, streamed)",
+        dependencies=CAPTURE,
+    )
+    async def upload_entry_evidence(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        session_id: FromPath[uuid.UUID],
+        entry_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        object_store: NamedDependency[ObjectStore],
+        capture: NamedDependency[Capture],
+    ) -> EvidenceItem:
+        return await _upload(
+            request,
+            db_session,
+            settings,
+            object_store,
+            capture,
+            session_id=session_id,
+            log_entry_id=entry_id,
+        )
+
+
+class EvidenceController(Controller):
+    path = "/oversight/evidence"
+    tags = TAGS
+    guards = GUARDS
+
+    @get("/{evidence_id:uuid}", summary="An evidence record (logged in the chain of custody)")
+    async def view(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        evidence_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+    ) -> EvidenceItem:
+        found = await evidence_service.view_evidence(db_session, evidence_id, request.user)
+        return views.evidence_item(found)
+
+    @get(
+        "/{evidence_id:uuid}/download",
+        status_code=HTTP_307_TEMPORARY_REDIRECT,
+        summary="Redirect to a short-lived download URL (logged in the chain of custody)",
+    )
+    async def download(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        evidence_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        object_store: NamedDependency[ObjectStore],
+    ) -> Redirect:
+        url = await evidence_service.evidence_download_url(
+            db_session,
+            object_store,
+            evidence_id,
+            request.user,
+            ttl=settings.download_url_ttl_seconds,
+        )
+        return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)
+
+    @get("/{evidence_id:uuid}/custody", summary="The chain of custody of one item")
+    async def custody(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        evidence_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+    ) -> list[CustodyRead]:
+        entries = await evidence_service.evidence_custody(db_session, evidence_id, request.user)
+        return [CustodyRead.model_validate(e) for e in entries]
+
+    @post(
+        "/{evidence_id:uuid}/complete",
+        status_code=HTTP_200_OK,
+        summary="Complete a multipart upload (checks size, SHA-256 and type)",
+    )
+    async def complete(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        evidence_id: FromPath[uuid.UUID],
+        data: RequestBody[EvidenceMultipartComplete],
+        db_session: NamedDependency[AsyncSession],
+        object_store: NamedDependency[ObjectStore],
+    ) -> EvidenceItem:
+        view = await evidence_service.complete_evidence_upload(
+            db_session, object_store, evidence_id, uploaded_parts(data.parts), request.user
+        )
+        return views.evidence_item(view)

@@ -1,0 +1,334 @@
+"""Supervision sessions under ``/api/v1/oversight/sessions``: the session, rescheduling,
+attendance, the live log (pages and server-sent events), the seal and its verification, and
+the session actions (``open``, ``close``, ``seal``, ``cancel``; generated from one declaration,
+:mod:`service.http.actions`).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
+
+import anyio
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.params import FromPath, HeaderParameter, QueryParameter, RequestBody
+from litestar.response import ServerSentEvent
+from litestar.response.sse import ServerSentEventMessage
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.principals import StaffPrincipal
+from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
+from service.http.preconditions import IfMatch, with_etag
+from service.oversight import service as plans
+from service.oversight import views
+from service.oversight.controllers.common import GUARDS, TAGS, present_session
+from service.oversight.models import SessionState, SupervisionSession
+from service.oversight.schemas import (
+    AttendanceIn,
+    AttendanceRead,
+    EntryCreate,
+    EntryRead,
+    LogPage,
+    ManifestRead,
+    SessionActionRequest,
+    SessionRead,
+    SessionUpdate,
+    VerificationRead,
+)
+from service.oversight.service import log as log_service
+from service.storage.store import ObjectStore
+
+STREAM_POLL_SECONDS = 0.5
+STREAM_KEEPALIVE_SECONDS = 15.0
+MAX_SEQ = 2**31 - 1
+
+
+class SessionController(Controller):
+    path = "/oversight/sessions"
+    tags = TAGS
+    guards = GUARDS
+
+    @get("/{session_id:uuid}", summary="A session (ETag)")
+    async def get_session(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        session_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[SessionRead]:
+        supervision_session, _, access = await plans.load_session(
+            db_session, session_id, request.user
+        )
+        body = views.session_read(
+            supervision_session, plans.session_allowed_actions(supervision_session, access)
+        )
+        return with_etag(body, supervision_session.version)
+
+    @patch("/{session_id:uuid}", summary="Reschedule a session not yet opened (If-Match)")
+    async def update_session(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        session_id: FromPath[uuid.UUID],
+        data: RequestBody[SessionUpdate],
+        db_session: NamedDependency[AsyncSession],
+        if_match: NamedDependency[IfMatch | None],  # type: ignore[misc]
+    ) -> Response[SessionRead]:
+        supervision_session = await plans.update_session(
+            db_session, session_id, data, request.user, expected_version=if_match
+        )
+        body = await present_session(db_session, supervision_session, request.user)
+        return with_etag(body, supervision_session.version)
+
+    # -- attendance --
+
+    @get("/{session_id:uuid}/attendance", summary="Who attended, late or absent, and why")
+    async def list_attendance(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        session_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+    ) -> list[AttendanceRead]:
+        rows = await plans.list_attendance(db_session, session_id, request.user)
+        return [AttendanceRead.model_validate(r) for r in rows]
+
+    @post(
+        "/{session_id:uuid}/attendance",
+        status_code=HTTP_200_OK,
+        summary="Record or correct attendance (one record per person)",
+    )
+    async def record_attendance(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        session_id: FromPath[uuid.UUID],
+        data: RequestBody[list[AttendanceIn]],
+        db_session: NamedDependency[AsyncSession],
+    ) -> list[AttendanceRead]:
+        rows = await plans.record_attendance(db_session, session_id, data, request.user)
+        return [AttendanceRead.model_validate(r) for r in rows]
+
+    # -- the log --
+
+    @get(
+        "/{session_id:uuid}/log",
+        summary="Log entries after a cursor (reconnecting clients pass the last seq they saw)",
+    )
+    async def read_log(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        session_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        after: Annotated[int, QueryParameter(ge=0, le=MAX_SEQ)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
+    ) -> LogPage:
+        supervision_session, entries, more = await log_service.read_log(
+            db_session, session_id, request.user, after=after, limit=limit
+        )
+        return LogPage(
+            session_id=supervision_session.id,
+            session_state=SessionState(supervision_session.state),
+            entries=[EntryRead.model_validate(e) for e in entries],
+            next_after=entries[-1].seq if entries else after,
+            has_more=more,
+        )
+
+    @post(
+        "/{session_id:uuid}/log",
+        status_code=HTTP_201_CREATED,
+        summary="Append an entry (plan members only; 409 once the session is closed)",
+        description="A correction is a new entry of kind `correction` naming `corrects_entry_id`."
+        " A retry with the same `client_ref` returns the entry already written (200).",
+    )
+    async def append_entry(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        session_id: FromPath[uuid.UUID],
+        data: RequestBody[EntryCreate],
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[EntryRead]:
+        entry, created = await log_service.append_entry(db_session, session_id, data, request.user)
+        return Response(
+            EntryRead.model_validate(entry),
+            status_code=HTTP_201_CREATED if created else HTTP_200_OK,
+        )
+
+    @get(
+        "/{session_id:uuid}/log/stream",
+        summary="Live log (server-sent events)",
+        description="Events `entry` (data: the entry, id: its seq) as they are written, then "
+        "`end` once the session is no longer open. Reconnect with `Last-Event-ID` or "
+        "`?after=`.",
+        responses={
+            HTTP_200_OK: ResponseSpec(
+                data_container=str,
+                media_type="text/event-stream",
+                description="Server-sent events: `event: entry` with `id: <seq>` and "
+                "`data: <the LogEntry as JSON>`; finally `event: end`.",
+            )
+        },
+    )
+    async def stream_log(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        session_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        after: Annotated[int, QueryParameter(ge=0, le=MAX_SEQ)] = 0,
+        last_event_id: Annotated[
+            str | None, HeaderParameter(name="Last-Event-ID", required=False)
+        ] = None,
+    ) -> ServerSentEvent:
+        await plans.load_session(db_session, session_id, request.user)
+        if last_event_id and last_event_id.isascii() and last_event_id.isdigit():
+            after = max(after, min(int(last_event_id), MAX_SEQ))
+        return ServerSentEvent(_live_log(request.app.state.sessions, session_id, after))
+
+    # -- seal --
+
+    @get("/{session_id:uuid}/manifest", summary="The seal of a sealed session")
+    async def manifest(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        session_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+    ) -> ManifestRead:
+        sealed = await log_service.get_manifest(db_session, session_id, request.user)
+        return views.sealed_manifest(sealed)
+
+    @get(
+        "/{session_id:uuid}/verify",
+        summary="Recompute the seal and say whether, and where, the record differs",
+        description="`deep=true` also re-reads every evidence object and checks its bytes.",
+    )
+    async def verify(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        session_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        object_store: NamedDependency[ObjectStore],
+        deep: Annotated[bool, QueryParameter()] = False,
+    ) -> VerificationRead:
+        result, corrupted = await log_service.verify_session(
+            db_session, session_id, request.user, store=object_store if deep else None
+        )
+        return VerificationRead(
+            session_id=session_id, corrupted_objects=corrupted, **result.__dict__
+        )
+
+
+async def _live_log(
+    sessions: Callable[[], AsyncSession], session_id: uuid.UUID, after: int
+) -> AsyncIterator[ServerSentEventMessage]:
+    """Poll for new entries in short read-only sessions (no transaction stays open while the
+    client listens); end once the session is no longer open or scheduled."""
+    position = after
+    idle = 0.0
+    while True:
+        async with sessions() as db:
+            entries, state = await log_service.entries_after(db, session_id, position)
+        for entry in entries:
+            yield ServerSentEventMessage(
+                data=EntryRead.model_validate(entry).model_dump_json(),
+                event="entry",
+                id=entry.seq,
+            )
+        if entries:
+            position, idle = entries[-1].seq, 0.0
+            continue
+        if state not in (SessionState.open, SessionState.scheduled):
+            yield ServerSentEventMessage(
+                data=json.dumps({"state": state.value if state else None, "last_seq": position}),
+                event="end",
+            )
+            return
+        await anyio.sleep(STREAM_POLL_SECONDS)
+        idle += STREAM_POLL_SECONDS
+        if idle >= STREAM_KEEPALIVE_SECONDS:
+            idle = 0.0
+            yield ServerSentEventMessage(comment="keepalive")
+
+
+# -- the session actions -----------------------------------------------------------------------
+
+
+async def _load_session(
+    db_session: AsyncSession, session_id: uuid.UUID, user: Any
+) -> SupervisionSession:
+    supervision_session, _, _ = await plans.load_session(
+        db_session, session_id, user, for_update=True
+    )
+    return supervision_session
+
+
+async def _present(call: ActionCall[SupervisionSession, Any], result: Any) -> SessionRead:
+    return await present_session(call.session, call.resource, call.actor)
+
+
+async def _open(call: ActionCall[SupervisionSession, None]) -> None:
+    await plans.open_session(call.session, call.resource.id, call.actor)
+
+
+async def _close(call: ActionCall[SupervisionSession, None]) -> None:
+    await plans.close_session(call.session, call.resource.id, call.actor)
+
+
+async def _seal(call: ActionCall[SupervisionSession, None]) -> None:
+    await log_service.seal_session(call.session, call.resource.id, call.actor)
+
+
+async def _cancel(call: ActionCall[SupervisionSession, SessionActionRequest | None]) -> None:
+    reason = call.data.reason if call.data else None
+    await plans.cancel_session(call.session, call.resource.id, call.actor, reason)
+
+
+SESSION_RESOURCE: ActionResource[SupervisionSession] = ActionResource(
+    path="/oversight/sessions/{session_id:uuid}",
+    id_name="session_id",
+    load=_load_session,
+    present=_present,
+    response=SessionRead,
+    tags=TAGS,
+    guards=GUARDS,
+)
+
+_RULES = (
+    "409 with `allowed_actions` when the action does not fit the state; 403 when it is never "
+    "the caller's. If-Match required (428 without it, 412 when stale)."
+)
+
+SESSION_ACTIONS = action_handlers(
+    SESSION_RESOURCE,
+    [
+        ActionRoute(
+            "open_session",
+            _open,
+            path="actions/open",
+            summary="Open the session's log (an approved plan starts with its first session)",
+            description=_RULES,
+        ),
+        ActionRoute(
+            "close_session",
+            _close,
+            path="actions/close",
+            summary="Close the session: no entry is accepted after this",
+            description=_RULES,
+        ),
+        ActionRoute(
+            "seal_session",
+            _seal,
+            path="actions/seal",
+            summary="Seal a closed session (computes and stores its manifest)",
+            description=_RULES,
+        ),
+        ActionRoute(
+            "cancel_session",
+            _cancel,
+            body=SessionActionRequest | None,
+            path="actions/cancel",
+            summary="Cancel a scheduled session (a reason is required)",
+            description=_RULES,
+        ),
+    ],
+)

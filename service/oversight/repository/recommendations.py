@@ -1,0 +1,132 @@
+"""Findings, recommendations and their implementation checks."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from service.directory.models import Agency
+from service.oversight.models import (
+    CheckResult,
+    Finding,
+    Recommendation,
+    RecommendationCheck,
+    RecommendationState,
+    SupervisionPlan,
+)
+from service.oversight.views import (
+    RecommendationView,
+)
+
+# -- findings and recommendations -------------------------------------------------------------
+
+
+async def get_finding(
+    session: AsyncSession, finding_id: uuid.UUID, *, for_update: bool = False
+) -> Finding | None:
+    query = select(Finding).where(col(Finding.id) == finding_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def findings_for_plan(session: AsyncSession, plan_id: uuid.UUID) -> list[Finding]:
+    rows = await session.execute(
+        select(Finding)
+        .where(col(Finding.plan_id) == plan_id)
+        .order_by(col(Finding.created_at), col(Finding.id))
+    )
+    return list(rows.scalars())
+
+
+async def get_recommendation(
+    session: AsyncSession, recommendation_id: uuid.UUID, *, for_update: bool = False
+) -> Recommendation | None:
+    query = select(Recommendation).where(col(Recommendation.id) == recommendation_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_recommendations(
+    session: AsyncSession,
+    *,
+    plan_id: uuid.UUID | None = None,
+    agency_id: uuid.UUID | None = None,
+    unit_code: str | None = None,
+    states: Sequence[RecommendationState] | None = None,
+    issued_from: datetime | None = None,
+    issued_to: datetime | None = None,
+    ids: Sequence[uuid.UUID] | None = None,
+) -> list[RecommendationView]:
+    """Recommendations with their agency, due date and state, oldest first. Filters:
+    the plan, the agency, the plan's unit, states, issue time in [issued_from, issued_to)."""
+    query = (
+        select(
+            Recommendation,
+            col(SupervisionPlan.code),
+            col(Agency.code),
+            col(Agency.name),
+        )
+        .join(SupervisionPlan, col(SupervisionPlan.id) == col(Recommendation.plan_id))
+        .join(Agency, col(Agency.id) == col(Recommendation.agency_id))
+    )
+    if plan_id is not None:
+        query = query.where(col(Recommendation.plan_id) == plan_id)
+    if agency_id is not None:
+        query = query.where(col(Recommendation.agency_id) == agency_id)
+    if unit_code is not None:
+        query = query.where(col(SupervisionPlan.unit_code) == unit_code)
+    if states:
+        query = query.where(col(Recommendation.state).in_([s.value for s in states]))
+    if issued_from is not None:
+        query = query.where(col(Recommendation.issued_at) >= issued_from)
+    if issued_to is not None:
+        query = query.where(col(Recommendation.issued_at) < issued_to)
+    if ids is not None:
+        query = query.where(col(Recommendation.id).in_(list(ids)))
+    query = query.order_by(col(Recommendation.created_at), col(Recommendation.id))
+    rows = await session.execute(query)
+    return [
+        RecommendationView(
+            id=rec.id,
+            plan_id=rec.plan_id,
+            plan_code=plan_code,
+            finding_id=rec.finding_id,
+            agency_id=rec.agency_id,
+            agency_code=agency_code,
+            agency_name=agency_name,
+            title=rec.title,
+            text=rec.text,
+            state=RecommendationState(rec.state),
+            due_at=rec.due_at,
+            issued_at=rec.issued_at,
+            answered_at=rec.answered_at,
+            answer_outcome=rec.answer_outcome,
+            answer_summary=rec.answer_summary,
+            referral_id=rec.referral_id,
+            last_check_result=CheckResult(rec.last_check_result) if rec.last_check_result else None,
+            last_checked_at=rec.last_checked_at,
+            version=rec.version,
+        )
+        for rec, plan_code, agency_code, agency_name in rows.tuples()
+    ]
+
+
+async def recommendation_checks(
+    session: AsyncSession,
+    *,
+    recommendation_id: uuid.UUID | None = None,
+    session_id: uuid.UUID | None = None,
+) -> list[RecommendationCheck]:
+    query = select(RecommendationCheck)
+    if recommendation_id is not None:
+        query = query.where(col(RecommendationCheck.recommendation_id) == recommendation_id)
+    if session_id is not None:
+        query = query.where(col(RecommendationCheck.session_id) == session_id)
+    query = query.order_by(col(RecommendationCheck.checked_at), col(RecommendationCheck.id))
+    return list((await session.execute(query)).scalars())

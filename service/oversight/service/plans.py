@@ -1,0 +1,428 @@
+"""Plans: loading with access checks, creation, edits (optimistic concurrency) and the plan
+state machine (``workflow.PLAN_FLOW``). Sessions are in ``sessions.py``, the log and its seal
+in ``log.py``, evidence in ``evidence.py``, findings and recommendations in
+``recommendations.py``.
+
+Every state change writes an audit event in the caller's transaction. Services flush and
+never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.audit.service import record
+from service.auth.models import Role
+from service.auth.principals import StaffPrincipal
+from service.db import utcnow
+from service.directory.models import AdminUnit
+from service.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    StateConflict,
+)
+from service.http.preconditions import IfMatch, require_version
+from service.i18n import msg
+from service.oversight import repository
+from service.oversight.access import (
+    CREATOR_ROLES,
+    MEMBER_ROLES,
+    PlanAccess,
+    plan_access,
+)
+from service.oversight.models import (
+    PlanForm,
+    PlanParticipant,
+    PlanRole,
+    PlanState,
+    SupervisionPlan,
+)
+from service.oversight.schemas import (
+    MemberIn,
+    ParticipantIn,
+    PlanActionRequest,
+    PlanCreate,
+    PlanUpdate,
+)
+from service.oversight.views import ManifestView, PlanDetail
+from service.oversight.workflow import (
+    PLAN_FLOW,
+    SYSTEM,
+    Capacity,
+    PlanAction,
+    PlanTransition,
+    allowed_plan_actions,
+)
+
+PLAN = "supervision_plan"
+
+# -- loading with access checks ------------------------------------------------------------
+
+
+async def load_plan(
+    session: AsyncSession, plan_id: uuid.UUID, viewer: StaffPrincipal, *, for_update: bool = False
+) -> tuple[SupervisionPlan, PlanAccess]:
+    """The plan and the viewer's relation to it; 404 if it does not exist or is not theirs."""
+    plan = await repository.get_plan(session, plan_id, for_update=for_update)
+    if plan is None:
+        raise NotFound(msg("plan_not_found"))
+    role = await repository.member_role(session, plan.id, viewer.user_id)
+    return plan, plan_access(viewer, plan, role)
+
+
+Expected = int | IfMatch | None
+
+
+def check_version(current: int, expected: Expected) -> None:
+    """The version a change was made against: the parsed ``If-Match`` of a request, or a
+    version a caller holds; 428 when missing, 412 when stale (:mod:`service.http.preconditions`)."""
+    if isinstance(expected, int):
+        expected = IfMatch(any=False, tags=(str(expected),))
+    require_version(expected, current)
+
+
+async def list_plans(
+    session: AsyncSession,
+    viewer: StaffPrincipal,
+    *,
+    states: Sequence[PlanState] | None = None,
+    unit_code: str | None = None,
+    form: PlanForm | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[SupervisionPlan], str | None]:
+    """A page of the plans the viewer may see, newest first, and the next page's cursor."""
+    return await repository.list_plans(
+        session, viewer, states=states, unit_code=unit_code, form=form, cursor=cursor, limit=limit
+    )
+
+
+async def plan_detail(session: AsyncSession, plan: SupervisionPlan) -> PlanDetail:
+    """Members, agencies and participants of a plan the caller has loaded."""
+    detail = await repository.plan_detail(session, plan.id)
+    assert detail is not None
+    return detail
+
+
+async def list_manifests(
+    session: AsyncSession, plan_id: uuid.UUID, viewer: StaffPrincipal
+) -> list[ManifestView]:
+    """The seals of the plan's sealed sessions."""
+    await load_plan(session, plan_id, viewer)
+    return await repository.manifests(session, plan_id)
+
+
+def plan_snapshot(plan: SupervisionPlan) -> dict[str, Any]:
+    return {
+        "code": plan.code,
+        "subject": plan.subject,
+        "form": plan.form,
+        "unit_code": plan.unit_code,
+        "period_start": plan.period_start,
+        "period_end": plan.period_end,
+        "state": plan.state,
+        "submitted": plan.submitted_at is not None,
+        "version": plan.version,
+    }
+
+
+def _touch(plan: SupervisionPlan) -> None:
+    plan.version += 1
+    plan.updated_at = utcnow()
+
+
+def plan_actions_for(plan: SupervisionPlan, access: PlanAccess) -> list[str]:
+    return allowed_plan_actions(plan, access.capacities)
+
+
+def plan_step(
+    plan: SupervisionPlan, action: PlanAction, capacities: frozenset[Capacity]
+) -> PlanTransition:
+    """The transition ``action`` takes the plan through, decided by ``PLAN_FLOW`` (403 when the
+    action is never the caller's, 409 when not now), told in the plan's own words."""
+    state = PlanState(plan.state)
+    try:
+        return PLAN_FLOW.step(state, action, capacities, plan)
+    except Forbidden:
+        allowed = allowed_plan_actions(plan, capacities)
+        raise Forbidden(
+            msg("plan_action_forbidden", action=action, allowed=[PlanAction(a) for a in allowed])
+        ) from None
+    except StateConflict:
+        raise StateConflict(
+            msg(
+                # "Submitted" tells drafts apart; every later state was submitted.
+                "plan_action_not_allowed_submitted"
+                if plan.submitted_at is not None and state is PlanState.draft
+                else "plan_action_not_allowed",
+                state=state,
+                action=action,
+            ),
+            state=state,
+            allowed_actions=allowed_plan_actions(plan, capacities),
+        ) from None
+
+
+# -- plans -----------------------------------------------------------------------------------
+
+
+async def _check_unit(session: AsyncSession, unit_code: str, creator: StaffPrincipal) -> None:
+    if await session.get(AdminUnit, unit_code) is None:
+        raise Invalid(msg("unit_unknown", code=unit_code), field="unit_code")
+    if not creator.sees_unit(unit_code):
+        raise Forbidden(msg("plan_outside_area"))
+
+
+async def _check_members(session: AsyncSession, members: Sequence[MemberIn]) -> None:
+    ids = [m.user_id for m in members]
+    if len(set(ids)) != len(ids):
+        raise Invalid(msg("member_listed_twice"), field="members")
+    heads = [m for m in members if m.role is PlanRole.head]
+    if len(heads) > 1:
+        raise Invalid(msg("plan_one_head"), field="members")
+    users = await repository.users_by_id(session, ids)
+    for index, member in enumerate(members):
+        user = users.get(member.user_id)
+        if user is None or not user.active:
+            raise Invalid(msg("user_unknown_or_inactive"), field=f"members[{index}].user_id")
+        if Role(user.role) not in MEMBER_ROLES:
+            raise Invalid(msg("member_role_invalid"), field=f"members[{index}].user_id")
+
+
+async def _check_agencies(session: AsyncSession, agency_ids: Sequence[uuid.UUID]) -> None:
+    agencies = await repository.agencies_by_id(session, agency_ids)
+    for index, agency_id in enumerate(agency_ids):
+        agency = agencies.get(agency_id)
+        if agency is None or not agency.active:
+            raise Invalid(msg("agency_unknown_or_inactive"), field=f"agency_ids[{index}]")
+
+
+def _participants(plan_id: uuid.UUID, items: Sequence[ParticipantIn]) -> list[PlanParticipant]:
+    return [
+        PlanParticipant(
+            plan_id=plan_id, name=p.name, organisation=p.organisation, capacity=p.capacity
+        )
+        for p in items
+    ]
+
+
+async def create_plan(
+    session: AsyncSession, data: PlanCreate, actor: StaffPrincipal
+) -> SupervisionPlan:
+    """A new draft plan. A supervisor creating a plan without naming a head becomes it."""
+    if actor.role not in CREATOR_ROLES:
+        raise Forbidden(msg("plan_create_forbidden"))
+    await _check_unit(session, data.unit_code, actor)
+    if await repository.plan_code_taken(session, data.code, None):
+        raise Conflict(msg("plan_code_taken", code=data.code))
+    members = list(data.members)
+    if actor.role is Role.supervisor and not any(m.role is PlanRole.head for m in members):
+        members = [m for m in members if m.user_id != actor.user_id]
+        members.insert(0, MemberIn(user_id=actor.user_id, role=PlanRole.head))
+    await _check_members(session, members)
+    await _check_agencies(session, data.agency_ids)
+    plan = SupervisionPlan(
+        code=data.code,
+        subject=data.subject,
+        legal_basis=data.legal_basis,
+        form=data.form,
+        unit_code=data.unit_code,
+        period_start=data.period_start,
+        period_end=data.period_end,
+        description=data.description,
+        petition_ids=list(dict.fromkeys(data.petition_ids)),
+        created_by=actor.user_id,
+    )
+    session.add(plan)
+    await session.flush()
+    await repository.replace_members(session, plan.id, [(m.user_id, m.role) for m in members])
+    await repository.replace_agencies(session, plan.id, data.agency_ids)
+    await repository.replace_participants(
+        session, plan.id, _participants(plan.id, data.participants)
+    )
+    await record(
+        session,
+        actor=actor,
+        action="oversight.plan.created",
+        entity_type=PLAN,
+        entity_id=plan.id,
+        after={
+            **plan_snapshot(plan),
+            "members": [{"user_id": m.user_id, "role": m.role} for m in members],
+            "agency_ids": data.agency_ids,
+            "petition_ids": plan.petition_ids,
+        },
+    )
+    return plan
+
+
+# Fields fixed once a plan is approved; the roster may change while the plan runs.
+CORE_FIELDS = frozenset(
+    {"code", "subject", "legal_basis", "form", "unit_code", "period_start", "period_end"}
+)
+ROSTER_STATES = frozenset({PlanState.draft, PlanState.approved, PlanState.in_progress})
+
+
+async def update_plan(
+    session: AsyncSession,
+    plan_id: uuid.UUID,
+    data: PlanUpdate,
+    actor: StaffPrincipal,
+    *,
+    expected_version: Expected,
+) -> SupervisionPlan:
+    plan, access = await load_plan(session, plan_id, actor, for_update=True)
+    check_version(plan.version, expected_version)
+    changes = data.model_dump(exclude_unset=True)
+    if not (access.manages or plan.created_by == actor.user_id):
+        raise Forbidden(msg("plan_edit_forbidden"))
+    state = PlanState(plan.state)
+    core = CORE_FIELDS & changes.keys()
+    if core and state is not PlanState.draft:
+        raise StateConflict(
+            msg("plan_fields_draft_only", fields=sorted(core)),
+            state=state,
+            allowed_actions=plan_actions_for(plan, access),
+        )
+    if state not in ROSTER_STATES:
+        raise StateConflict(
+            msg("plan_closed_for_edits"),
+            state=state,
+            allowed_actions=plan_actions_for(plan, access),
+        )
+    before = plan_snapshot(plan)
+    if "code" in changes and changes["code"] != plan.code:
+        if await repository.plan_code_taken(session, changes["code"], plan.id):
+            raise Conflict(msg("plan_code_taken", code=changes["code"]))
+        plan.code = changes["code"]
+    if "unit_code" in changes and changes["unit_code"] != plan.unit_code:
+        await _check_unit(session, changes["unit_code"], actor)
+        plan.unit_code = changes["unit_code"]
+    for name in ("subject", "legal_basis", "form", "period_start", "period_end"):
+        if changes.get(name) is not None:
+            setattr(plan, name, changes[name])
+    if "description" in changes:
+        plan.description = changes["description"]
+    if plan.period_end < plan.period_start:
+        raise Invalid(msg("period_end_before_start"), field="period_end")
+    if data.petition_ids is not None:
+        plan.petition_ids = list(dict.fromkeys(data.petition_ids))
+    if data.members is not None:
+        await _check_members(session, data.members)
+        if state is not PlanState.draft and not any(m.role is PlanRole.head for m in data.members):
+            raise Invalid(msg("plan_keeps_head"), field="members")
+        await repository.replace_members(
+            session, plan.id, [(m.user_id, m.role) for m in data.members]
+        )
+    if data.agency_ids is not None:
+        await _check_agencies(session, data.agency_ids)
+        await repository.replace_agencies(session, plan.id, data.agency_ids)
+    if data.participants is not None:
+        await repository.replace_participants(
+            session, plan.id, _participants(plan.id, data.participants)
+        )
+    # A change by the authors after submission takes the draft back: it is submitted again.
+    if state is PlanState.draft and plan.submitted_at is not None and not access.approver:
+        plan.submitted_at = None
+        plan.submitted_by = None
+    _touch(plan)
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.plan.updated",
+        entity_type=PLAN,
+        entity_id=plan.id,
+        before=before,
+        after={**plan_snapshot(plan), "changed": sorted(changes)},
+    )
+    return plan
+
+
+async def transition_plan(
+    session: AsyncSession,
+    plan_id: uuid.UUID,
+    action: PlanAction | str,
+    actor: StaffPrincipal | None,
+    data: PlanActionRequest | None = None,
+    *,
+    expected_version: Expected = None,
+) -> SupervisionPlan:
+    """Apply one action of the plan state machine (``workflow.PLAN_FLOW``).
+    ``actor`` None is the system (opening a session starts an approved plan).
+    ``expected_version`` None: the caller checked the version already (the HTTP action did)."""
+    data = data or PlanActionRequest()
+    if actor is None:
+        plan = await repository.get_plan(session, plan_id, for_update=True)
+        if plan is None:
+            raise NotFound(msg("plan_not_found"))
+        capacities = SYSTEM
+    else:
+        plan, access = await load_plan(session, plan_id, actor, for_update=True)
+        capacities = access.capacities
+    if expected_version is not None:
+        check_version(plan.version, expected_version)
+    try:
+        plan_action = PlanAction(action)
+    except ValueError:
+        raise NotFound(msg("plan_action_unknown", action=action)) from None
+    transition = plan_step(plan, plan_action, capacities)
+    state = PlanState(plan.state)
+    allowed = allowed_plan_actions(plan, capacities)
+    before = plan_snapshot(plan)
+    now = utcnow()
+    if plan_action is PlanAction.submit:
+        members = await repository.plan_members(session, plan.id)
+        if not any(m.role is PlanRole.head for m in members):
+            raise Invalid(msg("plan_head_required"), field="members")
+        plan.submitted_at, plan.submitted_by = now, actor.user_id if actor else None
+    elif plan_action is PlanAction.return_:
+        plan.submitted_at, plan.submitted_by = None, None
+    elif plan_action is PlanAction.approve:
+        assert actor is not None
+        if actor.role is not Role.admin and plan.submitted_by == actor.user_id:
+            raise Forbidden(msg("plan_approve_own"))
+        plan.approved_at, plan.approved_by = now, actor.user_id
+    elif plan_action is PlanAction.revise:
+        if await repository.sessions_for_plan(session, plan.id):
+            raise StateConflict(
+                msg("plan_sessions_scheduled"),
+                state=state,
+                allowed_actions=[a for a in allowed if a != PlanAction.revise.value],
+            )
+        plan.approved_at = plan.approved_by = plan.submitted_at = plan.submitted_by = None
+    elif plan_action is PlanAction.conclude:
+        if data.conclusion:
+            plan.conclusion = data.conclusion
+        if not plan.conclusion:
+            raise Invalid(msg("conclusion_required"), field="conclusion")
+        if await repository.open_session_count(session, plan.id):
+            raise StateConflict(
+                msg("session_still_open"),
+                state=state,
+                allowed_actions=allowed,
+            )
+        plan.concluded_at = now
+    elif plan_action is PlanAction.reopen:
+        plan.concluded_at = None
+    elif plan_action is PlanAction.archive:
+        plan.archived_at = now
+    plan.state = transition.target
+    _touch(plan)
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action=f"oversight.plan.{plan_action.value}",
+        entity_type=PLAN,
+        entity_id=plan.id,
+        before=before,
+        after={**plan_snapshot(plan), "note": data.note},
+    )
+    return plan

@@ -1,0 +1,450 @@
+"""Sessions of a plan: scheduling, rescheduling, the session state machine
+(``workflow.SESSION_FLOW``: open, close, cancel; sealing is in ``log.py``) and attendance.
+
+Every state change writes an audit event in the caller's transaction. Services flush and
+never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic_core import PydanticCustomError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.audit.service import record
+from service.auth.principals import StaffPrincipal
+from service.db import utcnow
+from service.errors import (
+    Forbidden,
+    Invalid,
+    NotFound,
+    StateConflict,
+)
+from service.i18n import Message, msg
+from service.oversight import repository
+from service.oversight.access import (
+    PlanAccess,
+)
+from service.oversight.models import (
+    Attendance,
+    PlanState,
+    RecommendationState,
+    SessionMode,
+    SessionState,
+    SupervisionPlan,
+    SupervisionSession,
+)
+from service.oversight.schemas import (
+    AttendanceIn,
+    SessionCreate,
+    SessionUpdate,
+    check_venue,
+)
+from service.oversight.service.plans import (
+    Expected,
+    check_version,
+    load_plan,
+    plan_actions_for,
+    transition_plan,
+)
+from service.oversight.workflow import (
+    ACTIVE_STATES,
+    SESSION_FLOW,
+    PlanAction,
+    SessionAction,
+    SessionTransition,
+    allowed_session_actions,
+)
+
+SESSION = "supervision_session"
+
+
+async def load_session(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    viewer: StaffPrincipal,
+    *,
+    for_update: bool = False,
+) -> tuple[SupervisionSession, SupervisionPlan, PlanAccess]:
+    supervision_session = await repository.get_session(session, session_id, for_update=for_update)
+    if supervision_session is None:
+        raise NotFound(msg("supervision_session_not_found"))
+    try:
+        plan, access = await load_plan(session, supervision_session.plan_id, viewer)
+    except NotFound:
+        raise NotFound(msg("supervision_session_not_found")) from None
+    return supervision_session, plan, access
+
+
+async def list_sessions(
+    session: AsyncSession, plan_id: uuid.UUID, viewer: StaffPrincipal
+) -> tuple[list[SupervisionSession], PlanAccess]:
+    """The plan's sessions in order, and the viewer's relation to the plan."""
+    _, access = await load_plan(session, plan_id, viewer)
+    return await repository.sessions_for_plan(session, plan_id), access
+
+
+async def list_attendance(
+    session: AsyncSession, session_id: uuid.UUID, viewer: StaffPrincipal
+) -> list[Attendance]:
+    supervision_session, _, _ = await load_session(session, session_id, viewer)
+    return await repository.attendance_for_session(session, supervision_session.id)
+
+
+# -- sessions --------------------------------------------------------------------------------
+
+
+def session_snapshot(supervision_session: SupervisionSession) -> dict[str, Any]:
+    return {
+        "plan_id": supervision_session.plan_id,
+        "number": supervision_session.number,
+        "title": supervision_session.title,
+        "mode": supervision_session.mode,
+        "state": supervision_session.state,
+        "scheduled_start": supervision_session.scheduled_start,
+        "scheduled_end": supervision_session.scheduled_end,
+        "place": supervision_session.place,
+        "meeting_link": supervision_session.meeting_link,
+        "entries": supervision_session.log_seq,
+        "version": supervision_session.version,
+    }
+
+
+async def _check_resupervision(
+    session: AsyncSession, plan_id: uuid.UUID, recommendation_ids: Sequence[uuid.UUID]
+) -> None:
+    """A re-supervision checks issued recommendations addressed to the plan's agencies."""
+    if not recommendation_ids:
+        return
+    agencies = await repository.plan_agency_ids(session, plan_id)
+    found = {
+        r.id: r
+        for r in await repository.list_recommendations(session, ids=list(recommendation_ids))
+    }
+    for index, rec_id in enumerate(recommendation_ids):
+        rec = found.get(rec_id)
+        if rec is None or rec.state in (RecommendationState.draft, RecommendationState.withdrawn):
+            raise Invalid(
+                msg("recommendation_unknown_or_unissued"), field=f"resupervision_of[{index}]"
+            )
+        if rec.agency_id not in agencies:
+            raise Invalid(
+                msg("recommendation_agency_not_supervised"),
+                field=f"resupervision_of[{index}]",
+            )
+
+
+async def schedule_session(
+    session: AsyncSession, plan_id: uuid.UUID, data: SessionCreate, actor: StaffPrincipal
+) -> SupervisionSession:
+    plan, access = await load_plan(session, plan_id, actor, for_update=True)
+    if not (access.runs_sessions or access.manages):
+        raise Forbidden(msg("schedule_forbidden"))
+    state = PlanState(plan.state)
+    if state not in ACTIVE_STATES:
+        raise StateConflict(
+            msg("schedule_plan_not_active"),
+            state=state,
+            allowed_actions=plan_actions_for(plan, access),
+        )
+    await _check_resupervision(session, plan.id, data.resupervision_of)
+    supervision_session = SupervisionSession(
+        plan_id=plan.id,
+        number=await repository.next_session_number(session, plan.id),
+        title=data.title,
+        mode=data.mode,
+        scheduled_start=data.scheduled_start,
+        scheduled_end=data.scheduled_end,
+        place=data.place,
+        meeting_link=data.meeting_link,
+        agenda=list(data.agenda),
+        invited=[p.model_dump(mode="json") for p in data.invited],
+        resupervision_of=list(dict.fromkeys(data.resupervision_of)),
+        created_by=actor.user_id,
+    )
+    session.add(supervision_session)
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.session.scheduled",
+        entity_type=SESSION,
+        entity_id=supervision_session.id,
+        after=session_snapshot(supervision_session),
+    )
+    return supervision_session
+
+
+async def update_session(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    data: SessionUpdate,
+    actor: StaffPrincipal,
+    *,
+    expected_version: Expected,
+) -> SupervisionSession:
+    """Reschedule a session that has not started (time, venue, agenda, invitations)."""
+    supervision_session, plan, access = await load_session(
+        session, session_id, actor, for_update=True
+    )
+    if not access.session_parties:
+        raise Forbidden(msg("reschedule_forbidden"))
+    check_version(supervision_session.version, expected_version)
+    session_step(
+        supervision_session,
+        SessionAction.reschedule,
+        access,
+        forbidden=msg("reschedule_forbidden"),
+        conflict=msg("reschedule_started"),
+    )
+    before = session_snapshot(supervision_session)
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("title", "mode", "scheduled_start", "scheduled_end", "place", "meeting_link"):
+        if name in changes:
+            setattr(supervision_session, name, changes[name])
+    if data.agenda is not None:
+        supervision_session.agenda = list(data.agenda)
+    if data.invited is not None:
+        supervision_session.invited = [p.model_dump(mode="json") for p in data.invited]
+    if data.resupervision_of is not None:
+        await _check_resupervision(session, plan.id, data.resupervision_of)
+        supervision_session.resupervision_of = list(dict.fromkeys(data.resupervision_of))
+    try:
+        check_venue(
+            SessionMode(supervision_session.mode),
+            supervision_session.place,
+            supervision_session.meeting_link,
+        )
+    except PydanticCustomError as exc:
+        raise Invalid(msg(exc.type, **(exc.context or {})), field="mode") from None
+    if (
+        supervision_session.scheduled_end is not None
+        and supervision_session.scheduled_end < supervision_session.scheduled_start
+    ):
+        raise Invalid(msg("scheduled_end_before_start"), field="scheduled_end")
+    supervision_session.version += 1
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.session.rescheduled",
+        entity_type=SESSION,
+        entity_id=supervision_session.id,
+        before=before,
+        after=session_snapshot(supervision_session),
+    )
+    return supervision_session
+
+
+async def open_session(
+    session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
+) -> SupervisionSession:
+    """Start the session's log. An approved plan starts (in_progress) with its first session."""
+    supervision_session, plan, access = await load_session(
+        session, session_id, actor, for_update=True
+    )
+    session_step(
+        supervision_session,
+        SessionAction.open,
+        access,
+        forbidden=msg("plan_runners_only", what=msg("what_open_session")),
+    )
+    state = PlanState(plan.state)
+    if state is PlanState.approved:
+        await transition_plan(session, plan.id, PlanAction.start.value, None)
+    elif state is not PlanState.in_progress:
+        raise StateConflict(
+            msg("plan_not_running"), state=state, allowed_actions=plan_actions_for(plan, access)
+        )
+    before = session_snapshot(supervision_session)
+    supervision_session.state = SessionState.open
+    supervision_session.opened_at = utcnow()
+    supervision_session.version += 1
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.session.opened",
+        entity_type=SESSION,
+        entity_id=supervision_session.id,
+        before=before,
+        after=session_snapshot(supervision_session),
+    )
+    return supervision_session
+
+
+async def close_session(
+    session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
+) -> SupervisionSession:
+    """No entry is accepted after this (the row lock orders it after every pending write)."""
+    supervision_session, _, access = await load_session(session, session_id, actor, for_update=True)
+    session_step(
+        supervision_session,
+        SessionAction.close,
+        access,
+        forbidden=msg("plan_runners_only", what=msg("what_close_session")),
+    )
+    before = session_snapshot(supervision_session)
+    supervision_session.state = SessionState.closed
+    supervision_session.closed_at = utcnow()
+    supervision_session.version += 1
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.session.closed",
+        entity_type=SESSION,
+        entity_id=supervision_session.id,
+        before=before,
+        after=session_snapshot(supervision_session),
+    )
+    return supervision_session
+
+
+async def cancel_session(
+    session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal, reason: str | None
+) -> SupervisionSession:
+    supervision_session, _, access = await load_session(session, session_id, actor, for_update=True)
+    session_step(
+        supervision_session, SessionAction.cancel, access, forbidden=msg("cancel_session_forbidden")
+    )
+    if not reason:
+        raise Invalid(msg("cancel_reason_required"), field="reason")
+    before = session_snapshot(supervision_session)
+    supervision_session.state = SessionState.cancelled
+    supervision_session.cancelled_reason = reason
+    supervision_session.version += 1
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.session.cancelled",
+        entity_type=SESSION,
+        entity_id=supervision_session.id,
+        before=before,
+        after={**session_snapshot(supervision_session), "reason": reason},
+    )
+    return supervision_session
+
+
+def session_step(
+    supervision_session: SupervisionSession,
+    action: SessionAction,
+    access: PlanAccess,
+    *,
+    forbidden: Message,
+    conflict: Message | None = None,
+) -> SessionTransition:
+    """The transition ``action`` takes the session through, decided by ``SESSION_FLOW`` (403
+    with ``forbidden`` when it is never the caller's, 409 when not in this state)."""
+    state = SessionState(supervision_session.state)
+    try:
+        return SESSION_FLOW.step(state, action, access.session_parties)
+    except Forbidden:
+        raise Forbidden(forbidden) from None
+    except StateConflict:
+        raise StateConflict(
+            conflict or msg("session_action_not_allowed", state=state, action=action),
+            state=state,
+            allowed_actions=allowed_session_actions(state),
+        ) from None
+
+
+# -- attendance ------------------------------------------------------------------------------
+
+
+def _fold(value: str | None) -> str:
+    return " ".join((value or "").split()).casefold()
+
+
+def person_key(item: AttendanceIn) -> str:
+    if item.user_id is not None:
+        return f"user:{item.user_id}"
+    return f"name:{_fold(item.name)}|{_fold(item.organisation)}"
+
+
+ATTENDANCE_STATES = frozenset({SessionState.scheduled, SessionState.open, SessionState.closed})
+
+
+async def record_attendance(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    items: Sequence[AttendanceIn],
+    actor: StaffPrincipal,
+) -> list[Attendance]:
+    """Record or correct who attended, in which capacity, late or absent and why. One record
+    per person (a staff user, or a name within an organisation); frozen once sealed."""
+    supervision_session, _, access = await load_session(session, session_id, actor, for_update=True)
+    access.require_session_runner(msg("what_record_attendance"))
+    state = SessionState(supervision_session.state)
+    if state not in ATTENDANCE_STATES:
+        raise StateConflict(
+            msg("attendance_after_seal"),
+            state=state,
+            allowed_actions=allowed_session_actions(state),
+        )
+    users = await repository.users_by_id(
+        session, [i.user_id for i in items if i.user_id is not None]
+    )
+    agencies = await repository.agencies_by_id(
+        session, [i.agency_id for i in items if i.agency_id is not None]
+    )
+    saved: list[Attendance] = []
+    now = utcnow()
+    for index, item in enumerate(items):
+        name = item.name
+        if item.user_id is not None:
+            user = users.get(item.user_id)
+            if user is None:
+                raise Invalid(msg("user_unknown"), field=f"[{index}].user_id")
+            name = name or user.full_name
+        if item.agency_id is not None and item.agency_id not in agencies:
+            raise Invalid(msg("agency_unknown"), field=f"[{index}].agency_id")
+        key = person_key(item)
+        row = await repository.attendance_by_key(session, supervision_session.id, key)
+        if row is None:
+            row = Attendance(
+                session_id=supervision_session.id,
+                person_key=key,
+                name=name or "",
+                capacity=item.capacity,
+                status=item.status,
+                recorded_by=actor.user_id,
+            )
+        row.user_id = item.user_id
+        row.agency_id = item.agency_id
+        row.name = name or row.name
+        row.organisation = item.organisation
+        row.capacity = item.capacity
+        row.status = item.status
+        row.reason = item.reason
+        row.arrived_at = item.arrived_at
+        row.recorded_by = actor.user_id
+        row.recorded_at = now
+        session.add(row)
+        saved.append(row)
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action="oversight.session.attendance",
+        entity_type=SESSION,
+        entity_id=supervision_session.id,
+        after={
+            "records": [
+                {"person_key": r.person_key, "status": r.status, "capacity": r.capacity}
+                for r in saved
+            ]
+        },
+    )
+    return saved
+
+
+def session_allowed_actions(
+    supervision_session: SupervisionSession, access: PlanAccess
+) -> list[str]:
+    """Actions on the session this caller may take now."""
+    return allowed_session_actions(SessionState(supervision_session.state), access.session_parties)
