@@ -154,7 +154,10 @@ def _sessions(data: SupervisionData, params: SupervisionParameters) -> list[Sect
                     ]
                     for a in detail.attendance
                 ],
-                caption=f"Thành phần tham dự buổi {supervision_session.number}: {supervision_session.title}",
+                caption=(
+                    f"Thành phần tham dự buổi {supervision_session.number}: "
+                    f"{supervision_session.title}"
+                ),
             )
         )
     kinds = [kind for kind in ENTRY_KIND_LABELS if any(kind in c for c in data.log_counts.values())]
