@@ -1,6 +1,6 @@
-"""The shared core of petition operations: loading within the caller's area, optimistic
-concurrency (``If-Match``), transitions through the workflow table, history, audit and the
-notification of every change the citizen may see.
+"""The shared core of petition operations: loading within the caller's area (the
+``If-Match`` check is the HTTP kit's, :mod:`service.http.preconditions`), transitions through
+the workflow table, history, audit and the notification of every change the citizen may see.
 
 Services only flush; the request (or the job's session scope) commits.
 """
@@ -19,12 +19,7 @@ from sqlmodel import col, select
 from service.audit.service import record as audit_record
 from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.db import utcnow
-from service.errors import (
-    Forbidden,
-    NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
-)
+from service.errors import Forbidden, NotFound
 from service.i18n import msg
 from service.jobs.outbox import enqueue
 from service.petitions import access
@@ -68,34 +63,15 @@ async def get_for_staff(
     return petition
 
 
-def etag(petition: Petition) -> str:
-    return f'"{petition.version}"'
-
-
-def check_if_match(petition: Petition, if_match: str | None) -> None:
-    """428 without ``If-Match``; 412 when it names another version than the current one."""
-    if if_match is None or not if_match.strip():
-        raise PreconditionRequired(msg("if_match_required_petition"), etag=etag(petition))
-    tags = [tag.strip() for tag in if_match.split(",")]
-    if "*" in tags:
-        return
-    current = etag(petition)
-    for tag in tags:
-        if tag.removeprefix("W/") == current:
-            return
-    raise PreconditionFailed(msg("petition_changed"), etag=current)
-
-
-async def get_for_change(
-    session: AsyncSession, petition_id: uuid.UUID, viewer: StaffPrincipal, if_match: str | None
+async def load_for_triage(
+    session: AsyncSession, petition_id: uuid.UUID, viewer: StaffPrincipal
 ) -> Petition:
-    """Lock the petition for a triage change by ``viewer`` (403 for non-triage roles, 404
-    outside their area, 428/412 for a missing or stale ``If-Match``)."""
+    """The petition locked for a triage change by ``viewer``: 403 for roles that never
+    triage (before looking, as the guard does), 404 outside their area. The HTTP kit then
+    checks ``If-Match`` against the locked row."""
     if not access.may_triage(viewer):
         raise Forbidden(msg("role_may_not_change_petitions", role=viewer.role))
-    petition = await get_for_staff(session, petition_id, viewer, lock=True)
-    check_if_match(petition, if_match)
-    return petition
+    return await get_for_staff(session, petition_id, viewer, lock=True)
 
 
 async def get_petitioner(session: AsyncSession, petition_id: uuid.UUID) -> Petitioner | None:

@@ -2,7 +2,8 @@
 agency (confirming or overriding the suggestion), correct its classification, merge it.
 
 Each function takes a petition already loaded FOR UPDATE through
-``service.get_for_change`` (scope and ``If-Match`` checked) and only flushes.
+``service.load_for_triage`` (scope and role checked; the HTTP kit checks ``If-Match``)
+and only flushes.
 """
 
 from __future__ import annotations

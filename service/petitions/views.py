@@ -8,11 +8,13 @@ to everyone: the identity comes out only through ``reveal_identity`` (audited, w
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import Forbidden, NotFound
 from service.i18n import msg
@@ -22,7 +24,7 @@ from service.petitions.confidential import (
     personal_data_of,
     petitioners_data,
 )
-from service.petitions.duplicates import stored_suggestions
+from service.petitions.duplicates import stored_suggestions, suggest_on_demand
 from service.petitions.models import (
     ActorKind,
     Clarification,
@@ -32,14 +34,20 @@ from service.petitions.models import (
     PetitionKind,
     PetitionStatus,
 )
+from service.petitions.repository import PetitionFilter, SortOrder, listing
 from service.petitions.schemas import (
     AdditionView,
+    CitizenEvidence,
     ClarificationView,
+    CountRow,
+    Dashboard,
+    DeliveryView,
     DuplicateCandidate,
     EvidenceLink,
     HistoryEntry,
     PetitionDetail,
     PetitionerView,
+    PetitionPage,
     PetitionSummary,
 )
 from service.petitions.service import add_event, audit, get_petitioner, history
@@ -53,6 +61,10 @@ from service.replies.redaction import (
 )
 from service.settings import Settings
 from service.storage.models import Evidence
+from service.storage.service import download_url, get_evidence
+from service.storage.store import ObjectStore
+
+__all__ = ["PetitionFilter", "SortOrder"]  # the list's filter and sorts, for the controllers
 
 REVEAL_HINT = msg("identity_reveal_hint")
 
@@ -289,3 +301,94 @@ async def contact_details(
         national_id=petitioner.national_id,
         address=petitioner.address,
     )
+
+
+# -- lists, counts, logs --------------------------------------------------------------------
+
+
+async def petition_page(
+    session: AsyncSession,
+    settings: Settings,
+    viewer: StaffPrincipal,
+    filters: PetitionFilter,
+    *,
+    sort: SortOrder,
+    limit: int,
+    cursor: str | None,
+) -> PetitionPage:
+    rows, next_cursor = await listing.list_petitions(
+        session, viewer, filters, sort=sort, limit=limit, cursor=cursor
+    )
+    return PetitionPage(items=await summaries(session, settings, rows), next_cursor=next_cursor)
+
+
+async def dashboard(
+    session: AsyncSession, viewer: StaffPrincipal, filters: PetitionFilter
+) -> Dashboard:
+    counts = await listing.dashboard(session, viewer, filters)
+
+    def rows(values: dict[str | None, int]) -> list[CountRow]:
+        ordered = sorted(values.items(), key=lambda item: (-item[1], str(item[0])))
+        return [CountRow(key=key, count=count) for key, count in ordered]
+
+    return Dashboard(
+        total=counts.total,
+        by_status=rows(counts.by_status),
+        by_kind=rows(counts.by_kind),
+        by_category=rows(counts.by_category),
+        by_unit=rows(counts.by_unit),
+        by_agency=rows(counts.by_agency),
+        overdue_now=counts.overdue_now,
+        due_soon_now=counts.due_soon_now,
+        routed=counts.routed,
+        routed_on_time=counts.routed_on_time,
+        on_time_rate=counts.on_time_rate,
+    )
+
+
+async def duplicate_candidates(
+    session: AsyncSession, settings: Settings, petition: Petition, viewer: StaffPrincipal
+) -> list[DuplicateCandidate]:
+    """Likely duplicates computed now (and stored for the detail view)."""
+    found = await suggest_on_demand(session, petition, viewer)
+    rows = await summaries(session, settings, [c.petition for c in found])
+    return [
+        DuplicateCandidate(petition=row, score=c.score, distance_m=c.distance_m)
+        for c, row in zip(found, rows, strict=True)
+    ]
+
+
+async def deliveries(session: AsyncSession, petition: Petition) -> list[DeliveryView]:
+    rows = await listing.deliveries_of(session, petition.id)
+    return [DeliveryView.model_validate(r) for r in rows]
+
+
+def uploaded(evidence: Evidence) -> CitizenEvidence:
+    """A file just attached, as the uploader sees it."""
+    return CitizenEvidence(
+        id=evidence.id,
+        name=evidence.original_name,
+        content_type=evidence.content_type,
+        size_bytes=evidence.size_bytes,
+        sha256=evidence.sha256,
+        uploaded_at=evidence.uploaded_at,
+    )
+
+
+async def evidence_download_url(
+    session: AsyncSession,
+    object_store: ObjectStore,
+    petition: Petition,
+    evidence_id: uuid.UUID,
+    viewer: StaffPrincipal,
+) -> str:
+    """A short-lived link to one of the petition's files, for those who may download it
+    (the custody log records who fetched it)."""
+    if viewer.role is Role.council_reader:
+        raise Forbidden(msg("council_no_evidence"))
+    if not access.may_download_evidence(viewer, petition):
+        raise Forbidden(msg("denunciation_files_restricted"))
+    if await listing.evidence_link(session, petition.id, evidence_id) is None:
+        raise NotFound(msg("petition_file_not_found"))
+    evidence = await get_evidence(session, evidence_id)
+    return await download_url(session, object_store, evidence, viewer)
