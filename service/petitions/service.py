@@ -11,10 +11,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from service.audit.service import record as audit_record
 from service.auth.principals import ClientPrincipal, StaffPrincipal
@@ -31,6 +29,7 @@ from service.petitions.models import (
     PetitionEvent,
     PetitionStatus,
 )
+from service.petitions.repository import petitions as repository
 from service.petitions.workflow import Action, Performer, transition_for
 
 Actor = StaffPrincipal | ClientPrincipal | None
@@ -44,10 +43,7 @@ ENTITY = "petition"
 async def get_petition(
     session: AsyncSession, petition_id: uuid.UUID, *, lock: bool = False
 ) -> Petition:
-    query = select(Petition).where(col(Petition.id) == petition_id)
-    if lock:
-        query = query.with_for_update()
-    petition = (await session.execute(query)).scalar_one_or_none()
+    petition = await repository.find(session, petition_id, lock=lock)
     if petition is None:
         raise NotFound(msg("petition_not_found"))
     return petition
@@ -75,7 +71,7 @@ async def load_for_triage(
 
 
 async def get_petitioner(session: AsyncSession, petition_id: uuid.UUID) -> Petitioner | None:
-    return await session.get(Petitioner, petition_id)
+    return await repository.petitioner(session, petition_id)
 
 
 # -- actors ---------------------------------------------------------------------------------
@@ -254,28 +250,12 @@ async def apply_transition(
 
 
 async def citizen_history(session: AsyncSession, petition_id: uuid.UUID) -> list[PetitionEvent]:
-    rows = await session.execute(
-        select(PetitionEvent)
-        .where(
-            col(PetitionEvent.petition_id) == petition_id,
-            col(PetitionEvent.citizen_visible).is_(True),
-        )
-        .order_by(col(PetitionEvent.id))
-    )
-    return list(rows.scalars())
+    return await repository.history(session, petition_id, citizen_only=True)
 
 
 async def history(session: AsyncSession, petition_id: uuid.UUID) -> list[PetitionEvent]:
-    rows = await session.execute(
-        select(PetitionEvent)
-        .where(col(PetitionEvent.petition_id) == petition_id)
-        .order_by(col(PetitionEvent.id))
-    )
-    return list(rows.scalars())
+    return await repository.history(session, petition_id)
 
 
 async def merged_ids(session: AsyncSession, lead_id: uuid.UUID) -> list[uuid.UUID]:
-    rows = await session.execute(
-        sa.select(col(Petition.id)).where(col(Petition.merged_into_id) == lead_id)
-    )
-    return list(rows.scalars())
+    return await repository.merged_ids(session, lead_id)

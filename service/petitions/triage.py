@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.deadlines.models import ItemKind, Urgency
-from service.directory.models import AdminUnit, Agency, PetitionCategory, UnitLevel
+from service.directory.models import UnitLevel
 from service.errors import Invalid, StateConflict
 from service.i18n import msg
 from service.petitions import clock, messages
@@ -32,6 +32,8 @@ from service.petitions.models import (
     PetitionKind,
     PetitionStatus,
 )
+from service.petitions.repository import petitions as repository
+from service.petitions.repository import reference
 from service.petitions.routing import check_denounced_agency, check_target, suggest_for
 from service.petitions.schemas import Reclassify, RejectRequest
 from service.petitions.service import add_event, apply_transition, audit, snapshot, touch
@@ -170,7 +172,7 @@ async def refer(
             msg("override_reason_required"),
             field="reason",
         )
-    agency = await session.get(Agency, chosen)
+    agency = await reference.agency(session, chosen)
     if agency is None or not agency.active:
         raise Invalid(msg("agency_not_active"), field="agency_id")
     check_target(petition, agency.id)
@@ -242,13 +244,13 @@ async def reclassify(
         await _change_kind(session, settings, petition, data.kind)
         changes["kind"] = [str(before["kind"]), data.kind.value]
     if data.category is not None and data.category != petition.category_code:
-        category = await session.get(PetitionCategory, data.category)
+        category = await reference.category(session, data.category)
         if category is None or not category.active:
             raise Invalid(msg("category_unknown", code=data.category), field="category")
         changes["category"] = [petition.category_code, data.category]
         petition.category_code = data.category
     if data.unit_code is not None and data.unit_code != petition.unit_code:
-        unit = await session.get(AdminUnit, data.unit_code)
+        unit = await reference.unit(session, data.unit_code)
         if unit is None or unit.level != UnitLevel.commune:
             raise Invalid(msg("ward_unknown", code=data.unit_code), field="unit_code")
         changes["unit_code"] = [petition.unit_code, data.unit_code]
@@ -297,7 +299,7 @@ async def reclassify(
 async def _change_kind(
     session: AsyncSession, settings: Settings, petition: Petition, kind: PetitionKind
 ) -> None:
-    petitioner = await session.get(Petitioner, petition.id)
+    petitioner = await repository.petitioner(session, petition.id)
     confidential = petitioner is not None and petitioner.identity_ciphertext is not None
     if kind in IDENTIFIED_KINDS and not confidential:
         missing = missing_identity_fields(_plain_identity(petitioner))

@@ -1,5 +1,6 @@
-"""Shaping petitions for staff: the detail view, and the petitioner's identity for those
-who may see it.
+"""The read models of petitions: for staff the list, the dashboard, the detail view, the
+history, duplicates, the delivery log, and the petitioner's identity for those who may see
+it; for the citizen the tracking view.
 
 A denunciation's texts (title, description, the citizen's answers and additions) are shown
 with the denouncer's own name, address, phone, email and ID number removed, in every view and
@@ -12,7 +13,6 @@ import uuid
 from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
@@ -25,16 +25,9 @@ from service.petitions.confidential import (
     petitioners_data,
 )
 from service.petitions.duplicates import stored_suggestions, suggest_on_demand
-from service.petitions.models import (
-    ActorKind,
-    Clarification,
-    Petition,
-    PetitionAddition,
-    PetitionEvidence,
-    PetitionKind,
-    PetitionStatus,
-)
-from service.petitions.repository import PetitionFilter, SortOrder, listing
+from service.petitions.models import ActorKind, Petition, PetitionKind, PetitionStatus
+from service.petitions.repository import PetitionFilter, SortOrder, listing, reference
+from service.petitions.repository import petitions as repository
 from service.petitions.schemas import (
     AdditionView,
     CitizenEvidence,
@@ -45,13 +38,18 @@ from service.petitions.schemas import (
     DuplicateCandidate,
     EvidenceLink,
     HistoryEntry,
+    MergedInto,
+    OpenQuestion,
     PetitionDetail,
     PetitionerView,
     PetitionPage,
     PetitionSummary,
+    TrackingEvent,
+    TrackingView,
 )
-from service.petitions.service import add_event, audit, get_petitioner, history
-from service.petitions.workflow import Performer, allowed_actions
+from service.petitions.service import add_event, audit, get_petition
+from service.petitions.workflow import Performer, allowed_actions, citizen_actions
+from service.replies import service as replies
 from service.replies.redaction import (
     NOTHING,
     PersonalData,
@@ -98,7 +96,7 @@ async def _contact(
 ) -> PetitionerView | None:
     """Plain contact details for those who may see them; for a confidential identity only
     the fact that it exists (it is revealed by ``reveal_identity``, never in a view)."""
-    petitioner = await get_petitioner(session, petition.id)
+    petitioner = await repository.petitioner(session, petition.id)
     if petitioner is None:
         return None
     if access.is_confidential(petitioner):
@@ -118,35 +116,10 @@ async def _contact(
 async def detail(
     session: AsyncSession, settings: Settings, petition: Petition, viewer: StaffPrincipal
 ) -> PetitionDetail:
-    clarifications = (
-        await session.execute(
-            select(Clarification)
-            .where(col(Clarification.petition_id) == petition.id)
-            .order_by(col(Clarification.asked_at))
-        )
-    ).scalars()
-    additions = (
-        await session.execute(
-            select(PetitionAddition)
-            .where(col(PetitionAddition.petition_id) == petition.id)
-            .order_by(col(PetitionAddition.created_at))
-        )
-    ).scalars()
-    evidence = (
-        await session.execute(
-            select(Evidence, PetitionEvidence)
-            .join(PetitionEvidence, col(PetitionEvidence.evidence_id) == col(Evidence.id))
-            .where(col(PetitionEvidence.petition_id) == petition.id)
-            .order_by(col(PetitionEvidence.added_at))
-        )
-    ).all()
-    merged = (
-        await session.execute(
-            select(Petition)
-            .where(col(Petition.merged_into_id) == petition.id)
-            .order_by(col(Petition.created_at))
-        )
-    ).scalars()
+    clarifications = await repository.clarifications(session, petition.id)
+    additions = await repository.additions(session, petition.id)
+    evidence = await repository.evidence(session, petition.id)
+    merged = await repository.merged_into(session, petition.id)
     suggestions = await stored_suggestions(session, petition, viewer)
     guard = await text_guard(session, settings, petition)
     [summary] = await summaries(session, settings, [petition])
@@ -231,7 +204,7 @@ async def history_entries(
                 "citizen_message": remove_personal_optional(e.citizen_message, guard),
             }
         )
-        for e in await history(session, petition.id)
+        for e in await repository.history(session, petition.id)
     ]
 
 
@@ -248,7 +221,7 @@ async def reveal_identity(
     details are shown on request): checked against ``access.may_reveal_identity``, audited
     with who, when and why (the reason without the identity in it), and noted in the
     petition's internal history. ``via`` says which route asked (petition or referral)."""
-    petitioner = await get_petitioner(session, petition.id)
+    petitioner = await repository.petitioner(session, petition.id)
     if petitioner is None:
         raise NotFound(msg("petition_anonymous"))
     confidential = access.is_confidential(petitioner)
@@ -286,7 +259,7 @@ async def contact_details(
 ) -> PetitionerView:
     """``GET .../petitioner``: plain contact details for those who may see them. A
     denouncer's identity is not read by a GET: 403 naming the audited action."""
-    petitioner = await get_petitioner(session, petition.id)
+    petitioner = await repository.petitioner(session, petition.id)
     if petitioner is None:
         raise NotFound(msg("petition_anonymous"))
     if access.is_confidential(petitioner):
@@ -359,7 +332,7 @@ async def duplicate_candidates(
 
 
 async def deliveries(session: AsyncSession, petition: Petition) -> list[DeliveryView]:
-    rows = await listing.deliveries_of(session, petition.id)
+    rows = await repository.deliveries(session, petition.id)
     return [DeliveryView.model_validate(r) for r in rows]
 
 
@@ -388,7 +361,51 @@ async def evidence_download_url(
         raise Forbidden(msg("council_no_evidence"))
     if not access.may_download_evidence(viewer, petition):
         raise Forbidden(msg("denunciation_files_restricted"))
-    if await listing.evidence_link(session, petition.id, evidence_id) is None:
+    if await repository.evidence_link(session, petition.id, evidence_id) is None:
         raise NotFound(msg("petition_file_not_found"))
     evidence = await get_evidence(session, evidence_id)
     return await download_url(session, object_store, evidence, viewer)
+
+
+# -- the citizen --------------------------------------------------------------------------
+
+
+async def tracking_view(session: AsyncSession, petition: Petition) -> TrackingView:
+    """What the citizen sees with their code and secret (the petition they follow: a merged
+    one shows its lead's agency, answer and count of people)."""
+    lead: Petition | None = None
+    if petition.merged_into_id is not None:
+        lead = await get_petition(session, petition.merged_into_id)
+    handled = lead or petition
+    answer = await replies.published_answer_for_item(session, "petition", handled.id)
+    agency_name = None
+    if handled.agency_id is not None:
+        agency = await reference.agency(session, handled.agency_id)
+        agency_name = agency.name if agency else None
+    questions = await repository.clarifications(session, petition.id, open_only=True)
+    return TrackingView(
+        tracking_code=petition.tracking_code,
+        kind=petition.kind,
+        category=petition.category_code,
+        title=petition.title,
+        status=PetitionStatus(petition.status),
+        received_at=petition.created_at,
+        agency_name=agency_name,
+        raised_by_count=handled.raised_by_count,
+        merged_into=(
+            MergedInto(tracking_code=lead.tracking_code, status=PetitionStatus(lead.status))
+            if lead is not None
+            else None
+        ),
+        history=[
+            TrackingEvent(at=e.at, action=e.action, status=e.to_status, message=e.citizen_message)
+            for e in await repository.history(session, petition.id, citizen_only=True)
+        ],
+        open_questions=[
+            OpenQuestion(id=q.id, question=q.question, asked_at=q.asked_at) for q in questions
+        ],
+        evidence=[uploaded(e) for e, _ in await repository.evidence(session, petition.id)],
+        answer=answer.model_dump(mode="json") if answer is not None else None,
+        consent_to_publish=petition.consent_publish,
+        allowed_actions=citizen_actions(petition),
+    )

@@ -16,7 +16,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from service import workflow
-from service.petitions.models import PetitionStatus
+from service.petitions.models import FINAL_STATUSES, Petition, PetitionStatus
 
 S = PetitionStatus
 
@@ -122,3 +122,17 @@ def transition_for(status: PetitionStatus, action: Action, performer: Performer)
     row = PETITION.step(PetitionStatus(status), action, frozenset({performer}))
     assert isinstance(row, Transition)
     return row
+
+
+# What the citizen can do besides the workflow's actions, while the petition is open.
+_CITIZEN_EXTRAS_OPEN = ("add_evidence", "add_information", "set_publish_consent")
+
+
+def citizen_actions(petition: Petition) -> list[str]:
+    """What the citizen may do now (the tracking view's ``allowed_actions``)."""
+    actions = set(allowed_actions(PetitionStatus(petition.status), Performer.citizen))
+    if petition.status not in FINAL_STATUSES:
+        actions.update(_CITIZEN_EXTRAS_OPEN)
+    if petition.status == PetitionStatus.answered and petition.referral_id is not None:
+        actions.add("rate")
+    return sorted(actions)

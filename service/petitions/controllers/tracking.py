@@ -72,7 +72,7 @@ class TrackingController(Controller):
         secret: TrackingSecret = None,
     ) -> TrackingView:
         petition = await _citizen_petition(request, db_session, code, secret)
-        return await citizen.tracking_view(db_session, petition)
+        return await views.tracking_view(db_session, petition)
 
     @post(
         "/clarifications/{clarification_id:uuid}/answer",
@@ -92,7 +92,7 @@ class TrackingController(Controller):
     ) -> TrackingView:
         petition = await _citizen_petition(request, db_session, code, secret)
         await citizen.answer_clarification(db_session, petition, clarification_id, data.answer)
-        return await citizen.tracking_view(db_session, petition)
+        return await views.tracking_view(db_session, petition)
 
     @post(
         "/information",
@@ -110,7 +110,7 @@ class TrackingController(Controller):
     ) -> TrackingView:
         petition = await _citizen_petition(request, db_session, code, secret)
         await citizen.add_information(db_session, petition, data.text)
-        return await citizen.tracking_view(db_session, petition)
+        return await views.tracking_view(db_session, petition)
 
     @post(
         "/evidence",
@@ -155,7 +155,7 @@ class TrackingController(Controller):
     ) -> TrackingView:
         petition = await _citizen_petition(request, db_session, code, secret)
         await citizen.withdraw(db_session, petition, data.reason)
-        return await citizen.tracking_view(db_session, petition)
+        return await views.tracking_view(db_session, petition)
 
     @post(
         "/rating",
@@ -174,7 +174,7 @@ class TrackingController(Controller):
     ) -> TrackingView:
         petition = await _citizen_petition(request, db_session, code, secret)
         await citizen.rate(db_session, petition, data.satisfied, data.comment)
-        return await citizen.tracking_view(db_session, petition)
+        return await views.tracking_view(db_session, petition)
 
     @post(
         "/consent",
@@ -192,4 +192,4 @@ class TrackingController(Controller):
     ) -> TrackingView:
         petition = await _citizen_petition(request, db_session, code, secret)
         await citizen.set_publish_consent(db_session, petition, data.consent_to_publish)
-        return await citizen.tracking_view(db_session, petition)
+        return await views.tracking_view(db_session, petition)

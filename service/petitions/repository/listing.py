@@ -32,9 +32,7 @@ from service.petitions.models import (
     OPEN_STATUSES,
     SEARCH_EXPRESSION,
     Channel,
-    NotificationDelivery,
     Petition,
-    PetitionEvidence,
     PetitionKind,
     PetitionStatus,
 )
@@ -281,21 +279,3 @@ async def dashboard(
     counts.routed = figures.routed
     counts.routed_on_time = figures.on_time
     return counts
-
-
-async def deliveries_of(
-    session: AsyncSession, petition_id: uuid.UUID
-) -> list[NotificationDelivery]:
-    """The notification delivery log of one petition, oldest first."""
-    rows = await session.execute(
-        select(NotificationDelivery)
-        .where(col(NotificationDelivery.petition_id) == petition_id)
-        .order_by(col(NotificationDelivery.id))
-    )
-    return list(rows.scalars())
-
-
-async def evidence_link(
-    session: AsyncSession, petition_id: uuid.UUID, evidence_id: uuid.UUID
-) -> PetitionEvidence | None:
-    return await session.get(PetitionEvidence, (petition_id, evidence_id))
