@@ -247,15 +247,3 @@ async def apply_transition(
     )
     await audit(session, actor, action.value, petition, before=before)
     return event
-
-
-async def citizen_history(session: AsyncSession, petition_id: uuid.UUID) -> list[PetitionEvent]:
-    return await repository.history(session, petition_id, citizen_only=True)
-
-
-async def history(session: AsyncSession, petition_id: uuid.UUID) -> list[PetitionEvent]:
-    return await repository.history(session, petition_id)
-
-
-async def merged_ids(session: AsyncSession, lead_id: uuid.UUID) -> list[uuid.UUID]:
-    return await repository.merged_ids(session, lead_id)

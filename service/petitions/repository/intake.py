@@ -84,9 +84,7 @@ async def store_response(
     )
 
 
-async def stored_response(
-    session: AsyncSession, *, client_id: uuid.UUID, key: str
-) -> Any:
+async def stored_response(session: AsyncSession, *, client_id: uuid.UUID, key: str) -> Any:
     """The request hash and stored response of (client, key), locked."""
     table = _keys()
     return (
