@@ -21,7 +21,12 @@ from service.directory.models import UnitLevel
 from service.errors import Invalid, StateConflict
 from service.i18n import msg
 from service.petitions import clock, messages
-from service.petitions.confidential import Identity, encrypt_identity, petitioners_data
+from service.petitions.confidential import (
+    Identity,
+    encrypt_identity,
+    identity_of_row_plain,
+    petitioners_data,
+)
 from service.petitions.intake import missing_identity_fields
 from service.petitions.models import (
     IDENTIFIED_KINDS,
@@ -84,18 +89,8 @@ async def resume(
     now: datetime | None = None,
 ) -> None:
     """Stop waiting for the citizen (no answer came, or it came another way)."""
-    now = now or utcnow()
-    transition_for(PetitionStatus(petition.status), Action.resume, FRONT)
-    await clock.resume(session, petition, now)
-    await apply_transition(
-        session,
-        petition,
-        Action.resume,
-        performer=FRONT,
-        actor=officer,
-        reason=reason,
-        citizen_message=messages.RESUME,
-        at=now,
+    await _with_clock_resumed(
+        session, petition, officer, Action.resume, reason, messages.RESUME, now or utcnow()
     )
 
 
@@ -107,17 +102,32 @@ async def accept(
     *,
     now: datetime | None = None,
 ) -> None:
-    now = now or utcnow()
-    transition_for(PetitionStatus(petition.status), Action.accept, FRONT)
+    await _with_clock_resumed(
+        session, petition, officer, Action.accept, reason, messages.ACCEPT, now or utcnow()
+    )
+
+
+async def _with_clock_resumed(
+    session: AsyncSession,
+    petition: Petition,
+    officer: StaffPrincipal,
+    action: Action,
+    reason: str | None,
+    citizen_message: str,
+    now: datetime,
+) -> None:
+    """A Front transition that resumes the routing clock (checked first: a refused action
+    leaves the clock alone)."""
+    transition_for(PetitionStatus(petition.status), action, FRONT)
     await clock.resume(session, petition, now)
     await apply_transition(
         session,
         petition,
-        Action.accept,
+        action,
         performer=FRONT,
         actor=officer,
         reason=reason,
-        citizen_message=messages.ACCEPT,
+        citizen_message=citizen_message,
         at=now,
     )
 
@@ -323,12 +333,4 @@ def _denounced(agency_id: uuid.UUID | None, position: DenouncedPosition | None) 
 
 
 def _plain_identity(petitioner: Petitioner | None) -> Identity:
-    if petitioner is None:
-        return Identity()
-    return Identity(
-        full_name=petitioner.full_name,
-        phone=petitioner.phone,
-        email=petitioner.email,
-        national_id=petitioner.national_id,
-        address=petitioner.address,
-    )
+    return Identity() if petitioner is None else identity_of_row_plain(petitioner)

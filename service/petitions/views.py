@@ -21,11 +21,12 @@ from service.i18n import msg
 from service.petitions import access
 from service.petitions.confidential import (
     identity_of_row,
+    identity_of_row_plain,
     personal_data_of,
     petitioners_data,
 )
 from service.petitions.duplicates import stored_suggestions, suggest_on_demand
-from service.petitions.models import ActorKind, Petition, PetitionKind, PetitionStatus
+from service.petitions.models import ActorKind, Petition, Petitioner, PetitionKind, PetitionStatus
 from service.petitions.repository import PetitionFilter, SortOrder, listing, reference
 from service.petitions.repository import petitions as repository
 from service.petitions.schemas import (
@@ -91,6 +92,10 @@ async def text_guard(session: AsyncSession, settings: Settings, petition: Petiti
     return await petitioners_data(session, settings, petition)
 
 
+def _plain_contact(petitioner: Petitioner) -> PetitionerView:
+    return PetitionerView(confidential=False, **identity_of_row_plain(petitioner).as_dict())
+
+
 async def _contact(
     session: AsyncSession, petition: Petition, viewer: StaffPrincipal
 ) -> PetitionerView | None:
@@ -103,14 +108,7 @@ async def _contact(
         return PetitionerView(confidential=True)
     if not access.may_see_contact(viewer, petition):
         return None
-    return PetitionerView(
-        confidential=False,
-        full_name=petitioner.full_name,
-        phone=petitioner.phone,
-        email=petitioner.email,
-        national_id=petitioner.national_id,
-        address=petitioner.address,
-    )
+    return _plain_contact(petitioner)
 
 
 async def detail(
@@ -266,14 +264,7 @@ async def contact_details(
         raise Forbidden(REVEAL_HINT)
     if not access.may_see_contact(viewer, petition):
         raise Forbidden(msg("contact_forbidden"))
-    return PetitionerView(
-        confidential=False,
-        full_name=petitioner.full_name,
-        phone=petitioner.phone,
-        email=petitioner.email,
-        national_id=petitioner.national_id,
-        address=petitioner.address,
-    )
+    return _plain_contact(petitioner)
 
 
 # -- lists, counts, logs --------------------------------------------------------------------
