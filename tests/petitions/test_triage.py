@@ -182,6 +182,37 @@ class TestConcurrency:
         assert stale.status_code == 412
         assert stale.json()["current_etag"] == '"2"'
 
+    async def test_if_match_star_lists_and_weak_tags_pass(
+        self, client: httpx.AsyncClient, api: Api, staff: Staff
+    ) -> None:
+        body = await filed(client, api)
+        officer = await staff_headers(client, staff.ward_front)
+        url = f"/api/v1/petitions/{body['id']}"
+        star = await client.post(
+            f"{url}/request-info", json={"question": "Ở đâu?"}, headers={**officer, "If-Match": "*"}
+        )
+        assert star.status_code == 200, star.text
+        assert star.headers["etag"] == '"2"' == f'"{star.json()["version"]}"'
+        listed = await client.post(
+            f"{url}/resume", json={}, headers={**officer, "If-Match": '"1", W/"2"'}
+        )
+        assert listed.status_code == 200, listed.text
+        lead = await filed(client, api)
+        merge = await client.post(f"{url}/merge", json={"lead_id": lead["id"]}, headers=officer)
+        assert merge.status_code == 428
+        merge = await client.post(
+            f"{url}/merge", json={"lead_id": lead["id"]}, headers={**officer, "If-Match": '"2"'}
+        )
+        assert merge.status_code == 412
+        assert merge.json()["current_etag"] == '"3"'
+        merged = await client.post(
+            f"{url}/merge", json={"lead_id": lead["id"]}, headers={**officer, "If-Match": '"3"'}
+        )
+        assert merged.status_code == 200, merged.text
+        # The answer is the lead, with the lead's ETag.
+        assert merged.json()["id"] == lead["id"]
+        assert merged.headers["etag"] == f'"{merged.json()["version"]}"'
+
 
 class TestRolesAndAreas:
     async def test_other_ward_sees_404_city_and_admin_act(
