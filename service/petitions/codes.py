@@ -16,10 +16,9 @@ import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.petitions.models import TrackingSequence
+from service.petitions.repository import intake as repository
 
 # Official abbreviations of the provinces most likely to use the platform first; any other
 # province gets "P" + its two-digit code.
@@ -44,16 +43,7 @@ async def next_tracking_code(
 ) -> str:
     prefix = province_prefix(province_code)
     year = at.astimezone(ZoneInfo(timezone)).year
-    table = TrackingSequence.__table__  # type: ignore[attr-defined]
-    statement = (
-        insert(table)
-        .values(prefix=prefix, year=year, last_value=1)
-        .on_conflict_do_update(
-            index_elements=["prefix", "year"], set_={"last_value": table.c.last_value + 1}
-        )
-        .returning(table.c.last_value)
-    )
-    number = (await session.execute(statement)).scalar_one()
+    number = await repository.next_number(session, prefix, year)
     return f"{prefix}-{year}-{number:06d}"
 
 

@@ -17,10 +17,10 @@ from typing import Any
 
 from cryptography.fernet import InvalidToken, MultiFernet
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from service.auth.crypto import cipher
 from service.petitions.models import Petition, Petitioner
+from service.petitions.repository import petitions as repository
 from service.replies.redaction import NOTHING, PersonalData
 from service.settings import Settings
 
@@ -96,9 +96,8 @@ async def personal_data_of(
     ids = list(petition_ids)
     if not ids:
         return NOTHING
-    rows = await session.execute(select(Petitioner).where(col(Petitioner.petition_id).in_(ids)))
     found = NOTHING
-    for petitioner in rows.scalars():
+    for petitioner in await repository.petitioners(session, ids):
         found = found + identity_of_row(settings, petitioner).personal_data()
     return found
 
@@ -108,10 +107,8 @@ async def petitioners_data(
 ) -> PersonalData:
     """The personal data of a petition's petitioner and of everyone whose petition was merged
     into it (their texts are shown with it)."""
-    merged = await session.execute(
-        select(col(Petition.id)).where(col(Petition.merged_into_id) == petition.id)
-    )
-    return await personal_data_of(session, settings, [petition.id, *merged.scalars()])
+    merged = await repository.merged_ids(session, petition.id)
+    return await personal_data_of(session, settings, [petition.id, *merged])
 
 
 async def plain_personal_data_of(
@@ -122,9 +119,8 @@ async def plain_personal_data_of(
     ids = list(petition_ids)
     if not ids:
         return NOTHING
-    rows = await session.execute(select(Petitioner).where(col(Petitioner.petition_id).in_(ids)))
     found = NOTHING
-    for petitioner in rows.scalars():
+    for petitioner in await repository.petitioners(session, ids):
         if petitioner.identity_ciphertext is not None:
             return None
         found = found + identity_of_row_plain(petitioner).personal_data()
@@ -143,7 +139,5 @@ def identity_of_row_plain(petitioner: Petitioner) -> Identity:
 
 async def cluster_personal_data(session: AsyncSession, lead_id: uuid.UUID) -> PersonalData | None:
     """The plain personal data of a lead petition and of those merged into it."""
-    merged = await session.execute(
-        select(col(Petition.id)).where(col(Petition.merged_into_id) == lead_id)
-    )
-    return await plain_personal_data_of(session, [lead_id, *merged.scalars()])
+    merged = await repository.merged_ids(session, lead_id)
+    return await plain_personal_data_of(session, [lead_id, *merged])

@@ -19,15 +19,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from pydantic_core import to_jsonable_python
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import Conflict, Invalid
 from service.i18n import msg
 from service.petitions.confidential import decrypt_json, encrypt_json
-from service.petitions.models import IdempotencyKey
+from service.petitions.repository import intake as repository
 from service.settings import Settings
 
 RETENTION = timedelta(hours=24)
@@ -51,10 +49,6 @@ def request_hash(endpoint: str, body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _table() -> sa.Table:
-    return IdempotencyKey.__table__  # type: ignore[attr-defined, no-any-return]
-
-
 async def run_once(
     session: AsyncSession,
     settings: Settings,
@@ -70,35 +64,24 @@ async def run_once(
     ``create`` returns (status, JSON body, petition id). If it raises, the transaction rolls
     back with the key, so a retry runs again.
     """
-    table = _table()
     digest = request_hash(endpoint, body)
-    # An expired key (older than the retention, not purged yet) is free again.
-    await session.execute(
-        sa.delete(table).where(
-            table.c.client_id == client_id,
-            table.c.key == key,
-            table.c.created_at < sa.func.now() - RETENTION,
-        )
+    inserted = await repository.claim_key(
+        session,
+        client_id=client_id,
+        key=key,
+        endpoint=endpoint,
+        digest=digest,
+        retention=RETENTION,
     )
-    inserted = (
-        await session.execute(
-            insert(table)
-            .values(client_id=client_id, key=key, endpoint=endpoint, request_hash=digest)
-            .on_conflict_do_nothing(index_elements=["client_id", "key"])
-            .returning(table.c.id)
-        )
-    ).scalar_one_or_none()
     if inserted is None:
         return await _replay(session, settings, client_id=client_id, key=key, digest=digest)
     status, response, petition_id = await create()
-    await session.execute(
-        sa.update(table)
-        .where(table.c.id == inserted)
-        .values(
-            response_status=status,
-            response_body_encrypted=encrypt_json(settings, response),
-            petition_id=petition_id,
-        )
+    await repository.store_response(
+        session,
+        inserted,
+        status=status,
+        encrypted_body=encrypt_json(settings, response),
+        petition_id=petition_id,
     )
     return StoredResponse(status=status, body=response, replayed=False)
 
@@ -106,16 +89,7 @@ async def run_once(
 async def _replay(
     session: AsyncSession, settings: Settings, *, client_id: uuid.UUID, key: str, digest: str
 ) -> StoredResponse:
-    table = _table()
-    row = (
-        await session.execute(
-            sa.select(
-                table.c.request_hash, table.c.response_status, table.c.response_body_encrypted
-            )
-            .where(table.c.client_id == client_id, table.c.key == key)
-            .with_for_update()
-        )
-    ).one_or_none()
+    row = await repository.stored_response(session, client_id=client_id, key=key)
     if row is None:  # purged between the insert and here: extremely unlikely
         raise Conflict(msg("idempotency_key_released"))
     if row.request_hash != digest:
@@ -130,8 +104,4 @@ async def _replay(
 
 
 async def purge_expired(session: AsyncSession) -> int:
-    table = _table()
-    result = await session.execute(
-        sa.delete(table).where(table.c.created_at < sa.func.now() - RETENTION)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await repository.purge_keys(session, RETENTION)

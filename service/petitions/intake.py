@@ -19,13 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import ClientPrincipal
 from service.db import utcnow
-from service.directory.models import AdminUnit, Agency, PetitionCategory, UnitLevel
+from service.directory.models import AdminUnit, UnitLevel
 from service.errors import Invalid, field_error
 from service.i18n import Message, msg
 from service.petitions import clock, messages
 from service.petitions.codes import new_secret, next_tracking_code, secret_digest
 from service.petitions.confidential import Identity, encrypt_identity
-from service.petitions.duplicates import find_duplicates, store_suggestions
 from service.petitions.models import (
     IDENTIFIED_KINDS,
     NotifyChannel,
@@ -35,6 +34,8 @@ from service.petitions.models import (
     PetitionStatus,
     SuggestionSource,
 )
+from service.petitions.repository import reference
+from service.petitions.repository.duplicates import find_duplicates, store_suggestions
 from service.petitions.routing import suggest_for
 from service.petitions.schemas import PetitionCreate, PetitionCreated, PetitionerIn
 from service.petitions.service import add_event, audit
@@ -132,10 +133,10 @@ async def validate(
                 msg("consent_required"),
             )
         )
-    unit = await session.get(AdminUnit, data.unit_code)
+    unit = await reference.unit(session, data.unit_code)
     if unit is None or unit.level != UnitLevel.commune:
         errors.append(_error("unit_code", msg("ward_unknown", code=data.unit_code)))
-    category = await session.get(PetitionCategory, data.category)
+    category = await reference.category(session, data.category)
     if category is None or not category.active:
         errors.append(_error("category", msg("category_unknown", code=data.category)))
     errors += check_coordinates(data.latitude, data.longitude)
@@ -146,7 +147,7 @@ async def validate(
     if data.denounced is not None:
         if data.kind != PetitionKind.denunciation:
             errors.append(_error("denounced", msg("denounced_only_for_denunciations")))
-        elif await session.get(Agency, data.denounced.agency_id) is None:
+        elif await reference.agency(session, data.denounced.agency_id) is None:
             errors.append(_error("denounced.agency_id", msg("agency_unknown")))
     if data.notify_channel == NotifyChannel.email and not identity.email:
         errors.append(_error("petitioner.email", msg("email_needed_for_notify")))

@@ -47,7 +47,7 @@ from service.auth.models import ApiClient
 from service.db import session_scope, utcnow
 from service.mail import Letter, LetterRefused, Mailer, MailUnavailable, mailer_for
 from service.mail.queue import enqueue_letter
-from service.petitions import messages, repository
+from service.petitions import messages
 from service.petitions.confidential import decrypt_identity
 from service.petitions.messages import STATUS_LABELS
 from service.petitions.models import (
@@ -59,6 +59,7 @@ from service.petitions.models import (
     PetitionEvent,
     PetitionStatus,
 )
+from service.petitions.repository import notices
 from service.settings import Settings
 
 logger = structlog.get_logger(__name__)
@@ -406,8 +407,8 @@ async def staff_letters(
 
     A letter's key depends only on the notice (reason, petitions) and the address, so the
     same notice run twice queues the same letters, once."""
-    petitions = await repository.staff_notice_petitions(session, petition_ids)
-    officers = await repository.front_officer_addresses(session)
+    petitions = await notices.staff_notice_petitions(session, petition_ids)
+    officers = await notices.front_officer_addresses(session)
     lines_for: dict[str, list[str]] = {}
     for code, title, unit_code, due_at in petitions:
         due = f"{due_at:%d/%m/%Y %H:%M} UTC" if due_at else "không rõ"

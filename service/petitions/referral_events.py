@@ -16,17 +16,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db import utcnow
-from service.directory.models import Agency
 from service.directory.routing import suggest_agency
 from service.errors import NotFound
 from service.petitions import clock, messages
 from service.petitions.models import Petition, PetitionStatus
+from service.petitions.repository import petitions as repository
+from service.petitions.repository import reference
 from service.petitions.service import (
     add_event,
     apply_transition,
     audit,
     get_petition,
-    merged_ids,
 )
 from service.petitions.workflow import Action, Performer, can
 from service.replies import events
@@ -56,7 +56,7 @@ def _possible(petition: Petition, action: Action) -> bool:
 async def _agency_name(session: AsyncSession, agency_id: Any) -> str:
     if agency_id is None:
         return "cơ quan có thẩm quyền"
-    agency = await session.get(Agency, uuid.UUID(str(agency_id)))
+    agency = await reference.agency(session, uuid.UUID(str(agency_id)))
     return agency.name if agency is not None else "cơ quan có thẩm quyền"
 
 
@@ -173,7 +173,7 @@ async def on_answer_published(session: AsyncSession, event: ReferralEvent) -> No
         },
         at=now,
     )
-    for follower_id in await merged_ids(session, petition.id):
+    for follower_id in await repository.merged_ids(session, petition.id):
         follower = await get_petition(session, follower_id)
         await add_event(
             session,

@@ -18,6 +18,7 @@ from service.directory.routing import suggest_agency, superior_of
 from service.errors import Invalid
 from service.i18n import msg
 from service.petitions.models import Petition, PetitionKind
+from service.petitions.repository import reference
 
 
 def about_agency(petition: Petition) -> uuid.UUID | None:
@@ -41,6 +42,6 @@ def check_target(petition: Petition, agency_id: uuid.UUID) -> None:
 
 
 async def check_denounced_agency(session: AsyncSession, agency_id: uuid.UUID, field: str) -> None:
-    agency = await session.get(Agency, agency_id)
+    agency = await reference.agency(session, agency_id)
     if agency is None:
         raise Invalid(msg("agency_unknown"), field=field)

@@ -1,6 +1,6 @@
-"""The shared core of petition operations: loading within the caller's area, optimistic
-concurrency (``If-Match``), transitions through the workflow table, history, audit and the
-notification of every change the citizen may see.
+"""The shared core of petition operations: loading within the caller's area (the
+``If-Match`` check is the HTTP kit's, :mod:`service.http.preconditions`), transitions through
+the workflow table, history, audit and the notification of every change the citizen may see.
 
 Services only flush; the request (or the job's session scope) commits.
 """
@@ -11,20 +11,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from service.audit.service import record as audit_record
 from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.db import utcnow
-from service.errors import (
-    Forbidden,
-    NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
-)
+from service.errors import Forbidden, NotFound
 from service.i18n import msg
 from service.jobs.outbox import enqueue
 from service.petitions import access
@@ -36,6 +29,7 @@ from service.petitions.models import (
     PetitionEvent,
     PetitionStatus,
 )
+from service.petitions.repository import petitions as repository
 from service.petitions.workflow import Action, Performer, transition_for
 
 Actor = StaffPrincipal | ClientPrincipal | None
@@ -49,10 +43,7 @@ ENTITY = "petition"
 async def get_petition(
     session: AsyncSession, petition_id: uuid.UUID, *, lock: bool = False
 ) -> Petition:
-    query = select(Petition).where(col(Petition.id) == petition_id)
-    if lock:
-        query = query.with_for_update()
-    petition = (await session.execute(query)).scalar_one_or_none()
+    petition = await repository.find(session, petition_id, lock=lock)
     if petition is None:
         raise NotFound(msg("petition_not_found"))
     return petition
@@ -68,38 +59,19 @@ async def get_for_staff(
     return petition
 
 
-def etag(petition: Petition) -> str:
-    return f'"{petition.version}"'
-
-
-def check_if_match(petition: Petition, if_match: str | None) -> None:
-    """428 without ``If-Match``; 412 when it names another version than the current one."""
-    if if_match is None or not if_match.strip():
-        raise PreconditionRequired(msg("if_match_required_petition"), etag=etag(petition))
-    tags = [tag.strip() for tag in if_match.split(",")]
-    if "*" in tags:
-        return
-    current = etag(petition)
-    for tag in tags:
-        if tag.removeprefix("W/") == current:
-            return
-    raise PreconditionFailed(msg("petition_changed"), etag=current)
-
-
-async def get_for_change(
-    session: AsyncSession, petition_id: uuid.UUID, viewer: StaffPrincipal, if_match: str | None
+async def load_for_triage(
+    session: AsyncSession, petition_id: uuid.UUID, viewer: StaffPrincipal
 ) -> Petition:
-    """Lock the petition for a triage change by ``viewer`` (403 for non-triage roles, 404
-    outside their area, 428/412 for a missing or stale ``If-Match``)."""
+    """The petition locked for a triage change by ``viewer``: 403 for roles that never
+    triage (before looking, as the guard does), 404 outside their area. The HTTP kit then
+    checks ``If-Match`` against the locked row."""
     if not access.may_triage(viewer):
         raise Forbidden(msg("role_may_not_change_petitions", role=viewer.role))
-    petition = await get_for_staff(session, petition_id, viewer, lock=True)
-    check_if_match(petition, if_match)
-    return petition
+    return await get_for_staff(session, petition_id, viewer, lock=True)
 
 
 async def get_petitioner(session: AsyncSession, petition_id: uuid.UUID) -> Petitioner | None:
-    return await session.get(Petitioner, petition_id)
+    return await repository.petitioner(session, petition_id)
 
 
 # -- actors ---------------------------------------------------------------------------------
@@ -275,31 +247,3 @@ async def apply_transition(
     )
     await audit(session, actor, action.value, petition, before=before)
     return event
-
-
-async def citizen_history(session: AsyncSession, petition_id: uuid.UUID) -> list[PetitionEvent]:
-    rows = await session.execute(
-        select(PetitionEvent)
-        .where(
-            col(PetitionEvent.petition_id) == petition_id,
-            col(PetitionEvent.citizen_visible).is_(True),
-        )
-        .order_by(col(PetitionEvent.id))
-    )
-    return list(rows.scalars())
-
-
-async def history(session: AsyncSession, petition_id: uuid.UUID) -> list[PetitionEvent]:
-    rows = await session.execute(
-        select(PetitionEvent)
-        .where(col(PetitionEvent.petition_id) == petition_id)
-        .order_by(col(PetitionEvent.id))
-    )
-    return list(rows.scalars())
-
-
-async def merged_ids(session: AsyncSession, lead_id: uuid.UUID) -> list[uuid.UUID]:
-    rows = await session.execute(
-        sa.select(col(Petition.id)).where(col(Petition.merged_into_id) == lead_id)
-    )
-    return list(rows.scalars())

@@ -10,18 +10,14 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from service.audit.service import record as audit_record
 from service.deadlines.sweep import sweep_clocks
-from service.directory.models import AdminUnit, UnitLevel
 from service.jobs.outbox import enqueue
-from service.petitions.models import Petition, PetitionEvent
+from service.petitions.models import Petition
+from service.petitions.repository import sweep as repository
 
 STAFF_NOTICE_JOB = "petitions.notify_staff"
 CHUNK = 500
@@ -32,12 +28,6 @@ class SweepOutcome:
     due_soon: list[uuid.UUID] = field(default_factory=list)
     overdue: list[uuid.UUID] = field(default_factory=list)
     escalated: list[uuid.UUID] = field(default_factory=list)
-
-
-def _id_array(ids: list[uuid.UUID]) -> sa.BindParameter[Any]:
-    """One array parameter, however many ids (an IN list is limited by bind parameters)."""
-    array_type: Any = postgresql.ARRAY(sa.Uuid())
-    return sa.bindparam(None, ids, type_=array_type)
 
 
 def _chunks(ids: list[uuid.UUID]) -> Iterator[list[str]]:
@@ -52,55 +42,10 @@ async def escalate_overdue(
     with a history entry per petition written by one INSERT ... SELECT."""
     if not ids:
         return []
-    ward_units = sa.select(col(AdminUnit.code)).where(
-        col(AdminUnit.level) == UnitLevel.commune.value
-    )
-    flagged = await session.execute(
-        sa.update(Petition)
-        .where(
-            col(Petition.id) == sa.any_(_id_array(ids)),
-            col(Petition.escalated_at).is_(None),
-            col(Petition.unit_code).in_(ward_units),
-        )
-        .values(escalated_at=now)
-        .returning(col(Petition.id))
-    )
-    escalated = list(flagged.scalars())
+    escalated = await repository.flag_escalated(session, ids, now)
     if not escalated:
         return []
-    event_table = PetitionEvent.__table__  # type: ignore[attr-defined]
-    source = sa.select(
-        col(Petition.id),
-        sa.literal(now, sa.DateTime(timezone=True)),
-        sa.literal_column("'system'"),
-        sa.literal_column("'escalate_overdue'"),
-        col(Petition.status),
-        col(Petition.status),
-        sa.false(),
-        sa.func.jsonb_build_object(
-            sa.literal_column("'to'"),
-            sa.literal_column("'city_front'"),
-            sa.literal_column("'due_at'"),
-            col(Petition.due_at),
-            sa.literal_column("'step'"),
-            col(Petition.deadline_step),
-        ),
-    ).where(col(Petition.id) == sa.any_(_id_array(escalated)))
-    await session.execute(
-        event_table.insert().from_select(
-            [
-                "petition_id",
-                "at",
-                "actor_kind",
-                "action",
-                "from_status",
-                "to_status",
-                "citizen_visible",
-                "data",
-            ],
-            source,
-        )
-    )
+    await repository.add_escalation_events(session, escalated, now)
     for petition_id in escalated:
         await audit_record(
             session,

@@ -2,7 +2,8 @@
 agency (confirming or overriding the suggestion), correct its classification, merge it.
 
 Each function takes a petition already loaded FOR UPDATE through
-``service.get_for_change`` (scope and ``If-Match`` checked) and only flushes.
+``service.load_for_triage`` (scope and role checked; the HTTP kit checks ``If-Match``)
+and only flushes.
 """
 
 from __future__ import annotations
@@ -16,11 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.deadlines.models import ItemKind, Urgency
-from service.directory.models import AdminUnit, Agency, PetitionCategory, UnitLevel
+from service.directory.models import UnitLevel
 from service.errors import Invalid, StateConflict
 from service.i18n import msg
 from service.petitions import clock, messages
-from service.petitions.confidential import Identity, encrypt_identity, petitioners_data
+from service.petitions.confidential import (
+    Identity,
+    encrypt_identity,
+    identity_of_row_plain,
+    petitioners_data,
+)
 from service.petitions.intake import missing_identity_fields
 from service.petitions.models import (
     IDENTIFIED_KINDS,
@@ -31,6 +37,8 @@ from service.petitions.models import (
     PetitionKind,
     PetitionStatus,
 )
+from service.petitions.repository import petitions as repository
+from service.petitions.repository import reference
 from service.petitions.routing import check_denounced_agency, check_target, suggest_for
 from service.petitions.schemas import Reclassify, RejectRequest
 from service.petitions.service import add_event, apply_transition, audit, snapshot, touch
@@ -81,18 +89,8 @@ async def resume(
     now: datetime | None = None,
 ) -> None:
     """Stop waiting for the citizen (no answer came, or it came another way)."""
-    now = now or utcnow()
-    transition_for(PetitionStatus(petition.status), Action.resume, FRONT)
-    await clock.resume(session, petition, now)
-    await apply_transition(
-        session,
-        petition,
-        Action.resume,
-        performer=FRONT,
-        actor=officer,
-        reason=reason,
-        citizen_message=messages.RESUME,
-        at=now,
+    await _with_clock_resumed(
+        session, petition, officer, Action.resume, reason, messages.RESUME, now or utcnow()
     )
 
 
@@ -104,17 +102,32 @@ async def accept(
     *,
     now: datetime | None = None,
 ) -> None:
-    now = now or utcnow()
-    transition_for(PetitionStatus(petition.status), Action.accept, FRONT)
+    await _with_clock_resumed(
+        session, petition, officer, Action.accept, reason, messages.ACCEPT, now or utcnow()
+    )
+
+
+async def _with_clock_resumed(
+    session: AsyncSession,
+    petition: Petition,
+    officer: StaffPrincipal,
+    action: Action,
+    reason: str | None,
+    citizen_message: str,
+    now: datetime,
+) -> None:
+    """A Front transition that resumes the routing clock (checked first: a refused action
+    leaves the clock alone)."""
+    transition_for(PetitionStatus(petition.status), action, FRONT)
     await clock.resume(session, petition, now)
     await apply_transition(
         session,
         petition,
-        Action.accept,
+        action,
         performer=FRONT,
         actor=officer,
         reason=reason,
-        citizen_message=messages.ACCEPT,
+        citizen_message=citizen_message,
         at=now,
     )
 
@@ -169,7 +182,7 @@ async def refer(
             msg("override_reason_required"),
             field="reason",
         )
-    agency = await session.get(Agency, chosen)
+    agency = await reference.agency(session, chosen)
     if agency is None or not agency.active:
         raise Invalid(msg("agency_not_active"), field="agency_id")
     check_target(petition, agency.id)
@@ -241,13 +254,13 @@ async def reclassify(
         await _change_kind(session, settings, petition, data.kind)
         changes["kind"] = [str(before["kind"]), data.kind.value]
     if data.category is not None and data.category != petition.category_code:
-        category = await session.get(PetitionCategory, data.category)
+        category = await reference.category(session, data.category)
         if category is None or not category.active:
             raise Invalid(msg("category_unknown", code=data.category), field="category")
         changes["category"] = [petition.category_code, data.category]
         petition.category_code = data.category
     if data.unit_code is not None and data.unit_code != petition.unit_code:
-        unit = await session.get(AdminUnit, data.unit_code)
+        unit = await reference.unit(session, data.unit_code)
         if unit is None or unit.level != UnitLevel.commune:
             raise Invalid(msg("ward_unknown", code=data.unit_code), field="unit_code")
         changes["unit_code"] = [petition.unit_code, data.unit_code]
@@ -296,7 +309,7 @@ async def reclassify(
 async def _change_kind(
     session: AsyncSession, settings: Settings, petition: Petition, kind: PetitionKind
 ) -> None:
-    petitioner = await session.get(Petitioner, petition.id)
+    petitioner = await repository.petitioner(session, petition.id)
     confidential = petitioner is not None and petitioner.identity_ciphertext is not None
     if kind in IDENTIFIED_KINDS and not confidential:
         missing = missing_identity_fields(_plain_identity(petitioner))
@@ -320,12 +333,4 @@ def _denounced(agency_id: uuid.UUID | None, position: DenouncedPosition | None) 
 
 
 def _plain_identity(petitioner: Petitioner | None) -> Identity:
-    if petitioner is None:
-        return Identity()
-    return Identity(
-        full_name=petitioner.full_name,
-        phone=petitioner.phone,
-        email=petitioner.email,
-        national_id=petitioner.national_id,
-        address=petitioner.address,
-    )
+    return Identity() if petitioner is None else identity_of_row_plain(petitioner)

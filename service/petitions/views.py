@@ -1,5 +1,6 @@
-"""Shaping petitions for staff: the detail view, and the petitioner's identity for those
-who may see it.
+"""The read models of petitions: for staff the list, the dashboard, the detail view, the
+history, duplicates, the delivery log, and the petitioner's identity for those who may see
+it; for the citizen the tracking view.
 
 A denunciation's texts (title, description, the citizen's answers and additions) are shown
 with the denouncer's own name, address, phone, email and ID number removed, in every view and
@@ -8,42 +9,48 @@ to everyone: the identity comes out only through ``reveal_identity`` (audited, w
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
+from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import Forbidden, NotFound
 from service.i18n import msg
 from service.petitions import access
 from service.petitions.confidential import (
     identity_of_row,
+    identity_of_row_plain,
     personal_data_of,
     petitioners_data,
 )
-from service.petitions.duplicates import stored_suggestions
-from service.petitions.models import (
-    ActorKind,
-    Clarification,
-    Petition,
-    PetitionAddition,
-    PetitionEvidence,
-    PetitionKind,
-    PetitionStatus,
-)
+from service.petitions.duplicates import stored_suggestions, suggest_on_demand
+from service.petitions.models import ActorKind, Petition, Petitioner, PetitionKind, PetitionStatus
+from service.petitions.repository import PetitionFilter, SortOrder, listing, reference
+from service.petitions.repository import petitions as repository
 from service.petitions.schemas import (
     AdditionView,
+    CitizenEvidence,
     ClarificationView,
+    CountRow,
+    Dashboard,
+    DeliveryView,
     DuplicateCandidate,
     EvidenceLink,
     HistoryEntry,
+    MergedInto,
+    OpenQuestion,
     PetitionDetail,
     PetitionerView,
+    PetitionPage,
     PetitionSummary,
+    TrackingEvent,
+    TrackingView,
 )
-from service.petitions.service import add_event, audit, get_petitioner, history
-from service.petitions.workflow import Performer, allowed_actions
+from service.petitions.service import add_event, audit, get_petition
+from service.petitions.workflow import Performer, allowed_actions, citizen_actions
+from service.replies import service as replies
 from service.replies.redaction import (
     NOTHING,
     PersonalData,
@@ -53,6 +60,10 @@ from service.replies.redaction import (
 )
 from service.settings import Settings
 from service.storage.models import Evidence
+from service.storage.service import download_url, get_evidence
+from service.storage.store import ObjectStore
+
+__all__ = ["PetitionFilter", "SortOrder"]  # the list's filter and sorts, for the controllers
 
 REVEAL_HINT = msg("identity_reveal_hint")
 
@@ -81,60 +92,32 @@ async def text_guard(session: AsyncSession, settings: Settings, petition: Petiti
     return await petitioners_data(session, settings, petition)
 
 
+def _plain_contact(petitioner: Petitioner) -> PetitionerView:
+    return PetitionerView(confidential=False, **identity_of_row_plain(petitioner).as_dict())
+
+
 async def _contact(
     session: AsyncSession, petition: Petition, viewer: StaffPrincipal
 ) -> PetitionerView | None:
     """Plain contact details for those who may see them; for a confidential identity only
     the fact that it exists (it is revealed by ``reveal_identity``, never in a view)."""
-    petitioner = await get_petitioner(session, petition.id)
+    petitioner = await repository.petitioner(session, petition.id)
     if petitioner is None:
         return None
     if access.is_confidential(petitioner):
         return PetitionerView(confidential=True)
     if not access.may_see_contact(viewer, petition):
         return None
-    return PetitionerView(
-        confidential=False,
-        full_name=petitioner.full_name,
-        phone=petitioner.phone,
-        email=petitioner.email,
-        national_id=petitioner.national_id,
-        address=petitioner.address,
-    )
+    return _plain_contact(petitioner)
 
 
 async def detail(
     session: AsyncSession, settings: Settings, petition: Petition, viewer: StaffPrincipal
 ) -> PetitionDetail:
-    clarifications = (
-        await session.execute(
-            select(Clarification)
-            .where(col(Clarification.petition_id) == petition.id)
-            .order_by(col(Clarification.asked_at))
-        )
-    ).scalars()
-    additions = (
-        await session.execute(
-            select(PetitionAddition)
-            .where(col(PetitionAddition.petition_id) == petition.id)
-            .order_by(col(PetitionAddition.created_at))
-        )
-    ).scalars()
-    evidence = (
-        await session.execute(
-            select(Evidence, PetitionEvidence)
-            .join(PetitionEvidence, col(PetitionEvidence.evidence_id) == col(Evidence.id))
-            .where(col(PetitionEvidence.petition_id) == petition.id)
-            .order_by(col(PetitionEvidence.added_at))
-        )
-    ).all()
-    merged = (
-        await session.execute(
-            select(Petition)
-            .where(col(Petition.merged_into_id) == petition.id)
-            .order_by(col(Petition.created_at))
-        )
-    ).scalars()
+    clarifications = await repository.clarifications(session, petition.id)
+    additions = await repository.additions(session, petition.id)
+    evidence = await repository.evidence(session, petition.id)
+    merged = await repository.merged_into(session, petition.id)
     suggestions = await stored_suggestions(session, petition, viewer)
     guard = await text_guard(session, settings, petition)
     [summary] = await summaries(session, settings, [petition])
@@ -219,7 +202,7 @@ async def history_entries(
                 "citizen_message": remove_personal_optional(e.citizen_message, guard),
             }
         )
-        for e in await history(session, petition.id)
+        for e in await repository.history(session, petition.id)
     ]
 
 
@@ -236,7 +219,7 @@ async def reveal_identity(
     details are shown on request): checked against ``access.may_reveal_identity``, audited
     with who, when and why (the reason without the identity in it), and noted in the
     petition's internal history. ``via`` says which route asked (petition or referral)."""
-    petitioner = await get_petitioner(session, petition.id)
+    petitioner = await repository.petitioner(session, petition.id)
     if petitioner is None:
         raise NotFound(msg("petition_anonymous"))
     confidential = access.is_confidential(petitioner)
@@ -274,18 +257,146 @@ async def contact_details(
 ) -> PetitionerView:
     """``GET .../petitioner``: plain contact details for those who may see them. A
     denouncer's identity is not read by a GET: 403 naming the audited action."""
-    petitioner = await get_petitioner(session, petition.id)
+    petitioner = await repository.petitioner(session, petition.id)
     if petitioner is None:
         raise NotFound(msg("petition_anonymous"))
     if access.is_confidential(petitioner):
         raise Forbidden(REVEAL_HINT)
     if not access.may_see_contact(viewer, petition):
         raise Forbidden(msg("contact_forbidden"))
-    return PetitionerView(
-        confidential=False,
-        full_name=petitioner.full_name,
-        phone=petitioner.phone,
-        email=petitioner.email,
-        national_id=petitioner.national_id,
-        address=petitioner.address,
+    return _plain_contact(petitioner)
+
+
+# -- lists, counts, logs --------------------------------------------------------------------
+
+
+async def petition_page(
+    session: AsyncSession,
+    settings: Settings,
+    viewer: StaffPrincipal,
+    filters: PetitionFilter,
+    *,
+    sort: SortOrder,
+    limit: int,
+    cursor: str | None,
+) -> PetitionPage:
+    rows, next_cursor = await listing.list_petitions(
+        session, viewer, filters, sort=sort, limit=limit, cursor=cursor
+    )
+    return PetitionPage(items=await summaries(session, settings, rows), next_cursor=next_cursor)
+
+
+async def dashboard(
+    session: AsyncSession, viewer: StaffPrincipal, filters: PetitionFilter
+) -> Dashboard:
+    counts = await listing.dashboard(session, viewer, filters)
+
+    def rows(values: dict[str | None, int]) -> list[CountRow]:
+        ordered = sorted(values.items(), key=lambda item: (-item[1], str(item[0])))
+        return [CountRow(key=key, count=count) for key, count in ordered]
+
+    return Dashboard(
+        total=counts.total,
+        by_status=rows(counts.by_status),
+        by_kind=rows(counts.by_kind),
+        by_category=rows(counts.by_category),
+        by_unit=rows(counts.by_unit),
+        by_agency=rows(counts.by_agency),
+        overdue_now=counts.overdue_now,
+        due_soon_now=counts.due_soon_now,
+        routed=counts.routed,
+        routed_on_time=counts.routed_on_time,
+        on_time_rate=counts.on_time_rate,
+    )
+
+
+async def duplicate_candidates(
+    session: AsyncSession, settings: Settings, petition: Petition, viewer: StaffPrincipal
+) -> list[DuplicateCandidate]:
+    """Likely duplicates computed now (and stored for the detail view)."""
+    found = await suggest_on_demand(session, petition, viewer)
+    rows = await summaries(session, settings, [c.petition for c in found])
+    return [
+        DuplicateCandidate(petition=row, score=c.score, distance_m=c.distance_m)
+        for c, row in zip(found, rows, strict=True)
+    ]
+
+
+async def deliveries(session: AsyncSession, petition: Petition) -> list[DeliveryView]:
+    rows = await repository.deliveries(session, petition.id)
+    return [DeliveryView.model_validate(r) for r in rows]
+
+
+def uploaded(evidence: Evidence) -> CitizenEvidence:
+    """A file just attached, as the uploader sees it."""
+    return CitizenEvidence(
+        id=evidence.id,
+        name=evidence.original_name,
+        content_type=evidence.content_type,
+        size_bytes=evidence.size_bytes,
+        sha256=evidence.sha256,
+        uploaded_at=evidence.uploaded_at,
+    )
+
+
+async def evidence_download_url(
+    session: AsyncSession,
+    object_store: ObjectStore,
+    petition: Petition,
+    evidence_id: uuid.UUID,
+    viewer: StaffPrincipal,
+) -> str:
+    """A short-lived link to one of the petition's files, for those who may download it
+    (the custody log records who fetched it)."""
+    if viewer.role is Role.council_reader:
+        raise Forbidden(msg("council_no_evidence"))
+    if not access.may_download_evidence(viewer, petition):
+        raise Forbidden(msg("denunciation_files_restricted"))
+    if await repository.evidence_link(session, petition.id, evidence_id) is None:
+        raise NotFound(msg("petition_file_not_found"))
+    evidence = await get_evidence(session, evidence_id)
+    return await download_url(session, object_store, evidence, viewer)
+
+
+# -- the citizen --------------------------------------------------------------------------
+
+
+async def tracking_view(session: AsyncSession, petition: Petition) -> TrackingView:
+    """What the citizen sees with their code and secret (the petition they follow: a merged
+    one shows its lead's agency, answer and count of people)."""
+    lead: Petition | None = None
+    if petition.merged_into_id is not None:
+        lead = await get_petition(session, petition.merged_into_id)
+    handled = lead or petition
+    answer = await replies.published_answer_for_item(session, "petition", handled.id)
+    agency_name = None
+    if handled.agency_id is not None:
+        agency = await reference.agency(session, handled.agency_id)
+        agency_name = agency.name if agency else None
+    questions = await repository.clarifications(session, petition.id, open_only=True)
+    return TrackingView(
+        tracking_code=petition.tracking_code,
+        kind=petition.kind,
+        category=petition.category_code,
+        title=petition.title,
+        status=PetitionStatus(petition.status),
+        received_at=petition.created_at,
+        agency_name=agency_name,
+        raised_by_count=handled.raised_by_count,
+        merged_into=(
+            MergedInto(tracking_code=lead.tracking_code, status=PetitionStatus(lead.status))
+            if lead is not None
+            else None
+        ),
+        history=[
+            TrackingEvent(at=e.at, action=e.action, status=e.to_status, message=e.citizen_message)
+            for e in await repository.history(session, petition.id, citizen_only=True)
+        ],
+        open_questions=[
+            OpenQuestion(id=q.id, question=q.question, asked_at=q.asked_at) for q in questions
+        ],
+        evidence=[uploaded(e) for e, _ in await repository.evidence(session, petition.id)],
+        answer=answer.model_dump(mode="json") if answer is not None else None,
+        consent_to_publish=petition.consent_publish,
+        allowed_actions=citizen_actions(petition),
     )

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from service.petitions import citizen, triage
+from service.petitions import triage, views
 from service.petitions.models import DuplicateSuggestion, PetitionStatus
 from service.settings import Settings
 from tests.factories import BA_DINH
@@ -171,7 +171,7 @@ class TestMerge:
         assert await notifications_for(session, lead)
         told = await notifications_for(session, duplicate)
         assert told, "the merged petition's citizen is notified of the lead's answer"
-        view = await citizen.tracking_view(session, duplicate)
+        view = await views.tracking_view(session, duplicate)
         assert view.answer is not None
         assert view.answer.outcome == "resolved"
         assert view.history[-1].action == "lead_answered"

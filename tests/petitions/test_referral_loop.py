@@ -13,7 +13,7 @@ from sqlmodel import col
 from service.db import utcnow
 from service.deadlines.models import DeadlineStatus, DeadlineStep
 from service.jobs.models import OutboxMessage
-from service.petitions import citizen, triage
+from service.petitions import citizen, triage, views
 from service.petitions.intake import file_petition
 from service.petitions.models import Petition, PetitionEvent, PetitionStatus
 from service.petitions.schemas import PetitionCreate
@@ -184,7 +184,7 @@ class TestAnswers:
         petition = await reload(session, petition)
         assert petition.status == PetitionStatus.answered
         assert petition.answered_at is not None
-        view = await citizen.tracking_view(session, petition)
+        view = await views.tracking_view(session, petition)
         assert view.answer is not None
         assert view.answer.outcome == "resolved"
         assert "nạo vét" in view.answer.text

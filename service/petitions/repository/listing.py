@@ -1,4 +1,4 @@
-"""Staff queries: the scoped list with filters, diacritic-insensitive search and keyset
+"""Staff queries of petitions: the scoped list with filters, diacritic-insensitive search and keyset
 pagination; dashboard counts.
 
 Indexes behind them (migration 0110): ``(created_at, id)`` and ``(unit_code, created_at,
@@ -10,9 +10,6 @@ inside the caller's scope: a ward officer's filter on unit is implied.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 import unicodedata
 import uuid
@@ -25,18 +22,17 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from service.auth.models import Role, StaffUser
+from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.deadlines.models import DeadlineStatus
 from service.errors import Invalid
+from service.http import cursor as cursor_codec
 from service.i18n import msg
 from service.petitions.models import (
     OPEN_STATUSES,
     SEARCH_EXPRESSION,
     Channel,
-    NotificationDelivery,
     Petition,
-    PetitionEvidence,
     PetitionKind,
     PetitionStatus,
 )
@@ -138,27 +134,20 @@ def _due_key() -> sa.ColumnElement[datetime]:
     return sa.func.coalesce(col(Petition.due_at), INFINITY)
 
 
+def _cursor_list(sort: SortOrder) -> str:
+    # The list and its order: a cursor of another sort is refused as such.
+    return f"petitions:{sort.value}"
+
+
 def encode_cursor(sort: SortOrder, petition: Petition) -> str:
-    if sort is SortOrder.due:
-        value = petition.due_at.isoformat() if petition.due_at else None
-    else:
-        value = petition.created_at.isoformat()
-    raw = json.dumps({"s": sort.value, "v": value, "id": str(petition.id)})
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    value = petition.due_at if sort is SortOrder.due else petition.created_at
+    return cursor_codec.encode(_cursor_list(sort), value, petition.id)
 
 
 def decode_cursor(cursor: str, sort: SortOrder) -> tuple[datetime | None, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-        value = datetime.fromisoformat(data["v"]) if data["v"] is not None else None
-        ident = uuid.UUID(data["id"])
-        cursor_sort = data["s"]
-    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise Invalid(msg("cursor_invalid"), field="cursor") from exc
-    if cursor_sort != sort.value:
-        raise Invalid(msg("cursor_other_sort"), field="cursor")
-    if value is None and sort is not SortOrder.due:
+    value, ident = cursor_codec.decode(_cursor_list(sort), cursor, (datetime, uuid.UUID))
+    # Only the due-date sort has rows without a value (no due date: last).
+    if ident is None or (value is None and sort is not SortOrder.due):
         raise Invalid(msg("cursor_invalid"), field="cursor")
     return value, ident
 
@@ -290,53 +279,3 @@ async def dashboard(
     counts.routed = figures.routed
     counts.routed_on_time = figures.on_time
     return counts
-
-
-async def deliveries_of(
-    session: AsyncSession, petition_id: uuid.UUID
-) -> list[NotificationDelivery]:
-    """The notification delivery log of one petition, oldest first."""
-    rows = await session.execute(
-        select(NotificationDelivery)
-        .where(col(NotificationDelivery.petition_id) == petition_id)
-        .order_by(col(NotificationDelivery.id))
-    )
-    return list(rows.scalars())
-
-
-async def evidence_link(
-    session: AsyncSession, petition_id: uuid.UUID, evidence_id: uuid.UUID
-) -> PetitionEvidence | None:
-    return await session.get(PetitionEvidence, (petition_id, evidence_id))
-
-
-async def staff_notice_petitions(
-    session: AsyncSession, petition_ids: list[uuid.UUID]
-) -> list[tuple[str, str, str, datetime | None]]:
-    """``(tracking_code, title, unit_code, due_at)`` of the petitions a staff notice is about."""
-    rows = await session.execute(
-        sa.select(
-            col(Petition.tracking_code),
-            col(Petition.title),
-            col(Petition.unit_code),
-            col(Petition.due_at),
-        )
-        .where(col(Petition.id).in_(petition_ids))
-        .order_by(col(Petition.tracking_code))
-    )
-    return [(code, title, unit, due) for code, title, unit, due in rows.all()]
-
-
-async def front_officer_addresses(session: AsyncSession) -> list[tuple[str, str | None]]:
-    """``(email, unit_code)`` of every active Front officer with an address (``None``: the
-    city Front)."""
-    rows = await session.execute(
-        sa.select(col(StaffUser.email), col(StaffUser.unit_code))
-        .where(
-            col(StaffUser.role) == Role.front_officer.value,
-            col(StaffUser.active).is_(True),
-            col(StaffUser.email).is_not(None),
-        )
-        .order_by(col(StaffUser.email))
-    )
-    return [(email, unit) for email, unit in rows.all() if email is not None]

@@ -1,0 +1,24 @@
+"""Every query of the petitions domain, by sub-domain (the services and views call these;
+controllers never do).
+
+- :mod:`.listing`: the staff list (filters, search, keyset pages) and the dashboard counts;
+- :mod:`.petitions`: one petition and what hangs off it (petitioner, history, questions,
+  additions, files, merged petitions, the notification delivery log);
+- :mod:`.duplicates`: similarity search, stored suggestions, the row moves of a merge;
+- :mod:`.intake`: the tracking-number counter and the ``Idempotency-Key`` rows;
+- :mod:`.sweep`: the set-based statements of the routing-step sweep;
+- :mod:`.reference`: the directory rows petitions name (units, categories, agencies);
+- :mod:`.notices`: the recipients and petitions of a staff notice.
+
+The notification and webhook modules keep their own delivery statements (mail helpers).
+"""
+
+from service.petitions.repository.listing import (
+    MAX_PAGE,
+    PetitionFilter,
+    SortOrder,
+    dashboard,
+    list_petitions,
+)
+
+__all__ = ["MAX_PAGE", "PetitionFilter", "SortOrder", "dashboard", "list_petitions"]

@@ -1,0 +1,155 @@
+"""Queries of one petition and what hangs off it: the row (plain or locked), its
+petitioner(s), history, questions, additions, files and the petitions merged into it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from service.petitions.models import (
+    Clarification,
+    ClarificationStatus,
+    NotificationDelivery,
+    Petition,
+    PetitionAddition,
+    Petitioner,
+    PetitionEvent,
+    PetitionEvidence,
+)
+from service.storage.models import Evidence
+
+
+async def find(
+    session: AsyncSession, petition_id: uuid.UUID, *, lock: bool = False
+) -> Petition | None:
+    query = select(Petition).where(col(Petition.id) == petition_id)
+    if lock:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def by_tracking_code(session: AsyncSession, code: str) -> Petition | None:
+    return (
+        await session.execute(select(Petition).where(col(Petition.tracking_code) == code))
+    ).scalar_one_or_none()
+
+
+async def lock(session: AsyncSession, petition: Petition) -> Petition:
+    """Re-read ``petition`` locked FOR UPDATE (after work done without the lock)."""
+    await session.refresh(petition, with_for_update=True)
+    return petition
+
+
+async def petitioner(session: AsyncSession, petition_id: uuid.UUID) -> Petitioner | None:
+    return await session.get(Petitioner, petition_id)
+
+
+async def petitioners(session: AsyncSession, petition_ids: Sequence[uuid.UUID]) -> list[Petitioner]:
+    rows = await session.execute(
+        select(Petitioner).where(col(Petitioner.petition_id).in_(list(petition_ids)))
+    )
+    return list(rows.scalars())
+
+
+async def merged_ids(session: AsyncSession, lead_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.execute(
+        sa.select(col(Petition.id)).where(col(Petition.merged_into_id) == lead_id)
+    )
+    return list(rows.scalars())
+
+
+async def merged_into(session: AsyncSession, lead_id: uuid.UUID) -> list[Petition]:
+    """The petitions merged into ``lead_id``, oldest first."""
+    rows = await session.execute(
+        select(Petition)
+        .where(col(Petition.merged_into_id) == lead_id)
+        .order_by(col(Petition.created_at))
+    )
+    return list(rows.scalars())
+
+
+async def history(
+    session: AsyncSession, petition_id: uuid.UUID, *, citizen_only: bool = False
+) -> list[PetitionEvent]:
+    query = select(PetitionEvent).where(col(PetitionEvent.petition_id) == petition_id)
+    if citizen_only:
+        query = query.where(col(PetitionEvent.citizen_visible).is_(True))
+    rows = await session.execute(query.order_by(col(PetitionEvent.id)))
+    return list(rows.scalars())
+
+
+async def clarifications(
+    session: AsyncSession, petition_id: uuid.UUID, *, open_only: bool = False
+) -> list[Clarification]:
+    query = select(Clarification).where(col(Clarification.petition_id) == petition_id)
+    if open_only:
+        query = query.where(col(Clarification.status) == ClarificationStatus.open.value)
+    rows = await session.execute(query.order_by(col(Clarification.asked_at)))
+    return list(rows.scalars())
+
+
+async def lock_clarification(
+    session: AsyncSession, clarification_id: uuid.UUID
+) -> Clarification | None:
+    return await session.get(Clarification, clarification_id, with_for_update=True)
+
+
+async def cancel_open_clarifications(
+    session: AsyncSession, petition_id: uuid.UUID, *, closed_at: datetime | None = None
+) -> None:
+    """Questions nobody will answer now (withdrawn, merged): cancelled, in one UPDATE."""
+    values: dict[str, object] = {"status": ClarificationStatus.cancelled.value}
+    if closed_at is not None:
+        values["answered_at"] = closed_at
+    await session.execute(
+        sa.update(Clarification)
+        .where(
+            col(Clarification.petition_id) == petition_id,
+            col(Clarification.status) == ClarificationStatus.open.value,
+        )
+        .values(**values)
+    )
+
+
+async def additions(session: AsyncSession, petition_id: uuid.UUID) -> list[PetitionAddition]:
+    rows = await session.execute(
+        select(PetitionAddition)
+        .where(col(PetitionAddition.petition_id) == petition_id)
+        .order_by(col(PetitionAddition.created_at))
+    )
+    return list(rows.scalars())
+
+
+async def evidence(
+    session: AsyncSession, petition_id: uuid.UUID
+) -> list[tuple[Evidence, PetitionEvidence]]:
+    """The petition's files with how they were attached, in the order they came."""
+    rows = await session.execute(
+        select(Evidence, PetitionEvidence)
+        .join(PetitionEvidence, col(PetitionEvidence.evidence_id) == col(Evidence.id))
+        .where(col(PetitionEvidence.petition_id) == petition_id)
+        .order_by(col(PetitionEvidence.added_at))
+    )
+    return [(row[0], row[1]) for row in rows.all()]
+
+
+async def evidence_link(
+    session: AsyncSession, petition_id: uuid.UUID, evidence_id: uuid.UUID
+) -> PetitionEvidence | None:
+    return await session.get(PetitionEvidence, (petition_id, evidence_id))
+
+
+async def deliveries(session: AsyncSession, petition_id: uuid.UUID) -> list[NotificationDelivery]:
+    """The notification delivery log of one petition, oldest first."""
+    rows = await session.execute(
+        select(NotificationDelivery)
+        .where(col(NotificationDelivery.petition_id) == petition_id)
+        .order_by(col(NotificationDelivery.id))
+    )
+    return list(rows.scalars())
