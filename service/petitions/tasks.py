@@ -23,7 +23,6 @@ from service.auth.models import Role, StaffUser
 from service.db import utcnow
 from service.jobs.context import worker_context
 from service.jobs.registry import job
-from service.jobs.scheduler import schedule
 from service.petitions import idempotency, notifications
 from service.petitions.models import Petition
 from service.petitions.sweep import sweep as run_sweep
@@ -132,7 +131,3 @@ async def purge_idempotency_keys() -> None:
     async with context.session_scope() as session:
         removed = await idempotency.purge_expired(session)
     logger.info("idempotency_keys_purged", rows=removed)
-
-
-schedule("petitions.sweep", every_seconds=60)
-schedule("petitions.purge_idempotency_keys", every_seconds=3600)

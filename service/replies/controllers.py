@@ -117,7 +117,7 @@ def _with_etag(referral: Referral, body: Any, status_code: int = HTTP_200_OK) ->
 async def _agency_item(
     session: AsyncSession, referral: Referral, viewer: StaffPrincipal
 ) -> dict[str, Any] | None:
-    provider = item_provider(referral.item_type)
+    provider = item_provider(session, referral.item_type)
     if provider is None:
         return None
     return await provider.agency_view(session, referral.item_id, viewer)
