@@ -177,7 +177,7 @@ async def render_to_file(
     from reports.data import build_document
     from reports.parameters import typed
     from service.db import create_engine, session_factory, utcnow
-    from service.storage.store import build_object_store
+    from service.storage.backends import build_object_store
 
     report_progress = progress or (lambda stage, percent: None)
     engine = create_engine(settings)

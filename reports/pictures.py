@@ -412,7 +412,7 @@ async def issue_reports(settings: Settings, work_dir: Path) -> list[Path]:
     """Make the demo data, issue the three reports; returns their PDFs in ``work_dir``."""
     from service.deadlines.policy import seed_default_policy
     from service.directory.seed import seed_reference_data
-    from service.storage.store import build_object_store
+    from service.storage.backends import build_object_store
     from service.wiring import build_wiring
 
     first = date.today() - timedelta(days=180)

@@ -37,7 +37,7 @@ from service.openapi import WireFormatSchemaPlugin, bind_options_to_their_routes
 from service.ratelimit import APP_STATE_KEY, build_counters, redis_client, trusted_proxy_middleware
 from service.request import ApiRequest
 from service.settings import BrokerKind, Settings
-from service.storage.store import build_object_store
+from service.storage.backends import build_object_store
 from service.wiring import build_wiring
 
 API_PREFIX = "/api/v1"

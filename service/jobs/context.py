@@ -59,7 +59,7 @@ class JobRuntime:
         """The object store, built and started (bucket checked) once per runtime."""
         if self._store is None:
             if self.object_store_factory is None:
-                from service.storage.store import build_object_store
+                from service.storage.backends import build_object_store
 
                 factory: Callable[[Settings], ObjectStore] = build_object_store
             else:

@@ -34,8 +34,9 @@ from service.jobs.models import OutboxMessage
 from service.jobs.relay import relay_once
 from service.kernel.wiring import Wiring
 from service.settings import Settings
+from service.storage.backends import build_object_store
 from service.storage.local import LocalObjectStore
-from service.storage.store import ObjectStore, build_object_store
+from service.storage.store import ObjectStore
 from service.wiring import build_wiring
 from tests.factories import BA_DINH, HOAN_KIEM, create_user, login
 from tests.reports.smtp import smtp_server

@@ -13,7 +13,7 @@ from service.cli import main
 from service.db import session_scope
 from service.kernel.wiring import Wiring
 from service.settings import Settings
-from service.storage.store import build_object_store
+from service.storage.backends import build_object_store
 from tests.reports.world import flat, pdf_text, supervision_world, tamper_with_log
 
 
