@@ -21,10 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -36,9 +36,8 @@ from sqlalchemy.ext.asyncio import (
 from service.db import async_url, session_scope
 from service.kernel.wiring import NotWired, Wiring
 from service.settings import Settings
-
-if TYPE_CHECKING:
-    from service.storage.store import ObjectStore
+from service.storage.backends import build_object_store
+from service.storage.store import ObjectStore
 
 T = TypeVar("T")
 
@@ -51,20 +50,13 @@ class JobRuntime:
 
     settings: Settings
     wiring: Wiring
-    object_store_factory: Callable[[Settings], ObjectStore] | None = None
     _store: ObjectStore | None = field(default=None, init=False, repr=False)
     _store_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     async def object_store(self) -> ObjectStore:
         """The object store, built and started (bucket checked) once per runtime."""
         if self._store is None:
-            if self.object_store_factory is None:
-                from service.storage.backends import build_object_store
-
-                factory: Callable[[Settings], ObjectStore] = build_object_store
-            else:
-                factory = self.object_store_factory
-            store = factory(self.settings)
+            store = build_object_store(self.settings)
             await store.start()
             with self._store_lock:
                 if self._store is None:
