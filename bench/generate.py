@@ -65,12 +65,13 @@ from bench.petition_rows import (
     unit_point,
 )
 from service.auth.models import Role
-from service.db import async_url, session_factory, session_scope
+from service.db import async_url, session_scope
 from service.deadlines.models import DeadlineStep, ItemKind, Urgency
 from service.deadlines.policy import rule_for, seed_default_policy
 from service.directory.calendar import load_calendar
 from service.directory.routing import suggest_agency
 from service.directory.seed import seed_reference_data
+from service.kernel.wiring import Wiring
 from service.migrations.runner import upgrade
 from service.petitions import messages
 from service.settings import Settings
@@ -214,7 +215,9 @@ async def _load(options: GenerateOptions, timer: Timer) -> dict[str, Any]:
     now = datetime.now(UTC)
     rng = random.Random(options.seed)
     engine = create_async_engine(async_url(options.url), pool_size=2)
-    sessions = session_factory(engine)
+    # Nothing wired: the generator writes every row itself (clocks as a sweep would leave
+    # them), so seeding the calendar enqueues no recompute and no job is ever enqueued.
+    sessions = Wiring().sessions(engine)
     try:
         async with session_scope(sessions) as session:
             await seed_reference_data(session)

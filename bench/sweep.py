@@ -1,7 +1,7 @@
 """Benchmark 3: the overdue sweeps over a million petitions (about 200,000 open).
 
 Runs what the worker's periodic jobs run, in-process, with the domain events wired as in the
-worker (``service.wiring.register_domains``): ``service.petitions.sweep.sweep`` (routing
+worker (``service.wiring.build_wiring``): ``service.petitions.sweep.sweep`` (routing
 clocks of petitions: due soon, overdue, escalation to the city Front, staff notices through
 the outbox) and ``service.replies.sweep.sweep_referrals`` (referral clocks, agency reminders,
 ``referral.overdue`` events to petitions and oversight, silent feedback windows closed).
@@ -30,13 +30,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from bench import harness
-from service.db import async_url, session_factory
+from service.db import async_url
 from service.directory.calendar import load_calendar
-from service.jobs.registry import import_task_modules
 from service.petitions.sweep import sweep as sweep_petitions
 from service.replies.sweep import sweep_referrals
 from service.settings import Settings
-from service.wiring import register_domains
+from service.wiring import build_wiring
 
 TARGET_SECONDS = 5.0
 STEADY = "now"
@@ -121,12 +120,11 @@ async def _one(
 
 
 async def _run(options: SweepOptions) -> tuple[dict[str, Any], dict[str, Any]]:
-    # As in the worker: domain events wired and every job declared (the first outbox
-    # enqueue would otherwise import all task modules inside the measurement).
-    register_domains(Settings(database_url=options.url))
-    import_task_modules()
+    # As in the worker: domain events wired and every job declared, built before the
+    # measurement.
+    wiring = build_wiring(Settings(database_url=options.url))
     engine = create_async_engine(async_url(options.url), pool_size=2)
-    sessions = session_factory(engine)
+    sessions = wiring.sessions(engine)
     now = datetime.now(UTC)
     results: dict[str, Any] = {}
     try:

@@ -229,7 +229,7 @@ async def render_to_file(
     today: date | None = None,
 ) -> RenderedPdf:
     """Resolve, gather and render ``request`` into ``output`` (nothing is stored)."""
-    from service.storage.store import build_object_store
+    from service.storage.backends import build_object_store
 
     report_progress = progress or (lambda stage, percent: None)
     # The evidence files a supervision report lists are re-read and checked, as the render

@@ -39,7 +39,7 @@ from reports.schemas import RecipientIn, ReportCreate
 from service.auth.models import Role, StaffUser
 from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.auth.secrets import hash_password
-from service.db import create_engine, session_factory, session_scope, utcnow
+from service.db import create_engine, session_scope, utcnow
 from service.settings import Settings
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -416,15 +416,14 @@ async def issue_reports(settings: Settings, work_dir: Path) -> list[Path]:
     """Make the demo data, issue the three reports; returns their PDFs in ``work_dir``."""
     from service.deadlines.policy import seed_default_policy
     from service.directory.seed import seed_reference_data
-    from service.storage.store import build_object_store
-    from service.wiring import register_domains
+    from service.storage.backends import build_object_store
+    from service.wiring import build_wiring
 
-    register_domains(settings)
     first = date.today() - timedelta(days=180)
     store = build_object_store(settings)
     await store.start()
     engine = create_engine(settings)
-    sessions = session_factory(engine)
+    sessions = build_wiring(settings).sessions(engine)
     try:
         async with session_scope(sessions) as session:
             await seed_reference_data(session)

@@ -1,4 +1,4 @@
-"""Jobs of the reports package (listed in ``service.jobs.registry.TASK_MODULES``).
+"""Jobs of the reports package (listed by ``reports.wiring``).
 
 ``reports.render`` renders one report; it records its own failures (a failed render is
 retried through the API), except transient ones (object store or database unreachable):
@@ -20,8 +20,6 @@ from reports.service import RENDER_JOB
 from service.errors import transient_failure
 from service.jobs.context import worker_context
 from service.jobs.registry import job
-from service.settings import Settings
-from service.storage.store import ObjectStore, build_object_store
 
 logger = structlog.get_logger(__name__)
 
@@ -34,18 +32,6 @@ DELIVERY_RETRIES = 12
 RENDER_RETRIES = 6
 RENDER_MIN_BACKOFF_MS = 30_000
 RENDER_MAX_BACKOFF_MS = 30 * 60_000
-
-_stores: dict[int, ObjectStore] = {}
-
-
-async def object_store(settings: Settings) -> ObjectStore:
-    """One store per process settings (the bucket checked once)."""
-    store = _stores.get(id(settings))
-    if store is None:
-        store = build_object_store(settings)
-        await store.start()
-        _stores[id(settings)] = store
-    return store
 
 
 def render_should_retry(retries: int, exc: BaseException) -> bool:
@@ -71,7 +57,7 @@ async def render(report_id: str) -> None:
     outcome = await render_report(
         context.sessions,
         context.settings,
-        await object_store(context.settings),
+        await context.object_store(),
         uuid.UUID(report_id),
         retry_transient=retries < RENDER_RETRIES,
     )
@@ -90,7 +76,7 @@ async def deliver(delivery_id: str) -> None:
     state = await deliver_report(
         context.sessions,
         context.settings,
-        await object_store(context.settings),
+        await context.object_store(),
         uuid.UUID(delivery_id),
     )
     logger.info("report_delivery_job", delivery_id=delivery_id, state=state)

@@ -26,18 +26,19 @@ from service.auth.principals import StaffPrincipal
 from service.auth.secret_policy import require_safe_secrets
 from service.auth.secrets import configure_password_hashing
 from service.csp import ContentSecurityPolicyMiddleware
-from service.db import create_engine, session_factory
+from service.db import create_engine
 from service.docs_pages import STATIC_PATH, docs_render_plugins, static_files_router
 from service.errors import exception_handlers
 from service.http.preconditions import IF_MATCH
 from service.jobs.broker import broker_ping
+from service.kernel.wiring import Wiring
 from service.observability import configure_logging, request_id_middleware
 from service.openapi import WireFormatSchemaPlugin, bind_options_to_their_routes, docs_router
 from service.ratelimit import APP_STATE_KEY, build_counters, redis_client, trusted_proxy_middleware
 from service.request import ApiRequest
 from service.settings import BrokerKind, Settings
-from service.storage.store import build_object_store
-from service.wiring import register_domains
+from service.storage.backends import build_object_store
+from service.wiring import build_wiring
 
 API_PREFIX = "/api/v1"
 
@@ -72,17 +73,20 @@ def create_app(
     *,
     engine: AsyncEngine | None = None,
     sessions: async_sessionmaker[AsyncSession] | Callable[[], AsyncSession] | None = None,
+    wiring: Wiring | None = None,
 ) -> Litestar:
-    """Build the app. Tests pass ``sessions`` bound to a connection they roll back."""
+    """Build the app. Tests pass ``sessions`` bound to a connection they roll back, and may
+    pass a ``wiring`` of their own (``build_wiring(settings)`` otherwise). Every session the
+    app opens carries the wiring (``service.kernel.wiring``); it is also ``app.state.wiring``."""
     require_safe_secrets(settings)
     configure_logging(settings.log_level, json=settings.log_json)
     configure_password_hashing(
         time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
     )
-    register_domains(settings)
+    wiring = wiring or build_wiring(settings)
     owns_engine = engine is None
     engine = engine or create_engine(settings)
-    sessions = sessions or session_factory(engine)
+    sessions = _wired(sessions, wiring) if sessions is not None else wiring.sessions(engine)
 
     db_config = SQLAlchemyAsyncConfig(
         engine_instance=engine,
@@ -179,6 +183,7 @@ def create_app(
             probes,
             object_store=object_store,
             db_config=db_config,
+            wiring=wiring,
             **{APP_STATE_KEY: counters},
         ),
         dependencies={
@@ -193,6 +198,17 @@ def create_app(
     )
     bind_options_to_their_routes(app)
     return app
+
+
+def _wired(
+    sessions: async_sessionmaker[AsyncSession] | Callable[[], AsyncSession], wiring: Wiring
+) -> Callable[[], AsyncSession]:
+    """``sessions`` whose every session carries ``wiring``."""
+
+    def make() -> AsyncSession:
+        return wiring.bind(sessions())
+
+    return make
 
 
 def _webhook_documentation() -> tuple[dict[str, Any], dict[str, Any]]:

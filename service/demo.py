@@ -25,7 +25,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -33,38 +32,12 @@ from typing import Any
 import click
 import httpx
 
+from service.demo_accounts import DEMO_ACCOUNTS, DEMO_API_KEY, DEMO_PASSWORD, DemoAccount
 from service.settings import BrokerKind, Settings, StorageBackend
 
-DEMO_PASSWORD = "giamsat-demo-2026"
-# A fixed key so the README's examples work as written. Demo only.
-DEMO_API_KEY = "gs_demo00000000_giamsat-demo-api-key-not-for-production"
+__all__ = ["DEMO_ACCOUNTS", "DEMO_API_KEY", "DEMO_PASSWORD", "DemoAccount", "run_demo"]
+
 DEMO_DATABASE = "giamsat"
-
-
-@dataclass(frozen=True)
-class DemoAccount:
-    username: str
-    full_name: str
-    role: str
-    unit_code: str | None = None
-    agency_code: str | None = None
-
-
-# City level sees every ward; the Hoàn Kiếm accounts see only their ward (code 00070).
-DEMO_ACCOUNTS = (
-    DemoAccount("admin", "Quản trị hệ thống", "admin"),
-    DemoAccount("mttq.thanhpho", "Nguyễn Văn An (MTTQ thành phố)", "front_officer"),
-    DemoAccount("mttq.hoankiem", "Trần Thị Bình (MTTQ phường Hoàn Kiếm)", "front_officer", "00070"),
-    DemoAccount(
-        "ubnd.hoankiem",
-        "Lê Văn Cường (UBND phường Hoàn Kiếm)",
-        "agency_officer",
-        "00070",
-        "ubnd-00070",
-    ),
-    DemoAccount("giamsat.hoankiem", "Phạm Thị Dung (Ban TTND)", "supervisor", "00070"),
-    DemoAccount("hdnd.thanhpho", "Hoàng Văn Em (HĐND thành phố)", "council_reader"),
-)
 
 
 def _pgdata(data_dir: Path) -> Path:

@@ -1,7 +1,6 @@
 """Demo accounts and the demo API client, created idempotently on every ``giamsat demo``."""
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
@@ -9,24 +8,24 @@ from service.auth import service as auth_service
 from service.auth.models import ApiClient, Role, StaffUser
 from service.auth.schemas import UserCreate
 from service.auth.secrets import split_api_key, token_digest
-from service.db import create_engine, session_factory, session_scope
+from service.db import create_engine, session_scope
+from service.demo_accounts import DemoAccount
 from service.directory.models import Agency
 from service.settings import Settings
-
-if TYPE_CHECKING:
-    from service.demo import DemoAccount
 
 DEMO_CLIENT_NAME = "Demo citizen app"
 
 
 async def seed_demo(
-    settings: Settings, accounts: Iterable["DemoAccount"], password: str, api_key: str
+    settings: Settings, accounts: Iterable[DemoAccount], password: str, api_key: str
 ) -> None:
     from service.seed import seed_all
+    from service.wiring import build_wiring
 
     engine = create_engine(settings)
     try:
-        async with session_scope(session_factory(engine)) as session:
+        # Seeding the calendar awaits the calendar hooks (a deadline recompute job).
+        async with session_scope(build_wiring(settings).sessions(engine)) as session:
             await seed_all(session)
             for account in accounts:
                 exists = await session.execute(

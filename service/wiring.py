@@ -1,22 +1,48 @@
-"""Connects the domain packages to each other's in-process events and item providers.
+"""The composition root: the one place that lists the domains and builds the process's wiring.
 
-Called once by the app factory and by the worker; every ``register()`` is idempotent.
+``create_app`` and the worker (``giamsat worker``) each call ``build_wiring(settings)`` once and
+pass the result where it is needed (see ``service.kernel.wiring``). Each domain contributes
+through one function of its own, ``<domain>/wiring.py: wire(builder, settings)``; adding a
+domain is adding a line to ``DOMAINS``. Infrastructure (jobs, deadlines, the directory's
+calendar, the referral event bus) never imports a domain: it reads the wiring.
+
+The domains are imported when a wiring is built, never when this module is imported, so the
+CLI (``service.cli``) stays fast.
 """
 
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+
+from service.kernel.wiring import Contribution, Wiring, WiringBuilder
 from service.settings import Settings
 
+# Order matters only for event handlers of one event (they run in this order).
+DOMAINS: tuple[str, ...] = (
+    "service.jobs",
+    "service.audit",
+    "service.mail",
+    "service.deadlines",
+    "service.replies",
+    "service.oversight",
+    "service.petitions",
+    "reports",
+)
 
-def register_domains(settings: Settings) -> None:
-    """Each domain adds one line here for its ``subscriptions.register``."""
-    from service.deadlines import tasks as deadlines
 
-    deadlines.register()
-    from service.replies import subscriptions as replies
-
-    replies.register()
-    from service.oversight import subscriptions as oversight
-
-    oversight.register()
-    from service.petitions import subscriptions as petitions
-
-    petitions.register(settings)
+def build_wiring(
+    settings: Settings,
+    *,
+    domains: Iterable[str] = DOMAINS,
+    extra: Iterable[Contribution] = (),
+) -> Wiring:
+    """The wiring of ``domains`` (all of them by default), plus ``extra`` contributions (a
+    test's recorder or stand-in), checked and frozen."""
+    builder = WiringBuilder()
+    for domain in domains:
+        module = importlib.import_module(f"{domain}.wiring")
+        module.wire(builder, settings)
+    for contribute in extra:
+        contribute(builder)
+    return builder.build()

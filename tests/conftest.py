@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, c
 from service.app import create_app
 from service.auth.secrets import configure_password_hashing
 from service.db import async_url
+from service.kernel.wiring import Wiring
 from service.migrations.runner import upgrade
 from service.settings import Settings
+from service.wiring import build_wiring
 
 pytest_plugins = ["tests.factories"]
 
@@ -70,6 +72,20 @@ def _cheap_password_hashing(settings: Settings) -> None:
 
 
 @pytest.fixture(scope="session")
+def base_wiring(settings: Settings) -> Wiring:
+    """Every domain wired as the app and the worker wire them. A wiring is immutable, so one
+    is shared by the whole run; nothing is saved or restored."""
+    return build_wiring(settings)
+
+
+@pytest.fixture
+def wiring(base_wiring: Wiring) -> Wiring:
+    """The wiring of this test's app, worker and sessions. A package's conftest overrides it
+    to build its own (replies: without petitions and oversight; jobs: with the test jobs)."""
+    return base_wiring
+
+
+@pytest.fixture(scope="session")
 async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(async_url(settings.require_database_url()), pool_size=5)
     yield engine
@@ -88,23 +104,29 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 
 @pytest.fixture
-async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+async def session(connection: AsyncConnection, wiring: Wiring) -> AsyncIterator[AsyncSession]:
     async with AsyncSession(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        info=wiring.session_info(),
     ) as session:
         yield session
 
 
 @pytest.fixture
-def app(settings: Settings, engine: AsyncEngine, connection: AsyncConnection) -> Litestar:
-    """The app with every request's session joined to the test's outer transaction."""
+def app(
+    settings: Settings, engine: AsyncEngine, connection: AsyncConnection, wiring: Wiring
+) -> Litestar:
+    """The app with every request's session joined to the test's outer transaction, built
+    with this test's wiring."""
 
     def sessions() -> AsyncSession:
         return AsyncSession(
             bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
         )
 
-    return create_app(settings, engine=engine, sessions=sessions)
+    return create_app(settings, engine=engine, sessions=sessions, wiring=wiring)
 
 
 @pytest.fixture

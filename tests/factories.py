@@ -191,13 +191,13 @@ async def s3_store(s3_settings: Settings) -> S3ObjectStore:
 
 
 @pytest.fixture(scope="session")
-async def seeded(engine: Any) -> Any:
+async def seeded(engine: Any, base_wiring: Any) -> Any:
     """The real reference data (all units, Hanoi's agencies, categories, routing rules,
     calendar 2025-2027, deadline policy), committed once per test database. It survives
     committing tests (``REFERENCE_TABLES``); tests that change it should use the rolled-back
     ``session``."""
-    from service.db import session_factory, session_scope
+    from service.db import session_scope
     from service.seed import seed_all
 
-    async with session_scope(session_factory(engine)) as session:
+    async with session_scope(base_wiring.sessions(engine)) as session:
         return (await seed_all(session)).directory

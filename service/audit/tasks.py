@@ -7,7 +7,6 @@ import structlog
 from service.audit.chain import seal_pending
 from service.jobs.context import worker_context
 from service.jobs.registry import job
-from service.jobs.scheduler import schedule
 
 logger = structlog.get_logger(__name__)
 
@@ -21,6 +20,3 @@ async def seal() -> None:
         sealed = await seal_pending(session)
     if sealed:
         logger.info("audit_sealed", events=sealed)
-
-
-schedule("audit.seal", every_seconds=SEAL_EVERY_SECONDS)

@@ -1,9 +1,10 @@
 """Moving every running deadline after the working-day calendar changes.
 
-Tables with clocks register here; ``recompute_running_clocks`` walks each one by keyset in
-batches, reading only the clock columns, and writes the new due dates back with one
-executemany UPDATE per batch. It runs in a background job, never in the request that
-changed the calendar.
+Tables with clocks are listed by their domain's ``wire`` (``builder.clock_table(Petition)``);
+``recompute_running_clocks`` walks each table of the session's wiring by keyset in batches,
+reading only the clock columns, and writes the new due dates back with one executemany
+UPDATE per batch. It runs in a background job, never in the request that changed the
+calendar.
 """
 
 from dataclasses import dataclass, field
@@ -15,23 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.deadlines.clock import Calendar, recompute_clock
 from service.deadlines.models import DeadlineStatus
+from service.kernel.wiring import wiring_of
 
-_CLOCK_TABLES: list[Any] = []
 _LIVE = [
     DeadlineStatus.running.value,
     DeadlineStatus.due_soon.value,
     DeadlineStatus.overdue.value,
     DeadlineStatus.paused.value,
 ]
-
-
-def register_clock_table(model: Any) -> None:
-    if model not in _CLOCK_TABLES:
-        _CLOCK_TABLES.append(model)
-
-
-def clock_tables() -> list[Any]:
-    return list(_CLOCK_TABLES)
 
 
 @dataclass
@@ -55,7 +47,7 @@ async def recompute_running_clocks(
     session: AsyncSession, calendar: Calendar, now: datetime, *, batch_size: int = 2000
 ) -> int:
     changed = 0
-    for model in _CLOCK_TABLES:
+    for model in wiring_of(session).clock_tables:
         table: sa.Table = model.__table__
         columns = [table.c[name] for name in _Clock.__dataclass_fields__ if name != "deadline_step"]
         update = (

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db import utcnow
 from service.deadlines.recompute import recompute_running_clocks
-from service.directory.calendar import load_calendar, on_calendar_change
+from service.directory.calendar import load_calendar
 from service.jobs.context import worker_context
 from service.jobs.outbox import enqueue
 from service.jobs.registry import job
@@ -28,8 +28,3 @@ async def schedule_recompute(session: AsyncSession) -> None:
     await enqueue(
         session, "deadlines.recompute", {}, dedupe_key=f"deadlines.recompute:{transaction_id}"
     )
-
-
-def register() -> None:
-    if schedule_recompute not in on_calendar_change:
-        on_calendar_change.append(schedule_recompute)

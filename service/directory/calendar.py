@@ -21,8 +21,9 @@ Conventions (Civil Code 2015 Art. 147-148, as the petition laws count time):
   ``working_days_between(timestamptz, timestamptz)`` (migration 0010) computes the same.
 
 Changing the calendar must move running deadlines: the service functions that write calendar
-rows or office hours await every hook in ``on_calendar_change`` after flushing, inside the same
-transaction. The petitions package registers its recompute there.
+rows or office hours call ``notify_calendar_change(session)`` after flushing, which awaits every
+calendar hook of the session's wiring inside the same transaction (the deadlines package
+contributes its recompute in its ``wire``).
 """
 
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
@@ -36,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from service.directory.models import CalendarDay, DayKind, OfficeHours
+from service.kernel.wiring import wiring_of
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 DEFAULT_WEEKDAYS: frozenset[int] = frozenset({1, 2, 3, 4, 5})
@@ -48,13 +50,12 @@ END_OF_DAY = time(23, 59, 59)
 _MAX_DAYS_SEARCHED = 366 * 10
 
 CalendarChangeHook = Callable[[AsyncSession], Awaitable[None]]
-on_calendar_change: list[CalendarChangeHook] = []
-"""Awaited (in order) after any change to calendar days or office hours, in the same
-transaction. Register with ``on_calendar_change.append(hook)``."""
 
 
 async def notify_calendar_change(session: AsyncSession) -> None:
-    for hook in list(on_calendar_change):
+    """Await (in order) every calendar hook of the session's wiring
+    (``builder.on_calendar_change(hook)``), in the caller's transaction."""
+    for hook in wiring_of(session).calendar_hooks:
         await hook(session)
 
 

@@ -1,5 +1,6 @@
 """Directory operations: read units, manage agencies, categories, routing rules and the
-calendar. Functions flush, never commit. Calendar writes await ``on_calendar_change``."""
+calendar. Functions flush, never commit. Calendar writes call ``notify_calendar_change``
+(the wiring's calendar hooks)."""
 
 import uuid
 from datetime import date

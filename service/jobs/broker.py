@@ -1,7 +1,8 @@
 """Building the dramatiq broker from settings and declaring the registered jobs on it.
 
-Nothing here runs at import time: ``setup_broker(settings)`` is called by the worker, the
-CLI and tests, each getting a fresh broker with every ``@job`` declared as an actor.
+Nothing here runs at import time: ``setup_broker(settings, wiring)`` is called by the worker,
+the CLI and tests, each getting a fresh broker with the wiring's jobs declared as actors (each
+actor runs with that broker's ``JobRuntime``: settings, wiring, object store).
 
 Jobs name a queue (``"default"``); on the broker it is ``<namespace>.<queue>``
 (``GIAMSAT_QUEUE_NAMESPACE``, e.g. ``giamsat.default``), so that two deployments sharing a
@@ -32,9 +33,11 @@ from dramatiq.middleware import (
 )
 
 from service.jobs import context
+from service.jobs.context import JobRuntime
 from service.jobs.middleware import FailureRecorder, OutboxDelivery, ThreadCleanup
 from service.jobs.queues import QueueNamespace, broker_queue, job_queue, namespace_of
-from service.jobs.registry import JobSpec, import_task_modules, registered_jobs
+from service.jobs.registry import JobSpec
+from service.kernel.wiring import Wiring
 from service.settings import BrokerKind, Settings
 
 __all__ = ["broker_queue", "job_queue", "namespace_of"]
@@ -55,7 +58,7 @@ def _middleware(settings: Settings) -> list[Middleware]:
         Pipelines(),
         CurrentMessage(),  # an actor may read its retry count (reports.render)
         OutboxDelivery(),
-        FailureRecorder(settings.database_url),
+        FailureRecorder(settings),
         Retries(
             max_retries=settings.job_max_retries,
             min_backoff=MIN_BACKOFF_MS,
@@ -83,21 +86,30 @@ def build_broker(settings: Settings) -> dramatiq.Broker:
     return RabbitmqBroker(url=settings.broker_url, middleware=middleware, confirm_delivery=True)
 
 
-def _actor_function(spec: JobSpec) -> Callable[..., Any]:
-    if not inspect.iscoroutinefunction(spec.fn):
-        return spec.fn
+def _actor_function(spec: JobSpec, runtime: JobRuntime) -> Callable[..., Any]:
+    """The job, run with ``runtime`` bound (``worker_context()``) and, when it is a
+    coroutine function, on the worker thread's event loop."""
     fn = spec.fn
+    if inspect.iscoroutinefunction(fn):
 
-    @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        return context.run_async(fn(*args, **kwargs))
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with context.running(runtime):
+                return context.run_async(fn(*args, **kwargs))
+
+    else:
+
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with context.running(runtime):
+                return fn(*args, **kwargs)
 
     return run
 
 
-def declare_jobs(broker: dramatiq.Broker) -> None:
-    """Declare every registered job as an actor on ``broker``."""
-    for spec in registered_jobs().values():
+def declare_jobs(broker: dramatiq.Broker, runtime: JobRuntime) -> None:
+    """Declare every job of ``runtime.wiring`` as an actor on ``broker``."""
+    for spec in runtime.wiring.jobs.values():
         if spec.name in broker.actors:
             continue
         options = dict(spec.options)
@@ -108,22 +120,18 @@ def declare_jobs(broker: dramatiq.Broker) -> None:
             queue_name=broker_queue(broker, spec.queue),
             broker=broker,
             **options,
-        )(_actor_function(spec))
+        )(_actor_function(spec, runtime))
 
 
-def setup_broker(settings: Settings) -> dramatiq.Broker:
-    """Build the broker, make it dramatiq's global one, and declare every job on it.
+def setup_broker(settings: Settings, wiring: Wiring) -> dramatiq.Broker:
+    """Build the broker, make it dramatiq's global one, and declare the wiring's jobs on it.
 
-    Also remembers ``settings`` as the process's job settings (``worker_context()``) and
-    connects the domains' in-process event subscriptions, which jobs may trigger.
+    Its jobs run with ``settings`` and ``wiring`` (``worker_context()``), whatever other
+    broker the process may have set up.
     """
-    from service.wiring import register_domains
-
-    context.configure(settings)
-    register_domains(settings)
-    import_task_modules()
+    runtime = JobRuntime(settings=settings, wiring=wiring)
     broker = build_broker(settings)
-    declare_jobs(broker)
+    declare_jobs(broker, runtime)
     dramatiq.set_broker(broker)
     return broker
 

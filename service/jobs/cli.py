@@ -13,26 +13,35 @@ from service.jobs import service
 from service.jobs.broker import setup_broker, start_worker
 from service.jobs.relay import run_relay
 from service.jobs.scheduler import run_scheduler
+from service.kernel.wiring import Wiring
 from service.observability import configure_logging
 from service.settings import Settings
 
 logger = structlog.get_logger(__name__)
 
 
-async def serve_jobs(settings: Settings, stop: asyncio.Event, *, threads: int = 4) -> None:
+async def serve_jobs(
+    settings: Settings, stop: asyncio.Event, *, threads: int = 4, wiring: Wiring | None = None
+) -> None:
     """Run dramatiq worker threads, the outbox relay and the scheduler until ``stop`` is set.
 
-    Usable from any event loop (``giamsat demo`` runs it beside the API).
+    Builds the process's wiring once (unless given one) and hands it to the broker (its
+    jobs), the scheduler (its schedules) and the relay and scheduler sessions. Usable from any
+    event loop (``giamsat demo`` runs it beside the API).
     """
-    broker = setup_broker(settings)
+    if wiring is None:
+        from service.wiring import build_wiring
+
+        wiring = build_wiring(settings)
+    broker = setup_broker(settings, wiring)
     worker = start_worker(broker, threads=threads)
     engine = create_engine(settings)
-    sessions = session_factory(engine)
+    sessions = wiring.sessions(engine)
     logger.info("worker_started", threads=threads, broker=settings.broker.value)
     try:
         await asyncio.gather(
             run_relay(settings, sessions, broker, stop),
-            run_scheduler(sessions, stop),
+            run_scheduler(sessions, stop, schedules=wiring.schedules),
         )
     finally:
         # Lets running jobs finish (up to 30 s) and hands unstarted messages back.
@@ -97,9 +106,11 @@ def failed(settings: Settings, limit: int, include_retried: bool) -> None:
 
 
 async def _retry(settings: Settings, failure_id: int) -> str:
+    from service.wiring import build_wiring
+
     engine = create_engine(settings)
     try:
-        async with session_scope(session_factory(engine)) as session:
+        async with session_scope(build_wiring(settings).sessions(engine)) as session:
             failure = await service.retry_failure(session, failure_id, actor=None)
             return failure.job_name
     finally:

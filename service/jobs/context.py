@@ -1,22 +1,29 @@
-"""Running async code from dramatiq's worker threads.
+"""Running async code from dramatiq's worker threads, and what a running job may use.
 
 Worker threads are plain threads. ``run_async(coro)`` runs a coroutine on an event loop that
 belongs to the calling thread (created on first use, reused for every later message), and
-``worker_context()`` gives that thread the process's settings, an engine and sessions.
+``worker_context()`` gives a running job its process's settings, wiring, object store, an
+engine and sessions.
+
+Nothing here is process-global: ``setup_broker(settings, wiring)`` builds one
+:class:`JobRuntime` and wraps every actor so that the runtime is bound (a context variable,
+like dramatiq's current message) while that actor runs. Two brokers in one process (two
+deployments in a test) therefore each run their jobs with their own settings.
 
 asyncpg connections belong to the event loop that opened them, so an engine cannot be shared
 between loops: each worker thread gets its own small engine (two pooled connections) built
-from the process's settings, disposed when the thread shuts down. The settings are the ones
-``service.jobs.broker.setup_broker`` was given.
+from the runtime's settings, disposed when the thread shuts down. Its sessions carry the
+runtime's wiring (``service.kernel.wiring``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
-from collections.abc import Coroutine
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from collections.abc import Coroutine, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import (
@@ -26,32 +33,73 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from service.db import async_url, session_factory, session_scope
+from service.db import async_url, session_scope
+from service.kernel.wiring import NotWired, Wiring
 from service.settings import Settings
+from service.storage.backends import build_object_store
+from service.storage.store import ObjectStore
 
 T = TypeVar("T")
 
-_settings: Settings | None = None
 _local = threading.local()
 
 
-def configure(settings: Settings) -> None:
-    """Set the settings that this process's jobs run with."""
-    global _settings
-    _settings = settings
+@dataclass
+class JobRuntime:
+    """What every job of one broker runs with; built once by ``setup_broker``."""
+
+    settings: Settings
+    wiring: Wiring
+    _store: ObjectStore | None = field(default=None, init=False, repr=False)
+    _store_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    async def object_store(self) -> ObjectStore:
+        """The object store, built and started (bucket checked) once per runtime."""
+        if self._store is None:
+            store = build_object_store(self.settings)
+            await store.start()
+            with self._store_lock:
+                if self._store is None:
+                    self._store = store
+        return self._store
 
 
-def process_settings() -> Settings:
-    if _settings is None:
-        raise RuntimeError("jobs are not configured: call service.jobs.broker.setup_broker()")
-    return _settings
+_runtime: contextvars.ContextVar[JobRuntime | None] = contextvars.ContextVar(
+    "giamsat_job_runtime", default=None
+)
+
+
+@contextmanager
+def running(runtime: JobRuntime) -> Iterator[None]:
+    """Bind ``runtime`` while a job runs (the broker's actor wrapper does this)."""
+    token = _runtime.set(runtime)
+    try:
+        yield
+    finally:
+        _runtime.reset(token)
+
+
+def current_runtime() -> JobRuntime | None:
+    """The runtime of the running job (None outside a job)."""
+    return _runtime.get()
 
 
 @dataclass(frozen=True)
 class WorkerContext:
-    settings: Settings
+    runtime: JobRuntime
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @property
+    def wiring(self) -> Wiring:
+        return self.runtime.wiring
+
+    async def object_store(self) -> ObjectStore:
+        return await self.runtime.object_store()
 
     def session_scope(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A unit of work: commits on a clean exit, rolls back on an exception."""
@@ -59,10 +107,16 @@ class WorkerContext:
 
 
 def worker_context() -> WorkerContext:
-    """The calling thread's context; use it inside a coroutine run by ``run_async``."""
-    settings = process_settings()
+    """The running job's context; use it inside a coroutine run by ``run_async``."""
+    runtime = current_runtime()
+    if runtime is None:
+        raise NotWired(
+            "worker_context() is for jobs run by a broker from"
+            " service.jobs.broker.setup_broker(settings, wiring)"
+        )
     context: WorkerContext | None = getattr(_local, "context", None)
-    if context is None or context.settings is not settings:
+    if context is None or context.runtime is not runtime:
+        settings = runtime.settings
         engine = create_async_engine(
             async_url(settings.require_database_url()),
             pool_size=2,
@@ -73,7 +127,9 @@ def worker_context() -> WorkerContext:
                 "server_settings": {"timezone": "UTC", "application_name": "giamsat-worker"}
             },
         )
-        context = WorkerContext(settings=settings, engine=engine, sessions=session_factory(engine))
+        context = WorkerContext(
+            runtime=runtime, engine=engine, sessions=runtime.wiring.sessions(engine)
+        )
         _local.context = context
     return context
 

@@ -16,6 +16,7 @@ from psycopg.types.json import Jsonb
 from service.errors import describe_failure, internal_names, scrub
 from service.jobs import context
 from service.jobs.queues import job_queue
+from service.settings import Settings
 
 logger = structlog.get_logger(__name__)
 
@@ -43,13 +44,6 @@ def libpq_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql://" + url[len(prefix) :]
     return url
-
-
-def _internal_names() -> list[str]:
-    try:
-        return internal_names(context.process_settings())
-    except RuntimeError:  # no process settings (a bare broker in a test)
-        return []
 
 
 def _truncate_traceback(text: str) -> str:
@@ -87,8 +81,11 @@ class FailureRecorder(Middleware):
     connection (failures are rare, and this runs in a worker thread, outside any event loop).
     """
 
-    def __init__(self, database_url: str | None) -> None:
-        self.database_url = database_url
+    def __init__(self, settings: Settings) -> None:
+        # The broker's own settings: a nack happens outside any job, so the job runtime is
+        # not bound here.
+        self.database_url = settings.database_url
+        self.hide = internal_names(settings)
 
     def after_nack(self, broker: dramatiq.Broker, message: Any) -> None:
         # The worker stuffs the exception into the message before nacking it.
@@ -103,7 +100,7 @@ class FailureRecorder(Middleware):
         else:
             # Admins read these: no internal address (a broker URL, a store's host and
             # bucket) in the error or the traceback; the worker's log has them.
-            hide = _internal_names()
+            hide = self.hide
             error = describe_failure(exception, hide=hide)[:ERROR_LIMIT]
             trace = _truncate_traceback(
                 scrub(
@@ -113,9 +110,12 @@ class FailureRecorder(Middleware):
                 )
             )
         outbox_id = message.options.get(OUTBOX_ID_OPTION)
-        url = self.database_url or context.process_settings().require_database_url()
         try:
-            with psycopg.connect(libpq_url(url), autocommit=True, connect_timeout=10) as conn:
+            if not self.database_url:
+                raise RuntimeError("no database configured")
+            with psycopg.connect(
+                libpq_url(self.database_url), autocommit=True, connect_timeout=10
+            ) as conn:
                 conn.execute(
                     "INSERT INTO job_failure"
                     " (message_id, outbox_id, job_name, queue, args, error, traceback)"

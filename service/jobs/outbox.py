@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.jobs.models import OutboxMessage, OutboxState
-from service.jobs.registry import get_job
+from service.kernel.wiring import wiring_of
 
 NOTIFY_CHANNEL = "giamsat_outbox"
 
@@ -31,9 +31,11 @@ async def insert_outbox(
     queue: str | None = None,
 ) -> int | None:
     """Insert the row; returns its id, or None when ``dedupe_key`` was already taken."""
-    spec = get_job(job_name)
+    spec = wiring_of(session).job(job_name)
     if spec is None and queue is None:
-        raise ValueError(f"unknown job {job_name!r}: declare it with @job in a TASK_MODULES module")
+        raise ValueError(
+            f"unknown job {job_name!r}: declare it with @job and list it in its domain's wire()"
+        )
     if isinstance(delay, int | float):
         delay = timedelta(seconds=delay)
     table = OutboxMessage.__table__  # type: ignore[attr-defined]

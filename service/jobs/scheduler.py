@@ -1,66 +1,34 @@
 """Periodic sweeps, declared as data and enqueued through the outbox.
 
-``schedule("replies.chase_overdue", every_seconds=3600)`` (in a tasks module) asks for the job
-once per time slot. Every worker process runs the scheduler; each slot's outbox row carries
-the dedupe key ``schedule:<job>:<slot>``, so however many schedulers tick, a slot is enqueued
-once (the unique key makes the other inserts no-ops).
+A domain's ``wire`` asks for a job once per time slot
+(``builder.schedule("replies.chase_overdue", every_seconds=3600)``); the worker passes the
+wiring's ``schedules`` to ``run_scheduler``. Every worker process runs the scheduler; each
+slot's outbox row carries the dedupe key ``schedule:<job>:<slot>``, so however many
+schedulers tick, a slot is enqueued once (the unique key makes the other inserts no-ops).
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.db import session_scope, utcnow
 from service.jobs.outbox import insert_outbox
+from service.jobs.registry import Schedule
 from service.jobs.relay import wait_for_any
 
 logger = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class Schedule:
-    job_name: str
-    every_seconds: int
-    payload: dict[str, Any] = field(default_factory=dict)
-
-    def slot(self, now: datetime) -> int:
-        return int(now.timestamp()) // self.every_seconds
-
-    def dedupe_key(self, slot: int) -> str:
-        return f"schedule:{self.job_name}:{slot}"
-
-
-SCHEDULES: list[Schedule] = []
-
-
-def schedule(job_name: str, every_seconds: int, payload: dict[str, Any] | None = None) -> Schedule:
-    """Run ``job_name`` every ``every_seconds`` (replaces an earlier schedule of that job)."""
-    if every_seconds < 1:
-        raise ValueError("every_seconds must be at least 1")
-    entry = Schedule(job_name, int(every_seconds), dict(payload or {}))
-    SCHEDULES[:] = [s for s in SCHEDULES if s.job_name != job_name]
-    SCHEDULES.append(entry)
-    return entry
-
-
-def registered_schedules() -> list[Schedule]:
-    from service.jobs.registry import import_task_modules
-
-    import_task_modules()
-    return list(SCHEDULES)
 
 
 async def tick(
     sessions: async_sessionmaker[AsyncSession],
     *,
     now: datetime | None = None,
-    schedules: list[Schedule] | None = None,
+    schedules: Iterable[Schedule],
     last_slots: dict[str, int] | None = None,
 ) -> int:
     """Enqueue each schedule's current slot; returns how many rows this call inserted.
@@ -68,8 +36,7 @@ async def tick(
     ``last_slots`` (kept by a running scheduler) skips slots this process already did.
     """
     now = now or utcnow()
-    entries = registered_schedules() if schedules is None else schedules
-    due = [(s, s.slot(now)) for s in entries if (last_slots or {}).get(s.job_name) != s.slot(now)]
+    due = [(s, s.slot(now)) for s in schedules if (last_slots or {}).get(s.job_name) != s.slot(now)]
     if not due:
         return 0
     inserted = 0
@@ -88,7 +55,7 @@ async def run_scheduler(
     sessions: async_sessionmaker[AsyncSession],
     stop: asyncio.Event,
     *,
-    schedules: list[Schedule] | None = None,
+    schedules: Iterable[Schedule],
     resolution_seconds: float = 1.0,
 ) -> None:
     """Tick until ``stop`` is set."""

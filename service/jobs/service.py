@@ -12,8 +12,8 @@ from service.errors import Conflict, NotFound
 from service.i18n import msg
 from service.jobs.models import JobFailure, OutboxMessage, OutboxState
 from service.jobs.outbox import insert_outbox
-from service.jobs.registry import get_job
 from service.jobs.schemas import OutboxStats
+from service.kernel.wiring import wiring_of
 
 
 async def list_failures(
@@ -45,7 +45,7 @@ async def retry_failure(session: AsyncSession, failure_id: int, *, actor: Actor)
         raise NotFound(msg("failed_job_not_found", id=failure_id))
     if failure.retried_at is not None:
         raise Conflict(msg("failed_job_retried", id=failure_id, at=failure.retried_at))
-    spec = get_job(failure.job_name)
+    spec = wiring_of(session).job(failure.job_name)
     outbox_id = await insert_outbox(
         session, failure.job_name, failure.args, queue=spec.queue if spec else failure.queue
     )

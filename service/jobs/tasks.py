@@ -10,7 +10,6 @@ import structlog
 from service.jobs.context import worker_context
 from service.jobs.models import OutboxMessage, OutboxState
 from service.jobs.registry import job
-from service.jobs.scheduler import schedule
 
 logger = structlog.get_logger(__name__)
 
@@ -28,6 +27,3 @@ async def purge_outbox(retention_days: int = OUTBOX_RETENTION_DAYS) -> None:
             .where(outbox.c.sent_at < sa.func.now() - timedelta(days=retention_days))
         )
     logger.info("outbox_purged", rows=getattr(result, "rowcount", None))
-
-
-schedule("jobs.purge_outbox", every_seconds=3600)

@@ -39,7 +39,7 @@ from service.settings import Settings
 
 
 class PetitionProvider:
-    """Registered for item type ``petition`` (``register_item_provider``)."""
+    """Provided for item type ``petition`` (``service.petitions.wiring``)."""
 
     def __init__(self, settings: Settings) -> None:
         # Decrypting a denouncer's identity needs the key from the app's settings.

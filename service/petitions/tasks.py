@@ -18,7 +18,6 @@ import structlog
 from service.db import utcnow
 from service.jobs.context import worker_context
 from service.jobs.registry import job
-from service.jobs.scheduler import schedule
 from service.petitions import idempotency, notifications
 from service.petitions.sweep import sweep as run_sweep
 
@@ -79,7 +78,3 @@ async def purge_idempotency_keys() -> None:
     async with context.session_scope() as session:
         removed = await idempotency.purge_expired(session)
     logger.info("idempotency_keys_purged", rows=removed)
-
-
-schedule("petitions.sweep", every_seconds=60)
-schedule("petitions.purge_idempotency_keys", every_seconds=3600)

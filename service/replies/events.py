@@ -1,7 +1,9 @@
 """Referral events, delivered in-process inside the transaction of the change.
 
-Petitions and oversight learn what happened to their referrals by subscribing here
-(``subscribe("referral.answer_published", handler)`` in their ``subscriptions.register``).
+Petitions and oversight learn what happened to their referrals by subscribing in their
+``wire(builder, settings)`` (``builder.subscribe(events.ANSWER_PUBLISHED, handler)``); the
+subscriptions live in the process's wiring (``service.kernel.wiring``), which reaches
+``dispatch`` on the session.
 
 Documented choice: handlers run in the same session and transaction, after the referral
 change has been flushed. A handler that raises rolls the whole change back, so a referral
@@ -12,14 +14,14 @@ database: anything that leaves it (email, webhook) goes through ``service.jobs.o
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import ClientPrincipal, StaffPrincipal
+from service.kernel.wiring import wiring_of
 
 Actor = StaffPrincipal | ClientPrincipal | None
 
@@ -81,41 +83,10 @@ class ReferralEvent:
 
 Handler = Callable[[AsyncSession, ReferralEvent], Awaitable[None]]
 
-_handlers: dict[str, list[Handler]] = {}
-
-
-def subscribe(name: str, handler: Handler) -> None:
-    """Call ``handler`` for every event called ``name``. Subscribing twice is a no-op."""
-    if name not in EVENT_NAMES:
-        raise ValueError(f"unknown referral event {name!r}; known: {sorted(EVENT_NAMES)}")
-    handlers = _handlers.setdefault(name, [])
-    if handler not in handlers:
-        handlers.append(handler)
-
-
-def unsubscribe(name: str, handler: Handler) -> None:
-    handlers = _handlers.get(name, [])
-    if handler in handlers:
-        handlers.remove(handler)
-
-
-def subscribers(name: str) -> list[Handler]:
-    return list(_handlers.get(name, []))
-
 
 async def dispatch(session: AsyncSession, event: ReferralEvent) -> None:
     """Run every handler of ``event.name`` in order, in the caller's transaction."""
-    for handler in subscribers(event.name):
+    if event.name not in EVENT_NAMES:
+        raise ValueError(f"unknown referral event {event.name!r}; known: {sorted(EVENT_NAMES)}")
+    for handler in wiring_of(session).handlers(event.name):
         await handler(session, event)
-
-
-@contextmanager
-def isolated_subscriptions() -> Iterator[None]:
-    """Run without the current subscribers (tests of one package), restoring them after."""
-    saved = {name: list(handlers) for name, handlers in _handlers.items()}
-    _handlers.clear()
-    try:
-        yield
-    finally:
-        _handlers.clear()
-        _handlers.update(saved)

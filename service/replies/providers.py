@@ -2,8 +2,10 @@
 
 A referral points at an item of another package (a petition, a supervision
 recommendation) by ``item_type`` and ``item_id``. That package registers a provider for its
-item type (``register_item_provider("petition", PetitionProvider(settings))``) so that replies can
-show the item to the agency and publish it, without importing the package.
+item type in its ``wire`` (``builder.provide("petition", PetitionProvider(settings))``) so that
+replies can show the item to the agency and publish it, without importing the package. The
+providers live in the process's wiring; ``item_provider(session, item_type)`` finds them on
+the session.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
+from service.kernel.wiring import wiring_of
 from service.replies.redaction import PersonalData
 
 
@@ -45,22 +48,17 @@ class ItemProvider(Protocol):
         ...
 
 
-_providers: dict[str, ItemProvider] = {}
-
-
-def register_item_provider(item_type: str, provider: ItemProvider) -> None:
-    """Register (or replace) the provider of ``item_type``; idempotent."""
+def check_item_provider(provider: object) -> ItemProvider:
+    """``provider`` if it has the four methods (a domain's ``wire`` checks what it provides)."""
     if not isinstance(provider, ItemProvider):
         raise TypeError(
             "an item provider needs async agency_view(), public_view(), reveal_identity()"
             " and personal_data()"
         )
-    _providers[item_type] = provider
+    return provider
 
 
-def unregister_item_provider(item_type: str) -> None:
-    _providers.pop(item_type, None)
-
-
-def item_provider(item_type: str) -> ItemProvider | None:
-    return _providers.get(item_type)
+def item_provider(session: AsyncSession, item_type: str) -> ItemProvider | None:
+    """The provider of ``item_type`` in the session's wiring (None when nobody provides it)."""
+    provider = wiring_of(session).item_provider(item_type)
+    return check_item_provider(provider) if provider is not None else None

@@ -7,7 +7,6 @@ import structlog
 from service.db import utcnow
 from service.jobs.context import worker_context
 from service.jobs.registry import job
-from service.jobs.scheduler import schedule
 from service.replies.notifications import deliver_reminder
 from service.replies.service import NOTIFY_JOB
 from service.replies.sweep import sweep_referrals
@@ -39,6 +38,3 @@ async def notify_agency(notification_id: int) -> None:
     async with context.session_scope() as session:
         status = await deliver_reminder(session, context.settings, notification_id)
     logger.info("agency_reminder", notification_id=notification_id, status=status)
-
-
-schedule(SWEEP_JOB, every_seconds=SWEEP_EVERY_SECONDS)

@@ -103,7 +103,7 @@ def attachment_read(evidence: Evidence, added_at: datetime) -> AttachmentRead:
 async def _agency_item(
     session: AsyncSession, referral: Referral, viewer: StaffPrincipal
 ) -> dict[str, Any] | None:
-    provider = item_provider(referral.item_type)
+    provider = item_provider(session, referral.item_type)
     if provider is None:
         return None
     return await provider.agency_view(session, referral.item_id, viewer)

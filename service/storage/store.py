@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from service.errors import Unavailable
 from service.i18n import Message, msg
-from service.settings import Settings, StorageBackend
+from service.settings import StorageBackend
 
 # Streaming reads hand out chunks of this size (big enough to keep thread hops rare).
 READ_CHUNK_BYTES = 1024 * 1024
@@ -131,14 +131,3 @@ class ObjectStore(abc.ABC):
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources at app shutdown."""
-
-
-def build_object_store(settings: Settings) -> ObjectStore:
-    """The store ``settings.storage_backend`` asks for."""
-    if settings.storage_backend is StorageBackend.s3:
-        from service.storage.s3 import S3ObjectStore
-
-        return S3ObjectStore.from_settings(settings)
-    from service.storage.local import LocalObjectStore
-
-    return LocalObjectStore.from_settings(settings)

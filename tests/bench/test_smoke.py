@@ -23,7 +23,7 @@ from bench import harness
 from bench.generate import GenerateOptions, drop_database, generate
 from service.db import async_url, session_factory
 from service.deadlines.clock import compute_due
-from service.directory.calendar import load_calendar, on_calendar_change
+from service.directory.calendar import load_calendar
 from service.petitions.models import Petition
 
 SERVER_URL = os.environ.get(
@@ -49,11 +49,6 @@ def _written(result: harness.BenchResult, directory: Path) -> dict[str, Any]:
 def bench_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GenerateOptions]:
     original = harness.SERVER_URL
     harness.SERVER_URL = SERVER_URL
-    # `giamsat bench generate` runs in a process where no domain hooks are registered; other
-    # tests in this process registered the calendar-change hook, which would enqueue a
-    # deadline recompute when the generator seeds the calendar.
-    saved_hooks = list(on_calendar_change)
-    on_calendar_change.clear()
     options = GenerateOptions(
         database=f"giamsat_bench_smoke_{os.getpid()}_{uuid.uuid4().hex[:6]}",
         scale=SCALE,
@@ -66,7 +61,6 @@ def bench_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generat
         options.generated = data  # type: ignore[attr-defined]
         yield options
     finally:
-        on_calendar_change.extend(saved_hooks)
         drop_database(options.database)
         harness.SERVER_URL = original
 

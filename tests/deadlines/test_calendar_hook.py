@@ -11,13 +11,11 @@ from service.directory.models import DayKind
 from service.directory.schemas import CalendarDayCreate
 from service.jobs.models import OutboxMessage
 from service.settings import Settings
-from service.wiring import register_domains
 
 
 async def test_calendar_change_enqueues_one_recompute(
     session: AsyncSession, settings: Settings
 ) -> None:
-    register_domains(settings)
     # Only the rows this test writes (another test may have committed a recompute job).
     before = (
         await session.execute(select(func.coalesce(func.max(OutboxMessage.id), 0)))

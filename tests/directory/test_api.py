@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.models import Role, StaffUser
-from service.directory.calendar import on_calendar_change
 from service.directory.seed import SeedReport
 from tests.factories import HOAN_KIEM, create_user, login
 
@@ -393,30 +392,25 @@ class TestCalendar:
         assert one.json()["kind"] == "holiday"
 
     async def test_add_replace_and_delete_a_day_notifies(
-        self, client: httpx.AsyncClient, as_admin: dict[str, str]
+        self,
+        client: httpx.AsyncClient,
+        as_admin: dict[str, str],
+        calendar_changes: list[AsyncSession],
     ) -> None:
-        calls: list[object] = []
-
-        async def hook(session: AsyncSession) -> None:
-            calls.append(session)
-
-        on_calendar_change.append(hook)
-        try:
-            day = {"day": "2026-03-10", "kind": "day_off", "name": "Nghỉ đột xuất"}
-            created = await client.post(f"{API}/calendar/", json=day, headers=as_admin)
-            assert created.status_code == 201, created.text
-            assert_problem(await client.post(f"{API}/calendar/", json=day, headers=as_admin), 409)
-            replaced = await client.put(
-                f"{API}/calendar/2026-03-10",
-                json={"kind": "holiday", "name": "Ngày lễ mới"},
-                headers=as_admin,
-            )
-            assert replaced.json()["kind"] == "holiday"
-            deleted = await client.delete(f"{API}/calendar/2026-03-10", headers=as_admin)
-            assert deleted.status_code == 204
-            assert_problem(await client.delete(f"{API}/calendar/2026-03-10", headers=as_admin), 404)
-        finally:
-            on_calendar_change.remove(hook)
+        calls = calendar_changes  # the app's wiring has an extra calendar hook recording here
+        day = {"day": "2026-03-10", "kind": "day_off", "name": "Nghỉ đột xuất"}
+        created = await client.post(f"{API}/calendar/", json=day, headers=as_admin)
+        assert created.status_code == 201, created.text
+        assert_problem(await client.post(f"{API}/calendar/", json=day, headers=as_admin), 409)
+        replaced = await client.put(
+            f"{API}/calendar/2026-03-10",
+            json={"kind": "holiday", "name": "Ngày lễ mới"},
+            headers=as_admin,
+        )
+        assert replaced.json()["kind"] == "holiday"
+        deleted = await client.delete(f"{API}/calendar/2026-03-10", headers=as_admin)
+        assert deleted.status_code == 204
+        assert_problem(await client.delete(f"{API}/calendar/2026-03-10", headers=as_admin), 404)
         assert len(calls) == 3
 
     async def test_bad_days_are_422(

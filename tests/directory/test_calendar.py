@@ -13,7 +13,6 @@ from service.directory.calendar import (
     OfficeSchedule,
     WorkingCalendar,
     load_calendar,
-    on_calendar_change,
 )
 from service.directory.models import DayKind
 from service.directory.reference_data import CALENDAR
@@ -199,26 +198,16 @@ class TestStoredCalendar:
         assert calendar.office == OfficeSchedule()
 
     async def test_adding_a_day_off_changes_deadlines_and_notifies(
-        self, seeded: SeedReport, session: AsyncSession
+        self, seeded: SeedReport, session: AsyncSession, calendar_changes: list[AsyncSession]
     ) -> None:
-        calls: list[AsyncSession] = []
-
-        async def hook(changed: AsyncSession) -> None:
-            calls.append(changed)
-
-        on_calendar_change.append(hook)
-        try:
-            received = local(2026, 3, 9, 10)
-            before = (await load_calendar(session)).add_working_days(received, 2)
-            await service.add_day(
-                session,
-                CalendarDayCreate(
-                    day=date(2026, 3, 10), kind=DayKind.day_off, name="Nghỉ đột xuất"
-                ),
-            )
-            after = (await load_calendar(session)).add_working_days(received, 2)
-        finally:
-            on_calendar_change.remove(hook)
+        calls = calendar_changes  # the wiring's extra calendar hook records here
+        received = local(2026, 3, 9, 10)
+        before = (await load_calendar(session)).add_working_days(received, 2)
+        await service.add_day(
+            session,
+            CalendarDayCreate(day=date(2026, 3, 10), kind=DayKind.day_off, name="Nghỉ đột xuất"),
+        )
+        after = (await load_calendar(session)).add_working_days(received, 2)
         assert (before, after) == (local(2026, 3, 11, 17), local(2026, 3, 12, 17))
         assert calls == [session]
 

@@ -11,8 +11,10 @@ import redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from service.db import session_factory, session_scope
+from service.db import session_scope
+from service.kernel.wiring import Wiring, WiringBuilder
 from service.settings import BrokerKind, Settings
+from tests.jobs import sample_jobs
 from tests.jobs.sample_jobs import EFFECT_SCHEMA, EFFECT_TABLE, QUEUE
 
 RABBITMQ_URL = os.environ.get("GIAMSAT_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -26,10 +28,22 @@ async def effect_table(engine: AsyncEngine) -> None:
         await conn.execute(text(EFFECT_TABLE))
 
 
+def with_sample_jobs(builder: WiringBuilder) -> None:
+    builder.add_jobs(sample_jobs)
+
+
 @pytest.fixture
-def sessions(committed_engine: AsyncEngine, effect_table: None) -> async_sessionmaker[AsyncSession]:
+def wiring(base_wiring: Wiring) -> Wiring:
+    """The platform's wiring plus the test jobs (``tests.jobs.sample_jobs``)."""
+    return base_wiring.extend(with_sample_jobs)
+
+
+@pytest.fixture
+def sessions(
+    committed_engine: AsyncEngine, effect_table: None, wiring: Wiring
+) -> async_sessionmaker[AsyncSession]:
     """Sessions that really commit (workers read from other connections)."""
-    return session_factory(committed_engine)
+    return wiring.sessions(committed_engine)
 
 
 @pytest.fixture

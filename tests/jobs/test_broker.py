@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from service.app import create_app
 from service.jobs.broker import broker_ping, build_broker, setup_broker
 from service.jobs.middleware import FailureRecorder
+from service.kernel.wiring import Wiring
 from service.settings import BrokerKind, Settings
 
 
@@ -34,8 +35,8 @@ def test_retries_follow_settings_and_failures_are_recorded(settings: Settings) -
     assert any(isinstance(m, FailureRecorder) for m in broker.middleware)
 
 
-def test_every_registered_job_becomes_an_actor(settings: Settings) -> None:
-    broker = setup_broker(settings)
+def test_every_registered_job_becomes_an_actor(settings: Settings, wiring: Wiring) -> None:
+    broker = setup_broker(settings, wiring)
     assert {"audit.seal", "jobs.purge_outbox", "tests.mark_done"} <= set(broker.actors)
     assert broker.get_actor("tests.always_fails").options["max_retries"] == 1
 

@@ -17,6 +17,7 @@ from service.jobs.broker import broker_queue, setup_broker, start_worker
 from service.jobs.models import JobFailure, OutboxMessage
 from service.jobs.outbox import enqueue, insert_outbox
 from service.jobs.relay import relay_once
+from service.kernel.wiring import Wiring
 from service.settings import Settings
 from tests.factories import create_user, login
 from tests.jobs.conftest import add_item, eventually, item
@@ -24,9 +25,13 @@ from tests.jobs.sample_jobs import QUEUE
 
 
 async def fail_a_job(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], key: str, running: list[Any]
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    key: str,
+    running: list[Any],
+    wiring: Wiring,
 ) -> JobFailure:
-    broker = setup_broker(settings)
+    broker = setup_broker(settings, wiring)
     await add_item(sessions, key)
     async with session_scope(sessions) as session:
         await enqueue(session, "tests.always_fails", {"key": key})
@@ -59,8 +64,9 @@ async def test_exhausted_retries_leave_a_failure_record(
     sessions: async_sessionmaker[AsyncSession],
     stop_workers: list[Any],
     new_key: str,
+    wiring: Wiring,
 ) -> None:
-    failure = await fail_a_job(settings, sessions, new_key, stop_workers)
+    failure = await fail_a_job(settings, sessions, new_key, stop_workers, wiring)
 
     assert (await item(sessions, new_key))["deliveries"] == 2  # the first run and one retry
     assert failure.job_name == "tests.always_fails"
@@ -82,8 +88,9 @@ async def test_admin_retries_a_failed_job_through_the_outbox(
     session: AsyncSession,
     admin: StaffUser,
     new_key: str,
+    wiring: Wiring,
 ) -> None:
-    failure = await fail_a_job(settings, sessions, new_key, stop_workers)
+    failure = await fail_a_job(settings, sessions, new_key, stop_workers, wiring)
     headers = await login(client, admin)
 
     listed = await client.get("/api/v1/admin/jobs/failed", headers=headers)
@@ -164,8 +171,9 @@ async def test_cli_lists_and_retries_failed_jobs(
     sessions: async_sessionmaker[AsyncSession],
     stop_workers: list[Any],
     new_key: str,
+    wiring: Wiring,
 ) -> None:
-    failure = await fail_a_job(settings, sessions, new_key, stop_workers)
+    failure = await fail_a_job(settings, sessions, new_key, stop_workers, wiring)
     env = {"GIAMSAT_DATABASE_URL": settings.require_database_url(), "GIAMSAT_LOG_LEVEL": "WARNING"}
     runner = CliRunner()
 
@@ -198,9 +206,12 @@ async def test_cli_lists_and_retries_failed_jobs(
 
 
 async def test_a_job_no_worker_knows_is_recorded_as_failed(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], stop_workers: list[Any]
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    stop_workers: list[Any],
+    wiring: Wiring,
 ) -> None:
-    broker = setup_broker(settings)
+    broker = setup_broker(settings, wiring)
     async with session_scope(sessions) as session:
         await insert_outbox(session, "tests.retired_job", {"id": 7}, queue=QUEUE)
     assert await relay_once(sessions, broker, 10) == 1
@@ -221,11 +232,12 @@ async def test_a_failure_record_names_no_internal_address(
     sessions: async_sessionmaker[AsyncSession],
     stop_workers: list[Any],
     new_key: str,
+    wiring: Wiring,
 ) -> None:
     """Admins read failed jobs: an exception text naming a broker URL (with its password)
     or a host:port is stored with those hidden, in the error and in the traceback."""
     key = f"{new_key} amqp://guest:s3cret@rabbit.internal:5672/ minio.internal:9000"
-    failure = await fail_a_job(settings, sessions, key, stop_workers)
+    failure = await fail_a_job(settings, sessions, key, stop_workers, wiring)
     assert failure.error == f"RuntimeError: cannot process {new_key} [ẩn] [ẩn]"
     assert failure.traceback
     for internal in ("rabbit.internal", "s3cret", "minio.internal", "9000"):

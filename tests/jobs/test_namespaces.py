@@ -15,6 +15,7 @@ from service.db import session_scope
 from service.jobs.broker import setup_broker, start_worker
 from service.jobs.outbox import enqueue
 from service.jobs.relay import relay_once
+from service.kernel.wiring import Wiring
 from service.settings import Settings
 from tests.jobs.conftest import RABBITMQ_URL, REDIS_URL, add_item, eventually, item
 from tests.jobs.sample_jobs import QUEUE
@@ -64,11 +65,12 @@ async def test_a_deployment_never_takes_another_deployments_jobs(
     sessions: async_sessionmaker[AsyncSession],
     stop_workers: list[Any],
     new_key: str,
+    wiring: Wiring,
 ) -> None:
     first, second = deployments
-    first_broker = setup_broker(first)
+    first_broker = setup_broker(first, wiring)
     stop_workers.append(first_broker)
-    second_broker = setup_broker(second)
+    second_broker = setup_broker(second, wiring)
     stop_workers.append(second_broker)
     # The second deployment's worker consumes every queue it declares, as `giamsat worker` does.
     stop_workers.append(start_worker(second_broker, threads=2))

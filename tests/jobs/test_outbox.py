@@ -12,6 +12,7 @@ from service.jobs.broker import broker_queue, setup_broker, start_worker
 from service.jobs.models import OutboxMessage, OutboxState
 from service.jobs.outbox import enqueue
 from service.jobs.relay import relay_once
+from service.kernel.wiring import Wiring
 from service.settings import Settings
 from tests.jobs.conftest import add_item, item
 from tests.jobs.sample_jobs import QUEUE
@@ -76,8 +77,9 @@ class TestRelayAndWorker:
         sessions: async_sessionmaker[AsyncSession],
         stop_workers: list[Any],
         new_key: str,
+        wiring: Wiring,
     ) -> None:
-        broker = setup_broker(settings)
+        broker = setup_broker(settings, wiring)
         await add_item(sessions, new_key)
         async with session_scope(sessions) as session:
             await enqueue(session, "tests.mark_done", {"key": new_key})
@@ -101,9 +103,13 @@ class TestRelayAndWorker:
         }
 
     async def test_a_sent_row_is_not_published_again(
-        self, settings: Settings, sessions: async_sessionmaker[AsyncSession], new_key: str
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        new_key: str,
+        wiring: Wiring,
     ) -> None:
-        broker = setup_broker(settings)
+        broker = setup_broker(settings, wiring)
         async with session_scope(sessions) as session:
             await enqueue(session, "tests.mark_done", {"key": new_key})
         assert await relay_once(sessions, broker, 100) == 1
@@ -111,9 +117,13 @@ class TestRelayAndWorker:
         assert broker.queues[broker_queue(broker, QUEUE)].qsize() == 1  # type: ignore[attr-defined]
 
     async def test_delayed_job_waits_until_due(
-        self, settings: Settings, sessions: async_sessionmaker[AsyncSession], new_key: str
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        new_key: str,
+        wiring: Wiring,
     ) -> None:
-        broker = setup_broker(settings)
+        broker = setup_broker(settings, wiring)
         async with session_scope(sessions) as session:
             await enqueue(session, "tests.mark_done", {"key": new_key}, delay=3600)
         assert await relay_once(sessions, broker, 100) == 0
@@ -121,9 +131,12 @@ class TestRelayAndWorker:
         assert row.state == OutboxState.pending
 
     async def test_batches_publish_in_order_and_respect_the_batch_size(
-        self, settings: Settings, sessions: async_sessionmaker[AsyncSession]
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        wiring: Wiring,
     ) -> None:
-        broker = setup_broker(settings)
+        broker = setup_broker(settings, wiring)
         async with session_scope(sessions) as session:
             for number in range(5):
                 await enqueue(session, "tests.mark_done", {"key": f"k{number}"})
@@ -132,9 +145,12 @@ class TestRelayAndWorker:
         assert all(row.state == OutboxState.sent for row in await outbox_rows(sessions))
 
     async def test_concurrent_relays_publish_each_row_once(
-        self, settings: Settings, sessions: async_sessionmaker[AsyncSession]
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        wiring: Wiring,
     ) -> None:
-        broker = setup_broker(settings)
+        broker = setup_broker(settings, wiring)
         async with session_scope(sessions) as session:
             for number in range(40):
                 await enqueue(session, "tests.mark_done", {"key": f"k{number}"})

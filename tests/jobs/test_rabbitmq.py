@@ -15,6 +15,7 @@ from service.jobs.broker import build_broker, setup_broker, start_worker
 from service.jobs.models import OutboxMessage, OutboxState
 from service.jobs.outbox import enqueue
 from service.jobs.relay import outbox_message, relay_once
+from service.kernel.wiring import Wiring
 from service.settings import BrokerKind, Settings
 from tests.jobs.conftest import add_item, eventually, item
 from tests.jobs.sample_jobs import QUEUE
@@ -34,8 +35,9 @@ async def test_job_travels_through_the_broker_to_the_database(
     sessions: async_sessionmaker[AsyncSession],
     stop_workers: list[Any],
     new_key: str,
+    wiring: Wiring,
 ) -> None:
-    broker = setup_broker(request.getfixturevalue(f"{broker_kind}_settings"))
+    broker = setup_broker(request.getfixturevalue(f"{broker_kind}_settings"), wiring)
     stop_workers.append(broker)
     stop_workers.append(start_worker(broker, threads=2, queues={QUEUE}))
 
@@ -67,6 +69,7 @@ async def test_nothing_is_lost_while_the_broker_is_down(
     sessions: async_sessionmaker[AsyncSession],
     stop_workers: list[Any],
     new_key: str,
+    wiring: Wiring,
 ) -> None:
     dead_broker = build_broker(
         rabbitmq_settings.model_copy(
@@ -90,7 +93,7 @@ async def test_nothing_is_lost_while_the_broker_is_down(
     assert (await item(sessions, new_key))["state"] == "new"
 
     # The broker is back.
-    broker = setup_broker(rabbitmq_settings)
+    broker = setup_broker(rabbitmq_settings, wiring)
     stop_workers.append(broker)
     stop_workers.append(start_worker(broker, threads=2, queues={QUEUE}))
     sent = 0

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlmodel import col
 
-from service.db import session_factory, session_scope
+from service.db import session_scope
 from service.jobs.models import OutboxMessage
-from service.jobs.registry import get_job
+from service.kernel.wiring import Wiring
 from service.mail import NO_SMTP, Attachment, Letter, MailUnavailable, RecordingMailer
 from service.mail.models import LetterState, QueuedLetter
 from service.mail.queue import SEND_LETTER_JOB, enqueue_letter, send_queued
@@ -30,12 +30,14 @@ LETTER = Letter(
 PDF = Attachment("bao-cao.pdf", b"%PDF-1.7", "application", "pdf")
 
 
-def sessions_on(connection: AsyncConnection) -> Any:
+def sessions_on(connection: AsyncConnection, wiring: Wiring) -> Any:
     """Sessions joined to the test's rolled-back transaction (commits become savepoints)."""
 
     def make() -> AsyncSession:
-        return AsyncSession(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        return wiring.bind(
+            AsyncSession(
+                bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+            )
         )
 
     return make
@@ -53,16 +55,16 @@ async def queued(session: AsyncSession) -> tuple[list[QueuedLetter], list[Outbox
     return letters, jobs
 
 
-async def queue_one(connection: AsyncConnection, letter: Letter = LETTER) -> int:
-    async with session_scope(sessions_on(connection)) as session:
+async def queue_one(connection: AsyncConnection, wiring: Wiring, letter: Letter = LETTER) -> int:
+    async with session_scope(sessions_on(connection, wiring)) as session:
         assert await enqueue_letter(session, letter)
         [row], _ = await queued(session)
         assert row.id is not None
         return row.id
 
 
-def test_the_job_is_declared_with_retries_and_backoff(settings: Settings) -> None:
-    spec = get_job(SEND_LETTER_JOB)
+def test_the_job_is_declared_with_retries_and_backoff(wiring: Wiring) -> None:
+    spec = wiring.job(SEND_LETTER_JOB)
     assert spec is not None
     assert spec.queue == "notifications"
     assert spec.max_retries is not None
@@ -90,11 +92,11 @@ async def test_attachments_are_not_queued(session: AsyncSession) -> None:
 
 
 async def test_sent_once_however_often_the_job_runs(
-    connection: AsyncConnection, session: AsyncSession, settings: Settings
+    connection: AsyncConnection, session: AsyncSession, settings: Settings, wiring: Wiring
 ) -> None:
-    letter_id = await queue_one(connection)
+    letter_id = await queue_one(connection, wiring)
     mailer = RecordingMailer()
-    sessions = sessions_on(connection)
+    sessions = sessions_on(connection, wiring)
     assert await send_queued(sessions, settings, letter_id, mailer) == LetterState.sent
     # A redelivered message: nothing is sent again.
     assert await send_queued(sessions, settings, letter_id, mailer) == LetterState.sent
@@ -108,10 +110,10 @@ async def test_sent_once_however_often_the_job_runs(
 
 
 async def test_unavailable_is_recorded_and_raised_then_sent(
-    connection: AsyncConnection, session: AsyncSession, settings: Settings
+    connection: AsyncConnection, session: AsyncSession, settings: Settings, wiring: Wiring
 ) -> None:
-    letter_id = await queue_one(connection)
-    sessions = sessions_on(connection)
+    letter_id = await queue_one(connection, wiring)
+    sessions = sessions_on(connection, wiring)
     with pytest.raises(MailUnavailable):
         await send_queued(sessions, settings, letter_id, RecordingMailer(unavailable=True))
     row = await session.get(QueuedLetter, letter_id)
@@ -131,10 +133,10 @@ async def test_unavailable_is_recorded_and_raised_then_sent(
 
 
 async def test_refused_is_recorded_and_not_retried(
-    connection: AsyncConnection, session: AsyncSession, settings: Settings
+    connection: AsyncConnection, session: AsyncSession, settings: Settings, wiring: Wiring
 ) -> None:
-    letter_id = await queue_one(connection)
-    sessions = sessions_on(connection)
+    letter_id = await queue_one(connection, wiring)
+    sessions = sessions_on(connection, wiring)
     refusing = RecordingMailer(refuse=frozenset({LETTER.to}))
     assert await send_queued(sessions, settings, letter_id, refusing) == LetterState.refused
     assert await send_queued(sessions, settings, letter_id, RecordingMailer()) == (
@@ -147,18 +149,23 @@ async def test_refused_is_recorded_and_not_retried(
 
 
 async def test_without_smtp_the_letter_is_skipped(
-    connection: AsyncConnection, session: AsyncSession, settings: Settings
+    connection: AsyncConnection, session: AsyncSession, settings: Settings, wiring: Wiring
 ) -> None:
     assert settings.smtp_host is None
-    letter_id = await queue_one(connection)
-    assert await send_queued(sessions_on(connection), settings, letter_id) == LetterState.skipped
+    letter_id = await queue_one(connection, wiring)
+    assert (
+        await send_queued(sessions_on(connection, wiring), settings, letter_id)
+        == LetterState.skipped
+    )
     row = await session.get(QueuedLetter, letter_id)
     assert row is not None
     await session.refresh(row)
     assert (row.state, row.last_error) == (LetterState.skipped, NO_SMTP)
 
 
-async def test_outbox_relay_worker_smtp(settings: Settings, committed_engine: AsyncEngine) -> None:
+async def test_outbox_relay_worker_smtp(
+    settings: Settings, committed_engine: AsyncEngine, wiring: Wiring
+) -> None:
     """Two queued letters -> two outbox rows -> relay -> dramatiq (stub broker) worker thread
     -> a real local SMTP server; delivering the messages again sends nothing more."""
     from dramatiq import Worker
@@ -166,7 +173,7 @@ async def test_outbox_relay_worker_smtp(settings: Settings, committed_engine: As
     from service.jobs.broker import broker_queue, setup_broker
     from service.jobs.relay import relay_once
 
-    sessions = session_factory(committed_engine)
+    sessions = wiring.sessions(committed_engine)
     second = Letter(to="thanh-pho@example.vn", subject="s", text="t", key="test-queue:2")
     with smtp_server() as box:
         smtp = {"smtp_host": "127.0.0.1", "smtp_port": box.port}
@@ -174,7 +181,7 @@ async def test_outbox_relay_worker_smtp(settings: Settings, committed_engine: As
         async with session_scope(sessions) as session:
             await enqueue_letter(session, LETTER)
             await enqueue_letter(session, second)
-        broker = setup_broker(mail_settings)
+        broker = setup_broker(mail_settings, wiring)
         worker = Worker(broker, worker_threads=1)
         worker.start()
         try:

@@ -21,6 +21,7 @@ from service.auth.principals import StaffPrincipal
 from service.auth.secrets import hash_password
 from service.deadlines.policy import seed_default_policy
 from service.directory.models import AdminUnit, Agency, AgencyLevel
+from service.kernel.wiring import Wiring
 from service.oversight import service as plans
 from service.oversight.models import (
     EntryKind,
@@ -39,7 +40,6 @@ from service.oversight.schemas import (
 )
 from service.oversight.service import log as log_service
 from service.settings import Settings
-from service.wiring import register_domains
 from tests.factories import BA_DINH, HOAN_KIEM, PASSWORD, create_agency, login
 
 
@@ -122,12 +122,6 @@ async def make_world(session: AsyncSession) -> World:
         other_agency_officer=await user(Role.agency_officer, "01", other),
         council_reader=await user(Role.council_reader, None),
     )
-
-
-@pytest.fixture(autouse=True)
-def domain_wiring(settings: Settings) -> None:
-    """The app factory wires the domains; tests calling services directly need it too."""
-    register_domains(settings)
 
 
 @pytest.fixture
@@ -233,7 +227,7 @@ def logins(client: httpx.AsyncClient) -> Any:
 
 @pytest.fixture
 async def s3_client(
-    s3_settings: Settings, engine: AsyncEngine, connection: AsyncConnection
+    s3_settings: Settings, engine: AsyncEngine, connection: AsyncConnection, wiring: Wiring
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The app on the S3 backend (a real S3 HTTP endpoint), in the test's transaction."""
 
@@ -242,7 +236,7 @@ async def s3_client(
             bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
         )
 
-    app: Any = create_app(s3_settings, engine=engine, sessions=sessions)
+    app: Any = create_app(s3_settings, engine=engine, sessions=sessions, wiring=wiring)
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

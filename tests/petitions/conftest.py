@@ -3,7 +3,6 @@ agencies, categories, routing rules and the 2025-2027 calendar), the default dea
 policy, an API client, staff of every role, and helpers to file and follow petitions."""
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,28 +15,11 @@ from service.auth.models import ApiClient, Role, StaffUser
 from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.deadlines.policy import seed_default_policy
 from service.directory.models import Agency
-from service.petitions import subscriptions
 from service.petitions.models import Petition
-from service.replies import providers
-from service.settings import Settings
 from tests.factories import BA_DINH, HOAN_KIEM, create_api_client, create_user, login
 
 WARD_AGENCY = "ubnd-00070"  # UBND phường Hoàn Kiếm (the routing rules' suggestion)
 OTHER_WARD_AGENCY = "ubnd-00004"  # UBND phường Ba Đình
-
-
-@pytest.fixture(autouse=True)
-def petitions_wired(settings: Settings) -> Iterator[None]:
-    """The petitions provider and referral-event handlers, as the app factory wires them
-    (service-level tests run without an app)."""
-    saved = providers.item_provider("petition")
-    providers.unregister_item_provider("petition")
-    subscriptions.register(settings)
-    yield
-    if saved is None:
-        providers.unregister_item_provider("petition")
-    else:
-        providers.register_item_provider("petition", saved)
 
 
 @pytest.fixture

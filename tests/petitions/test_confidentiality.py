@@ -238,7 +238,7 @@ class TestReferralViews:
         admin = await staff_headers(client, staff.admin)
         response = await client.get(f"/api/v1/agency/referrals/{referral_id}", headers=admin)
         assert_nothing_of_the_identity_in(response.text, "the admin's referral view")
-        provider = item_provider("petition")
+        provider = item_provider(session, "petition")
         assert provider is not None
         petition_id = uuid.UUID(body["id"])
         view = await provider.agency_view(session, petition_id, principal(staff.agency_officer))

@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from service.deadlines.models import DeadlineStatus
-from service.deadlines.recompute import clock_tables, recompute_running_clocks
+from service.deadlines.recompute import recompute_running_clocks
 from service.directory import service as directory
 from service.directory.calendar import load_calendar
 from service.directory.models import DayKind
 from service.directory.schemas import CalendarDayCreate
 from service.jobs.models import OutboxMessage
-from service.jobs.scheduler import registered_schedules
+from service.kernel.wiring import Wiring
 from service.petitions import citizen, triage
 from service.petitions.intake import file_petition
 from service.petitions.models import Clarification, Petition, PetitionEvent
@@ -103,11 +103,11 @@ class TestRoutingDeadline:
         assert petition.due_at == local(2026, 12, 14, 17)
 
     async def test_a_calendar_change_moves_running_deadlines(
-        self, session: AsyncSession, settings: Settings, api: Api
+        self, session: AsyncSession, settings: Settings, api: Api, wiring: Wiring
     ) -> None:
         petition = await filed_at(session, settings, api, local(2026, 4, 28, 10))
         assert petition.due_at == local(2026, 5, 7, 17)
-        assert Petition in clock_tables()
+        assert Petition in wiring.clock_tables
         # The government makes Monday 4 May a day off (swapped for a Saturday later on).
         await directory.add_day(
             session,
@@ -171,8 +171,8 @@ class TestSweep:
         assert late.id not in again.overdue + again.escalated
         assert soon.id not in again.due_soon
 
-    async def test_the_sweep_is_scheduled(self) -> None:
-        names = {schedule.job_name: schedule for schedule in registered_schedules()}
+    async def test_the_sweep_is_scheduled(self, wiring: Wiring) -> None:
+        names = {schedule.job_name: schedule for schedule in wiring.schedules}
         assert names["petitions.sweep"].every_seconds == 60
         assert "petitions.purge_idempotency_keys" in names
 

@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlmodel import col
 
 from service.auth.models import ApiClient, Role
-from service.db import session_factory, session_scope
+from service.db import session_scope
 from service.deadlines.policy import seed_default_policy
 from service.jobs.models import OutboxMessage
+from service.kernel.wiring import Wiring
 from service.mail import RecordingMailer
 from service.petitions import triage
 from service.petitions.intake import file_petition
@@ -399,10 +400,10 @@ class TestEmail:
 
 
 class TestJob:
-    def test_notify_retries_with_backoff(self, settings: Settings) -> None:
+    def test_notify_retries_with_backoff(self, settings: Settings, wiring: Wiring) -> None:
         from service.jobs.broker import setup_broker
 
-        broker = setup_broker(settings)
+        broker = setup_broker(settings, wiring)
         actor = broker.get_actor("petitions.notify")
         assert actor.options["max_retries"] >= 5
         assert actor.options["min_backoff"] > 0
@@ -414,6 +415,7 @@ class TestJob:
         committed_engine: AsyncEngine,
         seeded: Any,
         webhook_server: WebhookServer,
+        wiring: Wiring,
     ) -> None:
         """A committed change -> outbox row -> relay -> dramatiq (stub broker) worker thread
         -> signed webhook -> delivery log."""
@@ -422,14 +424,14 @@ class TestJob:
         from service.jobs.broker import broker_queue, setup_broker
         from service.jobs.relay import relay_once
 
-        sessions = session_factory(committed_engine)
+        sessions = wiring.sessions(committed_engine)
         async with session_scope(sessions) as session:
             await seed_default_policy(session)
             client, key = await create_api_client(session)
             client.webhook_url = webhook_server.url
             api = Api(client=client, key=key)
             petition, event_id = await accepted_petition(session, settings, api)
-        broker = setup_broker(settings)
+        broker = setup_broker(settings, wiring)
         worker = Worker(broker, worker_threads=1)
         worker.start()
         try:

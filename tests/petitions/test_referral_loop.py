@@ -334,7 +334,7 @@ class TestProvider:
     ) -> None:
         from service.replies.providers import item_provider
 
-        provider = item_provider("petition")
+        provider = item_provider(session, "petition")
         assert provider is not None
         petition = await routed(session, settings, api, staff, consent_to_publish=True)
         view = await provider.agency_view(session, petition.id, principal(staff.agency_officer))
@@ -352,7 +352,7 @@ class TestProvider:
     ) -> None:
         from service.replies.providers import item_provider
 
-        provider = item_provider("petition")
+        provider = item_provider(session, "petition")
         assert provider is not None
         petition, _ = await new_petition(
             session,

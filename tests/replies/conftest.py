@@ -3,7 +3,6 @@ petitions and recommendations (replies must not import those packages), agencies
 superior, staff of each side, and an event recorder."""
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +16,8 @@ from service.auth.secrets import hash_password
 from service.deadlines.models import ItemKind, Urgency
 from service.deadlines.policy import seed_default_policy
 from service.directory.models import AdminUnit, Agency, AgencyLevel
-from service.replies import events, providers
+from service.kernel.wiring import Wiring, WiringBuilder
+from service.replies import events
 from service.replies import service as replies
 from service.replies.models import Referral
 from service.replies.redaction import PersonalData
@@ -79,19 +79,9 @@ class StandInProvider:
 
 
 @pytest.fixture
-def provider() -> Iterator[StandInProvider]:
-    stand_in = StandInProvider()
-    saved = {t: providers.item_provider(t) for t in ("petition", "recommendation")}
-    for item_type in saved:
-        providers.register_item_provider(item_type, stand_in)
-    try:
-        yield stand_in
-    finally:
-        for item_type, previous in saved.items():
-            if previous is None:
-                providers.unregister_item_provider(item_type)
-            else:
-                providers.register_item_provider(item_type, previous)
+def provider() -> StandInProvider:
+    """The stand-in for petitions and recommendations (in this test's ``wiring``)."""
+    return StandInProvider()
 
 
 @dataclass
@@ -108,27 +98,31 @@ class Recorder:
         return [e for e in self.seen if e.name == name][-1]
 
 
-@pytest.fixture(autouse=True)
-def only_our_subscribers(request: pytest.FixtureRequest) -> Iterator[None]:
-    """The petitions and oversight packages subscribe to referral events for their own
-    items; the stand-in items of these tests are not theirs. (The app, which subscribes
-    them, is built first so that its subscriptions are the ones set aside.)"""
-    if "app" in request.fixturenames:
-        request.getfixturevalue("app")
-    with events.isolated_subscriptions():
-        yield
+@pytest.fixture
+def recorder() -> Recorder:
+    """Sees every referral event (subscribed in this test's ``wiring``)."""
+    return Recorder()
 
 
 @pytest.fixture
-def recorder() -> Iterator[Recorder]:
-    recorder = Recorder()
-    for name in events.EVENT_NAMES:
-        events.subscribe(name, recorder)
-    try:
-        yield recorder
-    finally:
-        for name in events.EVENT_NAMES:
-            events.unsubscribe(name, recorder)
+def wiring(base_wiring: Wiring, request: pytest.FixtureRequest) -> Wiring:
+    """The platform's wiring without any referral event subscriber: the petitions and
+    oversight packages subscribe for their own items, and the stand-in items of these tests
+    are not theirs. A test that asks for ``provider`` gets the stand-in for both item types,
+    one that asks for ``recorder`` gets it subscribed to every event."""
+    stand_in = request.getfixturevalue("provider") if "provider" in request.fixturenames else None
+    seen = request.getfixturevalue("recorder") if "recorder" in request.fixturenames else None
+
+    def replies_alone(builder: WiringBuilder) -> None:
+        builder.unsubscribe_all()
+        if stand_in is not None:
+            for item_type in ("petition", "recommendation"):
+                builder.provide(item_type, stand_in)
+        if seen is not None:
+            for name in events.EVENT_NAMES:
+                builder.subscribe(name, seen)
+
+    return base_wiring.extend(replies_alone)
 
 
 def principal(user: StaffUser) -> StaffPrincipal:

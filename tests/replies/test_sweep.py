@@ -14,8 +14,7 @@ from service.audit.models import AuditEvent
 from service.db import utcnow
 from service.deadlines.models import DeadlineStatus
 from service.jobs.models import OutboxMessage
-from service.jobs.registry import get_job
-from service.jobs.scheduler import registered_schedules
+from service.kernel.wiring import Wiring
 from service.replies import service as replies
 from service.replies.models import (
     NotificationStatus,
@@ -38,10 +37,10 @@ async def _notifications(session: AsyncSession, referral_id: object) -> list[Ref
     return list(result.scalars())
 
 
-def test_the_sweep_is_scheduled_every_minute() -> None:
-    schedules = {s.job_name: s for s in registered_schedules()}
+def test_the_sweep_is_scheduled_every_minute(wiring: Wiring) -> None:
+    schedules = {s.job_name: s for s in wiring.schedules}
     assert schedules["referrals.sweep"].every_seconds == 60
-    assert get_job("replies.notify_agency") is not None
+    assert wiring.job("replies.notify_agency") is not None
 
 
 async def test_overdue_and_due_soon_are_flagged_once(

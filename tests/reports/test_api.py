@@ -28,22 +28,25 @@ from reports.repository import claim
 from reports.tasks import QUEUE
 from service.app import create_app
 from service.auth.models import Role, StaffUser
-from service.db import session_factory, session_scope
+from service.db import session_scope
 from service.jobs.broker import broker_queue, setup_broker, start_worker
 from service.jobs.models import OutboxMessage
 from service.jobs.relay import relay_once
+from service.kernel.wiring import Wiring
 from service.mail import RecordingMailer
 from service.settings import Settings
+from service.storage.backends import build_object_store
 from service.storage.local import LocalObjectStore
-from service.storage.store import ObjectStore, build_object_store
+from service.storage.store import ObjectStore
+from service.wiring import build_wiring
 from tests.factories import BA_DINH, HOAN_KIEM, create_user, login
 from tests.reports.smtp import smtp_server
 from tests.reports.world import supervision_world, tamper_with_log, today
 
 
 @pytest.fixture
-def sessions(committed_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return session_factory(committed_engine)
+def sessions(committed_engine: AsyncEngine, wiring: Wiring) -> async_sessionmaker[AsyncSession]:
+    return wiring.sessions(committed_engine)
 
 
 @pytest.fixture
@@ -94,7 +97,7 @@ def council_request(**changes: Any) -> dict[str, Any]:
 async def run_worker(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
     """Relay every pending outbox row and let a worker run the reports queue until idle,
     twice: the render's deliveries are enqueued by the render itself."""
-    broker = setup_broker(settings)
+    broker = setup_broker(settings, build_wiring(settings))
     worker = start_worker(broker, threads=1, queues={QUEUE})
     try:
         for _ in range(2):

@@ -10,9 +10,10 @@ from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.cli import main
-from service.db import session_factory, session_scope
+from service.db import session_scope
+from service.kernel.wiring import Wiring
 from service.settings import Settings
-from service.storage.store import build_object_store
+from service.storage.backends import build_object_store
 from tests.reports.world import flat, pdf_text, supervision_world, tamper_with_log
 
 
@@ -72,11 +73,11 @@ def test_bad_parameters_are_reported_not_raised(
 
 
 async def test_a_working_copy_of_an_altered_record_carries_a_warning(
-    settings: Settings, committed_engine: AsyncEngine, seeded: Any, tmp_path: Path
+    settings: Settings, committed_engine: AsyncEngine, seeded: Any, tmp_path: Path, wiring: Wiring
 ) -> None:
     store = build_object_store(settings)
     await store.start()
-    sessions = session_factory(committed_engine)
+    sessions = wiring.sessions(committed_engine)
     async with session_scope(sessions) as session:
         world = await supervision_world(session, settings, store)
     async with session_scope(sessions) as session:

@@ -21,7 +21,7 @@ from service.errors import Unavailable
 from service.jobs.broker import setup_broker, start_worker
 from service.jobs.models import JobFailure
 from service.jobs.queues import broker_queue
-from service.jobs.registry import get_job
+from service.kernel.wiring import Wiring
 from service.settings import Settings, StorageBackend
 from service.storage.s3 import S3ObjectStore
 from service.storage.store import ObjectStore
@@ -94,6 +94,7 @@ async def test_the_worker_retries_a_render_by_itself_before_marking_it_failed(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     seeded: Any,
+    wiring: Wiring,
 ) -> None:
     """Through the broker: the render job meets a store that is down, is retried by dramatiq
     (short backoffs for the test, through the message's own options) and, on its last
@@ -110,7 +111,7 @@ async def test_the_worker_retries_a_render_by_itself_before_marking_it_failed(
             "s3_secure": False,
         }
     )
-    broker = setup_broker(down_settings)
+    broker = setup_broker(down_settings, wiring)
     queue = broker_queue(broker, QUEUE)  # the broker's name for it, in the namespace
     broker.enqueue(
         dramatiq.Message(
@@ -136,8 +137,8 @@ async def test_the_worker_retries_a_render_by_itself_before_marking_it_failed(
         ).scalar_one() == 0
 
 
-def test_the_render_job_retries_transient_failures_only_with_backoff() -> None:
-    spec = get_job(RENDER_JOB)
+def test_the_render_job_retries_transient_failures_only_with_backoff(wiring: Wiring) -> None:
+    spec = wiring.job(RENDER_JOB)
     assert spec is not None
     assert spec.max_retries == RENDER_RETRIES > 0
     assert spec.options["min_backoff"] >= 10_000

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reports.models import ReportKind
 from service.errors import Invalid
 from service.settings import Settings
-from service.storage.store import ObjectStore, build_object_store
+from service.storage.backends import build_object_store
+from service.storage.store import ObjectStore
 from tests.reports.world import (
     TAMPERED_TEXT,
     check_fonts_embedded,

@@ -66,7 +66,6 @@ from service.replies.models import AnswerOutcome, Referral
 from service.replies.schemas import AnswerDraftWrite
 from service.settings import Settings
 from service.storage.store import ObjectStore
-from service.wiring import register_domains
 from tests.factories import BA_DINH, HOAN_KIEM, PASSWORD, create_api_client, create_user
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -259,7 +258,6 @@ async def make_overdue(session: AsyncSession, referral_id: uuid.UUID) -> None:
 
 async def council_world(session: AsyncSession, settings: Settings) -> CouncilWorld:
     """Petitions of Hoàn Kiếm (and one of Ba Đình) over the last 40 days."""
-    register_domains(settings)
     await seed_default_policy(session)
     api, _ = await create_api_client(session)
     client = ClientPrincipal(client_id=api.id, name=api.name, scopes=frozenset(api.scopes))
@@ -453,7 +451,6 @@ async def supervision_world(
     """A ward's supervision of construction order: one sealed session with attendance, a
     log, two evidence files; a finding, a conclusion, a recommendation issued to the ward's
     People's Committee."""
-    register_domains(settings)
     await seed_default_policy(session)
     agency = await agency_by_code(session, WARD_AGENCY)
     head = await make_staff(session, Role.supervisor, "Hoàng Văn Trưởng")
@@ -742,7 +739,6 @@ async def reconcile_world(session: AsyncSession, settings: Settings) -> Reconcil
     from service.petitions import citizen
     from service.petitions.schemas import RejectRequest
 
-    register_domains(settings)
     await seed_default_policy(session)
     api, _ = await create_api_client(session)
     client = ClientPrincipal(client_id=api.id, name=api.name, scopes=frozenset(api.scopes))

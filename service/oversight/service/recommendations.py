@@ -4,7 +4,7 @@ through replies' referrals, and implementation checks in re-supervision sessions
 Issuing a recommendation hands it to its agency as a referral
 (``replies.create_referral(item_type="recommendation", ...)``); from then on the agency
 answers through the replies inbox and the recommendation's state follows the referral's
-events (``apply_referral_event``, subscribed in ``subscriptions.py``). The recommendation's
+events (``apply_referral_event``, subscribed in ``wiring.py``). The recommendation's
 own due date comes from ``deadline_policy`` (supervision_recommendation, answer step;
 30 days when no row exists) and follows the referral's answer deadline once the agency has
 acknowledged it, granted extensions and reopenings.

@@ -229,7 +229,7 @@ async def reveal_item_identity(
             state=referral.state,
             allowed_actions=actions_for(referral, viewer),
         )
-    provider = item_provider(referral.item_type)
+    provider = item_provider(session, referral.item_type)
     if provider is None:
         raise NotFound(msg("item_not_found"))
     return await provider.reveal_identity(session, referral.item_id, viewer, reason)

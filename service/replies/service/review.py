@@ -134,7 +134,7 @@ async def publish_answer(
 
 async def item_personal_data(session: AsyncSession, referral: Referral) -> PersonalData:
     """The personal data of whoever filed the referral's item (from its provider)."""
-    provider = item_provider(referral.item_type)
+    provider = item_provider(session, referral.item_type)
     return await provider.personal_data(session, referral.item_id) if provider else NOTHING
 
 
@@ -144,7 +144,7 @@ async def _publish_publicly(
     """The public feed's copy: every text without the petitioner's own name, address, phone,
     email and ID number (wherever the agency or the citizen typed them), and without anything
     that looks like a phone number, email, ID, bank account or licence plate."""
-    provider = item_provider(referral.item_type)
+    provider = item_provider(session, referral.item_type)
     view = await provider.public_view(session, referral.item_id) if provider else None
     existing = await repository.public_answer_for_referral(session, referral.id)
     if view is None:

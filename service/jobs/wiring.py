@@ -1,0 +1,12 @@
+"""The jobs package's own housekeeping: the outbox purge, hourly."""
+
+from service.jobs import tasks
+from service.kernel.wiring import WiringBuilder
+from service.settings import Settings
+
+PURGE_OUTBOX_EVERY_SECONDS = 3600
+
+
+def wire(builder: WiringBuilder, settings: Settings) -> None:
+    builder.add_jobs(tasks)
+    builder.schedule("jobs.purge_outbox", every_seconds=PURGE_OUTBOX_EVERY_SECONDS)

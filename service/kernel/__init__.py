@@ -1,0 +1,1 @@
+"""The platform's kernel: what infrastructure knows without knowing any domain."""
