@@ -89,14 +89,16 @@ def answer_read(answer: ReferralAnswer, readable: bool = True) -> AnswerRead:
     )
 
 
-def attachment_read(evidence: Evidence, added_at: datetime) -> AttachmentRead:
+def attachment_read(evidence: Evidence, added_at: datetime | None = None) -> AttachmentRead:
+    """An attachment as the referral shows it (``added_at``: when it was linked; a fresh
+    upload's is its upload time)."""
     return AttachmentRead(
         evidence_id=evidence.id,
         original_name=evidence.original_name,
         content_type=evidence.content_type,
         size_bytes=evidence.size_bytes,
         sha256=evidence.sha256,
-        added_at=added_at,
+        added_at=added_at or evidence.uploaded_at,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -40,7 +41,7 @@ from service.petitions.schemas import (
 from service.petitions.service import get_for_staff, load_for_triage
 from service.replies.schemas import RevealRequest
 from service.settings import Settings
-from service.storage.http import request_chunks, size_hint
+from service.storage.http import receive_file
 from service.storage.store import ObjectStore
 
 ANY_STAFF = staff()
@@ -239,18 +240,17 @@ class StaffPetitionController(Controller):
         filename: Annotated[str | None, QueryParameter(max_length=255)] = None,
     ) -> CitizenEvidence:
         petition = await get_for_staff(db_session, petition_id, request.user)
-        evidence = await citizen.attach_evidence(
+        save = partial(
+            citizen.attach_evidence,
             db_session,
             object_store,
             petition,
-            request_chunks(request),
-            filename=filename,
-            max_bytes=settings.max_upload_bytes,
-            size_hint=size_hint(request),
             uploader=request.user,
             added_by=ActorKind.staff,
         )
-        return views.uploaded(evidence)
+        return await receive_file(
+            request, settings, save, present=views.uploaded, filename=filename
+        )
 
     @get(
         "/{petition_id:uuid}/evidence/{evidence_id:uuid}/download",

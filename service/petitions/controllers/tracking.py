@@ -11,6 +11,7 @@ tracking view.
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -33,7 +34,7 @@ from service.petitions.schemas import (
 )
 from service.ratelimit import client_address, counters_of
 from service.settings import Settings
-from service.storage.http import request_chunks, size_hint
+from service.storage.http import receive_file
 from service.storage.store import ObjectStore
 
 SECRET_HEADER = "X-Tracking-Secret"
@@ -131,18 +132,17 @@ class TrackingController(Controller):
         secret: TrackingSecret = None,
     ) -> CitizenEvidence:
         petition = await _citizen_petition(request, db_session, code, secret)
-        evidence = await citizen.attach_evidence(
+        save = partial(
+            citizen.attach_evidence,
             db_session,
             object_store,
             petition,
-            request_chunks(request),
-            filename=filename,
-            max_bytes=settings.max_upload_bytes,
-            size_hint=size_hint(request),
             uploader=citizen.citizen_principal(petition),
             added_by=ActorKind.citizen,
         )
-        return views.uploaded(evidence)
+        return await receive_file(
+            request, settings, save, present=views.uploaded, filename=filename
+        )
 
     @post("/withdraw", exclude_from_auth=True, status_code=HTTP_200_OK, summary="Withdraw")
     async def withdraw(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
@@ -37,7 +38,7 @@ from service.replies.schemas import (
     RevealRequest,
 )
 from service.settings import Settings
-from service.storage.http import filename_from_disposition, request_chunks, size_hint
+from service.storage.http import receive_file
 from service.storage.service import download_url
 from service.storage.store import ObjectStore
 
@@ -130,18 +131,12 @@ class AgencyReferralController(Controller):
         object_store: NamedDependency[ObjectStore],
         filename: Annotated[str | None, QueryParameter(max_length=255)] = None,
     ) -> AttachmentRead:
-        name = filename or filename_from_disposition(request.headers.get("content-disposition"))
-        evidence = await service.add_attachment(
-            db_session,
-            object_store,
-            referral_id,
-            request_chunks(request),
-            actor=request.user,
-            filename=name,
-            max_bytes=settings.max_upload_bytes,
-            size_hint=size_hint(request),
+        save = partial(
+            service.add_attachment, db_session, object_store, referral_id, actor=request.user
         )
-        return views.attachment_read(evidence, evidence.uploaded_at)
+        return await receive_file(
+            request, settings, save, present=views.attachment_read, filename=filename
+        )
 
     @get(
         "/{referral_id:uuid}/attachments/{evidence_id:uuid}",
