@@ -271,7 +271,8 @@ class Rewriter:
                 self._argument(argument, default, path_parameters, later_defaults)
             except Skip as reason:
                 self.result.notes.append(
-                    f"{self.path}:{argument.lineno}: {function.name}({argument.arg}): {reason}"
+                    f"{self.path}:{argument.lineno}: {function.name}({argument.arg}) "
+                    f"skipped: {reason}"
                 )
 
     def _argument(
@@ -302,6 +303,11 @@ class Rewriter:
             return
         if parameter is not None:  # x: T = Parameter(...)
             kind, keywords, new_default = self._keywords(parameter, kind)
+            if name in self.dependencies:
+                self.result.notes.append(
+                    f"{self.path}:{argument.lineno}: {name} is also a dependency: Litestar "
+                    "refuses the ambiguity, rename the parameter or use the dependency"
+                )
             if new_default is None and later_defaults:
                 raise Skip("a required Parameter(...) before parameters with defaults")
             self._replace(argument, default, self._marked_type(annotation, kind, keywords), None)
@@ -513,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in python_files(paths):
         result = Rewriter(path, dependencies).run()
         for note in result.notes:
-            print(f"skipped {note}", file=sys.stderr)
+            print(f"note: {note}", file=sys.stderr)
         new = result.rewritten()
         if new == result.source:
             continue

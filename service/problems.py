@@ -9,6 +9,12 @@ Every text is a catalogue message (:mod:`service.i18n`), rendered in the languag
 prefers (``Accept-Language``; Vietnamese by default). Beside the text a problem carries codes a
 client can key on: ``type`` (the kind of problem), ``code`` (which one) and, per field,
 ``errors[].code``.
+
+Litestar's ``ProblemDetailsPlugin`` (``litestar.plugins.problem_details``) is not used: its
+mapping from an exception to a ``ProblemDetailsException`` sees the exception but not the
+request, so it cannot render the texts in the reader's language, nor send ``Vary`` and
+``Content-Language``; it writes ``status`` first; and validation errors would lose their
+per-field codes.
 """
 
 from __future__ import annotations

@@ -113,3 +113,89 @@ def test_the_platform_declares_every_parameter_explicitly() -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+SAMPLE = """
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.params import Parameter
+
+Limit = Annotated[int, Parameter(ge=1, le=100)]
+IfMatch = Parameter(header="If-Match", default=None, required=False)
+
+
+class Things(Controller):
+    path = "/units/{unit_id:uuid}/things"
+
+    @get("/{thing_id:int}")
+    async def read(
+        self,
+        unit_id: uuid.UUID,
+        thing_id: Annotated[int, Parameter(ge=1)],
+        db_session: AsyncSession,
+        states: list[str] | None = Parameter(query="state", default=None),
+        q: str | None = Parameter(default=None, max_length=10),
+        limit: Limit = 20,
+        since: datetime | None = None,
+        tag: IfMatch_ = None,
+    ) -> None: ...
+
+    @post("/")
+    async def change(
+        self,
+        data: Thing,
+        unit_id: uuid.UUID,
+        etag: str | None = IfMatch,
+    ) -> None: ...
+"""
+
+EXPECTED = """
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.params import Parameter
+from litestar.di import NamedDependency
+<the new litestar.params import>
+
+Limit = Annotated[int, QueryParameter(ge=1, le=100)]
+class Things(Controller):
+    path = "/units/{unit_id:uuid}/things"
+
+    @get("/{thing_id:int}")
+    async def read(
+        self,
+        unit_id: FromPath[uuid.UUID],
+        thing_id: Annotated[int, PathParameter(ge=1)],
+        db_session: NamedDependency[AsyncSession],
+        states: Annotated[list[str] | None, QueryParameter(name="state")] = None,
+        q: Annotated[str | None, QueryParameter(max_length=10)] = None,
+        limit: Limit = 20,
+        since: FromQuery[datetime | None] = None,
+        tag: FromQuery[IfMatch_] = None,
+    ) -> None: ...
+
+    @post("/")
+    async def change(
+        self,
+        data: RequestBody[Thing],
+        unit_id: FromPath[uuid.UUID],
+        etag: Annotated[str | None, HeaderParameter(name="If-Match", required=False)] = None,
+    ) -> None: ...
+"""
+
+
+PARAMS = "FromPath, FromQuery, HeaderParameter, PathParameter, QueryParameter, RequestBody"
+EXPECTED = EXPECTED.replace(
+    "<the new litestar.params import>", f"from litestar.params import {PARAMS}"
+)
+
+
+def test_the_codemod_writes_every_marker_and_a_second_run_changes_nothing(tmp_path: Path) -> None:
+    sample = tmp_path / "controllers.py"
+    sample.write_text(SAMPLE)
+    command = [sys.executable, str(CODEMOD), "--no-ruff", "--scan", str(tmp_path), str(sample)]
+    subprocess.run(command, check=True, capture_output=True, timeout=60)
+    assert sample.read_text() == EXPECTED
+    again = subprocess.run([*command[:2], "--check", *command[2:]], capture_output=True)
+    assert again.returncode == 0, again.stdout
