@@ -4,13 +4,17 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from advanced_alchemy.extensions.litestar import (
+    AsyncSessionConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
+)
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.sqlalchemy import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar.security.jwt import JWTAuth
 from litestar.stores.registry import StoreRegistry
 from sqlalchemy import text
@@ -28,12 +32,12 @@ from service.auth.secrets import configure_password_hashing
 from service.csp import ContentSecurityPolicyMiddleware
 from service.db import create_engine
 from service.docs_pages import STATIC_PATH, docs_render_plugins, static_files_router
-from service.errors import exception_handlers
 from service.http.preconditions import IF_MATCH
 from service.jobs.broker import broker_ping
 from service.kernel.wiring import Wiring
 from service.observability import configure_logging, request_id_middleware
 from service.openapi import WireFormatSchemaPlugin, bind_options_to_their_routes, docs_router
+from service.problems import exception_handlers
 from service.ratelimit import APP_STATE_KEY, build_counters, redis_client, trusted_proxy_middleware
 from service.request import ApiRequest
 from service.settings import BrokerKind, Settings

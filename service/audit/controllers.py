@@ -4,7 +4,8 @@ from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit import service
@@ -21,19 +22,21 @@ class AuditController(Controller):
     @get("/")
     async def list_events(
         self,
-        db_session: AsyncSession,
-        entity_type: Annotated[str | None, Parameter(max_length=64)] = None,
-        entity_id: Annotated[str | None, Parameter(max_length=64)] = None,
-        actor_type: ActorType | None = None,
-        actor_id: Annotated[str | None, Parameter(max_length=64)] = None,
-        action: Annotated[str | None, Parameter(max_length=100)] = None,
-        since: Annotated[datetime | None, Parameter(description="occurred at or after")] = None,
-        until: Annotated[datetime | None, Parameter(description="occurred before")] = None,
+        db_session: NamedDependency[AsyncSession],
+        entity_type: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        entity_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        actor_type: FromQuery[ActorType | None] = None,
+        actor_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        action: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        since: Annotated[
+            datetime | None, QueryParameter(description="occurred at or after")
+        ] = None,
+        until: Annotated[datetime | None, QueryParameter(description="occurred before")] = None,
         cursor: Annotated[
             int | None,
-            Parameter(ge=1, le=2**63 - 1, description="next_cursor of the previous page"),
+            QueryParameter(ge=1, le=2**63 - 1, description="next_cursor of the previous page"),
         ] = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> AuditPage:
         """Audit events, newest first, with keyset pagination."""
         events, next_cursor = await service.list_events(

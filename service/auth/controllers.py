@@ -4,6 +4,8 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, RequestBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,9 +45,9 @@ class AuthController(Controller):
     async def login(
         self,
         request: Request[Any, Any, Any],
-        data: LoginRequest,
-        db_session: AsyncSession,
-        settings: Settings,
+        data: RequestBody[LoginRequest],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
     ) -> TokenPair:
         counters, address = counters_of(request), client_address(request)
         await login_limits.check(counters, address, data.username)
@@ -64,7 +66,10 @@ class AuthController(Controller):
         opt={"problems": (401,), "conflicts": False},
     )
     async def refresh(
-        self, data: RefreshRequest, db_session: AsyncSession, settings: Settings
+        self,
+        data: RequestBody[RefreshRequest],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
     ) -> TokenPair:
         try:
             return await service.refresh(db_session, settings, data.refresh_token)
@@ -74,14 +79,14 @@ class AuthController(Controller):
 
     @post("/logout", guards=[staff()], status_code=HTTP_200_OK, opt={"conflicts": False})
     async def logout(
-        self, request: Request[StaffPrincipal, Any, Any], db_session: AsyncSession
+        self, request: Request[StaffPrincipal, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> LoggedOut:
         await service.logout(db_session, request.user)
         return LoggedOut()
 
     @get("/me", guards=[staff()])
     async def me(
-        self, request: Request[StaffPrincipal, Any, Any], db_session: AsyncSession
+        self, request: Request[StaffPrincipal, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> UserRead:
         return UserRead.model_validate(await service.get_user(db_session, request.user.user_id))
 
@@ -92,24 +97,28 @@ class UserAdminController(Controller):
     guards = [admin_only]
 
     @get("/")
-    async def list_users(self, db_session: AsyncSession) -> list[UserRead]:
+    async def list_users(self, db_session: NamedDependency[AsyncSession]) -> list[UserRead]:
         return [UserRead.model_validate(u) for u in await service.list_users(db_session)]
 
     @post("/", status_code=HTTP_201_CREATED)
-    async def create_user(self, data: UserCreate, db_session: AsyncSession) -> UserRead:
+    async def create_user(
+        self, data: RequestBody[UserCreate], db_session: NamedDependency[AsyncSession]
+    ) -> UserRead:
         return UserRead.model_validate(await service.create_user(db_session, data))
 
     @get("/{user_id:uuid}")
-    async def get_user(self, user_id: uuid.UUID, db_session: AsyncSession) -> UserRead:
+    async def get_user(
+        self, user_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
+    ) -> UserRead:
         return UserRead.model_validate(await service.get_user(db_session, user_id))
 
     @patch("/{user_id:uuid}")
     async def update_user(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        user_id: uuid.UUID,
-        data: UserUpdate,
-        db_session: AsyncSession,
+        user_id: FromPath[uuid.UUID],
+        data: RequestBody[UserUpdate],
+        db_session: NamedDependency[AsyncSession],
     ) -> UserRead:
         user = await service.update_user(db_session, user_id, data, actor=request.user)
         return UserRead.model_validate(user)
@@ -121,12 +130,12 @@ class ApiClientAdminController(Controller):
     guards = [admin_only]
 
     @get("/")
-    async def list_clients(self, db_session: AsyncSession) -> list[ApiClientRead]:
+    async def list_clients(self, db_session: NamedDependency[AsyncSession]) -> list[ApiClientRead]:
         return [ApiClientRead.model_validate(c) for c in await service.list_api_clients(db_session)]
 
     @post("/", status_code=HTTP_201_CREATED)
     async def create_client(
-        self, data: ApiClientCreate, db_session: AsyncSession
+        self, data: RequestBody[ApiClientCreate], db_session: NamedDependency[AsyncSession]
     ) -> ApiClientCreated:
         client, key = await service.create_api_client(db_session, data)
         return ApiClientCreated(
@@ -136,7 +145,9 @@ class ApiClientAdminController(Controller):
         )
 
     @post("/{client_id:uuid}/revoke", status_code=HTTP_200_OK)
-    async def revoke_client(self, client_id: uuid.UUID, db_session: AsyncSession) -> ApiClientRead:
+    async def revoke_client(
+        self, client_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
+    ) -> ApiClientRead:
         return ApiClientRead.model_validate(await service.revoke_api_client(db_session, client_id))
 
 

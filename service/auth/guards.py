@@ -21,7 +21,7 @@ Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 
 @dataclass(frozen=True)
 class GuardInfo:
-    """Who a guard lets in, for the OpenAPI document (service/openapi.py): the security
+    """Who a guard lets in, for the OpenAPI document (service/openapi/routes.py): the security
     scheme a caller needs, and whether some callers of that scheme are refused (403)."""
 
     security_scheme: str

@@ -5,7 +5,8 @@ from datetime import date
 from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post, put
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter, RequestBody
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,13 +37,13 @@ from service.directory.schemas import (
     UnitRead,
 )
 
-Limit = Annotated[int, Parameter(ge=1, le=1000, description="Page size.")]
+Limit = Annotated[int, QueryParameter(ge=1, le=1000, description="Page size.")]
 Cursor = Annotated[
-    str | None, Parameter(max_length=64, description="next_cursor of the previous page.")
+    str | None, QueryParameter(max_length=64, description="next_cursor of the previous page.")
 ]
 Search = Annotated[
     str | None,
-    Parameter(max_length=100, description="Diacritic-insensitive search in the name."),
+    QueryParameter(max_length=100, description="Diacritic-insensitive search in the name."),
 ]
 
 
@@ -54,9 +55,9 @@ class UnitController(Controller):
     @get("/")
     async def list_units(
         self,
-        db_session: AsyncSession,
-        province: Annotated[str | None, Parameter(max_length=16)] = None,
-        level: UnitLevel | None = None,
+        db_session: NamedDependency[AsyncSession],
+        province: Annotated[str | None, QueryParameter(max_length=16)] = None,
+        level: FromQuery[UnitLevel | None] = None,
         q: Search = None,
         cursor: Cursor = None,
         limit: Limit = 200,
@@ -68,7 +69,9 @@ class UnitController(Controller):
         return Page(items=items, next_cursor=items[-1].code if len(units) > limit else None)
 
     @get("/{code:str}")
-    async def get_unit(self, code: str, db_session: AsyncSession) -> UnitRead:
+    async def get_unit(
+        self, code: FromPath[str], db_session: NamedDependency[AsyncSession]
+    ) -> UnitRead:
         return UnitRead.model_validate(await service.get_unit(db_session, code))
 
 
@@ -80,11 +83,11 @@ class AgencyController(Controller):
     @get("/")
     async def list_agencies(
         self,
-        db_session: AsyncSession,
-        unit: Annotated[str | None, Parameter(max_length=16)] = None,
-        kind: AgencyKind | None = None,
-        parent_id: uuid.UUID | None = None,
-        active: bool | None = None,
+        db_session: NamedDependency[AsyncSession],
+        unit: Annotated[str | None, QueryParameter(max_length=16)] = None,
+        kind: FromQuery[AgencyKind | None] = None,
+        parent_id: FromQuery[uuid.UUID | None] = None,
+        active: FromQuery[bool | None] = None,
         q: Search = None,
         cursor: Cursor = None,
         limit: Limit = 200,
@@ -103,21 +106,30 @@ class AgencyController(Controller):
         return Page(items=items, next_cursor=items[-1].code if len(agencies) > limit else None)
 
     @get("/{agency_id:uuid}")
-    async def get_agency(self, agency_id: uuid.UUID, db_session: AsyncSession) -> AgencyRead:
+    async def get_agency(
+        self, agency_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
+    ) -> AgencyRead:
         return AgencyRead.model_validate(await service.get_agency(db_session, agency_id))
 
     @post("/", guards=[admin_only], status_code=HTTP_201_CREATED)
-    async def create_agency(self, data: AgencyCreate, db_session: AsyncSession) -> AgencyRead:
+    async def create_agency(
+        self, data: RequestBody[AgencyCreate], db_session: NamedDependency[AsyncSession]
+    ) -> AgencyRead:
         return AgencyRead.model_validate(await service.create_agency(db_session, data))
 
     @patch("/{agency_id:uuid}", guards=[admin_only])
     async def update_agency(
-        self, agency_id: uuid.UUID, data: AgencyUpdate, db_session: AsyncSession
+        self,
+        agency_id: FromPath[uuid.UUID],
+        data: RequestBody[AgencyUpdate],
+        db_session: NamedDependency[AsyncSession],
     ) -> AgencyRead:
         return AgencyRead.model_validate(await service.update_agency(db_session, agency_id, data))
 
     @delete("/{agency_id:uuid}", guards=[admin_only])
-    async def deactivate_agency(self, agency_id: uuid.UUID, db_session: AsyncSession) -> None:
+    async def deactivate_agency(
+        self, agency_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
+    ) -> None:
         """Deactivates: the agency stays for the records but receives nothing new."""
         await service.deactivate_agency(db_session, agency_id)
 
@@ -129,7 +141,7 @@ class CategoryController(Controller):
 
     @get("/")
     async def list_categories(
-        self, db_session: AsyncSession, active: bool | None = None
+        self, db_session: NamedDependency[AsyncSession], active: FromQuery[bool | None] = None
     ) -> list[CategoryRead]:
         return [
             CategoryRead.model_validate(c)
@@ -137,21 +149,30 @@ class CategoryController(Controller):
         ]
 
     @get("/{code:str}")
-    async def get_category(self, code: str, db_session: AsyncSession) -> CategoryRead:
+    async def get_category(
+        self, code: FromPath[str], db_session: NamedDependency[AsyncSession]
+    ) -> CategoryRead:
         return CategoryRead.model_validate(await service.get_category(db_session, code))
 
     @post("/", guards=[admin_only], status_code=HTTP_201_CREATED)
-    async def create_category(self, data: CategoryCreate, db_session: AsyncSession) -> CategoryRead:
+    async def create_category(
+        self, data: RequestBody[CategoryCreate], db_session: NamedDependency[AsyncSession]
+    ) -> CategoryRead:
         return CategoryRead.model_validate(await service.create_category(db_session, data))
 
     @patch("/{code:str}", guards=[admin_only])
     async def update_category(
-        self, code: str, data: CategoryUpdate, db_session: AsyncSession
+        self,
+        code: FromPath[str],
+        data: RequestBody[CategoryUpdate],
+        db_session: NamedDependency[AsyncSession],
     ) -> CategoryRead:
         return CategoryRead.model_validate(await service.update_category(db_session, code, data))
 
     @delete("/{code:str}", guards=[admin_only])
-    async def deactivate_category(self, code: str, db_session: AsyncSession) -> None:
+    async def deactivate_category(
+        self, code: FromPath[str], db_session: NamedDependency[AsyncSession]
+    ) -> None:
         """Deactivates: petitions keep their category, new ones cannot pick it."""
         await service.deactivate_category(db_session, code)
 
@@ -164,10 +185,10 @@ class RoutingRuleController(Controller):
     @get("/")
     async def list_rules(
         self,
-        db_session: AsyncSession,
-        category: Annotated[str | None, Parameter(max_length=64)] = None,
-        agency_id: uuid.UUID | None = None,
-        active: bool | None = None,
+        db_session: NamedDependency[AsyncSession],
+        category: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        agency_id: FromQuery[uuid.UUID | None] = None,
+        active: FromQuery[bool | None] = None,
     ) -> list[RoutingRuleRead]:
         rules = await service.list_rules(
             db_session, category_code=category, agency_id=agency_id, active=active
@@ -175,23 +196,30 @@ class RoutingRuleController(Controller):
         return [RoutingRuleRead.model_validate(r) for r in rules]
 
     @get("/{rule_id:uuid}")
-    async def get_rule(self, rule_id: uuid.UUID, db_session: AsyncSession) -> RoutingRuleRead:
+    async def get_rule(
+        self, rule_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
+    ) -> RoutingRuleRead:
         return RoutingRuleRead.model_validate(await service.get_rule(db_session, rule_id))
 
     @post("/", guards=[admin_only], status_code=HTTP_201_CREATED)
     async def create_rule(
-        self, data: RoutingRuleCreate, db_session: AsyncSession
+        self, data: RequestBody[RoutingRuleCreate], db_session: NamedDependency[AsyncSession]
     ) -> RoutingRuleRead:
         return RoutingRuleRead.model_validate(await service.create_rule(db_session, data))
 
     @patch("/{rule_id:uuid}", guards=[admin_only])
     async def update_rule(
-        self, rule_id: uuid.UUID, data: RoutingRuleUpdate, db_session: AsyncSession
+        self,
+        rule_id: FromPath[uuid.UUID],
+        data: RequestBody[RoutingRuleUpdate],
+        db_session: NamedDependency[AsyncSession],
     ) -> RoutingRuleRead:
         return RoutingRuleRead.model_validate(await service.update_rule(db_session, rule_id, data))
 
     @delete("/{rule_id:uuid}", guards=[admin_only])
-    async def delete_rule(self, rule_id: uuid.UUID, db_session: AsyncSession) -> None:
+    async def delete_rule(
+        self, rule_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
+    ) -> None:
         await service.delete_rule(db_session, rule_id)
 
 
@@ -203,9 +231,9 @@ class RoutingController(Controller):
     @get("/suggest")
     async def suggest(
         self,
-        db_session: AsyncSession,
-        category: Annotated[str, Parameter(min_length=1, max_length=64)],
-        unit: Annotated[str, Parameter(min_length=1, max_length=16)],
+        db_session: NamedDependency[AsyncSession],
+        category: Annotated[str, QueryParameter(min_length=1, max_length=64)],
+        unit: Annotated[str, QueryParameter(min_length=1, max_length=16)],
     ) -> RouteSuggestionRead:
         """The agency the routing rules suggest; ``agency`` is null when no rule matches."""
         await service.get_category_for_routing(db_session, category)
@@ -237,8 +265,8 @@ class CalendarController(Controller):
     @get("/")
     async def list_days(
         self,
-        db_session: AsyncSession,
-        year: Annotated[int | None, Parameter(ge=2000, le=2100)] = None,
+        db_session: NamedDependency[AsyncSession],
+        year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
     ) -> list[CalendarDayRead]:
         """Holidays, days off and swapped working days (days that differ from the week)."""
         return [
@@ -247,35 +275,41 @@ class CalendarController(Controller):
         ]
 
     @post("/", guards=[admin_only], status_code=HTTP_201_CREATED)
-    async def add_day(self, data: CalendarDayCreate, db_session: AsyncSession) -> CalendarDayRead:
+    async def add_day(
+        self, data: RequestBody[CalendarDayCreate], db_session: NamedDependency[AsyncSession]
+    ) -> CalendarDayRead:
         return CalendarDayRead.model_validate(await service.add_day(db_session, data))
 
     @get("/office-hours")
-    async def get_office_hours(self, db_session: AsyncSession) -> OfficeHoursRead:
+    async def get_office_hours(self, db_session: NamedDependency[AsyncSession]) -> OfficeHoursRead:
         return _office_hours(await service.get_office_hours(db_session))
 
     @put("/office-hours", guards=[admin_only])
     async def set_office_hours(
-        self, data: OfficeHoursWrite, db_session: AsyncSession
+        self, data: RequestBody[OfficeHoursWrite], db_session: NamedDependency[AsyncSession]
     ) -> OfficeHoursRead:
         return _office_hours(await service.set_office_hours(db_session, data))
 
     @get("/{day:date}")
-    async def get_day(self, day: date, db_session: AsyncSession) -> CalendarDayRead:
+    async def get_day(
+        self, day: FromPath[date], db_session: NamedDependency[AsyncSession]
+    ) -> CalendarDayRead:
         return CalendarDayRead.model_validate(await service.get_day(db_session, day))
 
     @put("/{day:date}", guards=[admin_only])
     async def put_day(
         self,
-        day: Annotated[date, Parameter(schema_extra={"pattern": CALENDAR_DAY_PATTERN})],
-        data: CalendarDayWrite,
-        db_session: AsyncSession,
+        day: Annotated[date, PathParameter(schema_extra={"pattern": CALENDAR_DAY_PATTERN})],
+        data: RequestBody[CalendarDayWrite],
+        db_session: NamedDependency[AsyncSession],
     ) -> CalendarDayRead:
         """Creates or replaces the entry of one day."""
         return CalendarDayRead.model_validate(await service.put_day(db_session, day, data))
 
     @delete("/{day:date}", guards=[admin_only])
-    async def delete_day(self, day: date, db_session: AsyncSession) -> None:
+    async def delete_day(
+        self, day: FromPath[date], db_session: NamedDependency[AsyncSession]
+    ) -> None:
         await service.delete_day(db_session, day)
 
 

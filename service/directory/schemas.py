@@ -247,7 +247,7 @@ class CalendarDayCreate(CalendarDayWrite):
 
 
 def _local_time(value: Any) -> Any:
-    """Only what the document promises (service/openapi.py): ``HH:MM[:SS[.ffffff]]``; no
+    """Only what the document promises (service/openapi/schemas.py): ``HH:MM[:SS[.ffffff]]``; no
     offset, no seconds-since-midnight number."""
     if isinstance(value, time):
         return value

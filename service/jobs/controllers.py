@@ -3,7 +3,8 @@
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,10 +24,10 @@ class JobAdminController(Controller):
     @get("/failed")
     async def list_failed(
         self,
-        db_session: AsyncSession,
-        include_retried: bool = False,
-        cursor: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        db_session: NamedDependency[AsyncSession],
+        include_retried: FromQuery[bool] = False,
+        cursor: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> JobFailurePage:
         """Jobs that failed on their last allowed attempt, newest first."""
         failures, next_cursor = await service.list_failures(
@@ -39,16 +40,16 @@ class JobAdminController(Controller):
     @post("/failed/{failure_id:int}/retry", status_code=HTTP_200_OK)
     async def retry(
         self,
-        failure_id: Annotated[int, Parameter(ge=1, le=MAX_ID)],
+        failure_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
         request: Request[StaffPrincipal, Any, Any],
-        db_session: AsyncSession,
+        db_session: NamedDependency[AsyncSession],
     ) -> JobFailureRead:
         """Run the job again (through the outbox); each failure can be retried once."""
         failure = await service.retry_failure(db_session, failure_id, actor=request.user)
         return JobFailureRead.model_validate(failure)
 
     @get("/outbox")
-    async def outbox(self, db_session: AsyncSession) -> OutboxStats:
+    async def outbox(self, db_session: NamedDependency[AsyncSession]) -> OutboxStats:
         """Outbox rows by state and the age of the oldest pending one."""
         return await service.outbox_stats(db_session)
 

@@ -13,9 +13,9 @@ import structlog
 from dramatiq.middleware import Middleware
 from psycopg.types.json import Jsonb
 
-from service.errors import describe_failure, internal_names, scrub
 from service.jobs import context
 from service.jobs.queues import job_queue
+from service.scrub import describe_failure, internal_names, scrub
 from service.settings import Settings
 
 logger = structlog.get_logger(__name__)

@@ -6,12 +6,13 @@ Domains add their own "attach evidence to X" routes that authorise against X and
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post, put
+from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter, RequestBody
 from litestar.response import Redirect, Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,13 +70,13 @@ class EvidenceController(Controller):
     async def upload(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        db_session: AsyncSession,
-        settings: Settings,
-        object_store: ObjectStore,
-        filename: str | None = Parameter(default=None, max_length=255),
-        captured_at: datetime | None = Parameter(default=None),
-        lat: float | None = Parameter(default=None, ge=-90, le=90),
-        lon: float | None = Parameter(default=None, ge=-180, le=180),
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        object_store: NamedDependency[ObjectStore],
+        filename: Annotated[str | None, QueryParameter(max_length=255)] = None,
+        captured_at: FromQuery[datetime | None] = None,
+        lat: Annotated[float | None, QueryParameter(ge=-90, le=90)] = None,
+        lon: Annotated[float | None, QueryParameter(ge=-180, le=180)] = None,
     ) -> EvidenceRead:
         name = filename or filename_from_disposition(request.headers.get("content-disposition"))
         evidence = await service.create_evidence_from_stream(
@@ -96,9 +97,9 @@ class EvidenceController(Controller):
     async def start_multipart(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        data: MultipartStart,
-        db_session: AsyncSession,
-        object_store: ObjectStore,
+        data: RequestBody[MultipartStart],
+        db_session: NamedDependency[AsyncSession],
+        object_store: NamedDependency[ObjectStore],
     ) -> MultipartStarted:
         evidence, upload_id, urls = await service.start_multipart(
             db_session,
@@ -131,10 +132,10 @@ class EvidenceController(Controller):
     async def complete_multipart(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        evidence_id: uuid.UUID,
-        data: MultipartComplete,
-        db_session: AsyncSession,
-        object_store: ObjectStore,
+        evidence_id: FromPath[uuid.UUID],
+        data: RequestBody[MultipartComplete],
+        db_session: NamedDependency[AsyncSession],
+        object_store: NamedDependency[ObjectStore],
     ) -> EvidenceRead:
         parts = (
             None
@@ -150,8 +151,8 @@ class EvidenceController(Controller):
     async def get_evidence(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        evidence_id: uuid.UUID,
-        db_session: AsyncSession,
+        evidence_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
     ) -> EvidenceRead:
         evidence = await service.get_visible_evidence(db_session, evidence_id, request.user)
         await service.record_view(db_session, evidence, request.user)
@@ -165,10 +166,10 @@ class EvidenceController(Controller):
     async def download(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        evidence_id: uuid.UUID,
-        db_session: AsyncSession,
-        settings: Settings,
-        object_store: ObjectStore,
+        evidence_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        object_store: NamedDependency[ObjectStore],
     ) -> Redirect:
         evidence = await service.get_visible_evidence(db_session, evidence_id, request.user)
         url = await service.download_url(
@@ -186,7 +187,7 @@ class EvidenceController(Controller):
         summary="The chain of custody: every upload, view, download and withdrawal",
     )
     async def custody(
-        self, evidence_id: uuid.UUID, db_session: AsyncSession
+        self, evidence_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
     ) -> list[CustodyEntryRead]:
         entries = await service.custody_log(db_session, evidence_id)
         return [CustodyEntryRead.model_validate(entry) for entry in entries]
@@ -200,9 +201,9 @@ class EvidenceController(Controller):
     async def withdraw(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        evidence_id: uuid.UUID,
-        data: WithdrawRequest,
-        db_session: AsyncSession,
+        evidence_id: FromPath[uuid.UUID],
+        data: RequestBody[WithdrawRequest],
+        db_session: NamedDependency[AsyncSession],
     ) -> EvidenceRead:
         evidence = await service.withdraw(db_session, evidence_id, request.user, data.reason)
         return EvidenceRead.model_validate(evidence)
@@ -236,12 +237,12 @@ class ObjectController(Controller):
     )
     async def download(
         self,
-        key: str,
-        object_store: ObjectStore,
-        expires: int | None = None,
-        signature: str | None = Parameter(default=None, max_length=128),
-        filename: str | None = Parameter(default=None, max_length=255),
-        content_type: str | None = Parameter(default=None, max_length=127),
+        key: FromPath[str],
+        object_store: NamedDependency[ObjectStore],
+        expires: FromQuery[int | None] = None,
+        signature: Annotated[str | None, QueryParameter(max_length=128)] = None,
+        filename: Annotated[str | None, QueryParameter(max_length=255)] = None,
+        content_type: Annotated[str | None, QueryParameter(max_length=127)] = None,
     ) -> Stream:
         store = _local(object_store)
         key = key.lstrip("/")
@@ -285,11 +286,11 @@ class ObjectController(Controller):
     async def put_part(
         self,
         request: Request[Any, Any, Any],
-        upload_id: str,
-        part_number: int,
-        object_store: ObjectStore,
-        expires: int | None = None,
-        signature: str | None = Parameter(default=None, max_length=128),
+        upload_id: FromPath[str],
+        part_number: FromPath[int],
+        object_store: NamedDependency[ObjectStore],
+        expires: FromQuery[int | None] = None,
+        signature: Annotated[str | None, QueryParameter(max_length=128)] = None,
     ) -> Response[None]:
         store = _local(object_store)
         if expires is None or not signature:

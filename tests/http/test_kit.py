@@ -16,7 +16,8 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.errors import Invalid, NotFound, exception_handlers
+from service.errors import Invalid, NotFound
+from service.problems import exception_handlers
 from service.http import cursor
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.preconditions import IF_MATCH, IfMatch

@@ -123,7 +123,7 @@ def test_no_service_error_is_raised_with_a_hand_written_sentence() -> None:
 
 
 def test_every_problem_type_has_a_title() -> None:
-    types = set(errors._TYPES.values())
+    types = {cls.problem_type for cls in errors.status_classes().values()}
     for module_class in _every_service_error():
         types.add(module_class.problem_type)
     missing = {t for t in types for loc in LOCALES if f"title.{t}" not in catalogue(loc)}
