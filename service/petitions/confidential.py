@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from cryptography.fernet import InvalidToken, MultiFernet
@@ -32,6 +32,11 @@ class Identity:
     email: str | None = None
     national_id: str | None = None
     address: str | None = None
+
+    @classmethod
+    def of(cls, source: object) -> Identity:
+        """The identity a row or a request body carries in fields of the same names."""
+        return cls(**{field.name: getattr(source, field.name) for field in fields(cls)})
 
     def as_dict(self) -> dict[str, str | None]:
         return asdict(self)
@@ -128,13 +133,7 @@ async def plain_personal_data_of(
 
 
 def identity_of_row_plain(petitioner: Petitioner) -> Identity:
-    return Identity(
-        full_name=petitioner.full_name,
-        phone=petitioner.phone,
-        email=petitioner.email,
-        national_id=petitioner.national_id,
-        address=petitioner.address,
-    )
+    return Identity.of(petitioner)
 
 
 async def cluster_personal_data(session: AsyncSession, lead_id: uuid.UUID) -> PersonalData | None:

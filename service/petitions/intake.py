@@ -53,15 +53,7 @@ def _error(field: str, message: Message) -> dict[str, Any]:
 
 
 def identity_of(petitioner: PetitionerIn | None) -> Identity:
-    if petitioner is None:
-        return Identity()
-    return Identity(
-        full_name=petitioner.full_name,
-        phone=petitioner.phone,
-        email=petitioner.email,
-        national_id=petitioner.national_id,
-        address=petitioner.address,
-    )
+    return Identity() if petitioner is None else Identity.of(petitioner)
 
 
 def is_identified(identity: Identity) -> bool:

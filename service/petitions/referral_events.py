@@ -37,7 +37,12 @@ ITEM_TYPE = "petition"
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-async def _petition(session: AsyncSession, event: ReferralEvent) -> Petition | None:
+async def _petition(
+    session: AsyncSession, event: ReferralEvent, action: Action | None = None
+) -> Petition | None:
+    """The petition whose current referral the event is about, locked; None for another
+    item type, a referral no longer the petition's, or (given ``action``) a state that
+    cannot take it."""
     if event.item_type != ITEM_TYPE:
         return None
     try:
@@ -46,6 +51,8 @@ async def _petition(session: AsyncSession, event: ReferralEvent) -> Petition | N
         return None
     if petition.referral_id != event.referral_id:
         return None
+    if action is not None and not _possible(petition, action):
+        return None
     return petition
 
 
@@ -53,11 +60,42 @@ def _possible(petition: Petition, action: Action) -> bool:
     return can(PetitionStatus(petition.status), action, SYSTEM)
 
 
+async def _mirror(
+    session: AsyncSession,
+    petition: Petition,
+    event: ReferralEvent,
+    action: Action,
+    citizen_message: str,
+    data: dict[str, Any],
+    *,
+    reason: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """The petition takes ``action`` as the referral did: by the system, for the event's
+    actor."""
+    await apply_transition(
+        session,
+        petition,
+        action,
+        performer=SYSTEM,
+        actor=event.actor,
+        reason=reason,
+        citizen_message=citizen_message,
+        data=data,
+        at=at,
+    )
+
+
 async def _agency_name(session: AsyncSession, agency_id: Any) -> str:
     if agency_id is None:
         return "cơ quan có thẩm quyền"
     agency = await reference.agency(session, uuid.UUID(str(agency_id)))
     return agency.name if agency is not None else "cơ quan có thẩm quyền"
+
+
+def _referral(event: ReferralEvent) -> dict[str, Any]:
+    """The history data every mirrored event carries."""
+    return {"referral_id": str(event.referral_id)}
 
 
 def _local_date(value: Any) -> str:
@@ -68,20 +106,12 @@ def _local_date(value: Any) -> str:
 
 
 async def on_acknowledged(session: AsyncSession, event: ReferralEvent) -> None:
-    petition = await _petition(session, event)
-    if petition is None or not _possible(petition, Action.acknowledge):
+    petition = await _petition(session, event, Action.acknowledge)
+    if petition is None:
         return
-    await apply_transition(
-        session,
-        petition,
-        Action.acknowledge,
-        performer=SYSTEM,
-        actor=event.actor,
-        citizen_message=messages.ACKNOWLEDGE.format(
-            agency=await _agency_name(session, event.agency_id)
-        ),
-        data={"referral_id": str(event.referral_id)},
-    )
+    agency = await _agency_name(session, event.agency_id)
+    message = messages.ACKNOWLEDGE.format(agency=agency)
+    await _mirror(session, petition, event, Action.acknowledge, message, _referral(event))
 
 
 async def _back_to_triage(
@@ -103,37 +133,32 @@ async def _back_to_triage(
     petition.escalated_at = None  # a new routing step may be escalated again
     if action is Action.decline:
         petition.bounce_count += 1
-    await apply_transition(
+    await _mirror(
         session,
         petition,
+        event,
         action,
-        performer=SYSTEM,
-        actor=event.actor,
-        reason=event.data.get("reason"),
-        citizen_message=messages.DECLINE if action is Action.decline else messages.RECALL,
-        data={
-            "referral_id": str(event.referral_id),
+        messages.DECLINE if action is Action.decline else messages.RECALL,
+        {
+            **_referral(event),
             "agency_id": str(declined_by) if declined_by else None,
             "suggested_agency_id": petition.suggested_agency_id,
             "bounce_count": petition.bounce_count,
         },
+        reason=event.data.get("reason"),
         at=now,
     )
 
 
 async def on_declined(session: AsyncSession, event: ReferralEvent) -> None:
     """Not competent: back to triage for re-routing; the bounce is counted."""
-    petition = await _petition(session, event)
-    if petition is None or not _possible(petition, Action.decline):
-        return
-    await _back_to_triage(session, petition, event, Action.decline)
+    if petition := await _petition(session, event, Action.decline):
+        await _back_to_triage(session, petition, event, Action.decline)
 
 
 async def on_cancelled(session: AsyncSession, event: ReferralEvent) -> None:
-    petition = await _petition(session, event)
-    if petition is None or not _possible(petition, Action.recall):
-        return
-    await _back_to_triage(session, petition, event, Action.recall)
+    if petition := await _petition(session, event, Action.recall):
+        await _back_to_triage(session, petition, event, Action.recall)
 
 
 async def on_extension_granted(session: AsyncSession, event: ReferralEvent) -> None:
@@ -147,31 +172,22 @@ async def on_extension_granted(session: AsyncSession, event: ReferralEvent) -> N
         action="extension_granted",
         actor=event.actor,
         citizen_message=messages.EXTENSION.format(due=_local_date(due)),
-        data={"referral_id": str(event.referral_id), "new_due_at": due},
+        data={**_referral(event), "new_due_at": due},
         notify=True,
     )
 
 
 async def on_answer_published(session: AsyncSession, event: ReferralEvent) -> None:
     """Answered; the petitioner and everyone whose petition was merged into it are told."""
-    petition = await _petition(session, event)
-    if petition is None or not _possible(petition, Action.publish_answer):
+    petition = await _petition(session, event, Action.publish_answer)
+    if petition is None:
         return
     now = utcnow()
     petition.answered_at = now
-    await apply_transition(
-        session,
-        petition,
-        Action.publish_answer,
-        performer=SYSTEM,
-        actor=event.actor,
-        citizen_message=messages.PUBLISH_ANSWER,
-        data={
-            "referral_id": str(event.referral_id),
-            "answer_id": event.data.get("answer_id"),
-            "outcome": event.data.get("outcome"),
-        },
-        at=now,
+    answer = {"answer_id": event.data.get("answer_id"), "outcome": event.data.get("outcome")}
+    data = {**_referral(event), **answer}
+    await _mirror(
+        session, petition, event, Action.publish_answer, messages.PUBLISH_ANSWER, data, at=now
     )
     for follower_id in await repository.merged_ids(session, petition.id):
         follower = await get_petition(session, follower_id)
@@ -203,37 +219,23 @@ async def on_rated(session: AsyncSession, event: ReferralEvent) -> None:
 
 
 async def on_closed(session: AsyncSession, event: ReferralEvent) -> None:
-    petition = await _petition(session, event)
-    if petition is None or not _possible(petition, Action.close):
+    petition = await _petition(session, event, Action.close)
+    if petition is None:
         return
-    await apply_transition(
-        session,
-        petition,
-        Action.close,
-        performer=SYSTEM,
-        actor=event.actor,
-        reason=event.data.get("reason"),
-        citizen_message=messages.CLOSE,
-        data={"referral_id": str(event.referral_id), "reason": event.data.get("reason")},
-    )
+    reason = event.data.get("reason")
+    data = {**_referral(event), "reason": reason}
+    await _mirror(session, petition, event, Action.close, messages.CLOSE, data, reason=reason)
 
 
 async def on_reopened(session: AsyncSession, event: ReferralEvent) -> None:
-    petition = await _petition(session, event)
-    if petition is None or not _possible(petition, Action.reopen):
+    petition = await _petition(session, event, Action.reopen)
+    if petition is None:
         return
     petition.reopen_count += 1
     petition.closed_at = None
-    await apply_transition(
-        session,
-        petition,
-        Action.reopen,
-        performer=SYSTEM,
-        actor=event.actor,
-        reason=event.data.get("reason"),
-        citizen_message=messages.REOPEN,
-        data={"referral_id": str(event.referral_id), "reopen_count": petition.reopen_count},
-    )
+    data = {**_referral(event), "reopen_count": petition.reopen_count}
+    reason = event.data.get("reason")
+    await _mirror(session, petition, event, Action.reopen, messages.REOPEN, data, reason=reason)
 
 
 async def on_escalated(session: AsyncSession, event: ReferralEvent) -> None:
@@ -243,34 +245,18 @@ async def on_escalated(session: AsyncSession, event: ReferralEvent) -> None:
     if petition is None:
         return
     new_referral = event.data.get("new_referral_id")
-    data = {"referral_id": str(event.referral_id), "to": event.data.get("to")}
+    reason = event.data.get("reason")
+    data = {**_referral(event), "to": event.data.get("to")}
     if new_referral and _possible(petition, Action.escalate):
         new_agency = event.data.get("new_agency_id")
         petition.referral_id = uuid.UUID(str(new_referral))
         petition.agency_id = uuid.UUID(str(new_agency)) if new_agency else None
-        await apply_transition(
-            session,
-            petition,
-            Action.escalate,
-            performer=SYSTEM,
-            actor=event.actor,
-            reason=event.data.get("reason"),
-            citizen_message=messages.ESCALATE.format(
-                target=await _agency_name(session, new_agency)
-            ),
-            data={**data, "new_referral_id": str(new_referral), "new_agency_id": new_agency},
-        )
+        message = messages.ESCALATE.format(target=await _agency_name(session, new_agency))
+        data |= {"new_referral_id": str(new_referral), "new_agency_id": new_agency}
+        await _mirror(session, petition, event, Action.escalate, message, data, reason=reason)
     elif _possible(petition, Action.close):
-        await apply_transition(
-            session,
-            petition,
-            Action.close,
-            performer=SYSTEM,
-            actor=event.actor,
-            reason=event.data.get("reason"),
-            citizen_message=messages.ESCALATE_COUNCIL,
-            data=data,
-        )
+        message = messages.ESCALATE_COUNCIL
+        await _mirror(session, petition, event, Action.close, message, data, reason=reason)
     else:
         await add_event(session, petition, action="escalated", actor=event.actor, data=data)
         await audit(session, event.actor, "escalated", petition, extra=data)

@@ -22,7 +22,7 @@ from service.petitions.models import (
     PetitionKind,
     PetitionStatus,
 )
-from service.replies.schemas import PublishedAnswer
+from service.replies.schemas import PublishedAnswer, RevealedIdentity
 from service.strict import StrictBool
 
 MAX_DESCRIPTION = 10_000
@@ -226,13 +226,10 @@ class PetitionPage(BaseModel):
     next_cursor: str | None
 
 
-class PetitionerView(BaseModel):
-    confidential: bool
-    full_name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    national_id: str | None = None
-    address: str | None = None
+class PetitionerView(RevealedIdentity):
+    # The petitioner's contact details as the Front sees them: the fields of the identity
+    # an agency may reveal (a schema of its own in the document, with no description).
+    pass
 
 
 class ClarificationView(BaseModel):

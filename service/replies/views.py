@@ -226,16 +226,8 @@ async def scorecards(
     return ScorecardResponse(
         start=start,
         end=end,
-        agencies=[
-            AgencyScorecardRead(
-                **card.__dict__,
-                acknowledged_on_time_rate=card.acknowledged_on_time_rate,
-                answered_on_time_rate=card.answered_on_time_rate,
-                reopen_rate=card.reopen_rate,
-                satisfaction_rate=card.satisfaction_rate,
-            )
-            for card in cards
-        ],
+        # from_attributes: the counts and the rates (properties of the card) by name.
+        agencies=[AgencyScorecardRead.model_validate(card) for card in cards],
     )
 
 

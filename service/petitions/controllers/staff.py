@@ -13,7 +13,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter, RequestBody
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
@@ -25,7 +25,7 @@ from service.http import cursor as cursor_codec
 from service.http.preconditions import IfMatch, require_version, with_etag
 from service.petitions import citizen, duplicates, views
 from service.petitions.controllers.triage import IF_MATCH_MISSING, IF_MATCH_STALE, TRIAGE
-from service.petitions.models import ActorKind, Channel, PetitionKind, PetitionStatus
+from service.petitions.models import ActorKind, Channel, Petition, PetitionKind, PetitionStatus
 from service.petitions.repository import MAX_PAGE
 from service.petitions.schemas import (
     CitizenEvidence,
@@ -47,9 +47,23 @@ from service.storage.store import ObjectStore
 ANY_STAFF = staff()
 
 
+async def _visible_petition(
+    request: Request[StaffPrincipal, Any, Any],
+    petition_id: FromPath[uuid.UUID],
+    db_session: NamedDependency[AsyncSession],
+) -> Petition:
+    """The ``petition`` of the reads here: the one in the path, if the caller may see it
+    (404 otherwise, also for another ward's)."""
+    return await get_for_staff(db_session, petition_id, request.user)
+
+
+VisiblePetition = NamedDependency[Petition]
+
+
 class StaffPetitionController(Controller):
     path = "/petitions"
     tags = ["petitions"]
+    dependencies = {"petition": Provide(_visible_petition)}
 
     @get("/", guards=[ANY_STAFF], summary="List and search petitions (keyset pagination)")
     async def list_petitions(
@@ -117,23 +131,20 @@ class StaffPetitionController(Controller):
     async def get_petition(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        petition_id: FromPath[uuid.UUID],
+        petition: VisiblePetition,
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> Response[PetitionDetail]:
-        petition = await get_for_staff(db_session, petition_id, request.user)
         detail = await views.detail(db_session, settings, petition, request.user)
         return with_etag(detail, petition.version)
 
     @get("/{petition_id:uuid}/history", guards=[ANY_STAFF], summary="The full history")
     async def get_history(
         self,
-        request: Request[StaffPrincipal, Any, Any],
-        petition_id: FromPath[uuid.UUID],
+        petition: VisiblePetition,
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> list[HistoryEntry]:
-        petition = await get_for_staff(db_session, petition_id, request.user)
         return await views.history_entries(db_session, settings, petition)
 
     @get(
@@ -144,10 +155,9 @@ class StaffPetitionController(Controller):
     async def get_petitioner(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        petition_id: FromPath[uuid.UUID],
+        petition: VisiblePetition,
         db_session: NamedDependency[AsyncSession],
     ) -> PetitionerView:
-        petition = await get_for_staff(db_session, petition_id, request.user)
         return await views.contact_details(db_session, petition, request.user)
 
     @post(
@@ -164,12 +174,11 @@ class StaffPetitionController(Controller):
     async def reveal_petitioner(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        petition_id: FromPath[uuid.UUID],
+        petition: VisiblePetition,
         data: RequestBody[RevealRequest],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> PetitionerView:
-        petition = await get_for_staff(db_session, petition_id, request.user)
         return await views.reveal_identity(
             db_session, settings, petition, request.user, data.reason
         )
@@ -182,11 +191,10 @@ class StaffPetitionController(Controller):
     async def get_duplicates(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        petition_id: FromPath[uuid.UUID],
+        petition: VisiblePetition,
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> list[DuplicateCandidate]:
-        petition = await get_for_staff(db_session, petition_id, request.user)
         return await views.duplicate_candidates(db_session, settings, petition, request.user)
 
     @get(
@@ -196,11 +204,9 @@ class StaffPetitionController(Controller):
     )
     async def get_notifications(
         self,
-        request: Request[StaffPrincipal, Any, Any],
-        petition_id: FromPath[uuid.UUID],
+        petition: VisiblePetition,
         db_session: NamedDependency[AsyncSession],
     ) -> list[DeliveryView]:
-        petition = await get_for_staff(db_session, petition_id, request.user)
         return await views.deliveries(db_session, petition)
 
     @post("/{petition_id:uuid}/merge", guards=[TRIAGE], status_code=HTTP_200_OK)
@@ -233,13 +239,12 @@ class StaffPetitionController(Controller):
     async def add_evidence(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        petition_id: FromPath[uuid.UUID],
+        petition: VisiblePetition,
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         object_store: NamedDependency[ObjectStore],
         filename: Annotated[str | None, QueryParameter(max_length=255)] = None,
     ) -> CitizenEvidence:
-        petition = await get_for_staff(db_session, petition_id, request.user)
         save = partial(
             citizen.attach_evidence,
             db_session,
@@ -261,12 +266,11 @@ class StaffPetitionController(Controller):
     async def download(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        petition_id: FromPath[uuid.UUID],
+        petition: VisiblePetition,
         evidence_id: FromPath[uuid.UUID],
         db_session: NamedDependency[AsyncSession],
         object_store: NamedDependency[ObjectStore],
     ) -> Redirect:
-        petition = await get_for_staff(db_session, petition_id, request.user)
         url = await views.evidence_download_url(
             db_session, object_store, petition, evidence_id, request.user
         )

@@ -15,7 +15,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import Body, FromPath, HeaderParameter, QueryParameter, RequestBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,9 +42,15 @@ TrackingSecret = Annotated[str | None, HeaderParameter(name=SECRET_HEADER, requi
 
 
 async def _citizen_petition(
-    request: Request[Any, Any, Any], db_session: AsyncSession, code: str, secret: str | None
+    request: Request[Any, Any, Any],
+    code: FromPath[str],
+    db_session: NamedDependency[AsyncSession],
+    secret: TrackingSecret = None,
 ) -> Petition:
-    """The petition if the secret is right (always, whatever the counters); failures count."""
+    """The petition if the secret is right (always, whatever the counters); failures count.
+
+    Every handler here takes it as its ``petition`` dependency: the code, the secret header
+    and the counting are declared once."""
     normalised = code.strip().upper()
     try:
         return await citizen.find_for_citizen(db_session, normalised, secret)
@@ -53,11 +59,15 @@ async def _citizen_petition(
         raise
 
 
+CitizenPetition = NamedDependency[Petition]
+
+
 class TrackingController(Controller):
     path = "/track/{code:str}"
     tags = ["tracking"]
     # An unknown code and a wrong secret are both 404; repeated failures are 429.
     opt = {"problems": (404, 429)}
+    dependencies = {"petition": Provide(_citizen_petition)}
 
     @get(
         "/",
@@ -67,12 +77,9 @@ class TrackingController(Controller):
     )
     async def track(
         self,
-        request: Request[Any, Any, Any],
-        code: FromPath[str],
+        petition: CitizenPetition,
         db_session: NamedDependency[AsyncSession],
-        secret: TrackingSecret = None,
     ) -> TrackingView:
-        petition = await _citizen_petition(request, db_session, code, secret)
         return await views.tracking_view(db_session, petition)
 
     @post(
@@ -84,14 +91,11 @@ class TrackingController(Controller):
     )
     async def answer(
         self,
-        request: Request[Any, Any, Any],
-        code: FromPath[str],
+        petition: CitizenPetition,
         clarification_id: FromPath[uuid.UUID],
         data: Annotated[ClarificationAnswer, Body(examples=[examples.ANSWER_QUESTION])],
         db_session: NamedDependency[AsyncSession],
-        secret: TrackingSecret = None,
     ) -> TrackingView:
-        petition = await _citizen_petition(request, db_session, code, secret)
         await citizen.answer_clarification(db_session, petition, clarification_id, data.answer)
         return await views.tracking_view(db_session, petition)
 
@@ -103,13 +107,10 @@ class TrackingController(Controller):
     )
     async def add_information(
         self,
-        request: Request[Any, Any, Any],
-        code: FromPath[str],
+        petition: CitizenPetition,
         data: RequestBody[AdditionalInformation],
         db_session: NamedDependency[AsyncSession],
-        secret: TrackingSecret = None,
     ) -> TrackingView:
-        petition = await _citizen_petition(request, db_session, code, secret)
         await citizen.add_information(db_session, petition, data.text)
         return await views.tracking_view(db_session, petition)
 
@@ -124,14 +125,12 @@ class TrackingController(Controller):
     async def add_evidence(
         self,
         request: Request[Any, Any, Any],
-        code: FromPath[str],
+        petition: CitizenPetition,
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         object_store: NamedDependency[ObjectStore],
         filename: Annotated[str | None, QueryParameter(max_length=255)] = None,
-        secret: TrackingSecret = None,
     ) -> CitizenEvidence:
-        petition = await _citizen_petition(request, db_session, code, secret)
         save = partial(
             citizen.attach_evidence,
             db_session,
@@ -147,13 +146,10 @@ class TrackingController(Controller):
     @post("/withdraw", exclude_from_auth=True, status_code=HTTP_200_OK, summary="Withdraw")
     async def withdraw(
         self,
-        request: Request[Any, Any, Any],
-        code: FromPath[str],
+        petition: CitizenPetition,
         data: RequestBody[WithdrawRequest],
         db_session: NamedDependency[AsyncSession],
-        secret: TrackingSecret = None,
     ) -> TrackingView:
-        petition = await _citizen_petition(request, db_session, code, secret)
         await citizen.withdraw(db_session, petition, data.reason)
         return await views.tracking_view(db_session, petition)
 
@@ -166,13 +162,10 @@ class TrackingController(Controller):
     )
     async def rate(
         self,
-        request: Request[Any, Any, Any],
-        code: FromPath[str],
+        petition: CitizenPetition,
         data: Annotated[RatingRequest, Body(examples=[examples.RATE, examples.RATE_DISPUTED])],
         db_session: NamedDependency[AsyncSession],
-        secret: TrackingSecret = None,
     ) -> TrackingView:
-        petition = await _citizen_petition(request, db_session, code, secret)
         await citizen.rate(db_session, petition, data.satisfied, data.comment)
         return await views.tracking_view(db_session, petition)
 
@@ -184,12 +177,9 @@ class TrackingController(Controller):
     )
     async def consent(
         self,
-        request: Request[Any, Any, Any],
-        code: FromPath[str],
+        petition: CitizenPetition,
         data: RequestBody[ConsentUpdate],
         db_session: NamedDependency[AsyncSession],
-        secret: TrackingSecret = None,
     ) -> TrackingView:
-        petition = await _citizen_petition(request, db_session, code, secret)
         await citizen.set_publish_consent(db_session, petition, data.consent_to_publish)
         return await views.tracking_view(db_session, petition)

@@ -10,9 +10,10 @@ state), and the answer with the ETag of the referral as changed.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.i18n import msg
@@ -36,6 +37,8 @@ from service.replies.schemas import (
 )
 
 Call = ActionCall[Referral, Any]
+Run = Callable[[Call], Awaitable[Any]]
+Action = ActionRoute[Referral, Any]
 
 
 async def _referral(call: Call, _result: object) -> InboxItem:
@@ -68,66 +71,73 @@ AGENCY_REFERRAL = _resource("/agency/referrals", ["agency referrals"], [AGENCY])
 FRONT_REFERRAL = _resource("/referrals", ["referrals"], [FRONT])
 
 
+def _passing(operation: Callable[..., Awaitable[Any]], *fields: str) -> Run:
+    """The run of an action that hands the body's ``fields`` to ``operation`` by name (None
+    for each when the body may be left out and is)."""
+
+    async def run(call: Call) -> Any:
+        values = {name: None if call.data is None else getattr(call.data, name) for name in fields}
+        return await operation(call.session, call.resource, actor=call.actor, **values)
+
+    return run
+
+
+def _on_answer(name: str, path: str | None, run: Run, body: Any, summary: str) -> Action:
+    """An action on the referral's answer, which it answers with."""
+    return ActionRoute(
+        name=name,
+        path=path,
+        run=run,
+        body=body,
+        response=AnswerRead,
+        present=_answer,
+        summary=summary,
+    )
+
+
+def _on_extension(
+    name: str, path: str, run: Run, body: Any, summary: str, status_code: int
+) -> Action:
+    """An action on an extension request, which it answers with."""
+    return ActionRoute(
+        name=name,
+        path=path,
+        run=run,
+        body=body,
+        status_code=status_code,
+        response=ExtensionRead,
+        present=_extension,
+        summary=summary,
+    )
+
+
 # -- the agency ----------------------------------------------------------------------------
-
-
-async def _acknowledge(call: ActionCall[Referral, AcknowledgeRequest]) -> Referral:
-    return await service.acknowledge(
-        call.session,
-        call.resource,
-        actor=call.actor,
-        agency_reference=call.data.agency_reference,
-        note=call.data.note,
-    )
-
-
-async def _decline(call: ActionCall[Referral, DeclineRequest]) -> Referral:
-    return await service.decline(
-        call.session,
-        call.resource,
-        actor=call.actor,
-        reason=call.data.reason,
-        suggested_agency_id=call.data.suggested_agency_id,
-    )
-
-
-async def _request_extension(
-    call: ActionCall[Referral, ExtensionRequestCreate],
-) -> ReferralExtension:
-    return await service.request_extension(
-        call.session,
-        call.resource,
-        actor=call.actor,
-        reason=call.data.reason,
-        new_due_date=call.data.new_due_date,
-    )
 
 
 async def _save_draft(call: ActionCall[Referral, AnswerDraftWrite]) -> ReferralAnswer:
     return await service.save_draft(call.session, call.resource, actor=call.actor, draft=call.data)
 
 
-async def _submit(call: ActionCall[Referral, None]) -> ReferralAnswer:
-    return await service.submit_answer(call.session, call.resource, actor=call.actor)
-
-
-AGENCY_ACTIONS: list[ActionRoute[Referral, Any]] = [
-    ActionRoute(name="acknowledge", run=_acknowledge, body=AcknowledgeRequest, summary="Thụ lý"),
+AGENCY_ACTIONS: list[Action] = [
+    ActionRoute(
+        name="acknowledge",
+        run=_passing(service.acknowledge, "agency_reference", "note"),
+        body=AcknowledgeRequest,
+        summary="Thụ lý",
+    ),
     ActionRoute(
         name="decline",
-        run=_decline,
+        run=_passing(service.decline, "reason", "suggested_agency_id"),
         body=DeclineRequest,
         summary="Decline as not competent (back to the Front)",
     ),
-    ActionRoute(
-        name="request_extension",
-        path="extensions",
-        run=_request_extension,
-        body=ExtensionRequestCreate,
+    _on_extension(
+        "request_extension",
+        "extensions",
+        _passing(service.request_extension, "reason", "new_due_date"),
+        ExtensionRequestCreate,
+        "Ask for an extension (within the policy)",
         status_code=HTTP_201_CREATED,
-        response=ExtensionRead,
-        present=_extension,
-        summary="Ask for an extension (within the policy)",
     ),
     ActionRoute(
         name="save_draft",
@@ -139,13 +149,12 @@ AGENCY_ACTIONS: list[ActionRoute[Referral, Any]] = [
         present=_answer,
         summary="Save the draft answer (private to the agency)",
     ),
-    ActionRoute(
-        name="submit",
-        path="answer/submit",
-        run=_submit,
-        response=AnswerRead,
-        present=_answer,
-        summary="Submit the draft answer to the Front",
+    _on_answer(
+        "submit",
+        "answer/submit",
+        _passing(service.submit_answer),
+        None,
+        "Submit the draft answer to the Front",
     ),
 ]
 
@@ -165,38 +174,6 @@ async def _decide_extension(call: ActionCall[Referral, ExtensionDecision]) -> Re
     )
 
 
-async def _return_answer(call: ActionCall[Referral, ReasonRequest]) -> ReferralAnswer:
-    return await service.return_answer(
-        call.session, call.resource, actor=call.actor, reason=call.data.reason
-    )
-
-
-async def _accept_answer(call: ActionCall[Referral, NoteRequest | None]) -> ReferralAnswer:
-    note = call.data.note if call.data else None
-    return await service.accept_answer(call.session, call.resource, actor=call.actor, note=note)
-
-
-async def _publish(call: ActionCall[Referral, NoteRequest | None]) -> ReferralAnswer:
-    note = call.data.note if call.data else None
-    return await service.publish_answer(call.session, call.resource, actor=call.actor, note=note)
-
-
-async def _rate(call: ActionCall[Referral, RatingRequest]) -> Referral:
-    return await service.rate_answer(
-        call.session,
-        call.resource,
-        satisfied=call.data.satisfied,
-        comment=call.data.comment,
-        actor=call.actor,
-    )
-
-
-async def _reopen(call: ActionCall[Referral, ReasonRequest]) -> Referral:
-    return await service.reopen(
-        call.session, call.resource, actor=call.actor, reason=call.data.reason
-    )
-
-
 async def _escalate(call: ActionCall[Referral, EscalateRequest]) -> Referral:
     referral, _new = await service.escalate(
         call.session, call.resource, actor=call.actor, to=call.data.to, reason=call.data.reason
@@ -204,66 +181,51 @@ async def _escalate(call: ActionCall[Referral, EscalateRequest]) -> Referral:
     return referral
 
 
-async def _close(call: ActionCall[Referral, ReasonRequest]) -> Referral:
-    return await service.close_referral(
-        call.session, call.resource, actor=call.actor, reason=call.data.reason
-    )
+def _with_reason(name: str, operation: Callable[..., Awaitable[Any]], summary: str) -> Action:
+    """An action on the referral whose body is only a reason."""
+    run = _passing(operation, "reason")
+    return ActionRoute(name=name, run=run, body=ReasonRequest, summary=summary)
 
 
-async def _cancel(call: ActionCall[Referral, ReasonRequest]) -> Referral:
-    return await service.cancel_referral(
-        call.session, call.resource, actor=call.actor, reason=call.data.reason
-    )
-
-
-FRONT_ACTIONS: list[ActionRoute[Referral, Any]] = [
-    ActionRoute(
-        name="decide_extension",
-        path="extensions/{extension_id:uuid}/decision",
-        run=_decide_extension,
-        body=ExtensionDecision,
-        response=ExtensionRead,
-        present=_extension,
-        summary="Approve or refuse an extension request",
+FRONT_ACTIONS: list[Action] = [
+    _on_extension(
+        "decide_extension",
+        "extensions/{extension_id:uuid}/decision",
+        _decide_extension,
+        ExtensionDecision,
+        "Approve or refuse an extension request",
+        status_code=HTTP_200_OK,
     ),
-    ActionRoute(
-        name="return_answer",
-        path="answer/return",
-        run=_return_answer,
-        body=ReasonRequest,
-        response=AnswerRead,
-        present=_answer,
-        summary="Return the submitted answer asking for more (the clock keeps running)",
+    _on_answer(
+        "return_answer",
+        "answer/return",
+        _passing(service.return_answer, "reason"),
+        ReasonRequest,
+        "Return the submitted answer asking for more (the clock keeps running)",
     ),
-    ActionRoute(
-        name="accept_answer",
-        path="answer/accept",
-        run=_accept_answer,
-        body=NoteRequest | None,
-        response=AnswerRead,
-        present=_answer,
-        summary="Accept the submitted answer",
+    _on_answer(
+        "accept_answer",
+        "answer/accept",
+        _passing(service.accept_answer, "note"),
+        NoteRequest | None,
+        "Accept the submitted answer",
     ),
-    ActionRoute(
-        name="publish",
-        run=_publish,
-        body=NoteRequest | None,
-        response=AnswerRead,
-        present=_answer,
-        summary="Publish the accepted answer to the citizen (and the public feed)",
+    _on_answer(
+        "publish",
+        None,
+        _passing(service.publish_answer, "note"),
+        NoteRequest | None,
+        "Publish the accepted answer to the citizen (and the public feed)",
     ),
     ActionRoute(
         name="rate",
         path="rating",
-        run=_rate,
+        run=_passing(service.rate_answer, "satisfied", "comment"),
         body=RatingRequest,
         summary="Record a rating the citizen gave in person",
     ),
-    ActionRoute(
-        name="reopen",
-        run=_reopen,
-        body=ReasonRequest,
-        summary="Send a disputed answer back to the agency (limited by policy)",
+    _with_reason(
+        "reopen", service.reopen, "Send a disputed answer back to the agency (limited by policy)"
     ),
     ActionRoute(
         name="escalate",
@@ -271,18 +233,8 @@ FRONT_ACTIONS: list[ActionRoute[Referral, Any]] = [
         body=EscalateRequest,
         summary="Escalate a disputed answer to the superior agency or the council list",
     ),
-    ActionRoute(
-        name="close",
-        run=_close,
-        body=ReasonRequest,
-        summary="Close a published or disputed referral",
-    ),
-    ActionRoute(
-        name="cancel",
-        run=_cancel,
-        body=ReasonRequest,
-        summary="Cancel an open referral",
-    ),
+    _with_reason("close", service.close_referral, "Close a published or disputed referral"),
+    _with_reason("cancel", service.cancel_referral, "Cancel an open referral"),
 ]
 
 action_routes = [

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.models import Role
 from service.deadlines.models import ItemKind
-from service.http.preconditions import with_etag
 from service.replies import service, views
 from service.replies.controllers.common import (
     AGENCY,
@@ -27,8 +26,10 @@ from service.replies.controllers.common import (
     PageLimit,
     StaffRequest,
     States,
+    attachment_redirect,
     local,
     parse_states,
+    referral_detail,
 )
 from service.replies.schemas import (
     AttachmentRead,
@@ -39,7 +40,6 @@ from service.replies.schemas import (
 )
 from service.settings import Settings
 from service.storage.http import receive_file
-from service.storage.service import download_url
 from service.storage.store import ObjectStore
 
 
@@ -86,9 +86,7 @@ class AgencyReferralController(Controller):
         referral_id: FromPath[uuid.UUID],
         db_session: NamedDependency[AsyncSession],
     ) -> Response[ReferralDetail]:
-        referral = await service.get_visible_referral(db_session, referral_id, request.user)
-        body = await views.referral_detail(db_session, referral, request.user, agency_side=True)
-        return with_etag(body, referral.version)
+        return await referral_detail(db_session, referral_id, request.user, agency_side=True)
 
     @post(
         "/{referral_id:uuid}/petitioner/reveal",
@@ -152,10 +150,12 @@ class AgencyReferralController(Controller):
         settings: NamedDependency[Settings],
         object_store: NamedDependency[ObjectStore],
     ) -> Redirect:
-        evidence = await views.downloadable_attachment(
-            db_session, referral_id, evidence_id, request.user, agency_side=True
+        return await attachment_redirect(
+            db_session,
+            object_store,
+            settings,
+            referral_id,
+            evidence_id,
+            request.user,
+            agency_side=True,
         )
-        url = await download_url(
-            db_session, object_store, evidence, request.user, ttl=settings.download_url_ttl_seconds
-        )
-        return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)

@@ -1,24 +1,34 @@
 """What the replies controllers share: the guards, the query parameters' types and the
-checks of their values."""
+checks of their values, and the reads the agency and the Front both make (each from its side:
+``agency_side``)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.params import QueryParameter
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_307_TEMPORARY_REDIRECT
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import staff
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import Invalid
 from service.http import cursor
+from service.http.preconditions import with_etag
 from service.i18n import msg
+from service.replies import service, views
 from service.replies.models import ReferralState
+from service.replies.schemas import ReferralDetail
 from service.replies.views import MAX_PAGE
 from service.settings import Settings
+from service.storage.service import download_url
+from service.storage.store import ObjectStore
 
 AGENCY = staff(Role.agency_officer)
 FRONT = staff(Role.front_officer)
@@ -53,3 +63,32 @@ def parse_states(values: list[str] | None) -> tuple[ReferralState, ...]:
         raise Invalid(
             msg("state_unknown", choices=[s.value for s in ReferralState]), field="state"
         ) from exc
+
+
+async def referral_detail(
+    db_session: AsyncSession, referral_id: uuid.UUID, viewer: StaffPrincipal, *, agency_side: bool
+) -> Response[ReferralDetail]:
+    """One referral as the viewer's side sees it, with the ETag its actions' If-Match names."""
+    referral = await service.get_visible_referral(db_session, referral_id, viewer)
+    body = await views.referral_detail(db_session, referral, viewer, agency_side=agency_side)
+    return with_etag(body, referral.version)
+
+
+async def attachment_redirect(
+    db_session: AsyncSession,
+    object_store: ObjectStore,
+    settings: Settings,
+    referral_id: uuid.UUID,
+    evidence_id: uuid.UUID,
+    viewer: StaffPrincipal,
+    *,
+    agency_side: bool,
+) -> Redirect:
+    """To a short-lived URL of an attachment the viewer's side may download (custody-logged)."""
+    evidence = await views.downloadable_attachment(
+        db_session, referral_id, evidence_id, viewer, agency_side=agency_side
+    )
+    url = await download_url(
+        db_session, object_store, evidence, viewer, ttl=settings.download_url_ttl_seconds
+    )
+    return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)

@@ -16,8 +16,7 @@ from litestar.status_codes import HTTP_307_TEMPORARY_REDIRECT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.deadlines.models import ItemKind
-from service.http.preconditions import with_etag
-from service.replies import service, views
+from service.replies import views
 from service.replies.controllers.common import (
     FRONT,
     READERS,
@@ -27,13 +26,14 @@ from service.replies.controllers.common import (
     PageLimit,
     StaffRequest,
     States,
+    attachment_redirect,
     check_day,
     local,
     parse_states,
+    referral_detail,
 )
 from service.replies.schemas import ReferralDetail, ReferralPage, ReferralRead
 from service.settings import Settings
-from service.storage.service import download_url
 from service.storage.store import ObjectStore
 
 
@@ -97,9 +97,7 @@ class FrontReferralController(Controller):
         referral_id: FromPath[uuid.UUID],
         db_session: NamedDependency[AsyncSession],
     ) -> Response[ReferralDetail]:
-        referral = await service.get_visible_referral(db_session, referral_id, request.user)
-        body = await views.referral_detail(db_session, referral, request.user, agency_side=False)
-        return with_etag(body, referral.version)
+        return await referral_detail(db_session, referral_id, request.user, agency_side=False)
 
     @get(
         "/{referral_id:uuid}/attachments/{evidence_id:uuid}",
@@ -116,10 +114,12 @@ class FrontReferralController(Controller):
         settings: NamedDependency[Settings],
         object_store: NamedDependency[ObjectStore],
     ) -> Redirect:
-        evidence = await views.downloadable_attachment(
-            db_session, referral_id, evidence_id, request.user, agency_side=False
+        return await attachment_redirect(
+            db_session,
+            object_store,
+            settings,
+            referral_id,
+            evidence_id,
+            request.user,
+            agency_side=False,
         )
-        url = await download_url(
-            db_session, object_store, evidence, request.user, ttl=settings.download_url_ttl_seconds
-        )
-        return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)

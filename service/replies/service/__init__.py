@@ -7,8 +7,8 @@
 - ``disputes``: close, reopen, escalate;
 - ``citizen``: the rating.
 
-Every change goes through ``steps.begin`` / ``steps.finish``. An operation takes the
-referral the HTTP actions locked (``Referral``) or an id (other packages, jobs). Other
+Every change goes through ``steps.begin`` and the ``Change.finish`` it returns. An operation
+takes the referral the HTTP actions locked (``Referral``) or an id (other packages, jobs). Other
 packages import this package (``from service.replies import service as replies``); the
 reads they use (``published_answer_for_item``, ``citizen_history``) are in ``views``.
 """

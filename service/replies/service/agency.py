@@ -31,7 +31,7 @@ from service.replies.models import (
 )
 from service.replies.providers import item_provider
 from service.replies.schemas import AnswerDraftWrite
-from service.replies.service.steps import Target, begin, emit, finish, user_id_of
+from service.replies.service.steps import Target, begin, emit, user_id_of
 from service.replies.workflow import Action, transition
 from service.storage.models import Evidence
 from service.storage.service import create_evidence_from_stream
@@ -47,7 +47,7 @@ async def acknowledge(
     note: str | None = None,
 ) -> Referral:
     """Thụ lý: the answer clock starts now, from the policy for the item's kind."""
-    referral, step, before = await begin(session, referral, Action.acknowledge, actor)
+    referral, change = await begin(session, referral, Action.acknowledge, actor)
     now = utcnow()
     referral.agency_reference = agency_reference.strip()
     referral.acknowledged_at = now
@@ -56,7 +56,7 @@ async def acknowledge(
     rule = await rule_for(session, referral.item_kind, referral.urgency, DeadlineStep.answer)
     start_clock(referral, calendar, rule, now)
     data = {"agency_reference": referral.agency_reference, "due_at": referral.due_at}
-    await finish(session, referral, step, actor, before, reason=note, data=data)
+    await change.finish(reason=note, data=data)
     await emit(session, events.ACKNOWLEDGED, referral, actor, data)
     return referral
 
@@ -70,7 +70,7 @@ async def decline(
     suggested_agency_id: uuid.UUID | None = None,
 ) -> Referral:
     """Not competent: the item goes back to the Front for re-routing."""
-    referral, step, before = await begin(session, referral, Action.decline, actor)
+    referral, change = await begin(session, referral, Action.decline, actor)
     if suggested_agency_id is not None:
         if suggested_agency_id == referral.agency_id:
             raise Invalid(msg("suggest_other_agency"), field="suggested_agency_id")
@@ -82,7 +82,7 @@ async def decline(
     referral.decline_reason = reason
     referral.suggested_agency_id = suggested_agency_id
     data = {"reason": reason, "suggested_agency_id": suggested_agency_id}
-    await finish(session, referral, step, actor, before, reason=reason, data=data)
+    await change.finish(reason=reason, data=data)
     await emit(session, events.DECLINED, referral, actor, data)
     return referral
 
@@ -95,7 +95,7 @@ async def save_draft(
     draft: AnswerDraftWrite,
 ) -> ReferralAnswer:
     """Create or replace the agency's private draft answer."""
-    referral, step, before = await begin(session, referral, Action.save_draft, actor)
+    referral, change = await begin(session, referral, Action.save_draft, actor)
     allowed = await repository.attachment_ids_of(session, referral.id)
     unknown = [str(i) for i in draft.attachment_ids if i not in allowed]
     if unknown:
@@ -120,7 +120,7 @@ async def save_draft(
     answer.updated_at = utcnow()
     session.add(answer)
     await session.flush()
-    await finish(session, referral, step, actor, before, data={"answer_id": answer.id})
+    await change.finish(data={"answer_id": answer.id})
     return answer
 
 
@@ -155,7 +155,7 @@ async def submit_answer(
     actor: Actor,
 ) -> ReferralAnswer:
     """Send the draft to the Front for review (the clock keeps running until accepted)."""
-    referral, step, before = await begin(session, referral, Action.submit_answer, actor)
+    referral, change = await begin(session, referral, Action.submit_answer, actor)
     answer = await repository.open_answer(session, referral.id, AnswerStatus.draft, for_update=True)
     if answer is None:
         raise Invalid(msg("answer_draft_missing"), field="answer")
@@ -169,12 +169,7 @@ async def submit_answer(
     answer.submitted_at = utcnow()
     answer.submitted_by = user_id_of(actor)
     session.add(answer)
-    await finish(
-        session,
-        referral,
-        step,
-        actor,
-        before,
+    await change.finish(
         data={"answer_id": answer.id, "outcome": answer.outcome},
     )
     return answer

@@ -13,7 +13,7 @@ from service.replies.access import Actor
 from service.replies.models import Referral
 from service.replies.redaction import redact_optional, remove_personal
 from service.replies.service.review import item_personal_data
-from service.replies.service.steps import Target, begin, emit, finish
+from service.replies.service.steps import Target, begin, emit
 from service.replies.workflow import Action
 
 
@@ -29,7 +29,7 @@ async def rate_answer(
     is published). Satisfied closes the referral; not satisfied leaves the Front to reopen
     or escalate. ``actor`` None = the citizen through the petitions tracking route."""
     action = Action.rate_satisfied if satisfied else Action.rate_not_satisfied
-    referral, step, before = await begin(session, referral, action, actor)
+    referral, change = await begin(session, referral, action, actor)
     now = utcnow()
     if referral.feedback_due_at is not None and now > referral.feedback_due_at:
         raise Conflict(
@@ -47,12 +47,7 @@ async def rate_answer(
     if satisfied:
         referral.closed_at = now
         referral.close_reason = "satisfied"
-    await finish(
-        session,
-        referral,
-        step,
-        actor,
-        before,
+    await change.finish(
         reason=comment,
         data={"satisfied": satisfied},
         audit_data={"satisfied": satisfied, "comment": redact_optional(comment)},

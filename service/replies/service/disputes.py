@@ -19,7 +19,7 @@ from service.replies import events
 from service.replies.access import Actor, actions_for
 from service.replies.models import EscalationTarget, Referral
 from service.replies.service.lifecycle import create_referral
-from service.replies.service.steps import Target, begin, emit, finish
+from service.replies.service.steps import Target, begin, emit
 from service.replies.workflow import Action
 
 
@@ -31,10 +31,10 @@ async def close_referral(
     reason: str,
 ) -> Referral:
     """The Front closes a published or disputed referral."""
-    referral, step, before = await begin(session, referral, Action.close, actor)
+    referral, change = await begin(session, referral, Action.close, actor)
     referral.closed_at = utcnow()
     referral.close_reason = "closed_by_front"
-    await finish(session, referral, step, actor, before, reason=reason)
+    await change.finish(reason=reason)
     await emit(session, events.CLOSED, referral, actor, {"reason": "closed_by_front"})
     return referral
 
@@ -48,7 +48,7 @@ async def reopen(
 ) -> Referral:
     """Back to the agency for a new answer (a fresh answer clock); at most ``reopen_limit``
     times per referral (policy), beyond that 409: escalate or close instead."""
-    referral, step, before = await begin(session, referral, Action.reopen, actor)
+    referral, change = await begin(session, referral, Action.reopen, actor)
     rule = await rule_for(session, referral.item_kind, referral.urgency, DeadlineStep.answer)
     if referral.reopen_count >= rule.reopen_limit:
         raise StateConflict(
@@ -62,7 +62,7 @@ async def reopen(
     calendar = await load_calendar(session)
     start_clock(referral, calendar, rule, now)
     data = {"reason": reason, "reopen_count": referral.reopen_count, "due_at": referral.due_at}
-    await finish(session, referral, step, actor, before, reason=reason, data=data)
+    await change.finish(reason=reason, data=data)
     await emit(session, events.REOPENED, referral, actor, data)
     return referral
 
@@ -77,7 +77,7 @@ async def escalate(
 ) -> tuple[Referral, Referral | None]:
     """To the superior agency (``agency.parent_id``: a new referral for it) or to the list
     that goes to the People's Council. Returns (this referral, the new one or None)."""
-    referral, step, before = await begin(session, referral, Action.escalate, actor)
+    referral, change = await begin(session, referral, Action.escalate, actor)
     to = EscalationTarget(to)
     new_referral: Referral | None = None
     data: dict[str, Any] = {"to": to.value, "reason": reason}
@@ -107,6 +107,6 @@ async def escalate(
     referral.escalated_at = now
     if referral.clock_stopped_at is None:
         stop_clock(referral, now)
-    await finish(session, referral, step, actor, before, reason=reason, data=data)
+    await change.finish(reason=reason, data=data)
     await emit(session, events.ESCALATED, referral, actor, data)
     return referral, new_referral

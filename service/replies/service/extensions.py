@@ -17,7 +17,7 @@ from service.i18n import msg
 from service.replies import events, repository
 from service.replies.access import Actor
 from service.replies.models import ExtensionStatus, Referral, ReferralExtension
-from service.replies.service.steps import Target, begin, emit, finish, rule_of, user_id_of
+from service.replies.service.steps import Target, begin, emit, rule_of, user_id_of
 from service.replies.workflow import Action
 
 
@@ -58,7 +58,7 @@ async def request_extension(
 ) -> ReferralExtension:
     """Ask the Front for more time. 409 when the policy allows no (more) extension or one
     is already pending; 422 when the date is not later or beyond the policy's maximum."""
-    referral, step, before = await begin(session, referral, Action.request_extension, actor)
+    referral, change = await begin(session, referral, Action.request_extension, actor)
     rule = rule_of(referral)
     _check_extension_allowed(referral, rule)
     if await repository.pending_extension(session, referral.id) is not None:
@@ -96,7 +96,7 @@ async def request_extension(
     referral.extension_requests += 1
     await session.flush()
     data = {"extension_id": extension.id, "requested_due_date": new_due_date}
-    await finish(session, referral, step, actor, before, reason=reason, data=data)
+    await change.finish(reason=reason, data=data)
     return extension
 
 
@@ -111,7 +111,7 @@ async def decide_extension(
 ) -> ReferralExtension:
     """Approve (the clock moves, the citizen sees it) or refuse a pending request."""
     action = Action.approve_extension if approve else Action.refuse_extension
-    referral, step, before = await begin(session, referral, action, actor)
+    referral, change = await begin(session, referral, action, actor)
     extension = await repository.extension_for_update(session, extension_id)
     if extension is None or extension.referral_id != referral.id:
         raise NotFound(msg("extension_not_found"))
@@ -145,12 +145,7 @@ async def decide_extension(
     else:
         extension.status = ExtensionStatus.refused
     session.add(extension)
-    await finish(
-        session,
-        referral,
-        step,
-        actor,
-        before,
+    await change.finish(
         reason=extension.reason if approve else note,
         data=data,
     )

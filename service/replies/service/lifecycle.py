@@ -19,7 +19,7 @@ from service.i18n import msg
 from service.replies import events
 from service.replies.access import Actor
 from service.replies.models import ItemType, Referral, ReferralState
-from service.replies.service.steps import Target, begin, emit, finish, history_entry, snapshot
+from service.replies.service.steps import Target, begin, emit, history_entry, snapshot
 from service.replies.workflow import Action
 
 
@@ -107,11 +107,11 @@ async def cancel_referral(
     reason: str,
 ) -> Referral:
     """Withdraw a referral (the petition was withdrawn, merged or re-routed)."""
-    referral, step, before = await begin(session, referral, Action.cancel, actor)
+    referral, change = await begin(session, referral, Action.cancel, actor)
     now = utcnow()
     stop_clock(referral, now)
     referral.cancelled_at = now
     referral.close_reason = "cancelled"
-    await finish(session, referral, step, actor, before, reason=reason)
+    await change.finish(reason=reason)
     await emit(session, events.CANCELLED, referral, actor, {"reason": reason})
     return referral

@@ -4,6 +4,7 @@ the citizen, and the public feed's redacted copy."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +19,7 @@ from service.replies.access import Actor
 from service.replies.models import AnswerStatus, PublicAnswer, Referral, ReferralAnswer
 from service.replies.providers import item_provider
 from service.replies.redaction import NOTHING, PersonalData, redact, redact_optional
-from service.replies.service.steps import Target, begin, emit, finish, rule_of, user_id_of
+from service.replies.service.steps import Target, begin, emit, rule_of, user_id_of
 from service.replies.workflow import Action
 
 SUMMARY_CHARS = 500
@@ -33,6 +34,24 @@ async def _submitted_answer(session: AsyncSession, referral: Referral) -> Referr
     return answer
 
 
+async def _review(
+    session: AsyncSession,
+    referral: Referral,
+    actor: Actor,
+    status: AnswerStatus,
+    note: str | None,
+    at: datetime,
+) -> ReferralAnswer:
+    """The submitted answer, reviewed by ``actor``: ``status`` with ``note``."""
+    answer = await _submitted_answer(session, referral)
+    answer.status = status
+    answer.reviewed_at = at
+    answer.reviewed_by = user_id_of(actor)
+    answer.review_note = note
+    session.add(answer)
+    return answer
+
+
 async def return_answer(
     session: AsyncSession,
     referral: Target,
@@ -41,16 +60,9 @@ async def return_answer(
     reason: str,
 ) -> ReferralAnswer:
     """Ask the agency for more; the answer clock keeps running."""
-    referral, step, before = await begin(session, referral, Action.return_answer, actor)
-    answer = await _submitted_answer(session, referral)
-    answer.status = AnswerStatus.returned
-    answer.reviewed_at = utcnow()
-    answer.reviewed_by = user_id_of(actor)
-    answer.review_note = reason
-    session.add(answer)
-    await finish(
-        session, referral, step, actor, before, reason=reason, data={"answer_id": answer.id}
-    )
+    referral, change = await begin(session, referral, Action.return_answer, actor)
+    answer = await _review(session, referral, actor, AnswerStatus.returned, reason, utcnow())
+    await change.finish(reason=reason, data={"answer_id": answer.id})
     return answer
 
 
@@ -62,23 +74,13 @@ async def accept_answer(
     note: str | None = None,
 ) -> ReferralAnswer:
     """The answer is good: the agency's clock stops (on time if submitted by the deadline)."""
-    referral, step, before = await begin(session, referral, Action.accept_answer, actor)
-    answer = await _submitted_answer(session, referral)
+    referral, change = await begin(session, referral, Action.accept_answer, actor)
     now = utcnow()
-    answer.status = AnswerStatus.accepted
-    answer.reviewed_at = now
-    answer.reviewed_by = user_id_of(actor)
-    answer.review_note = note
-    session.add(answer)
+    answer = await _review(session, referral, actor, AnswerStatus.accepted, note, now)
     referral.answered_at = answer.submitted_at
     referral.answer_due_at = referral.due_at
     stop_clock(referral, now)
-    await finish(
-        session,
-        referral,
-        step,
-        actor,
-        before,
+    await change.finish(
         reason=note,
         data={"answer_id": answer.id, "answered_at": referral.answered_at},
     )
@@ -94,7 +96,7 @@ async def publish_answer(
 ) -> ReferralAnswer:
     """The citizen sees the answer; the feedback window opens; the public feed gets it when
     the item's provider allows publication."""
-    referral, step, before = await begin(session, referral, Action.publish, actor)
+    referral, change = await begin(session, referral, Action.publish, actor)
     answer = await repository.open_answer(
         session, referral.id, AnswerStatus.accepted, for_update=True
     )
@@ -119,12 +121,7 @@ async def publish_answer(
         "summary": summary,
         "feedback_due_at": referral.feedback_due_at,
     }
-    await finish(
-        session,
-        referral,
-        step,
-        actor,
-        before,
+    await change.finish(
         reason=note,
         data={**data, "summary": redact(summary, personal)},
     )

@@ -1,7 +1,7 @@
 """The one way a referral changes: ``begin`` (the referral, locked and visible; the workflow
-step for the action, 403 / 409) and ``finish`` (new state, version + 1, a ``referral_history``
-row, an audit event, flush); then the operation dispatches its referral event in the same
-transaction. Nothing here commits.
+step for the action, 403 / 409) and the ``Change`` it returns, whose ``finish`` records it (new
+state, version + 1, a ``referral_history`` row, an audit event, flush); then the operation
+dispatches its referral event in the same transaction. Nothing here commits.
 
 An operation takes the referral as a ``Referral`` (the HTTP actions pass the one their
 loader locked and version-checked: it is not read again) or as an id (other packages and
@@ -11,6 +11,7 @@ jobs: it is loaded, locked and checked for visibility here).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -55,14 +56,64 @@ async def locked(session: AsyncSession, target: Target, actor: Actor) -> Referra
     return await load_for_change(session, target, actor)
 
 
+@dataclass(frozen=True)
+class Change:
+    """A change of one referral, begun by ``begin``; ``finish`` ends it."""
+
+    session: AsyncSession
+    referral: Referral
+    step: Transition
+    actor: Actor
+    before: dict[str, Any]  # the audit's "before"
+
+    async def finish(
+        self,
+        *,
+        reason: str | None = None,
+        data: dict[str, Any] | None = None,
+        audit_data: dict[str, Any] | None = None,
+    ) -> None:
+        """New state, version + 1, a ``referral_history`` row, an audit event, flush."""
+        session, referral, step, actor = self.session, self.referral, self.step, self.actor
+        now = utcnow()
+        from_state = ReferralState(referral.state)
+        referral.state = step.target
+        referral.version += 1
+        referral.updated_at = now
+        session.add(referral)
+        session.add(
+            history_entry(
+                referral,
+                actor,
+                action=step.action.value,
+                from_state=from_state.value,
+                to_state=step.target.value,
+                reason=reason,
+                visible=step.citizen_visible,
+                data=data,
+                at=now,
+            )
+        )
+        await record(
+            session,
+            actor=actor,
+            action=f"referral.{step.action.value}",
+            entity_type="referral",
+            entity_id=referral.id,
+            before=self.before,
+            after={**snapshot(referral), **(audit_data if audit_data is not None else data or {})},
+        )
+        await session.flush()
+
+
 async def begin(
     session: AsyncSession, target: Target, action: Action, actor: Actor
-) -> tuple[Referral, Transition, dict[str, Any]]:
-    """The referral, the workflow's step for ``action`` by ``actor``, and the audit's
-    "before"."""
+) -> tuple[Referral, Change]:
+    """The referral (locked, visible) and its change by ``action``: the workflow's step for
+    ``actor`` (403 / 409) and the audit's "before"."""
     referral = await locked(session, target, actor)
     found = transition(ReferralState(referral.state), action, actor)
-    return referral, found, snapshot(referral)
+    return referral, Change(session, referral, found, actor, snapshot(referral))
 
 
 def user_id_of(actor: Actor) -> uuid.UUID | None:
@@ -97,48 +148,6 @@ def history_entry(
         visible_to_citizen=visible,
         data=jsonable,
     )
-
-
-async def finish(
-    session: AsyncSession,
-    referral: Referral,
-    step: Transition,
-    actor: Actor,
-    before: dict[str, Any],
-    *,
-    reason: str | None = None,
-    data: dict[str, Any] | None = None,
-    audit_data: dict[str, Any] | None = None,
-) -> None:
-    now = utcnow()
-    from_state = ReferralState(referral.state)
-    referral.state = step.target
-    referral.version += 1
-    referral.updated_at = now
-    session.add(referral)
-    session.add(
-        history_entry(
-            referral,
-            actor,
-            action=step.action.value,
-            from_state=from_state.value,
-            to_state=step.target.value,
-            reason=reason,
-            visible=step.citizen_visible,
-            data=data,
-            at=now,
-        )
-    )
-    await record(
-        session,
-        actor=actor,
-        action=f"referral.{step.action.value}",
-        entity_type="referral",
-        entity_id=referral.id,
-        before=before,
-        after={**snapshot(referral), **(audit_data if audit_data is not None else data or {})},
-    )
-    await session.flush()
 
 
 async def emit(
