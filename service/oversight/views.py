@@ -13,12 +13,10 @@ from typing import Any
 from service.oversight.access import PlanAccess
 from service.oversight.models import (
     Attendance,
-    CheckResult,
     PlanForm,
     PlanParticipant,
     PlanRole,
     PlanState,
-    RecommendationState,
     SessionState,
     SupervisionEvidence,
     SupervisionPlan,
@@ -69,27 +67,9 @@ class SessionDetail:
     attendance: list[Attendance]
 
 
-@dataclass(frozen=True)
-class RecommendationView:
-    id: uuid.UUID
-    plan_id: uuid.UUID
-    plan_code: str
-    finding_id: uuid.UUID | None
-    agency_id: uuid.UUID
-    agency_code: str
-    agency_name: str
-    title: str
-    text: str
-    state: RecommendationState
-    due_at: datetime | None
-    issued_at: datetime | None
-    answered_at: datetime | None
-    answer_outcome: str | None
-    answer_summary: str | None
-    referral_id: uuid.UUID | None
-    last_check_result: CheckResult | None
-    last_checked_at: datetime | None
-    version: int
+# A recommendation as the repository reads it (with its plan's code and its agency) is
+# exactly what the API answers: one model serves both.
+RecommendationView = RecommendationRead
 
 
 @dataclass(frozen=True)
@@ -251,7 +231,3 @@ def manifest_read(view: ManifestView) -> ManifestRead:
 
 def evidence_item(view: EvidenceView) -> EvidenceItem:
     return EvidenceItem(**view.__dict__)
-
-
-def recommendation_read(view: RecommendationView) -> RecommendationRead:
-    return RecommendationRead(**view.__dict__)

@@ -44,25 +44,62 @@ UPLOAD_DESCRIPTION = (
 
 
 @dataclass(frozen=True)
-class Capture:
-    """What an uploader says about a file besides its bytes (query parameters)."""
+class EvidenceUpload:
+    """One upload as a route receives it: the request whose body is the file, what the
+    uploader says about the file (query parameters), and where it goes. The three upload
+    routes differ only in what they attach it to."""
 
+    request: Request[StaffPrincipal, Any, Any]
+    db_session: AsyncSession
+    settings: Settings
+    object_store: ObjectStore
     filename: str | None
     captured_at: datetime | None
     lat: float | None
     lon: float | None
     description: str | None
 
+    async def attach(
+        self,
+        *,
+        plan_id: uuid.UUID | None = None,
+        session_id: uuid.UUID | None = None,
+        log_entry_id: uuid.UUID | None = None,
+    ) -> EvidenceItem:
+        save = partial(
+            evidence_service.upload_evidence,
+            self.db_session,
+            self.object_store,
+            actor=self.request.user,
+            captured_at=self.captured_at,
+            lat=self.lat,
+            lon=self.lon,
+            description=self.description,
+            plan_id=plan_id,
+            session_id=session_id,
+            log_entry_id=log_entry_id,
+        )
+        return await receive_file(
+            self.request, self.settings, save, present=views.evidence_item, filename=self.filename
+        )
 
-async def _capture(
+
+async def _evidence_upload(
+    request: Request[StaffPrincipal, Any, Any],
+    db_session: NamedDependency[AsyncSession],
     settings: NamedDependency[Settings],
+    object_store: NamedDependency[ObjectStore],
     filename: Annotated[str | None, QueryParameter(max_length=255)] = None,
     captured_at: Annotated[datetime | None, QueryParameter()] = None,
     lat: Annotated[float | None, QueryParameter(ge=-90, le=90)] = None,
     lon: Annotated[float | None, QueryParameter(ge=-180, le=180)] = None,
     description: Annotated[str | None, QueryParameter(max_length=1000)] = None,
-) -> Capture:
-    return Capture(
+) -> EvidenceUpload:
+    return EvidenceUpload(
+        request=request,
+        db_session=db_session,
+        settings=settings,
+        object_store=object_store,
         filename=filename,
         captured_at=local_moment(captured_at, settings),
         lat=lat,
@@ -71,37 +108,7 @@ async def _capture(
     )
 
 
-CAPTURE = {"capture": Provide(_capture)}
-
-
-async def _upload(
-    request: Request[StaffPrincipal, Any, Any],
-    db_session: AsyncSession,
-    settings: Settings,
-    object_store: ObjectStore,
-    capture: Capture,
-    *,
-    plan_id: uuid.UUID | None = None,
-    session_id: uuid.UUID | None = None,
-    log_entry_id: uuid.UUID | None = None,
-) -> EvidenceItem:
-    """One upload, whatever it is attached to (``plan_id``, ``session_id``, ``log_entry_id``)."""
-    save = partial(
-        evidence_service.upload_evidence,
-        db_session,
-        object_store,
-        actor=request.user,
-        captured_at=capture.captured_at,
-        lat=capture.lat,
-        lon=capture.lon,
-        description=capture.description,
-        plan_id=plan_id,
-        session_id=session_id,
-        log_entry_id=log_entry_id,
-    )
-    return await receive_file(
-        request, settings, save, present=views.evidence_item, filename=capture.filename
-    )
+UPLOAD = {"upload": Provide(_evidence_upload)}
 
 
 class PlanEvidenceController(Controller):
@@ -125,18 +132,12 @@ class PlanEvidenceController(Controller):
         request_max_body_size=None,
         summary="Upload evidence for the plan (raw body, streamed)",
         description=UPLOAD_DESCRIPTION,
-        dependencies=CAPTURE,
+        dependencies=UPLOAD,
     )
     async def upload_plan_evidence(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        plan_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        object_store: NamedDependency[ObjectStore],
-        capture: NamedDependency[Capture],
+        self, plan_id: FromPath[uuid.UUID], upload: NamedDependency[EvidenceUpload]
     ) -> EvidenceItem:
-        return await _upload(request, db_session, settings, object_store, capture, plan_id=plan_id)
+        return await upload.attach(plan_id=plan_id)
 
     @post(
         "/{plan_id:uuid}/evidence/multipart",
@@ -206,47 +207,27 @@ class SessionEvidenceController(Controller):
         status_code=HTTP_201_CREATED,
         request_max_body_size=None,
         summary="Upload evidence for the session (raw body, streamed)",
-        dependencies=CAPTURE,
+        dependencies=UPLOAD,
     )
     async def upload_session_evidence(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        session_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        object_store: NamedDependency[ObjectStore],
-        capture: NamedDependency[Capture],
+        self, session_id: FromPath[uuid.UUID], upload: NamedDependency[EvidenceUpload]
     ) -> EvidenceItem:
-        return await _upload(
-            request, db_session, settings, object_store, capture, session_id=session_id
-        )
+        return await upload.attach(session_id=session_id)
 
     @post(
         "/{session_id:uuid}/log/{entry_id:uuid}/evidence",
         status_code=HTTP_201_CREATED,
         request_max_body_size=None,
         summary="Upload evidence for one log entry (raw body, streamed)",
-        dependencies=CAPTURE,
+        dependencies=UPLOAD,
     )
     async def upload_entry_evidence(
         self,
-        request: Request[StaffPrincipal, Any, Any],
         session_id: FromPath[uuid.UUID],
         entry_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        object_store: NamedDependency[ObjectStore],
-        capture: NamedDependency[Capture],
+        upload: NamedDependency[EvidenceUpload],
     ) -> EvidenceItem:
-        return await _upload(
-            request,
-            db_session,
-            settings,
-            object_store,
-            capture,
-            session_id=session_id,
-            log_entry_id=entry_id,
-        )
+        return await upload.attach(session_id=session_id, log_entry_id=entry_id)
 
 
 class EvidenceController(Controller):

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.principals import StaffPrincipal
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.preconditions import IfMatch, with_etag
-from service.oversight import views
 from service.oversight.controllers.common import GUARDS, TAGS
 from service.oversight.models import Recommendation
 from service.oversight.schemas import (
@@ -41,7 +40,7 @@ async def _recommendation(
     db_session: AsyncSession, recommendation_id: uuid.UUID, viewer: StaffPrincipal
 ) -> RecommendationRead:
     view, _ = await rec_service.get_recommendation_view(db_session, recommendation_id, viewer)
-    return views.recommendation_read(view)
+    return view
 
 
 class PlanRecommendationController(Controller):
@@ -78,7 +77,7 @@ class PlanRecommendationController(Controller):
         db_session: NamedDependency[AsyncSession],
     ) -> list[RecommendationRead]:
         found = await rec_service.list_plan_recommendations(db_session, plan_id, request.user)
-        return [views.recommendation_read(v) for v in found]
+        return found
 
     @post(
         "/{plan_id:uuid}/recommendations",

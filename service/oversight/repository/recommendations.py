@@ -11,7 +11,6 @@ from sqlmodel import col, select
 
 from service.directory.models import Agency
 from service.oversight.models import (
-    CheckResult,
     Finding,
     Recommendation,
     RecommendationCheck,
@@ -92,26 +91,13 @@ async def list_recommendations(
     query = query.order_by(col(Recommendation.created_at), col(Recommendation.id))
     rows = await session.execute(query)
     return [
-        RecommendationView(
-            id=rec.id,
-            plan_id=rec.plan_id,
-            plan_code=plan_code,
-            finding_id=rec.finding_id,
-            agency_id=rec.agency_id,
-            agency_code=agency_code,
-            agency_name=agency_name,
-            title=rec.title,
-            text=rec.text,
-            state=RecommendationState(rec.state),
-            due_at=rec.due_at,
-            issued_at=rec.issued_at,
-            answered_at=rec.answered_at,
-            answer_outcome=rec.answer_outcome,
-            answer_summary=rec.answer_summary,
-            referral_id=rec.referral_id,
-            last_check_result=CheckResult(rec.last_check_result) if rec.last_check_result else None,
-            last_checked_at=rec.last_checked_at,
-            version=rec.version,
+        RecommendationView.model_validate(
+            {
+                **rec.model_dump(),
+                "plan_code": plan_code,
+                "agency_code": agency_code,
+                "agency_name": agency_name,
+            }
         )
         for rec, plan_code, agency_code, agency_name in rows.tuples()
     ]

@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.audit.service import record
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
@@ -50,6 +49,7 @@ from service.oversight.schemas import (
     PlanCreate,
     PlanUpdate,
 )
+from service.oversight.service.audited import Audited
 from service.oversight.views import ManifestView, PlanDetail
 from service.oversight.workflow import (
     PLAN_FLOW,
@@ -132,9 +132,7 @@ def plan_snapshot(plan: SupervisionPlan) -> dict[str, Any]:
     }
 
 
-def _touch(plan: SupervisionPlan) -> None:
-    plan.version += 1
-    plan.updated_at = utcnow()
+PLAN_AUDIT = Audited(PLAN, plan_snapshot, stamps_updated_at=True)
 
 
 def plan_actions_for(plan: SupervisionPlan, access: PlanAccess) -> list[str]:
@@ -246,20 +244,15 @@ async def create_plan(
     await repository.replace_participants(
         session, plan.id, _participants(plan.id, data.participants)
     )
-    await record(
+    return await PLAN_AUDIT.created(
         session,
-        actor=actor,
-        action="oversight.plan.created",
-        entity_type=PLAN,
-        entity_id=plan.id,
-        after={
-            **plan_snapshot(plan),
-            "members": [{"user_id": m.user_id, "role": m.role} for m in members],
-            "agency_ids": data.agency_ids,
-            "petition_ids": plan.petition_ids,
-        },
+        actor,
+        plan,
+        "oversight.plan.created",
+        members=[{"user_id": m.user_id, "role": m.role} for m in members],
+        agency_ids=data.agency_ids,
+        petition_ids=plan.petition_ids,
     )
-    return plan
 
 
 # Fields fixed once a plan is approved; the roster may change while the plan runs.
@@ -331,18 +324,9 @@ async def update_plan(
     if state is PlanState.draft and plan.submitted_at is not None and not access.approver:
         plan.submitted_at = None
         plan.submitted_by = None
-    _touch(plan)
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.plan.updated",
-        entity_type=PLAN,
-        entity_id=plan.id,
-        before=before,
-        after={**plan_snapshot(plan), "changed": sorted(changes)},
+    return await PLAN_AUDIT.changed(
+        session, actor, plan, "oversight.plan.updated", before, changed=sorted(changes)
     )
-    return plan
 
 
 async def transition_plan(
@@ -414,15 +398,6 @@ async def transition_plan(
     elif plan_action is PlanAction.archive:
         plan.archived_at = now
     plan.state = transition.target
-    _touch(plan)
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action=f"oversight.plan.{plan_action.value}",
-        entity_type=PLAN,
-        entity_id=plan.id,
-        before=before,
-        after={**plan_snapshot(plan), "note": data.note},
+    return await PLAN_AUDIT.changed(
+        session, actor, plan, f"oversight.plan.{plan_action.value}", before, note=data.note
     )
-    return plan

@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.audit.service import record
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
@@ -44,6 +43,7 @@ from service.oversight.schemas import (
     RecommendationCreate,
     RecommendationUpdate,
 )
+from service.oversight.service.audited import Audited
 from service.oversight.service.plans import Expected, check_version, load_plan
 from service.oversight.service.sessions import load_session
 from service.oversight.workflow import ANSWERED_STATES, OPEN_RECOMMENDATION_STATES
@@ -118,6 +118,9 @@ def _finding_snapshot(finding: Finding) -> dict[str, Any]:
     }
 
 
+FINDING_AUDIT = Audited(FINDING, _finding_snapshot, stamps_updated_at=True)
+
+
 async def create_finding(
     session: AsyncSession, plan_id: uuid.UUID, data: FindingCreate, actor: StaffPrincipal
 ) -> Finding:
@@ -138,17 +141,7 @@ async def create_finding(
         evidence_ids=list(dict.fromkeys(data.evidence_ids)),
         created_by=actor.user_id,
     )
-    session.add(finding)
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.finding.created",
-        entity_type=FINDING,
-        entity_id=finding.id,
-        after=_finding_snapshot(finding),
-    )
-    return finding
+    return await FINDING_AUDIT.created(session, actor, finding, "oversight.finding.created")
 
 
 async def update_finding(
@@ -179,19 +172,7 @@ async def update_finding(
         finding.log_entry_ids = list(dict.fromkeys(data.log_entry_ids))
     if data.evidence_ids is not None:
         finding.evidence_ids = list(dict.fromkeys(data.evidence_ids))
-    finding.version += 1
-    finding.updated_at = utcnow()
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.finding.updated",
-        entity_type=FINDING,
-        entity_id=finding.id,
-        before=before,
-        after=_finding_snapshot(finding),
-    )
-    return finding
+    return await FINDING_AUDIT.changed(session, actor, finding, "oversight.finding.updated", before)
 
 
 async def list_findings(
@@ -214,6 +195,9 @@ def snapshot(rec: Recommendation) -> dict[str, Any]:
         "referral_id": rec.referral_id,
         "version": rec.version,
     }
+
+
+RECOMMENDATION_AUDIT = Audited(RECOMMENDATION, snapshot, stamps_updated_at=True)
 
 
 async def _check_agency(session: AsyncSession, agency_id: uuid.UUID) -> None:
@@ -266,17 +250,9 @@ async def create_recommendation(
         text=data.text,
         created_by=actor.user_id,
     )
-    session.add(rec)
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.recommendation.drafted",
-        entity_type=RECOMMENDATION,
-        entity_id=rec.id,
-        after=snapshot(rec),
+    return await RECOMMENDATION_AUDIT.created(
+        session, actor, rec, "oversight.recommendation.drafted"
     )
-    return rec
 
 
 async def update_recommendation(
@@ -309,19 +285,9 @@ async def update_recommendation(
         rec.title = data.title
     if data.text is not None:
         rec.text = data.text
-    rec.version += 1
-    rec.updated_at = utcnow()
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.recommendation.updated",
-        entity_type=RECOMMENDATION,
-        entity_id=rec.id,
-        before=before,
-        after=snapshot(rec),
+    return await RECOMMENDATION_AUDIT.changed(
+        session, actor, rec, "oversight.recommendation.updated", before
     )
-    return rec
 
 
 def recommendation_actions(rec: Recommendation, access: PlanAccess) -> list[str]:
@@ -401,19 +367,9 @@ async def issue_recommendation(
     rec.issued_by = actor.user_id
     rec.due_at = await answer_due_at(session, now)
     rec.answered_at = rec.answer_outcome = rec.answer_summary = None
-    rec.version += 1
-    rec.updated_at = now
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.recommendation.issued",
-        entity_type=RECOMMENDATION,
-        entity_id=rec.id,
-        before=before,
-        after={**snapshot(rec), "note": note},
+    return await RECOMMENDATION_AUDIT.changed(
+        session, actor, rec, "oversight.recommendation.issued", before, at=now, note=note
     )
-    return rec
 
 
 async def withdraw_recommendation(
@@ -439,8 +395,7 @@ async def withdraw_recommendation(
     before = snapshot(rec)
     previous = RecommendationState(rec.state)
     rec.state = RecommendationState.withdrawn
-    rec.version += 1
-    rec.updated_at = utcnow()
+    RECOMMENDATION_AUDIT.touch(rec)
     await session.flush()
     if rec.referral_id is not None and previous in OPEN_RECOMMENDATION_STATES:
         # Oversight authorised the caller (the plan's head or an approver); a supervisor
@@ -452,16 +407,9 @@ async def withdraw_recommendation(
             actor=actor if actor.role in (Role.front_officer, Role.admin) else None,
             reason=reason,
         )
-    await record(
-        session,
-        actor=actor,
-        action="oversight.recommendation.withdrawn",
-        entity_type=RECOMMENDATION,
-        entity_id=rec.id,
-        before=before,
-        after={**snapshot(rec), "reason": reason},
+    return await RECOMMENDATION_AUDIT.audit(
+        session, actor, rec, "oversight.recommendation.withdrawn", before, reason=reason
     )
-    return rec
 
 
 async def list_plan_recommendations(
@@ -546,15 +494,11 @@ async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> N
     else:
         return
     rec.state = new_state
-    rec.version += 1
-    rec.updated_at = utcnow()
-    await session.flush()
-    await record(
+    await RECOMMENDATION_AUDIT.changed(
         session,
-        actor=event.actor,
-        action=f"oversight.recommendation.{event.name.removeprefix('referral.')}",
-        entity_type=RECOMMENDATION,
-        entity_id=rec.id,
-        before=before,
-        after={**snapshot(rec), "referral_id": event.referral_id},
+        event.actor,
+        rec,
+        f"oversight.recommendation.{event.name.removeprefix('referral.')}",
+        before,
+        referral_id=event.referral_id,
     )

@@ -43,6 +43,7 @@ from service.oversight.schemas import (
     SessionUpdate,
     check_venue,
 )
+from service.oversight.service.audited import Audited
 from service.oversight.service.plans import (
     Expected,
     check_version,
@@ -113,6 +114,9 @@ def session_snapshot(supervision_session: SupervisionSession) -> dict[str, Any]:
     }
 
 
+SESSION_AUDIT = Audited(SESSION, session_snapshot)
+
+
 async def _check_resupervision(
     session: AsyncSession, plan_id: uuid.UUID, recommendation_ids: Sequence[uuid.UUID]
 ) -> None:
@@ -165,17 +169,9 @@ async def schedule_session(
         resupervision_of=list(dict.fromkeys(data.resupervision_of)),
         created_by=actor.user_id,
     )
-    session.add(supervision_session)
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.session.scheduled",
-        entity_type=SESSION,
-        entity_id=supervision_session.id,
-        after=session_snapshot(supervision_session),
+    return await SESSION_AUDIT.created(
+        session, actor, supervision_session, "oversight.session.scheduled"
     )
-    return supervision_session
 
 
 async def update_session(
@@ -225,18 +221,9 @@ async def update_session(
         and supervision_session.scheduled_end < supervision_session.scheduled_start
     ):
         raise Invalid(msg("scheduled_end_before_start"), field="scheduled_end")
-    supervision_session.version += 1
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.session.rescheduled",
-        entity_type=SESSION,
-        entity_id=supervision_session.id,
-        before=before,
-        after=session_snapshot(supervision_session),
+    return await SESSION_AUDIT.changed(
+        session, actor, supervision_session, "oversight.session.rescheduled", before
     )
-    return supervision_session
 
 
 async def open_session(
@@ -262,18 +249,9 @@ async def open_session(
     before = session_snapshot(supervision_session)
     supervision_session.state = SessionState.open
     supervision_session.opened_at = utcnow()
-    supervision_session.version += 1
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.session.opened",
-        entity_type=SESSION,
-        entity_id=supervision_session.id,
-        before=before,
-        after=session_snapshot(supervision_session),
+    return await SESSION_AUDIT.changed(
+        session, actor, supervision_session, "oversight.session.opened", before
     )
-    return supervision_session
 
 
 async def close_session(
@@ -290,18 +268,9 @@ async def close_session(
     before = session_snapshot(supervision_session)
     supervision_session.state = SessionState.closed
     supervision_session.closed_at = utcnow()
-    supervision_session.version += 1
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.session.closed",
-        entity_type=SESSION,
-        entity_id=supervision_session.id,
-        before=before,
-        after=session_snapshot(supervision_session),
+    return await SESSION_AUDIT.changed(
+        session, actor, supervision_session, "oversight.session.closed", before
     )
-    return supervision_session
 
 
 async def cancel_session(
@@ -316,18 +285,9 @@ async def cancel_session(
     before = session_snapshot(supervision_session)
     supervision_session.state = SessionState.cancelled
     supervision_session.cancelled_reason = reason
-    supervision_session.version += 1
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.session.cancelled",
-        entity_type=SESSION,
-        entity_id=supervision_session.id,
-        before=before,
-        after={**session_snapshot(supervision_session), "reason": reason},
+    return await SESSION_AUDIT.changed(
+        session, actor, supervision_session, "oversight.session.cancelled", before, reason=reason
     )
-    return supervision_session
 
 
 def session_step(
