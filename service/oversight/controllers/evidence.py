@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.oversight import service as plans
-from service.oversight import views
 from service.oversight.controllers.common import GUARDS, TAGS, text_param
 from service.oversight.schemas import (
     CustodyRead,
@@ -41,6 +40,11 @@ UPLOAD_DESCRIPTION = (
     "The file is the request body; its name from `?filename=` or Content-Disposition. "
     "413 above the size limit, 415 for a refused type."
 )
+
+
+def _as_stored(item: EvidenceItem) -> EvidenceItem:
+    """The service already answers with the response body."""
+    return item
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,7 @@ class EvidenceUpload:
             log_entry_id=log_entry_id,
         )
         return await receive_file(
-            self.request, self.settings, save, present=views.evidence_item, filename=self.filename
+            self.request, self.settings, save, present=_as_stored, filename=self.filename
         )
 
 
@@ -124,7 +128,7 @@ class PlanEvidenceController(Controller):
         db_session: NamedDependency[AsyncSession],
     ) -> list[EvidenceItem]:
         found = await evidence_service.list_evidence(db_session, request.user, plan_id=plan_id)
-        return [views.evidence_item(v) for v in found]
+        return found
 
     @post(
         "/{plan_id:uuid}/evidence",
@@ -170,7 +174,7 @@ class PlanEvidenceController(Controller):
             description=data.description,
         )
         return EvidenceMultipartStarted(
-            evidence=views.evidence_item(view),
+            evidence=view,
             upload_id=upload_id,
             part_size=storage.plan_parts(data.size)[0],
             parts=[
@@ -200,7 +204,7 @@ class SessionEvidenceController(Controller):
             plan_id=supervision_session.plan_id,
             session_id=supervision_session.id,
         )
-        return [views.evidence_item(v) for v in found]
+        return found
 
     @post(
         "/{session_id:uuid}/evidence",
@@ -243,7 +247,7 @@ class EvidenceController(Controller):
         db_session: NamedDependency[AsyncSession],
     ) -> EvidenceItem:
         found = await evidence_service.view_evidence(db_session, evidence_id, request.user)
-        return views.evidence_item(found)
+        return found
 
     @get(
         "/{evidence_id:uuid}/download",
@@ -293,4 +297,4 @@ class EvidenceController(Controller):
         view = await evidence_service.complete_evidence_upload(
             db_session, object_store, evidence_id, uploaded_parts(data.parts), request.user
         )
-        return views.evidence_item(view)
+        return view

@@ -19,6 +19,7 @@ from service.oversight.models import (
 )
 from service.oversight.views import (
     RecommendationView,
+    columns,
 )
 
 # -- findings and recommendations -------------------------------------------------------------
@@ -93,7 +94,7 @@ async def list_recommendations(
     return [
         RecommendationView.model_validate(
             {
-                **rec.model_dump(),
+                **columns(rec),
                 "plan_code": plan_code,
                 "agency_code": agency_code,
                 "agency_name": agency_name,

@@ -45,15 +45,7 @@ class Audited(Generic[Row]):
     ) -> Row:
         session.add(row)
         await session.flush()
-        await record(
-            session,
-            actor=actor,
-            action=action,
-            entity_type=self.entity_type,
-            entity_id=row.id,
-            after={**self.snapshot(row), **after},
-        )
-        return row
+        return await self.audit(session, actor, row, action, None, **after)
 
     def touch(self, row: Row, at: datetime | None = None) -> None:
         """Mark ``row`` changed: its version (the ETag) moves on, and its ``updated_at``."""
@@ -83,10 +75,10 @@ class Audited(Generic[Row]):
         actor: Actor,
         row: Row,
         action: str,
-        before: dict[str, Any],
+        before: dict[str, Any] | None,
         **after: Any,
     ) -> Row:
-        """Only the audit event of a change already saved (when something must come between)."""
+        """Only the audit event of a row already saved (when something must come between)."""
         await record(
             session,
             actor=actor,

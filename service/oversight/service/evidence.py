@@ -26,7 +26,7 @@ from service.oversight.models import (
     SupervisionEvidence,
     SupervisionPlan,
 )
-from service.oversight.service.plans import load_plan
+from service.oversight.service.plans import in_plan, load_plan
 from service.oversight.service.sessions import load_session
 from service.oversight.views import EvidenceView
 from service.storage import service as storage
@@ -218,13 +218,12 @@ async def complete_evidence_upload(
 async def _visible(
     session: AsyncSession, evidence_id: uuid.UUID, viewer: StaffPrincipal
 ) -> tuple[Evidence, SupervisionEvidence]:
-    link = await repository.evidence_link(session, evidence_id)
-    if link is None:
-        raise NotFound(msg("evidence_not_found"))
-    try:
-        await load_plan(session, link.plan_id, viewer)
-    except NotFound:
-        raise NotFound(msg("evidence_not_found")) from None
+    link, _, _ = await in_plan(
+        session,
+        await repository.evidence_link(session, evidence_id),
+        viewer,
+        msg("evidence_not_found"),
+    )
     evidence = await storage.get_evidence(session, evidence_id)
     return evidence, link
 

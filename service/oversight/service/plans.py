@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +27,7 @@ from service.errors import (
     StateConflict,
 )
 from service.http.preconditions import IfMatch, require_version
-from service.i18n import msg
+from service.i18n import Message, msg
 from service.oversight import repository
 from service.oversight.access import (
     CREATOR_ROLES,
@@ -36,7 +36,6 @@ from service.oversight.access import (
     plan_access,
 )
 from service.oversight.models import (
-    PlanForm,
     PlanParticipant,
     PlanRole,
     PlanState,
@@ -62,6 +61,15 @@ from service.oversight.workflow import (
 
 PLAN = "supervision_plan"
 
+
+class HasPlan(Protocol):
+    @property
+    def plan_id(self) -> uuid.UUID: ...
+
+
+R = TypeVar("R", bound=HasPlan)
+
+
 # -- loading with access checks ------------------------------------------------------------
 
 
@@ -76,6 +84,21 @@ async def load_plan(
     return plan, plan_access(viewer, plan, role)
 
 
+async def in_plan(
+    session: AsyncSession, row: R | None, viewer: StaffPrincipal, missing: Message
+) -> tuple[R, SupervisionPlan, PlanAccess]:
+    """The plan a session, finding, recommendation or evidence link belongs to, and the
+    viewer's relation to it; 404 ``missing`` when there is no such row or the plan is not
+    the viewer's (the row's existence is not told apart)."""
+    if row is None:
+        raise NotFound(missing)
+    try:
+        plan, access = await load_plan(session, row.plan_id, viewer)
+    except NotFound:
+        raise NotFound(missing) from None
+    return row, plan, access
+
+
 Expected = int | IfMatch | None
 
 
@@ -87,20 +110,9 @@ def check_version(current: int, expected: Expected) -> None:
     require_version(expected, current)
 
 
-async def list_plans(
-    session: AsyncSession,
-    viewer: StaffPrincipal,
-    *,
-    states: Sequence[PlanState] | None = None,
-    unit_code: str | None = None,
-    form: PlanForm | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
-) -> tuple[list[SupervisionPlan], str | None]:
-    """A page of the plans the viewer may see, newest first, and the next page's cursor."""
-    return await repository.list_plans(
-        session, viewer, states=states, unit_code=unit_code, form=form, cursor=cursor, limit=limit
-    )
+# A page of the plans the viewer may see, newest first, and the next page's cursor: the
+# visibility filter is the whole rule, and it is the repository's query.
+list_plans = repository.list_plans
 
 
 async def plan_detail(session: AsyncSession, plan: SupervisionPlan) -> PlanDetail:

@@ -26,7 +26,7 @@ from service.deadlines.clock import add_duration
 from service.deadlines.models import DeadlineStep, ItemKind, Urgency
 from service.deadlines.policy import rule_for
 from service.directory.calendar import load_calendar
-from service.errors import Invalid, NotFound, StateConflict
+from service.errors import Invalid, StateConflict
 from service.i18n import Message, msg
 from service.oversight import repository
 from service.oversight.access import PlanAccess
@@ -44,7 +44,7 @@ from service.oversight.schemas import (
     RecommendationUpdate,
 )
 from service.oversight.service.audited import Audited
-from service.oversight.service.plans import Expected, check_version, load_plan
+from service.oversight.service.plans import Expected, check_version, in_plan, load_plan
 from service.oversight.service.sessions import load_session
 from service.oversight.workflow import ANSWERED_STATES, OPEN_RECOMMENDATION_STATES
 from service.replies import events
@@ -152,13 +152,12 @@ async def update_finding(
     *,
     expected_version: Expected,
 ) -> Finding:
-    finding = await repository.get_finding(session, finding_id, for_update=True)
-    if finding is None:
-        raise NotFound(msg("finding_not_found"))
-    try:
-        plan, access = await load_plan(session, finding.plan_id, actor)
-    except NotFound:
-        raise NotFound(msg("finding_not_found")) from None
+    finding, plan, access = await in_plan(
+        session,
+        await repository.get_finding(session, finding_id, for_update=True),
+        actor,
+        msg("finding_not_found"),
+    )
     access.require_member(msg("what_edit_findings"))
     _require_plan_state(plan, FINDING_STATES, access, msg("what_edit_findings"))
     check_version(finding.version, expected_version)
@@ -223,14 +222,12 @@ async def load_recommendation(
     *,
     for_update: bool = False,
 ) -> tuple[Recommendation, SupervisionPlan, PlanAccess]:
-    rec = await repository.get_recommendation(session, recommendation_id, for_update=for_update)
-    if rec is None:
-        raise NotFound(msg("recommendation_not_found"))
-    try:
-        plan, access = await load_plan(session, rec.plan_id, viewer)
-    except NotFound:
-        raise NotFound(msg("recommendation_not_found")) from None
-    return rec, plan, access
+    return await in_plan(
+        session,
+        await repository.get_recommendation(session, recommendation_id, for_update=for_update),
+        viewer,
+        msg("recommendation_not_found"),
+    )
 
 
 async def create_recommendation(

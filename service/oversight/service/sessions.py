@@ -20,7 +20,6 @@ from service.db import utcnow
 from service.errors import (
     Forbidden,
     Invalid,
-    NotFound,
     StateConflict,
 )
 from service.i18n import Message, msg
@@ -47,6 +46,7 @@ from service.oversight.service.audited import Audited
 from service.oversight.service.plans import (
     Expected,
     check_version,
+    in_plan,
     load_plan,
     plan_actions_for,
     transition_plan,
@@ -70,14 +70,12 @@ async def load_session(
     *,
     for_update: bool = False,
 ) -> tuple[SupervisionSession, SupervisionPlan, PlanAccess]:
-    supervision_session = await repository.get_session(session, session_id, for_update=for_update)
-    if supervision_session is None:
-        raise NotFound(msg("supervision_session_not_found"))
-    try:
-        plan, access = await load_plan(session, supervision_session.plan_id, viewer)
-    except NotFound:
-        raise NotFound(msg("supervision_session_not_found")) from None
-    return supervision_session, plan, access
+    return await in_plan(
+        session,
+        await repository.get_session(session, session_id, for_update=for_update),
+        viewer,
+        msg("supervision_session_not_found"),
+    )
 
 
 async def list_sessions(
