@@ -9,19 +9,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter, RequestBody
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.oversight import service as plans
-from service.oversight.controllers.common import GUARDS, TAGS, text_param
+from service.oversight.controllers.common import GUARDS, TAGS, DbSession, StaffRequest, text_param
 from service.oversight.schemas import (
     CustodyRead,
     EvidenceItem,
@@ -53,7 +52,7 @@ class EvidenceUpload:
     uploader says about the file (query parameters), and where it goes. The three upload
     routes differ only in what they attach it to."""
 
-    request: Request[StaffPrincipal, Any, Any]
+    request: StaffRequest
     db_session: AsyncSession
     settings: Settings
     object_store: ObjectStore
@@ -89,8 +88,8 @@ class EvidenceUpload:
 
 
 async def _evidence_upload(
-    request: Request[StaffPrincipal, Any, Any],
-    db_session: NamedDependency[AsyncSession],
+    request: StaffRequest,
+    db_session: DbSession,
     settings: NamedDependency[Settings],
     object_store: NamedDependency[ObjectStore],
     filename: Annotated[str | None, QueryParameter(max_length=255)] = None,
@@ -122,10 +121,7 @@ class PlanEvidenceController(Controller):
 
     @get("/{plan_id:uuid}/evidence", summary="Evidence of the plan, its sessions and entries")
     async def list_evidence(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        plan_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> list[EvidenceItem]:
         found = await evidence_service.list_evidence(db_session, request.user, plan_id=plan_id)
         return found
@@ -151,10 +147,10 @@ class PlanEvidenceController(Controller):
     )
     async def start_multipart(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         plan_id: FromPath[uuid.UUID],
         data: RequestBody[EvidenceMultipartStart],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         object_store: NamedDependency[ObjectStore],
     ) -> EvidenceMultipartStarted:
         view, upload_id, urls = await evidence_service.start_evidence_upload(
@@ -192,10 +188,7 @@ class SessionEvidenceController(Controller):
 
     @get("/{session_id:uuid}/evidence", summary="Evidence of the session and its entries")
     async def list_evidence(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        session_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> list[EvidenceItem]:
         supervision_session, _, _ = await plans.load_session(db_session, session_id, request.user)
         found = await evidence_service.list_evidence(
@@ -241,10 +234,7 @@ class EvidenceController(Controller):
 
     @get("/{evidence_id:uuid}", summary="An evidence record (logged in the chain of custody)")
     async def view(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        evidence_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, evidence_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> EvidenceItem:
         found = await evidence_service.view_evidence(db_session, evidence_id, request.user)
         return found
@@ -256,9 +246,9 @@ class EvidenceController(Controller):
     )
     async def download(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         evidence_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         settings: NamedDependency[Settings],
         object_store: NamedDependency[ObjectStore],
     ) -> Redirect:
@@ -273,10 +263,7 @@ class EvidenceController(Controller):
 
     @get("/{evidence_id:uuid}/custody", summary="The chain of custody of one item")
     async def custody(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        evidence_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, evidence_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> list[CustodyRead]:
         entries = await evidence_service.evidence_custody(db_session, evidence_id, request.user)
         return [CustodyRead.model_validate(e) for e in entries]
@@ -288,10 +275,10 @@ class EvidenceController(Controller):
     )
     async def complete(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         evidence_id: FromPath[uuid.UUID],
         data: RequestBody[EvidenceMultipartComplete],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         object_store: NamedDependency[ObjectStore],
     ) -> EvidenceItem:
         view = await evidence_service.complete_evidence_upload(

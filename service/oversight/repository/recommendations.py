@@ -17,6 +17,7 @@ from service.oversight.models import (
     RecommendationState,
     SupervisionPlan,
 )
+from service.oversight.repository.rows import by_id
 from service.oversight.views import (
     RecommendationView,
     columns,
@@ -28,10 +29,7 @@ from service.oversight.views import (
 async def get_finding(
     session: AsyncSession, finding_id: uuid.UUID, *, for_update: bool = False
 ) -> Finding | None:
-    query = select(Finding).where(col(Finding.id) == finding_id)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return (await session.execute(query)).scalar_one_or_none()
+    return await by_id(session, Finding, finding_id, for_update=for_update)
 
 
 async def findings_for_plan(session: AsyncSession, plan_id: uuid.UUID) -> list[Finding]:
@@ -46,10 +44,7 @@ async def findings_for_plan(session: AsyncSession, plan_id: uuid.UUID) -> list[F
 async def get_recommendation(
     session: AsyncSession, recommendation_id: uuid.UUID, *, for_update: bool = False
 ) -> Recommendation | None:
-    query = select(Recommendation).where(col(Recommendation.id) == recommendation_id)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return (await session.execute(query)).scalar_one_or_none()
+    return await by_id(session, Recommendation, recommendation_id, for_update=for_update)
 
 
 async def list_recommendations(

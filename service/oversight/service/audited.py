@@ -20,6 +20,11 @@ from service.audit.service import Actor, record
 from service.db import utcnow
 
 
+def pick(row: object, *names: str) -> dict[str, Any]:
+    """The named attributes of ``row``: what a snapshot shows of it."""
+    return {name: getattr(row, name) for name in names}
+
+
 class Versioned(Protocol):
     id: uuid.UUID
     version: int

@@ -48,7 +48,7 @@ from service.oversight.schemas import (
     PlanCreate,
     PlanUpdate,
 )
-from service.oversight.service.audited import Audited
+from service.oversight.service.audited import Audited, pick
 from service.oversight.views import ManifestView, PlanDetail
 from service.oversight.workflow import (
     PLAN_FLOW,
@@ -132,15 +132,18 @@ async def list_manifests(
 
 def plan_snapshot(plan: SupervisionPlan) -> dict[str, Any]:
     return {
-        "code": plan.code,
-        "subject": plan.subject,
-        "form": plan.form,
-        "unit_code": plan.unit_code,
-        "period_start": plan.period_start,
-        "period_end": plan.period_end,
-        "state": plan.state,
+        **pick(
+            plan,
+            "code",
+            "subject",
+            "form",
+            "unit_code",
+            "period_start",
+            "period_end",
+            "state",
+            "version",
+        ),
         "submitted": plan.submitted_at is not None,
-        "version": plan.version,
     }
 
 

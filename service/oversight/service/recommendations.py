@@ -43,7 +43,7 @@ from service.oversight.schemas import (
     RecommendationCreate,
     RecommendationUpdate,
 )
-from service.oversight.service.audited import Audited
+from service.oversight.service.audited import Audited, pick
 from service.oversight.service.plans import Expected, check_version, in_plan, load_plan
 from service.oversight.service.sessions import load_session
 from service.oversight.workflow import ANSWERED_STATES, OPEN_RECOMMENDATION_STATES
@@ -108,14 +108,9 @@ async def _check_links(
 
 
 def _finding_snapshot(finding: Finding) -> dict[str, Any]:
-    return {
-        "plan_id": finding.plan_id,
-        "session_id": finding.session_id,
-        "title": finding.title,
-        "log_entry_ids": finding.log_entry_ids,
-        "evidence_ids": finding.evidence_ids,
-        "version": finding.version,
-    }
+    return pick(
+        finding, "plan_id", "session_id", "title", "log_entry_ids", "evidence_ids", "version"
+    )
 
 
 FINDING_AUDIT = Audited(FINDING, _finding_snapshot, stamps_updated_at=True)
@@ -185,15 +180,7 @@ async def list_findings(
 
 
 def snapshot(rec: Recommendation) -> dict[str, Any]:
-    return {
-        "plan_id": rec.plan_id,
-        "agency_id": rec.agency_id,
-        "title": rec.title,
-        "state": rec.state,
-        "due_at": rec.due_at,
-        "referral_id": rec.referral_id,
-        "version": rec.version,
-    }
+    return pick(rec, "plan_id", "agency_id", "title", "state", "due_at", "referral_id", "version")
 
 
 RECOMMENDATION_AUDIT = Audited(RECOMMENDATION, snapshot, stamps_updated_at=True)

@@ -42,7 +42,7 @@ from service.oversight.schemas import (
     SessionUpdate,
     check_venue,
 )
-from service.oversight.service.audited import Audited
+from service.oversight.service.audited import Audited, pick
 from service.oversight.service.plans import (
     Expected,
     check_version,
@@ -98,17 +98,20 @@ async def list_attendance(
 
 def session_snapshot(supervision_session: SupervisionSession) -> dict[str, Any]:
     return {
-        "plan_id": supervision_session.plan_id,
-        "number": supervision_session.number,
-        "title": supervision_session.title,
-        "mode": supervision_session.mode,
-        "state": supervision_session.state,
-        "scheduled_start": supervision_session.scheduled_start,
-        "scheduled_end": supervision_session.scheduled_end,
-        "place": supervision_session.place,
-        "meeting_link": supervision_session.meeting_link,
+        **pick(
+            supervision_session,
+            "plan_id",
+            "number",
+            "title",
+            "mode",
+            "state",
+            "scheduled_start",
+            "scheduled_end",
+            "place",
+            "meeting_link",
+            "version",
+        ),
         "entries": supervision_session.log_seq,
-        "version": supervision_session.version,
     }
 
 
