@@ -154,20 +154,7 @@ class PlanEvidenceController(Controller):
         object_store: NamedDependency[ObjectStore],
     ) -> EvidenceMultipartStarted:
         view, upload_id, urls = await evidence_service.start_evidence_upload(
-            db_session,
-            object_store,
-            request.user,
-            plan_id=plan_id,
-            session_id=data.session_id,
-            log_entry_id=data.log_entry_id,
-            filename=data.filename,
-            size=data.size,
-            sha256=data.sha256,
-            content_type=data.content_type,
-            captured_at=data.captured_at,
-            lat=data.latitude,
-            lon=data.longitude,
-            description=data.description,
+            db_session, object_store, request.user, plan_id, data
         )
         return EvidenceMultipartStarted(
             evidence=view,

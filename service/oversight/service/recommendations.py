@@ -88,6 +88,15 @@ def _require_plan_state(
         )
 
 
+def _require_member_while(
+    plan: SupervisionPlan, access: PlanAccess, states: frozenset[PlanState], what: Message
+) -> None:
+    """Plan members write findings and draft recommendations, while the plan is in one of
+    ``states`` (403 for anyone else first, then 409)."""
+    access.require_member(what)
+    _require_plan_state(plan, states, access, what)
+
+
 # -- findings --------------------------------------------------------------------------------
 
 
@@ -120,8 +129,7 @@ async def create_finding(
     session: AsyncSession, plan_id: uuid.UUID, data: FindingCreate, actor: StaffPrincipal
 ) -> Finding:
     plan, access = await load_plan(session, plan_id, actor)
-    access.require_member(msg("what_record_findings"))
-    _require_plan_state(plan, FINDING_STATES, access, msg("what_record_findings"))
+    _require_member_while(plan, access, FINDING_STATES, msg("what_record_findings"))
     if data.session_id is not None:
         _, session_plan, _ = await load_session(session, data.session_id, actor)
         if session_plan.id != plan.id:
@@ -153,8 +161,7 @@ async def update_finding(
         actor,
         msg("finding_not_found"),
     )
-    access.require_member(msg("what_edit_findings"))
-    _require_plan_state(plan, FINDING_STATES, access, msg("what_edit_findings"))
+    _require_member_while(plan, access, FINDING_STATES, msg("what_edit_findings"))
     check_version(finding.version, expected_version)
     before = _finding_snapshot(finding)
     await _check_links(session, plan.id, data.log_entry_ids or [], data.evidence_ids or [])
@@ -222,8 +229,7 @@ async def create_recommendation(
 ) -> Recommendation:
     """A draft recommendation to one agency (members draft; the head or an approver issues)."""
     plan, access = await load_plan(session, plan_id, actor)
-    access.require_member(msg("what_draft_recommendations"))
-    _require_plan_state(plan, RECOMMENDATION_STATES, access, msg("what_draft_recommendations"))
+    _require_member_while(plan, access, RECOMMENDATION_STATES, msg("what_draft_recommendations"))
     await _check_agency(session, data.agency_id)
     await _check_finding(session, plan.id, data.finding_id)
     rec = Recommendation(
