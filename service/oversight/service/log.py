@@ -29,9 +29,10 @@ from service.oversight.schemas import EntryCreate
 from service.oversight.service.sessions import (
     SESSION,
     SESSION_AUDIT,
+    load_for_step,
     load_session,
+    runners_only,
     session_snapshot,
-    session_step,
 )
 from service.oversight.workflow import SessionAction, allowed_session_actions
 from service.storage.store import ObjectNotFound, ObjectStore
@@ -144,12 +145,12 @@ async def seal_session(
     """Compute and store the manifest of a closed session. After this nothing of the
     session changes: no entries, attendance or evidence (and the database refuses a change
     of the seal itself)."""
-    supervision_session, _, access = await load_session(session, session_id, actor, for_update=True)
-    session_step(
-        supervision_session,
+    supervision_session, _, _ = await load_for_step(
+        session,
+        session_id,
+        actor,
         SessionAction.seal,
-        access,
-        forbidden=msg("plan_runners_only", what=msg("what_seal_session")),
+        forbidden=runners_only(msg("what_seal_session")),
         conflict=msg("seal_not_closed"),
     )
     before = session_snapshot(supervision_session)

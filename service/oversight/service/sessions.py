@@ -231,14 +231,12 @@ async def open_session(
     session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
 ) -> SupervisionSession:
     """Start the session's log. An approved plan starts (in_progress) with its first session."""
-    supervision_session, plan, access = await load_session(
-        session, session_id, actor, for_update=True
-    )
-    session_step(
-        supervision_session,
+    supervision_session, plan, access = await load_for_step(
+        session,
+        session_id,
+        actor,
         SessionAction.open,
-        access,
-        forbidden=msg("plan_runners_only", what=msg("what_open_session")),
+        forbidden=runners_only(msg("what_open_session")),
     )
     state = PlanState(plan.state)
     if state is PlanState.approved:
@@ -259,12 +257,12 @@ async def close_session(
     session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
 ) -> SupervisionSession:
     """No entry is accepted after this (the row lock orders it after every pending write)."""
-    supervision_session, _, access = await load_session(session, session_id, actor, for_update=True)
-    session_step(
-        supervision_session,
+    supervision_session, _, _ = await load_for_step(
+        session,
+        session_id,
+        actor,
         SessionAction.close,
-        access,
-        forbidden=msg("plan_runners_only", what=msg("what_close_session")),
+        forbidden=runners_only(msg("what_close_session")),
     )
     before = session_snapshot(supervision_session)
     supervision_session.state = SessionState.closed
@@ -277,9 +275,8 @@ async def close_session(
 async def cancel_session(
     session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal, reason: str | None
 ) -> SupervisionSession:
-    supervision_session, _, access = await load_session(session, session_id, actor, for_update=True)
-    session_step(
-        supervision_session, SessionAction.cancel, access, forbidden=msg("cancel_session_forbidden")
+    supervision_session, _, _ = await load_for_step(
+        session, session_id, actor, SessionAction.cancel, forbidden=msg("cancel_session_forbidden")
     )
     if not reason:
         raise Invalid(msg("cancel_reason_required"), field="reason")
@@ -289,6 +286,29 @@ async def cancel_session(
     return await SESSION_AUDIT.changed(
         session, actor, supervision_session, "oversight.session.cancelled", before, reason=reason
     )
+
+
+def runners_only(what: Message) -> Message:
+    """403: only the plan's session runners may do ``what``."""
+    return msg("plan_runners_only", what=what)
+
+
+async def load_for_step(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    actor: StaffPrincipal,
+    action: SessionAction,
+    *,
+    forbidden: Message,
+    conflict: Message | None = None,
+) -> tuple[SupervisionSession, SupervisionPlan, PlanAccess]:
+    """The session, locked, once ``SESSION_FLOW`` lets the caller take ``action`` on it now
+    (see :func:`session_step`)."""
+    supervision_session, plan, access = await load_session(
+        session, session_id, actor, for_update=True
+    )
+    session_step(supervision_session, action, access, forbidden=forbidden, conflict=conflict)
+    return supervision_session, plan, access
 
 
 def session_step(
