@@ -19,7 +19,6 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPOR
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db import utcnow
-from service.oversight import service as plans
 from service.oversight.controllers.common import GUARDS, TAGS, DbSession, StaffRequest, text_param
 from service.oversight.schemas import (
     CustodyRead,
@@ -123,8 +122,7 @@ class PlanEvidenceController(Controller):
     async def list_evidence(
         self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> list[EvidenceItem]:
-        found = await evidence_service.list_evidence(db_session, request.user, plan_id=plan_id)
-        return found
+        return await evidence_service.list_evidence(db_session, request.user, plan_id=plan_id)
 
     @post(
         "/{plan_id:uuid}/evidence",
@@ -177,14 +175,7 @@ class SessionEvidenceController(Controller):
     async def list_evidence(
         self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> list[EvidenceItem]:
-        supervision_session, _, _ = await plans.load_session(db_session, session_id, request.user)
-        found = await evidence_service.list_evidence(
-            db_session,
-            request.user,
-            plan_id=supervision_session.plan_id,
-            session_id=supervision_session.id,
-        )
-        return found
+        return await evidence_service.list_evidence(db_session, request.user, session_id=session_id)
 
     @post(
         "/{session_id:uuid}/evidence",
@@ -223,8 +214,7 @@ class EvidenceController(Controller):
     async def view(
         self, request: StaffRequest, evidence_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> EvidenceItem:
-        found = await evidence_service.view_evidence(db_session, evidence_id, request.user)
-        return found
+        return await evidence_service.view_evidence(db_session, evidence_id, request.user)
 
     @get(
         "/{evidence_id:uuid}/download",
@@ -268,7 +258,6 @@ class EvidenceController(Controller):
         db_session: DbSession,
         object_store: NamedDependency[ObjectStore],
     ) -> EvidenceItem:
-        view = await evidence_service.complete_evidence_upload(
+        return await evidence_service.complete_evidence_upload(
             db_session, object_store, evidence_id, uploaded_parts(data.parts), request.user
         )
-        return view

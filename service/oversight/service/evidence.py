@@ -224,14 +224,16 @@ async def list_evidence(
     session: AsyncSession,
     viewer: StaffPrincipal,
     *,
-    plan_id: uuid.UUID,
+    plan_id: uuid.UUID | None = None,
     session_id: uuid.UUID | None = None,
 ) -> list[EvidenceView]:
-    """Metadata only (no custody entry: the list shows no content)."""
+    """Evidence of a plan, or of one session (``session_id``; its plan is the session's).
+    Metadata only (no custody entry: the list shows no content)."""
     if session_id is not None:
         _, plan, _ = await load_session(session, session_id, viewer)
         plan_id = plan.id
     else:
+        assert plan_id is not None
         await load_plan(session, plan_id, viewer)
     return await repository.evidence_list(session, plan_id, session_id=session_id)
 
