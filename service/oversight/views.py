@@ -10,16 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import SQLModel
+
 from service.oversight.access import PlanAccess
 from service.oversight.models import (
     Attendance,
-    CheckResult,
-    PlanForm,
     PlanParticipant,
     PlanRole,
-    PlanState,
-    RecommendationState,
-    SessionState,
     SupervisionEvidence,
     SupervisionPlan,
     SupervisionSession,
@@ -69,49 +66,13 @@ class SessionDetail:
     attendance: list[Attendance]
 
 
-@dataclass(frozen=True)
-class RecommendationView:
-    id: uuid.UUID
-    plan_id: uuid.UUID
-    plan_code: str
-    finding_id: uuid.UUID | None
-    agency_id: uuid.UUID
-    agency_code: str
-    agency_name: str
-    title: str
-    text: str
-    state: RecommendationState
-    due_at: datetime | None
-    issued_at: datetime | None
-    answered_at: datetime | None
-    answer_outcome: str | None
-    answer_summary: str | None
-    referral_id: uuid.UUID | None
-    last_check_result: CheckResult | None
-    last_checked_at: datetime | None
-    version: int
+# A recommendation as the repository reads it (with its plan's code and its agency) is
+# exactly what the API answers: one model serves both.
+RecommendationView = RecommendationRead
 
 
-@dataclass(frozen=True)
-class EvidenceView:
-    evidence_id: uuid.UUID
-    name: str
-    content_type: str
-    size_bytes: int
-    sha256: str
-    status: str
-    captured_at: datetime | None
-    latitude: float | None
-    longitude: float | None
-    uploaded_at: datetime
-    uploaded_by_user_id: uuid.UUID | None
-    withdrawn_at: datetime | None
-    withdrawn_reason: str | None
-    plan_id: uuid.UUID
-    session_id: uuid.UUID | None
-    log_entry_id: uuid.UUID | None
-    description: str | None
-    attached_at: datetime
+# Evidence as the services read it (the storage row and its link) is what the API answers.
+EvidenceView = EvidenceItem
 
 
 @dataclass(frozen=True)
@@ -126,26 +87,20 @@ class ManifestView:
     manifest: dict[str, Any]
 
 
+def columns(row: SQLModel, *, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A table row's values by column name, as they are (no serialisation: an enum column
+    read back from the database holds its text), for building a read model from it."""
+    return {name: getattr(row, name) for name in type(row).model_fields if name not in exclude}
+
+
 def evidence_view(evidence: Evidence, link: SupervisionEvidence) -> EvidenceView:
-    return EvidenceView(
-        evidence_id=evidence.id,
-        name=evidence.original_name,
-        content_type=evidence.content_type,
-        size_bytes=evidence.size_bytes,
-        sha256=evidence.sha256,
-        status=str(evidence.status),
-        captured_at=evidence.captured_at,
-        latitude=evidence.latitude,
-        longitude=evidence.longitude,
-        uploaded_at=evidence.uploaded_at,
-        uploaded_by_user_id=evidence.uploaded_by_user_id,
-        withdrawn_at=evidence.withdrawn_at,
-        withdrawn_reason=evidence.withdrawn_reason,
-        plan_id=link.plan_id,
-        session_id=link.session_id,
-        log_entry_id=link.log_entry_id,
-        description=link.description,
-        attached_at=link.attached_at,
+    return EvidenceView.model_validate(
+        {
+            **columns(link, exclude=frozenset({"id"})),
+            **columns(evidence, exclude=frozenset({"id"})),
+            "name": evidence.original_name,
+            "status": str(evidence.status),
+        }
     )
 
 
@@ -154,77 +109,42 @@ def evidence_view(evidence: Evidence, link: SupervisionEvidence) -> EvidenceView
 # allowed actions, the shaping here only copies fields.
 
 
+def _plan_fields(plan: SupervisionPlan) -> dict[str, Any]:
+    """The plan's columns, and whether it was submitted (what the summary shows of it)."""
+    return {**columns(plan), "submitted": plan.submitted_at is not None}
+
+
 def plan_summary(plan: SupervisionPlan) -> PlanSummary:
-    return PlanSummary(
-        id=plan.id,
-        code=plan.code,
-        subject=plan.subject,
-        form=PlanForm(plan.form),
-        unit_code=plan.unit_code,
-        period_start=plan.period_start,
-        period_end=plan.period_end,
-        state=PlanState(plan.state),
-        submitted=plan.submitted_at is not None,
-        created_at=plan.created_at,
-        version=plan.version,
-    )
+    return PlanSummary.model_validate(_plan_fields(plan))
 
 
 def plan_read(
     plan: SupervisionPlan, detail: PlanDetail, access: PlanAccess, allowed_actions: list[str]
 ) -> PlanRead:
-    return PlanRead(
-        **plan_summary(plan).model_dump(),
-        legal_basis=plan.legal_basis,
-        description=plan.description,
-        petition_ids=list(plan.petition_ids),
-        submitted_at=plan.submitted_at,
-        approved_at=plan.approved_at,
-        approved_by=plan.approved_by,
-        conclusion=plan.conclusion,
-        concluded_at=plan.concluded_at,
-        archived_at=plan.archived_at,
-        created_by=plan.created_by,
-        updated_at=plan.updated_at,
-        agencies=[
-            AgencyRef(id=a.id, code=a.code, name=a.name, unit_code=a.unit_code)
-            for a in detail.agencies
-        ],
-        members=[
-            MemberRead(user_id=m.user_id, username=m.username, full_name=m.full_name, role=m.role)
-            for m in detail.members
-        ],
-        participants=[ParticipantRead.model_validate(p) for p in detail.participants],
-        my_role=access.member_role,
-        allowed_actions=allowed_actions,
+    return PlanRead.model_validate(
+        {
+            **_plan_fields(plan),
+            "agencies": [
+                AgencyRef.model_validate(a, from_attributes=True) for a in detail.agencies
+            ],
+            "members": [MemberRead.model_validate(m, from_attributes=True) for m in detail.members],
+            "participants": [ParticipantRead.model_validate(p) for p in detail.participants],
+            "my_role": access.member_role,
+            "allowed_actions": allowed_actions,
+        }
     )
 
 
 def session_read(
     supervision_session: SupervisionSession, allowed_actions: list[str]
 ) -> SessionRead:
-    return SessionRead(
-        id=supervision_session.id,
-        plan_id=supervision_session.plan_id,
-        number=supervision_session.number,
-        title=supervision_session.title,
-        mode=supervision_session.mode,
-        state=SessionState(supervision_session.state),
-        scheduled_start=supervision_session.scheduled_start,
-        scheduled_end=supervision_session.scheduled_end,
-        place=supervision_session.place,
-        meeting_link=supervision_session.meeting_link,
-        agenda=list(supervision_session.agenda),
-        invited=list(supervision_session.invited),
-        resupervision_of=list(supervision_session.resupervision_of),
-        entry_count=supervision_session.log_seq,
-        opened_at=supervision_session.opened_at,
-        closed_at=supervision_session.closed_at,
-        sealed_at=supervision_session.sealed_at,
-        manifest_sha256=supervision_session.manifest_sha256,
-        cancelled_reason=supervision_session.cancelled_reason,
-        version=supervision_session.version,
-        allowed_actions=allowed_actions,
+    return SessionRead.model_validate(
+        {
+            # The manifest is its own resource (``sealed_manifest``).
+            **columns(supervision_session, exclude=frozenset({"manifest"})),
+            "entry_count": supervision_session.log_seq,
+            "allowed_actions": allowed_actions,
+        }
     )
 
 
@@ -247,11 +167,3 @@ def manifest_read(view: ManifestView) -> ManifestRead:
         manifest_sha256=view.manifest_sha256,
         manifest=view.manifest,
     )
-
-
-def evidence_item(view: EvidenceView) -> EvidenceItem:
-    return EvidenceItem(**view.__dict__)
-
-
-def recommendation_read(view: RecommendationView) -> RecommendationRead:
-    return RecommendationRead(**view.__dict__)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request
+from litestar.di import NamedDependency
 from litestar.types import Guard
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +25,10 @@ from service.oversight.schemas import PlanRead, SessionRead, has_nul
 OVERSIGHT_ROLES = (Role.supervisor, Role.front_officer)
 GUARDS: list[Guard] = [staff(*OVERSIGHT_ROLES)]
 TAGS = ["oversight"]
+
+# What nearly every handler takes: the staff caller's request and the database session.
+StaffRequest = Request[StaffPrincipal, Any, Any]
+DbSession = NamedDependency[AsyncSession]
 
 
 def text_param(value: str | None, name: str) -> str | None:

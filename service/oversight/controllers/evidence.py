@@ -9,20 +9,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter, RequestBody
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth.principals import StaffPrincipal
 from service.db import utcnow
-from service.oversight import service as plans
-from service.oversight import views
-from service.oversight.controllers.common import GUARDS, TAGS, text_param
+from service.oversight.controllers.common import GUARDS, TAGS, DbSession, StaffRequest, text_param
 from service.oversight.schemas import (
     CustodyRead,
     EvidenceItem,
@@ -43,26 +40,68 @@ UPLOAD_DESCRIPTION = (
 )
 
 
-@dataclass(frozen=True)
-class Capture:
-    """What an uploader says about a file besides its bytes (query parameters)."""
+def _as_stored(item: EvidenceItem) -> EvidenceItem:
+    """The service already answers with the response body."""
+    return item
 
+
+@dataclass(frozen=True)
+class EvidenceUpload:
+    """One upload as a route receives it: the request whose body is the file, what the
+    uploader says about the file (query parameters), and where it goes. The three upload
+    routes differ only in what they attach it to."""
+
+    request: StaffRequest
+    db_session: AsyncSession
+    settings: Settings
+    object_store: ObjectStore
     filename: str | None
     captured_at: datetime | None
     lat: float | None
     lon: float | None
     description: str | None
 
+    async def attach(
+        self,
+        *,
+        plan_id: uuid.UUID | None = None,
+        session_id: uuid.UUID | None = None,
+        log_entry_id: uuid.UUID | None = None,
+    ) -> EvidenceItem:
+        save = partial(
+            evidence_service.upload_evidence,
+            self.db_session,
+            self.object_store,
+            actor=self.request.user,
+            captured_at=self.captured_at,
+            lat=self.lat,
+            lon=self.lon,
+            description=self.description,
+            plan_id=plan_id,
+            session_id=session_id,
+            log_entry_id=log_entry_id,
+        )
+        return await receive_file(
+            self.request, self.settings, save, present=_as_stored, filename=self.filename
+        )
 
-async def _capture(
+
+async def _evidence_upload(
+    request: StaffRequest,
+    db_session: DbSession,
     settings: NamedDependency[Settings],
+    object_store: NamedDependency[ObjectStore],
     filename: Annotated[str | None, QueryParameter(max_length=255)] = None,
     captured_at: Annotated[datetime | None, QueryParameter()] = None,
     lat: Annotated[float | None, QueryParameter(ge=-90, le=90)] = None,
     lon: Annotated[float | None, QueryParameter(ge=-180, le=180)] = None,
     description: Annotated[str | None, QueryParameter(max_length=1000)] = None,
-) -> Capture:
-    return Capture(
+) -> EvidenceUpload:
+    return EvidenceUpload(
+        request=request,
+        db_session=db_session,
+        settings=settings,
+        object_store=object_store,
         filename=filename,
         captured_at=local_moment(captured_at, settings),
         lat=lat,
@@ -71,37 +110,7 @@ async def _capture(
     )
 
 
-CAPTURE = {"capture": Provide(_capture)}
-
-
-async def _upload(
-    request: Request[StaffPrincipal, Any, Any],
-    db_session: AsyncSession,
-    settings: Settings,
-    object_store: ObjectStore,
-    capture: Capture,
-    *,
-    plan_id: uuid.UUID | None = None,
-    session_id: uuid.UUID | None = None,
-    log_entry_id: uuid.UUID | None = None,
-) -> EvidenceItem:
-    """One upload, whatever it is attached to (``plan_id``, ``session_id``, ``log_entry_id``)."""
-    save = partial(
-        evidence_service.upload_evidence,
-        db_session,
-        object_store,
-        actor=request.user,
-        captured_at=capture.captured_at,
-        lat=capture.lat,
-        lon=capture.lon,
-        description=capture.description,
-        plan_id=plan_id,
-        session_id=session_id,
-        log_entry_id=log_entry_id,
-    )
-    return await receive_file(
-        request, settings, save, present=views.evidence_item, filename=capture.filename
-    )
+UPLOAD = {"upload": Provide(_evidence_upload)}
 
 
 class PlanEvidenceController(Controller):
@@ -111,13 +120,9 @@ class PlanEvidenceController(Controller):
 
     @get("/{plan_id:uuid}/evidence", summary="Evidence of the plan, its sessions and entries")
     async def list_evidence(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        plan_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> list[EvidenceItem]:
-        found = await evidence_service.list_evidence(db_session, request.user, plan_id=plan_id)
-        return [views.evidence_item(v) for v in found]
+        return await evidence_service.list_evidence(db_session, request.user, plan_id=plan_id)
 
     @post(
         "/{plan_id:uuid}/evidence",
@@ -125,18 +130,12 @@ class PlanEvidenceController(Controller):
         request_max_body_size=None,
         summary="Upload evidence for the plan (raw body, streamed)",
         description=UPLOAD_DESCRIPTION,
-        dependencies=CAPTURE,
+        dependencies=UPLOAD,
     )
     async def upload_plan_evidence(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        plan_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        object_store: NamedDependency[ObjectStore],
-        capture: NamedDependency[Capture],
+        self, plan_id: FromPath[uuid.UUID], upload: NamedDependency[EvidenceUpload]
     ) -> EvidenceItem:
-        return await _upload(request, db_session, settings, object_store, capture, plan_id=plan_id)
+        return await upload.attach(plan_id=plan_id)
 
     @post(
         "/{plan_id:uuid}/evidence/multipart",
@@ -146,30 +145,17 @@ class PlanEvidenceController(Controller):
     )
     async def start_multipart(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         plan_id: FromPath[uuid.UUID],
         data: RequestBody[EvidenceMultipartStart],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         object_store: NamedDependency[ObjectStore],
     ) -> EvidenceMultipartStarted:
         view, upload_id, urls = await evidence_service.start_evidence_upload(
-            db_session,
-            object_store,
-            request.user,
-            plan_id=plan_id,
-            session_id=data.session_id,
-            log_entry_id=data.log_entry_id,
-            filename=data.filename,
-            size=data.size,
-            sha256=data.sha256,
-            content_type=data.content_type,
-            captured_at=data.captured_at,
-            lat=data.latitude,
-            lon=data.longitude,
-            description=data.description,
+            db_session, object_store, request.user, plan_id, data
         )
         return EvidenceMultipartStarted(
-            evidence=views.evidence_item(view),
+            evidence=view,
             upload_id=upload_id,
             part_size=storage.plan_parts(data.size)[0],
             parts=[
@@ -187,66 +173,36 @@ class SessionEvidenceController(Controller):
 
     @get("/{session_id:uuid}/evidence", summary="Evidence of the session and its entries")
     async def list_evidence(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        session_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> list[EvidenceItem]:
-        supervision_session, _, _ = await plans.load_session(db_session, session_id, request.user)
-        found = await evidence_service.list_evidence(
-            db_session,
-            request.user,
-            plan_id=supervision_session.plan_id,
-            session_id=supervision_session.id,
-        )
-        return [views.evidence_item(v) for v in found]
+        return await evidence_service.list_evidence(db_session, request.user, session_id=session_id)
 
     @post(
         "/{session_id:uuid}/evidence",
         status_code=HTTP_201_CREATED,
         request_max_body_size=None,
         summary="Upload evidence for the session (raw body, streamed)",
-        dependencies=CAPTURE,
+        dependencies=UPLOAD,
     )
     async def upload_session_evidence(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        session_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        object_store: NamedDependency[ObjectStore],
-        capture: NamedDependency[Capture],
+        self, session_id: FromPath[uuid.UUID], upload: NamedDependency[EvidenceUpload]
     ) -> EvidenceItem:
-        return await _upload(
-            request, db_session, settings, object_store, capture, session_id=session_id
-        )
+        return await upload.attach(session_id=session_id)
 
     @post(
         "/{session_id:uuid}/log/{entry_id:uuid}/evidence",
         status_code=HTTP_201_CREATED,
         request_max_body_size=None,
         summary="Upload evidence for one log entry (raw body, streamed)",
-        dependencies=CAPTURE,
+        dependencies=UPLOAD,
     )
     async def upload_entry_evidence(
         self,
-        request: Request[StaffPrincipal, Any, Any],
         session_id: FromPath[uuid.UUID],
         entry_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        object_store: NamedDependency[ObjectStore],
-        capture: NamedDependency[Capture],
+        upload: NamedDependency[EvidenceUpload],
     ) -> EvidenceItem:
-        return await _upload(
-            request,
-            db_session,
-            settings,
-            object_store,
-            capture,
-            session_id=session_id,
-            log_entry_id=entry_id,
-        )
+        return await upload.attach(session_id=session_id, log_entry_id=entry_id)
 
 
 class EvidenceController(Controller):
@@ -256,13 +212,9 @@ class EvidenceController(Controller):
 
     @get("/{evidence_id:uuid}", summary="An evidence record (logged in the chain of custody)")
     async def view(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        evidence_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, evidence_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> EvidenceItem:
-        found = await evidence_service.view_evidence(db_session, evidence_id, request.user)
-        return views.evidence_item(found)
+        return await evidence_service.view_evidence(db_session, evidence_id, request.user)
 
     @get(
         "/{evidence_id:uuid}/download",
@@ -271,9 +223,9 @@ class EvidenceController(Controller):
     )
     async def download(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         evidence_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         settings: NamedDependency[Settings],
         object_store: NamedDependency[ObjectStore],
     ) -> Redirect:
@@ -288,10 +240,7 @@ class EvidenceController(Controller):
 
     @get("/{evidence_id:uuid}/custody", summary="The chain of custody of one item")
     async def custody(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        evidence_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, evidence_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> list[CustodyRead]:
         entries = await evidence_service.evidence_custody(db_session, evidence_id, request.user)
         return [CustodyRead.model_validate(e) for e in entries]
@@ -303,13 +252,12 @@ class EvidenceController(Controller):
     )
     async def complete(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         evidence_id: FromPath[uuid.UUID],
         data: RequestBody[EvidenceMultipartComplete],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         object_store: NamedDependency[ObjectStore],
     ) -> EvidenceItem:
-        view = await evidence_service.complete_evidence_upload(
+        return await evidence_service.complete_evidence_upload(
             db_session, object_store, evidence_id, uploaded_parts(data.parts), request.user
         )
-        return views.evidence_item(view)

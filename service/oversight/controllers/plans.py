@@ -8,19 +8,25 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter, RequestBody
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth.principals import StaffPrincipal
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
 from service.http.preconditions import IfMatch, with_etag
 from service.oversight import service as plans
 from service.oversight import views
-from service.oversight.controllers.common import GUARDS, TAGS, present_plan, present_session
+from service.oversight.controllers.common import (
+    GUARDS,
+    TAGS,
+    DbSession,
+    StaffRequest,
+    present_plan,
+    present_session,
+)
 from service.oversight.models import PlanForm, PlanState, SupervisionPlan
 from service.oversight.schemas import (
     ManifestRead,
@@ -43,8 +49,8 @@ class PlanController(Controller):
     @get("/", summary="Supervision plans the caller may see (newest first, keyset pages)")
     async def list_plans(
         self,
-        request: Request[StaffPrincipal, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        request: StaffRequest,
+        db_session: DbSession,
         plan_state: Annotated[list[PlanState] | None, QueryParameter(name="state")] = None,
         unit_code: Annotated[str | None, QueryParameter(max_length=16)] = None,
         form: Annotated[PlanForm | None, QueryParameter()] = None,
@@ -64,10 +70,7 @@ class PlanController(Controller):
 
     @post("/", status_code=HTTP_201_CREATED, summary="Create a draft supervision plan")
     async def create_plan(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        data: RequestBody[PlanCreate],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, data: RequestBody[PlanCreate], db_session: DbSession
     ) -> Response[PlanRead]:
         plan = await plans.create_plan(db_session, data, request.user)
         body = await present_plan(db_session, plan, request.user)
@@ -75,10 +78,7 @@ class PlanController(Controller):
 
     @get("/{plan_id:uuid}", summary="A plan with members, agencies and allowed actions (ETag)")
     async def get_plan(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        plan_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> Response[PlanRead]:
         plan, _ = await plans.load_plan(db_session, plan_id, request.user)
         return with_etag(await present_plan(db_session, plan, request.user), plan.version)
@@ -86,10 +86,10 @@ class PlanController(Controller):
     @patch("/{plan_id:uuid}", summary="Edit a plan (If-Match required)")
     async def update_plan(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         plan_id: FromPath[uuid.UUID],
         data: RequestBody[PlanUpdate],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         if_match: NamedDependency[IfMatch | None],  # type: ignore[misc]
     ) -> Response[PlanRead]:
         plan = await plans.update_plan(
@@ -101,10 +101,7 @@ class PlanController(Controller):
 
     @get("/{plan_id:uuid}/sessions", summary="The plan's sessions in order")
     async def list_sessions(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        plan_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> list[SessionRead]:
         found, access = await plans.list_sessions(db_session, plan_id, request.user)
         return [views.session_read(s, plans.session_allowed_actions(s, access)) for s in found]
@@ -112,10 +109,10 @@ class PlanController(Controller):
     @post("/{plan_id:uuid}/sessions", status_code=HTTP_201_CREATED, summary="Schedule a session")
     async def schedule_session(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         plan_id: FromPath[uuid.UUID],
         data: RequestBody[SessionCreate],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
     ) -> Response[SessionRead]:
         scheduled = await plans.schedule_session(db_session, plan_id, data, request.user)
         body = await present_session(db_session, scheduled, request.user)
@@ -123,10 +120,7 @@ class PlanController(Controller):
 
     @get("/{plan_id:uuid}/manifests", summary="Seals of the plan's sealed sessions")
     async def list_manifests(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        plan_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> list[ManifestRead]:
         sealed = await plans.list_manifests(db_session, plan_id, request.user)
         return [views.manifest_read(m) for m in sealed]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, RequestBody
 from litestar.status_codes import HTTP_201_CREATED
@@ -18,8 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.principals import StaffPrincipal
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.preconditions import IfMatch, with_etag
-from service.oversight import views
-from service.oversight.controllers.common import GUARDS, TAGS
+from service.oversight.controllers.common import GUARDS, TAGS, DbSession, StaffRequest
 from service.oversight.models import Recommendation
 from service.oversight.schemas import (
     CheckCreate,
@@ -41,7 +40,7 @@ async def _recommendation(
     db_session: AsyncSession, recommendation_id: uuid.UUID, viewer: StaffPrincipal
 ) -> RecommendationRead:
     view, _ = await rec_service.get_recommendation_view(db_session, recommendation_id, viewer)
-    return views.recommendation_read(view)
+    return view
 
 
 class PlanRecommendationController(Controller):
@@ -51,10 +50,7 @@ class PlanRecommendationController(Controller):
 
     @get("/{plan_id:uuid}/findings", summary="The plan's findings")
     async def list_findings(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        plan_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> list[FindingRead]:
         found = await rec_service.list_findings(db_session, plan_id, request.user)
         return [FindingRead.model_validate(f) for f in found]
@@ -62,23 +58,19 @@ class PlanRecommendationController(Controller):
     @post("/{plan_id:uuid}/findings", status_code=HTTP_201_CREATED, summary="Record a finding")
     async def create_finding(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         plan_id: FromPath[uuid.UUID],
         data: RequestBody[FindingCreate],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
     ) -> FindingRead:
         finding = await rec_service.create_finding(db_session, plan_id, data, request.user)
         return FindingRead.model_validate(finding)
 
     @get("/{plan_id:uuid}/recommendations", summary="The plan's recommendations")
     async def list_recommendations(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        plan_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> list[RecommendationRead]:
-        found = await rec_service.list_plan_recommendations(db_session, plan_id, request.user)
-        return [views.recommendation_read(v) for v in found]
+        return await rec_service.list_plan_recommendations(db_session, plan_id, request.user)
 
     @post(
         "/{plan_id:uuid}/recommendations",
@@ -87,10 +79,10 @@ class PlanRecommendationController(Controller):
     )
     async def create_recommendation(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         plan_id: FromPath[uuid.UUID],
         data: RequestBody[RecommendationCreate],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
     ) -> RecommendationRead:
         rec = await rec_service.create_recommendation(db_session, plan_id, data, request.user)
         return await _recommendation(db_session, rec.id, request.user)
@@ -103,10 +95,7 @@ class SessionCheckController(Controller):
 
     @get("/{session_id:uuid}/checks", summary="Implementation checks recorded in the session")
     async def list_checks(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        session_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> list[CheckRead]:
         checks = await checks_service.list_checks(db_session, session_id, request.user)
         return [CheckRead.model_validate(c) for c in checks]
@@ -118,10 +107,10 @@ class SessionCheckController(Controller):
     )
     async def record_check(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         session_id: FromPath[uuid.UUID],
         data: RequestBody[CheckCreate],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
     ) -> CheckRead:
         check = await checks_service.record_check(db_session, session_id, data, request.user)
         return CheckRead.model_validate(check)
@@ -135,10 +124,10 @@ class FindingController(Controller):
     @patch("/{finding_id:uuid}", summary="Edit a finding (If-Match)")
     async def update_finding(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         finding_id: FromPath[uuid.UUID],
         data: RequestBody[FindingUpdate],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         if_match: NamedDependency[IfMatch | None],  # type: ignore[misc]
     ) -> Response[FindingRead]:
         finding = await rec_service.update_finding(
@@ -154,10 +143,7 @@ class RecommendationController(Controller):
 
     @get("/{recommendation_id:uuid}", summary="A recommendation with its state and due date")
     async def get_recommendation(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        recommendation_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, recommendation_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> Response[RecommendationRead]:
         body = await _recommendation(db_session, recommendation_id, request.user)
         return with_etag(body, body.version)
@@ -165,10 +151,10 @@ class RecommendationController(Controller):
     @patch("/{recommendation_id:uuid}", summary="Edit a draft recommendation (If-Match)")
     async def update_recommendation(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         recommendation_id: FromPath[uuid.UUID],
         data: RequestBody[RecommendationUpdate],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         if_match: NamedDependency[IfMatch | None],  # type: ignore[misc]
     ) -> Response[RecommendationRead]:
         rec = await rec_service.update_recommendation(

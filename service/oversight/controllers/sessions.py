@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import anyio
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, QueryParameter, RequestBody
@@ -21,12 +21,17 @@ from litestar.response.sse import ServerSentEventMessage
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth.principals import StaffPrincipal
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.preconditions import IfMatch, with_etag
 from service.oversight import service as plans
 from service.oversight import views
-from service.oversight.controllers.common import GUARDS, TAGS, present_session
+from service.oversight.controllers.common import (
+    GUARDS,
+    TAGS,
+    DbSession,
+    StaffRequest,
+    present_session,
+)
 from service.oversight.models import SessionState, SupervisionSession
 from service.oversight.schemas import (
     AttendanceIn,
@@ -55,10 +60,7 @@ class SessionController(Controller):
 
     @get("/{session_id:uuid}", summary="A session (ETag)")
     async def get_session(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        session_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> Response[SessionRead]:
         supervision_session, _, access = await plans.load_session(
             db_session, session_id, request.user
@@ -71,10 +73,10 @@ class SessionController(Controller):
     @patch("/{session_id:uuid}", summary="Reschedule a session not yet opened (If-Match)")
     async def update_session(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         session_id: FromPath[uuid.UUID],
         data: RequestBody[SessionUpdate],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         if_match: NamedDependency[IfMatch | None],  # type: ignore[misc]
     ) -> Response[SessionRead]:
         supervision_session = await plans.update_session(
@@ -87,10 +89,7 @@ class SessionController(Controller):
 
     @get("/{session_id:uuid}/attendance", summary="Who attended, late or absent, and why")
     async def list_attendance(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        session_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> list[AttendanceRead]:
         rows = await plans.list_attendance(db_session, session_id, request.user)
         return [AttendanceRead.model_validate(r) for r in rows]
@@ -102,10 +101,10 @@ class SessionController(Controller):
     )
     async def record_attendance(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         session_id: FromPath[uuid.UUID],
         data: RequestBody[list[AttendanceIn]],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
     ) -> list[AttendanceRead]:
         rows = await plans.record_attendance(db_session, session_id, data, request.user)
         return [AttendanceRead.model_validate(r) for r in rows]
@@ -118,9 +117,9 @@ class SessionController(Controller):
     )
     async def read_log(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         session_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         after: Annotated[int, QueryParameter(ge=0, le=MAX_SEQ)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
     ) -> LogPage:
@@ -144,10 +143,10 @@ class SessionController(Controller):
     )
     async def append_entry(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         session_id: FromPath[uuid.UUID],
         data: RequestBody[EntryCreate],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
     ) -> Response[EntryRead]:
         entry, created = await log_service.append_entry(db_session, session_id, data, request.user)
         return Response(
@@ -172,9 +171,9 @@ class SessionController(Controller):
     )
     async def stream_log(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         session_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         after: Annotated[int, QueryParameter(ge=0, le=MAX_SEQ)] = 0,
         last_event_id: Annotated[
             str | None, HeaderParameter(name="Last-Event-ID", required=False)
@@ -189,10 +188,7 @@ class SessionController(Controller):
 
     @get("/{session_id:uuid}/manifest", summary="The seal of a sealed session")
     async def manifest(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        session_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> ManifestRead:
         sealed = await log_service.get_manifest(db_session, session_id, request.user)
         return views.sealed_manifest(sealed)
@@ -204,9 +200,9 @@ class SessionController(Controller):
     )
     async def verify(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         session_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         object_store: NamedDependency[ObjectStore],
         deep: Annotated[bool, QueryParameter()] = False,
     ) -> VerificationRead:
@@ -230,9 +226,7 @@ async def _live_log(
             entries, state = await log_service.entries_after(db, session_id, position)
         for entry in entries:
             yield ServerSentEventMessage(
-                data=EntryRead.model_validate(entry).model_dump_json(),
-                event="entry",
-                id=entry.seq,
+                data=EntryRead.model_validate(entry).model_dump_json(), event="entry", id=entry.seq
             )
         if entries:
             position, idle = entries[-1].seq, 0.0

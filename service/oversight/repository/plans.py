@@ -25,6 +25,7 @@ from service.oversight.models import (
     PlanState,
     SupervisionPlan,
 )
+from service.oversight.repository.rows import by_id
 from service.oversight.views import (
     AgencyView,
     MemberView,
@@ -37,10 +38,7 @@ from service.oversight.views import (
 async def get_plan(
     session: AsyncSession, plan_id: uuid.UUID, *, for_update: bool = False
 ) -> SupervisionPlan | None:
-    query = select(SupervisionPlan).where(col(SupervisionPlan.id) == plan_id)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return (await session.execute(query)).scalar_one_or_none()
+    return await by_id(session, SupervisionPlan, plan_id, for_update=for_update)
 
 
 async def plan_code_taken(session: AsyncSession, code: str, exclude: uuid.UUID | None) -> bool:

@@ -11,15 +11,16 @@ from sqlmodel import col, select
 
 from service.directory.models import Agency
 from service.oversight.models import (
-    CheckResult,
     Finding,
     Recommendation,
     RecommendationCheck,
     RecommendationState,
     SupervisionPlan,
 )
+from service.oversight.repository.rows import by_id
 from service.oversight.views import (
     RecommendationView,
+    columns,
 )
 
 # -- findings and recommendations -------------------------------------------------------------
@@ -28,10 +29,7 @@ from service.oversight.views import (
 async def get_finding(
     session: AsyncSession, finding_id: uuid.UUID, *, for_update: bool = False
 ) -> Finding | None:
-    query = select(Finding).where(col(Finding.id) == finding_id)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return (await session.execute(query)).scalar_one_or_none()
+    return await by_id(session, Finding, finding_id, for_update=for_update)
 
 
 async def findings_for_plan(session: AsyncSession, plan_id: uuid.UUID) -> list[Finding]:
@@ -46,10 +44,7 @@ async def findings_for_plan(session: AsyncSession, plan_id: uuid.UUID) -> list[F
 async def get_recommendation(
     session: AsyncSession, recommendation_id: uuid.UUID, *, for_update: bool = False
 ) -> Recommendation | None:
-    query = select(Recommendation).where(col(Recommendation.id) == recommendation_id)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return (await session.execute(query)).scalar_one_or_none()
+    return await by_id(session, Recommendation, recommendation_id, for_update=for_update)
 
 
 async def list_recommendations(
@@ -92,26 +87,13 @@ async def list_recommendations(
     query = query.order_by(col(Recommendation.created_at), col(Recommendation.id))
     rows = await session.execute(query)
     return [
-        RecommendationView(
-            id=rec.id,
-            plan_id=rec.plan_id,
-            plan_code=plan_code,
-            finding_id=rec.finding_id,
-            agency_id=rec.agency_id,
-            agency_code=agency_code,
-            agency_name=agency_name,
-            title=rec.title,
-            text=rec.text,
-            state=RecommendationState(rec.state),
-            due_at=rec.due_at,
-            issued_at=rec.issued_at,
-            answered_at=rec.answered_at,
-            answer_outcome=rec.answer_outcome,
-            answer_summary=rec.answer_summary,
-            referral_id=rec.referral_id,
-            last_check_result=CheckResult(rec.last_check_result) if rec.last_check_result else None,
-            last_checked_at=rec.last_checked_at,
-            version=rec.version,
+        RecommendationView.model_validate(
+            {
+                **columns(rec),
+                "plan_code": plan_code,
+                "agency_code": agency_code,
+                "agency_name": agency_name,
+            }
         )
         for rec, plan_code, agency_code, agency_name in rows.tuples()
     ]

@@ -17,6 +17,7 @@ from service.oversight.models import (
     SessionState,
     SupervisionSession,
 )
+from service.oversight.repository.rows import by_id
 from service.oversight.views import (
     ManifestView,
     SessionDetail,
@@ -28,10 +29,7 @@ from service.oversight.views import (
 async def get_session(
     session: AsyncSession, session_id: uuid.UUID, *, for_update: bool = False
 ) -> SupervisionSession | None:
-    query = select(SupervisionSession).where(col(SupervisionSession.id) == session_id)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return (await session.execute(query)).scalar_one_or_none()
+    return await by_id(session, SupervisionSession, session_id, for_update=for_update)
 
 
 async def next_session_number(session: AsyncSession, plan_id: uuid.UUID) -> int:

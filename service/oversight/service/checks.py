@@ -9,9 +9,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.audit.service import record
 from service.auth.principals import StaffPrincipal
-from service.db import utcnow
 from service.errors import Invalid, StateConflict
 from service.i18n import msg
 from service.oversight import repository
@@ -23,7 +21,7 @@ from service.oversight.models import (
 from service.oversight.schemas import (
     CheckCreate,
 )
-from service.oversight.service.recommendations import RECOMMENDATION, snapshot
+from service.oversight.service.recommendations import RECOMMENDATION_AUDIT, snapshot
 from service.oversight.service.sessions import load_session
 
 
@@ -65,17 +63,14 @@ async def record_check(
     before = snapshot(rec)
     rec.last_check_result = CheckResult(data.result)
     rec.last_checked_at = check.checked_at
-    rec.version += 1
-    rec.updated_at = utcnow()
-    await session.flush()
-    await record(
+    await RECOMMENDATION_AUDIT.changed(
         session,
-        actor=actor,
-        action="oversight.recommendation.checked",
-        entity_type=RECOMMENDATION,
-        entity_id=rec.id,
-        before=before,
-        after={**snapshot(rec), "result": data.result, "session_id": supervision_session.id},
+        actor,
+        rec,
+        "oversight.recommendation.checked",
+        before,
+        result=data.result,
+        session_id=supervision_session.id,
     )
     return check
 

@@ -26,7 +26,8 @@ from service.oversight.models import (
     SupervisionEvidence,
     SupervisionPlan,
 )
-from service.oversight.service.plans import load_plan
+from service.oversight.schemas import EvidenceMultipartStart
+from service.oversight.service.plans import in_plan, load_plan
 from service.oversight.service.sessions import load_session
 from service.oversight.views import EvidenceView
 from service.storage import service as storage
@@ -158,37 +159,28 @@ async def start_evidence_upload(
     session: AsyncSession,
     store: ObjectStore,
     actor: StaffPrincipal,
-    *,
     plan_id: uuid.UUID,
-    session_id: uuid.UUID | None,
-    log_entry_id: uuid.UUID | None,
-    filename: str,
-    size: int,
-    sha256: str,
-    content_type: str,
-    captured_at: datetime | None,
-    lat: float | None,
-    lon: float | None,
-    description: str | None,
+    data: EvidenceMultipartStart,
 ) -> tuple[EvidenceView, str, list[PartUrl]]:
-    """Open a presigned multipart upload for a large recording; the evidence is linked at
-    once (pending) and becomes visible when ``complete_evidence_upload`` verified it."""
+    """Open a presigned multipart upload for a large recording (``data`` announces the file
+    and what it is attached to); the evidence is linked at once (pending) and becomes
+    visible when ``complete_evidence_upload`` verified it."""
     plan, _, session_id, log_entry_id = await _target(
-        session, actor, plan_id=plan_id, session_id=session_id, log_entry_id=log_entry_id
+        session, actor, plan_id=plan_id, session_id=data.session_id, log_entry_id=data.log_entry_id
     )
     evidence, upload_id, urls = await storage.start_multipart(
         session,
         store,
-        filename=filename,
-        size=size,
-        sha256=sha256,
-        content_type=content_type,
+        filename=data.filename,
+        size=data.size,
+        sha256=data.sha256,
+        content_type=data.content_type,
         uploader=actor,
-        captured_at=captured_at,
-        lat=lat,
-        lon=lon,
+        captured_at=data.captured_at,
+        lat=data.latitude,
+        lon=data.longitude,
     )
-    link = await _link(session, evidence, plan, session_id, log_entry_id, description, actor)
+    link = await _link(session, evidence, plan, session_id, log_entry_id, data.description, actor)
     return repository.evidence_view(evidence, link), upload_id, urls
 
 
@@ -218,13 +210,12 @@ async def complete_evidence_upload(
 async def _visible(
     session: AsyncSession, evidence_id: uuid.UUID, viewer: StaffPrincipal
 ) -> tuple[Evidence, SupervisionEvidence]:
-    link = await repository.evidence_link(session, evidence_id)
-    if link is None:
-        raise NotFound(msg("evidence_not_found"))
-    try:
-        await load_plan(session, link.plan_id, viewer)
-    except NotFound:
-        raise NotFound(msg("evidence_not_found")) from None
+    link, _, _ = await in_plan(
+        session,
+        await repository.evidence_link(session, evidence_id),
+        viewer,
+        msg("evidence_not_found"),
+    )
     evidence = await storage.get_evidence(session, evidence_id)
     return evidence, link
 
@@ -233,14 +224,16 @@ async def list_evidence(
     session: AsyncSession,
     viewer: StaffPrincipal,
     *,
-    plan_id: uuid.UUID,
+    plan_id: uuid.UUID | None = None,
     session_id: uuid.UUID | None = None,
 ) -> list[EvidenceView]:
-    """Metadata only (no custody entry: the list shows no content)."""
+    """Evidence of a plan, or of one session (``session_id``; its plan is the session's).
+    Metadata only (no custody entry: the list shows no content)."""
     if session_id is not None:
         _, plan, _ = await load_session(session, session_id, viewer)
         plan_id = plan.id
     else:
+        assert plan_id is not None
         await load_plan(session, plan_id, viewer)
     return await repository.evidence_list(session, plan_id, session_id=session_id)
 

@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.audit.service import record
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.errors import Invalid, NotFound, StateConflict
@@ -29,9 +28,11 @@ from service.oversight.models import LogEntry, SessionState, SupervisionSession
 from service.oversight.schemas import EntryCreate
 from service.oversight.service.sessions import (
     SESSION,
+    SESSION_AUDIT,
+    load_for_step,
     load_session,
+    runners_only,
     session_snapshot,
-    session_step,
 )
 from service.oversight.workflow import SessionAction, allowed_session_actions
 from service.storage.store import ObjectNotFound, ObjectStore
@@ -144,12 +145,12 @@ async def seal_session(
     """Compute and store the manifest of a closed session. After this nothing of the
     session changes: no entries, attendance or evidence (and the database refuses a change
     of the seal itself)."""
-    supervision_session, _, access = await load_session(session, session_id, actor, for_update=True)
-    session_step(
-        supervision_session,
+    supervision_session, _, _ = await load_for_step(
+        session,
+        session_id,
+        actor,
         SessionAction.seal,
-        access,
-        forbidden=msg("plan_runners_only", what=msg("what_seal_session")),
+        forbidden=runners_only(msg("what_seal_session")),
         conflict=msg("seal_not_closed"),
     )
     before = session_snapshot(supervision_session)
@@ -159,24 +160,17 @@ async def seal_session(
     supervision_session.sealed_at = utcnow()
     supervision_session.sealed_by = actor.user_id
     supervision_session.state = SessionState.sealed
-    supervision_session.version += 1
-    await session.flush()
     # The audit log is hash-chained: the seal's hash recorded there is a second witness.
-    await record(
+    return await SESSION_AUDIT.changed(
         session,
-        actor=actor,
-        action=SEALED_ACTION,
-        entity_type=SESSION,
-        entity_id=supervision_session.id,
-        before=before,
-        after={
-            **session_snapshot(supervision_session),
-            "manifest_sha256": supervision_session.manifest_sha256,
-            "entries_root": manifest["entries_root"],
-            "evidence_root": manifest["evidence_root"],
-        },
+        actor,
+        supervision_session,
+        SEALED_ACTION,
+        before,
+        manifest_sha256=supervision_session.manifest_sha256,
+        entries_root=manifest["entries_root"],
+        evidence_root=manifest["evidence_root"],
     )
-    return supervision_session
 
 
 async def _audited_seal(session: AsyncSession, session_id: uuid.UUID) -> str | None:

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.audit.service import record
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
@@ -28,7 +27,7 @@ from service.errors import (
     StateConflict,
 )
 from service.http.preconditions import IfMatch, require_version
-from service.i18n import msg
+from service.i18n import Message, msg
 from service.oversight import repository
 from service.oversight.access import (
     CREATOR_ROLES,
@@ -37,7 +36,6 @@ from service.oversight.access import (
     plan_access,
 )
 from service.oversight.models import (
-    PlanForm,
     PlanParticipant,
     PlanRole,
     PlanState,
@@ -50,6 +48,7 @@ from service.oversight.schemas import (
     PlanCreate,
     PlanUpdate,
 )
+from service.oversight.service.audited import Audited, pick
 from service.oversight.views import ManifestView, PlanDetail
 from service.oversight.workflow import (
     PLAN_FLOW,
@@ -61,6 +60,15 @@ from service.oversight.workflow import (
 )
 
 PLAN = "supervision_plan"
+
+
+class HasPlan(Protocol):
+    @property
+    def plan_id(self) -> uuid.UUID: ...
+
+
+R = TypeVar("R", bound=HasPlan)
+
 
 # -- loading with access checks ------------------------------------------------------------
 
@@ -76,6 +84,21 @@ async def load_plan(
     return plan, plan_access(viewer, plan, role)
 
 
+async def in_plan(
+    session: AsyncSession, row: R | None, viewer: StaffPrincipal, missing: Message
+) -> tuple[R, SupervisionPlan, PlanAccess]:
+    """The plan a session, finding, recommendation or evidence link belongs to, and the
+    viewer's relation to it; 404 ``missing`` when there is no such row or the plan is not
+    the viewer's (the row's existence is not told apart)."""
+    if row is None:
+        raise NotFound(missing)
+    try:
+        plan, access = await load_plan(session, row.plan_id, viewer)
+    except NotFound:
+        raise NotFound(missing) from None
+    return row, plan, access
+
+
 Expected = int | IfMatch | None
 
 
@@ -87,20 +110,9 @@ def check_version(current: int, expected: Expected) -> None:
     require_version(expected, current)
 
 
-async def list_plans(
-    session: AsyncSession,
-    viewer: StaffPrincipal,
-    *,
-    states: Sequence[PlanState] | None = None,
-    unit_code: str | None = None,
-    form: PlanForm | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
-) -> tuple[list[SupervisionPlan], str | None]:
-    """A page of the plans the viewer may see, newest first, and the next page's cursor."""
-    return await repository.list_plans(
-        session, viewer, states=states, unit_code=unit_code, form=form, cursor=cursor, limit=limit
-    )
+# A page of the plans the viewer may see, newest first, and the next page's cursor: the
+# visibility filter is the whole rule, and it is the repository's query.
+list_plans = repository.list_plans
 
 
 async def plan_detail(session: AsyncSession, plan: SupervisionPlan) -> PlanDetail:
@@ -120,21 +132,22 @@ async def list_manifests(
 
 def plan_snapshot(plan: SupervisionPlan) -> dict[str, Any]:
     return {
-        "code": plan.code,
-        "subject": plan.subject,
-        "form": plan.form,
-        "unit_code": plan.unit_code,
-        "period_start": plan.period_start,
-        "period_end": plan.period_end,
-        "state": plan.state,
+        **pick(
+            plan,
+            "code",
+            "subject",
+            "form",
+            "unit_code",
+            "period_start",
+            "period_end",
+            "state",
+            "version",
+        ),
         "submitted": plan.submitted_at is not None,
-        "version": plan.version,
     }
 
 
-def _touch(plan: SupervisionPlan) -> None:
-    plan.version += 1
-    plan.updated_at = utcnow()
+PLAN_AUDIT = Audited(PLAN, plan_snapshot, stamps_updated_at=True)
 
 
 def plan_actions_for(plan: SupervisionPlan, access: PlanAccess) -> list[str]:
@@ -246,20 +259,15 @@ async def create_plan(
     await repository.replace_participants(
         session, plan.id, _participants(plan.id, data.participants)
     )
-    await record(
+    return await PLAN_AUDIT.created(
         session,
-        actor=actor,
-        action="oversight.plan.created",
-        entity_type=PLAN,
-        entity_id=plan.id,
-        after={
-            **plan_snapshot(plan),
-            "members": [{"user_id": m.user_id, "role": m.role} for m in members],
-            "agency_ids": data.agency_ids,
-            "petition_ids": plan.petition_ids,
-        },
+        actor,
+        plan,
+        "oversight.plan.created",
+        members=[{"user_id": m.user_id, "role": m.role} for m in members],
+        agency_ids=data.agency_ids,
+        petition_ids=plan.petition_ids,
     )
-    return plan
 
 
 # Fields fixed once a plan is approved; the roster may change while the plan runs.
@@ -331,18 +339,9 @@ async def update_plan(
     if state is PlanState.draft and plan.submitted_at is not None and not access.approver:
         plan.submitted_at = None
         plan.submitted_by = None
-    _touch(plan)
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.plan.updated",
-        entity_type=PLAN,
-        entity_id=plan.id,
-        before=before,
-        after={**plan_snapshot(plan), "changed": sorted(changes)},
+    return await PLAN_AUDIT.changed(
+        session, actor, plan, "oversight.plan.updated", before, changed=sorted(changes)
     )
-    return plan
 
 
 async def transition_plan(
@@ -414,15 +413,6 @@ async def transition_plan(
     elif plan_action is PlanAction.archive:
         plan.archived_at = now
     plan.state = transition.target
-    _touch(plan)
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action=f"oversight.plan.{plan_action.value}",
-        entity_type=PLAN,
-        entity_id=plan.id,
-        before=before,
-        after={**plan_snapshot(plan), "note": data.note},
+    return await PLAN_AUDIT.changed(
+        session, actor, plan, f"oversight.plan.{plan_action.value}", before, note=data.note
     )
-    return plan

@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.audit.service import record
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
@@ -27,7 +26,7 @@ from service.deadlines.clock import add_duration
 from service.deadlines.models import DeadlineStep, ItemKind, Urgency
 from service.deadlines.policy import rule_for
 from service.directory.calendar import load_calendar
-from service.errors import Invalid, NotFound, StateConflict
+from service.errors import Invalid, StateConflict
 from service.i18n import Message, msg
 from service.oversight import repository
 from service.oversight.access import PlanAccess
@@ -44,7 +43,8 @@ from service.oversight.schemas import (
     RecommendationCreate,
     RecommendationUpdate,
 )
-from service.oversight.service.plans import Expected, check_version, load_plan
+from service.oversight.service.audited import Audited, pick
+from service.oversight.service.plans import Expected, check_version, in_plan, load_plan
 from service.oversight.service.sessions import load_session
 from service.oversight.workflow import ANSWERED_STATES, OPEN_RECOMMENDATION_STATES
 from service.replies import events
@@ -88,6 +88,15 @@ def _require_plan_state(
         )
 
 
+def _require_member_while(
+    plan: SupervisionPlan, access: PlanAccess, states: frozenset[PlanState], what: Message
+) -> None:
+    """Plan members write findings and draft recommendations, while the plan is in one of
+    ``states`` (403 for anyone else first, then 409)."""
+    access.require_member(what)
+    _require_plan_state(plan, states, access, what)
+
+
 # -- findings --------------------------------------------------------------------------------
 
 
@@ -108,22 +117,19 @@ async def _check_links(
 
 
 def _finding_snapshot(finding: Finding) -> dict[str, Any]:
-    return {
-        "plan_id": finding.plan_id,
-        "session_id": finding.session_id,
-        "title": finding.title,
-        "log_entry_ids": finding.log_entry_ids,
-        "evidence_ids": finding.evidence_ids,
-        "version": finding.version,
-    }
+    return pick(
+        finding, "plan_id", "session_id", "title", "log_entry_ids", "evidence_ids", "version"
+    )
+
+
+FINDING_AUDIT = Audited(FINDING, _finding_snapshot, stamps_updated_at=True)
 
 
 async def create_finding(
     session: AsyncSession, plan_id: uuid.UUID, data: FindingCreate, actor: StaffPrincipal
 ) -> Finding:
     plan, access = await load_plan(session, plan_id, actor)
-    access.require_member(msg("what_record_findings"))
-    _require_plan_state(plan, FINDING_STATES, access, msg("what_record_findings"))
+    _require_member_while(plan, access, FINDING_STATES, msg("what_record_findings"))
     if data.session_id is not None:
         _, session_plan, _ = await load_session(session, data.session_id, actor)
         if session_plan.id != plan.id:
@@ -138,17 +144,7 @@ async def create_finding(
         evidence_ids=list(dict.fromkeys(data.evidence_ids)),
         created_by=actor.user_id,
     )
-    session.add(finding)
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.finding.created",
-        entity_type=FINDING,
-        entity_id=finding.id,
-        after=_finding_snapshot(finding),
-    )
-    return finding
+    return await FINDING_AUDIT.created(session, actor, finding, "oversight.finding.created")
 
 
 async def update_finding(
@@ -159,15 +155,13 @@ async def update_finding(
     *,
     expected_version: Expected,
 ) -> Finding:
-    finding = await repository.get_finding(session, finding_id, for_update=True)
-    if finding is None:
-        raise NotFound(msg("finding_not_found"))
-    try:
-        plan, access = await load_plan(session, finding.plan_id, actor)
-    except NotFound:
-        raise NotFound(msg("finding_not_found")) from None
-    access.require_member(msg("what_edit_findings"))
-    _require_plan_state(plan, FINDING_STATES, access, msg("what_edit_findings"))
+    finding, plan, access = await in_plan(
+        session,
+        await repository.get_finding(session, finding_id, for_update=True),
+        actor,
+        msg("finding_not_found"),
+    )
+    _require_member_while(plan, access, FINDING_STATES, msg("what_edit_findings"))
     check_version(finding.version, expected_version)
     before = _finding_snapshot(finding)
     await _check_links(session, plan.id, data.log_entry_ids or [], data.evidence_ids or [])
@@ -179,19 +173,7 @@ async def update_finding(
         finding.log_entry_ids = list(dict.fromkeys(data.log_entry_ids))
     if data.evidence_ids is not None:
         finding.evidence_ids = list(dict.fromkeys(data.evidence_ids))
-    finding.version += 1
-    finding.updated_at = utcnow()
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.finding.updated",
-        entity_type=FINDING,
-        entity_id=finding.id,
-        before=before,
-        after=_finding_snapshot(finding),
-    )
-    return finding
+    return await FINDING_AUDIT.changed(session, actor, finding, "oversight.finding.updated", before)
 
 
 async def list_findings(
@@ -205,15 +187,10 @@ async def list_findings(
 
 
 def snapshot(rec: Recommendation) -> dict[str, Any]:
-    return {
-        "plan_id": rec.plan_id,
-        "agency_id": rec.agency_id,
-        "title": rec.title,
-        "state": rec.state,
-        "due_at": rec.due_at,
-        "referral_id": rec.referral_id,
-        "version": rec.version,
-    }
+    return pick(rec, "plan_id", "agency_id", "title", "state", "due_at", "referral_id", "version")
+
+
+RECOMMENDATION_AUDIT = Audited(RECOMMENDATION, snapshot, stamps_updated_at=True)
 
 
 async def _check_agency(session: AsyncSession, agency_id: uuid.UUID) -> None:
@@ -239,14 +216,12 @@ async def load_recommendation(
     *,
     for_update: bool = False,
 ) -> tuple[Recommendation, SupervisionPlan, PlanAccess]:
-    rec = await repository.get_recommendation(session, recommendation_id, for_update=for_update)
-    if rec is None:
-        raise NotFound(msg("recommendation_not_found"))
-    try:
-        plan, access = await load_plan(session, rec.plan_id, viewer)
-    except NotFound:
-        raise NotFound(msg("recommendation_not_found")) from None
-    return rec, plan, access
+    return await in_plan(
+        session,
+        await repository.get_recommendation(session, recommendation_id, for_update=for_update),
+        viewer,
+        msg("recommendation_not_found"),
+    )
 
 
 async def create_recommendation(
@@ -254,8 +229,7 @@ async def create_recommendation(
 ) -> Recommendation:
     """A draft recommendation to one agency (members draft; the head or an approver issues)."""
     plan, access = await load_plan(session, plan_id, actor)
-    access.require_member(msg("what_draft_recommendations"))
-    _require_plan_state(plan, RECOMMENDATION_STATES, access, msg("what_draft_recommendations"))
+    _require_member_while(plan, access, RECOMMENDATION_STATES, msg("what_draft_recommendations"))
     await _check_agency(session, data.agency_id)
     await _check_finding(session, plan.id, data.finding_id)
     rec = Recommendation(
@@ -266,17 +240,9 @@ async def create_recommendation(
         text=data.text,
         created_by=actor.user_id,
     )
-    session.add(rec)
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.recommendation.drafted",
-        entity_type=RECOMMENDATION,
-        entity_id=rec.id,
-        after=snapshot(rec),
+    return await RECOMMENDATION_AUDIT.created(
+        session, actor, rec, "oversight.recommendation.drafted"
     )
-    return rec
 
 
 async def update_recommendation(
@@ -309,19 +275,9 @@ async def update_recommendation(
         rec.title = data.title
     if data.text is not None:
         rec.text = data.text
-    rec.version += 1
-    rec.updated_at = utcnow()
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.recommendation.updated",
-        entity_type=RECOMMENDATION,
-        entity_id=rec.id,
-        before=before,
-        after=snapshot(rec),
+    return await RECOMMENDATION_AUDIT.changed(
+        session, actor, rec, "oversight.recommendation.updated", before
     )
-    return rec
 
 
 def recommendation_actions(rec: Recommendation, access: PlanAccess) -> list[str]:
@@ -401,19 +357,9 @@ async def issue_recommendation(
     rec.issued_by = actor.user_id
     rec.due_at = await answer_due_at(session, now)
     rec.answered_at = rec.answer_outcome = rec.answer_summary = None
-    rec.version += 1
-    rec.updated_at = now
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.recommendation.issued",
-        entity_type=RECOMMENDATION,
-        entity_id=rec.id,
-        before=before,
-        after={**snapshot(rec), "note": note},
+    return await RECOMMENDATION_AUDIT.changed(
+        session, actor, rec, "oversight.recommendation.issued", before, at=now, note=note
     )
-    return rec
 
 
 async def withdraw_recommendation(
@@ -439,8 +385,7 @@ async def withdraw_recommendation(
     before = snapshot(rec)
     previous = RecommendationState(rec.state)
     rec.state = RecommendationState.withdrawn
-    rec.version += 1
-    rec.updated_at = utcnow()
+    RECOMMENDATION_AUDIT.touch(rec)
     await session.flush()
     if rec.referral_id is not None and previous in OPEN_RECOMMENDATION_STATES:
         # Oversight authorised the caller (the plan's head or an approver); a supervisor
@@ -452,16 +397,9 @@ async def withdraw_recommendation(
             actor=actor if actor.role in (Role.front_officer, Role.admin) else None,
             reason=reason,
         )
-    await record(
-        session,
-        actor=actor,
-        action="oversight.recommendation.withdrawn",
-        entity_type=RECOMMENDATION,
-        entity_id=rec.id,
-        before=before,
-        after={**snapshot(rec), "reason": reason},
+    return await RECOMMENDATION_AUDIT.audit(
+        session, actor, rec, "oversight.recommendation.withdrawn", before, reason=reason
     )
-    return rec
 
 
 async def list_plan_recommendations(
@@ -546,15 +484,11 @@ async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> N
     else:
         return
     rec.state = new_state
-    rec.version += 1
-    rec.updated_at = utcnow()
-    await session.flush()
-    await record(
+    await RECOMMENDATION_AUDIT.changed(
         session,
-        actor=event.actor,
-        action=f"oversight.recommendation.{event.name.removeprefix('referral.')}",
-        entity_type=RECOMMENDATION,
-        entity_id=rec.id,
-        before=before,
-        after={**snapshot(rec), "referral_id": event.referral_id},
+        event.actor,
+        rec,
+        f"oversight.recommendation.{event.name.removeprefix('referral.')}",
+        before,
+        referral_id=event.referral_id,
     )

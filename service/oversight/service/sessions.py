@@ -20,7 +20,6 @@ from service.db import utcnow
 from service.errors import (
     Forbidden,
     Invalid,
-    NotFound,
     StateConflict,
 )
 from service.i18n import Message, msg
@@ -43,9 +42,11 @@ from service.oversight.schemas import (
     SessionUpdate,
     check_venue,
 )
+from service.oversight.service.audited import Audited, pick
 from service.oversight.service.plans import (
     Expected,
     check_version,
+    in_plan,
     load_plan,
     plan_actions_for,
     transition_plan,
@@ -69,14 +70,12 @@ async def load_session(
     *,
     for_update: bool = False,
 ) -> tuple[SupervisionSession, SupervisionPlan, PlanAccess]:
-    supervision_session = await repository.get_session(session, session_id, for_update=for_update)
-    if supervision_session is None:
-        raise NotFound(msg("supervision_session_not_found"))
-    try:
-        plan, access = await load_plan(session, supervision_session.plan_id, viewer)
-    except NotFound:
-        raise NotFound(msg("supervision_session_not_found")) from None
-    return supervision_session, plan, access
+    return await in_plan(
+        session,
+        await repository.get_session(session, session_id, for_update=for_update),
+        viewer,
+        msg("supervision_session_not_found"),
+    )
 
 
 async def list_sessions(
@@ -99,18 +98,24 @@ async def list_attendance(
 
 def session_snapshot(supervision_session: SupervisionSession) -> dict[str, Any]:
     return {
-        "plan_id": supervision_session.plan_id,
-        "number": supervision_session.number,
-        "title": supervision_session.title,
-        "mode": supervision_session.mode,
-        "state": supervision_session.state,
-        "scheduled_start": supervision_session.scheduled_start,
-        "scheduled_end": supervision_session.scheduled_end,
-        "place": supervision_session.place,
-        "meeting_link": supervision_session.meeting_link,
+        **pick(
+            supervision_session,
+            "plan_id",
+            "number",
+            "title",
+            "mode",
+            "state",
+            "scheduled_start",
+            "scheduled_end",
+            "place",
+            "meeting_link",
+            "version",
+        ),
         "entries": supervision_session.log_seq,
-        "version": supervision_session.version,
     }
+
+
+SESSION_AUDIT = Audited(SESSION, session_snapshot)
 
 
 async def _check_resupervision(
@@ -165,17 +170,9 @@ async def schedule_session(
         resupervision_of=list(dict.fromkeys(data.resupervision_of)),
         created_by=actor.user_id,
     )
-    session.add(supervision_session)
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.session.scheduled",
-        entity_type=SESSION,
-        entity_id=supervision_session.id,
-        after=session_snapshot(supervision_session),
+    return await SESSION_AUDIT.created(
+        session, actor, supervision_session, "oversight.session.scheduled"
     )
-    return supervision_session
 
 
 async def update_session(
@@ -225,32 +222,21 @@ async def update_session(
         and supervision_session.scheduled_end < supervision_session.scheduled_start
     ):
         raise Invalid(msg("scheduled_end_before_start"), field="scheduled_end")
-    supervision_session.version += 1
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.session.rescheduled",
-        entity_type=SESSION,
-        entity_id=supervision_session.id,
-        before=before,
-        after=session_snapshot(supervision_session),
+    return await SESSION_AUDIT.changed(
+        session, actor, supervision_session, "oversight.session.rescheduled", before
     )
-    return supervision_session
 
 
 async def open_session(
     session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
 ) -> SupervisionSession:
     """Start the session's log. An approved plan starts (in_progress) with its first session."""
-    supervision_session, plan, access = await load_session(
-        session, session_id, actor, for_update=True
-    )
-    session_step(
-        supervision_session,
+    supervision_session, plan, access = await load_for_step(
+        session,
+        session_id,
+        actor,
         SessionAction.open,
-        access,
-        forbidden=msg("plan_runners_only", what=msg("what_open_session")),
+        forbidden=runners_only(msg("what_open_session")),
     )
     state = PlanState(plan.state)
     if state is PlanState.approved:
@@ -262,72 +248,67 @@ async def open_session(
     before = session_snapshot(supervision_session)
     supervision_session.state = SessionState.open
     supervision_session.opened_at = utcnow()
-    supervision_session.version += 1
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.session.opened",
-        entity_type=SESSION,
-        entity_id=supervision_session.id,
-        before=before,
-        after=session_snapshot(supervision_session),
+    return await SESSION_AUDIT.changed(
+        session, actor, supervision_session, "oversight.session.opened", before
     )
-    return supervision_session
 
 
 async def close_session(
     session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
 ) -> SupervisionSession:
     """No entry is accepted after this (the row lock orders it after every pending write)."""
-    supervision_session, _, access = await load_session(session, session_id, actor, for_update=True)
-    session_step(
-        supervision_session,
+    supervision_session, _, _ = await load_for_step(
+        session,
+        session_id,
+        actor,
         SessionAction.close,
-        access,
-        forbidden=msg("plan_runners_only", what=msg("what_close_session")),
+        forbidden=runners_only(msg("what_close_session")),
     )
     before = session_snapshot(supervision_session)
     supervision_session.state = SessionState.closed
     supervision_session.closed_at = utcnow()
-    supervision_session.version += 1
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.session.closed",
-        entity_type=SESSION,
-        entity_id=supervision_session.id,
-        before=before,
-        after=session_snapshot(supervision_session),
+    return await SESSION_AUDIT.changed(
+        session, actor, supervision_session, "oversight.session.closed", before
     )
-    return supervision_session
 
 
 async def cancel_session(
     session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal, reason: str | None
 ) -> SupervisionSession:
-    supervision_session, _, access = await load_session(session, session_id, actor, for_update=True)
-    session_step(
-        supervision_session, SessionAction.cancel, access, forbidden=msg("cancel_session_forbidden")
+    supervision_session, _, _ = await load_for_step(
+        session, session_id, actor, SessionAction.cancel, forbidden=msg("cancel_session_forbidden")
     )
     if not reason:
         raise Invalid(msg("cancel_reason_required"), field="reason")
     before = session_snapshot(supervision_session)
     supervision_session.state = SessionState.cancelled
     supervision_session.cancelled_reason = reason
-    supervision_session.version += 1
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="oversight.session.cancelled",
-        entity_type=SESSION,
-        entity_id=supervision_session.id,
-        before=before,
-        after={**session_snapshot(supervision_session), "reason": reason},
+    return await SESSION_AUDIT.changed(
+        session, actor, supervision_session, "oversight.session.cancelled", before, reason=reason
     )
-    return supervision_session
+
+
+def runners_only(what: Message) -> Message:
+    """403: only the plan's session runners may do ``what``."""
+    return msg("plan_runners_only", what=what)
+
+
+async def load_for_step(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    actor: StaffPrincipal,
+    action: SessionAction,
+    *,
+    forbidden: Message,
+    conflict: Message | None = None,
+) -> tuple[SupervisionSession, SupervisionPlan, PlanAccess]:
+    """The session, locked, once ``SESSION_FLOW`` lets the caller take ``action`` on it now
+    (see :func:`session_step`)."""
+    supervision_session, plan, access = await load_session(
+        session, session_id, actor, for_update=True
+    )
+    session_step(supervision_session, action, access, forbidden=forbidden, conflict=conflict)
+    return supervision_session, plan, access
 
 
 def session_step(
