@@ -53,7 +53,7 @@ async def evidence_list(
         query = query.where(col(Evidence.status) == EvidenceStatus.stored.value)
     query = query.order_by(col(SupervisionEvidence.attached_at), col(Evidence.id))
     rows = await session.execute(query)
-    return [evidence_view(evidence, link) for evidence, link in rows.tuples()]
+    return [evidence_view(evidence, link) for evidence, link in rows.all()]
 
 
 async def session_evidence(
@@ -69,7 +69,7 @@ async def session_evidence(
         )
         .order_by(col(Evidence.id))
     )
-    return [(evidence, entry_id) for evidence, entry_id in rows.tuples()]
+    return [(evidence, entry_id) for evidence, entry_id in rows.all()]
 
 
 async def evidence_in_plan(

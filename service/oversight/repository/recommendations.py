@@ -95,7 +95,7 @@ async def list_recommendations(
                 "agency_name": agency_name,
             }
         )
-        for rec, plan_code, agency_code, agency_name in rows.tuples()
+        for rec, plan_code, agency_code, agency_name in rows.all()
     ]
 
 
