@@ -10,6 +10,9 @@ same way everywhere:
 - **409** (``StateConflict``, listing the actions the caller may take now) when the caller may
   take it, but not from this state (or the condition does not hold).
 
+Actions and states are passed to the messages as enum members, so the reader sees their
+catalogue labels ("tiếp nhận", not ``accept``).
+
 Parties are the domain's own words (a role towards the resource: ``agency``, ``front``,
 ``head``, ``approver``, ``citizen``, ``system``); the domain maps a principal to its parties.
 """
@@ -91,11 +94,11 @@ class Workflow(Generic[StateT, ActionT, PartyT]):
     ) -> Transition[StateT, ActionT, PartyT]:
         """The transition ``action`` takes from ``state``, or 403 / 409 as the module says."""
         if not self.may_ever(action, parties):
-            raise Forbidden(msg("action_not_for_caller", action=str(action.value)))
+            raise Forbidden(msg("action_not_for_caller", action=action))
         row = self.find(state, action)
         if row is None or not row.parties & parties or not row.holds(subject):
             raise StateConflict(
-                msg("action_not_allowed_now", action=str(action.value), state=state),
+                msg("action_not_allowed_now", action=action, state=state),
                 state=str(state.value),
                 allowed_actions=self.allowed(state, parties, subject),
             )
