@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from service.db import jsonb_column, tz_column, utcnow
+from service.db import bigint_id, jsonb_column, timestamp_now
 
 
 class ActorType(StrEnum):
@@ -31,12 +31,8 @@ class AuditEvent(SQLModel, table=True):
         sa.Index("ix_audit_event_unsealed", "id", postgresql_where=sa.text("seq IS NULL")),
     )
 
-    id: int | None = Field(
-        default=None, sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
-    )
-    occurred_at: datetime = Field(
-        default_factory=utcnow, sa_column=tz_column(default_now=True, index=True)
-    )
+    id: int | None = bigint_id(identity=False)
+    occurred_at: datetime = timestamp_now(index=True)
     actor_type: ActorType = Field(sa_type=sa.String(16))
     actor_id: str | None = Field(default=None, max_length=64)
     action: str = Field(max_length=100, index=True)

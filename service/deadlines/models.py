@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
+from service.db import uuid_id
+
 
 class ItemKind(StrEnum):
     feedback = "feedback"
@@ -55,7 +57,7 @@ class DeadlinePolicy(SQLModel, table=True):
         sa.CheckConstraint("amount > 0", name="amount_positive"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     item_kind: ItemKind = Field(sa_type=sa.String(32))
     urgency: Urgency = Field(sa_type=sa.String(16))
     step: DeadlineStep = Field(sa_type=sa.String(16))
