@@ -153,7 +153,6 @@ def run_sweep(options: SweepOptions) -> harness.BenchResult:
     runs, sizes = asyncio.run(_run(options))
     result = harness.BenchResult(
         name="sweep",
-        command=harness.command_line(),
         parameters={"database": options.database, "timeout_s": options.timeout_s, **sizes},
         figures={"sweeps": runs},
     )
