@@ -77,6 +77,12 @@ def timestamp_or_none(*, index: bool = False) -> Any:
     return Field(default=None, sa_column=tz_column(nullable=True, index=index))
 
 
+def partial_index(name: str, *columns: Any, where: str, unique: bool = False) -> sa.Index:
+    """An index over only the rows ``where`` holds: a working set (the open ones, the pending
+    ones), or with ``unique`` at most one such row per ``columns``."""
+    return sa.Index(name, *columns, unique=unique, postgresql_where=sa.text(where))
+
+
 def jsonb_column(*, nullable: bool = False, default: str | None = "{}") -> sa.Column:  # type: ignore[type-arg]
     return sa.Column(
         postgresql.JSONB(none_as_null=True),

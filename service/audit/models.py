@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from service.db import bigint_id, jsonb_column, timestamp_now
+from service.db import bigint_id, jsonb_column, partial_index, timestamp_now
 
 
 class ActorType(StrEnum):
@@ -28,7 +28,7 @@ class AuditEvent(SQLModel, table=True):
         sa.Index("ix_audit_event_entity", "entity_type", "entity_id", "id"),
         sa.Index("ix_audit_event_actor", "actor_type", "actor_id", "id"),
         # The sealer's working set: events not chained yet.
-        sa.Index("ix_audit_event_unsealed", "id", postgresql_where=sa.text("seq IS NULL")),
+        partial_index("ix_audit_event_unsealed", "id", where="seq IS NULL"),
     )
 
     id: int | None = bigint_id(identity=False)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from service.db import jsonb_column, timestamp_now, uuid_id
+from service.db import jsonb_column, partial_index, timestamp_now, uuid_id
 
 
 class UnitLevel(StrEnum):
@@ -56,11 +56,11 @@ class AgencyKind(StrEnum):
 class Agency(SQLModel, table=True):
     __tablename__ = "agency"
     __table_args__ = (
-        sa.Index(
+        partial_index(
             "uq_agency_people_committee_unit",
             "unit_code",
+            where="kind = 'people_committee'",
             unique=True,
-            postgresql_where=sa.text("kind = 'people_committee'"),
         ),
     )
 

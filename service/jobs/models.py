@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from service.db import bigint_id, jsonb_column, timestamp_now, timestamp_or_none
+from service.db import bigint_id, jsonb_column, partial_index, timestamp_now, timestamp_or_none
 
 
 class OutboxState(StrEnum):
@@ -23,12 +23,7 @@ class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (
         # The relay's working set: only pending rows, in the order they become due.
-        sa.Index(
-            "ix_outbox_pending_due",
-            "available_at",
-            "id",
-            postgresql_where=sa.text("state = 'pending'"),
-        ),
+        partial_index("ix_outbox_pending_due", "available_at", "id", where="state = 'pending'"),
     )
 
     id: int | None = bigint_id(identity=False)

@@ -19,7 +19,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from service.db import jsonb_column, timestamp_now, timestamp_or_none, tz_column, uuid_id
+from service.db import (
+    jsonb_column,
+    partial_index,
+    timestamp_now,
+    timestamp_or_none,
+    tz_column,
+    uuid_id,
+)
 
 
 class PlanForm(StrEnum):
@@ -142,11 +149,8 @@ class PlanMember(SQLModel, table=True):
     __tablename__ = "supervision_plan_member"
     __table_args__ = (
         # One head per plan.
-        sa.Index(
-            "uq_supervision_plan_member_head",
-            "plan_id",
-            unique=True,
-            postgresql_where=sa.text("role = 'head'"),
+        partial_index(
+            "uq_supervision_plan_member_head", "plan_id", where="role = 'head'", unique=True
         ),
     )
 

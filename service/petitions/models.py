@@ -14,7 +14,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from service.db import bigint_id, jsonb_column, timestamp_now, timestamp_or_none, uuid_id
+from service.db import (
+    bigint_id,
+    jsonb_column,
+    partial_index,
+    timestamp_now,
+    timestamp_or_none,
+    uuid_id,
+)
 from service.deadlines.models import DeadlineClock, Urgency, clock_indexes
 
 
@@ -105,32 +112,26 @@ class Petition(DeadlineClock, table=True):
         sa.Index("ix_petition_category_created", "category_code", "created_at"),
         sa.Index("ix_petition_agency_created", "agency_id", "created_at"),
         # Open items by due date (NULL due dates last, keyset-friendly).
-        sa.Index(
+        partial_index(
             "ix_petition_open_due",
             sa.text("coalesce(due_at, 'infinity'::timestamptz)"),
             "id",
-            postgresql_where=sa.text(OPEN_PREDICATE),
+            where=OPEN_PREDICATE,
         ),
-        sa.Index(
+        partial_index(
             "ix_petition_open_unit_due",
             "unit_code",
             sa.text("coalesce(due_at, 'infinity'::timestamptz)"),
             "id",
-            postgresql_where=sa.text(OPEN_PREDICATE),
+            where=OPEN_PREDICATE,
         ),
         # Duplicate candidates: open petitions of a unit and category.
-        sa.Index(
-            "ix_petition_open_unit_category",
-            "unit_code",
-            "category_code",
-            postgresql_where=sa.text(OPEN_PREDICATE),
+        partial_index(
+            "ix_petition_open_unit_category", "unit_code", "category_code", where=OPEN_PREDICATE
         ),
         # ... and of a category near a point (the coordinates arm of the same OR search).
-        sa.Index(
-            "ix_petition_open_category_latitude",
-            "category_code",
-            "latitude",
-            postgresql_where=sa.text(OPEN_PREDICATE),
+        partial_index(
+            "ix_petition_open_category_latitude", "category_code", "latitude", where=OPEN_PREDICATE
         ),
         sa.Index("ix_petition_merged_into", "merged_into_id"),
         sa.Index(
@@ -264,11 +265,11 @@ class Clarification(SQLModel, table=True):
 
     __tablename__ = "petition_clarification"
     __table_args__ = (
-        sa.Index(
+        partial_index(
             "uq_petition_clarification_one_open",
             "petition_id",
+            where="status = 'open'",
             unique=True,
-            postgresql_where=sa.text("status = 'open'"),
         ),
     )
 

@@ -10,7 +10,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from service.db import bigint_id, jsonb_column, timestamp_now, timestamp_or_none, tz_column, uuid_id
+from service.db import (
+    bigint_id,
+    jsonb_column,
+    partial_index,
+    timestamp_now,
+    timestamp_or_none,
+    tz_column,
+    uuid_id,
+)
 from service.deadlines.models import DeadlineClock, ItemKind, Urgency, clock_indexes
 
 
@@ -80,11 +88,7 @@ class Referral(DeadlineClock, table=True):
         # The agency inbox: my referrals by due date (keyset on due_at, id).
         sa.Index("ix_referral_agency_due", "agency_id", "due_at", "id"),
         sa.Index("ix_referral_unit_due", "unit_code", "due_at", "id"),
-        sa.Index(
-            "ix_referral_feedback_open",
-            "feedback_due_at",
-            postgresql_where=sa.text("state = 'published'"),
-        ),
+        partial_index("ix_referral_feedback_open", "feedback_due_at", where="state = 'published'"),
         sa.Index("ix_referral_agency_created", "agency_id", "created_at"),
         sa.CheckConstraint("version > 0", name="version_positive"),
         sa.CheckConstraint("reopen_count >= 0", name="reopen_count_not_negative"),
@@ -165,11 +169,11 @@ class ReferralExtension(SQLModel, table=True):
 
     __tablename__ = "referral_extension"
     __table_args__ = (
-        sa.Index(
+        partial_index(
             "uq_referral_extension_one_pending",
             "referral_id",
+            where="status = 'pending'",
             unique=True,
-            postgresql_where=sa.text("status = 'pending'"),
         ),
     )
 
@@ -196,11 +200,11 @@ class ReferralAnswer(SQLModel, table=True):
     __tablename__ = "referral_answer"
     __table_args__ = (
         # At most one answer in the works per referral.
-        sa.Index(
+        partial_index(
             "uq_referral_answer_one_open",
             "referral_id",
+            where="status IN ('draft', 'submitted', 'accepted')",
             unique=True,
-            postgresql_where=sa.text("status IN ('draft', 'submitted', 'accepted')"),
         ),
     )
 
