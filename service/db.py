@@ -8,7 +8,7 @@ committed by the framework after a 2xx/3xx response). Jobs and CLI commands use
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -128,3 +128,21 @@ async def session_scope(
         except BaseException:
             await session.rollback()
             raise
+
+
+@asynccontextmanager
+async def command_session(
+    settings: Settings,
+    sessions: Callable[[AsyncEngine], async_sessionmaker[AsyncSession]] = session_factory,
+) -> AsyncIterator[AsyncSession]:
+    """One unit of work for a CLI command, on an engine of its own that is disposed after.
+
+    ``sessions`` makes the session factory: pass the wiring's (``build_wiring(settings).sessions``)
+    when the work raises domain events (seeding a calendar, re-running a job).
+    """
+    engine = create_engine(settings)
+    try:
+        async with session_scope(sessions(engine)) as session:
+            yield session
+    finally:
+        await engine.dispose()
