@@ -7,6 +7,7 @@ to ``bench/results/``. Benchmarks are not tests; they run only when asked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -25,6 +26,19 @@ results_option = click.option(
     default=None,
     help="Where the JSON result goes (default: bench/results).",
 )
+baseline_option = click.option("--baseline/--no-baseline", default=True, show_default=True)
+
+
+def _measure(
+    run: Callable[[harness.Options], harness.BenchResult],
+    show: Callable[[harness.BenchResult], None],
+    options: harness.Options,
+    results_dir: Path | None,
+) -> None:
+    """Run one benchmark, print its table and write its JSON result."""
+    result = run(options)
+    show(result)
+    harness.finish(result, url=options.url, results_dir=results_dir)
 
 
 @click.group()
@@ -75,7 +89,7 @@ def generate(
 @click.option("--duration", type=float, default=30.0, show_default=True, help="Seconds measured.")
 @click.option("--warmup", type=float, default=3.0, show_default=True)
 @click.option("--max-requests", type=int, default=None, help="Stop after this many requests.")
-@click.option("--baseline/--no-baseline", default=True, show_default=True)
+@baseline_option
 @results_option
 def intake(
     database: str,
@@ -99,9 +113,7 @@ def intake(
         max_requests=max_requests,
         baseline=baseline,
     )
-    result = run_intake(options)
-    print_intake(result)
-    harness.finish(result, url=options.url, results_dir=results_dir)
+    _measure(run_intake, print_intake, options, results_dir)
 
 
 @bench.command()
@@ -117,9 +129,7 @@ def queries(
     from bench.queries import QueriesOptions, print_queries, run_queries
 
     options = QueriesOptions(database=database, runs=runs, budget_s=budget, deep_page=deep_page)
-    result = run_queries(options)
-    print_queries(result)
-    harness.finish(result, url=options.url, results_dir=results_dir)
+    _measure(run_queries, print_queries, options, results_dir)
 
 
 @bench.command()
@@ -131,9 +141,7 @@ def sweep(database: str, timeout: float, results_dir: Path | None) -> None:
     from bench.sweep import SweepOptions, print_sweep, run_sweep
 
     options = SweepOptions(database=database, timeout_s=timeout)
-    result = run_sweep(options)
-    print_sweep(result)
-    harness.finish(result, url=options.url, results_dir=results_dir)
+    _measure(run_sweep, print_sweep, options, results_dir)
 
 
 @bench.command()
@@ -147,7 +155,7 @@ def sweep(database: str, timeout: float, results_dir: Path | None) -> None:
     show_default=True,
     help="Address-space cap of each render process.",
 )
-@click.option("--baseline/--no-baseline", default=True, show_default=True)
+@baseline_option
 @results_option
 def report(
     database: str,
@@ -167,16 +175,14 @@ def report(
         baseline=baseline,
         memory_limit_bytes=int(memory_limit_gib * 1024**3),
     )
-    result = run_report(options)
-    print_report(result)
-    harness.finish(result, url=options.url, results_dir=results_dir)
+    _measure(run_report, print_report, options, results_dir)
 
 
 @bench.command()
 @database_option
 @click.option("--size-mib", type=int, default=1024, show_default=True, help="File size.")
 @click.option("--timeout", type=float, default=1800.0, show_default=True)
-@click.option("--baseline/--no-baseline", default=True, show_default=True)
+@baseline_option
 @results_option
 def upload(
     database: str, size_mib: int, timeout: float, baseline: bool, results_dir: Path | None
@@ -187,9 +193,7 @@ def upload(
     options = UploadOptions(
         database=database, size_bytes=size_mib * MIB, timeout_s=timeout, baseline=baseline
     )
-    result = run_upload(options)
-    print_upload(result)
-    harness.finish(result, url=options.url, results_dir=results_dir)
+    _measure(run_upload, print_upload, options, results_dir)
 
 
 @bench.command()
@@ -217,9 +221,7 @@ def scaleout(
         duration_s=duration,
         warmup_s=warmup,
     )
-    result = run_scaleout(options)
-    print_scaleout(result)
-    harness.finish(result, url=options.url, results_dir=results_dir)
+    _measure(run_scaleout, print_scaleout, options, results_dir)
 
 
 @bench.command()
@@ -234,6 +236,4 @@ def startup(
     from bench.startup import StartupOptions, print_startup, run_startup
 
     options = StartupOptions(database=database, workers=tuple(workers), repeats=repeats)
-    result = run_startup(options)
-    print_startup(result)
-    harness.finish(result, url=options.url, results_dir=results_dir)
+    _measure(run_startup, print_startup, options, results_dir)

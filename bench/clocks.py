@@ -28,8 +28,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from service.deadlines.clock import DeadlineRule, compute_due
-from service.deadlines.models import DeadlineStatus, DeadlineUnit
+from service.deadlines.models import DeadlineClock, DeadlineStatus, DeadlineUnit
 from service.directory.calendar import WorkingCalendar
+
+# The columns of the DeadlineClock mixin in its order: the tail of every clocked row (a
+# petition, a referral), whose values come from ClockMath.
+CLOCK_COLUMNS = list(DeadlineClock.model_fields)
 
 
 @dataclass

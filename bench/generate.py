@@ -188,7 +188,6 @@ def generate(options: GenerateOptions) -> harness.BenchResult:
     )
     result = harness.BenchResult(
         name="generate",
-        command=harness.command_line(),
         parameters={
             "database": options.database,
             "scale": options.scale,

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -155,7 +155,8 @@ class Target:
 @dataclass
 class BenchResult:
     name: str
-    command: str
+    # How it was started (``python -m bench queries --runs 20``), to run it again.
+    command: str = field(default_factory=lambda: command_line())
     parameters: dict[str, Any] = field(default_factory=dict)
     figures: dict[str, Any] = field(default_factory=dict)
     baseline: dict[str, Any] = field(default_factory=dict)
@@ -170,6 +171,16 @@ class BenchResult:
         data["targets"] = [{**asdict(t), "met": t.met} for t in self.targets]
         data["finished_at"] = datetime.now(UTC).isoformat()
         return data
+
+
+class OnDatabase(Protocol):
+    """A benchmark's options: they name the bench database it runs against."""
+
+    @property
+    def url(self) -> str: ...
+
+
+Options = TypeVar("Options", bound=OnDatabase)
 
 
 def command_line() -> str:

@@ -30,6 +30,7 @@ import secrets
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -429,13 +430,20 @@ async def run_raw(
 # -- the benchmark -----------------------------------------------------------------------------
 
 
-def run_intake(options: IntakeOptions) -> harness.BenchResult:
+def removing_intake_rows(
+    run: Callable[[harness.Options], harness.BenchResult], options: harness.Options
+) -> harness.BenchResult:
+    """Run an intake benchmark, then delete the petitions it created (also when it fails)."""
     try:
-        result = _run_intake(options)
+        result = run(options)
     finally:
         removed = asyncio.run(remove_intake_rows(options.url))
     result.parameters["petitions_removed_after_run"] = removed
     return result
+
+
+def run_intake(options: IntakeOptions) -> harness.BenchResult:
+    return removing_intake_rows(_run_intake, options)
 
 
 def _run_intake(options: IntakeOptions) -> harness.BenchResult:
@@ -448,7 +456,6 @@ def _run_intake(options: IntakeOptions) -> harness.BenchResult:
         )
     result = harness.BenchResult(
         name="intake",
-        command=harness.command_line(),
         parameters={
             "database": options.database,
             "api_workers": options.workers,

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bench import vocabulary as vocab
-from bench.clocks import ClockMath, status_at
+from bench.clocks import CLOCK_COLUMNS, ClockMath, status_at
 from service.deadlines.clock import DeadlineRule
 from service.deadlines.models import DeadlineStep
 from service.oversight.manifest import build_manifest, manifest_hash
@@ -187,15 +187,7 @@ RECOMMENDATION_REFERRAL_COLUMNS = [
     "reopen_count",
     "created_at",
     "updated_at",
-    "deadline_step",
-    "deadline_rule",
-    "clock_started_at",
-    "clock_pauses",
-    "due_at",
-    "warn_at",
-    "deadline_status",
-    "clock_stopped_at",
-    "extensions",
+    *CLOCK_COLUMNS,
 ]
 
 
@@ -572,6 +564,7 @@ class OversightFactory:
                     step.value,
                     json.dumps(rule.as_json()),
                     start,
+                    None,
                     "[]",
                     due,
                     warn,

@@ -22,7 +22,7 @@ from itertools import accumulate
 from typing import Any
 
 from bench import vocabulary as vocab
-from bench.clocks import ClockMath, status_at
+from bench.clocks import CLOCK_COLUMNS, ClockMath, status_at
 from service.deadlines.clock import DeadlineRule
 from service.deadlines.models import DeadlineStep
 from service.petitions.confidential import Identity, encrypt_identity
@@ -115,16 +115,7 @@ PETITION_COLUMNS = [
     "updated_at",
     "answered_at",
     "closed_at",
-    "deadline_step",
-    "deadline_rule",
-    "clock_started_at",
-    "clock_paused_at",
-    "clock_pauses",
-    "due_at",
-    "warn_at",
-    "deadline_status",
-    "clock_stopped_at",
-    "extensions",
+    *CLOCK_COLUMNS,
 ]
 _P = {name: index for index, name in enumerate(PETITION_COLUMNS)}
 PETITIONER_COLUMNS = [
@@ -162,16 +153,7 @@ REFERRAL_COLUMNS = [
     "close_reason",
     "created_at",
     "updated_at",
-    "deadline_step",
-    "deadline_rule",
-    "clock_started_at",
-    "clock_paused_at",
-    "clock_pauses",
-    "due_at",
-    "warn_at",
-    "deadline_status",
-    "clock_stopped_at",
-    "extensions",
+    *CLOCK_COLUMNS,
 ]
 ANSWER_COLUMNS = [
     "id",

@@ -278,7 +278,6 @@ def run_queries(options: QueriesOptions) -> harness.BenchResult:
     cases, info = asyncio.run(_run(options))
     result = harness.BenchResult(
         name="queries",
-        command=harness.command_line(),
         parameters={
             "database": options.database,
             "runs": options.runs,

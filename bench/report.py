@@ -128,7 +128,6 @@ def run_report(options: ReportOptions) -> harness.BenchResult:
         ]
     result = harness.BenchResult(
         name="report",
-        command=harness.command_line(),
         parameters={
             "database": options.database,
             "chunk_rows": options.chunk_rows,

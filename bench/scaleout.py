@@ -15,8 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench import harness
-from bench.cleanup import remove_intake_rows
-from bench.intake import BODIES, IntakeOptions, http_figures, measure_http, prepare, warm_up
+from bench.intake import (
+    BODIES,
+    IntakeOptions,
+    http_figures,
+    measure_http,
+    prepare,
+    removing_intake_rows,
+    warm_up,
+)
 from bench.load import intake_bodies
 from bench.servers import api_server
 
@@ -35,12 +42,7 @@ class ScaleOutOptions:
 
 
 def run_scaleout(options: ScaleOutOptions) -> harness.BenchResult:
-    try:
-        result = _run_scaleout(options)
-    finally:
-        removed = asyncio.run(remove_intake_rows(options.url))
-    result.parameters["petitions_removed_after_run"] = removed
-    return result
+    return removing_intake_rows(_run_scaleout, options)
 
 
 def _run_scaleout(options: ScaleOutOptions) -> harness.BenchResult:
@@ -64,7 +66,6 @@ def _run_scaleout(options: ScaleOutOptions) -> harness.BenchResult:
     first = runs[str(options.workers[0])]["requests_per_second"]
     result = harness.BenchResult(
         name="scaleout",
-        command=harness.command_line(),
         parameters={
             "database": options.database,
             "workers": list(options.workers),

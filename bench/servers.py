@@ -179,6 +179,31 @@ def _log_file(name: str) -> tuple[Path, int]:
 
 
 @contextlib.contextmanager
+def _serve(
+    name: str,
+    command: list[str],
+    port: int,
+    health_path: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float = START_TIMEOUT_S,
+) -> Iterator[Started]:
+    """Start ``command`` (listening on ``port``) in its own process group, its output in a
+    log file; yield it once ``health_path`` answers and stop it on the way out."""
+    log_path, log_fd = _log_file(name)
+    process = subprocess.Popen(
+        command, env=env, stdout=log_fd, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    os.close(log_fd)
+    started = Started(process, port, log_path)
+    try:
+        _wait_until_up(started, started.base_url + health_path, timeout=timeout)
+        yield started
+    finally:
+        _stop(started)
+
+
+@contextlib.contextmanager
 def api_server(
     database_url: str,
     *,
@@ -193,7 +218,6 @@ def api_server(
     script is what deployments run, and its workers re-import it).
     """
     port = free_port()
-    log_path, log_fd = _log_file("api")
     environment = {
         **os.environ,
         "GIAMSAT_DATABASE_URL": database_url,
@@ -206,39 +230,15 @@ def api_server(
     }
     command = [*(entry or [sys.executable, "-m", "service"]), "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers)]
-    process = subprocess.Popen(
-        command,
-        env=environment,
-        stdout=log_fd,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    os.close(log_fd)
-    started = Started(process, port, log_path)
-    try:
-        _wait_until_up(started, started.base_url + "/health", timeout=start_timeout)
-        yield started
-    finally:
-        _stop(started)
+    with _serve("api", command, port, "/health", env=environment, timeout=start_timeout) as api:
+        yield api
 
 
 @contextlib.contextmanager
 def moto_server() -> Iterator[Started]:
     """moto's S3 server (real HTTP) on 127.0.0.1."""
     port = free_port()
-    log_path, log_fd = _log_file("moto")
     executable = Path(sys.executable).with_name("moto_server")
     command = [str(executable) if executable.exists() else "moto_server"]
-    process = subprocess.Popen(
-        [*command, "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log_fd,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    os.close(log_fd)
-    started = Started(process, port, log_path)
-    try:
-        _wait_until_up(started, started.base_url + "/")
-        yield started
-    finally:
-        _stop(started)
+    with _serve("moto", [*command, "-H", "127.0.0.1", "-p", str(port)], port, "/") as moto:
+        yield moto

@@ -125,7 +125,6 @@ def _serve(url: str, workers: int) -> dict[str, Any]:
 def run_startup(options: StartupOptions) -> harness.BenchResult:
     result = harness.BenchResult(
         name="startup",
-        command=harness.command_line(),
         parameters={"workers": list(options.workers), "repeats": options.repeats},
     )
     cli = _import("service.cli", options.repeats)

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
@@ -81,6 +82,19 @@ async def _sizes(session: AsyncSession) -> dict[str, int]:
     }
 
 
+T = TypeVar("T")
+
+
+async def _timed(
+    sweep: Coroutine[Any, Any, T], session: AsyncSession, timeout_s: float
+) -> tuple[T, float]:
+    """One sweep and the flush of what it changed, and the seconds they took."""
+    begin = time.perf_counter()
+    outcome = await asyncio.wait_for(sweep, timeout_s)
+    await session.flush()
+    return outcome, round(time.perf_counter() - begin, 3)
+
+
 async def _one(
     sessions: Any, at: datetime, timeout_s: float, *, before: datetime | None = None
 ) -> dict[str, Any]:
@@ -94,17 +108,15 @@ async def _one(
                 await asyncio.wait_for(sweep_petitions(session, before), timeout_s)
                 await asyncio.wait_for(sweep_referrals(session, before), timeout_s)
                 await session.flush()
-            begin = time.perf_counter()
-            outcome = await asyncio.wait_for(sweep_petitions(session, at), timeout_s)
-            await session.flush()
-            figures["petitions_seconds"] = round(time.perf_counter() - begin, 3)
+            outcome, figures["petitions_seconds"] = await _timed(
+                sweep_petitions(session, at), session, timeout_s
+            )
             figures["petitions_due_soon"] = len(outcome.due_soon)
             figures["petitions_overdue"] = len(outcome.overdue)
             figures["petitions_escalated"] = len(outcome.escalated)
-            begin = time.perf_counter()
-            result = await asyncio.wait_for(sweep_referrals(session, at), timeout_s)
-            await session.flush()
-            figures["referrals_seconds"] = round(time.perf_counter() - begin, 3)
+            result, figures["referrals_seconds"] = await _timed(
+                sweep_referrals(session, at), session, timeout_s
+            )
             figures["referrals_due_soon"] = len(result.due_soon)
             figures["referrals_overdue"] = len(result.overdue)
             figures["referrals_reminders"] = result.reminders
@@ -153,7 +165,6 @@ def run_sweep(options: SweepOptions) -> harness.BenchResult:
     runs, sizes = asyncio.run(_run(options))
     result = harness.BenchResult(
         name="sweep",
-        command=harness.command_line(),
         parameters={"database": options.database, "timeout_s": options.timeout_s, **sizes},
         figures={"sweeps": runs},
     )

@@ -124,7 +124,6 @@ def run_upload(options: UploadOptions) -> harness.BenchResult:
     bucket = f"giamsat-bench-{uuid.uuid4().hex[:10]}"
     result = harness.BenchResult(
         name="upload",
-        command=harness.command_line(),
         parameters={
             "database": options.database,
             "size_bytes": options.size_bytes,

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from service.db import jsonb_column, tz_column, utcnow
+from service.db import jsonb_column, timestamp_now, timestamp_or_none, uuid_id
 
 
 class ReportKind(StrEnum):
@@ -60,7 +60,7 @@ class Report(SQLModel, table=True):
         sa.Index("ix_report_unit_requested", "unit_code", "requested_at", "id"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     # Every version of one report shares the series id (the first version's id).
     series_id: uuid.UUID = Field(index=True)
     version: int = Field(default=1)
@@ -79,11 +79,11 @@ class Report(SQLModel, table=True):
     attempts: int = Field(default=0)
 
     requested_by: uuid.UUID | None = Field(default=None, foreign_key="staff_user.id")
-    requested_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
-    started_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    requested_at: datetime = timestamp_now()
+    started_at: datetime | None = timestamp_or_none()
     # Bumped by every progress write: a "rendering" row that stops moving is stale.
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
-    issued_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    updated_at: datetime = timestamp_now()
+    issued_at: datetime | None = timestamp_or_none()
 
     object_key: str | None = Field(default=None, max_length=512)
     sha256: str | None = Field(default=None, sa_column=sa.Column(sa.CHAR(64), nullable=True))
@@ -114,7 +114,7 @@ class ReportDelivery(SQLModel, table=True):
         sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     report_id: uuid.UUID = Field(foreign_key="report.id", index=True)
     # The recipient's place on the "Nơi nhận:" list.
     position: int
@@ -124,6 +124,6 @@ class ReportDelivery(SQLModel, table=True):
     state: DeliveryState = Field(default=DeliveryState.pending, sa_type=sa.String(16))
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
-    sent_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    created_at: datetime = timestamp_now()
+    updated_at: datetime = timestamp_now()
+    sent_at: datetime | None = timestamp_or_none()

@@ -7,9 +7,11 @@ committed by the framework after a 2xx/3xx response). Jobs and CLI commands use
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -19,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 from service.settings import Settings
 
@@ -47,6 +49,38 @@ def tz_column(
         server_default=sa.func.now() if default_now else None,
         index=index,
     )
+
+
+def uuid_id() -> Any:
+    """A UUID primary key made in Python, so a new row's id is known before it is flushed."""
+    return Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+def bigint_id(*, identity: bool = True) -> Any:
+    """A bigint primary key numbered by the database: an identity column, or (``identity=False``)
+    the ``bigserial`` sequence of the tables that were created before identity columns were used.
+    """
+    if identity:
+        column = sa.Column(sa.BigInteger, sa.Identity(), primary_key=True)
+    else:
+        column = sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
+    return Field(default=None, sa_column=column)
+
+
+def timestamp_now(*, index: bool = False) -> Any:
+    """A required timestamptz that defaults to now, in Python and in the database."""
+    return Field(default_factory=utcnow, sa_column=tz_column(default_now=True, index=index))
+
+
+def timestamp_or_none(*, index: bool = False) -> Any:
+    """A nullable timestamptz, unset until the moment it records happens."""
+    return Field(default=None, sa_column=tz_column(nullable=True, index=index))
+
+
+def partial_index(name: str, *columns: Any, where: str, unique: bool = False) -> sa.Index:
+    """An index over only the rows ``where`` holds: a working set (the open ones, the pending
+    ones), or with ``unique`` at most one such row per ``columns``."""
+    return sa.Index(name, *columns, unique=unique, postgresql_where=sa.text(where))
 
 
 def jsonb_column(*, nullable: bool = False, default: str | None = "{}") -> sa.Column:  # type: ignore[type-arg]
@@ -94,3 +128,21 @@ async def session_scope(
         except BaseException:
             await session.rollback()
             raise
+
+
+@asynccontextmanager
+async def command_session(
+    settings: Settings,
+    sessions: Callable[[AsyncEngine], async_sessionmaker[AsyncSession]] = session_factory,
+) -> AsyncIterator[AsyncSession]:
+    """One unit of work for a CLI command, on an engine of its own that is disposed after.
+
+    ``sessions`` makes the session factory: pass the wiring's (``build_wiring(settings).sessions``)
+    when the work raises domain events (seeding a calendar, re-running a job).
+    """
+    engine = create_engine(settings)
+    try:
+        async with session_scope(sessions(engine)) as session:
+            yield session
+    finally:
+        await engine.dispose()

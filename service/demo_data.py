@@ -8,7 +8,7 @@ from service.auth import service as auth_service
 from service.auth.models import ApiClient, Role, StaffUser
 from service.auth.schemas import UserCreate
 from service.auth.secrets import split_api_key, token_digest
-from service.db import create_engine, session_scope
+from service.db import command_session
 from service.demo_accounts import DemoAccount
 from service.directory.models import Agency
 from service.settings import Settings
@@ -22,49 +22,45 @@ async def seed_demo(
     from service.seed import seed_all
     from service.wiring import build_wiring
 
-    engine = create_engine(settings)
-    try:
-        # Seeding the calendar awaits the calendar hooks (a deadline recompute job).
-        async with session_scope(build_wiring(settings).sessions(engine)) as session:
-            await seed_all(session)
-            for account in accounts:
-                exists = await session.execute(
-                    select(col(StaffUser.id)).where(col(StaffUser.username) == account.username)
-                )
-                if exists.first() is not None:
-                    continue
-                agency_id = None
-                if account.agency_code:
-                    agency_id = (
-                        await session.execute(
-                            select(col(Agency.id)).where(col(Agency.code) == account.agency_code)
-                        )
-                    ).scalar_one()
-                await auth_service.create_user(
-                    session,
-                    UserCreate(
-                        username=account.username,
-                        full_name=account.full_name,
-                        password=password,
-                        role=Role(account.role),
-                        unit_code=account.unit_code,
-                        agency_id=agency_id,
-                    ),
-                )
-            prefix = split_api_key(api_key)
-            assert prefix is not None
-            client = (
-                await session.execute(select(ApiClient).where(col(ApiClient.key_prefix) == prefix))
-            ).scalar_one_or_none()
-            if client is None:
-                session.add(
-                    ApiClient(
-                        name=DEMO_CLIENT_NAME,
-                        key_prefix=prefix,
-                        key_hash=token_digest(api_key),
-                        scopes=["petitions:write", "petitions:read"],
-                        rate_limit_per_minute=600,
+    # Seeding the calendar awaits the calendar hooks (a deadline recompute job).
+    async with command_session(settings, build_wiring(settings).sessions) as session:
+        await seed_all(session)
+        for account in accounts:
+            exists = await session.execute(
+                select(col(StaffUser.id)).where(col(StaffUser.username) == account.username)
+            )
+            if exists.first() is not None:
+                continue
+            agency_id = None
+            if account.agency_code:
+                agency_id = (
+                    await session.execute(
+                        select(col(Agency.id)).where(col(Agency.code) == account.agency_code)
                     )
+                ).scalar_one()
+            await auth_service.create_user(
+                session,
+                UserCreate(
+                    username=account.username,
+                    full_name=account.full_name,
+                    password=password,
+                    role=Role(account.role),
+                    unit_code=account.unit_code,
+                    agency_id=agency_id,
+                ),
+            )
+        prefix = split_api_key(api_key)
+        assert prefix is not None
+        client = (
+            await session.execute(select(ApiClient).where(col(ApiClient.key_prefix) == prefix))
+        ).scalar_one_or_none()
+        if client is None:
+            session.add(
+                ApiClient(
+                    name=DEMO_CLIENT_NAME,
+                    key_prefix=prefix,
+                    key_hash=token_digest(api_key),
+                    scopes=["petitions:write", "petitions:read"],
+                    rate_limit_per_minute=600,
                 )
-    finally:
-        await engine.dispose()
+            )

@@ -32,6 +32,7 @@ class ServiceError(Exception):
     A subclass that declares a new ``problem_type`` is registered under it; unless declared
     with ``refines=True`` (a more precise kind of its status, like ``state-conflict``) it is
     also *the* class of its status, the one a bare status (a Litestar exception) maps to.
+    Its ``title`` is the catalogue code ``title.<problem_type>`` unless it declares another.
     """
 
     status_code: ClassVar[int] = 400
@@ -65,14 +66,12 @@ class BadRequest(ServiceError):
 
     status_code = 400
     problem_type = "bad-request"
-    title = msg("title.bad-request")
     documented = "The body is not valid JSON (or not UTF-8), or a parameter cannot be parsed."
 
 
 class Unauthenticated(ServiceError):
     status_code = 401
     problem_type = "unauthenticated"
-    title = msg("title.unauthenticated")
     documented = (
         "No valid credentials: staff send `Authorization: Bearer <access token>` from "
         "`POST /api/v1/auth/login`; citizen apps send `X-API-Key`."
@@ -82,7 +81,6 @@ class Unauthenticated(ServiceError):
 class Forbidden(ServiceError):
     status_code = 403
     problem_type = "forbidden"
-    title = msg("title.forbidden")
     documented = (
         "The credentials are valid but do not allow this: the caller's role or API key "
         "scope, or the wrong kind of caller (an API key on a staff route, or the reverse), "
@@ -95,7 +93,6 @@ class NotFound(ServiceError):
 
     status_code = 404
     problem_type = "not-found"
-    title = msg("title.not-found")
     documented = (
         "No such resource, or one outside the caller's area: both answer the same 404, so "
         "nothing tells them apart. On `/track/...`, an unknown code and a wrong secret."
@@ -107,13 +104,11 @@ class MethodNotAllowed(ServiceError):
 
     status_code = 405
     problem_type = "method-not-allowed"
-    title = msg("title.method-not-allowed")
 
 
 class Conflict(ServiceError):
     status_code = 409
     problem_type = "conflict"
-    title = msg("title.conflict")
     documented = (
         "The change conflicts with the current state (or with an existing record); a "
         "`state-conflict` problem names the current `state` and the `allowed_actions`."
@@ -124,7 +119,6 @@ class StateConflict(Conflict, refines=True):
     """An action not allowed in the current state; says which actions are."""
 
     problem_type = "state-conflict"
-    title = msg("title.state-conflict")
 
     def __init__(self, detail: Message, *, state: str, allowed_actions: Sequence[str]) -> None:
         super().__init__(detail, state=state, allowed_actions=sorted(allowed_actions))
@@ -133,7 +127,6 @@ class StateConflict(Conflict, refines=True):
 class PreconditionFailed(ServiceError):
     status_code = 412
     problem_type = "precondition-failed"
-    title = msg("title.precondition-failed")
     documented = (
         "`If-Match` does not match the current `ETag`: someone changed it first. Reload "
         "and decide again."
@@ -143,14 +136,12 @@ class PreconditionFailed(ServiceError):
 class TooLarge(ServiceError):
     status_code = 413
     problem_type = "too-large"
-    title = msg("title.too-large")
     documented = "The body or the file is larger than this route takes."
 
 
 class UnsupportedMediaType(ServiceError):
     status_code = 415
     problem_type = "unsupported-media-type"
-    title = msg("title.unsupported-media-type")
     documented = (
         "The body is not of a type this route takes: JSON routes take `application/json`; "
         "uploads refuse file types that are not accepted as evidence."
@@ -160,7 +151,6 @@ class UnsupportedMediaType(ServiceError):
 class Invalid(ServiceError):
     status_code = 422
     problem_type = "validation"
-    title = msg("title.validation")
     documented = (
         "The request is well-formed but a value is not acceptable; `errors` lists each "
         "field (`field`, `message`)."
@@ -175,7 +165,6 @@ class Invalid(ServiceError):
 class PreconditionRequired(ServiceError):
     status_code = 428
     problem_type = "precondition-required"
-    title = msg("title.precondition-required")
     documented = "This change needs `If-Match` with the `ETag` of the resource as last read."
 
 
@@ -184,7 +173,6 @@ class RateLimited(ServiceError):
 
     status_code = 429
     problem_type = "rate-limited"
-    title = msg("title.rate-limited")
     documented = (
         "Too many requests (per API key, or failed tracking attempts per address and per "
         "code); wait `Retry-After` seconds."
@@ -200,7 +188,6 @@ class MalformedBody(BadRequest, refines=True):
     """A body the JSON decoder refuses: malformed, not UTF-8, or nested too deep."""
 
     problem_type = "malformed-body"
-    title = msg("title.malformed-body")
 
 
 class InternalError(ServiceError):
@@ -208,7 +195,6 @@ class InternalError(ServiceError):
 
     status_code = 500
     problem_type = "internal"
-    title = msg("title.internal")
 
 
 class Unavailable(ServiceError):
@@ -218,7 +204,6 @@ class Unavailable(ServiceError):
 
     status_code = 503
     problem_type = "unavailable"
-    title = msg("title.unavailable")
     documented = (
         "A dependency (object storage, the database) is unavailable for now; retry after "
         "`Retry-After` seconds. Nothing was changed."

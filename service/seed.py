@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db import create_engine, session_scope
+from service.db import command_session
 from service.deadlines.policy import seed_default_policy
 from service.directory.seed import SeedReport, seed_reference_data
 from service.settings import Settings
@@ -31,13 +31,9 @@ async def seed_all(session: AsyncSession) -> SeedAllReport:
 async def _seed(settings: Settings) -> SeedAllReport:
     from service.wiring import build_wiring
 
-    engine = create_engine(settings)
-    try:
-        # A calendar seeded over running clocks awaits the calendar hooks (a recompute job).
-        async with session_scope(build_wiring(settings).sessions(engine)) as session:
-            return await seed_all(session)
-    finally:
-        await engine.dispose()
+    # A calendar seeded over running clocks awaits the calendar hooks (a recompute job).
+    async with command_session(settings, build_wiring(settings).sessions) as session:
+        return await seed_all(session)
 
 
 @click.command("seed")

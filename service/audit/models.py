@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from service.db import jsonb_column, tz_column, utcnow
+from service.db import bigint_id, jsonb_column, partial_index, timestamp_now
 
 
 class ActorType(StrEnum):
@@ -28,15 +28,11 @@ class AuditEvent(SQLModel, table=True):
         sa.Index("ix_audit_event_entity", "entity_type", "entity_id", "id"),
         sa.Index("ix_audit_event_actor", "actor_type", "actor_id", "id"),
         # The sealer's working set: events not chained yet.
-        sa.Index("ix_audit_event_unsealed", "id", postgresql_where=sa.text("seq IS NULL")),
+        partial_index("ix_audit_event_unsealed", "id", where="seq IS NULL"),
     )
 
-    id: int | None = Field(
-        default=None, sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
-    )
-    occurred_at: datetime = Field(
-        default_factory=utcnow, sa_column=tz_column(default_now=True, index=True)
-    )
+    id: int | None = bigint_id(identity=False)
+    occurred_at: datetime = timestamp_now(index=True)
     actor_type: ActorType = Field(sa_type=sa.String(16))
     actor_id: str | None = Field(default=None, max_length=64)
     action: str = Field(max_length=100, index=True)

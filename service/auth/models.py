@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from service.db import tz_column, utcnow
+from service.db import timestamp_now, timestamp_or_none, tz_column, uuid_id
 
 
 class Role(StrEnum):
@@ -27,7 +27,7 @@ class StaffUser(SQLModel, table=True):
         ),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     username: str = Field(max_length=80, unique=True)
     full_name: str = Field(max_length=200)
     email: str | None = Field(default=None, max_length=254)
@@ -37,7 +37,7 @@ class StaffUser(SQLModel, table=True):
     unit_code: str | None = Field(default=None, foreign_key="admin_unit.code", max_length=16)
     agency_id: uuid.UUID | None = Field(default=None, foreign_key="agency.id", index=True)
     active: bool = Field(default=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()
 
 
 class ApiClient(SQLModel, table=True):
@@ -45,7 +45,7 @@ class ApiClient(SQLModel, table=True):
 
     __tablename__ = "api_client"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     name: str = Field(max_length=200, unique=True)
     # The key is "gs_<prefix>_<secret>"; the prefix finds the row, the hash checks the secret.
     key_prefix: str = Field(max_length=16, unique=True)
@@ -58,7 +58,7 @@ class ApiClient(SQLModel, table=True):
     webhook_url: str | None = Field(default=None, max_length=500)
     webhook_secret: str | None = Field(default=None, max_length=128)
     active: bool = Field(default=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()
 
 
 class SessionEnd(StrEnum):
@@ -78,10 +78,10 @@ class AuthSession(SQLModel, table=True):
 
     __tablename__ = "auth_session"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     user_id: uuid.UUID = Field(foreign_key="staff_user.id", index=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
-    revoked_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    created_at: datetime = timestamp_now()
+    revoked_at: datetime | None = timestamp_or_none()
     revoked_reason: SessionEnd | None = Field(default=None, sa_type=sa.String(32))
 
 
@@ -92,10 +92,10 @@ class RefreshToken(SQLModel, table=True):
 
     __tablename__ = "refresh_token"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     user_id: uuid.UUID = Field(foreign_key="staff_user.id", index=True)
     session_id: uuid.UUID = Field(foreign_key="auth_session.id", index=True)
     token_hash: str = Field(max_length=128, unique=True)
     expires_at: datetime = Field(sa_column=tz_column())
-    revoked_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    revoked_at: datetime | None = timestamp_or_none()
+    created_at: datetime = timestamp_now()

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
+from service.db import partial_index, uuid_id
+
 
 class ItemKind(StrEnum):
     feedback = "feedback"
@@ -55,7 +57,7 @@ class DeadlinePolicy(SQLModel, table=True):
         sa.CheckConstraint("amount > 0", name="amount_positive"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     item_kind: ItemKind = Field(sa_type=sa.String(32))
     urgency: Urgency = Field(sa_type=sa.String(16))
     step: DeadlineStep = Field(sa_type=sa.String(16))
@@ -98,14 +100,10 @@ def clock_indexes(table: str) -> tuple[sa.Index, ...]:
     """Partial indexes that keep the sweep and "overdue"/"due soon" filters cheap."""
     open_statuses = ", ".join(f"'{s.value}'" for s in OPEN_STATUSES)
     return (
-        sa.Index(
-            f"ix_{table}_due_at_open",
-            "due_at",
-            postgresql_where=sa.text(f"deadline_status IN ({open_statuses})"),
+        partial_index(
+            f"ix_{table}_due_at_open", "due_at", where=f"deadline_status IN ({open_statuses})"
         ),
-        sa.Index(
-            f"ix_{table}_warn_at_running",
-            "warn_at",
-            postgresql_where=sa.text("deadline_status = 'running'"),
+        partial_index(
+            f"ix_{table}_warn_at_running", "warn_at", where="deadline_status = 'running'"
         ),
     )

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from service.db import jsonb_column, tz_column, utcnow
+from service.db import jsonb_column, partial_index, timestamp_now, uuid_id
 
 
 class UnitLevel(StrEnum):
@@ -56,15 +56,15 @@ class AgencyKind(StrEnum):
 class Agency(SQLModel, table=True):
     __tablename__ = "agency"
     __table_args__ = (
-        sa.Index(
+        partial_index(
             "uq_agency_people_committee_unit",
             "unit_code",
+            where="kind = 'people_committee'",
             unique=True,
-            postgresql_where=sa.text("kind = 'people_committee'"),
         ),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     code: str = Field(max_length=64, unique=True)
     name: str = Field(max_length=300)
     level: AgencyLevel = Field(sa_type=sa.String(16))
@@ -81,7 +81,7 @@ class Agency(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=500)
     channels: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb_column())
     active: bool = Field(default=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()
 
 
 class PetitionCategory(SQLModel, table=True):
@@ -95,7 +95,7 @@ class PetitionCategory(SQLModel, table=True):
     name_en: str = Field(max_length=200)
     sort_order: int = Field(default=100)
     active: bool = Field(default=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()
 
 
 class RoutingRule(SQLModel, table=True):
@@ -113,7 +113,7 @@ class RoutingRule(SQLModel, table=True):
         ),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     category_code: str | None = Field(
         default=None, foreign_key="petition_category.code", index=True, max_length=64
     )
@@ -127,7 +127,7 @@ class RoutingRule(SQLModel, table=True):
     is_fallback: bool = Field(default=False)
     active: bool = Field(default=True)
     note: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()
 
 
 class DayKind(StrEnum):
@@ -148,7 +148,7 @@ class CalendarDay(SQLModel, table=True):
     day: date = Field(primary_key=True)
     kind: DayKind = Field(sa_type=sa.String(16))
     name: str = Field(max_length=200)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()
 
 
 class OfficeHours(SQLModel, table=True):
@@ -170,7 +170,7 @@ class OfficeHours(SQLModel, table=True):
         default_factory=list, sa_column=jsonb_column(default="[]")
     )
     timezone: str = Field(default="Asia/Ho_Chi_Minh", max_length=64)
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    updated_at: datetime = timestamp_now()
 
 
 class ReferenceSeed(SQLModel, table=True):
@@ -180,4 +180,4 @@ class ReferenceSeed(SQLModel, table=True):
     __tablename__ = "reference_seed"
 
     name: str = Field(primary_key=True, max_length=100)
-    applied_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    applied_at: datetime = timestamp_now()

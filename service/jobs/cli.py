@@ -8,7 +8,7 @@ import signal
 import click
 import structlog
 
-from service.db import create_engine, session_factory, session_scope
+from service.db import command_session, create_engine
 from service.jobs import service
 from service.jobs.broker import setup_broker, start_worker
 from service.jobs.relay import run_relay
@@ -77,14 +77,10 @@ def jobs() -> None:
 
 
 async def _list_failed(settings: Settings, limit: int, include_retried: bool) -> list[str]:
-    engine = create_engine(settings)
-    try:
-        async with session_scope(session_factory(engine)) as session:
-            failures, _ = await service.list_failures(
-                session, limit=limit, include_retried=include_retried
-            )
-    finally:
-        await engine.dispose()
+    async with command_session(settings) as session:
+        failures, _ = await service.list_failures(
+            session, limit=limit, include_retried=include_retried
+        )
     return [
         f"{f.id}\t{f.failed_at:%Y-%m-%d %H:%M:%S}\t{f.job_name}\t{f.args}\t{f.error}"
         + (f"\t(retried {f.retried_at:%Y-%m-%d %H:%M:%S})" if f.retried_at else "")
@@ -108,13 +104,9 @@ def failed(settings: Settings, limit: int, include_retried: bool) -> None:
 async def _retry(settings: Settings, failure_id: int) -> str:
     from service.wiring import build_wiring
 
-    engine = create_engine(settings)
-    try:
-        async with session_scope(build_wiring(settings).sessions(engine)) as session:
-            failure = await service.retry_failure(session, failure_id, actor=None)
-            return failure.job_name
-    finally:
-        await engine.dispose()
+    async with command_session(settings, build_wiring(settings).sessions) as session:
+        failure = await service.retry_failure(session, failure_id, actor=None)
+        return failure.job_name
 
 
 @jobs.command("retry")

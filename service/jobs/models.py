@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from service.db import jsonb_column, tz_column, utcnow
+from service.db import bigint_id, jsonb_column, partial_index, timestamp_now, timestamp_or_none
 
 
 class OutboxState(StrEnum):
@@ -23,26 +23,19 @@ class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (
         # The relay's working set: only pending rows, in the order they become due.
-        sa.Index(
-            "ix_outbox_pending_due",
-            "available_at",
-            "id",
-            postgresql_where=sa.text("state = 'pending'"),
-        ),
+        partial_index("ix_outbox_pending_due", "available_at", "id", where="state = 'pending'"),
     )
 
-    id: int | None = Field(
-        default=None, sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
-    )
+    id: int | None = bigint_id(identity=False)
     job_name: str = Field(max_length=200)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb_column())
     queue: str = Field(max_length=100)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
-    available_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()
+    available_at: datetime = timestamp_now()
     state: OutboxState = Field(default=OutboxState.pending, sa_type=sa.String(16))
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
-    sent_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    sent_at: datetime | None = timestamp_or_none()
     # Unique when set: enqueueing the same key twice (e.g. a scheduler time slot) is a no-op.
     dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
 
@@ -52,9 +45,7 @@ class JobFailure(SQLModel, table=True):
 
     __tablename__ = "job_failure"
 
-    id: int | None = Field(
-        default=None, sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
-    )
+    id: int | None = bigint_id(identity=False)
     message_id: str = Field(max_length=64, index=True)
     outbox_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     job_name: str = Field(max_length=200)
@@ -63,7 +54,5 @@ class JobFailure(SQLModel, table=True):
     args: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb_column())
     error: str = Field(sa_type=sa.Text)
     traceback: str | None = Field(default=None, sa_type=sa.Text)
-    failed_at: datetime = Field(
-        default_factory=utcnow, sa_column=tz_column(default_now=True, index=True)
-    )
-    retried_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    failed_at: datetime = timestamp_now(index=True)
+    retried_at: datetime | None = timestamp_or_none()

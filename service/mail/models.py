@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from service.db import tz_column, utcnow
+from service.db import bigint_id, timestamp_now, timestamp_or_none
 
 
 class LetterState(StrEnum):
@@ -21,9 +21,7 @@ class LetterState(StrEnum):
 class QueuedLetter(SQLModel, table=True):
     __tablename__ = "mail_letter"
 
-    id: int | None = Field(
-        default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True)
-    )
+    id: int | None = bigint_id()
     key: str = Field(max_length=200, unique=True)
     recipient: str = Field(max_length=320)
     subject: str = Field(max_length=300)
@@ -33,5 +31,5 @@ class QueuedLetter(SQLModel, table=True):
     attempts: int = Field(default=0)
     # The failure's type and SMTP code only (a server's text may echo the address).
     last_error: str | None = Field(default=None, sa_type=sa.Text)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
-    sent_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    created_at: datetime = timestamp_now()
+    sent_at: datetime | None = timestamp_or_none()

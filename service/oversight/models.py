@@ -19,7 +19,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from service.db import jsonb_column, tz_column, utcnow
+from service.db import (
+    jsonb_column,
+    partial_index,
+    timestamp_now,
+    timestamp_or_none,
+    tz_column,
+    uuid_id,
+)
 
 
 class PlanForm(StrEnum):
@@ -99,7 +106,7 @@ class SupervisionPlan(SQLModel, table=True):
         sa.Index("ix_supervision_plan_unit_state", "unit_code", "state"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     code: str = Field(max_length=64, unique=True)
     subject: str = Field(max_length=500)
     legal_basis: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
@@ -117,16 +124,16 @@ class SupervisionPlan(SQLModel, table=True):
     state: PlanState = Field(default=PlanState.draft, sa_type=sa.String(16))
     # Bumped on every change; the ETag.
     version: int = Field(default=1)
-    submitted_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    submitted_at: datetime | None = timestamp_or_none()
     submitted_by: uuid.UUID | None = Field(default=None, foreign_key="staff_user.id")
-    approved_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    approved_at: datetime | None = timestamp_or_none()
     approved_by: uuid.UUID | None = Field(default=None, foreign_key="staff_user.id")
     conclusion: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
-    concluded_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
-    archived_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    concluded_at: datetime | None = timestamp_or_none()
+    archived_at: datetime | None = timestamp_or_none()
     created_by: uuid.UUID = Field(foreign_key="staff_user.id")
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()
+    updated_at: datetime = timestamp_now()
 
 
 class PlanAgency(SQLModel, table=True):
@@ -142,18 +149,15 @@ class PlanMember(SQLModel, table=True):
     __tablename__ = "supervision_plan_member"
     __table_args__ = (
         # One head per plan.
-        sa.Index(
-            "uq_supervision_plan_member_head",
-            "plan_id",
-            unique=True,
-            postgresql_where=sa.text("role = 'head'"),
+        partial_index(
+            "uq_supervision_plan_member_head", "plan_id", where="role = 'head'", unique=True
         ),
     )
 
     plan_id: uuid.UUID = Field(foreign_key="supervision_plan.id", primary_key=True)
     user_id: uuid.UUID = Field(foreign_key="staff_user.id", primary_key=True, index=True)
     role: PlanRole = Field(sa_type=sa.String(16))
-    added_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    added_at: datetime = timestamp_now()
 
 
 class PlanParticipant(SQLModel, table=True):
@@ -161,7 +165,7 @@ class PlanParticipant(SQLModel, table=True):
 
     __tablename__ = "supervision_plan_participant"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     plan_id: uuid.UUID = Field(foreign_key="supervision_plan.id", index=True)
     name: str = Field(max_length=200)
     organisation: str | None = Field(default=None, max_length=300)
@@ -181,14 +185,14 @@ class SupervisionSession(SQLModel, table=True):
         ),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     plan_id: uuid.UUID = Field(foreign_key="supervision_plan.id", index=True)
     number: int
     title: str = Field(max_length=500)
     mode: SessionMode = Field(sa_type=sa.String(16))
     state: SessionState = Field(default=SessionState.scheduled, sa_type=sa.String(16))
     scheduled_start: datetime = Field(sa_column=tz_column())
-    scheduled_end: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    scheduled_end: datetime | None = timestamp_or_none()
     place: str | None = Field(default=None, max_length=500)
     meeting_link: str | None = Field(default=None, max_length=1000)
     agenda: list[str] = Field(default_factory=list, sa_column=jsonb_column(default="[]"))
@@ -204,9 +208,9 @@ class SupervisionSession(SQLModel, table=True):
     # The last log sequence number handed out (UPDATE ... RETURNING takes the next one).
     log_seq: int = Field(default=0)
     version: int = Field(default=1)
-    opened_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
-    closed_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
-    sealed_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    opened_at: datetime | None = timestamp_or_none()
+    closed_at: datetime | None = timestamp_or_none()
+    sealed_at: datetime | None = timestamp_or_none()
     sealed_by: uuid.UUID | None = Field(default=None, foreign_key="staff_user.id")
     manifest: dict[str, Any] | None = Field(
         default=None, sa_column=jsonb_column(nullable=True, default=None)
@@ -216,7 +220,7 @@ class SupervisionSession(SQLModel, table=True):
     )
     cancelled_reason: str | None = Field(default=None, max_length=1000)
     created_by: uuid.UUID = Field(foreign_key="staff_user.id")
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()
 
 
 class Attendance(SQLModel, table=True):
@@ -226,7 +230,7 @@ class Attendance(SQLModel, table=True):
         sa.CheckConstraint("status <> 'absent' OR reason IS NOT NULL", name="absent_has_reason"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     session_id: uuid.UUID = Field(foreign_key="supervision_session.id", index=True)
     # "user:<uuid>" for staff, "name:<folded name>|<folded organisation>" for others.
     person_key: str = Field(max_length=600)
@@ -237,9 +241,9 @@ class Attendance(SQLModel, table=True):
     capacity: str = Field(max_length=200)
     status: AttendanceStatus = Field(sa_type=sa.String(16))
     reason: str | None = Field(default=None, max_length=1000)
-    arrived_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    arrived_at: datetime | None = timestamp_or_none()
     recorded_by: uuid.UUID = Field(foreign_key="staff_user.id")
-    recorded_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    recorded_at: datetime = timestamp_now()
 
 
 class LogEntry(SQLModel, table=True):
@@ -255,7 +259,7 @@ class LogEntry(SQLModel, table=True):
         sa.CheckConstraint("seq > 0", name="seq_positive"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     session_id: uuid.UUID = Field(foreign_key="supervision_session.id")
     seq: int
     kind: EntryKind = Field(sa_type=sa.String(16))
@@ -269,7 +273,7 @@ class LogEntry(SQLModel, table=True):
     author_id: uuid.UUID = Field(foreign_key="staff_user.id")
     # The writer's own id for the entry, so that a retried POST does not add it twice.
     client_ref: str | None = Field(default=None, max_length=100)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()
 
 
 class SupervisionEvidence(SQLModel, table=True):
@@ -284,7 +288,7 @@ class SupervisionEvidence(SQLModel, table=True):
         sa.Index("ix_supervision_evidence_plan", "plan_id", "attached_at"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     evidence_id: uuid.UUID = Field(foreign_key="evidence.id", unique=True)
     plan_id: uuid.UUID = Field(foreign_key="supervision_plan.id")
     session_id: uuid.UUID | None = Field(
@@ -293,13 +297,13 @@ class SupervisionEvidence(SQLModel, table=True):
     log_entry_id: uuid.UUID | None = Field(default=None, foreign_key="supervision_log_entry.id")
     description: str | None = Field(default=None, max_length=1000)
     attached_by: uuid.UUID = Field(foreign_key="staff_user.id")
-    attached_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    attached_at: datetime = timestamp_now()
 
 
 class Finding(SQLModel, table=True):
     __tablename__ = "supervision_finding"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     plan_id: uuid.UUID = Field(foreign_key="supervision_plan.id", index=True)
     session_id: uuid.UUID | None = Field(default=None, foreign_key="supervision_session.id")
     title: str = Field(max_length=500)
@@ -314,8 +318,8 @@ class Finding(SQLModel, table=True):
     )
     version: int = Field(default=1)
     created_by: uuid.UUID = Field(foreign_key="staff_user.id")
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()
+    updated_at: datetime = timestamp_now()
 
 
 class Recommendation(SQLModel, table=True):
@@ -330,7 +334,7 @@ class Recommendation(SQLModel, table=True):
         ),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     plan_id: uuid.UUID = Field(foreign_key="supervision_plan.id", index=True)
     finding_id: uuid.UUID | None = Field(default=None, foreign_key="supervision_finding.id")
     agency_id: uuid.UUID = Field(foreign_key="agency.id")
@@ -340,17 +344,17 @@ class Recommendation(SQLModel, table=True):
     version: int = Field(default=1)
     # The referral through which the agency answers (replies owns it; id only).
     referral_id: uuid.UUID | None = Field(default=None, index=True)
-    due_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
-    issued_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    due_at: datetime | None = timestamp_or_none()
+    issued_at: datetime | None = timestamp_or_none()
     issued_by: uuid.UUID | None = Field(default=None, foreign_key="staff_user.id")
-    answered_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    answered_at: datetime | None = timestamp_or_none()
     answer_outcome: str | None = Field(default=None, max_length=64)
     answer_summary: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     last_check_result: CheckResult | None = Field(default=None, sa_type=sa.String(24))
-    last_checked_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    last_checked_at: datetime | None = timestamp_or_none()
     created_by: uuid.UUID = Field(foreign_key="staff_user.id")
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()
+    updated_at: datetime = timestamp_now()
 
 
 class RecommendationCheck(SQLModel, table=True):
@@ -358,11 +362,11 @@ class RecommendationCheck(SQLModel, table=True):
 
     __tablename__ = "supervision_recommendation_check"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     recommendation_id: uuid.UUID = Field(foreign_key="supervision_recommendation.id", index=True)
     session_id: uuid.UUID = Field(foreign_key="supervision_session.id", index=True)
     result: CheckResult = Field(sa_type=sa.String(24))
     note: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     log_entry_id: uuid.UUID | None = Field(default=None, foreign_key="supervision_log_entry.id")
     checked_by: uuid.UUID = Field(foreign_key="staff_user.id")
-    checked_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    checked_at: datetime = timestamp_now()

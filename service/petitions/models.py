@@ -14,7 +14,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from service.db import jsonb_column, tz_column, utcnow
+from service.db import (
+    bigint_id,
+    jsonb_column,
+    partial_index,
+    timestamp_now,
+    timestamp_or_none,
+    uuid_id,
+)
 from service.deadlines.models import DeadlineClock, Urgency, clock_indexes
 
 
@@ -105,32 +112,26 @@ class Petition(DeadlineClock, table=True):
         sa.Index("ix_petition_category_created", "category_code", "created_at"),
         sa.Index("ix_petition_agency_created", "agency_id", "created_at"),
         # Open items by due date (NULL due dates last, keyset-friendly).
-        sa.Index(
+        partial_index(
             "ix_petition_open_due",
             sa.text("coalesce(due_at, 'infinity'::timestamptz)"),
             "id",
-            postgresql_where=sa.text(OPEN_PREDICATE),
+            where=OPEN_PREDICATE,
         ),
-        sa.Index(
+        partial_index(
             "ix_petition_open_unit_due",
             "unit_code",
             sa.text("coalesce(due_at, 'infinity'::timestamptz)"),
             "id",
-            postgresql_where=sa.text(OPEN_PREDICATE),
+            where=OPEN_PREDICATE,
         ),
         # Duplicate candidates: open petitions of a unit and category.
-        sa.Index(
-            "ix_petition_open_unit_category",
-            "unit_code",
-            "category_code",
-            postgresql_where=sa.text(OPEN_PREDICATE),
+        partial_index(
+            "ix_petition_open_unit_category", "unit_code", "category_code", where=OPEN_PREDICATE
         ),
         # ... and of a category near a point (the coordinates arm of the same OR search).
-        sa.Index(
-            "ix_petition_open_category_latitude",
-            "category_code",
-            "latitude",
-            postgresql_where=sa.text(OPEN_PREDICATE),
+        partial_index(
+            "ix_petition_open_category_latitude", "category_code", "latitude", where=OPEN_PREDICATE
         ),
         sa.Index("ix_petition_merged_into", "merged_into_id"),
         sa.Index(
@@ -142,7 +143,7 @@ class Petition(DeadlineClock, table=True):
         *clock_indexes("petition"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     tracking_code: str = Field(max_length=32, unique=True)
     # SHA-256 of the tracking secret (256 random bits: a fast hash is enough).
     secret_hash: str = Field(max_length=64)
@@ -167,9 +168,7 @@ class Petition(DeadlineClock, table=True):
     notify_channel: NotifyChannel = Field(default=NotifyChannel.webhook, sa_type=sa.String(16))
     consent_process: bool = Field(default=False)
     consent_publish: bool = Field(default=False)
-    consent_recorded_at: datetime = Field(
-        default_factory=utcnow, sa_column=tz_column(default_now=True)
-    )
+    consent_recorded_at: datetime = timestamp_now()
 
     suggested_agency_id: uuid.UUID | None = Field(default=None, foreign_key="agency.id")
     agency_id: uuid.UUID | None = Field(default=None, foreign_key="agency.id")
@@ -190,13 +189,13 @@ class Petition(DeadlineClock, table=True):
     reject_reason_code: str | None = Field(default=None, max_length=40)
     reject_reason: str | None = Field(default=None, sa_type=sa.Text)
     # The routing clock ran out at ward level and the city Front was told.
-    escalated_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    escalated_at: datetime | None = timestamp_or_none()
 
     version: int = Field(default=1)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
-    answered_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
-    closed_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    created_at: datetime = timestamp_now()
+    updated_at: datetime = timestamp_now()
+    answered_at: datetime | None = timestamp_or_none()
+    closed_at: datetime | None = timestamp_or_none()
 
 
 class Petitioner(SQLModel, table=True):
@@ -222,7 +221,7 @@ class Petitioner(SQLModel, table=True):
     national_id: str | None = Field(default=None, max_length=20)
     address: str | None = Field(default=None, max_length=500)
     identity_ciphertext: str | None = Field(default=None, sa_type=sa.Text)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()
 
 
 class ActorKind(StrEnum):
@@ -238,11 +237,9 @@ class PetitionEvent(SQLModel, table=True):
     __tablename__ = "petition_event"
     __table_args__ = (sa.Index("ix_petition_event_petition", "petition_id", "id"),)
 
-    id: int | None = Field(
-        default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True)
-    )
+    id: int | None = bigint_id()
     petition_id: uuid.UUID = Field(foreign_key="petition.id")
-    at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    at: datetime = timestamp_now()
     actor_kind: ActorKind = Field(sa_type=sa.String(16))
     actor_id: str | None = Field(default=None, max_length=64)
     actor_role: str | None = Field(default=None, max_length=32)
@@ -268,22 +265,22 @@ class Clarification(SQLModel, table=True):
 
     __tablename__ = "petition_clarification"
     __table_args__ = (
-        sa.Index(
+        partial_index(
             "uq_petition_clarification_one_open",
             "petition_id",
+            where="status = 'open'",
             unique=True,
-            postgresql_where=sa.text("status = 'open'"),
         ),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     petition_id: uuid.UUID = Field(foreign_key="petition.id", index=True)
     question: str = Field(sa_type=sa.Text)
     asked_by: uuid.UUID = Field(foreign_key="staff_user.id")
-    asked_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    asked_at: datetime = timestamp_now()
     status: ClarificationStatus = Field(default=ClarificationStatus.open, sa_type=sa.String(16))
     answer: str | None = Field(default=None, sa_type=sa.Text)
-    answered_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    answered_at: datetime | None = timestamp_or_none()
 
 
 class PetitionAddition(SQLModel, table=True):
@@ -291,10 +288,10 @@ class PetitionAddition(SQLModel, table=True):
 
     __tablename__ = "petition_addition"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     petition_id: uuid.UUID = Field(foreign_key="petition.id", index=True)
     text: str = Field(sa_type=sa.Text)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()
 
 
 class PetitionEvidence(SQLModel, table=True):
@@ -304,7 +301,7 @@ class PetitionEvidence(SQLModel, table=True):
     # storage's evidence row (an id, no foreign key: see the migration's note).
     evidence_id: uuid.UUID = Field(primary_key=True)
     added_by: ActorKind = Field(sa_type=sa.String(16))
-    added_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    added_at: datetime = timestamp_now()
 
 
 class SuggestionSource(StrEnum):
@@ -322,7 +319,7 @@ class DuplicateSuggestion(SQLModel, table=True):
     score: float
     distance_m: float | None = Field(default=None)
     source: SuggestionSource = Field(sa_type=sa.String(16))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()
 
 
 class IdempotencyKey(SQLModel, table=True):
@@ -335,9 +332,7 @@ class IdempotencyKey(SQLModel, table=True):
     __tablename__ = "idempotency_key"
     __table_args__ = (sa.UniqueConstraint("client_id", "key"),)
 
-    id: int | None = Field(
-        default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True)
-    )
+    id: int | None = bigint_id()
     client_id: uuid.UUID = Field(foreign_key="api_client.id")
     key: str = Field(max_length=200)
     endpoint: str = Field(max_length=100)
@@ -345,9 +340,7 @@ class IdempotencyKey(SQLModel, table=True):
     response_status: int | None = Field(default=None)
     response_body_encrypted: str | None = Field(default=None, sa_type=sa.Text)
     petition_id: uuid.UUID | None = Field(default=None, foreign_key="petition.id")
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=tz_column(default_now=True, index=True)
-    )
+    created_at: datetime = timestamp_now(index=True)
 
 
 class TrackingSequence(SQLModel, table=True):
@@ -372,9 +365,7 @@ class NotificationDelivery(SQLModel, table=True):
     __tablename__ = "notification_delivery"
     __table_args__ = (sa.Index("ix_notification_delivery_event", "petition_id", "event_id"),)
 
-    id: int | None = Field(
-        default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True)
-    )
+    id: int | None = bigint_id()
     petition_id: uuid.UUID = Field(foreign_key="petition.id")
     event_id: int = Field(sa_type=sa.BigInteger, foreign_key="petition_event.id")
     channel: NotifyChannel = Field(sa_type=sa.String(16))
@@ -384,4 +375,4 @@ class NotificationDelivery(SQLModel, table=True):
     status: DeliveryStatus = Field(sa_type=sa.String(16))
     response_status: int | None = Field(default=None)
     error: str | None = Field(default=None, sa_type=sa.Text)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()

@@ -10,7 +10,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from service.db import jsonb_column, tz_column, utcnow
+from service.db import (
+    bigint_id,
+    jsonb_column,
+    partial_index,
+    timestamp_now,
+    timestamp_or_none,
+    tz_column,
+    uuid_id,
+)
 from service.deadlines.models import DeadlineClock, ItemKind, Urgency, clock_indexes
 
 
@@ -80,18 +88,14 @@ class Referral(DeadlineClock, table=True):
         # The agency inbox: my referrals by due date (keyset on due_at, id).
         sa.Index("ix_referral_agency_due", "agency_id", "due_at", "id"),
         sa.Index("ix_referral_unit_due", "unit_code", "due_at", "id"),
-        sa.Index(
-            "ix_referral_feedback_open",
-            "feedback_due_at",
-            postgresql_where=sa.text("state = 'published'"),
-        ),
+        partial_index("ix_referral_feedback_open", "feedback_due_at", where="state = 'published'"),
         sa.Index("ix_referral_agency_created", "agency_id", "created_at"),
         sa.CheckConstraint("version > 0", name="version_positive"),
         sa.CheckConstraint("reopen_count >= 0", name="reopen_count_not_negative"),
         *clock_indexes("referral"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     item_type: str = Field(max_length=32)
     item_id: uuid.UUID
     item_kind: ItemKind = Field(sa_type=sa.String(32))
@@ -106,19 +110,19 @@ class Referral(DeadlineClock, table=True):
     version: int = Field(default=1)
     agency_reference: str | None = Field(default=None, max_length=100)
 
-    acceptance_due_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
-    acknowledged_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    acceptance_due_at: datetime | None = timestamp_or_none()
+    acknowledged_at: datetime | None = timestamp_or_none()
     # The answer that the Front accepted: when the agency submitted it, and the deadline then.
-    answered_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
-    answer_due_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
-    published_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
-    feedback_due_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    answered_at: datetime | None = timestamp_or_none()
+    answer_due_at: datetime | None = timestamp_or_none()
+    published_at: datetime | None = timestamp_or_none()
+    feedback_due_at: datetime | None = timestamp_or_none()
 
     satisfied: bool | None = Field(default=None)
     rating_comment: str | None = Field(default=None, sa_type=sa.Text)
-    rated_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    rated_at: datetime | None = timestamp_or_none()
 
-    declined_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    declined_at: datetime | None = timestamp_or_none()
     decline_reason: str | None = Field(default=None, sa_type=sa.Text)
     suggested_agency_id: uuid.UUID | None = Field(default=None, foreign_key="agency.id")
 
@@ -126,16 +130,16 @@ class Referral(DeadlineClock, table=True):
     reopen_count: int = Field(default=0)
 
     escalated_to: EscalationTarget | None = Field(default=None, sa_type=sa.String(24))
-    escalated_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    escalated_at: datetime | None = timestamp_or_none()
     # The referral this one continues (escalation to the superior agency).
     escalated_from_id: uuid.UUID | None = Field(default=None, foreign_key="referral.id", index=True)
 
-    closed_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    closed_at: datetime | None = timestamp_or_none()
     close_reason: str | None = Field(default=None, max_length=40)
-    cancelled_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    cancelled_at: datetime | None = timestamp_or_none()
 
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()
+    updated_at: datetime = timestamp_now()
 
 
 class ReferralHistory(SQLModel, table=True):
@@ -145,11 +149,9 @@ class ReferralHistory(SQLModel, table=True):
     __tablename__ = "referral_history"
     __table_args__ = (sa.Index("ix_referral_history_referral", "referral_id", "id"),)
 
-    id: int | None = Field(
-        default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True)
-    )
+    id: int | None = bigint_id()
     referral_id: uuid.UUID = Field(foreign_key="referral.id")
-    at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    at: datetime = timestamp_now()
     # user | client | system, as in the audit log.
     actor_type: str = Field(max_length=16)
     actor_id: str | None = Field(default=None, max_length=64)
@@ -167,15 +169,15 @@ class ReferralExtension(SQLModel, table=True):
 
     __tablename__ = "referral_extension"
     __table_args__ = (
-        sa.Index(
+        partial_index(
             "uq_referral_extension_one_pending",
             "referral_id",
+            where="status = 'pending'",
             unique=True,
-            postgresql_where=sa.text("status = 'pending'"),
         ),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     referral_id: uuid.UUID = Field(foreign_key="referral.id", index=True)
     status: ExtensionStatus = Field(default=ExtensionStatus.pending, sa_type=sa.String(16))
     reason: str = Field(sa_type=sa.Text)
@@ -184,11 +186,11 @@ class ReferralExtension(SQLModel, table=True):
     # What the decision granted: the amount in the policy's extension unit, the new deadline.
     granted_amount: int | None = Field(default=None)
     granted_unit: str | None = Field(default=None, max_length=16)
-    granted_due_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    granted_due_at: datetime | None = timestamp_or_none()
     requested_by: uuid.UUID | None = Field(default=None, foreign_key="staff_user.id")
-    requested_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    requested_at: datetime = timestamp_now()
     decided_by: uuid.UUID | None = Field(default=None, foreign_key="staff_user.id")
-    decided_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    decided_at: datetime | None = timestamp_or_none()
     decision_note: str | None = Field(default=None, sa_type=sa.Text)
 
 
@@ -198,15 +200,15 @@ class ReferralAnswer(SQLModel, table=True):
     __tablename__ = "referral_answer"
     __table_args__ = (
         # At most one answer in the works per referral.
-        sa.Index(
+        partial_index(
             "uq_referral_answer_one_open",
             "referral_id",
+            where="status IN ('draft', 'submitted', 'accepted')",
             unique=True,
-            postgresql_where=sa.text("status IN ('draft', 'submitted', 'accepted')"),
         ),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     referral_id: uuid.UUID = Field(foreign_key="referral.id", index=True)
     round: int = Field(default=0)
     status: AnswerStatus = Field(default=AnswerStatus.draft, sa_type=sa.String(16))
@@ -224,14 +226,14 @@ class ReferralAnswer(SQLModel, table=True):
         ),
     )
     created_by: uuid.UUID | None = Field(default=None, foreign_key="staff_user.id")
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    created_at: datetime = timestamp_now()
+    updated_at: datetime = timestamp_now()
     submitted_by: uuid.UUID | None = Field(default=None, foreign_key="staff_user.id")
-    submitted_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    submitted_at: datetime | None = timestamp_or_none()
     reviewed_by: uuid.UUID | None = Field(default=None, foreign_key="staff_user.id")
-    reviewed_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    reviewed_at: datetime | None = timestamp_or_none()
     review_note: str | None = Field(default=None, sa_type=sa.Text)
-    published_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    published_at: datetime | None = timestamp_or_none()
 
 
 class ReferralAttachment(SQLModel, table=True):
@@ -243,7 +245,7 @@ class ReferralAttachment(SQLModel, table=True):
     referral_id: uuid.UUID = Field(foreign_key="referral.id", primary_key=True)
     evidence_id: uuid.UUID = Field(foreign_key="evidence.id", primary_key=True)
     added_by: uuid.UUID | None = Field(default=None, foreign_key="staff_user.id")
-    added_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    added_at: datetime = timestamp_now()
 
 
 class NotificationStatus(StrEnum):
@@ -258,9 +260,7 @@ class ReferralNotification(SQLModel, table=True):
 
     __tablename__ = "referral_notification"
 
-    id: int | None = Field(
-        default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True)
-    )
+    id: int | None = bigint_id()
     referral_id: uuid.UUID = Field(foreign_key="referral.id", index=True)
     kind: str = Field(max_length=32)
     channel: str = Field(default="email", max_length=16)
@@ -269,8 +269,8 @@ class ReferralNotification(SQLModel, table=True):
     # One reminder per (referral, kind, deadline): a second sweep does not repeat it.
     dedupe_key: str = Field(max_length=200, unique=True)
     detail: str | None = Field(default=None, sa_type=sa.Text)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
-    sent_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    created_at: datetime = timestamp_now()
+    sent_at: datetime | None = timestamp_or_none()
 
 
 class PublicAnswer(SQLModel, table=True):
@@ -284,7 +284,7 @@ class PublicAnswer(SQLModel, table=True):
         sa.Index("ix_public_answer_agency", "agency_id", "published_at"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     referral_id: uuid.UUID = Field(foreign_key="referral.id", unique=True)
     answer_id: uuid.UUID = Field(foreign_key="referral_answer.id")
     item_type: str = Field(max_length=32)
@@ -301,4 +301,4 @@ class PublicAnswer(SQLModel, table=True):
     document_number: str | None = Field(default=None, max_length=100)
     document_date: date | None = Field(default=None)
     signer_title: str | None = Field(default=None, max_length=200)
-    published_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    published_at: datetime = timestamp_now()

@@ -13,7 +13,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from service.db import tz_column, utcnow
+from service.db import bigint_id, timestamp_now, timestamp_or_none, uuid_id
 
 
 class EvidenceStatus(StrEnum):
@@ -48,7 +48,7 @@ class Evidence(SQLModel, table=True):
         sa.CheckConstraint("size_bytes >= 0", name="size_not_negative"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = uuid_id()
     # For a pending upload: the hash and size the uploader declared; once stored: verified.
     sha256: str = Field(sa_column=sa.Column(sa.CHAR(64), nullable=False, index=True))
     size_bytes: int = Field(sa_type=sa.BigInteger)
@@ -63,11 +63,11 @@ class Evidence(SQLModel, table=True):
     uploaded_by_client_id: uuid.UUID | None = Field(
         default=None, foreign_key="api_client.id", index=True
     )
-    uploaded_at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
-    captured_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    uploaded_at: datetime = timestamp_now()
+    captured_at: datetime | None = timestamp_or_none()
     latitude: float | None = Field(default=None)
     longitude: float | None = Field(default=None)
-    withdrawn_at: datetime | None = Field(default=None, sa_column=tz_column(nullable=True))
+    withdrawn_at: datetime | None = timestamp_or_none()
     withdrawn_by: uuid.UUID | None = Field(default=None, foreign_key="staff_user.id")
     withdrawn_reason: str | None = Field(default=None, max_length=1000)
 
@@ -82,14 +82,11 @@ class EvidenceAccess(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(
-        default=None,
-        sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True),
-    )
+    id: int | None = bigint_id()
     evidence_id: uuid.UUID = Field(foreign_key="evidence.id", index=True)
     actor_user_id: uuid.UUID | None = Field(default=None, foreign_key="staff_user.id")
     actor_client_id: uuid.UUID | None = Field(default=None, foreign_key="api_client.id")
     action: CustodyAction = Field(sa_type=sa.String(16))
-    at: datetime = Field(default_factory=utcnow, sa_column=tz_column(default_now=True))
+    at: datetime = timestamp_now()
     request_id: str | None = Field(default=None, max_length=64)
     note: str | None = Field(default=None, max_length=1000)
