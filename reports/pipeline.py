@@ -51,8 +51,8 @@ from reports.render import RenderedPdf
 from reports.streaming import render_in_thread
 from service.audit.service import record
 from service.db import session_scope, utcnow
-from service.scrub import describe_failure, internal_names, transient_failure
 from service.jobs.outbox import enqueue
+from service.scrub import describe_failure, internal_names, transient_failure
 from service.settings import Settings
 from service.storage.store import ObjectStore
 

@@ -17,9 +17,9 @@ from dramatiq.middleware import CurrentMessage
 from reports.delivery import deliver as deliver_report
 from reports.pipeline import DELIVER_JOB, RenderDeferred, render_report
 from reports.service import RENDER_JOB
-from service.scrub import transient_failure
 from service.jobs.context import worker_context
 from service.jobs.registry import job
+from service.scrub import transient_failure
 
 logger = structlog.get_logger(__name__)
 

@@ -31,11 +31,11 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.db import session_scope
-from service.scrub import scrub
 from service.jobs.middleware import OUTBOX_ID_OPTION, libpq_url
 from service.jobs.models import OutboxMessage, OutboxState
 from service.jobs.outbox import NOTIFY_CHANNEL
 from service.jobs.queues import broker_queue
+from service.scrub import scrub
 from service.settings import Settings
 
 logger = structlog.get_logger(__name__)

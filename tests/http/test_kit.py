@@ -17,11 +17,11 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import Invalid, NotFound
-from service.problems import exception_handlers
 from service.http import cursor
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.preconditions import IF_MATCH, IfMatch
 from service.i18n import msg
+from service.problems import exception_handlers
 from service.settings import Settings
 from service.workflow import Transition, Workflow
 
