@@ -149,6 +149,26 @@ def discover_dependencies(paths: Iterable[Path]) -> set[str]:
     return found
 
 
+def _imported_alias_is_marked(module: str, name: str) -> bool:
+    """Whether ``name``, imported from ``module`` (a module of this repository), is a
+    module-level ``Annotated[...]`` alias that already carries a marker there."""
+    path = Path(*module.split(".")).with_suffix(".py")
+    if not path.is_file():
+        path = Path(*module.split("."), "__init__.py")
+    if not path.is_file():
+        return False
+    other = Rewriter(path, set())
+    for node in other.tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id == name
+        ):
+            return other._marked(node.value)
+    return False
+
+
 class Rewriter:
     def __init__(self, path: Path, dependencies: set[str]) -> None:
         self.path = path
@@ -168,6 +188,7 @@ class Rewriter:
         self.alias_kinds: dict[str, set[str]] = {}
         self.used_constants: set[str] = set()
         self.needed: set[str] = set()
+        self.imported: dict[str, str] = {}  # Name -> the module it is imported from
 
     # -- positions ------------------------------------------------------------------------
 
@@ -193,12 +214,18 @@ class Rewriter:
                 if not isinstance(target, ast.Name):
                     continue
                 value = node.value
-                if isinstance(value, ast.Subscript) and _name(value) == "Annotated":
+                if isinstance(value, ast.Subscript) and _name(value) in {
+                    "Annotated",
+                    *MARKER_ALIASES,
+                }:  # Name = Annotated[...] or Name = NamedDependency[...]
                     self.aliases[target.id] = node
                 elif isinstance(value, ast.Call) and _name(value) == "Parameter":
                     self.parameter_constants[target.id] = value
                 elif isinstance(value, ast.Constant) and isinstance(value.value, str):
                     self.strings[target.id] = value.value
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for imported in node.names:
+                    self.imported[imported.asname or imported.name] = node.module
         provided = {
             _name(node.args[0])
             for node in ast.walk(self.tree)
@@ -350,6 +377,8 @@ class Rewriter:
             return any(_name(item) in MARKER_CALLS for item in items[1:])
         if isinstance(annotation, ast.Name) and annotation.id in self.aliases and depth < 5:
             return self._marked(self.aliases[annotation.id].value, depth + 1)
+        if isinstance(annotation, ast.Name) and annotation.id in self.imported:
+            return _imported_alias_is_marked(self.imported[annotation.id], annotation.id)
         return False
 
     def _parameter_in(self, node: ast.expr) -> bool:

@@ -13,30 +13,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import warnings
 from pathlib import Path
-from typing import Any
 
-import pytest
-from litestar.utils.helpers import unwrap_partial
-
-import service.app as app_module
-from service.app import create_app
 from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CODEMOD = ROOT / "scripts" / "codemod_litestar_markers.py"
 
-# The domains migrate their own controllers (issue 15, one helper each); the platform's
-# routes are everything else.
-DOMAINS = ("service.petitions", "service.replies", "service.oversight", "reports")
-PLATFORM_SOURCES = sorted(
-    path
-    for path in (ROOT / "service").iterdir()
-    if (path.is_dir() or path.suffix == ".py")
-    and f"service.{path.stem}" not in DOMAINS
-    and path.name not in ("migrations", "static", "__pycache__")
-)
+# Every module with route handlers: the app's packages and the reports.
+SOURCES = [ROOT / "service", ROOT / "reports"]
 
 BUILD = """
 import warnings
@@ -80,33 +65,11 @@ def test_building_the_app_emits_no_deprecation_warning(settings: Settings) -> No
     assert done.stdout.strip().endswith("built")
 
 
-def _in_a_domain(route: Any) -> bool:
-    owner = route if isinstance(route, type) else unwrap_partial(getattr(route, "fn", route))
-    module = getattr(owner, "__module__", "") or ""
-    return module.startswith(DOMAINS)
-
-
-def test_the_platform_routes_emit_no_deprecation_warning(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Health, auth, directory, jobs, storage, audit and the docs: built without the domains'
-    routes (which their own branches migrate), with warnings as errors."""
-    every_route = app_module._api_routes
-    platform = [route for route in every_route() if not _in_a_domain(route)]
-    assert platform
-    assert len(platform) < len(every_route())
-    monkeypatch.setattr(app_module, "_api_routes", lambda: platform)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DeprecationWarning)
-        create_app(settings)
-
-
-def test_the_platform_declares_every_parameter_explicitly() -> None:
+def test_every_handler_declares_its_parameters_explicitly() -> None:
     """What the build cannot see once the modules are imported (a ``Parameter(query=...)``
-    at import time): the codemod finds nothing left to rewrite outside the domains."""
-    assert PLATFORM_SOURCES
+    at import time): the codemod finds nothing left to rewrite anywhere."""
     done = subprocess.run(
-        [sys.executable, str(CODEMOD), "--check", *map(str, PLATFORM_SOURCES)],
+        [sys.executable, str(CODEMOD), "--check", *map(str, SOURCES)],
         cwd=ROOT,
         capture_output=True,
         text=True,
