@@ -8,7 +8,8 @@ and every one does the same thing in the same order:
 
 1. the guards (role) run;
 2. ``load`` returns the resource the caller may see, locked ``FOR UPDATE`` (404 for one they may
-   not see; 403 for one they may see but not change);
+   not see; a loader may also refuse, 403, a caller who may see it but never change it, as the
+   petitions' triage loader does; otherwise the service's workflow step says 403);
 3. the ``If-Match`` version is checked against the locked row (428 / 412,
    :mod:`service.http.preconditions`);
 4. the action's ``run`` calls the domain service with an :class:`ActionCall` (the state

@@ -19,11 +19,9 @@ from litestar.openapi.spec import (
 from service.openapi.problems import PROBLEM_SCHEMA, PROBLEMS, problem_responses, problem_schema
 from service.openapi.routes import (
     http_operations,
-    if_match_parameter,
     if_match_schema,
     is_raw_upload,
     problem_statuses,
-    reads_if_match_itself,
     security_schemes,
 )
 from service.openapi.schemas import (
@@ -53,8 +51,6 @@ def complete_operations(app: Litestar, document: OpenAPI) -> None:
             continue
         if is_raw_upload(handler) and operation.request_body is None:
             operation.request_body = raw_body()
-        if reads_if_match_itself(handler):
-            operation.parameters = [*(operation.parameters or []), if_match_parameter()]
         for parameter in operation.parameters or []:
             if isinstance(parameter, Parameter) and parameter.param_in == ParamType.QUERY:
                 timestamps_too(parameter)

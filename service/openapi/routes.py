@@ -6,12 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from litestar.enums import ParamType
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import (
     OpenAPIType,
     Operation,
-    Parameter,
     Reference,
     Schema,
 )
@@ -58,23 +56,6 @@ def is_raw_upload(handler: HTTPRouteHandler) -> bool:
 
 def _uses(handler: HTTPRouteHandler, dependency: str) -> bool:
     return dependency in handler.parsed_fn_signature.parameters
-
-
-def reads_if_match_itself(handler: HTTPRouteHandler) -> bool:
-    """A handler that calls ``if_match(request)`` (service/replies/controllers.py) reads the
-    header from the request rather than from a declared parameter."""
-    code = getattr(unwrap_partial(handler.fn), "__code__", None)
-    return code is not None and "if_match" in code.co_names
-
-
-def if_match_parameter() -> Parameter:
-    return Parameter(
-        name="If-Match",
-        param_in=ParamType.HEADER,
-        required=True,
-        schema=if_match_schema(),
-        description="The `ETag` of the resource as last read (428 without it, 412 if stale).",
-    )
 
 
 def if_match_schema() -> Schema:

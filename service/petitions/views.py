@@ -50,7 +50,7 @@ from service.petitions.schemas import (
 )
 from service.petitions.service import add_event, audit, get_petition
 from service.petitions.workflow import Performer, allowed_actions, citizen_actions
-from service.replies import service as replies
+from service.replies import views as referral_views
 from service.replies.redaction import (
     NOTHING,
     PersonalData,
@@ -368,7 +368,7 @@ async def tracking_view(session: AsyncSession, petition: Petition) -> TrackingVi
     if petition.merged_into_id is not None:
         lead = await get_petition(session, petition.merged_into_id)
     handled = lead or petition
-    answer = await replies.published_answer_for_item(session, "petition", handled.id)
+    answer = await referral_views.published_answer_for_item(session, "petition", handled.id)
     agency_name = None
     if handled.agency_id is not None:
         agency = await reference.agency(session, handled.agency_id)

@@ -30,6 +30,7 @@ from service.oversight.service import checks
 from service.oversight.service import log as log_service
 from service.oversight.service import recommendations as recs
 from service.replies import service as replies
+from service.replies import views as referral_views
 from service.replies.models import AnswerOutcome, ReferralState
 from service.replies.schemas import AnswerDraftWrite
 from service.replies.sweep import sweep_referrals
@@ -131,7 +132,7 @@ class TestIssuing:
         assert rec.due_at.astimezone(local).date() == (
             rec.issued_at.astimezone(local).date() + timedelta(days=30)
         )
-        [referral] = await replies.get_referrals_for_item(session, "recommendation", rec.id)
+        [referral] = await referral_views.get_referrals_for_item(session, "recommendation", rec.id)
         assert referral.id == rec.referral_id
         assert referral.agency_id == world.agency.id
         assert referral.item_kind == "supervision_recommendation"
@@ -224,7 +225,7 @@ class TestFollowingTheAnswer:
         assert rec.state == RecommendationState.issued
         assert rec.agency_id == world.other_agency.id
         assert rec.referral_id != first_referral
-        referrals = await replies.get_referrals_for_item(session, "recommendation", rec.id)
+        referrals = await referral_views.get_referrals_for_item(session, "recommendation", rec.id)
         assert len(referrals) == 2
 
     async def test_withdrawing_cancels_the_referral(
@@ -235,7 +236,7 @@ class TestFollowingTheAnswer:
             session, rec.id, world.p("head"), reason="Trùng kiến nghị khác"
         )
         assert rec.state == RecommendationState.withdrawn
-        [referral] = await replies.get_referrals_for_item(session, "recommendation", rec.id)
+        [referral] = await referral_views.get_referrals_for_item(session, "recommendation", rec.id)
         assert referral.state == ReferralState.cancelled
 
 

@@ -13,6 +13,7 @@ from service.deadlines.models import DeadlineStep, ItemKind
 from service.deadlines.policy import rule_for
 from service.directory.calendar import load_calendar
 from service.replies import service as replies
+from service.replies import views as referral_views
 from service.replies.models import ReferralState
 from tests.factories import login
 from tests.replies.conftest import COMPLETE_ANSWER, Api, Recorder, StandInProvider, World, refer
@@ -86,7 +87,7 @@ async def test_petition_loop(
     await session.refresh(referral)
     assert calendar.local_date(referral.due_at) >= wanted
     assert recorder.last("referral.extension_granted").data["new_due_at"] == referral.due_at
-    seen_by_citizen = await replies.citizen_history(session, "petition", referral.item_id)
+    seen_by_citizen = await referral_views.citizen_history(session, "petition", referral.item_id)
     assert [e.action for e in seen_by_citizen] == ["create", "acknowledge", "approve_extension"]
     assert seen_by_citizen[-1].reason == "Cần khảo sát hiện trường"
 
@@ -140,7 +141,7 @@ async def test_petition_loop(
     assert published.data["outcome"] == "resolved"
     assert published.data["summary"].startswith("Đã nạo vét cống")
     await session.refresh(referral)  # the requests changed it through their own sessions
-    citizen = await replies.published_answer_for_item(session, "petition", referral.item_id)
+    citizen = await referral_views.published_answer_for_item(session, "petition", referral.item_id)
     assert citizen is not None
     assert citizen.document_number == "125/UBND-QLĐT"
     assert citizen.agency_name == world.ward_agency.name
@@ -231,7 +232,9 @@ async def test_recommendation_loop_with_escalation(
     assert escalated.data["new_agency_id"] == world.city_agency.id
 
     await session.refresh(referral)
-    for_item = await replies.get_referrals_for_item(session, "recommendation", referral.item_id)
+    for_item = await referral_views.get_referrals_for_item(
+        session, "recommendation", referral.item_id
+    )
     assert [r.agency_id for r in for_item] == [world.ward_agency.id, world.city_agency.id]
     successor = for_item[1]
     assert successor.state == ReferralState.sent

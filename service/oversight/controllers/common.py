@@ -15,7 +15,7 @@ from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import Invalid
 from service.i18n import msg
-from service.oversight import service as plans
+from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.models import SupervisionPlan, SupervisionSession
 from service.oversight.schemas import PlanRead, SessionRead, has_nul
@@ -42,16 +42,16 @@ async def present_plan(
     db_session: AsyncSession, plan: SupervisionPlan, viewer: StaffPrincipal
 ) -> PlanRead:
     """The plan as the viewer sees it now (members, agencies, their allowed actions)."""
-    _, access = await plans.load_plan(db_session, plan.id, viewer)
-    detail = await plans.plan_detail(db_session, plan)
-    return views.plan_read(plan, detail, access, plans.plan_actions_for(plan, access))
+    _, access = await oversight.load_plan(db_session, plan.id, viewer)
+    detail = await oversight.plan_detail(db_session, plan)
+    return views.plan_read(plan, detail, access, oversight.plan_actions_for(plan, access))
 
 
 async def present_session(
     db_session: AsyncSession, supervision_session: SupervisionSession, viewer: Any
 ) -> SessionRead:
     """The session with the actions the viewer may take on it now."""
-    _, _, access = await plans.load_session(db_session, supervision_session.id, viewer)
+    _, _, access = await oversight.load_session(db_session, supervision_session.id, viewer)
     return views.session_read(
-        supervision_session, plans.session_allowed_actions(supervision_session, access)
+        supervision_session, oversight.session_allowed_actions(supervision_session, access)
     )

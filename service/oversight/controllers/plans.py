@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
 from service.http.preconditions import IfMatch, with_etag
-from service.oversight import service as plans
+from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.controllers.common import (
     GUARDS,
@@ -57,7 +57,7 @@ class PlanController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=CURSOR_MAX_LENGTH)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> PlanPage:
-        page, next_cursor = await plans.list_plans(
+        page, next_cursor = await oversight.list_plans(
             db_session,
             request.user,
             states=plan_state,
@@ -72,7 +72,7 @@ class PlanController(Controller):
     async def create_plan(
         self, request: StaffRequest, data: RequestBody[PlanCreate], db_session: DbSession
     ) -> Response[PlanRead]:
-        plan = await plans.create_plan(db_session, data, request.user)
+        plan = await oversight.create_plan(db_session, data, request.user)
         body = await present_plan(db_session, plan, request.user)
         return with_etag(body, plan.version, status_code=HTTP_201_CREATED)
 
@@ -80,7 +80,7 @@ class PlanController(Controller):
     async def get_plan(
         self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> Response[PlanRead]:
-        plan, _ = await plans.load_plan(db_session, plan_id, request.user)
+        plan, _ = await oversight.load_plan(db_session, plan_id, request.user)
         return with_etag(await present_plan(db_session, plan, request.user), plan.version)
 
     @patch("/{plan_id:uuid}", summary="Edit a plan (If-Match required)")
@@ -92,7 +92,7 @@ class PlanController(Controller):
         db_session: DbSession,
         if_match: NamedDependency[IfMatch | None],  # type: ignore[misc]
     ) -> Response[PlanRead]:
-        plan = await plans.update_plan(
+        plan = await oversight.update_plan(
             db_session, plan_id, data, request.user, expected_version=if_match
         )
         return with_etag(await present_plan(db_session, plan, request.user), plan.version)
@@ -103,8 +103,8 @@ class PlanController(Controller):
     async def list_sessions(
         self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> list[SessionRead]:
-        found, access = await plans.list_sessions(db_session, plan_id, request.user)
-        return [views.session_read(s, plans.session_allowed_actions(s, access)) for s in found]
+        found, access = await oversight.list_sessions(db_session, plan_id, request.user)
+        return [views.session_read(s, oversight.session_allowed_actions(s, access)) for s in found]
 
     @post("/{plan_id:uuid}/sessions", status_code=HTTP_201_CREATED, summary="Schedule a session")
     async def schedule_session(
@@ -114,7 +114,7 @@ class PlanController(Controller):
         data: RequestBody[SessionCreate],
         db_session: DbSession,
     ) -> Response[SessionRead]:
-        scheduled = await plans.schedule_session(db_session, plan_id, data, request.user)
+        scheduled = await oversight.schedule_session(db_session, plan_id, data, request.user)
         body = await present_session(db_session, scheduled, request.user)
         return with_etag(body, scheduled.version, status_code=HTTP_201_CREATED)
 
@@ -122,7 +122,7 @@ class PlanController(Controller):
     async def list_manifests(
         self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> list[ManifestRead]:
-        sealed = await plans.list_manifests(db_session, plan_id, request.user)
+        sealed = await oversight.list_manifests(db_session, plan_id, request.user)
         return [views.manifest_read(m) for m in sealed]
 
 
@@ -130,7 +130,7 @@ class PlanController(Controller):
 
 
 async def _load_plan(db_session: AsyncSession, plan_id: uuid.UUID, user: Any) -> SupervisionPlan:
-    plan, _ = await plans.load_plan(db_session, plan_id, user, for_update=True)
+    plan, _ = await oversight.load_plan(db_session, plan_id, user, for_update=True)
     return plan
 
 
@@ -140,7 +140,9 @@ async def _present(call: ActionCall[SupervisionPlan, Any], result: Any) -> PlanR
 
 def _take(action: PlanAction) -> Any:
     async def run(call: ActionCall[SupervisionPlan, PlanActionRequest | None]) -> None:
-        await plans.transition_plan(call.session, call.resource.id, action, call.actor, call.data)
+        await oversight.transition_plan(
+            call.session, call.resource.id, action, call.actor, call.data
+        )
 
     return run
 

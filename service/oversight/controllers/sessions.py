@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.preconditions import IfMatch, with_etag
-from service.oversight import service as plans
+from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.controllers.common import (
     GUARDS,
@@ -62,11 +62,11 @@ class SessionController(Controller):
     async def get_session(
         self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> Response[SessionRead]:
-        supervision_session, _, access = await plans.load_session(
+        supervision_session, _, access = await oversight.load_session(
             db_session, session_id, request.user
         )
         body = views.session_read(
-            supervision_session, plans.session_allowed_actions(supervision_session, access)
+            supervision_session, oversight.session_allowed_actions(supervision_session, access)
         )
         return with_etag(body, supervision_session.version)
 
@@ -79,7 +79,7 @@ class SessionController(Controller):
         db_session: DbSession,
         if_match: NamedDependency[IfMatch | None],  # type: ignore[misc]
     ) -> Response[SessionRead]:
-        supervision_session = await plans.update_session(
+        supervision_session = await oversight.update_session(
             db_session, session_id, data, request.user, expected_version=if_match
         )
         body = await present_session(db_session, supervision_session, request.user)
@@ -91,7 +91,7 @@ class SessionController(Controller):
     async def list_attendance(
         self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> list[AttendanceRead]:
-        rows = await plans.list_attendance(db_session, session_id, request.user)
+        rows = await oversight.list_attendance(db_session, session_id, request.user)
         return [AttendanceRead.model_validate(r) for r in rows]
 
     @post(
@@ -106,7 +106,7 @@ class SessionController(Controller):
         data: RequestBody[list[AttendanceIn]],
         db_session: DbSession,
     ) -> list[AttendanceRead]:
-        rows = await plans.record_attendance(db_session, session_id, data, request.user)
+        rows = await oversight.record_attendance(db_session, session_id, data, request.user)
         return [AttendanceRead.model_validate(r) for r in rows]
 
     # -- the log --
@@ -179,7 +179,7 @@ class SessionController(Controller):
             str | None, HeaderParameter(name="Last-Event-ID", required=False)
         ] = None,
     ) -> ServerSentEvent:
-        await plans.load_session(db_session, session_id, request.user)
+        await oversight.load_session(db_session, session_id, request.user)
         if last_event_id and last_event_id.isascii() and last_event_id.isdigit():
             after = max(after, min(int(last_event_id), MAX_SEQ))
         return ServerSentEvent(_live_log(request.app.state.sessions, session_id, after))
@@ -250,7 +250,7 @@ async def _live_log(
 async def _load_session(
     db_session: AsyncSession, session_id: uuid.UUID, user: Any
 ) -> SupervisionSession:
-    supervision_session, _, _ = await plans.load_session(
+    supervision_session, _, _ = await oversight.load_session(
         db_session, session_id, user, for_update=True
     )
     return supervision_session
@@ -261,11 +261,11 @@ async def _present(call: ActionCall[SupervisionSession, Any], result: Any) -> Se
 
 
 async def _open(call: ActionCall[SupervisionSession, None]) -> None:
-    await plans.open_session(call.session, call.resource.id, call.actor)
+    await oversight.open_session(call.session, call.resource.id, call.actor)
 
 
 async def _close(call: ActionCall[SupervisionSession, None]) -> None:
-    await plans.close_session(call.session, call.resource.id, call.actor)
+    await oversight.close_session(call.session, call.resource.id, call.actor)
 
 
 async def _seal(call: ActionCall[SupervisionSession, None]) -> None:
@@ -274,7 +274,7 @@ async def _seal(call: ActionCall[SupervisionSession, None]) -> None:
 
 async def _cancel(call: ActionCall[SupervisionSession, SessionActionRequest | None]) -> None:
     reason = call.data.reason if call.data else None
-    await plans.cancel_session(call.session, call.resource.id, call.actor, reason)
+    await oversight.cancel_session(call.session, call.resource.id, call.actor, reason)
 
 
 SESSION_RESOURCE: ActionResource[SupervisionSession] = ActionResource(

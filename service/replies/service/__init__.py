@@ -41,11 +41,6 @@ from service.replies.service.review import (
     withdraw_from_public_feed,
 )
 from service.replies.service.steps import NOTIFY_JOB, Target, emit, snapshot
-from service.replies.views import (
-    citizen_history,
-    get_referrals_for_item,
-    published_answer_for_item,
-)
 
 __all__ = [
     "NOTIFY_JOB",
@@ -57,20 +52,17 @@ __all__ = [
     "add_attachment",
     "can_see",
     "cancel_referral",
-    "citizen_history",
     "close_referral",
     "create_referral",
     "decide_extension",
     "decline",
     "emit",
     "escalate",
-    "get_referrals_for_item",
     "get_visible_referral",
     "item_personal_data",
     "load_for_change",
     "may_read_answer_text",
     "publish_answer",
-    "published_answer_for_item",
     "rate_answer",
     "reopen",
     "request_extension",
