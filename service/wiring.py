@@ -1,4 +1,5 @@
-"""The composition root: the one place that lists the domains and builds the process's wiring.
+"""The composition root: lists the domains whose wiring the process builds (their routes are
+listed in ``service.app._api_routes``).
 
 ``create_app`` and the worker (``giamsat worker``) each call ``build_wiring(settings)`` once and
 pass the result where it is needed (see ``service.kernel.wiring``). Each domain contributes

@@ -350,12 +350,10 @@ async def transition_plan(
     action: PlanAction | str,
     actor: StaffPrincipal | None,
     data: PlanActionRequest | None = None,
-    *,
-    expected_version: Expected = None,
 ) -> SupervisionPlan:
     """Apply one action of the plan state machine (``workflow.PLAN_FLOW``).
     ``actor`` None is the system (opening a session starts an approved plan).
-    ``expected_version`` None: the caller checked the version already (the HTTP action did)."""
+    The HTTP action checked ``If-Match`` on the locked row before."""
     data = data or PlanActionRequest()
     if actor is None:
         plan = await repository.get_plan(session, plan_id, for_update=True)
@@ -365,8 +363,6 @@ async def transition_plan(
     else:
         plan, access = await load_plan(session, plan_id, actor, for_update=True)
         capacities = access.capacities
-    if expected_version is not None:
-        check_version(plan.version, expected_version)
     try:
         plan_action = PlanAction(action)
     except ValueError:

@@ -314,7 +314,6 @@ async def issue_recommendation(
     *,
     note: str | None = None,
     agency_id: uuid.UUID | None = None,
-    expected_version: Expected = None,
 ) -> Recommendation:
     """Send a draft (or a declined recommendation, to another agency) to its agency: a
     referral is created and the answer deadline set from policy."""
@@ -322,8 +321,6 @@ async def issue_recommendation(
         session, recommendation_id, actor, for_update=True
     )
     access.require_manager(msg("what_issue_recommendations"))
-    if expected_version is not None:
-        check_version(rec.version, expected_version)
     _require_plan_state(plan, RECOMMENDATION_STATES, access, msg("what_issue_recommendations"))
     state = RecommendationState(rec.state)
     if state not in (RecommendationState.draft, RecommendationState.declined):
@@ -368,14 +365,11 @@ async def withdraw_recommendation(
     actor: StaffPrincipal,
     *,
     reason: str,
-    expected_version: Expected = None,
 ) -> Recommendation:
     """Withdraw a draft or a recommendation still waiting for its answer (its referral is
     cancelled)."""
     rec, _, access = await load_recommendation(session, recommendation_id, actor, for_update=True)
     access.require_manager(msg("what_withdraw_recommendations"))
-    if expected_version is not None:
-        check_version(rec.version, expected_version)
     if "withdraw" not in recommendation_actions(rec, access):
         raise StateConflict(
             msg("recommendation_not_withdrawable"),
