@@ -218,7 +218,10 @@ async def petitions_data(
         if roll < 0.15:
             continue  # waiting for the agency
         await replies.acknowledge(
-            session, referral_id, actor=admin, agency_reference=f"{number}/UBND"
+            session,
+            await replies.load_for_change(session, referral_id, admin),
+            actor=admin,
+            agency_reference=f"{number}/UBND",
         )
         if roll < 0.3:
             await session.execute(
@@ -230,7 +233,7 @@ async def petitions_data(
             continue
         await replies.save_draft(
             session,
-            referral_id,
+            await replies.load_for_change(session, referral_id, admin),
             actor=admin,
             draft=AnswerDraftWrite(
                 outcome=AnswerOutcome.resolved,
@@ -241,9 +244,15 @@ async def petitions_data(
                 signer_title="Chủ tịch",
             ),
         )
-        await replies.submit_answer(session, referral_id, actor=admin)
-        await replies.accept_answer(session, referral_id, actor=front)
-        await replies.publish_answer(session, referral_id, actor=front)
+        await replies.submit_answer(
+            session, await replies.load_for_change(session, referral_id, admin), actor=admin
+        )
+        await replies.accept_answer(
+            session, await replies.load_for_change(session, referral_id, front), actor=front
+        )
+        await replies.publish_answer(
+            session, await replies.load_for_change(session, referral_id, front), actor=front
+        )
 
 
 async def supervision_data(

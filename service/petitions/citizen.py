@@ -215,7 +215,10 @@ async def withdraw(session: AsyncSession, petition: Petition, reason: str | None
     if referral_id is not None:
         # After the transition: the "cancelled" event then finds the petition withdrawn.
         await replies.cancel_referral(
-            session, referral_id, actor=None, reason="Người gửi đơn đã rút đơn."
+            session,
+            await replies.lock_referral(session, referral_id),
+            actor=None,
+            reason="Người gửi đơn đã rút đơn.",
         )
 
 
@@ -231,7 +234,11 @@ async def rate(
             allowed_actions=citizen_actions(petition),
         )
     await replies.rate_answer(
-        session, petition.referral_id, satisfied=satisfied, comment=comment, actor=None
+        session,
+        await replies.lock_referral(session, petition.referral_id),
+        satisfied=satisfied,
+        comment=comment,
+        actor=None,
     )
 
 

@@ -62,5 +62,11 @@ async def load_for_change(session: AsyncSession, referral_id: uuid.UUID, actor: 
     return await get_visible_referral(session, referral_id, actor, for_update=True)
 
 
+async def lock_referral(session: AsyncSession, referral_id: uuid.UUID) -> Referral:
+    """The referral a change by the system is made to (jobs, or another package that has
+    authorised its caller itself): locked ``FOR UPDATE``, 404 when there is none."""
+    return await load_for_change(session, referral_id, None)
+
+
 def actions_for(referral: Referral, viewer: Actor) -> list[str]:
     return allowed_actions(referral.state, parties_of(viewer))

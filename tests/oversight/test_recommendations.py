@@ -78,10 +78,15 @@ async def _answer(
     """The agency answers through replies, the Front accepts and publishes."""
     assert rec.referral_id is not None
     agency, front = world.p("agency_officer"), world.p("ward_officer")
-    await replies.acknowledge(session, rec.referral_id, actor=agency, agency_reference="123/UBND")
+    await replies.acknowledge(
+        session,
+        await replies.load_for_change(session, rec.referral_id, agency),
+        actor=agency,
+        agency_reference="123/UBND",
+    )
     await replies.save_draft(
         session,
-        rec.referral_id,
+        await replies.load_for_change(session, rec.referral_id, agency),
         actor=agency,
         draft=AnswerDraftWrite(
             outcome=outcome,
@@ -93,9 +98,15 @@ async def _answer(
             signer_title="Chủ tịch UBND phường",
         ),
     )
-    await replies.submit_answer(session, rec.referral_id, actor=agency)
-    await replies.accept_answer(session, rec.referral_id, actor=front)
-    await replies.publish_answer(session, rec.referral_id, actor=front)
+    await replies.submit_answer(
+        session, await replies.load_for_change(session, rec.referral_id, agency), actor=agency
+    )
+    await replies.accept_answer(
+        session, await replies.load_for_change(session, rec.referral_id, front), actor=front
+    )
+    await replies.publish_answer(
+        session, await replies.load_for_change(session, rec.referral_id, front), actor=front
+    )
 
 
 async def _reload(session: AsyncSession, rec: Recommendation) -> Recommendation:
@@ -188,7 +199,10 @@ class TestFollowingTheAnswer:
         rec = await _issued(session, world)
         assert rec.referral_id is not None
         referral = await replies.acknowledge(
-            session, rec.referral_id, actor=world.p("agency_officer"), agency_reference="1/UB"
+            session,
+            await replies.load_for_change(session, rec.referral_id, world.p("agency_officer")),
+            actor=world.p("agency_officer"),
+            agency_reference="1/UB",
         )
         rec = await _reload(session, rec)
         assert rec.state == RecommendationState.acknowledged
@@ -210,7 +224,7 @@ class TestFollowingTheAnswer:
         assert first_referral is not None
         await replies.decline(
             session,
-            first_referral,
+            await replies.load_for_change(session, first_referral, world.p("agency_officer")),
             actor=world.p("agency_officer"),
             reason="Thuộc thẩm quyền Sở Xây dựng",
             suggested_agency_id=world.other_agency.id,

@@ -428,7 +428,12 @@ class TestPublishedTexts:
         referral_id = await triage.refer(
             session, settings, petition, officer, agency_id=None, reason=None, note=None
         )
-        await replies.acknowledge(session, referral_id, actor=agency, agency_reference="1")
+        await replies.acknowledge(
+            session,
+            await replies.load_for_change(session, referral_id, agency),
+            actor=agency,
+            agency_reference="1",
+        )
         text = unicodedata.normalize(
             "NFD",
             "Trả lời phản ánh của ông Hoang Cong Khai (ĐT (024) 3825 1234, di động "
@@ -436,7 +441,7 @@ class TestPublishedTexts:
         )
         await replies.save_draft(
             session,
-            referral_id,
+            await replies.load_for_change(session, referral_id, agency),
             actor=agency,
             draft=AnswerDraftWrite(
                 outcome=AnswerOutcome.resolved,
@@ -447,9 +452,15 @@ class TestPublishedTexts:
                 signer_title="Phó Chủ tịch UBND phường",
             ),
         )
-        await replies.submit_answer(session, referral_id, actor=agency)
-        await replies.accept_answer(session, referral_id, actor=officer)
-        await replies.publish_answer(session, referral_id, actor=officer)
+        await replies.submit_answer(
+            session, await replies.load_for_change(session, referral_id, agency), actor=agency
+        )
+        await replies.accept_answer(
+            session, await replies.load_for_change(session, referral_id, officer), actor=officer
+        )
+        await replies.publish_answer(
+            session, await replies.load_for_change(session, referral_id, officer), actor=officer
+        )
         response = await client.get("/api/v1/public/answers")
         [item] = response.json()["items"]
         assert item["answer_text"] == (

@@ -45,7 +45,9 @@ async def acknowledge(session: AsyncSession, petition: Petition, staff: Staff) -
     assert petition.referral_id is not None
     await replies.acknowledge(
         session,
-        petition.referral_id,
+        await replies.load_for_change(
+            session, petition.referral_id, principal(staff.agency_officer)
+        ),
         actor=principal(staff.agency_officer),
         agency_reference="123/UBND-HK",
     )
@@ -57,7 +59,7 @@ async def publish_answer(session: AsyncSession, petition: Petition, staff: Staff
     agency, front = principal(staff.agency_officer), principal(staff.ward_front)
     await replies.save_draft(
         session,
-        referral_id,
+        await replies.load_for_change(session, referral_id, agency),
         actor=agency,
         draft=AnswerDraftWrite(
             outcome=AnswerOutcome.resolved,
@@ -68,9 +70,15 @@ async def publish_answer(session: AsyncSession, petition: Petition, staff: Staff
             signer_title="Phó Chủ tịch UBND phường",
         ),
     )
-    await replies.submit_answer(session, referral_id, actor=agency)
-    await replies.accept_answer(session, referral_id, actor=front)
-    await replies.publish_answer(session, referral_id, actor=front)
+    await replies.submit_answer(
+        session, await replies.load_for_change(session, referral_id, agency), actor=agency
+    )
+    await replies.accept_answer(
+        session, await replies.load_for_change(session, referral_id, front), actor=front
+    )
+    await replies.publish_answer(
+        session, await replies.load_for_change(session, referral_id, front), actor=front
+    )
 
 
 async def reload(session: AsyncSession, petition: Petition) -> Petition:
@@ -122,7 +130,7 @@ class TestAgencySide:
         assert old_referral is not None
         await replies.decline(
             session,
-            old_referral,
+            await replies.load_for_change(session, old_referral, principal(staff.agency_officer)),
             actor=principal(staff.agency_officer),
             reason="Thuộc thẩm quyền phường Ba Đình",
             suggested_agency_id=staff.other_agency.id,
@@ -160,13 +168,17 @@ class TestAgencySide:
         assert referral.due_at is not None
         extension = await replies.request_extension(
             session,
-            referral.id,
+            await replies.load_for_change(session, referral.id, principal(staff.agency_officer)),
             actor=principal(staff.agency_officer),
             reason="Cần khảo sát hiện trường",
             new_due_date=(referral.due_at + timedelta(days=3)).date(),
         )
         await replies.decide_extension(
-            session, referral.id, extension.id, actor=principal(staff.ward_front), approve=True
+            session,
+            await replies.load_for_change(session, referral.id, principal(staff.ward_front)),
+            extension.id,
+            actor=principal(staff.ward_front),
+            approve=True,
         )
         event = await last_event(session, petition)
         assert event.action == "extension_granted"
@@ -229,7 +241,12 @@ class TestAnswers:
         await citizen.rate(session, petition, False, "Vẫn còn ngập")
         assert petition.referral_id is not None
         await replies.reopen(
-            session, petition.referral_id, actor=principal(staff.ward_front), reason="Chưa xong"
+            session,
+            await replies.load_for_change(
+                session, petition.referral_id, principal(staff.ward_front)
+            ),
+            actor=principal(staff.ward_front),
+            reason="Chưa xong",
         )
         petition = await reload(session, petition)
         assert petition.status == PetitionStatus.reopened
@@ -248,7 +265,7 @@ class TestAnswers:
         assert old is not None
         _, new = await replies.escalate(
             session,
-            old,
+            await replies.load_for_change(session, old, principal(staff.ward_front)),
             actor=principal(staff.ward_front),
             to=EscalationTarget.superior_agency,
             reason="Vượt thẩm quyền phường",
@@ -269,7 +286,9 @@ class TestAnswers:
         assert petition.referral_id is not None
         await replies.escalate(
             session,
-            petition.referral_id,
+            await replies.load_for_change(
+                session, petition.referral_id, principal(staff.ward_front)
+            ),
             actor=principal(staff.ward_front),
             to=EscalationTarget.council,
             reason="Đưa vào báo cáo HĐND",
@@ -299,7 +318,12 @@ class TestCancellation:
         petition = await routed(session, settings, api, staff)
         assert petition.referral_id is not None
         await replies.cancel_referral(
-            session, petition.referral_id, actor=principal(staff.ward_front), reason="Chuyển nhầm"
+            session,
+            await replies.load_for_change(
+                session, petition.referral_id, principal(staff.ward_front)
+            ),
+            actor=principal(staff.ward_front),
+            reason="Chuyển nhầm",
         )
         petition = await reload(session, petition)
         assert petition.status == PetitionStatus.accepted
@@ -322,7 +346,10 @@ class TestCancellation:
             actor=principal(staff.ward_front),
         )
         await replies.acknowledge(
-            session, stray.id, actor=principal(staff.other_agency_officer), agency_reference="9"
+            session,
+            await replies.load_for_change(session, stray.id, principal(staff.other_agency_officer)),
+            actor=principal(staff.other_agency_officer),
+            agency_reference="9",
         )
         # Not the petition's current referral: nothing changes.
         assert (await reload(session, petition)).status == PetitionStatus.referred

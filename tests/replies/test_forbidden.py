@@ -90,11 +90,20 @@ class TestParties:
         referral = await refer(session, world, provider)
         with pytest.raises(Forbidden):
             await replies.acknowledge(
-                session, referral.id, actor=world.actor(world.front_officer), agency_reference="1"
+                session,
+                await replies.load_for_change(
+                    session, referral.id, world.actor(world.front_officer)
+                ),
+                actor=world.actor(world.front_officer),
+                agency_reference="1",
             )
         with pytest.raises(Forbidden):
             await replies.publish_answer(
-                session, referral.id, actor=world.actor(world.agency_officer)
+                session,
+                await replies.load_for_change(
+                    session, referral.id, world.actor(world.agency_officer)
+                ),
+                actor=world.actor(world.agency_officer),
             )
 
 
@@ -306,7 +315,12 @@ class TestRating:
             .values(feedback_due_at=utcnow() - timedelta(minutes=1))
         )
         with pytest.raises(Conflict) as caught:
-            await replies.rate_answer(session, referral.id, satisfied=False, comment="Muộn")
+            await replies.rate_answer(
+                session,
+                await replies.lock_referral(session, referral.id),
+                satisfied=False,
+                comment="Muộn",
+            )
         assert caught.value.status_code == 409
 
     async def test_rating_before_publication_is_409(
@@ -314,7 +328,12 @@ class TestRating:
     ) -> None:
         referral = await refer(session, world, provider)
         with pytest.raises(StateConflict):
-            await replies.rate_answer(session, referral.id, satisfied=True, comment=None)
+            await replies.rate_answer(
+                session,
+                await replies.lock_referral(session, referral.id),
+                satisfied=True,
+                comment=None,
+            )
 
 
 class TestReopen:
@@ -331,7 +350,12 @@ class TestReopen:
         referral = await refer(session, world, provider)
         for round_number in (1, 2):
             await _to_published(session, world, referral, as_agency, as_front)
-            await replies.rate_answer(session, referral.id, satisfied=False, comment="Chưa ổn")
+            await replies.rate_answer(
+                session,
+                await replies.lock_referral(session, referral.id),
+                satisfied=False,
+                comment="Chưa ổn",
+            )
             response = await as_front.act(referral.id, "/reopen", {"reason": "Trả lời lại"})
             assert response.status_code == 200, response.text
             assert response.json()["reopen_count"] == round_number
@@ -339,7 +363,12 @@ class TestReopen:
             assert response.json()["deadline_step"] == "answer"
             assert response.json()["deadline_status"] == "running"
         await _to_published(session, world, referral, as_agency, as_front)
-        await replies.rate_answer(session, referral.id, satisfied=False, comment="Vẫn chưa")
+        await replies.rate_answer(
+            session,
+            await replies.lock_referral(session, referral.id),
+            satisfied=False,
+            comment="Vẫn chưa",
+        )
         response = await as_front.act(referral.id, "/reopen", {"reason": "Lần ba"})
         assert response.status_code == 409
         assert "escalate" in response.json()["allowed_actions"]

@@ -154,7 +154,9 @@ async def test_petition_loop(
     assert "Trần Văn B" not in str(feed[0])
 
     # The citizen is satisfied: closed.
-    rated = await replies.rate_answer(session, referral.id, satisfied=True, comment="Cảm ơn")
+    rated = await replies.rate_answer(
+        session, await replies.lock_referral(session, referral.id), satisfied=True, comment="Cảm ơn"
+    )
     assert rated.state == ReferralState.closed
     assert recorder.names(referral.id)[-2:] == ["referral.rated", "referral.closed"]
     history = (await as_agency.get(f"/{referral.id}")).json()["history"]
@@ -253,7 +255,9 @@ async def test_recommendation_loop_with_escalation(
     city_front = Api(client, await login(client, world.city_front_officer), "/api/v1/referrals")
     assert (await city_front.act(successor.id, "/answer/accept")).status_code == 200
     assert (await city_front.act(successor.id, "/publish")).status_code == 200
-    await replies.rate_answer(session, successor.id, satisfied=False, comment=None)
+    await replies.rate_answer(
+        session, await replies.lock_referral(session, successor.id), satisfied=False, comment=None
+    )
     response = await city_front.act(
         successor.id, "/escalate", {"to": "council", "reason": "Đưa vào báo cáo HĐND"}
     )

@@ -23,12 +23,28 @@ async def publish(session: AsyncSession, world: World, referral: Referral, text:
         else world.other_agency_officer
     )
     front = world.actor(world.city_front_officer)
-    await replies.acknowledge(session, referral.id, actor=agency, agency_reference="1")
+    await replies.acknowledge(
+        session,
+        await replies.load_for_change(session, referral.id, agency),
+        actor=agency,
+        agency_reference="1",
+    )
     draft = AnswerDraftWrite.model_validate({**COMPLETE_ANSWER, "text": text})
-    await replies.save_draft(session, referral.id, actor=agency, draft=draft)
-    await replies.submit_answer(session, referral.id, actor=agency)
-    await replies.accept_answer(session, referral.id, actor=front)
-    await replies.publish_answer(session, referral.id, actor=front)
+    await replies.save_draft(
+        session,
+        await replies.load_for_change(session, referral.id, agency),
+        actor=agency,
+        draft=draft,
+    )
+    await replies.submit_answer(
+        session, await replies.load_for_change(session, referral.id, agency), actor=agency
+    )
+    await replies.accept_answer(
+        session, await replies.load_for_change(session, referral.id, front), actor=front
+    )
+    await replies.publish_answer(
+        session, await replies.load_for_change(session, referral.id, front), actor=front
+    )
 
 
 async def test_feed_removes_personal_data(

@@ -173,12 +173,28 @@ async def test_silent_feedback_window_closes_the_referral(
 ) -> None:
     referral = await refer(session, world, provider)
     agency, front = world.actor(world.agency_officer), world.actor(world.front_officer)
-    await replies.acknowledge(session, referral.id, actor=agency, agency_reference="1")
+    await replies.acknowledge(
+        session,
+        await replies.load_for_change(session, referral.id, agency),
+        actor=agency,
+        agency_reference="1",
+    )
     draft = AnswerDraftWrite.model_validate(COMPLETE_ANSWER)
-    await replies.save_draft(session, referral.id, actor=agency, draft=draft)
-    await replies.submit_answer(session, referral.id, actor=agency)
-    await replies.accept_answer(session, referral.id, actor=front)
-    await replies.publish_answer(session, referral.id, actor=front)
+    await replies.save_draft(
+        session,
+        await replies.load_for_change(session, referral.id, agency),
+        actor=agency,
+        draft=draft,
+    )
+    await replies.submit_answer(
+        session, await replies.load_for_change(session, referral.id, agency), actor=agency
+    )
+    await replies.accept_answer(
+        session, await replies.load_for_change(session, referral.id, front), actor=front
+    )
+    await replies.publish_answer(
+        session, await replies.load_for_change(session, referral.id, front), actor=front
+    )
     await session.refresh(referral)
     assert referral.feedback_due_at is not None
     version = referral.version

@@ -220,7 +220,12 @@ async def answer_referral(
     session: AsyncSession, referral_id: uuid.UUID, agency: StaffPrincipal, front: StaffPrincipal
 ) -> None:
     """The agency acknowledges and answers; the Front accepts and publishes the answer."""
-    await replies.acknowledge(session, referral_id, actor=agency, agency_reference="15/UBND-TD")
+    await replies.acknowledge(
+        session,
+        await replies.load_for_change(session, referral_id, agency),
+        actor=agency,
+        agency_reference="15/UBND-TD",
+    )
     await finish_answer(session, referral_id, agency, front)
 
 
@@ -230,7 +235,7 @@ async def finish_answer(
     """An acknowledged referral answered, accepted and published."""
     await replies.save_draft(
         session,
-        referral_id,
+        await replies.load_for_change(session, referral_id, agency),
         actor=agency,
         draft=AnswerDraftWrite(
             outcome=AnswerOutcome.resolved,
@@ -241,9 +246,15 @@ async def finish_answer(
             signer_title="Chủ tịch UBND phường",
         ),
     )
-    await replies.submit_answer(session, referral_id, actor=agency)
-    await replies.accept_answer(session, referral_id, actor=front)
-    await replies.publish_answer(session, referral_id, actor=front)
+    await replies.submit_answer(
+        session, await replies.load_for_change(session, referral_id, agency), actor=agency
+    )
+    await replies.accept_answer(
+        session, await replies.load_for_change(session, referral_id, front), actor=front
+    )
+    await replies.publish_answer(
+        session, await replies.load_for_change(session, referral_id, front), actor=front
+    )
 
 
 async def make_overdue(session: AsyncSession, referral_id: uuid.UUID) -> None:
@@ -336,7 +347,10 @@ async def council_world(session: AsyncSession, settings: Settings) -> CouncilWor
         note=None,
     )
     await replies.acknowledge(
-        session, overdue_referral, actor=officer, agency_reference="16/UBND-TD"
+        session,
+        await replies.load_for_change(session, overdue_referral, officer),
+        actor=officer,
+        agency_reference="16/UBND-TD",
     )
     await make_overdue(session, overdue_referral)
     world.overdue_recommendation = overdue
@@ -800,20 +814,35 @@ async def reconcile_world(session: AsyncSession, settings: Settings) -> Reconcil
         )
         await referred(await filed(PetitionKind.feedback, "Rác thải ven hồ"))  # sent
         acknowledged = await referred(await filed(PetitionKind.recommendation, "Lắp biển báo"))
-        await replies.acknowledge(session, acknowledged, actor=officer, agency_reference="1/UB")
+        await replies.acknowledge(
+            session,
+            await replies.load_for_change(session, acknowledged, officer),
+            actor=officer,
+            agency_reference="1/UB",
+        )
         lead = await filed(PetitionKind.feedback, "Cống thoát nước bị tắc")
         await answer_referral(session, await referred(lead), officer, front)  # on time
         duplicate = await filed(PetitionKind.feedback, "Cống thoát nước tắc (trùng)")
         await duplicates.merge(session, duplicate, lead.id, front, reason="Cùng nội dung")
         late = await referred(await filed(PetitionKind.recommendation, "Sửa đèn tín hiệu"))
-        await replies.acknowledge(session, late, actor=officer, agency_reference="3/UB")
+        await replies.acknowledge(
+            session,
+            await replies.load_for_change(session, late, officer),
+            actor=officer,
+            agency_reference="3/UB",
+        )
         await make_overdue(session, late)  # days pass before the answer comes
         await finish_answer(session, late, officer, front)  # late
         overdue = await referred(await filed(PetitionKind.denunciation, "Tố cáo cán bộ"))
         await make_overdue(session, overdue)
         declined_petition = await filed(PetitionKind.feedback, "Lấn chiếm lòng đường")
         declined = await referred(declined_petition)
-        await replies.decline(session, declined, actor=officer, reason="Không thuộc thẩm quyền")
+        await replies.decline(
+            session,
+            await replies.load_for_change(session, declined, officer),
+            actor=officer,
+            reason="Không thuộc thẩm quyền",
+        )
         withdrawn = await filed(PetitionKind.feedback, "Tiếng ồn công trình")
         await citizen.withdraw(session, withdrawn, "Đã được giải quyết")
         # Filed and referred before the period, answered in it: in no figure of this
@@ -898,7 +927,12 @@ async def _reconcile_plan(
         issued = await recs.issue_recommendation(session, rec.id, p_head)
         assert issued.referral_id is not None
         referral_ids.append(issued.referral_id)
-    await replies.acknowledge(session, referral_ids[0], actor=officer, agency_reference="2/UB")
+    await replies.acknowledge(
+        session,
+        await replies.load_for_change(session, referral_ids[0], officer),
+        actor=officer,
+        agency_reference="2/UB",
+    )
     await make_overdue(session, referral_ids[0])
     return code
 
@@ -929,6 +963,9 @@ async def _declined_and_reissued(session: AsyncSession, world: ReconcileWorld) -
     assert issued.referral_id is not None
     officer = principal(await create_user(session, Role.agency_officer, agency=wrong))
     await replies.decline(
-        session, issued.referral_id, actor=officer, reason="Không thuộc thẩm quyền"
+        session,
+        await replies.load_for_change(session, issued.referral_id, officer),
+        actor=officer,
+        reason="Không thuộc thẩm quyền",
     )
     await recs.issue_recommendation(session, rec.id, head, agency_id=right.id)

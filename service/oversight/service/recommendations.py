@@ -385,12 +385,9 @@ async def withdraw_recommendation(
         # Oversight authorised the caller (the plan's head or an approver); a supervisor
         # is no party to replies' workflow, so the cancellation goes in as the system's,
         # while our own audit event names the person.
-        await replies.cancel_referral(
-            session,
-            rec.referral_id,
-            actor=actor if actor.role in (Role.front_officer, Role.admin) else None,
-            reason=reason,
-        )
+        party = actor if actor.role in (Role.front_officer, Role.admin) else None
+        referral = await replies.load_for_change(session, rec.referral_id, party)
+        await replies.cancel_referral(session, referral, actor=party, reason=reason)
     return await RECOMMENDATION_AUDIT.audit(
         session, actor, rec, "oversight.recommendation.withdrawn", before, reason=reason
     )

@@ -8,7 +8,9 @@
 - ``citizen``: the rating.
 
 Every change goes through ``steps.begin`` and the ``Change.finish`` it returns. An operation
-takes the referral the HTTP actions locked (``Referral``) or an id (other packages, jobs). Other
+takes only the referral loaded visible and locked ``FOR UPDATE``: the HTTP actions' loader gives
+it; a caller holding an id loads it first with ``load_for_change(session, referral_id, actor)``
+(or ``lock_referral(session, referral_id)`` for the system: jobs, other packages). Other
 packages import this package (``from service.replies import service as replies``); the
 reads they use (``published_answer_for_item``, ``citizen_history``) are in ``views``.
 """
@@ -19,6 +21,7 @@ from service.replies.access import (
     can_see,
     get_visible_referral,
     load_for_change,
+    lock_referral,
     may_read_answer_text,
 )
 from service.replies.service.agency import (
@@ -40,12 +43,11 @@ from service.replies.service.review import (
     return_answer,
     withdraw_from_public_feed,
 )
-from service.replies.service.steps import NOTIFY_JOB, Target, emit, snapshot
+from service.replies.service.steps import NOTIFY_JOB, emit, snapshot
 
 __all__ = [
     "NOTIFY_JOB",
     "Actor",
-    "Target",
     "accept_answer",
     "acknowledge",
     "actions_for",
@@ -61,6 +63,7 @@ __all__ = [
     "get_visible_referral",
     "item_personal_data",
     "load_for_change",
+    "lock_referral",
     "may_read_answer_text",
     "publish_answer",
     "rate_answer",

@@ -31,7 +31,7 @@ from service.replies.models import (
 )
 from service.replies.providers import item_provider
 from service.replies.schemas import AnswerDraftWrite
-from service.replies.service.steps import Target, begin, emit, user_id_of
+from service.replies.service.steps import begin, emit, user_id_of
 from service.replies.workflow import Action, transition
 from service.storage.models import Evidence
 from service.storage.service import create_evidence_from_stream
@@ -40,7 +40,7 @@ from service.storage.store import ObjectStore
 
 async def acknowledge(
     session: AsyncSession,
-    referral: Target,
+    referral: Referral,
     *,
     actor: Actor,
     agency_reference: str,
@@ -63,7 +63,7 @@ async def acknowledge(
 
 async def decline(
     session: AsyncSession,
-    referral: Target,
+    referral: Referral,
     *,
     actor: Actor,
     reason: str,
@@ -89,7 +89,7 @@ async def decline(
 
 async def save_draft(
     session: AsyncSession,
-    referral: Target,
+    referral: Referral,
     *,
     actor: Actor,
     draft: AnswerDraftWrite,
@@ -150,7 +150,7 @@ def _missing_fields(answer: ReferralAnswer) -> list[str]:
 
 async def submit_answer(
     session: AsyncSession,
-    referral: Target,
+    referral: Referral,
     *,
     actor: Actor,
 ) -> ReferralAnswer:

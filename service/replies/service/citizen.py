@@ -13,13 +13,13 @@ from service.replies.access import Actor
 from service.replies.models import Referral
 from service.replies.redaction import redact_optional, remove_personal
 from service.replies.service.review import item_personal_data
-from service.replies.service.steps import Target, begin, emit
+from service.replies.service.steps import begin, emit
 from service.replies.workflow import Action
 
 
 async def rate_answer(
     session: AsyncSession,
-    referral: Target,
+    referral: Referral,
     *,
     satisfied: bool,
     comment: str | None,

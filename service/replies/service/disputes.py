@@ -19,13 +19,13 @@ from service.replies import events
 from service.replies.access import Actor, actions_for
 from service.replies.models import EscalationTarget, Referral
 from service.replies.service.lifecycle import create_referral
-from service.replies.service.steps import Target, begin, emit
+from service.replies.service.steps import begin, emit
 from service.replies.workflow import Action
 
 
 async def close_referral(
     session: AsyncSession,
-    referral: Target,
+    referral: Referral,
     *,
     actor: Actor,
     reason: str,
@@ -41,7 +41,7 @@ async def close_referral(
 
 async def reopen(
     session: AsyncSession,
-    referral: Target,
+    referral: Referral,
     *,
     actor: Actor,
     reason: str,
@@ -69,7 +69,7 @@ async def reopen(
 
 async def escalate(
     session: AsyncSession,
-    referral: Target,
+    referral: Referral,
     *,
     actor: Actor,
     to: EscalationTarget,

@@ -17,7 +17,7 @@ from service.i18n import msg
 from service.replies import events, repository
 from service.replies.access import Actor
 from service.replies.models import ExtensionStatus, Referral, ReferralExtension
-from service.replies.service.steps import Target, begin, emit, rule_of, user_id_of
+from service.replies.service.steps import begin, emit, rule_of, user_id_of
 from service.replies.workflow import Action
 
 
@@ -50,7 +50,7 @@ def _check_extension_allowed(referral: Referral, rule: DeadlineRule) -> None:
 
 async def request_extension(
     session: AsyncSession,
-    referral: Target,
+    referral: Referral,
     *,
     actor: Actor,
     reason: str,
@@ -102,7 +102,7 @@ async def request_extension(
 
 async def decide_extension(
     session: AsyncSession,
-    referral: Target,
+    referral: Referral,
     extension_id: uuid.UUID,
     *,
     actor: Actor,

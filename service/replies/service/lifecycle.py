@@ -19,7 +19,7 @@ from service.i18n import msg
 from service.replies import events
 from service.replies.access import Actor
 from service.replies.models import ItemType, Referral, ReferralState
-from service.replies.service.steps import Target, begin, emit, history_entry, snapshot
+from service.replies.service.steps import begin, emit, history_entry, snapshot
 from service.replies.workflow import Action
 
 
@@ -101,7 +101,7 @@ async def create_referral(
 
 async def cancel_referral(
     session: AsyncSession,
-    referral: Target,
+    referral: Referral,
     *,
     actor: Actor,
     reason: str,

@@ -19,7 +19,7 @@ from service.replies.access import Actor
 from service.replies.models import AnswerStatus, PublicAnswer, Referral, ReferralAnswer
 from service.replies.providers import item_provider
 from service.replies.redaction import NOTHING, PersonalData, redact, redact_optional
-from service.replies.service.steps import Target, begin, emit, rule_of, user_id_of
+from service.replies.service.steps import begin, emit, rule_of, user_id_of
 from service.replies.workflow import Action
 
 SUMMARY_CHARS = 500
@@ -54,7 +54,7 @@ async def _review(
 
 async def return_answer(
     session: AsyncSession,
-    referral: Target,
+    referral: Referral,
     *,
     actor: Actor,
     reason: str,
@@ -68,7 +68,7 @@ async def return_answer(
 
 async def accept_answer(
     session: AsyncSession,
-    referral: Target,
+    referral: Referral,
     *,
     actor: Actor,
     note: str | None = None,
@@ -89,7 +89,7 @@ async def accept_answer(
 
 async def publish_answer(
     session: AsyncSession,
-    referral: Target,
+    referral: Referral,
     *,
     actor: Actor,
     note: str | None = None,

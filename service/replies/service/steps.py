@@ -3,9 +3,10 @@ step for the action, 403 / 409) and the ``Change`` it returns, whose ``finish`` 
 state, version + 1, a ``referral_history`` row, an audit event, flush); then the operation
 dispatches its referral event in the same transaction. Nothing here commits.
 
-An operation takes the referral as a ``Referral`` (the HTTP actions pass the one their
-loader locked and version-checked: it is not read again) or as an id (other packages and
-jobs: it is loaded, locked and checked for visibility here).
+An operation takes only the referral already loaded visible and locked ``FOR UPDATE``
+(``access.load_for_change``: the HTTP actions' loader, which also checks If-Match; or
+``access.lock_referral`` for the system's callers): it is not read again here, and a caller
+holding an id has one obvious way to get there, never one that skips the lock.
 """
 
 from __future__ import annotations
@@ -25,14 +26,11 @@ from service.deadlines.clock import DeadlineRule
 from service.errors import Conflict
 from service.i18n import msg
 from service.replies import events
-from service.replies.access import Actor, load_for_change
+from service.replies.access import Actor
 from service.replies.models import Referral, ReferralHistory, ReferralState
 from service.replies.workflow import Action, Transition, transition
 
 NOTIFY_JOB = "replies.notify_agency"
-
-# A referral in hand (locked by the actions' loader) or the id of one to lock.
-Target = Referral | uuid.UUID
 
 
 def snapshot(referral: Referral) -> dict[str, Any]:
@@ -47,13 +45,6 @@ def snapshot(referral: Referral) -> dict[str, Any]:
         "reopen_count": referral.reopen_count,
         "extensions": len(referral.extensions),
     }
-
-
-async def locked(session: AsyncSession, target: Target, actor: Actor) -> Referral:
-    """The referral itself when given one (already locked), else the id's, locked."""
-    if isinstance(target, Referral):
-        return target
-    return await load_for_change(session, target, actor)
 
 
 @dataclass(frozen=True)
@@ -107,11 +98,10 @@ class Change:
 
 
 async def begin(
-    session: AsyncSession, target: Target, action: Action, actor: Actor
+    session: AsyncSession, referral: Referral, action: Action, actor: Actor
 ) -> tuple[Referral, Change]:
-    """The referral (locked, visible) and its change by ``action``: the workflow's step for
-    ``actor`` (403 / 409) and the audit's "before"."""
-    referral = await locked(session, target, actor)
+    """The referral (already locked, visible) and its change by ``action``: the workflow's
+    step for ``actor`` (403 / 409) and the audit's "before"."""
     found = transition(ReferralState(referral.state), action, actor)
     return referral, Change(session, referral, found, actor, snapshot(referral))
 
