@@ -37,11 +37,9 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
-import sqlalchemy as sa
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col, select
 
 from service.auth.models import ApiClient
 from service.db import session_scope, utcnow
@@ -50,16 +48,9 @@ from service.mail.queue import enqueue_letter
 from service.petitions import messages
 from service.petitions.confidential import decrypt_identity
 from service.petitions.messages import STATUS_LABELS
-from service.petitions.models import (
-    DeliveryStatus,
-    NotificationDelivery,
-    NotifyChannel,
-    Petition,
-    Petitioner,
-    PetitionEvent,
-    PetitionStatus,
-)
-from service.petitions.repository import notices
+from service.petitions.models import DeliveryStatus, NotifyChannel, PetitionStatus
+from service.petitions.repository import deliveries, notices
+from service.petitions.repository import petitions as petition_rows
 from service.settings import Settings
 
 logger = structlog.get_logger(__name__)
@@ -151,38 +142,17 @@ class Notice:
         ).model_dump(mode="json")
 
 
-async def _done_already(session: AsyncSession, petition_id: uuid.UUID, event_id: int) -> bool:
-    found = await session.execute(
-        select(col(NotificationDelivery.id))
-        .where(
-            col(NotificationDelivery.petition_id) == petition_id,
-            col(NotificationDelivery.event_id) == event_id,
-            sa.or_(
-                col(NotificationDelivery.status).in_(
-                    [DeliveryStatus.delivered.value, DeliveryStatus.skipped.value]
-                ),
-                # An email the mail server refused for good (its 5xx reply code).
-                sa.and_(
-                    col(NotificationDelivery.channel) == NotifyChannel.email.value,
-                    col(NotificationDelivery.status) == DeliveryStatus.failed.value,
-                    col(NotificationDelivery.response_status) >= 500,
-                ),
-            ),
-        )
-        .limit(1)
-    )
-    return found.first() is not None
-
-
 async def prepare(
     session: AsyncSession, settings: Settings, petition_id: uuid.UUID, event_id: int
 ) -> Notice | None:
     """What to send, or None when there is nothing (left) to do."""
-    petition = await session.get(Petition, petition_id)
-    event = await session.get(PetitionEvent, event_id)
+    petition = await petition_rows.get(session, petition_id)
+    event = await petition_rows.event(session, event_id)
     if petition is None or event is None or event.petition_id != petition.id:
         return None
-    if event.citizen_message is None or await _done_already(session, petition_id, event_id):
+    if event.citizen_message is None or await deliveries.done_already(
+        session, petition_id, event_id
+    ):
         return None
     channel = NotifyChannel(petition.notify_channel)
     notice = Notice(
@@ -225,7 +195,7 @@ def _with(
 async def _email_of(
     session: AsyncSession, settings: Settings, petition_id: uuid.UUID
 ) -> str | None:
-    petitioner = await session.get(Petitioner, petition_id)
+    petitioner = await petition_rows.petitioner(session, petition_id)
     if petitioner is None:
         return None
     if petitioner.identity_ciphertext is not None:
@@ -307,26 +277,16 @@ async def _log(
 ) -> None:
     """Its own committed transaction: a failed attempt is recorded even as the job fails."""
     async with session_scope(sessions) as session:
-        attempts = (
-            await session.execute(
-                sa.select(sa.func.count()).where(
-                    col(NotificationDelivery.petition_id) == notice.petition_id,
-                    col(NotificationDelivery.event_id) == notice.event_id,
-                )
-            )
-        ).scalar_one()
-        session.add(
-            NotificationDelivery(
-                petition_id=notice.petition_id,
-                event_id=notice.event_id,
-                channel=notice.channel,
-                target=_target(notice),
-                attempt=attempts + 1,
-                status=status,
-                response_status=response_status,
-                error=error[:2000] if error else None,
-                created_at=utcnow(),
-            )
+        await deliveries.record_attempt(
+            session,
+            petition_id=notice.petition_id,
+            event_id=notice.event_id,
+            channel=notice.channel,
+            target=_target(notice),
+            status=status,
+            response_status=response_status,
+            error=error[:2000] if error else None,
+            at=utcnow(),
         )
 
 

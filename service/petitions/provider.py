@@ -14,19 +14,12 @@ import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from service.auth.principals import StaffPrincipal
 from service.petitions import access, views
 from service.petitions.confidential import petitioners_data
-from service.petitions.models import (
-    Clarification,
-    ClarificationStatus,
-    Petition,
-    PetitionAddition,
-    PetitionEvidence,
-    PetitionKind,
-)
+from service.petitions.models import Petition, PetitionKind
+from service.petitions.repository import petitions as repository
 from service.petitions.service import get_petition, get_petitioner
 from service.replies.redaction import (
     NOTHING,
@@ -49,43 +42,16 @@ class PetitionProvider:
         self, session: AsyncSession, item_id: uuid.UUID, viewer: StaffPrincipal
     ) -> dict[str, Any]:
         petition = await get_petition(session, item_id)
-        merged = (
-            await session.execute(
-                select(Petition)
-                .where(col(Petition.merged_into_id) == petition.id)
-                .order_by(col(Petition.created_at))
-            )
-        ).scalars()
-        answers = (
-            await session.execute(
-                select(Clarification)
-                .where(
-                    col(Clarification.petition_id) == petition.id,
-                    col(Clarification.status) == ClarificationStatus.answered.value,
-                )
-                .order_by(col(Clarification.asked_at))
-            )
-        ).scalars()
-        additions = (
-            await session.execute(
-                select(PetitionAddition)
-                .where(col(PetitionAddition.petition_id) == petition.id)
-                .order_by(col(PetitionAddition.created_at))
-            )
-        ).scalars()
+        merged = await repository.merged_into(session, petition.id)
+        answers = await repository.answered_clarifications(session, petition.id)
+        additions = await repository.additions(session, petition.id)
         # Who filed it is not the agency's to know (but a complainant's contact details).
         guard = (
             NOTHING
             if access.agency_sees_contact(viewer, petition)
             else await petitioners_data(session, self._settings, petition)
         )
-        evidence_ids = (
-            await session.execute(
-                select(col(PetitionEvidence.evidence_id)).where(
-                    col(PetitionEvidence.petition_id) == petition.id
-                )
-            )
-        ).scalars()
+        evidence_ids = await repository.evidence_ids(session, petition.id)
         view: dict[str, Any] = {
             "tracking_code": petition.tracking_code,
             "kind": petition.kind,
@@ -159,14 +125,14 @@ class PetitionProvider:
         return shown.model_dump()
 
     async def personal_data(self, session: AsyncSession, item_id: uuid.UUID) -> PersonalData:
-        petition = await session.get(Petition, item_id)
+        petition = await repository.get(session, item_id)
         if petition is None:
             return NOTHING
         return await petitioners_data(session, self._settings, petition)
 
     async def public_view(self, session: AsyncSession, item_id: uuid.UUID) -> dict[str, Any] | None:
         """None without consent to publish, and always for denunciations (confidential)."""
-        petition = await session.get(Petition, item_id)
+        petition = await repository.get(session, item_id)
         if petition is None or not petition.consent_publish:
             return None
         if petition.kind == PetitionKind.denunciation:

@@ -1,7 +1,9 @@
-"""Every query of the replies package (the scorecards have their own module)."""
+"""Every query of the replies package (the scorecards have their own module), the
+set-based statements of the referral sweep (:mod:`service.replies.sweep`) among them."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -20,12 +23,14 @@ from service.replies.models import (
     AnswerStatus,
     EscalationTarget,
     ExtensionStatus,
+    NotificationStatus,
     PublicAnswer,
     Referral,
     ReferralAnswer,
     ReferralAttachment,
     ReferralExtension,
     ReferralHistory,
+    ReferralNotification,
     ReferralState,
 )
 from service.storage.models import Evidence
@@ -55,6 +60,11 @@ async def referrals_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> l
         return []
     result = await session.execute(select(Referral).where(col(Referral.id).in_(list(ids))))
     return list(result.scalars())
+
+
+async def reread(session: AsyncSession, referral: Referral) -> None:
+    """Re-read a referral a set-based statement changed (the session may hold an older copy)."""
+    await session.refresh(referral)
 
 
 async def referrals_for_item(
@@ -334,3 +344,112 @@ async def extension_for_update(
     session: AsyncSession, extension_id: uuid.UUID
 ) -> ReferralExtension | None:
     return await session.get(ReferralExtension, extension_id, with_for_update=True)
+
+
+# -- the sweep (set-based) ----------------------------------------------------------------
+
+
+async def insert_reminders(session: AsyncSession, kind: str, ids: list[uuid.UUID]) -> list[int]:
+    """One ``kind`` reminder row per referral of ``ids``, to its agency's address (INSERT ...
+    SELECT; the dedupe key, per deadline, makes a repeat a no-op); the ids inserted."""
+    referral = Referral.__table__  # type: ignore[attr-defined]
+    agency = Agency.__table__  # type: ignore[attr-defined]
+    notification = ReferralNotification.__table__  # type: ignore[attr-defined]
+    source = (
+        sa.select(
+            referral.c.id,
+            sa.literal(kind),
+            sa.literal("email"),
+            agency.c.email,
+            sa.literal(NotificationStatus.pending.value),
+            sa.func.concat(
+                kind,
+                ":",
+                sa.cast(referral.c.id, sa.String),
+                ":",
+                referral.c.deadline_step,
+                ":",
+                sa.cast(referral.c.due_at, sa.String),
+            ),
+            sa.func.now(),
+        )
+        .select_from(referral.join(agency, agency.c.id == referral.c.agency_id))
+        .where(referral.c.id.in_(ids))
+    )
+    inserted = await session.execute(
+        pg_insert(notification)
+        .from_select(
+            ["referral_id", "kind", "channel", "recipient", "status", "dedupe_key", "created_at"],
+            source,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(notification.c.id)
+    )
+    return list(inserted.scalars())
+
+
+async def close_feedback_ended(
+    session: AsyncSession, now: datetime, *, to_state: ReferralState, reason: str
+) -> list[uuid.UUID]:
+    """Published referrals whose feedback window ended by ``now``: moved to ``to_state`` in
+    one UPDATE ... RETURNING; their ids."""
+    table = Referral.__table__  # type: ignore[attr-defined]
+    result = await session.execute(
+        sa.update(table)
+        .where(
+            table.c.state == ReferralState.published.value,
+            table.c.feedback_due_at <= now,
+        )
+        .values(
+            state=to_state.value,
+            closed_at=now,
+            close_reason=reason,
+            version=table.c.version + 1,
+            updated_at=now,
+        )
+        .returning(table.c.id)
+    )
+    return list(result.scalars())
+
+
+async def add_system_history(
+    session: AsyncSession,
+    ids: list[uuid.UUID],
+    now: datetime,
+    *,
+    action: str,
+    from_state: ReferralState,
+    to_state: ReferralState,
+    reason: str,
+    visible_to_citizen: bool,
+) -> None:
+    """One history row per referral of ``ids`` for a change the system made (INSERT ...
+    SELECT), with ``{"reason": reason}`` as its data."""
+    table = Referral.__table__  # type: ignore[attr-defined]
+    history = ReferralHistory.__table__  # type: ignore[attr-defined]
+    await session.execute(
+        sa.insert(history).from_select(
+            [
+                "referral_id",
+                "at",
+                "actor_type",
+                "action",
+                "from_state",
+                "to_state",
+                "reason",
+                "visible_to_citizen",
+                "data",
+            ],
+            sa.select(
+                table.c.id,
+                sa.literal(now, sa.DateTime(timezone=True)),
+                sa.literal("system"),
+                sa.literal(action),
+                sa.literal(from_state.value),
+                sa.literal(to_state.value),
+                sa.literal(reason),
+                sa.literal(visible_to_citizen),
+                sa.cast(sa.literal(json.dumps({"reason": reason})), postgresql.JSONB),
+            ).where(table.c.id.in_(ids)),
+        )
+    )

@@ -8,6 +8,8 @@
 3. Published referrals whose feedback window ended without a rating are closed in one
    UPDATE, with their history rows in one INSERT ... SELECT; then an audit event and a
    ``referral.closed`` event each.
+
+The statements are in :mod:`service.replies.repository` (section "the sweep").
 """
 
 from __future__ import annotations
@@ -16,25 +18,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit.service import record
 from service.deadlines.sweep import sweep_clocks
-from service.directory.models import Agency
 from service.jobs import outbox
 from service.replies import events, repository
-from service.replies.models import (
-    NotificationStatus,
-    Referral,
-    ReferralHistory,
-    ReferralNotification,
-    ReferralState,
-)
+from service.replies.models import Referral, ReferralState
 from service.replies.service import NOTIFY_JOB, emit, snapshot
 from service.replies.workflow import Action, transition
+
+# Why the sweep closes a referral (its close reason, its history row and events).
+FEEDBACK_WINDOW_ENDED = "feedback_window_ended"
 
 
 @dataclass(frozen=True)
@@ -57,7 +52,7 @@ async def sweep_referrals(session: AsyncSession, now: datetime) -> ReferralSweep
         reminders += await _queue_reminders(session, kind, ids)
         name = events.DUE_SOON if kind == "due_soon" else events.OVERDUE
         for referral in await repository.referrals_by_ids(session, ids):
-            await session.refresh(referral)
+            await repository.reread(session, referral)
             await emit(
                 session,
                 name,
@@ -74,40 +69,7 @@ async def sweep_referrals(session: AsyncSession, now: datetime) -> ReferralSweep
 async def _queue_reminders(session: AsyncSession, kind: str, ids: list[uuid.UUID]) -> int:
     """One notification row per newly flagged referral (INSERT ... SELECT; the dedupe key
     makes a repeat a no-op), then one outbox job per row inserted."""
-    referral = Referral.__table__  # type: ignore[attr-defined]
-    agency = Agency.__table__  # type: ignore[attr-defined]
-    notification = ReferralNotification.__table__  # type: ignore[attr-defined]
-    source = (
-        sa.select(
-            referral.c.id,
-            sa.literal(kind),
-            sa.literal("email"),
-            agency.c.email,
-            sa.literal(NotificationStatus.pending.value),
-            sa.func.concat(
-                kind,
-                ":",
-                sa.cast(referral.c.id, sa.String),
-                ":",
-                referral.c.deadline_step,
-                ":",
-                sa.cast(referral.c.due_at, sa.String),
-            ),
-            sa.func.now(),
-        )
-        .select_from(referral.join(agency, agency.c.id == referral.c.agency_id))
-        .where(referral.c.id.in_(ids))
-    )
-    inserted = await session.execute(
-        pg_insert(notification)
-        .from_select(
-            ["referral_id", "kind", "channel", "recipient", "status", "dedupe_key", "created_at"],
-            source,
-        )
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(notification.c.id)
-    )
-    notification_ids = list(inserted.scalars())
+    notification_ids = await repository.insert_reminders(session, kind, ids)
     for notification_id in notification_ids:
         await outbox.enqueue(
             session,
@@ -122,54 +84,23 @@ async def _close_silent(session: AsyncSession, now: datetime) -> list[uuid.UUID]
     """Published referrals whose feedback window ended: closed in one UPDATE, with their
     history rows in one INSERT ... SELECT; then the audit event and referral.closed each."""
     step = transition(ReferralState.published, Action.close, None)
-    table = Referral.__table__  # type: ignore[attr-defined]
-    result = await session.execute(
-        sa.update(table)
-        .where(
-            table.c.state == ReferralState.published.value,
-            table.c.feedback_due_at <= now,
-        )
-        .values(
-            state=step.target.value,
-            closed_at=now,
-            close_reason="feedback_window_ended",
-            version=table.c.version + 1,
-            updated_at=now,
-        )
-        .returning(table.c.id)
+    ids = await repository.close_feedback_ended(
+        session, now, to_state=step.target, reason=FEEDBACK_WINDOW_ENDED
     )
-    ids = list(result.scalars())
     if not ids:
         return []
-    history = ReferralHistory.__table__  # type: ignore[attr-defined]
-    await session.execute(
-        sa.insert(history).from_select(
-            [
-                "referral_id",
-                "at",
-                "actor_type",
-                "action",
-                "from_state",
-                "to_state",
-                "reason",
-                "visible_to_citizen",
-                "data",
-            ],
-            sa.select(
-                table.c.id,
-                sa.literal(now, sa.DateTime(timezone=True)),
-                sa.literal("system"),
-                sa.literal(step.action.value),
-                sa.literal(ReferralState.published.value),
-                sa.literal(step.target.value),
-                sa.literal("feedback_window_ended"),
-                sa.literal(step.citizen_visible),
-                sa.cast(sa.literal('{"reason": "feedback_window_ended"}'), postgresql.JSONB),
-            ).where(table.c.id.in_(ids)),
-        )
+    await repository.add_system_history(
+        session,
+        ids,
+        now,
+        action=step.action.value,
+        from_state=ReferralState.published,
+        to_state=step.target,
+        reason=FEEDBACK_WINDOW_ENDED,
+        visible_to_citizen=step.citizen_visible,
     )
     for referral in await repository.referrals_by_ids(session, ids):
-        await session.refresh(referral)
+        await repository.reread(session, referral)
         await record(
             session,
             actor=None,
@@ -177,8 +108,8 @@ async def _close_silent(session: AsyncSession, now: datetime) -> list[uuid.UUID]
             entity_type="referral",
             entity_id=referral.id,
             before={"state": ReferralState.published},
-            after={**snapshot(referral), "reason": "feedback_window_ended"},
+            after={**snapshot(referral), "reason": FEEDBACK_WINDOW_ENDED},
         )
-        await emit(session, events.CLOSED, referral, None, {"reason": "feedback_window_ended"})
+        await emit(session, events.CLOSED, referral, None, {"reason": FEEDBACK_WINDOW_ENDED})
     await session.flush()
     return ids

@@ -34,6 +34,11 @@ async def find(
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def get(session: AsyncSession, petition_id: uuid.UUID) -> Petition | None:
+    """The petition by its key (from the session when it holds it already)."""
+    return await session.get(Petition, petition_id)
+
+
 async def by_tracking_code(session: AsyncSession, code: str) -> Petition | None:
     return (
         await session.execute(select(Petition).where(col(Petition.tracking_code) == code))
@@ -84,6 +89,10 @@ async def history(
     return list(rows.scalars())
 
 
+async def event(session: AsyncSession, event_id: int) -> PetitionEvent | None:
+    return await session.get(PetitionEvent, event_id)
+
+
 async def clarifications(
     session: AsyncSession, petition_id: uuid.UUID, *, open_only: bool = False
 ) -> list[Clarification]:
@@ -91,6 +100,21 @@ async def clarifications(
     if open_only:
         query = query.where(col(Clarification.status) == ClarificationStatus.open.value)
     rows = await session.execute(query.order_by(col(Clarification.asked_at)))
+    return list(rows.scalars())
+
+
+async def answered_clarifications(
+    session: AsyncSession, petition_id: uuid.UUID
+) -> list[Clarification]:
+    """The questions the petitioner answered, in the order they were asked."""
+    rows = await session.execute(
+        select(Clarification)
+        .where(
+            col(Clarification.petition_id) == petition_id,
+            col(Clarification.status) == ClarificationStatus.answered.value,
+        )
+        .order_by(col(Clarification.asked_at))
+    )
     return list(rows.scalars())
 
 
@@ -137,6 +161,16 @@ async def evidence(
         .order_by(col(PetitionEvidence.added_at))
     )
     return [(row[0], row[1]) for row in rows.all()]
+
+
+async def evidence_ids(session: AsyncSession, petition_id: uuid.UUID) -> list[uuid.UUID]:
+    """The ids of the petition's files (no order)."""
+    rows = await session.execute(
+        select(col(PetitionEvidence.evidence_id)).where(
+            col(PetitionEvidence.petition_id) == petition_id
+        )
+    )
+    return list(rows.scalars())
 
 
 async def evidence_link(
