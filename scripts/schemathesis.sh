@@ -65,8 +65,10 @@ run() {  # run NAME ARGS...: one schemathesis pass, all checks
   local name=$1
   shift
   echo "== schemathesis: $name"
+  # filter_too_much: Hypothesis gives up on a random seed when a date path parameter with the
+  # year pattern (2000-2100) filters out most generated strings; that says nothing about the API.
   uv run schemathesis --config-file scripts/schemathesis.toml run "$SCHEMA" --url "http://127.0.0.1:$PORT" --checks all \
-    -n "$EXAMPLES" --no-color \
+    -n "$EXAMPLES" --no-color --suppress-health-check filter_too_much \
     --report junit --report-junit-path "$REPORTS/$name.xml" "$@" || status=$?
 }
 # Each pass logs in just before it starts. Staff and public routes as an administrator (who
