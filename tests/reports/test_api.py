@@ -40,7 +40,7 @@ from service.storage.local import LocalObjectStore
 from service.storage.store import ObjectStore
 from service.wiring import build_wiring
 from tests.factories import BA_DINH, HOAN_KIEM, create_user, login
-from tests.reports.smtp import smtp_server
+from tests.mail.smtp_server import smtp_server
 from tests.reports.world import supervision_world, tamper_with_log, today
 
 
@@ -363,9 +363,9 @@ class TestDelivery:
         )
         created = await live.post("/api/v1/reports", json=body, headers=await login(live, officer))
         report_id = uuid.UUID(created.json()["id"])
-        with smtp_server() as (port, mailbox):
+        with smtp_server() as mailbox:
             mail_settings = settings.model_copy(
-                update={"smtp_host": "127.0.0.1", "smtp_port": port}
+                update={"smtp_host": "127.0.0.1", "smtp_port": mailbox.port}
             )
             await run_worker(mail_settings, sessions)
             async with sessions() as session:
@@ -437,8 +437,8 @@ class TestDelivery:
                     )
                 ).scalars()
             )
-        with smtp_server() as (port, mailbox):
-            mail = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+        with smtp_server() as mailbox:
+            mail = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": mailbox.port})
             for delivery in deliveries:
                 # Failed at once: retrying would send the same altered file.
                 assert await deliver(sessions, mail, store, delivery.id) == DeliveryState.failed
