@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from reports.models import DeliveryChannel, DeliveryState, ReportKind, ReportState
 from service.i18n import value_error
+from service.text import text_field
 
 EMAIL_PATTERN = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
 
@@ -50,7 +51,7 @@ class ReportCreate(BaseModel):
         ),
         examples=[{"from": "2026-01-01", "to": "2026-06-30", "unit_code": "00070"}],
     )
-    summary: Text | None = Field(
+    summary: Text | None = text_field(
         default=None, min_length=3, max_length=500, description="The title's summary line"
     )
     number_symbol: Text | None = Field(default=None, min_length=1, max_length=100)

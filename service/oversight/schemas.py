@@ -20,6 +20,7 @@ from service.oversight.models import (
     SessionMode,
     SessionState,
 )
+from service.text import Text, text_field
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{1,63}$"
 
@@ -60,8 +61,8 @@ class ParticipantIn(Input):
 
 class PlanCreate(Input):
     code: str = Field(pattern=CODE_PATTERN, description="e.g. KH-GS-2026/03")
-    subject: str = Field(min_length=3, max_length=500)
-    legal_basis: str = Field(min_length=3, max_length=10_000)
+    subject: Text = text_field(min_length=3, max_length=500)
+    legal_basis: Text = text_field(min_length=3, max_length=10_000)
     form: PlanForm
     unit_code: str = Field(min_length=1, max_length=16)
     period_start: date
@@ -83,8 +84,8 @@ class PlanUpdate(Input):
     """Fields left out stay as they are. Lists replace the whole list."""
 
     code: str | None = Field(default=None, pattern=CODE_PATTERN)
-    subject: str | None = Field(default=None, min_length=3, max_length=500)
-    legal_basis: str | None = Field(default=None, min_length=3, max_length=10_000)
+    subject: Text | None = text_field(default=None, min_length=3, max_length=500)
+    legal_basis: Text | None = text_field(default=None, min_length=3, max_length=10_000)
     form: PlanForm | None = None
     unit_code: str | None = Field(default=None, min_length=1, max_length=16)
     period_start: date | None = None
@@ -99,7 +100,7 @@ class PlanUpdate(Input):
 class PlanActionRequest(Input):
     note: str | None = Field(default=None, max_length=5000)
     # For ``conclude``: the conclusion (kết luận giám sát), unless the plan already has one.
-    conclusion: str | None = Field(default=None, min_length=3, max_length=50_000)
+    conclusion: Text | None = text_field(default=None, min_length=3, max_length=50_000)
 
 
 class AgencyRef(BaseModel):
@@ -181,7 +182,7 @@ def check_venue(mode: SessionMode | None, place: str | None, link: str | None) -
 
 
 class SessionCreate(Input):
-    title: str = Field(min_length=3, max_length=500)
+    title: Text = text_field(min_length=3, max_length=500)
     mode: SessionMode
     scheduled_start: AwareDatetime
     scheduled_end: AwareDatetime | None = None
@@ -201,7 +202,7 @@ class SessionCreate(Input):
 
 
 class SessionUpdate(Input):
-    title: str | None = Field(default=None, min_length=3, max_length=500)
+    title: Text | None = text_field(default=None, min_length=3, max_length=500)
     mode: SessionMode | None = None
     scheduled_start: AwareDatetime | None = None
     scheduled_end: AwareDatetime | None = None
@@ -428,7 +429,7 @@ class CustodyRead(BaseModel):
 
 
 class FindingCreate(Input):
-    title: str = Field(min_length=3, max_length=500)
+    title: Text = text_field(min_length=3, max_length=500)
     text: str = Field(min_length=1, max_length=50_000)
     session_id: uuid.UUID | None = None
     log_entry_ids: list[uuid.UUID] = Field(default_factory=list, max_length=500)
@@ -436,7 +437,7 @@ class FindingCreate(Input):
 
 
 class FindingUpdate(Input):
-    title: str | None = Field(default=None, min_length=3, max_length=500)
+    title: Text | None = text_field(default=None, min_length=3, max_length=500)
     text: str | None = Field(default=None, min_length=1, max_length=50_000)
     log_entry_ids: list[uuid.UUID] | None = Field(default=None, max_length=500)
     evidence_ids: list[uuid.UUID] | None = Field(default=None, max_length=500)
@@ -460,15 +461,15 @@ class FindingRead(BaseModel):
 
 class RecommendationCreate(Input):
     agency_id: uuid.UUID
-    title: str = Field(min_length=3, max_length=500)
-    text: str = Field(min_length=3, max_length=50_000)
+    title: Text = text_field(min_length=3, max_length=500)
+    text: Text = text_field(min_length=3, max_length=50_000)
     finding_id: uuid.UUID | None = None
 
 
 class RecommendationUpdate(Input):
     agency_id: uuid.UUID | None = None
-    title: str | None = Field(default=None, min_length=3, max_length=500)
-    text: str | None = Field(default=None, min_length=3, max_length=50_000)
+    title: Text | None = text_field(default=None, min_length=3, max_length=500)
+    text: Text | None = text_field(default=None, min_length=3, max_length=50_000)
     finding_id: uuid.UUID | None = None
 
 
@@ -479,7 +480,7 @@ class RecommendationIssue(Input):
 
 
 class RecommendationWithdraw(Input):
-    reason: str = Field(min_length=3, max_length=1000)
+    reason: Text = text_field(min_length=3, max_length=1000)
 
 
 class RecommendationRead(BaseModel):

@@ -1,17 +1,16 @@
 """Request and response models of the petitions API (never the table classes).
 
-Every text a citizen sends is NFC-normalised and stripped before its length is checked, so
-"ngập" typed with combining marks and "ngập" precomposed are the same text.
+Every text a citizen sends is a ``service.text`` type: NFC-normalised and stripped before its
+length is checked.
 """
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from service.deadlines.models import DeadlineStatus, Urgency
 from service.petitions.models import (
@@ -24,40 +23,11 @@ from service.petitions.models import (
 )
 from service.replies.schemas import PublishedAnswer, RevealedIdentity
 from service.strict import StrictBool
+from service.text import OptionalText, Text, text_field
 
 MAX_DESCRIPTION = 10_000
 
 
-def _nfc(value: Any) -> Any:
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value).strip()
-    return value
-
-
-def _nfc_or_none(value: Any) -> Any:
-    value = _nfc(value)
-    return None if value == "" else value
-
-
-Text = Annotated[str, BeforeValidator(_nfc)]
-
-
-def text_field(*, min_length: int, max_length: int, **kwargs: Any) -> Any:
-    r"""A ``Text`` field: its bounds count the text as stripped, so the document adds a pattern
-    that asks as many characters between the first and the last that are not spaces. Spaces
-    are what Python's ``str.strip`` removes: ECMA-262's ``\s`` (the document's dialect) plus
-    the separators U+001C-U+001F and U+0085, which only Python counts."""
-    solid = r"[^\s\x1c-\x1f\x85]"
-    visible = solid if min_length <= 1 else rf"{solid}[\s\S]{{{min_length - 2},}}{solid}"
-    return Field(
-        min_length=min_length,
-        max_length=max_length,
-        json_schema_extra={"pattern": visible},
-        **kwargs,
-    )
-
-
-OptionalText = Annotated[str | None, BeforeValidator(_nfc_or_none)]
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE_PATTERN = r"^\+?[0-9 .\-()]{8,20}$"
 NATIONAL_ID_PATTERN = r"^(\d{9}|\d{12})$"

@@ -15,6 +15,7 @@ from service.replies.models import (
     ReferralState,
 )
 from service.strict import StrictBool
+from service.text import Text, text_field
 
 # -- requests -----------------------------------------------------------------------------
 
@@ -27,14 +28,14 @@ class AcknowledgeRequest(BaseModel):
 
 
 class DeclineRequest(BaseModel):
-    reason: str = Field(min_length=3, max_length=4000)
+    reason: Text = text_field(min_length=3, max_length=4000)
     suggested_agency_id: uuid.UUID | None = Field(
         default=None, description="The agency believed competent, if known."
     )
 
 
 class ExtensionRequestCreate(BaseModel):
-    reason: str = Field(min_length=3, max_length=4000)
+    reason: Text = text_field(min_length=3, max_length=4000)
     new_due_date: date = Field(description="The requested new deadline (a local date).")
 
 
@@ -61,12 +62,12 @@ class NoteRequest(BaseModel):
 
 
 class ReasonRequest(BaseModel):
-    reason: str = Field(min_length=3, max_length=4000)
+    reason: Text = text_field(min_length=3, max_length=4000)
 
 
 class EscalateRequest(BaseModel):
     to: EscalationTarget
-    reason: str = Field(min_length=3, max_length=4000)
+    reason: Text = text_field(min_length=3, max_length=4000)
 
 
 class RatingRequest(BaseModel):
@@ -139,7 +140,7 @@ class ReferralPage(BaseModel):
 class RevealRequest(BaseModel):
     """Why the identity of a denouncer must be known (kept in the audit log)."""
 
-    reason: str = Field(min_length=10, max_length=2000)
+    reason: Text = text_field(min_length=10, max_length=2000)
 
 
 class RevealedIdentity(BaseModel):

@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from service.storage.models import CustodyAction, EvidenceStatus
 from service.storage.store import MAX_PARTS
+from service.text import Text, text_field
 
 
 class EvidenceRead(BaseModel):
@@ -85,4 +86,4 @@ class CustodyEntryRead(BaseModel):
 
 
 class WithdrawRequest(BaseModel):
-    reason: str = Field(min_length=3, max_length=1000)
+    reason: Text = text_field(min_length=3, max_length=1000)
