@@ -70,3 +70,32 @@ async def enqueue(
     already enqueued makes this a no-op. Raises ValueError for a job nobody declared.
     """
     await insert_outbox(session, job_name, payload, delay=delay, dedupe_key=dedupe_key)
+
+
+async def enqueue_many(
+    session: AsyncSession, job_name: str, jobs: list[tuple[dict[str, Any], str | None]]
+) -> None:
+    """``enqueue`` for many jobs of one name in one executemany INSERT (the sweeps'):
+    ``jobs`` holds (payload, dedupe_key) pairs; a taken dedupe key is skipped as there."""
+    if not jobs:
+        return
+    spec = wiring_of(session).job(job_name)
+    if spec is None:
+        raise ValueError(
+            f"unknown job {job_name!r}: declare it with @job and list it in its domain's wire()"
+        )
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    rows = [
+        {
+            "job_name": job_name,
+            "payload": to_jsonable_python(payload),
+            "queue": spec.queue,
+            "state": OutboxState.pending.value,
+            "attempts": 0,
+            "dedupe_key": dedupe_key,
+        }
+        for payload, dedupe_key in jobs
+    ]
+    await session.execute(
+        pg_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]), rows
+    )

@@ -4,7 +4,9 @@
 domains) asks each domain's ``wire(builder, settings)`` what it contributes, and freezes the
 answer into a :class:`Wiring`:
 
-- ``subscriptions``: in-process event handlers by event name (``service.replies.events``);
+- ``subscriptions``: in-process event handlers by event name (``service.replies.events``),
+  each with an optional batch form (one call for a list of events of that name: the sweeps
+  publish thousands at once, and a subscriber can apply them with one statement);
 - ``item_providers``: how replies shows an item another package owns, by item type;
 - ``jobs`` (by name) and ``schedules``: what the broker declares and the scheduler enqueues;
 - ``clock_tables``: the tables whose deadline clocks move when the calendar changes;
@@ -25,7 +27,7 @@ that use them (``service.replies.events.dispatch``, ``service.replies.providers.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType, ModuleType
 from typing import Any
@@ -37,6 +39,7 @@ from service.jobs.registry import JobSpec, Schedule, job_spec
 SESSION_KEY = "giamsat.wiring"
 
 EventHandler = Callable[[AsyncSession, Any], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, Sequence[Any]], Awaitable[None]]
 CalendarHook = Callable[[AsyncSession], Awaitable[None]]
 
 
@@ -57,9 +60,16 @@ class Wiring:
     clock_tables: tuple[Any, ...] = ()
     calendar_hooks: tuple[CalendarHook, ...] = ()
     events: frozenset[str] = frozenset()
+    batch_forms: Mapping[tuple[str, int], BatchHandler] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     def handlers(self, event_name: str) -> tuple[EventHandler, ...]:
         return self.subscriptions.get(event_name, ())
+
+    def batch_form(self, event_name: str, handler: EventHandler) -> BatchHandler | None:
+        """The batch form ``handler`` was subscribed with for ``event_name``, if any."""
+        return self.batch_forms.get((event_name, id(handler)))
 
     def item_provider(self, item_type: str) -> Any | None:
         return self.item_providers.get(item_type)
@@ -111,6 +121,8 @@ class WiringBuilder:
         self._clock_tables: list[Any] = []
         self._calendar_hooks: list[CalendarHook] = []
         self._events: set[str] = set()
+        # Keyed by the handler's id: handlers need not be hashable; the wiring keeps them alive.
+        self._batch_forms: dict[tuple[str, int], BatchHandler] = {}
 
     @classmethod
     def from_wiring(cls, wiring: Wiring) -> WiringBuilder:
@@ -122,22 +134,34 @@ class WiringBuilder:
         builder._clock_tables = list(wiring.clock_tables)
         builder._calendar_hooks = list(wiring.calendar_hooks)
         builder._events = set(wiring.events)
+        builder._batch_forms = dict(wiring.batch_forms)
         return builder
 
     def declare_events(self, names: Iterable[str]) -> None:
         """The event names a publisher may dispatch (subscriptions to others fail at build)."""
         self._events.update(names)
 
-    def subscribe(self, event_name: str, handler: EventHandler) -> None:
-        """Call ``handler`` for every event ``event_name``, in subscription order (once)."""
+    def subscribe(
+        self, event_name: str, handler: EventHandler, *, batch: BatchHandler | None = None
+    ) -> None:
+        """Call ``handler`` for every event ``event_name``, in subscription order (once).
+
+        ``batch``, if given, takes a list of such events in one call and must do what
+        ``handler`` would do for each; a publisher of many events at once calls it instead
+        (a subscriber without one gets its events one by one)."""
         handlers = self._subscriptions.setdefault(event_name, [])
         if handler not in handlers:
             handlers.append(handler)
+        if batch is not None:
+            self._batch_forms[(event_name, id(handler))] = batch
 
     def unsubscribe_all(self, *event_names: str) -> None:
         """Drop every handler of ``event_names`` (all events when none is named)."""
         for name in event_names or list(self._subscriptions):
             self._subscriptions.pop(name, None)
+        self._batch_forms = {
+            key: batch for key, batch in self._batch_forms.items() if key[0] in self._subscriptions
+        }
 
     def provide(self, item_type: str, provider: Any) -> None:
         """The item provider of ``item_type`` (a later one replaces an earlier one)."""
@@ -203,6 +227,7 @@ class WiringBuilder:
             clock_tables=tuple(self._clock_tables),
             calendar_hooks=tuple(self._calendar_hooks),
             events=frozenset(self._events),
+            batch_forms=MappingProxyType(dict(self._batch_forms)),
         )
 
 

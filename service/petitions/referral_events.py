@@ -9,26 +9,33 @@ petition's state cannot take (e.g. a referral closed after the citizen withdrew)
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.audit.service import AuditEntry, record_many
 from service.db import utcnow
 from service.directory.routing import suggest_agency
 from service.errors import NotFound
+from service.jobs.outbox import enqueue_many
 from service.petitions import clock, messages
-from service.petitions.models import Petition, PetitionStatus
+from service.petitions.models import NotifyChannel, Petition, PetitionStatus
 from service.petitions.repository import petitions as repository
 from service.petitions.repository import reference
+from service.petitions.repository import sweep as sweep_repository
 from service.petitions.service import (
+    CLOSING_STATUSES,
+    ENTITY,
+    NOTIFY_JOB,
     add_event,
     apply_transition,
     audit,
     get_petition,
 )
-from service.petitions.workflow import Action, Performer, can
+from service.petitions.workflow import Action, Performer, can, transition_for
 from service.replies import events
 from service.replies.events import ReferralEvent
 
@@ -57,7 +64,11 @@ async def _petition(
 
 
 def _possible(petition: Petition, action: Action) -> bool:
-    return can(PetitionStatus(petition.status), action, SYSTEM)
+    return _possible_status(PetitionStatus(petition.status), action)
+
+
+def _possible_status(status: PetitionStatus, action: Action) -> bool:
+    return can(status, action, SYSTEM)
 
 
 async def _mirror(
@@ -227,6 +238,100 @@ async def on_closed(session: AsyncSession, event: ReferralEvent) -> None:
     await _mirror(session, petition, event, Action.close, messages.CLOSE, data, reason=reason)
 
 
+# Where the system may close a petition, and what the close does there (the workflow table).
+_CLOSE_ROWS = {
+    status: transition_for(status, Action.close, SYSTEM)
+    for status in PetitionStatus
+    if _possible_status(status, Action.close)
+}
+
+
+async def on_closed_many(session: AsyncSession, batch: Sequence[ReferralEvent]) -> None:
+    """The batch form of ``on_closed`` (the sweep closes thousands of referrals at once):
+    the same closures, history entries, citizen notifications and audit events, written by
+    a few statements per (reason, status) instead of a few per petition."""
+    now = utcnow()
+    by_reason: dict[Any, list[ReferralEvent]] = {}
+    for event in batch:
+        if event.item_type == ITEM_TYPE:
+            by_reason.setdefault(event.data.get("reason"), []).append(event)
+    for reason, closed in by_reason.items():
+        item_ids = [event.item_id for event in closed]
+        referral_ids = [event.referral_id for event in closed]
+        for source, row in _CLOSE_ROWS.items():
+            target = row.target
+            changed = await sweep_repository.transition_current(
+                session,
+                item_ids,
+                referral_ids,
+                now,
+                from_status=source.value,
+                to_status=target.value,
+                closes=target in CLOSING_STATUSES,
+            )
+            if not changed:
+                continue
+            event_ids = await sweep_repository.add_system_events(
+                session,
+                [petition.id for petition in changed],
+                now,
+                action=Action.close.value,
+                from_status=source.value,
+                to_status=target.value,
+                reason=reason,
+                citizen_message=messages.CLOSE if row.citizen_visible else None,
+                data={"reason": reason},
+            )
+            if row.citizen_visible:
+                await enqueue_many(
+                    session,
+                    NOTIFY_JOB,
+                    [
+                        (
+                            {"petition_id": str(p.id), "event_id": event_ids[p.id]},
+                            f"petition-notify:{p.id}:{event_ids[p.id]}",
+                        )
+                        for p in changed
+                        if p.notify_channel != NotifyChannel.none
+                    ],
+                )
+            await record_many(
+                session,
+                [
+                    AuditEntry(
+                        action=f"petition.{Action.close.value}",
+                        entity_type=ENTITY,
+                        entity_id=p.id,
+                        before={
+                            **_snapshot(p),
+                            "status": source.value,
+                            "version": p.version - 1,
+                        },
+                        after=_snapshot(p),
+                    )
+                    for p in changed
+                ],
+            )
+
+
+def _snapshot(row: Any) -> dict[str, Any]:
+    """``service.petitions.service.snapshot`` of a row a statement returned."""
+    return {
+        "tracking_code": row.tracking_code,
+        "status": row.status,
+        "kind": row.kind,
+        "category_code": row.category_code,
+        "unit_code": row.unit_code,
+        "urgency": row.urgency,
+        "agency_id": row.agency_id,
+        "referral_id": row.referral_id,
+        "merged_into_id": row.merged_into_id,
+        "due_at": row.due_at,
+        "deadline_status": row.deadline_status,
+        "version": row.version,
+    }
+
+
 async def on_reopened(session: AsyncSession, event: ReferralEvent) -> None:
     petition = await _petition(session, event, Action.reopen)
     if petition is None:
@@ -261,6 +366,9 @@ async def on_escalated(session: AsyncSession, event: ReferralEvent) -> None:
         await add_event(session, petition, action="escalated", actor=event.actor, data=data)
         await audit(session, event.actor, "escalated", petition, extra=data)
 
+
+# Batch forms (``events.dispatch_many``) of some of the handlers above.
+BATCH_HANDLERS = {events.CLOSED: on_closed_many}
 
 HANDLERS = {
     events.ACKNOWLEDGED: on_acknowledged,

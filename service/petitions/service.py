@@ -35,6 +35,8 @@ from service.petitions.workflow import Action, Performer, transition_for
 Actor = StaffPrincipal | ClientPrincipal | None
 NOTIFY_JOB = "petitions.notify"
 ENTITY = "petition"
+# The statuses whose transition sets ``closed_at``.
+CLOSING_STATUSES = (PetitionStatus.closed, PetitionStatus.withdrawn, PetitionStatus.rejected)
 
 
 # -- loading --------------------------------------------------------------------------------
@@ -225,7 +227,7 @@ async def apply_transition(
     before = snapshot(petition)
     from_status = str(petition.status)
     petition.status = row.target
-    if row.target in (PetitionStatus.closed, PetitionStatus.withdrawn, PetitionStatus.rejected):
+    if row.target in CLOSING_STATUSES:
         petition.closed_at = at
     touch(petition, at)
     session.add(petition)

@@ -1,7 +1,8 @@
 """The routing-step sweep: marks petitions due soon and overdue (``sweep_clocks``, one
 UPDATE ... RETURNING per change), escalates the overdue ward items to the city Front, and
-queues the reminders and escalation notices through the outbox. Everything is set-based:
-the Python side only handles the ids that changed state in this run.
+queues the reminders and escalation notices through the outbox (one job per chunk of 500
+petitions). Everything is set-based: a fixed number of statements per run, and the Python
+side only handles the ids that changed state in this run.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.audit.service import record as audit_record
+from service.audit.service import AuditEntry, record_many
 from service.deadlines.sweep import sweep_clocks
 from service.jobs.outbox import enqueue
 from service.petitions.models import Petition
@@ -39,22 +40,27 @@ async def escalate_overdue(
     session: AsyncSession, ids: list[uuid.UUID], now: datetime
 ) -> list[uuid.UUID]:
     """Flag the overdue ward/commune petitions as escalated to the city Front (once each),
-    with a history entry per petition written by one INSERT ... SELECT."""
+    with a history entry per petition written by one INSERT ... SELECT and an audit event
+    each written by one INSERT."""
     if not ids:
         return []
     escalated = await repository.flag_escalated(session, ids, now)
     if not escalated:
         return []
     await repository.add_escalation_events(session, escalated, now)
-    for petition_id in escalated:
-        await audit_record(
-            session,
-            actor=None,
-            action="petition.escalated_to_city_front",
-            entity_type="petition",
-            entity_id=petition_id,
-            after={"escalated_at": now, "reason": "routing deadline passed"},
-        )
+    after = {"escalated_at": now, "reason": "routing deadline passed"}
+    await record_many(
+        session,
+        [
+            AuditEntry(
+                action="petition.escalated_to_city_front",
+                entity_type="petition",
+                entity_id=petition_id,
+                after=after,
+            )
+            for petition_id in escalated
+        ],
+    )
     return escalated
 
 

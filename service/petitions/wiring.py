@@ -6,7 +6,7 @@ from service.kernel.wiring import WiringBuilder
 from service.petitions import tasks
 from service.petitions.models import Petition
 from service.petitions.provider import PetitionProvider
-from service.petitions.referral_events import HANDLERS
+from service.petitions.referral_events import BATCH_HANDLERS, HANDLERS
 from service.replies.providers import check_item_provider
 from service.settings import Settings
 
@@ -17,7 +17,7 @@ PURGE_IDEMPOTENCY_KEYS_EVERY_SECONDS = 3600
 def wire(builder: WiringBuilder, settings: Settings) -> None:
     builder.provide("petition", check_item_provider(PetitionProvider(settings)))
     for name, handler in HANDLERS.items():
-        builder.subscribe(name, handler)
+        builder.subscribe(name, handler, batch=BATCH_HANDLERS.get(name))
     builder.clock_table(Petition)
     builder.add_jobs(tasks)
     builder.schedule("petitions.sweep", every_seconds=SWEEP_EVERY_SECONDS)

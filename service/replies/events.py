@@ -14,7 +14,7 @@ database: anything that leaves it (email, webhook) goes through ``service.jobs.o
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +82,27 @@ class ReferralEvent:
 
 
 Handler = Callable[[AsyncSession, ReferralEvent], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, Sequence[ReferralEvent]], Awaitable[None]]
+
+
+async def dispatch_many(session: AsyncSession, batch: Sequence[ReferralEvent]) -> None:
+    """The batch form of ``dispatch`` for many events of one name (the sweeps'): each handler
+    subscribed with a batch form gets them in one call, every other handler one by one."""
+    if not batch:
+        return
+    name = batch[0].name
+    if name not in EVENT_NAMES:
+        raise ValueError(f"unknown referral event {name!r}; known: {sorted(EVENT_NAMES)}")
+    if any(event.name != name for event in batch):
+        raise ValueError("dispatch_many takes events of one name")
+    wiring = wiring_of(session)
+    for handler in wiring.handlers(name):
+        batch_form = wiring.batch_form(name, handler)
+        if batch_form is not None:
+            await batch_form(session, batch)
+            continue
+        for event in batch:
+            await handler(session, event)
 
 
 async def dispatch(session: AsyncSession, event: ReferralEvent) -> None:

@@ -388,11 +388,44 @@ async def insert_reminders(session: AsyncSession, kind: str, ids: list[uuid.UUID
     return list(inserted.scalars())
 
 
+def _swept_columns(table: Any) -> list[Any]:
+    """What the sweep needs of a referral it changed: its event's fields and the audit
+    snapshot (``service.replies.service.steps.snapshot``)."""
+    return [
+        table.c.id,
+        table.c.item_type,
+        table.c.item_id,
+        table.c.agency_id,
+        table.c.state,
+        table.c.version,
+        table.c.deadline_step,
+        table.c.due_at,
+        table.c.deadline_status,
+        table.c.agency_reference,
+        table.c.reopen_count,
+        sa.func.coalesce(sa.func.jsonb_array_length(table.c.extensions), 0).label("extensions"),
+    ]
+
+
+async def swept_referrals(session: AsyncSession, ids: list[uuid.UUID]) -> Sequence[sa.Row[Any]]:
+    """The sweep's columns (``_swept_columns``) of the referrals ``ids``, in one SELECT."""
+    if not ids:
+        return []
+    table = Referral.__table__  # type: ignore[attr-defined]
+    id_array: Any = postgresql.ARRAY(sa.Uuid())
+    result = await session.execute(
+        sa.select(*_swept_columns(table))
+        .where(table.c.id == sa.any_(sa.bindparam("ids", ids, type_=id_array)))
+        .order_by(table.c.id)
+    )
+    return result.all()
+
+
 async def close_feedback_ended(
     session: AsyncSession, now: datetime, *, to_state: ReferralState, reason: str
-) -> list[uuid.UUID]:
+) -> Sequence[sa.Row[Any]]:
     """Published referrals whose feedback window ended by ``now``: moved to ``to_state`` in
-    one UPDATE ... RETURNING; their ids."""
+    one UPDATE ... RETURNING; their sweep columns (``_swept_columns``), by id."""
     table = Referral.__table__  # type: ignore[attr-defined]
     result = await session.execute(
         sa.update(table)
@@ -407,9 +440,9 @@ async def close_feedback_ended(
             version=table.c.version + 1,
             updated_at=now,
         )
-        .returning(table.c.id)
+        .returning(*_swept_columns(table))
     )
-    return list(result.scalars())
+    return sorted(result.all(), key=lambda row: row.id)
 
 
 async def add_system_history(

@@ -41,6 +41,7 @@ def test_the_sweep_is_scheduled_every_minute(wiring: Wiring) -> None:
     schedules = {s.job_name: s for s in wiring.schedules}
     assert schedules["referrals.sweep"].every_seconds == 60
     assert wiring.job("replies.notify_agency") is not None
+    assert wiring.job("replies.notify_agencies") is not None
 
 
 async def test_overdue_and_due_soon_are_flagged_once(
@@ -73,11 +74,14 @@ async def test_overdue_and_due_soon_are_flagged_once(
     assert reminder.status == NotificationStatus.pending
     jobs = (
         await session.execute(
-            select(OutboxMessage).where(col(OutboxMessage.job_name) == "replies.notify_agency")
+            select(OutboxMessage).where(col(OutboxMessage.job_name) == "replies.notify_agencies")
         )
     ).scalars()
     soon_reminder = (await _notifications(session, soon.id))[0]
-    assert {job.payload["notification_id"] for job in jobs} == {reminder.id, soon_reminder.id}
+    # One job per chunk of reminders (one per flag kind here), sending each of its rows.
+    assert sorted(job.payload["notification_ids"] for job in jobs) == sorted(
+        [[reminder.id], [soon_reminder.id]]
+    )
 
     again = await sweep_referrals(session, now + timedelta(minutes=1))
     assert (again.overdue, again.due_soon, again.reminders) == ([], [], 0)

@@ -1,10 +1,15 @@
-"""The set-based statements of the routing-step sweep (see :mod:`service.petitions.sweep`):
-one UPDATE ... RETURNING for the escalation flags, one INSERT ... SELECT for their history.
+"""The set-based statements of the sweeps: the routing-step sweep's (see
+:mod:`service.petitions.sweep`: one UPDATE ... RETURNING for the escalation flags, one
+INSERT ... SELECT for their history) and those of the petitions' batch form of
+``referral.closed`` (:mod:`service.petitions.referral_events`: one UPDATE ... RETURNING for
+the closures, one INSERT ... SELECT ... RETURNING for their history).
 """
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from service.directory.models import AdminUnit, UnitLevel
-from service.petitions.models import Petition, PetitionEvent
+from service.petitions.models import ActorKind, Petition, PetitionEvent
 
 
 def _id_array(ids: list[uuid.UUID]) -> sa.BindParameter[Any]:
@@ -80,3 +85,111 @@ async def add_escalation_events(
             source,
         )
     )
+
+
+def _snapshot_columns(table: Any) -> list[Any]:
+    """What ``service.petitions.service.snapshot`` keeps of a petition, and its channel."""
+    return [
+        table.c.id,
+        table.c.tracking_code,
+        table.c.status,
+        table.c.kind,
+        table.c.category_code,
+        table.c.unit_code,
+        table.c.urgency,
+        table.c.agency_id,
+        table.c.referral_id,
+        table.c.merged_into_id,
+        table.c.due_at,
+        table.c.deadline_status,
+        table.c.version,
+        table.c.notify_channel,
+    ]
+
+
+async def transition_current(
+    session: AsyncSession,
+    item_ids: list[uuid.UUID],
+    referral_ids: list[uuid.UUID],
+    now: datetime,
+    *,
+    from_status: str,
+    to_status: str,
+    closes: bool,
+) -> Sequence[sa.Row[Any]]:
+    """Move those of ``item_ids`` whose current referral is one of ``referral_ids`` and whose
+    status is ``from_status`` to ``to_status`` (version + 1; ``closed_at`` when it ``closes``),
+    in one UPDATE ... RETURNING their snapshot columns (``_snapshot_columns``), by id."""
+    table = Petition.__table__  # type: ignore[attr-defined]
+    values: dict[str, Any] = {
+        "status": to_status,
+        "version": table.c.version + 1,
+        "updated_at": now,
+    }
+    if closes:
+        values["closed_at"] = now
+    result = await session.execute(
+        sa.update(table)
+        .where(
+            table.c.id == sa.any_(_id_array(item_ids)),
+            table.c.referral_id == sa.any_(_id_array(referral_ids)),
+            table.c.status == from_status,
+        )
+        .values(**values)
+        .returning(*_snapshot_columns(table))
+    )
+    return sorted(result.all(), key=lambda row: row.id)
+
+
+async def add_system_events(
+    session: AsyncSession,
+    petition_ids: list[uuid.UUID],
+    now: datetime,
+    *,
+    action: str,
+    from_status: str,
+    to_status: str,
+    reason: str | None,
+    citizen_message: str | None,
+    data: dict[str, Any],
+) -> dict[uuid.UUID, int]:
+    """One history entry by the system per petition of ``petition_ids`` (what ``add_event``
+    writes), in one INSERT ... SELECT; ``data`` plus ``{"referral_id": <its referral>}``.
+    The new entries' ids by petition."""
+    table = Petition.__table__  # type: ignore[attr-defined]
+    event_table = PetitionEvent.__table__  # type: ignore[attr-defined]
+    jsonb: Any = postgresql.JSONB
+    source = sa.select(
+        table.c.id,
+        sa.literal(now, sa.DateTime(timezone=True)),
+        sa.literal(ActorKind.system.value),
+        sa.literal(action),
+        sa.literal(from_status),
+        sa.literal(to_status),
+        sa.literal(reason, sa.Text),
+        sa.literal(citizen_message is not None),
+        sa.literal(citizen_message, sa.Text),
+        sa.func.jsonb_build_object(
+            sa.literal_column("'referral_id'"), sa.cast(table.c.referral_id, sa.Text)
+        ).op("||")(sa.cast(sa.literal(json.dumps(data)), jsonb)),
+    ).where(table.c.id == sa.any_(_id_array(petition_ids)))
+    inserted = await session.execute(
+        event_table.insert()
+        .from_select(
+            [
+                "petition_id",
+                "at",
+                "actor_kind",
+                "action",
+                "from_status",
+                "to_status",
+                "reason",
+                "citizen_visible",
+                "citizen_message",
+                "data",
+            ],
+            source,
+        )
+        .returning(event_table.c.petition_id, event_table.c.id)
+    )
+    return {row.petition_id: row.id for row in inserted}
