@@ -1,5 +1,6 @@
-"""The routing-step sweep: marks petitions due soon and overdue (``sweep_clocks``, one
-UPDATE ... RETURNING per change), escalates the overdue ward items to the city Front, and
+"""The routing-step sweep: marks petitions overdue and escalates the overdue ward items to
+the city Front in one UPDATE ... RETURNING (the petition row is wide and heavily indexed:
+one new row version, not two), marks those due soon (``sweep_clocks``), and
 queues the reminders and escalation notices through the outbox (one job per chunk of 500
 petitions). Everything is set-based: a fixed number of statements per run, and the Python
 side only handles the ids that changed state in this run.
@@ -36,17 +37,11 @@ def _chunks(ids: list[uuid.UUID]) -> Iterator[list[str]]:
         yield [str(i) for i in ids[start : start + CHUNK]]
 
 
-async def escalate_overdue(
-    session: AsyncSession, ids: list[uuid.UUID], now: datetime
-) -> list[uuid.UUID]:
-    """Flag the overdue ward/commune petitions as escalated to the city Front (once each),
-    with a history entry per petition written by one INSERT ... SELECT and an audit event
-    each written by one INSERT."""
-    if not ids:
-        return []
-    escalated = await repository.flag_escalated(session, ids, now)
+async def _escalated(session: AsyncSession, escalated: list[uuid.UUID], now: datetime) -> None:
+    """The history entries (one INSERT ... SELECT) and audit events (one INSERT) of the
+    petitions escalated to the city Front."""
     if not escalated:
-        return []
+        return
     await repository.add_escalation_events(session, escalated, now)
     after = {"escalated_at": now, "reason": "routing deadline passed"}
     await record_many(
@@ -61,13 +56,18 @@ async def escalate_overdue(
             for petition_id in escalated
         ],
     )
-    return escalated
 
 
 async def sweep(session: AsyncSession, now: datetime) -> SweepOutcome:
+    """Overdue clocks flagged and the ward items among them escalated (one UPDATE), then the
+    clocks due soon (``sweep_clocks``: its overdue statement finds nothing left), the
+    escalations' history and audit, and the staff notices, one job per chunk."""
+    overdue, escalated = await repository.flag_overdue(session, now)
     result = await sweep_clocks(session, Petition, now)
-    outcome = SweepOutcome(due_soon=result.due_soon, overdue=result.overdue)
-    outcome.escalated = await escalate_overdue(session, result.overdue, now)
+    outcome = SweepOutcome(
+        due_soon=result.due_soon, overdue=overdue + result.overdue, escalated=escalated
+    )
+    await _escalated(session, escalated, now)
     for chunk in _chunks(outcome.due_soon):
         await enqueue(session, STAFF_NOTICE_JOB, {"reason": "due_soon", "petition_ids": chunk})
     for chunk in _chunks(outcome.escalated):

@@ -1,6 +1,6 @@
 """The set-based statements of the sweeps: the routing-step sweep's (see
-:mod:`service.petitions.sweep`: one UPDATE ... RETURNING for the escalation flags, one
-INSERT ... SELECT for their history) and those of the petitions' batch form of
+:mod:`service.petitions.sweep`: one UPDATE ... RETURNING for the overdue and escalation
+flags, one INSERT ... SELECT for the escalations' history) and those of the petitions' batch form of
 ``referral.closed`` (:mod:`service.petitions.referral_events`: one UPDATE ... RETURNING for
 the closures, one INSERT ... SELECT ... RETURNING for their history).
 """
@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from service.deadlines.models import DeadlineStatus
 from service.directory.models import AdminUnit, UnitLevel
 from service.petitions.models import ActorKind, Petition, PetitionEvent
 
@@ -28,24 +29,42 @@ def _id_array(ids: list[uuid.UUID]) -> sa.BindParameter[Any]:
     return sa.bindparam(None, ids, type_=array_type)
 
 
-async def flag_escalated(
-    session: AsyncSession, ids: list[uuid.UUID], now: datetime
-) -> list[uuid.UUID]:
-    """Flag those of ``ids`` that are ward/commune petitions not escalated yet; their ids."""
+async def flag_overdue(
+    session: AsyncSession, now: datetime
+) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """Flag the live routing clocks past their deadline overdue and, in the same UPDATE (one
+    new version of the wide petition row, not two), the ward/commune petitions among them
+    not escalated yet as escalated to the city Front; the ids flagged and those escalated.
+
+    What ``service.deadlines.sweep.sweep_clocks`` does for overdue clocks, with the
+    escalation flag; ``escalate`` is read from the row as it was, locked."""
+    table = Petition.__table__  # type: ignore[attr-defined]
     ward_units = sa.select(col(AdminUnit.code)).where(
         col(AdminUnit.level) == UnitLevel.commune.value
     )
-    flagged = await session.execute(
-        sa.update(Petition)
-        .where(
-            col(Petition.id) == sa.any_(_id_array(ids)),
-            col(Petition.escalated_at).is_(None),
-            col(Petition.unit_code).in_(ward_units),
+    live = (DeadlineStatus.running.value, DeadlineStatus.due_soon.value)
+    old = (
+        sa.select(
+            table.c.id,
+            sa.and_(table.c.escalated_at.is_(None), table.c.unit_code.in_(ward_units)).label(
+                "escalate"
+            ),
         )
-        .values(escalated_at=now)
-        .returning(col(Petition.id))
+        .where(table.c.deadline_status.in_(live), table.c.due_at <= now)
+        .with_for_update()
+        .subquery("old")
     )
-    return list(flagged.scalars())
+    result = await session.execute(
+        sa.update(table)
+        .where(table.c.id == old.c.id)
+        .values(
+            deadline_status=DeadlineStatus.overdue.value,
+            escalated_at=sa.case((old.c.escalate, now), else_=table.c.escalated_at),
+        )
+        .returning(table.c.id, old.c.escalate)
+    )
+    rows = result.all()
+    return [row.id for row in rows], [row.id for row in rows if row.escalate]
 
 
 async def add_escalation_events(
