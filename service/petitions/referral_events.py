@@ -253,8 +253,12 @@ async def on_closed_many(session: AsyncSession, batch: Sequence[ReferralEvent]) 
     now = utcnow()
     by_reason: dict[Any, list[ReferralEvent]] = {}
     for event in batch:
-        if event.item_type == ITEM_TYPE:
-            by_reason.setdefault(event.data.get("reason"), []).append(event)
+        if event.item_type != ITEM_TYPE:
+            continue
+        if event.actor is not None:  # the statements below write the system as the actor
+            await on_closed(session, event)
+            continue
+        by_reason.setdefault(event.data.get("reason"), []).append(event)
     for reason, closed in by_reason.items():
         item_ids = [event.item_id for event in closed]
         referral_ids = [event.referral_id for event in closed]
