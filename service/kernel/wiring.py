@@ -153,7 +153,8 @@ class WiringBuilder:
         if handler not in handlers:
             handlers.append(handler)
         if batch is not None:
-            self._batch_forms[(event_name, id(handler))] = batch
+            subscribed = handlers[handlers.index(handler)]  # the one kept, if equal to another
+            self._batch_forms[(event_name, id(subscribed))] = batch
 
     def unsubscribe_all(self, *event_names: str) -> None:
         """Drop every handler of ``event_names`` (all events when none is named)."""
