@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from service.db import async_url, session_scope
+from service.db import async_url, create_replica_engine, session_scope
 from service.kernel.wiring import NotWired, Wiring
 from service.settings import Settings
 from service.storage.backends import build_object_store
@@ -89,6 +89,16 @@ class WorkerContext:
     runtime: JobRuntime
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    # The read replica's engine (GIAMSAT_DATABASE_REPLICA_URL), None without one.
+    read_engine: AsyncEngine | None = None
+
+    @property
+    def read_sessions(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions for reads that may lag the primary (a report's data): the replica's,
+        READ ONLY, when there is one; the primary's otherwise (``service.readonly``)."""
+        if self.read_engine is None:
+            return self.sessions
+        return self.runtime.wiring.sessions(self.read_engine)
 
     @property
     def settings(self) -> Settings:
@@ -128,7 +138,12 @@ def worker_context() -> WorkerContext:
             },
         )
         context = WorkerContext(
-            runtime=runtime, engine=engine, sessions=runtime.wiring.sessions(engine)
+            runtime=runtime,
+            engine=engine,
+            sessions=runtime.wiring.sessions(engine),
+            read_engine=create_replica_engine(
+                settings, pool_size=1, application_name="giamsat-worker"
+            ),
         )
         _local.context = context
     return context
@@ -180,5 +195,7 @@ def close_thread_context() -> None:
     if loop is not None and not loop.is_closed():
         if context is not None:
             loop.run_until_complete(context.engine.dispose())
+            if context.read_engine is not None:
+                loop.run_until_complete(context.read_engine.dispose())
         loop.close()
     _local.__dict__.clear()
