@@ -155,6 +155,14 @@ class StreamingPair:
         if not self.standby.scalar("SELECT pg_is_in_recovery()"):
             raise RuntimeError("the standby is not in recovery")
 
+    def stop_standby(self) -> None:
+        """Stop the standby (fast shutdown: it keeps its data) until ``start_standby``."""
+        self._run("pg_ctl", "stop", "-D", str(self.standby.data), "-m", "fast", "-w")
+        self._running.remove(self.standby)
+
+    def start_standby(self) -> None:
+        self._start(self.standby)
+
     def stop(self) -> None:
         """Stop both servers (immediately: their data is thrown away) and remove the dir."""
         for server in reversed(self._running):
