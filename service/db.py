@@ -2,7 +2,9 @@
 
 Requests get their session from Litestar's SQLAlchemy plugin (one transaction per request,
 committed by the framework after a 2xx/3xx response). Jobs and CLI commands use
-``session_scope`` which commits on a clean exit and rolls back on an exception.
+``session_scope`` which commits on a clean exit and rolls back on an exception. With
+``GIAMSAT_DATABASE_REPLICA_URL`` a second, READ ONLY engine on the replica
+(``create_replica_engine``) serves the read-heavy paths (``service.readonly``).
 """
 
 from __future__ import annotations

@@ -13,7 +13,9 @@ deployments in a test) therefore each run their jobs with their own settings.
 asyncpg connections belong to the event loop that opened them, so an engine cannot be shared
 between loops: each worker thread gets its own small engine (two pooled connections) built
 from the runtime's settings, disposed when the thread shuts down. Its sessions carry the
-runtime's wiring (``service.kernel.wiring``).
+runtime's wiring (``service.kernel.wiring``). With a read replica configured the thread also
+gets a READ ONLY engine on it (``read_sessions``, one connection), where a report gathers its
+data; without one ``read_sessions`` are the primary's.
 """
 
 from __future__ import annotations

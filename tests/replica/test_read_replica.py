@@ -17,8 +17,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
+from reports.models import ReportState
+from reports.pipeline import render_report
 from reports.service import RENDER_JOB
-from service.db import create_replica_engine
+from service.db import create_engine, create_replica_engine
 from service.jobs.context import (
     JobRuntime,
     close_thread_context,
@@ -27,11 +29,13 @@ from service.jobs.context import (
     worker_context,
 )
 from service.settings import Settings
+from service.storage.backends import build_object_store
 from service.wiring import build_wiring
 from tests.factories import login
 from tests.petitions.conftest import petition_body
 from tests.replica.cluster import StreamingPair
 from tests.replica.conftest import DATABASE, People
+from tests.reports.test_api import council_request
 
 
 async def file_petition(client: httpx.AsyncClient, people: People, **body: Any) -> dict[str, Any]:
@@ -57,6 +61,16 @@ async def total(client: httpx.AsyncClient, headers: dict[str, str]) -> int:
     response = await client.get("/api/v1/petitions/dashboard", headers=headers)
     assert response.status_code == 200, response.text
     return int(response.json()["total"])
+
+
+async def lag_reaches_zero(client: httpx.AsyncClient) -> bool:
+    """``/ready`` reports no lag once the standby has applied all it received (the primary's
+    own background WAL may arrive in between: asked again until then)."""
+    for _ in range(300):
+        if (await client.get("/ready")).json()["replica_lag_seconds"] == 0:
+            return True
+        await asyncio.sleep(0.1)
+    return False
 
 
 def rows_on(server: Any, petition_id: str) -> int:
@@ -96,7 +110,7 @@ class TestRouting:
         assert created["id"] in await listed(client, staff)
         assert await listed(client, staff, q=word) == [created["id"]]
         assert await total(client, staff) == before + 1
-        assert (await client.get("/ready")).json()["replica_lag_seconds"] == 0
+        assert await lag_reaches_zero(client)
 
     async def test_a_read_path_fails_when_the_standby_is_down_and_the_primary_paths_do_not(
         self, replica_client: httpx.AsyncClient, streaming_pair: StreamingPair, people: People
@@ -211,3 +225,58 @@ class TestWorker:
         unset = replica_settings.model_copy(update={"database_replica_url": None})
         reads, writes, same = await asyncio.to_thread(in_a_worker_thread, unset)
         assert (reads, writes, same) == (False, False, True)
+
+
+class TestReport:
+    async def test_a_render_gathers_its_data_on_the_standby_and_issues_on_the_primary(
+        self,
+        replica_client: httpx.AsyncClient,
+        replica_settings: Settings,
+        streaming_pair: StreamingPair,
+        people: People,
+    ) -> None:
+        """With the standby down the render fails at ``gathering`` (its data is read there),
+        not before (claiming the report is a write on the primary); back up, it issues."""
+        client = replica_client
+        headers = await login(client, people.front)
+        created = await client.post("/api/v1/reports", json=council_request(), headers=headers)
+        assert created.status_code == 202, created.text
+        report_id = uuid.UUID(created.json()["id"])
+        settings = replica_settings
+        store = build_object_store(settings)
+        await store.start()
+        wiring = build_wiring(settings)
+        primary = create_engine(settings)
+        replica = create_replica_engine(settings)
+        assert replica is not None
+        try:
+            streaming_pair.stop_standby()
+            try:
+                outcome = await render_report(
+                    wiring.sessions(primary),
+                    settings,
+                    store,
+                    report_id,
+                    read_sessions=wiring.sessions(replica),
+                )
+            finally:
+                streaming_pair.start_standby()
+            assert outcome.state == ReportState.failed
+            assert str(outcome.error).startswith("gathering: ")
+
+            retried = await client.post(f"/api/v1/reports/{report_id}/retry", headers=headers)
+            assert retried.is_success, retried.text
+            streaming_pair.wait_caught_up()
+            outcome = await render_report(
+                wiring.sessions(primary),
+                settings,
+                store,
+                report_id,
+                read_sessions=wiring.sessions(replica),
+            )
+            assert outcome.state == ReportState.issued, outcome.error
+            report = await client.get(f"/api/v1/reports/{report_id}", headers=headers)
+            assert report.json()["state"] == "issued"
+        finally:
+            await primary.dispose()
+            await replica.dispose()
