@@ -31,11 +31,23 @@ from service.jobs.context import (
 from service.settings import Settings
 from service.storage.backends import build_object_store
 from service.wiring import build_wiring
-from tests.factories import login
-from tests.petitions.conftest import petition_body
+from tests.factories import HOAN_KIEM, login
 from tests.replica.cluster import StreamingPair
 from tests.replica.conftest import DATABASE, People
 from tests.reports.test_api import council_request
+
+
+def petition_body(**overrides: Any) -> dict[str, Any]:
+    return {
+        "kind": "feedback",
+        "category": "environment_sanitation",
+        "title": "Ngập nước đường Hàng Bông sau mưa",
+        "description": "Mỗi khi mưa lớn, đoạn đường trước số 12 Hàng Bông ngập sâu 30 cm.",
+        "unit_code": HOAN_KIEM,
+        "channel": "zalo",
+        "consent_to_process": True,
+        **overrides,
+    }
 
 
 async def file_petition(client: httpx.AsyncClient, people: People, **body: Any) -> dict[str, Any]:
