@@ -200,8 +200,14 @@ async def render_report(
     *,
     now: datetime | None = None,
     retry_transient: bool = False,
+    read_sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> RenderOutcome:
     """Render, store and issue one report.
+
+    ``read_sessions``: where the data is gathered (the read replica's sessions, see
+    ``service.readonly``; the report may then miss what the primary committed in the last
+    moment of replication delay); ``sessions`` when None. The report's own rows (claim,
+    progress, issue) are always written on the primary through ``sessions``.
 
     ``retry_transient``: on a failure that may pass by itself (the object store or the
     database unreachable, a timeout) the report goes back to ``queued`` and
@@ -222,7 +228,7 @@ async def render_report(
         with tempfile.TemporaryDirectory(prefix="giamsat-report-") as scratch:
             output = Path(scratch) / "report.pdf"
             async with progress.running():
-                async with sessions() as snapshot:
+                async with (read_sessions or sessions)() as snapshot:
                     await snapshot.connection(
                         execution_options={
                             "isolation_level": "REPEATABLE READ",

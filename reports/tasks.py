@@ -60,6 +60,7 @@ async def render(report_id: str) -> None:
         await context.object_store(),
         uuid.UUID(report_id),
         retry_transient=retries < RENDER_RETRIES,
+        read_sessions=context.read_sessions,
     )
     logger.info("report_render_job", report_id=report_id, state=outcome.state, error=outcome.error)
 

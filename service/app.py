@@ -30,7 +30,7 @@ from service.auth.principals import StaffPrincipal
 from service.auth.secret_policy import require_safe_secrets
 from service.auth.secrets import configure_password_hashing
 from service.csp import ContentSecurityPolicyMiddleware
-from service.db import create_engine
+from service.db import create_engine, create_replica_engine, replica_lag_seconds
 from service.docs_pages import STATIC_PATH, docs_render_plugins, static_files_router
 from service.http.preconditions import IF_MATCH
 from service.jobs.broker import broker_ping
@@ -39,6 +39,7 @@ from service.observability import configure_logging, request_id_middleware
 from service.openapi import WireFormatSchemaPlugin, bind_options_to_their_routes, docs_router
 from service.problems import exception_handlers
 from service.ratelimit import APP_STATE_KEY, build_counters, redis_client, trusted_proxy_middleware
+from service.readonly import READ_SESSION, provide_read_session
 from service.request import ApiRequest
 from service.settings import BrokerKind, Settings
 from service.storage.backends import build_object_store
@@ -91,6 +92,8 @@ def create_app(
     owns_engine = engine is None
     engine = engine or create_engine(settings)
     sessions = _wired(sessions, wiring) if sessions is not None else wiring.sessions(engine)
+    # The read replica, when configured, serves the read-heavy handlers (service.readonly).
+    replica = create_replica_engine(settings)
 
     db_config = SQLAlchemyAsyncConfig(
         engine_instance=engine,
@@ -113,6 +116,19 @@ def create_app(
             await conn.execute(text("SELECT 1"))
 
     probes: dict[str, health.Probe] = {"database": db_probe}
+    replica_lag: health.LagProbe | None = None
+    if replica is not None:
+        replica_engine = replica
+
+        async def replica_probe() -> None:
+            async with replica_engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+
+        async def measure_replica_lag() -> float | None:
+            return await replica_lag_seconds(replica_engine)
+
+        probes["database_replica"] = replica_probe
+        replica_lag = measure_replica_lag
     if settings.broker is not BrokerKind.stub:
         probes["broker"] = lambda: broker_ping(settings)
     object_store = build_object_store(settings)
@@ -141,6 +157,8 @@ def create_app(
             await counters.close()
             if owns_engine:
                 await engine.dispose()
+            if replica is not None:
+                await replica.dispose()
 
     openapi = OpenAPIConfig(
         title="giamsat API",
@@ -188,12 +206,16 @@ def create_app(
             object_store=object_store,
             db_config=db_config,
             wiring=wiring,
+            replica_lag=replica_lag,
             **{APP_STATE_KEY: counters},
         ),
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "object_store": Provide(lambda: object_store, use_cache=True, sync_to_thread=False),
             "if_match": IF_MATCH,
+            READ_SESSION: provide_read_session(
+                wiring.sessions(replica) if replica is not None else None
+            ),
         },
         request_max_body_size=settings.max_request_body_bytes,
         request_class=ApiRequest,  # JSON bodies: 415 for other types, 400 for bad JSON

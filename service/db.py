@@ -2,7 +2,9 @@
 
 Requests get their session from Litestar's SQLAlchemy plugin (one transaction per request,
 committed by the framework after a 2xx/3xx response). Jobs and CLI commands use
-``session_scope`` which commits on a clean exit and rolls back on an exception.
+``session_scope`` which commits on a clean exit and rolls back on an exception. With
+``GIAMSAT_DATABASE_REPLICA_URL`` a second, READ ONLY engine on the replica
+(``create_replica_engine``) serves the read-heavy paths (``service.readonly``).
 """
 
 from __future__ import annotations
@@ -99,17 +101,64 @@ def async_url(url: str) -> str:
     return url
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(
+    settings: Settings,
+    *,
+    url: str | None = None,
+    pool_size: int | None = None,
+    application_name: str = "giamsat",
+    read_only: bool = False,
+) -> AsyncEngine:
+    """The primary's engine (``url`` and ``read_only`` make the replica's, see below)."""
+    server_settings = {"timezone": "UTC", "application_name": application_name}
+    if read_only:
+        # Every transaction on this engine is READ ONLY, on a hot standby (where it is anyway)
+        # and on any other server a replica URL might name (the primary itself, a logical
+        # replica): a write there fails at once instead of forking the data.
+        server_settings["default_transaction_read_only"] = "on"
+    size = settings.database_pool_size if pool_size is None else pool_size
     return create_async_engine(
-        async_url(settings.require_database_url()),
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_pool_size,
+        async_url(url or settings.require_database_url()),
+        pool_size=size,
+        max_overflow=size,
         pool_pre_ping=True,
         # Bound values can be a petitioner's name or phone: keep them out of error messages,
         # which end up in logs and stored job tracebacks.
         hide_parameters=True,
-        connect_args={"server_settings": {"timezone": "UTC", "application_name": "giamsat"}},
+        connect_args={"server_settings": server_settings},
     )
+
+
+def create_replica_engine(
+    settings: Settings, *, pool_size: int | None = None, application_name: str = "giamsat"
+) -> AsyncEngine | None:
+    """The read replica's engine (``GIAMSAT_DATABASE_REPLICA_URL``), READ ONLY; None when no
+    replica is configured (the read paths then use the primary's session, as before)."""
+    if not settings.database_replica_url:
+        return None
+    return create_engine(
+        settings,
+        url=settings.database_replica_url,
+        pool_size=pool_size,
+        application_name=f"{application_name}-read",
+        read_only=True,
+    )
+
+
+REPLICA_LAG_SQL = sa.text(
+    "SELECT CASE WHEN NOT pg_is_in_recovery() THEN NULL"
+    " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0.0"
+    " ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 END"
+)
+"""Seconds the replica's data is behind the primary: 0 when it has replayed all it received,
+else the age of the last transaction it replayed (an upper bound when the primary is idle);
+NULL when the server is not a standby (nothing to measure, e.g. a logical replica)."""
+
+
+async def replica_lag_seconds(engine: AsyncEngine) -> float | None:
+    async with engine.connect() as conn:
+        lag = (await conn.execute(REPLICA_LAG_SQL)).scalar_one()
+    return None if lag is None else max(0.0, float(lag))
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

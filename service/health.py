@@ -14,6 +14,8 @@ from litestar.openapi import ResponseSpec
 from litestar.response import Response
 
 Probe = Callable[[], Awaitable[None]]
+# Seconds the read replica is behind the primary (None: not a standby, nothing to measure).
+LagProbe = Callable[[], Awaitable[float | None]]
 PROBE_TIMEOUT_SECONDS = 3.0
 READY_RETRY_AFTER_SECONDS = 10
 
@@ -28,11 +30,15 @@ class Checks(TypedDict):
     database: str
     object_store: str
     broker: NotRequired[str]
+    database_replica: NotRequired[str]
 
 
 class Readiness(TypedDict):
     status: Literal["ok", "unavailable"]
     checks: Checks
+    # With GIAMSAT_DATABASE_REPLICA_URL: how far the lists, search, dashboards and reports may
+    # be behind the primary (``service.readonly``); null when unmeasurable or unreachable.
+    replica_lag_seconds: NotRequired[float | None]
 
 
 @get(
@@ -70,8 +76,16 @@ async def ready(request: Request[Any, Any, Any]) -> Response[Readiness]:
     results = await asyncio.gather(*(_run(probes[name]) for name in names))
     checks: Any = dict(zip(names, results, strict=True))
     ok = all(result == "ok" for result in results)
+    body = Readiness(status="ok" if ok else "unavailable", checks=checks)
+    lag: LagProbe | None = getattr(request.app.state, "replica_lag", None)
+    if lag is not None:
+        # A lagging replica does not make the process unready: its readers see older data.
+        try:
+            body["replica_lag_seconds"] = await asyncio.wait_for(lag(), PROBE_TIMEOUT_SECONDS)
+        except Exception:
+            body["replica_lag_seconds"] = None
     return Response(
-        Readiness(status="ok" if ok else "unavailable", checks=checks),
+        body,
         status_code=200 if ok else 503,
         headers=None if ok else {"Retry-After": str(READY_RETRY_AFTER_SECONDS)},
     )

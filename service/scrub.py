@@ -92,7 +92,7 @@ def internal_names(settings: Settings) -> list[str]:
         str(settings.objects_root.resolve()),
         str(settings.data_dir.resolve()),
     ]
-    for url in (settings.database_url, settings.broker_url):
+    for url in (settings.database_url, settings.database_replica_url, settings.broker_url):
         if url:
             names.append(urlsplit(url).hostname)
     return sorted({name for name in names if name and name not in {".", "/"}}, key=len)[::-1]

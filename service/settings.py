@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     # No database URL means "embedded": `giamsat demo` starts PostgreSQL under data_dir.
     database_url: str | None = None
     database_pool_size: int = 10
+    # A read replica (a hot standby streaming from the primary) for the read-heavy paths: the
+    # lists, search and dashboards, the public feeds and the reports' data gathering
+    # (``service.readonly``). They may lag the primary by the replication delay; a detail page
+    # and every edit stay on the primary. Unset: everything reads the primary, as before.
+    database_replica_url: str | None = None
     data_dir: Path = Path("var")
 
     host: str = "127.0.0.1"

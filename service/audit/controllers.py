@@ -4,14 +4,13 @@ from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit import service
 from service.audit.models import ActorType
 from service.audit.schemas import AuditEventRead, AuditPage
 from service.auth.guards import admin_only
+from service.readonly import ReadSession
 
 
 class AuditController(Controller):
@@ -22,7 +21,7 @@ class AuditController(Controller):
     @get("/")
     async def list_events(
         self,
-        db_session: NamedDependency[AsyncSession],
+        read_session: ReadSession,
         entity_type: Annotated[str | None, QueryParameter(max_length=64)] = None,
         entity_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
         actor_type: FromQuery[ActorType | None] = None,
@@ -40,7 +39,7 @@ class AuditController(Controller):
     ) -> AuditPage:
         """Audit events, newest first, with keyset pagination."""
         events, next_cursor = await service.list_events(
-            db_session,
+            read_session,
             service.AuditFilter(
                 entity_type=entity_type,
                 entity_id=entity_id,

@@ -13,7 +13,9 @@ deployments in a test) therefore each run their jobs with their own settings.
 asyncpg connections belong to the event loop that opened them, so an engine cannot be shared
 between loops: each worker thread gets its own small engine (two pooled connections) built
 from the runtime's settings, disposed when the thread shuts down. Its sessions carry the
-runtime's wiring (``service.kernel.wiring``).
+runtime's wiring (``service.kernel.wiring``). With a read replica configured the thread also
+gets a READ ONLY engine on it (``read_sessions``, one connection), where a report gathers its
+data; without one ``read_sessions`` are the primary's.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from service.db import async_url, session_scope
+from service.db import async_url, create_replica_engine, session_scope
 from service.kernel.wiring import NotWired, Wiring
 from service.settings import Settings
 from service.storage.backends import build_object_store
@@ -89,6 +91,16 @@ class WorkerContext:
     runtime: JobRuntime
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    # The read replica's engine (GIAMSAT_DATABASE_REPLICA_URL), None without one.
+    read_engine: AsyncEngine | None = None
+
+    @property
+    def read_sessions(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions for reads that may lag the primary (a report's data): the replica's,
+        READ ONLY, when there is one; the primary's otherwise (``service.readonly``)."""
+        if self.read_engine is None:
+            return self.sessions
+        return self.runtime.wiring.sessions(self.read_engine)
 
     @property
     def settings(self) -> Settings:
@@ -128,7 +140,12 @@ def worker_context() -> WorkerContext:
             },
         )
         context = WorkerContext(
-            runtime=runtime, engine=engine, sessions=runtime.wiring.sessions(engine)
+            runtime=runtime,
+            engine=engine,
+            sessions=runtime.wiring.sessions(engine),
+            read_engine=create_replica_engine(
+                settings, pool_size=1, application_name="giamsat-worker"
+            ),
         )
         _local.context = context
     return context
@@ -180,5 +197,7 @@ def close_thread_context() -> None:
     if loop is not None and not loop.is_closed():
         if context is not None:
             loop.run_until_complete(context.engine.dispose())
+            if context.read_engine is not None:
+                loop.run_until_complete(context.read_engine.dispose())
         loop.close()
     _local.__dict__.clear()

@@ -39,6 +39,7 @@ from service.oversight.schemas import (
     SessionRead,
 )
 from service.oversight.workflow import PlanAction
+from service.readonly import ReadSession
 
 
 class PlanController(Controller):
@@ -50,7 +51,7 @@ class PlanController(Controller):
     async def list_plans(
         self,
         request: StaffRequest,
-        db_session: DbSession,
+        read_session: ReadSession,
         plan_state: Annotated[list[PlanState] | None, QueryParameter(name="state")] = None,
         unit_code: Annotated[str | None, QueryParameter(max_length=16)] = None,
         form: Annotated[PlanForm | None, QueryParameter()] = None,
@@ -58,7 +59,7 @@ class PlanController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> PlanPage:
         page, next_cursor = await oversight.list_plans(
-            db_session,
+            read_session,
             request.user,
             states=plan_state,
             unit_code=unit_code,

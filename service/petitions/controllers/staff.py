@@ -39,6 +39,7 @@ from service.petitions.schemas import (
     PetitionPage,
 )
 from service.petitions.service import get_for_staff, load_for_triage
+from service.readonly import ReadSession
 from service.replies.schemas import RevealRequest
 from service.settings import Settings
 from service.storage.http import receive_file
@@ -69,7 +70,7 @@ class StaffPetitionController(Controller):
     async def list_petitions(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        read_session: ReadSession,
         settings: NamedDependency[Settings],
         status: FromQuery[list[PetitionStatus] | None] = None,
         kind: FromQuery[PetitionKind | None] = None,
@@ -104,14 +105,14 @@ class StaffPetitionController(Controller):
             q=q,
         )
         return await views.petition_page(
-            db_session, settings, request.user, filters, sort=sort, limit=limit, cursor=cursor
+            read_session, settings, request.user, filters, sort=sort, limit=limit, cursor=cursor
         )
 
     @get("/dashboard", guards=[ANY_STAFF], summary="Counts by status, kind, category, unit...")
     async def dashboard(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        read_session: ReadSession,
         kind: FromQuery[PetitionKind | None] = None,
         category: Annotated[str | None, QueryParameter(max_length=64)] = None,
         unit_code: Annotated[str | None, QueryParameter(max_length=16)] = None,
@@ -125,7 +126,7 @@ class StaffPetitionController(Controller):
             created_from=created_from,
             created_to=created_to,
         )
-        return await views.dashboard(db_session, request.user, filters)
+        return await views.dashboard(read_session, request.user, filters)
 
     @get("/{petition_id:uuid}", guards=[ANY_STAFF], summary="One petition (ETag for If-Match)")
     async def get_petition(

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.models import Role
 from service.deadlines.models import ItemKind
+from service.readonly import ReadSession
 from service.replies import service, views
 from service.replies.controllers.common import (
     AGENCY,
@@ -52,7 +53,7 @@ class AgencyReferralController(Controller):
     async def inbox(
         self,
         request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
+        read_session: ReadSession,
         settings: NamedDependency[Settings],
         states: States = None,
         item_kind: FromQuery[ItemKind | None] = None,
@@ -77,7 +78,7 @@ class AgencyReferralController(Controller):
             due_after=local(due_after, settings),
             overdue=overdue,
         )
-        return await views.referral_page(db_session, filters, viewer, cursor=cursor, limit=limit)
+        return await views.referral_page(read_session, filters, viewer, cursor=cursor, limit=limit)
 
     @get("/{referral_id:uuid}", summary="One referral with the item, answers and history")
     async def detail(

@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_307_TEMPORARY_REDIRECT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.deadlines.models import ItemKind
+from service.readonly import ReadSession
 from service.replies import views
 from service.replies.controllers.common import (
     FRONT,
@@ -45,7 +46,7 @@ class FrontReferralController(Controller):
     async def list_referrals(
         self,
         request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
+        read_session: ReadSession,
         settings: NamedDependency[Settings],
         states: States = None,
         agency_id: FromQuery[uuid.UUID | None] = None,
@@ -68,7 +69,7 @@ class FrontReferralController(Controller):
             due_after=local(due_after, settings),
             overdue=overdue,
         )
-        return await views.referral_page(db_session, filters, viewer, cursor=cursor, limit=limit)
+        return await views.referral_page(read_session, filters, viewer, cursor=cursor, limit=limit)
 
     @get(
         "/council",
@@ -78,7 +79,7 @@ class FrontReferralController(Controller):
     async def council(
         self,
         request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
+        read_session: ReadSession,
         settings: NamedDependency[Settings],
         from_: From = None,
         to: FromQuery[date | None] = None,
@@ -88,7 +89,7 @@ class FrontReferralController(Controller):
         tz = ZoneInfo(settings.timezone)
         start = datetime.combine(from_, time(0), tzinfo=tz) if from_ else None
         end = datetime.combine(to + timedelta(days=1), time(0), tzinfo=tz) if to else None
-        return list(await views.council_list(db_session, request.user, start=start, end=end))
+        return list(await views.council_list(read_session, request.user, start=start, end=end))
 
     @get("/{referral_id:uuid}", guards=[FRONT], summary="One referral (drafts are not shown)")
     async def detail(

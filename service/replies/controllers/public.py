@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db import utcnow
 from service.errors import Invalid
 from service.i18n import msg
+from service.readonly import ReadSession
 from service.replies import views
 from service.replies.controllers.common import (
     READERS,
@@ -40,7 +40,7 @@ class PublicAnswerController(Controller):
     )
     async def feed(
         self,
-        db_session: NamedDependency[AsyncSession],
+        read_session: ReadSession,
         unit_code: UnitCode = None,
         category_code: Annotated[str | None, QueryParameter(max_length=64)] = None,
         agency_id: FromQuery[uuid.UUID | None] = None,
@@ -50,7 +50,7 @@ class PublicAnswerController(Controller):
         filters = views.PublicFilter(
             unit_code=unit_code, category_code=category_code, agency_id=agency_id
         )
-        return await views.public_feed(db_session, filters, cursor=cursor, limit=limit)
+        return await views.public_feed(read_session, filters, cursor=cursor, limit=limit)
 
 
 class ScorecardController(Controller):
@@ -69,7 +69,7 @@ class ScorecardController(Controller):
     async def scorecards(
         self,
         request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
+        read_session: ReadSession,
         settings: NamedDependency[Settings],
         from_: From = None,
         to: FromQuery[date | None] = None,
@@ -90,5 +90,5 @@ class ScorecardController(Controller):
         start = datetime.combine(first, time(0), tzinfo=tz)
         end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz)
         return await views.scorecards(
-            db_session, start=start, end=end, agency_id=agency_id, unit_code=unit_code
+            read_session, start=start, end=end, agency_id=agency_id, unit_code=unit_code
         )
