@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.kernel.wiring import Wiring
 from service.petitions import triage
 from service.petitions.intake import file_petition
 from service.petitions.models import ActorKind, Petition, PetitionEvent
@@ -34,7 +35,7 @@ async def this_year(session: AsyncSession) -> int:
     )
 
 
-async def partition_of(session: AsyncSession, table: str, row_id: int) -> str:
+async def partition_of(session: AsyncSession, table: str, row_id: int | None) -> str:
     return str(
         (
             await session.execute(
@@ -89,7 +90,9 @@ class TestRowsLandInTheirYear:
             )
         referral_history = (
             await session.execute(
-                text("SELECT tableoid::regclass::text FROM referral_history WHERE referral_id = :r"),
+                text(
+                    "SELECT tableoid::regclass::text FROM referral_history  WHERE referral_id = :r"
+                ),
                 {"r": petition.referral_id},
             )
         ).scalars()
@@ -105,7 +108,6 @@ class TestRowsLandInTheirYear:
         last = await add_event(session, petition, new_year - timedelta(microseconds=1))
         first = await add_event(session, petition, new_year)
 
-        assert last.id is not None and first.id is not None
         assert await partition_of(session, "petition_event", last.id) == (
             f"partitions.petition_event_y{year}"
         )
@@ -123,7 +125,8 @@ class TestRowsLandInTheirYear:
 
         found = await petition_rows.event(session, event.id)
 
-        assert found is not None and found.at == event.at and found.petition_id == petition.id
+        assert found is not None
+        assert (found.at, found.petition_id) == (event.at, petition.id)
 
 
 class TestDefaultPartition:
@@ -133,7 +136,6 @@ class TestDefaultPartition:
         petition = await new_petition(session, settings, api)
         event = await add_event(session, petition, datetime(FAR_YEAR, 3, 1, tzinfo=VIETNAM))
         other = await add_event(session, petition, datetime(FAR_YEAR + 1, 3, 1, tzinfo=VIETNAM))
-        assert event.id is not None and other.id is not None
         assert await partition_of(session, "petition_event", event.id) == (
             "partitions.petition_event_default"
         )
@@ -154,9 +156,7 @@ class TestDefaultPartition:
             "partitions.petition_event_default"
         )
         await refused(session, "DELETE FROM petition_event WHERE id = :id", id=other.id)
-        await refused(
-            session, "UPDATE petition_event SET reason = 'x' WHERE id = :id", id=event.id
-        )
+        await refused(session, "UPDATE petition_event SET reason = 'x' WHERE id = :id", id=event.id)
         # A second call finds the partition there.
         again = (
             await session.execute(
@@ -218,3 +218,9 @@ class TestComingYears:
             ).scalars()
         )
         assert {f"partitions.referral_history_y{y}" for y in range(year, year + 4)} <= names
+
+
+def test_the_worker_creates_next_years_partitions_daily(base_wiring: Wiring) -> None:
+    schedules = {s.job_name: s.every_seconds for s in base_wiring.schedules}
+    assert schedules.get("jobs.ensure_history_partitions") == 86400
+    assert "jobs.ensure_history_partitions" in base_wiring.jobs
