@@ -4,8 +4,9 @@ Both are append-only and the largest tables (5.1M and 3.9M rows at 1M petitions;
 petitions a year they grow by about 51M and 39M rows a year). Each becomes a table
 partitioned by RANGE on ``at``, one partition a year (years in Asia/Ho_Chi_Minh, so a
 calendar-year query reads one partition), plus a DEFAULT partition for anything outside the
-years created. The partitions live in the schema ``partitions`` (``partitions.petition_event_y2026``):
-the application and the schema comparison see only the parent tables in ``public``.
+years created. The partitions live in the schema ``partitions``
+(``partitions.petition_event_y2026``): the application and the schema comparison see only the
+parent tables in ``public``.
 
 What changes with it:
 - The primary keys become ``(id, at)``: a partitioned table's unique constraints must hold the
@@ -45,7 +46,10 @@ HISTORY_TABLES = (
     ("petition_event", "petition_id", "petition", "ix_petition_event_petition"),
     ("referral_history", "referral_id", "referral", "ix_referral_history_referral"),
 )
-# Years before this one get a partition only when data for them exists.
+# Partitions made by the migration: from YEARS_BACK years ago (or the oldest row's year, if
+# older) to YEARS_AHEAD years ahead. Empty past years cost nothing and catch backdated rows
+# (imports of earlier records, the bench generator's three years) in their own year.
+YEARS_BACK = 5
 YEARS_AHEAD = 1
 
 FUNCTIONS = (
@@ -84,8 +88,8 @@ BEGIN
   EXECUTE format('ALTER TABLE partitions.%I DISABLE TRIGGER history_append_only', dflt);
   EXECUTE format('DELETE FROM partitions.%I WHERE at >= $1 AND at < $2', dflt) USING lo, hi;
   EXECUTE format('ALTER TABLE partitions.%I ENABLE TRIGGER history_append_only', dflt);
-  EXECUTE format('ALTER TABLE public.%I ATTACH PARTITION partitions.%I FOR VALUES FROM (%L) TO (%L)',
-                 parent, part, lo, hi);
+  EXECUTE format('ALTER TABLE public.%I ATTACH PARTITION partitions.%I'
+                 ' FOR VALUES FROM (%L) TO (%L)', parent, part, lo, hi);
   RETURN true;
 END $$
 """,
@@ -129,9 +133,10 @@ def _partition(table: str, fk: str, referenced: str, index: str) -> None:
           first integer;
           this_year integer := extract(year FROM now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::integer;
         BEGIN
-          SELECT least(this_year, min(extract(year FROM at AT TIME ZONE 'Asia/Ho_Chi_Minh')))
+          SELECT least(this_year - {YEARS_BACK},
+                       min(extract(year FROM at AT TIME ZONE 'Asia/Ho_Chi_Minh')))
             INTO first FROM {old};
-          FOR year IN coalesce(first, this_year) .. this_year + {YEARS_AHEAD} LOOP
+          FOR year IN first .. this_year + {YEARS_AHEAD} LOOP
             PERFORM history_create_year_partition('{table}', year);
           END LOOP;
         END $$
