@@ -415,7 +415,9 @@ async def _drop_secondary_indexes(conn: asyncpg.Connection) -> list[str]:
     )
     for row in rows:
         await conn.execute(f"DROP INDEX {row['name']}")
-    return [row["ddl"] for row in rows]
+    # A partitioned table's index reads "ON ONLY <table>": rebuilt so, its partitions would
+    # have none; rebuild it on the whole table.
+    return [row["ddl"].replace(" ON ONLY ", " ON ", 1) for row in rows]
 
 
 _checked: set[tuple[str, tuple[str, ...]]] = set()

@@ -42,7 +42,11 @@ def utcnow() -> datetime:
 
 
 def tz_column(
-    *, nullable: bool = False, default_now: bool = False, index: bool = False
+    *,
+    nullable: bool = False,
+    default_now: bool = False,
+    index: bool = False,
+    primary_key: bool = False,
 ) -> sa.Column:  # type: ignore[type-arg]
     """A timezone-aware timestamp column (stored in UTC)."""
     return sa.Column(
@@ -50,6 +54,7 @@ def tz_column(
         nullable=nullable,
         server_default=sa.func.now() if default_now else None,
         index=index,
+        primary_key=primary_key,
     )
 
 
@@ -69,9 +74,13 @@ def bigint_id(*, identity: bool = True) -> Any:
     return Field(default=None, sa_column=column)
 
 
-def timestamp_now(*, index: bool = False) -> Any:
-    """A required timestamptz that defaults to now, in Python and in the database."""
-    return Field(default_factory=utcnow, sa_column=tz_column(default_now=True, index=index))
+def timestamp_now(*, index: bool = False, primary_key: bool = False) -> Any:
+    """A required timestamptz that defaults to now, in Python and in the database
+    (``primary_key``: part of the key, as the partition key of a partitioned table must be)."""
+    return Field(
+        default_factory=utcnow,
+        sa_column=tz_column(default_now=True, index=index, primary_key=primary_key),
+    )
 
 
 def timestamp_or_none(*, index: bool = False) -> Any:

@@ -27,3 +27,19 @@ async def purge_outbox(retention_days: int = OUTBOX_RETENTION_DAYS) -> None:
             .where(outbox.c.sent_at < sa.func.now() - timedelta(days=retention_days))
         )
     logger.info("outbox_purged", rows=getattr(result, "rowcount", None))
+
+
+@job("jobs.ensure_history_partitions")
+async def ensure_history_partitions() -> None:
+    """Create this year's and next year's partitions of the history tables (``petition_event``,
+    ``referral_history``; migration 0230) if missing, so that no row waits in their DEFAULT
+    partition. Creating one that exists is a no-op, so the daily run and a retry are harmless.
+    Creating one locks the parent table briefly; the lock timeout keeps a long report query
+    from making every history write queue behind this job (it tries again the next day, a year
+    before the partition is needed)."""
+    async with worker_context().session_scope() as session:
+        await session.execute(sa.text("SET LOCAL lock_timeout = '5s'"))
+        created = (
+            await session.execute(sa.text("SELECT history_ensure_partitions()"))
+        ).scalar_one()
+    logger.info("history_partitions_ensured", created=created)

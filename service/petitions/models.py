@@ -235,11 +235,13 @@ class PetitionEvent(SQLModel, table=True):
     """The history of a petition: every transition and correction, who, why and when."""
 
     __tablename__ = "petition_event"
+    # Partitioned by year on ``at`` (migration 0230), so the key holds ``at``; ``id`` comes
+    # from the table's sequence and is unique on its own in practice.
     __table_args__ = (sa.Index("ix_petition_event_petition", "petition_id", "id"),)
 
-    id: int | None = bigint_id()
+    id: int | None = bigint_id(identity=False)
     petition_id: uuid.UUID = Field(foreign_key="petition.id")
-    at: datetime = timestamp_now()
+    at: datetime = timestamp_now(primary_key=True)
     actor_kind: ActorKind = Field(sa_type=sa.String(16))
     actor_id: str | None = Field(default=None, max_length=64)
     actor_role: str | None = Field(default=None, max_length=32)
@@ -367,7 +369,8 @@ class NotificationDelivery(SQLModel, table=True):
 
     id: int | None = bigint_id()
     petition_id: uuid.UUID = Field(foreign_key="petition.id")
-    event_id: int = Field(sa_type=sa.BigInteger, foreign_key="petition_event.id")
+    # No foreign key: ``petition_event`` is partitioned, its key is (id, at) (migration 0230).
+    event_id: int = Field(sa_type=sa.BigInteger)
     channel: NotifyChannel = Field(sa_type=sa.String(16))
     # Where it went, without personal data (a webhook host, a masked address).
     target: str | None = Field(default=None, max_length=300)

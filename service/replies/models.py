@@ -147,11 +147,12 @@ class ReferralHistory(SQLModel, table=True):
     following the item may see it."""
 
     __tablename__ = "referral_history"
+    # Partitioned by year on ``at`` (migration 0230), so the key holds ``at``.
     __table_args__ = (sa.Index("ix_referral_history_referral", "referral_id", "id"),)
 
-    id: int | None = bigint_id()
+    id: int | None = bigint_id(identity=False)
     referral_id: uuid.UUID = Field(foreign_key="referral.id")
-    at: datetime = timestamp_now()
+    at: datetime = timestamp_now(primary_key=True)
     # user | client | system, as in the audit log.
     actor_type: str = Field(max_length=16)
     actor_id: str | None = Field(default=None, max_length=64)

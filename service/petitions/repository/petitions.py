@@ -90,7 +90,9 @@ async def history(
 
 
 async def event(session: AsyncSession, event_id: int) -> PetitionEvent | None:
-    return await session.get(PetitionEvent, event_id)
+    # By id alone: the key is (id, at) since the table is partitioned by year (0230).
+    rows = await session.execute(select(PetitionEvent).where(col(PetitionEvent.id) == event_id))
+    return rows.scalar_one_or_none()
 
 
 async def clarifications(
