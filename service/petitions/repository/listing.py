@@ -4,16 +4,31 @@ pagination; dashboard counts.
 Indexes behind them (migration 0110): ``(created_at, id)`` and ``(unit_code, created_at,
 id)`` for the newest-first lists, ``(status, created_at, id)``, partial indexes on open
 petitions by ``coalesce(due_at, 'infinity'), id`` (whole city and per unit) for the
-due-date sort, and a GIN trigram index on the unaccented text for ``q``. Every query runs
-inside the caller's scope: a ward officer's filter on unit is implied.
+due-date sort. Every query runs inside the caller's scope: a ward officer's filter on unit is
+implied.
+
+The search (``q``) reads the stored document of migration 0200: ``search_vector`` (the
+folded title, weight A, and description, weight B, as ``simple`` tokens; GIN index), so no
+row is folded at query time. The query is folded the same way (``search_fold``: NFC,
+unaccent, đ → d, lower) once, in the statement. Every word must be present (any order, whole
+syllables: ``an`` does not find ``anh``), or the query is a tracking code. Sorted by
+relevance (``sort=relevance``) the tiers are: the tracking code, the words as a phrase in the
+title, as a phrase anywhere, all words in the title, all words anywhere; newest first
+within a tier.
+
+Two guards keep the search's plans fast at a million rows: statements run with
+``plan_cache_mode = force_custom_plan`` (asyncpg prepares them; a generic plan after five runs
+cannot see the tsquery and reads the whole table), and a page is first looked for among the
+``SEARCH_WINDOW`` rows next in the list's order (one index walk: a frequent word is found
+there), then by the GIN index over all matches (a rare word).
 """
 
 from __future__ import annotations
 
-import re
+import hashlib
 import unicodedata
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -30,7 +45,6 @@ from service.http import cursor as cursor_codec
 from service.i18n import msg
 from service.petitions.models import (
     OPEN_STATUSES,
-    SEARCH_EXPRESSION,
     Channel,
     Petition,
     PetitionKind,
@@ -39,13 +53,16 @@ from service.petitions.models import (
 
 MAX_PAGE = 100
 INFINITY: sa.ColumnElement[datetime] = sa.literal_column("'infinity'::timestamptz")
-_LIKE_SPECIALS = re.compile(r"([\\%_])")
+MAX_SEARCH_WORDS = 8
+# Rows walked in the list's order before the GIN index is asked instead (see the docstring).
+SEARCH_WINDOW = 4000
 
 
 class SortOrder(StrEnum):
     newest = "-created_at"
     oldest = "created_at"
     due = "due_at"
+    relevance = "relevance"  # with q: tracking code, phrase, title, then the rest; newest first
 
 
 @dataclass
@@ -80,11 +97,52 @@ def scope_clause(viewer: StaffPrincipal) -> sa.ColumnElement[bool]:
 
 def search_terms(q: str) -> list[str]:
     text = unicodedata.normalize("NFC", q).strip()
-    return [word for word in text.split() if word][:8]
+    return [word for word in text.split() if word][:MAX_SEARCH_WORDS]
 
 
-def _like(term: str) -> str:
-    return "%" + _LIKE_SPECIALS.sub(r"\\\1", term) + "%"
+def _search_query(q: str) -> str:
+    return " ".join(search_terms(q))
+
+
+def _tsquery(q: str, *, phrase: bool = False) -> sa.ColumnElement[Any]:
+    """The words of ``q`` folded as the stored document is (``search_fold``, once per
+    statement), every word required (``phrase``: adjacent and in order)."""
+    build = sa.func.phraseto_tsquery if phrase else sa.func.plainto_tsquery
+    folded = sa.func.search_fold(sa.literal(_search_query(q), sa.Text()))
+    return build(sa.literal_column("'simple'::regconfig"), folded)
+
+
+def _matches(query: sa.ColumnElement[Any], *, title_only: bool = False) -> sa.ColumnElement[bool]:
+    vector: Any = col(Petition.search_vector)
+    if title_only:
+        vector = sa.func.ts_filter(vector, sa.literal_column("'{a}'::\"char\"[]"))
+    matched: sa.ColumnElement[bool] = vector.bool_op("@@")(query)
+    return matched
+
+
+def _code(q: str) -> str:
+    return q.strip().upper()
+
+
+def text_clause(q: str) -> sa.ColumnElement[bool]:
+    """Every word of ``q`` in the title or description, or ``q`` is the tracking code."""
+    return sa.or_(_matches(_tsquery(q)), col(Petition.tracking_code) == _code(q))
+
+
+RELEVANCE_TIERS = 5
+
+
+def relevance_tier(q: str) -> sa.ColumnElement[int]:
+    """0 the tracking code, 1 the phrase in the title, 2 the phrase anywhere, 3 every word in
+    the title, 4 every word anywhere (for a row that ``text_clause`` matched)."""
+    every, phrase = _tsquery(q), _tsquery(q, phrase=True)
+    return sa.case(
+        (col(Petition.tracking_code) == _code(q), 0),
+        (_matches(phrase, title_only=True), 1),
+        (_matches(phrase), 2),
+        (_matches(every, title_only=True), 3),
+        else_=4,
+    )
 
 
 def filter_clauses(filters: PetitionFilter) -> list[sa.ColumnElement[bool]]:
@@ -116,14 +174,7 @@ def filter_clauses(filters: PetitionFilter) -> list[sa.ColumnElement[bool]]:
     if filters.created_to is not None:
         clauses.append(col(Petition.created_at) < filters.created_to)
     if filters.q:
-        document: sa.ColumnElement[str] = sa.literal_column(SEARCH_EXPRESSION)
-        terms = search_terms(filters.q)
-        matches = [
-            document.ilike(sa.func.immutable_unaccent(_like(term)), escape="\\") for term in terms
-        ]
-        text_match = sa.and_(*matches) if matches else sa.true()
-        code = filters.q.strip().upper()
-        clauses.append(sa.or_(text_match, col(Petition.tracking_code) == code))
+        clauses.append(text_clause(filters.q))
     return clauses
 
 
@@ -171,6 +222,74 @@ def _order_and_after(
     return order, (left < right if sort is SortOrder.newest else left > right)
 
 
+def _relevance_list(q: str) -> str:
+    # A relevance cursor belongs to its query: the tiers are the query's.
+    digest = hashlib.sha256(_search_query(q).casefold().encode()).hexdigest()[:12]
+    return f"petitions:{SortOrder.relevance.value}:{digest}"
+
+
+def encode_relevance_cursor(q: str, tier: int, petition: Petition) -> str:
+    return cursor_codec.encode(_relevance_list(q), tier, petition.created_at, petition.id)
+
+
+def decode_relevance_cursor(q: str, cursor: str) -> tuple[int, datetime, uuid.UUID]:
+    tier, created_at, ident = cursor_codec.decode(
+        _relevance_list(q), cursor, (int, datetime, uuid.UUID)
+    )
+    if created_at is None or ident is None or not 0 <= tier < RELEVANCE_TIERS:
+        raise Invalid(msg("cursor_invalid"), field="cursor")
+    return tier, created_at, ident
+
+
+def _newest_after(created_at: datetime, ident: uuid.UUID) -> sa.ColumnElement[bool]:
+    left = sa.tuple_(col(Petition.created_at), col(Petition.id))
+    right = sa.tuple_(
+        sa.literal(created_at, sa.DateTime(timezone=True)), sa.literal(ident, sa.Uuid())
+    )
+    return left < right
+
+
+async def custom_plans(session: AsyncSession) -> None:
+    """Plan this transaction's statements for their parameters: asyncpg prepares statements,
+    and after five runs PostgreSQL may keep a generic plan, which cannot see what a tsquery
+    or a unit selects (the search then read the whole table: 10 s at 1M)."""
+    await session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
+def _visible_text(viewer: StaffPrincipal, q: str) -> list[sa.ColumnElement[bool]]:
+    if viewer.role is Role.front_officer:
+        return []
+    # Searching a denunciation's words is asking who wrote it (a name, an address...):
+    # only those who may reveal the denouncer search them; others find it by its code.
+    return [
+        sa.or_(
+            col(Petition.kind) != PetitionKind.denunciation.value,
+            col(Petition.tracking_code) == _code(q),
+        )
+    ]
+
+
+async def _search_page(
+    session: AsyncSession,
+    listed: list[sa.ColumnElement[bool]],
+    matched: list[sa.ColumnElement[bool]],
+    order: list[Any],
+    count: int,
+) -> list[Petition]:
+    """The first ``count`` rows of the list (``listed``, in ``order``) that ``matched``
+    holds for: among the next ``SEARCH_WINDOW`` rows of the list if there are enough (one
+    index walk in the list's order), else through the GIN index (a rare word)."""
+    window = (
+        sa.select(col(Petition.id)).where(*listed).order_by(*order).limit(SEARCH_WINDOW)
+    ).scalar_subquery()
+    first = select(Petition).where(col(Petition.id).in_(window), *listed, *matched)
+    rows = list((await session.execute(first.order_by(*order).limit(count))).scalars())
+    if len(rows) >= count:
+        return rows
+    every = select(Petition).where(*listed, *matched).order_by(*order).limit(count)
+    return list((await session.execute(every)).scalars())
+
+
 async def list_petitions(
     session: AsyncSession,
     viewer: StaffPrincipal,
@@ -181,22 +300,62 @@ async def list_petitions(
     cursor: str | None = None,
 ) -> tuple[list[Petition], str | None]:
     limit = max(1, min(limit, MAX_PAGE))
+    q = filters.q if filters.q and filters.q.strip() else None
+    if q is None:
+        sort = SortOrder.newest if sort is SortOrder.relevance else sort
+        order, after = _order_and_after(sort, cursor)
+        query = select(Petition).where(scope_clause(viewer), *filter_clauses(filters))
+        if after is not None:
+            query = query.where(after)
+        rows = list((await session.execute(query.order_by(*order).limit(limit + 1))).scalars())
+        next_cursor = encode_cursor(sort, rows[limit - 1]) if len(rows) > limit else None
+        return rows[:limit], next_cursor
+    await custom_plans(session)
+    listed = [scope_clause(viewer), *filter_clauses(replace(filters, q=None))]
+    matched = [text_clause(q), *_visible_text(viewer, q)]
+    if sort is SortOrder.relevance:
+        return await _by_relevance(session, q, listed, matched, limit, cursor)
     order, after = _order_and_after(sort, cursor)
-    query = select(Petition).where(scope_clause(viewer), *filter_clauses(filters))
-    if filters.q and viewer.role is not Role.front_officer:
-        # Searching a denunciation's words is asking who wrote it (a name, an address...):
-        # only those who may reveal the denouncer search them; others find it by its code.
-        query = query.where(
-            sa.or_(
-                col(Petition.kind) != PetitionKind.denunciation.value,
-                col(Petition.tracking_code) == filters.q.strip().upper(),
-            )
-        )
-    if after is not None:
-        query = query.where(after)
-    rows = list((await session.execute(query.order_by(*order).limit(limit + 1))).scalars())
+    rows = await _search_page(
+        session, [*listed, *([after] if after is not None else [])], matched, order, limit + 1
+    )
     next_cursor = encode_cursor(sort, rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+async def _by_relevance(
+    session: AsyncSession,
+    q: str,
+    listed: list[sa.ColumnElement[bool]],
+    matched: list[sa.ColumnElement[bool]],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Petition], str | None]:
+    """Tier by tier (``relevance_tier``), newest first within each, until the page is full."""
+    start, after = 0, None
+    if cursor is not None:
+        start, created_at, ident = decode_relevance_cursor(q, cursor)
+        after = _newest_after(created_at, ident)
+    order = [col(Petition.created_at).desc(), col(Petition.id).desc()]
+    tier_of = relevance_tier(q)
+    found: list[tuple[int, Petition]] = []
+    for tier in range(start, RELEVANCE_TIERS):
+        resume = [after] if after is not None and tier == start else []
+        rows = await _search_page(
+            session,
+            [*listed, *resume],
+            [*matched, tier_of == tier],
+            order,
+            limit + 1 - len(found),
+        )
+        found += [(tier, row) for row in rows]
+        if len(found) > limit:
+            break
+    next_cursor = None
+    if len(found) > limit:
+        tier, last = found[limit - 1]
+        next_cursor = encode_relevance_cursor(q, tier, last)
+    return [row for _, row in found[:limit]], next_cursor
 
 
 # -- dashboard ------------------------------------------------------------------------------
