@@ -11,16 +11,19 @@ The search (``q``) reads the stored document of migration 0200: ``search_vector`
 folded title, weight A, and description, weight B, as ``simple`` tokens; GIN index), so no
 row is folded at query time. The query is folded the same way (``search_fold``: NFC,
 unaccent, đ → d, lower) once, in the statement. Every word must be present (any order, whole
-syllables: ``an`` does not find ``anh``), or the query is a tracking code. Sorted by
-relevance (``sort=relevance``) the tiers are: the tracking code, the words as a phrase in the
-title, as a phrase anywhere, all words in the title, all words anywhere; newest first
-within a tier.
+syllables: ``an`` does not find ``anh``), or the query is a tracking code.
+
+``sort=relevance`` ranks the matches among the list's newest ``SEARCH_WINDOW`` petitions by
+tier (the tracking code; the words as a phrase in the title; as a phrase anywhere; every
+word in the title; every word anywhere), newest first within a tier, then the older matches
+newest first: ranked where it is cheap to rank (one walk of a bounded pool), exact for what
+a desk officer reads first.
 
 Two guards keep the search's plans fast at a million rows: statements run with
-``plan_cache_mode = force_custom_plan`` (asyncpg prepares them; a generic plan after five runs
-cannot see the tsquery and reads the whole table), and a page is first looked for among the
-``SEARCH_WINDOW`` rows next in the list's order (one index walk: a frequent word is found
-there), then by the GIN index over all matches (a rare word).
+``plan_cache_mode = force_custom_plan`` (asyncpg prepares them; a generic plan after five
+runs cannot see the tsquery and read the whole table), and a page is first looked for by
+walking the list's index over its next ``SEARCH_WINDOW`` rows (a frequent word fills the page
+after a few hundred rows), and only then through the GIN index (a rare word: few matches).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -112,37 +116,46 @@ def _tsquery(q: str, *, phrase: bool = False) -> sa.ColumnElement[Any]:
     return build(sa.literal_column("'simple'::regconfig"), folded)
 
 
-def _matches(query: sa.ColumnElement[Any], *, title_only: bool = False) -> sa.ColumnElement[bool]:
+def _matches(
+    query: sa.ColumnElement[Any], *, title_only: bool = False, indexed: bool = True
+) -> sa.ColumnElement[bool]:
+    """``search_vector @@ query``; not ``indexed``: written so that the GIN index cannot
+    answer it and the planner guesses half the rows match (``coalesce``), for a statement
+    whose rows a range of the list's order bounds: the planner underestimates how many rows
+    several words match and would read every match through the index, where walking the
+    list's index stops after a page."""
     vector: Any = col(Petition.search_vector)
     if title_only:
         vector = sa.func.ts_filter(vector, sa.literal_column("'{a}'::\"char\"[]"))
     matched: sa.ColumnElement[bool] = vector.bool_op("@@")(query)
-    return matched
+    return matched if indexed else sa.func.coalesce(matched, sa.false())
 
 
 def _code(q: str) -> str:
     return q.strip().upper()
 
 
-def text_clause(q: str) -> sa.ColumnElement[bool]:
+def text_clause(q: str, *, indexed: bool = True) -> sa.ColumnElement[bool]:
     """Every word of ``q`` in the title or description, or ``q`` is the tracking code."""
-    return sa.or_(_matches(_tsquery(q)), col(Petition.tracking_code) == _code(q))
+    return sa.or_(_matches(_tsquery(q), indexed=indexed), col(Petition.tracking_code) == _code(q))
 
 
+# Relevance tiers (``relevance_tier``): the best way a row matches the query.
 RELEVANCE_TIERS = 5
 
 
 def relevance_tier(q: str) -> sa.ColumnElement[int]:
-    """0 the tracking code, 1 the phrase in the title, 2 the phrase anywhere, 3 every word in
-    the title, 4 every word anywhere (for a row that ``text_clause`` matched)."""
+    """0 the tracking code, 1 the words as a phrase in the title, 2 as a phrase anywhere,
+    3 every word in the title, 4 every word anywhere (for a row ``text_clause`` matched)."""
     every, phrase = _tsquery(q), _tsquery(q, phrase=True)
-    return sa.case(
+    tier: sa.ColumnElement[int] = sa.case(
         (col(Petition.tracking_code) == _code(q), 0),
         (_matches(phrase, title_only=True), 1),
         (_matches(phrase), 2),
         (_matches(every, title_only=True), 3),
         else_=4,
     )
+    return tier
 
 
 def filter_clauses(filters: PetitionFilter) -> list[sa.ColumnElement[bool]]:
@@ -203,23 +216,32 @@ def decode_cursor(cursor: str, sort: SortOrder) -> tuple[datetime | None, uuid.U
     return value, ident
 
 
-def _order_and_after(
-    sort: SortOrder, cursor: str | None
-) -> tuple[list[Any], sa.ColumnElement[bool] | None]:
+def _order(sort: SortOrder) -> tuple[Any, list[Any]]:
     if sort is SortOrder.due:
         key: Any = _due_key()
-        order = [key.asc(), col(Petition.id).asc()]
-    else:
-        key = col(Petition.created_at)
-        direction = "desc" if sort is SortOrder.newest else "asc"
-        order = [getattr(key, direction)(), getattr(col(Petition.id), direction)()]
-    if cursor is None:
-        return order, None
-    value, ident = decode_cursor(cursor, sort)
+        return key, [key.asc(), col(Petition.id).asc()]
+    key = col(Petition.created_at)
+    direction = "desc" if sort is SortOrder.newest else "asc"
+    return key, [getattr(key, direction)(), getattr(col(Petition.id), direction)()]
+
+
+def _after(sort: SortOrder, value: datetime | None, ident: uuid.UUID) -> sa.ColumnElement[bool]:
+    """The rows after the row with sort value ``value`` and ``ident`` in ``sort``'s order."""
+    key, _ = _order(sort)
     bound: Any = INFINITY if value is None else sa.literal(value, sa.DateTime(timezone=True))
     left = sa.tuple_(key, col(Petition.id))
     right = sa.tuple_(bound, sa.literal(ident, sa.Uuid()))
-    return order, (left < right if sort is SortOrder.newest else left > right)
+    return left < right if sort is SortOrder.newest else left > right
+
+
+def _order_and_after(
+    sort: SortOrder, cursor: str | None
+) -> tuple[list[Any], sa.ColumnElement[bool] | None]:
+    _, order = _order(sort)
+    if cursor is None:
+        return order, None
+    value, ident = decode_cursor(cursor, sort)
+    return order, _after(sort, value, ident)
 
 
 def _relevance_list(q: str) -> str:
@@ -228,25 +250,43 @@ def _relevance_list(q: str) -> str:
     return f"petitions:{SortOrder.relevance.value}:{digest}"
 
 
-def encode_relevance_cursor(q: str, tier: int, petition: Petition) -> str:
-    return cursor_codec.encode(_relevance_list(q), tier, petition.created_at, petition.id)
+@dataclass(frozen=True)
+class _RelevanceCursor:
+    """Where a relevance page ends: the ranked pool (the list's newest ``SEARCH_WINDOW``
+    rows when the first page was asked: ``pool_*``, None if the list was smaller), and the
+    last row, in the pool (``tier`` set) or after it (``tier`` None, newest first)."""
 
+    pool_created_at: datetime | None
+    pool_id: uuid.UUID | None
+    tier: int | None
+    created_at: datetime
+    id: uuid.UUID
 
-def decode_relevance_cursor(q: str, cursor: str) -> tuple[int, datetime, uuid.UUID]:
-    tier, created_at, ident = cursor_codec.decode(
-        _relevance_list(q), cursor, (int, datetime, uuid.UUID)
-    )
-    if created_at is None or ident is None or not 0 <= tier < RELEVANCE_TIERS:
-        raise Invalid(msg("cursor_invalid"), field="cursor")
-    return tier, created_at, ident
+    def encode(self, q: str) -> str:
+        return cursor_codec.encode(
+            _relevance_list(q),
+            self.pool_created_at,
+            self.pool_id,
+            self.tier,
+            self.created_at,
+            self.id,
+        )
 
-
-def _newest_after(created_at: datetime, ident: uuid.UUID) -> sa.ColumnElement[bool]:
-    left = sa.tuple_(col(Petition.created_at), col(Petition.id))
-    right = sa.tuple_(
-        sa.literal(created_at, sa.DateTime(timezone=True)), sa.literal(ident, sa.Uuid())
-    )
-    return left < right
+    @classmethod
+    def decode(cls, q: str, cursor: str) -> _RelevanceCursor:
+        kinds = (datetime, uuid.UUID, int, datetime, uuid.UUID)
+        pool_at, pool_id, tier, created_at, ident = cursor_codec.decode(
+            _relevance_list(q), cursor, kinds
+        )
+        if (
+            created_at is None
+            or ident is None
+            or (pool_at is None) != (pool_id is None)
+            or (tier is not None and not 0 <= tier < RELEVANCE_TIERS)
+            or (tier is None and pool_at is None)
+        ):
+            raise Invalid(msg("cursor_invalid"), field="cursor")
+        return cls(pool_at, pool_id, tier, created_at, ident)
 
 
 async def custom_plans(session: AsyncSession) -> None:
@@ -269,25 +309,43 @@ def _visible_text(viewer: StaffPrincipal, q: str) -> list[sa.ColumnElement[bool]
     ]
 
 
+Matched = Callable[[bool], list[sa.ColumnElement[bool]]]  # indexed -> the match clauses
+
+
 async def _search_page(
     session: AsyncSession,
+    sort: SortOrder,
     listed: list[sa.ColumnElement[bool]],
-    matched: list[sa.ColumnElement[bool]],
-    order: list[Any],
+    matched: Matched,
     count: int,
-) -> list[Petition]:
-    """The first ``count`` rows of the list (``listed``, in ``order``) that ``matched``
-    holds for: among the next ``SEARCH_WINDOW`` rows of the list if there are enough (one
-    index walk in the list's order), else through the GIN index (a rare word)."""
-    window = (
-        sa.select(col(Petition.id)).where(*listed).order_by(*order).limit(SEARCH_WINDOW)
-    ).scalar_subquery()
-    first = select(Petition).where(col(Petition.id).in_(window), *listed, *matched)
-    rows = list((await session.execute(first.order_by(*order).limit(count))).scalars())
-    if len(rows) >= count:
-        return rows
-    every = select(Petition).where(*listed, *matched).order_by(*order).limit(count)
-    return list((await session.execute(every)).scalars())
+) -> tuple[list[Petition], datetime | None]:
+    """The first ``count`` rows of the list (``listed``, in ``sort``'s order) that
+    ``matched`` holds for, and the ``created_at`` of the window's last row (None: the whole
+    list is in the window). First among the next ``SEARCH_WINDOW`` rows of the list (its
+    bound found by one index walk, then a range the planner sees and walks, the words
+    checked on each row: a frequent word fills the page there), then after them through the
+    GIN index (a rare word)."""
+    _, order = _order(sort)
+    bound = (
+        await session.execute(
+            sa.select(col(Petition.created_at), col(Petition.due_at), col(Petition.id))
+            .where(*listed)
+            .order_by(*order)
+            .offset(SEARCH_WINDOW - 1)
+            .limit(1)
+        )
+    ).first()
+    if bound is None:  # the whole list is within the window
+        query = select(Petition).where(*listed, *matched(False)).order_by(*order)
+        return list((await session.execute(query.limit(count))).scalars()), None
+    value = bound.due_at if sort is SortOrder.due else bound.created_at
+    beyond = _after(sort, value, bound.id)
+    window = select(Petition).where(*listed, ~beyond, *matched(False)).order_by(*order)
+    rows = list((await session.execute(window.limit(count))).scalars())
+    if len(rows) < count:
+        rest = select(Petition).where(*listed, beyond, *matched(True)).order_by(*order)
+        rows += list((await session.execute(rest.limit(count - len(rows)))).scalars())
+    return rows, bound.created_at
 
 
 async def list_petitions(
@@ -312,12 +370,15 @@ async def list_petitions(
         return rows[:limit], next_cursor
     await custom_plans(session)
     listed = [scope_clause(viewer), *filter_clauses(replace(filters, q=None))]
-    matched = [text_clause(q), *_visible_text(viewer, q)]
     if sort is SortOrder.relevance:
-        return await _by_relevance(session, q, listed, matched, limit, cursor)
-    order, after = _order_and_after(sort, cursor)
-    rows = await _search_page(
-        session, [*listed, *([after] if after is not None else [])], matched, order, limit + 1
+        return await _by_relevance(session, viewer, q, listed, limit, cursor)
+
+    def matched(indexed: bool) -> list[sa.ColumnElement[bool]]:
+        return [text_clause(q, indexed=indexed), *_visible_text(viewer, q)]
+
+    _, after = _order_and_after(sort, cursor)
+    rows, _ = await _search_page(
+        session, sort, [*listed, *([after] if after is not None else [])], matched, limit + 1
     )
     next_cursor = encode_cursor(sort, rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor
@@ -325,36 +386,74 @@ async def list_petitions(
 
 async def _by_relevance(
     session: AsyncSession,
+    viewer: StaffPrincipal,
     q: str,
     listed: list[sa.ColumnElement[bool]],
-    matched: list[sa.ColumnElement[bool]],
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Petition], str | None]:
-    """Tier by tier (``relevance_tier``), newest first within each, until the page is full."""
-    start, after = 0, None
-    if cursor is not None:
-        start, created_at, ident = decode_relevance_cursor(q, cursor)
-        after = _newest_after(created_at, ident)
-    order = [col(Petition.created_at).desc(), col(Petition.id).desc()]
-    tier_of = relevance_tier(q)
-    found: list[tuple[int, Petition]] = []
-    for tier in range(start, RELEVANCE_TIERS):
-        resume = [after] if after is not None and tier == start else []
-        rows = await _search_page(
-            session,
-            [*listed, *resume],
-            [*matched, tier_of == tier],
-            order,
-            limit + 1 - len(found),
+    """Relevance, bounded: the matches among the list's newest ``SEARCH_WINDOW`` petitions
+    (the pool, fixed by the first page's cursor) by ``relevance_tier``, newest first within a
+    tier; then the older matches, newest first. One walk of the pool, whatever the words."""
+    count = limit + 1
+    position = _RelevanceCursor.decode(q, cursor) if cursor is not None else None
+    if position is None:
+        _, order = _order(SortOrder.newest)
+        bound = (
+            await session.execute(
+                sa.select(col(Petition.created_at), col(Petition.id))
+                .where(*listed)
+                .order_by(*order)
+                .offset(SEARCH_WINDOW - 1)
+                .limit(1)
+            )
+        ).first()
+        pool_at, pool_id = (bound.created_at, bound.id) if bound is not None else (None, None)
+    else:
+        pool_at, pool_id = position.pool_created_at, position.pool_id
+    older: sa.ColumnElement[bool] | None = None
+    if pool_at is not None and pool_id is not None:
+        older = _after(SortOrder.newest, pool_at, pool_id)
+
+    def matched(indexed: bool) -> list[sa.ColumnElement[bool]]:
+        return [text_clause(q, indexed=indexed), *_visible_text(viewer, q)]
+
+    found: list[tuple[int | None, Petition]] = []
+    if position is None or position.tier is not None:
+        tier = relevance_tier(q)
+        ranked = select(Petition, tier.label("tier")).where(*listed, *matched(False))
+        if older is not None:
+            ranked = ranked.where(~older)
+        if position is not None and position.tier is not None:
+            ranked = ranked.where(
+                sa.or_(
+                    tier > position.tier,
+                    sa.and_(
+                        tier == position.tier,
+                        _after(SortOrder.newest, position.created_at, position.id),
+                    ),
+                )
+            )
+        rows = await session.execute(
+            ranked.order_by(
+                sa.asc("tier"), col(Petition.created_at).desc(), col(Petition.id).desc()
+            ).limit(count)
         )
-        found += [(tier, row) for row in rows]
-        if len(found) > limit:
-            break
+        found += [(row.tier, row[0]) for row in rows.all()]
+    if len(found) < count and older is not None:
+        rest = [older]
+        if position is not None and position.tier is None:
+            rest.append(_after(SortOrder.newest, position.created_at, position.id))
+        tail, _ = await _search_page(
+            session, SortOrder.newest, [*listed, *rest], matched, count - len(found)
+        )
+        found += [(None, row) for row in tail]
     next_cursor = None
     if len(found) > limit:
-        tier, last = found[limit - 1]
-        next_cursor = encode_relevance_cursor(q, tier, last)
+        tier_of_last, last = found[limit - 1]
+        next_cursor = _RelevanceCursor(
+            pool_at, pool_id, tier_of_last, last.created_at, last.id
+        ).encode(q)
     return [row for _, row in found[:limit]], next_cursor
 
 
