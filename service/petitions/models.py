@@ -85,14 +85,16 @@ FINAL_STATUSES = frozenset(
 OPEN_STATUSES = tuple(s for s in PetitionStatus if s not in FINAL_STATUSES)
 _OPEN_SQL = ", ".join(f"'{s.value}'" for s in OPEN_STATUSES)
 OPEN_PREDICATE = f"status IN ({_OPEN_SQL})"
-# The stored search document (migration 0200; ``search_fold`` = NFC, unaccent, đ → d, lower):
-# the folded title and text (the duplicate search's trigram similarity) and their tsvector,
-# the title weighted A and the description B (the staff search, GIN index below).
-SEARCH_TITLE = "search_fold((title)::text)"
-SEARCH_TEXT = "search_fold(((title)::text || ' '::text) || description)"
+# The stored search document (migration 0200; ``immutable_unaccent`` of 0001: unaccent,
+# đ → d, lower; NFD marks go too): the folded title and text (the duplicate search's trigram
+# similarity) and their tsvector, the title weighted A and the description B (the staff
+# search, GIN index below).
+SEARCH_TITLE = "immutable_unaccent((title)::text)"
+SEARCH_TEXT = "immutable_unaccent(((title)::text || ' '::text) || description)"
 SEARCH_VECTOR = (
-    "(setweight(to_tsvector('simple'::regconfig, search_fold((title)::text)), 'A'::\"char\")"
-    " || setweight(to_tsvector('simple'::regconfig, search_fold(description)), 'B'::\"char\"))"
+    "(setweight(to_tsvector('simple'::regconfig, immutable_unaccent((title)::text)),"
+    " 'A'::\"char\") || setweight(to_tsvector('simple'::regconfig,"
+    " immutable_unaccent(description)), 'B'::\"char\"))"
 )
 
 

@@ -3,7 +3,7 @@
 The database finds the rows (``repository.listing``, the stored ``search_vector``); this
 module marks, in the title and an excerpt of the description *as the view shows them* (a
 denunciation's with the denouncer's identity already removed), the words the query asked for.
-A word matches when it folds to a query word the way ``search_fold`` folds in PostgreSQL:
+A word matches when it folds to a query word the way ``immutable_unaccent`` folds in PostgreSQL:
 NFC, đ/Đ → d, marks removed, lower case. Highlights are ``[start, end)`` offsets in code
 points of the returned text, never markup: the reader escapes and marks them itself.
 """
@@ -22,7 +22,7 @@ ELLIPSIS = "…"
 
 
 def fold(text: str) -> str:
-    """What ``search_fold`` makes of a word (Vietnamese letters: base letter, lower case)."""
+    """What ``immutable_unaccent`` makes of a word (Vietnamese letters: base letter, lower case)."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", bare).lower()

@@ -1,7 +1,11 @@
 """A stored search document on ``petition``: no query folds text per row any more.
 
-``search_fold(text)``: NFC, then ``unaccent`` (with its dictionary named, so the function
-can be IMMUTABLE), đ/Đ → d, lower case. Three generated STORED columns use it:
+The fold is 0001's ``immutable_unaccent(text)`` (``unaccent`` with its dictionary named, so
+it can be IMMUTABLE; đ/Đ → d; lower case). It is also NFC/NFD-insensitive: PostgreSQL's
+unaccent rules (13 and later) remove the combining marks U+0300-U+036F, so "ngập" typed with
+combining marks folds to "ngap" as the precomposed one does (tests/petitions/test_search.py
+checks both forms). A ``normalize(..., NFC)`` first would cost about 3 times the fold at every
+intake for nothing. Three generated STORED columns use it:
 
 - ``search_title`` and ``search_text`` (title, and title || ' ' || description, folded): the
   trigram ``similarity()`` of the duplicate search reads them instead of calling
@@ -36,23 +40,16 @@ depends_on: str | Sequence[str] | None = None
 __all__ = ["sa", "sqlmodel"]
 
 OLD_DOCUMENT = "immutable_unaccent((title::text || ' '::text) || description)"
-SEARCH_TITLE = "search_fold((title)::text)"
-SEARCH_TEXT = "search_fold(((title)::text || ' '::text) || description)"
+SEARCH_TITLE = "immutable_unaccent((title)::text)"
+SEARCH_TEXT = "immutable_unaccent(((title)::text || ' '::text) || description)"
 SEARCH_VECTOR = (
-    "(setweight(to_tsvector('simple'::regconfig, search_fold((title)::text)), 'A'::\"char\")"
-    " || setweight(to_tsvector('simple'::regconfig, search_fold(description)), 'B'::\"char\"))"
+    "(setweight(to_tsvector('simple'::regconfig, immutable_unaccent((title)::text)),"
+    " 'A'::\"char\") || setweight(to_tsvector('simple'::regconfig,"
+    " immutable_unaccent(description)), 'B'::\"char\"))"
 )
 
 
 def upgrade() -> None:
-    op.execute(
-        """
-        CREATE OR REPLACE FUNCTION search_fold(text) RETURNS text
-        LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
-        AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary,
-                     translate(normalize($1, NFC), 'đĐ', 'dD'))) $$
-        """
-    )
     op.execute(
         f"""
         ALTER TABLE petition
@@ -87,4 +84,3 @@ def downgrade() -> None:
         "ALTER TABLE petition DROP COLUMN search_vector, DROP COLUMN search_text,"
         " DROP COLUMN search_title"
     )
-    op.execute("DROP FUNCTION IF EXISTS search_fold(text)")

@@ -72,10 +72,11 @@ async def find_duplicates(
     threshold: float = SIMILARITY_THRESHOLD,
     nearby_m: float = NEARBY_METRES,
 ) -> list[Candidate]:
-    target = sa.func.search_fold(sa.literal(petition.title + " " + petition.description, sa.Text()))
-    title_score = sa.func.similarity(
-        col(Petition.search_title), sa.func.search_fold(sa.literal(petition.title, sa.Text()))
-    )
+    def folded(text: str) -> sa.ColumnElement[str]:
+        return sa.func.immutable_unaccent(sa.literal(text, sa.Text()))
+
+    target = folded(petition.title + " " + petition.description)
+    title_score = sa.func.similarity(col(Petition.search_title), folded(petition.title))
     score = sa.func.greatest(sa.func.similarity(col(Petition.search_text), target), title_score)
     place = col(Petition.unit_code) == petition.unit_code
     distance: sa.ColumnElement[Any] = sa.null()

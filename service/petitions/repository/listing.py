@@ -9,7 +9,7 @@ implied.
 
 The search (``q``) reads the stored document of migration 0200: ``search_vector`` (the
 folded title, weight A, and description, weight B, as ``simple`` tokens; GIN index), so no
-row is folded at query time. The query is folded the same way (``search_fold``: NFC,
+row is folded at query time. The query is folded the same way (``immutable_unaccent``:
 unaccent, đ → d, lower) once, in the statement. Every word must be present (any order, whole
 syllables: ``an`` does not find ``anh``), or the query is a tracking code.
 
@@ -109,10 +109,10 @@ def _search_query(q: str) -> str:
 
 
 def _tsquery(q: str, *, phrase: bool = False) -> sa.ColumnElement[Any]:
-    """The words of ``q`` folded as the stored document is (``search_fold``, once per
+    """The words of ``q`` folded as the stored document is (``immutable_unaccent``, once per
     statement), every word required (``phrase``: adjacent and in order)."""
     build = sa.func.phraseto_tsquery if phrase else sa.func.plainto_tsquery
-    folded = sa.func.search_fold(sa.literal(_search_query(q), sa.Text()))
+    folded = sa.func.immutable_unaccent(sa.literal(_search_query(q), sa.Text()))
     return build(sa.literal_column("'simple'::regconfig"), folded)
 
 
