@@ -318,10 +318,9 @@ async def _search_page(
     listed: list[sa.ColumnElement[bool]],
     matched: Matched,
     count: int,
-) -> tuple[list[Petition], datetime | None]:
+) -> list[Petition]:
     """The first ``count`` rows of the list (``listed``, in ``sort``'s order) that
-    ``matched`` holds for, and the ``created_at`` of the window's last row (None: the whole
-    list is in the window). First among the next ``SEARCH_WINDOW`` rows of the list (its
+    ``matched`` holds for. First among the next ``SEARCH_WINDOW`` rows of the list (its
     bound found by one index walk, then a range the planner sees and walks, the words
     checked on each row: a frequent word fills the page there), then after them through the
     GIN index (a rare word)."""
@@ -337,7 +336,7 @@ async def _search_page(
     ).first()
     if bound is None:  # the whole list is within the window
         query = select(Petition).where(*listed, *matched(False)).order_by(*order)
-        return list((await session.execute(query.limit(count))).scalars()), None
+        return list((await session.execute(query.limit(count))).scalars())
     value = bound.due_at if sort is SortOrder.due else bound.created_at
     beyond = _after(sort, value, bound.id)
     window = select(Petition).where(*listed, ~beyond, *matched(False)).order_by(*order)
@@ -345,7 +344,7 @@ async def _search_page(
     if len(rows) < count:
         rest = select(Petition).where(*listed, beyond, *matched(True)).order_by(*order)
         rows += list((await session.execute(rest.limit(count - len(rows)))).scalars())
-    return rows, bound.created_at
+    return rows
 
 
 async def list_petitions(
@@ -377,7 +376,7 @@ async def list_petitions(
         return [text_clause(q, indexed=indexed), *_visible_text(viewer, q)]
 
     _, after = _order_and_after(sort, cursor)
-    rows, _ = await _search_page(
+    rows = await _search_page(
         session, sort, [*listed, *([after] if after is not None else [])], matched, limit + 1
     )
     next_cursor = encode_cursor(sort, rows[limit - 1]) if len(rows) > limit else None
@@ -444,7 +443,7 @@ async def _by_relevance(
         rest = [older]
         if position is not None and position.tier is None:
             rest.append(_after(SortOrder.newest, position.created_at, position.id))
-        tail, _ = await _search_page(
+        tail = await _search_page(
             session, SortOrder.newest, [*listed, *rest], matched, count - len(found)
         )
         found += [(None, row) for row in tail]
