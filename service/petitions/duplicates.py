@@ -3,7 +3,9 @@
 A candidate is an open petition of the same category, in the same unit or (when both have
 coordinates) within ``NEARBY_METRES`` of it (the directory has no unit adjacency, so "a
 neighbouring unit" is measured by distance), whose unaccented text is similar by trigrams:
-``similarity()`` of ``immutable_unaccent(title || ' ' || description)`` or of the titles.
+``similarity()`` of the folded ``title || ' ' || description`` or of the folded titles (the
+stored ``search_text`` and ``search_title`` of migration 0200, ``immutable_unaccent``: unaccent,
+đ → d, lower).
 """
 
 from __future__ import annotations

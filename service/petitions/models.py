@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
 from service.db import (
@@ -84,8 +85,26 @@ FINAL_STATUSES = frozenset(
 OPEN_STATUSES = tuple(s for s in PetitionStatus if s not in FINAL_STATUSES)
 _OPEN_SQL = ", ".join(f"'{s.value}'" for s in OPEN_STATUSES)
 OPEN_PREDICATE = f"status IN ({_OPEN_SQL})"
-# The expression the search and duplicate detection compare (GIN trigram index below).
-SEARCH_EXPRESSION = "immutable_unaccent((title::text || ' '::text) || description)"
+# The stored search document (migration 0200; ``immutable_unaccent`` of 0001: unaccent,
+# đ → d, lower; NFD marks go too): the folded title and text (the duplicate search's trigram
+# similarity) and their tsvector, the title weighted A and the description B (the staff
+# search, GIN index below).
+SEARCH_TITLE = "immutable_unaccent((title)::text)"
+SEARCH_TEXT = "immutable_unaccent(((title)::text || ' '::text) || description)"
+SEARCH_VECTOR = (
+    "(setweight(to_tsvector('simple'::regconfig, immutable_unaccent((title)::text)),"
+    " 'A'::\"char\") || setweight(to_tsvector('simple'::regconfig,"
+    " immutable_unaccent(description)), 'B'::\"char\"))"
+)
+
+
+def _generated(type_: Any, expression: str) -> Any:
+    """A generated STORED column: the database writes it, the ORM never sends it."""
+    return Field(
+        default=None,
+        sa_column=sa.Column(type_, sa.Computed(expression, persisted=True), nullable=True),
+        exclude=True,
+    )
 
 
 class Petition(DeadlineClock, table=True):
@@ -134,12 +153,8 @@ class Petition(DeadlineClock, table=True):
             "ix_petition_open_category_latitude", "category_code", "latitude", where=OPEN_PREDICATE
         ),
         sa.Index("ix_petition_merged_into", "merged_into_id"),
-        sa.Index(
-            "ix_petition_search_trgm",
-            sa.literal_column(SEARCH_EXPRESSION).label("search_document"),
-            postgresql_using="gin",
-            postgresql_ops={"search_document": "gin_trgm_ops"},
-        ),
+        # The staff search: every folded word of title and description a token.
+        sa.Index("ix_petition_search_vector", "search_vector", postgresql_using="gin"),
         *clock_indexes("petition"),
     )
 
@@ -196,6 +211,11 @@ class Petition(DeadlineClock, table=True):
     updated_at: datetime = timestamp_now()
     answered_at: datetime | None = timestamp_or_none()
     closed_at: datetime | None = timestamp_or_none()
+
+    # Written by the database from title and description (never set them).
+    search_title: str | None = _generated(sa.Text, SEARCH_TITLE)
+    search_text: str | None = _generated(sa.Text, SEARCH_TEXT)
+    search_vector: str | None = _generated(postgresql.TSVECTOR, SEARCH_VECTOR)
 
 
 class Petitioner(SQLModel, table=True):

@@ -191,8 +191,30 @@ class PetitionSummary(BaseModel):
     created_at: datetime
 
 
+class TextSpan(BaseModel):
+    """A highlighted word: ``[start, end)`` in Unicode code points of the text it marks."""
+
+    start: int
+    end: int
+
+
+class SearchMatch(BaseModel):
+    """Where a search's words are, in the title and an excerpt of the description as this
+    list shows them (a denunciation's without its denouncer's identity)."""
+
+    title_highlights: list[TextSpan]
+    snippet: str = Field(description="About 200 characters of the description around a match")
+    snippet_highlights: list[TextSpan]
+
+
+class PetitionListItem(PetitionSummary):
+    """A row of the staff list; with ``q``, where the words matched."""
+
+    search: SearchMatch | None = Field(default=None, description="Only when searching (q)")
+
+
 class PetitionPage(BaseModel):
-    items: list[PetitionSummary]
+    items: list[PetitionListItem]
     next_cursor: str | None
 
 

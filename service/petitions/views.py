@@ -18,7 +18,7 @@ from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import Forbidden, NotFound
 from service.i18n import msg
-from service.petitions import access
+from service.petitions import access, snippets
 from service.petitions.confidential import (
     identity_of_row,
     identity_of_row_plain,
@@ -43,8 +43,11 @@ from service.petitions.schemas import (
     OpenQuestion,
     PetitionDetail,
     PetitionerView,
+    PetitionListItem,
     PetitionPage,
     PetitionSummary,
+    SearchMatch,
+    TextSpan,
     TrackingEvent,
     TrackingView,
 )
@@ -283,7 +286,33 @@ async def petition_page(
     rows, next_cursor = await listing.list_petitions(
         session, viewer, filters, sort=sort, limit=limit, cursor=cursor
     )
-    return PetitionPage(items=await summaries(session, settings, rows), next_cursor=next_cursor)
+    items = [PetitionListItem(**s.model_dump()) for s in await summaries(session, settings, rows)]
+    if filters.q and rows:
+        await _mark_matches(session, settings, filters.q, rows, items)
+    return PetitionPage(items=items, next_cursor=next_cursor)
+
+
+async def _mark_matches(
+    session: AsyncSession,
+    settings: Settings,
+    q: str,
+    rows: list[Petition],
+    items: list[PetitionListItem],
+) -> None:
+    """Highlights over the texts as the list shows them: the item's title (already without a
+    denouncer's identity) and the description without it, removed as the detail view removes
+    it (``text_guard``: the denouncer's and those of petitions merged into it)."""
+    words = snippets.query_words(q)
+    for petition, item in zip(rows, items, strict=True):
+        guard = await text_guard(session, settings, petition)
+        part = snippets.excerpt(remove_personal(petition.description, guard), words)
+        item.search = SearchMatch(
+            title_highlights=[
+                TextSpan(start=a, end=b) for a, b in snippets.highlights(item.title, words)
+            ],
+            snippet=part.text,
+            snippet_highlights=[TextSpan(start=a, end=b) for a, b in part.highlights],
+        )
 
 
 async def dashboard(

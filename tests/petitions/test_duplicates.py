@@ -1,15 +1,18 @@
 """Likely duplicates (unit/category, unaccented trigram similarity, distance) and merging."""
 
+import unicodedata
 import uuid
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from service.petitions import triage, views
-from service.petitions.models import DuplicateSuggestion, PetitionStatus
+from service.petitions.duplicates import find_duplicates
+from service.petitions.models import DuplicateSuggestion, Petition, PetitionStatus
 from service.settings import Settings
 from tests.factories import BA_DINH
 from tests.petitions.conftest import (
@@ -175,3 +178,31 @@ class TestMerge:
         assert view.answer is not None
         assert view.answer.outcome == "resolved"
         assert view.history[-1].action == "lead_answered"
+
+
+class TestStoredDocument:
+    async def test_similarity_reads_the_stored_folded_text_whatever_its_normal_form(
+        self, client: httpx.AsyncClient, session: AsyncSession, api: Api
+    ) -> None:
+        """The candidates' folded text is stored (migration 0200), NFC first: a row written
+        with combining marks (an import) is as similar as a precomposed one."""
+        imported = await filed(client, api, petition_body(title="Tạm", description="Tạm."))
+        await session.execute(
+            sa.update(Petition)
+            .where(col(Petition.id) == uuid.UUID(imported["id"]))
+            .values(
+                title=unicodedata.normalize("NFD", FLOOD["title"]),
+                description=unicodedata.normalize("NFD", FLOOD["description"]),
+            )
+        )
+        stored = await load(session, imported["id"])
+        folded = (
+            await session.execute(
+                sa.select(col(Petition.search_title)).where(col(Petition.id) == stored.id)
+            )
+        ).scalar_one()
+        assert folded == "ngap nuoc duong hang bong"
+        second = await filed(client, api, FLOOD_UNACCENTED)
+        found = await find_duplicates(session, await load(session, second["id"]))
+        assert [c.petition.id for c in found] == [stored.id]
+        assert found[0].score > 0.9

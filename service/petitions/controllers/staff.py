@@ -84,8 +84,21 @@ class StaffPetitionController(Controller):
         due_after: FromQuery[datetime | None] = None,
         created_from: FromQuery[datetime | None] = None,
         created_to: FromQuery[datetime | None] = None,
-        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
-        sort: FromQuery[views.SortOrder] = views.SortOrder.newest,
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=200,
+                description="Words (all of them, any order; diacritics, case and đ/d do not "
+                "matter) or a tracking code",
+            ),
+        ] = None,
+        sort: Annotated[
+            views.SortOrder | None,
+            QueryParameter(
+                description="Default: relevance with q (the newest petitions' matches, "
+                "exact first), else -created_at",
+            ),
+        ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
         cursor: Annotated[str | None, QueryParameter(max_length=cursor_codec.MAX_LENGTH)] = None,
     ) -> PetitionPage:
@@ -104,6 +117,8 @@ class StaffPetitionController(Controller):
             created_to=created_to,
             q=q,
         )
+        if sort is None:
+            sort = views.SortOrder.relevance if q else views.SortOrder.newest
         return await views.petition_page(
             read_session, settings, request.user, filters, sort=sort, limit=limit, cursor=cursor
         )

@@ -4,16 +4,35 @@ pagination; dashboard counts.
 Indexes behind them (migration 0110): ``(created_at, id)`` and ``(unit_code, created_at,
 id)`` for the newest-first lists, ``(status, created_at, id)``, partial indexes on open
 petitions by ``coalesce(due_at, 'infinity'), id`` (whole city and per unit) for the
-due-date sort, and a GIN trigram index on the unaccented text for ``q``. Every query runs
-inside the caller's scope: a ward officer's filter on unit is implied.
+due-date sort. Every query runs inside the caller's scope: a ward officer's filter on unit is
+implied.
+
+The search (``q``) reads the stored document of migration 0200: ``search_vector`` (the
+folded title, weight A, and description, weight B, as ``simple`` tokens; GIN index), so no
+row is folded at query time. The query is folded the same way (``immutable_unaccent``:
+unaccent, đ → d, lower) once, in the statement. Every word must be present (any order, whole
+syllables: ``an`` does not find ``anh``), or the query is a tracking code.
+
+``sort=relevance`` ranks the matches among the list's newest ``SEARCH_WINDOW`` petitions by
+tier (the tracking code; the words as a phrase in the title; as a phrase anywhere; every
+word in the title; every word anywhere), newest first within a tier, then the older matches
+newest first: ranked where it is cheap to rank (one walk of a bounded pool), exact for what
+a desk officer reads first.
+
+Two guards keep the search's plans fast at a million rows: statements run with
+``plan_cache_mode = force_custom_plan`` (asyncpg prepares them; a generic plan after five
+runs cannot see the tsquery and read the whole table), and a page is first looked for by
+walking the list's index over its next ``SEARCH_WINDOW`` rows (a frequent word fills the page
+after a few hundred rows), and only then through the GIN index (a rare word: few matches).
 """
 
 from __future__ import annotations
 
-import re
+import hashlib
 import unicodedata
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -30,7 +49,6 @@ from service.http import cursor as cursor_codec
 from service.i18n import msg
 from service.petitions.models import (
     OPEN_STATUSES,
-    SEARCH_EXPRESSION,
     Channel,
     Petition,
     PetitionKind,
@@ -39,13 +57,16 @@ from service.petitions.models import (
 
 MAX_PAGE = 100
 INFINITY: sa.ColumnElement[datetime] = sa.literal_column("'infinity'::timestamptz")
-_LIKE_SPECIALS = re.compile(r"([\\%_])")
+MAX_SEARCH_WORDS = 8
+# Rows walked in the list's order before the GIN index is asked instead (see the docstring).
+SEARCH_WINDOW = 4000
 
 
 class SortOrder(StrEnum):
     newest = "-created_at"
     oldest = "created_at"
     due = "due_at"
+    relevance = "relevance"  # with q: tracking code, phrase, title, then the rest; newest first
 
 
 @dataclass
@@ -80,11 +101,61 @@ def scope_clause(viewer: StaffPrincipal) -> sa.ColumnElement[bool]:
 
 def search_terms(q: str) -> list[str]:
     text = unicodedata.normalize("NFC", q).strip()
-    return [word for word in text.split() if word][:8]
+    return [word for word in text.split() if word][:MAX_SEARCH_WORDS]
 
 
-def _like(term: str) -> str:
-    return "%" + _LIKE_SPECIALS.sub(r"\\\1", term) + "%"
+def _search_query(q: str) -> str:
+    return " ".join(search_terms(q))
+
+
+def _tsquery(q: str, *, phrase: bool = False) -> sa.ColumnElement[Any]:
+    """The words of ``q`` folded as the stored document is (``immutable_unaccent``, once per
+    statement), every word required (``phrase``: adjacent and in order)."""
+    build = sa.func.phraseto_tsquery if phrase else sa.func.plainto_tsquery
+    folded = sa.func.immutable_unaccent(sa.literal(_search_query(q), sa.Text()))
+    return build(sa.literal_column("'simple'::regconfig"), folded)
+
+
+def _matches(
+    query: sa.ColumnElement[Any], *, title_only: bool = False, indexed: bool = True
+) -> sa.ColumnElement[bool]:
+    """``search_vector @@ query``; not ``indexed``: written so that the GIN index cannot
+    answer it and the planner guesses half the rows match (``coalesce``), for a statement
+    whose rows a range of the list's order bounds: the planner underestimates how many rows
+    several words match and would read every match through the index, where walking the
+    list's index stops after a page."""
+    vector: Any = col(Petition.search_vector)
+    if title_only:
+        vector = sa.func.ts_filter(vector, sa.literal_column("'{a}'::\"char\"[]"))
+    matched: sa.ColumnElement[bool] = vector.bool_op("@@")(query)
+    return matched if indexed else sa.func.coalesce(matched, sa.false())
+
+
+def _code(q: str) -> str:
+    return q.strip().upper()
+
+
+def text_clause(q: str, *, indexed: bool = True) -> sa.ColumnElement[bool]:
+    """Every word of ``q`` in the title or description, or ``q`` is the tracking code."""
+    return sa.or_(_matches(_tsquery(q), indexed=indexed), col(Petition.tracking_code) == _code(q))
+
+
+# Relevance tiers (``relevance_tier``): the best way a row matches the query.
+RELEVANCE_TIERS = 5
+
+
+def relevance_tier(q: str) -> sa.ColumnElement[int]:
+    """0 the tracking code, 1 the words as a phrase in the title, 2 as a phrase anywhere,
+    3 every word in the title, 4 every word anywhere (for a row ``text_clause`` matched)."""
+    every, phrase = _tsquery(q), _tsquery(q, phrase=True)
+    tier: sa.ColumnElement[int] = sa.case(
+        (col(Petition.tracking_code) == _code(q), 0),
+        (_matches(phrase, title_only=True), 1),
+        (_matches(phrase), 2),
+        (_matches(every, title_only=True), 3),
+        else_=4,
+    )
+    return tier
 
 
 def filter_clauses(filters: PetitionFilter) -> list[sa.ColumnElement[bool]]:
@@ -116,14 +187,7 @@ def filter_clauses(filters: PetitionFilter) -> list[sa.ColumnElement[bool]]:
     if filters.created_to is not None:
         clauses.append(col(Petition.created_at) < filters.created_to)
     if filters.q:
-        document: sa.ColumnElement[str] = sa.literal_column(SEARCH_EXPRESSION)
-        terms = search_terms(filters.q)
-        matches = [
-            document.ilike(sa.func.immutable_unaccent(_like(term)), escape="\\") for term in terms
-        ]
-        text_match = sa.and_(*matches) if matches else sa.true()
-        code = filters.q.strip().upper()
-        clauses.append(sa.or_(text_match, col(Petition.tracking_code) == code))
+        clauses.append(text_clause(filters.q))
     return clauses
 
 
@@ -152,23 +216,135 @@ def decode_cursor(cursor: str, sort: SortOrder) -> tuple[datetime | None, uuid.U
     return value, ident
 
 
-def _order_and_after(
-    sort: SortOrder, cursor: str | None
-) -> tuple[list[Any], sa.ColumnElement[bool] | None]:
+def _order(sort: SortOrder) -> tuple[Any, list[Any]]:
     if sort is SortOrder.due:
         key: Any = _due_key()
-        order = [key.asc(), col(Petition.id).asc()]
-    else:
-        key = col(Petition.created_at)
-        direction = "desc" if sort is SortOrder.newest else "asc"
-        order = [getattr(key, direction)(), getattr(col(Petition.id), direction)()]
-    if cursor is None:
-        return order, None
-    value, ident = decode_cursor(cursor, sort)
+        return key, [key.asc(), col(Petition.id).asc()]
+    key = col(Petition.created_at)
+    direction = "desc" if sort is SortOrder.newest else "asc"
+    return key, [getattr(key, direction)(), getattr(col(Petition.id), direction)()]
+
+
+def _after(sort: SortOrder, value: datetime | None, ident: uuid.UUID) -> sa.ColumnElement[bool]:
+    """The rows after the row with sort value ``value`` and ``ident`` in ``sort``'s order."""
+    key, _ = _order(sort)
     bound: Any = INFINITY if value is None else sa.literal(value, sa.DateTime(timezone=True))
     left = sa.tuple_(key, col(Petition.id))
     right = sa.tuple_(bound, sa.literal(ident, sa.Uuid()))
-    return order, (left < right if sort is SortOrder.newest else left > right)
+    return left < right if sort is SortOrder.newest else left > right
+
+
+def _order_and_after(
+    sort: SortOrder, cursor: str | None
+) -> tuple[list[Any], sa.ColumnElement[bool] | None]:
+    _, order = _order(sort)
+    if cursor is None:
+        return order, None
+    value, ident = decode_cursor(cursor, sort)
+    return order, _after(sort, value, ident)
+
+
+def _relevance_list(q: str) -> str:
+    # A relevance cursor belongs to its query: the tiers are the query's.
+    digest = hashlib.sha256(_search_query(q).casefold().encode()).hexdigest()[:12]
+    return f"petitions:{SortOrder.relevance.value}:{digest}"
+
+
+@dataclass(frozen=True)
+class _RelevanceCursor:
+    """Where a relevance page ends: the ranked pool (the list's newest ``SEARCH_WINDOW``
+    rows when the first page was asked: ``pool_*``, None if the list was smaller), and the
+    last row, in the pool (``tier`` set) or after it (``tier`` None, newest first)."""
+
+    pool_created_at: datetime | None
+    pool_id: uuid.UUID | None
+    tier: int | None
+    created_at: datetime
+    id: uuid.UUID
+
+    def encode(self, q: str) -> str:
+        return cursor_codec.encode(
+            _relevance_list(q),
+            self.pool_created_at,
+            self.pool_id,
+            self.tier,
+            self.created_at,
+            self.id,
+        )
+
+    @classmethod
+    def decode(cls, q: str, cursor: str) -> _RelevanceCursor:
+        kinds = (datetime, uuid.UUID, int, datetime, uuid.UUID)
+        pool_at, pool_id, tier, created_at, ident = cursor_codec.decode(
+            _relevance_list(q), cursor, kinds
+        )
+        if (
+            created_at is None
+            or ident is None
+            or (pool_at is None) != (pool_id is None)
+            or (tier is not None and not 0 <= tier < RELEVANCE_TIERS)
+            or (tier is None and pool_at is None)
+        ):
+            raise Invalid(msg("cursor_invalid"), field="cursor")
+        return cls(pool_at, pool_id, tier, created_at, ident)
+
+
+async def custom_plans(session: AsyncSession) -> None:
+    """Plan this transaction's statements for their parameters: asyncpg prepares statements,
+    and after five runs PostgreSQL may keep a generic plan, which cannot see what a tsquery
+    or a unit selects (the search then read the whole table: 10 s at 1M)."""
+    await session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
+def _visible_text(viewer: StaffPrincipal, q: str) -> list[sa.ColumnElement[bool]]:
+    if viewer.role is Role.front_officer:
+        return []
+    # Searching a denunciation's words is asking who wrote it (a name, an address...):
+    # only those who may reveal the denouncer search them; others find it by its code.
+    return [
+        sa.or_(
+            col(Petition.kind) != PetitionKind.denunciation.value,
+            col(Petition.tracking_code) == _code(q),
+        )
+    ]
+
+
+Matched = Callable[[bool], list[sa.ColumnElement[bool]]]  # indexed -> the match clauses
+
+
+async def _search_page(
+    session: AsyncSession,
+    sort: SortOrder,
+    listed: list[sa.ColumnElement[bool]],
+    matched: Matched,
+    count: int,
+) -> list[Petition]:
+    """The first ``count`` rows of the list (``listed``, in ``sort``'s order) that
+    ``matched`` holds for. First among the next ``SEARCH_WINDOW`` rows of the list (its
+    bound found by one index walk, then a range the planner sees and walks, the words
+    checked on each row: a frequent word fills the page there), then after them through the
+    GIN index (a rare word)."""
+    _, order = _order(sort)
+    bound = (
+        await session.execute(
+            sa.select(col(Petition.created_at), col(Petition.due_at), col(Petition.id))
+            .where(*listed)
+            .order_by(*order)
+            .offset(SEARCH_WINDOW - 1)
+            .limit(1)
+        )
+    ).first()
+    if bound is None:  # the whole list is within the window
+        query = select(Petition).where(*listed, *matched(False)).order_by(*order)
+        return list((await session.execute(query.limit(count))).scalars())
+    value = bound.due_at if sort is SortOrder.due else bound.created_at
+    beyond = _after(sort, value, bound.id)
+    window = select(Petition).where(*listed, ~beyond, *matched(False)).order_by(*order)
+    rows = list((await session.execute(window.limit(count))).scalars())
+    if len(rows) < count:
+        rest = select(Petition).where(*listed, beyond, *matched(True)).order_by(*order)
+        rows += list((await session.execute(rest.limit(count - len(rows)))).scalars())
+    return rows
 
 
 async def list_petitions(
@@ -181,22 +357,103 @@ async def list_petitions(
     cursor: str | None = None,
 ) -> tuple[list[Petition], str | None]:
     limit = max(1, min(limit, MAX_PAGE))
-    order, after = _order_and_after(sort, cursor)
-    query = select(Petition).where(scope_clause(viewer), *filter_clauses(filters))
-    if filters.q and viewer.role is not Role.front_officer:
-        # Searching a denunciation's words is asking who wrote it (a name, an address...):
-        # only those who may reveal the denouncer search them; others find it by its code.
-        query = query.where(
-            sa.or_(
-                col(Petition.kind) != PetitionKind.denunciation.value,
-                col(Petition.tracking_code) == filters.q.strip().upper(),
-            )
-        )
-    if after is not None:
-        query = query.where(after)
-    rows = list((await session.execute(query.order_by(*order).limit(limit + 1))).scalars())
+    q = filters.q if filters.q and filters.q.strip() else None
+    if q is None:
+        sort = SortOrder.newest if sort is SortOrder.relevance else sort
+        order, after = _order_and_after(sort, cursor)
+        query = select(Petition).where(scope_clause(viewer), *filter_clauses(filters))
+        if after is not None:
+            query = query.where(after)
+        rows = list((await session.execute(query.order_by(*order).limit(limit + 1))).scalars())
+        next_cursor = encode_cursor(sort, rows[limit - 1]) if len(rows) > limit else None
+        return rows[:limit], next_cursor
+    await custom_plans(session)
+    listed = [scope_clause(viewer), *filter_clauses(replace(filters, q=None))]
+    if sort is SortOrder.relevance:
+        return await _by_relevance(session, viewer, q, listed, limit, cursor)
+
+    def matched(indexed: bool) -> list[sa.ColumnElement[bool]]:
+        return [text_clause(q, indexed=indexed), *_visible_text(viewer, q)]
+
+    _, after = _order_and_after(sort, cursor)
+    rows = await _search_page(
+        session, sort, [*listed, *([after] if after is not None else [])], matched, limit + 1
+    )
     next_cursor = encode_cursor(sort, rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+async def _by_relevance(
+    session: AsyncSession,
+    viewer: StaffPrincipal,
+    q: str,
+    listed: list[sa.ColumnElement[bool]],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Petition], str | None]:
+    """Relevance, bounded: the matches among the list's newest ``SEARCH_WINDOW`` petitions
+    (the pool, fixed by the first page's cursor) by ``relevance_tier``, newest first within a
+    tier; then the older matches, newest first. One walk of the pool, whatever the words."""
+    count = limit + 1
+    position = _RelevanceCursor.decode(q, cursor) if cursor is not None else None
+    if position is None:
+        _, order = _order(SortOrder.newest)
+        bound = (
+            await session.execute(
+                sa.select(col(Petition.created_at), col(Petition.id))
+                .where(*listed)
+                .order_by(*order)
+                .offset(SEARCH_WINDOW - 1)
+                .limit(1)
+            )
+        ).first()
+        pool_at, pool_id = (bound.created_at, bound.id) if bound is not None else (None, None)
+    else:
+        pool_at, pool_id = position.pool_created_at, position.pool_id
+    older: sa.ColumnElement[bool] | None = None
+    if pool_at is not None and pool_id is not None:
+        older = _after(SortOrder.newest, pool_at, pool_id)
+
+    def matched(indexed: bool) -> list[sa.ColumnElement[bool]]:
+        return [text_clause(q, indexed=indexed), *_visible_text(viewer, q)]
+
+    found: list[tuple[int | None, Petition]] = []
+    if position is None or position.tier is not None:
+        tier = relevance_tier(q)
+        ranked = select(Petition, tier.label("tier")).where(*listed, *matched(False))
+        if older is not None:
+            ranked = ranked.where(~older)
+        if position is not None and position.tier is not None:
+            ranked = ranked.where(
+                sa.or_(
+                    tier > position.tier,
+                    sa.and_(
+                        tier == position.tier,
+                        _after(SortOrder.newest, position.created_at, position.id),
+                    ),
+                )
+            )
+        rows = await session.execute(
+            ranked.order_by(
+                sa.asc("tier"), col(Petition.created_at).desc(), col(Petition.id).desc()
+            ).limit(count)
+        )
+        found += [(row.tier, row[0]) for row in rows.all()]
+    if len(found) < count and older is not None:
+        rest = [older]
+        if position is not None and position.tier is None:
+            rest.append(_after(SortOrder.newest, position.created_at, position.id))
+        tail = await _search_page(
+            session, SortOrder.newest, [*listed, *rest], matched, count - len(found)
+        )
+        found += [(None, row) for row in tail]
+    next_cursor = None
+    if len(found) > limit:
+        tier_of_last, last = found[limit - 1]
+        next_cursor = _RelevanceCursor(
+            pool_at, pool_id, tier_of_last, last.created_at, last.id
+        ).encode(q)
+    return [row for _, row in found[:limit]], next_cursor
 
 
 # -- dashboard ------------------------------------------------------------------------------
