@@ -28,7 +28,7 @@ and holds an exclusive lock on both tables for its duration (history writes wait
 waits): measured in docs/scaling.md.
 
 Revision ID: 0230
-Revises: 0180
+Revises: 0200
 Create Date: 2026-12-01
 """
 
@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0230"
-down_revision: str | Sequence[str] | None = "0180"
+down_revision: str | Sequence[str] | None = "0200"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
