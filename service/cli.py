@@ -1,10 +1,11 @@
 """The ``giamsat`` command line.
 
 Each package that has commands defines them in its own ``cli.py``; they are attached below,
-lazily: ``import service.cli`` must stay cheap, because every ``giamsat serve`` worker process
-re-imports it (multiprocessing's spawn re-runs the parent's ``__main__``) before it can answer
-the server's health check. A command's module (WeasyPrint for ``report``, dramatiq for
-``worker``, the bench) is imported only when that command runs.
+lazily: ``import service.cli`` must stay cheap, because every command pays for it, and a worker
+spawned by uvicorn (where ``giamsat serve`` cannot fork them, ``service.prefork``) re-imports it
+(multiprocessing's spawn re-runs the parent's ``__main__``) before it can answer the server's
+health check. A command's module (WeasyPrint for ``report``, dramatiq for ``worker``, the
+bench) is imported only when that command runs.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def migrate(settings: Settings) -> None:
 @click.option("--workers", type=int, default=None, help="Worker processes (GIAMSAT_WORKERS).")
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
-    """Run the HTTP API with uvicorn."""
+    """Run the HTTP API with uvicorn (several workers: the app built once, the workers forked)."""
     import os
 
     import uvicorn

@@ -220,4 +220,7 @@ def test_startup_smoke(tmp_path: Path) -> None:
     [serve] = figures["serve"]
     assert serve["workers_started"] == 2
     assert _positive(serve["all_workers_up_s"])
+    assert _positive(serve["cpu_until_all_up_s"])
+    assert serve["workers_forked"] is True
+    assert serve["worker_restarts"] == 0
     assert data["baseline"]["import_weasyprint"]["imports_weasyprint"] is True
