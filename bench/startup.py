@@ -22,6 +22,7 @@ Baseline: ``import weasyprint`` alone, the cost a worker no longer pays.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -68,16 +69,21 @@ class StartupOptions:
         return harness.database_url(self.database)
 
 
-def _run_python(code: str) -> dict[str, Any]:
+def _run_python(code: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     completed = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
     )
     result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
     return result
 
 
-def _import(module: str, repeats: int) -> dict[str, Any]:
-    runs = [_run_python(_IMPORT.format(module=module)) for _ in range(repeats)]
+def _import(module: str, repeats: int, env: dict[str, str] | None = None) -> dict[str, Any]:
+    runs = [_run_python(_IMPORT.format(module=module), env) for _ in range(repeats)]
     return {**_seconds(runs), "imports_weasyprint": any(run["weasyprint"] for run in runs)}
 
 
@@ -161,12 +167,16 @@ def run_startup(options: StartupOptions) -> harness.BenchResult:
     app = _import("service.app", options.repeats)
     asgi_routes = _import("reports.controllers", options.repeats)
     create = _create_app(options.url, options.repeats)
+    # What a server process runs: the import and create_app(Settings()) from the environment.
+    server_env = {"GIAMSAT_DATABASE_URL": options.url, "GIAMSAT_BROKER": "stub"}
+    asgi = _import("service.asgi", options.repeats, server_env)
     serve = [_serve(options.url, workers) for workers in options.workers]
     result.figures = {
         "import_service_cli": cli,
         "import_service_app": app,
         "import_reports_controllers": asgi_routes,
         "create_app": create,
+        "import_service_asgi": asgi,
         "serve": serve,
     }
     result.baseline = {"import_weasyprint": _import("weasyprint", options.repeats)}
@@ -227,6 +237,7 @@ def print_startup(result: harness.BenchResult) -> None:
                 ("import service.app", "import_service_app"),
                 ("import reports.controllers", "import_reports_controllers"),
                 ("create_app() after import", "create_app"),
+                ("import service.asgi (import + create_app)", "import_service_asgi"),
             )
         ]
         + [

@@ -6,7 +6,10 @@ on the machine's cores; four workers on two cores took 48 s to come up. Here the
 loads the app once (uvicorn's own ``Config.load``), and uvicorn's own supervisor
 (``Multiprocess``: health checks, a dead worker replaced, SIGHUP/SIGTTIN/SIGTTOU) starts the
 workers with *fork*: each inherits the built app copy-on-write and only runs its lifespan.
-A worker that dies is replaced by a fork too, in a fraction of a second.
+A worker that dies is replaced by a fork too, in a fraction of a second. The built app is
+moved out of the garbage collector's reach (``gc.freeze``) before the forks, as Python's
+documentation advises for fork without exec, so the workers' collections do not write to
+(and so copy) the pages they share.
 
 This is the pre-fork model of gunicorn's ``--preload`` and of uvicorn's proposed ``--preload``
 (Kludex/uvicorn#3031, not released): uvicorn takes its start method from one module attribute,
@@ -25,6 +28,7 @@ signal dispositions a spawned one has, not the supervisor's.
 
 from __future__ import annotations
 
+import gc
 import logging
 import logging.handlers
 import multiprocessing
@@ -53,6 +57,8 @@ def run_preforked(config: uvicorn.Config) -> None:
     from uvicorn.supervisors.multiprocess import SIGNALS, Multiprocess
 
     config.load()  # imports the app here, once; a worker finds config.loaded and skips it
+    # What was built stays shared: the workers' collections do not touch (and so copy) it.
+    gc.freeze()
     sockets = [config.bind_socket()]
     os.register_at_fork(
         before=_stop_log_listeners,

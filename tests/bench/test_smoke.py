@@ -214,7 +214,7 @@ def test_startup_smoke(tmp_path: Path) -> None:
     result = run_startup(StartupOptions(workers=(2,), repeats=1))
     data = _written(result, tmp_path)
     figures = data["figures"]
-    for step in ("import_service_cli", "import_service_app", "create_app"):
+    for step in ("import_service_cli", "import_service_app", "create_app", "import_service_asgi"):
         assert _positive(figures[step]["median_s"])
     assert figures["import_service_cli"]["imports_weasyprint"] is False
     [serve] = figures["serve"]
