@@ -213,7 +213,9 @@ class _MountedOnce(Router):
     """A router that is registered in one place: Litestar deep-copies every Router it
     registers (one router may be mounted in several places, each copy with its own owner);
     the API router, with its ~300 handlers and their signature models, is mounted once, and
-    copying it was a fifth of ``create_app``."""
+    copying it was a fifth of ``create_app``. Controllers still get fresh handlers per app
+    (``as_router`` deep-copies them); a module-level handler in it is then shared between the
+    apps of one process exactly as ``/health``, registered on the app, always was."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> "_MountedOnce":
         return self
