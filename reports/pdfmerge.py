@@ -11,6 +11,9 @@ subsets are therefore re-tagged.
 
 pypdf copies an object that many resources point at (the sRGB ICC profile of a PDF/A render)
 once per reference; identical objects are folded back together before writing.
+
+pypdf is imported when parts are merged, not with this module: the API imports the report
+jobs (and so this module) to declare them, and pypdf was a tenth of a second of its start-up.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ import logging
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, PdfObject
+if TYPE_CHECKING:
+    from pypdf.generic import DictionaryObject, PdfObject
 
 
 class _ClonedTrailerSizeNoise(logging.Filter):
@@ -40,6 +44,8 @@ def merge_parts(parts: Sequence[Path], output: Path) -> None:
     if len(parts) == 1:
         shutil.copyfile(parts[0], output)
         return
+    from pypdf import PdfReader, PdfWriter
+
     writer = PdfWriter(clone_from=parts[0])
     for number, part in enumerate(parts[1:], start=1):
         reader = PdfReader(part)
@@ -60,6 +66,8 @@ class _SubsetRetagger:
         self.seen: set[int] = set()
 
     def visit(self, holder: DictionaryObject) -> None:
+        from pypdf.generic import DictionaryObject
+
         resources = _resolve(holder.get("/Resources"))
         if not isinstance(resources, DictionaryObject) or id(resources) in self.seen:
             return
@@ -77,6 +85,8 @@ class _SubsetRetagger:
                         self.visit(child)
 
     def _retag_font(self, font: PdfObject | None) -> None:
+        from pypdf.generic import ArrayObject, DictionaryObject
+
         if not isinstance(font, DictionaryObject) or id(font) in self.seen:
             return
         self.seen.add(id(font))
@@ -90,6 +100,8 @@ class _SubsetRetagger:
                 self._retag_font(_resolve(descendant))
 
     def _rename(self, holder: DictionaryObject, key: str) -> None:
+        from pypdf.generic import NameObject
+
         name = holder.get(key)
         if not isinstance(name, NameObject):
             return

@@ -9,12 +9,14 @@ from __future__ import annotations
 import unicodedata
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from reports.sections import cell_text, column_widths
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 FONT_STACK = '"Times New Roman", "Liberation Serif"'
@@ -46,6 +48,9 @@ def upper_vi(value: str) -> str:
 
 @cache
 def environment() -> Environment:
+    # Jinja is imported by the first render, not by the API that imports the report jobs.
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(enabled_extensions=("html",), disabled_extensions=("css",)),

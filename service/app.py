@@ -7,7 +7,8 @@ from typing import Any
 from advanced_alchemy.extensions.litestar import (
     AsyncSessionConfig,
     SQLAlchemyAsyncConfig,
-    SQLAlchemyPlugin,
+    SQLAlchemyInitPlugin,
+    SQLAlchemySerializationPlugin,
 )
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
@@ -17,6 +18,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.security.jwt import JWTAuth
 from litestar.stores.registry import StoreRegistry
+from litestar.typing import FieldDefinition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -33,7 +35,6 @@ from service.csp import ContentSecurityPolicyMiddleware
 from service.db import create_engine, create_replica_engine, replica_lag_seconds
 from service.docs_pages import STATIC_PATH, docs_render_plugins, static_files_router
 from service.http.preconditions import IF_MATCH
-from service.jobs.broker import broker_ping
 from service.kernel.wiring import Wiring
 from service.observability import configure_logging, request_id_middleware
 from service.openapi import WireFormatSchemaPlugin, bind_options_to_their_routes, docs_router
@@ -130,7 +131,7 @@ def create_app(
         probes["database_replica"] = replica_probe
         replica_lag = measure_replica_lag
     if settings.broker is not BrokerKind.stub:
-        probes["broker"] = lambda: broker_ping(settings)
+        probes["broker"] = lambda: _broker_ping(settings)
     object_store = build_object_store(settings)
     probes["object_store"] = object_store.ping
     # Rate limits (and any Litestar store) live in Redis when there is one, so every process
@@ -185,10 +186,14 @@ def create_app(
         route_handlers=[
             health.health,
             health.ready,
-            Router(path=API_PREFIX, route_handlers=_api_routes()),
+            _MountedOnce(path=API_PREFIX, route_handlers=_api_routes()),
             static_files_router(),
         ],
-        plugins=[SQLAlchemyPlugin(config=db_config), WireFormatSchemaPlugin()],
+        plugins=[
+            WireFormatSchemaPlugin(),
+            SQLAlchemyInitPlugin(config=db_config),
+            _TypeEncodersOnly(),
+        ],
         on_app_init=[jwt_auth.on_app_init, trusted_proxy_middleware(settings)],
         on_startup=[object_store.start],
         middleware=[
@@ -224,6 +229,37 @@ def create_app(
     )
     bind_options_to_their_routes(app)
     return app
+
+
+class _MountedOnce(Router):
+    """A router that is registered in one place: Litestar deep-copies every Router it
+    registers (one router may be mounted in several places, each copy with its own owner);
+    the API router, with its ~300 handlers and their signature models, is mounted once, and
+    copying it was a fifth of ``create_app``. Controllers still get fresh handlers per app
+    (``as_router`` deep-copies them); a module-level handler in it is then shared between the
+    apps of one process exactly as ``/health``, registered on the app, always was."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "_MountedOnce":
+        return self
+
+
+class _TypeEncodersOnly(SQLAlchemySerializationPlugin):
+    """advanced-alchemy's serialization plugin for its type encoders (the wire format of
+    datetimes, dates, decimals...), without its DTOs: no handler takes or returns a table class
+    (schemas are separate), and asking the plugin about every parameter of all ~300 handlers
+    was a tenth of ``create_app``. With ``SQLAlchemyInitPlugin`` this is what
+    ``SQLAlchemyPlugin`` installs."""
+
+    def supports_type(self, field_definition: FieldDefinition) -> bool:
+        return False
+
+
+async def _broker_ping(settings: Settings) -> None:
+    # The broker module brings dramatiq (and its middleware psycopg and redis) with it: a
+    # serving process needs it only for this probe of /ready.
+    from service.jobs.broker import broker_ping
+
+    await broker_ping(settings)
 
 
 def _wired(

@@ -1,10 +1,11 @@
 """The ``giamsat`` command line.
 
 Each package that has commands defines them in its own ``cli.py``; they are attached below,
-lazily: ``import service.cli`` must stay cheap, because every ``giamsat serve`` worker process
-re-imports it (multiprocessing's spawn re-runs the parent's ``__main__``) before it can answer
-the server's health check. A command's module (WeasyPrint for ``report``, dramatiq for
-``worker``, the bench) is imported only when that command runs.
+lazily: ``import service.cli`` must stay cheap, because every command pays for it, and a worker
+spawned by uvicorn (where ``giamsat serve`` cannot fork them, ``service.prefork``) re-imports it
+(multiprocessing's spawn re-runs the parent's ``__main__``) before it can answer the server's
+health check. A command's module (WeasyPrint for ``report``, dramatiq for ``worker``, the
+bench) is imported only when that command runs.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def migrate(settings: Settings) -> None:
 @click.option("--workers", type=int, default=None, help="Worker processes (GIAMSAT_WORKERS).")
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
-    """Run the HTTP API with uvicorn."""
+    """Run the HTTP API with uvicorn (several workers: the app built once, the workers forked)."""
     import os
 
     import uvicorn
@@ -114,22 +115,27 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
         if settings.environment == "production":
             raise click.ClickException(message + ".")
         click.echo(f"warning: {message} (allowed outside production).", err=True)
-    uvicorn.run(
-        "service.asgi:app",
-        factory=False,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=processes,
+    options: dict[str, Any] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "workers": processes,
         # X-Forwarded-For is read by the app itself, from GIAMSAT_TRUSTED_PROXIES only
         # (service.ratelimit); uvicorn's own handling would trust 127.0.0.1 by default.
-        proxy_headers=False,
-        access_log=False,
-        log_config=None,
+        "proxy_headers": False,
+        "access_log": False,
+        "log_config": None,
         # uvicorn kills a worker that has not answered its health check within this many
         # seconds, also while it is still starting; with more workers than cores, start-up
         # takes longer than uvicorn's default of 5 s.
-        timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_SECONDS,
-    )
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_TIMEOUT_SECONDS,
+    }
+    if processes > 1:
+        from service.prefork import preforking_supported, run_preforked
+
+        if preforking_supported():  # the app built once, the workers forked from it
+            run_preforked(uvicorn.Config("service.asgi:app", **options))
+            return
+    uvicorn.run("service.asgi:app", factory=False, **options)
 
 
 @main.command("create-user")

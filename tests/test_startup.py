@@ -7,8 +7,13 @@ enough for uvicorn to kill workers that had not answered its 5 s health check ye
 """
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +84,44 @@ def test_several_production_workers_need_the_shared_redis() -> None:
     )
     assert result.exit_code != 0
     assert "GIAMSAT_REDIS_URL" in result.output
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_several_workers_are_forks_of_the_app_built_once() -> None:
+    """`giamsat serve --workers 2` builds the app in the supervisor and forks the workers from
+    it (they run the supervisor's command line, not a fresh interpreter of multiprocessing's
+    spawn); a worker that dies is replaced by another fork, and SIGTERM stops them all."""
+    import httpx
+
+    from bench.servers import api_server, children
+
+    giamsat = Path(sys.executable).with_name("giamsat")
+    # /health and the start-up touch no database: any URL will do.
+    url = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    with api_server(url, workers=2, entry=[str(giamsat)], env={"GIAMSAT_LOG_LEVEL": "INFO"}) as api:
+
+        def started() -> int:
+            return api.log_path.read_text(errors="replace").count("Application startup complete.")
+
+        _wait_for(lambda: started() == 2 and len(children(api.pid)) == 2)
+        workers = children(api.pid)
+        supervisor = Path(f"/proc/{api.pid}/cmdline").read_bytes()
+        assert [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in workers] == [supervisor] * 2
+        assert httpx.get(api.base_url + "/health", timeout=10).json() == {"status": "ok"}
+
+        os.kill(workers[0], signal.SIGKILL)
+        _wait_for(lambda: started() == 3 and workers[0] not in children(api.pid))
+        replaced = children(api.pid)
+        assert len(replaced) == 2
+        assert httpx.get(api.base_url + "/health", timeout=10).json() == {"status": "ok"}
+
+        api.process.send_signal(signal.SIGTERM)
+        assert api.process.wait(timeout=60) == 0
+        assert not [pid for pid in replaced if Path(f"/proc/{pid}").exists()]
+        assert "Stopping parent process" in api.log_path.read_text(errors="replace")

@@ -28,6 +28,7 @@ from service.auth.models import (
 from service.auth.principals import StaffPrincipal
 from service.auth.schemas import ApiClientCreate, TokenPair, UserCreate, UserUpdate
 from service.auth.secrets import (
+    decoy_hash,
     hash_password,
     new_api_key,
     new_refresh_token,
@@ -39,9 +40,6 @@ from service.directory.models import AdminUnit, Agency
 from service.errors import Conflict, Invalid, NotFound, Unauthenticated
 from service.i18n import msg
 from service.settings import Settings
-
-# A constant hash checked when the username is unknown, so both paths take the same time.
-_DUMMY_HASH = hash_password("not-a-real-password")
 
 
 class RefreshTokenReused(Unauthenticated):
@@ -91,7 +89,7 @@ async def login(
         await session.execute(select(StaffUser).where(col(StaffUser.username) == username))
     ).scalar_one_or_none()
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(decoy_hash(), password)
         raise Unauthenticated(msg("login_failed"))
     if not verify_password(user.password_hash, password) or not user.active:
         raise Unauthenticated(msg("login_failed"))

@@ -271,3 +271,20 @@ class TestKeyRotation:
         )
         decrypted = {key: decrypt_json(only_new, body) for key, body in bodies if key != "key-4"}
         assert decrypted == {f"key-{n}": {"n": n} for n in range(4)}
+
+
+def test_the_decoy_hash_has_the_configured_cost_and_matches_no_password() -> None:
+    """An unknown username is checked against a decoy hash of the same cost as a real one,
+    so the two failures take the same time."""
+    from service.auth import secrets
+
+    hasher = secrets._hasher
+    try:
+        secrets.configure_password_hashing(time_cost=2, memory_kib=2048)
+        decoy, real = secrets.decoy_hash(), secrets.hash_password("mật khẩu")
+        assert decoy.split("$")[:4] == real.split("$")[:4]  # algorithm, version, cost
+        for password in ("mật khẩu", "", "not-a-real-password"):
+            assert not secrets.verify_password(decoy, password)
+        assert secrets.verify_password(real, "mật khẩu")
+    finally:
+        secrets._hasher = hasher

@@ -214,10 +214,13 @@ def test_startup_smoke(tmp_path: Path) -> None:
     result = run_startup(StartupOptions(workers=(2,), repeats=1))
     data = _written(result, tmp_path)
     figures = data["figures"]
-    for step in ("import_service_cli", "import_service_app", "create_app"):
+    for step in ("import_service_cli", "import_service_app", "create_app", "import_service_asgi"):
         assert _positive(figures[step]["median_s"])
     assert figures["import_service_cli"]["imports_weasyprint"] is False
     [serve] = figures["serve"]
     assert serve["workers_started"] == 2
     assert _positive(serve["all_workers_up_s"])
+    assert _positive(serve["cpu_until_all_up_s"])
+    assert serve["workers_forked"] is True
+    assert serve["worker_restarts"] == 0
     assert data["baseline"]["import_weasyprint"]["imports_weasyprint"] is True
