@@ -259,8 +259,8 @@ class TestSummaryEqualsRows:
         # Every grain sums to the same whole.
         sums = (
             await session.execute(
-                sa.select(PetitionCount.grain, sa.func.sum(PetitionCount.n)).group_by(
-                    PetitionCount.grain
+                sa.select(col(PetitionCount.grain), sa.func.sum(col(PetitionCount.n))).group_by(
+                    col(PetitionCount.grain)
                 )
             )
         ).all()
