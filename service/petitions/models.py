@@ -451,3 +451,35 @@ class PetitionCountChange(_CountColumns, table=True):
 
     id: int | None = bigint_id()
     day: date
+
+
+class PetitionCountScope(SQLModel, table=True):
+    """The all-time dashboard of each scope, ready: for the whole city (``scope_key`` NULL),
+    each unit and each agency, one row per dimension and key (``total`` once, then each
+    status, kind, category, unit and agency with its count). Folded with ``petition_count``
+    from the same changes, so an unfiltered dashboard reads a few hundred rows."""
+
+    __tablename__ = "petition_count_scope"
+    __table_args__ = (
+        sa.Index(
+            "uq_petition_count_scope_key",
+            "scope",
+            "scope_key",
+            "dimension",
+            "key",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+        ),
+        partial_index("ix_petition_count_scope_empty", "id", where="n = 0"),
+    )
+
+    id: int | None = bigint_id()
+    scope: str = Field(max_length=8)  # city | unit | agency
+    scope_key: str | None = Field(default=None, max_length=64)
+    dimension: str = Field(max_length=16)  # total | status | kind | category | unit | agency
+    key: str | None = Field(default=None, max_length=64)
+    n: int = Field(default=0)
+    overdue: int = Field(default=0)
+    due_soon: int = Field(default=0)
+    routed: int = Field(default=0)
+    on_time: int = Field(default=0)

@@ -5,8 +5,9 @@ agency × kind × category × current status, with the dashboard's figures summe
 soon, routed, routed on time). ``petition_count_change``: the signed changes not yet folded
 into it, written by statement triggers on ``petition`` (transition tables, so a bulk UPDATE
 of a sweep is one grouped INSERT, not a call per row) in the transaction of each change; the
-``petitions.fold_counts`` job moves them into the summary. Summary + changes always equal the
-counts over the rows, whatever has been folded.
+``petitions.fold_counts`` job moves them into the summary. ``petition_count_scope``: the
+all-time dashboard of the city, of each unit and of each agency, ready (folded alike).
+Summary + changes always equal the counts over the rows, whatever has been folded.
 
 The triggers are created before the backfill in the same transaction: CREATE TRIGGER locks
 out writers of ``petition`` until commit, so no row is counted twice or missed. The backfill
@@ -73,7 +74,7 @@ END $$
 RESET = """
 CREATE FUNCTION petition_count_reset() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  TRUNCATE petition_count, petition_count_change;
+  TRUNCATE petition_count, petition_count_change, petition_count_scope;
   RETURN NULL;
 END $$
 """
@@ -113,6 +114,30 @@ SELECT {SUMMARY_KEY}, sum(n), sum(overdue), sum(due_soon), sum(routed), sum(on_t
  GROUP BY {SUMMARY_KEY}
 """
 
+# The all-time dashboard of each scope (city, unit, agency) from the all-time grain.
+SCOPE_BACKFILL = """
+INSERT INTO petition_count_scope (scope, scope_key, dimension, key, n, overdue, due_soon,
+                                  routed, on_time)
+SELECT s.scope, s.scope_key, d.dimension, d.key,
+       sum(r.n), sum(r.overdue), sum(r.due_soon), sum(r.routed), sum(r.on_time)
+  FROM petition_count r
+ CROSS JOIN LATERAL (VALUES ('city', NULL::text), ('unit', r.unit_code::text),
+                            ('agency', r.agency_id::text)) AS s(scope, scope_key)
+ CROSS JOIN LATERAL (VALUES ('total', NULL::text), ('status', r.status::text),
+                            ('kind', r.kind::text), ('category', r.category_code::text),
+                            ('unit', r.unit_code::text), ('agency', r.agency_id::text))
+       AS d(dimension, key)
+ WHERE r.grain = 'all' AND (s.scope <> 'agency' OR s.scope_key IS NOT NULL)
+ GROUP BY s.scope, s.scope_key, d.dimension, d.key
+"""
+
+
+def _figures() -> list[sa.Column]:  # type: ignore[type-arg]
+    return [
+        sa.Column(name, sa.Integer(), nullable=False)
+        for name in ("n", "overdue", "due_soon", "routed", "on_time")
+    ]
+
 
 def _count_columns() -> list[sa.Column]:  # type: ignore[type-arg]
     return [
@@ -121,11 +146,7 @@ def _count_columns() -> list[sa.Column]:  # type: ignore[type-arg]
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("category_code", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("n", sa.Integer(), nullable=False),
-        sa.Column("overdue", sa.Integer(), nullable=False),
-        sa.Column("due_soon", sa.Integer(), nullable=False),
-        sa.Column("routed", sa.Integer(), nullable=False),
-        sa.Column("on_time", sa.Integer(), nullable=False),
+        *_figures(),
     ]
 
 
@@ -138,6 +159,30 @@ def upgrade() -> None:
         sa.Column("period", sa.Date(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_petition_count")),
     )
+    op.create_table(
+        "petition_count_change",
+        *_count_columns(),
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_petition_count_change")),
+    )
+    op.create_table(
+        "petition_count_scope",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("scope", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("scope_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("dimension", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        *_figures(),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_petition_count_scope")),
+    )
+    op.execute(CAPTURE)
+    op.execute(RESET)
+    for statement in TRIGGERS:
+        op.execute(statement)
+    # Indexes after the backfill: one build instead of a million insertions.
+    op.execute(BACKFILL)
+    op.execute(SCOPE_BACKFILL)
     op.create_index(
         "uq_petition_count_key",
         "petition_count",
@@ -146,23 +191,21 @@ def upgrade() -> None:
         postgresql_nulls_not_distinct=True,
     )
     op.create_index(
-        "ix_petition_count_empty",
-        "petition_count",
+        "ix_petition_count_empty", "petition_count", ["id"], postgresql_where=sa.text("n = 0")
+    )
+    op.create_index(
+        "uq_petition_count_scope_key",
+        "petition_count_scope",
+        ["scope", "scope_key", "dimension", "key"],
+        unique=True,
+        postgresql_nulls_not_distinct=True,
+    )
+    op.create_index(
+        "ix_petition_count_scope_empty",
+        "petition_count_scope",
         ["id"],
         postgresql_where=sa.text("n = 0"),
     )
-    op.create_table(
-        "petition_count_change",
-        *_count_columns(),
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_petition_count_change")),
-    )
-    op.execute(CAPTURE)
-    op.execute(RESET)
-    for statement in TRIGGERS:
-        op.execute(statement)
-    op.execute(BACKFILL)
 
 
 def downgrade() -> None:
@@ -170,6 +213,9 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER petition_count_{name} ON petition")
     op.execute("DROP FUNCTION petition_count_reset()")
     op.execute("DROP FUNCTION petition_count_capture()")
+    op.drop_index("ix_petition_count_scope_empty", table_name="petition_count_scope")
+    op.drop_index("uq_petition_count_scope_key", table_name="petition_count_scope")
+    op.drop_table("petition_count_scope")
     op.drop_table("petition_count_change")
     op.drop_index("ix_petition_count_empty", table_name="petition_count")
     op.drop_index("uq_petition_count_key", table_name="petition_count")
