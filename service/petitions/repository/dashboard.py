@@ -448,6 +448,18 @@ INSERT INTO petition_count_scope (scope, scope_key, dimension, key, {_FIGURES})
 )
 
 
+def uncount_statement(petition_ids: str) -> str:
+    """The change-log rows that take the petitions ``petition_ids`` (a subquery of ids) out
+    of the counts, for a session that deletes them with the triggers off (the bench cleanup);
+    run it before the DELETE."""
+    return f"""
+INSERT INTO petition_count_change (day, {_KEY}, {_FIGURES})
+SELECT day, {_KEY}, -count(*), -sum(overdue), -sum(due_soon), -sum(routed), -sum(on_time)
+  FROM (SELECT {_ROW} FROM petition p WHERE p.id IN {petition_ids}) r
+ GROUP BY day, {_KEY}
+"""
+
+
 async def rebuild_counts(session: AsyncSession) -> None:
     """Recount the summary from the rows, in one transaction (the change log is emptied:
     the recount includes it). Only for a database written with the triggers off."""
