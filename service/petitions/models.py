@@ -454,10 +454,11 @@ class PetitionCountChange(_CountColumns, table=True):
 
 
 class PetitionCountScope(SQLModel, table=True):
-    """The all-time dashboard of each scope, ready: for the whole city (``scope_key`` NULL),
-    each unit and each agency, one row per dimension and key (``total`` once, then each
-    status, kind, category, unit and agency with its count). Folded with ``petition_count``
-    from the same changes, so an unfiltered dashboard reads a few hundred rows."""
+    """The unfiltered dashboards, ready: the whole city (``scope_key`` NULL) by period at
+    every grain, each unit and each agency for all time; one row per dimension and key
+    (``total`` once, then each status, kind, category, unit and agency with its count).
+    Folded with ``petition_count`` from the same changes, so an unfiltered dashboard reads a
+    few hundred rows per period."""
 
     __tablename__ = "petition_count_scope"
     __table_args__ = (
@@ -465,6 +466,8 @@ class PetitionCountScope(SQLModel, table=True):
             "uq_petition_count_scope_key",
             "scope",
             "scope_key",
+            "grain",
+            "period",
             "dimension",
             "key",
             unique=True,
@@ -476,6 +479,8 @@ class PetitionCountScope(SQLModel, table=True):
     id: int | None = bigint_id()
     scope: str = Field(max_length=8)  # city | unit | agency
     scope_key: str | None = Field(default=None, max_length=64)
+    grain: CountGrain = Field(sa_type=sa.String(8))  # the city at every grain, others: all
+    period: date
     dimension: str = Field(max_length=16)  # total | status | kind | category | unit | agency
     key: str | None = Field(default=None, max_length=64)
     n: int = Field(default=0)

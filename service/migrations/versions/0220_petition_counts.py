@@ -6,7 +6,7 @@ soon, routed, routed on time). ``petition_count_change``: the signed changes not
 into it, written by statement triggers on ``petition`` (transition tables, so a bulk UPDATE
 of a sweep is one grouped INSERT, not a call per row) in the transaction of each change; the
 ``petitions.fold_counts`` job moves them into the summary. ``petition_count_scope``: the
-all-time dashboard of the city, of each unit and of each agency, ready (folded alike).
+unfiltered dashboards ready: the city's by period, each unit's and agency's for all time.
 Summary + changes always equal the counts over the rows, whatever has been folded.
 
 The triggers are created before the backfill in the same transaction: CREATE TRIGGER locks
@@ -114,11 +114,11 @@ SELECT {SUMMARY_KEY}, sum(n), sum(overdue), sum(due_soon), sum(routed), sum(on_t
  GROUP BY {SUMMARY_KEY}
 """
 
-# The all-time dashboard of each scope (city, unit, agency) from the all-time grain.
+# The unfiltered dashboards from the summary: the city at every grain, units and agencies all time.
 SCOPE_BACKFILL = """
-INSERT INTO petition_count_scope (scope, scope_key, dimension, key, n, overdue, due_soon,
-                                  routed, on_time)
-SELECT s.scope, s.scope_key, d.dimension, d.key,
+INSERT INTO petition_count_scope (scope, scope_key, grain, period, dimension, key, n, overdue,
+                                  due_soon, routed, on_time)
+SELECT s.scope, s.scope_key, r.grain, r.period, d.dimension, d.key,
        sum(r.n), sum(r.overdue), sum(r.due_soon), sum(r.routed), sum(r.on_time)
   FROM petition_count r
  CROSS JOIN LATERAL (VALUES ('city', NULL::text), ('unit', r.unit_code::text),
@@ -127,8 +127,8 @@ SELECT s.scope, s.scope_key, d.dimension, d.key,
                             ('kind', r.kind::text), ('category', r.category_code::text),
                             ('unit', r.unit_code::text), ('agency', r.agency_id::text))
        AS d(dimension, key)
- WHERE r.grain = 'all' AND (s.scope <> 'agency' OR s.scope_key IS NOT NULL)
- GROUP BY s.scope, s.scope_key, d.dimension, d.key
+ WHERE (s.scope = 'city' OR r.grain = 'all') AND (s.scope <> 'agency' OR s.scope_key IS NOT NULL)
+ GROUP BY s.scope, s.scope_key, r.grain, r.period, d.dimension, d.key
 """
 
 
@@ -171,6 +171,8 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
         sa.Column("scope", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
         sa.Column("scope_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("grain", sa.String(length=8), nullable=False),
+        sa.Column("period", sa.Date(), nullable=False),
         sa.Column("dimension", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         *_figures(),
@@ -196,7 +198,7 @@ def upgrade() -> None:
     op.create_index(
         "uq_petition_count_scope_key",
         "petition_count_scope",
-        ["scope", "scope_key", "dimension", "key"],
+        ["scope", "scope_key", "grain", "period", "dimension", "key"],
         unique=True,
         postgresql_nulls_not_distinct=True,
     )

@@ -248,30 +248,28 @@ SELECT dimension, key, sum(n) AS n, sum(overdue) AS overdue, sum(due_soon) AS du
   FROM (
     SELECT dimension, key, n, overdue, due_soon, routed, on_time
       FROM petition_count_scope
-     WHERE scope = :scope AND {scope_key}
+     WHERE scope = :scope AND {scope_key} AND ({periods})
     UNION ALL
     SELECT d.dimension, d.key, r.n, r.overdue, r.due_soon, r.routed, r.on_time
-      FROM petition_count_change r
+      FROM (
+        SELECT {key}, n, overdue, due_soon, routed, on_time
+          FROM petition_count_change r
+         WHERE {changes}
+        UNION ALL
+        SELECT {key}, 1, overdue, due_soon, routed, on_time
+          FROM (SELECT {row} FROM petition p WHERE {edges}) e
+      ) r
      CROSS JOIN LATERAL (VALUES ('total', NULL::text), ('status', r.status::text),
                                 ('kind', r.kind::text), ('category', r.category_code::text),
                                 ('unit', r.unit_code::text), ('agency', r.agency_id::text))
            AS d(dimension, key)
-     WHERE {changes}
   ) counted
  GROUP BY dimension, key
 """
-_SCOPE_QUERIES = {
-    "city": sa.text(_SCOPE_DASHBOARD.format(scope_key="scope_key IS NULL", changes="true")),
-    "unit": sa.text(
-        _SCOPE_DASHBOARD.format(
-            scope_key="scope_key = :scope_key", changes="r.unit_code = :scope_key"
-        )
-    ),
-    "agency": sa.text(
-        _SCOPE_DASHBOARD.format(
-            scope_key="scope_key = :scope_key", changes="r.agency_id::text = :scope_key"
-        )
-    ),
+_SCOPE_CHANGES = {
+    "city": "true",
+    "unit": "r.unit_code = :scope_key",
+    "agency": "r.agency_id::text = :scope_key",
 }
 
 
@@ -288,11 +286,43 @@ def _scope_of(viewer: StaffPrincipal) -> tuple[str, str | None] | None:
 
 
 async def _scope_dashboard(
-    session: AsyncSession, scope: str, scope_key: str | None
+    session: AsyncSession, scope: str, scope_key: str | None, split: _Split
 ) -> DashboardCounts:
-    """The all-time dashboard of a scope: its ready rows plus the unfolded changes, in one
-    statement (one snapshot: a fold moves a change from one to the other atomically)."""
-    rows = await session.execute(_SCOPE_QUERIES[scope], {"scope": scope, "scope_key": scope_key})
+    """The dashboard of a scope without filters: its ready rows for the range's periods, the
+    unfolded changes of its days and the petitions of its partial days, in one statement
+    (one snapshot: a fold moves a change from the log to the summary atomically). Ranges
+    are ready for the city only (the other scopes: all time)."""
+    params: dict[str, Any] = {"scope": scope, "scope_key": scope_key}
+    period_terms, change_terms, edge_terms = ["false"], ["false"], ["false"]
+    if split.whole is not None:
+        first, last = split.whole
+        for index, (grain, start, end) in enumerate(periods(first, last)):
+            period_terms.append(
+                f"(grain = :g{index} AND period >= :a{index} AND period < :b{index})"
+            )
+            params.update({f"g{index}": grain.value, f"a{index}": start, f"b{index}": end})
+        days = [_SCOPE_CHANGES[scope]]
+        if first is not None:
+            days.append("r.day >= :first_day")
+            params["first_day"] = first
+        if last is not None:
+            days.append("r.day < :last_day")
+            params["last_day"] = last
+        change_terms = [" AND ".join(days)]
+    for index, (start, end) in enumerate(split.edges):
+        edge_terms.append(f"(p.created_at >= :s{index} AND p.created_at < :e{index})")
+        params.update({f"s{index}": start, f"e{index}": end})
+    statement = sa.text(
+        _SCOPE_DASHBOARD.format(
+            scope_key="scope_key IS NULL" if scope_key is None else "scope_key = :scope_key",
+            periods=" OR ".join(period_terms),
+            changes=" OR ".join(change_terms),
+            edges=" OR ".join(edge_terms),
+            key=_KEY,
+            row=_ROW,
+        )
+    )  # the server types the parameters (dates, times) from their columns
+    rows = await session.execute(statement, params)
     counts = DashboardCounts()
     for row in rows.mappings():
         if row["dimension"] == "total":
@@ -318,8 +348,9 @@ async def dashboard(
     if split is None or replace(filters, created_from=None, created_to=None) != summarised:
         return await count_rows(session, viewer, filters)
     scope = _scope_of(viewer)
-    if filters == PetitionFilter() and scope is not None:
-        return await _scope_dashboard(session, *scope)
+    all_time = filters.created_from is None and filters.created_to is None
+    if summarised == PetitionFilter() and scope is not None and (scope[0] == "city" or all_time):
+        return await _scope_dashboard(session, *scope, split)
     common = [scope_clause(viewer), *filter_clauses(summarised)]
     parts: list[sa.Select[Any]] = []
     if split.whole is not None:
@@ -357,11 +388,12 @@ _FIGURES = "n, overdue, due_soon, routed, on_time"
 _NONZERO = " OR ".join(
     f"sum(r.{name}) <> 0" for name in ("n", "overdue", "due_soon", "routed", "on_time")
 )
-# Count rows (``source`` AS r) as the all-time dashboards of their scopes: the whole city, their
-# unit, their agency (none for no agency: no agency officer sees those), each as the total
-# and one row per key of each dimension.
+# Count rows of periods (``source`` AS r: grain, period, key, figures) as the dashboards of
+# their scopes: the whole city at every grain; their unit and their agency (none for no
+# agency: no agency officer sees those) all time; each as the total and one row per key of
+# each dimension.
 _SCOPE_ROWS = """
-SELECT s.scope, s.scope_key, d.dimension, d.key,
+SELECT s.scope, s.scope_key, r.grain, r.period, d.dimension, d.key,
        sum(r.n), sum(r.overdue), sum(r.due_soon), sum(r.routed), sum(r.on_time)
   FROM {source} r
  CROSS JOIN LATERAL (VALUES ('city', NULL::text), ('unit', r.unit_code::text),
@@ -370,8 +402,8 @@ SELECT s.scope, s.scope_key, d.dimension, d.key,
                             ('kind', r.kind::text), ('category', r.category_code::text),
                             ('unit', r.unit_code::text), ('agency', r.agency_id::text))
        AS d(dimension, key)
- WHERE s.scope <> 'agency' OR s.scope_key IS NOT NULL
- GROUP BY s.scope, s.scope_key, d.dimension, d.key
+ WHERE (s.scope = 'city' OR r.grain = 'all') AND (s.scope <> 'agency' OR s.scope_key IS NOT NULL)
+ GROUP BY s.scope, s.scope_key, r.grain, r.period, d.dimension, d.key
 """
 _FOLD = sa.text(
     f"""
@@ -398,10 +430,11 @@ WITH moved AS (
          on_time = c.on_time + excluded.on_time
   RETURNING 1
 ), scoped AS (
-  INSERT INTO petition_count_scope AS m (scope, scope_key, dimension, key, {_FIGURES})
-  {_SCOPE_ROWS.format(source="days")}
+  INSERT INTO petition_count_scope AS m
+         (scope, scope_key, grain, period, dimension, key, {_FIGURES})
+  {_SCOPE_ROWS.format(source="grains")}
   HAVING {_NONZERO}
-  ON CONFLICT (scope, scope_key, dimension, key) DO UPDATE
+  ON CONFLICT (scope, scope_key, grain, period, dimension, key) DO UPDATE
      SET n = m.n + excluded.n, overdue = m.overdue + excluded.overdue,
          due_soon = m.due_soon + excluded.due_soon, routed = m.routed + excluded.routed,
          on_time = m.on_time + excluded.on_time
@@ -442,8 +475,8 @@ INSERT INTO petition_count (grain, period, {_KEY}, n, overdue, due_soon, routed,
 SELECT grain, period, {_KEY}, {_SUMS} FROM grains GROUP BY grain, period, {_KEY}
 """,
     f"""
-INSERT INTO petition_count_scope (scope, scope_key, dimension, key, {_FIGURES})
-{_SCOPE_ROWS.format(source="(SELECT * FROM petition_count WHERE grain = 'all')")}
+INSERT INTO petition_count_scope (scope, scope_key, grain, period, dimension, key, {_FIGURES})
+{_SCOPE_ROWS.format(source="petition_count")}
 """,
 )
 
