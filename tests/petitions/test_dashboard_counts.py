@@ -29,6 +29,8 @@ from service.petitions.repository.dashboard import (
     dashboard,
     fold_changes,
     periods,
+    rebuild_counts,
+    uncount_statement,
 )
 from service.petitions.repository.listing import PetitionFilter, filter_clauses, scope_clause
 from tests.factories import BA_DINH, HOAN_KIEM
@@ -335,3 +337,28 @@ class TestReadsTheSummary:
             created_from=local_midnight(today) + timedelta(microseconds=1), created_to=tomorrow
         )
         assert (await dashboard(session, city, inside)).total == 1
+
+
+class TestWithTheTriggersOff:
+    """The bench generator and cleanup write with ``session_replication_role = replica``
+    (no triggers): the rebuild and the uncount statement keep the summary right."""
+
+    async def test_rebuild_after_a_load_and_uncount_before_a_delete(
+        self, client: httpx.AsyncClient, session: AsyncSession, api: Api, staff: Staff
+    ) -> None:
+        await filed(client, api)
+        await filed(client, api, petition_body(kind="recommendation", category="land"))
+        await session.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        await session.execute(
+            SPREAD, {"other_unit": BA_DINH, "statuses": STATUSES, "deadlines": DEADLINES}
+        )
+        await session.execute(sa.text("SET LOCAL session_replication_role = origin"))
+        await rebuild_counts(session)
+        await assert_summary_equals_rows(session, staff)
+
+        gone = "(SELECT id FROM petition WHERE tracking_code LIKE '%-3_')"
+        await session.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        await session.execute(sa.text(uncount_statement(gone)))
+        await session.execute(sa.text(f"DELETE FROM petition WHERE id IN {gone}"))
+        await session.execute(sa.text("SET LOCAL session_replication_role = origin"))
+        await assert_summary_equals_rows(session, staff)
