@@ -301,8 +301,15 @@ async def _run(options: QueriesOptions) -> tuple[list[Case], dict[str, Any]]:
                     "ward": _viewer(Role.front_officer, unit_code=unit),
                 },
             )
+            summary_rows = {
+                table: (
+                    await session.execute(sa.text(f"SELECT count(*) FROM {table}"))
+                ).scalar_one()
+                for table in ("petition_count", "petition_count_scope", "petition_count_change")
+            }
         info = {
             "dashboard_equals_rows": exact,
+            "dashboard_summary_rows": summary_rows,
             "ward": unit,
             "agency_id": str(agency),
             "follow_cursors_to_page_seconds": round(walk, 2),
