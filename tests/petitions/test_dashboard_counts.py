@@ -3,7 +3,9 @@ the figures of the GROUPING SETS pass over the petitions it replaced, for every 
 and creation range, before and after folds, after intakes, triage actions, bulk updates of
 statuses and deadlines, moves between days and deletions."""
 
+import importlib.util
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from service import migrations
 from service.auth.principals import StaffPrincipal
 from service.deadlines.models import DeadlineStatus
 from service.kernel.wiring import Wiring
@@ -361,4 +364,25 @@ class TestWithTheTriggersOff:
         await session.execute(sa.text(uncount_statement(gone)))
         await session.execute(sa.text(f"DELETE FROM petition WHERE id IN {gone}"))
         await session.execute(sa.text("SET LOCAL session_replication_role = origin"))
+        await assert_summary_equals_rows(session, staff)
+
+    async def test_the_migrations_backfill_counts_existing_petitions(
+        self, client: httpx.AsyncClient, session: AsyncSession, api: Api, staff: Staff
+    ) -> None:
+        """Migration 0220's own backfill statements, on a database with petitions."""
+        path = Path(migrations.__file__).parent / "versions" / "0220_petition_counts.py"
+        spec = importlib.util.spec_from_file_location("migration_0220", path)
+        assert spec is not None
+        assert spec.loader is not None
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        await filed(client, api)
+        await filed(client, api, petition_body(unit_code=BA_DINH))
+        await session.execute(
+            SPREAD, {"other_unit": BA_DINH, "statuses": STATUSES, "deadlines": DEADLINES}
+        )
+        for table in ("petition_count", "petition_count_scope", "petition_count_change"):
+            await session.execute(sa.text(f"DELETE FROM {table}"))
+        await session.execute(sa.text(migration.BACKFILL))
+        await session.execute(sa.text(migration.SCOPE_BACKFILL))
         await assert_summary_equals_rows(session, staff)
