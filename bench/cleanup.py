@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncpg
 
+from service.petitions.repository.dashboard import uncount_statement
+
 INTAKE_CLIENT_PREFIXES = ("bench intake ", "bench scale-out ")
 
 
@@ -49,6 +51,7 @@ async def remove_intake_rows(url: str) -> int:
                 "DELETE FROM audit_event WHERE actor_id = ANY($1::text[])",
                 [str(client) for client in clients],
             )
+            await conn.execute(uncount_statement(run))  # the dashboard's triggers are off here
             removed = int(
                 (await conn.execute(f"DELETE FROM petition WHERE id IN {run}")).split()[-1]
             )

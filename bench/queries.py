@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,16 +39,18 @@ from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.db import async_url, session_factory
 from service.petitions.duplicates import find_duplicates
-from service.petitions.models import OPEN_STATUSES, Petition, PetitionStatus
+from service.petitions.models import OPEN_STATUSES, Petition, PetitionKind, PetitionStatus
 from service.petitions.repository import (
     PetitionFilter,
     SortOrder,
     dashboard,
     list_petitions,
 )
+from service.petitions.repository.dashboard import COUNT_ZONE, count_rows
 
 TARGET_LIST_P95_MS = 50.0
 TARGET_SEARCH_P95_MS = 100.0
+TARGET_DASHBOARD_P95_MS = 100.0
 PAGE = 50
 DEEP_PAGE = 1000
 
@@ -140,6 +143,26 @@ async def _deep_cursor(session: AsyncSession, viewer: Any, pages: int) -> tuple[
         if cursor is None:
             break
     return cursor, time.perf_counter() - started
+
+
+def _quarter(filters: PetitionFilter) -> PetitionFilter:
+    """The last whole calendar quarter, in local days."""
+    today = datetime.now(COUNT_ZONE).date()
+    start_month = 3 * ((today.month - 1) // 3) + 1
+    end = datetime(today.year, start_month, 1, tzinfo=COUNT_ZONE)
+    start = datetime(end.year - (end.month <= 3), (end.month - 4) % 12 + 1, 1, tzinfo=COUNT_ZONE)
+    filters.created_from, filters.created_to = start, end
+    return filters
+
+
+async def _dashboard_exact(session: AsyncSession, viewers: dict[str, Any]) -> dict[str, bool]:
+    """The summary's dashboard against the pass over the rows, once (the summary is right
+    at this size, not only fast)."""
+    return {
+        name: await dashboard(session, viewer, PetitionFilter())
+        == await count_rows(session, viewer, PetitionFilter())
+        for name, viewer in viewers.items()
+    }
 
 
 def build_cases(
@@ -247,6 +270,17 @@ def build_cases(
         Case("duplicate candidates of an open petition", "duplicates", duplicate_lookup),
         Case("dashboard: ward", "dashboard", counts(ward, PetitionFilter())),
         Case("dashboard: city, whole period", "dashboard", counts(city, PetitionFilter())),
+        Case("dashboard: agency officer", "dashboard", counts(agency_officer, PetitionFilter())),
+        Case(
+            "dashboard: city, last 365 days (from now: partial first day)",
+            "dashboard",
+            counts(city, PetitionFilter(created_from=datetime.now(UTC) - timedelta(days=365))),
+        ),
+        Case(
+            "dashboard: ward, one kind, one quarter",
+            "dashboard",
+            counts(ward, _quarter(PetitionFilter(kind=PetitionKind.feedback))),
+        ),
     ]
     return cases
 
@@ -291,7 +325,22 @@ async def _run(options: QueriesOptions) -> tuple[list[Case], dict[str, Any]]:
             cursor, walk = await _deep_cursor(
                 session, _viewer(Role.front_officer), options.deep_page
             )
+            exact = await _dashboard_exact(
+                session,
+                {
+                    "city": _viewer(Role.front_officer),
+                    "ward": _viewer(Role.front_officer, unit_code=unit),
+                },
+            )
+            summary_rows = {
+                table: (
+                    await session.execute(sa.text(f"SELECT count(*) FROM {table}"))
+                ).scalar_one()
+                for table in ("petition_count", "petition_count_scope", "petition_count_change")
+            }
         info = {
+            "dashboard_equals_rows": exact,
+            "dashboard_summary_rows": summary_rows,
             "ward": unit,
             "agency_id": str(agency),
             "follow_cursors_to_page_seconds": round(walk, 2),
@@ -336,6 +385,10 @@ def run_queries(options: QueriesOptions) -> harness.BenchResult:
             result.targets.append(harness.Target(f"{case.name}: p95 ms", p95, TARGET_LIST_P95_MS))
         elif case.group in ("search", "duplicates"):
             result.targets.append(harness.Target(f"{case.name}: p95 ms", p95, TARGET_SEARCH_P95_MS))
+        elif case.group == "dashboard":
+            result.targets.append(
+                harness.Target(f"{case.name}: p95 ms", p95, TARGET_DASHBOARD_P95_MS)
+            )
     result.figures = {"queries": queries}
     return result
 

@@ -399,3 +399,115 @@ class NotificationDelivery(SQLModel, table=True):
     response_status: int | None = Field(default=None)
     error: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = timestamp_now()
+
+
+# -- dashboard counts (service.petitions.repository.dashboard) ------------------------------
+
+
+class CountGrain(StrEnum):
+    """The period a ``petition_count`` row sums: one local day, month, year, or all time."""
+
+    day = "day"
+    month = "month"
+    year = "year"
+    all = "all"
+
+
+class _CountColumns(SQLModel):
+    """The key and the sums shared by the summary and its change log.
+
+    ``n`` petitions of the key; of them ``overdue`` and ``due_soon`` by their deadline status,
+    ``routed`` decided by the Front (clock stopped, with a due date, not withdrawn or merged)
+    and ``on_time`` of those stopped by the due date: the dashboard's figures, summed.
+    """
+
+    unit_code: str = Field(max_length=16)
+    agency_id: uuid.UUID | None = Field(default=None)
+    kind: PetitionKind = Field(sa_type=sa.String(16))
+    category_code: str = Field(max_length=64)
+    status: PetitionStatus = Field(sa_type=sa.String(16))
+    n: int = Field(default=0)
+    overdue: int = Field(default=0)
+    due_soon: int = Field(default=0)
+    routed: int = Field(default=0)
+    on_time: int = Field(default=0)
+
+
+class PetitionCount(_CountColumns, table=True):
+    """Petitions counted by local (Asia/Ho_Chi_Minh) creation period × unit × agency × kind ×
+    category × current status, at four grains so that any range of days is a few index
+    ranges. Folded from ``petition_count_change`` by the ``petitions.fold_counts`` job; never
+    written by a request."""
+
+    __tablename__ = "petition_count"
+    __table_args__ = (
+        sa.Index(
+            "uq_petition_count_key",
+            "grain",
+            "period",
+            "unit_code",
+            "kind",
+            "category_code",
+            "status",
+            "agency_id",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+        ),
+        # Keys whose petitions all moved elsewhere: deleted after each fold.
+        partial_index("ix_petition_count_empty", "id", where="n = 0"),
+    )
+
+    id: int | None = bigint_id()
+    grain: CountGrain = Field(sa_type=sa.String(8))
+    # The first local day of the period (0001-01-01 for all time).
+    period: date
+
+
+class PetitionCountChange(_CountColumns, table=True):
+    """What changed in the counts since the last fold, one row per key and statement: written
+    by the statement triggers on ``petition`` (migration 0220) in the transaction of the
+    change, so an intake only inserts (no counter row to wait on) and every writer (requests,
+    sweeps, merges, bulk loads) is counted. ``day`` is the petition's local creation day; the
+    sums are signed (a status change is -1 on the old key, +1 on the new)."""
+
+    __tablename__ = "petition_count_change"
+
+    id: int | None = bigint_id()
+    day: date
+
+
+class PetitionCountScope(SQLModel, table=True):
+    """The unfiltered dashboards, ready: the whole city (``scope_key`` NULL) by period at
+    every grain, each unit and each agency for all time; one row per dimension and key
+    (``total`` once, then each status, kind, category, unit and agency with its count).
+    Folded with ``petition_count`` from the same changes, so an unfiltered dashboard reads a
+    few hundred rows per period."""
+
+    __tablename__ = "petition_count_scope"
+    __table_args__ = (
+        sa.Index(
+            "uq_petition_count_scope_key",
+            "scope",
+            "scope_key",
+            "grain",
+            "period",
+            "dimension",
+            "key",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+        ),
+        partial_index("ix_petition_count_scope_empty", "id", where="n = 0"),
+    )
+
+    id: int | None = bigint_id()
+    scope: str = Field(max_length=8)  # city | unit | agency
+    scope_key: str | None = Field(default=None, max_length=64)
+    grain: CountGrain = Field(sa_type=sa.String(8))  # the city at every grain, others: all
+    period: date
+    dimension: str = Field(max_length=16)  # total | status | kind | category | unit | agency
+    key: str | None = Field(default=None, max_length=64)
+    n: int = Field(default=0)
+    overdue: int = Field(default=0)
+    due_soon: int = Field(default=0)
+    routed: int = Field(default=0)
+    on_time: int = Field(default=0)

@@ -7,6 +7,8 @@
 - ``petitions.notify_staff(reason, petition_ids)``: email the Front officers concerned (one
   queued letter each).
 - ``petitions.purge_idempotency_keys()``: hourly, drop keys older than their retention.
+- ``petitions.fold_counts()``: every minute, move the dashboard's change log into its summary
+  (``repository.dashboard.fold_changes``; the dashboard is exact with or without it).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from service.db import utcnow
 from service.jobs.context import worker_context
 from service.jobs.registry import job
 from service.petitions import idempotency, notifications
+from service.petitions.repository.dashboard import fold_changes
 from service.petitions.sweep import sweep as run_sweep
 
 logger = structlog.get_logger(__name__)
@@ -78,3 +81,16 @@ async def purge_idempotency_keys() -> None:
     async with context.session_scope() as session:
         removed = await idempotency.purge_expired(session)
     logger.info("idempotency_keys_purged", rows=removed)
+
+
+@job("petitions.fold_counts")
+async def fold_counts() -> None:
+    context = worker_context()
+    async with context.session_scope() as session:
+        fold = await fold_changes(session)
+    if fold is None:
+        logger.info("petition_counts_fold_skipped", reason="another fold is running")
+    else:
+        logger.info(
+            "petition_counts_folded", changes=fold.changes, rows=fold.rows, emptied=fold.emptied
+        )

@@ -28,6 +28,7 @@ from service.petitions.confidential import (
 from service.petitions.duplicates import stored_suggestions, suggest_on_demand
 from service.petitions.models import ActorKind, Petition, Petitioner, PetitionKind, PetitionStatus
 from service.petitions.repository import PetitionFilter, SortOrder, listing, reference
+from service.petitions.repository import dashboard as dashboard_counts
 from service.petitions.repository import petitions as repository
 from service.petitions.schemas import (
     AdditionView,
@@ -318,7 +319,7 @@ async def _mark_matches(
 async def dashboard(
     session: AsyncSession, viewer: StaffPrincipal, filters: PetitionFilter
 ) -> Dashboard:
-    counts = await listing.dashboard(session, viewer, filters)
+    counts = await dashboard_counts(session, viewer, filters)
 
     def rows(values: dict[str | None, int]) -> list[CountRow]:
         ordered = sorted(values.items(), key=lambda item: (-item[1], str(item[0])))

@@ -132,6 +132,8 @@ def test_queries_smoke(bench_database: GenerateOptions, tmp_path: Path) -> None:
     queries = data["figures"]["queries"]
     assert {"list", "search", "duplicates", "dashboard"} <= {q["group"] for q in queries.values()}
     assert any(name.startswith("keyset page 3") for name in queries)
+    # The generator's summary, after the intake smoke's cleanup: the dashboard is right.
+    assert data["parameters"]["dashboard_equals_rows"] == {"city": True, "ward": True}
     for name, figures in queries.items():
         assert _positive(figures["p50_ms"]), name
         assert _positive(figures["p95_ms"]), name

@@ -1,5 +1,5 @@
 """Staff queries of petitions: the scoped list with filters, diacritic-insensitive search and keyset
-pagination; dashboard counts.
+pagination (the dashboard's counts are in ``dashboard``).
 
 Indexes behind them (migration 0110): ``(created_at, id)`` and ``(unit_code, created_at,
 id)`` for the newest-first lists, ``(status, created_at, id)``, partial indexes on open
@@ -454,85 +454,3 @@ async def _by_relevance(
             pool_at, pool_id, tier_of_last, last.created_at, last.id
         ).encode(q)
     return [row for _, row in found[:limit]], next_cursor
-
-
-# -- dashboard ------------------------------------------------------------------------------
-
-
-@dataclass
-class DashboardCounts:
-    total: int = 0
-    by_status: dict[str | None, int] = field(default_factory=dict)
-    by_kind: dict[str | None, int] = field(default_factory=dict)
-    by_category: dict[str | None, int] = field(default_factory=dict)
-    by_unit: dict[str | None, int] = field(default_factory=dict)
-    by_agency: dict[str | None, int] = field(default_factory=dict)
-    overdue_now: int = 0
-    due_soon_now: int = 0
-    routed: int = 0
-    routed_on_time: int = 0
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return round(self.routed_on_time / self.routed, 4) if self.routed else None
-
-
-_DIMENSIONS = {
-    "status": col(Petition.status),
-    "kind": col(Petition.kind),
-    "category": col(Petition.category_code),
-    "unit": col(Petition.unit_code),
-    "agency": sa.cast(col(Petition.agency_id), sa.String),
-}
-
-
-async def dashboard(
-    session: AsyncSession, viewer: StaffPrincipal, filters: PetitionFilter
-) -> DashboardCounts:
-    """One GROUPING SETS query for the counts, one for the deadline figures."""
-    where = [scope_clause(viewer), *filter_clauses(filters)]
-    columns = list(_DIMENSIONS.values())
-    grouping = [sa.func.grouping(c).label(f"g_{name}") for name, c in _DIMENSIONS.items()]
-    labelled: list[Any] = [c.label(name) for name, c in _DIMENSIONS.items()]
-    query = (
-        sa.select(*labelled, *grouping, sa.func.count().label("n"))
-        .select_from(Petition)
-        .where(*where)
-        .group_by(sa.func.grouping_sets(*[sa.tuple_(c) for c in columns], sa.tuple_()))
-    )
-    counts = DashboardCounts()
-    for row in (await session.execute(query)).mappings():
-        grouped = [name for name in _DIMENSIONS if row[f"g_{name}"] == 0]
-        if not grouped:
-            counts.total = row["n"]
-            continue
-        name = grouped[0]
-        getattr(counts, f"by_{name}")[row[name]] = row["n"]
-    stopped = col(Petition.clock_stopped_at)
-    # The Front's own decisions (routed or rejected), not withdrawals or merges.
-    decided = sa.and_(
-        stopped.is_not(None),
-        col(Petition.due_at).is_not(None),
-        col(Petition.status).not_in([PetitionStatus.withdrawn.value, PetitionStatus.merged.value]),
-    )
-    figures = (
-        await session.execute(
-            sa.select(
-                sa.func.count()
-                .filter(col(Petition.deadline_status) == DeadlineStatus.overdue.value)
-                .label("overdue"),
-                sa.func.count()
-                .filter(col(Petition.deadline_status) == DeadlineStatus.due_soon.value)
-                .label("due_soon"),
-                sa.func.count().filter(decided).label("routed"),
-                sa.func.count().filter(decided, stopped <= col(Petition.due_at)).label("on_time"),
-            )
-            .select_from(Petition)
-            .where(*where)
-        )
-    ).one()
-    counts.overdue_now = figures.overdue
-    counts.due_soon_now = figures.due_soon
-    counts.routed = figures.routed
-    counts.routed_on_time = figures.on_time
-    return counts
