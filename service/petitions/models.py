@@ -465,7 +465,7 @@ class PetitionCount(_CountColumns, table=True):
 
 class PetitionCountChange(_CountColumns, table=True):
     """What changed in the counts since the last fold, one row per key and statement: written
-    by the statement triggers on ``petition`` (migration 0220) in the transaction of the
+    by the statement triggers on ``petition`` (migration 0240) in the transaction of the
     change, so an intake only inserts (no counter row to wait on) and every writer (requests,
     sweeps, merges, bulk loads) is counted. ``day`` is the petition's local creation day; the
     sums are signed (a status change is -1 on the old key, +1 on the new)."""

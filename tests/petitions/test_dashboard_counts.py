@@ -1,4 +1,4 @@
-"""The dashboard from its summary (``petition_count`` + the change log, migration 0220) gives
+"""The dashboard from its summary (``petition_count`` + the change log, migration 0240) gives
 the figures of the GROUPING SETS pass over the petitions it replaced, for every scope, filter
 and creation range, before and after folds, after intakes, triage actions, bulk updates of
 statuses and deadlines, moves between days and deletions."""
@@ -369,9 +369,9 @@ class TestWithTheTriggersOff:
     async def test_the_migrations_backfill_counts_existing_petitions(
         self, client: httpx.AsyncClient, session: AsyncSession, api: Api, staff: Staff
     ) -> None:
-        """Migration 0220's own backfill statements, on a database with petitions."""
-        path = Path(migrations.__file__).parent / "versions" / "0220_petition_counts.py"
-        spec = importlib.util.spec_from_file_location("migration_0220", path)
+        """Migration 0240's own backfill statements, on a database with petitions."""
+        path = Path(migrations.__file__).parent / "versions" / "0240_petition_counts.py"
+        spec = importlib.util.spec_from_file_location("migration_0240", path)
         assert spec is not None
         assert spec.loader is not None
         migration = importlib.util.module_from_spec(spec)

@@ -1,6 +1,6 @@
 """The staff dashboard's counts: from the summary, exact at every moment.
 
-``petition_count`` (migration 0220) holds the petitions by local creation period × unit ×
+``petition_count`` (migration 0240) holds the petitions by local creation period × unit ×
 agency × kind × category × current status, at four grains (day, month, year, all time), with
 the dashboard's figures summed. Every write to ``petition`` (an intake, a status change, a
 sweep's bulk UPDATE, a merge) adds signed rows to ``petition_count_change`` through statement
@@ -41,7 +41,7 @@ from service.petitions.models import (
 )
 from service.petitions.repository.listing import PetitionFilter, filter_clauses, scope_clause
 
-# The zone of the summary's days (migration 0220 counts in it).
+# The zone of the summary's days (migration 0240 counts in it).
 COUNT_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 ALL_TIME = date(1, 1, 1)
 # Bounds past these are counted over the rows (no date arithmetic at the calendar's ends).

@@ -13,8 +13,8 @@ The triggers are created before the backfill in the same transaction: CREATE TRI
 out writers of ``petition`` until commit, so no row is counted twice or missed. The backfill
 is one grouped pass over ``petition`` (about ten seconds at a million rows).
 
-Revision ID: 0220
-Revises: 0180
+Revision ID: 0240
+Revises: 0230
 Create Date: 2026-12-01
 """
 
@@ -24,8 +24,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0220"
-down_revision: str | Sequence[str] | None = "0180"
+revision: str = "0240"
+down_revision: str | Sequence[str] | None = "0230"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
