@@ -22,14 +22,15 @@ from service.petitions.repository.listing import PetitionFilter
 from service.settings import Settings
 from tests.factories import create_api_client
 from tests.petitions.conftest import Api, petition_body
+from tests.petitions.test_dashboard_counts import COPIED, STORED
 
 # A copy of a filed petition (its own id and code): an intake as the database sees it.
 COPY = sa.text(
-    """
-INSERT INTO petition
-SELECT (jsonb_populate_record(NULL::petition, to_jsonb(p) || jsonb_build_object(
-  'id', gen_random_uuid(), 'tracking_code', p.tracking_code || CAST(:suffix AS text)))).*
-  FROM petition p ORDER BY p.created_at LIMIT 1
+    f"""
+INSERT INTO petition ({STORED})
+SELECT {COPIED} FROM (SELECT * FROM petition ORDER BY created_at LIMIT 1) p,
+LATERAL jsonb_populate_record(NULL::petition, to_jsonb(p) || jsonb_build_object(
+  'id', gen_random_uuid(), 'tracking_code', p.tracking_code || CAST(:suffix AS text))) AS copy
 """
 )
 CITY = StaffPrincipal(

@@ -114,12 +114,18 @@ async def grouping_sets_over_rows(
 STATUSES = [s.value for s in PetitionStatus if s is not PetitionStatus.merged]
 DEADLINES = [s.value for s in DeadlineStatus]
 
+# The columns a copy writes: not the generated search columns (the database computes them).
+STORED_NAMES = [column.name for column in Petition.__table__.columns if column.computed is None]
+STORED = ", ".join(f'"{name}"' for name in STORED_NAMES)
+COPIED = ", ".join(f'copy."{name}"' for name in STORED_NAMES)
+
 # Copies of the filed petitions spread over about two years, with varied keys and figures
 # (one INSERT of many rows: the trigger's multi-row path).
 SPREAD = sa.text(
-    """
-INSERT INTO petition
-SELECT (jsonb_populate_record(NULL::petition, to_jsonb(p) || jsonb_build_object(
+    f"""
+INSERT INTO petition ({STORED})
+SELECT {COPIED} FROM petition p, generate_series(1, 45) g,
+LATERAL jsonb_populate_record(NULL::petition, to_jsonb(p) || jsonb_build_object(
   'id', gen_random_uuid(),
   'tracking_code', p.tracking_code || '-' || g,
   'created_at', p.created_at - (g * g) * interval '11 hours' - g * interval '7 minutes',
@@ -133,8 +139,7 @@ SELECT (jsonb_populate_record(NULL::petition, to_jsonb(p) || jsonb_build_object(
   'due_at', p.created_at + interval '3 days',
   'clock_stopped_at', CASE WHEN g % 3 = 0 THEN NULL
                            ELSE p.created_at + (g % 5) * interval '1 day' END
-))).*
-FROM petition p, generate_series(1, 45) g
+)) AS copy
 """
 )
 
