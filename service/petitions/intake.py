@@ -22,11 +22,13 @@ from service.db import utcnow
 from service.directory.models import AdminUnit, UnitLevel
 from service.errors import Invalid, field_error
 from service.i18n import Message, msg
+from service.jobs.outbox import enqueue
 from service.petitions import clock, messages
 from service.petitions.codes import new_secret, next_tracking_code, secret_digest
 from service.petitions.confidential import Identity, encrypt_identity
 from service.petitions.models import (
     IDENTIFIED_KINDS,
+    OPEN_STATUSES,
     NotifyChannel,
     Petition,
     Petitioner,
@@ -35,6 +37,7 @@ from service.petitions.models import (
     SuggestionSource,
 )
 from service.petitions.repository import reference
+from service.petitions.repository import petitions as petitions_repository
 from service.petitions.repository.duplicates import find_duplicates, store_suggestions
 from service.petitions.routing import suggest_for
 from service.petitions.schemas import PetitionCreate, PetitionCreated, PetitionerIn
@@ -46,6 +49,7 @@ COMPLAINT_WINDOW_DAYS = 90
 VIETNAM_LATITUDE = (6.5, 23.4)
 VIETNAM_LONGITUDE = (102.1, 117.9)
 TRACK_PATH = "/api/v1/track/"
+SUGGEST_DUPLICATES_JOB = "petitions.suggest_duplicates"
 
 
 def _error(field: str, message: Message) -> dict[str, Any]:
@@ -187,8 +191,8 @@ async def file_petition(
     identity = identity_of(data.petitioner)
     secret = new_secret()
     petition = Petition(
-        # The real code is taken last (see below); a unique placeholder until then.
-        tracking_code=f"pending-{uuid.uuid4().hex[:24]}",
+        # From the (prefix, year) sequence: no lock, so it is taken where it is needed.
+        tracking_code=await next_tracking_code(session, unit.parent_code, now, settings.timezone),
         secret_hash=secret_digest(secret),
         kind=data.kind,
         category_code=data.category,
@@ -219,20 +223,18 @@ async def file_petition(
     petition.suggested_agency_id = suggested.id if suggested else None
     await clock.start_routing_clock(session, petition, now)
     session.add(petition)
-    await session.flush()
     row = petitioner_row(settings, petition, identity, data.kind)
     if row is not None:
         session.add(row)
-        await session.flush()
-    candidates = await find_duplicates(session, petition)
-    await store_suggestions(session, petition, candidates, SuggestionSource.intake)
-    # The gapless per-year number locks its counter row until this transaction commits, so
-    # it is taken after the slow work (routing, clock, duplicate search): intakes then
-    # serialise only on the last few statements, not on the whole request.
-    petition.tracking_code = await next_tracking_code(
-        session, unit.parent_code, now, settings.timezone
+    # The petition, its petitioner and its history row go in one flush (``add_event``).
+    # Duplicate suggestions are for the triage officer, not the citizen: a job after commit
+    # finds and stores them (same query, same table the triage views read).
+    await enqueue(
+        session,
+        SUGGEST_DUPLICATES_JOB,
+        {"petition_id": str(petition.id)},
+        dedupe_key=f"petition-duplicates:{petition.id}",
     )
-    await session.flush()
     await add_event(
         session,
         petition,
@@ -246,6 +248,19 @@ async def file_petition(
     )
     await audit(session, client, "received", petition)
     return petition, secret
+
+
+async def suggest_duplicates(session: AsyncSession, petition_id: uuid.UUID) -> int:
+    """The intake's duplicate suggestions, after its commit (job
+    ``petitions.suggest_duplicates``): stored where triage reads them. Idempotent (the
+    suggestions are upserted); a petition gone or no longer open gets none. Returns how many
+    were stored."""
+    petition = await petitions_repository.get(session, petition_id)
+    if petition is None or petition.status not in OPEN_STATUSES:
+        return 0
+    candidates = await find_duplicates(session, petition)
+    await store_suggestions(session, petition, candidates, SuggestionSource.intake)
+    return len(candidates)
 
 
 def created_response(settings: Settings, petition: Petition, secret: str) -> dict[str, Any]:

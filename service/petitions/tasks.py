@@ -7,6 +7,8 @@
 - ``petitions.notify_staff(reason, petition_ids)``: email the Front officers concerned (one
   queued letter each).
 - ``petitions.purge_idempotency_keys()``: hourly, drop keys older than their retention.
+- ``petitions.suggest_duplicates(petition_id)``: after an intake commits, find and store its
+  likely duplicates for triage (off the citizen's request).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import structlog
 from service.db import utcnow
 from service.jobs.context import worker_context
 from service.jobs.registry import job
-from service.petitions import idempotency, notifications
+from service.petitions import idempotency, intake, notifications
 from service.petitions.sweep import sweep as run_sweep
 
 logger = structlog.get_logger(__name__)
@@ -78,3 +80,11 @@ async def purge_idempotency_keys() -> None:
     async with context.session_scope() as session:
         removed = await idempotency.purge_expired(session)
     logger.info("idempotency_keys_purged", rows=removed)
+
+
+@job(intake.SUGGEST_DUPLICATES_JOB)
+async def suggest_duplicates(petition_id: str) -> None:
+    context = worker_context()
+    async with context.session_scope() as session:
+        stored = await intake.suggest_duplicates(session, uuid.UUID(petition_id))
+    logger.info("duplicates_suggested", petition_id=petition_id, suggestions=stored)

@@ -1,5 +1,5 @@
-"""The rows behind intake that are not the petition itself: the tracking-number counter and
-the ``Idempotency-Key`` records (see :mod:`service.petitions.codes` and
+"""The rows behind intake that are not the petition itself: the tracking number (a sequence
+per prefix and year) and the ``Idempotency-Key`` records (see :mod:`service.petitions.codes` and
 :mod:`service.petitions.idempotency` for why each statement is shaped as it is).
 """
 
@@ -13,20 +13,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.petitions.models import IdempotencyKey, TrackingSequence
+from service.petitions.models import IdempotencyKey
 
 
 async def next_number(session: AsyncSession, prefix: str, year: int) -> int:
-    """The next number of (prefix, year); the row stays locked until the transaction ends."""
-    table = TrackingSequence.__table__  # type: ignore[attr-defined]
-    statement = (
-        insert(table)
-        .values(prefix=prefix, year=year, last_value=1)
-        .on_conflict_do_update(
-            index_elements=["prefix", "year"], set_={"last_value": table.c.last_value + 1}
-        )
-        .returning(table.c.last_value)
-    )
+    """The next number of (prefix, year) from its sequence (``tracking_number``, migration
+    0190): no row lock, so concurrent intakes never wait on each other for it."""
+    statement = sa.select(sa.func.tracking_number(prefix, year))
     return int((await session.execute(statement)).scalar_one())
 
 
