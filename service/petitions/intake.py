@@ -36,8 +36,8 @@ from service.petitions.models import (
     PetitionStatus,
     SuggestionSource,
 )
-from service.petitions.repository import reference
 from service.petitions.repository import petitions as petitions_repository
+from service.petitions.repository import reference
 from service.petitions.repository.duplicates import find_duplicates, store_suggestions
 from service.petitions.routing import suggest_for
 from service.petitions.schemas import PetitionCreate, PetitionCreated, PetitionerIn
