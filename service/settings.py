@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # No database URL means "embedded": `giamsat demo` starts PostgreSQL under data_dir.
     database_url: str | None = None
     database_pool_size: int = 10
+    # How often (seconds) a process checks whether the reference data it caches (units,
+    # categories, routing, calendar) changed on another replica; 0 checks on every use.
+    reference_cache_seconds: float = Field(default=2.0, ge=0)
     data_dir: Path = Path("var")
 
     host: str = "127.0.0.1"

@@ -13,6 +13,7 @@ per key.
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
 from litestar.connection import ASGIConnection
 from litestar.middleware import AuthenticationResult
 from litestar.security.jwt import JWTAuthenticationMiddleware, Token
@@ -101,7 +102,7 @@ async def _client_for_key(
     # second checkout, no second pre-ping, and only the columns the principal needs.
     client = (
         await _request_session(connection).execute(
-            select(
+            sa.select(
                 col(ApiClient.id),
                 col(ApiClient.name),
                 col(ApiClient.active),

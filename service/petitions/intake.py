@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import ClientPrincipal
 from service.db import utcnow
-from service.directory.models import AdminUnit, UnitLevel
+from service.directory.cache import UnitRef, reference_cache
+from service.directory.models import UnitLevel
 from service.errors import Invalid, field_error
 from service.i18n import Message, msg
 from service.jobs.outbox import enqueue
@@ -39,7 +40,7 @@ from service.petitions.models import (
 from service.petitions.repository import petitions as petitions_repository
 from service.petitions.repository import reference
 from service.petitions.repository.duplicates import find_duplicates, store_suggestions
-from service.petitions.routing import suggest_for
+from service.petitions.routing import about_agency
 from service.petitions.schemas import PetitionCreate, PetitionCreated, PetitionerIn
 from service.petitions.service import add_event, audit
 from service.settings import Settings
@@ -119,7 +120,7 @@ def check_complaint_window(
 
 async def validate(
     session: AsyncSession, settings: Settings, data: PetitionCreate, now: datetime
-) -> AdminUnit:
+) -> UnitRef:
     """Every rule at once, so the client sees all that is wrong (422 naming the fields)."""
     errors: list[dict[str, Any]] = []
     if not data.consent_to_process:
@@ -129,10 +130,10 @@ async def validate(
                 msg("consent_required"),
             )
         )
-    unit = await reference.unit(session, data.unit_code)
+    unit = await reference_cache.unit(session, data.unit_code)
     if unit is None or unit.level != UnitLevel.commune:
         errors.append(_error("unit_code", msg("ward_unknown", code=data.unit_code)))
-    category = await reference.category(session, data.category)
+    category = await reference_cache.category(session, data.category)
     if category is None or not category.active:
         errors.append(_error("category", msg("category_unknown", code=data.category)))
     errors += check_coordinates(data.latitude, data.longitude)
@@ -156,6 +157,17 @@ async def validate(
         raise Invalid(detail, errors=errors)
     assert unit is not None
     return unit
+
+
+async def suggested_agency_id(session: AsyncSession, petition: Petition) -> uuid.UUID | None:
+    """``routing.suggest_for``, from the reference cache: the denounced agency's superior
+    for a denunciation about an agency, else what the routing rules suggest."""
+    denounced = about_agency(petition)
+    if denounced is not None:
+        return await reference_cache.superior(session, denounced)
+    return await reference_cache.suggested_agency(
+        session, petition.category_code, petition.unit_code
+    )
 
 
 def petitioner_row(
@@ -219,8 +231,7 @@ async def file_petition(
     if data.denounced is not None:
         petition.denounced_agency_id = data.denounced.agency_id
         petition.denounced_position = data.denounced.position
-    suggested = await suggest_for(session, petition)
-    petition.suggested_agency_id = suggested.id if suggested else None
+    petition.suggested_agency_id = await suggested_agency_id(session, petition)
     await clock.start_routing_clock(session, petition, now)
     session.add(petition)
     row = petitioner_row(settings, petition, identity, data.kind)

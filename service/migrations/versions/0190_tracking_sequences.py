@@ -7,6 +7,9 @@ first intakes of a new year neither fail nor make two). Each existing counter be
 sequence starting at its ``last_value + 1``, so a migrated database continues its numbering
 without a collision; the counter table is then dropped (nothing else reads it).
 
+``reference_data_version``: one row whose version every change of reference data increments,
+so each process's reference cache knows when to reload (``service.directory.cache``).
+
 Revision ID: 0190
 Revises: 0180
 Create Date: 2026-12-01
@@ -68,9 +71,18 @@ def upgrade() -> None:
         """
     )
     op.drop_table("tracking_sequence")
+    op.create_table(
+        "reference_data_version",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("id = 1", name=op.f("ck_reference_data_version_singleton")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reference_data_version")),
+    )
+    op.execute("INSERT INTO reference_data_version (id, version) VALUES (1, 0)")
 
 
 def downgrade() -> None:
+    op.drop_table("reference_data_version")
     op.create_table(
         "tracking_sequence",
         sa.Column("prefix", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
