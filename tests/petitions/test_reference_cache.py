@@ -45,11 +45,14 @@ class TestInvalidation:
         patient = ReferenceCache(check_seconds=3600)
         for cache in (replica, patient):
             found = await cache.category(session, "health")
-            assert found is not None and found.active
+            assert found is not None
+            assert found.active
         await directory.deactivate_category(session, "health")
         # The version row moved in the same transaction: a due check reloads...
         found = await replica.category(session, "health")
-        assert found is not None and not found.active
+        assert found is not None
+        assert not found.active
         # ...and a process whose check is not due yet still answers from its copy.
         stale = await patient.category(session, "health")
-        assert stale is not None and stale.active
+        assert stale is not None
+        assert stale.active
