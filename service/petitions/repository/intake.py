@@ -37,21 +37,27 @@ async def claim_key(
     retention: timedelta,
 ) -> int | None:
     """Take (client, key) for this request: its row id, or None when another request holds
-    it (after waiting for that one to commit or roll back). An expired key is free again."""
+    it (after waiting for that one to commit or roll back). An expired key is free again: the
+    one statement takes it over (``DO UPDATE ... WHERE`` expired), so a fresh key costs one
+    round trip, not a delete and an insert."""
     table = _keys()
-    await session.execute(
-        sa.delete(table).where(
-            table.c.client_id == client_id,
-            table.c.key == key,
-            table.c.created_at < sa.func.now() - retention,
-        )
+    statement = insert(table).values(
+        client_id=client_id, key=key, endpoint=endpoint, request_hash=digest
     )
     inserted: int | None = (
         await session.execute(
-            insert(table)
-            .values(client_id=client_id, key=key, endpoint=endpoint, request_hash=digest)
-            .on_conflict_do_nothing(index_elements=["client_id", "key"])
-            .returning(table.c.id)
+            statement.on_conflict_do_update(
+                index_elements=["client_id", "key"],
+                set_={
+                    "endpoint": endpoint,  # the values, not ``excluded`` (an alias per call)
+                    "request_hash": digest,
+                    "response_status": None,
+                    "response_body_encrypted": None,
+                    "petition_id": None,
+                    "created_at": sa.func.now(),
+                },
+                where=table.c.created_at < sa.func.now() - retention,
+            ).returning(table.c.id)
         )
     ).scalar_one_or_none()
     return inserted
