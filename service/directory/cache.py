@@ -27,6 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -167,10 +168,13 @@ def configure(check_seconds: float) -> None:
 
 async def changed(session: AsyncSession) -> None:
     """Reference data changes in this transaction: every process's cache must let it go."""
+    table = ReferenceDataVersion.__table__  # type: ignore[attr-defined]
+    # An upsert: the row is there after migration 0190, but a restore or a TRUNCATE of
+    # everything but the reference tables (the tests do) must not stop the counting.
     await session.execute(
-        sa.update(ReferenceDataVersion)
-        .where(col(ReferenceDataVersion.id) == 1)
-        .values(version=col(ReferenceDataVersion.version) + 1)
+        pg_insert(table)
+        .values(id=1, version=1)
+        .on_conflict_do_update(index_elements=["id"], set_={"version": table.c.version + 1})
     )
     reference_cache.clear()
     sync_session = session.sync_session
