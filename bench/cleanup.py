@@ -2,8 +2,8 @@
 
 The intake benchmarks file thousands of petitions through their own API clients (named
 ``bench intake ...``, ``bench scale-out ...``). ``remove_intake_rows`` deletes those clients
-and everything their petitions wrote (petitioners, history, duplicate suggestions,
-idempotency keys, audit events), so that the sweep and query figures of a later run do not
+and everything their petitions wrote (petitioners, history, duplicate suggestions, outbox
+jobs, idempotency keys, audit events), so that the sweep and query figures of a later run do not
 depend on how many intake runs came before. Audit events are append-only by trigger; like
 the generator's load, this session runs with ``session_replication_role = replica``, which
 is only for this scratch database. Tracking numbers are not handed back.
@@ -41,6 +41,11 @@ async def remove_intake_rows(url: str) -> int:
             await conn.execute(
                 f"DELETE FROM petition_duplicate_suggestion WHERE petition_id IN {run} "
                 f"OR candidate_id IN {run}"
+            )
+            # Their jobs too (notifications, duplicate suggestions): the bench runs no relay.
+            await conn.execute(
+                "DELETE FROM outbox WHERE payload->>'petition_id' IN (SELECT id::text FROM "
+                "bench_run_petition)"
             )
             for table in ("petition_event", "petitioner"):
                 await conn.execute(f"DELETE FROM {table} WHERE petition_id IN {run}")

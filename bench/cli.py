@@ -101,7 +101,7 @@ def intake(
     baseline: bool,
     results_dir: Path | None,
 ) -> None:
-    """POST /api/v1/petitions from 64 clients vs the same inserts by raw asyncpg."""
+    """POST /api/v1/petitions from N clients vs the same statements by raw asyncpg."""
     from bench.intake import IntakeOptions, print_intake, run_intake
 
     options = IntakeOptions(

@@ -470,14 +470,15 @@ async def _copy(
 
 
 async def _tracking_sequences(conn: asyncpg.Connection, sequences: dict[int, int]) -> None:
-    await conn.executemany(
-        """
-        INSERT INTO tracking_sequence (prefix, year, last_value) VALUES ('HN', $1, $2)
-        ON CONFLICT (prefix, year)
-        DO UPDATE SET last_value = greatest(tracking_sequence.last_value, EXCLUDED.last_value)
-        """,
-        sorted(sequences.items()),
-    )
+    """Move each year's sequence (``tracking_number``, migration 0250) past the numbers the
+    generated petitions use, never backwards."""
+    for year, last in sorted(sequences.items()):
+        await conn.fetchval("SELECT tracking_number('HN', $1)", year)
+        await conn.execute(
+            f"SELECT setval('tracking_hn_{int(year)}', greatest($1::bigint, last_value)) "
+            f"FROM tracking_hn_{int(year)}",
+            last,
+        )
 
 
 # The history rows, written on the server from the petitions and referrals just loaded.
@@ -573,7 +574,7 @@ async def _histories(conn: asyncpg.Connection) -> None:
 
 async def _counts(conn: asyncpg.Connection) -> dict[str, Any]:
     counts: dict[str, Any] = {}
-    for table in (*BULK_TABLES, "tracking_sequence", "audit_event", "outbox"):
+    for table in (*BULK_TABLES, "audit_event", "outbox"):
         counts[table] = await conn.fetchval(f"SELECT count(*) FROM {table}")
     counts["open_petitions"] = await conn.fetchval(
         "SELECT count(*) FROM petition WHERE status NOT IN "

@@ -33,6 +33,7 @@ from service.auth.secret_policy import require_safe_secrets
 from service.auth.secrets import configure_password_hashing
 from service.csp import ContentSecurityPolicyMiddleware
 from service.db import create_engine, create_replica_engine, replica_lag_seconds
+from service.directory.cache import configure as configure_reference_cache
 from service.docs_pages import STATIC_PATH, docs_render_plugins, static_files_router
 from service.http.preconditions import IF_MATCH
 from service.kernel.wiring import Wiring
@@ -86,6 +87,7 @@ def create_app(
     app opens carries the wiring (``service.kernel.wiring``); it is also ``app.state.wiring``."""
     require_safe_secrets(settings)
     configure_logging(settings.log_level, json=settings.log_json)
+    configure_reference_cache(settings.reference_cache_seconds)
     configure_password_hashing(
         time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
     )

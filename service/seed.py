@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db import command_session
 from service.deadlines.policy import seed_default_policy
+from service.directory.cache import changed as reference_changed
 from service.directory.seed import SeedReport, seed_reference_data
 from service.settings import Settings
 
@@ -25,7 +26,9 @@ class SeedAllReport:
 
 async def seed_all(session: AsyncSession) -> SeedAllReport:
     directory = await seed_reference_data(session)
-    return SeedAllReport(directory, await seed_default_policy(session))
+    report = SeedAllReport(directory, await seed_default_policy(session))
+    await reference_changed(session)  # running processes reload their reference cache
+    return report
 
 
 async def _seed(settings: Settings) -> SeedAllReport:

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # (``service.readonly``). They may lag the primary by the replication delay; a detail page
     # and every edit stay on the primary. Unset: everything reads the primary, as before.
     database_replica_url: str | None = None
+    # How often (seconds) a process checks whether the reference data it caches (units,
+    # categories, routing, calendar) changed on another replica; 0 checks on every use.
+    reference_cache_seconds: float = Field(default=2.0, ge=0)
     data_dir: Path = Path("var")
 
     host: str = "127.0.0.1"

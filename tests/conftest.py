@@ -59,6 +59,8 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         # that production hashes are argon2id; the cost is a setting).
         password_hash_time_cost=1,
         password_hash_memory_kib=1024,
+        # Tests roll back reference changes behind the cache's back: check on every use.
+        reference_cache_seconds=0,
     )
     configure_password_hashing(
         time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib

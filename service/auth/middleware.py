@@ -5,17 +5,19 @@ lookup per request (two primary keys, on the request's own database session, whi
 handler then reuses) proves they still hold: the token's session is not revoked and the
 account is active with the role and scope the token claims. So logout, deactivation and a
 change of role or area cut access on the next request, on every replica, with no cache to
-invalidate. ``X-API-Key`` identifies an API client, looked up by key prefix and checked
-against its stored digest, then rate-limited per key.
+invalidate. ``X-API-Key`` identifies an API client, looked up by key prefix (on the same
+request session, one indexed row) and checked against its stored digest, then rate-limited
+per key.
 """
 
 import uuid
 from typing import Any
 
+import sqlalchemy as sa
 from litestar.connection import ASGIConnection
 from litestar.middleware import AuthenticationResult
 from litestar.security.jwt import JWTAuthenticationMiddleware, Token
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from service.auth.models import ApiClient, AuthSession, Role, StaffUser
@@ -96,11 +98,20 @@ async def _client_for_key(
     prefix = split_api_key(key)
     if prefix is None:
         raise Unauthenticated(msg("api_key_invalid"))
-    sessions: async_sessionmaker[AsyncSession] = connection.app.state.sessions
-    async with sessions() as session:
-        client = (
-            await session.execute(select(ApiClient).where(col(ApiClient.key_prefix) == prefix))
-        ).scalar_one_or_none()
+    # On the request's own session (the handler reuses it and its pooled connection): no
+    # second checkout, no second pre-ping, and only the columns the principal needs.
+    client = (
+        await _request_session(connection).execute(
+            sa.select(
+                col(ApiClient.id),
+                col(ApiClient.name),
+                col(ApiClient.active),
+                col(ApiClient.key_hash),
+                col(ApiClient.scopes),
+                col(ApiClient.rate_limit_per_minute),
+            ).where(col(ApiClient.key_prefix) == prefix)
+        )
+    ).one_or_none()
     if client is None or not client.active or not digest_matches(client.key_hash, key):
         raise Unauthenticated(msg("api_key_invalid"))
     return ClientPrincipal(

@@ -181,3 +181,14 @@ class ReferenceSeed(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=100)
     applied_at: datetime = timestamp_now()
+
+
+class ReferenceDataVersion(SQLModel, table=True):
+    """One row (id = 1) whose ``version`` every change of reference data increments, so each
+    process knows when its cached copy is stale (``service.directory.cache``)."""
+
+    __tablename__ = "reference_data_version"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="singleton"),)
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    version: int = Field(default=0, sa_type=sa.BigInteger)

@@ -1,6 +1,7 @@
 """Directory operations: read units, manage agencies, categories, routing rules and the
 calendar. Functions flush, never commit. Calendar writes call ``notify_calendar_change``
-(the wiring's calendar hooks)."""
+(the wiring's calendar hooks); every write calls ``reference_changed`` (the per-process
+reference cache of ``service.directory.cache`` lets its copy go)."""
 
 import uuid
 from datetime import date
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from service.db import utcnow
+from service.directory.cache import changed as reference_changed
 from service.directory.calendar import OfficeSchedule, notify_calendar_change
 from service.directory.models import (
     AdminUnit,
@@ -170,6 +172,7 @@ async def create_agency(session: AsyncSession, data: AgencyCreate) -> Agency:
     await _check_agency(session, agency)
     session.add(agency)
     await session.flush()
+    await reference_changed(session)
     return agency
 
 
@@ -189,6 +192,7 @@ async def update_agency(session: AsyncSession, agency_id: uuid.UUID, data: Agenc
             setattr(agency, name, value)
         await _check_agency(session, agency)
     await session.flush()
+    await reference_changed(session)
     return agency
 
 
@@ -197,6 +201,7 @@ async def deactivate_agency(session: AsyncSession, agency_id: uuid.UUID) -> Agen
     agency = await get_agency(session, agency_id)
     agency.active = False
     await session.flush()
+    await reference_changed(session)
     return agency
 
 
@@ -234,6 +239,7 @@ async def create_category(session: AsyncSession, data: CategoryCreate) -> Petiti
     category = PetitionCategory(**data.model_dump())
     session.add(category)
     await session.flush()
+    await reference_changed(session)
     return category
 
 
@@ -246,6 +252,7 @@ async def update_category(
             raise Invalid(msg("field_empty", field=name), field=name)
         setattr(category, name, value)
     await session.flush()
+    await reference_changed(session)
     return category
 
 
@@ -254,6 +261,7 @@ async def deactivate_category(session: AsyncSession, code: str) -> PetitionCateg
     category = await get_category(session, code)
     category.active = False
     await session.flush()
+    await reference_changed(session)
     return category
 
 
@@ -313,6 +321,7 @@ async def create_rule(session: AsyncSession, data: RoutingRuleCreate) -> Routing
     await _check_rule(session, rule)
     session.add(rule)
     await session.flush()
+    await reference_changed(session)
     return rule
 
 
@@ -334,6 +343,7 @@ async def update_rule(
             rule.agency_of_unit = False
         await _check_rule(session, rule)
     await session.flush()
+    await reference_changed(session)
     return rule
 
 
@@ -341,6 +351,7 @@ async def delete_rule(session: AsyncSession, rule_id: uuid.UUID) -> None:
     rule = await get_rule(session, rule_id)
     await session.delete(rule)
     await session.flush()
+    await reference_changed(session)
 
 
 # --- calendar ------------------------------------------------------------------------------
@@ -369,6 +380,7 @@ async def add_day(session: AsyncSession, data: CalendarDayCreate) -> CalendarDay
     session.add(row)
     await session.flush()
     await notify_calendar_change(session)
+    await reference_changed(session)
     return row
 
 
@@ -385,6 +397,7 @@ async def put_day(session: AsyncSession, day: date, data: CalendarDayWrite) -> C
         row.kind, row.name = data.kind, data.name
     await session.flush()
     await notify_calendar_change(session)
+    await reference_changed(session)
     return row
 
 
@@ -393,6 +406,7 @@ async def delete_day(session: AsyncSession, day: date) -> None:
     await session.delete(row)
     await session.flush()
     await notify_calendar_change(session)
+    await reference_changed(session)
 
 
 async def get_office_hours(session: AsyncSession) -> OfficeHours:
@@ -419,4 +433,5 @@ async def set_office_hours(session: AsyncSession, data: OfficeHoursWrite) -> Off
     row.updated_at = utcnow()
     await session.flush()
     await notify_calendar_change(session)
+    await reference_changed(session)
     return row

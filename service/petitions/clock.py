@@ -22,6 +22,7 @@ from service.deadlines.clock import (
 )
 from service.deadlines.models import DeadlineStatus, DeadlineStep, ItemKind, Urgency
 from service.deadlines.policy import rule_for
+from service.directory.cache import reference_cache
 from service.directory.calendar import load_calendar
 from service.petitions.models import Petition
 
@@ -40,12 +41,14 @@ async def start_routing_clock(session: AsyncSession, petition: Petition, at: dat
     Without a policy row for the petition's kind (an administrator removed it) the petition
     is still received, with no clock, and the gap is logged: intake must not fail on it.
     """
-    try:
-        rule = await routing_rule(session, petition)
+    try:  # the policy and the calendar from the per-process reference cache
+        rule = await reference_cache.deadline_rule(
+            session, ItemKind(petition.kind), Urgency(petition.urgency), DeadlineStep.routing
+        )
     except LookupError:
         logger.warning("no_routing_deadline_policy", kind=str(petition.kind))
         return
-    start_clock(petition, await load_calendar(session), rule, at)
+    start_clock(petition, await reference_cache.calendar(session), rule, at)
 
 
 def pause(petition: Petition, at: datetime) -> None:

@@ -1,11 +1,12 @@
 """Tracking codes people can read aloud (``HN-2026-004217``) and tracking secrets.
 
-The number is a per-province, per-year counter (``tracking_sequence``), taken with one
-``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``: the row lock is held until the intake
-commits, so numbers never repeat; a rolled-back intake leaves no gap either, because its
-increment is rolled back with it. Because concurrent intakes queue on that row, intake takes
-the number as its last step (``intake.file_petition``). Codes are guessable on purpose (they
-are read over the phone); the secret is what protects a petition.
+The number comes from a PostgreSQL sequence per province prefix and year
+(``tracking_hn_2026``, made on first use by the SQL function ``tracking_number``, migration
+0250). ``nextval`` takes no row lock, so concurrent intakes never queue on the number: intake
+is not serialised. The price is that an intake that rolls back leaves its number unused (a
+gap): acceptable for a tracking code, which must be unique and readable, not gapless (it is
+not a register number; the register is the petition table and its history). Codes are
+guessable on purpose (they are read over the phone); the secret is what protects a petition.
 """
 
 from __future__ import annotations

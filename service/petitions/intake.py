@@ -19,14 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import ClientPrincipal
 from service.db import utcnow
-from service.directory.models import AdminUnit, UnitLevel
+from service.directory.cache import UnitRef, reference_cache
+from service.directory.models import UnitLevel
 from service.errors import Invalid, field_error
 from service.i18n import Message, msg
+from service.jobs.outbox import enqueue
 from service.petitions import clock, messages
 from service.petitions.codes import new_secret, next_tracking_code, secret_digest
 from service.petitions.confidential import Identity, encrypt_identity
 from service.petitions.models import (
     IDENTIFIED_KINDS,
+    OPEN_STATUSES,
     NotifyChannel,
     Petition,
     Petitioner,
@@ -34,9 +37,10 @@ from service.petitions.models import (
     PetitionStatus,
     SuggestionSource,
 )
+from service.petitions.repository import petitions as petitions_repository
 from service.petitions.repository import reference
 from service.petitions.repository.duplicates import find_duplicates, store_suggestions
-from service.petitions.routing import suggest_for
+from service.petitions.routing import about_agency
 from service.petitions.schemas import PetitionCreate, PetitionCreated, PetitionerIn
 from service.petitions.service import add_event, audit
 from service.settings import Settings
@@ -46,6 +50,7 @@ COMPLAINT_WINDOW_DAYS = 90
 VIETNAM_LATITUDE = (6.5, 23.4)
 VIETNAM_LONGITUDE = (102.1, 117.9)
 TRACK_PATH = "/api/v1/track/"
+SUGGEST_DUPLICATES_JOB = "petitions.suggest_duplicates"
 
 
 def _error(field: str, message: Message) -> dict[str, Any]:
@@ -115,7 +120,7 @@ def check_complaint_window(
 
 async def validate(
     session: AsyncSession, settings: Settings, data: PetitionCreate, now: datetime
-) -> AdminUnit:
+) -> UnitRef:
     """Every rule at once, so the client sees all that is wrong (422 naming the fields)."""
     errors: list[dict[str, Any]] = []
     if not data.consent_to_process:
@@ -125,10 +130,10 @@ async def validate(
                 msg("consent_required"),
             )
         )
-    unit = await reference.unit(session, data.unit_code)
+    unit = await reference_cache.unit(session, data.unit_code)
     if unit is None or unit.level != UnitLevel.commune:
         errors.append(_error("unit_code", msg("ward_unknown", code=data.unit_code)))
-    category = await reference.category(session, data.category)
+    category = await reference_cache.category(session, data.category)
     if category is None or not category.active:
         errors.append(_error("category", msg("category_unknown", code=data.category)))
     errors += check_coordinates(data.latitude, data.longitude)
@@ -152,6 +157,17 @@ async def validate(
         raise Invalid(detail, errors=errors)
     assert unit is not None
     return unit
+
+
+async def suggested_agency_id(session: AsyncSession, petition: Petition) -> uuid.UUID | None:
+    """``routing.suggest_for``, from the reference cache: the denounced agency's superior
+    for a denunciation about an agency, else what the routing rules suggest."""
+    denounced = about_agency(petition)
+    if denounced is not None:
+        return await reference_cache.superior(session, denounced)
+    return await reference_cache.suggested_agency(
+        session, petition.category_code, petition.unit_code
+    )
 
 
 def petitioner_row(
@@ -187,8 +203,8 @@ async def file_petition(
     identity = identity_of(data.petitioner)
     secret = new_secret()
     petition = Petition(
-        # The real code is taken last (see below); a unique placeholder until then.
-        tracking_code=f"pending-{uuid.uuid4().hex[:24]}",
+        # From the (prefix, year) sequence: no lock, so it is taken where it is needed.
+        tracking_code=await next_tracking_code(session, unit.parent_code, now, settings.timezone),
         secret_hash=secret_digest(secret),
         kind=data.kind,
         category_code=data.category,
@@ -215,24 +231,21 @@ async def file_petition(
     if data.denounced is not None:
         petition.denounced_agency_id = data.denounced.agency_id
         petition.denounced_position = data.denounced.position
-    suggested = await suggest_for(session, petition)
-    petition.suggested_agency_id = suggested.id if suggested else None
+    petition.suggested_agency_id = await suggested_agency_id(session, petition)
     await clock.start_routing_clock(session, petition, now)
     session.add(petition)
-    await session.flush()
     row = petitioner_row(settings, petition, identity, data.kind)
     if row is not None:
         session.add(row)
-        await session.flush()
-    candidates = await find_duplicates(session, petition)
-    await store_suggestions(session, petition, candidates, SuggestionSource.intake)
-    # The gapless per-year number locks its counter row until this transaction commits, so
-    # it is taken after the slow work (routing, clock, duplicate search): intakes then
-    # serialise only on the last few statements, not on the whole request.
-    petition.tracking_code = await next_tracking_code(
-        session, unit.parent_code, now, settings.timezone
+    # The petition, its petitioner and its history row go in one flush (``add_event``).
+    # Duplicate suggestions are for the triage officer, not the citizen: a job after commit
+    # finds and stores them (same query, same table the triage views read).
+    await enqueue(
+        session,
+        SUGGEST_DUPLICATES_JOB,
+        {"petition_id": str(petition.id)},
+        dedupe_key=f"petition-duplicates:{petition.id}",
     )
-    await session.flush()
     await add_event(
         session,
         petition,
@@ -246,6 +259,19 @@ async def file_petition(
     )
     await audit(session, client, "received", petition)
     return petition, secret
+
+
+async def suggest_duplicates(session: AsyncSession, petition_id: uuid.UUID) -> int:
+    """The intake's duplicate suggestions, after its commit (job
+    ``petitions.suggest_duplicates``): stored where triage reads them. Idempotent (the
+    suggestions are upserted); a petition gone or no longer open gets none. Returns how many
+    were stored."""
+    petition = await petitions_repository.get(session, petition_id)
+    if petition is None or petition.status not in OPEN_STATUSES:
+        return 0
+    candidates = await find_duplicates(session, petition)
+    await store_suggestions(session, petition, candidates, SuggestionSource.intake)
+    return len(candidates)
 
 
 def created_response(settings: Settings, petition: Petition, secret: str) -> dict[str, Any]:

@@ -365,16 +365,6 @@ class IdempotencyKey(SQLModel, table=True):
     created_at: datetime = timestamp_now(index=True)
 
 
-class TrackingSequence(SQLModel, table=True):
-    """The last tracking number given per province prefix and year (``HN-2026-004217``)."""
-
-    __tablename__ = "tracking_sequence"
-
-    prefix: str = Field(primary_key=True, max_length=8)
-    year: int = Field(primary_key=True)
-    last_value: int = Field(default=0)
-
-
 class DeliveryStatus(StrEnum):
     delivered = "delivered"
     failed = "failed"

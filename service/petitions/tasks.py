@@ -9,6 +9,8 @@
 - ``petitions.purge_idempotency_keys()``: hourly, drop keys older than their retention.
 - ``petitions.fold_counts()``: every minute, move the dashboard's change log into its summary
   (``repository.dashboard.fold_changes``; the dashboard is exact with or without it).
+- ``petitions.suggest_duplicates(petition_id)``: after an intake commits, find and store its
+  likely duplicates for triage (off the citizen's request).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import structlog
 from service.db import utcnow
 from service.jobs.context import worker_context
 from service.jobs.registry import job
-from service.petitions import idempotency, notifications
+from service.petitions import idempotency, intake, notifications
 from service.petitions.repository.dashboard import fold_changes
 from service.petitions.sweep import sweep as run_sweep
 
@@ -94,3 +96,11 @@ async def fold_counts() -> None:
         logger.info(
             "petition_counts_folded", changes=fold.changes, rows=fold.rows, emptied=fold.emptied
         )
+
+
+@job(intake.SUGGEST_DUPLICATES_JOB)
+async def suggest_duplicates(petition_id: str) -> None:
+    context = worker_context()
+    async with context.session_scope() as session:
+        stored = await intake.suggest_duplicates(session, uuid.UUID(petition_id))
+    logger.info("duplicates_suggested", petition_id=petition_id, suggestions=stored)

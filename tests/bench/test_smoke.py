@@ -114,6 +114,8 @@ def test_intake_smoke(bench_database: GenerateOptions, tmp_path: Path) -> None:
     assert _positive(data["baseline"]["raw_asyncpg"]["requests_per_second"])
     assert _positive(data["ratios"]["api_vs_raw_throughput"])
     assert {"machine_busy_share", "api_processes_cores"} <= set(api["cpu"])
+    assert _positive(api["cpu"]["api_cpu_ms_per_petition"])
+    assert api["cpu"]["petitions_filed"] >= api["requests_ok"]
     # The run's petitions are gone again: later benchmarks see the generated data.
     assert data["parameters"]["petitions_removed_after_run"] > 0
     with psycopg.connect(bench_database.url) as conn:

@@ -27,6 +27,7 @@ from tests.petitions.conftest import (
     staff_headers,
     track,
 )
+from tests.petitions.test_codes import run_duplicate_jobs
 from tests.petitions.test_referral_loop import acknowledge, new_petition, publish_answer
 
 FLOOD = petition_body(
@@ -60,6 +61,7 @@ class TestSuggestions:
             petition_body(title="Rác thải ở chợ Đồng Xuân", description="Rác không được thu gom."),
         )
         second = await filed(client, api, FLOOD_UNACCENTED)
+        await run_duplicate_jobs(session)  # after the intakes commit, in a job
         found = await suggestions(session, second["id"])
         assert uuid.UUID(first["id"]) in found
         assert uuid.UUID(unrelated["id"]) not in found
@@ -71,6 +73,7 @@ class TestSuggestions:
         await filed(client, api, {**FLOOD, "category": "traffic_infrastructure"})
         await filed(client, api, {**FLOOD, "unit_code": BA_DINH})
         latest = await filed(client, api, FLOOD)
+        await run_duplicate_jobs(session)
         assert await suggestions(session, latest["id"]) == {}
 
     async def test_nearby_in_a_neighbouring_unit_by_distance(
@@ -80,14 +83,16 @@ class TestSuggestions:
         across = {"latitude": 21.0330, "longitude": 105.8470}  # about 300 m away
         first = await filed(client, api, {**FLOOD, **here, "unit_code": BA_DINH})
         second = await filed(client, api, {**FLOOD, **across})
+        await run_duplicate_jobs(session)
         found = await suggestions(session, second["id"])
         assert uuid.UUID(first["id"]) in found
 
     async def test_on_demand_in_triage(
-        self, client: httpx.AsyncClient, api: Api, staff: Staff
+        self, client: httpx.AsyncClient, session: AsyncSession, api: Api, staff: Staff
     ) -> None:
         first = await filed(client, api, FLOOD)
         second = await filed(client, api, FLOOD_UNACCENTED)
+        await run_duplicate_jobs(session)
         officer = await staff_headers(client, staff.ward_front)
         response = await client.get(f"/api/v1/petitions/{first['id']}/duplicates", headers=officer)
         assert response.status_code == 200, response.text

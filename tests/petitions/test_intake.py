@@ -315,6 +315,24 @@ class TestIdempotency:
         assert again.status_code == 201
         assert again.json()["id"] != body["id"]
 
+    async def test_an_expired_key_not_yet_purged_is_taken_over(
+        self, client: httpx.AsyncClient, session: AsyncSession, api: Api
+    ) -> None:
+        first = (await file(client, api, key="retry-5")).json()
+        await session.execute(
+            text(
+                "UPDATE idempotency_key SET created_at = now() - interval '25 hours'"
+                " WHERE key = 'retry-5'"
+            )
+        )
+        other_body = petition_body(title="Cây đổ chắn đường")
+        again = await file(client, api, other_body, key="retry-5")
+        assert again.status_code == 201, again.text
+        assert again.json()["id"] != first["id"]
+        replay = await file(client, api, other_body, key="retry-5")
+        assert replay.headers.get("idempotent-replayed") == "true"
+        assert replay.json()["id"] == again.json()["id"]
+
     async def test_status_of_new_petition(
         self, client: httpx.AsyncClient, session: AsyncSession, api: Api
     ) -> None:

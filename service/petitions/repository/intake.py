@@ -1,5 +1,5 @@
-"""The rows behind intake that are not the petition itself: the tracking-number counter and
-the ``Idempotency-Key`` records (see :mod:`service.petitions.codes` and
+"""The rows behind intake that are not the petition itself: the tracking number (a sequence
+per prefix and year) and the ``Idempotency-Key`` records (see :mod:`service.petitions.codes` and
 :mod:`service.petitions.idempotency` for why each statement is shaped as it is).
 """
 
@@ -13,20 +13,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.petitions.models import IdempotencyKey, TrackingSequence
+from service.petitions.models import IdempotencyKey
 
 
 async def next_number(session: AsyncSession, prefix: str, year: int) -> int:
-    """The next number of (prefix, year); the row stays locked until the transaction ends."""
-    table = TrackingSequence.__table__  # type: ignore[attr-defined]
-    statement = (
-        insert(table)
-        .values(prefix=prefix, year=year, last_value=1)
-        .on_conflict_do_update(
-            index_elements=["prefix", "year"], set_={"last_value": table.c.last_value + 1}
-        )
-        .returning(table.c.last_value)
-    )
+    """The next number of (prefix, year) from its sequence (``tracking_number``, migration
+    0250): no row lock, so concurrent intakes never wait on each other for it."""
+    statement = sa.select(sa.func.tracking_number(prefix, year))
     return int((await session.execute(statement)).scalar_one())
 
 
@@ -44,21 +37,27 @@ async def claim_key(
     retention: timedelta,
 ) -> int | None:
     """Take (client, key) for this request: its row id, or None when another request holds
-    it (after waiting for that one to commit or roll back). An expired key is free again."""
+    it (after waiting for that one to commit or roll back). An expired key is free again: the
+    one statement takes it over (``DO UPDATE ... WHERE`` expired), so a fresh key costs one
+    round trip, not a delete and an insert."""
     table = _keys()
-    await session.execute(
-        sa.delete(table).where(
-            table.c.client_id == client_id,
-            table.c.key == key,
-            table.c.created_at < sa.func.now() - retention,
-        )
+    statement = insert(table).values(
+        client_id=client_id, key=key, endpoint=endpoint, request_hash=digest
     )
     inserted: int | None = (
         await session.execute(
-            insert(table)
-            .values(client_id=client_id, key=key, endpoint=endpoint, request_hash=digest)
-            .on_conflict_do_nothing(index_elements=["client_id", "key"])
-            .returning(table.c.id)
+            statement.on_conflict_do_update(
+                index_elements=["client_id", "key"],
+                set_={
+                    "endpoint": endpoint,  # the values, not ``excluded`` (an alias per call)
+                    "request_hash": digest,
+                    "response_status": None,
+                    "response_body_encrypted": None,
+                    "petition_id": None,
+                    "created_at": sa.func.now(),
+                },
+                where=table.c.created_at < sa.func.now() - retention,
+            ).returning(table.c.id)
         )
     ).scalar_one_or_none()
     return inserted

@@ -1,0 +1,188 @@
+"""The reference data intake reads on every request (units, categories, the routing
+suggestion, the working-day calendar, the deadline rules), cached per process.
+
+Invalidation, simple on purpose:
+- Every administrative change of that data (``service.directory.service``'s writes) calls
+  ``changed(session)`` in its own transaction: it adds one to the single row of
+  ``reference_data_version`` and empties this process's cache at once and again after the
+  transaction ends (commit or rollback), so this process never keeps what it read meanwhile.
+- A process compares its cached version with that row at most every ``check_seconds``
+  (``GIAMSAT_REFERENCE_CACHE_SECONDS``, default 2 s; 0 checks on every use) on the caller's
+  session, and empties its cache when it moved. So another replica sees an admin change
+  within ``check_seconds``: a petition filed in that window may be routed or validated by
+  the previous rules, as if it had arrived a moment earlier. The row is read by primary key
+  only when a check is due, so the check costs nothing per request in the steady state.
+
+Units and categories are cached as found (a miss is read again, never cached), so a row
+added by a seed appears at once; the routing suggestion, the calendar and the deadline rules
+are cached per key until the version moves.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from service.deadlines.clock import DeadlineRule
+from service.deadlines.models import DeadlineStep, ItemKind, Urgency
+from service.deadlines.policy import rule_for
+from service.directory.calendar import WorkingCalendar, load_calendar
+from service.directory.models import AdminUnit, PetitionCategory, ReferenceDataVersion, UnitLevel
+from service.directory.routing import suggest_agency, superior_of
+
+DEFAULT_CHECK_SECONDS = 2.0
+_NO_RULE = object()
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRef:
+    code: str
+    level: UnitLevel
+    parent_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRef:
+    code: str
+    active: bool
+
+
+@dataclass
+class ReferenceCache:
+    check_seconds: float = DEFAULT_CHECK_SECONDS
+    version: int | None = None
+    checked_at: float = float("-inf")
+    units: dict[str, UnitRef] = field(default_factory=dict)
+    categories: dict[str, CategoryRef] = field(default_factory=dict)
+    routes: dict[tuple[str, str], uuid.UUID | None] = field(default_factory=dict)
+    superiors: dict[uuid.UUID, uuid.UUID | None] = field(default_factory=dict)
+    rules: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+    working_calendar: WorkingCalendar | None = None
+
+    def clear(self) -> None:
+        self.version = None
+        self.checked_at = float("-inf")
+        self.units.clear()
+        self.categories.clear()
+        self.routes.clear()
+        self.superiors.clear()
+        self.rules.clear()
+        self.working_calendar = None
+
+    async def _fresh(self, session: AsyncSession) -> None:
+        now = time.monotonic()
+        if self.version is not None and now - self.checked_at < self.check_seconds:
+            return
+        version = (
+            await session.execute(
+                sa.select(col(ReferenceDataVersion.version)).where(
+                    col(ReferenceDataVersion.id) == 1
+                )
+            )
+        ).scalar_one_or_none() or 0
+        if version != self.version:
+            self.clear()
+            self.version = int(version)
+        self.checked_at = now
+
+    async def unit(self, session: AsyncSession, code: str) -> UnitRef | None:
+        await self._fresh(session)
+        found = self.units.get(code)
+        if found is None:
+            row = await session.get(AdminUnit, code)
+            if row is None:
+                return None
+            found = UnitRef(row.code, UnitLevel(row.level), row.parent_code)
+            self.units[code] = found
+        return found
+
+    async def category(self, session: AsyncSession, code: str) -> CategoryRef | None:
+        await self._fresh(session)
+        found = self.categories.get(code)
+        if found is None:
+            row = await session.get(PetitionCategory, code)
+            if row is None:
+                return None
+            found = CategoryRef(row.code, bool(row.active))
+            self.categories[code] = found
+        return found
+
+    async def suggested_agency(
+        self, session: AsyncSession, category_code: str, unit_code: str
+    ) -> uuid.UUID | None:
+        """The id of the agency the routing rules suggest (``suggest_agency``)."""
+        await self._fresh(session)
+        key = (category_code, unit_code)
+        if key not in self.routes:
+            agency = await suggest_agency(session, category_code, unit_code)
+            self.routes[key] = agency.id if agency else None
+        return self.routes[key]
+
+    async def superior(self, session: AsyncSession, agency_id: uuid.UUID) -> uuid.UUID | None:
+        await self._fresh(session)
+        if agency_id not in self.superiors:
+            agency = await superior_of(session, agency_id)
+            self.superiors[agency_id] = agency.id if agency else None
+        return self.superiors[agency_id]
+
+    async def calendar(self, session: AsyncSession) -> WorkingCalendar:
+        await self._fresh(session)
+        if self.working_calendar is None:
+            self.working_calendar = await load_calendar(session)
+        return self.working_calendar
+
+    async def deadline_rule(
+        self, session: AsyncSession, kind: ItemKind, urgency: Urgency, step: DeadlineStep
+    ) -> DeadlineRule:
+        """``rule_for``; raises LookupError as it does when no policy row exists."""
+        await self._fresh(session)
+        key = (str(kind), str(urgency), str(step))
+        if key not in self.rules:
+            try:
+                self.rules[key] = await rule_for(session, kind, urgency, step)
+            except LookupError:
+                self.rules[key] = _NO_RULE
+        rule = self.rules[key]
+        if rule is _NO_RULE:
+            raise LookupError(key)
+        assert isinstance(rule, DeadlineRule)
+        return rule
+
+
+# One per process: the app factory sets ``check_seconds`` from the settings.
+reference_cache = ReferenceCache()
+
+
+def configure(check_seconds: float) -> None:
+    reference_cache.check_seconds = check_seconds
+    reference_cache.clear()
+
+
+async def changed(session: AsyncSession) -> None:
+    """Reference data changes in this transaction: every process's cache must let it go."""
+    table = ReferenceDataVersion.__table__  # type: ignore[attr-defined]
+    # An upsert: the row is there after migration 0250, but a restore or a TRUNCATE of
+    # everything but the reference tables (the tests do) must not stop the counting.
+    await session.execute(
+        pg_insert(table)
+        .values(id=1, version=1)
+        .on_conflict_do_update(index_elements=["id"], set_={"version": table.c.version + 1})
+    )
+    reference_cache.clear()
+    sync_session = session.sync_session
+    if not sync_session.info.get("reference_cache_hooked"):
+        sync_session.info["reference_cache_hooked"] = True
+        event.listen(sync_session, "after_commit", _clear_after)
+        event.listen(sync_session, "after_soft_rollback", _clear_after)
+
+
+def _clear_after(*_: Any) -> None:
+    reference_cache.clear()
