@@ -8,6 +8,7 @@ to ``bench/results/``. Benchmarks are not tests; they run only when asked.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -155,6 +156,12 @@ def sweep(database: str, timeout: float, results_dir: Path | None) -> None:
     show_default=True,
     help="Address-space cap of each render process.",
 )
+@click.option(
+    "--council-end",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Last local day of the council report's 12 months (default: today).",
+)
 @baseline_option
 @results_option
 def report(
@@ -162,6 +169,7 @@ def report(
     chunk_rows: int,
     timeout: float,
     memory_limit_gib: float,
+    council_end: datetime | None,
     baseline: bool,
     results_dir: Path | None,
 ) -> None:
@@ -174,6 +182,7 @@ def report(
         timeout_s=timeout,
         baseline=baseline,
         memory_limit_bytes=int(memory_limit_gib * 1024**3),
+        council_end=council_end.date() if council_end else None,
     )
     _measure(run_report, print_report, options, results_dir)
 

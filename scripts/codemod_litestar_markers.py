@@ -151,7 +151,8 @@ def discover_dependencies(paths: Iterable[Path]) -> set[str]:
 
 def _imported_alias_is_marked(module: str, name: str) -> bool:
     """Whether ``name``, imported from ``module`` (a module of this repository), is a
-    module-level ``Annotated[...]`` alias that already carries a marker there."""
+    module-level alias (``X = ...`` or ``X: TypeAlias = ...``) that already carries a marker
+    there."""
     path = Path(*module.split(".")).with_suffix(".py")
     if not path.is_file():
         path = Path(*module.split("."), "__init__.py")
@@ -164,6 +165,13 @@ def _imported_alias_is_marked(module: str, name: str) -> bool:
             and len(node.targets) == 1
             and isinstance(node.targets[0], ast.Name)
             and node.targets[0].id == name
+        ):
+            return other._marked(node.value)
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and node.target.id == name
+            and node.value is not None
         ):
             return other._marked(node.value)
     return False

@@ -66,8 +66,12 @@ class ReferenceCache:
     superiors: dict[uuid.UUID, uuid.UUID | None] = field(default_factory=dict)
     rules: dict[tuple[str, str, str], Any] = field(default_factory=dict)
     working_calendar: WorkingCalendar | None = None
+    # Bumped by every clear(): a value loaded across an await (or in another dramatiq
+    # thread) while the cache was cleared was read before the change, and is not stored.
+    generation: int = 0
 
     def clear(self) -> None:
+        self.generation += 1
         self.version = None
         self.checked_at = float("-inf")
         self.units.clear()
@@ -97,22 +101,26 @@ class ReferenceCache:
         await self._fresh(session)
         found = self.units.get(code)
         if found is None:
+            generation = self.generation
             row = await session.get(AdminUnit, code)
             if row is None:
                 return None
             found = UnitRef(row.code, UnitLevel(row.level), row.parent_code)
-            self.units[code] = found
+            if generation == self.generation:
+                self.units[code] = found
         return found
 
     async def category(self, session: AsyncSession, code: str) -> CategoryRef | None:
         await self._fresh(session)
         found = self.categories.get(code)
         if found is None:
+            generation = self.generation
             row = await session.get(PetitionCategory, code)
             if row is None:
                 return None
             found = CategoryRef(row.code, bool(row.active))
-            self.categories[code] = found
+            if generation == self.generation:
+                self.categories[code] = found
         return found
 
     async def suggested_agency(
@@ -121,23 +129,35 @@ class ReferenceCache:
         """The id of the agency the routing rules suggest (``suggest_agency``)."""
         await self._fresh(session)
         key = (category_code, unit_code)
-        if key not in self.routes:
-            agency = await suggest_agency(session, category_code, unit_code)
-            self.routes[key] = agency.id if agency else None
-        return self.routes[key]
+        if key in self.routes:
+            return self.routes[key]
+        generation = self.generation
+        agency = await suggest_agency(session, category_code, unit_code)
+        found = agency.id if agency else None
+        if generation == self.generation:
+            self.routes[key] = found
+        return found
 
     async def superior(self, session: AsyncSession, agency_id: uuid.UUID) -> uuid.UUID | None:
         await self._fresh(session)
-        if agency_id not in self.superiors:
-            agency = await superior_of(session, agency_id)
-            self.superiors[agency_id] = agency.id if agency else None
-        return self.superiors[agency_id]
+        if agency_id in self.superiors:
+            return self.superiors[agency_id]
+        generation = self.generation
+        agency = await superior_of(session, agency_id)
+        found = agency.id if agency else None
+        if generation == self.generation:
+            self.superiors[agency_id] = found
+        return found
 
     async def calendar(self, session: AsyncSession) -> WorkingCalendar:
         await self._fresh(session)
-        if self.working_calendar is None:
-            self.working_calendar = await load_calendar(session)
-        return self.working_calendar
+        if self.working_calendar is not None:
+            return self.working_calendar
+        generation = self.generation
+        found = await load_calendar(session)
+        if generation == self.generation:
+            self.working_calendar = found
+        return found
 
     async def deadline_rule(
         self, session: AsyncSession, kind: ItemKind, urgency: Urgency, step: DeadlineStep
@@ -145,12 +165,15 @@ class ReferenceCache:
         """``rule_for``; raises LookupError as it does when no policy row exists."""
         await self._fresh(session)
         key = (str(kind), str(urgency), str(step))
-        if key not in self.rules:
+        rule = self.rules.get(key)
+        if rule is None:
+            generation = self.generation
             try:
-                self.rules[key] = await rule_for(session, kind, urgency, step)
+                rule = await rule_for(session, kind, urgency, step)
             except LookupError:
-                self.rules[key] = _NO_RULE
-        rule = self.rules[key]
+                rule = _NO_RULE
+            if generation == self.generation:
+                self.rules[key] = rule
         if rule is _NO_RULE:
             raise LookupError(key)
         assert isinstance(rule, DeadlineRule)

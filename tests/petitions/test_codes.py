@@ -154,7 +154,7 @@ class TestMigration:
                 _sql(
                     url,
                     "INSERT INTO tracking_sequence (prefix, year, last_value) "
-                    "VALUES ('HN', 2026, 41), ('P02', 2025, 7)",
+                    "VALUES ('HN', 2026, 41), ('P02', 2025, 7), ('P03', 2024, 5)",
                 )
             )
             command.upgrade(config, "0250")
@@ -174,7 +174,8 @@ class TestMigration:
                     "ORDER BY prefix, year) FROM tracking_sequence",
                 )
             )
-            assert counters == ("HN2026:42,HN2027:1,P022025:8",)
+            # P03 2024 was never used after the upgrade: its counter is what it was.
+            assert counters == ("HN2026:42,HN2027:1,P022025:8,P032024:5",)
         finally:
             server.drop(name)
 

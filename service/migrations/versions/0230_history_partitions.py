@@ -81,7 +81,10 @@ BEGIN
     RETURN true;
   END IF;
   -- Rows of that year already landed in the DEFAULT partition: move them into the new
-  -- partition (the append-only trigger is bypassed for this one move), then attach it.
+  -- partition (the append-only trigger is bypassed for this one move), then attach it. The
+  -- lock keeps writers out from the copy to the delete: a row committed in between would be
+  -- deleted without having been copied.
+  EXECUTE format('LOCK TABLE partitions.%I IN SHARE ROW EXCLUSIVE MODE', dflt);
   EXECUTE format('CREATE TABLE partitions.%I (LIKE public.%I INCLUDING DEFAULTS)', part, parent);
   EXECUTE format('INSERT INTO partitions.%I SELECT * FROM partitions.%I WHERE at >= $1 AND at < $2',
                  part, dflt) USING lo, hi;

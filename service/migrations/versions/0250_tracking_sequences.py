@@ -27,10 +27,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # SECURITY DEFINER: the sequence is created as the schema owner (the migration role), so an
-# application role without CREATE on the schema can still open a new year.
+# application role without CREATE on the schema can still open a new year. Its search_path
+# holds no schema another role can create in (every name inside is qualified).
 TRACKING_NUMBER = """
 CREATE OR REPLACE FUNCTION tracking_number(p_prefix text, p_year integer) RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     seq text;
 BEGIN
@@ -95,13 +96,14 @@ def downgrade() -> None:
         DO $$
         DECLARE seq record;
         BEGIN
-            FOR seq IN SELECT sequencename, last_value FROM pg_sequences
+            FOR seq IN SELECT sequencename, last_value, start_value FROM pg_sequences
                         WHERE schemaname = 'public'
                           AND sequencename ~ '^tracking_[a-z0-9]+_[0-9]{4}$' LOOP
                 INSERT INTO tracking_sequence (prefix, year, last_value)
                 VALUES (upper(split_part(seq.sequencename, '_', 2)),
                         split_part(seq.sequencename, '_', 3)::integer,
-                        coalesce(seq.last_value, 0));
+                        -- never read since the upgrade: its start is the next number
+                        coalesce(seq.last_value, seq.start_value - 1));
                 EXECUTE format('DROP SEQUENCE public.%I', seq.sequencename);
             END LOOP;
         END
