@@ -28,8 +28,8 @@ from service.petitions.confidential import (
 from service.petitions.duplicates import stored_suggestions, suggest_on_demand
 from service.petitions.models import ActorKind, Petition, Petitioner, PetitionKind, PetitionStatus
 from service.petitions.repository import PetitionFilter, SortOrder, listing, reference
-from service.petitions.repository.dashboard import dashboard as dashboard_counts
 from service.petitions.repository import petitions as repository
+from service.petitions.repository.dashboard import dashboard as dashboard_counts
 from service.petitions.schemas import (
     AdditionView,
     CitizenEvidence,
