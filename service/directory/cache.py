@@ -36,7 +36,7 @@ from service.deadlines.models import DeadlineStep, ItemKind, Urgency
 from service.deadlines.policy import rule_for
 from service.directory.calendar import WorkingCalendar, load_calendar
 from service.directory.models import AdminUnit, PetitionCategory, ReferenceDataVersion, UnitLevel
-from service.directory.routing import suggest_agency, superior_of
+from service.directory.routing import suggested_agency_id, superior_of
 
 DEFAULT_CHECK_SECONDS = 2.0
 _NO_RULE = object()
@@ -122,8 +122,7 @@ class ReferenceCache:
         await self._fresh(session)
         key = (category_code, unit_code)
         if key not in self.routes:
-            agency = await suggest_agency(session, category_code, unit_code)
-            self.routes[key] = agency.id if agency else None
+            self.routes[key] = await suggested_agency_id(session, category_code, unit_code)
         return self.routes[key]
 
     async def superior(self, session: AsyncSession, agency_id: uuid.UUID) -> uuid.UUID | None:

@@ -14,6 +14,7 @@ has none, and the next rule is tried.
 """
 
 import functools
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,19 +78,33 @@ def _route_statement() -> Any:
     )
 
 
-async def suggest_route(
-    session: AsyncSession, category_code: str, unit_code: str
-) -> RouteSuggestion | None:
-    """The winning rule and its agency, or None (unknown unit, or nothing matches)."""
+async def _winner(session: AsyncSession, category_code: str, unit_code: str) -> Any:
+    """The winning (rule_id, agency_id), or None."""
     unit = await session.get(AdminUnit, unit_code)
     if unit is None:
         return None
-    row = (
+    return (
         await session.execute(
             _route_statement(),
             {"category_code": category_code, "unit_code": unit.code, "unit_level": str(unit.level)},
         )
     ).first()
+
+
+async def suggested_agency_id(
+    session: AsyncSession, category_code: str, unit_code: str
+) -> uuid.UUID | None:
+    """``suggest_agency``'s id, without loading the agency and the rule (the reference
+    cache's, at intake)."""
+    row = await _winner(session, category_code, unit_code)
+    return None if row is None else row.agency_id
+
+
+async def suggest_route(
+    session: AsyncSession, category_code: str, unit_code: str
+) -> RouteSuggestion | None:
+    """The winning rule and its agency, or None (unknown unit, or nothing matches)."""
+    row = await _winner(session, category_code, unit_code)
     if row is None:
         return None
     agency = await session.get(Agency, row.agency_id)
