@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event, exc
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -126,16 +127,42 @@ def create_engine(
         # replica): a write there fails at once instead of forking the data.
         server_settings["default_transaction_read_only"] = "on"
     size = settings.database_pool_size if pool_size is None else pool_size
-    return create_async_engine(
+    engine = create_async_engine(
         async_url(url or settings.require_database_url()),
         pool_size=size,
         max_overflow=size,
-        pool_pre_ping=True,
+        # No pre-ping (a round trip, three with its transaction, at every checkout): a pooled
+        # connection the server closed is dropped at checkout without asking it
+        # (``_drop_closed_connection``), and recycled after ``POOL_RECYCLE_SECONDS`` (idle
+        # timeouts of proxies and firewalls in between).
+        pool_pre_ping=False,
+        pool_recycle=POOL_RECYCLE_SECONDS,
         # Bound values can be a petitioner's name or phone: keep them out of error messages,
         # which end up in logs and stored job tracebacks.
         hide_parameters=True,
         connect_args={"server_settings": server_settings},
     )
+    event.listen(engine.sync_engine, "checkout", _drop_closed_connection)
+    return engine
+
+
+POOL_RECYCLE_SECONDS = 1800
+
+
+def _drop_closed_connection(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """A checkout listener: a pooled connection whose socket the server closed (PostgreSQL
+    restarted or terminated the backend) is discarded and the pool hands out another one,
+    freshly connected. asyncpg notices the closed socket by itself (its protocol sees the
+    EOF), so this costs no round trip, unlike ``pool_pre_ping``.
+
+    What it cannot see (a connection that dies during the request, a server that went away
+    without closing the socket) fails that request: SQLAlchemy marks the error a
+    disconnect, invalidates every connection the pool made before it, and the app answers
+    503 (``service.scrub.database_unavailable``); the next request connects afresh.
+    """
+    connection = getattr(dbapi_connection, "_connection", None)
+    if connection is not None and connection.is_closed():
+        raise exc.DisconnectionError("the server closed this pooled connection")
 
 
 def create_replica_engine(

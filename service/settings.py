@@ -92,7 +92,8 @@ class Settings(BaseSettings):
 
     broker: BrokerKind = BrokerKind.rabbitmq
     broker_url: str = "amqp://guest:guest@127.0.0.1:5672/"
-    relay_interval_seconds: float = 1.0
+    # The relay polls (nothing NOTIFYs it, migration 0260): a job waits at most this long.
+    relay_interval_seconds: float = 0.25
     relay_batch_size: int = 500
     job_max_retries: int = 8
 

@@ -95,23 +95,26 @@ async def record_many(session: AsyncSession, entries: list[AuditEntry]) -> None:
     if not entries:
         return
     request_id = current_request_id()
-    rows = []
-    for entry in entries:
-        actor_type, actor_id = actor_fields(entry.actor)
-        rows.append(
-            {
-                "actor_type": actor_type.value,
-                "actor_id": actor_id,
-                "action": entry.action,
-                "entity_type": entry.entity_type,
-                "entity_id": str(entry.entity_id),
-                "before": _snapshot(entry.before),
-                "after": _snapshot(entry.after),
-                "request_id": request_id,
-            }
-        )
+    rows = [audit_values(entry, request_id) for entry in entries]
     table = AuditEvent.__table__  # type: ignore[attr-defined]
     await session.execute(table.insert(), rows)
+
+
+def audit_values(entry: AuditEntry, request_id: str | None) -> dict[str, Any]:
+    """The column values of ``entry``'s row (snapshots converted and masked as ``record``
+    does), for a caller that inserts it in a statement of its own (``record_many``, intake's
+    one INSERT)."""
+    actor_type, actor_id = actor_fields(entry.actor)
+    return {
+        "actor_type": actor_type.value,
+        "actor_id": actor_id,
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": str(entry.entity_id),
+        "before": _snapshot(entry.before),
+        "after": _snapshot(entry.after),
+        "request_id": request_id,
+    }
 
 
 @dataclass(frozen=True)

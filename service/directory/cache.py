@@ -36,7 +36,7 @@ from service.deadlines.models import DeadlineStep, ItemKind, Urgency
 from service.deadlines.policy import rule_for
 from service.directory.calendar import WorkingCalendar, load_calendar
 from service.directory.models import AdminUnit, PetitionCategory, ReferenceDataVersion, UnitLevel
-from service.directory.routing import suggest_agency, superior_of
+from service.directory.routing import suggested_agency_id, superior_of
 
 DEFAULT_CHECK_SECONDS = 2.0
 _NO_RULE = object()
@@ -132,8 +132,7 @@ class ReferenceCache:
         if key in self.routes:
             return self.routes[key]
         generation = self.generation
-        agency = await suggest_agency(session, category_code, unit_code)
-        found = agency.id if agency else None
+        found = await suggested_agency_id(session, category_code, unit_code)
         if generation == self.generation:
             self.routes[key] = found
         return found

@@ -13,7 +13,10 @@ A rule with ``agency_of_unit`` targets the People's Committee of the petition's 
 has none, and the next rule is tried.
 """
 
+import functools
+import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,20 +31,21 @@ class RouteSuggestion:
     rule: RoutingRule
 
 
-async def suggest_route(
-    session: AsyncSession, category_code: str, unit_code: str
-) -> RouteSuggestion | None:
-    """The winning rule and its agency, or None (unknown unit, or nothing matches)."""
-    unit = await session.get(AdminUnit, unit_code)
-    if unit is None:
-        return None
+@functools.cache
+def _route_statement() -> Any:
+    """The winning rule's query, built once (its two aliases of ``agency`` were a good part
+    of an intake's CPU when built per call): the petition's category and unit are bound
+    parameters."""
+    category_code = sa.bindparam("category_code", type_=sa.String)
+    unit_code = sa.bindparam("unit_code", type_=sa.String)
+    unit_level = sa.bindparam("unit_level", type_=sa.String)
     rule = RoutingRule.__table__.c  # type: ignore[attr-defined]
     agency_table = Agency.__table__  # type: ignore[attr-defined]
     direct_table = agency_table.alias("direct")
     committee_table = agency_table.alias("committee")
     direct, committee = direct_table.c, committee_table.c
     target = sa.func.coalesce(direct.id, committee.id)
-    stmt = (
+    return (
         sa.select(rule.id.label("rule_id"), target.label("agency_id"))
         .select_from(RoutingRule.__table__)  # type: ignore[attr-defined]
         .outerjoin(direct_table, sa.and_(direct.id == rule.agency_id, direct.active.is_(True)))
@@ -49,7 +53,7 @@ async def suggest_route(
             committee_table,
             sa.and_(
                 rule.agency_of_unit.is_(True),
-                committee.unit_code == unit.code,
+                committee.unit_code == unit_code,
                 committee.kind == AgencyKind.people_committee.value,
                 committee.active.is_(True),
             ),
@@ -57,8 +61,8 @@ async def suggest_route(
         .where(
             rule.active.is_(True),
             sa.or_(rule.category_code.is_(None), rule.category_code == category_code),
-            sa.or_(rule.unit_code.is_(None), rule.unit_code == unit.code),
-            sa.or_(rule.unit_level.is_(None), rule.unit_level == str(unit.level)),
+            sa.or_(rule.unit_code.is_(None), rule.unit_code == unit_code),
+            sa.or_(rule.unit_level.is_(None), rule.unit_level == unit_level),
             target.is_not(None),
         )
         .order_by(
@@ -72,7 +76,35 @@ async def suggest_route(
         )
         .limit(1)
     )
-    row = (await session.execute(stmt)).first()
+
+
+async def _winner(session: AsyncSession, category_code: str, unit_code: str) -> Any:
+    """The winning (rule_id, agency_id), or None."""
+    unit = await session.get(AdminUnit, unit_code)
+    if unit is None:
+        return None
+    return (
+        await session.execute(
+            _route_statement(),
+            {"category_code": category_code, "unit_code": unit.code, "unit_level": str(unit.level)},
+        )
+    ).first()
+
+
+async def suggested_agency_id(
+    session: AsyncSession, category_code: str, unit_code: str
+) -> uuid.UUID | None:
+    """``suggest_agency``'s id, without loading the agency and the rule (the reference
+    cache's, at intake)."""
+    row = await _winner(session, category_code, unit_code)
+    return None if row is None else row.agency_id
+
+
+async def suggest_route(
+    session: AsyncSession, category_code: str, unit_code: str
+) -> RouteSuggestion | None:
+    """The winning rule and its agency, or None (unknown unit, or nothing matches)."""
+    row = await _winner(session, category_code, unit_code)
     if row is None:
         return None
     agency = await session.get(Agency, row.agency_id)

@@ -1,8 +1,9 @@
 """The transactional outbox: a job is a row written in the caller's transaction.
 
 If the transaction rolls back, the job never existed; if it commits, the relay will publish
-it, however long the broker is away. An insert trigger (migration 0030) notifies the
-``giamsat_outbox`` channel so a listening relay wakes up as soon as the row is committed.
+it, however long the broker is away. The relay polls for pending rows (every
+``relay_interval_seconds``); the insert sends no NOTIFY (migration 0260: PostgreSQL serialises
+the commits of notifying transactions).
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.jobs.models import OutboxMessage, OutboxState
 from service.kernel.wiring import wiring_of
 
-NOTIFY_CHANNEL = "giamsat_outbox"
-
 
 async def insert_outbox(
     session: AsyncSession,
@@ -31,6 +30,28 @@ async def insert_outbox(
     queue: str | None = None,
 ) -> int | None:
     """Insert the row; returns its id, or None when ``dedupe_key`` was already taken."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    statement = pg_insert(table).values(
+        outbox_values(session, job_name, payload, delay=delay, dedupe_key=dedupe_key, queue=queue)
+    )
+    if dedupe_key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    result = await session.execute(statement.returning(table.c.id))
+    return result.scalar_one_or_none()
+
+
+def outbox_values(
+    session: AsyncSession,
+    job_name: str,
+    payload: dict[str, Any],
+    *,
+    delay: timedelta | float | None = None,
+    dedupe_key: str | None = None,
+    queue: str | None = None,
+) -> dict[str, Any]:
+    """The column values of the outbox row for ``job_name(**payload)`` (``insert_outbox``'s,
+    for a caller that writes it in a statement of its own, e.g. intake's one INSERT).
+    Raises ValueError for a job nobody declared."""
     spec = wiring_of(session).job(job_name)
     if spec is None and queue is None:
         raise ValueError(
@@ -38,21 +59,15 @@ async def insert_outbox(
         )
     if isinstance(delay, int | float):
         delay = timedelta(seconds=delay)
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    available_at: Any = sa.func.now() + delay if delay else sa.func.now()
-    statement = pg_insert(table).values(
-        job_name=job_name,
-        payload=to_jsonable_python(payload),
-        queue=queue or (spec.queue if spec else "default"),
-        available_at=available_at,
-        state=OutboxState.pending.value,
-        attempts=0,
-        dedupe_key=dedupe_key,
-    )
-    if dedupe_key is not None:
-        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result = await session.execute(statement.returning(table.c.id))
-    return result.scalar_one_or_none()
+    return {
+        "job_name": job_name,
+        "payload": to_jsonable_python(payload),
+        "queue": queue or (spec.queue if spec else "default"),
+        "available_at": sa.func.now() + delay if delay else sa.func.now(),
+        "state": OutboxState.pending.value,
+        "attempts": 0,
+        "dedupe_key": dedupe_key,
+    }
 
 
 async def enqueue(

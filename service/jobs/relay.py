@@ -11,6 +11,13 @@ When the broker is unreachable the row keeps state ``pending`` with ``attempts``
 the batch is left untouched for the next pass, so nothing is lost while the broker is down.
 Other errors (e.g. a job no worker declares) count too, and after ``MAX_ATTEMPTS`` the row is
 marked ``failed`` for an admin to look at.
+
+The relay polls: a pass every ``relay_interval_seconds`` (0.25 s by default), at once again
+while full batches come back. Nothing NOTIFYs it (migration 0260 dropped the insert
+trigger): PostgreSQL serialises the commits of every transaction that calls ``pg_notify``,
+which made all intakes queue behind each other at commit. An idle pass is one index probe of
+``ix_outbox_pending_due`` (a partial index of the pending rows only, so it stays small however
+large ``outbox`` grows); a job waits at most one interval before it is published.
 """
 
 from __future__ import annotations
@@ -21,7 +28,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import asyncpg
 import dramatiq
 import sqlalchemy as sa
 import structlog
@@ -31,9 +37,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.db import session_scope
-from service.jobs.middleware import OUTBOX_ID_OPTION, libpq_url
+from service.jobs.middleware import OUTBOX_ID_OPTION
 from service.jobs.models import OutboxMessage, OutboxState
-from service.jobs.outbox import NOTIFY_CHANNEL
 from service.jobs.queues import broker_queue
 from service.scrub import scrub
 from service.settings import Settings
@@ -154,17 +159,6 @@ async def relay_once(
     return len(sent)
 
 
-async def _listen(settings: Settings, wake: asyncio.Event) -> asyncpg.Connection | None:
-    """LISTEN for new outbox rows; None (plain polling) if that is not possible."""
-    try:
-        connection = await asyncpg.connect(libpq_url(settings.require_database_url()))
-        await connection.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
-    except Exception:
-        logger.warning("outbox_listen_unavailable", exc_info=True)
-        return None
-    return connection
-
-
 async def wait_for_any(*events: asyncio.Event, seconds: float) -> None:
     """Sleep until one of ``events`` is set or ``seconds`` pass."""
     waiters = [asyncio.ensure_future(event.wait()) for event in events]
@@ -181,20 +175,14 @@ async def run_relay(
     broker: dramatiq.Broker,
     stop: asyncio.Event,
 ) -> None:
-    """Relay until ``stop`` is set: every ``relay_interval_seconds``, or at once on NOTIFY."""
-    wake = asyncio.Event()
-    listener = await _listen(settings, wake)
-    try:
-        while not stop.is_set():
-            wake.clear()
-            try:
-                sent = await relay_once(sessions, broker, settings.relay_batch_size)
-            except Exception:
-                logger.exception("outbox_relay_failed")
-                sent = 0
-            if sent >= settings.relay_batch_size:
-                continue  # more rows are waiting
-            await wait_for_any(stop, wake, seconds=settings.relay_interval_seconds)
-    finally:
-        if listener is not None:
-            await listener.close(timeout=2)
+    """Relay until ``stop`` is set: a pass every ``relay_interval_seconds``, at once again
+    after a full batch."""
+    while not stop.is_set():
+        try:
+            sent = await relay_once(sessions, broker, settings.relay_batch_size)
+        except Exception:
+            logger.exception("outbox_relay_failed")
+            sent = 0
+        if sent >= settings.relay_batch_size:
+            continue  # more rows are waiting
+        await wait_for_any(stop, seconds=settings.relay_interval_seconds)

@@ -16,14 +16,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
+from service.audit.service import AuditEntry, audit_values
 from service.auth.principals import ClientPrincipal
 from service.db import utcnow
 from service.directory.cache import UnitRef, reference_cache
 from service.directory.models import UnitLevel
 from service.errors import Invalid, field_error
 from service.i18n import Message, msg
-from service.jobs.outbox import enqueue
+from service.jobs.outbox import outbox_values
+from service.observability import current_request_id
 from service.petitions import clock, messages
 from service.petitions.codes import new_secret, next_tracking_code, secret_digest
 from service.petitions.confidential import Identity, encrypt_identity
@@ -32,17 +35,17 @@ from service.petitions.models import (
     OPEN_STATUSES,
     NotifyChannel,
     Petition,
-    Petitioner,
     PetitionKind,
     PetitionStatus,
     SuggestionSource,
 )
+from service.petitions.repository import intake as intake_repository
 from service.petitions.repository import petitions as petitions_repository
 from service.petitions.repository import reference
 from service.petitions.repository.duplicates import find_duplicates, store_suggestions
 from service.petitions.routing import about_agency
 from service.petitions.schemas import PetitionCreate, PetitionCreated, PetitionerIn
-from service.petitions.service import add_event, audit
+from service.petitions.service import ENTITY, NOTIFY_JOB, event_values, snapshot
 from service.settings import Settings
 
 COMPLAINT_WINDOW_DAYS = 90
@@ -51,6 +54,8 @@ VIETNAM_LATITUDE = (6.5, 23.4)
 VIETNAM_LONGITUDE = (102.1, 117.9)
 TRACK_PATH = "/api/v1/track/"
 SUGGEST_DUPLICATES_JOB = "petitions.suggest_duplicates"
+# Written by the database (``models.SEARCH_*``): never sent, not known after the insert.
+GENERATED_COLUMNS = ["search_title", "search_text", "search_vector"]
 
 
 def _error(field: str, message: Message) -> dict[str, Any]:
@@ -170,23 +175,24 @@ async def suggested_agency_id(session: AsyncSession, petition: Petition) -> uuid
     )
 
 
-def petitioner_row(
+def petitioner_values(
     settings: Settings, petition: Petition, identity: Identity, kind: PetitionKind
-) -> Petitioner | None:
+) -> dict[str, Any] | None:
+    """The petitioner row, or None for an anonymous petition. A denouncer's identity is
+    only stored encrypted (the plaintext columns stay NULL)."""
     if identity.is_empty():
         return None
+    row: dict[str, Any] = {"petition_id": petition.id, "created_at": petition.created_at}
     if kind == PetitionKind.denunciation:
-        return Petitioner(
-            petition_id=petition.id, identity_ciphertext=encrypt_identity(settings, identity)
-        )
-    return Petitioner(
-        petition_id=petition.id,
-        full_name=identity.full_name,
-        phone=identity.phone,
-        email=identity.email,
-        national_id=identity.national_id,
-        address=identity.address,
-    )
+        return row | {
+            "full_name": None,
+            "phone": None,
+            "email": None,
+            "national_id": None,
+            "address": None,
+            "identity_ciphertext": encrypt_identity(settings, identity),
+        }
+    return row | identity.as_dict() | {"identity_ciphertext": None}
 
 
 async def file_petition(
@@ -197,12 +203,18 @@ async def file_petition(
     *,
     now: datetime | None = None,
 ) -> tuple[Petition, str]:
-    """Create the petition; returns it and its tracking secret (shown once)."""
+    """Create the petition; returns it (persistent in ``session``) and its tracking secret
+    (shown once)."""
     now = now or utcnow()
     unit = await validate(session, settings, data, now)
     identity = identity_of(data.petitioner)
     secret = new_secret()
     petition = Petition(
+        # Every field with a default factory is given: SQLModel would otherwise inspect each
+        # factory's signature (pydantic's ``get_default``), a millisecond per petition.
+        id=uuid.uuid4(),
+        clock_pauses=[],
+        extensions=[],
         # From the (prefix, year) sequence: no lock, so it is taken where it is needed.
         tracking_code=await next_tracking_code(session, unit.parent_code, now, settings.timezone),
         secret_hash=secret_digest(secret),
@@ -233,32 +245,72 @@ async def file_petition(
         petition.denounced_position = data.denounced.position
     petition.suggested_agency_id = await suggested_agency_id(session, petition)
     await clock.start_routing_clock(session, petition, now)
-    session.add(petition)
-    row = petitioner_row(settings, petition, identity, data.kind)
-    if row is not None:
-        session.add(row)
-    # The petition, its petitioner and its history row go in one flush (``add_event``).
-    # Duplicate suggestions are for the triage officer, not the citizen: a job after commit
-    # finds and stores them (same query, same table the triage views read).
-    await enqueue(
+    await _insert_rows(session, settings, client, petition, identity, data, now)
+    return petition, secret
+
+
+async def _insert_rows(
+    session: AsyncSession,
+    settings: Settings,
+    client: ClientPrincipal,
+    petition: Petition,
+    identity: Identity,
+    data: PetitionCreate,
+    now: datetime,
+) -> None:
+    """The petition, its petitioner, its history row, the audit event and the two jobs in
+    one statement (``repository.insert_intake``): the rows ``session.add`` + ``add_event``
+    + ``enqueue`` + ``audit`` would write, without an ORM flush. Duplicate suggestions are
+    for the triage officer, not the citizen: a job after commit finds and stores them (same
+    query, same table the triage views read). The client's webhook hears
+    ``petition.received`` through the notification job."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # what the caller added goes first, as a flush would order it
+    duplicates = outbox_values(
         session,
         SUGGEST_DUPLICATES_JOB,
         {"petition_id": str(petition.id)},
         dedupe_key=f"petition-duplicates:{petition.id}",
     )
-    await add_event(
+    notify = None
+    if petition.notify_channel != NotifyChannel.none:  # as ``enqueue_notification``
+        notify = outbox_values(session, NOTIFY_JOB, {"petition_id": str(petition.id)})
+        notify["dedupe_key_prefix"] = f"petition-notify:{petition.id}:"
+    await intake_repository.insert_intake(
         session,
-        petition,
-        action="receive",
-        actor=client,
-        to_status=PetitionStatus.received.value,
-        citizen_message=messages.RECEIVED.format(code=petition.tracking_code),
-        data={"channel": str(data.channel), "suggested_agency_id": petition.suggested_agency_id},
-        at=now,
-        notify=True,  # the client's webhook hears `petition.received` (through the outbox)
+        petition=intake_repository.petition_values(petition),
+        petitioner=petitioner_values(settings, petition, identity, data.kind),
+        event=event_values(
+            petition,
+            action="receive",
+            actor=client,
+            to_status=PetitionStatus.received.value,
+            citizen_message=messages.RECEIVED.format(code=petition.tracking_code),
+            data={
+                "channel": str(data.channel),
+                "suggested_agency_id": petition.suggested_agency_id,
+            },
+            at=now,
+        ),
+        job=duplicates,
+        notify=notify,
+        audit=audit_values(
+            AuditEntry(
+                action="petition.received",
+                entity_type=ENTITY,
+                entity_id=petition.id,
+                after=snapshot(petition),
+                actor=client,
+            ),
+            current_request_id(),
+        )
+        | {"occurred_at": now},
     )
-    await audit(session, client, "received", petition)
-    return petition, secret
+    # The object is now what the database holds: persistent, unchanged (nothing to flush);
+    # the generated search columns were written by the database, so they are not known here.
+    make_transient_to_detached(petition)
+    session.add(petition)
+    session.expire(petition, GENERATED_COLUMNS)
 
 
 async def suggest_duplicates(session: AsyncSession, petition_id: uuid.UUID) -> int:

@@ -122,6 +122,37 @@ def snapshot(petition: Petition) -> dict[str, Any]:
     }
 
 
+def event_values(
+    petition: Petition,
+    *,
+    action: str,
+    actor: Actor,
+    actor_kind: ActorKind | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    reason_code: str | None = None,
+    reason: str | None = None,
+    citizen_message: str | None = None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of a history entry (``add_event``'s; intake inserts its own in one
+    statement with the petition)."""
+    return {
+        "petition_id": petition.id,
+        "at": at or utcnow(),
+        "action": action,
+        "from_status": from_status,
+        "to_status": to_status,
+        "reason_code": reason_code,
+        "reason": reason,
+        "citizen_visible": citizen_message is not None,
+        "citizen_message": citizen_message,
+        "data": to_jsonable_python(data or {}),
+        **_actor_columns(actor, actor_kind),
+    }
+
+
 async def add_event(
     session: AsyncSession,
     petition: Petition,
@@ -141,17 +172,19 @@ async def add_event(
     """A history entry; citizen-visible when it has a ``citizen_message``. With ``notify``
     the citizen is told through their channel (an outbox job, same transaction)."""
     event = PetitionEvent(
-        petition_id=petition.id,
-        at=at or utcnow(),
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        reason_code=reason_code,
-        reason=reason,
-        citizen_visible=citizen_message is not None,
-        citizen_message=citizen_message,
-        data=to_jsonable_python(data or {}),
-        **_actor_columns(actor, actor_kind),
+        **event_values(
+            petition,
+            action=action,
+            actor=actor,
+            actor_kind=actor_kind,
+            from_status=from_status,
+            to_status=to_status,
+            reason_code=reason_code,
+            reason=reason,
+            citizen_message=citizen_message,
+            data=data,
+            at=at,
+        )
     )
     session.add(event)
     await session.flush()
