@@ -34,6 +34,7 @@ from service.petitions.service import (
     apply_transition,
     audit,
     get_petition,
+    snapshot,
 )
 from service.petitions.workflow import Action, Performer, can, transition_for
 from service.replies import events
@@ -307,33 +308,15 @@ async def on_closed_many(session: AsyncSession, batch: Sequence[ReferralEvent]) 
                         entity_type=ENTITY,
                         entity_id=p.id,
                         before={
-                            **_snapshot(p),
+                            **snapshot(p),
                             "status": source.value,
                             "version": p.version - 1,
                         },
-                        after=_snapshot(p),
+                        after=snapshot(p),
                     )
                     for p in changed
                 ],
             )
-
-
-def _snapshot(row: Any) -> dict[str, Any]:
-    """``service.petitions.service.snapshot`` of a row a statement returned."""
-    return {
-        "tracking_code": row.tracking_code,
-        "status": row.status,
-        "kind": row.kind,
-        "category_code": row.category_code,
-        "unit_code": row.unit_code,
-        "urgency": row.urgency,
-        "agency_id": row.agency_id,
-        "referral_id": row.referral_id,
-        "merged_into_id": row.merged_into_id,
-        "due_at": row.due_at,
-        "deadline_status": row.deadline_status,
-        "version": row.version,
-    }
 
 
 async def on_reopened(session: AsyncSession, event: ReferralEvent) -> None:

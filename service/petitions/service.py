@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,22 +105,16 @@ def _actor_columns(actor: Actor, kind: ActorKind | None) -> dict[str, Any]:
 # -- history, audit, notifications ----------------------------------------------------------
 
 
-def snapshot(petition: Petition) -> dict[str, Any]:
-    """What the audit log keeps of a petition: never personal data, never the text."""
-    return {
-        "tracking_code": petition.tracking_code,
-        "status": petition.status,
-        "kind": petition.kind,
-        "category_code": petition.category_code,
-        "unit_code": petition.unit_code,
-        "urgency": petition.urgency,
-        "agency_id": petition.agency_id,
-        "referral_id": petition.referral_id,
-        "merged_into_id": petition.merged_into_id,
-        "due_at": petition.due_at,
-        "deadline_status": petition.deadline_status,
-        "version": petition.version,
-    }
+# What the audit log keeps of a petition: never personal data, never the text.
+SNAPSHOT_FIELDS = (
+    *("tracking_code", "status", "kind", "category_code", "unit_code", "urgency"),
+    *("agency_id", "referral_id", "merged_into_id", "due_at", "deadline_status", "version"),
+)
+
+
+def snapshot(petition: Petition | sa.Row[Any]) -> dict[str, Any]:
+    """``SNAPSHOT_FIELDS`` of a petition, or of a row a statement returned with them."""
+    return {name: getattr(petition, name) for name in SNAPSHOT_FIELDS}
 
 
 def event_values(

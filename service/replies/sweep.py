@@ -32,6 +32,7 @@ from service.deadlines.sweep import sweep_clocks
 from service.jobs import outbox
 from service.replies import events, repository
 from service.replies.models import Referral, ReferralState
+from service.replies.service.steps import snapshot
 from service.replies.workflow import Action, transition
 
 # Why the sweep closes a referral (its close reason, its history row and events).
@@ -83,21 +84,6 @@ def _event(name: str, row: sa.Row[Any], data: dict[str, Any]) -> events.Referral
     )
 
 
-def _snapshot(row: sa.Row[Any]) -> dict[str, Any]:
-    """``service.replies.service.steps.snapshot`` of a row the sweep returned."""
-    return {
-        "state": row.state,
-        "version": row.version,
-        "agency_id": row.agency_id,
-        "deadline_step": row.deadline_step,
-        "due_at": row.due_at,
-        "deadline_status": row.deadline_status,
-        "agency_reference": row.agency_reference,
-        "reopen_count": row.reopen_count,
-        "extensions": row.extensions,
-    }
-
-
 async def _queue_reminders(session: AsyncSession, kind: str, ids: list[uuid.UUID]) -> int:
     """One notification row per newly flagged referral (INSERT ... SELECT; the dedupe key
     makes a repeat a no-op), then one outbox job per chunk of the rows inserted."""
@@ -139,7 +125,7 @@ async def _close_silent(session: AsyncSession, now: datetime) -> list[uuid.UUID]
                 entity_type="referral",
                 entity_id=row.id,
                 before={"state": ReferralState.published},
-                after={**_snapshot(row), "reason": FEEDBACK_WINDOW_ENDED},
+                after={**snapshot(row, row.extensions), "reason": FEEDBACK_WINDOW_ENDED},
             )
             for row in rows
         ],

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,18 +34,18 @@ from service.replies.workflow import Action, Transition, transition
 NOTIFY_JOB = "replies.notify_agency"
 
 
-def snapshot(referral: Referral) -> dict[str, Any]:
-    return {
-        "state": referral.state,
-        "version": referral.version,
-        "agency_id": referral.agency_id,
-        "deadline_step": referral.deadline_step,
-        "due_at": referral.due_at,
-        "deadline_status": referral.deadline_status,
-        "agency_reference": referral.agency_reference,
-        "reopen_count": referral.reopen_count,
-        "extensions": len(referral.extensions),
-    }
+# What the audit log keeps of a referral, with the number of its extension requests.
+SNAPSHOT_FIELDS = (
+    *("state", "version", "agency_id", "deadline_step", "due_at", "deadline_status"),
+    *("agency_reference", "reopen_count"),
+)
+
+
+def snapshot(referral: Referral | sa.Row[Any], extensions: int | None = None) -> dict[str, Any]:
+    """``SNAPSHOT_FIELDS`` of a referral, or of a row a statement returned with them (then
+    ``extensions`` is the count the statement gave)."""
+    count = len(referral.extensions) if extensions is None else extensions
+    return {**{name: getattr(referral, name) for name in SNAPSHOT_FIELDS}, "extensions": count}
 
 
 @dataclass(frozen=True)
