@@ -149,3 +149,33 @@ class TestWardReport:
         assert 'pdfaid:part="3"' in xmp
         assert 'pdfaid:conformance="B"' in xmp
         check_fonts_embedded(result.path)
+
+
+class TestMedianWorkingDays:
+    async def test_day_numbers_count_as_the_function_does(
+        self, session: AsyncSession, seeded: Any
+    ) -> None:
+        """The council's median reads n(answered day) - n(received day) instead of calling
+        ``working_days_between`` per petition: both give the same multiset of spans, over
+        weekends, the seeded holidays and working Saturdays, either order, any hour."""
+        from sqlalchemy import text
+
+        from reports.data.council.queries import ANSWER_SPANS
+
+        pairs = """
+WITH p AS (
+  SELECT TIMESTAMPTZ '2025-01-01 00:00+07' + a * interval '7 hours 13 minutes' AS created_at,
+         TIMESTAMPTZ '2025-01-01 00:00+07' + b * interval '5 hours 41 minutes' AS answered_at
+    FROM generate_series(0, 3000, 37) a, generate_series(0, 4000, 53) b
+)"""
+        fast = f"""{pairs}{ANSWER_SPANS}
+SELECT array_agg(h.n - l.n ORDER BY h.n - l.n)
+  FROM spans s JOIN day_number l ON l.day = s.lo JOIN day_number h ON h.day = s.hi"""
+        slow = f"""{pairs}
+SELECT array_agg(w ORDER BY w)
+  FROM (SELECT working_days_between(created_at, answered_at) AS w FROM p) spans"""
+        expected = (await session.execute(text(slow))).scalar_one()
+        assert len(expected) == 82 * 76
+        assert len(set(expected)) > 100  # spans of many lengths, both signs
+        assert min(expected) < 0 < max(expected)
+        assert (await session.execute(text(fast))).scalar_one() == expected

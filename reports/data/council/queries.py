@@ -36,8 +36,36 @@ WITH p AS (
 )
 """
 
+# The median of ``working_days_between(created_at, answered_at)`` without calling it per row
+# (three sub-queries each: 12 s for the 240,000 answered petitions of a city year at 1M). The
+# count is additive over local days: with n(d) = working days in (epoch, d], a span (lo, hi]
+# has n(hi) - n(lo) (negative when hi < lo, as the function). So n is taken once per distinct
+# local day of the cohort, at local noon, in the zone the function itself reads.
+ANSWER_SPANS = """
+, zone AS (
+  SELECT coalesce((SELECT timezone FROM office_hours WHERE id = 1), 'Asia/Ho_Chi_Minh') AS tz
+), spans AS (
+  SELECT (p.created_at AT TIME ZONE zone.tz)::date AS lo,
+         (p.answered_at AT TIME ZONE zone.tz)::date AS hi
+    FROM p, zone
+   WHERE p.answered_at IS NOT NULL
+), day_number AS (
+  SELECT d.day,
+         working_days_between(TIMESTAMPTZ '2000-01-01 12:00+00',
+                              (d.day + TIME '12:00') AT TIME ZONE zone.tz) AS n
+    FROM (SELECT lo AS day FROM spans UNION SELECT hi FROM spans) d, zone
+)
+"""
+MEDIAN_WORKING_DAYS = """(
+  SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY h.n - l.n)
+    FROM spans s
+    JOIN day_number l ON l.day = s.lo
+    JOIN day_number h ON h.day = s.hi
+)"""
+
 TOTALS = sa.text(
     COHORT
+    + ANSWER_SPANS
     + f"""
 SELECT count(*) AS received,
        count(*) FILTER (WHERE status <> 'merged') AS issues,
@@ -51,9 +79,7 @@ SELECT count(*) AS received,
        count(*) FILTER (WHERE reopen_count > 0) AS reopened,
        count(*) FILTER (WHERE to_council) AS to_council,
        count(*) FILTER (WHERE kind = 'denunciation') AS denunciations,
-       percentile_cont(0.5) WITHIN GROUP (
-           ORDER BY working_days_between(created_at, answered_at)
-       ) FILTER (WHERE answered_at IS NOT NULL) AS median_working_days
+       {MEDIAN_WORKING_DAYS} AS median_working_days
   FROM p
 """
 )
