@@ -5,25 +5,19 @@ duplicate suggestions, stored by a job after the intake commits."""
 import asyncio
 import re
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from asgi_lifespan import LifespanManager
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlmodel import col
 
-from service.app import create_app
-from service.db import async_url, session_factory, session_scope
-from service.deadlines.policy import seed_default_policy
+from service.db import async_url
 from service.jobs.models import OutboxMessage
 from service.petitions import intake
 from service.petitions.models import DuplicateSuggestion, SuggestionSource
-from service.settings import Settings
-from tests.factories import create_api_client
 from tests.petitions.conftest import Api, petition_body
 
 CODE = re.compile(r"^HN-20\d\d-\d{6}$")
@@ -52,25 +46,6 @@ async def run_duplicate_jobs(session: AsyncSession) -> int:
         await intake.suggest_duplicates(session, uuid.UUID(row.payload["petition_id"]))
         ran += 1
     return ran
-
-
-@pytest.fixture
-async def committed_api(committed_engine: AsyncEngine, seeded: Any) -> Api:
-    async with session_scope(session_factory(committed_engine)) as session:
-        await seed_default_policy(session)
-        client, key = await create_api_client(session)
-    return Api(client=client, key=key)
-
-
-@pytest.fixture
-async def real_client(
-    settings: Settings, committed_engine: AsyncEngine
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, engine=committed_engine)
-    async with LifespanManager(app):  # type: ignore[arg-type]
-        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
 
 
 class TestConcurrentIntake:

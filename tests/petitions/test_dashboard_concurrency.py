@@ -3,24 +3,16 @@ wait on no counter row, a fold waits on no intake, and a change committed after 
 counted once."""
 
 import uuid
-from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
-import pytest
 import sqlalchemy as sa
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.app import create_app
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
-from service.db import session_factory, session_scope
-from service.deadlines.policy import seed_default_policy
+from service.db import session_factory
 from service.petitions.repository.dashboard import count_rows, dashboard, fold_changes
 from service.petitions.repository.listing import PetitionFilter
-from service.settings import Settings
-from tests.factories import create_api_client
 from tests.petitions.conftest import Api, petition_body
 from tests.petitions.test_dashboard_counts import COPIED, STORED
 
@@ -40,25 +32,6 @@ CITY = StaffPrincipal(
     unit_code=None,
     agency_id=None,
 )
-
-
-@pytest.fixture
-async def committed_api(committed_engine: AsyncEngine, seeded: Any) -> Api:
-    async with session_scope(session_factory(committed_engine)) as session:
-        await seed_default_policy(session)
-        client, key = await create_api_client(session)
-    return Api(client=client, key=key)
-
-
-@pytest.fixture
-async def real_client(
-    settings: Settings, committed_engine: AsyncEngine
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, engine=committed_engine)
-    async with LifespanManager(app):  # type: ignore[arg-type]
-        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
 
 
 async def test_intakes_and_a_fold_do_not_wait_on_each_other(

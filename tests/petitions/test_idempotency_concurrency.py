@@ -3,41 +3,13 @@ transaction (the app on ``committed_engine``): exactly one petition."""
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
-import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.app import create_app
-from service.db import session_factory, session_scope
-from service.deadlines.policy import seed_default_policy
 from service.petitions.models import IdempotencyKey, Petition
-from service.settings import Settings
-from tests.factories import create_api_client
 from tests.petitions.conftest import Api, petition_body
-
-
-@pytest.fixture
-async def committed_api(committed_engine: AsyncEngine, seeded: Any) -> Api:
-    async with session_scope(session_factory(committed_engine)) as session:
-        await seed_default_policy(session)
-        client, key = await create_api_client(session)
-    return Api(client=client, key=key)
-
-
-@pytest.fixture
-async def real_client(
-    settings: Settings, committed_engine: AsyncEngine
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, engine=committed_engine)
-    async with LifespanManager(app):  # type: ignore[arg-type]
-        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
 
 
 async def test_concurrent_requests_with_one_key_create_one_petition(
