@@ -112,8 +112,16 @@ async def petitioners_data(
 ) -> PersonalData:
     """The personal data of a petition's petitioner and of everyone whose petition was merged
     into it (their texts are shown with it)."""
-    merged = await repository.merged_ids(session, petition.id)
-    return await personal_data_of(session, settings, [petition.id, *merged])
+    return await denouncers_data(session, settings, [petition.id])
+
+
+async def denouncers_data(
+    session: AsyncSession, settings: Settings, lead_ids: Iterable[uuid.UUID]
+) -> PersonalData:
+    """``petitioners_data`` of several petitions at once (a page of a list): two queries."""
+    leads = list(lead_ids)
+    merged = await repository.merged_ids(session, leads)
+    return await personal_data_of(session, settings, [*leads, *merged])
 
 
 async def plain_personal_data_of(
@@ -138,5 +146,5 @@ def identity_of_row_plain(petitioner: Petitioner) -> Identity:
 
 async def cluster_personal_data(session: AsyncSession, lead_id: uuid.UUID) -> PersonalData | None:
     """The plain personal data of a lead petition and of those merged into it."""
-    merged = await repository.merged_ids(session, lead_id)
+    merged = await repository.merged_ids(session, [lead_id])
     return await plain_personal_data_of(session, [lead_id, *merged])

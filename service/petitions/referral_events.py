@@ -201,7 +201,7 @@ async def on_answer_published(session: AsyncSession, event: ReferralEvent) -> No
     await _mirror(
         session, petition, event, Action.publish_answer, messages.PUBLISH_ANSWER, data, at=now
     )
-    for follower_id in await repository.merged_ids(session, petition.id):
+    for follower_id in await repository.merged_ids(session, [petition.id]):
         follower = await get_petition(session, follower_id)
         await add_event(
             session,

@@ -20,6 +20,7 @@ from service.errors import Forbidden, NotFound
 from service.i18n import msg
 from service.petitions import access, snippets
 from service.petitions.confidential import (
+    denouncers_data,
     identity_of_row,
     identity_of_row_plain,
     personal_data_of,
@@ -302,11 +303,16 @@ async def _mark_matches(
 ) -> None:
     """Highlights over the texts as the list shows them: the item's title (already without a
     denouncer's identity) and the description without it, removed as the detail view removes
-    it (``text_guard``: the denouncer's and those of petitions merged into it)."""
+    it (``text_guard``: the denouncer's and those of petitions merged into it), for the whole
+    page at once."""
     words = snippets.query_words(q)
+    denunciations = [p.id for p in rows if p.kind == PetitionKind.denunciation]
+    guard = await denouncers_data(session, settings, denunciations) if denunciations else NOTHING
     for petition, item in zip(rows, items, strict=True):
-        guard = await text_guard(session, settings, petition)
-        part = snippets.excerpt(remove_personal(petition.description, guard), words)
+        denounced = petition.kind == PetitionKind.denunciation
+        part = snippets.excerpt(
+            remove_personal(petition.description, guard if denounced else NOTHING), words
+        )
         item.search = SearchMatch(
             title_highlights=[
                 TextSpan(start=a, end=b) for a, b in snippets.highlights(item.title, words)

@@ -5,7 +5,7 @@ petitioner(s), history, questions, additions, files and the petitions merged int
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -62,9 +62,13 @@ async def petitioners(session: AsyncSession, petition_ids: Sequence[uuid.UUID]) 
     return list(rows.scalars())
 
 
-async def merged_ids(session: AsyncSession, lead_id: uuid.UUID) -> list[uuid.UUID]:
+async def merged_ids(session: AsyncSession, lead_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    """The petitions merged into any of ``lead_ids``."""
+    leads = list(lead_ids)
+    if not leads:
+        return []
     rows = await session.execute(
-        sa.select(col(Petition.id)).where(col(Petition.merged_into_id) == lead_id)
+        sa.select(col(Petition.id)).where(col(Petition.merged_into_id).in_(leads))
     )
     return list(rows.scalars())
 
