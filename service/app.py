@@ -45,6 +45,13 @@ from service.readonly import READ_SESSION, provide_read_session
 from service.request import ApiRequest
 from service.settings import BrokerKind, Settings
 from service.storage.backends import build_object_store
+from service.web import (
+    app_exception_handlers,
+    csrf_config,
+    htmx_plugin,
+    template_config,
+    web_routers,
+)
 from service.wiring import build_wiring
 
 API_PREFIX = "/api/v1"
@@ -190,9 +197,11 @@ def create_app(
             health.ready,
             _MountedOnce(path=API_PREFIX, route_handlers=_api_routes()),
             static_files_router(),
+            *web_routers(),
         ],
         plugins=[
             WireFormatSchemaPlugin(),
+            htmx_plugin(),
             SQLAlchemyInitPlugin(config=db_config),
             _TypeEncodersOnly(),
         ],
@@ -202,7 +211,9 @@ def create_app(
             request_id_middleware,
             DefineMiddleware(ContentSecurityPolicyMiddleware, inline_style_prefixes=("/schema",)),
         ],
-        exception_handlers=exception_handlers,
+        exception_handlers={**exception_handlers, **app_exception_handlers},
+        template_config=template_config(),
+        csrf_config=csrf_config(settings),
         openapi_config=openapi,
         cors_config=CORSConfig(allow_origins=[]),
         stores=stores,

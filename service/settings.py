@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65536
     refresh_token_ttl_days: int = 14
+    # The console's cookie session (service/web/sessions.py): it ends after this many minutes
+    # without a request, and in any case this many hours after the login.
+    console_idle_minutes: int = Field(default=30, ge=1)
+    console_session_hours: int = Field(default=12, ge=1)
     # Fernet key (urlsafe base64, 32 bytes) for confidential personal data such as a
     # denouncer's identity. The default is for development only.
     encryption_key: SecretStr = SecretStr("ZGV2ZWxvcG1lbnQta2V5LW5vdC1mb3ItcHJvZHVjdGk=")

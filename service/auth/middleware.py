@@ -42,8 +42,22 @@ async def staff_from_token(
 ) -> StaffPrincipal:
     extras = token.extras
     session_id, user_id = uuid.UUID(str(extras.get("sid"))), uuid.UUID(token.sub)
+    agency = extras.get("agency_id")
+    claimed = (extras.get("role"), extras.get("unit_code"), uuid.UUID(agency) if agency else None)
+    return await staff_for_session(_request_session(connection), session_id, user_id, claimed)
+
+
+async def staff_for_session(
+    db: AsyncSession,
+    session_id: uuid.UUID,
+    user_id: uuid.UUID,
+    claimed: tuple[Any, str | None, uuid.UUID | None],
+) -> StaffPrincipal:
+    """The principal of a live login session whose account still has the claimed ``(role,
+    unit_code, agency_id)``; else ``Unauthenticated``. Bearer tokens and the console's cookie
+    (service/web/sessions.py) both end here, so both end with the session."""
     row = (
-        await _request_session(connection).execute(
+        await db.execute(
             select(
                 col(StaffUser.username),
                 col(StaffUser.role),
@@ -59,8 +73,6 @@ async def staff_from_token(
             )
         )
     ).one_or_none()
-    agency = extras.get("agency_id")
-    claimed = (extras.get("role"), extras.get("unit_code"), uuid.UUID(agency) if agency else None)
     if row is None or (Role(row.role).value, row.unit_code, row.agency_id) != claimed:
         raise Unauthenticated(msg("session_ended"))
     return StaffPrincipal(

@@ -1,11 +1,14 @@
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.auth.models import Role
 from service.strict import StrictBool
+
+# The password policy, one place for the admin's form and a staff member's own change.
+Password = Annotated[str, Field(min_length=10, max_length=200)]
 
 
 class LoginRequest(BaseModel):
@@ -32,10 +35,17 @@ class UserCreate(BaseModel):
     username: str = Field(min_length=3, max_length=80, pattern=r"^[a-z0-9._-]+$")
     full_name: str = Field(min_length=1, max_length=200)
     email: str | None = Field(default=None, max_length=254)
-    password: str = Field(min_length=10, max_length=200)
+    password: Password
     role: Role
     unit_code: str | None = Field(default=None, max_length=16)
     agency_id: uuid.UUID | None = None
+
+
+class PasswordChange(BaseModel):
+    """A staff member's own password change (the console's form)."""
+
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: Password
 
 
 class UserUpdate(BaseModel):

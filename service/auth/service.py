@@ -85,6 +85,15 @@ async def _issue(
 async def login(
     session: AsyncSession, settings: Settings, username: str, password: str
 ) -> TokenPair:
+    user, auth_session = await open_session(session, username, password)
+    return await _issue(session, user, settings, auth_session.id)
+
+
+async def open_session(
+    session: AsyncSession, username: str, password: str
+) -> tuple[StaffUser, AuthSession]:
+    """Checks the credentials and opens a login session: the API's login issues tokens naming
+    it, the console a cookie naming it (service/web/sessions.py); both end with it."""
     user = (
         await session.execute(select(StaffUser).where(col(StaffUser.username) == username))
     ).scalar_one_or_none()
@@ -96,7 +105,18 @@ async def login(
     auth_session = AuthSession(user_id=user.id)
     session.add(auth_session)
     await session.flush()
-    return await _issue(session, user, settings, auth_session.id)
+    return user, auth_session
+
+
+async def change_own_password(
+    session: AsyncSession, principal: StaffPrincipal, current: str, new: str
+) -> StaffUser:
+    """A staff member's own change: the current password first, then the admin's path (the
+    same policy, audit event and revocation of every session, this one included)."""
+    user = await get_user(session, principal.user_id)
+    if not verify_password(user.password_hash, current):
+        raise Invalid(msg("current_password_wrong"), field="current_password")
+    return await update_user(session, user.id, UserUpdate(password=new), actor=principal)
 
 
 async def refresh(session: AsyncSession, settings: Settings, refresh_token: str) -> TokenPair:

@@ -1,0 +1,53 @@
+"""The console's navigation by role: one list, each entry with the roles that may use it.
+
+An entry with ``path=None`` is a section whose pages are not built yet: it is listed here so
+that whoever builds it finds its place and its roles, and it is not shown (no link to a page
+that does not exist). Building a section = setting its ``path`` (see service/web/__init__.py).
+``admin`` sees every section, as the API's guards let it in everywhere.
+"""
+
+from dataclasses import dataclass
+
+from service.auth.models import Role
+from service.auth.principals import StaffPrincipal
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    label: str  # a catalogue code
+    path: str | None
+    roles: frozenset[Role]
+
+
+_FRONT = frozenset({Role.front_officer})
+NAV: tuple[NavItem, ...] = (
+    NavItem("web.nav.queue", None, _FRONT),
+    NavItem("web.nav.agency_inbox", None, frozenset({Role.agency_officer})),
+    NavItem("web.nav.review", None, _FRONT),
+    NavItem("web.nav.oversight", None, frozenset({Role.supervisor, Role.front_officer})),
+    NavItem("web.nav.dashboard", None, frozenset({Role.council_reader, Role.front_officer})),
+    NavItem("web.nav.reports", None, frozenset({Role.council_reader, Role.front_officer})),
+    NavItem("web.nav.admin", None, frozenset()),
+)
+
+
+def may_use(item: NavItem, principal: StaffPrincipal) -> bool:
+    return principal.role is Role.admin or principal.role in item.roles
+
+
+def console_nav(principal: StaffPrincipal, items: tuple[NavItem, ...] = NAV) -> list[NavItem]:
+    """What ``principal`` may open, in order; sections not built yet are left out."""
+    return [item for item in items if item.path is not None and may_use(item, principal)]
+
+
+# The portal's sections (no login): linked from its header and home page once built.
+PORTAL: tuple[NavItem, ...] = (
+    NavItem("web.portal.track", None, frozenset()),
+    NavItem("web.portal.file", None, frozenset()),
+    NavItem("web.portal.answers", None, frozenset()),
+    NavItem("web.portal.verify", None, frozenset()),
+)
+
+
+def portal_links(items: tuple[NavItem, ...] = PORTAL) -> list[NavItem]:
+    return [item for item in items if item.path is not None]

@@ -1,0 +1,193 @@
+"""The two helpers every page uses, and how pages answer errors.
+
+* :func:`render` — one way to answer with a page (or an HTMX partial: a template whose name
+  starts with ``_``): it adds what every template may use (``principal``, ``locale``,
+  ``nav``, ``flash``; ``csrf_token()`` and ``request`` come from Litestar).
+* :func:`read_form` — "validate this form against this pydantic schema": the API's own
+  request schemas, so no rule is written twice. It gives a :class:`Form` whose ``data`` is
+  the model, or ``None`` with ``errors`` by field (catalogue messages, the API's codes).
+  A ``ServiceError`` raised by the service afterwards folds into the same form with
+  :meth:`Form.failed` (its ``errors[].field`` next to the fields, else at the top).
+* :func:`redirect` — a 303 after a successful POST, with an optional flash message code
+  shown once on the next page.
+
+Errors: :func:`page_error_handler` is the web routers' exception handler. A ``ServiceError``
+(404 also for "not yours", 403, 409, 412, 422) or a Litestar HTTP error renders
+``error.html`` with the catalogue text and the status the API would answer; a refused CSRF
+token renders the 403 page saying so; a console request without a session goes to the login
+page. Anything else is the API's 500 (logged), as a page. The API keeps its problem+json.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Generic, TypeVar
+
+import structlog
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+from litestar.exceptions import HTTPException, PermissionDeniedException
+from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
+from litestar.response import Redirect
+from pydantic import BaseModel, ValidationError
+
+from service.auth.principals import StaffPrincipal
+from service.errors import ServiceError, Unauthenticated, pydantic_message
+from service.i18n import Message, has, msg
+from service.problems import exception_handlers as api_exception_handlers
+from service.problems import http_exception_handler
+from service.request import ApiRequest
+from service.web.nav import console_nav, portal_links
+from service.web.sessions import CONSOLE_PATH, login_url
+from service.web.templating import page_locale
+
+logger = structlog.get_logger(__name__)
+
+FLASH_COOKIE = "flash"
+CSRF_FIELD = "_csrf_token"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class PageRequest(HTMXRequest, ApiRequest):
+    """The web routers' request class: HTMX's (``request.htmx``) with the API's URL repair
+    for raw bytes in a query string (service/request.py)."""
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    *,
+    status_code: int = 200,
+    cookies: list[Cookie] | None = None,
+    **context: Any,
+) -> HTMXTemplate:
+    """The page ``template`` (under service/web/templates) with ``context`` and the shared
+    context. ``status_code`` 422 re-renders a form (the request's transaction is rolled back
+    on any status >= 400)."""
+    principal = request.scope.get("user")
+    principal = principal if isinstance(principal, StaffPrincipal) else None
+    flash = request.cookies.get(FLASH_COOKIE)
+    cookies = list(cookies or [])
+    if flash is not None:
+        cookies.append(Cookie(key=FLASH_COOKIE, value="", path="/", max_age=0))
+    shared = {
+        "principal": principal,
+        "locale": page_locale(request),
+        "nav": console_nav(principal) if principal else [],
+        "portal_links": portal_links(),
+        # Only a catalogue code is honoured: a forged cookie cannot put words on a page.
+        "flash": msg(flash) if flash and has(flash, "en") else None,
+        "path": request.url.path,
+    }
+    return HTMXTemplate(
+        template_name=template,
+        context={**shared, **context},
+        status_code=status_code,
+        cookies=cookies,
+        media_type="text/html",
+    )
+
+
+def redirect(
+    path: str, *, flash: str | None = None, cookies: list[Cookie] | None = None
+) -> Redirect:
+    """A 303 to ``path`` (a path of this site); ``flash``, a catalogue code, shows once."""
+    cookies = list(cookies or [])
+    if flash is not None:
+        cookies.append(
+            Cookie(
+                key=FLASH_COOKIE, value=flash, path="/", max_age=120, httponly=True, samesite="lax"
+            )
+        )
+    return Redirect(path=path, status_code=303, cookies=cookies)
+
+
+@dataclass(frozen=True)
+class Form(Generic[M]):
+    """A submitted form: ``values`` as typed (to refill the fields), and either ``data`` or
+    ``errors`` (field name → message; ``""`` for errors of the whole form)."""
+
+    values: Mapping[str, Any]
+    data: M | None = None
+    errors: Mapping[str, Message] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.data is not None and not self.errors
+
+    def failed(self, exc: ServiceError) -> "Form[M]":
+        """This form with the service's refusal next to its fields."""
+        errors: dict[str, Message] = {}
+        for item in exc.extra.get("errors") or []:
+            name = str(item.get("field") or "").split(".")[0]
+            message = item.get("message")
+            errors.setdefault(name, message if isinstance(message, Message) else exc.detail)
+        if not errors:
+            errors[""] = exc.detail
+        return replace(self, data=None, errors=errors)
+
+    def error(self, name: str) -> Message | None:
+        return self.errors.get(name)
+
+
+async def read_form(request: Request[Any, Any, Any], schema: type[M]) -> Form[M]:
+    """The form of ``request`` validated by ``schema``. An empty field counts as not sent (a
+    browser sends ``""`` for a blank input), so optional fields take their defaults and
+    required ones are reported missing. A repeated name (checkboxes) gives a list."""
+    form = await request.form()
+    values: dict[str, Any] = {}
+    for name in form:
+        if name == CSRF_FIELD:
+            continue
+        items = [item for item in form.getall(name) if isinstance(item, str)]
+        if len(items) > 1:
+            values[name] = [item for item in items if item != ""]
+        elif items and items[0] != "":
+            values[name] = items[0]
+    try:
+        return Form(values=values, data=schema.model_validate(values))
+    except ValidationError as exc:
+        errors: dict[str, Message] = {}
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else ""
+            errors.setdefault(name, pydantic_message(error))
+        return Form(values=values, errors=errors)
+
+
+def page_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The web routers' answer to every error (see the module's docstring)."""
+    if isinstance(exc, Unauthenticated) and request.url.path.startswith(CONSOLE_PATH):
+        return Redirect(path=login_url(request.url.path), status_code=303)
+    if isinstance(exc, ServiceError):
+        status, detail = exc.status_code, exc.detail
+    elif isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
+        status, detail = 403, msg("csrf_failed")
+    else:
+        # The API's handler decides the status (and logs what must be logged).
+        status = _api_status(request, exc)
+        detail = msg(f"http_{status}") if has(f"http_{status}", "en") else msg("internal_error")
+    return render(request, "error.html", status_code=status, message=detail, status=status)
+
+
+def _api_status(request: Request[Any, Any, Any], exc: Exception) -> int:
+    if isinstance(exc, HTTPException):
+        return exc.status_code
+    for kind in type(exc).__mro__:
+        handler = api_exception_handlers.get(kind)
+        if handler is not None:
+            return int(handler(request, exc).status_code)
+    logger.exception("unhandled_page_error", path=request.url.path)
+    return 500
+
+
+def csrf_refused_handler(
+    request: Request[Any, Any, Any], exc: PermissionDeniedException
+) -> Response[Any]:
+    """The CSRF middleware runs before routing picks the web routers' handlers: at the app's
+    level, a refused token outside the API is a page; any other 403 is the API's problem."""
+    if "CSRF" in str(exc.detail) and not request.url.path.startswith("/api/"):
+        return page_error_handler(request, exc)
+    return http_exception_handler(request, exc)
+
+
+page_exception_handlers: dict[Any, Any] = {Exception: page_error_handler}
