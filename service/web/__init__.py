@@ -32,13 +32,13 @@ from typing import Any
 
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXConfig, HTMXPlugin
 
 from service.settings import Environment, Settings
 from service.web import console, portal
-from service.web.pages import PageRequest, csrf_refused_handler, page_exception_handlers
+from service.web.pages import PageRequest, page_exception_handlers, page_or_problem_handler
 from service.web.sessions import CONSOLE_PATH, ConsoleSessionMiddleware
 from service.web.templating import template_config
 
@@ -85,8 +85,9 @@ def csrf_config(settings: Settings) -> CSRFConfig:
     )
 
 
-# Added to the app's own handlers (the CSRF middleware's refusal reaches only those).
-app_exception_handlers: dict[Any, Any] = {PermissionDeniedException: csrf_refused_handler}
+# Added to the app's own handlers: errors before routing (a refused CSRF token, an unknown
+# path) reach only those.
+app_exception_handlers: dict[Any, Any] = {HTTPException: page_or_problem_handler}
 
 
 def htmx_plugin() -> HTMXPlugin:

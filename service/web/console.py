@@ -51,20 +51,21 @@ class ConsoleAuthController(Controller):
         form = await read_form(request, LoginRequest)
         target = safe_next((await request.form()).get("next"))
         if form.data is not None:
+            credentials = form.data
             counters, address = counters_of(request), client_address(request)
             try:
-                await login_limits.check(counters, address, form.data.username)
+                await login_limits.check(counters, address, credentials.username)
                 try:
                     user, session = await auth.open_session(
-                        db_session, form.data.username, form.data.password
+                        db_session, credentials.username, credentials.password
                     )
                 except ServiceError:
-                    await login_limits.record_failure(counters, address, form.data.username)
+                    await login_limits.record_failure(counters, address, credentials.username)
                     raise
             except ServiceError as exc:
                 form = form.failed(exc)
             else:
-                await login_limits.record_success(counters, address, form.data.username)
+                await login_limits.record_success(counters, address, credentials.username)
                 return redirect(target, cookies=[new_cookie(settings, user, session)])
         # The password is never sent back into the page.
         form = Form(values={"username": form.values.get("username", "")}, errors=form.errors)

@@ -180,14 +180,18 @@ def _api_status(request: Request[Any, Any, Any], exc: Exception) -> int:
     return 500
 
 
-def csrf_refused_handler(
-    request: Request[Any, Any, Any], exc: PermissionDeniedException
-) -> Response[Any]:
-    """The CSRF middleware runs before routing picks the web routers' handlers: at the app's
-    level, a refused token outside the API is a page; any other 403 is the API's problem."""
-    if "CSRF" in str(exc.detail) and not request.url.path.startswith("/api/"):
-        return page_error_handler(request, exc)
-    return http_exception_handler(request, exc)
+# Paths that are not pages: the API and its docs answer problem+json, whatever the error.
+_NOT_PAGES = ("/api/", "/schema", "/health", "/ready", "/static/")
+
+
+def page_or_problem_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """For the errors raised before routing picks the web routers' handlers (the CSRF
+    middleware's refusal, an unknown path, a wrong method), which reach only the app's own
+    handlers: a page outside the API, the API's problem inside it."""
+    path = request.url.path
+    if path == "/schema" or path.startswith(_NOT_PAGES):
+        return http_exception_handler(request, exc)
+    return page_error_handler(request, exc)
 
 
 page_exception_handlers: dict[Any, Any] = {Exception: page_error_handler}

@@ -188,7 +188,7 @@ class ConsoleSessionMiddleware:
             query = scope.get("query_string", b"").decode("latin-1")
             target = path + (f"?{query}" if query else "")
             redirect = ASGIRedirectResponse(
-                path=login_url(target if scope["method"] == "GET" else None),
+                path=login_url(target if scope.get("method") == "GET" else None),
                 status_code=303,
                 cookies=[session_cookie(settings, None)] if sealed else [],
             )
