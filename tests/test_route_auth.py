@@ -24,7 +24,13 @@ PUBLIC = re.compile(
     r"|^/api/v1/reports/verify/.*"
     r"|^/api/v1/objects/.*"
     r"|^/static/.*"
+    # The portal's pages (service/web) and the console's login page.
+    r"|^/(lang)?$"
+    r"|^/console/login$"
 )
+# The console's pages answer a caller without a session with the login page, not a 401:
+# a person is sent to log in (service/web/sessions.py).
+CONSOLE = re.compile(r"^/console(/.*)?$")
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 
 
@@ -63,6 +69,11 @@ async def test_every_private_route_needs_credentials(
         if PUBLIC.match(path):
             continue
         response = await client.request(method, _concrete(path))
+        if CONSOLE.match(path):
+            assert response.status_code == 303, f"{method} {path} -> {response.status_code}"
+            assert response.headers["location"].startswith("/console/login")
+            checked += 1
+            continue
         assert response.status_code == 401, f"{method} {path} -> {response.status_code}"
         assert response.headers["content-type"].startswith("application/problem+json")
         checked += 1
@@ -79,6 +90,9 @@ async def test_api_keys_open_no_staff_route(
         if PUBLIC.match(path) or allowed_for_clients.match(path):
             continue
         response = await client.request(method, _concrete(path), headers={"X-API-Key": key})
+        if CONSOLE.match(path):  # an API key is no session: sent to log in
+            assert response.status_code == 303, f"{method} {path} -> {response.status_code}"
+            continue
         assert response.status_code in {403, 404}, f"{method} {path} -> {response.status_code}"
 
 

@@ -1,0 +1,206 @@
+"""The browser harness: the real app over HTTP on its own database, driven by Debian's
+Chromium through Playwright's sync API.
+
+Fixtures (package-scoped unless said):
+
+* ``live_server`` — the base URL (``http://127.0.0.1:<port>``) of the app served by uvicorn in
+  a thread, on a database of its own (``giamsat_web_<pid>_<hex>``, built by
+  ``alembic upgrade head``, seeded with the reference data and the demo accounts of
+  ``service.demo_accounts``, password ``DEMO_PASSWORD``), dropped at the end;
+* ``browser`` — Chromium at ``/usr/bin/chromium`` (Playwright never downloads a browser);
+* ``page`` (per test) — a fresh context (no cookies) and page with ``base_url`` set, so
+  ``page.goto("/console")`` works; requests leaving 127.0.0.1 are aborted (the pages must
+  work on a network with no internet), and a CSP violation reported by the browser fails
+  the test;
+* ``login_as`` (per test) — ``login_as(page, "mttq.hoankiem")`` logs in through the form;
+* ``assert_accessible(page)`` (a function, imported from here) — axe-core (vendored under
+  tests/web/vendor, tests only) on the current page; fails on serious or critical
+  violations.
+
+Playwright's sync API and pytest-asyncio: the suite runs async tests on one session-wide
+event loop (pyproject: ``asyncio_default_*_loop_scope = "session"``). Playwright's sync API
+runs its own loop in a greenlet and, between two sync calls, leaves that loop marked as the
+thread's *running* loop; an async test started meanwhile would fail ("Cannot run the event
+loop while another loop is running"), and ``sync_playwright()`` itself refuses to start inside
+a running loop. So: the browser tests are sync tests in this package only, the
+Playwright instance is package-scoped (stopped, and the thread's loop cleared, before any test
+outside the package runs), and the fixtures that need async work (seeding the database) run
+it in a thread of their own with ``asyncio.run``. Async tests of the web rules live next to
+this package (tests/web/test_*.py) and use the ordinary ``client`` fixture.
+"""
+
+import asyncio
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import uvicorn
+
+from service.app import create_app
+from service.demo_accounts import DEMO_ACCOUNTS, DEMO_API_KEY, DEMO_PASSWORD
+from service.migrations.runner import upgrade
+from service.settings import Settings
+from tests.conftest import SERVER_URL
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE_VERSION = "4.14.1"  # keep in step with scripts/vendor_web_assets.sh
+AXE = Path(__file__).parents[1] / "vendor" / f"axe-core@{AXE_VERSION}" / "axe.min.js"
+_AXE_URL = "/__tests__/axe.min.js"  # served by the test's route, on the page's origin
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        "needs Debian's chromium (apt-get install chromium; .ci/run installs it)",
+        allow_module_level=True,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _in_a_thread(work: Callable[[], Any]) -> None:
+    """Runs ``work`` in a thread of its own (with its own event loop if it uses one)."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
+@pytest.fixture(scope="package")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from service.demo_data import seed_demo
+    from tests.factories import ServerDatabase
+
+    server_db = ServerDatabase(SERVER_URL)
+    name = f"giamsat_web_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    url = server_db.create(name)
+    try:
+        port = _free_port()
+        settings = Settings(
+            database_url=url,
+            port=port,
+            data_dir=tmp_path_factory.mktemp("web"),
+            broker="stub",
+            log_level="WARNING",
+            jwt_secret="web-test-secret-web-test-secret-web-test",
+            password_hash_time_cost=1,
+            password_hash_memory_kib=1024,
+            reference_cache_seconds=0,
+        )
+
+        def build() -> None:
+            upgrade(url)  # alembic's env runs its own event loop
+            asyncio.run(seed_demo(settings, DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_API_KEY))
+
+        _in_a_thread(build)
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None)
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while not server.started:
+            assert thread.is_alive(), "the app did not start"
+            assert time.monotonic() < deadline, "the app did not start in time"
+            time.sleep(0.05)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            thread.join(10)
+    finally:
+        server_db.drop(name)
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()
+        # Whatever state Playwright left, the next async test starts its loop afresh.
+        asyncio.events._set_running_loop(None)
+
+
+@pytest.fixture
+def page(live_server: str, browser: Any) -> Iterator[Any]:
+    from playwright.sync_api import Route
+
+    context = browser.new_context(base_url=live_server, locale="vi-VN")
+    blocked: list[str] = []
+    violations: list[str] = []
+
+    def route(route: Route) -> None:
+        target = urlsplit(route.request.url)
+        if target.path == _AXE_URL:
+            route.fulfill(path=AXE, content_type="text/javascript")
+        elif target.hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", route)
+    view = context.new_page()
+    view.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield view
+    context.close()
+    assert not violations, violations
+    assert not blocked, blocked
+
+
+@pytest.fixture
+def login_as() -> Callable[..., None]:
+    def login(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
+        page.goto("/console/login")
+        page.get_by_label("Tên đăng nhập").fill(username)
+        page.get_by_label("Mật khẩu").fill(password)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url("**/console")
+
+    return login
+
+
+def assert_accessible(page: Any) -> None:
+    """axe-core on the page as it is now: no serious or critical violation (WCAG 2.1 AA)."""
+    page.add_script_tag(url=_AXE_URL)
+    result = page.evaluate(
+        """() => axe.run(document, {
+            runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+            resultTypes: ["violations"],
+        })"""
+    )
+    serious = [
+        f"{item['id']} ({item['impact']}): {[node['target'] for node in item['nodes']]}"
+        for item in result["violations"]
+        if item["impact"] in ("serious", "critical")
+    ]
+    assert not serious, f"{page.url}: {serious}"
