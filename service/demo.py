@@ -340,6 +340,8 @@ def _announce(base: str, database_url: str) -> None:
         f"giamsat demo is running at {base}",
         f"  database:   {database_url}",
         "              (export it as GIAMSAT_DATABASE_URL to run other giamsat commands on it)",
+        f"  portal:     {base}/  (citizens, no login)",
+        f"  console:    {base}/console  (staff: log in with an account below)",
         f"  API docs:   {base}/schema  (Swagger UI: {base}/schema/swagger)",
         f"  API client key (X-API-Key): {DEMO_API_KEY}",
         f"  staff accounts (password {DEMO_PASSWORD!r}):",
