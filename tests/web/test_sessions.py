@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth import service as auth_service
-from service.auth.models import Role
+from service.auth.models import Role, StaffUser
 from service.auth.schemas import UserUpdate
 from service.directory.models import AdminUnit
 from service.settings import Settings
 from service.web.sessions import COOKIE, CookieCodec, safe_next
 from tests.factories import HOAN_KIEM, PASSWORD, create_user
+from tests.factories import login as api_login
 from tests.web.support import console_login, csrf_token
 
 
@@ -29,10 +30,9 @@ async def test_a_console_page_without_a_session_goes_to_the_login_with_next(
 
 
 async def test_login_opens_the_console_with_an_opaque_httponly_lax_cookie(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, officer: StaffUser
 ) -> None:
-    user = await create_user(session, Role.front_officer)
-    response = await console_login(client, user.username, next_path="/console/password")
+    response = await console_login(client, officer.username, next_path="/console/password")
     assert response.status_code == 303
     assert response.headers["location"] == "/console/password"
     set_cookie = next(
@@ -44,11 +44,11 @@ async def test_login_opens_the_console_with_an_opaque_httponly_lax_cookie(
     assert "path=/console" in lowered
     value = client.cookies.get(COOKIE, path="/console")
     assert value
-    assert user.username not in value
-    assert str(user.id) not in value
+    assert officer.username not in value
+    assert str(officer.id) not in value
     home = await client.get("/console")
     assert home.status_code == 200
-    assert user.full_name in home.text
+    assert officer.full_name in home.text
     assert "cán bộ Mặt trận" in home.text
 
 
@@ -61,10 +61,9 @@ async def test_the_cookie_is_secure_outside_development(settings: Settings) -> N
 
 
 async def test_a_wrong_password_is_said_on_the_page(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, officer: StaffUser
 ) -> None:
-    user = await create_user(session, Role.front_officer)
-    response = await console_login(client, user.username, password="not the password")
+    response = await console_login(client, officer.username, password="not the password")
     assert response.status_code == 422
     assert "Sai tên đăng nhập hoặc mật khẩu." in response.text
     assert "not the password" not in response.text
@@ -91,10 +90,9 @@ async def test_next_never_leaves_the_console(
 
 
 async def test_the_cookie_does_not_authenticate_the_api(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, officer: StaffUser
 ) -> None:
-    user = await create_user(session, Role.front_officer)
-    await console_login(client, user.username)
+    await console_login(client, officer.username)
     assert (await client.get("/console")).status_code == 200
     assert (await client.get("/api/v1/auth/me")).status_code == 401
 
@@ -123,33 +121,30 @@ async def test_logout_ends_the_session(client: httpx.AsyncClient, session: Async
     ids=["deactivated", "role-changed", "password-reset"],
 )
 async def test_an_account_change_cuts_the_console_at_the_next_request(
-    client: httpx.AsyncClient, session: AsyncSession, change: UserUpdate
+    client: httpx.AsyncClient, session: AsyncSession, officer: StaffUser, change: UserUpdate
 ) -> None:
-    user = await create_user(session, Role.front_officer)
-    await console_login(client, user.username)
+    await console_login(client, officer.username)
     assert (await client.get("/console")).status_code == 200
-    await auth_service.update_user(session, user.id, change)
+    await auth_service.update_user(session, officer.id, change)
     assert (await client.get("/console")).status_code == 303
 
 
 async def test_an_api_session_revoked_is_the_console_session_revoked(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: AsyncSession, officer: StaffUser
 ) -> None:
-    """The console's session is an ``AuthSession`` like a token's: revoking the user's
+    """The console's session is an ``AuthSession`` like a token's: revoking the officer's
     sessions (what the API's admin and logout paths call) ends it."""
     from service.auth.models import SessionEnd
 
-    user = await create_user(session, Role.front_officer)
-    await console_login(client, user.username)
-    await auth_service.revoke_sessions(session, SessionEnd.logout, user_id=user.id)
+    await console_login(client, officer.username)
+    await auth_service.revoke_sessions(session, SessionEnd.logout, user_id=officer.id)
     assert (await client.get("/console")).status_code == 303
 
 
 async def test_idle_and_absolute_limits(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    client: httpx.AsyncClient, officer: StaffUser, settings: Settings
 ) -> None:
-    user = await create_user(session, Role.front_officer)
-    await console_login(client, user.username)
+    await console_login(client, officer.username)
     codec = CookieCodec(settings.jwt_secret.get_secret_value())
     current = codec.open(client.cookies.get(COOKIE, path="/console") or "")
     assert current is not None
@@ -173,21 +168,17 @@ async def test_a_forged_cookie_is_no_session(client: httpx.AsyncClient) -> None:
 
 
 async def test_a_form_without_its_csrf_token_is_refused_with_a_page(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, officer: StaffUser
 ) -> None:
-    user = await create_user(session, Role.front_officer)
     await client.get("/console/login")  # the CSRF cookie, but no token in the form
     response = await client.post(
-        "/console/login", data={"username": user.username, "password": PASSWORD}
+        "/console/login", data={"username": officer.username, "password": PASSWORD}
     )
     assert response.status_code == 403
     assert response.headers["content-type"].startswith("text/html")
     assert "Biểu mẫu đã hết hạn" in response.text
     # The API is not concerned: no cookie authenticates it, so no token is asked.
-    api = await client.post(
-        "/api/v1/auth/login", json={"username": user.username, "password": PASSWORD}
-    )
-    assert api.status_code == 200
+    assert await api_login(client, officer)
 
 
 async def test_password_change(

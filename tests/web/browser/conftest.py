@@ -85,7 +85,7 @@ def _in_a_thread(work: Callable[[], Any]) -> None:
 
 
 @pytest.fixture(scope="package")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from service.demo_data import seed_demo
     from tests.factories import ServerDatabase
 
@@ -94,16 +94,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = server_db.create(name)
     try:
         port = _free_port()
-        settings = Settings(
-            database_url=url,
-            port=port,
-            data_dir=tmp_path_factory.mktemp("web"),
-            broker="stub",
-            log_level="WARNING",
-            jwt_secret="web-test-secret-web-test-secret-web-test",
-            password_hash_time_cost=1,
-            password_hash_memory_kib=1024,
-            reference_cache_seconds=0,
+        # The suite's settings (cheap password hashing, a test secret) on this database.
+        settings = settings.model_copy(
+            update={"database_url": url, "port": port, "data_dir": tmp_path_factory.mktemp("web")}
         )
 
         def build() -> None:
