@@ -140,3 +140,18 @@ def test_phone_width_has_no_horizontal_scroll(
         assert overflow <= 0
     finally:
         context.close()
+
+
+def test_htmx_runs_under_the_csp_and_sends_the_csrf_header(page: Any, login_as: LoginAs) -> None:
+    """htmx is loaded on every page, configured by the meta tag (no inline style of its own);
+    the page fixture fails on any CSP violation the browser reports."""
+    login_as(page, "mttq.hoankiem")
+    assert page.evaluate("htmx.config.includeIndicatorStyles") is False
+    assert page.evaluate("htmx.config.allowEval") is False
+    # A request htmx sends carries the CSRF token from <body hx-headers>: a POST passes it.
+    with page.expect_response("**/console/logout") as answer:
+        page.evaluate("htmx.ajax('POST', '/console/logout', {target: 'main', swap: 'none'})")
+    assert answer.value.status in (200, 303)
+    page.goto("/console")
+    assert "/console/login" in page.url
+
