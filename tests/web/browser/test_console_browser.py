@@ -154,4 +154,3 @@ def test_htmx_runs_under_the_csp_and_sends_the_csrf_header(page: Any, login_as: 
     assert answer.value.status in (200, 303)
     page.goto("/console")
     assert "/console/login" in page.url
-
