@@ -98,27 +98,46 @@ class ActionResource(Generic[R]):
     stale: Message | None = None
 
 
+async def perform(
+    resource: ActionResource[R],
+    action: ActionRoute[R, B],
+    *,
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    settings: Settings,
+    resource_id: uuid.UUID,
+    if_match: IfMatch | None,
+    data: B,
+) -> tuple[ActionCall[R, B], Any]:
+    """Steps 2-4 of every action (load visible and locked, check the version, run), for the
+    API's generated handlers and for the console's forms alike, so a rule holds the same
+    way on both. Returns the call (its ``resource`` is the object after the change) and what
+    ``run`` returned, for ``present`` or a page to shape."""
+    target = await resource.load(session, resource_id, request.user)
+    require_version(
+        if_match, resource.version(target), missing=resource.missing, stale=resource.stale
+    )
+    call = ActionCall(
+        request=request, session=session, settings=settings, resource=target, data=data
+    )
+    return call, await action.run(call)
+
+
 def _handler(resource: ActionResource[Any], action: ActionRoute[Any, Any]) -> HTTPRouteHandler:
     present = action.present or resource.present
 
     async def handle(**kwargs: Any) -> Response[Any]:
-        session: AsyncSession = kwargs["db_session"]
-        request: Request[Any, Any, Any] = kwargs["request"]
-        target = await resource.load(session, kwargs[resource.id_name], request.user)
-        require_version(
-            kwargs["if_match"],
-            resource.version(target),
-            missing=resource.missing,
-            stale=resource.stale,
-        )
-        call = ActionCall(
-            request=request,
-            session=session,
+        call, result = await perform(
+            resource,
+            action,
+            request=kwargs["request"],
+            session=kwargs["db_session"],
             settings=kwargs["settings"],
-            resource=target,
+            resource_id=kwargs[resource.id_name],
+            if_match=kwargs["if_match"],
             data=kwargs.get("data"),
         )
-        result = await action.run(call)
+        target = call.resource
         body = await present(call, result)
         # Services bump ``version`` on the object itself: the ETag is the version written.
         return Response(
