@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bench import vocabulary as vocab
-from bench.clocks import CLOCK_COLUMNS, ClockMath, status_at
+from bench.clocks import ClockMath, status_at
+from bench.petition_rows import REFERRAL_COLUMNS
 from service.deadlines.clock import DeadlineRule
 from service.deadlines.models import DeadlineStep
 from service.oversight.manifest import build_manifest, manifest_hash
@@ -168,27 +169,12 @@ RECOMMENDATION_COLUMNS = [
     "created_at",
     "updated_at",
 ]
-RECOMMENDATION_REFERRAL_COLUMNS = [
-    "id",
-    "item_type",
-    "item_id",
-    "item_kind",
-    "urgency",
-    "agency_id",
-    "unit_code",
-    "title",
-    "state",
-    "version",
-    "acceptance_due_at",
-    "acknowledged_at",
-    "answered_at",
-    "answer_due_at",
-    "extension_requests",
-    "reopen_count",
-    "created_at",
-    "updated_at",
-    *CLOCK_COLUMNS,
-]
+# A recommendation's referral is the same ``referral`` row as a petition's, but is never
+# published to a citizen, rated or closed by one: those columns stay NULL.
+_CITIZEN_ONLY = frozenset(
+    ("published_at", "feedback_due_at", "satisfied", "rated_at", "closed_at", "close_reason")
+)
+RECOMMENDATION_REFERRAL_COLUMNS = [name for name in REFERRAL_COLUMNS if name not in _CITIZEN_ONLY]
 
 
 @dataclass

@@ -202,6 +202,21 @@ class Unit:
     longitude: float
 
 
+@dataclass(frozen=True)
+class Case:
+    """What a petition's referral and its answer are about: one value for both rows."""
+
+    petition_id: uuid.UUID
+    kind: str
+    urgency: str
+    agency_id: uuid.UUID
+    unit_code: str
+    category: str
+    title: str
+    description: str
+    consent_publish: bool
+
+
 @dataclass
 class Reference:
     """What the generator needs from the seeded database."""
@@ -365,20 +380,18 @@ class PetitionFactory:
             agency_id = suggested or self.ref.fallback_agency_id
             if rng.random() < 0.08:  # the officer overrode the suggestion
                 agency_id = rng.choice(self.ref.agency_ids)
-            referral_id = self._referral(
-                batch,
-                petition_id=petition_id,
-                status=status,
-                kind=kind,
-                urgency=urgency,
-                agency_id=agency_id,
-                unit_code=unit.code,
-                category=category,
-                title=title,
-                description=description,
-                consent_publish=consent_publish,
-                times=times,
+            case = Case(
+                petition_id,
+                kind,
+                urgency,
+                agency_id,
+                unit.code,
+                category,
+                title,
+                description,
+                consent_publish,
             )
+            referral_id = self._referral(batch, case, status=status, times=times)
 
         last_event = max(times.values(), default=created)
         reject = rng.choice(REJECT_REASONS) if status == "rejected" else (None, None)
@@ -542,22 +555,10 @@ class PetitionFactory:
     # -- the referral and its answer -------------------------------------------------------
 
     def _referral(
-        self,
-        batch: Batch,
-        *,
-        petition_id: uuid.UUID,
-        status: str,
-        kind: str,
-        urgency: str,
-        agency_id: uuid.UUID,
-        unit_code: str,
-        category: str,
-        title: str,
-        description: str,
-        consent_publish: bool,
-        times: dict[str, datetime],
+        self, batch: Batch, case: Case, *, status: str, times: dict[str, datetime]
     ) -> uuid.UUID:
         rng = self.rng
+        kind, urgency = case.kind, case.urgency
         now = self.now
         referral_id = self._uuid()
         routed = times["routed"]
@@ -621,12 +622,12 @@ class PetitionFactory:
             (
                 referral_id,
                 "petition",
-                petition_id,
+                case.petition_id,
                 kind,
                 urgency,
-                agency_id,
-                unit_code,
-                title[:500],
+                case.agency_id,
+                case.unit_code,
+                case.title[:500],
                 state,
                 1 + sum(1 for key in times if key != "routed"),
                 acceptance_due,
@@ -658,14 +659,8 @@ class PetitionFactory:
         if submitted is not None:
             self._answer(
                 batch,
+                case,
                 referral_id=referral_id,
-                kind=kind,
-                agency_id=agency_id,
-                unit_code=unit_code,
-                category=category,
-                title=title,
-                description=description,
-                consent_publish=consent_publish,
                 acknowledged=acknowledged or routed,
                 submitted=submitted,
                 published=published,
@@ -675,15 +670,9 @@ class PetitionFactory:
     def _answer(
         self,
         batch: Batch,
+        case: Case,
         *,
         referral_id: uuid.UUID,
-        kind: str,
-        agency_id: uuid.UUID,
-        unit_code: str,
-        category: str,
-        title: str,
-        description: str,
-        consent_publish: bool,
         acknowledged: datetime,
         submitted: datetime,
         published: datetime | None,
@@ -713,7 +702,7 @@ class PetitionFactory:
                 published,
             )
         )
-        if published is None or not consent_publish or kind == "denunciation":
+        if published is None or not case.consent_publish or case.kind == "denunciation":
             return
         batch.public_answers.append(
             (
@@ -721,13 +710,13 @@ class PetitionFactory:
                 referral_id,
                 answer_id,
                 "petition",
-                kind,
-                agency_id,
-                self.ref.agency_names.get(agency_id, ""),
-                unit_code,
-                category,
-                title[:500],
-                description,
+                case.kind,
+                case.agency_id,
+                self.ref.agency_names.get(case.agency_id, ""),
+                case.unit_code,
+                case.category,
+                case.title[:500],
+                case.description,
                 outcome,
                 text,
                 number,
