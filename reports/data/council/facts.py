@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,8 +14,9 @@ from reports.data.common import (
     PETITION_KIND_LABELS,
     PETITION_STATUS_LABELS,
     PLAN_STATE_LABELS,
+    Monthly,
     Period,
-    by_month,
+    monthly_counts,
 )
 from reports.data.council.queries import (
     BY_AGENCY,
@@ -71,7 +72,7 @@ class Cluster:
 
 
 @dataclass(frozen=True)
-class CouncilData:
+class CouncilData(Monthly):
     """Every number of the report (tests compare these with their own counts)."""
 
     received: int
@@ -91,9 +92,6 @@ class CouncilData:
     by_unit: list[Count]
     by_agency: list[Count]
     referrals_by_item: dict[str, int]
-    months: list[date]
-    received_by_month: list[int]
-    answered_by_month: list[int]
     clusters: int
     cluster_people: int
     top_clusters: list[Cluster]
@@ -165,10 +163,7 @@ async def gather(session: AsyncSession, params: CouncilParameters, *, now: datet
         for r in await rows(BY_KIND)
     }
     referrals_by_item = {r["item_type"]: int(r["n"]) for r in await rows(REFERRALS_BY_ITEM)}
-    months = period.months()
-    received_by_month, answered_by_month = by_month(
-        months, await rows(MONTHLY, {"tz": period.timezone})
-    )
+    monthly = await monthly_counts(session, MONTHLY, bind, period)
     cluster_totals = (await rows(CLUSTER_TOTALS))[0]
     clusters = [
         Cluster(
@@ -229,9 +224,7 @@ async def gather(session: AsyncSession, params: CouncilParameters, *, now: datet
             for r in await rows(BY_AGENCY)
         ],
         referrals_by_item=referrals_by_item,
-        months=months,
-        received_by_month=received_by_month,
-        answered_by_month=answered_by_month,
+        **monthly,
         clusters=int(cluster_totals["clusters"]),
         cluster_people=int(cluster_totals["people"]),
         top_clusters=clusters,

@@ -19,7 +19,6 @@ from reports.data.common import (
     count_and_rate,
     days_text,
     label,
-    monthly_figure,
     numbered_table,
     rate,
     streamed_table,
@@ -93,10 +92,7 @@ def sections(
             )
         )
     out.append(
-        monthly_figure(
-            data.months,
-            data.received_by_month,
-            data.answered_by_month,
+        data.monthly_figure(
             axis_title="Số ý kiến, kiến nghị",
             caption="Biểu đồ 2. Ý kiến, kiến nghị tiếp nhận mỗi tháng và số đã được trả lời",
         )

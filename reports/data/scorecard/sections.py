@@ -16,7 +16,6 @@ from reports.data.common import (
     count_and_rate,
     days_text,
     label,
-    monthly_figure,
     numbered_table,
     rate,
     streamed_table,
@@ -194,10 +193,7 @@ def sections(data: ScorecardData, params: ScorecardParameters, *, now: datetime)
             )
         )
     out.append(
-        monthly_figure(
-            data.months,
-            data.received_by_month,
-            data.answered_by_month,
+        data.monthly_figure(
             axis_title="Số việc",
             caption="Biểu đồ 2. Việc tiếp nhận mỗi tháng và số đã được trả lời",
         )
