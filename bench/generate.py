@@ -108,8 +108,7 @@ class DatabaseExists(RuntimeError):
 
 
 @dataclass
-class GenerateOptions:
-    database: str = harness.DATABASE_NAME
+class GenerateOptions(harness.OnDatabase):
     server_url: str | None = None  # default: harness.SERVER_URL
     scale: float = 1.0
     reset: bool = False

@@ -63,18 +63,13 @@ BODIES = 2000
 
 
 @dataclass
-class IntakeOptions:
-    database: str = harness.DATABASE_NAME
+class IntakeOptions(harness.OnDatabase):
     workers: int = 2
     clients: int = 64
     duration_s: float = 30.0
     warmup_s: float = 3.0
     max_requests: int | None = None
     baseline: bool = True
-
-    @property
-    def url(self) -> str:
-        return harness.database_url(self.database)
 
 
 @dataclass

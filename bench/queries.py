@@ -56,16 +56,11 @@ DEEP_PAGE = 1000
 
 
 @dataclass
-class QueriesOptions:
-    database: str = harness.DATABASE_NAME
+class QueriesOptions(harness.OnDatabase):
     runs: int = 50
     min_runs: int = 10  # > 5: past the generic-plan switch of a prepared statement
     budget_s: float = 30.0  # per query, besides its runs
     deep_page: int = DEEP_PAGE
-
-    @property
-    def url(self) -> str:
-        return harness.database_url(self.database)
 
 
 @dataclass

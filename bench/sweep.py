@@ -47,13 +47,8 @@ WEEK = "now + 7 days"
 
 
 @dataclass
-class SweepOptions:
-    database: str = harness.DATABASE_NAME
+class SweepOptions(harness.OnDatabase):
     timeout_s: float = 600.0
-
-    @property
-    def url(self) -> str:
-        return harness.database_url(self.database)
 
 
 async def _sizes(session: AsyncSession) -> dict[str, int]:

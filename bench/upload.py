@@ -39,15 +39,10 @@ MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
 
 
 @dataclass
-class UploadOptions:
-    database: str = harness.DATABASE_NAME
+class UploadOptions(harness.OnDatabase):
     size_bytes: int = GIB
     timeout_s: float = 1800.0
     baseline: bool = True
-
-    @property
-    def url(self) -> str:
-        return harness.database_url(self.database)
 
 
 def write_file(path: Path, size: int) -> None:
