@@ -10,7 +10,7 @@ code, printed in every page footer, is derived from ``"{id}:{version}"``.
 
 import uuid
 from datetime import date, datetime
-from enum import StrEnum, auto
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,31 +19,29 @@ from sqlmodel import Field, SQLModel
 from service.db import jsonb_column, timestamp_now, timestamp_or_none, uuid_id
 
 
-# A StrEnum's auto() value is the member's name: these values are stored in String columns
-# and sent in the API, so a member is named exactly as its value is spelt.
 class ReportKind(StrEnum):
-    supervision_result = auto()  # báo cáo kết quả giám sát
-    council_periodic = auto()  # tổng hợp ý kiến, kiến nghị gửi kỳ họp HĐND
-    agency_scorecard = auto()  # kết quả trả lời của một cơ quan
+    supervision_result = "supervision_result"  # báo cáo kết quả giám sát
+    council_periodic = "council_periodic"  # tổng hợp ý kiến, kiến nghị gửi kỳ họp HĐND
+    agency_scorecard = "agency_scorecard"  # kết quả trả lời của một cơ quan
 
 
 class ReportState(StrEnum):
-    queued = auto()
-    rendering = auto()
-    issued = auto()
-    failed = auto()
+    queued = "queued"
+    rendering = "rendering"
+    issued = "issued"
+    failed = "failed"
 
 
 class DeliveryChannel(StrEnum):
-    email_attachment = auto()
-    email_link = auto()
+    email_attachment = "email_attachment"
+    email_link = "email_link"
 
 
 class DeliveryState(StrEnum):
-    pending = auto()
-    sent = auto()
-    failed = auto()
-    skipped = auto()
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+    skipped = "skipped"
 
 
 class Report(SQLModel, table=True):
