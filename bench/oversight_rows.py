@@ -20,11 +20,24 @@ from typing import Any
 
 from bench import vocabulary as vocab
 from bench.clocks import ClockMath, status_at
+from bench.columns import model_columns
 from bench.petition_rows import REFERRAL_COLUMNS
 from service.deadlines.clock import DeadlineRule
 from service.deadlines.models import DeadlineStep
 from service.oversight.manifest import build_manifest, manifest_hash
-from service.oversight.models import Attendance, AttendanceStatus, EntryKind, LogEntry
+from service.oversight.models import (
+    Attendance,
+    AttendanceStatus,
+    EntryKind,
+    Finding,
+    LogEntry,
+    PlanAgency,
+    PlanMember,
+    Recommendation,
+    SupervisionEvidence,
+    SupervisionPlan,
+    SupervisionSession,
+)
 from service.storage.keys import content_key
 from service.storage.models import Evidence, EvidenceStatus
 
@@ -45,130 +58,33 @@ CONTENT_TYPES = (
     ("audio/mpeg", "ghi-am-{n:03d}.mp3"),
 )
 
-PLAN_COLUMNS = [
-    "id",
-    "code",
-    "subject",
-    "legal_basis",
-    "form",
-    "unit_code",
-    "period_start",
-    "period_end",
-    "description",
-    "state",
-    "version",
-    "submitted_at",
-    "submitted_by",
-    "approved_at",
-    "approved_by",
-    "conclusion",
-    "concluded_at",
-    "created_by",
-    "created_at",
-    "updated_at",
-]
-PLAN_AGENCY_COLUMNS = ["plan_id", "agency_id"]
-PLAN_MEMBER_COLUMNS = ["plan_id", "user_id", "role", "added_at"]
-SESSION_COLUMNS = [
-    "id",
-    "plan_id",
-    "number",
-    "title",
-    "mode",
-    "state",
-    "scheduled_start",
-    "scheduled_end",
-    "place",
-    "meeting_link",
-    "log_seq",
-    "version",
-    "opened_at",
-    "closed_at",
-    "sealed_at",
-    "sealed_by",
-    "manifest",
-    "manifest_sha256",
-    "created_by",
-    "created_at",
-]
-ATTENDANCE_COLUMNS = [
-    "id",
-    "session_id",
-    "person_key",
-    "user_id",
-    "agency_id",
-    "name",
-    "organisation",
-    "capacity",
-    "status",
-    "arrived_at",
-    "recorded_by",
-    "recorded_at",
-]
-LOG_COLUMNS = [
-    "id",
-    "session_id",
-    "seq",
-    "kind",
-    "text",
-    "speaker_user_id",
-    "speaker_name",
-    "speaker_organisation",
-    "author_id",
-    "created_at",
-]
-EVIDENCE_COLUMNS = [
-    "id",
-    "sha256",
-    "size_bytes",
-    "content_type",
-    "original_name",
-    "object_key",
-    "status",
-    "uploaded_by_user_id",
-    "uploaded_at",
-    "captured_at",
-]
-SUPERVISION_EVIDENCE_COLUMNS = [
-    "id",
-    "evidence_id",
-    "plan_id",
-    "session_id",
-    "log_entry_id",
-    "description",
-    "attached_by",
-    "attached_at",
-]
-FINDING_COLUMNS = [
-    "id",
-    "plan_id",
-    "session_id",
-    "title",
-    "text",
-    "version",
-    "created_by",
-    "created_at",
-    "updated_at",
-]
-RECOMMENDATION_COLUMNS = [
-    "id",
-    "plan_id",
-    "finding_id",
-    "agency_id",
-    "title",
-    "text",
-    "state",
-    "version",
-    "referral_id",
-    "due_at",
-    "issued_at",
-    "issued_by",
-    "answered_at",
-    "answer_outcome",
-    "created_by",
-    "created_at",
-    "updated_at",
-]
+# What each table is COPYed with: its model's columns, less those a generated row leaves to
+# their default.
+PLAN_COLUMNS = model_columns(SupervisionPlan, left_default=("petition_ids", "archived_at"))
+PLAN_AGENCY_COLUMNS = model_columns(PlanAgency)
+PLAN_MEMBER_COLUMNS = model_columns(PlanMember)
+SESSION_COLUMNS = model_columns(
+    SupervisionSession, left_default=("agenda", "invited", "resupervision_of", "cancelled_reason")
+)
+ATTENDANCE_COLUMNS = model_columns(Attendance, left_default=("reason",))
+LOG_COLUMNS = model_columns(LogEntry, left_default=("corrects_entry_id", "client_ref"))
+EVIDENCE_COLUMNS = model_columns(
+    Evidence,
+    left_default=(
+        "multipart_upload_id",
+        "uploaded_by_client_id",
+        "latitude",
+        "longitude",
+        "withdrawn_at",
+        "withdrawn_by",
+        "withdrawn_reason",
+    ),
+)
+SUPERVISION_EVIDENCE_COLUMNS = model_columns(SupervisionEvidence)
+FINDING_COLUMNS = model_columns(Finding, left_default=("log_entry_ids", "evidence_ids"))
+RECOMMENDATION_COLUMNS = model_columns(
+    Recommendation, left_default=("answer_summary", "last_check_result", "last_checked_at")
+)
 # A recommendation's referral is the same ``referral`` row as a petition's, but is never
 # published to a citizen, rated or closed by one: those columns stay NULL.
 _CITIZEN_ONLY = frozenset(

@@ -23,9 +23,12 @@ from typing import Any
 
 from bench import vocabulary as vocab
 from bench.clocks import CLOCK_COLUMNS, ClockMath, status_at
+from bench.columns import model_columns
 from service.deadlines.clock import DeadlineRule
 from service.deadlines.models import DeadlineStep
 from service.petitions.confidential import Identity, encrypt_identity
+from service.petitions.models import Petitioner
+from service.replies.models import PublicAnswer, ReferralAnswer
 from service.settings import Settings
 
 DAY = 86_400.0
@@ -118,16 +121,7 @@ PETITION_COLUMNS = [
     *CLOCK_COLUMNS,
 ]
 _P = {name: index for index, name in enumerate(PETITION_COLUMNS)}
-PETITIONER_COLUMNS = [
-    "petition_id",
-    "full_name",
-    "phone",
-    "email",
-    "national_id",
-    "address",
-    "identity_ciphertext",
-    "created_at",
-]
+PETITIONER_COLUMNS = model_columns(Petitioner)
 REFERRAL_COLUMNS = [
     "id",
     "item_type",
@@ -155,42 +149,18 @@ REFERRAL_COLUMNS = [
     "updated_at",
     *CLOCK_COLUMNS,
 ]
-ANSWER_COLUMNS = [
-    "id",
-    "referral_id",
-    "round",
-    "status",
-    "outcome",
-    "text",
-    "document_number",
-    "document_date",
-    "signer_name",
-    "signer_title",
-    "created_at",
-    "updated_at",
-    "submitted_at",
-    "reviewed_at",
-    "published_at",
-]
-PUBLIC_ANSWER_COLUMNS = [
-    "id",
-    "referral_id",
-    "answer_id",
-    "item_type",
-    "item_kind",
-    "agency_id",
-    "agency_name",
-    "unit_code",
-    "category_code",
-    "title",
-    "description",
-    "outcome",
-    "answer_text",
-    "document_number",
-    "document_date",
-    "signer_title",
-    "published_at",
-]
+ANSWER_COLUMNS = model_columns(
+    ReferralAnswer,
+    left_default=(
+        "legal_basis",
+        "attachment_ids",
+        "created_by",
+        "submitted_by",
+        "reviewed_by",
+        "review_note",
+    ),
+)
+PUBLIC_ANSWER_COLUMNS = model_columns(PublicAnswer, left_default=("legal_basis",))
 
 
 @dataclass(frozen=True)
