@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bench import harness, principals
 from bench.cleanup import remove_intake_rows
 from bench.clocks import ClockMath
-from bench.load import LoadRun, LockSampler, intake_bodies, run_http
+from bench.load import Load, LoadRun, LockSampler, intake_bodies, run_http
 from bench.servers import CpuMeter, api_server, process_tree
 from service.auth.secrets import split_api_key
 from service.db import async_url, session_factory, session_scope
@@ -63,12 +63,8 @@ BODIES = 2000
 
 
 @dataclass
-class IntakeOptions(harness.OnDatabase):
+class IntakeOptions(Load, harness.OnDatabase):
     workers: int = 2
-    clients: int = 64
-    duration_s: float = 30.0
-    warmup_s: float = 3.0
-    max_requests: int | None = None
     baseline: bool = True
 
 
@@ -158,15 +154,7 @@ async def measure_http(
     meter.track(backends)
     own_start = time.process_time()
     async with LockSampler(options.url, options.database) as sampler:
-        run = await run_http(
-            base_url,
-            api_key,
-            bodies,
-            clients=options.clients,
-            duration_s=options.duration_s,
-            max_requests=options.max_requests,
-            warmup_s=options.warmup_s,
-        )
+        run = await run_http(base_url, api_key, bodies, options)
     backends = sorted(set(backends) | set(await _backend_pids(options.url, options.database)))
     wall = meter.wall()
     api_seconds = meter.seconds(server_pids)
