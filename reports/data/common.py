@@ -26,6 +26,8 @@ from reports.numbers import format_number, format_percent
 from reports.sections import Align, Cell, Column, Figure, LongTable, Section, Table
 from reports.streaming import ThreadRows, streamed
 
+# The end of the caption of a report's list of cases: what no row of it shows.
+NO_PERSONAL_DATA = "(không có thông tin cá nhân; đơn tố cáo chỉ được thống kê số lượng)"
 # The ``deadline_status`` values of a clock still running (SQL, for ``IN``).
 LIVE_CLOCKS = "('running', 'due_soon', 'overdue')"
 
@@ -329,14 +331,25 @@ def streamed_table(
     columns: Sequence[Column],
     row_count: int,
     caption: str,
+    number_width: float | None = None,
 ) -> LongTable:
     """A long table whose rows ``statement`` yields through a server-side cursor while the
     document renders (``cells`` turns each row into the printed cells); ``row_count`` is
-    counted beforehand by the same filter, so the table knows its length."""
+    counted beforehand by the same filter, so the table knows its length. With
+    ``number_width``, a first STT column of that width holds the ``number`` the query gives
+    each row."""
+    transform = cells
+    if number_width is not None:
+        columns = [Column("STT", number_width, Align.centred), *columns]
+
+        def transform(row: Any) -> list[Cell]:
+            return [int(row.number), *cells(row)]
+
     return LongTable(
         columns=columns,
         rows=ThreadRows(
-            streamed(session, statement, dict(bind), transform=cells), asyncio.get_running_loop()
+            streamed(session, statement, dict(bind), transform=transform),
+            asyncio.get_running_loop(),
         ),
         row_count=row_count,
         caption=caption,
