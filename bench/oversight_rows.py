@@ -122,6 +122,24 @@ def _row(obj: Any, columns: list[str]) -> tuple[Any, ...]:
     return tuple(getattr(obj, name) for name in columns)
 
 
+@dataclass(frozen=True)
+class PlanSize:
+    sessions: int
+    entries: int  # log entries per session
+    evidence: int  # evidence items per session
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """Who supervises one plan: what each of its sessions and its conclusion are written by
+    and about."""
+
+    plan_id: uuid.UUID
+    head: uuid.UUID
+    member: uuid.UUID
+    agencies: list[tuple[uuid.UUID, str]]  # the supervised agencies: (id, name)
+
+
 class OversightFactory:
     def __init__(self, reference: OversightReference, rng: random.Random, clocks: ClockMath):
         self.ref = reference
@@ -145,34 +163,22 @@ class OversightFactory:
         plans = max(1, sessions // 4)
         for index in range(plans):
             count = min(4, sessions - index * 4) or 1
-            self._plan(
-                f"GS-{index + 1:05d}",
-                sessions=count,
-                entries=entries_per_session,
-                evidence=evidence_per_session,
-            )
-        per = max(1, report_entries // 5)
-        self._plan(
-            REPORT_PLAN_CODE,
-            sessions=5,
-            entries=per,
-            evidence=max(1, report_evidence // 5),
-            finished=True,
-            unit_code=HANOI,
-        )
+            size = PlanSize(count, entries_per_session, evidence_per_session)
+            self._plan(f"GS-{index + 1:05d}", size)
+        size = PlanSize(5, max(1, report_entries // 5), max(1, report_evidence // 5))
+        self._plan(REPORT_PLAN_CODE, size, finished=True, unit_code=HANOI)
         return self.rows
 
     def _plan(
         self,
         code: str,
+        size: PlanSize,
         *,
-        sessions: int,
-        entries: int,
-        evidence: int,
         finished: bool | None = None,
         unit_code: str | None = None,
     ) -> None:
         rng = self.rng
+        sessions = size.sessions
         now = self.ref.now
         plan_id = self._uuid()
         finished = rng.random() < 0.8 if finished is None else finished
@@ -216,37 +222,22 @@ class OversightFactory:
             self.rows.plan_agencies.append((plan_id, agency_id))
         self.rows.members.append((plan_id, head, "head", created))
         self.rows.members.append((plan_id, member, "member", created))
+        delegation = Delegation(plan_id, head, member, agencies)
         for number in range(1, sessions + 1):
             begin = created + timedelta(days=7) + session_gap * (number - 1)
             sealed = finished or number < sessions
             self._session(
-                plan_id,
-                number,
-                begin=min(begin, now - timedelta(hours=3)),
-                sealed=sealed,
-                head=head,
-                member=member,
-                agencies=agencies,
-                entries=entries,
-                evidence=evidence,
+                delegation, number, size, begin=min(begin, now - timedelta(hours=3)), sealed=sealed
             )
         if finished:
-            self._conclusion(plan_id, head, agencies, concluded_at or now)
+            self._conclusion(delegation, concluded_at or now)
 
     def _session(
-        self,
-        plan_id: uuid.UUID,
-        number: int,
-        *,
-        begin: datetime,
-        sealed: bool,
-        head: uuid.UUID,
-        member: uuid.UUID,
-        agencies: list[tuple[uuid.UUID, str]],
-        entries: int,
-        evidence: int,
+        self, delegation: Delegation, number: int, size: PlanSize, *, begin: datetime, sealed: bool
     ) -> None:
         rng = self.rng
+        plan_id, head, member = delegation.plan_id, delegation.head, delegation.member
+        entries, evidence = size.entries, size.evidence
         session_id = self._uuid()
         mode = rng.choice(("online", "in_person", "hybrid"))
         end = begin + timedelta(hours=3)
@@ -266,7 +257,7 @@ class OversightFactory:
             )
             for user in (head, member)
         ]
-        for agency_id, agency_name in agencies:
+        for agency_id, agency_name in delegation.agencies:
             name = vocab.person_name(rng)
             people.append(
                 Attendance(
@@ -372,16 +363,11 @@ class OversightFactory:
                 )
             )
 
-    def _conclusion(
-        self,
-        plan_id: uuid.UUID,
-        head: uuid.UUID,
-        agencies: list[tuple[uuid.UUID, str]],
-        concluded: datetime,
-    ) -> None:
+    def _conclusion(self, delegation: Delegation, concluded: datetime) -> None:
         rng = self.rng
+        plan_id, head = delegation.plan_id, delegation.head
         now = self.ref.now
-        for agency_id, _ in agencies:
+        for agency_id, _ in delegation.agencies:
             finding_id = self._uuid()
             title = vocab.text(rng.choice(vocab.FINDING_TITLES))
             self.rows.findings.append(
