@@ -71,6 +71,11 @@ class Cluster:
     status: str
 
 
+def _card_sum(field: str) -> Any:
+    """A `CouncilData` figure: ``field`` of every agency's scorecard, summed."""
+    return property(lambda data: sum(getattr(card, field) for card in data.scorecards))
+
+
 @dataclass(frozen=True)
 class CouncilData(Monthly):
     """Every number of the report (tests compare these with their own counts)."""
@@ -102,29 +107,12 @@ class CouncilData(Monthly):
     recommendations_overdue: int
 
     # Referrals: sums of the agency table (Bảng 4), one cohort.
-    @property
-    def referrals(self) -> int:
-        return sum(card.received for card in self.scorecards)
-
-    @property
-    def acknowledged(self) -> int:
-        return sum(card.acknowledged for card in self.scorecards)
-
-    @property
-    def acknowledged_on_time(self) -> int:
-        return sum(card.acknowledged_on_time for card in self.scorecards)
-
-    @property
-    def referrals_answered(self) -> int:
-        return sum(card.answered for card in self.scorecards)
-
-    @property
-    def answered_on_time(self) -> int:
-        return sum(card.answered_on_time for card in self.scorecards)
-
-    @property
-    def declined(self) -> int:
-        return sum(card.bounces for card in self.scorecards)
+    referrals = _card_sum("received")
+    acknowledged = _card_sum("acknowledged")
+    acknowledged_on_time = _card_sum("acknowledged_on_time")
+    referrals_answered = _card_sum("answered")
+    answered_on_time = _card_sum("answered_on_time")
+    declined = _card_sum("bounces")
 
     # Supervision: sums of the plan table (Bảng 6).
     @property
