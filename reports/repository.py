@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -104,6 +104,16 @@ async def deliveries_of(session: AsyncSession, report_id: uuid.UUID) -> list[Rep
         .execution_options(populate_existing=True)
     )
     return list(rows.scalars())
+
+
+class ReportFilters(TypedDict):
+    """What a list of reports is narrowed (None: not by this) and paged by."""
+
+    kind: ReportKind | None
+    state: ReportState | None
+    series_id: uuid.UUID | None
+    cursor: str | None
+    limit: int
 
 
 async def list_reports(
