@@ -186,10 +186,9 @@ def generate(options: GenerateOptions) -> harness.BenchResult:
     load = round(
         sum(v for k, v in timer.phases.items() if k not in ("create_database", "migrate")), 2
     )
-    result = harness.BenchResult(
-        name="generate",
-        parameters={
-            "database": options.database,
+    result = options.result(
+        "generate",
+        {
             "scale": options.scale,
             "petitions": options.petitions,
             "sessions": options.sessions,

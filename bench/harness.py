@@ -184,6 +184,13 @@ class OnDatabase:
     def url(self) -> str:
         return database_url(self.database)
 
+    def result(self, name: str, parameters: dict[str, Any], **fields: Any) -> BenchResult:
+        """The result of the benchmark ``name`` run with these options; its parameters start
+        with the database it ran against."""
+        return BenchResult(
+            name=name, parameters={"database": self.database, **parameters}, **fields
+        )
+
 
 Options = TypeVar("Options", bound=OnDatabase)
 

@@ -424,10 +424,9 @@ def _run_intake(options: IntakeOptions) -> harness.BenchResult:
         run, cpu, waits = asyncio.run(
             measure_http(options, server.pid, server.base_url, setup.api_key, bodies)
         )
-    result = harness.BenchResult(
-        name="intake",
-        parameters={
-            "database": options.database,
+    result = options.result(
+        "intake",
+        {
             "api_workers": options.workers,
             "clients": options.clients,
             "duration_s": options.duration_s,

@@ -335,10 +335,9 @@ async def _run(options: QueriesOptions) -> tuple[list[Case], dict[str, Any]]:
 
 def run_queries(options: QueriesOptions) -> harness.BenchResult:
     cases, info = asyncio.run(_run(options))
-    result = harness.BenchResult(
-        name="queries",
-        parameters={
-            "database": options.database,
+    result = options.result(
+        "queries",
+        {
             "runs": options.runs,
             "min_runs": options.min_runs,
             "runs_share_one_connection": True,

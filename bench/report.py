@@ -124,10 +124,9 @@ def run_report(options: ReportOptions) -> harness.BenchResult:
         reports["supervision report, BENCH-REPORT"] = [
             *("--kind", "supervision", "--plan", REPORT_PLAN_CODE)
         ]
-    result = harness.BenchResult(
-        name="report",
-        parameters={
-            "database": options.database,
+    result = options.result(
+        "report",
+        {
             "chunk_rows": options.chunk_rows,
             "council_period": [first, last],
             "supervision_plan": REPORT_PLAN_CODE,

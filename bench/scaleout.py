@@ -59,10 +59,9 @@ def _run_scaleout(options: ScaleOutOptions) -> harness.BenchResult:
             )
         runs[str(workers)] = {**http_figures(run), "cpu": cpu, "database_waits": waits}
     first = runs[str(options.workers[0])]["requests_per_second"]
-    result = harness.BenchResult(
-        name="scaleout",
-        parameters={
-            "database": options.database,
+    result = options.result(
+        "scaleout",
+        {
             "workers": list(options.workers),
             "clients": options.clients,
             "duration_s": options.duration_s,

@@ -117,10 +117,9 @@ def _upload(
 
 def run_upload(options: UploadOptions) -> harness.BenchResult:
     bucket = f"giamsat-bench-{uuid.uuid4().hex[:10]}"
-    result = harness.BenchResult(
-        name="upload",
-        parameters={
-            "database": options.database,
+    result = options.result(
+        "upload",
+        {
             "size_bytes": options.size_bytes,
             "endpoint": "moto_server (S3 over HTTP, 127.0.0.1)",
             "api_workers": 1,
