@@ -36,13 +36,13 @@ from typing import Any
 
 import asyncpg
 import httpx
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import harness, principals
 from bench.cleanup import remove_intake_rows
 from bench.clocks import ClockMath
 from bench.load import Load, LoadRun, LockSampler, intake_bodies, run_http
+from bench.reference import active_categories, communes
 from bench.servers import CpuMeter, api_server, process_tree
 from service.auth.secrets import split_api_key
 from service.db import async_url, session_factory, session_scope
@@ -87,23 +87,8 @@ async def prepare(url: str, purpose: str, *, with_reference: bool = True) -> Set
         async with session_scope(sessions) as session:
             client, key = await principals.new_api_client(session, purpose)
         async with sessions() as session:
-            rows = (
-                await session.execute(
-                    sa.text(
-                        "SELECT code, name FROM admin_unit WHERE parent_code = '01' "
-                        "AND level = 'commune' ORDER BY code"
-                    )
-                )
-            ).all()
-            units = [(row[0], row[1]) for row in rows]
-            categories = [
-                row[0]
-                for row in (
-                    await session.execute(
-                        sa.text("SELECT code FROM petition_category WHERE active")
-                    )
-                ).all()
-            ]
+            units = await communes(session)
+            categories = await active_categories(session)
             routing: dict[tuple[str, str], uuid.UUID | None] = {}
             rules: dict[tuple[str, str], DeadlineRule] = {}
             now = datetime.now(UTC)

@@ -22,6 +22,7 @@ from bench import vocabulary as vocab
 from bench.clocks import ClockMath, status_at
 from bench.columns import model_columns
 from bench.petition_rows import REFERRAL_COLUMNS
+from bench.reference import HANOI
 from service.deadlines.clock import DeadlineRule
 from service.deadlines.models import DeadlineStep
 from service.oversight.manifest import build_manifest, manifest_hash
@@ -42,7 +43,6 @@ from service.storage.keys import content_key
 from service.storage.models import Evidence, EvidenceStatus
 
 REPORT_PLAN_CODE = "BENCH-REPORT"
-HANOI = "01"
 FORMS = ("delegation", "document_review", "people_inspection_board", "joint")
 KINDS = (
     EntryKind.statement,
