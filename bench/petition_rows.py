@@ -8,6 +8,10 @@ years, open ones mostly recent with a backlog tail. The deadline columns follow 
 story through ``bench.clocks`` (the platform's own clock arithmetic), so a clock is
 ``running``/``due_soon``/``overdue`` exactly as a sweep at ``now`` would have left it, and an
 overdue ward item carries the ``escalated_at`` that sweep would have set.
+
+The module is longer than 600 lines because one `PetitionFactory` draws a petition and its
+referral, answer and public answer together from one generator, in one order: split, the
+draws would no longer follow one another and a seed would stop giving the same database.
 """
 
 from __future__ import annotations
