@@ -9,9 +9,9 @@ story through ``bench.clocks`` (the platform's own clock arithmetic), so a clock
 ``running``/``due_soon``/``overdue`` exactly as a sweep at ``now`` would have left it, and an
 overdue ward item carries the ``escalated_at`` that sweep would have set.
 
-The module is longer than 600 lines because one `PetitionFactory` draws a petition and its
-referral, answer and public answer together from one generator, in one order: split, the
-draws would no longer follow one another and a seed would stop giving the same database.
+The module is longer than 600 lines because it is one `PetitionFactory`: a petition, its
+referral, answer and public answer are drawn by the same methods from one generator, in the
+order a seed's database depends on, and read best as one story.
 """
 
 from __future__ import annotations
