@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -47,6 +48,10 @@ def bench() -> None:
     """Benchmarks at a million petitions, each against a baseline measured in the same run."""
 
 
+# Each benchmark's options land under its options dataclass's own field names (``--duration``
+# is ``duration_s``), so a command builds the dataclass from them as they come.
+
+
 @bench.command()
 @database_option
 @click.option("--scale", type=float, default=1.0, show_default=True, help="1.0 = 1M petitions.")
@@ -54,16 +59,12 @@ def bench() -> None:
 @click.option("--seed", type=int, default=2026, show_default=True)
 @click.option("--batch-size", type=int, default=20_000, show_default=True)
 @results_option
-def generate(
-    database: str, scale: float, reset: bool, seed: int, batch_size: int, results_dir: Path | None
-) -> None:
+def generate(results_dir: Path | None, **fields: Any) -> None:
     """Create and load the bench database (COPY; the load time is reported)."""
     from bench.generate import DatabaseExists, GenerateOptions
     from bench.generate import generate as run
 
-    options = GenerateOptions(
-        database=database, scale=scale, reset=reset, seed=seed, batch_size=batch_size
-    )
+    options = GenerateOptions(**fields)
     try:
         result = run(options)
     except DatabaseExists as exc:
@@ -87,68 +88,59 @@ def generate(
 @database_option
 @click.option("--workers", type=int, default=2, show_default=True, help="API worker processes.")
 @click.option("--clients", type=int, default=64, show_default=True)
-@click.option("--duration", type=float, default=30.0, show_default=True, help="Seconds measured.")
-@click.option("--warmup", type=float, default=3.0, show_default=True)
+@click.option(
+    "--duration",
+    "duration_s",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Seconds measured.",
+)
+@click.option("--warmup", "warmup_s", type=float, default=3.0, show_default=True)
 @click.option("--max-requests", type=int, default=None, help="Stop after this many requests.")
 @baseline_option
 @results_option
-def intake(
-    database: str,
-    workers: int,
-    clients: int,
-    duration: float,
-    warmup: float,
-    max_requests: int | None,
-    baseline: bool,
-    results_dir: Path | None,
-) -> None:
+def intake(results_dir: Path | None, **fields: Any) -> None:
     """POST /api/v1/petitions from N clients vs the same statements by raw asyncpg."""
     from bench.intake import IntakeOptions, print_intake, run_intake
 
-    options = IntakeOptions(
-        database=database,
-        workers=workers,
-        clients=clients,
-        duration_s=duration,
-        warmup_s=warmup,
-        max_requests=max_requests,
-        baseline=baseline,
-    )
-    _measure(run_intake, print_intake, options, results_dir)
+    _measure(run_intake, print_intake, IntakeOptions(**fields), results_dir)
 
 
 @bench.command()
 @database_option
 @click.option("--runs", type=int, default=50, show_default=True, help="Runs per query.")
-@click.option("--budget", type=float, default=30.0, show_default=True, help="Seconds per query.")
+@click.option(
+    "--budget", "budget_s", type=float, default=30.0, show_default=True, help="Seconds per query."
+)
 @click.option("--deep-page", type=int, default=1000, show_default=True)
 @results_option
-def queries(
-    database: str, runs: int, budget: float, deep_page: int, results_dir: Path | None
-) -> None:
+def queries(results_dir: Path | None, **fields: Any) -> None:
     """Staff lists, keyset pages 1 and 1,000, search, duplicates, dashboard: p50/p95."""
     from bench.queries import QueriesOptions, print_queries, run_queries
 
-    options = QueriesOptions(database=database, runs=runs, budget_s=budget, deep_page=deep_page)
-    _measure(run_queries, print_queries, options, results_dir)
+    _measure(run_queries, print_queries, QueriesOptions(**fields), results_dir)
 
 
 @bench.command()
 @database_option
-@click.option("--timeout", type=float, default=600.0, show_default=True, help="Per sweep.")
+@click.option(
+    "--timeout", "timeout_s", type=float, default=600.0, show_default=True, help="Per sweep."
+)
 @results_option
-def sweep(database: str, timeout: float, results_dir: Path | None) -> None:
+def sweep(results_dir: Path | None, **fields: Any) -> None:
     """Petition and referral sweeps: steady, the daily 17:00 burst, a week late (rolled back)."""
     from bench.sweep import SweepOptions, print_sweep, run_sweep
 
-    options = SweepOptions(database=database, timeout_s=timeout)
-    _measure(run_sweep, print_sweep, options, results_dir)
+    _measure(run_sweep, print_sweep, SweepOptions(**fields), results_dir)
 
 
 @bench.command()
 @database_option
 @click.option("--chunk-rows", type=int, default=400, show_default=True)
-@click.option("--timeout", type=float, default=1800.0, show_default=True, help="Per render.")
+@click.option(
+    "--timeout", "timeout_s", type=float, default=1800.0, show_default=True, help="Per render."
+)
 @click.option(
     "--memory-limit-gib",
     type=float,
@@ -165,22 +157,16 @@ def sweep(database: str, timeout: float, results_dir: Path | None) -> None:
 @baseline_option
 @results_option
 def report(
-    database: str,
-    chunk_rows: int,
-    timeout: float,
     memory_limit_gib: float,
     council_end: datetime | None,
-    baseline: bool,
     results_dir: Path | None,
+    **fields: Any,
 ) -> None:
     """Council (city, 12 months) and supervision reports: seconds and peak RSS."""
     from bench.report import ReportOptions, print_report, run_report
 
     options = ReportOptions(
-        database=database,
-        chunk_rows=chunk_rows,
-        timeout_s=timeout,
-        baseline=baseline,
+        **fields,
         memory_limit_bytes=int(memory_limit_gib * 1024**3),
         council_end=council_end.date() if council_end else None,
     )
@@ -190,18 +176,14 @@ def report(
 @bench.command()
 @database_option
 @click.option("--size-mib", type=int, default=1024, show_default=True, help="File size.")
-@click.option("--timeout", type=float, default=1800.0, show_default=True)
+@click.option("--timeout", "timeout_s", type=float, default=1800.0, show_default=True)
 @baseline_option
 @results_option
-def upload(
-    database: str, size_mib: int, timeout: float, baseline: bool, results_dir: Path | None
-) -> None:
+def upload(size_mib: int, results_dir: Path | None, **fields: Any) -> None:
     """A 1 GiB evidence upload through the API to moto S3 vs minio fput_object."""
     from bench.upload import MIB, UploadOptions, print_upload, run_upload
 
-    options = UploadOptions(
-        database=database, size_bytes=size_mib * MIB, timeout_s=timeout, baseline=baseline
-    )
+    options = UploadOptions(**fields, size_bytes=size_mib * MIB)
     _measure(run_upload, print_upload, options, results_dir)
 
 
@@ -209,28 +191,14 @@ def upload(
 @database_option
 @click.option("--workers", "workers", type=int, multiple=True, default=(1, 2, 4), show_default=True)
 @click.option("--clients", type=int, default=64, show_default=True)
-@click.option("--duration", type=float, default=30.0, show_default=True)
-@click.option("--warmup", type=float, default=3.0, show_default=True)
+@click.option("--duration", "duration_s", type=float, default=30.0, show_default=True)
+@click.option("--warmup", "warmup_s", type=float, default=3.0, show_default=True)
 @results_option
-def scaleout(
-    database: str,
-    workers: tuple[int, ...],
-    clients: int,
-    duration: float,
-    warmup: float,
-    results_dir: Path | None,
-) -> None:
+def scaleout(results_dir: Path | None, **fields: Any) -> None:
     """Intake req/s with 1, 2 and 4 API workers, and what stops the curve."""
     from bench.scaleout import ScaleOutOptions, print_scaleout, run_scaleout
 
-    options = ScaleOutOptions(
-        database=database,
-        workers=tuple(workers),
-        clients=clients,
-        duration_s=duration,
-        warmup_s=warmup,
-    )
-    _measure(run_scaleout, print_scaleout, options, results_dir)
+    _measure(run_scaleout, print_scaleout, ScaleOutOptions(**fields), results_dir)
 
 
 @bench.command()
@@ -238,11 +206,8 @@ def scaleout(
 @click.option("--workers", "workers", type=int, multiple=True, default=(1, 2, 4), show_default=True)
 @click.option("--repeats", type=int, default=5, show_default=True, help="Fresh interpreters.")
 @results_option
-def startup(
-    database: str, workers: tuple[int, ...], repeats: int, results_dir: Path | None
-) -> None:
+def startup(results_dir: Path | None, **fields: Any) -> None:
     """Import time of the CLI and the app, create_app, and serve --workers N until all answer."""
     from bench.startup import StartupOptions, print_startup, run_startup
 
-    options = StartupOptions(database=database, workers=tuple(workers), repeats=repeats)
-    _measure(run_startup, print_startup, options, results_dir)
+    _measure(run_startup, print_startup, StartupOptions(**fields), results_dir)

@@ -119,17 +119,18 @@ class FastCalendar:
         return self.before[index] + min(us, self.ends[index]) - self.starts[index]
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
-        key = (self.calendar.local_date(start), days, True)
-        cached = self._days.get(key)
-        if cached is None:
-            cached = self._days[key] = self.calendar.add_working_days(start, days)
-        return cached
+        return self._add_days(start, days, working=True)
 
     def add_calendar_days(self, start: datetime, days: int) -> datetime:
-        key = (self.calendar.local_date(start), days, False)
+        return self._add_days(start, days, working=False)
+
+    def _add_days(self, start: datetime, days: int, *, working: bool) -> datetime:
+        """The calendar's answer, asked once per (local day, days, working or not)."""
+        key = (self.calendar.local_date(start), days, working)
         cached = self._days.get(key)
         if cached is None:
-            cached = self._days[key] = self.calendar.add_calendar_days(start, days)
+            add = self.calendar.add_working_days if working else self.calendar.add_calendar_days
+            cached = self._days[key] = add(start, days)
         return cached
 
     def add_working_hours(self, start: datetime, hours: float) -> datetime:

@@ -64,6 +64,7 @@ from bench.petition_rows import (
     Unit,
     unit_point,
 )
+from bench.reference import active_categories, communes
 from service.auth.models import Role
 from service.db import async_url, session_scope
 from service.deadlines.models import DeadlineStep, ItemKind, Urgency
@@ -79,7 +80,6 @@ from service.settings import Settings
 
 FULL_SCALE_PETITIONS = 1_000_000
 FULL_SCALE_SESSIONS = 2_000
-HANOI = "01"
 SUPERVISORS = 6
 # Tables whose secondary indexes are rebuilt after the load.
 BULK_TABLES = (
@@ -108,8 +108,7 @@ class DatabaseExists(RuntimeError):
 
 
 @dataclass
-class GenerateOptions:
-    database: str = harness.DATABASE_NAME
+class GenerateOptions(harness.OnDatabase):
     server_url: str | None = None  # default: harness.SERVER_URL
     scale: float = 1.0
     reset: bool = False
@@ -187,10 +186,9 @@ def generate(options: GenerateOptions) -> harness.BenchResult:
     load = round(
         sum(v for k, v in timer.phases.items() if k not in ("create_database", "migrate")), 2
     )
-    result = harness.BenchResult(
-        name="generate",
-        parameters={
-            "database": options.database,
+    result = options.result(
+        "generate",
+        {
             "scale": options.scale,
             "petitions": options.petitions,
             "sessions": options.sessions,
@@ -331,29 +329,13 @@ async def _reference(
     now: datetime,
     rng: random.Random,
 ) -> Reference:
-    unit_rows = (
-        await session.execute(
-            sa.text(
-                "SELECT code, name FROM admin_unit WHERE parent_code = :city "
-                "AND level = 'commune' ORDER BY code"
-            ),
-            {"city": HANOI},
-        )
-    ).all()
     units = []
-    for code, name in unit_rows:
+    for code, name in await communes(session):
         # Wards (phường) are denser than communes; each unit gets its own weight.
         weight = rng.lognormvariate(0, 0.5) * (2.0 if name.startswith("Phường") else 1.0)
         latitude, longitude = unit_point(code)
         units.append(Unit(code, name, weight, latitude, longitude))
-    categories = [
-        row[0]
-        for row in (
-            await session.execute(
-                sa.text("SELECT code FROM petition_category WHERE active ORDER BY sort_order")
-            )
-        ).all()
-    ]
+    categories = await active_categories(session)
     agencies = (
         await session.execute(sa.text("SELECT id, name, code FROM agency WHERE active"))
     ).all()

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -173,11 +173,23 @@ class BenchResult:
         return data
 
 
-class OnDatabase(Protocol):
-    """A benchmark's options: they name the bench database it runs against."""
+@dataclass
+class OnDatabase:
+    """What every benchmark's options start with: the bench database it runs against, on
+    the local server (each benchmark's options dataclass extends this one)."""
+
+    database: str = DATABASE_NAME
 
     @property
-    def url(self) -> str: ...
+    def url(self) -> str:
+        return database_url(self.database)
+
+    def result(self, name: str, parameters: dict[str, Any], **fields: Any) -> BenchResult:
+        """The result of the benchmark ``name`` run with these options; its parameters start
+        with the database it ran against."""
+        return BenchResult(
+            name=name, parameters={"database": self.database, **parameters}, **fields
+        )
 
 
 Options = TypeVar("Options", bound=OnDatabase)

@@ -36,13 +36,13 @@ from typing import Any
 
 import asyncpg
 import httpx
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import harness, principals
 from bench.cleanup import remove_intake_rows
 from bench.clocks import ClockMath
-from bench.load import LoadRun, LockSampler, intake_bodies, run_http
+from bench.load import Load, LoadRun, LockSampler, intake_bodies, run_http
+from bench.reference import active_categories, communes
 from bench.servers import CpuMeter, api_server, process_tree
 from service.auth.secrets import split_api_key
 from service.db import async_url, session_factory, session_scope
@@ -63,18 +63,9 @@ BODIES = 2000
 
 
 @dataclass
-class IntakeOptions:
-    database: str = harness.DATABASE_NAME
+class IntakeOptions(Load, harness.OnDatabase):
     workers: int = 2
-    clients: int = 64
-    duration_s: float = 30.0
-    warmup_s: float = 3.0
-    max_requests: int | None = None
     baseline: bool = True
-
-    @property
-    def url(self) -> str:
-        return harness.database_url(self.database)
 
 
 @dataclass
@@ -96,23 +87,8 @@ async def prepare(url: str, purpose: str, *, with_reference: bool = True) -> Set
         async with session_scope(sessions) as session:
             client, key = await principals.new_api_client(session, purpose)
         async with sessions() as session:
-            rows = (
-                await session.execute(
-                    sa.text(
-                        "SELECT code, name FROM admin_unit WHERE parent_code = '01' "
-                        "AND level = 'commune' ORDER BY code"
-                    )
-                )
-            ).all()
-            units = [(row[0], row[1]) for row in rows]
-            categories = [
-                row[0]
-                for row in (
-                    await session.execute(
-                        sa.text("SELECT code FROM petition_category WHERE active")
-                    )
-                ).all()
-            ]
+            units = await communes(session)
+            categories = await active_categories(session)
             routing: dict[tuple[str, str], uuid.UUID | None] = {}
             rules: dict[tuple[str, str], DeadlineRule] = {}
             now = datetime.now(UTC)
@@ -163,15 +139,7 @@ async def measure_http(
     meter.track(backends)
     own_start = time.process_time()
     async with LockSampler(options.url, options.database) as sampler:
-        run = await run_http(
-            base_url,
-            api_key,
-            bodies,
-            clients=options.clients,
-            duration_s=options.duration_s,
-            max_requests=options.max_requests,
-            warmup_s=options.warmup_s,
-        )
+        run = await run_http(base_url, api_key, bodies, options)
     backends = sorted(set(backends) | set(await _backend_pids(options.url, options.database)))
     wall = meter.wall()
     api_seconds = meter.seconds(server_pids)
@@ -441,10 +409,9 @@ def _run_intake(options: IntakeOptions) -> harness.BenchResult:
         run, cpu, waits = asyncio.run(
             measure_http(options, server.pid, server.base_url, setup.api_key, bodies)
         )
-    result = harness.BenchResult(
-        name="intake",
-        parameters={
-            "database": options.database,
+    result = options.result(
+        "intake",
+        {
             "api_workers": options.workers,
             "clients": options.clients,
             "duration_s": options.duration_s,

@@ -93,17 +93,24 @@ class LoadRun:
         return round(self.ok / self.duration_s, 1) if self.duration_s else 0.0
 
 
+@dataclass
+class Load:
+    """The shape of an HTTP load: ``clients`` requests in flight for ``duration_s`` after a
+    ``warmup_s`` that is not measured, or until ``max_requests`` (the intake benchmark's
+    options extend it)."""
+
+    clients: int = 64
+    duration_s: float = 30.0
+    warmup_s: float = 3.0
+    max_requests: int | None = None
+
+
 async def run_http(
-    base_url: str,
-    api_key: str,
-    bodies: list[dict[str, Any]],
-    *,
-    clients: int = 64,
-    duration_s: float = 30.0,
-    max_requests: int | None = None,
-    warmup_s: float = 3.0,
+    base_url: str, api_key: str, bodies: list[dict[str, Any]], load: Load
 ) -> LoadRun:
-    """POST petitions from ``clients`` concurrent clients; measured after the warm-up."""
+    """POST petitions from ``load.clients`` concurrent clients; measured after the warm-up."""
+    clients, duration_s, warmup_s = load.clients, load.duration_s, load.warmup_s
+    max_requests = load.max_requests
     encoded = [json.dumps(body, ensure_ascii=False).encode() for body in bodies]
     cycle = itertools.cycle(encoded)
     run = LoadRun(clients=clients)

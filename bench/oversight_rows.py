@@ -19,16 +19,30 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bench import vocabulary as vocab
-from bench.clocks import CLOCK_COLUMNS, ClockMath, status_at
+from bench.clocks import ClockMath, status_at
+from bench.columns import model_columns
+from bench.petition_rows import REFERRAL_COLUMNS
+from bench.reference import HANOI
 from service.deadlines.clock import DeadlineRule
 from service.deadlines.models import DeadlineStep
 from service.oversight.manifest import build_manifest, manifest_hash
-from service.oversight.models import Attendance, AttendanceStatus, EntryKind, LogEntry
+from service.oversight.models import (
+    Attendance,
+    AttendanceStatus,
+    EntryKind,
+    Finding,
+    LogEntry,
+    PlanAgency,
+    PlanMember,
+    Recommendation,
+    SupervisionEvidence,
+    SupervisionPlan,
+    SupervisionSession,
+)
 from service.storage.keys import content_key
 from service.storage.models import Evidence, EvidenceStatus
 
 REPORT_PLAN_CODE = "BENCH-REPORT"
-HANOI = "01"
 FORMS = ("delegation", "document_review", "people_inspection_board", "joint")
 KINDS = (
     EntryKind.statement,
@@ -44,151 +58,39 @@ CONTENT_TYPES = (
     ("audio/mpeg", "ghi-am-{n:03d}.mp3"),
 )
 
-PLAN_COLUMNS = [
-    "id",
-    "code",
-    "subject",
-    "legal_basis",
-    "form",
-    "unit_code",
-    "period_start",
-    "period_end",
-    "description",
-    "state",
-    "version",
-    "submitted_at",
-    "submitted_by",
-    "approved_at",
-    "approved_by",
-    "conclusion",
-    "concluded_at",
-    "created_by",
-    "created_at",
-    "updated_at",
-]
-PLAN_AGENCY_COLUMNS = ["plan_id", "agency_id"]
-PLAN_MEMBER_COLUMNS = ["plan_id", "user_id", "role", "added_at"]
-SESSION_COLUMNS = [
-    "id",
-    "plan_id",
-    "number",
-    "title",
-    "mode",
-    "state",
-    "scheduled_start",
-    "scheduled_end",
-    "place",
-    "meeting_link",
-    "log_seq",
-    "version",
-    "opened_at",
-    "closed_at",
-    "sealed_at",
-    "sealed_by",
-    "manifest",
-    "manifest_sha256",
-    "created_by",
-    "created_at",
-]
-ATTENDANCE_COLUMNS = [
-    "id",
-    "session_id",
-    "person_key",
-    "user_id",
-    "agency_id",
-    "name",
-    "organisation",
-    "capacity",
-    "status",
-    "arrived_at",
-    "recorded_by",
-    "recorded_at",
-]
-LOG_COLUMNS = [
-    "id",
-    "session_id",
-    "seq",
-    "kind",
-    "text",
-    "speaker_user_id",
-    "speaker_name",
-    "speaker_organisation",
-    "author_id",
-    "created_at",
-]
-EVIDENCE_COLUMNS = [
-    "id",
-    "sha256",
-    "size_bytes",
-    "content_type",
-    "original_name",
-    "object_key",
-    "status",
-    "uploaded_by_user_id",
-    "uploaded_at",
-    "captured_at",
-]
-SUPERVISION_EVIDENCE_COLUMNS = [
-    "id",
-    "evidence_id",
-    "plan_id",
-    "session_id",
-    "log_entry_id",
-    "description",
-    "attached_by",
-    "attached_at",
-]
-FINDING_COLUMNS = [
-    "id",
-    "plan_id",
-    "session_id",
-    "title",
-    "text",
-    "version",
-    "created_by",
-    "created_at",
-    "updated_at",
-]
-RECOMMENDATION_COLUMNS = [
-    "id",
-    "plan_id",
-    "finding_id",
-    "agency_id",
-    "title",
-    "text",
-    "state",
-    "version",
-    "referral_id",
-    "due_at",
-    "issued_at",
-    "issued_by",
-    "answered_at",
-    "answer_outcome",
-    "created_by",
-    "created_at",
-    "updated_at",
-]
-RECOMMENDATION_REFERRAL_COLUMNS = [
-    "id",
-    "item_type",
-    "item_id",
-    "item_kind",
-    "urgency",
-    "agency_id",
-    "unit_code",
-    "title",
-    "state",
-    "version",
-    "acceptance_due_at",
-    "acknowledged_at",
-    "answered_at",
-    "answer_due_at",
-    "extension_requests",
-    "reopen_count",
-    "created_at",
-    "updated_at",
-    *CLOCK_COLUMNS,
-]
+# What each table is COPYed with: its model's columns, less those a generated row leaves to
+# their default.
+PLAN_COLUMNS = model_columns(SupervisionPlan, left_default=("petition_ids", "archived_at"))
+PLAN_AGENCY_COLUMNS = model_columns(PlanAgency)
+PLAN_MEMBER_COLUMNS = model_columns(PlanMember)
+SESSION_COLUMNS = model_columns(
+    SupervisionSession, left_default=("agenda", "invited", "resupervision_of", "cancelled_reason")
+)
+ATTENDANCE_COLUMNS = model_columns(Attendance, left_default=("reason",))
+LOG_COLUMNS = model_columns(LogEntry, left_default=("corrects_entry_id", "client_ref"))
+EVIDENCE_COLUMNS = model_columns(
+    Evidence,
+    left_default=(
+        "multipart_upload_id",
+        "uploaded_by_client_id",
+        "latitude",
+        "longitude",
+        "withdrawn_at",
+        "withdrawn_by",
+        "withdrawn_reason",
+    ),
+)
+SUPERVISION_EVIDENCE_COLUMNS = model_columns(SupervisionEvidence)
+FINDING_COLUMNS = model_columns(Finding, left_default=("log_entry_ids", "evidence_ids"))
+RECOMMENDATION_COLUMNS = model_columns(
+    Recommendation, left_default=("answer_summary", "last_check_result", "last_checked_at")
+)
+# A recommendation's referral is the same ``referral`` row as a petition's, but is never
+# published to a citizen, rated or closed by one: those columns stay NULL.
+_CITIZEN_ONLY = frozenset(
+    ("published_at", "feedback_due_at", "satisfied", "rated_at", "closed_at", "close_reason")
+)
+RECOMMENDATION_REFERRAL_COLUMNS = [name for name in REFERRAL_COLUMNS if name not in _CITIZEN_ONLY]
 
 
 @dataclass
@@ -220,6 +122,24 @@ def _row(obj: Any, columns: list[str]) -> tuple[Any, ...]:
     return tuple(getattr(obj, name) for name in columns)
 
 
+@dataclass(frozen=True)
+class PlanSize:
+    sessions: int
+    entries: int  # log entries per session
+    evidence: int  # evidence items per session
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """Who supervises one plan: what each of its sessions and its conclusion are written by
+    and about."""
+
+    plan_id: uuid.UUID
+    head: uuid.UUID
+    member: uuid.UUID
+    agencies: list[tuple[uuid.UUID, str]]  # the supervised agencies: (id, name)
+
+
 class OversightFactory:
     def __init__(self, reference: OversightReference, rng: random.Random, clocks: ClockMath):
         self.ref = reference
@@ -243,34 +163,22 @@ class OversightFactory:
         plans = max(1, sessions // 4)
         for index in range(plans):
             count = min(4, sessions - index * 4) or 1
-            self._plan(
-                f"GS-{index + 1:05d}",
-                sessions=count,
-                entries=entries_per_session,
-                evidence=evidence_per_session,
-            )
-        per = max(1, report_entries // 5)
-        self._plan(
-            REPORT_PLAN_CODE,
-            sessions=5,
-            entries=per,
-            evidence=max(1, report_evidence // 5),
-            finished=True,
-            unit_code=HANOI,
-        )
+            size = PlanSize(count, entries_per_session, evidence_per_session)
+            self._plan(f"GS-{index + 1:05d}", size)
+        size = PlanSize(5, max(1, report_entries // 5), max(1, report_evidence // 5))
+        self._plan(REPORT_PLAN_CODE, size, finished=True, unit_code=HANOI)
         return self.rows
 
     def _plan(
         self,
         code: str,
+        size: PlanSize,
         *,
-        sessions: int,
-        entries: int,
-        evidence: int,
         finished: bool | None = None,
         unit_code: str | None = None,
     ) -> None:
         rng = self.rng
+        sessions = size.sessions
         now = self.ref.now
         plan_id = self._uuid()
         finished = rng.random() < 0.8 if finished is None else finished
@@ -314,37 +222,22 @@ class OversightFactory:
             self.rows.plan_agencies.append((plan_id, agency_id))
         self.rows.members.append((plan_id, head, "head", created))
         self.rows.members.append((plan_id, member, "member", created))
+        delegation = Delegation(plan_id, head, member, agencies)
         for number in range(1, sessions + 1):
             begin = created + timedelta(days=7) + session_gap * (number - 1)
             sealed = finished or number < sessions
             self._session(
-                plan_id,
-                number,
-                begin=min(begin, now - timedelta(hours=3)),
-                sealed=sealed,
-                head=head,
-                member=member,
-                agencies=agencies,
-                entries=entries,
-                evidence=evidence,
+                delegation, number, size, begin=min(begin, now - timedelta(hours=3)), sealed=sealed
             )
         if finished:
-            self._conclusion(plan_id, head, agencies, concluded_at or now)
+            self._conclusion(delegation, concluded_at or now)
 
     def _session(
-        self,
-        plan_id: uuid.UUID,
-        number: int,
-        *,
-        begin: datetime,
-        sealed: bool,
-        head: uuid.UUID,
-        member: uuid.UUID,
-        agencies: list[tuple[uuid.UUID, str]],
-        entries: int,
-        evidence: int,
+        self, delegation: Delegation, number: int, size: PlanSize, *, begin: datetime, sealed: bool
     ) -> None:
         rng = self.rng
+        plan_id, head, member = delegation.plan_id, delegation.head, delegation.member
+        entries, evidence = size.entries, size.evidence
         session_id = self._uuid()
         mode = rng.choice(("online", "in_person", "hybrid"))
         end = begin + timedelta(hours=3)
@@ -364,7 +257,7 @@ class OversightFactory:
             )
             for user in (head, member)
         ]
-        for agency_id, agency_name in agencies:
+        for agency_id, agency_name in delegation.agencies:
             name = vocab.person_name(rng)
             people.append(
                 Attendance(
@@ -470,16 +363,11 @@ class OversightFactory:
                 )
             )
 
-    def _conclusion(
-        self,
-        plan_id: uuid.UUID,
-        head: uuid.UUID,
-        agencies: list[tuple[uuid.UUID, str]],
-        concluded: datetime,
-    ) -> None:
+    def _conclusion(self, delegation: Delegation, concluded: datetime) -> None:
         rng = self.rng
+        plan_id, head = delegation.plan_id, delegation.head
         now = self.ref.now
-        for agency_id, _ in agencies:
+        for agency_id, _ in delegation.agencies:
             finding_id = self._uuid()
             title = vocab.text(rng.choice(vocab.FINDING_TITLES))
             self.rows.findings.append(

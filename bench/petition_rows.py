@@ -8,6 +8,10 @@ years, open ones mostly recent with a backlog tail. The deadline columns follow 
 story through ``bench.clocks`` (the platform's own clock arithmetic), so a clock is
 ``running``/``due_soon``/``overdue`` exactly as a sweep at ``now`` would have left it, and an
 overdue ward item carries the ``escalated_at`` that sweep would have set.
+
+The module is longer than 600 lines because it is one `PetitionFactory`: a petition, its
+referral, answer and public answer are drawn by the same methods from one generator, in the
+order a seed's database depends on, and read best as one story.
 """
 
 from __future__ import annotations
@@ -23,9 +27,12 @@ from typing import Any
 
 from bench import vocabulary as vocab
 from bench.clocks import CLOCK_COLUMNS, ClockMath, status_at
+from bench.columns import model_columns
 from service.deadlines.clock import DeadlineRule
 from service.deadlines.models import DeadlineStep
 from service.petitions.confidential import Identity, encrypt_identity
+from service.petitions.models import Petitioner
+from service.replies.models import PublicAnswer, ReferralAnswer
 from service.settings import Settings
 
 DAY = 86_400.0
@@ -118,16 +125,7 @@ PETITION_COLUMNS = [
     *CLOCK_COLUMNS,
 ]
 _P = {name: index for index, name in enumerate(PETITION_COLUMNS)}
-PETITIONER_COLUMNS = [
-    "petition_id",
-    "full_name",
-    "phone",
-    "email",
-    "national_id",
-    "address",
-    "identity_ciphertext",
-    "created_at",
-]
+PETITIONER_COLUMNS = model_columns(Petitioner)
 REFERRAL_COLUMNS = [
     "id",
     "item_type",
@@ -155,42 +153,18 @@ REFERRAL_COLUMNS = [
     "updated_at",
     *CLOCK_COLUMNS,
 ]
-ANSWER_COLUMNS = [
-    "id",
-    "referral_id",
-    "round",
-    "status",
-    "outcome",
-    "text",
-    "document_number",
-    "document_date",
-    "signer_name",
-    "signer_title",
-    "created_at",
-    "updated_at",
-    "submitted_at",
-    "reviewed_at",
-    "published_at",
-]
-PUBLIC_ANSWER_COLUMNS = [
-    "id",
-    "referral_id",
-    "answer_id",
-    "item_type",
-    "item_kind",
-    "agency_id",
-    "agency_name",
-    "unit_code",
-    "category_code",
-    "title",
-    "description",
-    "outcome",
-    "answer_text",
-    "document_number",
-    "document_date",
-    "signer_title",
-    "published_at",
-]
+ANSWER_COLUMNS = model_columns(
+    ReferralAnswer,
+    left_default=(
+        "legal_basis",
+        "attachment_ids",
+        "created_by",
+        "submitted_by",
+        "reviewed_by",
+        "review_note",
+    ),
+)
+PUBLIC_ANSWER_COLUMNS = model_columns(PublicAnswer, left_default=("legal_basis",))
 
 
 @dataclass(frozen=True)
@@ -200,6 +174,21 @@ class Unit:
     weight: float
     latitude: float
     longitude: float
+
+
+@dataclass(frozen=True)
+class Case:
+    """What a petition's referral and its answer are about: one value for both rows."""
+
+    petition_id: uuid.UUID
+    kind: str
+    urgency: str
+    agency_id: uuid.UUID
+    unit_code: str
+    category: str
+    title: str
+    description: str
+    consent_publish: bool
 
 
 @dataclass
@@ -365,20 +354,18 @@ class PetitionFactory:
             agency_id = suggested or self.ref.fallback_agency_id
             if rng.random() < 0.08:  # the officer overrode the suggestion
                 agency_id = rng.choice(self.ref.agency_ids)
-            referral_id = self._referral(
-                batch,
-                petition_id=petition_id,
-                status=status,
-                kind=kind,
-                urgency=urgency,
-                agency_id=agency_id,
-                unit_code=unit.code,
-                category=category,
-                title=title,
-                description=description,
-                consent_publish=consent_publish,
-                times=times,
+            case = Case(
+                petition_id,
+                kind,
+                urgency,
+                agency_id,
+                unit.code,
+                category,
+                title,
+                description,
+                consent_publish,
             )
+            referral_id = self._referral(batch, case, status=status, times=times)
 
         last_event = max(times.values(), default=created)
         reject = rng.choice(REJECT_REASONS) if status == "rejected" else (None, None)
@@ -542,22 +529,10 @@ class PetitionFactory:
     # -- the referral and its answer -------------------------------------------------------
 
     def _referral(
-        self,
-        batch: Batch,
-        *,
-        petition_id: uuid.UUID,
-        status: str,
-        kind: str,
-        urgency: str,
-        agency_id: uuid.UUID,
-        unit_code: str,
-        category: str,
-        title: str,
-        description: str,
-        consent_publish: bool,
-        times: dict[str, datetime],
+        self, batch: Batch, case: Case, *, status: str, times: dict[str, datetime]
     ) -> uuid.UUID:
         rng = self.rng
+        kind, urgency = case.kind, case.urgency
         now = self.now
         referral_id = self._uuid()
         routed = times["routed"]
@@ -621,12 +596,12 @@ class PetitionFactory:
             (
                 referral_id,
                 "petition",
-                petition_id,
+                case.petition_id,
                 kind,
                 urgency,
-                agency_id,
-                unit_code,
-                title[:500],
+                case.agency_id,
+                case.unit_code,
+                case.title[:500],
                 state,
                 1 + sum(1 for key in times if key != "routed"),
                 acceptance_due,
@@ -658,14 +633,8 @@ class PetitionFactory:
         if submitted is not None:
             self._answer(
                 batch,
+                case,
                 referral_id=referral_id,
-                kind=kind,
-                agency_id=agency_id,
-                unit_code=unit_code,
-                category=category,
-                title=title,
-                description=description,
-                consent_publish=consent_publish,
                 acknowledged=acknowledged or routed,
                 submitted=submitted,
                 published=published,
@@ -675,15 +644,9 @@ class PetitionFactory:
     def _answer(
         self,
         batch: Batch,
+        case: Case,
         *,
         referral_id: uuid.UUID,
-        kind: str,
-        agency_id: uuid.UUID,
-        unit_code: str,
-        category: str,
-        title: str,
-        description: str,
-        consent_publish: bool,
         acknowledged: datetime,
         submitted: datetime,
         published: datetime | None,
@@ -713,7 +676,7 @@ class PetitionFactory:
                 published,
             )
         )
-        if published is None or not consent_publish or kind == "denunciation":
+        if published is None or not case.consent_publish or case.kind == "denunciation":
             return
         batch.public_answers.append(
             (
@@ -721,13 +684,13 @@ class PetitionFactory:
                 referral_id,
                 answer_id,
                 "petition",
-                kind,
-                agency_id,
-                self.ref.agency_names.get(agency_id, ""),
-                unit_code,
-                category,
-                title[:500],
-                description,
+                case.kind,
+                case.agency_id,
+                self.ref.agency_names.get(case.agency_id, ""),
+                case.unit_code,
+                case.category,
+                case.title[:500],
+                case.description,
                 outcome,
                 text,
                 number,

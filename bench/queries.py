@@ -56,16 +56,11 @@ DEEP_PAGE = 1000
 
 
 @dataclass
-class QueriesOptions:
-    database: str = harness.DATABASE_NAME
+class QueriesOptions(harness.OnDatabase):
     runs: int = 50
     min_runs: int = 10  # > 5: past the generic-plan switch of a prepared statement
     budget_s: float = 30.0  # per query, besides its runs
     deep_page: int = DEEP_PAGE
-
-    @property
-    def url(self) -> str:
-        return harness.database_url(self.database)
 
 
 @dataclass
@@ -200,34 +195,49 @@ def build_cases(
         petition = duplicates[index % len(duplicates)]
         return len(await find_duplicates(session, petition))
 
-    open_ = PetitionFilter(open_only=True)
-    cases = [
-        Case("ward officer: open, by due date", "list", listing(ward, open_, SortOrder.due)),
-        Case(
+    # The measured statements, in the order of the result table: (name, viewer, filters,
+    # sort) of the listings and searches, (name, viewer, filters) of the dashboards.
+    lists = [
+        ("ward officer: open, by due date", ward, PetitionFilter(open_only=True), SortOrder.due),
+        (
             "city: received + category, newest",
-            "list",
-            listing(
-                city,
-                PetitionFilter(status=[PetitionStatus.received], category="environment_sanitation"),
-                SortOrder.newest,
-            ),
+            city,
+            PetitionFilter(status=[PetitionStatus.received], category="environment_sanitation"),
+            SortOrder.newest,
         ),
-        Case(
-            "city: overdue, by due date",
-            "list",
-            listing(city, PetitionFilter(overdue=True), SortOrder.due),
-        ),
-        Case(
+        ("city: overdue, by due date", city, PetitionFilter(overdue=True), SortOrder.due),
+        (
             "agency officer: its petitions, newest",
-            "list",
-            listing(agency_officer, PetitionFilter(), SortOrder.newest),
+            agency_officer,
+            PetitionFilter(),
+            SortOrder.newest,
         ),
-        Case(
-            "keyset page 1 (city, newest)",
-            "list",
-            listing(city, PetitionFilter(), SortOrder.newest),
+        ("keyset page 1 (city, newest)", city, PetitionFilter(), SortOrder.newest),
+    ]
+    searches = [
+        ("'ngap nuoc' (city, newest)", city, "ngap nuoc", SortOrder.newest),
+        ("'karaoke' (ward, newest)", ward, "karaoke", SortOrder.newest),
+        ("'nha van hoa xuong cap' (city)", city, "nha van hoa xuong cap", SortOrder.newest),
+        ("'ngap nuoc' (city, relevance)", city, "ngap nuoc", SortOrder.relevance),
+        (
+            "'xuống cấp nhà văn hóa' (city, relevance)",
+            city,
+            "xuống cấp nhà văn hóa",
+            SortOrder.relevance,
         ),
     ]
+    dashboards = [
+        ("ward", ward, PetitionFilter()),
+        ("city, whole period", city, PetitionFilter()),
+        ("agency officer", agency_officer, PetitionFilter()),
+        (
+            "city, last 365 days (from now: partial first day)",
+            city,
+            PetitionFilter(created_from=datetime.now(UTC) - timedelta(days=365)),
+        ),
+        ("ward, one kind, one quarter", ward, _quarter(PetitionFilter(kind=PetitionKind.feedback))),
+    ]
+    cases = [Case(name, "list", listing(viewer, f, sort)) for name, viewer, f, sort in lists]
     if deep_cursor is not None:
         cases.append(
             Case(
@@ -237,50 +247,19 @@ def build_cases(
             )
         )
     cases += [
-        Case(
-            "search 'ngap nuoc' (city, newest)",
-            "search",
-            listing(city, PetitionFilter(q="ngap nuoc"), SortOrder.newest),
-        ),
-        Case(
-            "search 'karaoke' (ward, newest)",
-            "search",
-            listing(ward, PetitionFilter(q="karaoke"), SortOrder.newest),
-        ),
-        Case(
-            "search 'nha van hoa xuong cap' (city)",
-            "search",
-            listing(city, PetitionFilter(q="nha van hoa xuong cap"), SortOrder.newest),
-        ),
-        Case(
-            "search 'ngap nuoc' (city, relevance)",
-            "search",
-            listing(city, PetitionFilter(q="ngap nuoc"), SortOrder.relevance),
-        ),
-        Case(
-            "search 'xuống cấp nhà văn hóa' (city, relevance)",
-            "search",
-            listing(city, PetitionFilter(q="xuống cấp nhà văn hóa"), SortOrder.relevance),
-        ),
+        Case(f"search {name}", "search", listing(viewer, PetitionFilter(q=q), sort))
+        for name, viewer, q, sort in searches
+    ]
+    cases.append(
         Case(
             "search 'karaoke' (ward, open, by due date)",
             "search",
             listing(ward, PetitionFilter(q="karaoke", open_only=True), SortOrder.due),
-        ),
-        Case("duplicate candidates of an open petition", "duplicates", duplicate_lookup),
-        Case("dashboard: ward", "dashboard", counts(ward, PetitionFilter())),
-        Case("dashboard: city, whole period", "dashboard", counts(city, PetitionFilter())),
-        Case("dashboard: agency officer", "dashboard", counts(agency_officer, PetitionFilter())),
-        Case(
-            "dashboard: city, last 365 days (from now: partial first day)",
-            "dashboard",
-            counts(city, PetitionFilter(created_from=datetime.now(UTC) - timedelta(days=365))),
-        ),
-        Case(
-            "dashboard: ward, one kind, one quarter",
-            "dashboard",
-            counts(ward, _quarter(PetitionFilter(kind=PetitionKind.feedback))),
-        ),
+        )
+    )
+    cases.append(Case("duplicate candidates of an open petition", "duplicates", duplicate_lookup))
+    cases += [
+        Case(f"dashboard: {name}", "dashboard", counts(viewer, f)) for name, viewer, f in dashboards
     ]
     return cases
 
@@ -356,10 +335,9 @@ async def _run(options: QueriesOptions) -> tuple[list[Case], dict[str, Any]]:
 
 def run_queries(options: QueriesOptions) -> harness.BenchResult:
     cases, info = asyncio.run(_run(options))
-    result = harness.BenchResult(
-        name="queries",
-        parameters={
-            "database": options.database,
+    result = options.result(
+        "queries",
+        {
             "runs": options.runs,
             "min_runs": options.min_runs,
             "runs_share_one_connection": True,

@@ -32,8 +32,7 @@ LOCAL = timedelta(hours=7)
 
 
 @dataclass
-class ReportOptions:
-    database: str = harness.DATABASE_NAME
+class ReportOptions(harness.OnDatabase):
     chunk_rows: int = 400
     timeout_s: float = 1800.0
     baseline: bool = True
@@ -44,10 +43,6 @@ class ReportOptions:
     # The last local day of the council report's twelve months (default: today). A past year
     # is a year whose petitions are mostly closed, as the council reads them at the year's end.
     council_end: date | None = None
-
-    @property
-    def url(self) -> str:
-        return harness.database_url(self.database)
 
 
 def run_child(options: ReportOptions, arguments: list[str], chunk_rows: str) -> dict[str, Any]:
@@ -129,10 +124,9 @@ def run_report(options: ReportOptions) -> harness.BenchResult:
         reports["supervision report, BENCH-REPORT"] = [
             *("--kind", "supervision", "--plan", REPORT_PLAN_CODE)
         ]
-    result = harness.BenchResult(
-        name="report",
-        parameters={
-            "database": options.database,
+    result = options.result(
+        "report",
+        {
             "chunk_rows": options.chunk_rows,
             "council_period": [first, last],
             "supervision_plan": REPORT_PLAN_CODE,

@@ -29,16 +29,11 @@ from bench.servers import api_server
 
 
 @dataclass
-class ScaleOutOptions:
-    database: str = harness.DATABASE_NAME
+class ScaleOutOptions(harness.OnDatabase):
     workers: tuple[int, ...] = (1, 2, 4)
     clients: int = 64
     duration_s: float = 30.0
     warmup_s: float = 3.0
-
-    @property
-    def url(self) -> str:
-        return harness.database_url(self.database)
 
 
 def run_scaleout(options: ScaleOutOptions) -> harness.BenchResult:
@@ -64,10 +59,9 @@ def _run_scaleout(options: ScaleOutOptions) -> harness.BenchResult:
             )
         runs[str(workers)] = {**http_figures(run), "cpu": cpu, "database_waits": waits}
     first = runs[str(options.workers[0])]["requests_per_second"]
-    result = harness.BenchResult(
-        name="scaleout",
-        parameters={
-            "database": options.database,
+    result = options.result(
+        "scaleout",
+        {
             "workers": list(options.workers),
             "clients": options.clients,
             "duration_s": options.duration_s,

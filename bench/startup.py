@@ -59,14 +59,9 @@ print(json.dumps({{"seconds": time.perf_counter() - started, "cpu": time.process
 
 
 @dataclass
-class StartupOptions:
-    database: str = harness.DATABASE_NAME
+class StartupOptions(harness.OnDatabase):
     workers: tuple[int, ...] = (1, 2, 4)
     repeats: int = 5
-
-    @property
-    def url(self) -> str:
-        return harness.database_url(self.database)
 
 
 def _run_python(code: str, env: dict[str, str] | None = None) -> dict[str, Any]:

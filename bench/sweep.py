@@ -47,13 +47,8 @@ WEEK = "now + 7 days"
 
 
 @dataclass
-class SweepOptions:
-    database: str = harness.DATABASE_NAME
+class SweepOptions(harness.OnDatabase):
     timeout_s: float = 600.0
-
-    @property
-    def url(self) -> str:
-        return harness.database_url(self.database)
 
 
 async def _sizes(session: AsyncSession) -> dict[str, int]:
@@ -181,9 +176,9 @@ async def _run(options: SweepOptions) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def run_sweep(options: SweepOptions) -> harness.BenchResult:
     runs, sizes = asyncio.run(_run(options))
-    result = harness.BenchResult(
-        name="sweep",
-        parameters={"database": options.database, "timeout_s": options.timeout_s, **sizes},
+    result = options.result(
+        "sweep",
+        {"timeout_s": options.timeout_s, **sizes},
         figures={"sweeps": runs},
     )
     for name, figures in runs.items():

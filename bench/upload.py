@@ -39,15 +39,10 @@ MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
 
 
 @dataclass
-class UploadOptions:
-    database: str = harness.DATABASE_NAME
+class UploadOptions(harness.OnDatabase):
     size_bytes: int = GIB
     timeout_s: float = 1800.0
     baseline: bool = True
-
-    @property
-    def url(self) -> str:
-        return harness.database_url(self.database)
 
 
 def write_file(path: Path, size: int) -> None:
@@ -122,10 +117,9 @@ def _upload(
 
 def run_upload(options: UploadOptions) -> harness.BenchResult:
     bucket = f"giamsat-bench-{uuid.uuid4().hex[:10]}"
-    result = harness.BenchResult(
-        name="upload",
-        parameters={
-            "database": options.database,
+    result = options.result(
+        "upload",
+        {
             "size_bytes": options.size_bytes,
             "endpoint": "moto_server (S3 over HTTP, 127.0.0.1)",
             "api_workers": 1,

@@ -3,10 +3,12 @@ progress, list, download (307 to a short-lived URL), retry, regenerate, and the 
 verification of a printed copy."""
 
 import uuid
+from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter, RequestBody
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_307_TEMPORARY_REDIRECT
@@ -32,26 +34,46 @@ REQUEST = staff(*REQUESTERS)
 READ = staff(*READERS)
 
 
-async def _accepted(
-    session: AsyncSession, viewer: StaffPrincipal, report: Report
-) -> Response[ReportRead]:
-    """202 with the report as its requester now sees it, and where to follow it."""
-    body = await views.report_read(session, viewer, report, with_deliveries=False)
-    return Response(
-        body,
-        status_code=HTTP_202_ACCEPTED,
-        headers={"Location": f"/api/v1/reports/{body.id}"},
-    )
+@dataclass(frozen=True)
+class Caller:
+    """What every staff route here works with: the database session, the staff member
+    calling (their role and area decide which reports they see) and the settings."""
+
+    session: AsyncSession
+    viewer: StaffPrincipal
+    settings: Settings
+
+    async def accepted(self, report: Report) -> Response[ReportRead]:
+        """202 with the report as its requester now sees it, and where to follow it."""
+        body = await views.report_read(self.session, self.viewer, report, with_deliveries=False)
+        return Response(
+            body,
+            status_code=HTTP_202_ACCEPTED,
+            headers={"Location": f"/api/v1/reports/{body.id}"},
+        )
+
+
+async def _caller(
+    request: StaffRequest,
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+) -> Caller:
+    return Caller(db_session, request.user, settings)
+
+
+# The routes that queue a render (a new report, a retry, a new version): who may ask, and
+# the 202 they answer with. And the reads, open to every reader of reports.
+queue_render = partial(post, guards=[REQUEST], status_code=HTTP_202_ACCEPTED)
+read = partial(get, guards=[READ])
 
 
 class ReportController(Controller):
     path = "/reports"
     tags = ["reports"]
+    dependencies = {"caller": Provide(_caller)}
 
-    @post(
+    @queue_render(
         "/",
-        guards=[REQUEST],
-        status_code=HTTP_202_ACCEPTED,
         summary="Request a report; it is rendered in the background",
         description=(
             "Answers 202 with the report resource (state `queued`); follow `GET "
@@ -64,20 +86,15 @@ class ReportController(Controller):
         ),
     )
     async def create(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        data: RequestBody[ReportCreate],
+        self, caller: NamedDependency[Caller], data: RequestBody[ReportCreate]
     ) -> Response[ReportRead]:
-        report = await service.request_report(db_session, settings, request.user, data)
-        return await _accepted(db_session, request.user, report)
+        report = await service.request_report(caller.session, caller.settings, caller.viewer, data)
+        return await caller.accepted(report)
 
-    @get("/", guards=[READ], summary="Reports the caller may see, newest first")
+    @read("/", summary="Reports the caller may see, newest first")
     async def list_reports(
         self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
+        caller: NamedDependency[Caller],
         kind: Annotated[ReportKind | None, QueryParameter()] = None,
         report_state: Annotated[ReportState | None, QueryParameter(name="state")] = None,
         series_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
@@ -85,79 +102,62 @@ class ReportController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 20,
     ) -> ReportPage:
         rows, next_cursor = await service.list_reports(
-            db_session,
-            request.user,
+            caller.session,
+            caller.viewer,
             kind=kind,
             state=report_state,
             series_id=series_id,
             cursor=cursor,
             limit=limit,
         )
-        return await views.report_page(db_session, request.user, rows, next_cursor)
+        return await views.report_page(caller.session, caller.viewer, rows, next_cursor)
 
-    @get(
+    @read(
         "/{report_id:uuid}",
-        guards=[READ],
         summary="A report: state, stage and percent while it renders; hash and deliveries",
     )
     async def get_report(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        report_id: FromPath[uuid.UUID],
+        self, caller: NamedDependency[Caller], report_id: FromPath[uuid.UUID]
     ) -> ReportRead:
-        report = await service.get_visible(db_session, request.user, report_id)
-        return await views.report_read(db_session, request.user, report, with_deliveries=True)
+        report = await service.get_visible(caller.session, caller.viewer, report_id)
+        return await views.report_read(caller.session, caller.viewer, report, with_deliveries=True)
 
-    @get(
+    @read(
         "/{report_id:uuid}/download",
-        guards=[READ],
         status_code=HTTP_307_TEMPORARY_REDIRECT,
         summary="Redirect to a short-lived download URL of the issued PDF",
     )
     async def download(
         self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
+        caller: NamedDependency[Caller],
         object_store: NamedDependency[ObjectStore],
         report_id: FromPath[uuid.UUID],
     ) -> Redirect:
         url = await service.download_url(
-            db_session, settings, object_store, request.user, report_id
+            caller.session, caller.settings, object_store, caller.viewer, report_id
         )
         return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)
 
-    @post(
-        "/{report_id:uuid}/retry",
-        guards=[REQUEST],
-        status_code=HTTP_202_ACCEPTED,
-        summary="Queue a failed render again",
-    )
+    @queue_render("/{report_id:uuid}/retry", summary="Queue a failed render again")
     async def retry(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        report_id: FromPath[uuid.UUID],
+        self, caller: NamedDependency[Caller], report_id: FromPath[uuid.UUID]
     ) -> Response[ReportRead]:
-        report = await service.retry_report(db_session, request.user, report_id)
-        return await _accepted(db_session, request.user, report)
+        return await caller.accepted(
+            await service.retry_report(caller.session, caller.viewer, report_id)
+        )
 
-    @post(
+    @queue_render(
         "/{report_id:uuid}/regenerate",
-        guards=[REQUEST],
-        status_code=HTTP_202_ACCEPTED,
         summary="Make a new version from today's data (the issued version stays as it is)",
     )
     async def regenerate(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        report_id: FromPath[uuid.UUID],
+        self, caller: NamedDependency[Caller], report_id: FromPath[uuid.UUID]
     ) -> Response[ReportRead]:
-        report = await service.regenerate_report(db_session, settings, request.user, report_id)
-        return await _accepted(db_session, request.user, report)
+        return await caller.accepted(
+            await service.regenerate_report(
+                caller.session, caller.settings, caller.viewer, report_id
+            )
+        )
 
     @get(
         "/verify/{code:str}",

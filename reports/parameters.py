@@ -117,6 +117,12 @@ def _invalid(error: ValidationError) -> Invalid:
     return Invalid(msg("report_parameters_invalid"), errors=errors)
 
 
+def _named(name: str, row: SupervisionPlan | Agency) -> dict[str, str]:
+    """The plan or agency a request named (by id or by code: `repository.by_id_or_code`), as
+    the report row keeps it: both."""
+    return {f"{name}_id": str(row.id), f"{name}_code": row.code}
+
+
 def _period(data: _PeriodIn, timezone: str) -> Period:
     return Period(data.from_, data.to, timezone)
 
@@ -172,11 +178,7 @@ async def _supervision(session: AsyncSession, data: SupervisionIn, timezone: str
     )
     return Resolved(
         kind=ReportKind.supervision_result,
-        parameters={
-            "plan_id": str(plan.id),
-            "plan_code": plan.code,
-            "include_log": data.include_log,
-        },
+        parameters={**_named("plan", plan), "include_log": data.include_log},
         unit_code=area(plan.unit_code),
         summary=supervision.summary(plan),
         typed=typed,
@@ -206,8 +208,7 @@ async def _scorecard(session: AsyncSession, data: ScorecardIn, timezone: str) ->
     return Resolved(
         kind=ReportKind.agency_scorecard,
         parameters={
-            "agency_id": str(agency.id),
-            "agency_code": agency.code,
+            **_named("agency", agency),
             "agency_name": agency.name,
             "from": data.from_.isoformat(),
             "to": data.to.isoformat(),

@@ -69,22 +69,30 @@ def object_key(report_id: uuid.UUID) -> str:
     return f"reports/{report_id.hex}.pdf"
 
 
+# The header and closing block as the report row keeps them, under the frame's own names.
+FRAME_FIELDS = (
+    "number_symbol",
+    "parent_body",
+    "issuing_body",
+    "place",
+    "issue_date",
+    "signer_name",
+    "signer_title",
+    "signer_on_behalf",
+    "verification_code",
+)
+# What the audit event of an issued report records: the file a printed copy is checked against.
+ISSUED_AUDIT_FIELDS = ("kind", "version", "sha256", "size_bytes", "page_count", "verification_code")
+
+
 def frame_of(report: Report, settings: Settings) -> DocumentFrame:
     return DocumentFrame(
-        number_symbol=report.number_symbol,
-        parent_body=report.parent_body,
-        issuing_body=report.issuing_body,
-        place=report.place,
-        issue_date=report.issue_date,
-        signer_name=report.signer_name,
-        signer_title=report.signer_title,
-        signer_on_behalf=report.signer_on_behalf,
+        **{name: getattr(report, name) for name in FRAME_FIELDS},
         recipients=[
             Recipient(item["name"], item.get("email"), item.get("channel"))
             for item in report.recipients
         ],
         archive_line=settings.report_archive_line,
-        verification_code=report.verification_code,
         author=" ".join(
             part.replace("\\n", " ").replace("\n", " ")
             for part in (report.issuing_body, report.parent_body or "")
@@ -340,14 +348,7 @@ async def _issue(
         action="report.issued",
         entity_type="report",
         entity_id=report.id,
-        after={
-            "kind": report.kind,
-            "version": report.version,
-            "sha256": report.sha256,
-            "size_bytes": report.size_bytes,
-            "page_count": report.page_count,
-            "verification_code": report.verification_code,
-        },
+        after={name: getattr(report, name) for name in ISSUED_AUDIT_FIELDS},
     )
     return True
 

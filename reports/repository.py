@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,15 +32,25 @@ Row = TypeVar("Row")
 _table = Report.__table__  # type: ignore[attr-defined]
 
 
+async def _by_id(
+    session: AsyncSession, model: type[Row], row_id: uuid.UUID, *, for_update: bool, fresh: bool
+) -> Row | None:
+    """The row of ``model`` with ``row_id``, locked ``FOR UPDATE`` if asked. A locked row, or
+    with ``fresh`` any row, is re-read: the session may hold an older copy."""
+    table: Any = model
+    query = select(model).where(col(table.id) == row_id)
+    if for_update:
+        query = query.with_for_update()
+    if for_update or fresh:
+        query = query.execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
 async def get_report(
     session: AsyncSession, report_id: uuid.UUID, *, for_update: bool = False
 ) -> Report | None:
-    query = select(Report).where(col(Report.id) == report_id)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    else:
-        query = query.execution_options(populate_existing=True)
-    return (await session.execute(query)).scalar_one_or_none()
+    # Always re-read: a worker's progress writes come from other sessions.
+    return await _by_id(session, Report, report_id, for_update=for_update, fresh=True)
 
 
 async def by_id_or_code(
@@ -94,6 +104,16 @@ async def deliveries_of(session: AsyncSession, report_id: uuid.UUID) -> list[Rep
         .execution_options(populate_existing=True)
     )
     return list(rows.scalars())
+
+
+class ReportFilters(TypedDict):
+    """What a list of reports is narrowed (None: not by this) and paged by."""
+
+    kind: ReportKind | None
+    state: ReportState | None
+    series_id: uuid.UUID | None
+    cursor: str | None
+    limit: int
 
 
 async def list_reports(
@@ -251,7 +271,4 @@ async def lock_own_claim(
 async def get_delivery(
     session: AsyncSession, delivery_id: uuid.UUID, *, for_update: bool = False
 ) -> ReportDelivery | None:
-    query = select(ReportDelivery).where(col(ReportDelivery.id) == delivery_id)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return (await session.execute(query)).scalar_one_or_none()
+    return await _by_id(session, ReportDelivery, delivery_id, for_update=for_update, fresh=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -228,24 +228,11 @@ async def actions_of_each(
 
 
 async def list_reports(
-    session: AsyncSession,
-    viewer: StaffPrincipal,
-    *,
-    kind: ReportKind | None,
-    state: ReportState | None,
-    series_id: uuid.UUID | None,
-    cursor: str | None,
-    limit: int,
+    session: AsyncSession, viewer: StaffPrincipal, **filters: Unpack[repository.ReportFilters]
 ) -> tuple[list[Report], str | None]:
-    return await repository.list_reports(
-        session,
-        access.visible_clause(viewer),
-        kind=kind,
-        state=state,
-        series_id=series_id,
-        cursor=cursor,
-        limit=limit,
-    )
+    """The reports ``viewer`` may see, narrowed and paged by ``filters`` (every one of them
+    given, by keyword)."""
+    return await repository.list_reports(session, access.visible_clause(viewer), **filters)
 
 
 async def retry_report(

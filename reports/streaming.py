@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from pathlib import Path
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from typing import Any, ParamSpec
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reports.document import ReportDocument
-from reports.render import DEFAULT_CHUNK_ROWS, ProgressCallback, RenderedPdf, render_pdf
+from reports.render import RenderedPdf, render_pdf
 from reports.sections import Cell
 
 Row = Sequence[Cell]
 BATCH_ROWS = 250
+P = ParamSpec("P")
 
 
 class ThreadRows:
@@ -94,20 +93,15 @@ def streamed(
     return rows
 
 
-async def render_in_thread(
-    document: ReportDocument,
-    output: Path,
-    *,
-    pdf_variant: str | None = None,
-    chunk_rows: int | None = DEFAULT_CHUNK_ROWS,
-    progress: ProgressCallback | None = None,
-) -> RenderedPdf:
-    """`render_pdf` in a worker thread while this loop feeds it `ThreadRows`."""
-    return await asyncio.to_thread(
-        render_pdf,
-        document,
-        output,
-        pdf_variant=pdf_variant,
-        chunk_rows=chunk_rows,
-        progress=progress,
-    )
+def _in_thread(render: Callable[P, RenderedPdf]) -> Callable[P, Awaitable[RenderedPdf]]:
+    """``render`` with the same parameters, run in a worker thread while this loop feeds it
+    `ThreadRows` (the parameters are declared once, on `render_pdf`)."""
+
+    async def in_thread(*args: P.args, **kwargs: P.kwargs) -> RenderedPdf:
+        return await asyncio.to_thread(render, *args, **kwargs)
+
+    return in_thread
+
+
+# `render_pdf` in a worker thread while this loop feeds it `ThreadRows`.
+render_in_thread = _in_thread(render_pdf)

@@ -26,6 +26,8 @@ from reports.numbers import format_number, format_percent
 from reports.sections import Align, Cell, Column, Figure, LongTable, Section, Table
 from reports.streaming import ThreadRows, streamed
 
+# The end of the caption of a report's list of cases: what no row of it shows.
+NO_PERSONAL_DATA = "(không có thông tin cá nhân; đơn tố cáo chỉ được thống kê số lượng)"
 # The ``deadline_status`` values of a clock still running (SQL, for ``IN``).
 LIVE_CLOCKS = "('running', 'due_soon', 'overdue')"
 
@@ -329,29 +331,73 @@ def streamed_table(
     columns: Sequence[Column],
     row_count: int,
     caption: str,
+    number_width: float | None = None,
 ) -> LongTable:
     """A long table whose rows ``statement`` yields through a server-side cursor while the
     document renders (``cells`` turns each row into the printed cells); ``row_count`` is
-    counted beforehand by the same filter, so the table knows its length."""
+    counted beforehand by the same filter, so the table knows its length. With
+    ``number_width``, a first STT column of that width holds the ``number`` the query gives
+    each row."""
+    transform = cells
+    if number_width is not None:
+        columns = [Column("STT", number_width, Align.centred), *columns]
+
+        def transform(row: Any) -> list[Cell]:
+            return [int(row.number), *cells(row)]
+
     return LongTable(
         columns=columns,
         rows=ThreadRows(
-            streamed(session, statement, dict(bind), transform=cells), asyncio.get_running_loop()
+            streamed(session, statement, dict(bind), transform=transform),
+            asyncio.get_running_loop(),
         ),
         row_count=row_count,
         caption=caption,
     )
 
 
-def by_month(months: Sequence[date], rows: Iterable[Any]) -> tuple[list[int], list[int]]:
-    """The ``received`` and ``answered`` of each of ``months`` (0 for a month without a row),
-    from rows keyed by ``month``: the two lines of `monthly_figure`."""
+@dataclass(frozen=True)
+class Monthly:
+    """What was received each month of the period and, of it, what has been answered (both
+    by the month of receipt, so each line sums to the report's totals): the part of a report's
+    data that its monthly figure draws."""
+
+    months: list[date]
+    received_by_month: list[int]
+    answered_by_month: list[int]
+
+    def monthly_figure(self, *, axis_title: str, caption: str) -> Figure:
+        return Figure(
+            line_chart(
+                "Tiếp nhận và trả lời theo tháng tiếp nhận",
+                [f"Tháng {m.month}/{m.year}" for m in self.months],
+                [
+                    Series("Tiếp nhận", list(self.received_by_month)),
+                    Series("Đã trả lời", list(self.answered_by_month)),
+                ],
+                axis_title=axis_title,
+            ),
+            caption=caption,
+        )
+
+
+async def monthly_counts(
+    session: AsyncSession, statement: Any, bind: Mapping[str, Any], period: Period
+) -> dict[str, Any]:
+    """The `Monthly` fields of a report's data, from ``statement`` (rows of ``month``,
+    ``received`` and ``answered`` in the period's time zone; 0 for a month without a row)."""
+    rows = (await session.execute(statement, {**bind, "tz": period.timezone})).mappings()
     received: dict[date, int] = {}
     answered: dict[date, int] = {}
     for row in rows:
         received[row["month"]] = int(row["received"])
         answered[row["month"]] = int(row["answered"])
-    return [received.get(m, 0) for m in months], [answered.get(m, 0) for m in months]
+    months = period.months()
+    return {
+        "months": months,
+        "received_by_month": [received.get(m, 0) for m in months],
+        "answered_by_month": [answered.get(m, 0) for m in months],
+    }
 
 
 def bar_figure(
@@ -366,26 +412,5 @@ def bar_figure(
     """A bar chart with its caption (``Biểu đồ N. ...``)."""
     return Figure(
         bar_chart(title, categories, series, horizontal=horizontal, axis_title=axis_title),
-        caption=caption,
-    )
-
-
-def monthly_figure(
-    months: Sequence[date],
-    received: Sequence[int],
-    answered: Sequence[int],
-    *,
-    axis_title: str,
-    caption: str,
-) -> Figure:
-    """What was received each month of the period and, of it, what has been answered (both
-    by the month of receipt, so each line sums to the report's totals)."""
-    return Figure(
-        line_chart(
-            "Tiếp nhận và trả lời theo tháng tiếp nhận",
-            [f"Tháng {m.month}/{m.year}" for m in months],
-            [Series("Tiếp nhận", list(received)), Series("Đã trả lời", list(answered))],
-            axis_title=axis_title,
-        ),
         caption=caption,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,8 +14,9 @@ from reports.data.common import (
     PETITION_KIND_LABELS,
     PETITION_STATUS_LABELS,
     PLAN_STATE_LABELS,
+    Monthly,
     Period,
-    by_month,
+    monthly_counts,
 )
 from reports.data.council.queries import (
     BY_AGENCY,
@@ -70,8 +71,13 @@ class Cluster:
     status: str
 
 
+def _card_sum(field: str) -> Any:
+    """A `CouncilData` figure: ``field`` of every agency's scorecard, summed."""
+    return property(lambda data: sum(getattr(card, field) for card in data.scorecards))
+
+
 @dataclass(frozen=True)
-class CouncilData:
+class CouncilData(Monthly):
     """Every number of the report (tests compare these with their own counts)."""
 
     received: int
@@ -91,9 +97,6 @@ class CouncilData:
     by_unit: list[Count]
     by_agency: list[Count]
     referrals_by_item: dict[str, int]
-    months: list[date]
-    received_by_month: list[int]
-    answered_by_month: list[int]
     clusters: int
     cluster_people: int
     top_clusters: list[Cluster]
@@ -104,29 +107,12 @@ class CouncilData:
     recommendations_overdue: int
 
     # Referrals: sums of the agency table (Bảng 4), one cohort.
-    @property
-    def referrals(self) -> int:
-        return sum(card.received for card in self.scorecards)
-
-    @property
-    def acknowledged(self) -> int:
-        return sum(card.acknowledged for card in self.scorecards)
-
-    @property
-    def acknowledged_on_time(self) -> int:
-        return sum(card.acknowledged_on_time for card in self.scorecards)
-
-    @property
-    def referrals_answered(self) -> int:
-        return sum(card.answered for card in self.scorecards)
-
-    @property
-    def answered_on_time(self) -> int:
-        return sum(card.answered_on_time for card in self.scorecards)
-
-    @property
-    def declined(self) -> int:
-        return sum(card.bounces for card in self.scorecards)
+    referrals = _card_sum("received")
+    acknowledged = _card_sum("acknowledged")
+    acknowledged_on_time = _card_sum("acknowledged_on_time")
+    referrals_answered = _card_sum("answered")
+    answered_on_time = _card_sum("answered_on_time")
+    declined = _card_sum("bounces")
 
     # Supervision: sums of the plan table (Bảng 6).
     @property
@@ -165,10 +151,7 @@ async def gather(session: AsyncSession, params: CouncilParameters, *, now: datet
         for r in await rows(BY_KIND)
     }
     referrals_by_item = {r["item_type"]: int(r["n"]) for r in await rows(REFERRALS_BY_ITEM)}
-    months = period.months()
-    received_by_month, answered_by_month = by_month(
-        months, await rows(MONTHLY, {"tz": period.timezone})
-    )
+    monthly = await monthly_counts(session, MONTHLY, bind, period)
     cluster_totals = (await rows(CLUSTER_TOTALS))[0]
     clusters = [
         Cluster(
@@ -229,9 +212,7 @@ async def gather(session: AsyncSession, params: CouncilParameters, *, now: datet
             for r in await rows(BY_AGENCY)
         ],
         referrals_by_item=referrals_by_item,
-        months=months,
-        received_by_month=received_by_month,
-        answered_by_month=answered_by_month,
+        **monthly,
         clusters=int(cluster_totals["clusters"]),
         cluster_people=int(cluster_totals["people"]),
         top_clusters=clusters,

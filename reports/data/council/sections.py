@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reports.charts import Series
 from reports.data.common import (
+    NO_PERSONAL_DATA,
     PETITION_KIND_LABELS,
     PETITION_STATUS_LABELS,
     RECOMMENDATION_STATE_LABELS,
@@ -19,7 +20,6 @@ from reports.data.common import (
     count_and_rate,
     days_text,
     label,
-    monthly_figure,
     numbered_table,
     rate,
     streamed_table,
@@ -93,10 +93,7 @@ def sections(
             )
         )
     out.append(
-        monthly_figure(
-            data.months,
-            data.received_by_month,
-            data.answered_by_month,
+        data.monthly_figure(
             axis_title="Số ý kiến, kiến nghị",
             caption="Biểu đồ 2. Ý kiến, kiến nghị tiếp nhận mỗi tháng và số đã được trả lời",
         )
@@ -371,7 +368,6 @@ def notable_table(
         if row.raised_by_count >= NOTABLE_RAISED_BY:
             notes.append(f"{format_number(row.raised_by_count)} người cùng phản ánh")
         return [
-            int(row.number),
             row.tracking_code,
             f"{PETITION_KIND_LABELS.get(row.kind, row.kind)}: {row.category}",
             *([row.unit] if city else []),
@@ -390,7 +386,6 @@ def notable_table(
         # Widths in millimetres of the 165 mm text width: a tracking code and a date
         # must not wrap.
         columns=[
-            Column("STT", 9.5, Align.centred),
             Column("Mã hồ sơ", 29),
             Column("Loại, lĩnh vực", 19 if city else 23),
             *([Column("Phường, xã", 17)] if city else []),
@@ -401,6 +396,6 @@ def notable_table(
             Column("Ghi chú", 15.5 if city else 21.5),
         ],
         row_count=row_count,
-        caption="Danh sách vụ việc đáng chú ý và quá hạn (không có thông tin cá nhân; "
-        "đơn tố cáo chỉ được thống kê số lượng)",
+        caption=f"Danh sách vụ việc đáng chú ý và quá hạn {NO_PERSONAL_DATA}",
+        number_width=9.5,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,9 +13,10 @@ from reports.data.common import (
     ITEM_KIND_LABELS,
     RECOMMENDATION_STATE_LABELS,
     REFERRAL_STATE_LABELS,
+    Monthly,
     Period,
-    by_month,
     label,
+    monthly_counts,
 )
 from reports.data.scorecard.queries import (
     BY_KIND,
@@ -49,13 +50,10 @@ class ReferredRecommendation:
 
 
 @dataclass(frozen=True)
-class ScorecardData:
+class ScorecardData(Monthly):
     card: AgencyScorecard
     by_kind: list[tuple[str, int, int, int]]
     by_state: dict[str, int]
-    months: list[date]
-    received_by_month: list[int]
-    answered_by_month: list[int]
     recommendations: list[ReferredRecommendation]
     open_count: int
 
@@ -96,9 +94,7 @@ async def gather(
     order = list(ITEM_KIND_LABELS)
     by_kind.sort(key=lambda row: order.index(row[0]) if row[0] in order else 99)
     by_state = {r["state"]: int(r["n"]) for r in (await session.execute(BY_STATE, bind)).mappings()}
-    months = period.months()
-    monthly = (await session.execute(MONTHLY, {**bind, "tz": period.timezone})).mappings()
-    received_by_month, answered_by_month = by_month(months, monthly)
+    monthly = await monthly_counts(session, MONTHLY, bind, period)
     recommendations = [
         ReferredRecommendation(
             plan_code=r["plan_code"],
@@ -117,9 +113,7 @@ async def gather(
         card=cards[0] if cards else empty_card(params),
         by_kind=by_kind,
         by_state=by_state,
-        months=months,
-        received_by_month=received_by_month,
-        answered_by_month=answered_by_month,
+        **monthly,
         recommendations=recommendations,
         open_count=open_count,
     )

@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reports.charts import Series
 from reports.data.common import (
     ITEM_KIND_LABELS,
+    NO_PERSONAL_DATA,
     REFERRAL_STATE_LABELS,
     bar_figure,
     count_and_rate,
     days_text,
     label,
-    monthly_figure,
     numbered_table,
     rate,
     streamed_table,
@@ -98,7 +98,6 @@ def open_table(
 
     def cells(row: Any) -> list[Cell]:
         return [
-            int(row.number),
             ITEM_KIND_LABELS.get(row.item_kind, row.item_kind),
             row.code or "-",
             row.unit,
@@ -115,7 +114,6 @@ def open_table(
         cells,
         columns=[
             # Millimetres of the 165 mm text width: codes and dates must not wrap.
-            Column("STT", 9.5, Align.centred),
             Column("Loại", 21),
             Column("Mã hồ sơ, kế hoạch", 29),
             Column("Phường, xã", 21),
@@ -125,8 +123,8 @@ def open_table(
             Column("Ghi chú", 17.5),
         ],
         row_count=data.open_count,
-        caption="Danh sách việc chưa hoàn thành hoặc quá hạn (không có thông tin cá nhân; "
-        "đơn tố cáo chỉ được thống kê số lượng)",
+        caption=f"Danh sách việc chưa hoàn thành hoặc quá hạn {NO_PERSONAL_DATA}",
+        number_width=9.5,
     )
 
 
@@ -194,10 +192,7 @@ def sections(data: ScorecardData, params: ScorecardParameters, *, now: datetime)
             )
         )
     out.append(
-        monthly_figure(
-            data.months,
-            data.received_by_month,
-            data.answered_by_month,
+        data.monthly_figure(
             axis_title="Số việc",
             caption="Biểu đồ 2. Việc tiếp nhận mỗi tháng và số đã được trả lời",
         )

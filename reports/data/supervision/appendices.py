@@ -22,7 +22,6 @@ def evidence_table(
     def cells(row: Any) -> list[Cell]:
         name = row.original_name + (" (đã rút)" if row.withdrawn_at else "")
         return [
-            int(row.number),
             name,
             row.content_type,
             size_text(row.size_bytes),
@@ -36,7 +35,6 @@ def evidence_table(
         {"plan": params.plan_id},
         cells,
         columns=[
-            Column("STT", 0.7, Align.centred),
             Column("Tên tệp", 2.2),
             Column("Loại", 1.3),
             Column("Dung lượng", 0.95, Align.right),
@@ -45,6 +43,7 @@ def evidence_table(
         ],
         row_count=data.evidence_count,
         caption="Tài liệu, chứng cứ của cuộc giám sát (mã SHA-256 để đối chiếu bản gốc)",
+        number_width=0.7,
     )
 
 
