@@ -12,8 +12,7 @@ from typing import Annotated
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter, RequestBody
-from litestar.response import Redirect
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.models import Role
@@ -27,10 +26,9 @@ from service.replies.controllers.common import (
     PageLimit,
     StaffRequest,
     States,
-    attachment_redirect,
-    local,
-    parse_states,
+    attachment_download,
     referral_detail,
+    referral_filter,
 )
 from service.replies.schemas import (
     AttachmentRead,
@@ -69,13 +67,14 @@ class AgencyReferralController(Controller):
     ) -> ReferralPage:
         viewer = request.user
         scope = viewer.agency_id if viewer.role == Role.agency_officer else agency_id
-        filters = views.ReferralFilter(
+        filters = referral_filter(
+            settings,
             agency_id=scope,
-            states=parse_states(states),
-            item_kind=item_kind.value if item_kind else None,
+            states=states,
+            item_kind=item_kind,
             item_type=item_type,
-            due_before=local(due_before, settings),
-            due_after=local(due_after, settings),
+            due_before=due_before,
+            due_after=due_after,
             overdue=overdue,
         )
         return await views.referral_page(read_session, filters, viewer, cursor=cursor, limit=limit)
@@ -137,26 +136,7 @@ class AgencyReferralController(Controller):
             request, settings, save, present=views.attachment_read, filename=filename
         )
 
-    @get(
-        "/{referral_id:uuid}/attachments/{evidence_id:uuid}",
-        status_code=HTTP_307_TEMPORARY_REDIRECT,
-        summary="Download an attachment (short-lived URL; logged in the chain of custody)",
+    download = attachment_download(
+        "Download an attachment (short-lived URL; logged in the chain of custody)",
+        agency_side=True,
     )
-    async def download(
-        self,
-        request: StaffRequest,
-        referral_id: FromPath[uuid.UUID],
-        evidence_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        object_store: NamedDependency[ObjectStore],
-    ) -> Redirect:
-        return await attachment_redirect(
-            db_session,
-            object_store,
-            settings,
-            referral_id,
-            evidence_id,
-            request.user,
-            agency_side=True,
-        )
