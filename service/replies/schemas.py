@@ -286,8 +286,9 @@ class PublicAnswerPage(BaseModel):
     next_cursor: str | None
 
 
-class AgencyScorecardRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class ScorecardCounts(BaseModel):
+    """An agency's figures for a period (``service.replies.scorecards`` says what each
+    counts): the one list of them, for the computed card and the card a reader gets."""
 
     agency_id: uuid.UUID
     agency_code: str
@@ -305,6 +306,11 @@ class AgencyScorecardRead(BaseModel):
     reopened: int
     rated: int
     satisfied: int
+
+
+class AgencyScorecardRead(ScorecardCounts):
+    model_config = ConfigDict(from_attributes=True)
+
     acknowledged_on_time_rate: float | None
     answered_on_time_rate: float | None
     reopen_rate: float | None
