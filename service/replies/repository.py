@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from service.db import rows_where
 from service.deadlines.models import DeadlineStatus
 from service.directory.models import Agency
 from service.http import cursor as cursors
@@ -70,12 +71,13 @@ async def reread(session: AsyncSession, referral: Referral) -> None:
 async def referrals_for_item(
     session: AsyncSession, item_type: str, item_id: uuid.UUID
 ) -> list[Referral]:
-    result = await session.execute(
-        select(Referral)
-        .where(col(Referral.item_type) == item_type, col(Referral.item_id) == item_id)
-        .order_by(col(Referral.created_at), col(Referral.id))
+    return await rows_where(
+        session,
+        Referral,
+        col(Referral.item_type) == item_type,
+        col(Referral.item_id) == item_id,
+        order_by=[col(Referral.created_at), col(Referral.id)],
     )
-    return list(result.scalars())
 
 
 @dataclass(frozen=True)
@@ -174,12 +176,12 @@ async def open_answer(
 
 
 async def answers_of(session: AsyncSession, referral_id: uuid.UUID) -> list[ReferralAnswer]:
-    result = await session.execute(
-        select(ReferralAnswer)
-        .where(col(ReferralAnswer.referral_id) == referral_id)
-        .order_by(col(ReferralAnswer.created_at), col(ReferralAnswer.id))
+    return await rows_where(
+        session,
+        ReferralAnswer,
+        col(ReferralAnswer.referral_id) == referral_id,
+        order_by=[col(ReferralAnswer.created_at), col(ReferralAnswer.id)],
     )
-    return list(result.scalars())
 
 
 async def latest_published_answer(
@@ -204,12 +206,12 @@ async def latest_published_answer(
 
 
 async def extensions_of(session: AsyncSession, referral_id: uuid.UUID) -> list[ReferralExtension]:
-    result = await session.execute(
-        select(ReferralExtension)
-        .where(col(ReferralExtension.referral_id) == referral_id)
-        .order_by(col(ReferralExtension.requested_at), col(ReferralExtension.id))
+    return await rows_where(
+        session,
+        ReferralExtension,
+        col(ReferralExtension.referral_id) == referral_id,
+        order_by=[col(ReferralExtension.requested_at), col(ReferralExtension.id)],
     )
-    return list(result.scalars())
 
 
 async def pending_extension(
@@ -227,12 +229,12 @@ async def pending_extension(
 
 
 async def history_of(session: AsyncSession, referral_id: uuid.UUID) -> list[ReferralHistory]:
-    result = await session.execute(
-        select(ReferralHistory)
-        .where(col(ReferralHistory.referral_id) == referral_id)
-        .order_by(col(ReferralHistory.id))
+    return await rows_where(
+        session,
+        ReferralHistory,
+        col(ReferralHistory.referral_id) == referral_id,
+        order_by=[col(ReferralHistory.id)],
     )
-    return list(result.scalars())
 
 
 async def citizen_history(

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from service.auth.models import Role, StaffUser
 from service.auth.principals import StaffPrincipal
+from service.db import rows_where
 from service.directory.models import Agency
 from service.http import cursor as keyset
 from service.oversight.models import (
@@ -100,12 +101,12 @@ async def plan_agencies(session: AsyncSession, plan_id: uuid.UUID) -> list[Agenc
 
 
 async def plan_participants(session: AsyncSession, plan_id: uuid.UUID) -> list[PlanParticipant]:
-    rows = await session.execute(
-        select(PlanParticipant)
-        .where(col(PlanParticipant.plan_id) == plan_id)
-        .order_by(col(PlanParticipant.name))
+    return await rows_where(
+        session,
+        PlanParticipant,
+        col(PlanParticipant.plan_id) == plan_id,
+        order_by=[col(PlanParticipant.name)],
     )
-    return list(rows.scalars())
 
 
 async def plan_detail(session: AsyncSession, plan_id: uuid.UUID) -> PlanDetail | None:

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from service.db import rows_where
 from service.directory.models import Agency
 from service.oversight.models import (
     Finding,
@@ -33,12 +34,12 @@ async def get_finding(
 
 
 async def findings_for_plan(session: AsyncSession, plan_id: uuid.UUID) -> list[Finding]:
-    rows = await session.execute(
-        select(Finding)
-        .where(col(Finding.plan_id) == plan_id)
-        .order_by(col(Finding.created_at), col(Finding.id))
+    return await rows_where(
+        session,
+        Finding,
+        col(Finding.plan_id) == plan_id,
+        order_by=[col(Finding.created_at), col(Finding.id)],
     )
-    return list(rows.scalars())
 
 
 async def get_recommendation(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from service.audit.models import AuditEvent
+from service.db import rows_where
 from service.oversight.models import (
     Attendance,
     LogEntry,
@@ -45,12 +46,12 @@ async def next_session_number(session: AsyncSession, plan_id: uuid.UUID) -> int:
 
 
 async def sessions_for_plan(session: AsyncSession, plan_id: uuid.UUID) -> list[SupervisionSession]:
-    rows = await session.execute(
-        select(SupervisionSession)
-        .where(col(SupervisionSession.plan_id) == plan_id)
-        .order_by(col(SupervisionSession.number))
+    return await rows_where(
+        session,
+        SupervisionSession,
+        col(SupervisionSession.plan_id) == plan_id,
+        order_by=[col(SupervisionSession.number)],
     )
-    return list(rows.scalars())
 
 
 async def open_session_count(session: AsyncSession, plan_id: uuid.UUID) -> int:
@@ -67,12 +68,12 @@ async def open_session_count(session: AsyncSession, plan_id: uuid.UUID) -> int:
 
 
 async def attendance_for_session(session: AsyncSession, session_id: uuid.UUID) -> list[Attendance]:
-    rows = await session.execute(
-        select(Attendance)
-        .where(col(Attendance.session_id) == session_id)
-        .order_by(col(Attendance.recorded_at), col(Attendance.person_key))
+    return await rows_where(
+        session,
+        Attendance,
+        col(Attendance.session_id) == session_id,
+        order_by=[col(Attendance.recorded_at), col(Attendance.person_key)],
     )
-    return list(rows.scalars())
 
 
 async def attendance_by_key(

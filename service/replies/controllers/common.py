@@ -45,6 +45,8 @@ ItemTypeParam = Annotated[str | None, QueryParameter(max_length=32)]
 UnitCode = Annotated[str | None, QueryParameter(max_length=16)]
 From = Annotated[date | None, QueryParameter(name="from")]
 
+ATTACHMENT = "/{referral_id:uuid}/attachments/{evidence_id:uuid}"
+
 
 def check_day(value: date | None, field: str) -> None:
     """Dates a period can sensibly start or end on (and that date arithmetic can handle)."""
@@ -126,12 +128,7 @@ def attachment_download(
     """The route to a short-lived URL of an answer's attachment (custody-logged): the same
     for the agency and the Front but for what each side may download (``agency_side``)."""
 
-    @get(
-        "/{referral_id:uuid}/attachments/{evidence_id:uuid}",
-        guards=guards,
-        status_code=HTTP_307_TEMPORARY_REDIRECT,
-        summary=summary,
-    )
+    @get(ATTACHMENT, guards=guards, status_code=HTTP_307_TEMPORARY_REDIRECT, summary=summary)
     async def download(
         self: Controller,
         request: StaffRequest,
