@@ -10,7 +10,7 @@ committed by the framework after a 2xx/3xx response). Jobs and CLI commands use
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -108,10 +108,22 @@ def jsonb_column(*, nullable: bool = False, default: str | None = "{}") -> sa.Co
 async def rows_where(
     session: AsyncSession, model: type[M], *conditions: Any, order_by: Sequence[Any]
 ) -> list[M]:
-    """The rows of ``model`` that meet every condition, in ``order_by`` order: the look-up of
-    a record's children (its answers, its sessions...) that every domain makes."""
+    """The rows of ``model`` that meet every condition, in ``order_by`` order."""
     result = await session.execute(select(model).where(*conditions).order_by(*order_by))
     return list(result.scalars())
+
+
+def children_of(
+    model: type[M], key: Any, *order_by: Any
+) -> Callable[[AsyncSession, uuid.UUID], Awaitable[list[M]]]:
+    """The look-up of a record's children (its answers, its sessions...) that every domain
+    makes, declared once per child: ``(session, parent_id)`` -> the rows of ``model`` whose
+    ``key`` is the parent's id, in ``order_by`` order."""
+
+    async def read(session: AsyncSession, parent_id: uuid.UUID) -> list[M]:
+        return await rows_where(session, model, key == parent_id, order_by=order_by)
+
+    return read
 
 
 def async_url(url: str) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from service.db import rows_where
+from service.db import children_of, rows_where
 from service.deadlines.models import DeadlineStatus
 from service.directory.models import Agency
 from service.http import cursor as cursors
@@ -175,13 +175,9 @@ async def open_answer(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def answers_of(session: AsyncSession, referral_id: uuid.UUID) -> list[ReferralAnswer]:
-    return await rows_where(
-        session,
-        ReferralAnswer,
-        col(ReferralAnswer.referral_id) == referral_id,
-        order_by=[col(ReferralAnswer.created_at), col(ReferralAnswer.id)],
-    )
+answers_of = children_of(
+    ReferralAnswer, ReferralAnswer.referral_id, ReferralAnswer.created_at, ReferralAnswer.id
+)
 
 
 async def latest_published_answer(
@@ -205,13 +201,12 @@ async def latest_published_answer(
     return row[0], row[1], row[2]
 
 
-async def extensions_of(session: AsyncSession, referral_id: uuid.UUID) -> list[ReferralExtension]:
-    return await rows_where(
-        session,
-        ReferralExtension,
-        col(ReferralExtension.referral_id) == referral_id,
-        order_by=[col(ReferralExtension.requested_at), col(ReferralExtension.id)],
-    )
+extensions_of = children_of(
+    ReferralExtension,
+    ReferralExtension.referral_id,
+    ReferralExtension.requested_at,
+    ReferralExtension.id,
+)
 
 
 async def pending_extension(
@@ -228,13 +223,7 @@ async def pending_extension(
     return result.scalar_one_or_none()
 
 
-async def history_of(session: AsyncSession, referral_id: uuid.UUID) -> list[ReferralHistory]:
-    return await rows_where(
-        session,
-        ReferralHistory,
-        col(ReferralHistory.referral_id) == referral_id,
-        order_by=[col(ReferralHistory.id)],
-    )
+history_of = children_of(ReferralHistory, ReferralHistory.referral_id, ReferralHistory.id)
 
 
 async def citizen_history(

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from service.auth.models import Role, StaffUser
 from service.auth.principals import StaffPrincipal
-from service.db import rows_where
+from service.db import children_of
 from service.directory.models import Agency
 from service.http import cursor as keyset
 from service.oversight.models import (
@@ -100,13 +100,7 @@ async def plan_agencies(session: AsyncSession, plan_id: uuid.UUID) -> list[Agenc
     return [AgencyView(id=r[0], code=r[1], name=r[2], unit_code=r[3]) for r in rows]
 
 
-async def plan_participants(session: AsyncSession, plan_id: uuid.UUID) -> list[PlanParticipant]:
-    return await rows_where(
-        session,
-        PlanParticipant,
-        col(PlanParticipant.plan_id) == plan_id,
-        order_by=[col(PlanParticipant.name)],
-    )
+plan_participants = children_of(PlanParticipant, PlanParticipant.plan_id, PlanParticipant.name)
 
 
 async def plan_detail(session: AsyncSession, plan_id: uuid.UUID) -> PlanDetail | None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from service.db import rows_where
+from service.db import children_of
 from service.directory.models import Agency
 from service.oversight.models import (
     Finding,
@@ -33,13 +33,7 @@ async def get_finding(
     return await by_id(session, Finding, finding_id, for_update=for_update)
 
 
-async def findings_for_plan(session: AsyncSession, plan_id: uuid.UUID) -> list[Finding]:
-    return await rows_where(
-        session,
-        Finding,
-        col(Finding.plan_id) == plan_id,
-        order_by=[col(Finding.created_at), col(Finding.id)],
-    )
+findings_for_plan = children_of(Finding, Finding.plan_id, Finding.created_at, Finding.id)
 
 
 async def get_recommendation(

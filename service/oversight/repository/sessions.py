@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from service.audit.models import AuditEvent
-from service.db import rows_where
+from service.db import children_of
 from service.oversight.models import (
     Attendance,
     LogEntry,
@@ -45,13 +45,9 @@ async def next_session_number(session: AsyncSession, plan_id: uuid.UUID) -> int:
     return int(current) + 1
 
 
-async def sessions_for_plan(session: AsyncSession, plan_id: uuid.UUID) -> list[SupervisionSession]:
-    return await rows_where(
-        session,
-        SupervisionSession,
-        col(SupervisionSession.plan_id) == plan_id,
-        order_by=[col(SupervisionSession.number)],
-    )
+sessions_for_plan = children_of(
+    SupervisionSession, SupervisionSession.plan_id, SupervisionSession.number
+)
 
 
 async def open_session_count(session: AsyncSession, plan_id: uuid.UUID) -> int:
@@ -67,13 +63,9 @@ async def open_session_count(session: AsyncSession, plan_id: uuid.UUID) -> int:
     )
 
 
-async def attendance_for_session(session: AsyncSession, session_id: uuid.UUID) -> list[Attendance]:
-    return await rows_where(
-        session,
-        Attendance,
-        col(Attendance.session_id) == session_id,
-        order_by=[col(Attendance.recorded_at), col(Attendance.person_key)],
-    )
+attendance_for_session = children_of(
+    Attendance, Attendance.session_id, Attendance.recorded_at, Attendance.person_key
+)
 
 
 async def attendance_by_key(
