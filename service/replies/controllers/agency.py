@@ -66,16 +66,10 @@ class AgencyReferralController(Controller):
         limit: PageLimit = 50,
     ) -> ReferralPage:
         viewer = request.user
-        scope = viewer.agency_id if viewer.role == Role.agency_officer else agency_id
+        own = viewer.agency_id if viewer.role == Role.agency_officer else agency_id
+        scope = views.ReferralFilter(agency_id=own)
         filters = referral_filter(
-            settings,
-            agency_id=scope,
-            states=states,
-            item_kind=item_kind,
-            item_type=item_type,
-            due_before=due_before,
-            due_after=due_after,
-            overdue=overdue,
+            settings, scope, states, item_kind, item_type, due_before, due_after, overdue
         )
         return await views.referral_page(read_session, filters, viewer, cursor=cursor, limit=limit)
 

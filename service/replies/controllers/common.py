@@ -5,6 +5,7 @@ checks of their values, and the reads the agency and the Front both make (each f
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -89,9 +90,7 @@ def parse_states(values: list[str] | None) -> tuple[ReferralState, ...]:
 
 def referral_filter(
     settings: Settings,
-    *,
-    agency_id: uuid.UUID | None,
-    unit_code: str | None = None,
+    scope: ReferralFilter,
     states: list[str] | None,
     item_kind: ItemKind | None,
     item_type: str | None,
@@ -99,11 +98,11 @@ def referral_filter(
     due_after: datetime | None,
     overdue: bool | None,
 ) -> ReferralFilter:
-    """A referral list's query parameters, checked, as the filter of its rows (local times
-    without a zone read in Hanoi time)."""
-    return views.ReferralFilter(
-        agency_id=agency_id,
-        unit_code=unit_code,
+    """The referrals of the list's ``scope`` (whose agency, which unit: each side's rule)
+    narrowed by its query parameters, checked (local times without a zone read in Hanoi
+    time)."""
+    return replace(
+        scope,
         states=parse_states(states),
         item_kind=item_kind.value if item_kind else None,
         item_type=item_type,

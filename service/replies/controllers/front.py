@@ -54,16 +54,9 @@ class FrontReferralController(Controller):
         limit: PageLimit = 50,
     ) -> ReferralPage:
         viewer = request.user
+        scope = views.ReferralFilter(agency_id=agency_id, unit_code=viewer.unit_code)
         filters = referral_filter(
-            settings,
-            agency_id=agency_id,
-            unit_code=viewer.unit_code,
-            states=states,
-            item_kind=item_kind,
-            item_type=item_type,
-            due_before=due_before,
-            due_after=due_after,
-            overdue=overdue,
+            settings, scope, states, item_kind, item_type, due_before, due_after, overdue
         )
         return await views.referral_page(read_session, filters, viewer, cursor=cursor, limit=limit)
 
