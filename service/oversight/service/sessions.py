@@ -231,12 +231,9 @@ async def open_session(
     session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
 ) -> SupervisionSession:
     """Start the session's log. An approved plan starts (in_progress) with its first session."""
+    forbidden = runners_only(msg("what_open_session"))
     supervision_session, plan, access = await load_for_step(
-        session,
-        session_id,
-        actor,
-        SessionAction.open,
-        forbidden=runners_only(msg("what_open_session")),
+        session, session_id, actor, SessionAction.open, forbidden=forbidden
     )
     state = PlanState(plan.state)
     if state is PlanState.approved:
@@ -245,31 +242,39 @@ async def open_session(
         raise StateConflict(
             msg("plan_not_running"), state=state, allowed_actions=plan_actions_for(plan, access)
         )
-    before = session_snapshot(supervision_session)
-    supervision_session.state = SessionState.open
-    supervision_session.opened_at = utcnow()
-    return await SESSION_AUDIT.changed(
-        session, actor, supervision_session, "oversight.session.opened", before
-    )
+    return await _advance(session, actor, supervision_session, SessionState.open)
 
 
 async def close_session(
     session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
 ) -> SupervisionSession:
     """No entry is accepted after this (the row lock orders it after every pending write)."""
+    forbidden = runners_only(msg("what_close_session"))
     supervision_session, _, _ = await load_for_step(
-        session,
-        session_id,
-        actor,
-        SessionAction.close,
-        forbidden=runners_only(msg("what_close_session")),
+        session, session_id, actor, SessionAction.close, forbidden=forbidden
     )
+    return await _advance(session, actor, supervision_session, SessionState.closed)
+
+
+# What moving on to a state stamps on the session, and the audit event it writes.
+ADVANCES = {
+    SessionState.open: ("opened_at", "oversight.session.opened"),
+    SessionState.closed: ("closed_at", "oversight.session.closed"),
+}
+
+
+async def _advance(
+    session: AsyncSession,
+    actor: StaffPrincipal,
+    supervision_session: SupervisionSession,
+    to: SessionState,
+) -> SupervisionSession:
+    """Move the session on to ``to`` now (``ADVANCES``), audited."""
+    stamp, action = ADVANCES[to]
     before = session_snapshot(supervision_session)
-    supervision_session.state = SessionState.closed
-    supervision_session.closed_at = utcnow()
-    return await SESSION_AUDIT.changed(
-        session, actor, supervision_session, "oversight.session.closed", before
-    )
+    supervision_session.state = to
+    setattr(supervision_session, stamp, utcnow())
+    return await SESSION_AUDIT.changed(session, actor, supervision_session, action, before)
 
 
 async def cancel_session(
