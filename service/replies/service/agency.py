@@ -31,7 +31,7 @@ from service.replies.models import (
 )
 from service.replies.providers import item_provider
 from service.replies.schemas import AnswerDraftWrite
-from service.replies.service.steps import begin, emit, user_id_of
+from service.replies.service.steps import begin, user_id_of
 from service.replies.workflow import Action, transition
 from service.storage.models import Evidence
 from service.storage.service import create_evidence_from_stream
@@ -56,8 +56,7 @@ async def acknowledge(
     rule = await rule_for(session, referral.item_kind, referral.urgency, DeadlineStep.answer)
     start_clock(referral, calendar, rule, now)
     data = {"agency_reference": referral.agency_reference, "due_at": referral.due_at}
-    await change.finish(reason=note, data=data)
-    await emit(session, events.ACKNOWLEDGED, referral, actor, data)
+    await change.finish(reason=note, data=data, event=events.ACKNOWLEDGED)
     return referral
 
 
@@ -82,8 +81,7 @@ async def decline(
     referral.decline_reason = reason
     referral.suggested_agency_id = suggested_agency_id
     data = {"reason": reason, "suggested_agency_id": suggested_agency_id}
-    await change.finish(reason=reason, data=data)
-    await emit(session, events.DECLINED, referral, actor, data)
+    await change.finish(reason=reason, data=data, event=events.DECLINED)
     return referral
 
 
