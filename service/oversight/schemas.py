@@ -20,6 +20,7 @@ from service.oversight.models import (
     SessionMode,
     SessionState,
 )
+from service.storage.schemas import MultipartStart
 from service.text import Text, text_field
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{1,63}$"
@@ -370,14 +371,8 @@ class EvidenceItem(BaseModel):
     attached_at: datetime
 
 
-class EvidenceMultipartStart(Input):
-    filename: str = Field(min_length=1, max_length=255)
-    size: int = Field(gt=0)
-    sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
-    content_type: str = Field(min_length=3, max_length=127)
-    captured_at: AwareDatetime | None = None
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+class EvidenceMultipartStart(MultipartStart, Input):
+    # The file as storage announces any large file, plus where in the supervision it goes.
     description: str | None = Field(default=None, max_length=1000)
     session_id: uuid.UUID | None = None
     log_entry_id: uuid.UUID | None = None
