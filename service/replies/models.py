@@ -195,6 +195,18 @@ class ReferralExtension(SQLModel, table=True):
     decision_note: str | None = Field(default=None, sa_type=sa.Text)
 
 
+# What an answer says, as the agency drafts it and the citizen reads it once published.
+ANSWER_CONTENT = (
+    "outcome",
+    "text",
+    "legal_basis",
+    "document_number",
+    "document_date",
+    "signer_name",
+    "signer_title",
+)
+
+
 class ReferralAnswer(SQLModel, table=True):
     """An agency's answer. A draft is private to the agency; ``round`` counts reopenings."""
 

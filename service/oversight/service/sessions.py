@@ -142,6 +142,11 @@ async def _check_resupervision(
             )
 
 
+# What scheduling sets and rescheduling may change as it came (agenda, invitations and the
+# recommendations re-checked are copied or checked on their own).
+SCHEDULE_FIELDS = ("title", "mode", "scheduled_start", "scheduled_end", "place", "meeting_link")
+
+
 async def schedule_session(
     session: AsyncSession, plan_id: uuid.UUID, data: SessionCreate, actor: StaffPrincipal
 ) -> SupervisionSession:
@@ -159,12 +164,7 @@ async def schedule_session(
     supervision_session = SupervisionSession(
         plan_id=plan.id,
         number=await repository.next_session_number(session, plan.id),
-        title=data.title,
-        mode=data.mode,
-        scheduled_start=data.scheduled_start,
-        scheduled_end=data.scheduled_end,
-        place=data.place,
-        meeting_link=data.meeting_link,
+        **{name: getattr(data, name) for name in SCHEDULE_FIELDS},
         agenda=list(data.agenda),
         invited=[p.model_dump(mode="json") for p in data.invited],
         resupervision_of=list(dict.fromkeys(data.resupervision_of)),
@@ -199,7 +199,7 @@ async def update_session(
     )
     before = session_snapshot(supervision_session)
     changes = data.model_dump(exclude_unset=True)
-    for name in ("title", "mode", "scheduled_start", "scheduled_end", "place", "meeting_link"):
+    for name in SCHEDULE_FIELDS:
         if name in changes:
             setattr(supervision_session, name, changes[name])
     if data.agenda is not None:
@@ -352,6 +352,16 @@ def person_key(item: AttendanceIn) -> str:
     return f"name:{_fold(item.name)}|{_fold(item.organisation)}"
 
 
+# What a record of attendance takes as said (the name is completed from the user's account).
+ATTENDANCE_FIELDS = (
+    "user_id",
+    "agency_id",
+    "organisation",
+    "capacity",
+    "status",
+    "reason",
+    "arrived_at",
+)
 ATTENDANCE_STATES = frozenset({SessionState.scheduled, SessionState.open, SessionState.closed})
 
 
@@ -400,14 +410,9 @@ async def record_attendance(
                 status=item.status,
                 recorded_by=actor.user_id,
             )
-        row.user_id = item.user_id
-        row.agency_id = item.agency_id
+        for field in ATTENDANCE_FIELDS:
+            setattr(row, field, getattr(item, field))
         row.name = name or row.name
-        row.organisation = item.organisation
-        row.capacity = item.capacity
-        row.status = item.status
-        row.reason = item.reason
-        row.arrived_at = item.arrived_at
         row.recorded_by = actor.user_id
         row.recorded_at = now
         session.add(row)

@@ -22,6 +22,7 @@ from service.i18n import msg
 from service.replies import events, repository
 from service.replies.access import Actor, actions_for, get_visible_referral
 from service.replies.models import (
+    ANSWER_CONTENT,
     FINAL_STATES,
     AnswerOutcome,
     AnswerStatus,
@@ -107,13 +108,8 @@ async def save_draft(
         answer = ReferralAnswer(
             referral_id=referral.id, round=referral.reopen_count, created_by=user_id_of(actor)
         )
-    answer.outcome = draft.outcome
-    answer.text = draft.text
-    answer.legal_basis = draft.legal_basis
-    answer.document_number = draft.document_number
-    answer.document_date = draft.document_date
-    answer.signer_name = draft.signer_name
-    answer.signer_title = draft.signer_title
+    for name in ANSWER_CONTENT:
+        setattr(answer, name, getattr(draft, name))
     answer.attachment_ids = list(dict.fromkeys(draft.attachment_ids))
     answer.updated_at = utcnow()
     session.add(answer)
