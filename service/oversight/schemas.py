@@ -34,6 +34,12 @@ def has_nul(value: Any) -> bool:
     return False
 
 
+class RowRead(BaseModel):
+    """A response read from a table row's attributes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
 class Input(BaseModel):
     """A request body. PostgreSQL text cannot hold NUL characters: refuse them as bad
     input (422) instead of failing at the database."""
@@ -118,9 +124,7 @@ class MemberRead(BaseModel):
     role: PlanRole
 
 
-class ParticipantRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ParticipantRead(RowRead):
     id: uuid.UUID
     name: str
     organisation: str | None
@@ -263,9 +267,7 @@ class AttendanceIn(Input):
         return self
 
 
-class AttendanceRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class AttendanceRead(RowRead):
     id: uuid.UUID
     session_id: uuid.UUID
     user_id: uuid.UUID | None
@@ -299,9 +301,7 @@ class EntryCreate(Input):
         return self
 
 
-class EntryRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class EntryRead(RowRead):
     id: uuid.UUID
     session_id: uuid.UUID
     seq: int
@@ -407,9 +407,7 @@ class DownloadLink(BaseModel):
     expires_in: int
 
 
-class CustodyRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class CustodyRead(RowRead):
     id: int
     evidence_id: uuid.UUID
     action: str
@@ -438,9 +436,7 @@ class FindingUpdate(Input):
     evidence_ids: list[uuid.UUID] | None = Field(default=None, max_length=500)
 
 
-class FindingRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class FindingRead(RowRead):
     id: uuid.UUID
     plan_id: uuid.UUID
     session_id: uuid.UUID | None
@@ -507,9 +503,7 @@ class CheckCreate(Input):
     log_entry_id: uuid.UUID | None = None
 
 
-class CheckRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class CheckRead(RowRead):
     id: uuid.UUID
     recommendation_id: uuid.UUID
     session_id: uuid.UUID
