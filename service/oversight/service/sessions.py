@@ -96,21 +96,14 @@ async def list_attendance(
 # -- sessions --------------------------------------------------------------------------------
 
 
+# What scheduling sets and rescheduling may change as it came (agenda, invitations and the
+# recommendations re-checked are copied or checked on their own).
+SCHEDULE_FIELDS = ("title", "mode", "scheduled_start", "scheduled_end", "place", "meeting_link")
+
+
 def session_snapshot(supervision_session: SupervisionSession) -> dict[str, Any]:
     return {
-        **pick(
-            supervision_session,
-            "plan_id",
-            "number",
-            "title",
-            "mode",
-            "state",
-            "scheduled_start",
-            "scheduled_end",
-            "place",
-            "meeting_link",
-            "version",
-        ),
+        **pick(supervision_session, "plan_id", "number", "state", *SCHEDULE_FIELDS, "version"),
         "entries": supervision_session.log_seq,
     }
 
@@ -140,11 +133,6 @@ async def _check_resupervision(
                 msg("recommendation_agency_not_supervised"),
                 field=f"resupervision_of[{index}]",
             )
-
-
-# What scheduling sets and rescheduling may change as it came (agenda, invitations and the
-# recommendations re-checked are copied or checked on their own).
-SCHEDULE_FIELDS = ("title", "mode", "scheduled_start", "scheduled_end", "place", "meeting_link")
 
 
 async def schedule_session(

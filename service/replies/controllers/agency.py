@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import partial
 from typing import Annotated
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter, RequestBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -27,12 +27,11 @@ from service.replies.controllers.common import (
     StaffRequest,
     States,
     attachment_download,
-    referral_detail,
+    referral_detail_route,
     referral_filter,
 )
 from service.replies.schemas import (
     AttachmentRead,
-    ReferralDetail,
     ReferralPage,
     RevealedIdentity,
     RevealRequest,
@@ -73,14 +72,9 @@ class AgencyReferralController(Controller):
         )
         return await views.referral_page(read_session, filters, viewer, cursor=cursor, limit=limit)
 
-    @get("/{referral_id:uuid}", summary="One referral with the item, answers and history")
-    async def detail(
-        self,
-        request: StaffRequest,
-        referral_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-    ) -> Response[ReferralDetail]:
-        return await referral_detail(db_session, referral_id, request.user, agency_side=True)
+    detail = referral_detail_route(
+        "One referral with the item, answers and history", agency_side=True
+    )
 
     @post(
         "/{referral_id:uuid}/petitioner/reveal",

@@ -112,13 +112,25 @@ def referral_filter(
     )
 
 
-async def referral_detail(
-    db_session: AsyncSession, referral_id: uuid.UUID, viewer: StaffPrincipal, *, agency_side: bool
-) -> Response[ReferralDetail]:
-    """One referral as the viewer's side sees it, with the ETag its actions' If-Match names."""
-    referral = await service.get_visible_referral(db_session, referral_id, viewer)
-    body = await views.referral_detail(db_session, referral, viewer, agency_side=agency_side)
-    return with_etag(body, referral.version)
+def referral_detail_route(
+    summary: str, *, agency_side: bool, guards: list[Any] | None = None
+) -> HTTPRouteHandler:
+    """The route to one referral as the viewer's side sees it, with the ETag its actions'
+    If-Match names."""
+
+    @get("/{referral_id:uuid}", guards=guards, summary=summary)
+    async def detail(
+        self: Controller,
+        request: StaffRequest,
+        referral_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[ReferralDetail]:
+        viewer = request.user
+        referral = await service.get_visible_referral(db_session, referral_id, viewer)
+        body = await views.referral_detail(db_session, referral, viewer, agency_side=agency_side)
+        return with_etag(body, referral.version)
+
+    return detail
 
 
 def attachment_download(

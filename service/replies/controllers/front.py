@@ -7,10 +7,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from litestar import Controller, Response, get
+from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromQuery
 
 from service.deadlines.models import ItemKind
 from service.readonly import ReadSession
@@ -26,10 +25,10 @@ from service.replies.controllers.common import (
     States,
     attachment_download,
     period_bounds,
-    referral_detail,
+    referral_detail_route,
     referral_filter,
 )
-from service.replies.schemas import ReferralDetail, ReferralPage, ReferralRead
+from service.replies.schemas import ReferralPage, ReferralRead
 from service.settings import Settings
 
 
@@ -76,14 +75,9 @@ class FrontReferralController(Controller):
         start, end = period_bounds(from_, to, settings)
         return list(await views.council_list(read_session, request.user, start=start, end=end))
 
-    @get("/{referral_id:uuid}", guards=[FRONT], summary="One referral (drafts are not shown)")
-    async def detail(
-        self,
-        request: StaffRequest,
-        referral_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-    ) -> Response[ReferralDetail]:
-        return await referral_detail(db_session, referral_id, request.user, agency_side=False)
+    detail = referral_detail_route(
+        "One referral (drafts are not shown)", agency_side=False, guards=[FRONT]
+    )
 
     download = attachment_download(
         "Download an attachment of a submitted answer", agency_side=False, guards=[FRONT]

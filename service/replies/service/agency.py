@@ -118,14 +118,8 @@ async def save_draft(
     return answer
 
 
-REQUIRED_TO_SUBMIT = (
-    "outcome",
-    "text",
-    "document_number",
-    "document_date",
-    "signer_name",
-    "signer_title",
-)
+# An answer is submitted with all of its content but the legal basis, which may stay empty.
+REQUIRED_TO_SUBMIT = tuple(name for name in ANSWER_CONTENT if name != "legal_basis")
 
 
 def _missing_fields(answer: ReferralAnswer) -> list[str]:
