@@ -18,7 +18,7 @@ from service.oversight.models import (
     SessionState,
     SupervisionSession,
 )
-from service.oversight.repository.rows import by_id
+from service.oversight.repository.rows import by_id, ids_found
 from service.oversight.views import (
     ManifestView,
     SessionDetail,
@@ -176,14 +176,12 @@ async def entries_in_plan(
     session: AsyncSession, plan_id: uuid.UUID, entry_ids: Sequence[uuid.UUID]
 ) -> set[uuid.UUID]:
     """Those of ``entry_ids`` that are log entries of one of the plan's sessions."""
-    if not entry_ids:
-        return set()
-    rows = await session.execute(
+    query = (
         select(col(LogEntry.id))
         .join(SupervisionSession, col(SupervisionSession.id) == col(LogEntry.session_id))
-        .where(col(SupervisionSession.plan_id) == plan_id, col(LogEntry.id).in_(list(entry_ids)))
+        .where(col(SupervisionSession.plan_id) == plan_id)
     )
-    return set(rows.scalars())
+    return await ids_found(session, query, col(LogEntry.id), entry_ids)
 
 
 # -- manifests -------------------------------------------------------------------------------
