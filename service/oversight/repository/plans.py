@@ -26,7 +26,7 @@ from service.oversight.models import (
     PlanState,
     SupervisionPlan,
 )
-from service.oversight.repository.rows import by_id
+from service.oversight.repository.rows import getter, keyed_by_id
 from service.oversight.views import (
     AgencyView,
     MemberView,
@@ -36,10 +36,7 @@ from service.oversight.views import (
 # -- plans -----------------------------------------------------------------------------------
 
 
-async def get_plan(
-    session: AsyncSession, plan_id: uuid.UUID, *, for_update: bool = False
-) -> SupervisionPlan | None:
-    return await by_id(session, SupervisionPlan, plan_id, for_update=for_update)
+get_plan = getter(SupervisionPlan)
 
 
 async def plan_code_taken(session: AsyncSession, code: str, exclude: uuid.UUID | None) -> bool:
@@ -196,19 +193,13 @@ async def plans_in_period(
 async def users_by_id(
     session: AsyncSession, user_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, StaffUser]:
-    if not user_ids:
-        return {}
-    rows = await session.execute(select(StaffUser).where(col(StaffUser.id).in_(list(user_ids))))
-    return {user.id: user for user in rows.scalars()}
+    return await keyed_by_id(session, StaffUser, user_ids)
 
 
 async def agencies_by_id(
     session: AsyncSession, agency_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Agency]:
-    if not agency_ids:
-        return {}
-    rows = await session.execute(select(Agency).where(col(Agency.id).in_(list(agency_ids))))
-    return {agency.id: agency for agency in rows.scalars()}
+    return await keyed_by_id(session, Agency, agency_ids)
 
 
 async def replace_members(

@@ -18,7 +18,7 @@ from service.oversight.models import (
     SessionState,
     SupervisionSession,
 )
-from service.oversight.repository.rows import by_id, ids_found
+from service.oversight.repository.rows import getter, ids_found
 from service.oversight.views import (
     ManifestView,
     SessionDetail,
@@ -27,10 +27,7 @@ from service.oversight.views import (
 # -- sessions --------------------------------------------------------------------------------
 
 
-async def get_session(
-    session: AsyncSession, session_id: uuid.UUID, *, for_update: bool = False
-) -> SupervisionSession | None:
-    return await by_id(session, SupervisionSession, session_id, for_update=for_update)
+get_session = getter(SupervisionSession)
 
 
 async def next_session_number(session: AsyncSession, plan_id: uuid.UUID) -> int:
