@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from service.oversight.models import (
     SupervisionEvidence,
 )
-from service.oversight.repository.rows import ids_found
+from service.oversight.repository.rows import ids_found, one_where
 from service.oversight.views import (
     EvidenceView,
     evidence_view,
@@ -24,11 +24,9 @@ from service.storage.models import Evidence, EvidenceStatus
 async def evidence_link(
     session: AsyncSession, evidence_id: uuid.UUID
 ) -> SupervisionEvidence | None:
-    return (
-        await session.execute(
-            select(SupervisionEvidence).where(col(SupervisionEvidence.evidence_id) == evidence_id)
-        )
-    ).scalar_one_or_none()
+    return await one_where(
+        session, SupervisionEvidence, col(SupervisionEvidence.evidence_id) == evidence_id
+    )
 
 
 async def evidence_list(

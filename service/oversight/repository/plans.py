@@ -26,7 +26,7 @@ from service.oversight.models import (
     PlanState,
     SupervisionPlan,
 )
-from service.oversight.repository.rows import getter, keyed_by_id
+from service.oversight.repository.rows import getter, keyed_by_id, one_where
 from service.oversight.views import (
     AgencyView,
     MemberView,
@@ -114,9 +114,7 @@ async def plan_detail(session: AsyncSession, plan_id: uuid.UUID) -> PlanDetail |
 
 
 async def plan_by_code(session: AsyncSession, code: str) -> SupervisionPlan | None:
-    return (
-        await session.execute(select(SupervisionPlan).where(col(SupervisionPlan.code) == code))
-    ).scalar_one_or_none()
+    return await one_where(session, SupervisionPlan, col(SupervisionPlan.code) == code)
 
 
 def _visible_plans_filter(viewer: StaffPrincipal) -> Any:

@@ -1,6 +1,6 @@
 """The look-ups every oversight record has: by id, locked when the caller will change it
-(and each model's getter declared from it), several by their ids, and which of some ids a
-query finds."""
+(and each model's getter declared from it), the one row that meets some conditions,
+several by their ids, and which of some ids a query finds."""
 
 from __future__ import annotations
 
@@ -42,6 +42,11 @@ def getter(model: type[M]) -> Getter[M]:
         return await by_id(session, model, row_id, for_update=for_update)
 
     return get
+
+
+async def one_where(session: AsyncSession, model: type[M], *conditions: Any) -> M | None:
+    """The row of ``model`` that meets every condition (a unique key's), or None."""
+    return (await session.execute(select(model).where(*conditions))).scalar_one_or_none()
 
 
 async def keyed_by_id(

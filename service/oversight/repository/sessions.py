@@ -18,7 +18,7 @@ from service.oversight.models import (
     SessionState,
     SupervisionSession,
 )
-from service.oversight.repository.rows import getter, ids_found
+from service.oversight.repository.rows import getter, ids_found, one_where
 from service.oversight.views import (
     ManifestView,
     SessionDetail,
@@ -68,13 +68,12 @@ attendance_for_session = children_of(
 async def attendance_by_key(
     session: AsyncSession, session_id: uuid.UUID, person_key: str
 ) -> Attendance | None:
-    return (
-        await session.execute(
-            select(Attendance).where(
-                col(Attendance.session_id) == session_id, col(Attendance.person_key) == person_key
-            )
-        )
-    ).scalar_one_or_none()
+    return await one_where(
+        session,
+        Attendance,
+        col(Attendance.session_id) == session_id,
+        col(Attendance.person_key) == person_key,
+    )
 
 
 async def sessions_with_attendance(
@@ -127,13 +126,8 @@ async def take_next_seq(session: AsyncSession, session_id: uuid.UUID) -> int:
 async def entry_by_client_ref(
     session: AsyncSession, session_id: uuid.UUID, client_ref: str
 ) -> LogEntry | None:
-    return (
-        await session.execute(
-            select(LogEntry).where(
-                col(LogEntry.session_id) == session_id, col(LogEntry.client_ref) == client_ref
-            )
-        )
-    ).scalar_one_or_none()
+    by_ref = (col(LogEntry.session_id) == session_id, col(LogEntry.client_ref) == client_ref)
+    return await one_where(session, LogEntry, *by_ref)
 
 
 async def get_entry(session: AsyncSession, entry_id: uuid.UUID) -> LogEntry | None:
