@@ -251,14 +251,8 @@ async def create_plan(
     await _check_members(session, members)
     await _check_agencies(session, data.agency_ids)
     plan = SupervisionPlan(
-        code=data.code,
-        subject=data.subject,
-        legal_basis=data.legal_basis,
-        form=data.form,
-        unit_code=data.unit_code,
-        period_start=data.period_start,
-        period_end=data.period_end,
-        description=data.description,
+        # The plan's own fields as sent; its people and agencies are rows of their own.
+        **data.model_dump(exclude={"agency_ids", "members", "participants", "petition_ids"}),
         petition_ids=list(dict.fromkeys(data.petition_ids)),
         created_by=actor.user_id,
     )

@@ -234,14 +234,7 @@ async def create_recommendation(
     _require_member_while(plan, access, RECOMMENDATION_STATES, msg("what_draft_recommendations"))
     await _check_agency(session, data.agency_id)
     await _check_finding(session, plan.id, data.finding_id)
-    rec = Recommendation(
-        plan_id=plan.id,
-        finding_id=data.finding_id,
-        agency_id=data.agency_id,
-        title=data.title,
-        text=data.text,
-        created_by=actor.user_id,
-    )
+    rec = Recommendation(plan_id=plan.id, **data.model_dump(), created_by=actor.user_id)
     return await RECOMMENDATION_AUDIT.created(
         session, actor, rec, "oversight.recommendation.drafted"
     )
