@@ -152,18 +152,7 @@ async def emit(
     actor: Actor,
     data: dict[str, Any] | None = None,
 ) -> None:
-    await events.dispatch(
-        session,
-        events.ReferralEvent(
-            name=name,
-            referral_id=referral.id,
-            item_type=referral.item_type,
-            item_id=referral.item_id,
-            agency_id=referral.agency_id,
-            actor=actor,
-            data=data or {},
-        ),
-    )
+    await events.dispatch(session, events.ReferralEvent.of(name, referral, actor, data))
 
 
 def rule_of(referral: Referral) -> DeadlineRule:
