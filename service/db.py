@@ -10,10 +10,10 @@ committed by the framework after a 2xx/3xx response). Jobs and CLI commands use
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, select
 
 from service.settings import Settings
 
@@ -36,6 +36,8 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata = SQLModel.metadata
+
+M = TypeVar("M", bound=SQLModel)
 
 
 def utcnow() -> datetime:
@@ -101,6 +103,27 @@ def jsonb_column(*, nullable: bool = False, default: str | None = "{}") -> sa.Co
         nullable=nullable,
         server_default=sa.text(f"'{default}'::jsonb") if default is not None else None,
     )
+
+
+async def rows_where(
+    session: AsyncSession, model: type[M], *conditions: Any, order_by: Sequence[Any]
+) -> list[M]:
+    """The rows of ``model`` that meet every condition, in ``order_by`` order."""
+    result = await session.execute(select(model).where(*conditions).order_by(*order_by))
+    return list(result.scalars())
+
+
+def children_of(
+    model: type[M], key: Any, *order_by: Any
+) -> Callable[[AsyncSession, uuid.UUID], Awaitable[list[M]]]:
+    """The look-up of a record's children (its answers, its sessions...) that every domain
+    makes, declared once per child: ``(session, parent_id)`` -> the rows of ``model`` whose
+    ``key`` is the parent's id, in ``order_by`` order."""
+
+    async def read(session: AsyncSession, parent_id: uuid.UUID) -> list[M]:
+        return await rows_where(session, model, key == parent_id, order_by=order_by)
+
+    return read
 
 
 def async_url(url: str) -> str:

@@ -65,20 +65,22 @@ class PlanAccess:
         return self.member_role is PlanRole.head or self.approver
 
     def require_member(self, what: Message) -> None:
-        if not self.is_member:
-            raise Forbidden(msg("plan_members_only", what=what))
+        _require(self.is_member, msg("plan_members_only", what=what))
 
     def require_session_runner(self, what: Message) -> None:
-        if not self.runs_sessions:
-            raise Forbidden(msg("plan_runners_only", what=what))
+        _require(self.runs_sessions, msg("plan_runners_only", what=what))
 
     def require_manager(self, what: Message) -> None:
-        if not self.manages:
-            raise Forbidden(msg("plan_managers_only", what=what))
+        _require(self.manages, msg("plan_managers_only", what=what))
 
     def require_approver(self, what: Message) -> None:
-        if not self.approver:
-            raise Forbidden(msg("plan_approvers_only", what=what))
+        _require(self.approver, msg("plan_approvers_only", what=what))
+
+
+def _require(allowed: bool, refusal: Message) -> None:
+    """403 with ``refusal`` (who may do what) unless the caller is ``allowed``."""
+    if not allowed:
+        raise Forbidden(refusal)
 
 
 def is_approver(viewer: StaffPrincipal, plan_unit_code: str) -> bool:

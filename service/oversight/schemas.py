@@ -20,6 +20,7 @@ from service.oversight.models import (
     SessionMode,
     SessionState,
 )
+from service.storage.schemas import MultipartStart
 from service.text import Text, text_field
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{1,63}$"
@@ -31,6 +32,12 @@ def has_nul(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return any(has_nul(item) for item in value)
     return False
+
+
+class RowRead(BaseModel):
+    """A response read from a table row's attributes."""
+
+    model_config = ConfigDict(from_attributes=True)
 
 
 class Input(BaseModel):
@@ -117,9 +124,7 @@ class MemberRead(BaseModel):
     role: PlanRole
 
 
-class ParticipantRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ParticipantRead(RowRead):
     id: uuid.UUID
     name: str
     organisation: str | None
@@ -262,9 +267,7 @@ class AttendanceIn(Input):
         return self
 
 
-class AttendanceRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class AttendanceRead(RowRead):
     id: uuid.UUID
     session_id: uuid.UUID
     user_id: uuid.UUID | None
@@ -298,9 +301,7 @@ class EntryCreate(Input):
         return self
 
 
-class EntryRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class EntryRead(RowRead):
     id: uuid.UUID
     session_id: uuid.UUID
     seq: int
@@ -370,14 +371,8 @@ class EvidenceItem(BaseModel):
     attached_at: datetime
 
 
-class EvidenceMultipartStart(Input):
-    filename: str = Field(min_length=1, max_length=255)
-    size: int = Field(gt=0)
-    sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
-    content_type: str = Field(min_length=3, max_length=127)
-    captured_at: AwareDatetime | None = None
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
+class EvidenceMultipartStart(MultipartStart, Input):
+    # The file as storage announces any large file, plus where in the supervision it goes.
     description: str | None = Field(default=None, max_length=1000)
     session_id: uuid.UUID | None = None
     log_entry_id: uuid.UUID | None = None
@@ -412,9 +407,7 @@ class DownloadLink(BaseModel):
     expires_in: int
 
 
-class CustodyRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class CustodyRead(RowRead):
     id: int
     evidence_id: uuid.UUID
     action: str
@@ -443,9 +436,7 @@ class FindingUpdate(Input):
     evidence_ids: list[uuid.UUID] | None = Field(default=None, max_length=500)
 
 
-class FindingRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class FindingRead(RowRead):
     id: uuid.UUID
     plan_id: uuid.UUID
     session_id: uuid.UUID | None
@@ -512,9 +503,7 @@ class CheckCreate(Input):
     log_entry_id: uuid.UUID | None = None
 
 
-class CheckRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class CheckRead(RowRead):
     id: uuid.UUID
     recommendation_id: uuid.UUID
     session_id: uuid.UUID

@@ -80,6 +80,22 @@ class ReferralEvent:
     actor: Actor
     data: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def of(
+        cls, name: str, referral: Any, actor: Actor, data: dict[str, Any] | None = None
+    ) -> ReferralEvent:
+        """The event ``name`` of ``referral`` (a row or the swept columns of one: its id,
+        item and agency)."""
+        return cls(
+            name=name,
+            referral_id=referral.id,
+            item_type=referral.item_type,
+            item_id=referral.item_id,
+            agency_id=referral.agency_id,
+            actor=actor,
+            data=data or {},
+        )
+
 
 Handler = Callable[[AsyncSession, ReferralEvent], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, Sequence[ReferralEvent]], Awaitable[None]]

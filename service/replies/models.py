@@ -165,21 +165,24 @@ class ReferralHistory(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb_column())
 
 
-class ReferralExtension(SQLModel, table=True):
-    """An agency's request for more time, and the Front's decision."""
-
-    __tablename__ = "referral_extension"
-    __table_args__ = (
-        partial_index(
-            "uq_referral_extension_one_pending",
-            "referral_id",
-            where="status = 'pending'",
-            unique=True,
-        ),
-    )
+class ReferralPart(SQLModel):
+    """A row of a referral's own (an extension request, an answer), by its id."""
 
     id: uuid.UUID = uuid_id()
     referral_id: uuid.UUID = Field(foreign_key="referral.id", index=True)
+
+
+def one_per_referral(name: str, where: str) -> sa.Index:
+    """At most one row per referral in the states ``where`` names."""
+    return partial_index(name, "referral_id", where=where, unique=True)
+
+
+class ReferralExtension(ReferralPart, table=True):
+    """An agency's request for more time, and the Front's decision."""
+
+    __tablename__ = "referral_extension"
+    __table_args__ = (one_per_referral("uq_referral_extension_one_pending", "status = 'pending'"),)
+
     status: ExtensionStatus = Field(default=ExtensionStatus.pending, sa_type=sa.String(16))
     reason: str = Field(sa_type=sa.Text)
     requested_due_date: date
@@ -195,22 +198,29 @@ class ReferralExtension(SQLModel, table=True):
     decision_note: str | None = Field(default=None, sa_type=sa.Text)
 
 
-class ReferralAnswer(SQLModel, table=True):
+# What an answer says, as the agency drafts it and the citizen reads it once published.
+ANSWER_CONTENT = (
+    "outcome",
+    "text",
+    "legal_basis",
+    "document_number",
+    "document_date",
+    "signer_name",
+    "signer_title",
+)
+
+
+class ReferralAnswer(ReferralPart, table=True):
     """An agency's answer. A draft is private to the agency; ``round`` counts reopenings."""
 
     __tablename__ = "referral_answer"
     __table_args__ = (
         # At most one answer in the works per referral.
-        partial_index(
-            "uq_referral_answer_one_open",
-            "referral_id",
-            where="status IN ('draft', 'submitted', 'accepted')",
-            unique=True,
+        one_per_referral(
+            "uq_referral_answer_one_open", "status IN ('draft', 'submitted', 'accepted')"
         ),
     )
 
-    id: uuid.UUID = uuid_id()
-    referral_id: uuid.UUID = Field(foreign_key="referral.id", index=True)
     round: int = Field(default=0)
     status: AnswerStatus = Field(default=AnswerStatus.draft, sa_type=sa.String(16))
     outcome: AnswerOutcome | None = Field(default=None, sa_type=sa.String(32))

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from service.db import children_of, rows_where
 from service.deadlines.models import DeadlineStatus
 from service.directory.models import Agency
 from service.http import cursor as cursors
@@ -70,12 +71,13 @@ async def reread(session: AsyncSession, referral: Referral) -> None:
 async def referrals_for_item(
     session: AsyncSession, item_type: str, item_id: uuid.UUID
 ) -> list[Referral]:
-    result = await session.execute(
-        select(Referral)
-        .where(col(Referral.item_type) == item_type, col(Referral.item_id) == item_id)
-        .order_by(col(Referral.created_at), col(Referral.id))
+    return await rows_where(
+        session,
+        Referral,
+        col(Referral.item_type) == item_type,
+        col(Referral.item_id) == item_id,
+        order_by=[col(Referral.created_at), col(Referral.id)],
     )
-    return list(result.scalars())
 
 
 @dataclass(frozen=True)
@@ -173,13 +175,9 @@ async def open_answer(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def answers_of(session: AsyncSession, referral_id: uuid.UUID) -> list[ReferralAnswer]:
-    result = await session.execute(
-        select(ReferralAnswer)
-        .where(col(ReferralAnswer.referral_id) == referral_id)
-        .order_by(col(ReferralAnswer.created_at), col(ReferralAnswer.id))
-    )
-    return list(result.scalars())
+answers_of = children_of(
+    ReferralAnswer, ReferralAnswer.referral_id, ReferralAnswer.created_at, ReferralAnswer.id
+)
 
 
 async def latest_published_answer(
@@ -203,13 +201,12 @@ async def latest_published_answer(
     return row[0], row[1], row[2]
 
 
-async def extensions_of(session: AsyncSession, referral_id: uuid.UUID) -> list[ReferralExtension]:
-    result = await session.execute(
-        select(ReferralExtension)
-        .where(col(ReferralExtension.referral_id) == referral_id)
-        .order_by(col(ReferralExtension.requested_at), col(ReferralExtension.id))
-    )
-    return list(result.scalars())
+extensions_of = children_of(
+    ReferralExtension,
+    ReferralExtension.referral_id,
+    ReferralExtension.requested_at,
+    ReferralExtension.id,
+)
 
 
 async def pending_extension(
@@ -226,13 +223,7 @@ async def pending_extension(
     return result.scalar_one_or_none()
 
 
-async def history_of(session: AsyncSession, referral_id: uuid.UUID) -> list[ReferralHistory]:
-    result = await session.execute(
-        select(ReferralHistory)
-        .where(col(ReferralHistory.referral_id) == referral_id)
-        .order_by(col(ReferralHistory.id))
-    )
-    return list(result.scalars())
+history_of = children_of(ReferralHistory, ReferralHistory.referral_id, ReferralHistory.id)
 
 
 async def citizen_history(

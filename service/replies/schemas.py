@@ -17,6 +17,13 @@ from service.replies.models import (
 from service.strict import StrictBool
 from service.text import Text, text_field
 
+
+class RowRead(BaseModel):
+    """A response read from a table row's attributes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
 # -- requests -----------------------------------------------------------------------------
 
 
@@ -80,9 +87,7 @@ class RatingRequest(BaseModel):
 # -- responses ----------------------------------------------------------------------------
 
 
-class ReferralRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ReferralRead(RowRead):
     id: uuid.UUID
     item_type: str
     item_id: uuid.UUID
@@ -154,9 +159,7 @@ class RevealedIdentity(BaseModel):
     address: str | None = None
 
 
-class AnswerRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class AnswerRead(RowRead):
     id: uuid.UUID
     round: int
     status: AnswerStatus
@@ -181,9 +184,7 @@ class AnswerRead(BaseModel):
     )
 
 
-class ExtensionRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ExtensionRead(RowRead):
     id: uuid.UUID
     status: ExtensionStatus
     reason: str
@@ -197,9 +198,7 @@ class ExtensionRead(BaseModel):
     decision_note: str | None
 
 
-class HistoryRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class HistoryRead(RowRead):
     at: datetime
     actor_type: str
     actor_role: str | None
@@ -260,9 +259,7 @@ class CitizenHistoryEntry(BaseModel):
     data: dict[str, Any]
 
 
-class PublicAnswerRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class PublicAnswerRead(RowRead):
     id: uuid.UUID
     item_type: str
     item_kind: str
@@ -286,8 +283,9 @@ class PublicAnswerPage(BaseModel):
     next_cursor: str | None
 
 
-class AgencyScorecardRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class ScorecardCounts(BaseModel):
+    """An agency's figures for a period (``service.replies.scorecards`` says what each
+    counts): the one list of them, for the computed card and the card a reader gets."""
 
     agency_id: uuid.UUID
     agency_code: str
@@ -305,6 +303,11 @@ class AgencyScorecardRead(BaseModel):
     reopened: int
     rated: int
     satisfied: int
+
+
+class AgencyScorecardRead(ScorecardCounts):
+    model_config = ConfigDict(from_attributes=True)
+
     acknowledged_on_time_rate: float | None
     answered_on_time_rate: float | None
     reopen_rate: float | None

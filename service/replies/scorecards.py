@@ -20,13 +20,14 @@ they received something in the period or have something overdue now.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from pydantic import ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db import utcnow
+from service.replies.schemas import ScorecardCounts
 
 SCORECARD_SQL = sa.text(
     """
@@ -90,24 +91,10 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-@dataclass(frozen=True)
-class AgencyScorecard:
-    agency_id: uuid.UUID
-    agency_code: str
-    agency_name: str
-    received: int
-    acknowledged: int
-    acknowledged_on_time: int
-    answered: int
-    answered_on_time: int
-    median_working_days_to_answer: float | None
-    overdue_now: int
-    extensions: int
-    bounces: int
-    published: int
-    reopened: int
-    rated: int
-    satisfied: int
+class AgencyScorecard(ScorecardCounts):
+    """One agency's card as computed; the rates are derived from its counts."""
+
+    model_config = ConfigDict(frozen=True)
 
     @property
     def acknowledged_on_time_rate(self) -> float | None:

@@ -73,15 +73,7 @@ async def sweep_referrals(session: AsyncSession, now: datetime) -> ReferralSweep
 
 
 def _event(name: str, row: sa.Row[Any], data: dict[str, Any]) -> events.ReferralEvent:
-    return events.ReferralEvent(
-        name=name,
-        referral_id=row.id,
-        item_type=row.item_type,
-        item_id=row.item_id,
-        agency_id=row.agency_id,
-        actor=None,
-        data=data,
-    )
+    return events.ReferralEvent.of(name, row, None, data)
 
 
 async def _queue_reminders(session: AsyncSession, kind: str, ids: list[uuid.UUID]) -> int:

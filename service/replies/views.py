@@ -16,7 +16,13 @@ from service.errors import NotFound
 from service.i18n import msg
 from service.replies import repository
 from service.replies.access import Actor, actions_for, get_visible_referral, may_read_answer_text
-from service.replies.models import AnswerStatus, Referral, ReferralAnswer, ReferralState
+from service.replies.models import (
+    ANSWER_CONTENT,
+    AnswerStatus,
+    Referral,
+    ReferralAnswer,
+    ReferralState,
+)
 from service.replies.providers import item_provider
 from service.replies.repository import MAX_PAGE, PublicFilter, ReferralFilter
 from service.replies.schemas import (
@@ -248,20 +254,13 @@ async def published_answer_for_item(
     if found is None:
         return None
     answer, referral, agency_name = found
-    assert answer.outcome is not None
     assert answer.published_at is not None
     return PublishedAnswer(
         referral_id=referral.id,
         answer_id=answer.id,
         agency_id=referral.agency_id,
         agency_name=agency_name,
-        outcome=answer.outcome,
-        text=answer.text,
-        legal_basis=answer.legal_basis,
-        document_number=answer.document_number,
-        document_date=answer.document_date,
-        signer_name=answer.signer_name,
-        signer_title=answer.signer_title,
+        **{name: getattr(answer, name) for name in ANSWER_CONTENT},
         attachment_ids=list(answer.attachment_ids),
         published_at=answer.published_at,
         feedback_due_at=referral.feedback_due_at,

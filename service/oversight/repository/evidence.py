@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from service.oversight.models import (
     SupervisionEvidence,
 )
+from service.oversight.repository.rows import ids_found, one_where
 from service.oversight.views import (
     EvidenceView,
     evidence_view,
@@ -23,11 +24,9 @@ from service.storage.models import Evidence, EvidenceStatus
 async def evidence_link(
     session: AsyncSession, evidence_id: uuid.UUID
 ) -> SupervisionEvidence | None:
-    return (
-        await session.execute(
-            select(SupervisionEvidence).where(col(SupervisionEvidence.evidence_id) == evidence_id)
-        )
-    ).scalar_one_or_none()
+    return await one_where(
+        session, SupervisionEvidence, col(SupervisionEvidence.evidence_id) == evidence_id
+    )
 
 
 async def evidence_list(
@@ -75,12 +74,7 @@ async def session_evidence(
 async def evidence_in_plan(
     session: AsyncSession, plan_id: uuid.UUID, evidence_ids: Sequence[uuid.UUID]
 ) -> set[uuid.UUID]:
-    if not evidence_ids:
-        return set()
-    rows = await session.execute(
-        select(col(SupervisionEvidence.evidence_id)).where(
-            col(SupervisionEvidence.plan_id) == plan_id,
-            col(SupervisionEvidence.evidence_id).in_(list(evidence_ids)),
-        )
-    )
-    return set(rows.scalars())
+    """Those of ``evidence_ids`` that are attached to the plan."""
+    attached = col(SupervisionEvidence.evidence_id)
+    query = select(attached).where(col(SupervisionEvidence.plan_id) == plan_id)
+    return await ids_found(session, query, attached, evidence_ids)

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from service.auth.models import Role, StaffUser
 from service.auth.principals import StaffPrincipal
+from service.db import children_of
 from service.directory.models import Agency
 from service.http import cursor as keyset
 from service.oversight.models import (
@@ -25,7 +26,7 @@ from service.oversight.models import (
     PlanState,
     SupervisionPlan,
 )
-from service.oversight.repository.rows import by_id
+from service.oversight.repository.rows import getter, keyed_by_id, one_where
 from service.oversight.views import (
     AgencyView,
     MemberView,
@@ -35,10 +36,7 @@ from service.oversight.views import (
 # -- plans -----------------------------------------------------------------------------------
 
 
-async def get_plan(
-    session: AsyncSession, plan_id: uuid.UUID, *, for_update: bool = False
-) -> SupervisionPlan | None:
-    return await by_id(session, SupervisionPlan, plan_id, for_update=for_update)
+get_plan = getter(SupervisionPlan)
 
 
 async def plan_code_taken(session: AsyncSession, code: str, exclude: uuid.UUID | None) -> bool:
@@ -99,13 +97,7 @@ async def plan_agencies(session: AsyncSession, plan_id: uuid.UUID) -> list[Agenc
     return [AgencyView(id=r[0], code=r[1], name=r[2], unit_code=r[3]) for r in rows]
 
 
-async def plan_participants(session: AsyncSession, plan_id: uuid.UUID) -> list[PlanParticipant]:
-    rows = await session.execute(
-        select(PlanParticipant)
-        .where(col(PlanParticipant.plan_id) == plan_id)
-        .order_by(col(PlanParticipant.name))
-    )
-    return list(rows.scalars())
+plan_participants = children_of(PlanParticipant, PlanParticipant.plan_id, PlanParticipant.name)
 
 
 async def plan_detail(session: AsyncSession, plan_id: uuid.UUID) -> PlanDetail | None:
@@ -122,9 +114,7 @@ async def plan_detail(session: AsyncSession, plan_id: uuid.UUID) -> PlanDetail |
 
 
 async def plan_by_code(session: AsyncSession, code: str) -> SupervisionPlan | None:
-    return (
-        await session.execute(select(SupervisionPlan).where(col(SupervisionPlan.code) == code))
-    ).scalar_one_or_none()
+    return await one_where(session, SupervisionPlan, col(SupervisionPlan.code) == code)
 
 
 def _visible_plans_filter(viewer: StaffPrincipal) -> Any:
@@ -201,19 +191,13 @@ async def plans_in_period(
 async def users_by_id(
     session: AsyncSession, user_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, StaffUser]:
-    if not user_ids:
-        return {}
-    rows = await session.execute(select(StaffUser).where(col(StaffUser.id).in_(list(user_ids))))
-    return {user.id: user for user in rows.scalars()}
+    return await keyed_by_id(session, StaffUser, user_ids)
 
 
 async def agencies_by_id(
     session: AsyncSession, agency_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Agency]:
-    if not agency_ids:
-        return {}
-    rows = await session.execute(select(Agency).where(col(Agency.id).in_(list(agency_ids))))
-    return {agency.id: agency for agency in rows.scalars()}
+    return await keyed_by_id(session, Agency, agency_ids)
 
 
 async def replace_members(

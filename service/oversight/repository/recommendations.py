@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from service.db import children_of
 from service.directory.models import Agency
 from service.oversight.models import (
     Finding,
@@ -17,7 +18,7 @@ from service.oversight.models import (
     RecommendationState,
     SupervisionPlan,
 )
-from service.oversight.repository.rows import by_id
+from service.oversight.repository.rows import getter
 from service.oversight.views import (
     RecommendationView,
     columns,
@@ -26,25 +27,13 @@ from service.oversight.views import (
 # -- findings and recommendations -------------------------------------------------------------
 
 
-async def get_finding(
-    session: AsyncSession, finding_id: uuid.UUID, *, for_update: bool = False
-) -> Finding | None:
-    return await by_id(session, Finding, finding_id, for_update=for_update)
+get_finding = getter(Finding)
 
 
-async def findings_for_plan(session: AsyncSession, plan_id: uuid.UUID) -> list[Finding]:
-    rows = await session.execute(
-        select(Finding)
-        .where(col(Finding.plan_id) == plan_id)
-        .order_by(col(Finding.created_at), col(Finding.id))
-    )
-    return list(rows.scalars())
+findings_for_plan = children_of(Finding, Finding.plan_id, Finding.created_at, Finding.id)
 
 
-async def get_recommendation(
-    session: AsyncSession, recommendation_id: uuid.UUID, *, for_update: bool = False
-) -> Recommendation | None:
-    return await by_id(session, Recommendation, recommendation_id, for_update=for_update)
+get_recommendation = getter(Recommendation)
 
 
 async def list_recommendations(

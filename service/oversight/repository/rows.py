@@ -1,15 +1,19 @@
-"""The one look-up every oversight record has: by id, locked when the caller will change it."""
+"""The look-ups every oversight record has: by id, locked when the caller will change it
+(and each model's getter declared from it), the one row that meets some conditions,
+several by their ids, and which of some ids a query finds."""
 
 from __future__ import annotations
 
 import uuid
-from typing import TypeVar
+from collections.abc import Awaitable, Sequence
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, select
 
 M = TypeVar("M", bound=SQLModel)
+R = TypeVar("R", bound=SQLModel, covariant=True)
 
 
 async def by_id(
@@ -21,3 +25,46 @@ async def by_id(
     if for_update:
         query = query.with_for_update().execution_options(populate_existing=True)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+class Getter(Protocol[R]):
+    def __call__(
+        self, session: AsyncSession, row_id: uuid.UUID, *, for_update: bool = False
+    ) -> Awaitable[R | None]: ...
+
+
+def getter(model: type[M]) -> Getter[M]:
+    """:func:`by_id` for one model: ``get(session, row_id, for_update=False)``."""
+
+    async def get(
+        session: AsyncSession, row_id: uuid.UUID, *, for_update: bool = False
+    ) -> M | None:
+        return await by_id(session, model, row_id, for_update=for_update)
+
+    return get
+
+
+async def one_where(session: AsyncSession, model: type[M], *conditions: Any) -> M | None:
+    """The row of ``model`` that meets every condition (a unique key's), or None."""
+    return (await session.execute(select(model).where(*conditions))).scalar_one_or_none()
+
+
+async def keyed_by_id(
+    session: AsyncSession, model: type[M], ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, M]:
+    """The rows of ``model`` with these ids, by id (a missing id is simply not a key)."""
+    if not ids:
+        return {}
+    key = sa.inspect(model).primary_key[0]
+    rows = await session.execute(select(model).where(key.in_(list(ids))))
+    return {getattr(row, key.key): row for row in rows.scalars()}
+
+
+async def ids_found(
+    session: AsyncSession, query: Any, column: Any, ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of ``ids`` that ``query`` (a select of ``column``) finds; none asked, no query."""
+    if not ids:
+        return set()
+    rows = await session.execute(query.where(column.in_(list(ids))))
+    return set(rows.scalars())

@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from service.audit.models import AuditEvent
+from service.db import children_of
 from service.oversight.models import (
     Attendance,
     LogEntry,
     SessionState,
     SupervisionSession,
 )
-from service.oversight.repository.rows import by_id
+from service.oversight.repository.rows import getter, ids_found, one_where
 from service.oversight.views import (
     ManifestView,
     SessionDetail,
@@ -26,10 +27,7 @@ from service.oversight.views import (
 # -- sessions --------------------------------------------------------------------------------
 
 
-async def get_session(
-    session: AsyncSession, session_id: uuid.UUID, *, for_update: bool = False
-) -> SupervisionSession | None:
-    return await by_id(session, SupervisionSession, session_id, for_update=for_update)
+get_session = getter(SupervisionSession)
 
 
 async def next_session_number(session: AsyncSession, plan_id: uuid.UUID) -> int:
@@ -44,13 +42,9 @@ async def next_session_number(session: AsyncSession, plan_id: uuid.UUID) -> int:
     return int(current) + 1
 
 
-async def sessions_for_plan(session: AsyncSession, plan_id: uuid.UUID) -> list[SupervisionSession]:
-    rows = await session.execute(
-        select(SupervisionSession)
-        .where(col(SupervisionSession.plan_id) == plan_id)
-        .order_by(col(SupervisionSession.number))
-    )
-    return list(rows.scalars())
+sessions_for_plan = children_of(
+    SupervisionSession, SupervisionSession.plan_id, SupervisionSession.number
+)
 
 
 async def open_session_count(session: AsyncSession, plan_id: uuid.UUID) -> int:
@@ -66,25 +60,20 @@ async def open_session_count(session: AsyncSession, plan_id: uuid.UUID) -> int:
     )
 
 
-async def attendance_for_session(session: AsyncSession, session_id: uuid.UUID) -> list[Attendance]:
-    rows = await session.execute(
-        select(Attendance)
-        .where(col(Attendance.session_id) == session_id)
-        .order_by(col(Attendance.recorded_at), col(Attendance.person_key))
-    )
-    return list(rows.scalars())
+attendance_for_session = children_of(
+    Attendance, Attendance.session_id, Attendance.recorded_at, Attendance.person_key
+)
 
 
 async def attendance_by_key(
     session: AsyncSession, session_id: uuid.UUID, person_key: str
 ) -> Attendance | None:
-    return (
-        await session.execute(
-            select(Attendance).where(
-                col(Attendance.session_id) == session_id, col(Attendance.person_key) == person_key
-            )
-        )
-    ).scalar_one_or_none()
+    return await one_where(
+        session,
+        Attendance,
+        col(Attendance.session_id) == session_id,
+        col(Attendance.person_key) == person_key,
+    )
 
 
 async def sessions_with_attendance(
@@ -137,13 +126,8 @@ async def take_next_seq(session: AsyncSession, session_id: uuid.UUID) -> int:
 async def entry_by_client_ref(
     session: AsyncSession, session_id: uuid.UUID, client_ref: str
 ) -> LogEntry | None:
-    return (
-        await session.execute(
-            select(LogEntry).where(
-                col(LogEntry.session_id) == session_id, col(LogEntry.client_ref) == client_ref
-            )
-        )
-    ).scalar_one_or_none()
+    by_ref = (col(LogEntry.session_id) == session_id, col(LogEntry.client_ref) == client_ref)
+    return await one_where(session, LogEntry, *by_ref)
 
 
 async def get_entry(session: AsyncSession, entry_id: uuid.UUID) -> LogEntry | None:
@@ -183,14 +167,12 @@ async def entries_in_plan(
     session: AsyncSession, plan_id: uuid.UUID, entry_ids: Sequence[uuid.UUID]
 ) -> set[uuid.UUID]:
     """Those of ``entry_ids`` that are log entries of one of the plan's sessions."""
-    if not entry_ids:
-        return set()
-    rows = await session.execute(
+    query = (
         select(col(LogEntry.id))
         .join(SupervisionSession, col(SupervisionSession.id) == col(LogEntry.session_id))
-        .where(col(SupervisionSession.plan_id) == plan_id, col(LogEntry.id).in_(list(entry_ids)))
+        .where(col(SupervisionSession.plan_id) == plan_id)
     )
-    return set(rows.scalars())
+    return await ids_found(session, query, col(LogEntry.id), entry_ids)
 
 
 # -- manifests -------------------------------------------------------------------------------

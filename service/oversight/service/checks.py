@@ -52,12 +52,7 @@ async def record_check(
         if entry is None or entry.session_id != supervision_session.id:
             raise Invalid(msg("entry_not_of_session"), field="log_entry_id")
     check = RecommendationCheck(
-        recommendation_id=rec.id,
-        session_id=supervision_session.id,
-        result=data.result,
-        note=data.note,
-        log_entry_id=data.log_entry_id,
-        checked_by=actor.user_id,
+        **data.model_dump(), session_id=supervision_session.id, checked_by=actor.user_id
     )
     session.add(check)
     before = snapshot(rec)

@@ -145,12 +145,13 @@ async def seal_session(
     """Compute and store the manifest of a closed session. After this nothing of the
     session changes: no entries, attendance or evidence (and the database refuses a change
     of the seal itself)."""
+    forbidden = runners_only(msg("what_seal_session"))
     supervision_session, _, _ = await load_for_step(
         session,
         session_id,
         actor,
         SessionAction.seal,
-        forbidden=runners_only(msg("what_seal_session")),
+        forbidden=forbidden,
         conflict=msg("seal_not_closed"),
     )
     before = session_snapshot(supervision_session)

@@ -10,7 +10,7 @@ never commit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,7 +49,7 @@ from service.oversight.schemas import (
     PlanUpdate,
 )
 from service.oversight.service.audited import Audited, pick
-from service.oversight.views import ManifestView, PlanDetail
+from service.oversight.views import PlanDetail
 from service.oversight.workflow import (
     PLAN_FLOW,
     SYSTEM,
@@ -68,6 +68,7 @@ class HasPlan(Protocol):
 
 
 R = TypeVar("R", bound=HasPlan)
+T = TypeVar("T")
 
 
 # -- loading with access checks ------------------------------------------------------------
@@ -122,12 +123,21 @@ async def plan_detail(session: AsyncSession, plan: SupervisionPlan) -> PlanDetai
     return detail
 
 
-async def list_manifests(
-    session: AsyncSession, plan_id: uuid.UUID, viewer: StaffPrincipal
-) -> list[ManifestView]:
-    """The seals of the plan's sealed sessions."""
-    await load_plan(session, plan_id, viewer)
-    return await repository.manifests(session, plan_id)
+def plan_read(
+    read: Callable[[AsyncSession, uuid.UUID], Awaitable[T]],
+) -> Callable[[AsyncSession, uuid.UUID, StaffPrincipal], Awaitable[T]]:
+    """``read`` of the plan's records, for a viewer who may see the plan (404 otherwise):
+    ``(session, plan_id, viewer)``."""
+
+    async def visible(session: AsyncSession, plan_id: uuid.UUID, viewer: StaffPrincipal) -> T:
+        await load_plan(session, plan_id, viewer)
+        return await read(session, plan_id)
+
+    return visible
+
+
+# The seals of the plan's sealed sessions.
+list_manifests = plan_read(repository.manifests)
 
 
 def plan_snapshot(plan: SupervisionPlan) -> dict[str, Any]:
@@ -241,14 +251,8 @@ async def create_plan(
     await _check_members(session, members)
     await _check_agencies(session, data.agency_ids)
     plan = SupervisionPlan(
-        code=data.code,
-        subject=data.subject,
-        legal_basis=data.legal_basis,
-        form=data.form,
-        unit_code=data.unit_code,
-        period_start=data.period_start,
-        period_end=data.period_end,
-        description=data.description,
+        # The plan's own fields as sent; its people and agencies are rows of their own.
+        **data.model_dump(exclude={"agency_ids", "members", "participants", "petition_ids"}),
         petition_ids=list(dict.fromkeys(data.petition_ids)),
         created_by=actor.user_id,
     )

@@ -44,7 +44,13 @@ from service.oversight.schemas import (
     RecommendationUpdate,
 )
 from service.oversight.service.audited import Audited, pick
-from service.oversight.service.plans import Expected, check_version, in_plan, load_plan
+from service.oversight.service.plans import (
+    Expected,
+    check_version,
+    in_plan,
+    load_plan,
+    plan_read,
+)
 from service.oversight.service.sessions import load_session
 from service.oversight.workflow import ANSWERED_STATES, OPEN_RECOMMENDATION_STATES
 from service.replies import events
@@ -176,11 +182,7 @@ async def update_finding(
     return await FINDING_AUDIT.changed(session, actor, finding, "oversight.finding.updated", before)
 
 
-async def list_findings(
-    session: AsyncSession, plan_id: uuid.UUID, viewer: StaffPrincipal
-) -> list[Finding]:
-    await load_plan(session, plan_id, viewer)
-    return await repository.findings_for_plan(session, plan_id)
+list_findings = plan_read(repository.findings_for_plan)
 
 
 # -- recommendations -------------------------------------------------------------------------
@@ -232,14 +234,7 @@ async def create_recommendation(
     _require_member_while(plan, access, RECOMMENDATION_STATES, msg("what_draft_recommendations"))
     await _check_agency(session, data.agency_id)
     await _check_finding(session, plan.id, data.finding_id)
-    rec = Recommendation(
-        plan_id=plan.id,
-        finding_id=data.finding_id,
-        agency_id=data.agency_id,
-        title=data.title,
-        text=data.text,
-        created_by=actor.user_id,
-    )
+    rec = Recommendation(plan_id=plan.id, **data.model_dump(), created_by=actor.user_id)
     return await RECOMMENDATION_AUDIT.created(
         session, actor, rec, "oversight.recommendation.drafted"
     )

@@ -96,21 +96,14 @@ async def list_attendance(
 # -- sessions --------------------------------------------------------------------------------
 
 
+# What scheduling sets and rescheduling may change as it came (agenda, invitations and the
+# recommendations re-checked are copied or checked on their own).
+SCHEDULE_FIELDS = ("title", "mode", "scheduled_start", "scheduled_end", "place", "meeting_link")
+
+
 def session_snapshot(supervision_session: SupervisionSession) -> dict[str, Any]:
     return {
-        **pick(
-            supervision_session,
-            "plan_id",
-            "number",
-            "title",
-            "mode",
-            "state",
-            "scheduled_start",
-            "scheduled_end",
-            "place",
-            "meeting_link",
-            "version",
-        ),
+        **pick(supervision_session, "plan_id", "number", "state", *SCHEDULE_FIELDS, "version"),
         "entries": supervision_session.log_seq,
     }
 
@@ -159,12 +152,7 @@ async def schedule_session(
     supervision_session = SupervisionSession(
         plan_id=plan.id,
         number=await repository.next_session_number(session, plan.id),
-        title=data.title,
-        mode=data.mode,
-        scheduled_start=data.scheduled_start,
-        scheduled_end=data.scheduled_end,
-        place=data.place,
-        meeting_link=data.meeting_link,
+        **{name: getattr(data, name) for name in SCHEDULE_FIELDS},
         agenda=list(data.agenda),
         invited=[p.model_dump(mode="json") for p in data.invited],
         resupervision_of=list(dict.fromkeys(data.resupervision_of)),
@@ -199,7 +187,7 @@ async def update_session(
     )
     before = session_snapshot(supervision_session)
     changes = data.model_dump(exclude_unset=True)
-    for name in ("title", "mode", "scheduled_start", "scheduled_end", "place", "meeting_link"):
+    for name in SCHEDULE_FIELDS:
         if name in changes:
             setattr(supervision_session, name, changes[name])
     if data.agenda is not None:
@@ -231,12 +219,9 @@ async def open_session(
     session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
 ) -> SupervisionSession:
     """Start the session's log. An approved plan starts (in_progress) with its first session."""
+    forbidden = runners_only(msg("what_open_session"))
     supervision_session, plan, access = await load_for_step(
-        session,
-        session_id,
-        actor,
-        SessionAction.open,
-        forbidden=runners_only(msg("what_open_session")),
+        session, session_id, actor, SessionAction.open, forbidden=forbidden
     )
     state = PlanState(plan.state)
     if state is PlanState.approved:
@@ -245,31 +230,39 @@ async def open_session(
         raise StateConflict(
             msg("plan_not_running"), state=state, allowed_actions=plan_actions_for(plan, access)
         )
-    before = session_snapshot(supervision_session)
-    supervision_session.state = SessionState.open
-    supervision_session.opened_at = utcnow()
-    return await SESSION_AUDIT.changed(
-        session, actor, supervision_session, "oversight.session.opened", before
-    )
+    return await _advance(session, actor, supervision_session, SessionState.open)
 
 
 async def close_session(
     session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
 ) -> SupervisionSession:
     """No entry is accepted after this (the row lock orders it after every pending write)."""
+    forbidden = runners_only(msg("what_close_session"))
     supervision_session, _, _ = await load_for_step(
-        session,
-        session_id,
-        actor,
-        SessionAction.close,
-        forbidden=runners_only(msg("what_close_session")),
+        session, session_id, actor, SessionAction.close, forbidden=forbidden
     )
+    return await _advance(session, actor, supervision_session, SessionState.closed)
+
+
+# What moving on to a state stamps on the session, and the audit event it writes.
+ADVANCES = {
+    SessionState.open: ("opened_at", "oversight.session.opened"),
+    SessionState.closed: ("closed_at", "oversight.session.closed"),
+}
+
+
+async def _advance(
+    session: AsyncSession,
+    actor: StaffPrincipal,
+    supervision_session: SupervisionSession,
+    to: SessionState,
+) -> SupervisionSession:
+    """Move the session on to ``to`` now (``ADVANCES``), audited."""
+    stamp, action = ADVANCES[to]
     before = session_snapshot(supervision_session)
-    supervision_session.state = SessionState.closed
-    supervision_session.closed_at = utcnow()
-    return await SESSION_AUDIT.changed(
-        session, actor, supervision_session, "oversight.session.closed", before
-    )
+    supervision_session.state = to
+    setattr(supervision_session, stamp, utcnow())
+    return await SESSION_AUDIT.changed(session, actor, supervision_session, action, before)
 
 
 async def cancel_session(
@@ -347,6 +340,16 @@ def person_key(item: AttendanceIn) -> str:
     return f"name:{_fold(item.name)}|{_fold(item.organisation)}"
 
 
+# What a record of attendance takes as said (the name is completed from the user's account).
+ATTENDANCE_FIELDS = (
+    "user_id",
+    "agency_id",
+    "organisation",
+    "capacity",
+    "status",
+    "reason",
+    "arrived_at",
+)
 ATTENDANCE_STATES = frozenset({SessionState.scheduled, SessionState.open, SessionState.closed})
 
 
@@ -395,14 +398,9 @@ async def record_attendance(
                 status=item.status,
                 recorded_by=actor.user_id,
             )
-        row.user_id = item.user_id
-        row.agency_id = item.agency_id
+        for field in ATTENDANCE_FIELDS:
+            setattr(row, field, getattr(item, field))
         row.name = name or row.name
-        row.organisation = item.organisation
-        row.capacity = item.capacity
-        row.status = item.status
-        row.reason = item.reason
-        row.arrived_at = item.arrived_at
         row.recorded_by = actor.user_id
         row.recorded_at = now
         session.add(row)

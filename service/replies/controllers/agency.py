@@ -9,11 +9,10 @@ from datetime import datetime
 from functools import partial
 from typing import Annotated
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter, RequestBody
-from litestar.response import Redirect
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.models import Role
@@ -27,14 +26,12 @@ from service.replies.controllers.common import (
     PageLimit,
     StaffRequest,
     States,
-    attachment_redirect,
-    local,
-    parse_states,
-    referral_detail,
+    attachment_download,
+    referral_detail_route,
+    referral_filter,
 )
 from service.replies.schemas import (
     AttachmentRead,
-    ReferralDetail,
     ReferralPage,
     RevealedIdentity,
     RevealRequest,
@@ -68,26 +65,16 @@ class AgencyReferralController(Controller):
         limit: PageLimit = 50,
     ) -> ReferralPage:
         viewer = request.user
-        scope = viewer.agency_id if viewer.role == Role.agency_officer else agency_id
-        filters = views.ReferralFilter(
-            agency_id=scope,
-            states=parse_states(states),
-            item_kind=item_kind.value if item_kind else None,
-            item_type=item_type,
-            due_before=local(due_before, settings),
-            due_after=local(due_after, settings),
-            overdue=overdue,
+        own = viewer.agency_id if viewer.role == Role.agency_officer else agency_id
+        scope = views.ReferralFilter(agency_id=own)
+        filters = referral_filter(
+            settings, scope, states, item_kind, item_type, due_before, due_after, overdue
         )
         return await views.referral_page(read_session, filters, viewer, cursor=cursor, limit=limit)
 
-    @get("/{referral_id:uuid}", summary="One referral with the item, answers and history")
-    async def detail(
-        self,
-        request: StaffRequest,
-        referral_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-    ) -> Response[ReferralDetail]:
-        return await referral_detail(db_session, referral_id, request.user, agency_side=True)
+    detail = referral_detail_route(
+        "One referral with the item, answers and history", agency_side=True
+    )
 
     @post(
         "/{referral_id:uuid}/petitioner/reveal",
@@ -137,26 +124,7 @@ class AgencyReferralController(Controller):
             request, settings, save, present=views.attachment_read, filename=filename
         )
 
-    @get(
-        "/{referral_id:uuid}/attachments/{evidence_id:uuid}",
-        status_code=HTTP_307_TEMPORARY_REDIRECT,
-        summary="Download an attachment (short-lived URL; logged in the chain of custody)",
+    download = attachment_download(
+        "Download an attachment (short-lived URL; logged in the chain of custody)",
+        agency_side=True,
     )
-    async def download(
-        self,
-        request: StaffRequest,
-        referral_id: FromPath[uuid.UUID],
-        evidence_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        object_store: NamedDependency[ObjectStore],
-    ) -> Redirect:
-        return await attachment_redirect(
-            db_session,
-            object_store,
-            settings,
-            referral_id,
-            evidence_id,
-            request.user,
-            agency_side=True,
-        )

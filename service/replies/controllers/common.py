@@ -1,16 +1,19 @@
 """What the replies controllers share: the guards, the query parameters' types and the
 checks of their values, and the reads the agency and the Front both make (each from its side:
-``agency_side``)."""
+``agency_side``), the attachment download route among them."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from litestar import Request, Response
-from litestar.params import QueryParameter
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_307_TEMPORARY_REDIRECT
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.guards import staff
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
+from service.deadlines.models import ItemKind
 from service.errors import Invalid
 from service.http import cursor
 from service.http.preconditions import with_etag
@@ -25,7 +29,7 @@ from service.i18n import msg
 from service.replies import service, views
 from service.replies.models import ReferralState
 from service.replies.schemas import ReferralDetail
-from service.replies.views import MAX_PAGE
+from service.replies.views import MAX_PAGE, ReferralFilter
 from service.settings import Settings
 from service.storage.service import download_url
 from service.storage.store import ObjectStore
@@ -42,11 +46,30 @@ ItemTypeParam = Annotated[str | None, QueryParameter(max_length=32)]
 UnitCode = Annotated[str | None, QueryParameter(max_length=16)]
 From = Annotated[date | None, QueryParameter(name="from")]
 
+ATTACHMENT = "/{referral_id:uuid}/attachments/{evidence_id:uuid}"
+
 
 def check_day(value: date | None, field: str) -> None:
     """Dates a period can sensibly start or end on (and that date arithmetic can handle)."""
     if value is not None and not date(2000, 1, 1) <= value <= date(2100, 12, 31):
         raise Invalid(msg("date_out_of_range"), field=field)
+
+
+def period_bounds(
+    first: date | None, last: date | None, settings: Settings
+) -> tuple[datetime | None, datetime | None]:
+    """The local days ``first`` to ``last`` (both inclusive, either open) as the moments a
+    query compares with: from the start of ``first`` to the start of the day after ``last``."""
+    check_day(first, "from")
+    check_day(last, "to")
+    start = day_start(first, settings) if first else None
+    end = day_start(last + timedelta(days=1), settings) if last else None
+    return start, end
+
+
+def day_start(day: date, settings: Settings) -> datetime:
+    """Midnight at the start of a local (Hanoi) day."""
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(settings.timezone))
 
 
 def local(moment: datetime | None, settings: Settings) -> datetime | None:
@@ -65,30 +88,74 @@ def parse_states(values: list[str] | None) -> tuple[ReferralState, ...]:
         ) from exc
 
 
-async def referral_detail(
-    db_session: AsyncSession, referral_id: uuid.UUID, viewer: StaffPrincipal, *, agency_side: bool
-) -> Response[ReferralDetail]:
-    """One referral as the viewer's side sees it, with the ETag its actions' If-Match names."""
-    referral = await service.get_visible_referral(db_session, referral_id, viewer)
-    body = await views.referral_detail(db_session, referral, viewer, agency_side=agency_side)
-    return with_etag(body, referral.version)
-
-
-async def attachment_redirect(
-    db_session: AsyncSession,
-    object_store: ObjectStore,
+def referral_filter(
     settings: Settings,
-    referral_id: uuid.UUID,
-    evidence_id: uuid.UUID,
-    viewer: StaffPrincipal,
-    *,
-    agency_side: bool,
-) -> Redirect:
-    """To a short-lived URL of an attachment the viewer's side may download (custody-logged)."""
-    evidence = await views.downloadable_attachment(
-        db_session, referral_id, evidence_id, viewer, agency_side=agency_side
+    scope: ReferralFilter,
+    states: list[str] | None,
+    item_kind: ItemKind | None,
+    item_type: str | None,
+    due_before: datetime | None,
+    due_after: datetime | None,
+    overdue: bool | None,
+) -> ReferralFilter:
+    """The referrals of the list's ``scope`` (whose agency, which unit: each side's rule)
+    narrowed by its query parameters, checked (local times without a zone read in Hanoi
+    time)."""
+    return replace(
+        scope,
+        states=parse_states(states),
+        item_kind=item_kind.value if item_kind else None,
+        item_type=item_type,
+        due_before=local(due_before, settings),
+        due_after=local(due_after, settings),
+        overdue=overdue,
     )
-    url = await download_url(
-        db_session, object_store, evidence, viewer, ttl=settings.download_url_ttl_seconds
-    )
-    return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)
+
+
+def referral_detail_route(
+    summary: str, *, agency_side: bool, guards: list[Any] | None = None
+) -> HTTPRouteHandler:
+    """The route to one referral as the viewer's side sees it, with the ETag its actions'
+    If-Match names."""
+
+    @get("/{referral_id:uuid}", guards=guards, summary=summary)
+    async def detail(
+        self: Controller,
+        request: StaffRequest,
+        referral_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[ReferralDetail]:
+        viewer = request.user
+        referral = await service.get_visible_referral(db_session, referral_id, viewer)
+        body = await views.referral_detail(db_session, referral, viewer, agency_side=agency_side)
+        return with_etag(body, referral.version)
+
+    return detail
+
+
+def attachment_download(
+    summary: str, *, agency_side: bool, guards: list[Any] | None = None
+) -> HTTPRouteHandler:
+    """The route to a short-lived URL of an answer's attachment (custody-logged): the same
+    for the agency and the Front but for what each side may download (``agency_side``)."""
+
+    @get(ATTACHMENT, guards=guards, status_code=HTTP_307_TEMPORARY_REDIRECT, summary=summary)
+    async def download(
+        self: Controller,
+        request: StaffRequest,
+        referral_id: FromPath[uuid.UUID],
+        evidence_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        object_store: NamedDependency[ObjectStore],
+    ) -> Redirect:
+        viewer = request.user
+        evidence = await views.downloadable_attachment(
+            db_session, referral_id, evidence_id, viewer, agency_side=agency_side
+        )
+        url = await download_url(
+            db_session, object_store, evidence, viewer, ttl=settings.download_url_ttl_seconds
+        )
+        return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)
+
+    return download

@@ -5,15 +5,11 @@ the agency's drafts) and the answers' files. Its decisions are the generated act
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-from litestar import Controller, Response, get
+from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect
-from litestar.status_codes import HTTP_307_TEMPORARY_REDIRECT
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromQuery
 
 from service.deadlines.models import ItemKind
 from service.readonly import ReadSession
@@ -27,15 +23,13 @@ from service.replies.controllers.common import (
     PageLimit,
     StaffRequest,
     States,
-    attachment_redirect,
-    check_day,
-    local,
-    parse_states,
-    referral_detail,
+    attachment_download,
+    period_bounds,
+    referral_detail_route,
+    referral_filter,
 )
-from service.replies.schemas import ReferralDetail, ReferralPage, ReferralRead
+from service.replies.schemas import ReferralPage, ReferralRead
 from service.settings import Settings
-from service.storage.store import ObjectStore
 
 
 class FrontReferralController(Controller):
@@ -59,15 +53,9 @@ class FrontReferralController(Controller):
         limit: PageLimit = 50,
     ) -> ReferralPage:
         viewer = request.user
-        filters = views.ReferralFilter(
-            agency_id=agency_id,
-            unit_code=viewer.unit_code,
-            states=parse_states(states),
-            item_kind=item_kind.value if item_kind else None,
-            item_type=item_type,
-            due_before=local(due_before, settings),
-            due_after=local(due_after, settings),
-            overdue=overdue,
+        scope = views.ReferralFilter(agency_id=agency_id, unit_code=viewer.unit_code)
+        filters = referral_filter(
+            settings, scope, states, item_kind, item_type, due_before, due_after, overdue
         )
         return await views.referral_page(read_session, filters, viewer, cursor=cursor, limit=limit)
 
@@ -84,43 +72,13 @@ class FrontReferralController(Controller):
         from_: From = None,
         to: FromQuery[date | None] = None,
     ) -> list[ReferralRead]:
-        check_day(from_, "from")
-        check_day(to, "to")
-        tz = ZoneInfo(settings.timezone)
-        start = datetime.combine(from_, time(0), tzinfo=tz) if from_ else None
-        end = datetime.combine(to + timedelta(days=1), time(0), tzinfo=tz) if to else None
+        start, end = period_bounds(from_, to, settings)
         return list(await views.council_list(read_session, request.user, start=start, end=end))
 
-    @get("/{referral_id:uuid}", guards=[FRONT], summary="One referral (drafts are not shown)")
-    async def detail(
-        self,
-        request: StaffRequest,
-        referral_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-    ) -> Response[ReferralDetail]:
-        return await referral_detail(db_session, referral_id, request.user, agency_side=False)
-
-    @get(
-        "/{referral_id:uuid}/attachments/{evidence_id:uuid}",
-        guards=[FRONT],
-        status_code=HTTP_307_TEMPORARY_REDIRECT,
-        summary="Download an attachment of a submitted answer",
+    detail = referral_detail_route(
+        "One referral (drafts are not shown)", agency_side=False, guards=[FRONT]
     )
-    async def download(
-        self,
-        request: StaffRequest,
-        referral_id: FromPath[uuid.UUID],
-        evidence_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        object_store: NamedDependency[ObjectStore],
-    ) -> Redirect:
-        return await attachment_redirect(
-            db_session,
-            object_store,
-            settings,
-            referral_id,
-            evidence_id,
-            request.user,
-            agency_side=False,
-        )
+
+    download = attachment_download(
+        "Download an attachment of a submitted answer", agency_side=False, guards=[FRONT]
+    )

@@ -4,7 +4,7 @@ scorecards."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ from service.replies.controllers.common import (
     StaffRequest,
     UnitCode,
     check_day,
+    day_start,
 )
 from service.replies.schemas import PublicAnswerPage, ScorecardResponse
 from service.settings import Settings
@@ -78,17 +79,17 @@ class ScorecardController(Controller):
     ) -> ScorecardResponse:
         check_day(from_, "from")
         check_day(to, "to")
-        tz = ZoneInfo(settings.timezone)
-        today = utcnow().astimezone(tz).date()
-        last = to or today
+        last = to or utcnow().astimezone(ZoneInfo(settings.timezone)).date()
         first = from_ or (last - timedelta(days=29))
         if first > last:
             raise Invalid(msg("period_reversed"), field="from")
         viewer = request.user
         if viewer.unit_code is not None:
             unit_code = viewer.unit_code
-        start = datetime.combine(first, time(0), tzinfo=tz)
-        end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz)
         return await views.scorecards(
-            read_session, start=start, end=end, agency_id=agency_id, unit_code=unit_code
+            read_session,
+            start=day_start(first, settings),
+            end=day_start(last + timedelta(days=1), settings),
+            agency_id=agency_id,
+            unit_code=unit_code,
         )

@@ -22,6 +22,7 @@ from service.i18n import msg
 from service.replies import events, repository
 from service.replies.access import Actor, actions_for, get_visible_referral
 from service.replies.models import (
+    ANSWER_CONTENT,
     FINAL_STATES,
     AnswerOutcome,
     AnswerStatus,
@@ -31,7 +32,7 @@ from service.replies.models import (
 )
 from service.replies.providers import item_provider
 from service.replies.schemas import AnswerDraftWrite
-from service.replies.service.steps import begin, emit, user_id_of
+from service.replies.service.steps import begin, user_id_of
 from service.replies.workflow import Action, transition
 from service.storage.models import Evidence
 from service.storage.service import create_evidence_from_stream
@@ -56,8 +57,7 @@ async def acknowledge(
     rule = await rule_for(session, referral.item_kind, referral.urgency, DeadlineStep.answer)
     start_clock(referral, calendar, rule, now)
     data = {"agency_reference": referral.agency_reference, "due_at": referral.due_at}
-    await change.finish(reason=note, data=data)
-    await emit(session, events.ACKNOWLEDGED, referral, actor, data)
+    await change.finish(reason=note, data=data, event=events.ACKNOWLEDGED)
     return referral
 
 
@@ -82,8 +82,7 @@ async def decline(
     referral.decline_reason = reason
     referral.suggested_agency_id = suggested_agency_id
     data = {"reason": reason, "suggested_agency_id": suggested_agency_id}
-    await change.finish(reason=reason, data=data)
-    await emit(session, events.DECLINED, referral, actor, data)
+    await change.finish(reason=reason, data=data, event=events.DECLINED)
     return referral
 
 
@@ -109,13 +108,8 @@ async def save_draft(
         answer = ReferralAnswer(
             referral_id=referral.id, round=referral.reopen_count, created_by=user_id_of(actor)
         )
-    answer.outcome = draft.outcome
-    answer.text = draft.text
-    answer.legal_basis = draft.legal_basis
-    answer.document_number = draft.document_number
-    answer.document_date = draft.document_date
-    answer.signer_name = draft.signer_name
-    answer.signer_title = draft.signer_title
+    for name in ANSWER_CONTENT:
+        setattr(answer, name, getattr(draft, name))
     answer.attachment_ids = list(dict.fromkeys(draft.attachment_ids))
     answer.updated_at = utcnow()
     session.add(answer)
@@ -124,14 +118,8 @@ async def save_draft(
     return answer
 
 
-REQUIRED_TO_SUBMIT = (
-    "outcome",
-    "text",
-    "document_number",
-    "document_date",
-    "signer_name",
-    "signer_title",
-)
+# An answer is submitted with all of its content but the legal basis, which may stay empty.
+REQUIRED_TO_SUBMIT = tuple(name for name in ANSWER_CONTENT if name != "legal_basis")
 
 
 def _missing_fields(answer: ReferralAnswer) -> list[str]:

@@ -62,8 +62,7 @@ async def reopen(
     calendar = await load_calendar(session)
     start_clock(referral, calendar, rule, now)
     data = {"reason": reason, "reopen_count": referral.reopen_count, "due_at": referral.due_at}
-    await change.finish(reason=reason, data=data)
-    await emit(session, events.REOPENED, referral, actor, data)
+    await change.finish(reason=reason, data=data, event=events.REOPENED)
     return referral
 
 
@@ -107,6 +106,5 @@ async def escalate(
     referral.escalated_at = now
     if referral.clock_stopped_at is None:
         stop_clock(referral, now)
-    await change.finish(reason=reason, data=data)
-    await emit(session, events.ESCALATED, referral, actor, data)
+    await change.finish(reason=reason, data=data, event=events.ESCALATED)
     return referral, new_referral

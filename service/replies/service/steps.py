@@ -64,8 +64,10 @@ class Change:
         reason: str | None = None,
         data: dict[str, Any] | None = None,
         audit_data: dict[str, Any] | None = None,
+        event: str | None = None,
     ) -> None:
-        """New state, version + 1, a ``referral_history`` row, an audit event, flush."""
+        """New state, version + 1, a ``referral_history`` row, an audit event, flush; then the
+        domain ``event`` with ``data``, when the step is one the other domains hear of."""
         session, referral, step, actor = self.session, self.referral, self.step, self.actor
         now = utcnow()
         from_state = ReferralState(referral.state)
@@ -96,6 +98,8 @@ class Change:
             after={**snapshot(referral), **(audit_data if audit_data is not None else data or {})},
         )
         await session.flush()
+        if event is not None:
+            await emit(session, event, referral, actor, data)
 
 
 async def begin(
@@ -148,18 +152,7 @@ async def emit(
     actor: Actor,
     data: dict[str, Any] | None = None,
 ) -> None:
-    await events.dispatch(
-        session,
-        events.ReferralEvent(
-            name=name,
-            referral_id=referral.id,
-            item_type=referral.item_type,
-            item_id=referral.item_id,
-            agency_id=referral.agency_id,
-            actor=actor,
-            data=data or {},
-        ),
-    )
+    await events.dispatch(session, events.ReferralEvent.of(name, referral, actor, data))
 
 
 def rule_of(referral: Referral) -> DeadlineRule:
