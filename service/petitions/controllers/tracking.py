@@ -2,21 +2,33 @@
 
 The tracking secret (``X-Tracking-Secret``) is the credential: an unknown code and a wrong
 secret are the same 404, and failures are counted per IP and per code (429 beyond the limit).
-The citizen's actions stay methods here rather than generated workflow actions: they find the
-petition by its code and secret (not by an id in the caller's area), count failures, send no
-``If-Match`` (the citizen holds no ETag: the tracking view is their state) and answer with the
-tracking view.
+The citizen's actions are not the staff's workflow actions (:mod:`service.http.actions`):
+they find the petition by its code and secret (not by an id in the caller's area), count
+failures, send no ``If-Match`` (the citizen holds no ETag: the tracking view is their state)
+and answer with the tracking view. So they have their own small table, ``CITIZEN_ACTIONS``,
+from which the controller's methods are made; the read and the upload stay written methods.
 """
 
 from __future__ import annotations
 
+import inspect
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import Body, FromPath, HeaderParameter, QueryParameter, RequestBody
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import (
+    Body,
+    FromPath,
+    HeaderParameter,
+    PathParameter,
+    QueryParameter,
+    RequestBody,
+)
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,38 +95,6 @@ class TrackingController(Controller):
         return await views.tracking_view(db_session, petition)
 
     @post(
-        "/clarifications/{clarification_id:uuid}/answer",
-        exclude_from_auth=True,
-        status_code=HTTP_200_OK,
-        summary="Answer the Front's question",
-        responses={HTTP_200_OK: examples.TRACKING_RESPONSE},
-    )
-    async def answer(
-        self,
-        petition: CitizenPetition,
-        clarification_id: FromPath[uuid.UUID],
-        data: Annotated[ClarificationAnswer, Body(examples=[examples.ANSWER_QUESTION])],
-        db_session: NamedDependency[AsyncSession],
-    ) -> TrackingView:
-        await citizen.answer_clarification(db_session, petition, clarification_id, data.answer)
-        return await views.tracking_view(db_session, petition)
-
-    @post(
-        "/information",
-        exclude_from_auth=True,
-        status_code=HTTP_200_OK,
-        summary="Add information to an open petition",
-    )
-    async def add_information(
-        self,
-        petition: CitizenPetition,
-        data: RequestBody[AdditionalInformation],
-        db_session: NamedDependency[AsyncSession],
-    ) -> TrackingView:
-        await citizen.add_information(db_session, petition, data.text)
-        return await views.tracking_view(db_session, petition)
-
-    @post(
         "/evidence",
         exclude_from_auth=True,
         status_code=HTTP_201_CREATED,
@@ -143,43 +123,105 @@ class TrackingController(Controller):
             request, settings, save, present=views.uploaded, filename=filename
         )
 
-    @post("/withdraw", exclude_from_auth=True, status_code=HTTP_200_OK, summary="Withdraw")
-    async def withdraw(
-        self,
-        petition: CitizenPetition,
-        data: RequestBody[WithdrawRequest],
-        db_session: NamedDependency[AsyncSession],
-    ) -> TrackingView:
-        await citizen.withdraw(db_session, petition, data.reason)
-        return await views.tracking_view(db_session, petition)
 
-    @post(
+@dataclass(frozen=True)
+class CitizenAction:
+    """One thing the citizen does to their petition: ``POST /track/{code}/<path>`` with a
+    body, answered with the tracking view (what they see is their state: no ETag)."""
+
+    name: str  # the handler's name (and so its OpenAPI operation id)
+    path: str
+    # (session, petition, body, path parameters) -> the change; its result is not shown.
+    run: Callable[..., Awaitable[object]]
+    body: Any  # the request body annotation (``RequestBody[Model]`` or with examples)
+    summary: str
+    example_response: bool = True  # the tracking view's example in the 200 response
+    # Path parameters beside the code, in the order of the path.
+    path_parameters: tuple[tuple[str, type], ...] = ()
+
+
+def _citizen_handler(owner: type[Controller], action: CitizenAction) -> HTTPRouteHandler:
+    """The method of ``owner`` for ``action``: its own signature, so OpenAPI shows its own
+    body and parameters, as a written method would (and the same qualified name, by which
+    Litestar orders the controller's routes)."""
+
+    async def handle(self: Controller, **kwargs: Any) -> TrackingView:
+        session: AsyncSession = kwargs["db_session"]
+        petition: Petition = kwargs["petition"]
+        path = {name: kwargs[name] for name, _ in action.path_parameters}
+        await action.run(session, petition, kwargs["data"], **path)
+        return await views.tracking_view(session, petition)
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    annotations: dict[str, Any] = {
+        "petition": CitizenPetition,
+        **{name: Annotated[kind, PathParameter()] for name, kind in action.path_parameters},
+        "data": action.body,
+        "db_session": NamedDependency[AsyncSession],
+    }
+    handle.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)]
+        + [inspect.Parameter(name, keyword) for name in annotations]
+    )
+    handle.__annotations__ = {**annotations, "return": TrackingView}
+    handle.__name__ = action.name
+    handle.__qualname__ = f"{owner.__qualname__}.{action.name}"
+    return post(
+        action.path,
+        exclude_from_auth=True,
+        status_code=HTTP_200_OK,
+        summary=action.summary,
+        responses={HTTP_200_OK: examples.TRACKING_RESPONSE} if action.example_response else None,
+    )(handle)
+
+
+CITIZEN_ACTIONS = (
+    CitizenAction(
+        "answer",
+        "/clarifications/{clarification_id:uuid}/answer",
+        run=lambda session, petition, data, clarification_id: citizen.answer_clarification(
+            session, petition, clarification_id, data.answer
+        ),
+        body=Annotated[ClarificationAnswer, Body(examples=[examples.ANSWER_QUESTION])],
+        summary="Answer the Front's question",
+        path_parameters=(("clarification_id", uuid.UUID),),
+    ),
+    CitizenAction(
+        "add_information",
+        "/information",
+        run=lambda session, petition, data: citizen.add_information(session, petition, data.text),
+        body=RequestBody[AdditionalInformation],
+        summary="Add information to an open petition",
+        example_response=False,
+    ),
+    CitizenAction(
+        "withdraw",
+        "/withdraw",
+        run=lambda session, petition, data: citizen.withdraw(session, petition, data.reason),
+        body=RequestBody[WithdrawRequest],
+        summary="Withdraw",
+        example_response=False,
+    ),
+    CitizenAction(
+        "rate",
         "/rating",
-        exclude_from_auth=True,
-        status_code=HTTP_200_OK,
+        run=lambda session, petition, data: citizen.rate(
+            session, petition, data.satisfied, data.comment
+        ),
+        body=Annotated[RatingRequest, Body(examples=[examples.RATE, examples.RATE_DISPUTED])],
         summary="Rate the published answer",
-        responses={HTTP_200_OK: examples.TRACKING_RESPONSE},
-    )
-    async def rate(
-        self,
-        petition: CitizenPetition,
-        data: Annotated[RatingRequest, Body(examples=[examples.RATE, examples.RATE_DISPUTED])],
-        db_session: NamedDependency[AsyncSession],
-    ) -> TrackingView:
-        await citizen.rate(db_session, petition, data.satisfied, data.comment)
-        return await views.tracking_view(db_session, petition)
-
-    @post(
+    ),
+    CitizenAction(
+        "consent",
         "/consent",
-        exclude_from_auth=True,
-        status_code=HTTP_200_OK,
+        run=lambda session, petition, data: citizen.set_publish_consent(
+            session, petition, data.consent_to_publish
+        ),
+        body=RequestBody[ConsentUpdate],
         summary="Give or withdraw consent to publish",
-    )
-    async def consent(
-        self,
-        petition: CitizenPetition,
-        data: RequestBody[ConsentUpdate],
-        db_session: NamedDependency[AsyncSession],
-    ) -> TrackingView:
-        await citizen.set_publish_consent(db_session, petition, data.consent_to_publish)
-        return await views.tracking_view(db_session, petition)
+        example_response=False,
+    ),
+)
+
+for _action in CITIZEN_ACTIONS:
+    setattr(TrackingController, _action.name, _citizen_handler(TrackingController, _action))
