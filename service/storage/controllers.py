@@ -5,12 +5,14 @@ Domains add their own "attach evidence to X" routes that authorise against X and
 """
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter, RequestBody
 from litestar.response import Redirect, Stream
@@ -21,7 +23,7 @@ from service.auth.guards import admin_only, staff
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.errors import Forbidden, NotFound
-from service.i18n import msg
+from service.i18n import Message, msg
 from service.settings import Settings
 from service.storage import service
 from service.storage.http import (
@@ -31,6 +33,7 @@ from service.storage.http import (
 )
 from service.storage.keys import content_disposition, is_valid_key
 from service.storage.local import LocalObjectStore, SignatureInvalid
+from service.storage.models import Evidence
 from service.storage.schemas import (
     CustodyEntryRead,
     EvidenceRead,
@@ -50,10 +53,21 @@ def _aware(moment: datetime | None, settings: Settings) -> datetime | None:
     return moment.replace(tzinfo=ZoneInfo(settings.timezone))
 
 
+async def _visible_evidence(
+    request: Request[StaffPrincipal, Any, Any],
+    evidence_id: FromPath[uuid.UUID],
+    db_session: NamedDependency[AsyncSession],
+) -> Evidence:
+    """The ``evidence`` of the reads: the one in the path, if the caller may see it (404
+    otherwise, as for evidence that does not exist)."""
+    return await service.get_visible_evidence(db_session, evidence_id, request.user)
+
+
 class EvidenceController(Controller):
     path = "/evidence"
     tags = ["evidence"]
     guards = [staff()]
+    dependencies = {"evidence": Provide(_visible_evidence)}
 
     @post(
         "/",
@@ -151,10 +165,9 @@ class EvidenceController(Controller):
     async def get_evidence(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        evidence_id: FromPath[uuid.UUID],
+        evidence: NamedDependency[Evidence],
         db_session: NamedDependency[AsyncSession],
     ) -> EvidenceRead:
-        evidence = await service.get_visible_evidence(db_session, evidence_id, request.user)
         await service.record_view(db_session, evidence, request.user)
         return EvidenceRead.model_validate(evidence)
 
@@ -166,12 +179,11 @@ class EvidenceController(Controller):
     async def download(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        evidence_id: FromPath[uuid.UUID],
+        evidence: NamedDependency[Evidence],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         object_store: NamedDependency[ObjectStore],
     ) -> Redirect:
-        evidence = await service.get_visible_evidence(db_session, evidence_id, request.user)
         url = await service.download_url(
             db_session,
             object_store,
@@ -210,9 +222,22 @@ class EvidenceController(Controller):
 
 
 def _local(store: ObjectStore) -> LocalObjectStore:
+    """The local store behind a signed URL (404 with S3, which serves its own)."""
     if not isinstance(store, LocalObjectStore):
         raise NotFound(msg("objects_in_s3"))
     return store
+
+
+@contextmanager
+def _signed_access(not_found: Message) -> Iterator[None]:
+    """What a signed URL may meet: a bad or expired signature (403) or nothing there (404,
+    with ``not_found``)."""
+    try:
+        yield
+    except SignatureInvalid as exc:
+        raise Forbidden(exc.message) from exc
+    except ObjectNotFound as exc:
+        raise NotFound(not_found) from exc
 
 
 class ObjectController(Controller):
@@ -250,7 +275,7 @@ class ObjectController(Controller):
             raise Forbidden(msg("url_not_signed"))
         if not is_valid_key(key):
             raise NotFound(msg("object_not_found"))
-        try:
+        with _signed_access(msg("object_not_found")):
             store.verify_get(
                 key,
                 expires=expires,
@@ -260,10 +285,6 @@ class ObjectController(Controller):
             )
             size = (await store.stat(key)).size
             chunks = await store.open(key)
-        except SignatureInvalid as exc:
-            raise Forbidden(exc.message) from exc
-        except ObjectNotFound as exc:
-            raise NotFound(msg("object_not_found")) from exc
         return Stream(
             chunks,
             media_type=content_type,
@@ -296,12 +317,9 @@ class ObjectController(Controller):
         if expires is None or not signature:
             raise Forbidden(msg("url_not_signed"))
         try:
-            store.verify_part_put(upload_id, part_number, expires=expires, signature=signature)
-            etag = await store.receive_part(upload_id, part_number, request_chunks(request))
-        except SignatureInvalid as exc:
-            raise Forbidden(exc.message) from exc
-        except ObjectNotFound as exc:
-            raise NotFound(msg("upload_not_found")) from exc
+            with _signed_access(msg("upload_not_found")):
+                store.verify_part_put(upload_id, part_number, expires=expires, signature=signature)
+                etag = await store.receive_part(upload_id, part_number, request_chunks(request))
         except ValueError as exc:
             raise NotFound(msg("part_number_range", max_parts=MAX_PARTS)) from exc
         return Response(None, status_code=HTTP_200_OK, headers={"ETag": f'"{etag}"'})

@@ -11,11 +11,9 @@ from which the controller's methods are made; the read and the upload stay writt
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -26,18 +24,18 @@ from litestar.params import (
     FromPath,
     HeaderParameter,
     PathParameter,
-    QueryParameter,
     RequestBody,
 )
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import NotFound
+from service.http.generated import as_handler
 from service.petitions import citizen, examples, ratelimit, views
+from service.petitions.controllers.files import petition_upload
 from service.petitions.models import ActorKind, Petition
 from service.petitions.schemas import (
     AdditionalInformation,
-    CitizenEvidence,
     ClarificationAnswer,
     ConsentUpdate,
     RatingRequest,
@@ -45,9 +43,6 @@ from service.petitions.schemas import (
     WithdrawRequest,
 )
 from service.ratelimit import client_address, counters_of
-from service.settings import Settings
-from service.storage.http import receive_file
-from service.storage.store import ObjectStore
 
 SECRET_HEADER = "X-Tracking-Secret"
 TrackingSecret = Annotated[str | None, HeaderParameter(name=SECRET_HEADER, required=False)]
@@ -94,35 +89,6 @@ class TrackingController(Controller):
     ) -> TrackingView:
         return await views.tracking_view(db_session, petition)
 
-    @post(
-        "/evidence",
-        exclude_from_auth=True,
-        status_code=HTTP_201_CREATED,
-        request_max_body_size=None,
-        summary="Attach a file (raw body, streamed; at most 20 per petition)",
-        responses={HTTP_201_CREATED: examples.UPLOADED_RESPONSE},
-    )
-    async def add_evidence(
-        self,
-        request: Request[Any, Any, Any],
-        petition: CitizenPetition,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        object_store: NamedDependency[ObjectStore],
-        filename: Annotated[str | None, QueryParameter(max_length=255)] = None,
-    ) -> CitizenEvidence:
-        save = partial(
-            citizen.attach_evidence,
-            db_session,
-            object_store,
-            petition,
-            uploader=citizen.citizen_principal(petition),
-            added_by=ActorKind.citizen,
-        )
-        return await receive_file(
-            request, settings, save, present=views.uploaded, filename=filename
-        )
-
 
 @dataclass(frozen=True)
 class CitizenAction:
@@ -141,9 +107,7 @@ class CitizenAction:
 
 
 def _citizen_handler(owner: type[Controller], action: CitizenAction) -> HTTPRouteHandler:
-    """The method of ``owner`` for ``action``: its own signature, so OpenAPI shows its own
-    body and parameters, as a written method would (and the same qualified name, by which
-    Litestar orders the controller's routes)."""
+    """The method of ``owner`` for ``action``, with its own body and parameters."""
 
     async def handle(self: Controller, **kwargs: Any) -> TrackingView:
         session: AsyncSession = kwargs["db_session"]
@@ -152,20 +116,13 @@ def _citizen_handler(owner: type[Controller], action: CitizenAction) -> HTTPRout
         await action.run(session, petition, kwargs["data"], **path)
         return await views.tracking_view(session, petition)
 
-    keyword = inspect.Parameter.KEYWORD_ONLY
-    annotations: dict[str, Any] = {
+    parameters: dict[str, Any] = {
         "petition": CitizenPetition,
         **{name: Annotated[kind, PathParameter()] for name, kind in action.path_parameters},
         "data": action.body,
         "db_session": NamedDependency[AsyncSession],
     }
-    handle.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)]
-        + [inspect.Parameter(name, keyword) for name in annotations]
-    )
-    handle.__annotations__ = {**annotations, "return": TrackingView}
-    handle.__name__ = action.name
-    handle.__qualname__ = f"{owner.__qualname__}.{action.name}"
+    as_handler(handle, name=action.name, parameters=parameters, returns=TrackingView, owner=owner)
     return post(
         action.path,
         exclude_from_auth=True,
@@ -225,3 +182,12 @@ CITIZEN_ACTIONS = (
 
 for _action in CITIZEN_ACTIONS:
     setattr(TrackingController, _action.name, _citizen_handler(TrackingController, _action))
+TrackingController.add_evidence = petition_upload(  # type: ignore[attr-defined]
+    TrackingController,
+    "/evidence",
+    uploader=lambda _request, petition: citizen.citizen_principal(petition),
+    added_by=ActorKind.citizen,
+    summary="Attach a file (raw body, streamed; at most 20 per petition)",
+    responses={HTTP_201_CREATED: examples.UPLOADED_RESPONSE},
+    exclude_from_auth=True,
+)
