@@ -1,13 +1,21 @@
-"""The directory API: any staff member reads, administrators write."""
+"""The directory API: any staff member reads, administrators write.
+
+Agencies, categories and routing rules are edited the same way (read one, create, update,
+remove): each is an ``Editable`` row that makes those four methods of its controller; the
+lists, with their own filters, stay written methods.
+"""
 
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter, RequestBody
 from litestar.status_codes import HTTP_201_CREATED
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import admin_only, staff
@@ -36,6 +44,7 @@ from service.directory.schemas import (
     RoutingRuleUpdate,
     UnitRead,
 )
+from service.http.generated import as_handler
 
 Limit = Annotated[int, QueryParameter(ge=1, le=1000, description="Page size.")]
 Cursor = Annotated[
@@ -105,34 +114,6 @@ class AgencyController(Controller):
         items = [AgencyRead.model_validate(a) for a in agencies[:limit]]
         return Page(items=items, next_cursor=items[-1].code if len(agencies) > limit else None)
 
-    @get("/{agency_id:uuid}")
-    async def get_agency(
-        self, agency_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
-    ) -> AgencyRead:
-        return AgencyRead.model_validate(await service.get_agency(db_session, agency_id))
-
-    @post("/", guards=[admin_only], status_code=HTTP_201_CREATED)
-    async def create_agency(
-        self, data: RequestBody[AgencyCreate], db_session: NamedDependency[AsyncSession]
-    ) -> AgencyRead:
-        return AgencyRead.model_validate(await service.create_agency(db_session, data))
-
-    @patch("/{agency_id:uuid}", guards=[admin_only])
-    async def update_agency(
-        self,
-        agency_id: FromPath[uuid.UUID],
-        data: RequestBody[AgencyUpdate],
-        db_session: NamedDependency[AsyncSession],
-    ) -> AgencyRead:
-        return AgencyRead.model_validate(await service.update_agency(db_session, agency_id, data))
-
-    @delete("/{agency_id:uuid}", guards=[admin_only])
-    async def deactivate_agency(
-        self, agency_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
-    ) -> None:
-        """Deactivates: the agency stays for the records but receives nothing new."""
-        await service.deactivate_agency(db_session, agency_id)
-
 
 class CategoryController(Controller):
     path = "/directory/categories"
@@ -147,34 +128,6 @@ class CategoryController(Controller):
             CategoryRead.model_validate(c)
             for c in await service.list_categories(db_session, active=active)
         ]
-
-    @get("/{code:str}")
-    async def get_category(
-        self, code: FromPath[str], db_session: NamedDependency[AsyncSession]
-    ) -> CategoryRead:
-        return CategoryRead.model_validate(await service.get_category(db_session, code))
-
-    @post("/", guards=[admin_only], status_code=HTTP_201_CREATED)
-    async def create_category(
-        self, data: RequestBody[CategoryCreate], db_session: NamedDependency[AsyncSession]
-    ) -> CategoryRead:
-        return CategoryRead.model_validate(await service.create_category(db_session, data))
-
-    @patch("/{code:str}", guards=[admin_only])
-    async def update_category(
-        self,
-        code: FromPath[str],
-        data: RequestBody[CategoryUpdate],
-        db_session: NamedDependency[AsyncSession],
-    ) -> CategoryRead:
-        return CategoryRead.model_validate(await service.update_category(db_session, code, data))
-
-    @delete("/{code:str}", guards=[admin_only])
-    async def deactivate_category(
-        self, code: FromPath[str], db_session: NamedDependency[AsyncSession]
-    ) -> None:
-        """Deactivates: petitions keep their category, new ones cannot pick it."""
-        await service.deactivate_category(db_session, code)
 
 
 class RoutingRuleController(Controller):
@@ -194,33 +147,6 @@ class RoutingRuleController(Controller):
             db_session, category_code=category, agency_id=agency_id, active=active
         )
         return [RoutingRuleRead.model_validate(r) for r in rules]
-
-    @get("/{rule_id:uuid}")
-    async def get_rule(
-        self, rule_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
-    ) -> RoutingRuleRead:
-        return RoutingRuleRead.model_validate(await service.get_rule(db_session, rule_id))
-
-    @post("/", guards=[admin_only], status_code=HTTP_201_CREATED)
-    async def create_rule(
-        self, data: RequestBody[RoutingRuleCreate], db_session: NamedDependency[AsyncSession]
-    ) -> RoutingRuleRead:
-        return RoutingRuleRead.model_validate(await service.create_rule(db_session, data))
-
-    @patch("/{rule_id:uuid}", guards=[admin_only])
-    async def update_rule(
-        self,
-        rule_id: FromPath[uuid.UUID],
-        data: RequestBody[RoutingRuleUpdate],
-        db_session: NamedDependency[AsyncSession],
-    ) -> RoutingRuleRead:
-        return RoutingRuleRead.model_validate(await service.update_rule(db_session, rule_id, data))
-
-    @delete("/{rule_id:uuid}", guards=[admin_only])
-    async def delete_rule(
-        self, rule_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
-    ) -> None:
-        await service.delete_rule(db_session, rule_id)
 
 
 class RoutingController(Controller):
@@ -311,6 +237,122 @@ class CalendarController(Controller):
         self, day: FromPath[date], db_session: NamedDependency[AsyncSession]
     ) -> None:
         await service.delete_day(db_session, day)
+
+
+@dataclass(frozen=True)
+class Editable:
+    """An administrator-edited kind of directory entry: its read, create, update and removal
+    routes (``GET``/``PATCH``/``DELETE <path>/<key>``, ``POST <path>/``), answered with
+    ``read`` of the row the service returns."""
+
+    noun: str  # the handlers are get_<noun>, create_<noun>, update_<noun>
+    key: str  # the path parameter
+    key_type: type
+    read: type[BaseModel]
+    create_body: type[BaseModel]
+    update_body: type[BaseModel]
+    get: Callable[[AsyncSession, Any], Awaitable[Any]]
+    create: Callable[[AsyncSession, Any], Awaitable[Any]]
+    update: Callable[[AsyncSession, Any, Any], Awaitable[Any]]
+    remove: Callable[[AsyncSession, Any], Awaitable[Any]]
+    remove_name: str  # the removal's handler: entries are deactivated, rules deleted
+
+
+def _add_editing(owner: type[Controller], entry: Editable) -> None:
+    """``owner``'s methods for ``entry``: any staff member reads, administrators write."""
+    key_path = f"/{{{entry.key}:{'uuid' if entry.key_type is uuid.UUID else 'str'}}}"
+    key = {entry.key: Annotated[entry.key_type, PathParameter()]}
+    session = {"db_session": NamedDependency[AsyncSession]}
+
+    def method(
+        route: Any, handler: Any, name: str, parameters: dict[str, Any], returns: Any
+    ) -> None:
+        as_handler(handler, name=name, parameters=parameters, returns=returns, owner=owner)
+        setattr(owner, name, route(handler))
+
+    async def read_one(self: Controller, **kwargs: Any) -> BaseModel:
+        return entry.read.model_validate(await entry.get(kwargs["db_session"], kwargs[entry.key]))
+
+    async def create(self: Controller, **kwargs: Any) -> BaseModel:
+        return entry.read.model_validate(await entry.create(kwargs["db_session"], kwargs["data"]))
+
+    async def update(self: Controller, **kwargs: Any) -> BaseModel:
+        row = await entry.update(kwargs["db_session"], kwargs[entry.key], kwargs["data"])
+        return entry.read.model_validate(row)
+
+    async def remove(self: Controller, **kwargs: Any) -> None:
+        await entry.remove(kwargs["db_session"], kwargs[entry.key])
+
+    method(get(key_path), read_one, f"get_{entry.noun}", {**key, **session}, entry.read)
+    method(
+        post("/", guards=[admin_only], status_code=HTTP_201_CREATED),
+        create,
+        f"create_{entry.noun}",
+        {"data": RequestBody[entry.create_body], **session},  # type: ignore[misc,name-defined]
+        entry.read,
+    )
+    method(
+        patch(key_path, guards=[admin_only]),
+        update,
+        f"update_{entry.noun}",
+        {**key, "data": RequestBody[entry.update_body], **session},  # type: ignore[misc,name-defined]
+        entry.read,
+    )
+    method(
+        delete(key_path, guards=[admin_only]), remove, entry.remove_name, {**key, **session}, None
+    )
+
+
+_add_editing(
+    AgencyController,
+    Editable(
+        "agency",
+        "agency_id",
+        uuid.UUID,
+        AgencyRead,
+        AgencyCreate,
+        AgencyUpdate,
+        get=service.get_agency,
+        create=service.create_agency,
+        update=service.update_agency,
+        # The agency stays for the records but receives nothing new.
+        remove=service.deactivate_agency,
+        remove_name="deactivate_agency",
+    ),
+)
+_add_editing(
+    CategoryController,
+    Editable(
+        "category",
+        "code",
+        str,
+        CategoryRead,
+        CategoryCreate,
+        CategoryUpdate,
+        get=service.get_category,
+        create=service.create_category,
+        update=service.update_category,
+        # Petitions keep their category; new ones cannot pick it.
+        remove=service.deactivate_category,
+        remove_name="deactivate_category",
+    ),
+)
+_add_editing(
+    RoutingRuleController,
+    Editable(
+        "rule",
+        "rule_id",
+        uuid.UUID,
+        RoutingRuleRead,
+        RoutingRuleCreate,
+        RoutingRuleUpdate,
+        get=service.get_rule,
+        create=service.create_rule,
+        update=service.update_rule,
+        remove=service.delete_rule,
+        remove_name="delete_rule",
+    ),
+)
 
 
 controllers = [
