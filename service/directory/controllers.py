@@ -44,6 +44,20 @@ from service.directory.schemas import (
     RoutingRuleUpdate,
     UnitRead,
 )
+from service.directory.service import (
+    create_agency,
+    create_category,
+    create_rule,
+    deactivate_agency,
+    deactivate_category,
+    delete_rule,
+    get_agency,
+    get_category,
+    get_rule,
+    update_agency,
+    update_category,
+    update_rule,
+)
 from service.http.generated import as_handler
 
 Limit = Annotated[int, QueryParameter(ge=1, le=1000, description="Page size.")]
@@ -239,29 +253,30 @@ class CalendarController(Controller):
         await service.delete_day(db_session, day)
 
 
+Lookup = Callable[[AsyncSession, Any], Awaitable[Any]]  # (session, key or body) -> row
+Change = Callable[[AsyncSession, Any, Any], Awaitable[Any]]  # (session, key, body) -> row
+
+
 @dataclass(frozen=True)
 class Editable:
     """An administrator-edited kind of directory entry: its read, create, update and removal
-    routes (``GET``/``PATCH``/``DELETE <path>/<key>``, ``POST <path>/``), answered with
-    ``read`` of the row the service returns."""
+    routes (``GET``/``PATCH``/``DELETE <path>/<key>``, ``POST <path>/``), answered with the
+    read schema of the row the service returns."""
 
     noun: str  # the handlers are get_<noun>, create_<noun>, update_<noun>
-    key: str  # the path parameter
-    key_type: type
-    read: type[BaseModel]
-    create_body: type[BaseModel]
-    update_body: type[BaseModel]
-    get: Callable[[AsyncSession, Any], Awaitable[Any]]
-    create: Callable[[AsyncSession, Any], Awaitable[Any]]
-    update: Callable[[AsyncSession, Any, Any], Awaitable[Any]]
-    remove: Callable[[AsyncSession, Any], Awaitable[Any]]
+    key: tuple[str, type]  # the path parameter and its type
+    schemas: tuple[type[BaseModel], type[BaseModel], type[BaseModel]]  # read, create, update
+    operations: tuple[Lookup, Lookup, Change, Lookup]  # the service's get, create, update, remove
     remove_name: str  # the removal's handler: entries are deactivated, rules deleted
 
 
 def _add_editing(owner: type[Controller], entry: Editable) -> None:
     """``owner``'s methods for ``entry``: any staff member reads, administrators write."""
-    key_path = f"/{{{entry.key}:{'uuid' if entry.key_type is uuid.UUID else 'str'}}}"
-    key = {entry.key: Annotated[entry.key_type, PathParameter()]}
+    key_name, key_type = entry.key
+    read, create_body, update_body = entry.schemas
+    get_one, create_one, update_one, remove_one = entry.operations
+    key_path = f"/{{{key_name}:{'uuid' if key_type is uuid.UUID else 'str'}}}"
+    key = {key_name: Annotated[key_type, PathParameter()]}
     session = {"db_session": NamedDependency[AsyncSession]}
 
     def method(
@@ -270,90 +285,70 @@ def _add_editing(owner: type[Controller], entry: Editable) -> None:
         as_handler(handler, name=name, parameters=parameters, returns=returns, owner=owner)
         setattr(owner, name, route(handler))
 
-    async def read_one(self: Controller, **kwargs: Any) -> BaseModel:
-        return entry.read.model_validate(await entry.get(kwargs["db_session"], kwargs[entry.key]))
+    async def read_handler(self: Controller, **kwargs: Any) -> BaseModel:
+        return read.model_validate(await get_one(kwargs["db_session"], kwargs[key_name]))
 
-    async def create(self: Controller, **kwargs: Any) -> BaseModel:
-        return entry.read.model_validate(await entry.create(kwargs["db_session"], kwargs["data"]))
+    async def create_handler(self: Controller, **kwargs: Any) -> BaseModel:
+        return read.model_validate(await create_one(kwargs["db_session"], kwargs["data"]))
 
-    async def update(self: Controller, **kwargs: Any) -> BaseModel:
-        row = await entry.update(kwargs["db_session"], kwargs[entry.key], kwargs["data"])
-        return entry.read.model_validate(row)
+    async def update_handler(self: Controller, **kwargs: Any) -> BaseModel:
+        row = await update_one(kwargs["db_session"], kwargs[key_name], kwargs["data"])
+        return read.model_validate(row)
 
-    async def remove(self: Controller, **kwargs: Any) -> None:
-        await entry.remove(kwargs["db_session"], kwargs[entry.key])
+    async def remove_handler(self: Controller, **kwargs: Any) -> None:
+        await remove_one(kwargs["db_session"], kwargs[key_name])
 
-    method(get(key_path), read_one, f"get_{entry.noun}", {**key, **session}, entry.read)
+    method(get(key_path), read_handler, f"get_{entry.noun}", {**key, **session}, read)
     method(
         post("/", guards=[admin_only], status_code=HTTP_201_CREATED),
-        create,
+        create_handler,
         f"create_{entry.noun}",
-        {"data": RequestBody[entry.create_body], **session},  # type: ignore[misc,name-defined]
-        entry.read,
+        {"data": RequestBody[create_body], **session},  # type: ignore[misc,valid-type]
+        read,
     )
     method(
         patch(key_path, guards=[admin_only]),
-        update,
+        update_handler,
         f"update_{entry.noun}",
-        {**key, "data": RequestBody[entry.update_body], **session},  # type: ignore[misc,name-defined]
-        entry.read,
+        {**key, "data": RequestBody[update_body], **session},  # type: ignore[misc,valid-type]
+        read,
     )
-    method(
-        delete(key_path, guards=[admin_only]), remove, entry.remove_name, {**key, **session}, None
-    )
+    removal = delete(key_path, guards=[admin_only])
+    method(removal, remove_handler, entry.remove_name, {**key, **session}, None)
 
 
 _add_editing(
     AgencyController,
     Editable(
         "agency",
-        "agency_id",
-        uuid.UUID,
-        AgencyRead,
-        AgencyCreate,
-        AgencyUpdate,
-        get=service.get_agency,
-        create=service.create_agency,
-        update=service.update_agency,
-        # The agency stays for the records but receives nothing new.
-        remove=service.deactivate_agency,
-        remove_name="deactivate_agency",
+        ("agency_id", uuid.UUID),
+        (AgencyRead, AgencyCreate, AgencyUpdate),
+        # Removal deactivates: the agency stays for the records but receives nothing new.
+        (get_agency, create_agency, update_agency, deactivate_agency),
+        "deactivate_agency",
     ),
 )
 _add_editing(
     CategoryController,
     Editable(
         "category",
-        "code",
-        str,
-        CategoryRead,
-        CategoryCreate,
-        CategoryUpdate,
-        get=service.get_category,
-        create=service.create_category,
-        update=service.update_category,
-        # Petitions keep their category; new ones cannot pick it.
-        remove=service.deactivate_category,
-        remove_name="deactivate_category",
+        ("code", str),
+        (CategoryRead, CategoryCreate, CategoryUpdate),
+        # Removal deactivates: petitions keep their category, new ones cannot pick it.
+        (get_category, create_category, update_category, deactivate_category),
+        "deactivate_category",
     ),
 )
 _add_editing(
     RoutingRuleController,
     Editable(
         "rule",
-        "rule_id",
-        uuid.UUID,
-        RoutingRuleRead,
-        RoutingRuleCreate,
-        RoutingRuleUpdate,
-        get=service.get_rule,
-        create=service.create_rule,
-        update=service.update_rule,
-        remove=service.delete_rule,
-        remove_name="delete_rule",
+        ("rule_id", uuid.UUID),
+        (RoutingRuleRead, RoutingRuleCreate, RoutingRuleUpdate),
+        (get_rule, create_rule, update_rule, delete_rule),
+        "delete_rule",
     ),
 )
-
 
 controllers = [
     UnitController,
