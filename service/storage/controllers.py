@@ -7,7 +7,7 @@ Domains add their own "attach evidence to X" routes that authorise against X and
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -21,15 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import admin_only, staff
 from service.auth.principals import StaffPrincipal
-from service.db import utcnow
 from service.errors import Forbidden, NotFound
 from service.i18n import Message, msg
 from service.settings import Settings
 from service.storage import service
 from service.storage.http import (
     filename_from_disposition,
+    part_plan,
     request_chunks,
     size_hint,
+    uploaded_parts,
 )
 from service.storage.keys import content_disposition, is_valid_key
 from service.storage.local import LocalObjectStore, SignatureInvalid
@@ -40,10 +41,9 @@ from service.storage.schemas import (
     MultipartComplete,
     MultipartStart,
     MultipartStarted,
-    PartTarget,
     WithdrawRequest,
 )
-from service.storage.store import MAX_PARTS, ObjectNotFound, ObjectStore, UploadedPart
+from service.storage.store import MAX_PARTS, ObjectNotFound, ObjectStore
 
 
 def _aware(moment: datetime | None, settings: Settings) -> datetime | None:
@@ -115,27 +115,13 @@ class EvidenceController(Controller):
         db_session: NamedDependency[AsyncSession],
         object_store: NamedDependency[ObjectStore],
     ) -> MultipartStarted:
-        evidence, upload_id, urls = await service.start_multipart(
-            db_session,
-            object_store,
-            filename=data.filename,
-            size=data.size,
-            sha256=data.sha256,
-            content_type=data.content_type,
-            uploader=request.user,
-            captured_at=data.captured_at,
-            lat=data.latitude,
-            lon=data.longitude,
+        evidence, upload_id, urls = await service.start_announced_multipart(
+            db_session, object_store, data, request.user
         )
         return MultipartStarted(
             evidence=EvidenceRead.model_validate(evidence),
             upload_id=upload_id,
-            part_size=service.plan_parts(data.size)[0],
-            parts=[
-                PartTarget(part_number=u.part_number, url=u.url, offset=u.offset, length=u.length)
-                for u in urls
-            ],
-            expires_at=utcnow() + timedelta(seconds=service.PART_URL_TTL_SECONDS),
+            **part_plan(data.size, urls),
         )
 
     @post(
@@ -151,13 +137,8 @@ class EvidenceController(Controller):
         db_session: NamedDependency[AsyncSession],
         object_store: NamedDependency[ObjectStore],
     ) -> EvidenceRead:
-        parts = (
-            None
-            if data.parts is None
-            else [UploadedPart(p.part_number, p.etag) for p in data.parts]
-        )
         evidence = await service.complete_multipart(
-            db_session, object_store, evidence_id, parts, request.user
+            db_session, object_store, evidence_id, uploaded_parts(data.parts), request.user
         )
         return EvidenceRead.model_validate(evidence)
 

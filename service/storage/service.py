@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -190,6 +191,37 @@ def plan_parts(size: int, part_size: int = DEFAULT_PART_BYTES) -> tuple[int, int
     mib = 1024 * 1024
     part_size = max(part_size, math.ceil(size / MAX_PARTS / mib) * mib)
     return part_size, max(1, math.ceil(size / part_size))
+
+
+class AnnouncedFile(Protocol):
+    """What a request starting a multipart upload says of the file (``MultipartStart``, or a
+    domain's own schema with the same fields)."""
+
+    filename: str
+    size: int
+    sha256: str
+    content_type: str
+    captured_at: datetime | None
+    latitude: float | None
+    longitude: float | None
+
+
+async def start_announced_multipart(
+    session: AsyncSession, store: ObjectStore, announced: AnnouncedFile, uploader: Principal
+) -> tuple[Evidence, str, list[PartUrl]]:
+    """``start_multipart`` for the file a request announced."""
+    return await start_multipart(
+        session,
+        store,
+        filename=announced.filename,
+        size=announced.size,
+        sha256=announced.sha256,
+        content_type=announced.content_type,
+        uploader=uploader,
+        captured_at=announced.captured_at,
+        lat=announced.latitude,
+        lon=announced.longitude,
+    )
 
 
 async def start_multipart(
