@@ -67,6 +67,7 @@ from service.settings import Settings
 from service.storage.models import Evidence
 from service.storage.service import download_url, get_evidence
 from service.storage.store import ObjectStore
+from service.storage.views import file_facts
 
 __all__ = ["PetitionFilter", "SortOrder"]  # the list's filter and sorts, for the controllers
 
@@ -173,11 +174,9 @@ async def detail(
             EvidenceLink(
                 id=e.id,
                 name=remove_personal(e.original_name, guard),
-                content_type=e.content_type,
-                size_bytes=e.size_bytes,
-                sha256=e.sha256,
                 added_by=link.added_by,
                 added_at=link.added_at,
+                **file_facts(e),
             )
             for e, link in evidence
         ],
@@ -368,10 +367,8 @@ def uploaded(evidence: Evidence) -> CitizenEvidence:
     return CitizenEvidence(
         id=evidence.id,
         name=evidence.original_name,
-        content_type=evidence.content_type,
-        size_bytes=evidence.size_bytes,
-        sha256=evidence.sha256,
         uploaded_at=evidence.uploaded_at,
+        **file_facts(evidence),
     )
 
 
