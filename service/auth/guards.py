@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from litestar import Controller
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
@@ -66,3 +67,10 @@ def api_client(scope: str) -> Guard:
 
 
 admin_only = staff(Role.admin)
+
+
+class AdminController(Controller):
+    """A controller of the administration API: listed under ``admin``, administrators only."""
+
+    tags = ["admin"]
+    guards = [admin_only]
