@@ -14,7 +14,6 @@ import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +36,7 @@ from service.i18n import msg
 from service.observability import current_request_id
 from service.storage.keys import clean_filename, content_key, pending_key
 from service.storage.models import CustodyAction, Evidence, EvidenceAccess, EvidenceStatus
+from service.storage.schemas import MultipartStart
 from service.storage.sniff import ALLOWED_TYPES, filename_for
 from service.storage.store import (
     MAX_PARTS,
@@ -193,23 +193,11 @@ def plan_parts(size: int, part_size: int = DEFAULT_PART_BYTES) -> tuple[int, int
     return part_size, max(1, math.ceil(size / part_size))
 
 
-class AnnouncedFile(Protocol):
-    """What a request starting a multipart upload says of the file (``MultipartStart``, or a
-    domain's own schema with the same fields)."""
-
-    filename: str
-    size: int
-    sha256: str
-    content_type: str
-    captured_at: datetime | None
-    latitude: float | None
-    longitude: float | None
-
-
 async def start_announced_multipart(
-    session: AsyncSession, store: ObjectStore, announced: AnnouncedFile, uploader: Principal
+    session: AsyncSession, store: ObjectStore, announced: MultipartStart, uploader: Principal
 ) -> tuple[Evidence, str, list[PartUrl]]:
-    """``start_multipart`` for the file a request announced."""
+    """``start_multipart`` for the file a request announced (a domain's request schema may
+    extend ``MultipartStart`` with what the file is attached to)."""
     return await start_multipart(
         session,
         store,
