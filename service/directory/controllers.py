@@ -1,13 +1,12 @@
 """The directory API: any staff member reads, administrators write.
 
 Agencies, categories and routing rules are edited the same way (read one, create, update,
-remove): each is an ``Editable`` row that makes those four methods of its controller; the
-lists, with their own filters, stay written methods.
+remove): ``_add_editing`` makes those four methods of each controller from its key, schemas
+and service operations; the lists, with their own filters, stay written methods.
 """
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
@@ -257,26 +256,23 @@ Lookup = Callable[[AsyncSession, Any], Awaitable[Any]]  # (session, key or body)
 Change = Callable[[AsyncSession, Any, Any], Awaitable[Any]]  # (session, key, body) -> row
 
 
-@dataclass(frozen=True)
-class Editable:
-    """An administrator-edited kind of directory entry: its read, create, update and removal
-    routes (``GET``/``PATCH``/``DELETE <path>/<key>``, ``POST <path>/``), answered with the
-    read schema of the row the service returns."""
-
-    noun: str  # the handlers are get_<noun>, create_<noun>, update_<noun>
-    key: tuple[str, type]  # the path parameter and its type
-    schemas: tuple[type[BaseModel], type[BaseModel], type[BaseModel]]  # read, create, update
-    operations: tuple[Lookup, Lookup, Change, Lookup]  # the service's get, create, update, remove
-    remove_name: str  # the removal's handler: entries are deactivated, rules deleted
-
-
-def _add_editing(owner: type[Controller], entry: Editable) -> None:
-    """``owner``'s methods for ``entry``: any staff member reads, administrators write."""
-    key_name, key_type = entry.key
-    read, create_body, update_body = entry.schemas
-    get_one, create_one, update_one, remove_one = entry.operations
+def _add_editing(
+    owner: type[Controller],
+    key: tuple[str, type],
+    schemas: tuple[type[BaseModel], type[BaseModel], type[BaseModel]],
+    operations: tuple[Lookup, Lookup, Change, Lookup],
+) -> None:
+    """``owner``'s methods to read one entry, create, update and remove one (``GET``,
+    ``PATCH``, ``DELETE <path>/<key>``, ``POST <path>/``): any staff member reads,
+    administrators write. ``key`` is the path parameter and its type; ``schemas`` the read,
+    create and update ones; ``operations`` the service's get, create, update and remove
+    (entries are deactivated, rules deleted), each handler named as the operation it calls
+    and answering with the read schema of the row it returns."""
+    key_name, key_type = key
+    read, create_body, update_body = schemas
+    get_one, create_one, update_one, remove_one = operations
     key_path = f"/{{{key_name}:{'uuid' if key_type is uuid.UUID else 'str'}}}"
-    key = {key_name: Annotated[key_type, PathParameter()]}
+    path_key = {key_name: Annotated[key_type, PathParameter()]}
     session = {"db_session": NamedDependency[AsyncSession]}
 
     def method(
@@ -298,56 +294,44 @@ def _add_editing(owner: type[Controller], entry: Editable) -> None:
     async def remove_handler(self: Controller, **kwargs: Any) -> None:
         await remove_one(kwargs["db_session"], kwargs[key_name])
 
-    method(get(key_path), read_handler, f"get_{entry.noun}", {**key, **session}, read)
+    method(get(key_path), read_handler, get_one.__name__, {**path_key, **session}, read)
     method(
         post("/", guards=[admin_only], status_code=HTTP_201_CREATED),
         create_handler,
-        f"create_{entry.noun}",
+        create_one.__name__,
         {"data": RequestBody[create_body], **session},  # type: ignore[misc,valid-type]
         read,
     )
     method(
         patch(key_path, guards=[admin_only]),
         update_handler,
-        f"update_{entry.noun}",
-        {**key, "data": RequestBody[update_body], **session},  # type: ignore[misc,valid-type]
+        update_one.__name__,
+        {**path_key, "data": RequestBody[update_body], **session},  # type: ignore[misc,valid-type]
         read,
     )
     removal = delete(key_path, guards=[admin_only])
-    method(removal, remove_handler, entry.remove_name, {**key, **session}, None)
+    method(removal, remove_handler, remove_one.__name__, {**path_key, **session}, None)
 
 
 _add_editing(
     AgencyController,
-    Editable(
-        "agency",
-        ("agency_id", uuid.UUID),
-        (AgencyRead, AgencyCreate, AgencyUpdate),
-        # Removal deactivates: the agency stays for the records but receives nothing new.
-        (get_agency, create_agency, update_agency, deactivate_agency),
-        "deactivate_agency",
-    ),
+    ("agency_id", uuid.UUID),
+    (AgencyRead, AgencyCreate, AgencyUpdate),
+    # Removal deactivates: the agency stays for the records but receives nothing new.
+    (get_agency, create_agency, update_agency, deactivate_agency),
 )
 _add_editing(
     CategoryController,
-    Editable(
-        "category",
-        ("code", str),
-        (CategoryRead, CategoryCreate, CategoryUpdate),
-        # Removal deactivates: petitions keep their category, new ones cannot pick it.
-        (get_category, create_category, update_category, deactivate_category),
-        "deactivate_category",
-    ),
+    ("code", str),
+    (CategoryRead, CategoryCreate, CategoryUpdate),
+    # Removal deactivates: petitions keep their category, new ones cannot pick it.
+    (get_category, create_category, update_category, deactivate_category),
 )
 _add_editing(
     RoutingRuleController,
-    Editable(
-        "rule",
-        ("rule_id", uuid.UUID),
-        (RoutingRuleRead, RoutingRuleCreate, RoutingRuleUpdate),
-        (get_rule, create_rule, update_rule, delete_rule),
-        "delete_rule",
-    ),
+    ("rule_id", uuid.UUID),
+    (RoutingRuleRead, RoutingRuleCreate, RoutingRuleUpdate),
+    (get_rule, create_rule, update_rule, delete_rule),
 )
 
 controllers = [

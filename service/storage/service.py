@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -193,23 +194,18 @@ def plan_parts(size: int, part_size: int = DEFAULT_PART_BYTES) -> tuple[int, int
     return part_size, max(1, math.ceil(size / part_size))
 
 
+_ANNOUNCED_AS_IS = {"filename", "size", "sha256", "content_type", "captured_at"}
+
+
 async def start_announced_multipart(
     session: AsyncSession, store: ObjectStore, announced: MultipartStart, uploader: Principal
 ) -> tuple[Evidence, str, list[PartUrl]]:
     """``start_multipart`` for the file a request announced (a domain's request schema may
     extend ``MultipartStart`` with what the file is attached to)."""
-    return await start_multipart(
-        session,
-        store,
-        filename=announced.filename,
-        size=announced.size,
-        sha256=announced.sha256,
-        content_type=announced.content_type,
-        uploader=uploader,
-        captured_at=announced.captured_at,
-        lat=announced.latitude,
-        lon=announced.longitude,
-    )
+    # The fields named as start_multipart's parameters go through as they are.
+    same_named = announced.model_dump(include=_ANNOUNCED_AS_IS)
+    place: dict[str, Any] = {"lat": announced.latitude, "lon": announced.longitude}
+    return await start_multipart(session, store, uploader=uploader, **same_named, **place)
 
 
 async def start_multipart(
