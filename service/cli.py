@@ -146,21 +146,12 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
 @click.option("--agency-code", default=None, help="Agency code, for agency officers.")
 @click.password_option()
 @click.pass_obj
-def create_user(
-    settings: Settings,
-    username: str,
-    full_name: str,
-    role: str,
-    unit_code: str | None,
-    agency_code: str | None,
-    password: str,
-) -> None:
+def create_user(settings: Settings, username: str, **account: Any) -> None:
     """Create a staff account."""
     from service.auth.cli import create_user_command
 
-    asyncio.run(
-        create_user_command(settings, username, full_name, role, unit_code, agency_code, password)
-    )
+    # The options go through by name: create_user_command declares and types them.
+    asyncio.run(create_user_command(settings, username, **account))
     click.echo(f"created {username}")
 
 

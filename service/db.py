@@ -97,6 +97,22 @@ def partial_index(name: str, *columns: Any, where: str, unique: bool = False) ->
     return sa.Index(name, *columns, unique=unique, postgresql_where=sa.text(where))
 
 
+def update_by_id(table: sa.Table, *columns: str) -> sa.Update:
+    """An UPDATE of ``columns`` of one row of ``table`` by ``id``, for an executemany whose
+    rows ``by_id`` makes (bound names apart from the columns', which SQLAlchemy reserves
+    for the SET values)."""
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("b_id"))
+        .values({column: sa.bindparam(f"b_{column}") for column in columns})
+    )
+
+
+def by_id(row_id: Any, **values: Any) -> dict[str, Any]:
+    """One row of an ``update_by_id`` executemany."""
+    return {"b_id": row_id, **{f"b_{column}": value for column, value in values.items()}}
+
+
 def jsonb_column(*, nullable: bool = False, default: str | None = "{}") -> sa.Column:  # type: ignore[type-arg]
     return sa.Column(
         postgresql.JSONB(none_as_null=True),

@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit.models import AuditEvent
+from service.db import by_id, update_by_id
 
 GENESIS_HASH = "0" * 64
 # pg_advisory lock key for the sealer ("auditsea" as a big-endian integer).
@@ -98,15 +99,7 @@ async def seal_pending(session: AsyncSession, *, batch: int = 1000, limit: int =
     ).first()
     seq, prev_hash = (int(last.seq), str(last.hash)) if last else (0, GENESIS_HASH)
     sealed = 0
-    seal = (
-        sa.update(_EVENTS)
-        .where(_EVENTS.c.id == sa.bindparam("b_id"))
-        .values(
-            seq=sa.bindparam("b_seq"),
-            prev_hash=sa.bindparam("b_prev_hash"),
-            hash=sa.bindparam("b_hash"),
-        )
-    )
+    seal = update_by_id(_EVENTS, "seq", "prev_hash", "hash")
     while sealed < limit:
         events = (
             await session.execute(
@@ -122,9 +115,7 @@ async def seal_pending(session: AsyncSession, *, batch: int = 1000, limit: int =
         for event in events:
             seq += 1
             digest = event_hash(prev_hash, event, seq)
-            links.append(
-                {"b_id": event.id, "b_seq": seq, "b_prev_hash": prev_hash, "b_hash": digest}
-            )
+            links.append(by_id(event.id, seq=seq, prev_hash=prev_hash, hash=digest))
             prev_hash = digest
         await session.execute(seal, links)
         sealed += len(events)

@@ -3,20 +3,18 @@
 from datetime import datetime
 from typing import Annotated
 
-from litestar import Controller, get
+from litestar import get
 from litestar.params import FromQuery, QueryParameter
 
 from service.audit import service
 from service.audit.models import ActorType
 from service.audit.schemas import AuditEventRead, AuditPage
-from service.auth.guards import admin_only
+from service.auth.guards import AdminController
 from service.readonly import ReadSession
 
 
-class AuditController(Controller):
+class AuditController(AdminController):
     path = "/admin/audit"
-    tags = ["admin"]
-    guards = [admin_only]
 
     @get("/")
     async def list_events(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth import ratelimit as login_limits
 from service.auth import service
-from service.auth.guards import admin_only, staff
+from service.auth.guards import AdminController, staff
 from service.auth.principals import StaffPrincipal
 from service.auth.schemas import (
     ApiClientCreate,
@@ -91,10 +91,8 @@ class AuthController(Controller):
         return UserRead.model_validate(await service.get_user(db_session, request.user.user_id))
 
 
-class UserAdminController(Controller):
+class UserAdminController(AdminController):
     path = "/admin/users"
-    tags = ["admin"]
-    guards = [admin_only]
 
     @get("/")
     async def list_users(self, db_session: NamedDependency[AsyncSession]) -> list[UserRead]:
@@ -124,10 +122,8 @@ class UserAdminController(Controller):
         return UserRead.model_validate(user)
 
 
-class ApiClientAdminController(Controller):
+class ApiClientAdminController(AdminController):
     path = "/admin/api-clients"
-    tags = ["admin"]
-    guards = [admin_only]
 
     @get("/")
     async def list_clients(self, db_session: NamedDependency[AsyncSession]) -> list[ApiClientRead]:

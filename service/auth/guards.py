@@ -6,15 +6,16 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from litestar import Controller
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
 from service.auth.models import Role
 from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.errors import Forbidden, Unauthenticated
-from service.i18n import msg
+from service.i18n import Message, msg
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 
@@ -30,39 +31,63 @@ class GuardInfo:
 
 
 GUARD_INFO: dict[Guard, GuardInfo] = {}
+P = TypeVar("P", StaffPrincipal, ClientPrincipal)
+
+
+# Each kind of caller a guard may want: what the other kind is told (403) and what nobody
+# is told (401).
+_KINDS: dict[type, tuple[type, Message, Message]] = {
+    StaffPrincipal: (ClientPrincipal, msg("staff_only_route"), msg("login_required")),
+    ClientPrincipal: (StaffPrincipal, msg("client_only_route"), msg("api_key_required")),
+}
+
+
+def _principal_guard(
+    kind: type[P], refusal: Callable[[P], Message | None], info: GuardInfo
+) -> Guard:
+    """Only ``kind`` principals, and only those ``refusal`` does not refuse (403)."""
+    other, refused, anonymous = _KINDS[kind]
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        user = connection.scope.get("user")
+        if not isinstance(user, kind):
+            if isinstance(user, other):
+                raise Forbidden(refused)
+            raise Unauthenticated(anonymous)
+        refused_here = refusal(user)
+        if refused_here is not None:
+            raise Forbidden(refused_here)
+
+    GUARD_INFO[guard] = info
+    return guard
 
 
 def staff(*roles: Role) -> Guard:
     """Only staff with one of ``roles`` (or admin); no roles given = any staff member."""
     allowed = frozenset(roles)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        user = connection.scope.get("user")
-        if not isinstance(user, StaffPrincipal):
-            if isinstance(user, ClientPrincipal):
-                raise Forbidden(msg("staff_only_route"))
-            raise Unauthenticated(msg("login_required"))
+    def refusal(user: StaffPrincipal) -> Message | None:
         if allowed and user.role is not Role.admin and user.role not in allowed:
-            raise Forbidden(msg("role_forbidden_route", role=user.role))
+            return msg("role_forbidden_route", role=user.role)
+        return None
 
-    GUARD_INFO[guard] = GuardInfo("BearerToken", roles=allowed)
-    return guard
+    return _principal_guard(StaffPrincipal, refusal, GuardInfo("BearerToken", roles=allowed))
 
 
 def api_client(scope: str) -> Guard:
     """Only API clients holding ``scope``."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        user = connection.scope.get("user")
-        if not isinstance(user, ClientPrincipal):
-            if isinstance(user, StaffPrincipal):
-                raise Forbidden(msg("client_only_route"))
-            raise Unauthenticated(msg("api_key_required"))
-        if scope not in user.scopes:
-            raise Forbidden(msg("api_key_scope_missing", scope=scope))
+    def refusal(user: ClientPrincipal) -> Message | None:
+        return None if scope in user.scopes else msg("api_key_scope_missing", scope=scope)
 
-    GUARD_INFO[guard] = GuardInfo("ApiKey", scope=scope)
-    return guard
+    return _principal_guard(ClientPrincipal, refusal, GuardInfo("ApiKey", scope=scope))
 
 
 admin_only = staff(Role.admin)
+
+
+class AdminController(Controller):
+    """A controller of the administration API: listed under ``admin``, administrators only."""
+
+    tags = ["admin"]
+    guards = [admin_only]

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db import by_id, update_by_id
 from service.deadlines.clock import Calendar, recompute_clock
 from service.deadlines.models import DeadlineStatus
 from service.kernel.wiring import wiring_of
@@ -50,15 +51,7 @@ async def recompute_running_clocks(
     for model in wiring_of(session).clock_tables:
         table: sa.Table = model.__table__
         columns = [table.c[name] for name in _Clock.__dataclass_fields__ if name != "deadline_step"]
-        update = (
-            sa.update(table)
-            .where(table.c.id == sa.bindparam("row_id"))
-            .values(
-                due_at=sa.bindparam("new_due_at"),
-                warn_at=sa.bindparam("new_warn_at"),
-                deadline_status=sa.bindparam("new_status"),
-            )
-        )
+        update = update_by_id(table, "due_at", "warn_at", "deadline_status")
         last_id = None
         while True:
             query = (
@@ -79,12 +72,12 @@ async def recompute_running_clocks(
                 recompute_clock(clock, calendar, now)  # type: ignore[arg-type]
                 if (clock.due_at, clock.warn_at, clock.deadline_status) != before:
                     params.append(
-                        {
-                            "row_id": clock.id,
-                            "new_due_at": clock.due_at,
-                            "new_warn_at": clock.warn_at,
-                            "new_status": DeadlineStatus(clock.deadline_status).value,
-                        }
+                        by_id(
+                            clock.id,
+                            due_at=clock.due_at,
+                            warn_at=clock.warn_at,
+                            deadline_status=DeadlineStatus(clock.deadline_status).value,
+                        )
                     )
             if params:
                 await session.execute(update, params)

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -39,7 +40,8 @@ from service.directory.models import AdminUnit, PetitionCategory, ReferenceDataV
 from service.directory.routing import suggested_agency_id, superior_of
 
 DEFAULT_CHECK_SECONDS = 2.0
-_NO_RULE = object()
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +62,14 @@ class ReferenceCache:
     check_seconds: float = DEFAULT_CHECK_SECONDS
     version: int | None = None
     checked_at: float = float("-inf")
-    units: dict[str, UnitRef] = field(default_factory=dict)
-    categories: dict[str, CategoryRef] = field(default_factory=dict)
+    # Units and categories as found (never a miss).
+    units: dict[str, UnitRef | None] = field(default_factory=dict)
+    categories: dict[str, CategoryRef | None] = field(default_factory=dict)
     routes: dict[tuple[str, str], uuid.UUID | None] = field(default_factory=dict)
     superiors: dict[uuid.UUID, uuid.UUID | None] = field(default_factory=dict)
-    rules: dict[tuple[str, str, str], Any] = field(default_factory=dict)
-    working_calendar: WorkingCalendar | None = None
+    # None: no policy row (rule_for's LookupError).
+    rules: dict[tuple[str, str, str], DeadlineRule | None] = field(default_factory=dict)
+    calendars: dict[None, WorkingCalendar] = field(default_factory=dict)
     # Bumped by every clear(): a value loaded across an await (or in another dramatiq
     # thread) while the cache was cleared was read before the change, and is not stored.
     generation: int = 0
@@ -79,7 +83,7 @@ class ReferenceCache:
         self.routes.clear()
         self.superiors.clear()
         self.rules.clear()
-        self.working_calendar = None
+        self.calendars.clear()
 
     async def _fresh(self, session: AsyncSession) -> None:
         now = time.monotonic()
@@ -97,85 +101,79 @@ class ReferenceCache:
             self.version = int(version)
         self.checked_at = now
 
-    async def unit(self, session: AsyncSession, code: str) -> UnitRef | None:
+    async def _cached(
+        self,
+        session: AsyncSession,
+        store: dict[K, V],
+        key: K,
+        load: Callable[[], Awaitable[V]],
+        *,
+        keep_none: bool = True,
+    ) -> V:
+        """``store[key]``, loaded on a miss. A value loaded while the cache was cleared (across
+        the await, or in another thread) was read before the change, and is not kept; nor is
+        a ``None`` without ``keep_none`` (a miss is read again)."""
         await self._fresh(session)
-        found = self.units.get(code)
-        if found is None:
-            generation = self.generation
-            row = await session.get(AdminUnit, code)
-            if row is None:
-                return None
-            found = UnitRef(row.code, UnitLevel(row.level), row.parent_code)
-            if generation == self.generation:
-                self.units[code] = found
+        if key in store:
+            return store[key]
+        generation = self.generation
+        found = await load()
+        if generation == self.generation and (keep_none or found is not None):
+            store[key] = found
         return found
 
+    async def unit(self, session: AsyncSession, code: str) -> UnitRef | None:
+        async def load() -> UnitRef | None:
+            row = await session.get(AdminUnit, code)
+            return None if row is None else UnitRef(row.code, UnitLevel(row.level), row.parent_code)
+
+        return await self._cached(session, self.units, code, load, keep_none=False)
+
     async def category(self, session: AsyncSession, code: str) -> CategoryRef | None:
-        await self._fresh(session)
-        found = self.categories.get(code)
-        if found is None:
-            generation = self.generation
+        async def load() -> CategoryRef | None:
             row = await session.get(PetitionCategory, code)
-            if row is None:
-                return None
-            found = CategoryRef(row.code, bool(row.active))
-            if generation == self.generation:
-                self.categories[code] = found
-        return found
+            return None if row is None else CategoryRef(row.code, bool(row.active))
+
+        return await self._cached(session, self.categories, code, load, keep_none=False)
 
     async def suggested_agency(
         self, session: AsyncSession, category_code: str, unit_code: str
     ) -> uuid.UUID | None:
         """The id of the agency the routing rules suggest (``suggest_agency``)."""
-        await self._fresh(session)
-        key = (category_code, unit_code)
-        if key in self.routes:
-            return self.routes[key]
-        generation = self.generation
-        found = await suggested_agency_id(session, category_code, unit_code)
-        if generation == self.generation:
-            self.routes[key] = found
-        return found
+        return await self._cached(
+            session,
+            self.routes,
+            (category_code, unit_code),
+            lambda: suggested_agency_id(session, category_code, unit_code),
+        )
 
     async def superior(self, session: AsyncSession, agency_id: uuid.UUID) -> uuid.UUID | None:
-        await self._fresh(session)
-        if agency_id in self.superiors:
-            return self.superiors[agency_id]
-        generation = self.generation
-        agency = await superior_of(session, agency_id)
-        found = agency.id if agency else None
-        if generation == self.generation:
-            self.superiors[agency_id] = found
-        return found
+        async def load() -> uuid.UUID | None:
+            agency = await superior_of(session, agency_id)
+            return agency.id if agency else None
+
+        return await self._cached(session, self.superiors, agency_id, load)
 
     async def calendar(self, session: AsyncSession) -> WorkingCalendar:
-        await self._fresh(session)
-        if self.working_calendar is not None:
-            return self.working_calendar
-        generation = self.generation
-        found = await load_calendar(session)
-        if generation == self.generation:
-            self.working_calendar = found
-        return found
+        # One calendar, under the key None.
+        return await self._cached(session, self.calendars, None, lambda: load_calendar(session))
 
     async def deadline_rule(
         self, session: AsyncSession, kind: ItemKind, urgency: Urgency, step: DeadlineStep
     ) -> DeadlineRule:
-        """``rule_for``; raises LookupError as it does when no policy row exists."""
-        await self._fresh(session)
-        key = (str(kind), str(urgency), str(step))
-        rule = self.rules.get(key)
-        if rule is None:
-            generation = self.generation
+        """``rule_for``; raises LookupError as it does when no policy row exists (that is
+        cached too)."""
+
+        async def load() -> DeadlineRule | None:
             try:
-                rule = await rule_for(session, kind, urgency, step)
+                return await rule_for(session, kind, urgency, step)
             except LookupError:
-                rule = _NO_RULE
-            if generation == self.generation:
-                self.rules[key] = rule
-        if rule is _NO_RULE:
+                return None
+
+        key = (str(kind), str(urgency), str(step))
+        rule = await self._cached(session, self.rules, key, load)
+        if rule is None:
             raise LookupError(key)
-        assert isinstance(rule, DeadlineRule)
         return rule
 
 

@@ -1,13 +1,20 @@
-"""The directory API: any staff member reads, administrators write."""
+"""The directory API: any staff member reads, administrators write.
+
+Agencies, categories and routing rules are edited the same way (read one, create, update,
+remove): ``_add_editing`` makes those four methods of each controller from its key, schemas
+and service operations; the lists, with their own filters, stay written methods.
+"""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter, RequestBody
 from litestar.status_codes import HTTP_201_CREATED
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import admin_only, staff
@@ -36,6 +43,21 @@ from service.directory.schemas import (
     RoutingRuleUpdate,
     UnitRead,
 )
+from service.directory.service import (
+    create_agency,
+    create_category,
+    create_rule,
+    deactivate_agency,
+    deactivate_category,
+    delete_rule,
+    get_agency,
+    get_category,
+    get_rule,
+    update_agency,
+    update_category,
+    update_rule,
+)
+from service.http.generated import as_handler
 
 Limit = Annotated[int, QueryParameter(ge=1, le=1000, description="Page size.")]
 Cursor = Annotated[
@@ -105,34 +127,6 @@ class AgencyController(Controller):
         items = [AgencyRead.model_validate(a) for a in agencies[:limit]]
         return Page(items=items, next_cursor=items[-1].code if len(agencies) > limit else None)
 
-    @get("/{agency_id:uuid}")
-    async def get_agency(
-        self, agency_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
-    ) -> AgencyRead:
-        return AgencyRead.model_validate(await service.get_agency(db_session, agency_id))
-
-    @post("/", guards=[admin_only], status_code=HTTP_201_CREATED)
-    async def create_agency(
-        self, data: RequestBody[AgencyCreate], db_session: NamedDependency[AsyncSession]
-    ) -> AgencyRead:
-        return AgencyRead.model_validate(await service.create_agency(db_session, data))
-
-    @patch("/{agency_id:uuid}", guards=[admin_only])
-    async def update_agency(
-        self,
-        agency_id: FromPath[uuid.UUID],
-        data: RequestBody[AgencyUpdate],
-        db_session: NamedDependency[AsyncSession],
-    ) -> AgencyRead:
-        return AgencyRead.model_validate(await service.update_agency(db_session, agency_id, data))
-
-    @delete("/{agency_id:uuid}", guards=[admin_only])
-    async def deactivate_agency(
-        self, agency_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
-    ) -> None:
-        """Deactivates: the agency stays for the records but receives nothing new."""
-        await service.deactivate_agency(db_session, agency_id)
-
 
 class CategoryController(Controller):
     path = "/directory/categories"
@@ -147,34 +141,6 @@ class CategoryController(Controller):
             CategoryRead.model_validate(c)
             for c in await service.list_categories(db_session, active=active)
         ]
-
-    @get("/{code:str}")
-    async def get_category(
-        self, code: FromPath[str], db_session: NamedDependency[AsyncSession]
-    ) -> CategoryRead:
-        return CategoryRead.model_validate(await service.get_category(db_session, code))
-
-    @post("/", guards=[admin_only], status_code=HTTP_201_CREATED)
-    async def create_category(
-        self, data: RequestBody[CategoryCreate], db_session: NamedDependency[AsyncSession]
-    ) -> CategoryRead:
-        return CategoryRead.model_validate(await service.create_category(db_session, data))
-
-    @patch("/{code:str}", guards=[admin_only])
-    async def update_category(
-        self,
-        code: FromPath[str],
-        data: RequestBody[CategoryUpdate],
-        db_session: NamedDependency[AsyncSession],
-    ) -> CategoryRead:
-        return CategoryRead.model_validate(await service.update_category(db_session, code, data))
-
-    @delete("/{code:str}", guards=[admin_only])
-    async def deactivate_category(
-        self, code: FromPath[str], db_session: NamedDependency[AsyncSession]
-    ) -> None:
-        """Deactivates: petitions keep their category, new ones cannot pick it."""
-        await service.deactivate_category(db_session, code)
 
 
 class RoutingRuleController(Controller):
@@ -194,33 +160,6 @@ class RoutingRuleController(Controller):
             db_session, category_code=category, agency_id=agency_id, active=active
         )
         return [RoutingRuleRead.model_validate(r) for r in rules]
-
-    @get("/{rule_id:uuid}")
-    async def get_rule(
-        self, rule_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
-    ) -> RoutingRuleRead:
-        return RoutingRuleRead.model_validate(await service.get_rule(db_session, rule_id))
-
-    @post("/", guards=[admin_only], status_code=HTTP_201_CREATED)
-    async def create_rule(
-        self, data: RequestBody[RoutingRuleCreate], db_session: NamedDependency[AsyncSession]
-    ) -> RoutingRuleRead:
-        return RoutingRuleRead.model_validate(await service.create_rule(db_session, data))
-
-    @patch("/{rule_id:uuid}", guards=[admin_only])
-    async def update_rule(
-        self,
-        rule_id: FromPath[uuid.UUID],
-        data: RequestBody[RoutingRuleUpdate],
-        db_session: NamedDependency[AsyncSession],
-    ) -> RoutingRuleRead:
-        return RoutingRuleRead.model_validate(await service.update_rule(db_session, rule_id, data))
-
-    @delete("/{rule_id:uuid}", guards=[admin_only])
-    async def delete_rule(
-        self, rule_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
-    ) -> None:
-        await service.delete_rule(db_session, rule_id)
 
 
 class RoutingController(Controller):
@@ -312,6 +251,88 @@ class CalendarController(Controller):
     ) -> None:
         await service.delete_day(db_session, day)
 
+
+Lookup = Callable[[AsyncSession, Any], Awaitable[Any]]  # (session, key or body) -> row
+Change = Callable[[AsyncSession, Any, Any], Awaitable[Any]]  # (session, key, body) -> row
+
+
+def _add_editing(
+    owner: type[Controller],
+    key: tuple[str, type],
+    schemas: tuple[type[BaseModel], type[BaseModel], type[BaseModel]],
+    operations: tuple[Lookup, Lookup, Change, Lookup],
+) -> None:
+    """``owner``'s methods to read one entry, create, update and remove one (``GET``,
+    ``PATCH``, ``DELETE <path>/<key>``, ``POST <path>/``): any staff member reads,
+    administrators write. ``key`` is the path parameter and its type; ``schemas`` the read,
+    create and update ones; ``operations`` the service's get, create, update and remove
+    (entries are deactivated, rules deleted), each handler named as the operation it calls
+    and answering with the read schema of the row it returns."""
+    key_name, key_type = key
+    read, create_body, update_body = schemas
+    get_one, create_one, update_one, remove_one = operations
+    key_path = f"/{{{key_name}:{'uuid' if key_type is uuid.UUID else 'str'}}}"
+    path_key = {key_name: Annotated[key_type, PathParameter()]}
+    session = {"db_session": NamedDependency[AsyncSession]}
+
+    def method(
+        route: Any, handler: Any, name: str, parameters: dict[str, Any], returns: Any
+    ) -> None:
+        as_handler(handler, name=name, parameters=parameters, returns=returns, owner=owner)
+        setattr(owner, name, route(handler))
+
+    async def read_handler(self: Controller, **kwargs: Any) -> BaseModel:
+        return read.model_validate(await get_one(kwargs["db_session"], kwargs[key_name]))
+
+    async def create_handler(self: Controller, **kwargs: Any) -> BaseModel:
+        return read.model_validate(await create_one(kwargs["db_session"], kwargs["data"]))
+
+    async def update_handler(self: Controller, **kwargs: Any) -> BaseModel:
+        row = await update_one(kwargs["db_session"], kwargs[key_name], kwargs["data"])
+        return read.model_validate(row)
+
+    async def remove_handler(self: Controller, **kwargs: Any) -> None:
+        await remove_one(kwargs["db_session"], kwargs[key_name])
+
+    method(get(key_path), read_handler, get_one.__name__, {**path_key, **session}, read)
+    method(
+        post("/", guards=[admin_only], status_code=HTTP_201_CREATED),
+        create_handler,
+        create_one.__name__,
+        {"data": RequestBody[create_body], **session},  # type: ignore[misc,valid-type]
+        read,
+    )
+    method(
+        patch(key_path, guards=[admin_only]),
+        update_handler,
+        update_one.__name__,
+        {**path_key, "data": RequestBody[update_body], **session},  # type: ignore[misc,valid-type]
+        read,
+    )
+    removal = delete(key_path, guards=[admin_only])
+    method(removal, remove_handler, remove_one.__name__, {**path_key, **session}, None)
+
+
+_add_editing(
+    AgencyController,
+    ("agency_id", uuid.UUID),
+    (AgencyRead, AgencyCreate, AgencyUpdate),
+    # Removal deactivates: the agency stays for the records but receives nothing new.
+    (get_agency, create_agency, update_agency, deactivate_agency),
+)
+_add_editing(
+    CategoryController,
+    ("code", str),
+    (CategoryRead, CategoryCreate, CategoryUpdate),
+    # Removal deactivates: petitions keep their category, new ones cannot pick it.
+    (get_category, create_category, update_category, deactivate_category),
+)
+_add_editing(
+    RoutingRuleController,
+    ("rule_id", uuid.UUID),
+    (RoutingRuleRead, RoutingRuleCreate, RoutingRuleUpdate),
+    (get_rule, create_rule, update_rule, delete_rule),
+)
 
 controllers = [
     UnitController,

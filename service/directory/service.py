@@ -5,10 +5,12 @@ reference cache of ``service.directory.cache`` lets its copy go)."""
 
 import uuid
 from datetime import date
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from service.db import utcnow
 from service.directory.cache import changed as reference_changed
@@ -36,8 +38,11 @@ from service.directory.schemas import (
     RoutingRuleUpdate,
     plausible_day,
 )
-from service.errors import Conflict, Invalid, NotFound
+from service.errors import Conflict, Invalid, NotFound, ServiceError
 from service.i18n import msg
+
+M = TypeVar("M", bound=SQLModel)
+S = TypeVar("S", bound=Select[Any])
 
 
 def _contains(text: str) -> sa.ColumnElement[str]:
@@ -45,6 +50,27 @@ def _contains(text: str) -> sa.ColumnElement[str]:
     0001), with LIKE's wildcards in the user's text escaped."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return sa.func.concat("%", sa.func.immutable_unaccent(escaped), "%")
+
+
+def _narrowed(stmt: S, *filters: tuple[Any, object]) -> S:
+    """``stmt`` with each ``(column, value)`` filter the caller gave (``None``: any value);
+    a flag matches with ``IS``."""
+    for column, value in filters:
+        if value is not None:
+            stmt = stmt.where(column.is_(value) if isinstance(value, bool) else column == value)
+    return stmt
+
+
+async def _rows(session: AsyncSession, stmt: Select[Any]) -> list[Any]:
+    return list((await session.execute(stmt)).scalars())
+
+
+async def _found(session: AsyncSession, model: type[M], key: object, missing: ServiceError) -> M:
+    """The row of ``model`` with this key; ``missing`` raised when there is none."""
+    row = await session.get(model, key)
+    if row is None:
+        raise missing
+    return row
 
 
 # --- units ---------------------------------------------------------------------------------
@@ -61,30 +87,25 @@ async def list_units(
 ) -> list[AdminUnit]:
     """Units ordered by code, after ``cursor`` (a code); ``limit + 1`` rows tell the caller
     whether there is a next page."""
-    stmt = sa.select(AdminUnit).order_by(col(AdminUnit.code)).limit(limit + 1)
-    if province is not None:
-        stmt = stmt.where(col(AdminUnit.parent_code) == province)
-    if level is not None:
-        stmt = stmt.where(col(AdminUnit.level) == level.value)
+    stmt = _narrowed(
+        sa.select(AdminUnit).order_by(col(AdminUnit.code)).limit(limit + 1),
+        (col(AdminUnit.parent_code), province),
+        (col(AdminUnit.level), level),
+    )
     if q:
         stmt = stmt.where(sa.func.immutable_unaccent(col(AdminUnit.name)).like(_contains(q)))
     if cursor is not None:
         stmt = stmt.where(col(AdminUnit.code) > cursor)
-    return list((await session.execute(stmt)).scalars())
+    return await _rows(session, stmt)
 
 
 async def get_unit(session: AsyncSession, code: str) -> AdminUnit:
-    unit = await session.get(AdminUnit, code)
-    if unit is None:
-        raise NotFound(msg("unit_not_found_code", code=code))
-    return unit
+    return await _found(session, AdminUnit, code, NotFound(msg("unit_not_found_code", code=code)))
 
 
 async def _require_unit(session: AsyncSession, code: str, field: str) -> AdminUnit:
-    unit = await session.get(AdminUnit, code)
-    if unit is None:
-        raise Invalid(msg("unit_unknown", code=code), field=field)
-    return unit
+    unknown = Invalid(msg("unit_unknown", code=code), field=field)
+    return await _found(session, AdminUnit, code, unknown)
 
 
 async def get_unit_for_routing(session: AsyncSession, code: str) -> AdminUnit:
@@ -105,27 +126,22 @@ async def list_agencies(
     cursor: str | None = None,
     limit: int = 200,
 ) -> list[Agency]:
-    stmt = sa.select(Agency).order_by(col(Agency.code)).limit(limit + 1)
-    if unit_code is not None:
-        stmt = stmt.where(col(Agency.unit_code) == unit_code)
-    if kind is not None:
-        stmt = stmt.where(col(Agency.kind) == kind.value)
-    if parent_id is not None:
-        stmt = stmt.where(col(Agency.parent_id) == parent_id)
-    if active is not None:
-        stmt = stmt.where(col(Agency.active).is_(active))
+    stmt = _narrowed(
+        sa.select(Agency).order_by(col(Agency.code)).limit(limit + 1),
+        (col(Agency.unit_code), unit_code),
+        (col(Agency.kind), kind),
+        (col(Agency.parent_id), parent_id),
+        (col(Agency.active), active),
+    )
     if q:
         stmt = stmt.where(sa.func.immutable_unaccent(col(Agency.name)).like(_contains(q)))
     if cursor is not None:
         stmt = stmt.where(col(Agency.code) > cursor)
-    return list((await session.execute(stmt)).scalars())
+    return await _rows(session, stmt)
 
 
 async def get_agency(session: AsyncSession, agency_id: uuid.UUID) -> Agency:
-    agency = await session.get(Agency, agency_id)
-    if agency is None:
-        raise NotFound(msg("agency_not_found"))
-    return agency
+    return await _found(session, Agency, agency_id, NotFound(msg("agency_not_found")))
 
 
 async def get_agency_by_code(session: AsyncSession, code: str) -> Agency:
@@ -214,23 +230,17 @@ async def list_categories(
     stmt = sa.select(PetitionCategory).order_by(
         col(PetitionCategory.sort_order), col(PetitionCategory.code)
     )
-    if active is not None:
-        stmt = stmt.where(col(PetitionCategory.active).is_(active))
-    return list((await session.execute(stmt)).scalars())
+    return await _rows(session, _narrowed(stmt, (col(PetitionCategory.active), active)))
 
 
 async def get_category(session: AsyncSession, code: str) -> PetitionCategory:
-    category = await session.get(PetitionCategory, code)
-    if category is None:
-        raise NotFound(msg("category_not_found", code=code))
-    return category
+    missing = NotFound(msg("category_not_found", code=code))
+    return await _found(session, PetitionCategory, code, missing)
 
 
 async def get_category_for_routing(session: AsyncSession, code: str) -> PetitionCategory:
-    category = await session.get(PetitionCategory, code)
-    if category is None:
-        raise Invalid(msg("category_unknown", code=code), field="category")
-    return category
+    unknown = Invalid(msg("category_unknown", code=code), field="category")
+    return await _found(session, PetitionCategory, code, unknown)
 
 
 async def create_category(session: AsyncSession, data: CategoryCreate) -> PetitionCategory:
@@ -282,20 +292,17 @@ async def list_rules(
         col(RoutingRule.created_at),
         col(RoutingRule.id),
     )
-    if category_code is not None:
-        stmt = stmt.where(col(RoutingRule.category_code) == category_code)
-    if agency_id is not None:
-        stmt = stmt.where(col(RoutingRule.agency_id) == agency_id)
-    if active is not None:
-        stmt = stmt.where(col(RoutingRule.active).is_(active))
-    return list((await session.execute(stmt)).scalars())
+    stmt = _narrowed(
+        stmt,
+        (col(RoutingRule.category_code), category_code),
+        (col(RoutingRule.agency_id), agency_id),
+        (col(RoutingRule.active), active),
+    )
+    return await _rows(session, stmt)
 
 
 async def get_rule(session: AsyncSession, rule_id: uuid.UUID) -> RoutingRule:
-    rule = await session.get(RoutingRule, rule_id)
-    if rule is None:
-        raise NotFound(msg("routing_rule_not_found"))
-    return rule
+    return await _found(session, RoutingRule, rule_id, NotFound(msg("routing_rule_not_found")))
 
 
 async def _check_rule(session: AsyncSession, rule: RoutingRule) -> None:
@@ -363,14 +370,12 @@ async def list_days(session: AsyncSession, *, year: int | None = None) -> list[C
         stmt = stmt.where(
             col(CalendarDay.day) >= date(year, 1, 1), col(CalendarDay.day) <= date(year, 12, 31)
         )
-    return list((await session.execute(stmt)).scalars())
+    return await _rows(session, stmt)
 
 
 async def get_day(session: AsyncSession, day: date) -> CalendarDay:
-    row = await session.get(CalendarDay, day)
-    if row is None:
-        raise NotFound(msg("calendar_day_not_found", day=day))
-    return row
+    missing = NotFound(msg("calendar_day_not_found", day=day))
+    return await _found(session, CalendarDay, day, missing)
 
 
 async def add_day(session: AsyncSession, data: CalendarDayCreate) -> CalendarDay:

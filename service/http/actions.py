@@ -23,7 +23,6 @@ A handler that does not fit (an upload, a read) stays a plain method of the cont
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from litestar.status_codes import HTTP_200_OK
 from litestar.types import Guard
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.http.generated import as_handler
 from service.http.preconditions import IfMatch, etag, require_version
 from service.i18n import Message
 from service.settings import Settings
@@ -78,6 +78,9 @@ class ActionRoute(Generic[R, B]):
     response: type | None = None
     # ``present`` for this action when it is not the resource's.
     present: Callable[[ActionCall[R, B], Any], Awaitable[Any]] | None = None
+    # The ETag's version from the result, when the answer is another object than the resource
+    # (a merge answers with the lead it merged into).
+    etag_of: Callable[[Any], int] | None = None
     http_method: Literal["POST", "PUT", "PATCH", "DELETE"] = "POST"
 
 
@@ -140,42 +143,28 @@ def _handler(resource: ActionResource[Any], action: ActionRoute[Any, Any]) -> HT
         target = call.resource
         body = await present(call, result)
         # Services bump ``version`` on the object itself: the ETag is the version written.
-        return Response(
-            body,
-            status_code=action.status_code,
-            headers={"ETag": etag(resource.version(target))},
-        )
+        version = action.etag_of(result) if action.etag_of else resource.version(target)
+        return Response(body, status_code=action.status_code, headers={"ETag": etag(version)})
 
-    parameters = [
-        inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY),
-        inspect.Parameter("db_session", inspect.Parameter.KEYWORD_ONLY),
-        inspect.Parameter("settings", inspect.Parameter.KEYWORD_ONLY),
-        inspect.Parameter("if_match", inspect.Parameter.KEYWORD_ONLY),
-        inspect.Parameter(resource.id_name, inspect.Parameter.KEYWORD_ONLY),
-    ]
-    annotations: dict[str, Any] = {
+    parameters: dict[str, Any] = {
         "request": Request[Any, Any, Any],
         "db_session": NamedDependency[AsyncSession],
         "settings": NamedDependency[Settings],
         "if_match": NamedDependency[IfMatch | None],  # type: ignore[misc]
         resource.id_name: Annotated[uuid.UUID, PathParameter()],
-        "return": Response[action.response or resource.response],  # type: ignore[misc,name-defined]
     }
+    # A body that may be None (``Model | None``) may also be left out.
+    optional = action.body is not None and type(None) in get_args(action.body)
     if action.body is not None:
-        # A body that may be None (``Model | None``) may also be left out.
-        optional = type(None) in get_args(action.body)
-        parameters.append(
-            inspect.Parameter(
-                "data",
-                inspect.Parameter.KEYWORD_ONLY,
-                default=None if optional else inspect.Parameter.empty,
-            )
-        )
-        annotations["data"] = RequestBody[action.body]  # type: ignore[misc,name-defined]
-    handle.__name__ = handle.__qualname__ = action.name
-    handle.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    handle.__annotations__ = annotations
-    handle.__doc__ = action.description
+        parameters["data"] = RequestBody[action.body]  # type: ignore[misc,name-defined]
+    as_handler(
+        handle,
+        name=action.name,
+        parameters=parameters,
+        returns=Response[action.response or resource.response],  # type: ignore[misc,name-defined]
+        defaults={"data": None} if optional else None,
+        doc=action.description,
+    )
 
     path = f"{resource.path}/{action.path or action.name.replace('_', '-')}"
     return route(

@@ -2,13 +2,13 @@
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth.guards import admin_only
+from service.auth.guards import AdminController
 from service.auth.principals import StaffPrincipal
 from service.jobs import service
 from service.jobs.schemas import JobFailurePage, JobFailureRead, OutboxStats
@@ -16,10 +16,8 @@ from service.jobs.schemas import JobFailurePage, JobFailureRead, OutboxStats
 MAX_ID = 2**63 - 1
 
 
-class JobAdminController(Controller):
+class JobAdminController(AdminController):
     path = "/admin/jobs"
-    tags = ["admin"]
-    guards = [admin_only]
 
     @get("/failed")
     async def list_failed(

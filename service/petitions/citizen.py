@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Unpack
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +33,7 @@ from service.petitions.models import (
 )
 from service.petitions.repository import petitions as repository
 from service.petitions.service import (
+    EntryFields,
     add_event,
     apply_transition,
     audit,
@@ -48,6 +50,17 @@ __all__ = ["citizen_principal"]  # the actor of the citizen's own actions (contr
 
 MAX_EVIDENCE_FILES = 20
 CITIZEN = Performer.citizen
+
+
+async def _citizen_transition(
+    session: AsyncSession, petition: Petition, action: Action, **fields: Unpack[EntryFields]
+) -> None:
+    """``apply_transition`` as the citizen; they are not notified of what they just did."""
+    entry: EntryFields = {**fields, "actor_kind": ActorKind.citizen}
+    actor = citizen_principal(petition)
+    await apply_transition(
+        session, petition, action, performer=CITIZEN, actor=actor, notify=False, **entry
+    )
 
 
 async def find_for_citizen(session: AsyncSession, code: str, secret: str | None) -> Petition:
@@ -90,16 +103,12 @@ async def answer_clarification(
     clarification.answered_at = now
     session.add(clarification)
     await clock.resume(session, petition, now)
-    await apply_transition(
+    await _citizen_transition(
         session,
         petition,
         Action.provide_info,
-        performer=CITIZEN,
-        actor=citizen_principal(petition),
-        actor_kind=ActorKind.citizen,
         citizen_message=messages.PROVIDE_INFO,
         data={"clarification_id": str(clarification.id)},
-        notify=False,
         at=now,
     )
 
@@ -200,17 +209,8 @@ async def withdraw(session: AsyncSession, petition: Petition, reason: str | None
     clock.stop(petition, now)
     referral_id = petition.referral_id
     await repository.cancel_open_clarifications(session, petition.id)
-    await apply_transition(
-        session,
-        petition,
-        Action.withdraw,
-        performer=CITIZEN,
-        actor=citizen_principal(petition),
-        actor_kind=ActorKind.citizen,
-        reason=reason,
-        citizen_message=messages.WITHDRAW,
-        notify=False,
-        at=now,
+    await _citizen_transition(
+        session, petition, Action.withdraw, reason=reason, citizen_message=messages.WITHDRAW, at=now
     )
     if referral_id is not None:
         # After the transition: the "cancelled" event then finds the petition withdrawn.

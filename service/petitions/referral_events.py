@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,7 @@ from service.petitions.service import (
     CLOSING_STATUSES,
     ENTITY,
     NOTIFY_JOB,
+    EntryFields,
     add_event,
     apply_transition,
     audit,
@@ -43,6 +44,13 @@ from service.replies.events import ReferralEvent
 SYSTEM = Performer.system
 ITEM_TYPE = "petition"
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class MirroredFields(TypedDict, total=False):
+    """What a mirrored transition may say besides its message and data."""
+
+    reason: str | None
+    at: datetime | None
 
 
 async def _petition(
@@ -79,23 +87,12 @@ async def _mirror(
     action: Action,
     citizen_message: str,
     data: dict[str, Any],
-    *,
-    reason: str | None = None,
-    at: datetime | None = None,
+    **fields: Unpack[MirroredFields],
 ) -> None:
     """The petition takes ``action`` as the referral did: by the system, for the event's
     actor."""
-    await apply_transition(
-        session,
-        petition,
-        action,
-        performer=SYSTEM,
-        actor=event.actor,
-        reason=reason,
-        citizen_message=citizen_message,
-        data=data,
-        at=at,
-    )
+    entry: EntryFields = {**fields, "citizen_message": citizen_message, "data": data}
+    await apply_transition(session, petition, action, performer=SYSTEM, actor=event.actor, **entry)
 
 
 async def _agency_name(session: AsyncSession, agency_id: Any) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import sqlalchemy as sa
 from pydantic_core import to_jsonable_python
@@ -117,34 +117,43 @@ def snapshot(petition: Petition | sa.Row[Any]) -> dict[str, Any]:
     return {name: getattr(petition, name) for name in SNAPSHOT_FIELDS}
 
 
+class EntryFields(TypedDict, total=False):
+    """What a history entry may say besides its action and actor (all optional)."""
+
+    actor_kind: ActorKind | None
+    reason_code: str | None
+    reason: str | None
+    # What the citizen reads; an entry with one is citizen-visible.
+    citizen_message: str | None
+    data: dict[str, Any] | None
+    at: datetime | None  # default: now
+
+
+class EventFields(EntryFields, total=False):
+    """An entry's fields with the statuses it moved between (a transition fills them in)."""
+
+    from_status: str | None
+    to_status: str | None
+
+
 def event_values(
-    petition: Petition,
-    *,
-    action: str,
-    actor: Actor,
-    actor_kind: ActorKind | None = None,
-    from_status: str | None = None,
-    to_status: str | None = None,
-    reason_code: str | None = None,
-    reason: str | None = None,
-    citizen_message: str | None = None,
-    data: dict[str, Any] | None = None,
-    at: datetime | None = None,
+    petition: Petition, *, action: str, actor: Actor, **fields: Unpack[EventFields]
 ) -> dict[str, Any]:
     """The column values of a history entry (``add_event``'s; intake inserts its own in one
     statement with the petition)."""
+    citizen_message = fields.get("citizen_message")
     return {
         "petition_id": petition.id,
-        "at": at or utcnow(),
+        "at": fields.get("at") or utcnow(),
         "action": action,
-        "from_status": from_status,
-        "to_status": to_status,
-        "reason_code": reason_code,
-        "reason": reason,
+        "from_status": fields.get("from_status"),
+        "to_status": fields.get("to_status"),
+        "reason_code": fields.get("reason_code"),
+        "reason": fields.get("reason"),
         "citizen_visible": citizen_message is not None,
         "citizen_message": citizen_message,
-        "data": to_jsonable_python(data or {}),
-        **_actor_columns(actor, actor_kind),
+        "data": to_jsonable_python(fields.get("data") or {}),
+        **_actor_columns(actor, fields.get("actor_kind")),
     }
 
 
@@ -154,36 +163,15 @@ async def add_event(
     *,
     action: str,
     actor: Actor,
-    actor_kind: ActorKind | None = None,
-    from_status: str | None = None,
-    to_status: str | None = None,
-    reason_code: str | None = None,
-    reason: str | None = None,
-    citizen_message: str | None = None,
-    data: dict[str, Any] | None = None,
     notify: bool = False,
-    at: datetime | None = None,
+    **fields: Unpack[EventFields],
 ) -> PetitionEvent:
     """A history entry; citizen-visible when it has a ``citizen_message``. With ``notify``
     the citizen is told through their channel (an outbox job, same transaction)."""
-    event = PetitionEvent(
-        **event_values(
-            petition,
-            action=action,
-            actor=actor,
-            actor_kind=actor_kind,
-            from_status=from_status,
-            to_status=to_status,
-            reason_code=reason_code,
-            reason=reason,
-            citizen_message=citizen_message,
-            data=data,
-            at=at,
-        )
-    )
+    event = PetitionEvent(**event_values(petition, action=action, actor=actor, **fields))
     session.add(event)
     await session.flush()
-    if notify and citizen_message is not None:
+    if notify and fields.get("citizen_message") is not None:
         await enqueue_notification(session, petition, event)
     return event
 
@@ -236,44 +224,33 @@ async def apply_transition(
     *,
     performer: Performer,
     actor: Actor,
-    actor_kind: ActorKind | None = None,
-    citizen_message: str | None = None,
-    reason_code: str | None = None,
-    reason: str | None = None,
-    data: dict[str, Any] | None = None,
     notify: bool = True,
-    at: datetime | None = None,
+    **fields: Unpack[EntryFields],
 ) -> PetitionEvent:
     """Move ``petition`` along the workflow table (409 listing the allowed actions, 403 for
     another performer's action), with history, audit and the citizen's notification.
 
     The caller has already changed what the action changes besides the status (clock,
-    referral, reasons); both are flushed together.
+    referral, reasons); both are flushed together. The ``citizen_message`` is kept only
+    for a transition the citizen sees.
     """
-    at = at or utcnow()
+    at = fields.get("at") or utcnow()
     row = transition_for(PetitionStatus(petition.status), action, performer)
     before = snapshot(petition)
-    from_status = str(petition.status)
+    entry: EventFields = {
+        **fields,
+        "at": at,
+        "from_status": str(petition.status),
+        "to_status": row.target.value,
+        "citizen_message": fields.get("citizen_message") if row.citizen_visible else None,
+    }
     petition.status = row.target
     if row.target in CLOSING_STATUSES:
         petition.closed_at = at
     touch(petition, at)
     session.add(petition)
-    message = citizen_message if row.citizen_visible else None
     event = await add_event(
-        session,
-        petition,
-        action=action.value,
-        actor=actor,
-        actor_kind=actor_kind,
-        from_status=from_status,
-        to_status=row.target.value,
-        reason_code=reason_code,
-        reason=reason,
-        citizen_message=message,
-        data=data,
-        notify=notify,
-        at=at,
+        session, petition, action=action.value, actor=actor, notify=notify, **entry
     )
     await audit(session, actor, action.value, petition, before=before)
     return event

@@ -9,8 +9,9 @@ and only flushes.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,7 +42,14 @@ from service.petitions.repository import petitions as repository
 from service.petitions.repository import reference
 from service.petitions.routing import check_denounced_agency, check_target, suggest_for
 from service.petitions.schemas import Reclassify, RejectRequest
-from service.petitions.service import add_event, apply_transition, audit, snapshot, touch
+from service.petitions.service import (
+    EntryFields,
+    add_event,
+    apply_transition,
+    audit,
+    snapshot,
+    touch,
+)
 from service.petitions.workflow import Action, Performer, transition_for
 from service.replies import service as replies
 from service.replies.redaction import remove_personal
@@ -67,69 +75,65 @@ async def request_info(
     )
     session.add(clarification)
     clock.pause(petition, now)
-    await apply_transition(
+    await _front_transition(
         session,
         petition,
+        officer,
         Action.request_info,
-        performer=FRONT,
-        actor=officer,
+        now,
         citizen_message=messages.REQUEST_INFO.format(question=question),
         data={"clarification_id": str(clarification.id)},
-        at=now,
     )
     return clarification
 
 
-async def resume(
-    session: AsyncSession,
-    petition: Petition,
-    officer: StaffPrincipal,
-    reason: str | None,
-    *,
-    now: datetime | None = None,
-) -> None:
-    """Stop waiting for the citizen (no answer came, or it came another way)."""
-    await _with_clock_resumed(
-        session, petition, officer, Action.resume, reason, messages.RESUME, now or utcnow()
-    )
+@dataclass(frozen=True)
+class _ClockResuming:
+    """A Front transition that resumes the routing clock (checked first: a refused action
+    leaves the clock alone), with the officer's optional reason."""
+
+    action: Action
+    citizen_message: str
+
+    async def __call__(
+        self,
+        session: AsyncSession,
+        petition: Petition,
+        officer: StaffPrincipal,
+        reason: str | None,
+        *,
+        now: datetime | None = None,
+    ) -> None:
+        now = now or utcnow()
+        transition_for(PetitionStatus(petition.status), self.action, FRONT)
+        await clock.resume(session, petition, now)
+        await _front_transition(
+            session,
+            petition,
+            officer,
+            self.action,
+            now,
+            reason=reason,
+            citizen_message=self.citizen_message,
+        )
 
 
-async def accept(
-    session: AsyncSession,
-    petition: Petition,
-    officer: StaffPrincipal,
-    reason: str | None,
-    *,
-    now: datetime | None = None,
-) -> None:
-    await _with_clock_resumed(
-        session, petition, officer, Action.accept, reason, messages.ACCEPT, now or utcnow()
-    )
+# Stop waiting for the citizen (no answer came, or it came another way).
+resume = _ClockResuming(Action.resume, messages.RESUME)
+accept = _ClockResuming(Action.accept, messages.ACCEPT)
 
 
-async def _with_clock_resumed(
+async def _front_transition(
     session: AsyncSession,
     petition: Petition,
     officer: StaffPrincipal,
     action: Action,
-    reason: str | None,
-    citizen_message: str,
     now: datetime,
+    **fields: Unpack[EntryFields],
 ) -> None:
-    """A Front transition that resumes the routing clock (checked first: a refused action
-    leaves the clock alone)."""
-    transition_for(PetitionStatus(petition.status), action, FRONT)
-    await clock.resume(session, petition, now)
-    await apply_transition(
-        session,
-        petition,
-        action,
-        performer=FRONT,
-        actor=officer,
-        reason=reason,
-        citizen_message=citizen_message,
-        at=now,
-    )
+    """``apply_transition`` as the officer, at ``now``: the end of every Front step."""
+    entry: EntryFields = {**fields, "at": now}
+    await apply_transition(session, petition, action, performer=FRONT, actor=officer, **entry)
 
 
 async def reject(
@@ -145,16 +149,15 @@ async def reject(
     clock.stop(petition, now)
     petition.reject_reason_code = data.reason_code
     petition.reject_reason = data.reason
-    await apply_transition(
+    await _front_transition(
         session,
         petition,
+        officer,
         Action.reject,
-        performer=FRONT,
-        actor=officer,
+        now,
         reason_code=data.reason_code,
         reason=data.reason,
         citizen_message=messages.REJECT.format(reason=data.reason),
-        at=now,
     )
 
 
@@ -206,12 +209,12 @@ async def refer(
     clock.stop(petition, now)
     petition.referral_id = referral.id
     petition.agency_id = agency.id
-    await apply_transition(
+    await _front_transition(
         session,
         petition,
+        officer,
         Action.refer,
-        performer=FRONT,
-        actor=officer,
+        now,
         reason=reason,
         citizen_message=messages.REFER.format(agency=agency.name),
         data={
@@ -224,7 +227,6 @@ async def refer(
             "override": overrides,
             "note": note,
         },
-        at=now,
     )
     return referral.id
 

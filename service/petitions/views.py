@@ -67,6 +67,7 @@ from service.settings import Settings
 from service.storage.models import Evidence
 from service.storage.service import download_url, get_evidence
 from service.storage.store import ObjectStore
+from service.storage.views import file_facts
 
 __all__ = ["PetitionFilter", "SortOrder"]  # the list's filter and sorts, for the controllers
 
@@ -116,6 +117,17 @@ async def _contact(
     return _plain_contact(petitioner)
 
 
+# What the detail shows of the petition as stored (beside the summary's fields and the texts
+# that may name someone, which are redacted).
+DETAIL_AS_STORED = (
+    *("residential_group", "latitude", "longitude", "contested_decision_date"),
+    *("consent_process", "consent_publish", "notify_channel", "merged_into_id", "referral_id"),
+    *("reject_reason_code", "reopen_count", "evidence_count", "warn_at", "version"),
+    *("clock_started_at", "clock_paused_at", "clock_stopped_at", "updated_at"),
+    *("denounced_agency_id", "denounced_position"),
+)
+
+
 async def detail(
     session: AsyncSession, settings: Settings, petition: Petition, viewer: StaffPrincipal
 ) -> PetitionDetail:
@@ -130,29 +142,10 @@ async def detail(
     merged_rows = await summaries(session, settings, merged)
     return PetitionDetail(
         **summary.model_dump(),
+        **{name: getattr(petition, name) for name in DETAIL_AS_STORED},
         description=remove_personal(petition.description, guard),
         address_text=remove_personal_optional(petition.address_text, guard),
-        residential_group=petition.residential_group,
-        latitude=petition.latitude,
-        longitude=petition.longitude,
-        contested_decision_date=petition.contested_decision_date,
-        consent_process=petition.consent_process,
-        consent_publish=petition.consent_publish,
-        notify_channel=petition.notify_channel,
-        merged_into_id=petition.merged_into_id,
-        referral_id=petition.referral_id,
-        reject_reason_code=petition.reject_reason_code,
         reject_reason=remove_personal_optional(petition.reject_reason, guard),
-        reopen_count=petition.reopen_count,
-        evidence_count=petition.evidence_count,
-        clock_started_at=petition.clock_started_at,
-        clock_paused_at=petition.clock_paused_at,
-        clock_stopped_at=petition.clock_stopped_at,
-        warn_at=petition.warn_at,
-        version=petition.version,
-        updated_at=petition.updated_at,
-        denounced_agency_id=petition.denounced_agency_id,
-        denounced_position=petition.denounced_position,
         petitioner=await _contact(session, petition, viewer),
         clarifications=[
             ClarificationView.model_validate(c).model_copy(
@@ -173,11 +166,9 @@ async def detail(
             EvidenceLink(
                 id=e.id,
                 name=remove_personal(e.original_name, guard),
-                content_type=e.content_type,
-                size_bytes=e.size_bytes,
-                sha256=e.sha256,
                 added_by=link.added_by,
                 added_at=link.added_at,
+                **file_facts(e),
             )
             for e, link in evidence
         ],
@@ -368,10 +359,8 @@ def uploaded(evidence: Evidence) -> CitizenEvidence:
     return CitizenEvidence(
         id=evidence.id,
         name=evidence.original_name,
-        content_type=evidence.content_type,
-        size_bytes=evidence.size_bytes,
-        sha256=evidence.sha256,
         uploaded_at=evidence.uploaded_at,
+        **file_facts(evidence),
     )
 
 

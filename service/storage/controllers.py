@@ -5,12 +5,14 @@ Domains add their own "attach evidence to X" routes that authorise against X and
 """
 
 import uuid
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter, RequestBody
 from litestar.response import Redirect, Stream
@@ -19,28 +21,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import admin_only, staff
 from service.auth.principals import StaffPrincipal
-from service.db import utcnow
 from service.errors import Forbidden, NotFound
-from service.i18n import msg
+from service.i18n import Message, msg
 from service.settings import Settings
 from service.storage import service
 from service.storage.http import (
     filename_from_disposition,
+    part_plan,
     request_chunks,
     size_hint,
+    uploaded_parts,
 )
 from service.storage.keys import content_disposition, is_valid_key
 from service.storage.local import LocalObjectStore, SignatureInvalid
+from service.storage.models import Evidence
 from service.storage.schemas import (
     CustodyEntryRead,
     EvidenceRead,
     MultipartComplete,
     MultipartStart,
     MultipartStarted,
-    PartTarget,
     WithdrawRequest,
 )
-from service.storage.store import MAX_PARTS, ObjectNotFound, ObjectStore, UploadedPart
+from service.storage.store import MAX_PARTS, ObjectNotFound, ObjectStore
 
 
 def _aware(moment: datetime | None, settings: Settings) -> datetime | None:
@@ -50,10 +53,21 @@ def _aware(moment: datetime | None, settings: Settings) -> datetime | None:
     return moment.replace(tzinfo=ZoneInfo(settings.timezone))
 
 
+async def _visible_evidence(
+    request: Request[StaffPrincipal, Any, Any],
+    evidence_id: FromPath[uuid.UUID],
+    db_session: NamedDependency[AsyncSession],
+) -> Evidence:
+    """The ``evidence`` of the reads: the one in the path, if the caller may see it (404
+    otherwise, as for evidence that does not exist)."""
+    return await service.get_visible_evidence(db_session, evidence_id, request.user)
+
+
 class EvidenceController(Controller):
     path = "/evidence"
     tags = ["evidence"]
     guards = [staff()]
+    dependencies = {"evidence": Provide(_visible_evidence)}
 
     @post(
         "/",
@@ -101,27 +115,13 @@ class EvidenceController(Controller):
         db_session: NamedDependency[AsyncSession],
         object_store: NamedDependency[ObjectStore],
     ) -> MultipartStarted:
-        evidence, upload_id, urls = await service.start_multipart(
-            db_session,
-            object_store,
-            filename=data.filename,
-            size=data.size,
-            sha256=data.sha256,
-            content_type=data.content_type,
-            uploader=request.user,
-            captured_at=data.captured_at,
-            lat=data.latitude,
-            lon=data.longitude,
+        evidence, upload_id, urls = await service.start_announced_multipart(
+            db_session, object_store, data, request.user
         )
         return MultipartStarted(
             evidence=EvidenceRead.model_validate(evidence),
             upload_id=upload_id,
-            part_size=service.plan_parts(data.size)[0],
-            parts=[
-                PartTarget(part_number=u.part_number, url=u.url, offset=u.offset, length=u.length)
-                for u in urls
-            ],
-            expires_at=utcnow() + timedelta(seconds=service.PART_URL_TTL_SECONDS),
+            **part_plan(data.size, urls),
         )
 
     @post(
@@ -137,13 +137,8 @@ class EvidenceController(Controller):
         db_session: NamedDependency[AsyncSession],
         object_store: NamedDependency[ObjectStore],
     ) -> EvidenceRead:
-        parts = (
-            None
-            if data.parts is None
-            else [UploadedPart(p.part_number, p.etag) for p in data.parts]
-        )
         evidence = await service.complete_multipart(
-            db_session, object_store, evidence_id, parts, request.user
+            db_session, object_store, evidence_id, uploaded_parts(data.parts), request.user
         )
         return EvidenceRead.model_validate(evidence)
 
@@ -151,10 +146,9 @@ class EvidenceController(Controller):
     async def get_evidence(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        evidence_id: FromPath[uuid.UUID],
+        evidence: NamedDependency[Evidence],
         db_session: NamedDependency[AsyncSession],
     ) -> EvidenceRead:
-        evidence = await service.get_visible_evidence(db_session, evidence_id, request.user)
         await service.record_view(db_session, evidence, request.user)
         return EvidenceRead.model_validate(evidence)
 
@@ -166,12 +160,11 @@ class EvidenceController(Controller):
     async def download(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        evidence_id: FromPath[uuid.UUID],
+        evidence: NamedDependency[Evidence],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         object_store: NamedDependency[ObjectStore],
     ) -> Redirect:
-        evidence = await service.get_visible_evidence(db_session, evidence_id, request.user)
         url = await service.download_url(
             db_session,
             object_store,
@@ -210,9 +203,22 @@ class EvidenceController(Controller):
 
 
 def _local(store: ObjectStore) -> LocalObjectStore:
+    """The local store behind a signed URL (404 with S3, which serves its own)."""
     if not isinstance(store, LocalObjectStore):
         raise NotFound(msg("objects_in_s3"))
     return store
+
+
+@contextmanager
+def _signed_access(not_found: Message) -> Iterator[None]:
+    """What a signed URL may meet: a bad or expired signature (403) or nothing there (404,
+    with ``not_found``)."""
+    try:
+        yield
+    except SignatureInvalid as exc:
+        raise Forbidden(exc.message) from exc
+    except ObjectNotFound as exc:
+        raise NotFound(not_found) from exc
 
 
 class ObjectController(Controller):
@@ -250,7 +256,7 @@ class ObjectController(Controller):
             raise Forbidden(msg("url_not_signed"))
         if not is_valid_key(key):
             raise NotFound(msg("object_not_found"))
-        try:
+        with _signed_access(msg("object_not_found")):
             store.verify_get(
                 key,
                 expires=expires,
@@ -260,10 +266,6 @@ class ObjectController(Controller):
             )
             size = (await store.stat(key)).size
             chunks = await store.open(key)
-        except SignatureInvalid as exc:
-            raise Forbidden(exc.message) from exc
-        except ObjectNotFound as exc:
-            raise NotFound(msg("object_not_found")) from exc
         return Stream(
             chunks,
             media_type=content_type,
@@ -296,12 +298,9 @@ class ObjectController(Controller):
         if expires is None or not signature:
             raise Forbidden(msg("url_not_signed"))
         try:
-            store.verify_part_put(upload_id, part_number, expires=expires, signature=signature)
-            etag = await store.receive_part(upload_id, part_number, request_chunks(request))
-        except SignatureInvalid as exc:
-            raise Forbidden(exc.message) from exc
-        except ObjectNotFound as exc:
-            raise NotFound(msg("upload_not_found")) from exc
+            with _signed_access(msg("upload_not_found")):
+                store.verify_part_put(upload_id, part_number, expires=expires, signature=signature)
+                etag = await store.receive_part(upload_id, part_number, request_chunks(request))
         except ValueError as exc:
             raise NotFound(msg("part_number_range", max_parts=MAX_PARTS)) from exc
         return Response(None, status_code=HTTP_200_OK, headers={"ETag": f'"{etag}"'})

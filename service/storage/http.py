@@ -21,13 +21,13 @@ session, the store, the target, the actor, the capture metadata); it is called a
 ``save(chunks, filename=..., max_bytes=..., size_hint=...)``, stores the object
 (:func:`service.storage.uploads.receive_upload` through ``storage.service``) and writes the
 evidence row, and returns it; ``present`` shapes the response body from what it returned.
-The multipart routes share :func:`uploaded_parts`.
+The multipart routes share :func:`uploaded_parts` and :func:`part_plan`.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import Message
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
@@ -35,9 +35,12 @@ from zoneinfo import ZoneInfo
 from litestar import Request
 from litestar.exceptions import InternalServerException
 
+from service.db import utcnow
 from service.errors import ServiceError
 from service.i18n import msg
 from service.settings import Settings
+from service.storage.schemas import PartTarget
+from service.storage.service import PART_URL_TTL_SECONDS, PartUrl, plan_parts
 from service.storage.store import UploadedPart
 
 T = TypeVar("T")
@@ -129,3 +132,16 @@ def uploaded_parts(parts: Sequence[PartIn] | None) -> list[UploadedPart] | None:
     """The parts a client names when completing a multipart upload (None: the store lists
     them itself)."""
     return None if parts is None else [UploadedPart(p.part_number, p.etag) for p in parts]
+
+
+def part_plan(size: int, urls: Sequence[PartUrl]) -> dict[str, Any]:
+    """What the answer to a started multipart upload says of its parts: ``part_size``,
+    ``parts`` (where to PUT each) and ``expires_at`` (when those URLs stop working)."""
+    return {
+        "part_size": plan_parts(size)[0],
+        "parts": [
+            PartTarget(part_number=u.part_number, url=u.url, offset=u.offset, length=u.length)
+            for u in urls
+        ],
+        "expires_at": utcnow() + timedelta(seconds=PART_URL_TTL_SECONDS),
+    }

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +37,7 @@ from service.i18n import msg
 from service.observability import current_request_id
 from service.storage.keys import clean_filename, content_key, pending_key
 from service.storage.models import CustodyAction, Evidence, EvidenceAccess, EvidenceStatus
+from service.storage.schemas import MultipartStart
 from service.storage.sniff import ALLOWED_TYPES, filename_for
 from service.storage.store import (
     MAX_PARTS,
@@ -190,6 +192,20 @@ def plan_parts(size: int, part_size: int = DEFAULT_PART_BYTES) -> tuple[int, int
     mib = 1024 * 1024
     part_size = max(part_size, math.ceil(size / MAX_PARTS / mib) * mib)
     return part_size, max(1, math.ceil(size / part_size))
+
+
+_ANNOUNCED_AS_IS = {"filename", "size", "sha256", "content_type", "captured_at"}
+
+
+async def start_announced_multipart(
+    session: AsyncSession, store: ObjectStore, announced: MultipartStart, uploader: Principal
+) -> tuple[Evidence, str, list[PartUrl]]:
+    """``start_multipart`` for the file a request announced (a domain's request schema may
+    extend ``MultipartStart`` with what the file is attached to)."""
+    # The fields named as start_multipart's parameters go through as they are.
+    same_named = announced.model_dump(include=_ANNOUNCED_AS_IS)
+    place: dict[str, Any] = {"lat": announced.latitude, "lon": announced.longitude}
+    return await start_multipart(session, store, uploader=uploader, **same_named, **place)
 
 
 async def start_multipart(

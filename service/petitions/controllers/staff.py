@@ -8,41 +8,43 @@ actions that answer with the petition itself are declared in :mod:`.triage`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, route
 from litestar.di import NamedDependency, Provide
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, QueryParameter, RequestBody
 from litestar.response import Redirect
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
+from litestar.status_codes import HTTP_200_OK, HTTP_307_TEMPORARY_REDIRECT
+from litestar.types import Guard
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import staff
 from service.auth.principals import StaffPrincipal
 from service.http import cursor as cursor_codec
-from service.http.preconditions import IfMatch, require_version, with_etag
-from service.petitions import citizen, duplicates, views
-from service.petitions.controllers.triage import IF_MATCH_MISSING, IF_MATCH_STALE, TRIAGE
+from service.http.generated import as_handler
+from service.http.preconditions import with_etag
+from service.petitions import views
+from service.petitions.controllers.files import petition_upload
+from service.petitions.controllers.triage import TRIAGE
 from service.petitions.models import ActorKind, Channel, Petition, PetitionKind, PetitionStatus
 from service.petitions.repository import MAX_PAGE
 from service.petitions.schemas import (
-    CitizenEvidence,
     Dashboard,
     DeliveryView,
     DuplicateCandidate,
     HistoryEntry,
-    MergeRequest,
     PetitionDetail,
     PetitionerView,
     PetitionPage,
 )
-from service.petitions.service import get_for_staff, load_for_triage
+from service.petitions.service import get_for_staff
 from service.readonly import ReadSession
 from service.replies.schemas import RevealRequest
 from service.settings import Settings
-from service.storage.http import receive_file
 from service.storage.store import ObjectStore
 
 ANY_STAFF = staff()
@@ -143,136 +145,6 @@ class StaffPetitionController(Controller):
         )
         return await views.dashboard(read_session, request.user, filters)
 
-    @get("/{petition_id:uuid}", guards=[ANY_STAFF], summary="One petition (ETag for If-Match)")
-    async def get_petition(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        petition: VisiblePetition,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-    ) -> Response[PetitionDetail]:
-        detail = await views.detail(db_session, settings, petition, request.user)
-        return with_etag(detail, petition.version)
-
-    @get("/{petition_id:uuid}/history", guards=[ANY_STAFF], summary="The full history")
-    async def get_history(
-        self,
-        petition: VisiblePetition,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-    ) -> list[HistoryEntry]:
-        return await views.history_entries(db_session, settings, petition)
-
-    @get(
-        "/{petition_id:uuid}/petitioner",
-        guards=[TRIAGE],
-        summary="The petitioner's contact details (never a denouncer's: see .../reveal)",
-    )
-    async def get_petitioner(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        petition: VisiblePetition,
-        db_session: NamedDependency[AsyncSession],
-    ) -> PetitionerView:
-        return await views.contact_details(db_session, petition, request.user)
-
-    @post(
-        "/{petition_id:uuid}/petitioner/reveal",
-        guards=[TRIAGE],
-        status_code=HTTP_200_OK,
-        summary="Reveal the petitioner's identity, with a reason (audited: who, when, why)",
-        description=(
-            "A denouncer's identity (Law 25/2018 Art. 9, 47) is shown only here, to the Front "
-            "officers of the petition's ward or of the city; each reveal is audited with the "
-            "officer, the time and the reason."
-        ),
-    )
-    async def reveal_petitioner(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        petition: VisiblePetition,
-        data: RequestBody[RevealRequest],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-    ) -> PetitionerView:
-        return await views.reveal_identity(
-            db_session, settings, petition, request.user, data.reason
-        )
-
-    @get(
-        "/{petition_id:uuid}/duplicates",
-        guards=[TRIAGE],
-        summary="Likely duplicates, computed now (and stored)",
-    )
-    async def get_duplicates(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        petition: VisiblePetition,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-    ) -> list[DuplicateCandidate]:
-        return await views.duplicate_candidates(db_session, settings, petition, request.user)
-
-    @get(
-        "/{petition_id:uuid}/notifications",
-        guards=[TRIAGE],
-        summary="The delivery log of the citizen's notifications",
-    )
-    async def get_notifications(
-        self,
-        petition: VisiblePetition,
-        db_session: NamedDependency[AsyncSession],
-    ) -> list[DeliveryView]:
-        return await views.deliveries(db_session, petition)
-
-    @post("/{petition_id:uuid}/merge", guards=[TRIAGE], status_code=HTTP_200_OK)
-    async def merge(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        petition_id: FromPath[uuid.UUID],
-        data: RequestBody[MergeRequest],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        if_match: NamedDependency[IfMatch | None],  # type: ignore[misc]
-    ) -> Response[PetitionDetail]:
-        """Merge this petition (the duplicate) into ``lead_id``; returns the lead."""
-        # The steps of a generated action (see .triage), but the answer is the lead's.
-        petition = await load_for_triage(db_session, petition_id, request.user)
-        require_version(if_match, petition.version, missing=IF_MATCH_MISSING, stale=IF_MATCH_STALE)
-        lead = await duplicates.merge(
-            db_session, petition, data.lead_id, request.user, reason=data.reason
-        )
-        detail = await views.detail(db_session, settings, lead, request.user)
-        return with_etag(detail, lead.version)
-
-    @post(
-        "/{petition_id:uuid}/evidence",
-        guards=[TRIAGE],
-        status_code=HTTP_201_CREATED,
-        request_max_body_size=None,
-        summary="Attach a file for the petition (raw body, streamed)",
-    )
-    async def add_evidence(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        petition: VisiblePetition,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        object_store: NamedDependency[ObjectStore],
-        filename: Annotated[str | None, QueryParameter(max_length=255)] = None,
-    ) -> CitizenEvidence:
-        save = partial(
-            citizen.attach_evidence,
-            db_session,
-            object_store,
-            petition,
-            uploader=request.user,
-            added_by=ActorKind.staff,
-        )
-        return await receive_file(
-            request, settings, save, present=views.uploaded, filename=filename
-        )
-
     @get(
         "/{petition_id:uuid}/evidence/{evidence_id:uuid}/download",
         guards=[ANY_STAFF],
@@ -291,3 +163,144 @@ class StaffPetitionController(Controller):
             db_session, object_store, petition, evidence_id, request.user
         )
         return Redirect(path=url, status_code=HTTP_307_TEMPORARY_REDIRECT)
+
+
+@dataclass(frozen=True)
+class PetitionRead:
+    """A view of the visible petition, ``GET`` (or, with a body, ``POST``) ``/petitions/<path>``:
+    the petition comes from the controller's ``petition`` dependency (404 outside the area)."""
+
+    name: str  # the handler's name (and so its operation id)
+    path: str
+    guard: Guard
+    summary: str
+    show: Callable[[ReadCall], Awaitable[Any]]
+    returns: Any  # the response annotation
+    body: Any = None  # a request body makes it a POST
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadCall:
+    request: Request[StaffPrincipal, Any, Any]
+    session: AsyncSession
+    settings: Settings
+    petition: Petition
+    data: Any
+
+    @property
+    def viewer(self) -> StaffPrincipal:
+        return self.request.user
+
+
+def _read_handler(read: PetitionRead) -> HTTPRouteHandler:
+    async def handle(self: Controller, **kwargs: Any) -> Any:
+        call = ReadCall(
+            request=kwargs["request"],
+            session=kwargs["db_session"],
+            settings=kwargs["settings"],
+            petition=kwargs["petition"],
+            data=kwargs.get("data"),
+        )
+        return await read.show(call)
+
+    parameters: dict[str, Any] = {
+        "request": Request[StaffPrincipal, Any, Any],
+        "petition": VisiblePetition,
+        **({"data": RequestBody[read.body]} if read.body else {}),  # type: ignore[misc,name-defined]
+        "db_session": NamedDependency[AsyncSession],
+        "settings": NamedDependency[Settings],
+    }
+    as_handler(
+        handle,
+        name=read.name,
+        parameters=parameters,
+        returns=read.returns,
+        owner=StaffPetitionController,
+    )
+    return route(
+        read.path,
+        http_method="POST" if read.body else "GET",
+        status_code=HTTP_200_OK,
+        guards=[read.guard],
+        summary=read.summary,
+        description=read.description,
+    )(handle)
+
+
+async def _detail(call: ReadCall) -> Response[PetitionDetail]:
+    detail = await views.detail(call.session, call.settings, call.petition, call.viewer)
+    return with_etag(detail, call.petition.version)
+
+
+PETITION_READS = (
+    PetitionRead(
+        "get_petition",
+        "/{petition_id:uuid}",
+        ANY_STAFF,
+        "One petition (ETag for If-Match)",
+        show=_detail,
+        returns=Response[PetitionDetail],
+    ),
+    PetitionRead(
+        "get_history",
+        "/{petition_id:uuid}/history",
+        ANY_STAFF,
+        "The full history",
+        show=lambda call: views.history_entries(call.session, call.settings, call.petition),
+        returns=list[HistoryEntry],
+    ),
+    PetitionRead(
+        "get_petitioner",
+        "/{petition_id:uuid}/petitioner",
+        TRIAGE,
+        "The petitioner's contact details (never a denouncer's: see .../reveal)",
+        show=lambda call: views.contact_details(call.session, call.petition, call.viewer),
+        returns=PetitionerView,
+    ),
+    PetitionRead(
+        "reveal_petitioner",
+        "/{petition_id:uuid}/petitioner/reveal",
+        TRIAGE,
+        "Reveal the petitioner's identity, with a reason (audited: who, when, why)",
+        show=lambda call: views.reveal_identity(
+            call.session, call.settings, call.petition, call.viewer, call.data.reason
+        ),
+        returns=PetitionerView,
+        body=RevealRequest,
+        description=(
+            "A denouncer's identity (Law 25/2018 Art. 9, 47) is shown only here, to the Front "
+            "officers of the petition's ward or of the city; each reveal is audited with the "
+            "officer, the time and the reason."
+        ),
+    ),
+    PetitionRead(
+        "get_duplicates",
+        "/{petition_id:uuid}/duplicates",
+        TRIAGE,
+        "Likely duplicates, computed now (and stored)",
+        show=lambda call: views.duplicate_candidates(
+            call.session, call.settings, call.petition, call.viewer
+        ),
+        returns=list[DuplicateCandidate],
+    ),
+    PetitionRead(
+        "get_notifications",
+        "/{petition_id:uuid}/notifications",
+        TRIAGE,
+        "The delivery log of the citizen's notifications",
+        show=lambda call: views.deliveries(call.session, call.petition),
+        returns=list[DeliveryView],
+    ),
+)
+
+for _read in PETITION_READS:
+    setattr(StaffPetitionController, _read.name, _read_handler(_read))
+StaffPetitionController.add_evidence = petition_upload(  # type: ignore[attr-defined]
+    StaffPetitionController,
+    "/{petition_id:uuid}/evidence",
+    uploader=lambda request, _petition: request.user,
+    added_by=ActorKind.staff,
+    summary="Attach a file for the petition (raw body, streamed)",
+    guards=[TRIAGE],
+)

@@ -2,30 +2,40 @@
 
 The tracking secret (``X-Tracking-Secret``) is the credential: an unknown code and a wrong
 secret are the same 404, and failures are counted per IP and per code (429 beyond the limit).
-The citizen's actions stay methods here rather than generated workflow actions: they find the
-petition by its code and secret (not by an id in the caller's area), count failures, send no
-``If-Match`` (the citizen holds no ETag: the tracking view is their state) and answer with the
-tracking view.
+The citizen's actions are not the staff's workflow actions (:mod:`service.http.actions`):
+they find the petition by its code and secret (not by an id in the caller's area), count
+failures, send no ``If-Match`` (the citizen holds no ETag: the tracking view is their state)
+and answer with the tracking view. So they have their own small table, ``CITIZEN_ACTIONS``,
+from which the controller's methods are made; the read and the upload stay written methods.
 """
 
 from __future__ import annotations
 
 import uuid
-from functools import partial
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import Body, FromPath, HeaderParameter, QueryParameter, RequestBody
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import (
+    Body,
+    FromPath,
+    HeaderParameter,
+    PathParameter,
+    RequestBody,
+)
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import NotFound
+from service.http.generated import as_handler
 from service.petitions import citizen, examples, ratelimit, views
+from service.petitions.controllers.files import petition_upload
 from service.petitions.models import ActorKind, Petition
 from service.petitions.schemas import (
     AdditionalInformation,
-    CitizenEvidence,
     ClarificationAnswer,
     ConsentUpdate,
     RatingRequest,
@@ -33,9 +43,6 @@ from service.petitions.schemas import (
     WithdrawRequest,
 )
 from service.ratelimit import client_address, counters_of
-from service.settings import Settings
-from service.storage.http import receive_file
-from service.storage.store import ObjectStore
 
 SECRET_HEADER = "X-Tracking-Secret"
 TrackingSecret = Annotated[str | None, HeaderParameter(name=SECRET_HEADER, required=False)]
@@ -82,104 +89,105 @@ class TrackingController(Controller):
     ) -> TrackingView:
         return await views.tracking_view(db_session, petition)
 
-    @post(
+
+@dataclass(frozen=True)
+class CitizenAction:
+    """One thing the citizen does to their petition: ``POST /track/{code}/<path>`` with a
+    body, answered with the tracking view (what they see is their state: no ETag)."""
+
+    name: str  # the handler's name (and so its OpenAPI operation id)
+    path: str
+    # (session, petition, body, path parameters) -> the change; its result is not shown.
+    run: Callable[..., Awaitable[object]]
+    body: Any  # the request body annotation (``RequestBody[Model]`` or with examples)
+    summary: str
+    example_response: bool = True  # the tracking view's example in the 200 response
+    # Path parameters beside the code, in the order of the path.
+    path_parameters: tuple[tuple[str, type], ...] = ()
+
+
+def _citizen_handler(owner: type[Controller], action: CitizenAction) -> HTTPRouteHandler:
+    """The method of ``owner`` for ``action``, with its own body and parameters."""
+
+    async def handle(self: Controller, **kwargs: Any) -> TrackingView:
+        session: AsyncSession = kwargs["db_session"]
+        petition: Petition = kwargs["petition"]
+        path = {name: kwargs[name] for name, _ in action.path_parameters}
+        await action.run(session, petition, kwargs["data"], **path)
+        return await views.tracking_view(session, petition)
+
+    parameters: dict[str, Any] = {
+        "petition": CitizenPetition,
+        **{name: Annotated[kind, PathParameter()] for name, kind in action.path_parameters},
+        "data": action.body,
+        "db_session": NamedDependency[AsyncSession],
+    }
+    as_handler(handle, name=action.name, parameters=parameters, returns=TrackingView, owner=owner)
+    return post(
+        action.path,
+        exclude_from_auth=True,
+        status_code=HTTP_200_OK,
+        summary=action.summary,
+        responses={HTTP_200_OK: examples.TRACKING_RESPONSE} if action.example_response else None,
+    )(handle)
+
+
+CITIZEN_ACTIONS = (
+    CitizenAction(
+        "answer",
         "/clarifications/{clarification_id:uuid}/answer",
-        exclude_from_auth=True,
-        status_code=HTTP_200_OK,
+        run=lambda session, petition, data, clarification_id: citizen.answer_clarification(
+            session, petition, clarification_id, data.answer
+        ),
+        body=Annotated[ClarificationAnswer, Body(examples=[examples.ANSWER_QUESTION])],
         summary="Answer the Front's question",
-        responses={HTTP_200_OK: examples.TRACKING_RESPONSE},
-    )
-    async def answer(
-        self,
-        petition: CitizenPetition,
-        clarification_id: FromPath[uuid.UUID],
-        data: Annotated[ClarificationAnswer, Body(examples=[examples.ANSWER_QUESTION])],
-        db_session: NamedDependency[AsyncSession],
-    ) -> TrackingView:
-        await citizen.answer_clarification(db_session, petition, clarification_id, data.answer)
-        return await views.tracking_view(db_session, petition)
-
-    @post(
+        path_parameters=(("clarification_id", uuid.UUID),),
+    ),
+    CitizenAction(
+        "add_information",
         "/information",
-        exclude_from_auth=True,
-        status_code=HTTP_200_OK,
+        run=lambda session, petition, data: citizen.add_information(session, petition, data.text),
+        body=RequestBody[AdditionalInformation],
         summary="Add information to an open petition",
-    )
-    async def add_information(
-        self,
-        petition: CitizenPetition,
-        data: RequestBody[AdditionalInformation],
-        db_session: NamedDependency[AsyncSession],
-    ) -> TrackingView:
-        await citizen.add_information(db_session, petition, data.text)
-        return await views.tracking_view(db_session, petition)
-
-    @post(
-        "/evidence",
-        exclude_from_auth=True,
-        status_code=HTTP_201_CREATED,
-        request_max_body_size=None,
-        summary="Attach a file (raw body, streamed; at most 20 per petition)",
-        responses={HTTP_201_CREATED: examples.UPLOADED_RESPONSE},
-    )
-    async def add_evidence(
-        self,
-        request: Request[Any, Any, Any],
-        petition: CitizenPetition,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        object_store: NamedDependency[ObjectStore],
-        filename: Annotated[str | None, QueryParameter(max_length=255)] = None,
-    ) -> CitizenEvidence:
-        save = partial(
-            citizen.attach_evidence,
-            db_session,
-            object_store,
-            petition,
-            uploader=citizen.citizen_principal(petition),
-            added_by=ActorKind.citizen,
-        )
-        return await receive_file(
-            request, settings, save, present=views.uploaded, filename=filename
-        )
-
-    @post("/withdraw", exclude_from_auth=True, status_code=HTTP_200_OK, summary="Withdraw")
-    async def withdraw(
-        self,
-        petition: CitizenPetition,
-        data: RequestBody[WithdrawRequest],
-        db_session: NamedDependency[AsyncSession],
-    ) -> TrackingView:
-        await citizen.withdraw(db_session, petition, data.reason)
-        return await views.tracking_view(db_session, petition)
-
-    @post(
+        example_response=False,
+    ),
+    CitizenAction(
+        "withdraw",
+        "/withdraw",
+        run=lambda session, petition, data: citizen.withdraw(session, petition, data.reason),
+        body=RequestBody[WithdrawRequest],
+        summary="Withdraw",
+        example_response=False,
+    ),
+    CitizenAction(
+        "rate",
         "/rating",
-        exclude_from_auth=True,
-        status_code=HTTP_200_OK,
+        run=lambda session, petition, data: citizen.rate(
+            session, petition, data.satisfied, data.comment
+        ),
+        body=Annotated[RatingRequest, Body(examples=[examples.RATE, examples.RATE_DISPUTED])],
         summary="Rate the published answer",
-        responses={HTTP_200_OK: examples.TRACKING_RESPONSE},
-    )
-    async def rate(
-        self,
-        petition: CitizenPetition,
-        data: Annotated[RatingRequest, Body(examples=[examples.RATE, examples.RATE_DISPUTED])],
-        db_session: NamedDependency[AsyncSession],
-    ) -> TrackingView:
-        await citizen.rate(db_session, petition, data.satisfied, data.comment)
-        return await views.tracking_view(db_session, petition)
-
-    @post(
+    ),
+    CitizenAction(
+        "consent",
         "/consent",
-        exclude_from_auth=True,
-        status_code=HTTP_200_OK,
+        run=lambda session, petition, data: citizen.set_publish_consent(
+            session, petition, data.consent_to_publish
+        ),
+        body=RequestBody[ConsentUpdate],
         summary="Give or withdraw consent to publish",
-    )
-    async def consent(
-        self,
-        petition: CitizenPetition,
-        data: RequestBody[ConsentUpdate],
-        db_session: NamedDependency[AsyncSession],
-    ) -> TrackingView:
-        await citizen.set_publish_consent(db_session, petition, data.consent_to_publish)
-        return await views.tracking_view(db_session, petition)
+        example_response=False,
+    ),
+)
+
+for _action in CITIZEN_ACTIONS:
+    setattr(TrackingController, _action.name, _citizen_handler(TrackingController, _action))
+TrackingController.add_evidence = petition_upload(  # type: ignore[attr-defined]
+    TrackingController,
+    "/evidence",
+    uploader=lambda _request, petition: citizen.citizen_principal(petition),
+    added_by=ActorKind.citizen,
+    summary="Attach a file (raw body, streamed; at most 20 per petition)",
+    responses={HTTP_201_CREATED: examples.UPLOADED_RESPONSE},
+    exclude_from_auth=True,
+)

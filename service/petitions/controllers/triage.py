@@ -6,8 +6,8 @@ caller's area and locked (404 outside it, 403 for roles that never triage), ``If
 against the locked row (428 / 412 with ``current_etag``), the service (the workflow answers
 403 / 409), and the answer: the petition as it is now, with the ETag of the version written.
 
-``merge`` is not here: it answers with another petition (the lead) and that petition's ETag,
-so it is a method of the staff controller, with the same steps.
+``merge`` takes the same steps but answers with another petition (the lead it merged into)
+and that petition's ETag.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.i18n import msg
-from service.petitions import triage, views
+from service.petitions import duplicates, triage, views
 from service.petitions.models import Petition
 from service.petitions.schemas import (
+    MergeRequest,
     PetitionDetail,
     ReasonRequest,
     Reclassify,
@@ -100,6 +101,17 @@ async def _reclassify(call: Call) -> None:
     await triage.reclassify(call.session, call.settings, call.resource, call.actor, call.data)
 
 
+async def _merge(call: Call) -> Petition:
+    data: MergeRequest = call.data
+    return await duplicates.merge(
+        call.session, call.resource, data.lead_id, call.actor, reason=data.reason
+    )
+
+
+async def _present_lead(call: Call, lead: Petition) -> PetitionDetail:
+    return await views.detail(call.session, call.settings, lead, call.actor)
+
+
 TRIAGE_ACTIONS = [
     *action_handlers(
         PETITION,
@@ -125,6 +137,14 @@ TRIAGE_ACTIONS = [
                 description=(
                     "Route to the suggested agency (no agency_id) or another one (with a reason)."
                 ),
+            ),
+            # Merge this petition (the duplicate) into ``lead_id``; the answer is the lead.
+            ActionRoute(
+                name="merge",
+                run=_merge,
+                body=MergeRequest,
+                present=_present_lead,
+                etag_of=lambda lead: lead.version,
             ),
         ],
     ),

@@ -7,10 +7,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 
 from service.petitions.models import (
     Clarification,
@@ -23,6 +25,17 @@ from service.petitions.models import (
     PetitionEvidence,
 )
 from service.storage.models import Evidence
+
+M = TypeVar("M", bound=SQLModel)
+
+
+async def _rows(
+    session: AsyncSession, model: type[M], *where: ColumnElement[bool], order_by: Any
+) -> list[M]:
+    """The rows of ``model`` that match ``where``, in ``order_by`` order: most reads of what
+    hangs off a petition."""
+    rows = await session.execute(select(model).where(*where).order_by(order_by))
+    return list(rows.scalars())
 
 
 async def find(
@@ -75,22 +88,18 @@ async def merged_ids(session: AsyncSession, lead_ids: Iterable[uuid.UUID]) -> li
 
 async def merged_into(session: AsyncSession, lead_id: uuid.UUID) -> list[Petition]:
     """The petitions merged into ``lead_id``, oldest first."""
-    rows = await session.execute(
-        select(Petition)
-        .where(col(Petition.merged_into_id) == lead_id)
-        .order_by(col(Petition.created_at))
+    return await _rows(
+        session, Petition, col(Petition.merged_into_id) == lead_id, order_by=Petition.created_at
     )
-    return list(rows.scalars())
 
 
 async def history(
     session: AsyncSession, petition_id: uuid.UUID, *, citizen_only: bool = False
 ) -> list[PetitionEvent]:
-    query = select(PetitionEvent).where(col(PetitionEvent.petition_id) == petition_id)
+    where = [col(PetitionEvent.petition_id) == petition_id]
     if citizen_only:
-        query = query.where(col(PetitionEvent.citizen_visible).is_(True))
-    rows = await session.execute(query.order_by(col(PetitionEvent.id)))
-    return list(rows.scalars())
+        where.append(col(PetitionEvent.citizen_visible).is_(True))
+    return await _rows(session, PetitionEvent, *where, order_by=PetitionEvent.id)
 
 
 async def event(session: AsyncSession, event_id: int) -> PetitionEvent | None:
@@ -100,28 +109,27 @@ async def event(session: AsyncSession, event_id: int) -> PetitionEvent | None:
 
 
 async def clarifications(
-    session: AsyncSession, petition_id: uuid.UUID, *, open_only: bool = False
+    session: AsyncSession,
+    petition_id: uuid.UUID,
+    *,
+    open_only: bool = False,
+    status: ClarificationStatus | None = None,
 ) -> list[Clarification]:
-    query = select(Clarification).where(col(Clarification.petition_id) == petition_id)
+    """The petition's questions in the order they were asked (only those in ``status``, or
+    open ones with ``open_only``)."""
     if open_only:
-        query = query.where(col(Clarification.status) == ClarificationStatus.open.value)
-    rows = await session.execute(query.order_by(col(Clarification.asked_at)))
-    return list(rows.scalars())
+        status = ClarificationStatus.open
+    where = [col(Clarification.petition_id) == petition_id]
+    if status is not None:
+        where.append(col(Clarification.status) == status.value)
+    return await _rows(session, Clarification, *where, order_by=Clarification.asked_at)
 
 
 async def answered_clarifications(
     session: AsyncSession, petition_id: uuid.UUID
 ) -> list[Clarification]:
     """The questions the petitioner answered, in the order they were asked."""
-    rows = await session.execute(
-        select(Clarification)
-        .where(
-            col(Clarification.petition_id) == petition_id,
-            col(Clarification.status) == ClarificationStatus.answered.value,
-        )
-        .order_by(col(Clarification.asked_at))
-    )
-    return list(rows.scalars())
+    return await clarifications(session, petition_id, status=ClarificationStatus.answered)
 
 
 async def lock_clarification(
@@ -148,12 +156,12 @@ async def cancel_open_clarifications(
 
 
 async def additions(session: AsyncSession, petition_id: uuid.UUID) -> list[PetitionAddition]:
-    rows = await session.execute(
-        select(PetitionAddition)
-        .where(col(PetitionAddition.petition_id) == petition_id)
-        .order_by(col(PetitionAddition.created_at))
+    return await _rows(
+        session,
+        PetitionAddition,
+        col(PetitionAddition.petition_id) == petition_id,
+        order_by=PetitionAddition.created_at,
     )
-    return list(rows.scalars())
 
 
 async def evidence(
@@ -187,9 +195,9 @@ async def evidence_link(
 
 async def deliveries(session: AsyncSession, petition_id: uuid.UUID) -> list[NotificationDelivery]:
     """The notification delivery log of one petition, oldest first."""
-    rows = await session.execute(
-        select(NotificationDelivery)
-        .where(col(NotificationDelivery.petition_id) == petition_id)
-        .order_by(col(NotificationDelivery.id))
+    return await _rows(
+        session,
+        NotificationDelivery,
+        col(NotificationDelivery.petition_id) == petition_id,
+        order_by=NotificationDelivery.id,
     )
-    return list(rows.scalars())

@@ -71,16 +71,15 @@ async def add_escalation_events(
     session: AsyncSession, escalated: list[uuid.UUID], now: datetime
 ) -> None:
     """One history entry per escalated petition, in one statement."""
-    event_table = PetitionEvent.__table__  # type: ignore[attr-defined]
-    source = sa.select(
-        col(Petition.id),
-        sa.literal(now, sa.DateTime(timezone=True)),
-        sa.literal_column("'system'"),
-        sa.literal_column("'escalate_overdue'"),
-        col(Petition.status),
-        col(Petition.status),
-        sa.false(),
-        sa.func.jsonb_build_object(
+    entries = {
+        "petition_id": col(Petition.id),
+        "at": sa.literal(now, sa.DateTime(timezone=True)),
+        "actor_kind": sa.literal_column("'system'"),
+        "action": sa.literal_column("'escalate_overdue'"),
+        "from_status": col(Petition.status),
+        "to_status": col(Petition.status),
+        "citizen_visible": sa.false(),
+        "data": sa.func.jsonb_build_object(
             sa.literal_column("'to'"),
             sa.literal_column("'city_front'"),
             sa.literal_column("'due_at'"),
@@ -88,22 +87,19 @@ async def add_escalation_events(
             sa.literal_column("'step'"),
             col(Petition.deadline_step),
         ),
-    ).where(col(Petition.id) == sa.any_(_id_array(escalated)))
-    await session.execute(
-        event_table.insert().from_select(
-            [
-                "petition_id",
-                "at",
-                "actor_kind",
-                "action",
-                "from_status",
-                "to_status",
-                "citizen_visible",
-                "data",
-            ],
-            source,
-        )
+    }
+    await session.execute(_events_of(escalated, entries))
+
+
+def _events_of(petition_ids: list[uuid.UUID], entries: dict[str, Any]) -> sa.Insert:
+    """``INSERT INTO petition_event (<columns>) SELECT <their values> FROM petition``, one
+    entry per petition of ``petition_ids``: each column named beside its value."""
+    event_table = PetitionEvent.__table__  # type: ignore[attr-defined]
+    source = sa.select(*entries.values()).where(
+        col(Petition.id) == sa.any_(_id_array(petition_ids))
     )
+    insert: sa.Insert = event_table.insert().from_select(list(entries), source)
+    return insert
 
 
 def _snapshot_columns(table: Any) -> list[Any]:
@@ -175,40 +171,23 @@ async def add_system_events(
     """One history entry by the system per petition of ``petition_ids`` (what ``add_event``
     writes), in one INSERT ... SELECT; ``data`` plus ``{"referral_id": <its referral>}``.
     The new entries' ids by petition."""
-    table = Petition.__table__  # type: ignore[attr-defined]
     event_table = PetitionEvent.__table__  # type: ignore[attr-defined]
     jsonb: Any = postgresql.JSONB
-    source = sa.select(
-        table.c.id,
-        sa.literal(now, sa.DateTime(timezone=True)),
-        sa.literal(ActorKind.system.value),
-        sa.literal(action),
-        sa.literal(from_status),
-        sa.literal(to_status),
-        sa.literal(reason, sa.Text),
-        sa.literal(citizen_message is not None),
-        sa.literal(citizen_message, sa.Text),
-        sa.func.jsonb_build_object(
-            sa.literal_column("'referral_id'"), sa.cast(table.c.referral_id, sa.Text)
+    entries = {
+        "petition_id": col(Petition.id),
+        "at": sa.literal(now, sa.DateTime(timezone=True)),
+        "actor_kind": sa.literal(ActorKind.system.value),
+        "action": sa.literal(action),
+        "from_status": sa.literal(from_status),
+        "to_status": sa.literal(to_status),
+        "reason": sa.literal(reason, sa.Text),
+        "citizen_visible": sa.literal(citizen_message is not None),
+        "citizen_message": sa.literal(citizen_message, sa.Text),
+        "data": sa.func.jsonb_build_object(
+            sa.literal_column("'referral_id'"), sa.cast(col(Petition.referral_id), sa.Text)
         ).op("||")(sa.cast(sa.literal(json.dumps(data)), jsonb)),
-    ).where(table.c.id == sa.any_(_id_array(petition_ids)))
+    }
     inserted = await session.execute(
-        event_table.insert()
-        .from_select(
-            [
-                "petition_id",
-                "at",
-                "actor_kind",
-                "action",
-                "from_status",
-                "to_status",
-                "reason",
-                "citizen_visible",
-                "citizen_message",
-                "data",
-            ],
-            source,
-        )
-        .returning(event_table.c.petition_id, event_table.c.id)
+        _events_of(petition_ids, entries).returning(event_table.c.petition_id, event_table.c.id)
     )
     return {row.petition_id: row.id for row in inserted}
