@@ -24,6 +24,7 @@ from litestar.di import NamedDependency
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import service.web.public.antibot as antibot
 from service.auth.principals import ClientPrincipal
 from service.errors import Invalid, ServiceError, pydantic_message
 from service.i18n import Message, msg
@@ -41,7 +42,6 @@ from service.settings import Settings
 from service.storage.sniff import ALLOWED_TYPES, EXTENSIONS
 from service.storage.store import ObjectStore
 from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
-from service.web.public import antibot
 from service.web.public.citizen import credentials_cookie, forget, read_credentials
 from service.web.public.reference import place_names
 
