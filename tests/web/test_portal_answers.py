@@ -84,6 +84,12 @@ async def test_search_and_filters(
     assert await titles(q="100%_") == []
     assert await titles(unit_code=BA_DINH) == ["Biển báo Ba Đình"]
     assert await titles(category_code="environment") == ["Biển báo Ba Đình"]
+    # htmx's filter request gets the results alone; its history restore, the whole page.
+    results = await client.get("/tra-loi", params={"q": "den"}, headers={"HX-Request": "true"})
+    assert results.text.lstrip().startswith('<section id="results"')
+    assert "Đèn đường hỏng phố Huế" in results.text
+    restore = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    assert "<html" in (await client.get("/tra-loi", headers=restore)).text
 
 
 async def test_pages_follow_the_feed_cursor(

@@ -18,11 +18,17 @@ from litestar.params import QueryParameter
 from service.readonly import ReadSession
 from service.replies import views
 from service.replies.controllers.common import Cursor, UnitCode
-from service.web.pages import HTMXTemplate, render
+from service.web.pages import HTMXTemplate, PageRequest, render
 from service.web.public.reference import place_names
 
 PATH = "/tra-loi"
 PAGE_SIZE = 10
+
+
+def _results_only(request: PageRequest) -> bool:
+    """A filter sent by htmx swaps the results alone; going back in history asks for the
+    whole page again."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 class AnswersController(Controller):
@@ -31,7 +37,7 @@ class AnswersController(Controller):
     @get("/")
     async def answers(
         self,
-        request: Request[Any, Any, Any],
+        request: PageRequest,
         read_session: ReadSession,
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         unit_code: UnitCode = None,
@@ -51,7 +57,7 @@ class AnswersController(Controller):
             next_url = f"{PATH}?" + urlencode({**chosen, "cursor": page.next_cursor})
         return render(
             request,
-            "portal/answers.html",
+            "portal/parts/_answers.html" if _results_only(request) else "portal/answers.html",
             page=page,
             chosen=chosen,
             next_url=next_url,

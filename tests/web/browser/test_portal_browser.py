@@ -139,6 +139,11 @@ def test_file_with_a_photo_track_see_the_answer_and_rate_it(page: Any, live_serv
     # On the public pages the answer shows without the citizen's name or number.
     page.goto("/tra-loi")
     assert_accessible(page)
+    page.get_by_label("Phường, xã").select_option(label="Phường Ba Đình")  # htmx: no reload
+    page.wait_for_url("**/tra-loi?*unit_code=00004*")
+    assert not page.get_by_role("link", name=TITLE).count()
+    page.get_by_label("Phường, xã").select_option(label="Phường Hoàn Kiếm")
+    page.wait_for_url("**/tra-loi?*unit_code=00070*")
     page.get_by_role("link", name=TITLE).first.click()
     text = page.locator("main").inner_text()
     assert "Đã thông cống." in text
