@@ -17,7 +17,13 @@ from sqlmodel import col
 
 from reports.models import Report, ReportKind, ReportState
 from service.db import utcnow
-from service.petitions.models import Channel, Petition, PetitionEvidence, PetitionStatus
+from service.petitions.models import (
+    Channel,
+    Petition,
+    Petitioner,
+    PetitionEvidence,
+    PetitionStatus,
+)
 from service.ratelimit import APP_STATE_KEY
 from service.settings import Settings
 from service.web.public import antibot
@@ -385,3 +391,51 @@ async def test_the_home_page_counts_this_years_petitions(
     assert home.status_code == 200
     assert received(home.text) == before + 1
     assert "<svg" in home.text
+
+
+async def test_a_denunciation_from_the_web_keeps_the_denouncer_secret(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    identity = {
+        "full_name": "Trần Văn Tố",
+        "national_id": "001203004567",
+        "address": "1 Hàng Bông",
+        "phone": "0912345678",
+    }
+    html = await file_page(client)
+    sent = await client.post(
+        "/gui-kien-nghi", data=fields(html, settings, kind="denunciation", **identity)
+    )
+    assert sent.status_code == 303, sent.text
+    receipt = await client.get(sent.headers["location"])
+    code, secret = receipt_of(receipt.text)
+    petition = await petition_of(session, code)
+    assert petition.identified
+    stored = (
+        await session.execute(select(Petitioner).where(col(Petitioner.petition_id) == petition.id))
+    ).scalar_one()
+    assert stored.identity_ciphertext
+    assert stored.full_name is None
+    assert stored.phone is None
+    await look_up(client, code, secret)
+    tracking = await client.get(f"/tra-cuu/{code}")
+    for page in (receipt.text, tracking.text):
+        for value in identity.values():
+            assert value not in page
+
+
+async def test_the_form_speaks_english_from_the_same_catalogue(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    english = {"Accept-Language": "en"}
+    page = await client.get("/gui-kien-nghi", headers=english)
+    assert '<html lang="en">' in page.text
+    assert "Send the petition" in page.text
+    assert "Ward or commune" in page.text
+    sent = await client.post(
+        "/gui-kien-nghi", data=fields(page.text, settings, title="ab"), headers=english
+    )
+    assert sent.status_code == 422
+    assert "The form has invalid entries" in sent.text
+    assert 'id="f-title-error"' in sent.text
+    assert "Tiêu đề" not in sent.text
