@@ -17,14 +17,17 @@ from sqlmodel import col
 
 from reports.models import Report, ReportKind, ReportState
 from service.db import utcnow
+from service.i18n import LOCALES, has
 from service.petitions.models import (
     Channel,
     Petition,
     Petitioner,
     PetitionEvidence,
+    PetitionKind,
     PetitionStatus,
 )
 from service.ratelimit import APP_STATE_KEY
+from service.replies.models import AnswerOutcome
 from service.settings import Settings
 from service.web.public import antibot
 from service.web.public.filing import PORTAL_CLIENT_ID
@@ -439,3 +442,19 @@ async def test_the_form_speaks_english_from_the_same_catalogue(
     assert "The form has invalid entries" in sent.text
     assert 'id="f-title-error"' in sent.text
     assert "Tiêu đề" not in sent.text
+
+
+@pytest.mark.parametrize(
+    ("prefix", "values"),
+    [
+        ("web.portal.outcome.", [member.value for member in AnswerOutcome]),
+        ("web.portal.report_kind.", [member.value for member in ReportKind]),
+        ("web.portal.kind_hint.", [member.value for member in PetitionKind]),
+    ],
+)
+def test_the_labels_built_from_values_are_in_the_catalogue(prefix: str, values: list[str]) -> None:
+    """The templates name these codes by concatenation, which the templates' own code check
+    cannot see."""
+    for value in values:
+        for locale in LOCALES:
+            assert has(prefix + value, locale), (prefix + value, locale)
