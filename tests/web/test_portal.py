@@ -26,6 +26,7 @@ from service.petitions.models import (
     PetitionKind,
     PetitionStatus,
 )
+from service.petitions.ratelimit import PER_ADDRESS
 from service.ratelimit import APP_STATE_KEY
 from service.replies.models import AnswerOutcome
 from service.settings import Settings
@@ -267,6 +268,18 @@ class TestTracking:
         for answer in (wrong, unknown):
             assert "Không tìm thấy đơn với mã tra cứu và mã bí mật này." in answer.text
         assert "tracking" not in wrong.cookies
+
+    async def test_past_the_limit_guesses_get_429_and_the_right_secret_still_works(
+        self, client: httpx.AsyncClient, app: Litestar, settings: Settings
+    ) -> None:
+        code, secret = await file_one(client, settings)
+        counters = app.state[APP_STATE_KEY]
+        for _ in range(PER_ADDRESS.allowed):
+            await counters.hit("track:address:127.0.0.1", PER_ADDRESS.window_seconds)
+        guessed = await look_up(client, code, "guess")
+        assert guessed.status_code == 429
+        assert "Có quá nhiều lần tra cứu sai từ địa chỉ này" in guessed.text
+        assert (await look_up(client, code, secret)).status_code == 303
 
     async def test_the_page_needs_the_code_and_secret_first(
         self, client: httpx.AsyncClient, settings: Settings
