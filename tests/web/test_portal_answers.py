@@ -82,6 +82,8 @@ async def test_search_and_filters(
     assert await titles(q="cong thoat") == ["Cống thoát nước Tràng Thi"]  # no diacritics
     assert await titles(q="ĐÈN HỎNG") == ["Đèn đường hỏng phố Huế"]
     assert await titles(q="100%_") == []
+    api = await client.get("/api/v1/public/answers", params={"q": "cong thoat"})  # the same
+    assert [item["title"] for item in api.json()["items"]] == ["Cống thoát nước Tràng Thi"]
     assert await titles(unit_code=BA_DINH) == ["Biển báo Ba Đình"]
     assert await titles(category_code="environment") == ["Biển báo Ba Đình"]
     # htmx's filter request gets the results alone; its history restore, the whole page.

@@ -47,7 +47,7 @@ class AnswersController(Controller):
         filters = views.PublicFilter(
             unit_code=unit_code or None,
             category_code=category_code or None,
-            text=(q or "").strip() or None,
+            text=q,
         )
         page = await views.public_feed(read_session, filters, cursor=cursor, limit=PAGE_SIZE)
         chosen = {"q": q, "unit_code": unit_code, "category_code": category_code}
