@@ -30,10 +30,10 @@ from service.errors import Invalid, ServiceError, pydantic_message
 from service.i18n import Message, msg
 from service.petitions import citizen, idempotency, intake
 from service.petitions.models import (
-    IDENTIFIED_KINDS,
     ActorKind,
     Channel,
     NotifyChannel,
+    Petition,
     PetitionKind,
 )
 from service.petitions.schemas import PetitionCreate
@@ -153,7 +153,7 @@ async def _attach(
     session: AsyncSession,
     settings: Settings,
     store: ObjectStore,
-    petition: Any,
+    petition: Petition,
     files: list[UploadFile],
 ) -> None:
     for upload in files:
@@ -191,7 +191,6 @@ class FilingController(Controller):
             status_code=status_code,
             form=form,
             kinds=list(PetitionKind),
-            identified_kinds=IDENTIFIED_KINDS,
             **await place_names(session),
             token=antibot.issue_token(settings),
             accept=ACCEPT,
