@@ -368,13 +368,22 @@ async def verify(session: AsyncSession, code: str) -> Report | None:
     return report
 
 
-async def verify_copy(session: AsyncSession, code: str, failures: AddressFailures) -> Verification:
-    """The public check of a printed copy. Codes are 40 bits: guessing through them is slowed
-    per client address (``failures``); a printed copy's code is always answered."""
+async def verified_report(session: AsyncSession, code: str, failures: AddressFailures) -> Report:
+    """The issued report a printed copy's code names. Codes are 40 bits: guessing through
+    them is slowed per client address (``failures``); a printed copy's code is always
+    answered. The portal's page shows what the copy itself prints (issuer, number, date)."""
     report = await verify(session, code)
     if report is None or report.issued_at is None or report.sha256 is None:
         await failures.count()
         raise NotFound(msg("verification_code_unknown"))
+    return report
+
+
+async def verify_copy(session: AsyncSession, code: str, failures: AddressFailures) -> Verification:
+    """The API's public check of a printed copy: which report, and its file's hash."""
+    report = await verified_report(session, code, failures)
+    assert report.issued_at is not None
+    assert report.sha256 is not None
     return Verification(
         kind=ReportKind(report.kind),
         version=report.version,

@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from service.db import children_of, rows_where
 from service.deadlines.models import DeadlineStatus
 from service.directory.models import Agency
+from service.directory.service import _contains as contains
 from service.http import cursor as cursors
 from service.replies.models import (
     AnswerStatus,
@@ -282,6 +283,23 @@ class PublicFilter:
     unit_code: str | None = None
     category_code: str | None = None
     agency_id: uuid.UUID | None = None
+    # Words looked for in the title, description and answer, diacritics and case ignored.
+    text: str | None = None
+
+
+def _public_text_matches(text: str) -> sa.ColumnElement[bool]:
+    """Every word of ``text`` somewhere in the answer's public text (unaccented LIKE: the
+    feed is the already redacted, published answers only, read newest first)."""
+    document = sa.func.immutable_unaccent(
+        sa.func.concat_ws(
+            " ",
+            col(PublicAnswer.title),
+            col(PublicAnswer.description),
+            col(PublicAnswer.answer_text),
+        )
+    )
+    clauses = [document.like(contains(word)) for word in text.split()[:8]]
+    return sa.and_(sa.true(), *clauses)
 
 
 async def public_answers(
@@ -296,6 +314,8 @@ async def public_answers(
         query = query.where(col(PublicAnswer.category_code) == filters.category_code)
     if filters.agency_id is not None:
         query = query.where(col(PublicAnswer.agency_id) == filters.agency_id)
+    if filters.text:
+        query = query.where(_public_text_matches(filters.text))
     if cursor is not None:
         published, row_id = cursors.decode(PUBLIC_NEWEST, cursor, (datetime, uuid.UUID))
         query = query.where(
@@ -308,6 +328,10 @@ async def public_answers(
         last = rows[limit - 1]
         next_cursor = cursors.encode(PUBLIC_NEWEST, last.published_at, last.id)
     return rows[:limit], next_cursor
+
+
+async def public_answer(session: AsyncSession, public_id: uuid.UUID) -> PublicAnswer | None:
+    return await session.get(PublicAnswer, public_id)
 
 
 async def public_answer_for_referral(

@@ -53,6 +53,7 @@ __all__ = [
     "council_list",
     "downloadable_attachment",
     "get_referrals_for_item",
+    "public_answer",
     "public_feed",
     "published_answer_for_item",
     "referral_detail",
@@ -216,6 +217,14 @@ async def public_feed(
     return PublicAnswerPage(
         items=[PublicAnswerRead.model_validate(r) for r in rows], next_cursor=next_cursor
     )
+
+
+async def public_answer(session: AsyncSession, public_id: uuid.UUID) -> PublicAnswerRead:
+    """One answer of the public feed, as the feed shows it (404 once it left the feed)."""
+    row = await repository.public_answer(session, public_id)
+    if row is None:
+        raise NotFound(msg("public_answer_not_found"))
+    return PublicAnswerRead.model_validate(row)
 
 
 async def scorecards(

@@ -42,10 +42,10 @@ def console_nav(principal: StaffPrincipal, items: tuple[NavItem, ...] = NAV) -> 
 
 # The portal's sections (no login): linked from its header and home page once built.
 PORTAL: tuple[NavItem, ...] = (
-    NavItem("web.portal.track", None, frozenset()),
-    NavItem("web.portal.file", None, frozenset()),
-    NavItem("web.portal.answers", None, frozenset()),
-    NavItem("web.portal.verify", None, frozenset()),
+    NavItem("web.portal.track", "/tra-cuu", frozenset()),
+    NavItem("web.portal.file", "/gui-kien-nghi", frozenset()),
+    NavItem("web.portal.answers", "/tra-loi", frozenset()),
+    NavItem("web.portal.verify", "/xac-minh", frozenset()),
 )
 
 

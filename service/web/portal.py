@@ -1,14 +1,14 @@
-"""The public portal's own pages (no login): the home page and the language switch."""
+"""The language switch of every page (the portal's own pages: ``service.web.public``)."""
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect
 from pydantic import BaseModel
 
 from service.i18n import LOCALES
-from service.web.pages import HTMXTemplate, read_form, redirect, render
+from service.web.pages import read_form, redirect
 from service.web.sessions import safe_path
 from service.web.templating import LANG_COOKIE
 
@@ -20,10 +20,6 @@ class LanguageChoice(BaseModel):
 
 class PortalController(Controller):
     path = "/"
-
-    @get("/")
-    async def home(self, request: Request[Any, Any, Any]) -> HTMXTemplate:
-        return render(request, "portal/home.html")
 
     @post("/lang", status_code=303)
     async def switch_language(self, request: Request[Any, Any, Any]) -> Redirect:

@@ -38,10 +38,15 @@ class PublicAnswerController(Controller):
         "/",
         exclude_from_auth=True,
         summary="Published answers, newest first (personal data removed)",
+        description=(
+            "`q`: words that must all appear in the title, description or answer "
+            "(diacritics and case ignored), as the portal's search."
+        ),
     )
     async def feed(
         self,
         read_session: ReadSession,
+        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         unit_code: UnitCode = None,
         category_code: Annotated[str | None, QueryParameter(max_length=64)] = None,
         agency_id: FromQuery[uuid.UUID | None] = None,
@@ -49,7 +54,10 @@ class PublicAnswerController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=views.MAX_PAGE)] = 20,
     ) -> PublicAnswerPage:
         filters = views.PublicFilter(
-            unit_code=unit_code, category_code=category_code, agency_id=agency_id
+            unit_code=unit_code,
+            category_code=category_code,
+            agency_id=agency_id,
+            text=q,
         )
         return await views.public_feed(read_session, filters, cursor=cursor, limit=limit)
 

@@ -1,0 +1,27 @@
+"""The public portal's pages (no login), issue 12: each a view of the service the public API
+calls.
+
+* ``home`` — ``/``: this year's figures for the city and each ward, a chart, the latest
+  published answers;
+* ``answers`` — ``/tra-loi``: the published answers (search, filters, one page per answer),
+  redacted as the public feed is;
+* ``tracking`` — ``/tra-cuu``: follow a petition by code and secret, answer a question, add
+  information, rate the answer;
+* ``filing`` — ``/gui-kien-nghi``: file a petition (channel ``web``), with ``antibot``'s
+  checks, and its receipt;
+* ``verify`` — ``/xac-minh``: check a printed report by its code.
+"""
+
+from service.web.public.answers import AnswersController
+from service.web.public.filing import FilingController
+from service.web.public.home import HomeController
+from service.web.public.tracking import TrackingController
+from service.web.public.verify import VerifyController
+
+controllers = [
+    HomeController,
+    AnswersController,
+    TrackingController,
+    FilingController,
+    VerifyController,
+]

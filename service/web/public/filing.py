@@ -1,0 +1,288 @@
+"""``/gui-kien-nghi``: a citizen files a petition from the web (channel ``web``).
+
+The form is flat (one input per field) and is mapped onto the API's own ``PetitionCreate``,
+then filed by the intake service the API calls (``intake.file_petition``), under the
+portal's API client (migration 0280), once per form token (``idempotency.run_once``, as the
+API's ``Idempotency-Key``): a double submit shows the same receipt. Files go through the
+citizen's upload service (``citizen.attach_evidence``: the API's size limit, type sniffing,
+20 files per petition) in the same transaction: any refusal rolls the whole filing back and
+the form comes back with the reason next to its field. Bots: ``antibot``.
+
+The tracking code and secret are shown once, on the receipt page after the redirect
+(``citizen.credentials_cookie``, read and forgotten by that page).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import service.web.public.antibot as antibot
+from service.auth.principals import ClientPrincipal
+from service.errors import Invalid, ServiceError, pydantic_message
+from service.i18n import Message, msg
+from service.petitions import citizen, idempotency, intake
+from service.petitions.models import (
+    ActorKind,
+    Channel,
+    NotifyChannel,
+    Petition,
+    PetitionKind,
+)
+from service.petitions.schemas import PetitionCreate
+from service.petitions.views import tracking_view
+from service.settings import Settings
+from service.storage.sniff import ALLOWED_TYPES, EXTENSIONS
+from service.storage.store import ObjectStore
+from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
+from service.web.public.citizen import credentials_cookie, forget, read_credentials
+from service.web.public.reference import place_names
+
+PATH = "/gui-kien-nghi"
+RECEIPT_PATH = f"{PATH}/bien-nhan"
+RECEIPT_COOKIE = "receipt"
+ENDPOINT = "POST /gui-kien-nghi"
+# The row of migration 0280: the portal as the client that files its petitions.
+PORTAL_CLIENT_ID = uuid.UUID("6f1c2a4e-0c1d-4e55-9a0b-70727461c000")
+PORTAL_CLIENT = ClientPrincipal(
+    client_id=PORTAL_CLIENT_ID, name="Cổng thông tin (web)", scopes=frozenset({"petitions:write"})
+)
+MAX_FILES = 5
+# The form arrives whole before it is read (Litestar spools its files to disk), so the form
+# has a ceiling of its own; each file still has the API's limit (``max_upload_bytes``).
+MAX_FORM_BYTES = 50 * 1024 * 1024
+CHUNK_BYTES = 256 * 1024
+ACCEPT = ",".join(sorted(f".{EXTENSIONS[t][0]}" for t in ALLOWED_TYPES if t in EXTENSIONS))
+
+# The API's field (a path in PetitionCreate) -> the form's input.
+FIELDS: Mapping[str, str] = {
+    "kind": "kind",
+    "category": "category",
+    "title": "title",
+    "description": "description",
+    "unit_code": "unit_code",
+    "address_text": "address_text",
+    "contested_decision_date": "contested_decision_date",
+    "petitioner.full_name": "full_name",
+    "petitioner.national_id": "national_id",
+    "petitioner.address": "address",
+    "petitioner.phone": "phone",
+    "petitioner.email": "email",
+    "consent_to_process": "consent_to_process",
+    "consent_to_publish": "consent_to_publish",
+}
+CHECKBOXES = frozenset({"consent_to_process", "consent_to_publish"})
+EVIDENCE = "evidence"
+
+
+class PetitionForm(BaseModel):
+    """What the form posts, before the API's schema judges it: text (or nothing) per input.
+    A repeated input (a list) is not text and is refused here."""
+
+    kind: str | None = None
+    category: str | None = None
+    title: str | None = None
+    description: str | None = None
+    unit_code: str | None = None
+    address_text: str | None = None
+    contested_decision_date: str | None = None
+    full_name: str | None = None
+    national_id: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    consent_to_process: str | None = None
+    consent_to_publish: str | None = None
+    form_token: str | None = None
+    website: str | None = None
+
+
+def petition_create(form: PetitionForm) -> PetitionCreate:
+    """The API's request from the form's inputs (Invalid with the inputs' names)."""
+    inputs = form.model_dump()
+    body: dict[str, Any] = {"channel": Channel.web, "notify_channel": NotifyChannel.none}
+    for path, name in FIELDS.items():
+        value: Any = inputs[name] is not None if name in CHECKBOXES else inputs[name]
+        if value is None:
+            continue
+        head, _, tail = path.partition(".")
+        if tail:
+            body.setdefault(head, {})[tail] = value
+        else:
+            body[head] = value
+    try:
+        return PetitionCreate.model_validate(body)
+    except ValidationError as exc:
+        errors = [
+            {
+                "field": ".".join(str(part) for part in error["loc"]),
+                "message": pydantic_message(error),
+            }
+            for error in exc.errors()
+        ]
+        raise Invalid(msg("petition_fields_invalid"), errors=errors) from exc
+
+
+def refused(form: Form[Any], exc: ServiceError) -> Form[Any]:
+    """``form`` with the refusal next to its inputs (the API's field paths mapped to them;
+    the hidden inputs' errors at the top, where a person sees them)."""
+    errors: dict[str, Message] = {}
+    for item in exc.extra.get("errors") or []:
+        path = str(item.get("field") or "")
+        name = FIELDS.get(path) or (path if path == EVIDENCE else "")
+        message = item.get("message")
+        errors.setdefault(name, message if isinstance(message, Message) else exc.detail)
+    if not errors:
+        errors[""] = exc.detail
+    return Form(values=form.values, errors=errors)
+
+
+async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(CHUNK_BYTES):
+        yield chunk
+
+
+async def _attach(
+    session: AsyncSession,
+    settings: Settings,
+    store: ObjectStore,
+    petition: Petition,
+    files: list[UploadFile],
+) -> None:
+    for upload in files:
+        try:
+            await citizen.attach_evidence(
+                session,
+                store,
+                petition,
+                _chunks(upload),
+                filename=upload.filename,
+                max_bytes=settings.max_upload_bytes,
+                size_hint=None,
+                uploader=citizen.citizen_principal(petition),
+                added_by=ActorKind.citizen,
+            )
+        except ServiceError as exc:
+            exc.extra["errors"] = [{"field": EVIDENCE, "message": exc.detail}]
+            raise
+
+
+class FilingController(Controller):
+    path = PATH
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        settings: Settings,
+        form: Form[Any],
+        status_code: int = 200,
+    ) -> HTMXTemplate:
+        return render(
+            request,
+            "portal/file.html",
+            status_code=status_code,
+            form=form,
+            kinds=list(PetitionKind),
+            **await place_names(session),
+            token=antibot.issue_token(settings),
+            accept=ACCEPT,
+            max_files=MAX_FILES,
+            max_form_mb=MAX_FORM_BYTES // (1024 * 1024),
+        )
+
+    @get("/")
+    async def form(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+    ) -> HTMXTemplate:
+        return await self._page(request, db_session, settings, Form(values={}))
+
+    @post("/", request_max_body_size=MAX_FORM_BYTES, status_code=303)
+    async def file(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        object_store: NamedDependency[ObjectStore],
+    ) -> Response[Any]:
+        await antibot.count_filing(request)
+        form = await read_form(request, PetitionForm)
+        files = [
+            item
+            for item in (await request.form()).getall(EVIDENCE, [])
+            if isinstance(item, UploadFile) and item.filename
+        ]
+        try:
+            if form.data is None:
+                raise Invalid(msg("petition_fields_invalid"))
+            antibot.check_honeypot(form.data.website)
+            nonce = antibot.check_token(settings, form.data.form_token)
+            data = petition_create(form.data)
+            if len(files) > MAX_FILES:
+                raise Invalid(msg("web.portal.too_many_files", max_files=MAX_FILES), field=EVIDENCE)
+
+            async def create() -> tuple[int, dict[str, Any], uuid.UUID | None]:
+                petition, secret = await intake.file_petition(
+                    db_session, settings, PORTAL_CLIENT, data
+                )
+                await _attach(db_session, settings, object_store, petition, files)
+                return 201, intake.created_response(settings, petition, secret), petition.id
+
+            stored = await idempotency.run_once(
+                db_session,
+                settings,
+                client_id=PORTAL_CLIENT_ID,
+                key=nonce,
+                endpoint=ENDPOINT,
+                body={
+                    **data.model_dump(mode="json"),
+                    "files": [[f.filename, f.headers.get("content-type")] for f in files],
+                },
+                create=create,
+            )
+        except ServiceError as exc:
+            return await self._page(
+                request, db_session, settings, refused(form, exc), status_code=422
+            )
+        cookie = credentials_cookie(
+            settings,
+            RECEIPT_COOKIE,
+            RECEIPT_PATH,
+            str(stored.body["tracking_code"]),
+            str(stored.body["tracking_secret"]),
+            max_age=900,
+        )
+        return redirect(RECEIPT_PATH, cookies=[cookie])
+
+    @get("/bien-nhan")
+    async def receipt(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> HTMXTemplate:
+        """The receipt, once: the cookie is forgotten as the page is shown."""
+        credentials = read_credentials(request, RECEIPT_COOKIE)
+        view = secret = None
+        if credentials is not None:
+            code, secret = credentials
+            try:
+                petition = await citizen.find_for_citizen(db_session, code, secret)
+            except ServiceError:
+                secret = None
+            else:
+                view = await tracking_view(db_session, petition)
+        return render(
+            request,
+            "portal/receipt.html",
+            view=view,
+            secret=secret,
+            cookies=[forget(RECEIPT_COOKIE, RECEIPT_PATH)],
+        )

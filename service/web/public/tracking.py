@@ -1,0 +1,218 @@
+"""``/tra-cuu``: a citizen follows their petition with its code and secret, answers the
+Front's question, adds information and rates the published answer.
+
+The same services as the tracking API (``service.petitions.controllers.tracking``): its
+look-up dependency (an unknown code and a wrong secret are one 404, failures counted per
+address and per code, 429 past the limits, the right secret always answered), the tracking
+view, and ``citizen.*`` for the actions. The code and secret are posted once and then kept
+in a cookie of this path (``citizen.credentials_cookie``), so the actions are plain forms
+that redirect back to the page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from pydantic import BaseModel, field_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.errors import NotFound, ServiceError
+from service.i18n import msg
+from service.petitions import citizen as citizen_service
+from service.petitions.controllers.tracking import _citizen_petition as citizen_petition
+from service.petitions.models import Petition
+from service.petitions.schemas import AdditionalInformation, ClarificationAnswer, RatingRequest
+from service.petitions.views import tracking_view
+from service.settings import Settings
+from service.text import Text, text_field
+from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
+from service.web.public.citizen import credentials_cookie, forget, read_credentials
+
+PATH = "/tra-cuu"
+COOKIE = "tracking"
+
+
+class TrackingLookup(BaseModel):
+    code: Text = text_field(min_length=1, max_length=64)
+    secret: Text = text_field(min_length=1, max_length=64)
+
+
+class RatingForm(RatingRequest):
+    """The API's ``RatingRequest`` as radio buttons post it (``yes``/``no``, not JSON)."""
+
+    @field_validator("satisfied", mode="before")
+    @classmethod
+    def _from_radio(cls, value: Any) -> Any:
+        return {"yes": True, "no": False}.get(value, value)
+
+
+async def _answer(session: AsyncSession, petition: Petition, data: Any, question: Any) -> None:
+    await citizen_service.answer_clarification(session, petition, question, data.answer)
+
+
+async def _inform(session: AsyncSession, petition: Petition, data: Any, _: Any) -> None:
+    await citizen_service.add_information(session, petition, data.text)
+
+
+async def _rate(session: AsyncSession, petition: Petition, data: Any, _: Any) -> None:
+    await citizen_service.rate(session, petition, data.satisfied, data.comment)
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenAction:
+    """A form of the tracking page: the API's request schema, the citizen service it calls
+    (with the petition, the form's data and the question it answers, if any), the page's
+    form it refills on a refusal, and the message shown after it."""
+
+    schema: type[BaseModel]
+    run: Callable[[AsyncSession, Petition, Any, Any], Awaitable[None]]
+    form_key: str
+    flash: str
+
+
+ANSWER = CitizenAction(ClarificationAnswer, _answer, "q-", "web.portal.answer_sent")
+ACTIONS = {
+    "bo-sung": CitizenAction(AdditionalInformation, _inform, "info", "web.portal.info_sent"),
+    "danh-gia": CitizenAction(RatingForm, _rate, "rating", "web.portal.rating_sent"),
+}
+
+
+def _page_path(code: str) -> str:
+    return f"{PATH}/{code}"
+
+
+class TrackingController(Controller):
+    path = PATH
+
+    @get("/")
+    async def lookup_form(
+        self, request: Request[Any, Any, Any], ma: str | None = None
+    ) -> HTMXTemplate:
+        values = {"code": ma[:64]} if ma else {}
+        return render(request, "portal/track_form.html", form=Form(values=values))
+
+    @post("/", status_code=303)
+    async def lookup(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+    ) -> Response[Any]:
+        form = await read_form(request, TrackingLookup)
+        lookup = form.data
+        if lookup is not None:
+            try:
+                petition = await citizen_petition(request, lookup.code, db_session, lookup.secret)
+            except ServiceError as exc:
+                form = form.failed(exc)
+                return render(
+                    request, "portal/track_form.html", form=form, status_code=exc.status_code
+                )
+            cookie = credentials_cookie(
+                settings, COOKIE, PATH, petition.tracking_code, lookup.secret
+            )
+            return redirect(_page_path(petition.tracking_code), cookies=[cookie])
+        return render(request, "portal/track_form.html", form=form, status_code=422)
+
+    @post("/thoat", status_code=303)
+    async def leave(self) -> Response[Any]:
+        """Forget the code and secret on this browser (a shared computer)."""
+        return redirect(PATH, flash="web.portal.track_left", cookies=[forget(COOKIE, PATH)])
+
+    async def _petition(
+        self, request: Request[Any, Any, Any], code: str, session: AsyncSession
+    ) -> Petition | None:
+        """The petition of the cookie's code and secret, if they name ``code``."""
+        credentials = read_credentials(request, COOKIE)
+        if credentials is None or credentials[0] != code.strip().upper():
+            return None
+        return await citizen_petition(request, credentials[0], session, credentials[1])
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        petition: Petition,
+        status_code: int = 200,
+        **forms: Form[Any],
+    ) -> HTMXTemplate:
+        view = await tracking_view(session, petition)
+        empty = Form[Any](values={})
+        return render(
+            request,
+            "portal/track.html",
+            status_code=status_code,
+            view=view,
+            answer_forms={key: value for key, value in forms.items() if key.startswith("q-")},
+            info_form=forms.get("info", empty),
+            rating_form=forms.get("rating", empty),
+            empty_form=empty,
+        )
+
+    @get("/{code:str}")
+    async def track(
+        self,
+        request: Request[Any, Any, Any],
+        code: str,
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[Any]:
+        petition = await self._petition(request, code, db_session)
+        if petition is None:
+            return redirect(f"{PATH}?ma={code[:64]}")
+        return await self._page(request, db_session, petition)
+
+    async def _act(
+        self,
+        request: Request[Any, Any, Any],
+        code: str,
+        session: AsyncSession,
+        action: CitizenAction,
+        form_key: str,
+        target: uuid.UUID | None = None,
+    ) -> Response[Any]:
+        """One citizen action from its form: the API's schema, the API's service, back to
+        the tracking page (or the page with the refusal next to the form)."""
+        petition = await self._petition(request, code, session)
+        if petition is None:
+            return redirect(f"{PATH}?ma={code[:64]}")
+        form = await read_form(request, action.schema)
+        status = 422
+        if form.data is not None:
+            try:
+                await action.run(session, petition, form.data, target)
+            except ServiceError as exc:
+                form, status = form.failed(exc), exc.status_code
+            else:
+                return redirect(_page_path(petition.tracking_code), flash=action.flash)
+        return await self._page(request, session, petition, status, **{form_key: form})
+
+    @post("/{code:str}/cau-hoi/{question_id:uuid}", status_code=303)
+    async def answer(
+        self,
+        request: Request[Any, Any, Any],
+        code: str,
+        question_id: uuid.UUID,
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[Any]:
+        return await self._act(
+            request, code, db_session, ANSWER, f"q-{question_id}", target=question_id
+        )
+
+    @post("/{code:str}/{action:str}", status_code=303)
+    async def act(
+        self,
+        request: Request[Any, Any, Any],
+        code: str,
+        action: str,
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[Any]:
+        """Adding information (``bo-sung``) and rating the answer (``danh-gia``)."""
+        chosen = ACTIONS.get(action)
+        if chosen is None:
+            raise NotFound(msg("http_404"))
+        return await self._act(request, code, db_session, chosen, chosen.form_key)
