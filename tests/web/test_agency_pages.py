@@ -34,8 +34,8 @@ class Desk:
     ward_agency_id: uuid.UUID
 
 
-@pytest.fixture
-async def desk(session: AsyncSession, seeded: Any) -> Desk:
+async def make_desk(session: AsyncSession) -> Desk:
+    """The people (and the deadline policy) of a referral to UBND phường Hoàn Kiếm."""
     await seed_default_policy(session)
     ward = await agency_by_code(session, "ubnd-00070")
     other = await agency_by_code(session, "ubnd-00004")
@@ -47,6 +47,11 @@ async def desk(session: AsyncSession, seeded: Any) -> Desk:
         api_key=key,
         ward_agency_id=ward.id,
     )
+
+
+@pytest.fixture
+async def desk(session: AsyncSession, seeded: Any) -> Desk:
+    return await make_desk(session)
 
 
 async def referred(client: httpx.AsyncClient, desk: Desk, **overrides: Any) -> str:
@@ -114,7 +119,10 @@ async def test_the_inbox_lists_the_agencys_referrals_and_no_other_agency_sees_th
     client.cookies.clear()
     await console_login(client, desk.other_agency_officer.username)
     assert referral_id not in (await client.get(INBOX)).text
-    assert (await client.get(f"{INBOX}/{referral_id}")).status_code == 404
+    not_found = await client.get(f"{INBOX}/{referral_id}")
+    assert not_found.status_code == 404
+    assert not_found.headers["content-type"].startswith("text/html")  # a page, not JSON
+    assert vi("referral_not_found") in not_found.text
     # An action on it is the same 404 (the API's loader), not a refusal that confirms it.
     home = await client.get(INBOX)
     forged = await client.post(
