@@ -5,7 +5,9 @@ the real way (a petition filed through the API, accepted and referred by the war
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -13,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.models import Role, StaffUser
 from service.deadlines.policy import seed_default_policy
-from service.i18n import translate
+from service.i18n import READERS_TIMEZONE, translate
 from tests.factories import HOAN_KIEM, create_api_client, create_user, login
 from tests.petitions.conftest import IDENTIFIED, act, agency_by_code, petition_body
 from tests.storage import samples
@@ -259,3 +261,44 @@ async def test_a_denouncers_identity_is_not_on_the_agency_page(
     assert vi("web.referrals.petitioner_confidential") in page.text
     for value in IDENTIFIED.values():
         assert value not in page.text
+
+
+async def test_an_extension_within_policy_then_declining_with_a_reason(
+    client: httpx.AsyncClient, desk: Desk
+) -> None:
+    page, _shown = await opened(client, desk)
+    await post_form(client, page, "acknowledge", {"agency_reference": "15/UBND-HK"})
+    shown = await client.get(page)
+    due = re.search(r'<dd><time datetime="([^"]+)"', shown.text)
+    assert due
+    due_day = datetime.fromisoformat(due.group(1)).astimezone(ZoneInfo(READERS_TIMEZONE)).date()
+    reason = "Cần khảo sát hiện trường"
+    for refused in (due_day, due_day + timedelta(days=365)):  # not later; beyond the policy
+        answer = await post_form(
+            client,
+            page,
+            "request_extension",
+            {"new_due_date": refused.isoformat(), "reason": reason},
+        )
+        assert answer.status_code == 422
+        assert 'id="request_extension-new_due_date-error"' in answer.text
+        assert reason in answer.text  # kept in the form
+    asked = await post_form(
+        client,
+        page,
+        "request_extension",
+        {"new_due_date": (due_day + timedelta(days=3)).isoformat(), "reason": reason},
+    )
+    assert asked.status_code == 303
+    shown = await client.get(page)
+    assert vi("web.referrals.done.request_extension") in shown.text
+    assert vi("enum.replies.ExtensionStatus.pending") in shown.text
+
+    short = await post_form(client, page, "decline", {"reason": "x"})
+    assert short.status_code == 422
+    assert 'id="decline-reason-error"' in short.text
+    declined = await post_form(client, page, "decline", {"reason": "Không thuộc thẩm quyền"})
+    assert declined.status_code == 303
+    shown = await client.get(page)
+    assert vi("enum.replies.ReferralState.declined") in shown.text
+    assert "Không thuộc thẩm quyền" in shown.text
