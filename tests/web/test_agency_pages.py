@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.models import Role, StaffUser
@@ -244,7 +245,7 @@ async def test_uploads_keep_the_apis_type_checks_and_submit_names_missing_fields
 
 
 async def test_a_denouncers_identity_is_not_on_the_agency_page(
-    client: httpx.AsyncClient, desk: Desk
+    client: httpx.AsyncClient, desk: Desk, session: AsyncSession
 ) -> None:
     referral_id = await referred(
         client,
@@ -261,6 +262,28 @@ async def test_a_denouncers_identity_is_not_on_the_agency_page(
     assert vi("web.referrals.petitioner_confidential") in page.text
     for value in IDENTIFIED.values():
         assert value not in page.text
+
+    # The competent resolver may see it: an explicit, audited step with a reason, shown in
+    # that one response and on no later page.
+    short = await post_form(client, f"{INBOX}/{referral_id}", "reveal", {"reason": "cần"})
+    assert short.status_code == 422
+    assert 'id="reveal-reason-error"' in short.text
+    assert IDENTIFIED["full_name"] not in short.text
+    reason = "Xác minh nhân thân người tố cáo theo Điều 28 Luật Tố cáo"
+    shown = await post_form(client, f"{INBOX}/{referral_id}", "reveal", {"reason": reason})
+    assert shown.status_code == 200
+    assert IDENTIFIED["full_name"] in shown.text
+    assert vi("web.referrals.reveal.audited") in shown.text
+    audited = await session.execute(
+        text(
+            "SELECT count(*) FROM audit_event"
+            " WHERE action = 'petition.confidential_identity_viewed'"
+            " AND entity_id = (SELECT item_id::text FROM referral WHERE id = :id)"
+        ),
+        {"id": uuid.UUID(referral_id)},
+    )
+    assert audited.scalar_one() == 1
+    assert IDENTIFIED["full_name"] not in (await client.get(f"{INBOX}/{referral_id}")).text
 
 
 async def test_an_extension_within_policy_then_declining_with_a_reason(

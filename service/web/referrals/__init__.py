@@ -12,7 +12,7 @@ its provider (``agency_view``: a denouncer is ``{"confidential": true}`` and the
 removed from the texts), and the Front's review pages show no item at all.
 """
 
-from service.web.referrals.inbox import AgencyUploadController, agency_routes
+from service.web.referrals.inbox import AgencyInboxController, agency_routes
 from service.web.referrals.review import front_routes
 
-controllers = [AgencyUploadController, *agency_routes, *front_routes]
+controllers = [AgencyInboxController, *agency_routes, *front_routes]

@@ -128,9 +128,11 @@ async def referral_page(
     forms: Mapping[str, Form[Any]] | None = None,
     conflict: Message | None = None,
     status_code: int = 200,
+    **context: Any,
 ) -> HTMXTemplate:
     """The referral as the side sees it now (404 for one the viewer may not see), with a
-    form for each action, refilled with ``forms`` after a refusal."""
+    form for each action, refilled with ``forms`` after a refusal; ``context`` for what one
+    response alone shows (a revealed identity)."""
     referral = await service.get_visible_referral(session, referral_id, request.user)
     detail = await views.referral_detail(
         session, referral, request.user, agency_side=side.agency_side
@@ -151,7 +153,7 @@ async def referral_page(
         page_forms=shown,
         conflict=conflict,
         base=side.base,
-        **await side.extra(session, referral, detail),
+        **{**await side.extra(session, referral, detail), **context},
     )
 
 

@@ -23,10 +23,10 @@ from service.replies import service, views
 from service.replies.controllers.actions import AGENCY_ACTIONS, AGENCY_REFERRAL
 from service.replies.controllers.common import AGENCY
 from service.replies.models import AnswerOutcome, Referral, ReferralState
-from service.replies.schemas import ReferralDetail
+from service.replies.schemas import ReferralDetail, RevealedIdentity, RevealRequest
 from service.settings import Settings
 from service.storage.store import ObjectStore
-from service.web.pages import Form, HTMXTemplate, redirect
+from service.web.pages import Form, HTMXTemplate, read_form, redirect
 from service.web.referrals.common import (
     Side,
     StaffRequest,
@@ -50,7 +50,7 @@ def _inbox(
 async def _agency_context(
     _session: AsyncSession, _referral: Referral, _detail: ReferralDetail
 ) -> dict[str, Any]:
-    return {"outcomes": OUTCOMES}
+    return {"outcomes": OUTCOMES, "revealed": None}
 
 
 AGENCY_SIDE = Side(
@@ -64,12 +64,14 @@ AGENCY_SIDE = Side(
     list_template="console/referrals/inbox.html",
     page_template="console/referrals/referral.html",
     errors_on={"submit": "save_draft"},
-    other_forms=("upload",),
+    other_forms=("upload", "reveal"),
     extra=_agency_context,
 )
 
 
-class AgencyUploadController(Controller):
+class AgencyInboxController(Controller):
+    """What is not a workflow action: the upload of a file, the audited reveal."""
+
     path = "/inbox"
     guards = [AGENCY]
 
@@ -116,6 +118,42 @@ class AgencyUploadController(Controller):
             AGENCY_SIDE,
             referral_id,
             forms={"upload": form},
+            status_code=status_code,
+        )
+
+    @post("/{referral_id:uuid}/reveal", status_code=200)
+    async def reveal(
+        self,
+        request: StaffRequest,
+        referral_id: uuid.UUID,
+        db_session: NamedDependency[AsyncSession],
+    ) -> HTMXTemplate:
+        """Who filed the item, for the officer the law lets know it (the API's service and
+        rule, audited with the reason). Shown in this response only: never in an address,
+        a cookie or the next page."""
+        form = await read_form(request, RevealRequest)
+        status_code = 422
+        if form.data is not None:
+            try:
+                referral = await service.get_visible_referral(db_session, referral_id, request.user)
+                shown = await service.reveal_item_identity(
+                    db_session, referral, request.user, form.data.reason
+                )
+            except NotFound:
+                raise
+            except ServiceError as exc:
+                form, status_code = form.failed(exc), exc.status_code
+            else:
+                revealed = RevealedIdentity.model_validate(shown)
+                return await referral_page(
+                    request, db_session, AGENCY_SIDE, referral_id, revealed=revealed
+                )
+        return await referral_page(
+            request,
+            db_session,
+            AGENCY_SIDE,
+            referral_id,
+            forms={"reveal": form},
             status_code=status_code,
         )
 

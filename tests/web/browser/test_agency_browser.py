@@ -22,13 +22,17 @@ PHONE = {"width": 360, "height": 740}
 TITLE = "Ngập nước đường Hàng Bông sau mưa"
 
 
-def refer(live_server: str, agency_code: str = "ubnd-00070", title: str = TITLE) -> str:
+def refer(
+    live_server: str, agency_code: str = "ubnd-00070", title: str = TITLE, **body: Any
+) -> str:
     """What the portal and the queue do before the inbox: a petition filed by the demo app,
     accepted and referred by the ward Front to ``agency_code``; the referral's id."""
     with httpx.Client(base_url=live_server) as api:
         filed = api.post(
             "/api/v1/petitions",
-            json=petition_body(title=title, petitioner=dict(IDENTIFIED), consent_to_publish=True),
+            json=petition_body(
+                title=title, petitioner=dict(IDENTIFIED), consent_to_publish=True, **body
+            ),
             headers={"X-API-Key": DEMO_API_KEY, "Idempotency-Key": uuid.uuid4().hex},
         )
         assert filed.status_code == 201, filed.text
@@ -170,3 +174,26 @@ def test_the_pages_at_phone_width(
     )
     assert overflow <= 0
     assert_accessible(page)
+
+
+def test_a_denouncer_is_revealed_only_by_an_explicit_audited_step(
+    page: Any, login_as: LoginAs, live_server: str
+) -> None:
+    referral_id = refer(
+        live_server,
+        title="Tố cáo cán bộ địa chính nhận tiền",
+        kind="denunciation",
+        category="officials_conduct",
+    )
+    login_as(page, "ubnd.hoankiem")
+    page.goto(f"/console/inbox/{referral_id}")
+    assert IDENTIFIED["full_name"] not in page.content()
+    assert_accessible(page)
+    page.get_by_label("Lý do cần biết danh tính").fill(
+        "Xác minh nhân thân người tố cáo theo Điều 28 Luật Tố cáo"
+    )
+    page.get_by_role("button", name="Xem danh tính").click()
+    assert IDENTIFIED["full_name"] in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.goto(f"/console/inbox/{referral_id}")
+    assert IDENTIFIED["full_name"] not in page.content()
