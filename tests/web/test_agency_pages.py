@@ -118,6 +118,12 @@ async def test_the_inbox_lists_the_agencys_referrals_and_no_other_agency_sees_th
     assert referral_id not in overdue.text  # just referred: not overdue
     bad = await client.get(INBOX, params={"state": "nonsense"})
     assert bad.status_code == 422
+    # The filters through htmx get the results alone; a history restore the whole page.
+    partial = await client.get(INBOX, params={"state": "sent"}, headers={"HX-Request": "true"})
+    assert partial.text.lstrip().startswith('<div id="referral-list"')
+    assert f'href="{INBOX}/{referral_id}"' in partial.text
+    restore = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    assert "<html" in (await client.get(INBOX, headers=restore)).text
 
     client.cookies.clear()
     await console_login(client, desk.other_agency_officer.username)

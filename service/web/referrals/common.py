@@ -71,6 +71,7 @@ class Side:
     actions: Mapping[str, ActionRoute[Referral, Any]]  # by name, the form's last path segment
     agency_side: bool  # the agency sees its drafts and the item; the Front does not
     list_template: str
+    list_caption: str  # a catalogue code
     page_template: str
     # Where an action's refusals by field go when its form has no fields (submitting the
     # answer names the draft's missing fields: they belong next to the draft's fields).
@@ -109,9 +110,14 @@ async def referral_list(
     )
     page = await views.referral_page(session, filters, request.user, cursor=cursor, limit=PAGE_SIZE)
     query = {name: value for name, value in (("state", state), ("overdue", overdue)) if value}
+    # The filters and the pager ask htmx for the results alone; a restore from the
+    # browser's history (htmx keeps no copy of pages) gets the whole page.
+    htmx = getattr(request, "htmx", None)
+    partial = htmx is not None and bool(htmx) and not htmx.history_restore_request
     return render(
         request,
-        side.list_template,
+        "console/referrals/_list.html" if partial else side.list_template,
+        caption=side.list_caption,
         page=page,
         base=side.base,
         query=query,  # the filters as typed: the form and the next page's link keep them

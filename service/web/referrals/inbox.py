@@ -62,6 +62,7 @@ AGENCY_SIDE = Side(
     ),
     agency_side=True,
     list_template="console/referrals/inbox.html",
+    list_caption="web.referrals.inbox.caption",
     page_template="console/referrals/referral.html",
     errors_on={"submit": "save_draft"},
     other_forms=("upload", "reveal"),

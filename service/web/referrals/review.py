@@ -51,6 +51,7 @@ FRONT_SIDE = Side(
     actions=action_table(FRONT_ACTIONS, "return_answer", "accept_answer", "publish"),
     agency_side=False,
     list_template="console/review/list.html",
+    list_caption="web.referrals.review.caption",
     page_template="console/review/referral.html",
     extra=_review_context,
 )

@@ -61,6 +61,11 @@ def test_answer_return_resubmit_publish(page: Any, login_as: LoginAs, live_serve
     login_as(page, "ubnd.hoankiem")
     page.get_by_role("link", name="Hộp thư cơ quan").first.click()
     assert_accessible(page)
+    # The filters swap the results in place (htmx), and the address keeps them.
+    page.get_by_label("Trạng thái").select_option("sent")
+    page.get_by_role("button", name="Lọc").click()
+    page.wait_for_url("**/console/inbox?state=sent")
+    assert page.get_by_role("heading", level=1).count() == 1
     page.locator(f'a[href="/console/inbox/{referral_id}"]').click()
     page.wait_for_url(f"**/console/inbox/{referral_id}")
     assert "Nguyễn Văn An" not in page.locator("main").inner_text()
