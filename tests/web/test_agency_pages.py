@@ -331,3 +331,24 @@ async def test_an_extension_within_policy_then_declining_with_a_reason(
     shown = await client.get(page)
     assert vi("enum.replies.ReferralState.declined") in shown.text
     assert "Không thuộc thẩm quyền" in shown.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("document_date", "2026-13-45"),
+        ("outcome", "everything_fine"),
+        ("attachment_ids", "not-a-uuid"),
+        ("text", "x" * 50_001),
+    ],
+)
+async def test_bad_draft_input_is_a_422_next_to_its_field(
+    client: httpx.AsyncClient, desk: Desk, field: str, value: str
+) -> None:
+    page, _shown = await opened(client, desk)
+    await post_form(client, page, "acknowledge", {"agency_reference": "15/UBND-HK"})
+    answer = await post_form(client, page, "save_draft", {"text": "Đang xử lý", field: value})
+    assert answer.status_code == 422
+    assert vi("web.form.has_errors") in answer.text
+    if field != "attachment_ids":  # no file yet: no checkbox to put the error next to
+        assert f'id="save_draft-{field}-error"' in answer.text
