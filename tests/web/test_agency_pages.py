@@ -258,11 +258,14 @@ async def test_a_denouncers_identity_is_not_on_the_agency_page(
         desk,
         kind="denunciation",
         category="officials_conduct",
-        title="Tố cáo cán bộ địa chính nhận tiền",
+        title="Nguyễn Văn An tố cáo cán bộ địa chính nhận tiền",
         description="Cán bộ địa chính phường nhận tiền. Người tố cáo: Nguyễn Văn An, 0912345678.",
         petitioner=dict(IDENTIFIED),
     )
     await console_login(client, desk.agency_officer.username)
+    inbox = await client.get(INBOX)
+    assert referral_id in inbox.text
+    assert IDENTIFIED["full_name"] not in inbox.text  # nor in the list's titles
     page = await client.get(f"{INBOX}/{referral_id}")
     assert page.status_code == 200
     assert vi("web.referrals.petitioner_confidential") in page.text
