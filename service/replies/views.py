@@ -41,6 +41,7 @@ from service.replies.schemas import (
     ScorecardResponse,
 )
 from service.replies.scorecards import agency_scorecards
+from service.replies.service.review import PublicText, public_text
 from service.storage.models import Evidence
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "get_referrals_for_item",
     "public_answer",
     "public_feed",
+    "public_preview",
     "published_answer_for_item",
     "referral_detail",
     "referral_page",
@@ -175,6 +177,17 @@ async def downloadable_attachment(
     if evidence is None:
         raise NotFound(msg("attachment_not_found"))
     return evidence
+
+
+async def public_preview(session: AsyncSession, referral: Referral) -> PublicText | None:
+    """What publishing would put on the public feed of the answer the Front reviews
+    (submitted or accepted), redacted exactly as ``publish_answer`` redacts it; None without
+    such an answer, or when the item may not be published (no consent, a denunciation)."""
+    for status in (AnswerStatus.accepted, AnswerStatus.submitted):
+        answer = await repository.open_answer(session, referral.id, status)
+        if answer is not None:
+            return await public_text(session, referral, answer)
+    return None
 
 
 # -- lists ------------------------------------------------------------------------------------

@@ -194,4 +194,10 @@ def page_or_problem_handler(request: Request[Any, Any, Any], exc: HTTPException)
     return page_error_handler(request, exc)
 
 
-page_exception_handlers: dict[Any, Any] = {Exception: page_error_handler}
+# Every class the app's handlers name, too: Litestar picks a handler by the exception's class
+# (most specific first) across all layers, so the app's ``ServiceError`` handler would answer a
+# page's 404 with problem+json unless the web routers name that class themselves.
+page_exception_handlers: dict[Any, Any] = {
+    **dict.fromkeys(api_exception_handlers, page_error_handler),
+    Exception: page_error_handler,
+}

@@ -4,6 +4,7 @@ the citizen, and the public feed's redacted copy."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -135,16 +136,57 @@ async def item_personal_data(session: AsyncSession, referral: Referral) -> Perso
     return await provider.personal_data(session, referral.item_id) if provider else NOTHING
 
 
+@dataclass(frozen=True)
+class PublicText:
+    """What the public feed shows of an answer: every text without the petitioner's own
+    name, address, phone, email and ID number (wherever the agency or the citizen typed them),
+    and without anything that looks like a phone number, email, ID, bank account or licence
+    plate."""
+
+    unit_code: str
+    category_code: str | None
+    title: str
+    description: str | None
+    answer_text: str
+    legal_basis: str | None
+
+
+async def public_text(
+    session: AsyncSession,
+    referral: Referral,
+    answer: ReferralAnswer,
+    personal: PersonalData | None = None,
+) -> PublicText | None:
+    """The feed's copy of ``answer`` as publishing would write it (also the Front's preview
+    before it publishes); None when the item's provider allows no publication (no consent,
+    a denunciation)."""
+    provider = item_provider(session, referral.item_type)
+    view = await provider.public_view(session, referral.item_id) if provider else None
+    if view is None:
+        return None
+    if personal is None:
+        personal = await item_personal_data(session, referral)
+    category = view.get("category_code")
+    return PublicText(
+        unit_code=str(view.get("unit_code") or referral.unit_code),
+        category_code=str(category) if category else None,
+        # The provider redacts already; redacting again costs little and protects the feed.
+        title=redact(str(view.get("title") or referral.title), personal)[:500],
+        description=redact_optional(
+            str(view["description"]) if view.get("description") is not None else None, personal
+        ),
+        answer_text=redact(answer.text, personal),
+        legal_basis=redact_optional(answer.legal_basis, personal),
+    )
+
+
 async def _publish_publicly(
     session: AsyncSession, referral: Referral, answer: ReferralAnswer, personal: PersonalData
 ) -> None:
-    """The public feed's copy: every text without the petitioner's own name, address, phone,
-    email and ID number (wherever the agency or the citizen typed them), and without anything
-    that looks like a phone number, email, ID, bank account or licence plate."""
-    provider = item_provider(session, referral.item_type)
-    view = await provider.public_view(session, referral.item_id) if provider else None
+    """The public feed's copy (:func:`public_text`), or none when the item may not be on it."""
+    shown = await public_text(session, referral, answer, personal)
     existing = await repository.public_answer_for_referral(session, referral.id)
-    if view is None:
+    if shown is None:
         if existing is not None:
             await session.delete(existing)
         return
@@ -165,17 +207,13 @@ async def _publish_publicly(
     )
     row.answer_id = answer.id
     row.agency_name = agency.name
-    row.unit_code = str(view.get("unit_code") or referral.unit_code)
-    category = view.get("category_code")
-    row.category_code = str(category) if category else None
-    # The provider redacts already; redacting again costs little and protects the feed.
-    row.title = redact(str(view.get("title") or referral.title), personal)[:500]
-    row.description = redact_optional(
-        str(view["description"]) if view.get("description") is not None else None, personal
-    )
+    row.unit_code = shown.unit_code
+    row.category_code = shown.category_code
+    row.title = shown.title
+    row.description = shown.description
     row.outcome = answer.outcome
-    row.answer_text = redact(answer.text, personal)
-    row.legal_basis = redact_optional(answer.legal_basis, personal)
+    row.answer_text = shown.answer_text
+    row.legal_basis = shown.legal_basis
     row.document_number = answer.document_number
     row.document_date = answer.document_date
     row.signer_title = answer.signer_title
