@@ -149,13 +149,28 @@ def attachment_download(
         settings: NamedDependency[Settings],
         object_store: NamedDependency[ObjectStore],
     ) -> Redirect:
-        viewer = request.user
-        evidence = await views.downloadable_attachment(
-            db_session, referral_id, evidence_id, viewer, agency_side=agency_side
-        )
-        url = await download_url(
-            db_session, object_store, evidence, viewer, ttl=settings.download_url_ttl_seconds
-        )
-        return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)
+        found = (db_session, object_store, settings, referral_id, evidence_id, request.user)
+        return await attachment_redirect(*found, agency_side=agency_side)
 
     return download
+
+
+async def attachment_redirect(
+    db_session: AsyncSession,
+    object_store: ObjectStore,
+    settings: Settings,
+    referral_id: uuid.UUID,
+    evidence_id: uuid.UUID,
+    viewer: StaffPrincipal,
+    *,
+    agency_side: bool,
+) -> Redirect:
+    """To a short-lived URL of an attachment the viewer's side may download (custody-logged):
+    the API's route and the console's page both answer with it."""
+    evidence = await views.downloadable_attachment(
+        db_session, referral_id, evidence_id, viewer, agency_side=agency_side
+    )
+    url = await download_url(
+        db_session, object_store, evidence, viewer, ttl=settings.download_url_ttl_seconds
+    )
+    return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)
