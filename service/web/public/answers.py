@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, get
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from service.readonly import ReadSession
 from service.replies import views
@@ -67,7 +67,10 @@ class AnswersController(Controller):
 
     @get("/{answer_id:uuid}")
     async def answer(
-        self, request: Request[Any, Any, Any], read_session: ReadSession, answer_id: uuid.UUID
+        self,
+        request: Request[Any, Any, Any],
+        read_session: ReadSession,
+        answer_id: FromPath[uuid.UUID],
     ) -> HTMXTemplate:
         item = await views.public_answer(read_session, answer_id)
         return render(request, "portal/answer.html", item=item, **await place_names(read_session))

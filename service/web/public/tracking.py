@@ -18,6 +18,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 from pydantic import BaseModel, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,7 +92,7 @@ class TrackingController(Controller):
 
     @get("/")
     async def lookup_form(
-        self, request: Request[Any, Any, Any], ma: str | None = None
+        self, request: Request[Any, Any, Any], ma: FromQuery[str | None] = None
     ) -> HTMXTemplate:
         values = {"code": ma[:64]} if ma else {}
         return render(request, "portal/track_form.html", form=Form(values=values))
@@ -158,7 +159,7 @@ class TrackingController(Controller):
     async def track(
         self,
         request: Request[Any, Any, Any],
-        code: str,
+        code: FromPath[str],
         db_session: NamedDependency[AsyncSession],
     ) -> Response[Any]:
         petition = await self._petition(request, code, db_session)
@@ -195,8 +196,8 @@ class TrackingController(Controller):
     async def answer(
         self,
         request: Request[Any, Any, Any],
-        code: str,
-        question_id: uuid.UUID,
+        code: FromPath[str],
+        question_id: FromPath[uuid.UUID],
         db_session: NamedDependency[AsyncSession],
     ) -> Response[Any]:
         return await self._act(
@@ -207,8 +208,8 @@ class TrackingController(Controller):
     async def act(
         self,
         request: Request[Any, Any, Any],
-        code: str,
-        action: str,
+        code: FromPath[str],
+        action: FromPath[str],
         db_session: NamedDependency[AsyncSession],
     ) -> Response[Any]:
         """Adding information (``bo-sung``) and rating the answer (``danh-gia``)."""

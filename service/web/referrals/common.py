@@ -21,7 +21,7 @@ from typing import Annotated, Any, get_args
 from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_307_TEMPORARY_REDIRECT
 from litestar.types import Guard
@@ -282,15 +282,17 @@ def referral_routes(side: Side, guard: Guard) -> list[HTTPRouteHandler]:
 
     @get(prefix, guards=[guard], name=f"{area}.referral")
     async def page(
-        request: StaffRequest, referral_id: uuid.UUID, db_session: NamedDependency[AsyncSession]
+        request: StaffRequest,
+        referral_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
     ) -> HTMXTemplate:
         return await referral_page(request, db_session, side, referral_id)
 
     @post(f"{prefix}/{{action:str}}", guards=[guard], status_code=303, name=f"{area}.act")
     async def run(
         request: StaffRequest,
-        referral_id: uuid.UUID,
-        action: str,
+        referral_id: FromPath[uuid.UUID],
+        action: FromPath[str],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> Redirect | HTMXTemplate:
@@ -304,8 +306,8 @@ def referral_routes(side: Side, guard: Guard) -> list[HTTPRouteHandler]:
     )
     async def download(
         request: StaffRequest,
-        referral_id: uuid.UUID,
-        evidence_id: uuid.UUID,
+        referral_id: FromPath[uuid.UUID],
+        evidence_id: FromPath[uuid.UUID],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         object_store: NamedDependency[ObjectStore],

@@ -12,6 +12,7 @@ from typing import Any
 
 from litestar import Controller, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -84,7 +85,7 @@ class AgencyInboxController(Controller):
     async def upload(
         self,
         request: StaffRequest,
-        referral_id: uuid.UUID,
+        referral_id: FromPath[uuid.UUID],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         object_store: NamedDependency[ObjectStore],
@@ -126,7 +127,7 @@ class AgencyInboxController(Controller):
     async def reveal(
         self,
         request: StaffRequest,
-        referral_id: uuid.UUID,
+        referral_id: FromPath[uuid.UUID],
         db_session: NamedDependency[AsyncSession],
     ) -> HTMXTemplate:
         """Who filed the item, for the officer the law lets know it (the API's service and
