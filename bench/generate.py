@@ -33,7 +33,7 @@ from typing import Any
 import asyncpg
 import psycopg
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench import harness, principals
 from bench.clocks import ClockMath
@@ -66,7 +66,7 @@ from bench.petition_rows import (
 )
 from bench.reference import active_categories, communes
 from service.auth.models import Role
-from service.db import async_url, session_scope
+from service.db import session_scope
 from service.deadlines.models import DeadlineStep, ItemKind, Urgency
 from service.deadlines.policy import rule_for, seed_default_policy
 from service.directory.calendar import load_calendar
@@ -212,11 +212,10 @@ async def _load(options: GenerateOptions, timer: Timer) -> dict[str, Any]:
     settings = Settings(database_url=options.url)
     now = datetime.now(UTC)
     rng = random.Random(options.seed)
-    engine = create_async_engine(async_url(options.url), pool_size=2)
-    # Nothing wired: the generator writes every row itself (clocks as a sweep would leave
-    # them), so seeding the calendar enqueues no recompute and no job is ever enqueued.
-    sessions = Wiring().sessions(engine)
-    try:
+    async with harness.engine(options.url) as engine:
+        # Nothing wired: the generator writes every row itself (clocks as a sweep would leave
+        # them), so seeding the calendar enqueues no recompute and no job is ever enqueued.
+        sessions = Wiring().sessions(engine)
         async with session_scope(sessions) as session:
             await seed_reference_data(session)
             await seed_default_policy(session)
@@ -236,15 +235,13 @@ async def _load(options: GenerateOptions, timer: Timer) -> dict[str, Any]:
             oversight_reference = await _oversight_reference(session, reference, supervisors)
             calendar = await load_calendar(session)
         timer.lap("reference")
-    finally:
-        await engine.dispose()
 
     clocks = ClockMath(
         calendar,
         (now - timedelta(days=365 * YEARS + 60)).date(),
         (now + timedelta(days=400)).date(),
     )
-    conn = await asyncpg.connect(
+    async with harness.connection(
         options.url,
         server_settings={
             "session_replication_role": "replica",
@@ -253,8 +250,7 @@ async def _load(options: GenerateOptions, timer: Timer) -> dict[str, Any]:
             "max_parallel_maintenance_workers": "2",
             "timezone": "UTC",
         },
-    )
-    try:
+    ) as conn:
         indexes = await _drop_secondary_indexes(conn)
         timer.lap("drop_indexes")
         factory = PetitionFactory(reference, rng, clocks)
@@ -314,8 +310,6 @@ async def _load(options: GenerateOptions, timer: Timer) -> dict[str, Any]:
         counts["petition_status"] = dict(factory.counts)
         counts["clock_memo_hits"] = clocks.memoised
         counts["clock_direct"] = clocks.direct
-    finally:
-        await conn.close()
     return counts
 
 

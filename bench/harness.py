@@ -15,14 +15,19 @@ import platform
 import statistics
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import psycopg
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from service.db import async_url
 
 SERVER_URL = os.environ.get("GIAMSAT_BENCH_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/")
 DATABASE_NAME = os.environ.get("GIAMSAT_BENCH_DATABASE", "giamsat_bench")
@@ -38,6 +43,30 @@ def database_url(name: str = DATABASE_NAME, server_url: str | None = None) -> st
 
 def admin_url(server_url: str | None = None) -> str:
     return database_url("postgres", server_url)
+
+
+@asynccontextmanager
+async def engine(url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on ``url`` for one benchmark's Python side, disposed when the block ends.
+    Two connections: a benchmark measures one statement or session at a time."""
+    opened = create_async_engine(async_url(url), pool_size=2)
+    try:
+        yield opened
+    finally:
+        await opened.dispose()
+
+
+@asynccontextmanager
+async def connection(
+    url: str, server_settings: dict[str, str] | None = None
+) -> AsyncIterator[asyncpg.Connection]:
+    """A raw asyncpg connection on ``url`` (with these session settings), closed when the
+    block ends: for the bulk writes and the catalogue reads that bypass the ORM."""
+    conn = await asyncpg.connect(url, server_settings=server_settings)
+    try:
+        yield conn
+    finally:
+        await conn.close()
 
 
 # -- the machine -------------------------------------------------------------------------------

@@ -36,7 +36,6 @@ from typing import Any
 
 import asyncpg
 import httpx
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import harness, principals
 from bench.cleanup import remove_intake_rows
@@ -45,7 +44,7 @@ from bench.load import Load, LoadRun, LockSampler, intake_bodies, run_http
 from bench.reference import active_categories, communes
 from bench.servers import CpuMeter, api_server, process_tree
 from service.auth.secrets import split_api_key
-from service.db import async_url, session_factory, session_scope
+from service.db import session_factory, session_scope
 from service.deadlines.clock import DeadlineRule
 from service.deadlines.models import DeadlineStep, ItemKind, Urgency
 from service.deadlines.policy import rule_for
@@ -81,9 +80,8 @@ class Setup:
 
 async def prepare(url: str, purpose: str, *, with_reference: bool = True) -> Setup:
     """An API client for this run, and the reference data the raw baseline caches."""
-    engine = create_async_engine(async_url(url), pool_size=2)
-    sessions = session_factory(engine)
-    try:
+    async with harness.engine(url) as engine:
+        sessions = session_factory(engine)
         async with session_scope(sessions) as session:
             client, key = await principals.new_api_client(session, purpose)
         async with sessions() as session:
@@ -103,8 +101,6 @@ async def prepare(url: str, purpose: str, *, with_reference: bool = True) -> Set
                         rules[(kind, urgency.value)] = await rule_for(
                             session, ItemKind(kind), urgency, DeadlineStep.routing
                         )
-    finally:
-        await engine.dispose()
     clocks = ClockMath(
         calendar, (now - timedelta(days=30)).date(), (now + timedelta(days=60)).date()
     )
@@ -159,27 +155,21 @@ async def measure_http(
 
 async def _petitions_of(url: str, api_key: str) -> int:
     prefix = split_api_key(api_key)
-    conn = await asyncpg.connect(url)
-    try:
+    async with harness.connection(url) as conn:
         count = await conn.fetchval(
             "SELECT count(*) FROM petition p JOIN api_client c ON c.id = p.client_id "
             "WHERE c.key_prefix = $1",
             prefix,
         )
-    finally:
-        await conn.close()
     return int(count)
 
 
 async def _backend_pids(url: str, database: str) -> list[int]:
-    conn = await asyncpg.connect(url)
-    try:
+    async with harness.connection(url) as conn:
         rows = await conn.fetch(
             "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
             database,
         )
-    finally:
-        await conn.close()
     return [row["pid"] for row in rows]
 
 

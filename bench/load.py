@@ -20,9 +20,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg
 import httpx
 
+from bench import harness
 from bench import vocabulary as vocab
 from bench.petition_rows import CATEGORY_WEIGHTS, unit_point
 
@@ -183,8 +183,7 @@ class LockSampler:
             await asyncio.wait_for(self._task, timeout=10)
 
     async def _run(self) -> None:
-        conn = await asyncpg.connect(self.url)
-        try:
+        async with harness.connection(self.url) as conn:
             while not self._stop.is_set():
                 rows = await conn.fetch(
                     """
@@ -204,8 +203,6 @@ class LockSampler:
                     await asyncio.wait_for(self._stop.wait(), timeout=self.interval_s)
                 except TimeoutError:
                     continue
-        finally:
-            await conn.close()
 
     def summary(self) -> dict[str, Any]:
         """Mean active sessions, and the share of them in each wait state."""

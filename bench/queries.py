@@ -30,14 +30,13 @@ from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
-    create_async_engine,
 )
 from sqlmodel import col, select
 
 from bench import harness
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
-from service.db import async_url, session_factory
+from service.db import session_factory
 from service.petitions.duplicates import find_duplicates
 from service.petitions.models import OPEN_STATUSES, Petition, PetitionKind, PetitionStatus
 from service.petitions.repository import (
@@ -293,11 +292,10 @@ async def _measure(
 
 
 async def _run(options: QueriesOptions) -> tuple[list[Case], dict[str, Any]]:
-    engine = create_async_engine(async_url(options.url), pool_size=2)
-    capture = StatementCapture(engine)
-    sessions = session_factory(engine)
-    info: dict[str, Any] = {}
-    try:
+    async with harness.engine(options.url) as engine:
+        capture = StatementCapture(engine)
+        sessions = session_factory(engine)
+        info: dict[str, Any] = {}
         async with sessions() as session:
             unit, agency = await _busiest(session)
             duplicates = await _open_petitions(session, max(options.runs, 10))
@@ -328,8 +326,6 @@ async def _run(options: QueriesOptions) -> tuple[list[Case], dict[str, Any]]:
         cases = build_cases(unit, agency, cursor, duplicates, options.deep_page)
         for case in cases:
             await _measure(engine, capture, case, options)
-    finally:
-        await engine.dispose()
     return cases, info
 
 

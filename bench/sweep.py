@@ -30,10 +30,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench import harness
-from service.db import async_url
 from service.directory.calendar import load_calendar
 from service.petitions.sweep import sweep as sweep_petitions
 from service.replies.sweep import sweep_referrals
@@ -147,12 +146,11 @@ async def _run(options: SweepOptions) -> tuple[dict[str, Any], dict[str, Any]]:
     # As in the worker: domain events wired and every job declared, built before the
     # measurement.
     wiring = build_wiring(Settings(database_url=options.url))
-    engine = create_async_engine(async_url(options.url), pool_size=2)
-    sa.event.listen(engine.sync_engine, "before_cursor_execute", STATEMENTS)
-    sessions = wiring.sessions(engine)
-    now = datetime.now(UTC)
-    results: dict[str, Any] = {}
-    try:
+    async with harness.engine(options.url) as engine:
+        sa.event.listen(engine.sync_engine, "before_cursor_execute", STATEMENTS)
+        sessions = wiring.sessions(engine)
+        now = datetime.now(UTC)
+        results: dict[str, Any] = {}
         async with sessions() as session:
             sizes = await _sizes(session)
             calendar = await load_calendar(session)
@@ -169,8 +167,6 @@ async def _run(options: SweepOptions) -> tuple[dict[str, Any], dict[str, Any]]:
             sessions, closing + minute, options.timeout_s, before=closing - minute
         )
         results[WEEK] = await _one(sessions, now + timedelta(days=7), options.timeout_s)
-    finally:
-        await engine.dispose()
     return results, sizes
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reports.data import council, scorecard, supervision
-from reports.data.common import DocumentFrame
+from reports.data.common import Building, DocumentFrame
 from reports.document import ReportDocument
 from service.storage.store import ObjectStore
 
@@ -33,10 +33,9 @@ async def build_document(
     """The document for ``parameters``. Its long tables stream from ``session`` while it is
     rendered, so keep the session open until `reports.streaming.render_in_thread` returns.
     With ``store``, evidence files a report lists are re-read and their SHA-256 checked."""
+    build = Building(session, frame, now, title, store)
     if isinstance(parameters, council.CouncilParameters):
-        return await council.council_document(session, parameters, frame, now=now, title=title)
+        return await council.council_document(parameters, build)
     if isinstance(parameters, supervision.SupervisionParameters):
-        return await supervision.supervision_document(
-            session, parameters, frame, title=title, store=store
-        )
-    return await scorecard.scorecard_document(session, parameters, frame, now=now, title=title)
+        return await supervision.supervision_document(parameters, build)
+    return await scorecard.scorecard_document(parameters, build)

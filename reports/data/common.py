@@ -25,6 +25,7 @@ from reports.document import DocumentHeader, ReportDocument, SignatureBlock
 from reports.numbers import format_number, format_percent
 from reports.sections import Align, Cell, Column, Figure, LongTable, Section, Table
 from reports.streaming import ThreadRows, streamed
+from service.storage.store import ObjectStore
 
 # The end of the caption of a report's list of cases: what no row of it shows.
 NO_PERSONAL_DATA = "(không có thông tin cá nhân; đơn tố cáo chỉ được thống kê số lượng)"
@@ -295,6 +296,21 @@ class DocumentFrame:
             author=self.author,
             integrity_warnings=integrity_warnings,
         )
+
+
+@dataclass(frozen=True)
+class Building:
+    """What a report's document is built with besides its parameters, the same for the three
+    kinds (each takes what it needs): the session its long tables stream from (keep it open
+    until `reports.streaming.render_in_thread` returns), the frame, the time its figures are
+    counted at, a title in place of the summary, and the object store evidence is re-read
+    from (its SHA-256 checked) when there is one."""
+
+    session: AsyncSession
+    frame: DocumentFrame
+    now: datetime
+    title: str | None = None
+    store: ObjectStore | None = None
 
 
 def _line_breaks(text: str | None) -> str | None:

@@ -30,11 +30,7 @@ phone, email, ID, bank account and plate). Denunciations appear only as counts, 
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from reports.data.common import DocumentFrame
+from reports.data.common import Building
 from reports.data.council.facts import (
     Cluster,
     CouncilData,
@@ -62,20 +58,14 @@ __all__ = [
 ]
 
 
-async def council_document(
-    session: AsyncSession,
-    params: CouncilParameters,
-    frame: DocumentFrame,
-    *,
-    now: datetime,
-    title: str | None = None,
-) -> ReportDocument:
-    """The whole document; the appendix rows stream from ``session`` while it renders (keep
-    the session open until `render_in_thread` returns)."""
+async def council_document(params: CouncilParameters, build: Building) -> ReportDocument:
+    """The whole document; the appendix rows stream from the build's session while it
+    renders."""
+    session, now = build.session, build.now
     data = await gather(session, params, now=now)
     appendix = notable_table(session, params, now=now, row_count=data.notable_count)
-    return frame.document(
-        title or summary(params),
-        sections(data, params, frame, now=now),
+    return build.frame.document(
+        build.title or summary(params),
+        sections(data, params, build.frame, now=now),
         [Heading("PHỤ LỤC", centered=True), appendix],
     )

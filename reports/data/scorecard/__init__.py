@@ -9,11 +9,7 @@ no item's text is printed (codes, places, dates and states only).
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from reports.data.common import DocumentFrame
+from reports.data.common import Building
 from reports.data.scorecard.facts import (
     ReferredRecommendation,
     ScorecardData,
@@ -40,17 +36,11 @@ __all__ = [
 ]
 
 
-async def scorecard_document(
-    session: AsyncSession,
-    params: ScorecardParameters,
-    frame: DocumentFrame,
-    *,
-    now: datetime,
-    title: str | None = None,
-) -> ReportDocument:
+async def scorecard_document(params: ScorecardParameters, build: Building) -> ReportDocument:
+    session, now = build.session, build.now
     data = await gather(session, params, now=now)
-    return frame.document(
-        title or summary(params),
+    return build.frame.document(
+        build.title or summary(params),
         sections(data, params, now=now),
         [Heading("PHỤ LỤC", centered=True), open_table(session, params, data, now=now)],
     )

@@ -16,9 +16,7 @@ the supervised agency, invited experts); petitioners are not read at all.
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from reports.data.common import DocumentFrame
+from reports.data.common import Building
 from reports.data.supervision.appendices import evidence_table, log_table, manifest_table
 from reports.data.supervision.facts import (
     EvidenceMismatch,
@@ -34,7 +32,6 @@ from reports.data.supervision.facts import (
 from reports.data.supervision.sections import sections
 from reports.document import ReportDocument
 from reports.sections import Heading, PageBreak, Section
-from service.storage.store import ObjectStore
 
 __all__ = [
     "EvidenceMismatch",
@@ -54,15 +51,9 @@ __all__ = [
 ]
 
 
-async def supervision_document(
-    session: AsyncSession,
-    params: SupervisionParameters,
-    frame: DocumentFrame,
-    *,
-    title: str | None = None,
-    store: ObjectStore | None = None,
-) -> ReportDocument:
-    data = await gather(session, params, store=store)
+async def supervision_document(params: SupervisionParameters, build: Building) -> ReportDocument:
+    session = build.session
+    data = await gather(session, params, store=build.store)
     appendices: list[Section] = [
         Heading("PHỤ LỤC 1. DANH SÁCH TÀI LIỆU, CHỨNG CỨ", centered=True),
         evidence_table(session, params, data),
@@ -75,8 +66,8 @@ async def supervision_document(
             Heading("PHỤ LỤC 3. NHẬT KÝ CÁC BUỔI LÀM VIỆC", centered=True),
             log_table(session, params, data),
         ]
-    return frame.document(
-        title or summary(data.plan),
+    return build.frame.document(
+        build.title or summary(data.plan),
         sections(data, params),
         appendices,
         integrity_warnings=data.integrity_warnings,
