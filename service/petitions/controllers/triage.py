@@ -100,45 +100,45 @@ async def _reclassify(call: Call) -> None:
     await triage.reclassify(call.session, call.settings, call.resource, call.actor, call.data)
 
 
+# The actions by name, for the API's generated routes below and the console's forms
+# (``service.web.queue``), which run them through the same ``perform``.
+ACTIONS: dict[str, ActionRoute[Petition, Any]] = {
+    action.name: action
+    for action in (
+        ActionRoute(
+            name="request_info",
+            run=_request_info,
+            body=RequestInfo,
+            description="Ask the citizen a question; the routing clock pauses.",
+        ),
+        ActionRoute(
+            name="resume",
+            run=_resume,
+            body=ReasonRequest,
+            description="Stop waiting for the citizen; the routing clock resumes.",
+        ),
+        ActionRoute(name="accept", run=_accept, body=ReasonRequest),
+        ActionRoute(name="reject", run=_reject, body=RejectRequest),
+        ActionRoute(
+            name="refer",
+            run=_refer,
+            body=ReferRequest,
+            description=(
+                "Route to the suggested agency (no agency_id) or another one (with a reason)."
+            ),
+        ),
+    )
+}
+RECLASSIFY = ActionRoute[Petition, Any](
+    name="reclassify",
+    run=_reclassify,
+    body=Reclassify,
+    path="{petition_id:uuid}",
+    http_method="PATCH",
+    summary="Correct kind/category/unit/urgency",
+)
+
 TRIAGE_ACTIONS = [
-    *action_handlers(
-        PETITION,
-        [
-            ActionRoute(
-                name="request_info",
-                run=_request_info,
-                body=RequestInfo,
-                description="Ask the citizen a question; the routing clock pauses.",
-            ),
-            ActionRoute(
-                name="resume",
-                run=_resume,
-                body=ReasonRequest,
-                description="Stop waiting for the citizen; the routing clock resumes.",
-            ),
-            ActionRoute(name="accept", run=_accept, body=ReasonRequest),
-            ActionRoute(name="reject", run=_reject, body=RejectRequest),
-            ActionRoute(
-                name="refer",
-                run=_refer,
-                body=ReferRequest,
-                description=(
-                    "Route to the suggested agency (no agency_id) or another one (with a reason)."
-                ),
-            ),
-        ],
-    ),
-    *action_handlers(
-        PETITION_ITSELF,
-        [
-            ActionRoute(
-                name="reclassify",
-                run=_reclassify,
-                body=Reclassify,
-                path="{petition_id:uuid}",
-                http_method="PATCH",
-                summary="Correct kind/category/unit/urgency",
-            )
-        ],
-    ),
+    *action_handlers(PETITION, list(ACTIONS.values())),
+    *action_handlers(PETITION_ITSELF, [RECLASSIFY]),
 ]

@@ -1,0 +1,268 @@
+"""The Front officer's queue and petition page over HTTP: the rules a browser cannot see
+(area scoping, CSRF, stale versions, bad input, the identity and its audit)."""
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.models import Role, StaffUser
+from service.deadlines.policy import seed_default_policy
+from tests.factories import BA_DINH, HOAN_KIEM, PASSWORD, create_api_client, create_user
+from tests.petitions.conftest import IDENTIFIED, Api, act, filed, petition_body, staff_headers
+from tests.web.support import console_login, csrf_token
+
+REASON = "Xác minh nhân thân người tố cáo theo Điều 28 Luật Tố cáo"
+
+
+@pytest.fixture
+async def api(session: AsyncSession, seeded: Any) -> Api:
+    """An API client filing petitions, with the deadline policy their clocks run on."""
+    await seed_default_policy(session)
+    return Api(*await create_api_client(session))
+
+
+@pytest.fixture
+async def ward_officer(client: httpx.AsyncClient, session: AsyncSession, seeded: Any) -> StaffUser:
+    """The Front officer of Hoàn Kiếm ward, logged in to the console on ``client``."""
+    user = await create_user(session, Role.front_officer, unit_code=HOAN_KIEM)
+    await logged_in(client, user)
+    return user
+
+
+@pytest.fixture
+async def petition(client: httpx.AsyncClient, api: Api) -> dict[str, Any]:
+    return await filed(client, api)
+
+
+async def logged_in(client: httpx.AsyncClient, user: StaffUser) -> None:
+    response = await console_login(client, user.username, PASSWORD)
+    assert response.status_code == 303, response.text
+
+
+def page_version(html: str) -> str:
+    match = re.search(r'name="version" value="(\d+)"', html)
+    assert match, "the page has no decision form"
+    return match.group(1)
+
+
+def seen_of(html: str) -> str:
+    match = re.search(r'name="seen" value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+async def decide(
+    client: httpx.AsyncClient, petition_id: str, action: str, **fields: str
+) -> httpx.Response:
+    """Opens the action's form on the page and posts it as a browser would."""
+    page = await client.get(f"/console/queue/{petition_id}?action={action}")
+    assert page.status_code == 200, page.text
+    data = {
+        "_csrf_token": csrf_token(page.text),
+        "version": page_version(page.text),
+        "seen": seen_of(page.text),
+        **fields,
+    }
+    return await client.post(f"/console/queue/{petition_id}/actions/{action}", data=data)
+
+
+class TestQueue:
+    async def test_tabs_count_and_list_the_officers_ward(
+        self,
+        client: httpx.AsyncClient,
+        api: Api,
+        ward_officer: StaffUser,
+        petition: dict[str, Any],
+    ) -> None:
+        elsewhere = await filed(
+            client, api, petition_body(unit_code=BA_DINH, title="Đèn đường hỏng")
+        )
+        page = await client.get("/console/queue")
+        assert page.status_code == 200
+        assert petition["tracking_code"] in page.text
+        assert elsewhere["tracking_code"] not in page.text
+        assert re.search(r"Mới tiếp nhận <span class=\"count\">1</span>", page.text)
+        assert re.search(r"Chờ bổ sung thông tin <span class=\"count\">0</span>", page.text)
+
+    async def test_search_ignores_diacritics_and_htmx_gets_the_table_alone(
+        self, client: httpx.AsyncClient, ward_officer: StaffUser, petition: dict[str, Any]
+    ) -> None:
+        found = await client.get(
+            "/console/queue?q=ngap+nuoc+hang+bong",
+            headers={"HX-Request": "true", "HX-Target": "queue-results"},
+        )
+        assert found.status_code == 200
+        assert petition["tracking_code"] in found.text
+        assert "<mark>" in found.text
+        assert "<html" not in found.text  # the partial only
+        missing = await client.get("/console/queue?q=cay+xanh")
+        assert petition["tracking_code"] not in missing.text
+        assert "Không có hồ sơ nào khớp với bộ lọc." in missing.text
+
+    async def test_bad_filters_are_said_next_to_the_form(
+        self, client: httpx.AsyncClient, ward_officer: StaffUser
+    ) -> None:
+        page = await client.get("/console/queue?kind=nonsense&cursor=garbage")
+        assert page.status_code == 422
+        assert 'aria-invalid="true"' in page.text
+        cursor = await client.get("/console/queue?cursor=garbage")
+        assert cursor.status_code == 422
+        assert "Traceback" not in cursor.text
+
+    async def test_keyset_pages(
+        self, client: httpx.AsyncClient, api: Api, ward_officer: StaffUser
+    ) -> None:
+        codes = [
+            (await filed(client, api, petition_body(title=f"Rác thải tồn đọng số {n}")))[
+                "tracking_code"
+            ]
+            for n in range(27)
+        ]
+        first = await client.get("/console/queue?sort=newest")
+        link = re.search(r'href="([^"]*cursor=[^"]+)" rel="next"', first.text)
+        assert link
+        second = await client.get(link.group(1).replace("&amp;", "&"))
+        assert second.status_code == 200
+        shown = [code for code in codes if code in first.text]
+        rest = [code for code in codes if code in second.text]
+        assert len(shown) == 25
+        assert sorted(shown + rest) == sorted(codes)
+
+    async def test_other_roles_are_refused(
+        self, client: httpx.AsyncClient, session: AsyncSession, seeded: Any
+    ) -> None:
+        reader = await create_user(session, Role.council_reader)
+        await logged_in(client, reader)
+        assert (await client.get("/console/queue")).status_code == 403
+
+
+class TestPetitionPage:
+    async def test_accept_then_refer_to_the_suggested_agency(
+        self, client: httpx.AsyncClient, ward_officer: StaffUser, petition: dict[str, Any]
+    ) -> None:
+        accepted = await decide(client, petition["id"], "accept")
+        assert accepted.status_code == 303
+        after = await client.get(accepted.headers["location"])
+        assert "Đã tiếp nhận hồ sơ." in after.text
+        referred = await decide(client, petition["id"], "refer")
+        assert referred.status_code == 303, referred.text
+        page = await client.get(f"/console/queue/{petition['id']}")
+        assert "đã chuyển cơ quan" in page.text
+        assert "UBND phường Hoàn Kiếm" in page.text
+
+    async def test_another_wards_petition_is_404(
+        self, client: httpx.AsyncClient, session: AsyncSession, petition: dict[str, Any]
+    ) -> None:
+        other = await create_user(session, Role.front_officer, unit_code=BA_DINH)
+        await logged_in(client, other)
+        page = await client.get(f"/console/queue/{petition['id']}")
+        assert page.status_code == 404
+        assert petition["tracking_code"] not in page.text
+        token = csrf_token((await client.get("/console/queue")).text)
+        post = await client.post(
+            f"/console/queue/{petition['id']}/actions/accept",
+            data={"_csrf_token": token, "version": "1"},
+        )
+        assert post.status_code == 404
+
+    async def test_a_stale_version_says_so_and_shows_what_changed(
+        self, client: httpx.AsyncClient, ward_officer: StaffUser, petition: dict[str, Any]
+    ) -> None:
+        page = await client.get(f"/console/queue/{petition['id']}?action=reject")
+        # Someone else accepts it meanwhile, through the API.
+        headers = await staff_headers(client, ward_officer)
+        assert (await act(client, headers, petition["id"], "accept")).status_code == 200
+        answer = await client.post(
+            f"/console/queue/{petition['id']}/actions/reject",
+            data={
+                "_csrf_token": csrf_token(page.text),
+                "version": page_version(page.text),
+                "seen": seen_of(page.text),
+                "reason_code": "other",
+                "reason": "Không đủ căn cứ",
+            },
+        )
+        assert answer.status_code == 412
+        assert "Người khác đã thay đổi hồ sơ" in answer.text
+        stale = answer.text.split('class="stale"')[1].split("</div>")[0]
+        assert "tiếp nhận → đang phân loại" in stale  # what changed, listed
+        assert "Không đủ căn cứ" in answer.text  # the officer's words kept in the form
+        fresh = await client.get(f"/console/queue/{petition['id']}")
+        assert "Đã từ chối" not in fresh.text
+
+    async def test_a_form_without_its_csrf_token_is_refused(
+        self, client: httpx.AsyncClient, ward_officer: StaffUser, petition: dict[str, Any]
+    ) -> None:
+        page = await client.get(f"/console/queue/{petition['id']}?action=accept")
+        answer = await client.post(
+            f"/console/queue/{petition['id']}/actions/accept",
+            data={"version": page_version(page.text)},
+        )
+        assert answer.status_code == 403
+        assert "Biểu mẫu đã hết hạn" in answer.text
+
+    async def test_bad_input_is_said_next_to_the_field(
+        self, client: httpx.AsyncClient, ward_officer: StaffUser, petition: dict[str, Any]
+    ) -> None:
+        answer = await decide(client, petition["id"], "reject", reason_code="bogus", reason="x")
+        assert answer.status_code == 422
+        assert 'id="a-reason-error"' in answer.text
+        assert 'id="a-reason_code-error"' in answer.text
+        unknown = await decide(client, petition["id"], "accept")
+        assert unknown.status_code == 303
+        # Refer with another agency and no reason: the service's rule, next to the field.
+        page = await client.get(f"/console/queue/{petition['id']}?action=refer")
+        other_agency = re.findall(r'<option value="([0-9a-f-]{36})"', page.text)
+        suggested = re.search(r'<option value="([0-9a-f-]{36})" selected', page.text)
+        assert suggested
+        override = next(value for value in other_agency if value != suggested.group(1))
+        refused = await decide(client, petition["id"], "refer", agency_id=override)
+        assert refused.status_code == 422
+        assert 'id="a-reason-error"' in refused.text
+
+    async def test_a_denunciation_shows_no_identity_and_the_reveal_is_audited(
+        self,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        api: Api,
+        ward_officer: StaffUser,
+    ) -> None:
+        # The denouncer signs the text too: the page shows it without who they are.
+        text_ = f"Tôi là {IDENTIFIED['full_name']}; cán bộ địa chính phường nhận tiền."
+        body = petition_body(kind="denunciation", category="officials_conduct")
+        body.update(title="Tố cáo cán bộ nhận tiền", description=text_, petitioner=IDENTIFIED)
+        denunciation = await filed(client, api, body)
+        page = await client.get(f"/console/queue/{denunciation['id']}")
+        assert page.status_code == 200
+        for value in IDENTIFIED.values():
+            assert value not in page.text
+        queue = await client.get("/console/queue")
+        for value in IDENTIFIED.values():
+            assert value not in queue.text
+        short = await client.post(
+            f"/console/queue/{denunciation['id']}/reveal",
+            data={"_csrf_token": csrf_token(page.text), "reason": "xem"},
+        )
+        assert short.status_code == 422
+        assert IDENTIFIED["full_name"] not in short.text
+        shown = await client.post(
+            f"/console/queue/{denunciation['id']}/reveal",
+            data={"_csrf_token": csrf_token(page.text), "reason": REASON},
+        )
+        assert shown.status_code == 200
+        assert IDENTIFIED["full_name"] in shown.text
+        assert shown.headers["cache-control"] == "no-store"
+        rows = await session.execute(
+            text(
+                "SELECT actor_id FROM audit_event WHERE entity_id = :id"
+                " AND action = 'petition.confidential_identity_viewed'"
+            ),
+            {"id": denunciation["id"]},
+        )
+        assert [row.actor_id for row in rows] == [str(ward_officer.id)]
+        again = await client.get(f"/console/queue/{denunciation['id']}")
+        assert IDENTIFIED["full_name"] not in again.text
