@@ -1,11 +1,13 @@
 """The Front officer's queue and petition page over HTTP: the rules a browser cannot see
 (area scoping, CSRF, stale versions, bad input, the identity and its audit)."""
 
+import io
 import re
 from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -266,3 +268,58 @@ class TestPetitionPage:
         assert [row.actor_id for row in rows] == [str(ward_officer.id)]
         again = await client.get(f"/console/queue/{denunciation['id']}")
         assert IDENTIFIED["full_name"] not in again.text
+
+
+def photo() -> bytes:
+    """A real (decodable) JPEG, as a phone would send."""
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 900), (30, 120, 200)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+class TestFiles:
+    async def test_an_image_has_a_preview_logged_as_a_view_and_a_download_link(
+        self,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        ward_officer: StaffUser,
+        petition: dict[str, Any],
+    ) -> None:
+        upload = await client.post(
+            f"/api/v1/track/{petition['tracking_code']}/evidence",
+            params={"filename": "ngap-nuoc.jpg"},
+            content=photo(),
+            headers={"X-Tracking-Secret": petition["tracking_secret"]},
+        )
+        assert upload.status_code == 201, upload.text
+        file_url = f"/console/queue/{petition['id']}/files/{upload.json()['id']}"
+        page = await client.get(f"/console/queue/{petition['id']}")
+        assert f'src="{file_url}/preview"' in page.text
+        preview = await client.get(f"{file_url}/preview")
+        assert preview.status_code == 200
+        assert preview.headers["content-type"] == "image/jpeg"
+        with Image.open(io.BytesIO(preview.content)) as image:
+            assert max(image.size) <= 480
+        download = await client.get(file_url)
+        assert download.status_code == 303
+        actions = await session.execute(
+            text("SELECT action FROM evidence_access WHERE evidence_id = :id ORDER BY id"),
+            {"id": upload.json()["id"]},
+        )
+        assert [row.action for row in actions] == ["upload", "view", "download"]
+
+    async def test_a_file_that_is_no_image_has_no_preview(
+        self, client: httpx.AsyncClient, ward_officer: StaffUser, petition: dict[str, Any]
+    ) -> None:
+        upload = await client.post(
+            f"/api/v1/track/{petition['tracking_code']}/evidence",
+            params={"filename": "bien-ban.pdf"},
+            content=b"%PDF-1.4\n" + b"0" * 2000,
+            headers={"X-Tracking-Secret": petition["tracking_secret"]},
+        )
+        assert upload.status_code == 201, upload.text
+        file_url = f"/console/queue/{petition['id']}/files/{upload.json()['id']}"
+        assert (await client.get(f"{file_url}/preview")).status_code == 404
+        page = await client.get(f"/console/queue/{petition['id']}")
+        assert "bien-ban.pdf" in page.text
+        assert f"{file_url}/preview" not in page.text
