@@ -277,6 +277,17 @@ def photo() -> bytes:
     return out.getvalue()
 
 
+async def attach(
+    client: httpx.AsyncClient, petition: dict[str, Any], name: str, content: bytes
+) -> str:
+    """The citizen's file, sent with their tracking secret; its URL on the petition page."""
+    url = f"/api/v1/track/{petition['tracking_code']}/evidence?filename={name}"
+    secret = {"X-Tracking-Secret": petition["tracking_secret"]}
+    response = await client.post(url, content=content, headers=secret)
+    assert response.status_code == 201, response.text
+    return f"/console/queue/{petition['id']}/files/{response.json()['id']}"
+
+
 class TestFiles:
     async def test_an_image_has_a_preview_logged_as_a_view_and_a_download_link(
         self,
@@ -285,14 +296,7 @@ class TestFiles:
         ward_officer: StaffUser,
         petition: dict[str, Any],
     ) -> None:
-        upload = await client.post(
-            f"/api/v1/track/{petition['tracking_code']}/evidence",
-            params={"filename": "ngap-nuoc.jpg"},
-            content=photo(),
-            headers={"X-Tracking-Secret": petition["tracking_secret"]},
-        )
-        assert upload.status_code == 201, upload.text
-        file_url = f"/console/queue/{petition['id']}/files/{upload.json()['id']}"
+        file_url = await attach(client, petition, "ngap-nuoc.jpg", photo())
         page = await client.get(f"/console/queue/{petition['id']}")
         assert f'src="{file_url}/preview"' in page.text
         preview = await client.get(f"{file_url}/preview")
@@ -304,21 +308,14 @@ class TestFiles:
         assert download.status_code == 303
         actions = await session.execute(
             text("SELECT action FROM evidence_access WHERE evidence_id = :id ORDER BY id"),
-            {"id": upload.json()["id"]},
+            {"id": file_url.rsplit("/", 1)[1]},
         )
         assert [row.action for row in actions] == ["upload", "view", "download"]
 
     async def test_a_file_that_is_no_image_has_no_preview(
         self, client: httpx.AsyncClient, ward_officer: StaffUser, petition: dict[str, Any]
     ) -> None:
-        upload = await client.post(
-            f"/api/v1/track/{petition['tracking_code']}/evidence",
-            params={"filename": "bien-ban.pdf"},
-            content=b"%PDF-1.4\n" + b"0" * 2000,
-            headers={"X-Tracking-Secret": petition["tracking_secret"]},
-        )
-        assert upload.status_code == 201, upload.text
-        file_url = f"/console/queue/{petition['id']}/files/{upload.json()['id']}"
+        file_url = await attach(client, petition, "bien-ban.pdf", b"%PDF-1.4\n" + b"0" * 2000)
         assert (await client.get(f"{file_url}/preview")).status_code == 404
         page = await client.get(f"/console/queue/{petition['id']}")
         assert "bien-ban.pdf" in page.text

@@ -38,26 +38,36 @@ def file_petition(api: httpx.Client, **overrides: Any) -> dict[str, Any]:
     return body
 
 
+def opened(page: Any, api: httpx.Client, action: str = "", **overrides: Any) -> dict[str, Any]:
+    """A new petition, open on the page (with ``action``'s form)."""
+    petition = file_petition(api, **overrides)
+    page.goto(f"/console/queue/{petition['id']}?action={action}")
+    return petition
+
+
+@pytest.fixture
+def officer(page: Any, login_as: LoginAs) -> Any:
+    """The page, logged in as the Front officer of Hoàn Kiếm ward."""
+    login_as(page, "mttq.hoankiem")
+    return page
+
+
 def as_staff(api: httpx.Client, username: str) -> dict[str, str]:
     login = api.post("/api/v1/auth/login", json={"username": username, "password": DEMO_PASSWORD})
     return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
-def test_the_ward_officer_accepts_and_refers(
-    page: Any, login_as: LoginAs, api: httpx.Client
-) -> None:
-    petition = file_petition(
-        api, title="Cống thoát nước phố Hàng Gai bị tắc", latitude=21.03, longitude=105.85
-    )
-    login_as(page, "mttq.hoankiem")
+def test_the_ward_officer_accepts_and_refers(officer: Any, api: httpx.Client) -> None:
+    page = officer
+    title = "Cống thoát nước phố Hàng Gai bị tắc"
+    petition = file_petition(api, title=title, latitude=21.03, longitude=105.85)
     page.get_by_role("navigation", name="Điều hướng chính").get_by_role(
         "link", name="Hàng đợi"
     ).click()
     page.get_by_label("Tìm kiếm").fill("cong thoat nuoc hang gai")
     page.get_by_role("button", name="Lọc").click()
     page.get_by_role("link", name=petition["tracking_code"]).click()
-    heading = page.get_by_role("heading", level=1).inner_text()
-    assert heading == "Cống thoát nước phố Hàng Gai bị tắc"
+    assert page.get_by_role("heading", level=1).inner_text() == title
     assert page.get_by_role("img", name="Vị trí trong địa bàn Hà Nội").is_visible()
     assert "ngày làm việc" in page.locator(".deadline-clock").inner_text()
     page.get_by_role("link", name="Tiếp nhận", exact=True).click()
@@ -72,20 +82,17 @@ def test_the_ward_officer_accepts_and_refers(
     assert "UBND phường Hoàn Kiếm" in page.locator(".petition-facts").inner_text()
 
 
-def test_another_wards_petition_is_404(page: Any, login_as: LoginAs, api: httpx.Client) -> None:
+def test_another_wards_petition_is_404(officer: Any, api: httpx.Client) -> None:
+    page = officer
     elsewhere = file_petition(api, unit_code=BA_DINH, title="Đèn đường phố Quán Thánh hỏng")
-    login_as(page, "mttq.hoankiem")
     answer = page.goto(f"/console/queue/{elsewhere['id']}")
     assert answer.status == 404
     assert elsewhere["tracking_code"] not in page.content()
 
 
-def test_a_stale_version_shows_the_conflict(
-    page: Any, login_as: LoginAs, api: httpx.Client
-) -> None:
-    petition = file_petition(api, title="Vỉa hè phố Hàng Bạc bị lấn chiếm")
-    login_as(page, "mttq.hoankiem")
-    page.goto(f"/console/queue/{petition['id']}?action=reject")
+def test_a_stale_version_shows_the_conflict(officer: Any, api: httpx.Client) -> None:
+    page = officer
+    petition = opened(page, api, "reject", title="Vỉa hè phố Hàng Bạc bị lấn chiếm")
     page.get_by_label("Lý do từ chối (bắt buộc)").select_option("other")
     page.get_by_label("Lý do (bắt buộc)", exact=True).fill("Đã có hồ sơ khác cùng nội dung")
     # Meanwhile the city's Front officer accepts it.
@@ -111,18 +118,19 @@ def test_a_stale_version_shows_the_conflict(
 
 
 def test_a_denunciation_shows_no_identity_and_the_reveal_is_audited(
-    page: Any, login_as: LoginAs, api: httpx.Client
+    officer: Any, api: httpx.Client
 ) -> None:
-    denunciation = file_petition(
+    page = officer
+    signed = f"Tôi là {IDENTIFIED['full_name']}, cán bộ địa chính phường nhận tiền."
+    denunciation = opened(
+        page,
         api,
         kind="denunciation",
         category="officials_conduct",
-        title="Tố cáo cán bộ địa chính nhận tiền",
-        description=f"Tôi là {IDENTIFIED['full_name']}, cán bộ địa chính phường nhận tiền.",
         petitioner=IDENTIFIED,
+        title="Tố cáo cán bộ địa chính nhận tiền",
+        description=signed,
     )
-    login_as(page, "mttq.hoankiem")
-    page.goto(f"/console/queue/{denunciation['id']}")
     for value in IDENTIFIED.values():
         assert value not in page.content()
     assert "được giữ bí mật" in page.locator("main").inner_text()
@@ -136,12 +144,9 @@ def test_a_denunciation_shows_no_identity_and_the_reveal_is_audited(
     assert IDENTIFIED["full_name"] not in page.content()
 
 
-def test_a_decision_without_its_csrf_token_is_refused(
-    page: Any, login_as: LoginAs, api: httpx.Client
-) -> None:
-    petition = file_petition(api, title="Rác thải tập kết sai nơi quy định")
-    login_as(page, "mttq.hoankiem")
-    page.goto(f"/console/queue/{petition['id']}?action=accept")
+def test_a_decision_without_its_csrf_token_is_refused(officer: Any, api: httpx.Client) -> None:
+    page = officer
+    opened(page, api, "accept", title="Rác thải tập kết sai nơi quy định")
     page.evaluate("document.querySelector('#action-form input[name=_csrf_token]').remove()")
     with page.expect_response("**/actions/accept") as answer:
         page.get_by_role("button", name="Xác nhận tiếp nhận").click()
@@ -160,12 +165,9 @@ def test_the_queue_and_the_petition_page_are_accessible(
     page: Any, login_as: LoginAs, api: httpx.Client, viewport: Any
 ) -> None:
     petition = file_petition(api, title="Cây xanh đổ chắn lối đi", latitude=21.02, longitude=105.84)
-    api.post(
-        f"/api/v1/track/{petition['tracking_code']}/evidence",
-        params={"filename": "cay-do.jpg"},
-        content=_photo(),
-        headers={"X-Tracking-Secret": petition["tracking_secret"]},
-    ).raise_for_status()
+    url = f"/api/v1/track/{petition['tracking_code']}/evidence?filename=cay-do.jpg"
+    secret = {"X-Tracking-Secret": petition["tracking_secret"]}
+    api.post(url, content=_photo(), headers=secret).raise_for_status()
     if viewport:
         page.set_viewport_size(viewport)
     login_as(page, "mttq.hoankiem")
@@ -185,11 +187,9 @@ def test_the_queue_and_the_petition_page_are_accessible(
     assert overflow <= 0
 
 
-def test_tabs_and_pages_swap_the_results_with_htmx(
-    page: Any, login_as: LoginAs, api: httpx.Client
-) -> None:
+def test_tabs_and_pages_swap_the_results_with_htmx(officer: Any, api: httpx.Client) -> None:
+    page = officer
     file_petition(api, title="Tiếng ồn karaoke ban đêm")
-    login_as(page, "mttq.hoankiem")
     page.goto("/console/queue")
     with page.expect_response("**/console/queue?tab=all*") as answer:
         page.get_by_role("link", name="Tất cả").click()
