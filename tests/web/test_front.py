@@ -320,3 +320,83 @@ class TestFiles:
         page = await client.get(f"/console/queue/{petition['id']}")
         assert "bien-ban.pdf" in page.text
         assert f"{file_url}/preview" not in page.text
+
+
+class TestEveryForm:
+    @pytest.mark.parametrize("locale", ["vi", "en"])
+    async def test_every_text_comes_from_the_catalogue(
+        self,
+        client: httpx.AsyncClient,
+        ward_officer: StaffUser,
+        petition: dict[str, Any],
+        locale: str,
+    ) -> None:
+        client.cookies.set("lang", locale)
+        url = f"/console/queue/{petition['id']}"
+        pages = [await client.get(f"{url}?action={name}") for name in ("accept", "reject")]
+        pages += [
+            await client.get(f"{url}?action=request_info"),
+            await client.get("/console/queue"),
+        ]
+        await decide(client, petition["id"], "accept")
+        pages += [await client.get(f"{url}?action={name}") for name in ("refer", "reclassify")]
+        for page in pages:
+            assert page.status_code == 200
+            assert f'<html lang="{locale}">' in page.text
+            assert "web.queue." not in page.text, re.findall(r"web\.queue\.[a-z_.]+", page.text)
+            assert "enum." not in page.text, re.findall(r"enum\.[A-Za-z_.]+", page.text)
+
+    async def test_ask_for_information_moves_it_to_its_tab(
+        self, client: httpx.AsyncClient, ward_officer: StaffUser, petition: dict[str, Any]
+    ) -> None:
+        asked = await decide(
+            client, petition["id"], "request_info", question="Xin cho biết số nhà cụ thể?"
+        )
+        assert asked.status_code == 303, asked.text
+        tab = await client.get("/console/queue?tab=needs_info")
+        assert petition["tracking_code"] in tab.text
+        assert re.search(r"Chờ bổ sung thông tin <span class=\"count\">1</span>", tab.text)
+        page = await client.get(f"/console/queue/{petition['id']}")
+        assert "Xin cho biết số nhà cụ thể?" in page.text
+        assert "Tạm dừng" in page.text  # the clock waits for the citizen
+
+    async def test_reclassify_records_the_change(
+        self, client: httpx.AsyncClient, ward_officer: StaffUser, petition: dict[str, Any]
+    ) -> None:
+        page = await client.get(f"/console/queue/{petition['id']}?action=reclassify")
+        assert re.search(r'<option value="feedback" selected>', page.text)
+        done = await decide(
+            client,
+            petition["id"],
+            "reclassify",
+            kind="recommendation",
+            category="environment_sanitation",
+            unit_code=HOAN_KIEM,
+            urgency="normal",
+            reason="Người dân kiến nghị, không phải phản ánh",
+        )
+        assert done.status_code == 303, done.text
+        after = await client.get(f"/console/queue/{petition['id']}")
+        assert "Người dân kiến nghị, không phải phản ánh" in after.text  # in the history
+
+    async def test_merge_a_duplicate_side_by_side(
+        self, client: httpx.AsyncClient, api: Api, ward_officer: StaffUser
+    ) -> None:
+        lead = await filed(client, api)
+        duplicate = await filed(client, api)
+        page = await client.get(f"/console/queue/{duplicate['id']}?duplicates=now")
+        assert lead["tracking_code"] in page.text
+        assert 'class="side-by-side"' in page.text
+        merged = await client.post(
+            f"/console/queue/{duplicate['id']}/actions/merge",
+            data={
+                "_csrf_token": csrf_token(page.text),
+                "version": page_version(page.text),
+                "lead_id": lead["id"],
+            },
+        )
+        assert merged.status_code == 303, merged.text
+        assert merged.headers["location"] == f"/console/queue/{lead['id']}"
+        shown = await client.get(merged.headers["location"])
+        assert "Đã gộp hồ sơ; đây là hồ sơ chính." in shown.text
+        assert "Số người cùng phản ánh" in shown.text
