@@ -383,10 +383,12 @@ class TestEveryForm:
         self, client: httpx.AsyncClient, api: Api, ward_officer: StaffUser
     ) -> None:
         lead = await filed(client, api)
-        duplicate = await filed(client, api)
+        # The duplicate has coordinates, the lead none.
+        duplicate = await filed(client, api, petition_body(latitude=21.03, longitude=105.85))
         page = await client.get(f"/console/queue/{duplicate['id']}?duplicates=now")
         assert lead["tracking_code"] in page.text
-        assert 'class="side-by-side"' in page.text
+        caption = page.text.split('class="side-by-side"')[1].split("</caption>")[0]
+        assert "cách" not in caption  # no coordinates, no distance (not half the earth)
         merged = await client.post(
             f"/console/queue/{duplicate['id']}/actions/merge",
             data={

@@ -146,7 +146,7 @@ async def tab_counts(
     session: AsyncSession, viewer: StaffPrincipal, narrowing: views.PetitionFilter
 ) -> dict[Tab, int]:
     """Every tab's count for the officer's filters, from the dashboard's one call."""
-    counts = await views.dashboard(session, viewer, replace(narrowing, deadline_status=None))
+    counts = await views.dashboard(session, viewer, narrowing)
     by_status = {row.key: row.count for row in counts.by_status}
     return {
         Tab.received: by_status.get(PetitionStatus.received.value, 0),
