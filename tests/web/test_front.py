@@ -196,6 +196,17 @@ class TestPetitionPage:
         fresh = await client.get(f"/console/queue/{petition['id']}")
         assert "Đã từ chối" not in fresh.text
 
+    async def test_a_decision_not_possible_now_says_why(
+        self, client: httpx.AsyncClient, ward_officer: StaffUser, petition: dict[str, Any]
+    ) -> None:
+        page = await client.get(f"/console/queue/{petition['id']}?action=accept")
+        answer = await client.post(
+            f"/console/queue/{petition['id']}/actions/refer",
+            data={"_csrf_token": csrf_token(page.text), "version": page_version(page.text)},
+        )
+        assert answer.status_code == 409
+        assert 'class="form-errors" role="alert"' in answer.text
+
     async def test_a_form_without_its_csrf_token_is_refused(
         self, client: httpx.AsyncClient, ward_officer: StaffUser, petition: dict[str, Any]
     ) -> None:
