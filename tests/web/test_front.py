@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.models import Role, StaffUser
 from service.deadlines.policy import seed_default_policy
+from service.petitions.schemas import TextSpan
+from service.web.queue.listing import marked
 from tests.factories import BA_DINH, HOAN_KIEM, PASSWORD, create_api_client, create_user
 from tests.petitions.conftest import IDENTIFIED, Api, act, filed, petition_body, staff_headers
 from tests.web.support import console_login, csrf_token
@@ -89,6 +91,22 @@ class TestQueue:
         assert elsewhere["tracking_code"] not in page.text
         assert re.search(r"Mới tiếp nhận <span class=\"count\">1</span>", page.text)
         assert re.search(r"Chờ bổ sung thông tin <span class=\"count\">0</span>", page.text)
+
+    async def test_the_city_officer_filters_by_ward_kind_and_channel(
+        self, client: httpx.AsyncClient, api: Api, officer: StaffUser
+    ) -> None:
+        here = await filed(client, api)
+        there = await filed(client, api, petition_body(unit_code=BA_DINH, channel="hotline"))
+        await logged_in(client, officer)
+        both = await client.get("/console/queue")
+        assert here["tracking_code"] in both.text
+        assert there["tracking_code"] in both.text
+        assert '<option value="00004">' in both.text  # every ward to choose from
+        for query in (f"unit_code={BA_DINH}", "channel=hotline", "kind=feedback&channel=hotline"):
+            page = await client.get(f"/console/queue?{query}")
+            assert there["tracking_code"] in page.text, query
+            assert here["tracking_code"] not in page.text, query
+            assert re.search(r"Mới tiếp nhận <span class=\"count\">1</span>", page.text)
 
     async def test_search_ignores_diacritics_and_htmx_gets_the_table_alone(
         self, client: httpx.AsyncClient, ward_officer: StaffUser, petition: dict[str, Any]
@@ -413,3 +431,8 @@ class TestEveryForm:
         shown = await client.get(merged.headers["location"])
         assert "Đã gộp hồ sơ; đây là hồ sơ chính." in shown.text
         assert "Số người cùng phản ánh" in shown.text
+
+
+def test_highlights_cut_the_text_once() -> None:
+    spans = [TextSpan(start=0, end=4), TextSpan(start=2, end=3), TextSpan(start=7, end=9)]
+    assert marked("Ngập nước", spans) == [("Ngập", True), (" nư", False), ("ớc", True)]

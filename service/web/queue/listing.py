@@ -133,6 +133,8 @@ def marked(text: str, spans: Iterable[Any]) -> list[tuple[str, bool]]:
     parts: list[tuple[str, bool]] = []
     at = 0
     for span in sorted(spans, key=lambda item: item.start):
+        if span.end <= at:  # inside the previous highlight
+            continue
         if span.start > at:
             parts.append((text[at : span.start], False))
         parts.append((text[max(at, span.start) : span.end], True))
