@@ -74,6 +74,18 @@ async def decide(
     return await client.post(f"/console/queue/{petition_id}/actions/{action}", data=data)
 
 
+async def send(
+    client: httpx.AsyncClient, petition_id: str, action: str, *, csrf: bool = True
+) -> httpx.Response:
+    """Posts ``action`` with the version of the page (and its CSRF token unless ``csrf`` is
+    False), whether or not the page offers that action now."""
+    page = await client.get(f"/console/queue/{petition_id}?action=accept")
+    data = {"version": page_version(page.text)}
+    if csrf:
+        data["_csrf_token"] = csrf_token(page.text)
+    return await client.post(f"/console/queue/{petition_id}/actions/{action}", data=data)
+
+
 class TestQueue:
     async def test_tabs_count_and_list_the_officers_ward(
         self,
@@ -217,22 +229,14 @@ class TestPetitionPage:
     async def test_a_decision_not_possible_now_says_why(
         self, client: httpx.AsyncClient, ward_officer: StaffUser, petition: dict[str, Any]
     ) -> None:
-        page = await client.get(f"/console/queue/{petition['id']}?action=accept")
-        answer = await client.post(
-            f"/console/queue/{petition['id']}/actions/refer",
-            data={"_csrf_token": csrf_token(page.text), "version": page_version(page.text)},
-        )
+        answer = await send(client, petition["id"], "refer")  # not accepted yet
         assert answer.status_code == 409
         assert 'class="form-errors" role="alert"' in answer.text
 
     async def test_a_form_without_its_csrf_token_is_refused(
         self, client: httpx.AsyncClient, ward_officer: StaffUser, petition: dict[str, Any]
     ) -> None:
-        page = await client.get(f"/console/queue/{petition['id']}?action=accept")
-        answer = await client.post(
-            f"/console/queue/{petition['id']}/actions/accept",
-            data={"version": page_version(page.text)},
-        )
+        answer = await send(client, petition["id"], "accept", csrf=False)
         assert answer.status_code == 403
         assert "Biểu mẫu đã hết hạn" in answer.text
 
