@@ -392,6 +392,10 @@ class TestEveryForm:
         page = await client.get(f"/console/queue/{petition['id']}")
         assert "Xin cho biết số nhà cụ thể?" in page.text
         assert "Tạm dừng" in page.text  # the clock waits for the citizen
+        resumed = await decide(client, petition["id"], "resume", reason="Đã gọi điện xác minh")
+        assert resumed.status_code == 303, resumed.text
+        back = await client.get("/console/queue")
+        assert petition["tracking_code"] in back.text
 
     async def test_reclassify_records_the_change(
         self, client: httpx.AsyncClient, ward_officer: StaffUser, petition: dict[str, Any]
