@@ -8,6 +8,7 @@
   the model, or ``None`` with ``errors`` by field (catalogue messages, the API's codes).
   A ``ServiceError`` raised by the service afterwards folds into the same form with
   :meth:`Form.failed` (its ``errors[].field`` next to the fields, else at the top).
+* :func:`read_query` — the same for a GET form (a list's filters in the query string).
 * :func:`redirect` — a 303 after a successful POST, with an optional flash message code
   shown once on the next page.
 
