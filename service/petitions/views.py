@@ -373,14 +373,21 @@ async def evidence_download_url(
 ) -> str:
     """A short-lived link to one of the petition's files, for those who may download it
     (the custody log records who fetched it)."""
+    evidence = await downloadable_evidence(session, petition, evidence_id, viewer)
+    return await download_url(session, object_store, evidence, viewer)
+
+
+async def downloadable_evidence(
+    session: AsyncSession, petition: Petition, evidence_id: uuid.UUID, viewer: StaffPrincipal
+) -> Evidence:
+    """One of the petition's files, if ``viewer`` may download (or preview) it."""
     if viewer.role is Role.council_reader:
         raise Forbidden(msg("council_no_evidence"))
     if not access.may_download_evidence(viewer, petition):
         raise Forbidden(msg("denunciation_files_restricted"))
     if await repository.evidence_link(session, petition.id, evidence_id) is None:
         raise NotFound(msg("petition_file_not_found"))
-    evidence = await get_evidence(session, evidence_id)
-    return await download_url(session, object_store, evidence, viewer)
+    return await get_evidence(session, evidence_id)
 
 
 # -- the citizen --------------------------------------------------------------------------

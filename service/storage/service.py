@@ -392,6 +392,18 @@ async def download_url(
 ) -> str:
     """A short-lived URL to the bytes (logged as a download). Withdrawn evidence can be
     downloaded by admins only; a pending upload has nothing to download yet."""
+    _check_readable(evidence, actor)
+    url = await store.presigned_get(
+        evidence.object_key,
+        filename=filename_for(evidence.original_name, evidence.content_type),
+        content_type=evidence.content_type,
+        ttl=ttl,
+    )
+    await record_access(session, evidence, actor, CustodyAction.download)
+    return url
+
+
+def _check_readable(evidence: Evidence, actor: Principal | None) -> None:
     if evidence.status != EvidenceStatus.stored:
         raise StateConflict(
             msg("upload_incomplete"),
@@ -401,14 +413,24 @@ async def download_url(
     is_admin = isinstance(actor, StaffPrincipal) and actor.role == Role.admin
     if evidence.withdrawn_at is not None and not is_admin:
         raise StateConflict(msg("evidence_withdrawn"), state="withdrawn", allowed_actions=["view"])
-    url = await store.presigned_get(
-        evidence.object_key,
-        filename=filename_for(evidence.original_name, evidence.content_type),
-        content_type=evidence.content_type,
-        ttl=ttl,
-    )
-    await record_access(session, evidence, actor, CustodyAction.download)
-    return url
+
+
+async def read_for_view(
+    session: AsyncSession,
+    store: ObjectStore,
+    evidence: Evidence,
+    actor: Principal | None,
+    *,
+    max_bytes: int,
+) -> bytes | None:
+    """The bytes of ``evidence`` to show on a page (an image preview), under the download's
+    rules and logged as a view; None when the file is larger than ``max_bytes``."""
+    _check_readable(evidence, actor)
+    if evidence.size_bytes > max_bytes:
+        return None
+    chunks = [chunk async for chunk in await store.open(evidence.object_key)]
+    await record_view(session, evidence, actor)
+    return b"".join(chunks)
 
 
 async def withdraw(

@@ -21,7 +21,7 @@ class NavItem:
 
 _FRONT = frozenset({Role.front_officer})
 NAV: tuple[NavItem, ...] = (
-    NavItem("web.nav.queue", None, _FRONT),
+    NavItem("web.nav.queue", "/console/queue", _FRONT),
     NavItem("web.nav.agency_inbox", "/console/inbox", frozenset({Role.agency_officer})),
     NavItem("web.nav.review", "/console/review", _FRONT),
     NavItem("web.nav.oversight", None, frozenset({Role.supervisor, Role.front_officer})),

@@ -8,6 +8,7 @@
   the model, or ``None`` with ``errors`` by field (catalogue messages, the API's codes).
   A ``ServiceError`` raised by the service afterwards folds into the same form with
   :meth:`Form.failed` (its ``errors[].field`` next to the fields, else at the top).
+* :func:`read_query` — the same for a GET form (a list's filters in the query string).
 * :func:`redirect` — a 303 after a successful POST, with an optional flash message code
   shown once on the next page.
 
@@ -144,6 +145,18 @@ async def read_form(request: Request[Any, Any, Any], schema: type[M]) -> Form[M]
             values[name] = [item for item in items if item != ""]
         elif items and items[0] != "":
             values[name] = items[0]
+    return validate(values, schema)
+
+
+def read_query(request: Request[Any, Any, Any], schema: type[M]) -> Form[M]:
+    """The query string of a GET form (a list's filters) validated by ``schema``, as
+    :func:`read_form` validates a POST: blank fields left out, errors by field."""
+    values = {name: value for name, value in request.query_params.items() if value != ""}
+    return validate(values, schema)
+
+
+def validate(values: Mapping[str, Any], schema: type[M]) -> Form[M]:
+    """``values`` as a :class:`Form` of ``schema``: its data, or its errors by field."""
     try:
         return Form(values=values, data=schema.model_validate(values))
     except ValidationError as exc:

@@ -112,53 +112,53 @@ async def _present_lead(call: Call, lead: Petition) -> PetitionDetail:
     return await views.detail(call.session, call.settings, lead, call.actor)
 
 
+# The actions by name, for the API's generated routes below and the console's forms
+# (``service.web.queue``), which run them through the same ``perform``.
+ACTIONS: dict[str, ActionRoute[Petition, Any]] = {
+    action.name: action
+    for action in (
+        ActionRoute(
+            name="request_info",
+            run=_request_info,
+            body=RequestInfo,
+            description="Ask the citizen a question; the routing clock pauses.",
+        ),
+        ActionRoute(
+            name="resume",
+            run=_resume,
+            body=ReasonRequest,
+            description="Stop waiting for the citizen; the routing clock resumes.",
+        ),
+        ActionRoute(name="accept", run=_accept, body=ReasonRequest),
+        ActionRoute(name="reject", run=_reject, body=RejectRequest),
+        ActionRoute(
+            name="refer",
+            run=_refer,
+            body=ReferRequest,
+            description=(
+                "Route to the suggested agency (no agency_id) or another one (with a reason)."
+            ),
+        ),
+        # Merge this petition (the duplicate) into ``lead_id``; the answer is the lead.
+        ActionRoute(
+            name="merge",
+            run=_merge,
+            body=MergeRequest,
+            present=_present_lead,
+            etag_of=lambda lead: lead.version,
+        ),
+    )
+}
+RECLASSIFY = ActionRoute[Petition, Any](
+    name="reclassify",
+    run=_reclassify,
+    body=Reclassify,
+    path="{petition_id:uuid}",
+    http_method="PATCH",
+    summary="Correct kind/category/unit/urgency",
+)
+
 TRIAGE_ACTIONS = [
-    *action_handlers(
-        PETITION,
-        [
-            ActionRoute(
-                name="request_info",
-                run=_request_info,
-                body=RequestInfo,
-                description="Ask the citizen a question; the routing clock pauses.",
-            ),
-            ActionRoute(
-                name="resume",
-                run=_resume,
-                body=ReasonRequest,
-                description="Stop waiting for the citizen; the routing clock resumes.",
-            ),
-            ActionRoute(name="accept", run=_accept, body=ReasonRequest),
-            ActionRoute(name="reject", run=_reject, body=RejectRequest),
-            ActionRoute(
-                name="refer",
-                run=_refer,
-                body=ReferRequest,
-                description=(
-                    "Route to the suggested agency (no agency_id) or another one (with a reason)."
-                ),
-            ),
-            # Merge this petition (the duplicate) into ``lead_id``; the answer is the lead.
-            ActionRoute(
-                name="merge",
-                run=_merge,
-                body=MergeRequest,
-                present=_present_lead,
-                etag_of=lambda lead: lead.version,
-            ),
-        ],
-    ),
-    *action_handlers(
-        PETITION_ITSELF,
-        [
-            ActionRoute(
-                name="reclassify",
-                run=_reclassify,
-                body=Reclassify,
-                path="{petition_id:uuid}",
-                http_method="PATCH",
-                summary="Correct kind/category/unit/urgency",
-            )
-        ],
-    ),
+    *action_handlers(PETITION, list(ACTIONS.values())),
+    *action_handlers(PETITION_ITSELF, [RECLASSIFY]),
 ]

@@ -53,7 +53,10 @@ def _distance_m(lat: float, lon: float) -> sa.ColumnElement[float]:
     a = sa.func.power(sa.func.sin((lat2 - lat1) / 2), 2) + math.cos(lat1) * sa.func.cos(
         lat2
     ) * sa.func.power(sa.func.sin((lon2 - lon1) / 2), 2)
-    return 2 * EARTH_RADIUS_M * sa.func.asin(sa.func.sqrt(sa.func.least(a, 1.0)))
+    # Not least(a, 1.0): LEAST skips a NULL, so a petition without coordinates would be
+    # half the earth away instead of at no known distance.
+    bounded = sa.case((a > 1.0, 1.0), else_=a)
+    return 2 * EARTH_RADIUS_M * sa.func.asin(sa.func.sqrt(bounded))
 
 
 def _same_confidentiality(petition: Petition) -> sa.ColumnElement[bool]:

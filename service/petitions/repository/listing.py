@@ -78,6 +78,8 @@ class PetitionFilter:
     agency_id: uuid.UUID | None = None
     channel: Channel | None = None
     overdue: bool | None = None
+    # One deadline state of the routing clock (the console's "due soon" tab and filter).
+    deadline_status: DeadlineStatus | None = None
     open_only: bool = False
     due_before: datetime | None = None
     due_after: datetime | None = None
@@ -178,6 +180,8 @@ def filter_clauses(filters: PetitionFilter) -> list[sa.ColumnElement[bool]]:
         clauses.append(col(Petition.deadline_status) == DeadlineStatus.overdue.value)
     elif filters.overdue is False:
         clauses.append(col(Petition.deadline_status) != DeadlineStatus.overdue.value)
+    if filters.deadline_status is not None:
+        clauses.append(col(Petition.deadline_status) == filters.deadline_status.value)
     if filters.due_before is not None:
         clauses.append(col(Petition.due_at) < filters.due_before)
     if filters.due_after is not None:
