@@ -268,14 +268,8 @@ async def start_multipart(
 
 
 async def _load_for_update(session: AsyncSession, evidence_id: uuid.UUID) -> Evidence:
-    evidence = (
-        await session.execute(
-            select(Evidence).where(col(Evidence.id) == evidence_id).with_for_update()
-        )
-    ).scalar_one_or_none()
-    if evidence is None:
-        raise NotFound(msg("evidence_not_found"))
-    return evidence
+    locked = select(Evidence).where(col(Evidence.id) == evidence_id).with_for_update()
+    return found((await session.execute(locked)).scalar_one_or_none(), msg("evidence_not_found"))
 
 
 async def complete_multipart(
