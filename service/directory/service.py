@@ -62,6 +62,19 @@ def _narrowed(stmt: S, *filters: tuple[Any, object]) -> S:
     return stmt
 
 
+def _code_page(
+    model: type[AdminUnit] | type[Agency], *, q: str | None, cursor: str | None, limit: int
+) -> Select[Any]:
+    """One page of units or agencies in code order, with one row more than ``limit`` (to tell
+    whether there is a next page): those after ``cursor`` whose name contains ``q``."""
+    stmt = sa.select(model).order_by(col(model.code)).limit(limit + 1)
+    if q:
+        stmt = stmt.where(sa.func.immutable_unaccent(col(model.name)).like(_contains(q)))
+    if cursor is not None:
+        stmt = stmt.where(col(model.code) > cursor)
+    return stmt
+
+
 async def _rows(session: AsyncSession, stmt: Select[Any]) -> list[Any]:
     return list((await session.execute(stmt)).scalars())
 
@@ -99,14 +112,10 @@ async def list_units(
     """Units ordered by code, after ``cursor`` (a code); ``limit + 1`` rows tell the caller
     whether there is a next page."""
     stmt = _narrowed(
-        sa.select(AdminUnit).order_by(col(AdminUnit.code)).limit(limit + 1),
+        _code_page(AdminUnit, q=q, cursor=cursor, limit=limit),
         (col(AdminUnit.parent_code), province),
         (col(AdminUnit.level), level),
     )
-    if q:
-        stmt = stmt.where(sa.func.immutable_unaccent(col(AdminUnit.name)).like(_contains(q)))
-    if cursor is not None:
-        stmt = stmt.where(col(AdminUnit.code) > cursor)
     return await _rows(session, stmt)
 
 
@@ -138,16 +147,12 @@ async def list_agencies(
     limit: int = 200,
 ) -> list[Agency]:
     stmt = _narrowed(
-        sa.select(Agency).order_by(col(Agency.code)).limit(limit + 1),
+        _code_page(Agency, q=q, cursor=cursor, limit=limit),
         (col(Agency.unit_code), unit_code),
         (col(Agency.kind), kind),
         (col(Agency.parent_id), parent_id),
         (col(Agency.active), active),
     )
-    if q:
-        stmt = stmt.where(sa.func.immutable_unaccent(col(Agency.name)).like(_contains(q)))
-    if cursor is not None:
-        stmt = stmt.where(col(Agency.code) > cursor)
     return await _rows(session, stmt)
 
 
