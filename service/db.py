@@ -38,6 +38,7 @@ SQLModel.metadata.naming_convention = {
 metadata = SQLModel.metadata
 
 M = TypeVar("M", bound=SQLModel)
+N = TypeVar("N", bound=SQLModel)
 
 
 def utcnow() -> datetime:
@@ -127,6 +128,22 @@ async def rows_where(
     """The rows of ``model`` that meet every condition, in ``order_by`` order."""
     result = await session.execute(select(model).where(*conditions).order_by(*order_by))
     return list(result.scalars())
+
+
+async def pairs_where(
+    session: AsyncSession,
+    first: type[M],
+    second: type[N],
+    on: Any,
+    *conditions: Any,
+    order_by: Sequence[Any],
+) -> list[tuple[M, N]]:
+    """The rows of ``first`` each with its row of ``second`` (joined ``on``) that meet every
+    condition, in ``order_by`` order: a record's files with how they were attached."""
+    result = await session.execute(
+        select(first, second).join(second, on).where(*conditions).order_by(*order_by)
+    )
+    return [(row[0], row[1]) for row in result.all()]
 
 
 def children_of(

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from service.i18n import Message, has, msg
+
+T = TypeVar("T")
 
 _BY_TYPE: dict[str, type[ServiceError]] = {}
 _BY_STATUS: dict[int, type[ServiceError]] = {}
@@ -97,6 +99,13 @@ class NotFound(ServiceError):
         "No such resource, or one outside the caller's area: both answer the same 404, so "
         "nothing tells them apart. On `/track/...`, an unknown code and a wrong secret."
     )
+
+
+def found(value: T | None, detail: Message) -> T:
+    """``value``, read by a key the caller gave: a 404 with ``detail`` when there is none."""
+    if value is None:
+        raise NotFound(detail)
+    return value
 
 
 class MethodNotAllowed(ServiceError):

@@ -37,7 +37,7 @@ from service.auth.secrets import (
 )
 from service.db import utcnow
 from service.directory.models import AdminUnit, Agency
-from service.errors import Conflict, Invalid, NotFound, Unauthenticated
+from service.errors import Conflict, Invalid, Unauthenticated, found
 from service.i18n import msg
 from service.settings import Settings
 
@@ -247,10 +247,7 @@ async def create_user(session: AsyncSession, data: UserCreate) -> StaffUser:
 
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> StaffUser:
-    user = await session.get(StaffUser, user_id)
-    if user is None:
-        raise NotFound(msg("user_not_found"))
-    return user
+    return found(await session.get(StaffUser, user_id), msg("user_not_found"))
 
 
 async def list_users(session: AsyncSession) -> list[StaffUser]:
@@ -345,9 +342,7 @@ async def list_api_clients(session: AsyncSession) -> list[ApiClient]:
 
 
 async def revoke_api_client(session: AsyncSession, client_id: uuid.UUID) -> ApiClient:
-    client = await session.get(ApiClient, client_id)
-    if client is None:
-        raise NotFound(msg("api_client_not_found"))
+    client = found(await session.get(ApiClient, client_id), msg("api_client_not_found"))
     client.active = False
     await session.flush()
     return client

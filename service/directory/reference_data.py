@@ -8,7 +8,7 @@ Plain data, no database access, so the calendar tests can build a ``WorkingCalen
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from service.directory.models import AgencyKind, AgencyLevel, DayKind, UnitLevel
 
@@ -214,8 +214,42 @@ class SeedDay:
 H, OFF, WORK = DayKind.holiday, DayKind.day_off, DayKind.working_day
 
 
-def _days(*rows: tuple[date, DayKind, str]) -> tuple[SeedDay, ...]:
-    return tuple(SeedDay(day, kind, nfc(name)) for day, kind, name in rows)
+# The holidays Labour Code 2019 Art. 112 fixes by the solar calendar, every year alike.
+_FIXED_HOLIDAYS = (
+    (1, 1, "Tết Dương lịch"),
+    (4, 30, "Ngày Chiến thắng (30/4)"),
+    (5, 1, "Ngày Quốc tế Lao động (1/5)"),
+    (9, 2, "Quốc khánh (2/9)"),
+)
+# The Tết holiday is five days.
+_TET_DAYS = 5
+
+
+def _tet_names(lunar_year: str, from_chap: int) -> list[str]:
+    """The five Tết days' names from ``from_chap`` tháng Chạp (a Chạp of 29 days, as in
+    each year listed), then mùng 1, mùng 2... tháng Giêng."""
+    lunar_days = [f"{day} tháng Chạp" for day in range(from_chap, 30)]
+    lunar_days += [f"mùng {day} tháng Giêng" for day in range(1, _TET_DAYS - len(lunar_days) + 1)]
+    return [f"Tết Nguyên đán {lunar_year} ({lunar_day})" for lunar_day in lunar_days]
+
+
+def _year(
+    year: int,
+    tet: tuple[date, str, int],
+    hung_kings: date,
+    *rows: tuple[date, DayKind, str],
+) -> tuple[SeedDay, ...]:
+    """A year's calendar, by date: the fixed holidays, Tết (its first day, the lunar year's
+    name and the Chạp day it starts on), the Hùng Kings' day, and the year's own ``rows``
+    (adjacent, substitute and swapped days)."""
+    first_tet_day, lunar_year, from_chap = tet
+    days = [(date(year, month, day), H, name) for month, day, name in _FIXED_HOLIDAYS]
+    days += [
+        (first_tet_day + timedelta(days=offset), H, name)
+        for offset, name in enumerate(_tet_names(lunar_year, from_chap))
+    ]
+    days += [(hung_kings, H, "Giỗ Tổ Hùng Vương (10/3 âm lịch)"), *rows]
+    return tuple(SeedDay(day, kind, nfc(name)) for day, kind, name in sorted(days))
 
 
 # Labour Code 2019 Art. 112: 1/1; Tết (5 days); Hùng Kings (10/3 lunar); 30/4; 1/5; 2/9 and
@@ -225,43 +259,29 @@ CALENDAR: dict[int, tuple[SeedDay, ...]] = {
     # Official: Tết 25/1-2/2 (MOLISA notice, 5 Tết days on Mon 27 - Fri 31 January); Hùng
     # Kings Mon 7/4; 30/4-4/5 with Fri 2/5 swapped for Sat 26/4 (Prime Minister's decision,
     # March 2025); National Day Sat 30/8 - Tue 2/9 with Mon 1/9 as the adjacent day.
-    2025: _days(
-        (date(2025, 1, 1), H, "Tết Dương lịch"),
-        (date(2025, 1, 27), H, "Tết Nguyên đán Ất Tỵ (28 tháng Chạp)"),
-        (date(2025, 1, 28), H, "Tết Nguyên đán Ất Tỵ (29 tháng Chạp)"),
-        (date(2025, 1, 29), H, "Tết Nguyên đán Ất Tỵ (mùng 1 tháng Giêng)"),
-        (date(2025, 1, 30), H, "Tết Nguyên đán Ất Tỵ (mùng 2 tháng Giêng)"),
-        (date(2025, 1, 31), H, "Tết Nguyên đán Ất Tỵ (mùng 3 tháng Giêng)"),
-        (date(2025, 4, 7), H, "Giỗ Tổ Hùng Vương (10/3 âm lịch)"),
+    2025: _year(
+        2025,
+        (date(2025, 1, 27), "Ất Tỵ", 28),
+        date(2025, 4, 7),
         (date(2025, 4, 26), WORK, "Làm bù cho ngày nghỉ thứ Sáu 02/5/2025"),
-        (date(2025, 4, 30), H, "Ngày Chiến thắng (30/4)"),
-        (date(2025, 5, 1), H, "Ngày Quốc tế Lao động (1/5)"),
         (date(2025, 5, 2), OFF, "Nghỉ hoán đổi (làm bù thứ Bảy 26/4/2025)"),
         (date(2025, 9, 1), H, "Quốc khánh (ngày liền kề)"),
-        (date(2025, 9, 2), H, "Quốc khánh (2/9)"),
     ),
     # Official: Tết Dương lịch 1-4/1 with Fri 2/1 swapped for Sat 10/1 (Government Office
     # letter 12729/VPCP-KGVX, 25/12/2025); Tết 14-22/2, the 5 Tết days Mon 16 - Fri 20
     # February, and National Day 29/8-2/9 with Tue 1/9 as the adjacent day and Mon 31/8
     # swapped for Sat 22/8 (Ministry of Home Affairs notice 9441/TB-BNV, 16/10/2025). Hùng
     # Kings' day falls on Sunday 26/4: substitute day Monday 27/4 (Labour Code Art. 112(3)).
-    2026: _days(
-        (date(2026, 1, 1), H, "Tết Dương lịch"),
+    2026: _year(
+        2026,
+        (date(2026, 2, 16), "Bính Ngọ", 29),
+        date(2026, 4, 26),
         (date(2026, 1, 2), OFF, "Nghỉ hoán đổi (làm bù thứ Bảy 10/01/2026)"),
         (date(2026, 1, 10), WORK, "Làm bù cho ngày nghỉ thứ Sáu 02/01/2026"),
-        (date(2026, 2, 16), H, "Tết Nguyên đán Bính Ngọ (29 tháng Chạp)"),
-        (date(2026, 2, 17), H, "Tết Nguyên đán Bính Ngọ (mùng 1 tháng Giêng)"),
-        (date(2026, 2, 18), H, "Tết Nguyên đán Bính Ngọ (mùng 2 tháng Giêng)"),
-        (date(2026, 2, 19), H, "Tết Nguyên đán Bính Ngọ (mùng 3 tháng Giêng)"),
-        (date(2026, 2, 20), H, "Tết Nguyên đán Bính Ngọ (mùng 4 tháng Giêng)"),
-        (date(2026, 4, 26), H, "Giỗ Tổ Hùng Vương (10/3 âm lịch)"),
         (date(2026, 4, 27), OFF, "Nghỉ bù Giỗ Tổ Hùng Vương (trùng Chủ nhật)"),
-        (date(2026, 4, 30), H, "Ngày Chiến thắng (30/4)"),
-        (date(2026, 5, 1), H, "Ngày Quốc tế Lao động (1/5)"),
         (date(2026, 8, 22), WORK, "Làm bù cho ngày nghỉ thứ Hai 31/8/2026"),
         (date(2026, 8, 31), OFF, "Nghỉ hoán đổi (làm bù thứ Bảy 22/8/2026)"),
         (date(2026, 9, 1), H, "Quốc khánh (ngày liền kề)"),
-        (date(2026, 9, 2), H, "Quốc khánh (2/9)"),
     ),
     # NOT yet announced when this was written: the lunar dates are computed (Tết Đinh Mùi on
     # Saturday 6/2/2027, Hùng Kings' day Friday 16/4/2027); the Tết days follow the pattern
@@ -269,20 +289,13 @@ CALENDAR: dict[int, tuple[SeedDay, ...]] = {
     # with mùng 1-2 on the weekend made up on Tue 9 and Wed 10 February); 1/5 on a Saturday
     # gives Monday 3/5 off; the adjacent National Day holiday is assumed to be Fri 3/9.
     # Correct these through the calendar API once the government announces the plan.
-    2027: _days(
-        (date(2027, 1, 1), H, "Tết Dương lịch"),
-        (date(2027, 2, 4), H, "Tết Nguyên đán Đinh Mùi (28 tháng Chạp)"),
-        (date(2027, 2, 5), H, "Tết Nguyên đán Đinh Mùi (29 tháng Chạp)"),
-        (date(2027, 2, 6), H, "Tết Nguyên đán Đinh Mùi (mùng 1 tháng Giêng)"),
-        (date(2027, 2, 7), H, "Tết Nguyên đán Đinh Mùi (mùng 2 tháng Giêng)"),
-        (date(2027, 2, 8), H, "Tết Nguyên đán Đinh Mùi (mùng 3 tháng Giêng)"),
+    2027: _year(
+        2027,
+        (date(2027, 2, 4), "Đinh Mùi", 28),
+        date(2027, 4, 16),
         (date(2027, 2, 9), OFF, "Nghỉ bù Tết Nguyên đán (mùng 1 trùng thứ Bảy)"),
         (date(2027, 2, 10), OFF, "Nghỉ bù Tết Nguyên đán (mùng 2 trùng Chủ nhật)"),
-        (date(2027, 4, 16), H, "Giỗ Tổ Hùng Vương (10/3 âm lịch)"),
-        (date(2027, 4, 30), H, "Ngày Chiến thắng (30/4)"),
-        (date(2027, 5, 1), H, "Ngày Quốc tế Lao động (1/5)"),
         (date(2027, 5, 3), OFF, "Nghỉ bù Ngày Quốc tế Lao động (trùng thứ Bảy)"),
-        (date(2027, 9, 2), H, "Quốc khánh (2/9)"),
         (date(2027, 9, 3), H, "Quốc khánh (ngày liền kề, dự kiến)"),
     ),
 }

@@ -43,6 +43,7 @@ from service.i18n import msg
 
 M = TypeVar("M", bound=SQLModel)
 S = TypeVar("S", bound=Select[Any])
+T = TypeVar("T")
 
 
 def _contains(text: str) -> sa.ColumnElement[str]:
@@ -61,6 +62,19 @@ def _narrowed(stmt: S, *filters: tuple[Any, object]) -> S:
     return stmt
 
 
+def _code_page(
+    model: type[AdminUnit] | type[Agency], *, q: str | None, cursor: str | None, limit: int
+) -> Select[Any]:
+    """One page of units or agencies in code order, with one row more than ``limit`` (to tell
+    whether there is a next page): those after ``cursor`` whose name contains ``q``."""
+    stmt = sa.select(model).order_by(col(model.code)).limit(limit + 1)
+    if q:
+        stmt = stmt.where(sa.func.immutable_unaccent(col(model.name)).like(_contains(q)))
+    if cursor is not None:
+        stmt = stmt.where(col(model.code) > cursor)
+    return stmt
+
+
 async def _rows(session: AsyncSession, stmt: Select[Any]) -> list[Any]:
     return list((await session.execute(stmt)).scalars())
 
@@ -70,6 +84,16 @@ async def _found(session: AsyncSession, model: type[M], key: object, missing: Se
     row = await session.get(model, key)
     if row is None:
         raise missing
+    return row
+
+
+async def _written(session: AsyncSession, row: T, *, calendar: bool = False) -> T:
+    """After every directory write: flushed, the calendar hooks told when the working days
+    may have changed (``calendar``), the reference cache let go; ``row`` handed back."""
+    await session.flush()
+    if calendar:
+        await notify_calendar_change(session)
+    await reference_changed(session)
     return row
 
 
@@ -88,14 +112,10 @@ async def list_units(
     """Units ordered by code, after ``cursor`` (a code); ``limit + 1`` rows tell the caller
     whether there is a next page."""
     stmt = _narrowed(
-        sa.select(AdminUnit).order_by(col(AdminUnit.code)).limit(limit + 1),
+        _code_page(AdminUnit, q=q, cursor=cursor, limit=limit),
         (col(AdminUnit.parent_code), province),
         (col(AdminUnit.level), level),
     )
-    if q:
-        stmt = stmt.where(sa.func.immutable_unaccent(col(AdminUnit.name)).like(_contains(q)))
-    if cursor is not None:
-        stmt = stmt.where(col(AdminUnit.code) > cursor)
     return await _rows(session, stmt)
 
 
@@ -127,16 +147,12 @@ async def list_agencies(
     limit: int = 200,
 ) -> list[Agency]:
     stmt = _narrowed(
-        sa.select(Agency).order_by(col(Agency.code)).limit(limit + 1),
+        _code_page(Agency, q=q, cursor=cursor, limit=limit),
         (col(Agency.unit_code), unit_code),
         (col(Agency.kind), kind),
         (col(Agency.parent_id), parent_id),
         (col(Agency.active), active),
     )
-    if q:
-        stmt = stmt.where(sa.func.immutable_unaccent(col(Agency.name)).like(_contains(q)))
-    if cursor is not None:
-        stmt = stmt.where(col(Agency.code) > cursor)
     return await _rows(session, stmt)
 
 
@@ -187,9 +203,7 @@ async def create_agency(session: AsyncSession, data: AgencyCreate) -> Agency:
     agency = Agency(**data.model_dump())
     await _check_agency(session, agency)
     session.add(agency)
-    await session.flush()
-    await reference_changed(session)
-    return agency
+    return await _written(session, agency)
 
 
 async def update_agency(session: AsyncSession, agency_id: uuid.UUID, data: AgencyUpdate) -> Agency:
@@ -207,18 +221,14 @@ async def update_agency(session: AsyncSession, agency_id: uuid.UUID, data: Agenc
                 raise Invalid(msg("field_empty", field=name), field=name)
             setattr(agency, name, value)
         await _check_agency(session, agency)
-    await session.flush()
-    await reference_changed(session)
-    return agency
+    return await _written(session, agency)
 
 
 async def deactivate_agency(session: AsyncSession, agency_id: uuid.UUID) -> Agency:
     """Agencies are never deleted (referrals and users point at them): they stop receiving."""
     agency = await get_agency(session, agency_id)
     agency.active = False
-    await session.flush()
-    await reference_changed(session)
-    return agency
+    return await _written(session, agency)
 
 
 # --- categories ----------------------------------------------------------------------------
@@ -248,9 +258,7 @@ async def create_category(session: AsyncSession, data: CategoryCreate) -> Petiti
         raise Conflict(msg("category_code_taken", code=data.code))
     category = PetitionCategory(**data.model_dump())
     session.add(category)
-    await session.flush()
-    await reference_changed(session)
-    return category
+    return await _written(session, category)
 
 
 async def update_category(
@@ -261,18 +269,14 @@ async def update_category(
         if value is None:
             raise Invalid(msg("field_empty", field=name), field=name)
         setattr(category, name, value)
-    await session.flush()
-    await reference_changed(session)
-    return category
+    return await _written(session, category)
 
 
 async def deactivate_category(session: AsyncSession, code: str) -> PetitionCategory:
     """Categories are never deleted (petitions keep theirs): they leave the pick lists."""
     category = await get_category(session, code)
     category.active = False
-    await session.flush()
-    await reference_changed(session)
-    return category
+    return await _written(session, category)
 
 
 # --- routing rules -------------------------------------------------------------------------
@@ -327,9 +331,7 @@ async def create_rule(session: AsyncSession, data: RoutingRuleCreate) -> Routing
     rule = RoutingRule(**data.model_dump())
     await _check_rule(session, rule)
     session.add(rule)
-    await session.flush()
-    await reference_changed(session)
-    return rule
+    return await _written(session, rule)
 
 
 async def update_rule(
@@ -349,16 +351,13 @@ async def update_rule(
         if changes.get("agency_id") is not None and "agency_of_unit" not in changes:
             rule.agency_of_unit = False
         await _check_rule(session, rule)
-    await session.flush()
-    await reference_changed(session)
-    return rule
+    return await _written(session, rule)
 
 
 async def delete_rule(session: AsyncSession, rule_id: uuid.UUID) -> None:
     rule = await get_rule(session, rule_id)
     await session.delete(rule)
-    await session.flush()
-    await reference_changed(session)
+    await _written(session, rule)
 
 
 # --- calendar ------------------------------------------------------------------------------
@@ -383,10 +382,7 @@ async def add_day(session: AsyncSession, data: CalendarDayCreate) -> CalendarDay
         raise Conflict(msg("calendar_day_exists", day=data.day))
     row = CalendarDay(day=data.day, kind=data.kind, name=data.name)
     session.add(row)
-    await session.flush()
-    await notify_calendar_change(session)
-    await reference_changed(session)
-    return row
+    return await _written(session, row, calendar=True)
 
 
 async def put_day(session: AsyncSession, day: date, data: CalendarDayWrite) -> CalendarDay:
@@ -400,18 +396,13 @@ async def put_day(session: AsyncSession, day: date, data: CalendarDayWrite) -> C
         session.add(row)
     else:
         row.kind, row.name = data.kind, data.name
-    await session.flush()
-    await notify_calendar_change(session)
-    await reference_changed(session)
-    return row
+    return await _written(session, row, calendar=True)
 
 
 async def delete_day(session: AsyncSession, day: date) -> None:
     row = await get_day(session, day)
     await session.delete(row)
-    await session.flush()
-    await notify_calendar_change(session)
-    await reference_changed(session)
+    await _written(session, row, calendar=True)
 
 
 async def get_office_hours(session: AsyncSession) -> OfficeHours:
@@ -436,7 +427,4 @@ async def set_office_hours(session: AsyncSession, data: OfficeHoursWrite) -> Off
     row.periods = schedule.periods_json()
     row.timezone = schedule.timezone
     row.updated_at = utcnow()
-    await session.flush()
-    await notify_calendar_change(session)
-    await reference_changed(session)
-    return row
+    return await _written(session, row, calendar=True)

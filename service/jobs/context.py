@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -149,6 +149,13 @@ def worker_context() -> WorkerContext:
         )
         _local.context = context
     return context
+
+
+async def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """What most jobs do: ``work`` in one unit of work of the running job's database
+    (committed when it returns, rolled back if it raises); its result."""
+    async with worker_context().session_scope() as session:
+        return await work(session)
 
 
 def _thread_loop() -> asyncio.AbstractEventLoop:

@@ -85,6 +85,10 @@ def classify(exc: Exception) -> MailError:
     return (LetterRefused if permanent else MailUnavailable)(detail, code)
 
 
+# The mailer's fields taken as they are from the settings of the same name after ``smtp_``.
+_SMTP_SETTINGS_AS_SET = ("host", "port", "starttls", "implicit_tls", "username")
+
+
 @dataclass(frozen=True)
 class SmtpMailer:
     host: str
@@ -107,13 +111,9 @@ class SmtpMailer:
                 cafile=str(settings.smtp_ca_file) if settings.smtp_ca_file else None
             )
         return cls(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
+            **{name: getattr(settings, f"smtp_{name}") for name in _SMTP_SETTINGS_AS_SET},
             sender=settings.smtp_from,
             timeout=settings.smtp_timeout_seconds,
-            starttls=settings.smtp_starttls,
-            implicit_tls=settings.smtp_implicit_tls,
-            username=settings.smtp_username,
             password=(
                 settings.smtp_password.get_secret_value() if settings.smtp_password else None
             ),

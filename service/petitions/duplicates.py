@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
-from service.errors import Invalid, NotFound, StateConflict
+from service.errors import Invalid, NotFound, StateConflict, found
 from service.i18n import msg
 from service.petitions import access, clock, messages
 from service.petitions.models import OPEN_STATUSES, Petition, PetitionKind, SuggestionSource
@@ -114,7 +114,4 @@ async def merge(
 
 
 async def _lock_lead(session: AsyncSession, lead_id: uuid.UUID) -> Petition:
-    lead = await repository.lock_nowait(session, lead_id)
-    if lead is None:
-        raise NotFound(msg("lead_petition_not_found"))
-    return lead
+    return found(await repository.lock_nowait(session, lead_id), msg("lead_petition_not_found"))

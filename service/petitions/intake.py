@@ -195,6 +195,13 @@ def petitioner_values(
     return row | identity.as_dict() | {"identity_ciphertext": None}
 
 
+# The request's fields that the petition keeps under the same name go in as they were sent
+# (all but the unit: the petition takes the one ``validate`` found).
+FILED_AS_SENT = tuple(
+    sorted((PetitionCreate.model_fields.keys() & Petition.model_fields.keys()) - {"unit_code"})
+)
+
+
 async def file_petition(
     session: AsyncSession,
     settings: Settings,
@@ -218,22 +225,12 @@ async def file_petition(
         # From the (prefix, year) sequence: no lock, so it is taken where it is needed.
         tracking_code=await next_tracking_code(session, unit.parent_code, now, settings.timezone),
         secret_hash=secret_digest(secret),
-        kind=data.kind,
+        **{name: getattr(data, name) for name in FILED_AS_SENT},
         category_code=data.category,
-        title=data.title,
-        description=data.description,
         unit_code=unit.code,
-        address_text=data.address_text,
-        residential_group=data.residential_group,
-        latitude=data.latitude,
-        longitude=data.longitude,
-        channel=data.channel,
-        urgency=data.urgency,
         status=PetitionStatus.received,
-        contested_decision_date=data.contested_decision_date,
         identified=is_identified(identity),
         client_id=client.client_id,
-        notify_channel=data.notify_channel,
         consent_process=data.consent_to_process,
         consent_publish=data.consent_to_publish,
         consent_recorded_at=now,

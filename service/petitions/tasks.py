@@ -20,7 +20,7 @@ import uuid
 import structlog
 
 from service.db import utcnow
-from service.jobs.context import worker_context
+from service.jobs.context import in_transaction, worker_context
 from service.jobs.registry import job
 from service.petitions import idempotency, intake, notifications
 from service.petitions.repository.dashboard import fold_changes
@@ -49,9 +49,7 @@ async def notify(petition_id: str, event_id: int) -> None:
 
 @job("petitions.sweep")
 async def sweep() -> None:
-    context = worker_context()
-    async with context.session_scope() as session:
-        outcome = await run_sweep(session, utcnow())
+    outcome = await in_transaction(lambda session: run_sweep(session, utcnow()))
     logger.info(
         "petitions_swept",
         due_soon=len(outcome.due_soon),
@@ -79,17 +77,13 @@ async def notify_staff(reason: str, petition_ids: list[str]) -> None:
 
 @job("petitions.purge_idempotency_keys")
 async def purge_idempotency_keys() -> None:
-    context = worker_context()
-    async with context.session_scope() as session:
-        removed = await idempotency.purge_expired(session)
+    removed = await in_transaction(idempotency.purge_expired)
     logger.info("idempotency_keys_purged", rows=removed)
 
 
 @job("petitions.fold_counts")
 async def fold_counts() -> None:
-    context = worker_context()
-    async with context.session_scope() as session:
-        fold = await fold_changes(session)
+    fold = await in_transaction(fold_changes)
     if fold is None:
         logger.info("petition_counts_fold_skipped", reason="another fold is running")
     else:
@@ -100,7 +94,7 @@ async def fold_counts() -> None:
 
 @job(intake.SUGGEST_DUPLICATES_JOB)
 async def suggest_duplicates(petition_id: str) -> None:
-    context = worker_context()
-    async with context.session_scope() as session:
-        stored = await intake.suggest_duplicates(session, uuid.UUID(petition_id))
+    stored = await in_transaction(
+        lambda session: intake.suggest_duplicates(session, uuid.UUID(petition_id))
+    )
     logger.info("duplicates_suggested", petition_id=petition_id, suggestions=stored)

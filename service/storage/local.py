@@ -26,10 +26,8 @@ import anyio.to_thread
 
 from service.i18n import Message, msg
 from service.settings import Settings, StorageBackend
-from service.storage.keys import is_valid_key
 from service.storage.store import (
     MAX_PART_BYTES,
-    MAX_PARTS,
     MIN_PART_BYTES,
     READ_CHUNK_BYTES,
     ObjectNotFound,
@@ -37,6 +35,8 @@ from service.storage.store import (
     ObjectStore,
     ObjectStoreError,
     UploadedPart,
+    check_part_number,
+    checked_key,
 )
 
 # Where the API serves signed local URLs (see service.storage.controllers.ObjectController).
@@ -98,9 +98,7 @@ class LocalObjectStore(ObjectStore):
     # -- paths -------------------------------------------------------------------------------
 
     def _path(self, key: str) -> Path:
-        if not is_valid_key(key):
-            raise ValueError(f"invalid object key: {key!r}")
-        return self.root / key
+        return self.root / checked_key(key)
 
     def _upload_dir(self, upload_id: str) -> Path:
         if not _UPLOAD_ID.match(upload_id):
@@ -218,7 +216,7 @@ class LocalObjectStore(ObjectStore):
 
     async def presigned_part_url(self, key: str, upload_id: str, part_number: int, ttl: int) -> str:
         await self._check_upload(key, upload_id)
-        _check_part_number(part_number)
+        check_part_number(part_number)
         expires = int(time.time()) + ttl
         signature = self.signer.sign("PUT", upload_id, str(part_number), str(expires))
         query = urlencode({"expires": expires, "signature": signature})
@@ -235,7 +233,7 @@ class LocalObjectStore(ObjectStore):
         """Store one part (what the signed PUT route calls); returns its ETag (MD5, as S3)."""
         from service.errors import TooLarge
 
-        _check_part_number(part_number)
+        check_part_number(part_number)
         directory = self._upload_dir(upload_id)
         if not await anyio.Path(directory / "meta.json").is_file():
             raise ObjectNotFound(f"no multipart upload {upload_id!r}")
@@ -295,11 +293,6 @@ class LocalObjectStore(ObjectStore):
     async def abort_multipart(self, key: str, upload_id: str) -> None:
         directory = await self._check_upload(key, upload_id)
         await anyio.to_thread.run_sync(shutil.rmtree, directory)
-
-
-def _check_part_number(part_number: int) -> None:
-    if not 1 <= part_number <= MAX_PARTS:
-        raise ValueError(f"part numbers run from 1 to {MAX_PARTS}")
 
 
 def _part_files(directory: Path) -> list[tuple[int, str, str]]:

@@ -27,7 +27,7 @@ from minio.datatypes import Part
 from minio.error import InvalidResponseError, S3Error, ServerError
 
 from service.settings import Settings, StorageBackend
-from service.storage.keys import content_disposition, is_valid_key
+from service.storage.keys import content_disposition
 from service.storage.store import (
     MAX_PART_BYTES,
     MAX_PARTS,
@@ -39,6 +39,8 @@ from service.storage.store import (
     ObjectStoreError,
     ObjectStoreUnavailable,
     UploadedPart,
+    check_part_number,
+    checked_key,
 )
 
 logger = structlog.get_logger(__name__)
@@ -151,12 +153,6 @@ class S3ObjectStore(ObjectStore):
         except (ServerError, InvalidResponseError) as exc:  # a 5xx, or not S3 at all
             raise _unavailable(exc) from exc
 
-    @staticmethod
-    def _check(key: str) -> str:
-        if not is_valid_key(key):
-            raise ValueError(f"invalid object key: {key!r}")
-        return key
-
     # -- lifecycle ---------------------------------------------------------------------------
 
     def _ensure_bucket(self) -> None:
@@ -195,7 +191,7 @@ class S3ObjectStore(ObjectStore):
         await self._run(
             self.client.put_object,
             self.bucket,
-            self._check(key),
+            checked_key(key),
             _PullReader(chunks),
             length=-1,
             content_type=content_type,
@@ -212,11 +208,11 @@ class S3ObjectStore(ObjectStore):
         return True
 
     async def stat(self, key: str) -> ObjectStat:
-        result = await self._run(self.client.stat_object, self.bucket, self._check(key))
+        result = await self._run(self.client.stat_object, self.bucket, checked_key(key))
         return ObjectStat(key=key, size=int(result.size or 0), content_type=result.content_type)
 
     async def open(self, key: str) -> AsyncIterator[bytes]:
-        response = await self._run(self.client.get_object, self.bucket, self._check(key))
+        response = await self._run(self.client.get_object, self.bucket, checked_key(key))
         return self._iterate(response)
 
     async def _iterate(self, response: Any) -> AsyncIterator[bytes]:
@@ -235,7 +231,7 @@ class S3ObjectStore(ObjectStore):
             response.release_conn()
 
     async def delete(self, key: str) -> None:
-        await self._run(self.client.remove_object, self.bucket, self._check(key))
+        await self._run(self.client.remove_object, self.bucket, checked_key(key))
 
     async def copy(self, source: str, target: str) -> None:
         size = (await self.stat(source)).size
@@ -243,14 +239,14 @@ class S3ObjectStore(ObjectStore):
             await self._run(
                 self.client.copy_object,
                 self.bucket,
-                self._check(target),
+                checked_key(target),
                 CopySource(self.bucket, source),
             )
         else:  # one CopyObject stops at 5 GiB; compose copies in parts server-side
             await self._run(
                 self.client.compose_object,
                 self.bucket,
-                self._check(target),
+                checked_key(target),
                 [ComposeSource(self.bucket, source)],
             )
 
@@ -258,7 +254,7 @@ class S3ObjectStore(ObjectStore):
         return self.client.get_presigned_url(
             "GET",
             self.bucket,
-            self._check(key),
+            checked_key(key),
             expires=timedelta(seconds=ttl),
             response_headers={
                 "response-content-type": content_type,
@@ -275,17 +271,16 @@ class S3ObjectStore(ObjectStore):
         return await self._run(
             self.client._create_multipart_upload,
             self.bucket,
-            self._check(key),
+            checked_key(key),
             {"Content-Type": content_type},
         )
 
     async def presigned_part_url(self, key: str, upload_id: str, part_number: int, ttl: int) -> str:
-        if not 1 <= part_number <= MAX_PARTS:
-            raise ValueError(f"part numbers run from 1 to {MAX_PARTS}")
+        check_part_number(part_number)
         return self.client.get_presigned_url(
             "PUT",
             self.bucket,
-            self._check(key),
+            checked_key(key),
             expires=timedelta(seconds=ttl),
             extra_query_params={"partNumber": str(part_number), "uploadId": upload_id},
         )
@@ -297,7 +292,7 @@ class S3ObjectStore(ObjectStore):
             result = await self._run(
                 self.client._list_parts,
                 self.bucket,
-                self._check(key),
+                checked_key(key),
                 upload_id,
                 part_number_marker=marker,
             )
@@ -314,12 +309,12 @@ class S3ObjectStore(ObjectStore):
         await self._run(
             self.client._complete_multipart_upload,
             self.bucket,
-            self._check(key),
+            checked_key(key),
             upload_id,
             [Part(p.part_number, p.etag.strip('"')) for p in parts],
         )
 
     async def abort_multipart(self, key: str, upload_id: str) -> None:
         await self._run(
-            self.client._abort_multipart_upload, self.bucket, self._check(key), upload_id
+            self.client._abort_multipart_upload, self.bucket, checked_key(key), upload_id
         )

@@ -32,6 +32,7 @@ from service.errors import (
     TooLarge,
     UnsupportedMediaType,
     field_error,
+    found,
 )
 from service.i18n import msg
 from service.observability import current_request_id
@@ -267,14 +268,8 @@ async def start_multipart(
 
 
 async def _load_for_update(session: AsyncSession, evidence_id: uuid.UUID) -> Evidence:
-    evidence = (
-        await session.execute(
-            select(Evidence).where(col(Evidence.id) == evidence_id).with_for_update()
-        )
-    ).scalar_one_or_none()
-    if evidence is None:
-        raise NotFound(msg("evidence_not_found"))
-    return evidence
+    locked = select(Evidence).where(col(Evidence.id) == evidence_id).with_for_update()
+    return found((await session.execute(locked)).scalar_one_or_none(), msg("evidence_not_found"))
 
 
 async def complete_multipart(
@@ -360,10 +355,7 @@ def _check_declared(evidence: Evidence, stored: StoredObject) -> None:
 
 
 async def get_evidence(session: AsyncSession, evidence_id: uuid.UUID) -> Evidence:
-    evidence = await session.get(Evidence, evidence_id)
-    if evidence is None:
-        raise NotFound(msg("evidence_not_found"))
-    return evidence
+    return found(await session.get(Evidence, evidence_id), msg("evidence_not_found"))
 
 
 async def get_visible_evidence(

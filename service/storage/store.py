@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from service.errors import Unavailable
 from service.i18n import Message, msg
 from service.settings import StorageBackend
+from service.storage.keys import is_valid_key
 
 # Streaming reads hand out chunks of this size (big enough to keep thread hops rare).
 READ_CHUNK_BYTES = 1024 * 1024
@@ -54,6 +55,19 @@ class UploadedPart:
 
     part_number: int
     etag: str
+
+
+def checked_key(key: str) -> str:
+    """``key`` if it is one the stores accept (both backends refuse the same keys alike)."""
+    if not is_valid_key(key):
+        raise ValueError(f"invalid object key: {key!r}")
+    return key
+
+
+def check_part_number(part_number: int) -> None:
+    """S3's part-number range, which the local store follows too."""
+    if not 1 <= part_number <= MAX_PARTS:
+        raise ValueError(f"part numbers run from 1 to {MAX_PARTS}")
 
 
 class ObjectStore(abc.ABC):

@@ -7,13 +7,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel, col, select
+from sqlmodel import col, select
 
+from service.db import children_of, pairs_where, rows_where
 from service.petitions.models import (
     Clarification,
     ClarificationStatus,
@@ -25,17 +24,6 @@ from service.petitions.models import (
     PetitionEvidence,
 )
 from service.storage.models import Evidence
-
-M = TypeVar("M", bound=SQLModel)
-
-
-async def _rows(
-    session: AsyncSession, model: type[M], *where: ColumnElement[bool], order_by: Any
-) -> list[M]:
-    """The rows of ``model`` that match ``where``, in ``order_by`` order: most reads of what
-    hangs off a petition."""
-    rows = await session.execute(select(model).where(*where).order_by(order_by))
-    return list(rows.scalars())
 
 
 async def find(
@@ -86,11 +74,8 @@ async def merged_ids(session: AsyncSession, lead_ids: Iterable[uuid.UUID]) -> li
     return list(rows.scalars())
 
 
-async def merged_into(session: AsyncSession, lead_id: uuid.UUID) -> list[Petition]:
-    """The petitions merged into ``lead_id``, oldest first."""
-    return await _rows(
-        session, Petition, col(Petition.merged_into_id) == lead_id, order_by=Petition.created_at
-    )
+# The petitions merged into a lead, oldest first.
+merged_into = children_of(Petition, col(Petition.merged_into_id), Petition.created_at)
 
 
 async def history(
@@ -99,7 +84,7 @@ async def history(
     where = [col(PetitionEvent.petition_id) == petition_id]
     if citizen_only:
         where.append(col(PetitionEvent.citizen_visible).is_(True))
-    return await _rows(session, PetitionEvent, *where, order_by=PetitionEvent.id)
+    return await rows_where(session, PetitionEvent, *where, order_by=[PetitionEvent.id])
 
 
 async def event(session: AsyncSession, event_id: int) -> PetitionEvent | None:
@@ -122,7 +107,7 @@ async def clarifications(
     where = [col(Clarification.petition_id) == petition_id]
     if status is not None:
         where.append(col(Clarification.status) == status.value)
-    return await _rows(session, Clarification, *where, order_by=Clarification.asked_at)
+    return await rows_where(session, Clarification, *where, order_by=[Clarification.asked_at])
 
 
 async def answered_clarifications(
@@ -155,26 +140,24 @@ async def cancel_open_clarifications(
     )
 
 
-async def additions(session: AsyncSession, petition_id: uuid.UUID) -> list[PetitionAddition]:
-    return await _rows(
-        session,
-        PetitionAddition,
-        col(PetitionAddition.petition_id) == petition_id,
-        order_by=PetitionAddition.created_at,
-    )
+# What the petitioner added to a petition, in the order it came.
+additions = children_of(
+    PetitionAddition, col(PetitionAddition.petition_id), PetitionAddition.created_at
+)
 
 
 async def evidence(
     session: AsyncSession, petition_id: uuid.UUID
 ) -> list[tuple[Evidence, PetitionEvidence]]:
     """The petition's files with how they were attached, in the order they came."""
-    rows = await session.execute(
-        select(Evidence, PetitionEvidence)
-        .join(PetitionEvidence, col(PetitionEvidence.evidence_id) == col(Evidence.id))
-        .where(col(PetitionEvidence.petition_id) == petition_id)
-        .order_by(col(PetitionEvidence.added_at))
+    return await pairs_where(
+        session,
+        Evidence,
+        PetitionEvidence,
+        col(PetitionEvidence.evidence_id) == col(Evidence.id),
+        col(PetitionEvidence.petition_id) == petition_id,
+        order_by=[col(PetitionEvidence.added_at)],
     )
-    return [(row[0], row[1]) for row in rows.all()]
 
 
 async def evidence_ids(session: AsyncSession, petition_id: uuid.UUID) -> list[uuid.UUID]:
@@ -193,11 +176,7 @@ async def evidence_link(
     return await session.get(PetitionEvidence, (petition_id, evidence_id))
 
 
-async def deliveries(session: AsyncSession, petition_id: uuid.UUID) -> list[NotificationDelivery]:
-    """The notification delivery log of one petition, oldest first."""
-    return await _rows(
-        session,
-        NotificationDelivery,
-        col(NotificationDelivery.petition_id) == petition_id,
-        order_by=NotificationDelivery.id,
-    )
+# The notification delivery log of one petition, oldest first.
+deliveries = children_of(
+    NotificationDelivery, col(NotificationDelivery.petition_id), NotificationDelivery.id
+)
