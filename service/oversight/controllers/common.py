@@ -117,8 +117,17 @@ class OversightRoute:
     name: str | None = None  # when two controllers' handlers share one (``show``'s otherwise)
 
 
-# The one dependency an edit adds: the version the caller names (428 / 412 from the service).
-IF_MATCH: Mapping[str, Any] = {"if_match": NamedDependency[IfMatch | None]}  # type: ignore[misc]
+# An edit: a PATCH with the version the caller names (428 / 412 from the service).
+EDIT: dict[str, Any] = {
+    "http_method": "PATCH",
+    "extra": {"if_match": NamedDependency[IfMatch | None]},  # type: ignore[misc]
+}
+
+# What the generated workflow actions say of their refusals.
+STATE_RULES = (
+    "409 with `allowed_actions` when the action does not fit the state; 403 when it is never "
+    "the caller's. If-Match required (428 without it, 412 when stale)."
+)
 
 _PATH_ID = re.compile(r"\{(\w+):uuid\}")
 

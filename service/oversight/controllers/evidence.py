@@ -6,11 +6,11 @@ uploads for large recordings, and reading an item (each read logged in its chain
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict, Unpack
 
 from litestar import Controller, post
 from litestar.di import NamedDependency, Provide
@@ -53,40 +53,46 @@ def _as_stored(item: EvidenceItem) -> EvidenceItem:
 
 
 @dataclass(frozen=True)
+class Described:
+    """What the uploader says about the file (query parameters), by the names of
+    :func:`service.oversight.service.evidence.upload_evidence`'s parameters."""
+
+    captured_at: datetime | None
+    lat: float | None
+    lon: float | None
+    description: str | None
+
+
+class AttachedTo(TypedDict, total=False):
+    """What an upload is attached to: what the route's path names."""
+
+    plan_id: uuid.UUID
+    session_id: uuid.UUID
+    log_entry_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class EvidenceUpload:
     """One upload as a route receives it: the request whose body is the file, what the
-    uploader says about the file (query parameters), and where it goes. The three upload
-    routes differ only in what they attach it to."""
+    uploader says about the file, and where it goes. The three upload routes differ only in
+    what they attach it to."""
 
     request: StaffRequest
     db_session: AsyncSession
     settings: Settings
     object_store: ObjectStore
     filename: str | None
-    captured_at: datetime | None
-    lat: float | None
-    lon: float | None
-    description: str | None
+    described: Described
 
-    async def attach(
-        self,
-        *,
-        plan_id: uuid.UUID | None = None,
-        session_id: uuid.UUID | None = None,
-        log_entry_id: uuid.UUID | None = None,
-    ) -> EvidenceItem:
+    async def attach(self, **attached_to: Unpack[AttachedTo]) -> EvidenceItem:
+        """Store the file and attach it to what the route's path names."""
         save = partial(
             evidence_service.upload_evidence,
             self.db_session,
             self.object_store,
             actor=self.request.user,
-            captured_at=self.captured_at,
-            lat=self.lat,
-            lon=self.lon,
-            description=self.description,
-            plan_id=plan_id,
-            session_id=session_id,
-            log_entry_id=log_entry_id,
+            **asdict(self.described),
+            **attached_to,
         )
         return await receive_file(
             self.request, self.settings, save, present=_as_stored, filename=self.filename
@@ -104,17 +110,10 @@ async def _evidence_upload(
     lon: Annotated[float | None, QueryParameter(ge=-180, le=180)] = None,
     description: Annotated[str | None, QueryParameter(max_length=1000)] = None,
 ) -> EvidenceUpload:
-    return EvidenceUpload(
-        request=request,
-        db_session=db_session,
-        settings=settings,
-        object_store=object_store,
-        filename=filename,
-        captured_at=local_moment(captured_at, settings),
-        lat=lat,
-        lon=lon,
-        description=text_param(description, "description"),
+    described = Described(
+        local_moment(captured_at, settings), lat, lon, text_param(description, "description")
     )
+    return EvidenceUpload(request, db_session, settings, object_store, filename, described)
 
 
 UPLOAD = {"upload": Provide(_evidence_upload)}
@@ -180,14 +179,20 @@ class EvidenceController(Controller):
     guards = GUARDS
 
 
-@route_of(
-    PlanEvidenceController,
-    "/{plan_id:uuid}/evidence",
-    "Evidence of the plan, its sessions and entries",
-    name="list_evidence",
-)
-async def plan_evidence(call: Call) -> list[EvidenceItem]:
-    return await evidence_service.list_evidence(call.session, call.viewer, plan_id=call.id)
+def _evidence_under(id_name: str) -> Callable[[Call], Awaitable[list[EvidenceItem]]]:
+    """The evidence of the plan or session the path's ``id_name`` names."""
+
+    async def list_evidence(call: Call) -> list[EvidenceItem]:
+        return await evidence_service.list_evidence(call.session, call.viewer, **{id_name: call.id})
+
+    return list_evidence
+
+
+for _owner, _id_name, _summary in (
+    (PlanEvidenceController, "plan_id", "Evidence of the plan, its sessions and entries"),
+    (SessionEvidenceController, "session_id", "Evidence of the session and its entries"),
+):
+    route_of(_owner, f"/{{{_id_name}:uuid}}/evidence", _summary)(_evidence_under(_id_name))
 
 
 @route_of(
@@ -206,16 +211,6 @@ async def start_multipart(call: Call) -> EvidenceMultipartStarted:
     # Storage's part plan, read by attribute into this API's own part schema.
     started = {"evidence": view, "upload_id": upload_id, **part_plan(call.data.size, urls)}
     return EvidenceMultipartStarted.model_validate(started, from_attributes=True)
-
-
-@route_of(
-    SessionEvidenceController,
-    "/{session_id:uuid}/evidence",
-    "Evidence of the session and its entries",
-    name="list_evidence",
-)
-async def session_evidence(call: Call) -> list[EvidenceItem]:
-    return await evidence_service.list_evidence(call.session, call.viewer, session_id=call.id)
 
 
 @route_of(

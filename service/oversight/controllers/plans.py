@@ -19,8 +19,9 @@ from service.http.preconditions import with_etag
 from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.controllers.common import (
+    EDIT,
     GUARDS,
-    IF_MATCH,
+    STATE_RULES,
     TAGS,
     Call,
     DbSession,
@@ -93,9 +94,8 @@ async def get_plan(call: Call) -> Response[PlanRead]:
     PlanController,
     "/{plan_id:uuid}",
     "Edit a plan (If-Match required)",
-    http_method="PATCH",
     body=PlanUpdate,
-    extra=IF_MATCH,
+    **EDIT,
 )
 async def update_plan(call: Call) -> Response[PlanRead]:
     plan = await oversight.update_plan(
@@ -159,11 +159,6 @@ PLAN_RESOURCE: ActionResource[SupervisionPlan] = oversight_resource(
     "/oversight/plans/{plan_id:uuid}", _load_plan, _present, PlanRead
 )
 
-_CONFLICT = (
-    "409 with `allowed_actions` when the action does not fit the state; 403 when it is never "
-    "the caller's. If-Match required (428 without it, 412 when stale)."
-)
-
 PLAN_ACTIONS = action_handlers(
     PLAN_RESOURCE,
     [
@@ -173,7 +168,7 @@ PLAN_ACTIONS = action_handlers(
             body=PlanActionRequest | None,
             path=f"actions/{action.value}",
             summary=summary,
-            description=_CONFLICT,
+            description=STATE_RULES,
         )
         for action, summary in (
             (PlanAction.submit, "Submit the draft for approval (the plan's head)"),

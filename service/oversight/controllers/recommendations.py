@@ -16,8 +16,8 @@ from service.auth.principals import StaffPrincipal
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.preconditions import with_etag
 from service.oversight.controllers.common import (
+    EDIT,
     GUARDS,
-    IF_MATCH,
     TAGS,
     Call,
     oversight_resource,
@@ -137,9 +137,8 @@ async def record_check(call: Call) -> CheckRead:
     FindingController,
     "/{finding_id:uuid}",
     "Edit a finding (If-Match)",
-    http_method="PATCH",
     body=FindingUpdate,
-    extra=IF_MATCH,
+    **EDIT,
 )
 async def update_finding(call: Call) -> Response[FindingRead]:
     finding = await rec_service.update_finding(
@@ -162,9 +161,8 @@ async def get_recommendation(call: Call) -> Response[RecommendationRead]:
     RecommendationController,
     "/{recommendation_id:uuid}",
     "Edit a draft recommendation (If-Match)",
-    http_method="PATCH",
     body=RecommendationUpdate,
-    extra=IF_MATCH,
+    **EDIT,
 )
 async def update_recommendation(call: Call) -> Response[RecommendationRead]:
     await rec_service.update_recommendation(

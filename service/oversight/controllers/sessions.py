@@ -26,8 +26,9 @@ from service.http.preconditions import with_etag
 from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.controllers.common import (
+    EDIT,
     GUARDS,
-    IF_MATCH,
+    STATE_RULES,
     TAGS,
     Call,
     DbSession,
@@ -154,9 +155,8 @@ async def get_session(call: Call) -> Response[SessionRead]:
     SessionController,
     "/{session_id:uuid}",
     "Reschedule a session not yet opened (If-Match)",
-    http_method="PATCH",
     body=SessionUpdate,
-    extra=IF_MATCH,
+    **EDIT,
 )
 async def update_session(call: Call) -> Response[SessionRead]:
     supervision_session = await oversight.update_session(
@@ -286,11 +286,6 @@ SESSION_RESOURCE: ActionResource[SupervisionSession] = oversight_resource(
     "/oversight/sessions/{session_id:uuid}", _load_session, _present, SessionRead
 )
 
-_RULES = (
-    "409 with `allowed_actions` when the action does not fit the state; 403 when it is never "
-    "the caller's. If-Match required (428 without it, 412 when stale)."
-)
-
 SESSION_ACTIONS = action_handlers(
     SESSION_RESOURCE,
     [
@@ -299,21 +294,21 @@ SESSION_ACTIONS = action_handlers(
             _open,
             path="actions/open",
             summary="Open the session's log (an approved plan starts with its first session)",
-            description=_RULES,
+            description=STATE_RULES,
         ),
         ActionRoute(
             "close_session",
             _close,
             path="actions/close",
             summary="Close the session: no entry is accepted after this",
-            description=_RULES,
+            description=STATE_RULES,
         ),
         ActionRoute(
             "seal_session",
             _seal,
             path="actions/seal",
             summary="Seal a closed session (computes and stores its manifest)",
-            description=_RULES,
+            description=STATE_RULES,
         ),
         ActionRoute(
             "cancel_session",
@@ -321,7 +316,7 @@ SESSION_ACTIONS = action_handlers(
             body=SessionActionRequest | None,
             path="actions/cancel",
             summary="Cancel a scheduled session (a reason is required)",
-            description=_RULES,
+            description=STATE_RULES,
         ),
     ],
 )
