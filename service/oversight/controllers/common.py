@@ -31,6 +31,7 @@ from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.models import SupervisionPlan, SupervisionSession
 from service.oversight.schemas import PlanRead, SessionRead, has_nul
+from service.storage.store import ObjectStore
 
 # Staff only: supervisors, Front officers and admins pass the guard; which plan they may see
 # or change is decided per plan (``access.py``; 404 for a plan that is not theirs).
@@ -113,6 +114,7 @@ class OversightRoute:
     body: Any = None
     status_code: int | None = None  # default: 201 for a POST, 200 otherwise
     extra: Mapping[str, Any] = field(default_factory=dict)
+    defaults: Mapping[str, Any] = field(default_factory=dict)  # of ``extra`` query parameters
     description: str | None = None
     name: str | None = None  # when two controllers' handlers share one (``show``'s otherwise)
 
@@ -122,6 +124,9 @@ EDIT: dict[str, Any] = {
     "http_method": "PATCH",
     "extra": {"if_match": NamedDependency[IfMatch | None]},  # type: ignore[misc]
 }
+
+# The object store, for the declared routes that read or write a file's bytes.
+STORE: Mapping[str, Any] = {"object_store": NamedDependency[ObjectStore]}
 
 # What the generated workflow actions say of their refusals.
 STATE_RULES = (
@@ -157,6 +162,7 @@ def _route_handler(owner: type[Controller], declared: OversightRoute) -> HTTPRou
         name=declared.name or declared.show.__name__,
         parameters=parameters,
         returns=get_type_hints(declared.show)["return"],
+        defaults=declared.defaults,
         owner=owner,
     )
     default_status = HTTP_201_CREATED if declared.http_method == "POST" else HTTP_200_OK

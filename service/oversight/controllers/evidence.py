@@ -6,11 +6,11 @@ uploads for large recordings, and reading an item (each read logged in its chain
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import partial
-from typing import Annotated, Any, TypedDict, Unpack
+from typing import Annotated, TypedDict, Unpack
 
 from litestar import Controller, post
 from litestar.di import NamedDependency, Provide
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.oversight.controllers.common import (
     GUARDS,
+    STORE,
     TAGS,
     Call,
     DbSession,
@@ -117,8 +118,6 @@ async def _evidence_upload(
 
 
 UPLOAD = {"upload": Provide(_evidence_upload)}
-# The object store, for the declared routes that read or write a file's bytes.
-STORE: Mapping[str, Any] = {"object_store": NamedDependency[ObjectStore]}
 
 
 class PlanEvidenceController(Controller):

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import anyio
 from litestar import Controller, Response, get
-from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent
@@ -29,6 +28,7 @@ from service.oversight.controllers.common import (
     EDIT,
     GUARDS,
     STATE_RULES,
+    STORE,
     TAGS,
     Call,
     DbSession,
@@ -52,7 +52,6 @@ from service.oversight.schemas import (
     VerificationRead,
 )
 from service.oversight.service import log as log_service
-from service.storage.store import ObjectStore
 
 STREAM_POLL_SECONDS = 0.5
 STREAM_KEEPALIVE_SECONDS = 15.0
@@ -118,26 +117,6 @@ class SessionController(Controller):
         if last_event_id and last_event_id.isascii() and last_event_id.isdigit():
             after = max(after, min(int(last_event_id), MAX_SEQ))
         return ServerSentEvent(_live_log(request.app.state.sessions, session_id, after))
-
-    @get(
-        "/{session_id:uuid}/verify",
-        summary="Recompute the seal and say whether, and where, the record differs",
-        description="`deep=true` also re-reads every evidence object and checks its bytes.",
-    )
-    async def verify(
-        self,
-        request: StaffRequest,
-        session_id: FromPath[uuid.UUID],
-        db_session: DbSession,
-        object_store: NamedDependency[ObjectStore],
-        deep: Annotated[bool, QueryParameter()] = False,
-    ) -> VerificationRead:
-        result, corrupted = await log_service.verify_session(
-            db_session, session_id, request.user, store=object_store if deep else None
-        )
-        return VerificationRead(
-            session_id=session_id, corrupted_objects=corrupted, **result.__dict__
-        )
 
 
 @route_of(SessionController, "/{session_id:uuid}", "A session (ETag)")
@@ -212,6 +191,22 @@ async def append_entry(call: Call) -> Response[EntryRead]:
 
 
 # -- seal --
+
+
+@route_of(
+    SessionController,
+    "/{session_id:uuid}/verify",
+    "Recompute the seal and say whether, and where, the record differs",
+    description="`deep=true` also re-reads every evidence object and checks its bytes.",
+    extra={**STORE, "deep": Annotated[bool, QueryParameter()]},
+    defaults={"deep": False},
+)
+async def verify(call: Call) -> VerificationRead:
+    store = call.extra["object_store"] if call.extra["deep"] else None
+    result, corrupted = await log_service.verify_session(
+        call.session, call.id, call.viewer, store=store
+    )
+    return VerificationRead(session_id=call.id, corrupted_objects=corrupted, **result.__dict__)
 
 
 @route_of(SessionController, "/{session_id:uuid}/manifest", "The seal of a sealed session")
