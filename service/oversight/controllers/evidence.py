@@ -6,32 +6,40 @@ uploads for large recordings, and reading an item (each read logged in its chain
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from functools import partial
-from typing import Annotated
+from typing import Annotated, TypedDict, Unpack
 
-from litestar import Controller, get, post
+from litestar import Controller, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, QueryParameter, RequestBody
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db import utcnow
-from service.oversight.controllers.common import GUARDS, TAGS, DbSession, StaffRequest, text_param
+from service.oversight.controllers.common import (
+    GUARDS,
+    STORE,
+    TAGS,
+    Call,
+    DbSession,
+    StaffRequest,
+    route_of,
+    text_param,
+    validated,
+)
 from service.oversight.schemas import (
     CustodyRead,
     EvidenceItem,
     EvidenceMultipartComplete,
     EvidenceMultipartStart,
     EvidenceMultipartStarted,
-    PartTarget,
 )
 from service.oversight.service import evidence as evidence_service
 from service.settings import Settings
-from service.storage import service as storage
-from service.storage.http import local_moment, receive_file, uploaded_parts
+from service.storage.http import local_moment, part_plan, receive_file, uploaded_parts
 from service.storage.store import ObjectStore
 
 UPLOAD_DESCRIPTION = (
@@ -46,40 +54,46 @@ def _as_stored(item: EvidenceItem) -> EvidenceItem:
 
 
 @dataclass(frozen=True)
+class Described:
+    """What the uploader says about the file (query parameters), by the names of
+    :func:`service.oversight.service.evidence.upload_evidence`'s parameters."""
+
+    captured_at: datetime | None
+    lat: float | None
+    lon: float | None
+    description: str | None
+
+
+class AttachedTo(TypedDict, total=False):
+    """What an upload is attached to: what the route's path names."""
+
+    plan_id: uuid.UUID
+    session_id: uuid.UUID
+    log_entry_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class EvidenceUpload:
     """One upload as a route receives it: the request whose body is the file, what the
-    uploader says about the file (query parameters), and where it goes. The three upload
-    routes differ only in what they attach it to."""
+    uploader says about the file, and where it goes. The three upload routes differ only in
+    what they attach it to."""
 
     request: StaffRequest
     db_session: AsyncSession
     settings: Settings
     object_store: ObjectStore
     filename: str | None
-    captured_at: datetime | None
-    lat: float | None
-    lon: float | None
-    description: str | None
+    described: Described
 
-    async def attach(
-        self,
-        *,
-        plan_id: uuid.UUID | None = None,
-        session_id: uuid.UUID | None = None,
-        log_entry_id: uuid.UUID | None = None,
-    ) -> EvidenceItem:
+    async def attach(self, **attached_to: Unpack[AttachedTo]) -> EvidenceItem:
+        """Store the file and attach it to what the route's path names."""
         save = partial(
             evidence_service.upload_evidence,
             self.db_session,
             self.object_store,
             actor=self.request.user,
-            captured_at=self.captured_at,
-            lat=self.lat,
-            lon=self.lon,
-            description=self.description,
-            plan_id=plan_id,
-            session_id=session_id,
-            log_entry_id=log_entry_id,
+            **asdict(self.described),
+            **attached_to,
         )
         return await receive_file(
             self.request, self.settings, save, present=_as_stored, filename=self.filename
@@ -97,17 +111,10 @@ async def _evidence_upload(
     lon: Annotated[float | None, QueryParameter(ge=-180, le=180)] = None,
     description: Annotated[str | None, QueryParameter(max_length=1000)] = None,
 ) -> EvidenceUpload:
-    return EvidenceUpload(
-        request=request,
-        db_session=db_session,
-        settings=settings,
-        object_store=object_store,
-        filename=filename,
-        captured_at=local_moment(captured_at, settings),
-        lat=lat,
-        lon=lon,
-        description=text_param(description, "description"),
+    described = Described(
+        local_moment(captured_at, settings), lat, lon, text_param(description, "description")
     )
+    return EvidenceUpload(request, db_session, settings, object_store, filename, described)
 
 
 UPLOAD = {"upload": Provide(_evidence_upload)}
@@ -117,12 +124,6 @@ class PlanEvidenceController(Controller):
     path = "/oversight/plans"
     tags = TAGS
     guards = GUARDS
-
-    @get("/{plan_id:uuid}/evidence", summary="Evidence of the plan, its sessions and entries")
-    async def list_evidence(
-        self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> list[EvidenceItem]:
-        return await evidence_service.list_evidence(db_session, request.user, plan_id=plan_id)
 
     @post(
         "/{plan_id:uuid}/evidence",
@@ -137,45 +138,11 @@ class PlanEvidenceController(Controller):
     ) -> EvidenceItem:
         return await upload.attach(plan_id=plan_id)
 
-    @post(
-        "/{plan_id:uuid}/evidence/multipart",
-        status_code=HTTP_201_CREATED,
-        summary="Start a presigned multipart upload (large recordings)",
-        description="PUT each part to its URL, then POST /oversight/evidence/{id}/complete.",
-    )
-    async def start_multipart(
-        self,
-        request: StaffRequest,
-        plan_id: FromPath[uuid.UUID],
-        data: RequestBody[EvidenceMultipartStart],
-        db_session: DbSession,
-        object_store: NamedDependency[ObjectStore],
-    ) -> EvidenceMultipartStarted:
-        view, upload_id, urls = await evidence_service.start_evidence_upload(
-            db_session, object_store, request.user, plan_id, data
-        )
-        return EvidenceMultipartStarted(
-            evidence=view,
-            upload_id=upload_id,
-            part_size=storage.plan_parts(data.size)[0],
-            parts=[
-                PartTarget(part_number=u.part_number, url=u.url, offset=u.offset, length=u.length)
-                for u in urls
-            ],
-            expires_at=utcnow() + timedelta(seconds=storage.PART_URL_TTL_SECONDS),
-        )
-
 
 class SessionEvidenceController(Controller):
     path = "/oversight/sessions"
     tags = TAGS
     guards = GUARDS
-
-    @get("/{session_id:uuid}/evidence", summary="Evidence of the session and its entries")
-    async def list_evidence(
-        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> list[EvidenceItem]:
-        return await evidence_service.list_evidence(db_session, request.user, session_id=session_id)
 
     @post(
         "/{session_id:uuid}/evidence",
@@ -210,54 +177,84 @@ class EvidenceController(Controller):
     tags = TAGS
     guards = GUARDS
 
-    @get("/{evidence_id:uuid}", summary="An evidence record (logged in the chain of custody)")
-    async def view(
-        self, request: StaffRequest, evidence_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> EvidenceItem:
-        return await evidence_service.view_evidence(db_session, evidence_id, request.user)
 
-    @get(
-        "/{evidence_id:uuid}/download",
-        status_code=HTTP_307_TEMPORARY_REDIRECT,
-        summary="Redirect to a short-lived download URL (logged in the chain of custody)",
+def _evidence_under(id_name: str) -> Callable[[Call], Awaitable[list[EvidenceItem]]]:
+    """The evidence of the plan or session the path's ``id_name`` names."""
+
+    async def list_evidence(call: Call) -> list[EvidenceItem]:
+        return await evidence_service.list_evidence(call.session, call.viewer, **{id_name: call.id})
+
+    return list_evidence
+
+
+for _owner, _id_name, _summary in (
+    (PlanEvidenceController, "plan_id", "Evidence of the plan, its sessions and entries"),
+    (SessionEvidenceController, "session_id", "Evidence of the session and its entries"),
+):
+    route_of(_owner, f"/{{{_id_name}:uuid}}/evidence", _summary)(_evidence_under(_id_name))
+
+
+@route_of(
+    PlanEvidenceController,
+    "/{plan_id:uuid}/evidence/multipart",
+    "Start a presigned multipart upload (large recordings)",
+    http_method="POST",
+    body=EvidenceMultipartStart,
+    extra=STORE,
+    description="PUT each part to its URL, then POST /oversight/evidence/{id}/complete.",
+)
+async def start_multipart(call: Call) -> EvidenceMultipartStarted:
+    view, upload_id, urls = await evidence_service.start_evidence_upload(
+        call.session, call.extra["object_store"], call.viewer, call.id, call.data
     )
-    async def download(
-        self,
-        request: StaffRequest,
-        evidence_id: FromPath[uuid.UUID],
-        db_session: DbSession,
-        settings: NamedDependency[Settings],
-        object_store: NamedDependency[ObjectStore],
-    ) -> Redirect:
-        url = await evidence_service.evidence_download_url(
-            db_session,
-            object_store,
-            evidence_id,
-            request.user,
-            ttl=settings.download_url_ttl_seconds,
-        )
-        return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)
+    # Storage's part plan, read by attribute into this API's own part schema.
+    started = {"evidence": view, "upload_id": upload_id, **part_plan(call.data.size, urls)}
+    return EvidenceMultipartStarted.model_validate(started, from_attributes=True)
 
-    @get("/{evidence_id:uuid}/custody", summary="The chain of custody of one item")
-    async def custody(
-        self, request: StaffRequest, evidence_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> list[CustodyRead]:
-        entries = await evidence_service.evidence_custody(db_session, evidence_id, request.user)
-        return [CustodyRead.model_validate(e) for e in entries]
 
-    @post(
-        "/{evidence_id:uuid}/complete",
-        status_code=HTTP_200_OK,
-        summary="Complete a multipart upload (checks size, SHA-256 and type)",
+@route_of(
+    EvidenceController, "/{evidence_id:uuid}", "An evidence record (logged in the chain of custody)"
+)
+async def view(call: Call) -> EvidenceItem:
+    return await evidence_service.view_evidence(call.session, call.id, call.viewer)
+
+
+@route_of(
+    EvidenceController,
+    "/{evidence_id:uuid}/download",
+    "Redirect to a short-lived download URL (logged in the chain of custody)",
+    status_code=HTTP_307_TEMPORARY_REDIRECT,
+    extra={"settings": NamedDependency[Settings], **STORE},
+)
+async def download(call: Call) -> Redirect:
+    url = await evidence_service.evidence_download_url(
+        call.session,
+        call.extra["object_store"],
+        call.id,
+        call.viewer,
+        ttl=call.extra["settings"].download_url_ttl_seconds,
     )
-    async def complete(
-        self,
-        request: StaffRequest,
-        evidence_id: FromPath[uuid.UUID],
-        data: RequestBody[EvidenceMultipartComplete],
-        db_session: DbSession,
-        object_store: NamedDependency[ObjectStore],
-    ) -> EvidenceItem:
-        return await evidence_service.complete_evidence_upload(
-            db_session, object_store, evidence_id, uploaded_parts(data.parts), request.user
-        )
+    return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)
+
+
+@route_of(EvidenceController, "/{evidence_id:uuid}/custody", "The chain of custody of one item")
+async def custody(call: Call) -> list[CustodyRead]:
+    entries = evidence_service.evidence_custody(call.session, call.id, call.viewer)
+    return await validated(CustodyRead, entries)
+
+
+@route_of(
+    EvidenceController,
+    "/{evidence_id:uuid}/complete",
+    "Complete a multipart upload (checks size, SHA-256 and type)",
+    http_method="POST",
+    body=EvidenceMultipartComplete,
+    status_code=HTTP_200_OK,
+    extra=STORE,
+)
+async def complete(call: Call) -> EvidenceItem:
+    parts = uploaded_parts(call.data.parts)
+    store = call.extra["object_store"]
+    return await evidence_service.complete_evidence_upload(
+        call.session, store, call.id, parts, call.viewer
+    )

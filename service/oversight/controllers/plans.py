@@ -8,24 +8,28 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, patch, post
-from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter, RequestBody
+from litestar import Controller, Response, get, post
+from litestar.params import QueryParameter, RequestBody
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
-from service.http.preconditions import IfMatch, with_etag
+from service.http.preconditions import with_etag
 from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.controllers.common import (
+    EDIT,
     GUARDS,
+    STATE_RULES,
     TAGS,
+    Call,
     DbSession,
     StaffRequest,
+    oversight_resource,
     present_plan,
     present_session,
+    route_of,
 )
 from service.oversight.models import PlanForm, PlanState, SupervisionPlan
 from service.oversight.schemas import (
@@ -77,54 +81,57 @@ class PlanController(Controller):
         body = await present_plan(db_session, plan, request.user)
         return with_etag(body, plan.version, status_code=HTTP_201_CREATED)
 
-    @get("/{plan_id:uuid}", summary="A plan with members, agencies and allowed actions (ETag)")
-    async def get_plan(
-        self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> Response[PlanRead]:
-        plan, _ = await oversight.load_plan(db_session, plan_id, request.user)
-        return with_etag(await present_plan(db_session, plan, request.user), plan.version)
 
-    @patch("/{plan_id:uuid}", summary="Edit a plan (If-Match required)")
-    async def update_plan(
-        self,
-        request: StaffRequest,
-        plan_id: FromPath[uuid.UUID],
-        data: RequestBody[PlanUpdate],
-        db_session: DbSession,
-        if_match: NamedDependency[IfMatch | None],  # type: ignore[misc]
-    ) -> Response[PlanRead]:
-        plan = await oversight.update_plan(
-            db_session, plan_id, data, request.user, expected_version=if_match
-        )
-        return with_etag(await present_plan(db_session, plan, request.user), plan.version)
+@route_of(
+    PlanController, "/{plan_id:uuid}", "A plan with members, agencies and allowed actions (ETag)"
+)
+async def get_plan(call: Call) -> Response[PlanRead]:
+    plan, _ = await oversight.load_plan(call.session, call.id, call.viewer)
+    return with_etag(await present_plan(call.session, plan, call.viewer), plan.version)
 
-    # -- sessions of a plan --
 
-    @get("/{plan_id:uuid}/sessions", summary="The plan's sessions in order")
-    async def list_sessions(
-        self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> list[SessionRead]:
-        found, access = await oversight.list_sessions(db_session, plan_id, request.user)
-        return [views.session_read(s, oversight.session_allowed_actions(s, access)) for s in found]
+@route_of(
+    PlanController,
+    "/{plan_id:uuid}",
+    "Edit a plan (If-Match required)",
+    body=PlanUpdate,
+    **EDIT,
+)
+async def update_plan(call: Call) -> Response[PlanRead]:
+    plan = await oversight.update_plan(
+        call.session, call.id, call.data, call.viewer, expected_version=call.extra["if_match"]
+    )
+    return with_etag(await present_plan(call.session, plan, call.viewer), plan.version)
 
-    @post("/{plan_id:uuid}/sessions", status_code=HTTP_201_CREATED, summary="Schedule a session")
-    async def schedule_session(
-        self,
-        request: StaffRequest,
-        plan_id: FromPath[uuid.UUID],
-        data: RequestBody[SessionCreate],
-        db_session: DbSession,
-    ) -> Response[SessionRead]:
-        scheduled = await oversight.schedule_session(db_session, plan_id, data, request.user)
-        body = await present_session(db_session, scheduled, request.user)
-        return with_etag(body, scheduled.version, status_code=HTTP_201_CREATED)
 
-    @get("/{plan_id:uuid}/manifests", summary="Seals of the plan's sealed sessions")
-    async def list_manifests(
-        self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> list[ManifestRead]:
-        sealed = await oversight.list_manifests(db_session, plan_id, request.user)
-        return [views.manifest_read(m) for m in sealed]
+# -- sessions of a plan --
+
+
+@route_of(PlanController, "/{plan_id:uuid}/sessions", "The plan's sessions in order")
+async def list_sessions(call: Call) -> list[SessionRead]:
+    found, access = await oversight.list_sessions(call.session, call.id, call.viewer)
+    return [views.session_read(s, oversight.session_allowed_actions(s, access)) for s in found]
+
+
+@route_of(
+    PlanController,
+    "/{plan_id:uuid}/sessions",
+    "Schedule a session",
+    http_method="POST",
+    body=SessionCreate,
+)
+async def schedule_session(call: Call) -> Response[SessionRead]:
+    scheduled = await oversight.schedule_session(call.session, call.id, call.data, call.viewer)
+    body = await present_session(call.session, scheduled, call.viewer)
+    return with_etag(body, scheduled.version, status_code=HTTP_201_CREATED)
+
+
+@route_of(PlanController, "/{plan_id:uuid}/manifests", "Seals of the plan's sealed sessions")
+async def list_manifests(call: Call) -> list[ManifestRead]:
+    return [
+        views.manifest_read(m)
+        for m in await oversight.list_manifests(call.session, call.id, call.viewer)
+    ]
 
 
 # -- the plan actions --------------------------------------------------------------------------
@@ -148,19 +155,8 @@ def _take(action: PlanAction) -> Any:
     return run
 
 
-PLAN_RESOURCE: ActionResource[SupervisionPlan] = ActionResource(
-    path="/oversight/plans/{plan_id:uuid}",
-    id_name="plan_id",
-    load=_load_plan,
-    present=_present,
-    response=PlanRead,
-    tags=TAGS,
-    guards=GUARDS,
-)
-
-_CONFLICT = (
-    "409 with `allowed_actions` when the action does not fit the state; 403 when it is never "
-    "the caller's. If-Match required (428 without it, 412 when stale)."
+PLAN_RESOURCE: ActionResource[SupervisionPlan] = oversight_resource(
+    "/oversight/plans/{plan_id:uuid}", _load_plan, _present, PlanRead
 )
 
 PLAN_ACTIONS = action_handlers(
@@ -172,7 +168,7 @@ PLAN_ACTIONS = action_handlers(
             body=PlanActionRequest | None,
             path=f"actions/{action.value}",
             summary=summary,
-            description=_CONFLICT,
+            description=STATE_RULES,
         )
         for action, summary in (
             (PlanAction.submit, "Submit the draft for approval (the plan's head)"),

@@ -9,16 +9,21 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, Response, get, patch, post
-from litestar.di import NamedDependency
-from litestar.params import FromPath, RequestBody
-from litestar.status_codes import HTTP_201_CREATED
+from litestar import Controller, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
-from service.http.preconditions import IfMatch, with_etag
-from service.oversight.controllers.common import GUARDS, TAGS, DbSession, StaffRequest
+from service.http.preconditions import with_etag
+from service.oversight.controllers.common import (
+    EDIT,
+    GUARDS,
+    TAGS,
+    Call,
+    oversight_resource,
+    route_of,
+    validated,
+)
 from service.oversight.models import Recommendation
 from service.oversight.schemas import (
     CheckCreate,
@@ -48,72 +53,11 @@ class PlanRecommendationController(Controller):
     tags = TAGS
     guards = GUARDS
 
-    @get("/{plan_id:uuid}/findings", summary="The plan's findings")
-    async def list_findings(
-        self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> list[FindingRead]:
-        found = await rec_service.list_findings(db_session, plan_id, request.user)
-        return [FindingRead.model_validate(f) for f in found]
-
-    @post("/{plan_id:uuid}/findings", status_code=HTTP_201_CREATED, summary="Record a finding")
-    async def create_finding(
-        self,
-        request: StaffRequest,
-        plan_id: FromPath[uuid.UUID],
-        data: RequestBody[FindingCreate],
-        db_session: DbSession,
-    ) -> FindingRead:
-        finding = await rec_service.create_finding(db_session, plan_id, data, request.user)
-        return FindingRead.model_validate(finding)
-
-    @get("/{plan_id:uuid}/recommendations", summary="The plan's recommendations")
-    async def list_recommendations(
-        self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> list[RecommendationRead]:
-        return await rec_service.list_plan_recommendations(db_session, plan_id, request.user)
-
-    @post(
-        "/{plan_id:uuid}/recommendations",
-        status_code=HTTP_201_CREATED,
-        summary="Draft a recommendation to one agency",
-    )
-    async def create_recommendation(
-        self,
-        request: StaffRequest,
-        plan_id: FromPath[uuid.UUID],
-        data: RequestBody[RecommendationCreate],
-        db_session: DbSession,
-    ) -> RecommendationRead:
-        rec = await rec_service.create_recommendation(db_session, plan_id, data, request.user)
-        return await _recommendation(db_session, rec.id, request.user)
-
 
 class SessionCheckController(Controller):
     path = "/oversight/sessions"
     tags = TAGS
     guards = GUARDS
-
-    @get("/{session_id:uuid}/checks", summary="Implementation checks recorded in the session")
-    async def list_checks(
-        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> list[CheckRead]:
-        checks = await checks_service.list_checks(db_session, session_id, request.user)
-        return [CheckRead.model_validate(c) for c in checks]
-
-    @post(
-        "/{session_id:uuid}/checks",
-        status_code=HTTP_201_CREATED,
-        summary="Record an implementation check of a recommendation (re-supervision)",
-    )
-    async def record_check(
-        self,
-        request: StaffRequest,
-        session_id: FromPath[uuid.UUID],
-        data: RequestBody[CheckCreate],
-        db_session: DbSession,
-    ) -> CheckRead:
-        check = await checks_service.record_check(db_session, session_id, data, request.user)
-        return CheckRead.model_validate(check)
 
 
 class FindingController(Controller):
@@ -121,47 +65,110 @@ class FindingController(Controller):
     tags = TAGS
     guards = GUARDS
 
-    @patch("/{finding_id:uuid}", summary="Edit a finding (If-Match)")
-    async def update_finding(
-        self,
-        request: StaffRequest,
-        finding_id: FromPath[uuid.UUID],
-        data: RequestBody[FindingUpdate],
-        db_session: DbSession,
-        if_match: NamedDependency[IfMatch | None],  # type: ignore[misc]
-    ) -> Response[FindingRead]:
-        finding = await rec_service.update_finding(
-            db_session, finding_id, data, request.user, expected_version=if_match
-        )
-        return with_etag(FindingRead.model_validate(finding), finding.version)
-
 
 class RecommendationController(Controller):
     path = "/oversight/recommendations"
     tags = TAGS
     guards = GUARDS
 
-    @get("/{recommendation_id:uuid}", summary="A recommendation with its state and due date")
-    async def get_recommendation(
-        self, request: StaffRequest, recommendation_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> Response[RecommendationRead]:
-        body = await _recommendation(db_session, recommendation_id, request.user)
-        return with_etag(body, body.version)
 
-    @patch("/{recommendation_id:uuid}", summary="Edit a draft recommendation (If-Match)")
-    async def update_recommendation(
-        self,
-        request: StaffRequest,
-        recommendation_id: FromPath[uuid.UUID],
-        data: RequestBody[RecommendationUpdate],
-        db_session: DbSession,
-        if_match: NamedDependency[IfMatch | None],  # type: ignore[misc]
-    ) -> Response[RecommendationRead]:
-        rec = await rec_service.update_recommendation(
-            db_session, recommendation_id, data, request.user, expected_version=if_match
-        )
-        body = await _recommendation(db_session, rec.id, request.user)
-        return with_etag(body, body.version)
+@route_of(PlanRecommendationController, "/{plan_id:uuid}/findings", "The plan's findings")
+async def list_findings(call: Call) -> list[FindingRead]:
+    return await validated(
+        FindingRead, rec_service.list_findings(call.session, call.id, call.viewer)
+    )
+
+
+@route_of(
+    PlanRecommendationController,
+    "/{plan_id:uuid}/findings",
+    "Record a finding",
+    http_method="POST",
+    body=FindingCreate,
+)
+async def create_finding(call: Call) -> FindingRead:
+    finding = await rec_service.create_finding(call.session, call.id, call.data, call.viewer)
+    return FindingRead.model_validate(finding)
+
+
+@route_of(
+    PlanRecommendationController, "/{plan_id:uuid}/recommendations", "The plan's recommendations"
+)
+async def list_recommendations(call: Call) -> list[RecommendationRead]:
+    return await rec_service.list_plan_recommendations(call.session, call.id, call.viewer)
+
+
+@route_of(
+    PlanRecommendationController,
+    "/{plan_id:uuid}/recommendations",
+    "Draft a recommendation to one agency",
+    http_method="POST",
+    body=RecommendationCreate,
+)
+async def create_recommendation(call: Call) -> RecommendationRead:
+    rec = await rec_service.create_recommendation(call.session, call.id, call.data, call.viewer)
+    return await _recommendation(call.session, rec.id, call.viewer)
+
+
+@route_of(
+    SessionCheckController,
+    "/{session_id:uuid}/checks",
+    "Implementation checks recorded in the session",
+)
+async def list_checks(call: Call) -> list[CheckRead]:
+    return await validated(
+        CheckRead, checks_service.list_checks(call.session, call.id, call.viewer)
+    )
+
+
+@route_of(
+    SessionCheckController,
+    "/{session_id:uuid}/checks",
+    "Record an implementation check of a recommendation (re-supervision)",
+    http_method="POST",
+    body=CheckCreate,
+)
+async def record_check(call: Call) -> CheckRead:
+    check = await checks_service.record_check(call.session, call.id, call.data, call.viewer)
+    return CheckRead.model_validate(check)
+
+
+@route_of(
+    FindingController,
+    "/{finding_id:uuid}",
+    "Edit a finding (If-Match)",
+    body=FindingUpdate,
+    **EDIT,
+)
+async def update_finding(call: Call) -> Response[FindingRead]:
+    finding = await rec_service.update_finding(
+        call.session, call.id, call.data, call.viewer, expected_version=call.extra["if_match"]
+    )
+    return with_etag(FindingRead.model_validate(finding), finding.version)
+
+
+@route_of(
+    RecommendationController,
+    "/{recommendation_id:uuid}",
+    "A recommendation with its state and due date",
+)
+async def get_recommendation(call: Call) -> Response[RecommendationRead]:
+    body = await _recommendation(call.session, call.id, call.viewer)
+    return with_etag(body, body.version)
+
+
+@route_of(
+    RecommendationController,
+    "/{recommendation_id:uuid}",
+    "Edit a draft recommendation (If-Match)",
+    body=RecommendationUpdate,
+    **EDIT,
+)
+async def update_recommendation(call: Call) -> Response[RecommendationRead]:
+    await rec_service.update_recommendation(
+        call.session, call.id, call.data, call.viewer, expected_version=call.extra["if_match"]
+    )
+    return await get_recommendation(call)
 
 
 # -- the recommendation actions ----------------------------------------------------------------
@@ -193,14 +200,8 @@ async def _withdraw(call: ActionCall[Recommendation, RecommendationWithdraw]) ->
     )
 
 
-RECOMMENDATION_RESOURCE: ActionResource[Recommendation] = ActionResource(
-    path="/oversight/recommendations/{recommendation_id:uuid}",
-    id_name="recommendation_id",
-    load=_load,
-    present=_present,
-    response=RecommendationRead,
-    tags=TAGS,
-    guards=GUARDS,
+RECOMMENDATION_RESOURCE: ActionResource[Recommendation] = oversight_resource(
+    "/oversight/recommendations/{recommendation_id:uuid}", _load, _present, RecommendationRead
 )
 
 RECOMMENDATION_ACTIONS = action_handlers(

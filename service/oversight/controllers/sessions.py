@@ -12,25 +12,31 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import anyio
-from litestar import Controller, Response, get, patch, post
-from litestar.di import NamedDependency
+from litestar import Controller, Response, get
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, HeaderParameter, QueryParameter, RequestBody
+from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
-from service.http.preconditions import IfMatch, with_etag
+from service.http.preconditions import with_etag
 from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.controllers.common import (
+    EDIT,
     GUARDS,
+    STATE_RULES,
+    STORE,
     TAGS,
+    Call,
     DbSession,
     StaffRequest,
+    oversight_resource,
     present_session,
+    route_of,
+    validated,
 )
 from service.oversight.models import SessionState, SupervisionSession
 from service.oversight.schemas import (
@@ -46,7 +52,6 @@ from service.oversight.schemas import (
     VerificationRead,
 )
 from service.oversight.service import log as log_service
-from service.storage.store import ObjectStore
 
 STREAM_POLL_SECONDS = 0.5
 STREAM_KEEPALIVE_SECONDS = 15.0
@@ -57,57 +62,6 @@ class SessionController(Controller):
     path = "/oversight/sessions"
     tags = TAGS
     guards = GUARDS
-
-    @get("/{session_id:uuid}", summary="A session (ETag)")
-    async def get_session(
-        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> Response[SessionRead]:
-        supervision_session, _, access = await oversight.load_session(
-            db_session, session_id, request.user
-        )
-        body = views.session_read(
-            supervision_session, oversight.session_allowed_actions(supervision_session, access)
-        )
-        return with_etag(body, supervision_session.version)
-
-    @patch("/{session_id:uuid}", summary="Reschedule a session not yet opened (If-Match)")
-    async def update_session(
-        self,
-        request: StaffRequest,
-        session_id: FromPath[uuid.UUID],
-        data: RequestBody[SessionUpdate],
-        db_session: DbSession,
-        if_match: NamedDependency[IfMatch | None],  # type: ignore[misc]
-    ) -> Response[SessionRead]:
-        supervision_session = await oversight.update_session(
-            db_session, session_id, data, request.user, expected_version=if_match
-        )
-        body = await present_session(db_session, supervision_session, request.user)
-        return with_etag(body, supervision_session.version)
-
-    # -- attendance --
-
-    @get("/{session_id:uuid}/attendance", summary="Who attended, late or absent, and why")
-    async def list_attendance(
-        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> list[AttendanceRead]:
-        rows = await oversight.list_attendance(db_session, session_id, request.user)
-        return [AttendanceRead.model_validate(r) for r in rows]
-
-    @post(
-        "/{session_id:uuid}/attendance",
-        status_code=HTTP_200_OK,
-        summary="Record or correct attendance (one record per person)",
-    )
-    async def record_attendance(
-        self,
-        request: StaffRequest,
-        session_id: FromPath[uuid.UUID],
-        data: RequestBody[list[AttendanceIn]],
-        db_session: DbSession,
-    ) -> list[AttendanceRead]:
-        rows = await oversight.record_attendance(db_session, session_id, data, request.user)
-        return [AttendanceRead.model_validate(r) for r in rows]
 
     # -- the log --
 
@@ -132,26 +86,6 @@ class SessionController(Controller):
             entries=[EntryRead.model_validate(e) for e in entries],
             next_after=entries[-1].seq if entries else after,
             has_more=more,
-        )
-
-    @post(
-        "/{session_id:uuid}/log",
-        status_code=HTTP_201_CREATED,
-        summary="Append an entry (plan members only; 409 once the session is closed)",
-        description="A correction is a new entry of kind `correction` naming `corrects_entry_id`."
-        " A retry with the same `client_ref` returns the entry already written (200).",
-    )
-    async def append_entry(
-        self,
-        request: StaffRequest,
-        session_id: FromPath[uuid.UUID],
-        data: RequestBody[EntryCreate],
-        db_session: DbSession,
-    ) -> Response[EntryRead]:
-        entry, created = await log_service.append_entry(db_session, session_id, data, request.user)
-        return Response(
-            EntryRead.model_validate(entry),
-            status_code=HTTP_201_CREATED if created else HTTP_200_OK,
         )
 
     @get(
@@ -184,34 +118,100 @@ class SessionController(Controller):
             after = max(after, min(int(last_event_id), MAX_SEQ))
         return ServerSentEvent(_live_log(request.app.state.sessions, session_id, after))
 
-    # -- seal --
 
-    @get("/{session_id:uuid}/manifest", summary="The seal of a sealed session")
-    async def manifest(
-        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> ManifestRead:
-        sealed = await log_service.get_manifest(db_session, session_id, request.user)
-        return views.sealed_manifest(sealed)
-
-    @get(
-        "/{session_id:uuid}/verify",
-        summary="Recompute the seal and say whether, and where, the record differs",
-        description="`deep=true` also re-reads every evidence object and checks its bytes.",
+@route_of(SessionController, "/{session_id:uuid}", "A session (ETag)")
+async def get_session(call: Call) -> Response[SessionRead]:
+    supervision_session, _, access = await oversight.load_session(
+        call.session, call.id, call.viewer
     )
-    async def verify(
-        self,
-        request: StaffRequest,
-        session_id: FromPath[uuid.UUID],
-        db_session: DbSession,
-        object_store: NamedDependency[ObjectStore],
-        deep: Annotated[bool, QueryParameter()] = False,
-    ) -> VerificationRead:
-        result, corrupted = await log_service.verify_session(
-            db_session, session_id, request.user, store=object_store if deep else None
-        )
-        return VerificationRead(
-            session_id=session_id, corrupted_objects=corrupted, **result.__dict__
-        )
+    body = views.session_read(
+        supervision_session, oversight.session_allowed_actions(supervision_session, access)
+    )
+    return with_etag(body, supervision_session.version)
+
+
+@route_of(
+    SessionController,
+    "/{session_id:uuid}",
+    "Reschedule a session not yet opened (If-Match)",
+    body=SessionUpdate,
+    **EDIT,
+)
+async def update_session(call: Call) -> Response[SessionRead]:
+    supervision_session = await oversight.update_session(
+        call.session, call.id, call.data, call.viewer, expected_version=call.extra["if_match"]
+    )
+    body = await present_session(call.session, supervision_session, call.viewer)
+    return with_etag(body, supervision_session.version)
+
+
+# -- attendance --
+
+
+@route_of(
+    SessionController, "/{session_id:uuid}/attendance", "Who attended, late or absent, and why"
+)
+async def list_attendance(call: Call) -> list[AttendanceRead]:
+    return await validated(
+        AttendanceRead, oversight.list_attendance(call.session, call.id, call.viewer)
+    )
+
+
+@route_of(
+    SessionController,
+    "/{session_id:uuid}/attendance",
+    "Record or correct attendance (one record per person)",
+    http_method="POST",
+    body=list[AttendanceIn],
+    status_code=HTTP_200_OK,
+)
+async def record_attendance(call: Call) -> list[AttendanceRead]:
+    rows = await oversight.record_attendance(call.session, call.id, call.data, call.viewer)
+    return [AttendanceRead.model_validate(r) for r in rows]
+
+
+# -- the log (its pages and stream are the controller's methods, for their query parameters) --
+
+
+@route_of(
+    SessionController,
+    "/{session_id:uuid}/log",
+    "Append an entry (plan members only; 409 once the session is closed)",
+    http_method="POST",
+    body=EntryCreate,
+    description="A correction is a new entry of kind `correction` naming `corrects_entry_id`."
+    " A retry with the same `client_ref` returns the entry already written (200).",
+)
+async def append_entry(call: Call) -> Response[EntryRead]:
+    entry, created = await log_service.append_entry(call.session, call.id, call.data, call.viewer)
+    return Response(
+        EntryRead.model_validate(entry),
+        status_code=HTTP_201_CREATED if created else HTTP_200_OK,
+    )
+
+
+# -- seal --
+
+
+@route_of(
+    SessionController,
+    "/{session_id:uuid}/verify",
+    "Recompute the seal and say whether, and where, the record differs",
+    description="`deep=true` also re-reads every evidence object and checks its bytes.",
+    extra={**STORE, "deep": Annotated[bool, QueryParameter()]},
+    defaults={"deep": False},
+)
+async def verify(call: Call) -> VerificationRead:
+    store = call.extra["object_store"] if call.extra["deep"] else None
+    result, corrupted = await log_service.verify_session(
+        call.session, call.id, call.viewer, store=store
+    )
+    return VerificationRead(session_id=call.id, corrupted_objects=corrupted, **result.__dict__)
+
+
+@route_of(SessionController, "/{session_id:uuid}/manifest", "The seal of a sealed session")
+async def manifest(call: Call) -> ManifestRead:
+    return views.sealed_manifest(await log_service.get_manifest(call.session, call.id, call.viewer))
 
 
 async def _live_log(
@@ -277,19 +277,8 @@ async def _cancel(call: ActionCall[SupervisionSession, SessionActionRequest | No
     await oversight.cancel_session(call.session, call.resource.id, call.actor, reason)
 
 
-SESSION_RESOURCE: ActionResource[SupervisionSession] = ActionResource(
-    path="/oversight/sessions/{session_id:uuid}",
-    id_name="session_id",
-    load=_load_session,
-    present=_present,
-    response=SessionRead,
-    tags=TAGS,
-    guards=GUARDS,
-)
-
-_RULES = (
-    "409 with `allowed_actions` when the action does not fit the state; 403 when it is never "
-    "the caller's. If-Match required (428 without it, 412 when stale)."
+SESSION_RESOURCE: ActionResource[SupervisionSession] = oversight_resource(
+    "/oversight/sessions/{session_id:uuid}", _load_session, _present, SessionRead
 )
 
 SESSION_ACTIONS = action_handlers(
@@ -300,21 +289,21 @@ SESSION_ACTIONS = action_handlers(
             _open,
             path="actions/open",
             summary="Open the session's log (an approved plan starts with its first session)",
-            description=_RULES,
+            description=STATE_RULES,
         ),
         ActionRoute(
             "close_session",
             _close,
             path="actions/close",
             summary="Close the session: no entry is accepted after this",
-            description=_RULES,
+            description=STATE_RULES,
         ),
         ActionRoute(
             "seal_session",
             _seal,
             path="actions/seal",
             summary="Seal a closed session (computes and stores its manifest)",
-            description=_RULES,
+            description=STATE_RULES,
         ),
         ActionRoute(
             "cancel_session",
@@ -322,7 +311,7 @@ SESSION_ACTIONS = action_handlers(
             body=SessionActionRequest | None,
             path="actions/cancel",
             summary="Cancel a scheduled session (a reason is required)",
-            description=_RULES,
+            description=STATE_RULES,
         ),
     ],
 )

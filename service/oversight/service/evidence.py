@@ -168,18 +168,7 @@ async def start_evidence_upload(
     plan, _, session_id, log_entry_id = await _target(
         session, actor, plan_id=plan_id, session_id=data.session_id, log_entry_id=data.log_entry_id
     )
-    evidence, upload_id, urls = await storage.start_multipart(
-        session,
-        store,
-        filename=data.filename,
-        size=data.size,
-        sha256=data.sha256,
-        content_type=data.content_type,
-        uploader=actor,
-        captured_at=data.captured_at,
-        lat=data.latitude,
-        lon=data.longitude,
-    )
+    evidence, upload_id, urls = await storage.start_announced_multipart(session, store, data, actor)
     link = await _link(session, evidence, plan, session_id, log_entry_id, data.description, actor)
     return repository.evidence_view(evidence, link), upload_id, urls
 

@@ -76,17 +76,16 @@ async def append_entry(
         speaker_name = speaker_name or users[speaker_user_id].full_name
     assert speaker_name is not None
     seq = await repository.take_next_seq(session, supervision_session.id)
+    # The entry's own fields as sent; the speaker as resolved above.
+    as_sent = data.model_dump(include={"kind", "text", "corrects_entry_id", "client_ref"})
     entry = LogEntry(
         session_id=supervision_session.id,
         seq=seq,
-        kind=data.kind,
-        text=data.text,
+        **as_sent,
         speaker_user_id=speaker_user_id,
         speaker_name=speaker_name,
         speaker_organisation=speaker_organisation,
-        corrects_entry_id=data.corrects_entry_id,
         author_id=actor.user_id,
-        client_ref=data.client_ref,
         created_at=utcnow(),
     )
     session.add(entry)
