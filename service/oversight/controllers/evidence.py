@@ -18,6 +18,7 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.oversight.controllers.common import GUARDS, TAGS, DbSession, StaffRequest, text_param
 from service.oversight.schemas import (
@@ -113,6 +114,27 @@ async def _evidence_upload(
 UPLOAD = {"upload": Provide(_evidence_upload)}
 
 
+async def start_upload(
+    db_session: AsyncSession,
+    object_store: ObjectStore,
+    actor: StaffPrincipal,
+    plan_id: uuid.UUID,
+    data: EvidenceMultipartStart,
+) -> EvidenceMultipartStarted:
+    """Open a presigned multipart upload and say where each part goes (the API's route and
+    the console's upload script answer the same)."""
+    view, upload_id, urls = await evidence_service.start_evidence_upload(
+        db_session, object_store, actor, plan_id, data
+    )
+    return EvidenceMultipartStarted(
+        evidence=view,
+        upload_id=upload_id,
+        part_size=storage.plan_parts(data.size)[0],
+        parts=[PartTarget.model_validate(url, from_attributes=True) for url in urls],
+        expires_at=utcnow() + timedelta(seconds=storage.PART_URL_TTL_SECONDS),
+    )
+
+
 class PlanEvidenceController(Controller):
     path = "/oversight/plans"
     tags = TAGS
@@ -151,19 +173,7 @@ class PlanEvidenceController(Controller):
         db_session: DbSession,
         object_store: NamedDependency[ObjectStore],
     ) -> EvidenceMultipartStarted:
-        view, upload_id, urls = await evidence_service.start_evidence_upload(
-            db_session, object_store, request.user, plan_id, data
-        )
-        return EvidenceMultipartStarted(
-            evidence=view,
-            upload_id=upload_id,
-            part_size=storage.plan_parts(data.size)[0],
-            parts=[
-                PartTarget(part_number=u.part_number, url=u.url, offset=u.offset, length=u.length)
-                for u in urls
-            ],
-            expires_at=utcnow() + timedelta(seconds=storage.PART_URL_TTL_SECONDS),
-        )
+        return await start_upload(db_session, object_store, request.user, plan_id, data)
 
 
 class SessionEvidenceController(Controller):
