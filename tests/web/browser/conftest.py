@@ -36,6 +36,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -84,8 +85,11 @@ def _in_a_thread(work: Callable[[], Any]) -> None:
         raise failure[0]
 
 
-@pytest.fixture(scope="package")
-def live_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def serve(settings: Settings, data_dir: Path) -> Iterator[str]:
+    """The app with ``settings`` on a new seeded database, served until the block ends (the
+    ``live_server`` fixture; a module needing other settings, e.g. the S3 store, opens its
+    own)."""
     from service.demo_data import seed_demo
     from tests.factories import ServerDatabase
 
@@ -96,7 +100,7 @@ def live_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) ->
         port = _free_port()
         # The suite's settings (cheap password hashing, a test secret) on this database.
         settings = settings.model_copy(
-            update={"database_url": url, "port": port, "data_dir": tmp_path_factory.mktemp("web")}
+            update={"database_url": url, "port": port, "data_dir": data_dir}
         )
 
         def build() -> None:
@@ -124,6 +128,12 @@ def live_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture(scope="package")
+def live_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve(settings, tmp_path_factory.mktemp("web")) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -138,11 +148,14 @@ def browser() -> Iterator[Any]:
         asyncio.events._set_running_loop(None)
 
 
-@pytest.fixture
-def page(live_server: str, browser: Any) -> Iterator[Any]:
+@contextmanager
+def open_page(browser: Any, base_url: str, **options: Any) -> Iterator[Any]:
+    """A fresh context (no cookies) and page on ``base_url`` (the ``page`` fixture; a test
+    wanting two people at once opens a second): requests leaving 127.0.0.1 are aborted,
+    and a CSP violation the browser reports fails the test."""
     from playwright.sync_api import Route
 
-    context = browser.new_context(base_url=live_server, locale="vi-VN")
+    context = browser.new_context(base_url=base_url, locale="vi-VN", **options)
     blocked: list[str] = []
     violations: list[str] = []
 
@@ -168,6 +181,12 @@ def page(live_server: str, browser: Any) -> Iterator[Any]:
     context.close()
     assert not violations, violations
     assert not blocked, blocked
+
+
+@pytest.fixture
+def page(live_server: str, browser: Any) -> Iterator[Any]:
+    with open_page(browser, live_server) as view:
+        yield view
 
 
 @pytest.fixture
