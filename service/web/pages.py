@@ -194,4 +194,10 @@ def page_or_problem_handler(request: Request[Any, Any, Any], exc: HTTPException)
     return page_error_handler(request, exc)
 
 
-page_exception_handlers: dict[Any, Any] = {Exception: page_error_handler}
+# Every kind the app's (API) handlers know too: Litestar picks a handler by the exception's
+# MRO over all layers at once, so the app's ``ServiceError`` handler would otherwise answer a
+# page's ``NotFound`` with problem+json before the router's ``Exception`` entry is reached.
+page_exception_handlers: dict[Any, Any] = {
+    Exception: page_error_handler,
+    **dict.fromkeys(api_exception_handlers, page_error_handler),
+}

@@ -57,7 +57,10 @@ async def test_another_wards_session_and_plan_are_404(
     client: httpx.AsyncClient, world: World, plan: SupervisionPlan, live: SupervisionSession
 ) -> None:
     await _as(client, world, "other_ward_officer")
-    assert (await client.get(_session_url(live))).status_code == 404
+    page = await client.get(_session_url(live))
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Không tìm thấy phiên giám sát này." in page.text
     assert (await client.get(f"{_session_url(live)}/log/stream")).status_code == 404
     assert (await client.get(f"/console/oversight/plans/{plan.id}")).status_code == 404
     assert plan.code not in (await client.get("/console/oversight")).text

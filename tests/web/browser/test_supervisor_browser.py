@@ -23,6 +23,7 @@ from tests.web.browser.conftest import assert_accessible, open_page, serve
 LoginAs = Callable[..., None]
 PHONE = {"width": 360, "height": 740}
 SECOND = "giamsat2.hoankiem"
+OTHER_WARD = "mttq.badinh"
 # A small PDF (the store sniffs the type from the bytes).
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -39,49 +40,102 @@ def _token(api: httpx.Client, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
+def _new_plan(api: httpx.Client) -> dict[str, Any]:
+    """A draft plan of the Hoàn Kiếm ward by ``giamsat.hoankiem`` (its head) with the second
+    supervisor as a member, through the API."""
+    admin = _token(api, "admin")
+    users = {u["username"]: u["id"] for u in api.get("/api/v1/admin/users", headers=admin).json()}
+    head = _token(api, "giamsat.hoankiem")
+    agencies = api.get("/api/v1/directory/agencies?unit=00070", headers=head).json()["items"]
+    agency = next(a for a in agencies if a["code"] == "ubnd-00070")
+    created = api.post(
+        "/api/v1/oversight/plans",
+        json={
+            "code": f"KH-GS-{uuid.uuid4().hex[:8]}",
+            "subject": "Giám sát việc giải quyết kiến nghị về trật tự xây dựng",
+            "legal_basis": "Luật MTTQ Việt Nam, Điều 27",
+            "form": "delegation",
+            "unit_code": "00070",
+            "period_start": date.today().isoformat(),
+            "period_end": date(date.today().year + 1, 12, 31).isoformat(),
+            "agency_ids": [agency["id"]],
+            "members": [
+                {"user_id": users["giamsat.hoankiem"], "role": "head"},
+                {"user_id": users[SECOND], "role": "member"},
+            ],
+        },
+        headers=head,
+    )
+    created.raise_for_status()
+    return dict(created.json())
+
+
 @pytest.fixture(scope="module")
-def plan(s3_server: str) -> dict[str, Any]:
-    """A draft plan of the Hoàn Kiếm ward by ``giamsat.hoankiem`` (its head) with a second
-    supervisor as a member (set up through the API; the pages take it from there)."""
+def accounts(s3_server: str) -> None:
+    """The second supervisor of the ward, and a Front officer of another ward (Ba Đình)."""
     with httpx.Client(base_url=s3_server) as api:
         admin = _token(api, "admin")
+        for username, full_name, role, unit in (
+            (SECOND, "Vũ Văn Giang (Ban TTND)", "supervisor", "00070"),
+            (OTHER_WARD, "Đỗ Thị Hạnh (MTTQ phường Ba Đình)", "front_officer", "00004"),
+        ):
+            api.post(
+                "/api/v1/admin/users",
+                json={
+                    "username": username,
+                    "full_name": full_name,
+                    "password": DEMO_PASSWORD,
+                    "role": role,
+                    "unit_code": unit,
+                },
+                headers=admin,
+            ).raise_for_status()
+
+
+@pytest.fixture(scope="module")
+def plan(s3_server: str, accounts: None) -> dict[str, Any]:
+    """A draft plan: the first test takes it to a live session through the pages."""
+    with httpx.Client(base_url=s3_server) as api:
+        return _new_plan(api)
+
+
+@pytest.fixture(scope="module")
+def open_session(s3_server: str, accounts: None) -> str:
+    """The path of an open session of another plan, set up entirely through the API."""
+    with httpx.Client(base_url=s3_server) as api:
+        draft = _new_plan(api)
+        head, approver = _token(api, "giamsat.hoankiem"), _token(api, "mttq.hoankiem")
+        plan_path = f"/api/v1/oversight/plans/{draft['id']}"
+        submitted = api.post(
+            f"{plan_path}/actions/submit", headers={**head, "If-Match": f'"{draft["version"]}"'}
+        )
+        submitted.raise_for_status()
         api.post(
-            "/api/v1/admin/users",
-            json={
-                "username": SECOND,
-                "full_name": "Vũ Văn Giang (Ban TTND)",
-                "password": DEMO_PASSWORD,
-                "role": "supervisor",
-                "unit_code": "00070",
-            },
-            headers=admin,
+            f"{plan_path}/actions/approve",
+            headers={**approver, "If-Match": f'"{submitted.json()["version"]}"'},
         ).raise_for_status()
-        users = {
-            u["username"]: u["id"] for u in api.get("/api/v1/admin/users", headers=admin).json()
-        }
-        head = _token(api, "giamsat.hoankiem")
-        agencies = api.get("/api/v1/directory/agencies?unit=00070", headers=head).json()["items"]
-        agency = next(a for a in agencies if a["code"] == "ubnd-00070")
-        created = api.post(
-            "/api/v1/oversight/plans",
+        scheduled = api.post(
+            f"{plan_path}/sessions",
             json={
-                "code": f"KH-GS-{uuid.uuid4().hex[:8]}",
-                "subject": "Giám sát việc giải quyết kiến nghị về trật tự xây dựng",
-                "legal_basis": "Luật MTTQ Việt Nam, Điều 27",
-                "form": "delegation",
-                "unit_code": "00070",
-                "period_start": date.today().isoformat(),
-                "period_end": date(date.today().year + 1, 12, 31).isoformat(),
-                "agency_ids": [agency["id"]],
-                "members": [
-                    {"user_id": users["giamsat.hoankiem"], "role": "head"},
-                    {"user_id": users[SECOND], "role": "member"},
-                ],
+                "title": "Phiên tiếp xúc trực tuyến",
+                "mode": "online",
+                "scheduled_start": "2026-12-03T08:00:00+07:00",
+                "meeting_link": "https://meet.example.vn/gs-02",
             },
             headers=head,
         )
-        created.raise_for_status()
-        return dict(created.json())
+        scheduled.raise_for_status()
+        session_id = scheduled.json()["id"]
+        api.post(
+            f"/api/v1/oversight/sessions/{session_id}/actions/open",
+            headers={**head, "If-Match": f'"{scheduled.json()["version"]}"'},
+        ).raise_for_status()
+        api.post(
+            f"/api/v1/oversight/sessions/{session_id}/log",
+            json={"kind": "statement", "text": "Khai mạc phiên tiếp xúc"},
+            headers=head,
+        ).raise_for_status()
+        return f"/console/oversight/sessions/{session_id}"
 
 
 def _click(page: Any, name: str) -> None:
@@ -173,26 +227,27 @@ def test_plan_to_live_session_with_two_supervisors(
 
 
 def test_another_wards_session_is_404(
-    browser: Any, s3_server: str, login_as: LoginAs, plan: dict[str, Any]
+    browser: Any, s3_server: str, login_as: LoginAs, open_session: str
 ) -> None:
     with open_page(browser, s3_server) as view:
-        login_as(view, "mttq.thanhpho")  # city level: sees it
-        view.goto(f"/console/oversight/plans/{plan['id']}")
-        assert plan["code"] in view.locator("main").inner_text()
-        login_as(view, "ubnd.hoankiem")  # an agency officer: not a page of theirs
-        answer = view.goto(f"/console/oversight/plans/{plan['id']}")
-        assert answer.status in (403, 404)
+        login_as(view, "mttq.thanhpho")  # city level: every ward's plans
+        assert view.goto(open_session).status == 200
+        login_as(view, OTHER_WARD)
+        assert view.goto(open_session).status == 404
+        main = view.locator("main").inner_text()
+        assert "Không tìm thấy phiên giám sát này." in main, main
+        assert "Khai mạc phiên tiếp xúc" not in main
 
 
 def test_oversight_pages_at_phone_width(
-    browser: Any, s3_server: str, login_as: LoginAs, plan: dict[str, Any]
+    browser: Any, s3_server: str, login_as: LoginAs, plan: dict[str, Any], open_session: str
 ) -> None:
     with open_page(browser, s3_server, viewport=PHONE) as view:
         login_as(view, "giamsat.hoankiem")
-        for path in ("/console/oversight", f"/console/oversight/plans/{plan['id']}"):
+        for path in ("/console/oversight", f"/console/oversight/plans/{plan['id']}", open_session):
             view.goto(path)
             assert_accessible(view)
             overflow = view.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
-            assert overflow <= 0
+            assert overflow <= 0, path
