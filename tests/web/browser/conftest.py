@@ -16,6 +16,9 @@ Fixtures (package-scoped unless said):
 * ``assert_accessible(page)`` (a function, imported from here) — axe-core (vendored under
   tests/web/vendor, tests only) on the current page; fails on serious or critical
   violations.
+* ``serve(settings, data_dir)`` and ``open_page(browser, base_url)`` (context managers,
+  imported from here) — what ``live_server`` and ``page`` are made of, for a module that
+  needs the app with other settings (the S3 store) or two people at once.
 
 Playwright's sync API and pytest-asyncio: the suite runs async tests on one session-wide
 event loop (pyproject: ``asyncio_default_*_loop_scope = "session"``). Playwright's sync API
