@@ -177,3 +177,67 @@ async def test_the_console_stream_sends_entries_as_html_after_the_last_seen(
     assert "Mục hai" in answer.text
     assert 'data: <li class="log-entry' in answer.text
     assert "event: end" in answer.text
+
+
+async def test_attendance_is_recorded_and_an_absence_needs_its_reason(
+    client: httpx.AsyncClient, world: World, live: SupervisionSession
+) -> None:
+    await _as(client, world, "secretary")
+    token = csrf_token((await client.get(_session_url(live))).text)
+    person = {"_csrf_token": token, "name": "Nguyễn Văn Chuyên", "capacity": "Chuyên gia"}
+    refused = await client.post(
+        f"{_session_url(live)}/attendance", data={**person, "status": "absent"}
+    )
+    assert refused.status_code == 422
+    assert "Vắng mặt phải có lý do" in refused.text
+    assert "<summary>Ghi điểm danh</summary>" in refused.text
+    assert "<details open>" in refused.text
+    saved = await client.post(
+        f"{_session_url(live)}/attendance",
+        data={**person, "status": "absent", "reason": "Đi công tác"},
+    )
+    assert saved.status_code == 303
+    page = await client.get(_session_url(live))
+    assert "<td>Nguyễn Văn Chuyên</td><td>Chuyên gia</td><td>Vắng mặt</td><td>Đi công tác</td>" in (
+        page.text
+    )
+
+
+async def test_a_finding_and_a_recommendation_issued_from_the_plan_page(
+    client: httpx.AsyncClient, world: World, plan: SupervisionPlan, live: SupervisionSession
+) -> None:
+    url = f"/console/oversight/plans/{plan.id}"
+    await _as(client, world, "head")
+    token = csrf_token((await client.get(url)).text)
+    finding = await client.post(
+        f"{url}/findings",
+        data={"_csrf_token": token, "title": "Chậm cấp phép", "text": "Hồ sơ quá hạn 30 ngày"},
+    )
+    assert finding.status_code == 303
+    short = await client.post(
+        f"{url}/recommendations",
+        data={"_csrf_token": token, "agency_id": str(world.agency.id), "title": "x", "text": ""},
+    )
+    assert short.status_code == 422
+    assert 'id="f-title-error"' in short.text
+    drafted = await client.post(
+        f"{url}/recommendations",
+        data={
+            "_csrf_token": token,
+            "agency_id": str(world.agency.id),
+            "title": "Rút ngắn thời gian cấp phép",
+            "text": "Đề nghị UBND phường giải quyết hồ sơ tồn đọng trong 15 ngày",
+        },
+    )
+    assert drafted.status_code == 303
+    page = (await client.get(url)).text
+    assert "Hồ sơ quá hạn 30 ngày" in page
+    assert "Gửi kiến nghị đến cơ quan" in page
+    action = page.split('action="/console/oversight/recommendations/', 1)[1].split('"', 1)[0]
+    issued = await client.post(
+        f"/console/oversight/recommendations/{action}",
+        data={"_csrf_token": token, "version": "1"},
+    )
+    assert issued.status_code == 303, issued.text
+    assert issued.headers["location"] == url
+    assert "<td>Đã gửi</td>" in (await client.get(url)).text

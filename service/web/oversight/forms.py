@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 from zoneinfo import ZoneInfo
 
 from litestar import Request, post
@@ -65,20 +65,33 @@ async def submit(form: Form[M], call: Callable[[M], Awaitable[Any]]) -> tuple[Fo
 Page = Callable[..., Awaitable[HTMXTemplate]]
 
 
+class NoBody(BaseModel):
+    """The form of an action that takes no body (only its CSRF token and version)."""
+
+
+def body_schema(route: ActionRoute[Any, Any]) -> type[BaseModel]:
+    """The model of a route's request body (``Model | None`` -> ``Model``); a route without
+    one reads an empty form."""
+    if route.body is None:
+        return NoBody
+    models = [kind for kind in get_args(route.body) if isinstance(kind, type)]
+    models = [kind for kind in models if issubclass(kind, BaseModel)]
+    return models[0] if models else route.body  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True)
 class ActionForms:
-    """The workflow actions of one resource as forms: ``POST <path>/actions/<action>``
-    performs the API's route of that name, then back to the resource's page (or its page
-    again with the refusal, next to the current state)."""
+    """The workflow actions of one resource as forms: ``POST <path>/<id>/actions/<action>``
+    performs the API's route of that name with its own request schema, then goes to
+    ``url(resource)`` (or shows ``page`` again with the refusal, next to the current state)."""
 
     resource: ActionResource[Any]
     routes: Mapping[Any, ActionRoute[Any, Any]]  # by action, a StrEnum (forms post its value)
-    schema: type[BaseModel]  # the routes' request schema (ignored by a route that takes none)
-    url: Callable[[uuid.UUID], str]
+    url: Callable[[Any], str]  # the page to go back to, from the resource after the action
     page: Page  # page(request, db_session, resource_id, status=..., action=form)
 
     def handler(self, path: str, guards: list[Guard]) -> HTTPRouteHandler:
-        routes = {action.value: route for action, route in self.routes.items()}
+        routes = {str(action): route for action, route in self.routes.items()}
 
         async def act(
             request: Request[Any, Any, Any],
@@ -91,9 +104,10 @@ class ActionForms:
             if route is None:
                 raise NotFound(msg("http_404"))
             version = if_match((await request.form()).get("version"))
+            done: list[Any] = []
 
             async def run(data: BaseModel) -> None:
-                await perform(
+                call, _ = await perform(
                     self.resource,
                     route,
                     request=request,
@@ -103,10 +117,11 @@ class ActionForms:
                     if_match=version,
                     data=None if route.body is None else data,
                 )
+                done.append(call.resource)
 
-            form, status = await submit(await read_form(request, self.schema), run)
-            if status == 303:
-                return redirect(self.url(resource_id), flash="web.oversight.done")
+            form, status = await submit(await read_form(request, body_schema(route)), run)
+            if done:
+                return redirect(self.url(done[0]), flash="web.oversight.done")
             return await self.page(request, db_session, resource_id, status=status, action=form)
 
         act.__name__ = act.__qualname__ = f"{self.resource.id_name.removesuffix('_id')}_action"

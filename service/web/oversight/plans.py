@@ -23,8 +23,12 @@ from service.i18n import msg
 from service.oversight import service as oversight
 from service.oversight.controllers.common import GUARDS, StaffRequest, present_plan
 from service.oversight.controllers.plans import PLAN_RESOURCE, PLAN_ROUTES
+from service.oversight.controllers.recommendations import (
+    RECOMMENDATION_RESOURCE,
+    RECOMMENDATION_ROUTES,
+)
 from service.oversight.models import PlanState, SessionMode
-from service.oversight.schemas import FindingCreate, PlanActionRequest, RecommendationCreate
+from service.oversight.schemas import FindingCreate, RecommendationCreate
 from service.oversight.service import recommendations as rec_service
 from service.web.oversight.forms import ActionForms, SessionSchedule, empty_form, submit
 from service.web.pages import read_form, redirect, render
@@ -50,6 +54,10 @@ async def plan_page(
     plan, _ = await oversight.load_plan(db_session, plan_id, request.user)
     view = await present_plan(db_session, plan, request.user)
     found, access = await oversight.list_sessions(db_session, plan_id, request.user)
+    recommendations = [
+        await rec_service.get_recommendation_view(db_session, rec.id, request.user)
+        for rec in await rec_service.list_plan_recommendations(db_session, plan_id, request.user)
+    ]
     blank: dict[str, Any] = {
         name: forms.pop(name, empty_form())
         for name in ("action", "schedule", "finding", "recommendation")
@@ -62,9 +70,12 @@ async def plan_page(
         sessions=found,
         may_schedule=access.runs_sessions or access.manages,
         findings=await rec_service.list_findings(db_session, plan_id, request.user),
-        recommendations=await rec_service.list_plan_recommendations(
-            db_session, plan_id, request.user
-        ),
+        recommendations=[view for view, _ in recommendations],
+        # the workflow actions; editing a draft is the API's PATCH, not a button here
+        rec_actions={
+            view.id: [action for action in allowed if action in RECOMMENDATION_ROUTES]
+            for view, allowed in recommendations
+        },
         modes=list(SessionMode),
         agency_options=[(str(agency.id), agency.name) for agency in view.agencies],
         **blank,
@@ -139,7 +150,23 @@ _ADDITIONS: dict[str, tuple[str, type[BaseModel], Any]] = {
     "recommendations": ("recommendation", RecommendationCreate, rec_service.create_recommendation),
 }
 
-# The plan's workflow actions as forms (``POST …/actions/<action>``), the API's routes.
+
+async def _plan_of_recommendation(
+    request: StaffRequest, db_session: AsyncSession, recommendation_id: uuid.UUID, **page: Any
+) -> HTMXTemplate:
+    rec, _, _ = await rec_service.load_recommendation(db_session, recommendation_id, request.user)
+    return await plan_page(request, db_session, rec.plan_id, **page)
+
+
+# The plan's and its recommendations' workflow actions as forms (``POST …/actions/<action>``),
+# the API's routes; both come back to the plan's page.
+_PATH = BASE.removeprefix("/console")
 plan_action = ActionForms(
-    PLAN_RESOURCE, PLAN_ROUTES, PlanActionRequest, plan_url, plan_page
-).handler(f"{BASE.removeprefix('/console')}/plans", GUARDS)
+    PLAN_RESOURCE, PLAN_ROUTES, lambda plan: plan_url(plan.id), plan_page
+).handler(f"{_PATH}/plans", GUARDS)
+recommendation_action = ActionForms(
+    RECOMMENDATION_RESOURCE,
+    RECOMMENDATION_ROUTES,
+    lambda rec: plan_url(rec.plan_id),
+    _plan_of_recommendation,
+).handler(f"{_PATH}/recommendations", GUARDS)

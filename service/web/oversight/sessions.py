@@ -44,7 +44,6 @@ from service.oversight.schemas import (
     EvidenceMultipartComplete,
     EvidenceMultipartStart,
     EvidenceMultipartStarted,
-    SessionActionRequest,
 )
 from service.oversight.service import evidence as evidence_service
 from service.oversight.service import log as log_service
@@ -222,5 +221,5 @@ class SessionPages(Controller):
 
 # The session's workflow actions as forms (``POST …/actions/<action>``), the API's routes.
 session_action = ActionForms(
-    SESSION_RESOURCE, SESSION_ROUTES, SessionActionRequest, session_url, session_page
+    SESSION_RESOURCE, SESSION_ROUTES, lambda target: session_url(target.id), session_page
 ).handler(f"{BASE.removeprefix('/console')}/sessions", GUARDS)
