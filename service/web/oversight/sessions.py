@@ -21,6 +21,7 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, ServerSentEvent
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.errors import Invalid
 from service.oversight import service as oversight
 from service.oversight.controllers.common import GUARDS, StaffRequest, present_session
 from service.oversight.controllers.evidence import start_upload
@@ -41,13 +42,11 @@ from service.oversight.schemas import (
     AttendanceIn,
     EntryCreate,
     EvidenceItem,
-    EvidenceMultipartComplete,
     EvidenceMultipartStart,
     EvidenceMultipartStarted,
 )
 from service.oversight.service import evidence as evidence_service
 from service.oversight.service import log as log_service
-from service.storage.http import uploaded_parts
 from service.storage.store import ObjectStore
 from service.web.oversight.forms import ActionForms, empty_form, is_htmx, submit
 from service.web.oversight.plans import BASE
@@ -188,19 +187,23 @@ class SessionPages(Controller):
             request, db_session, session_id, status=status, attendance_form=form
         )
 
-    # -- evidence, for the upload script (JSON, as the API answers) --
+    # -- evidence, for the upload script: a form in (the console's way, with its CSRF
+    # token), the API's JSON answer out --
 
     @post("/{session_id:uuid}/evidence/multipart", status_code=201)
     async def start_evidence(
         self,
         request: StaffRequest,
         session_id: FromPath[uuid.UUID],
-        data: EvidenceMultipartStart,
         db_session: DbSession,
         object_store: NamedDependency[ObjectStore],
     ) -> EvidenceMultipartStarted:
+        form = await read_form(request, EvidenceMultipartStart)
+        if form.data is None:
+            field, message = next(iter(form.errors.items()))
+            raise Invalid(message, field=field or None)
         _, plan, _ = await oversight.load_session(db_session, session_id, request.user)
-        announced = data.model_copy(update={"session_id": session_id})
+        announced = form.data.model_copy(update={"session_id": session_id})
         return await start_upload(db_session, object_store, request.user, plan.id, announced)
 
     @post("/{session_id:uuid}/evidence/{evidence_id:uuid}/complete", status_code=200)
@@ -209,13 +212,13 @@ class SessionPages(Controller):
         request: StaffRequest,
         session_id: FromPath[uuid.UUID],
         evidence_id: FromPath[uuid.UUID],
-        data: EvidenceMultipartComplete,
         db_session: DbSession,
         object_store: NamedDependency[ObjectStore],
     ) -> EvidenceItem:
+        """The store lists the parts itself (the browser cannot read S3's ETags)."""
         await oversight.load_session(db_session, session_id, request.user)
         return await evidence_service.complete_evidence_upload(
-            db_session, object_store, evidence_id, uploaded_parts(data.parts), request.user
+            db_session, object_store, evidence_id, None, request.user
         )
 
 

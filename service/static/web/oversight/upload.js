@@ -94,17 +94,16 @@
     return hash.hex();
   }
 
-  function postJson(form, url, body) {
-    var token = form.querySelector('input[name="_csrf_token"]').value;
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": token },
-      body: JSON.stringify(body),
-    }).then(function (response) {
-      if (!response.ok) throw new Error("HTTP " + response.status);
-      return response.json();
-    });
+  // A form post (the console's CSRF token in it), answered in JSON.
+  function post(form, url, fields) {
+    var body = new URLSearchParams(fields);
+    body.set("_csrf_token", form.querySelector('input[name="_csrf_token"]').value);
+    return fetch(url, { method: "POST", credentials: "same-origin", body: body }).then(
+      function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      }
+    );
   }
 
   function putPart(url, blob, onProgress) {
@@ -135,13 +134,12 @@
         progress.value = Math.round((hashed / file.size) * 100);
       });
       progress.value = 0;
-      var description = form.querySelector('input[name="description"]').value || null;
-      var started = await postJson(form, form.dataset.startUrl, {
+      var started = await post(form, form.dataset.startUrl, {
         filename: file.name,
-        size: file.size,
+        size: String(file.size),
         sha256: sha256,
         content_type: file.type || "application/octet-stream",
-        description: description,
+        description: form.querySelector('input[name="description"]').value,
       });
       status.textContent = form.dataset.textUploading;
       var sent = 0;
@@ -155,7 +153,7 @@
       }
       progress.value = 100;
       var url = form.dataset.completeUrl.replace("{id}", started.evidence.evidence_id);
-      var stored = await postJson(form, url, {});
+      var stored = await post(form, url, {});
       status.textContent = form.dataset.textDone + " SHA-256: " + stored.sha256;
       var item = document.createElement("li");
       var code = document.createElement("code");
