@@ -31,7 +31,7 @@ from service.auth.middleware import (
 from service.auth.principals import StaffPrincipal
 from service.auth.secret_policy import require_safe_secrets
 from service.auth.secrets import configure_password_hashing
-from service.csp import ContentSecurityPolicyMiddleware
+from service.csp import ContentSecurityPolicyMiddleware, upload_origins
 from service.db import create_engine, create_replica_engine, replica_lag_seconds
 from service.directory.cache import configure as configure_reference_cache
 from service.docs_pages import STATIC_PATH, docs_render_plugins, static_files_router
@@ -209,7 +209,11 @@ def create_app(
         on_startup=[object_store.start],
         middleware=[
             request_id_middleware,
-            DefineMiddleware(ContentSecurityPolicyMiddleware, inline_style_prefixes=("/schema",)),
+            DefineMiddleware(
+                ContentSecurityPolicyMiddleware,
+                inline_style_prefixes=("/schema",),
+                connect_sources=upload_origins(settings),
+            ),
         ],
         exception_handlers={**exception_handlers, **app_exception_handlers},
         template_config=template_config(),

@@ -20,6 +20,8 @@ from typing import Any
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.settings import Settings, StorageBackend
+
 _INLINE_SCRIPT = re.compile(rb"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script\s*>", re.I | re.S)
 _HAS_SRC = re.compile(rb"\ssrc\s*=", re.I)
 HEADER = b"content-security-policy"
@@ -36,7 +38,12 @@ def inline_script_hashes(html: bytes) -> list[str]:
     return list(hashes)
 
 
-def policy_for(html: bytes, path: str, inline_style_prefixes: Iterable[str] = ()) -> str:
+def policy_for(
+    html: bytes,
+    path: str,
+    inline_style_prefixes: Iterable[str] = (),
+    connect_sources: Iterable[str] = (),
+) -> str:
     scripts = " ".join(["'self'", *inline_script_hashes(html)])
     styles = "'self'"
     if any(path == prefix or path.startswith(prefix + "/") for prefix in inline_style_prefixes):
@@ -48,7 +55,7 @@ def policy_for(html: bytes, path: str, inline_style_prefixes: Iterable[str] = ()
             f"style-src {styles}",
             "img-src 'self' data:",
             "font-src 'self' data:",
-            "connect-src 'self'",
+            " ".join(["connect-src 'self'", *connect_sources]),
             "worker-src 'self' blob:",
             "object-src 'none'",
             "base-uri 'self'",
@@ -58,13 +65,29 @@ def policy_for(html: bytes, path: str, inline_style_prefixes: Iterable[str] = ()
     )
 
 
+def upload_origins(settings: Settings) -> tuple[str, ...]:
+    """The S3 endpoint's origin when evidence goes there (presigned part URLs); none for the
+    local store, whose part URLs are the app's own."""
+    if settings.storage_backend is not StorageBackend.s3:
+        return ()
+    return (f"{'https' if settings.s3_secure else 'http'}://{settings.s3_endpoint}",)
+
+
 class ContentSecurityPolicyMiddleware:
     """Holds back an HTML response's start until its body is complete (HTML pages are small)
     to hash its inline scripts into the policy; every other response passes untouched."""
 
-    def __init__(self, app: ASGIApp, inline_style_prefixes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        inline_style_prefixes: tuple[str, ...] = (),
+        connect_sources: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.inline_style_prefixes = inline_style_prefixes
+        # Other origins a page's script may send to: the object store, which the browser
+        # sends large evidence to directly (presigned multipart part URLs).
+        self.connect_sources = connect_sources
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,7 +111,9 @@ class ContentSecurityPolicyMiddleware:
                 if message.get("more_body", False):
                     return
                 html = b"".join(chunks)
-                policy = policy_for(html, scope["path"], self.inline_style_prefixes)
+                policy = policy_for(
+                    html, scope["path"], self.inline_style_prefixes, self.connect_sources
+                )
                 headers = [(k, v) for k, v in start.get("headers") or [] if k.lower() != HEADER]
                 headers.append((HEADER, policy.encode()))
                 await send({**start, "headers": headers})  # type: ignore[arg-type]

@@ -37,14 +37,18 @@ from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXConfig, HTMXPlugin
 
 from service.settings import Environment, Settings
-from service.web import console, portal, public, queue
+from service.web import console, oversight, portal, public, queue
 from service.web import referrals as referral_pages
 from service.web.pages import PageRequest, page_exception_handlers, page_or_problem_handler
 from service.web.sessions import CONSOLE_PATH, ConsoleSessionMiddleware
 from service.web.templating import template_config
 
-CONSOLE_CONTROLLERS: list[Any] = [*console.controllers, *queue.controllers]
-CONSOLE_CONTROLLERS += referral_pages.controllers  # agency inbox, Front review
+CONSOLE_CONTROLLERS: list[Any] = [
+    *console.controllers,
+    *queue.controllers,  # the Front's work queue and petition page
+    *referral_pages.controllers,  # the agency inbox, the Front's review
+    *oversight.controllers,  # supervision plans and live sessions
+]
 PORTAL_CONTROLLERS: list[Any] = [*portal.controllers, *public.controllers]
 
 # Routes that no cookie authenticates, so no cross-site form can ride on one: the API

@@ -24,7 +24,9 @@ NAV: tuple[NavItem, ...] = (
     NavItem("web.nav.queue", "/console/queue", _FRONT),
     NavItem("web.nav.agency_inbox", "/console/inbox", frozenset({Role.agency_officer})),
     NavItem("web.nav.review", "/console/review", _FRONT),
-    NavItem("web.nav.oversight", None, frozenset({Role.supervisor, Role.front_officer})),
+    NavItem(
+        "web.nav.oversight", "/console/oversight", frozenset({Role.supervisor, Role.front_officer})
+    ),
     NavItem("web.nav.dashboard", None, frozenset({Role.council_reader, Role.front_officer})),
     NavItem("web.nav.reports", None, frozenset({Role.council_reader, Role.front_officer})),
     NavItem("web.nav.admin", None, frozenset()),

@@ -19,6 +19,7 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.auth.principals import StaffPrincipal
 from service.oversight.controllers.common import (
     GUARDS,
     STORE,
@@ -120,6 +121,23 @@ async def _evidence_upload(
 UPLOAD = {"upload": Provide(_evidence_upload)}
 
 
+async def start_upload(
+    db_session: AsyncSession,
+    object_store: ObjectStore,
+    actor: StaffPrincipal,
+    plan_id: uuid.UUID,
+    data: EvidenceMultipartStart,
+) -> EvidenceMultipartStarted:
+    """Open a presigned multipart upload and say where each part goes (the API's route and
+    the console's upload script answer the same)."""
+    view, upload_id, urls = await evidence_service.start_evidence_upload(
+        db_session, object_store, actor, plan_id, data
+    )
+    # Storage's part plan, read by attribute into this API's own part schema.
+    started = {"evidence": view, "upload_id": upload_id, **part_plan(data.size, urls)}
+    return EvidenceMultipartStarted.model_validate(started, from_attributes=True)
+
+
 class PlanEvidenceController(Controller):
     path = "/oversight/plans"
     tags = TAGS
@@ -204,12 +222,9 @@ for _owner, _id_name, _summary in (
     description="PUT each part to its URL, then POST /oversight/evidence/{id}/complete.",
 )
 async def start_multipart(call: Call) -> EvidenceMultipartStarted:
-    view, upload_id, urls = await evidence_service.start_evidence_upload(
+    return await start_upload(
         call.session, call.extra["object_store"], call.viewer, call.id, call.data
     )
-    # Storage's part plan, read by attribute into this API's own part schema.
-    started = {"evidence": view, "upload_id": upload_id, **part_plan(call.data.size, urls)}
-    return EvidenceMultipartStarted.model_validate(started, from_attributes=True)
 
 
 @route_of(

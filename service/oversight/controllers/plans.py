@@ -159,26 +159,25 @@ PLAN_RESOURCE: ActionResource[SupervisionPlan] = oversight_resource(
     "/oversight/plans/{plan_id:uuid}", _load_plan, _present, PlanRead
 )
 
-PLAN_ACTIONS = action_handlers(
-    PLAN_RESOURCE,
-    [
-        ActionRoute(
-            f"{action.name.rstrip('_')}_plan",
-            _take(action),
-            body=PlanActionRequest | None,
-            path=f"actions/{action.value}",
-            summary=summary,
-            description=STATE_RULES,
-        )
-        for action, summary in (
-            (PlanAction.submit, "Submit the draft for approval (the plan's head)"),
-            (PlanAction.return_, "Return a submitted draft to its authors (an approver)"),
-            (PlanAction.approve, "Approve a submitted draft (an approver, not its submitter)"),
-            (PlanAction.revise, "Send an approved plan back to draft, before any session"),
-            (PlanAction.start, "Start an approved plan (opening its first session also does)"),
-            (PlanAction.conclude, "Conclude the supervision (a conclusion is required)"),
-            (PlanAction.reopen, "Reopen a concluded plan (an approver)"),
-            (PlanAction.archive, "Archive a concluded plan (an approver)"),
-        )
-    ],
-)
+# By action; the console's forms perform these same routes (service/web/oversight).
+PLAN_ROUTES: dict[PlanAction, ActionRoute[SupervisionPlan, PlanActionRequest | None]] = {
+    action: ActionRoute(
+        f"{action.name.rstrip('_')}_plan",
+        _take(action),
+        body=PlanActionRequest | None,
+        path=f"actions/{action.value}",
+        summary=summary,
+        description=STATE_RULES,
+    )
+    for action, summary in (
+        (PlanAction.submit, "Submit the draft for approval (the plan's head)"),
+        (PlanAction.return_, "Return a submitted draft to its authors (an approver)"),
+        (PlanAction.approve, "Approve a submitted draft (an approver, not its submitter)"),
+        (PlanAction.revise, "Send an approved plan back to draft, before any session"),
+        (PlanAction.start, "Start an approved plan (opening its first session also does)"),
+        (PlanAction.conclude, "Conclude the supervision (a conclusion is required)"),
+        (PlanAction.reopen, "Reopen a concluded plan (an approver)"),
+        (PlanAction.archive, "Archive a concluded plan (an approver)"),
+    )
+}
+PLAN_ACTIONS = action_handlers(PLAN_RESOURCE, list(PLAN_ROUTES.values()))

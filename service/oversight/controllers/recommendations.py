@@ -204,20 +204,21 @@ RECOMMENDATION_RESOURCE: ActionResource[Recommendation] = oversight_resource(
     "/oversight/recommendations/{recommendation_id:uuid}", _load, _present, RecommendationRead
 )
 
+# By action; the console's forms perform these same routes (service/web/oversight).
+RECOMMENDATION_ROUTES: dict[str, ActionRoute[Recommendation, Any]] = {
+    "issue": ActionRoute(
+        "issue",
+        _issue,
+        body=RecommendationIssue | None,
+        summary="Issue to the agency (creates a referral; due date from policy)",
+    ),
+    "withdraw": ActionRoute(
+        "withdraw",
+        _withdraw,
+        body=RecommendationWithdraw,
+        summary="Withdraw a draft or unanswered recommendation (cancels its referral)",
+    ),
+}
 RECOMMENDATION_ACTIONS = action_handlers(
-    RECOMMENDATION_RESOURCE,
-    [
-        ActionRoute(
-            "issue",
-            _issue,
-            body=RecommendationIssue | None,
-            summary="Issue to the agency (creates a referral; due date from policy)",
-        ),
-        ActionRoute(
-            "withdraw",
-            _withdraw,
-            body=RecommendationWithdraw,
-            summary="Withdraw a draft or unanswered recommendation (cancels its referral)",
-        ),
-    ],
+    RECOMMENDATION_RESOURCE, list(RECOMMENDATION_ROUTES.values())
 )

@@ -38,7 +38,7 @@ from service.oversight.controllers.common import (
     route_of,
     validated,
 )
-from service.oversight.models import SessionState, SupervisionSession
+from service.oversight.models import LogEntry, SessionState, SupervisionSession
 from service.oversight.schemas import (
     AttendanceIn,
     AttendanceRead,
@@ -52,10 +52,22 @@ from service.oversight.schemas import (
     VerificationRead,
 )
 from service.oversight.service import log as log_service
+from service.oversight.workflow import SessionAction
 
 STREAM_POLL_SECONDS = 0.5
 STREAM_KEEPALIVE_SECONDS = 15.0
 MAX_SEQ = 2**31 - 1
+
+# A live log's reconnect cursor: ``?after=`` or the ``Last-Event-ID`` an EventSource resends.
+StreamAfter = Annotated[int, QueryParameter(ge=0, le=MAX_SEQ)]
+LastEventId = Annotated[str | None, HeaderParameter(name="Last-Event-ID", required=False)]
+
+
+def resume_after(after: int, last_event_id: str | None) -> int:
+    """Where a (re)connecting stream starts: after the later of the two cursors."""
+    if last_event_id and last_event_id.isascii() and last_event_id.isdigit():
+        return max(after, min(int(last_event_id), MAX_SEQ))
+    return after
 
 
 class SessionController(Controller):
@@ -108,15 +120,10 @@ class SessionController(Controller):
         request: StaffRequest,
         session_id: FromPath[uuid.UUID],
         db_session: DbSession,
-        after: Annotated[int, QueryParameter(ge=0, le=MAX_SEQ)] = 0,
-        last_event_id: Annotated[
-            str | None, HeaderParameter(name="Last-Event-ID", required=False)
-        ] = None,
+        after: StreamAfter = 0,
+        last_event_id: LastEventId = None,
     ) -> ServerSentEvent:
-        await oversight.load_session(db_session, session_id, request.user)
-        if last_event_id and last_event_id.isascii() and last_event_id.isdigit():
-            after = max(after, min(int(last_event_id), MAX_SEQ))
-        return ServerSentEvent(_live_log(request.app.state.sessions, session_id, after))
+        return await open_stream(request, db_session, session_id, after, last_event_id)
 
 
 @route_of(SessionController, "/{session_id:uuid}", "A session (ETag)")
@@ -214,20 +221,43 @@ async def manifest(call: Call) -> ManifestRead:
     return views.sealed_manifest(await log_service.get_manifest(call.session, call.id, call.viewer))
 
 
-async def _live_log(
-    sessions: Callable[[], AsyncSession], session_id: uuid.UUID, after: int
+def entry_json(entry: LogEntry) -> str:
+    return EntryRead.model_validate(entry).model_dump_json()
+
+
+async def open_stream(
+    request: StaffRequest,
+    db_session: AsyncSession,
+    session_id: uuid.UUID,
+    after: int,
+    last_event_id: str | None,
+    shape: Callable[[LogEntry], str] = entry_json,
+    retry_ms: int | None = None,
+) -> ServerSentEvent:
+    """The live log for one who may see the session (404 otherwise), from where they left."""
+    await oversight.load_session(db_session, session_id, request.user)
+    start = resume_after(after, last_event_id)
+    return ServerSentEvent(
+        live_log(request.app.state.sessions, session_id, start, shape), retry_duration=retry_ms
+    )
+
+
+async def live_log(
+    sessions: Callable[[], AsyncSession],
+    session_id: uuid.UUID,
+    after: int,
+    shape: Callable[[LogEntry], str] = entry_json,
 ) -> AsyncIterator[ServerSentEventMessage]:
     """Poll for new entries in short read-only sessions (no transaction stays open while the
-    client listens); end once the session is no longer open or scheduled."""
+    client listens); end once the session is no longer open or scheduled. ``shape`` writes an
+    entry's event data: JSON for the API, an HTML fragment for the console's live page."""
     position = after
     idle = 0.0
     while True:
         async with sessions() as db:
             entries, state = await log_service.entries_after(db, session_id, position)
         for entry in entries:
-            yield ServerSentEventMessage(
-                data=EntryRead.model_validate(entry).model_dump_json(), event="entry", id=entry.seq
-            )
+            yield ServerSentEventMessage(data=shape(entry), event="entry", id=entry.seq)
         if entries:
             position, idle = entries[-1].seq, 0.0
             continue
@@ -281,37 +311,36 @@ SESSION_RESOURCE: ActionResource[SupervisionSession] = oversight_resource(
     "/oversight/sessions/{session_id:uuid}", _load_session, _present, SessionRead
 )
 
-SESSION_ACTIONS = action_handlers(
-    SESSION_RESOURCE,
-    [
-        ActionRoute(
-            "open_session",
-            _open,
-            path="actions/open",
-            summary="Open the session's log (an approved plan starts with its first session)",
-            description=STATE_RULES,
-        ),
-        ActionRoute(
-            "close_session",
-            _close,
-            path="actions/close",
-            summary="Close the session: no entry is accepted after this",
-            description=STATE_RULES,
-        ),
-        ActionRoute(
-            "seal_session",
-            _seal,
-            path="actions/seal",
-            summary="Seal a closed session (computes and stores its manifest)",
-            description=STATE_RULES,
-        ),
-        ActionRoute(
-            "cancel_session",
-            _cancel,
-            body=SessionActionRequest | None,
-            path="actions/cancel",
-            summary="Cancel a scheduled session (a reason is required)",
-            description=STATE_RULES,
-        ),
-    ],
-)
+# The console's forms perform these same routes (service/web/oversight).
+SESSION_ROUTES: dict[SessionAction, ActionRoute[SupervisionSession, Any]] = {
+    SessionAction.open: ActionRoute(
+        "open_session",
+        _open,
+        path="actions/open",
+        summary="Open the session's log (an approved plan starts with its first session)",
+        description=STATE_RULES,
+    ),
+    SessionAction.close: ActionRoute(
+        "close_session",
+        _close,
+        path="actions/close",
+        summary="Close the session: no entry is accepted after this",
+        description=STATE_RULES,
+    ),
+    SessionAction.seal: ActionRoute(
+        "seal_session",
+        _seal,
+        path="actions/seal",
+        summary="Seal a closed session (computes and stores its manifest)",
+        description=STATE_RULES,
+    ),
+    SessionAction.cancel: ActionRoute(
+        "cancel_session",
+        _cancel,
+        body=SessionActionRequest | None,
+        path="actions/cancel",
+        summary="Cancel a scheduled session (a reason is required)",
+        description=STATE_RULES,
+    ),
+}
+SESSION_ACTIONS = action_handlers(SESSION_RESOURCE, list(SESSION_ROUTES.values()))

@@ -16,6 +16,9 @@ Fixtures (package-scoped unless said):
 * ``assert_accessible(page)`` (a function, imported from here) — axe-core (vendored under
   tests/web/vendor, tests only) on the current page; fails on serious or critical
   violations.
+* ``serve(settings, data_dir)`` and ``open_page(browser, base_url)`` (context managers,
+  imported from here) — what ``live_server`` and ``page`` are made of, for a module that
+  needs the app with other settings (the S3 store) or two people at once.
 
 Playwright's sync API and pytest-asyncio: the suite runs async tests on one session-wide
 event loop (pyproject: ``asyncio_default_*_loop_scope = "session"``). Playwright's sync API
@@ -36,6 +39,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -84,8 +88,11 @@ def _in_a_thread(work: Callable[[], Any]) -> None:
         raise failure[0]
 
 
-@pytest.fixture(scope="package")
-def live_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def serve(settings: Settings, data_dir: Path) -> Iterator[str]:
+    """The app with ``settings`` on a new seeded database, served until the block ends (the
+    ``live_server`` fixture; a module needing other settings, e.g. the S3 store, opens its
+    own)."""
     from service.demo_data import seed_demo
     from tests.factories import ServerDatabase
 
@@ -96,7 +103,7 @@ def live_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) ->
         port = _free_port()
         # The suite's settings (cheap password hashing, a test secret) on this database.
         settings = settings.model_copy(
-            update={"database_url": url, "port": port, "data_dir": tmp_path_factory.mktemp("web")}
+            update={"database_url": url, "port": port, "data_dir": data_dir}
         )
 
         def build() -> None:
@@ -124,6 +131,12 @@ def live_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture(scope="package")
+def live_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve(settings, tmp_path_factory.mktemp("web")) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -138,11 +151,14 @@ def browser() -> Iterator[Any]:
         asyncio.events._set_running_loop(None)
 
 
-@pytest.fixture
-def page(live_server: str, browser: Any) -> Iterator[Any]:
+@contextmanager
+def open_page(browser: Any, base_url: str, **options: Any) -> Iterator[Any]:
+    """A fresh context (no cookies) and page on ``base_url`` (the ``page`` fixture; a test
+    wanting two people at once opens a second): requests leaving 127.0.0.1 are aborted,
+    and a CSP violation the browser reports fails the test."""
     from playwright.sync_api import Route
 
-    context = browser.new_context(base_url=live_server, locale="vi-VN")
+    context = browser.new_context(base_url=base_url, locale="vi-VN", **options)
     blocked: list[str] = []
     violations: list[str] = []
 
@@ -168,6 +184,12 @@ def page(live_server: str, browser: Any) -> Iterator[Any]:
     context.close()
     assert not violations, violations
     assert not blocked, blocked
+
+
+@pytest.fixture
+def page(live_server: str, browser: Any) -> Iterator[Any]:
+    with open_page(browser, live_server) as view:
+        yield view
 
 
 @pytest.fixture
