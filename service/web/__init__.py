@@ -37,12 +37,12 @@ from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXConfig, HTMXPlugin
 
 from service.settings import Environment, Settings
-from service.web import console, portal
+from service.web import admin, console, dashboard, portal
 from service.web.pages import PageRequest, page_exception_handlers, page_or_problem_handler
 from service.web.sessions import CONSOLE_PATH, ConsoleSessionMiddleware
 from service.web.templating import template_config
 
-CONSOLE_CONTROLLERS: list[Any] = [*console.controllers]
+CONSOLE_CONTROLLERS: list[Any] = [*console.controllers, *dashboard.controllers, *admin.controllers]
 PORTAL_CONTROLLERS: list[Any] = [*portal.controllers]
 
 # Routes that no cookie authenticates, so no cross-site form can ride on one: the API

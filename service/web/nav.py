@@ -25,9 +25,15 @@ NAV: tuple[NavItem, ...] = (
     NavItem("web.nav.agency_inbox", None, frozenset({Role.agency_officer})),
     NavItem("web.nav.review", None, _FRONT),
     NavItem("web.nav.oversight", None, frozenset({Role.supervisor, Role.front_officer})),
-    NavItem("web.nav.dashboard", None, frozenset({Role.council_reader, Role.front_officer})),
-    NavItem("web.nav.reports", None, frozenset({Role.council_reader, Role.front_officer})),
-    NavItem("web.nav.admin", None, frozenset()),
+    NavItem(
+        "web.nav.dashboard",
+        "/console/dashboard",
+        frozenset({Role.council_reader, Role.front_officer}),
+    ),
+    NavItem(
+        "web.nav.reports", "/console/reports", frozenset({Role.council_reader, Role.front_officer})
+    ),
+    NavItem("web.nav.admin", "/console/admin", frozenset()),
 )
 
 

@@ -8,6 +8,7 @@
   the model, or ``None`` with ``errors`` by field (catalogue messages, the API's codes).
   A ``ServiceError`` raised by the service afterwards folds into the same form with
   :meth:`Form.failed` (its ``errors[].field`` next to the fields, else at the top).
+* :func:`read_query` — the same for a GET form (filters in the query string).
 * :func:`redirect` — a 303 after a successful POST, with an optional flash message code
   shown once on the next page.
 
@@ -134,7 +135,16 @@ async def read_form(request: Request[Any, Any, Any], schema: type[M]) -> Form[M]
     """The form of ``request`` validated by ``schema``. An empty field counts as not sent (a
     browser sends ``""`` for a blank input), so optional fields take their defaults and
     required ones are reported missing. A repeated name (checkboxes) gives a list."""
-    form = await request.form()
+    return _validated(await request.form(), schema)
+
+
+def read_query(request: Request[Any, Any, Any], schema: type[M]) -> Form[M]:
+    """The query string of ``request`` (a GET form: filters) validated by ``schema``, by the
+    rules of :func:`read_form`."""
+    return _validated(request.query_params, schema)
+
+
+def _validated(form: Any, schema: type[M]) -> Form[M]:
     values: dict[str, Any] = {}
     for name in form:
         if name == CSRF_FIELD:

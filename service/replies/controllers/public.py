@@ -4,17 +4,13 @@ scorecards."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
-from service.db import utcnow
-from service.errors import Invalid
-from service.i18n import msg
 from service.readonly import ReadSession
 from service.replies import views
 from service.replies.controllers.common import (
@@ -78,17 +74,12 @@ class ScorecardController(Controller):
     ) -> ScorecardResponse:
         check_day(from_, "from")
         check_day(to, "to")
-        tz = ZoneInfo(settings.timezone)
-        today = utcnow().astimezone(tz).date()
-        last = to or today
-        first = from_ or (last - timedelta(days=29))
-        if first > last:
-            raise Invalid(msg("period_reversed"), field="from")
-        viewer = request.user
-        if viewer.unit_code is not None:
-            unit_code = viewer.unit_code
-        start = datetime.combine(first, time(0), tzinfo=tz)
-        end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz)
-        return await views.scorecards(
-            read_session, start=start, end=end, agency_id=agency_id, unit_code=unit_code
+        return await views.scorecards_of_period(
+            read_session,
+            settings,
+            request.user,
+            first=from_,
+            last=to,
+            agency_id=agency_id,
+            unit_code=unit_code,
         )
