@@ -3,27 +3,26 @@ area and agency; deactivate) and API clients (create and rotate, the key shown o
 revoke), through the services of the admin API (``service.auth.service``)."""
 
 import uuid
-from functools import partial
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Request, Router, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth import service as auth
 from service.auth.controllers import created_client
-from service.auth.models import Role
-from service.auth.principals import StaffPrincipal
+from service.auth.models import ApiClient, Role
 from service.auth.schemas import ApiClientCreate, ApiClientCreated, UserCreate, UserUpdate
 from service.directory import service as directory
 from service.directory.models import UnitLevel
 from service.errors import ServiceError
-from service.web.admin.common import ADMIN, FromForm, submitted
-from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
+from service.web.admin.common import ADMIN, FromForm
+from service.web.pages import Form, HTMXTemplate, read_form, render
+from service.web.routes import button_route, form_route, page_route
 
-StaffRequest = Request[StaffPrincipal, Any, Any]
+AnyRequest = Request[Any, Any, Any]
 USERS = "/console/admin/users"
 CLIENTS = "/console/admin/api-clients"
 
@@ -45,28 +44,31 @@ async def _choices(session: AsyncSession) -> dict[str, Any]:
     }
 
 
-async def _users_page(
-    request: StaffRequest, session: AsyncSession, form: Form[Any], *, status_code: int = 200
+async def users_page(
+    request: AnyRequest,
+    session: AsyncSession,
+    form: Form[Any] | None = None,
+    *,
+    status_code: int = 200,
 ) -> HTMXTemplate:
     return render(
         request,
         "console/admin/users.html",
         status_code=status_code,
         users=await auth.list_users(session),
-        form=form,
+        form=form or Form(values={}),
         **await _choices(session),
     )
 
 
-async def _user_page(
-    request: StaffRequest,
+async def user_page(
+    request: AnyRequest,
     session: AsyncSession,
-    user_id: uuid.UUID,
     form: Form[Any] | None = None,
     *,
     status_code: int = 200,
 ) -> HTMXTemplate:
-    user = await auth.get_user(session, user_id)
+    user = await auth.get_user(session, request.path_params["user_id"])
     values = {
         "full_name": user.full_name,
         "email": user.email or "",
@@ -84,8 +86,8 @@ async def _user_page(
     )
 
 
-async def _clients_page(
-    request: StaffRequest,
+async def clients_page(
+    request: AnyRequest,
     session: AsyncSession,
     form: Form[Any] | None = None,
     *,
@@ -106,98 +108,90 @@ async def _clients_page(
     return page
 
 
-class UserAdminPages(Controller):
-    path = "/admin/users"
-    guards = ADMIN
-
-    @get("/")
-    async def users(
-        self, request: StaffRequest, db_session: NamedDependency[AsyncSession]
-    ) -> HTMXTemplate:
-        return await _users_page(request, db_session, Form(values={}))
-
-    @post("/", status_code=303)
-    async def create(
-        self, request: StaffRequest, db_session: NamedDependency[AsyncSession]
-    ) -> Redirect | HTMXTemplate:
-        return await submitted(
-            request,
-            UserCreateForm,
-            partial(auth.create_user, db_session),
-            done=USERS,
-            flash="web.admin.user_created",
-            again=partial(_users_page, request, db_session, status_code=422),
-        )
-
-    @get("/{user_id:uuid}")
-    async def user(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        user_id: FromPath[uuid.UUID],
-    ) -> HTMXTemplate:
-        return await _user_page(request, db_session, user_id)
-
-    @post("/{user_id:uuid}", status_code=303)
-    async def update(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        user_id: FromPath[uuid.UUID],
-    ) -> Redirect | HTMXTemplate:
-        """The edit form, and the activate/deactivate buttons (``active`` alone)."""
-
-        async def run(data: UserUpdate) -> None:
-            await auth.update_user(db_session, user_id, data, actor=request.user)
-
-        return await submitted(
-            request,
-            UserEditForm,
-            run,
-            done=f"{USERS}/{user_id}",
-            flash="web.admin.user_saved",
-            again=partial(_user_page, request, db_session, user_id, status_code=422),
-        )
+async def _update_user(session: AsyncSession, request: AnyRequest, data: UserUpdate) -> Any:
+    """The edit form, and the activate/deactivate buttons (``active`` alone)."""
+    user_id = request.path_params["user_id"]
+    return await auth.update_user(session, user_id, data, actor=request.user)
 
 
-class ApiClientAdminPages(Controller):
-    path = "/admin/api-clients"
-    guards = ADMIN
+async def _key_shown_once(
+    request: AnyRequest,
+    session: AsyncSession,
+    make: Callable[[], Awaitable[tuple[ApiClient, str]]],
+    form: Form[Any] | None = None,
+) -> HTMXTemplate:
+    """The clients' page with the new key: answered to the POST itself, not after a
+    redirect, as the key is shown this once."""
+    try:
+        created = created_client(*await make())
+    except ServiceError as exc:
+        if form is None:
+            raise
+        return await clients_page(request, session, form.failed(exc), status_code=422)
+    return await clients_page(request, session, created=created, status_code=201)
 
-    @get("/")
-    async def clients(
-        self, request: StaffRequest, db_session: NamedDependency[AsyncSession]
-    ) -> HTMXTemplate:
-        return await _clients_page(request, db_session)
 
-    @post("/")
-    async def create(
-        self, request: StaffRequest, db_session: NamedDependency[AsyncSession]
-    ) -> HTMXTemplate:
-        """Answers with the page itself, not a redirect: the key is shown this once."""
-        form = await read_form(request, ApiClientCreate)
-        if form.data is not None:
-            try:
-                created = created_client(*await auth.create_api_client(db_session, form.data))
-            except ServiceError as exc:
-                form = form.failed(exc)
-            else:
-                return await _clients_page(request, db_session, created=created, status_code=201)
-        return await _clients_page(request, db_session, form, status_code=422)
+@post("/", status_code=201)
+async def create_client(
+    request: AnyRequest, db_session: NamedDependency[AsyncSession]
+) -> HTMXTemplate:
+    form = await read_form(request, ApiClientCreate)
+    if form.data is None:
+        return await clients_page(request, db_session, form, status_code=422)
+    data = form.data
+    return await _key_shown_once(
+        request, db_session, lambda: auth.create_api_client(db_session, data), form
+    )
 
-    @post("/{client_id:uuid}/rotate")
-    async def rotate(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        client_id: FromPath[uuid.UUID],
-    ) -> HTMXTemplate:
-        created = created_client(*await auth.rotate_api_client(db_session, client_id))
-        return await _clients_page(request, db_session, created=created)
 
-    @post("/{client_id:uuid}/revoke", status_code=303)
-    async def revoke(
-        self, db_session: NamedDependency[AsyncSession], client_id: FromPath[uuid.UUID]
-    ) -> Redirect:
-        await auth.revoke_api_client(db_session, client_id)
-        return redirect(CLIENTS, flash="web.admin.client_revoked")
+@post("/{client_id:uuid}/rotate", status_code=201)
+async def rotate_client(
+    request: AnyRequest, db_session: NamedDependency[AsyncSession], client_id: FromPath[uuid.UUID]
+) -> HTMXTemplate:
+    return await _key_shown_once(
+        request, db_session, lambda: auth.rotate_api_client(db_session, client_id)
+    )
+
+
+routers = [
+    Router(
+        "/admin/users",
+        guards=ADMIN,
+        route_handlers=[
+            page_route("/", users_page),
+            form_route(
+                "/",
+                UserCreateForm,
+                lambda session, _, data: auth.create_user(session, data),
+                page=users_page,
+                done=USERS,
+                flash="web.admin.user_created",
+            ),
+            page_route("/{user_id:uuid}", user_page),
+            form_route(
+                "/{user_id:uuid}",
+                UserEditForm,
+                _update_user,
+                page=user_page,
+                done=USERS + "/{user_id}",
+                flash="web.admin.user_saved",
+            ),
+        ],
+    ),
+    Router(
+        "/admin/api-clients",
+        guards=ADMIN,
+        route_handlers=[
+            page_route("/", clients_page),
+            create_client,
+            rotate_client,
+            button_route(
+                "/{client_id:uuid}/revoke",
+                "client_id",
+                lambda session, _, client_id: auth.revoke_api_client(session, client_id),
+                done=CLIENTS,
+                flash="web.admin.client_revoked",
+            ),
+        ],
+    ),
+]

@@ -1,32 +1,26 @@
-"""What the admin pages share: the guard, the API's request schemas read from HTML forms,
-and the one shape of "validate, call the service, redirect, or show the form again"."""
+"""What the admin pages share: the guard, and the API's request schemas read from HTML
+forms (the routes themselves are tables of ``service.web.routes``)."""
 
-from collections.abc import Awaitable, Callable
 from types import UnionType
-from typing import Any, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from litestar import Request
-from litestar.response import Redirect
 from pydantic import BaseModel, model_validator
 
 from service.auth.guards import admin_only
-from service.errors import ServiceError
-from service.web.pages import Form, HTMXTemplate, read_form, redirect
 
 ADMIN = [admin_only]
 # The value of a choice meaning "none" (a form cannot send a null; an empty field counts as
 # not sent, which leaves a value unchanged).
 NONE = "-"
 
-M = TypeVar("M", bound=BaseModel)
-
 
 def _is_bool(annotation: Any) -> bool:
-    if annotation is bool:
-        return True
+    """``bool``, ``StrictBool`` (``Annotated[bool, Strict()]``), or either or ``None``."""
+    if get_origin(annotation) is Annotated:
+        return _is_bool(get_args(annotation)[0])
     if get_origin(annotation) in (Union, UnionType):
-        return bool in get_args(annotation)
-    return False
+        return any(_is_bool(member) for member in get_args(annotation))
+    return annotation is bool
 
 
 class FromForm(BaseModel):
@@ -50,26 +44,3 @@ class FromForm(BaseModel):
                 value = value == "true"
             result[name] = value
         return result
-
-
-async def submitted(
-    request: Request[Any, Any, Any],
-    schema: type[M],
-    run: Callable[[M], Awaitable[Any]],
-    *,
-    done: str,
-    flash: str,
-    again: Callable[[Form[M]], Awaitable[HTMXTemplate]],
-) -> Redirect | HTMXTemplate:
-    """The form of ``request`` as ``schema``, given to ``run`` (the API's service call): a
-    303 to ``done`` with ``flash``, or the page again (``again``, 422) with the errors next
-    to their fields."""
-    form = await read_form(request, schema)
-    if form.data is not None:
-        try:
-            await run(form.data)
-        except ServiceError as exc:
-            form = form.failed(exc)
-        else:
-            return redirect(done, flash=flash)
-    return await again(form)

@@ -1,23 +1,19 @@
-"""The rest of the admin console: the home of the section, the working-day calendar
-(holidays, swapped days, office hours), the routing rules, failed jobs (retry) and the
-audit chain's verification: the services the admin API calls (``service.directory``,
+"""The rest of the admin console: the home of the section with the audit chain's
+verification, the working-day calendar (holidays, swapped days, office hours), the routing
+rules and failed jobs (retry): the services the admin API calls (``service.directory``,
 ``service.jobs``, ``service.audit``)."""
 
-import uuid
 from datetime import date
 from functools import partial
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, Request, get, post
+from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, PathParameter, QueryParameter
-from litestar.response import Redirect
-from pydantic import model_validator
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit.chain import verify
-from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.directory import service as directory
 from service.directory.calendar import OfficeSchedule
@@ -28,33 +24,33 @@ from service.directory.schemas import (
     OfficeHoursWrite,
     RoutingRuleCreate,
 )
+from service.errors import NotFound
+from service.i18n import READERS_TIMEZONE, msg
 from service.jobs import service as jobs
 from service.jobs.controllers import MAX_ID
-from service.settings import Settings
-from service.web.admin.common import ADMIN, FromForm, submitted
-from service.web.pages import Form, HTMXTemplate, redirect, render
+from service.web.admin.common import ADMIN, FromForm
+from service.web.pages import Form, HTMXTemplate, read_query, render
+from service.web.routes import button_route, form_route, page_route
 
-StaffRequest = Request[StaffPrincipal, Any, Any]
+AnyRequest = Request[Any, Any, Any]
 CALENDAR = "/console/admin/calendar"
 RULES = "/console/admin/routing"
+JOBS = "/console/admin/jobs"
 JOBS_PAGE = 50
 
 
-class AdminHomePage(Controller):
-    path = "/admin"
-    guards = ADMIN
+@get("/")
+async def admin_home(request: AnyRequest) -> HTMXTemplate:
+    return render(request, "console/admin/index.html", result=None)
 
-    @get("/")
-    async def home(self, request: StaffRequest) -> HTMXTemplate:
-        return render(request, "console/admin/index.html", result=None)
 
-    @post("/audit/verify", status_code=200)
-    async def verify_audit(
-        self, request: StaffRequest, db_session: NamedDependency[AsyncSession]
-    ) -> HTMXTemplate:
-        """Walks the sealed chain (``giamsat audit verify`` without the sealing, which is the
-        sealer job's): intact, or the first broken link."""
-        return render(request, "console/admin/index.html", result=await verify(db_session))
+@post("/audit/verify", status_code=200)
+async def verify_audit(
+    request: AnyRequest, db_session: NamedDependency[AsyncSession]
+) -> HTMXTemplate:
+    """Walks the sealed chain (``giamsat audit verify`` without the sealing, which is the
+    sealer job's): intact, or the first broken link."""
+    return render(request, "console/admin/index.html", result=await verify(db_session))
 
 
 class OfficeHoursForm(FromForm, OfficeHoursWrite):
@@ -81,103 +77,62 @@ class RuleForm(FromForm, RoutingRuleCreate):
     pass
 
 
+class YearQuery(BaseModel):
+    year: Annotated[int, Field(ge=CALENDAR_YEARS[0], le=CALENDAR_YEARS[1])] | None = None
+
+
+class CursorQuery(BaseModel):
+    cursor: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+
+
 def periods_text(schedule: OfficeSchedule) -> str:
     return ", ".join(f"{start:%H:%M}-{end:%H:%M}" for start, end in schedule.periods)
 
 
-async def _calendar_page(
-    request: StaffRequest,
+async def calendar_page(
+    request: AnyRequest,
     session: AsyncSession,
-    settings: Settings,
-    year: int | None = None,
-    day_form: Form[Any] | None = None,
-    hours_form: Form[Any] | None = None,
+    form: Form[Any] | None = None,
     *,
+    which: str = "day_form",
     status_code: int = 200,
 ) -> HTMXTemplate:
-    year = year or utcnow().astimezone(ZoneInfo(settings.timezone)).year
+    """The year's special days and the office hours, with a form for each (``which`` is
+    the one ``form`` fills after a refusal)."""
+    query = read_query(request, YearQuery)
+    this_year = utcnow().astimezone(ZoneInfo(READERS_TIMEZONE)).year
+    year = (query.data.year if query.data else None) or this_year
     schedule = OfficeSchedule.from_row(await directory.get_office_hours(session))
-    hours = {
-        "weekdays": [str(d) for d in sorted(schedule.weekdays)],
-        "periods": periods_text(schedule),
+    forms: dict[str, Any] = {
+        "day_form": Form(values={}),
+        "hours_form": Form(
+            values={
+                "weekdays": [str(day) for day in sorted(schedule.weekdays)],
+                "periods": periods_text(schedule),
+            }
+        ),
     }
+    if form is not None:
+        forms[which] = form
     return render(
         request,
         "console/admin/calendar.html",
-        status_code=status_code,
+        status_code=status_code if query.ok else 422,
         year=year,
         years=CALENDAR_YEARS,
+        year_form=query,
         days=await directory.list_days(session, year=year),
         kinds=list(DayKind),
-        day_form=day_form or Form(values={}),
-        hours_form=hours_form or Form(values=hours),
+        **forms,
     )
 
 
-class CalendarAdminPages(Controller):
-    path = "/admin/calendar"
-    guards = ADMIN
-
-    @get("/")
-    async def calendar(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        year: Annotated[
-            int | None, QueryParameter(ge=CALENDAR_YEARS[0], le=CALENDAR_YEARS[1])
-        ] = None,
-    ) -> HTMXTemplate:
-        return await _calendar_page(request, db_session, settings, year)
-
-    @post("/days", status_code=303)
-    async def add_day(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-    ) -> Redirect | HTMXTemplate:
-        return await submitted(
-            request,
-            CalendarDayCreate,
-            partial(directory.add_day, db_session),
-            done=CALENDAR,
-            flash="web.admin.day_added",
-            again=lambda form: _calendar_page(
-                request, db_session, settings, day_form=form, status_code=422
-            ),
-        )
-
-    @post("/days/{day:date}/delete", status_code=303)
-    async def delete_day(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        day: Annotated[date, PathParameter()],
-    ) -> Redirect:
-        await directory.delete_day(db_session, day)
-        return redirect(f"{CALENDAR}?year={day.year}", flash="web.admin.day_deleted")
-
-    @post("/office-hours", status_code=303)
-    async def office_hours(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-    ) -> Redirect | HTMXTemplate:
-        return await submitted(
-            request,
-            OfficeHoursForm,
-            partial(directory.set_office_hours, db_session),
-            done=CALENDAR,
-            flash="web.admin.hours_saved",
-            again=lambda form: _calendar_page(
-                request, db_session, settings, hours_form=form, status_code=422
-            ),
-        )
-
-
-async def _rules_page(
-    request: StaffRequest, session: AsyncSession, form: Form[Any], *, status_code: int = 200
+async def rules_page(
+    request: AnyRequest,
+    session: AsyncSession,
+    form: Form[Any] | None = None,
+    *,
+    status_code: int = 200,
 ) -> HTMXTemplate:
     agencies = await directory.list_agencies(session, limit=5000)
     return render(
@@ -189,69 +144,106 @@ async def _rules_page(
         agencies=agencies,
         agency_names={agency.id: agency.name for agency in agencies},
         levels=list(UnitLevel),
-        form=form,
+        form=form or Form(values={}),
     )
 
 
-class RoutingAdminPages(Controller):
-    path = "/admin/routing"
-    guards = ADMIN
-
-    @get("/")
-    async def rules(
-        self, request: StaffRequest, db_session: NamedDependency[AsyncSession]
-    ) -> HTMXTemplate:
-        return await _rules_page(request, db_session, Form(values={}))
-
-    @post("/", status_code=303)
-    async def create(
-        self, request: StaffRequest, db_session: NamedDependency[AsyncSession]
-    ) -> Redirect | HTMXTemplate:
-        return await submitted(
-            request,
-            RuleForm,
-            partial(directory.create_rule, db_session),
-            done=RULES,
-            flash="web.admin.rule_created",
-            again=partial(_rules_page, request, db_session, status_code=422),
-        )
-
-    @post("/{rule_id:uuid}/delete", status_code=303)
-    async def delete(
-        self, db_session: NamedDependency[AsyncSession], rule_id: FromPath[uuid.UUID]
-    ) -> Redirect:
-        await directory.delete_rule(db_session, rule_id)
-        return redirect(RULES, flash="web.admin.rule_deleted")
+async def jobs_page(
+    request: AnyRequest, session: AsyncSession, form: Form[Any] | None = None
+) -> HTMXTemplate:
+    query = read_query(request, CursorQuery)
+    failures, next_cursor = await jobs.list_failures(
+        session,
+        cursor=query.data.cursor if query.data else None,
+        limit=JOBS_PAGE,
+        include_retried=True,
+    )
+    return render(
+        request,
+        "console/admin/jobs.html",
+        status_code=200 if query.ok else 422,
+        failures=failures,
+        next_cursor=next_cursor,
+        outbox=await jobs.outbox_stats(session),
+    )
 
 
-class JobAdminPages(Controller):
-    path = "/admin/jobs"
-    guards = ADMIN
+async def _retry_job(session: AsyncSession, request: AnyRequest, failure_id: int) -> Any:
+    if failure_id > MAX_ID:  # the path takes any integer; the table's ids are bigints
+        raise NotFound(msg("failed_job_not_found", id=failure_id))
+    return await jobs.retry_failure(session, failure_id, actor=request.user)
 
-    @get("/")
-    async def failed(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        cursor: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
-    ) -> HTMXTemplate:
-        failures, next_cursor = await jobs.list_failures(
-            db_session, cursor=cursor, limit=JOBS_PAGE, include_retried=True
-        )
-        return render(
-            request,
-            "console/admin/jobs.html",
-            failures=failures,
-            next_cursor=next_cursor,
-            outbox=await jobs.outbox_stats(db_session),
-        )
 
-    @post("/{failure_id:int}/retry", status_code=303)
-    async def retry(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        failure_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
-    ) -> Redirect:
-        await jobs.retry_failure(db_session, failure_id, actor=request.user)
-        return redirect("/console/admin/jobs", flash="web.admin.job_retried")
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+routers = [
+    Router("/admin", guards=ADMIN, route_handlers=[admin_home, verify_audit]),
+    Router(
+        "/admin/calendar",
+        guards=ADMIN,
+        route_handlers=[
+            page_route("/", calendar_page),
+            form_route(
+                "/days",
+                CalendarDayCreate,
+                lambda session, _, data: directory.add_day(session, data),
+                page=calendar_page,
+                done=CALENDAR,
+                flash="web.admin.day_added",
+            ),
+            button_route(
+                "/days/{day:date}/delete",
+                "day",
+                lambda session, _, day: directory.delete_day(session, _day(day)),
+                done=CALENDAR,
+                flash="web.admin.day_deleted",
+            ),
+            form_route(
+                "/office-hours",
+                OfficeHoursForm,
+                lambda session, _, data: directory.set_office_hours(session, data),
+                page=partial(calendar_page, which="hours_form"),
+                done=CALENDAR,
+                flash="web.admin.hours_saved",
+            ),
+        ],
+    ),
+    Router(
+        "/admin/routing",
+        guards=ADMIN,
+        route_handlers=[
+            page_route("/", rules_page),
+            form_route(
+                "/",
+                RuleForm,
+                lambda session, _, data: directory.create_rule(session, data),
+                page=rules_page,
+                done=RULES,
+                flash="web.admin.rule_created",
+            ),
+            button_route(
+                "/{rule_id:uuid}/delete",
+                "rule_id",
+                lambda session, _, rule_id: directory.delete_rule(session, rule_id),
+                done=RULES,
+                flash="web.admin.rule_deleted",
+            ),
+        ],
+    ),
+    Router(
+        "/admin/jobs",
+        guards=ADMIN,
+        route_handlers=[
+            page_route("/", jobs_page),
+            button_route(
+                "/{failure_id:int}/retry",
+                "failure_id",
+                _retry_job,
+                done=JOBS,
+                flash="web.admin.job_retried",
+            ),
+        ],
+    ),
+]

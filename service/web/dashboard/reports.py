@@ -4,6 +4,7 @@ verification code; retry a failed render, regenerate from today's data."""
 
 import uuid
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reports import service, views
 from reports.access import READERS, REQUESTERS, may_request_kind
 from reports.models import Report, ReportKind, ReportState
-from reports.schemas import ReportCreate, ReportRead
+from reports.schemas import ReportCreate
 from service.auth.guards import staff
 from service.auth.principals import StaffPrincipal
 from service.errors import NotFound, ServiceError
@@ -24,7 +25,8 @@ from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
 from service.i18n import Message, msg
 from service.settings import Settings
 from service.storage.store import ObjectStore
-from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
+from service.web.pages import Form, HTMXTemplate, PageRequest, redirect, render
+from service.web.routes import submitted
 
 PAGE = 20
 StaffRequest = Request[StaffPrincipal, Any, Any]
@@ -79,6 +81,7 @@ async def _list_page(
     db_session: AsyncSession,
     form: Form[Any],
     cursor: str | None = None,
+    *,
     status_code: int = 200,
 ) -> HTMXTemplate:
     rows, next_cursor = await service.list_reports(
@@ -100,11 +103,6 @@ async def _list_page(
         kinds=requestable(request.user),
         form=form,
     )
-
-
-async def _shown(session: AsyncSession, viewer: StaffPrincipal, report_id: uuid.UUID) -> ReportRead:
-    report = await service.get_visible(session, viewer, report_id)
-    return await views.report_read(session, viewer, report, with_deliveries=True)
 
 
 # The report actions a form posts, each the service call of the API's route of that name.
@@ -137,27 +135,32 @@ class ReportPagesController(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> Redirect | HTMXTemplate:
-        form = await read_form(request, ReportRequestForm)
-        if form.data is not None:
-            try:
-                report = await service.request_report(db_session, settings, request.user, form.data)
-            except ServiceError as exc:
-                form = _failed(form, exc)
-            else:
-                return redirect(f"/console/reports/{report.id}", flash="web.reports.requested")
-        return await _list_page(request, db_session, form, status_code=422)
+        return await submitted(
+            request,
+            ReportRequestForm,
+            partial(service.request_report, db_session, settings, request.user),
+            done=lambda report: f"/console/reports/{report.id}",
+            flash="web.reports.requested",
+            again=partial(_list_page, request, db_session),
+            failed=_failed,
+        )
 
     @get("/{report_id:uuid}")
     async def report(
         self,
-        request: StaffRequest,
+        request: PageRequest,
         db_session: NamedDependency[AsyncSession],
         report_id: FromPath[uuid.UUID],
     ) -> HTMXTemplate:
-        shown = await _shown(db_session, request.user, report_id)
+        """The report's page; to HTMX (the page polling while it renders), its progress."""
+        viewer = request.user
+        report = await service.get_visible(db_session, viewer, report_id)
+        shown = await views.report_read(db_session, viewer, report, with_deliveries=True)
+        if request.htmx:
+            return render(request, "console/reports/_progress.html", report=shown, running=RUNNING)
         versions, _ = await service.list_reports(
             db_session,
-            request.user,
+            viewer,
             kind=None,
             state=None,
             series_id=shown.series_id,
@@ -167,17 +170,6 @@ class ReportPagesController(Controller):
         return render(
             request, "console/reports/report.html", report=shown, versions=versions, running=RUNNING
         )
-
-    @get("/{report_id:uuid}/progress")
-    async def progress(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        report_id: FromPath[uuid.UUID],
-    ) -> HTMXTemplate:
-        """The progress block alone, polled by the report's page while it renders."""
-        shown = await _shown(db_session, request.user, report_id)
-        return render(request, "console/reports/_progress.html", report=shown, running=RUNNING)
 
     @get("/{report_id:uuid}/download", status_code=303)
     async def download(
