@@ -204,4 +204,9 @@ def page_or_problem_handler(request: Request[Any, Any, Any], exc: HTTPException)
     return page_error_handler(request, exc)
 
 
-page_exception_handlers: dict[Any, Any] = {Exception: page_error_handler}
+# Every class the app's handlers name (the API's), so that none of those, more specific than
+# ``Exception``, answers a page with problem+json (a guard's 403, a service's 404).
+page_exception_handlers: dict[Any, Any] = {
+    **dict.fromkeys(api_exception_handlers, page_error_handler),
+    Exception: page_error_handler,
+}

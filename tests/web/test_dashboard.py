@@ -122,5 +122,9 @@ async def test_other_roles_are_refused(
 ) -> None:
     officer = await create_user(session, Role.agency_officer, agency=agency)
     await console_login(client, officer.username)
-    assert (await client.get("/console/dashboard")).status_code == 403
-    assert (await client.get("/console/reports")).status_code == 403
+    for path in ("/console/dashboard", "/console/reports"):
+        refused = await client.get(path)
+        assert refused.status_code == 403
+        # A page in Vietnamese, as every page error (not the API's problem+json).
+        assert refused.headers["content-type"].startswith("text/html")
+        assert "không được dùng chức năng này" in refused.text

@@ -61,7 +61,9 @@ async def test_a_requested_report_is_queued_and_its_page_polls_its_progress(
     client.cookies.clear()
     other = await create_user(session, Role.front_officer, unit_code=BA_DINH)
     await console_login(client, other.username)
-    assert (await client.get(page_path)).status_code == 404
+    hidden = await client.get(page_path)
+    assert hidden.status_code == 404
+    assert hidden.headers["content-type"].startswith("text/html")
     assert (await client.get(f"{page_path}/download")).status_code == 404
 
 

@@ -3,6 +3,8 @@ Chromium through Playwright's sync API.
 
 Fixtures (package-scoped unless said):
 
+* ``live_settings`` — the settings the live server runs with (its database URL: a test
+  may run the app's jobs on the same database);
 * ``live_server`` — the base URL (``http://127.0.0.1:<port>``) of the app served by uvicorn in
   a thread, on a database of its own (``giamsat_web_<pid>_<hex>``, built by
   ``alembic upgrade head``, seeded with the reference data and the demo accounts of
@@ -85,7 +87,11 @@ def _in_a_thread(work: Callable[[], Any]) -> None:
 
 
 @pytest.fixture(scope="package")
-def live_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_settings(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    """The settings of the live server: the suite's, on a database of its own (built and
+    seeded here, dropped at the end); for a test that runs the app's jobs on it too."""
     from service.demo_data import seed_demo
     from tests.factories import ServerDatabase
 
@@ -93,10 +99,13 @@ def live_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) ->
     name = f"giamsat_web_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     url = server_db.create(name)
     try:
-        port = _free_port()
         # The suite's settings (cheap password hashing, a test secret) on this database.
         settings = settings.model_copy(
-            update={"database_url": url, "port": port, "data_dir": tmp_path_factory.mktemp("web")}
+            update={
+                "database_url": url,
+                "port": _free_port(),
+                "data_dir": tmp_path_factory.mktemp("web"),
+            }
         )
 
         def build() -> None:
@@ -104,23 +113,29 @@ def live_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) ->
             asyncio.run(seed_demo(settings, DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_API_KEY))
 
         _in_a_thread(build)
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None)
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 60
-        while not server.started:
-            assert thread.is_alive(), "the app did not start"
-            assert time.monotonic() < deadline, "the app did not start in time"
-            time.sleep(0.05)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            thread.join(10)
+        yield settings
     finally:
         server_db.drop(name)
+
+
+@pytest.fixture(scope="package")
+def live_server(live_settings: Settings) -> Iterator[str]:
+    port = live_settings.port
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(live_settings), host="127.0.0.1", port=port, log_config=None)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive(), "the app did not start"
+        assert time.monotonic() < deadline, "the app did not start in time"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 @pytest.fixture(scope="package")
