@@ -94,14 +94,16 @@ def periods_of(first: date, last: date, zone: ZoneInfo) -> list[Period]:
 
 def _bars(
     key: str,
-    title: str,
-    description: str,
+    code: str,
     rows: Sequence[tuple[str, float]],
     columns: tuple[str, str],
+    t: Translate,
     *,
     percent: bool = False,
 ) -> Figure:
-    """A horizontal bar chart of the first ``MAX_BARS`` rows; the table has them all."""
+    """A horizontal bar chart of the first ``MAX_BARS`` rows (the table has them all),
+    titled and described by ``web.dashboard.<code>`` and ``.desc``."""
+    title = t(f"web.dashboard.{code}")
     shown = list(rows[:MAX_BARS])
     svg = None
     if shown:
@@ -111,7 +113,7 @@ def _bars(
             [Series(columns[1], [value for _, value in shown])],
             value_text=(lambda value: format_percent(value)) if percent else None,
             width_mm=150,
-            description=description,
+            description=t(f"web.dashboard.{code}.desc"),
         )
     return Figure(
         key=key,
@@ -121,6 +123,10 @@ def _bars(
         rows=[(name, value) for name, value in rows],
         percent=frozenset({1}) if percent else frozenset(),
     )
+
+
+def _kinds(rows: list[CountRow], t: Translate) -> list[tuple[str, float]]:
+    return [(t(PetitionKind(row.key)), row.count) for row in rows if row.key]
 
 
 def _named(rows: list[CountRow], names: dict[str, str], unknown: str) -> list[tuple[str, float]]:
@@ -160,41 +166,30 @@ async def overview(
     categories = {c.code: c.name_vi for c in await directory.list_categories(session)}
     units = {u.code: u.name for u in await directory.list_units(session, limit=5000)}
     unknown = t("web.dashboard.unknown")
-    count = t("web.dashboard.col.count")
     kinds = list(PetitionKind)
+    overdue = sorted(
+        ((c.agency_name, float(c.overdue_now)) for c in cards.agencies if c.overdue_now),
+        key=lambda row: -row[1],
+    )
+    # (key, catalogue code, rows, column of the names, column of the values)
+    bars: list[tuple[str, str, Sequence[tuple[str, float]], str, str]] = [
+        ("kind", "by_kind", _kinds(total.by_kind, t), "col.kind", "col.count"),
+        (
+            "category",
+            "by_category",
+            _named(total.by_category, categories, unknown),
+            "col.category",
+            "col.count",
+        ),
+        ("unit", "by_unit", _named(total.by_unit, units, unknown), "col.unit", "col.count"),
+        ("overdue", "overdue_by_agency", overdue, "col.agency", "col.overdue"),
+    ]
     figures = [
         _over_time(periods, by_period, kinds, t),
         _on_time(periods, by_period, t),
-        _bars(
-            "kind",
-            t("web.dashboard.by_kind"),
-            t("web.dashboard.by_kind.desc"),
-            [(t(PetitionKind(row.key)), row.count) for row in total.by_kind if row.key],
-            (t("web.dashboard.col.kind"), count),
-        ),
-        _bars(
-            "category",
-            t("web.dashboard.by_category"),
-            t("web.dashboard.by_category.desc"),
-            _named(total.by_category, categories, unknown),
-            (t("web.dashboard.col.category"), count),
-        ),
-        _bars(
-            "unit",
-            t("web.dashboard.by_unit"),
-            t("web.dashboard.by_unit.desc"),
-            _named(total.by_unit, units, unknown),
-            (t("web.dashboard.col.unit"), count),
-        ),
-        _bars(
-            "overdue",
-            t("web.dashboard.overdue_by_agency"),
-            t("web.dashboard.overdue_by_agency.desc"),
-            sorted(
-                ((c.agency_name, c.overdue_now) for c in cards.agencies if c.overdue_now),
-                key=lambda row: -row[1],
-            ),
-            (t("web.dashboard.col.agency"), t("web.dashboard.col.overdue")),
+        *(
+            _bars(key, code, rows, (t(f"web.dashboard.{names}"), t(f"web.dashboard.{values}")), t)
+            for key, code, rows, names, values in bars
         ),
         _scorecards(cards.agencies, t),
     ]
@@ -270,14 +265,8 @@ def _on_time(periods: list[Period], counts: list[Dashboard], t: Translate) -> Fi
 def _scorecards(cards: list[AgencyScorecardRead], t: Translate) -> Figure:
     rated = [(c.agency_name, _rate(c.answered_on_time_rate)) for c in cards]
     drawn = sorted(((name, rate) for name, rate in rated if rate is not None), key=lambda r: r[1])
-    figure = _bars(
-        "scorecards",
-        t("web.dashboard.scorecards"),
-        t("web.dashboard.scorecards.desc"),
-        drawn,
-        (t("web.dashboard.col.agency"), t("web.dashboard.col.answered_on_time_rate")),
-        percent=True,
-    )
+    columns = (t("web.dashboard.col.agency"), t("web.dashboard.col.answered_on_time_rate"))
+    figure = _bars("scorecards", "scorecards", drawn, columns, t, percent=True)
     return Figure(
         key=figure.key,
         title=figure.title,
