@@ -7,17 +7,20 @@ they call do not repeat each other's shape (as the API's actions do):
 * :func:`page_route` — a GET route showing a page with its (empty or filled) form;
 * :func:`form_route` — a POST route that is just that;
 * :func:`button_route` — a POST route for a one-button form (revoke, delete, retry): the
-  service call on the path's id, then a 303.
+  service call on the path's id, then a 303;
+* :func:`section` — a router of those: a page, its forms (:class:`FormSpec`) and buttons
+  (:class:`ButtonSpec`), one line each.
 
 ``done`` is a path, formatted with the request's path parameters (``/x/{user_id}``) or,
 for a form, a function of what the service returned.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-from litestar import Request, get, post
+from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
@@ -115,3 +118,53 @@ def button_route(
         return redirect(_target(done, request, None), flash=flash)
 
     return handler
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """A form of a section: ``POST path`` as ``schema`` to ``run``; ``page`` and ``done``
+    default to the section's."""
+
+    path: str
+    schema: type[BaseModel]
+    run: FormCall
+    flash: str
+    page: FormPage | None = None
+    done: Done | None = None
+
+
+@dataclass(frozen=True)
+class ButtonSpec:
+    """A one-button form of a section: ``POST path``, ``run`` on its parameter ``key``."""
+
+    path: str
+    key: str
+    run: ButtonCall
+    flash: str
+
+
+def section(
+    path: str,
+    page: FormPage,
+    done: str,
+    specs: Sequence[FormSpec | ButtonSpec],
+    *,
+    guards: list[Any],
+    extra: Sequence[Any] = (),
+) -> Router:
+    """The router of a section: ``GET /`` is ``page``; then ``specs``; then ``extra``."""
+    handlers: list[Any] = [page_route("/", page)]
+    for spec in specs:
+        if isinstance(spec, FormSpec):
+            page_of = spec.page or page
+            target = spec.done or done
+            handlers.append(
+                form_route(
+                    spec.path, spec.schema, spec.run, page=page_of, done=target, flash=spec.flash
+                )
+            )
+        else:
+            handlers.append(
+                button_route(spec.path, spec.key, spec.run, done=done, flash=spec.flash)
+            )
+    return Router(path, guards=guards, route_handlers=[*handlers, *extra])

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from litestar import Request, Router, post
+from litestar import Request, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +20,7 @@ from service.directory.models import UnitLevel
 from service.errors import ServiceError
 from service.web.admin.common import ADMIN, FromForm
 from service.web.pages import Form, HTMXTemplate, read_form, render
-from service.web.routes import button_route, form_route, page_route
+from service.web.routes import ButtonSpec, FormSpec, page_route, section
 
 AnyRequest = Request[Any, Any, Any]
 USERS = "/console/admin/users"
@@ -108,6 +108,14 @@ async def clients_page(
     return page
 
 
+async def _create_user(session: AsyncSession, _: AnyRequest, data: UserCreate) -> Any:
+    return await auth.create_user(session, data)
+
+
+async def _revoke(session: AsyncSession, _: AnyRequest, client_id: uuid.UUID) -> Any:
+    return await auth.revoke_api_client(session, client_id)
+
+
 async def _update_user(session: AsyncSession, request: AnyRequest, data: UserUpdate) -> Any:
     """The edit form, and the activate/deactivate buttons (``active`` alone)."""
     user_id = request.path_params["user_id"]
@@ -154,44 +162,30 @@ async def rotate_client(
 
 
 routers = [
-    Router(
+    section(
         "/admin/users",
-        guards=ADMIN,
-        route_handlers=[
-            page_route("/", users_page),
-            form_route(
-                "/",
-                UserCreateForm,
-                lambda session, _, data: auth.create_user(session, data),
-                page=users_page,
-                done=USERS,
-                flash="web.admin.user_created",
-            ),
-            page_route("/{user_id:uuid}", user_page),
-            form_route(
+        users_page,
+        USERS,
+        [
+            FormSpec("/", UserCreateForm, _create_user, "web.admin.user_created"),
+            FormSpec(
                 "/{user_id:uuid}",
                 UserEditForm,
                 _update_user,
+                "web.admin.user_saved",
                 page=user_page,
                 done=USERS + "/{user_id}",
-                flash="web.admin.user_saved",
             ),
         ],
-    ),
-    Router(
-        "/admin/api-clients",
         guards=ADMIN,
-        route_handlers=[
-            page_route("/", clients_page),
-            create_client,
-            rotate_client,
-            button_route(
-                "/{client_id:uuid}/revoke",
-                "client_id",
-                lambda session, _, client_id: auth.revoke_api_client(session, client_id),
-                done=CLIENTS,
-                flash="web.admin.client_revoked",
-            ),
-        ],
+        extra=[page_route("/{user_id:uuid}", user_page)],
+    ),
+    section(
+        "/admin/api-clients",
+        clients_page,
+        CLIENTS,
+        [ButtonSpec("/{client_id:uuid}/revoke", "client_id", _revoke, "web.admin.client_revoked")],
+        guards=ADMIN,
+        extra=[create_client, rotate_client],
     ),
 ]

@@ -3,6 +3,7 @@ verification, the working-day calendar (holidays, swapped days, office hours), t
 rules and failed jobs (retry): the services the admin API calls (``service.directory``,
 ``service.jobs``, ``service.audit``)."""
 
+import uuid
 from datetime import date
 from functools import partial
 from typing import Annotated, Any
@@ -30,7 +31,7 @@ from service.jobs import service as jobs
 from service.jobs.controllers import MAX_ID
 from service.web.admin.common import ADMIN, FromForm
 from service.web.pages import Form, HTMXTemplate, read_query, render
-from service.web.routes import button_route, form_route, page_route
+from service.web.routes import ButtonSpec, FormSpec, section
 
 AnyRequest = Request[Any, Any, Any]
 CALENDAR = "/console/admin/calendar"
@@ -168,6 +169,27 @@ async def jobs_page(
     )
 
 
+# The services of the forms and buttons, as (session, request, data or the path's id).
+async def _add_day(session: AsyncSession, _: AnyRequest, data: CalendarDayCreate) -> Any:
+    return await directory.add_day(session, data)
+
+
+async def _delete_day(session: AsyncSession, _: AnyRequest, day: Any) -> Any:
+    return await directory.delete_day(session, _day(day))
+
+
+async def _set_hours(session: AsyncSession, _: AnyRequest, data: OfficeHoursWrite) -> Any:
+    return await directory.set_office_hours(session, data)
+
+
+async def _create_rule(session: AsyncSession, _: AnyRequest, data: RoutingRuleCreate) -> Any:
+    return await directory.create_rule(session, data)
+
+
+async def _delete_rule(session: AsyncSession, _: AnyRequest, rule_id: uuid.UUID) -> Any:
+    return await directory.delete_rule(session, rule_id)
+
+
 async def _retry_job(session: AsyncSession, request: AnyRequest, failure_id: int) -> Any:
     if failure_id > MAX_ID:  # the path takes any integer; the table's ids are bigints
         raise NotFound(msg("failed_job_not_found", id=failure_id))
@@ -180,70 +202,38 @@ def _day(value: Any) -> date:
 
 routers = [
     Router("/admin", guards=ADMIN, route_handlers=[admin_home, verify_audit]),
-    Router(
+    section(
         "/admin/calendar",
-        guards=ADMIN,
-        route_handlers=[
-            page_route("/", calendar_page),
-            form_route(
-                "/days",
-                CalendarDayCreate,
-                lambda session, _, data: directory.add_day(session, data),
-                page=calendar_page,
-                done=CALENDAR,
-                flash="web.admin.day_added",
-            ),
-            button_route(
-                "/days/{day:date}/delete",
-                "day",
-                lambda session, _, day: directory.delete_day(session, _day(day)),
-                done=CALENDAR,
-                flash="web.admin.day_deleted",
-            ),
-            form_route(
+        calendar_page,
+        CALENDAR,
+        [
+            FormSpec("/days", CalendarDayCreate, _add_day, "web.admin.day_added"),
+            ButtonSpec("/days/{day:date}/delete", "day", _delete_day, "web.admin.day_deleted"),
+            FormSpec(
                 "/office-hours",
                 OfficeHoursForm,
-                lambda session, _, data: directory.set_office_hours(session, data),
+                _set_hours,
+                "web.admin.hours_saved",
                 page=partial(calendar_page, which="hours_form"),
-                done=CALENDAR,
-                flash="web.admin.hours_saved",
             ),
         ],
+        guards=ADMIN,
     ),
-    Router(
+    section(
         "/admin/routing",
-        guards=ADMIN,
-        route_handlers=[
-            page_route("/", rules_page),
-            form_route(
-                "/",
-                RuleForm,
-                lambda session, _, data: directory.create_rule(session, data),
-                page=rules_page,
-                done=RULES,
-                flash="web.admin.rule_created",
-            ),
-            button_route(
-                "/{rule_id:uuid}/delete",
-                "rule_id",
-                lambda session, _, rule_id: directory.delete_rule(session, rule_id),
-                done=RULES,
-                flash="web.admin.rule_deleted",
-            ),
+        rules_page,
+        RULES,
+        [
+            FormSpec("/", RuleForm, _create_rule, "web.admin.rule_created"),
+            ButtonSpec("/{rule_id:uuid}/delete", "rule_id", _delete_rule, "web.admin.rule_deleted"),
         ],
+        guards=ADMIN,
     ),
-    Router(
+    section(
         "/admin/jobs",
+        jobs_page,
+        JOBS,
+        [ButtonSpec("/{failure_id:int}/retry", "failure_id", _retry_job, "web.admin.job_retried")],
         guards=ADMIN,
-        route_handlers=[
-            page_route("/", jobs_page),
-            button_route(
-                "/{failure_id:int}/retry",
-                "failure_id",
-                _retry_job,
-                done=JOBS,
-                flash="web.admin.job_retried",
-            ),
-        ],
     ),
 ]

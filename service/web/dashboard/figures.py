@@ -37,6 +37,7 @@ MAX_BARS = 12
 MAX_MONTHS = 24
 
 Translate = Callable[..., str]
+PCT3 = frozenset({3})  # the fourth column holds percentages
 
 
 @dataclass(frozen=True)
@@ -196,70 +197,65 @@ async def overview(
     return Overview(total=total, figures=figures)
 
 
+def _lines(
+    key: str,
+    code: str,
+    labels: list[str],
+    series: list[Series],
+    table: tuple[tuple[str, ...], list[tuple[Any, ...]]],
+    t: Translate,
+    *,
+    empty: bool,
+    percent: frozenset[int] = frozenset(),
+) -> Figure:
+    """A line chart titled and described by ``web.dashboard.<code>`` and ``.desc`` (none
+    when ``empty``), and its table: (columns, rows)."""
+    title = t(f"web.dashboard.{code}")
+    svg = None
+    if not empty:
+        svg = line_chart(
+            title,
+            labels,
+            series,
+            value_text=format_percent if percent else None,
+            width_mm=170,
+            description=t(f"web.dashboard.{code}.desc"),
+        )
+    columns, rows = table
+    return Figure(key=key, title=title, svg=svg, columns=columns, rows=rows, percent=percent)
+
+
 def _over_time(
     periods: list[Period], counts: list[Dashboard], kinds: list[PetitionKind], t: Translate
 ) -> Figure:
-    title = t("web.dashboard.over_time")
     by_kind = [{row.key: row.count for row in one.by_kind if row.key is not None} for one in counts]
     series = [Series(t(kind), [float(one.get(kind.value, 0)) for one in by_kind]) for kind in kinds]
-    svg = None
-    if any(one.total for one in counts):
-        svg = line_chart(
-            title,
-            [period.label for period in periods],
-            series,
-            width_mm=170,
-            description=t("web.dashboard.over_time.desc"),
-        )
-    return Figure(
-        key="time",
-        title=title,
-        svg=svg,
-        columns=(
-            t("web.dashboard.col.period"),
-            *(t(kind) for kind in kinds),
-            t("web.dashboard.col.total"),
-        ),
-        rows=[
-            (period.label, *(one.get(kind.value, 0) for kind in kinds), total.total)
-            for period, one, total in zip(periods, by_kind, counts, strict=True)
-        ],
-    )
+    columns = (t("web.dashboard.col.period"), *map(t, kinds), t("web.dashboard.col.total"))
+    rows = [
+        (period.label, *(one.get(kind.value, 0) for kind in kinds), total.total)
+        for period, one, total in zip(periods, by_kind, counts, strict=True)
+    ]
+    labels = [period.label for period in periods]
+    empty = not any(one.total for one in counts)
+    return _lines("time", "over_time", labels, series, (columns, rows), t, empty=empty)
 
 
 def _on_time(periods: list[Period], counts: list[Dashboard], t: Translate) -> Figure:
     """The share of petitions the Front decided (referred or rejected) within the routing
     deadline, by month: only the months with a decision are drawn (no rate is not 0%)."""
-    title = t("web.dashboard.on_time")
     rows = [
         (period.label, one.routed, one.routed_on_time, _rate(one.on_time_rate))
         for period, one in zip(periods, counts, strict=True)
     ]
     drawn = [(label, rate) for label, _, _, rate in rows if rate is not None]
-    svg = None
-    if drawn:
-        svg = line_chart(
-            title,
-            [label for label, _ in drawn],
-            [Series(t("web.dashboard.col.on_time_rate"), [rate for _, rate in drawn])],
-            value_text=format_percent,
-            width_mm=170,
-            height_mm=70,
-            description=t("web.dashboard.on_time.desc"),
-        )
-    return Figure(
-        key="on-time",
-        title=title,
-        svg=svg,
-        columns=(
-            t("web.dashboard.col.period"),
-            t("web.dashboard.col.decided"),
-            t("web.dashboard.col.decided_on_time"),
-            t("web.dashboard.col.on_time_rate"),
-        ),
-        rows=rows,
-        percent=frozenset({3}),
+    series = [Series(t("web.dashboard.col.on_time_rate"), [rate for _, rate in drawn])]
+    columns = tuple(
+        t(f"web.dashboard.col.{name}")
+        for name in ("period", "decided", "decided_on_time", "on_time_rate")
     )
+    labels = [label for label, _ in drawn]
+    table = (columns, rows)
+    return _lines("on-time", "on_time", labels, series, table, t, empty=not drawn, percent=PCT3)
 
 
 def _scorecards(cards: list[AgencyScorecardRead], t: Translate) -> Figure:
