@@ -18,9 +18,9 @@ from service.auth.schemas import ApiClientCreate, ApiClientCreated, UserCreate, 
 from service.directory import service as directory
 from service.directory.models import UnitLevel
 from service.errors import ServiceError
-from service.web.admin.common import ADMIN, FromForm
+from service.web.admin.common import FromForm, admin_section
 from service.web.pages import Form, HTMXTemplate, read_form, render
-from service.web.routes import ButtonSpec, FormSpec, page_route, section
+from service.web.routes import ButtonSpec, FormSpec, page_route
 
 AnyRequest = Request[Any, Any, Any]
 USERS = "/console/admin/users"
@@ -161,31 +161,25 @@ async def rotate_client(
     )
 
 
+USER_FORMS: list[FormSpec | ButtonSpec] = [
+    FormSpec("/", UserCreateForm, _create_user, "web.admin.user_created"),
+    FormSpec(
+        "/{user_id:uuid}",
+        UserEditForm,
+        _update_user,
+        "web.admin.user_saved",
+        page=user_page,
+        done=USERS + "/{user_id}",
+    ),
+]
+CLIENT_FORMS = [
+    ButtonSpec("/{client_id:uuid}/revoke", "client_id", _revoke, "web.admin.client_revoked")
+]
+
+USER_PAGES = [page_route("/{user_id:uuid}", user_page)]
+CLIENT_KEYS = [create_client, rotate_client]  # pages answering a POST: the key shown once
+
 routers = [
-    section(
-        "/admin/users",
-        users_page,
-        USERS,
-        [
-            FormSpec("/", UserCreateForm, _create_user, "web.admin.user_created"),
-            FormSpec(
-                "/{user_id:uuid}",
-                UserEditForm,
-                _update_user,
-                "web.admin.user_saved",
-                page=user_page,
-                done=USERS + "/{user_id}",
-            ),
-        ],
-        guards=ADMIN,
-        extra=[page_route("/{user_id:uuid}", user_page)],
-    ),
-    section(
-        "/admin/api-clients",
-        clients_page,
-        CLIENTS,
-        [ButtonSpec("/{client_id:uuid}/revoke", "client_id", _revoke, "web.admin.client_revoked")],
-        guards=ADMIN,
-        extra=[create_client, rotate_client],
-    ),
+    admin_section("/admin/users", users_page, USERS, USER_FORMS, extra=USER_PAGES),
+    admin_section("/admin/api-clients", clients_page, CLIENTS, CLIENT_FORMS, extra=CLIENT_KEYS),
 ]

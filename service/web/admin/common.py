@@ -1,14 +1,17 @@
 """What the admin pages share: the guard, and the API's request schemas read from HTML
 forms (the routes themselves are tables of ``service.web.routes``)."""
 
+from functools import partial
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, model_validator
 
 from service.auth.guards import admin_only
+from service.web.routes import section
 
 ADMIN = [admin_only]
+admin_section = partial(section, guards=ADMIN)  # a section of the admin console
 # The value of a choice meaning "none" (a form cannot send a null; an empty field counts as
 # not sent, which leaves a value unchanged).
 NONE = "-"

@@ -29,9 +29,9 @@ from service.errors import NotFound
 from service.i18n import READERS_TIMEZONE, msg
 from service.jobs import service as jobs
 from service.jobs.controllers import MAX_ID
-from service.web.admin.common import ADMIN, FromForm
+from service.web.admin.common import ADMIN, FromForm, admin_section
 from service.web.pages import Form, HTMXTemplate, read_query, render
-from service.web.routes import ButtonSpec, FormSpec, section
+from service.web.routes import ButtonSpec, FormSpec
 
 AnyRequest = Request[Any, Any, Any]
 CALENDAR = "/console/admin/calendar"
@@ -200,40 +200,28 @@ def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+CALENDAR_FORMS: list[FormSpec | ButtonSpec] = [
+    FormSpec("/days", CalendarDayCreate, _add_day, "web.admin.day_added"),
+    ButtonSpec("/days/{day:date}/delete", "day", _delete_day, "web.admin.day_deleted"),
+    FormSpec(
+        "/office-hours",
+        OfficeHoursForm,
+        _set_hours,
+        "web.admin.hours_saved",
+        page=partial(calendar_page, which="hours_form"),
+    ),
+]
+RULE_FORMS: list[FormSpec | ButtonSpec] = [
+    FormSpec("/", RuleForm, _create_rule, "web.admin.rule_created"),
+    ButtonSpec("/{rule_id:uuid}/delete", "rule_id", _delete_rule, "web.admin.rule_deleted"),
+]
+JOB_FORMS = [
+    ButtonSpec("/{failure_id:int}/retry", "failure_id", _retry_job, "web.admin.job_retried")
+]
+
 routers = [
     Router("/admin", guards=ADMIN, route_handlers=[admin_home, verify_audit]),
-    section(
-        "/admin/calendar",
-        calendar_page,
-        CALENDAR,
-        [
-            FormSpec("/days", CalendarDayCreate, _add_day, "web.admin.day_added"),
-            ButtonSpec("/days/{day:date}/delete", "day", _delete_day, "web.admin.day_deleted"),
-            FormSpec(
-                "/office-hours",
-                OfficeHoursForm,
-                _set_hours,
-                "web.admin.hours_saved",
-                page=partial(calendar_page, which="hours_form"),
-            ),
-        ],
-        guards=ADMIN,
-    ),
-    section(
-        "/admin/routing",
-        rules_page,
-        RULES,
-        [
-            FormSpec("/", RuleForm, _create_rule, "web.admin.rule_created"),
-            ButtonSpec("/{rule_id:uuid}/delete", "rule_id", _delete_rule, "web.admin.rule_deleted"),
-        ],
-        guards=ADMIN,
-    ),
-    section(
-        "/admin/jobs",
-        jobs_page,
-        JOBS,
-        [ButtonSpec("/{failure_id:int}/retry", "failure_id", _retry_job, "web.admin.job_retried")],
-        guards=ADMIN,
-    ),
+    admin_section("/admin/calendar", calendar_page, CALENDAR, CALENDAR_FORMS),
+    admin_section("/admin/routing", rules_page, RULES, RULE_FORMS),
+    admin_section("/admin/jobs", jobs_page, JOBS, JOB_FORMS),
 ]

@@ -76,6 +76,18 @@ def requestable(viewer: StaffPrincipal) -> list[ReportKind]:
     return [kind for kind in ReportKind if may_request_kind(viewer, kind)]
 
 
+async def _reports(
+    session: AsyncSession,
+    viewer: StaffPrincipal,
+    *,
+    series_id: uuid.UUID | None = None,
+    cursor: str | None = None,
+) -> tuple[list[Report], str | None]:
+    """A page of the reports ``viewer`` may see (the versions of one series)."""
+    filters: dict[str, Any] = {"kind": None, "state": None, "series_id": series_id}
+    return await service.list_reports(session, viewer, **filters, cursor=cursor, limit=PAGE)
+
+
 async def _list_page(
     request: StaffRequest,
     db_session: AsyncSession,
@@ -84,15 +96,7 @@ async def _list_page(
     *,
     status_code: int = 200,
 ) -> HTMXTemplate:
-    rows, next_cursor = await service.list_reports(
-        db_session,
-        request.user,
-        kind=None,
-        state=None,
-        series_id=None,
-        cursor=cursor,
-        limit=PAGE,
-    )
+    rows, next_cursor = await _reports(db_session, request.user, cursor=cursor)
     page = await views.report_page(db_session, request.user, rows, next_cursor)
     return render(
         request,
@@ -158,15 +162,7 @@ class ReportPagesController(Controller):
         shown = await views.report_read(db_session, viewer, report, with_deliveries=True)
         if request.htmx:
             return render(request, "console/reports/_progress.html", report=shown, running=RUNNING)
-        versions, _ = await service.list_reports(
-            db_session,
-            viewer,
-            kind=None,
-            state=None,
-            series_id=shown.series_id,
-            cursor=None,
-            limit=PAGE,
-        )
+        versions, _ = await _reports(db_session, viewer, series_id=shown.series_id)
         return render(
             request, "console/reports/report.html", report=shown, versions=versions, running=RUNNING
         )
