@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import ServiceError
-from service.web.pages import Form, HTMXTemplate, read_form, redirect
+from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
 
 M = TypeVar("M", bound=BaseModel)
 AnyRequest = Request[Any, Any, Any]
@@ -72,6 +72,29 @@ async def submitted(
         else:
             return redirect(_target(done, request, result), flash=flash)
     return await again(form, status_code=status_code)
+
+
+# What a page shows besides its form: (request, session) -> (context, the form's values).
+Shown = tuple[dict[str, Any], dict[str, Any]]
+PageContext = Callable[[AnyRequest, AsyncSession], Awaitable[Shown]]
+
+
+def form_page(template: str, context: PageContext) -> FormPage:
+    """A page with one form: ``template`` with what ``context`` gives, and the form (as
+    sent, after a refusal; else filled with the values ``context`` gives)."""
+
+    async def page(
+        request: AnyRequest,
+        session: AsyncSession,
+        form: Form[Any] | None = None,
+        *,
+        status_code: int = 200,
+    ) -> HTMXTemplate:
+        shown, values = await context(request, session)
+        form = form or Form(values=values)
+        return render(request, template, status_code=status_code, form=form, **shown)
+
+    return page
 
 
 def page_route(path: str, page: FormPage) -> HTTPRouteHandler:

@@ -20,7 +20,7 @@ from service.directory.models import UnitLevel
 from service.errors import ServiceError
 from service.web.admin.common import FromForm, admin_section
 from service.web.pages import Form, HTMXTemplate, read_form, render
-from service.web.routes import ButtonSpec, FormSpec, page_route
+from service.web.routes import ButtonSpec, FormSpec, Shown, form_page, page_route
 
 AnyRequest = Request[Any, Any, Any]
 USERS = "/console/admin/users"
@@ -44,30 +44,11 @@ async def _choices(session: AsyncSession) -> dict[str, Any]:
     }
 
 
-async def users_page(
-    request: AnyRequest,
-    session: AsyncSession,
-    form: Form[Any] | None = None,
-    *,
-    status_code: int = 200,
-) -> HTMXTemplate:
-    return render(
-        request,
-        "console/admin/users.html",
-        status_code=status_code,
-        users=await auth.list_users(session),
-        form=form or Form(values={}),
-        **await _choices(session),
-    )
+async def _users(_: AnyRequest, session: AsyncSession) -> Shown:
+    return {"users": await auth.list_users(session), **await _choices(session)}, {}
 
 
-async def user_page(
-    request: AnyRequest,
-    session: AsyncSession,
-    form: Form[Any] | None = None,
-    *,
-    status_code: int = 200,
-) -> HTMXTemplate:
+async def _user(request: AnyRequest, session: AsyncSession) -> Shown:
     user = await auth.get_user(session, request.path_params["user_id"])
     values = {
         "full_name": user.full_name,
@@ -76,14 +57,11 @@ async def user_page(
         "unit_code": user.unit_code or "",
         "agency_id": str(user.agency_id or ""),
     }
-    return render(
-        request,
-        "console/admin/user.html",
-        status_code=status_code,
-        user=user,
-        form=form or Form(values=values),
-        **await _choices(session),
-    )
+    return {"user": user, **await _choices(session)}, values
+
+
+users_page = form_page("console/admin/users.html", _users)
+user_page = form_page("console/admin/user.html", _user)
 
 
 async def clients_page(

@@ -31,7 +31,7 @@ from service.jobs import service as jobs
 from service.jobs.controllers import MAX_ID
 from service.web.admin.common import ADMIN, FromForm, admin_section
 from service.web.pages import Form, HTMXTemplate, read_query, render
-from service.web.routes import ButtonSpec, FormSpec
+from service.web.routes import ButtonSpec, FormSpec, Shown, form_page
 
 AnyRequest = Request[Any, Any, Any]
 CALENDAR = "/console/admin/calendar"
@@ -128,25 +128,19 @@ async def calendar_page(
     )
 
 
-async def rules_page(
-    request: AnyRequest,
-    session: AsyncSession,
-    form: Form[Any] | None = None,
-    *,
-    status_code: int = 200,
-) -> HTMXTemplate:
+async def _rules(_: AnyRequest, session: AsyncSession) -> Shown:
     agencies = await directory.list_agencies(session, limit=5000)
-    return render(
-        request,
-        "console/admin/routing.html",
-        status_code=status_code,
-        rules=await directory.list_rules(session),
-        categories=await directory.list_categories(session),
-        agencies=agencies,
-        agency_names={agency.id: agency.name for agency in agencies},
-        levels=list(UnitLevel),
-        form=form or Form(values={}),
-    )
+    shown = {
+        "rules": await directory.list_rules(session),
+        "categories": await directory.list_categories(session),
+        "agencies": agencies,
+        "agency_names": {agency.id: agency.name for agency in agencies},
+        "levels": list(UnitLevel),
+    }
+    return shown, {}
+
+
+rules_page = form_page("console/admin/routing.html", _rules)
 
 
 async def jobs_page(
