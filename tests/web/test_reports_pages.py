@@ -56,6 +56,12 @@ async def test_a_requested_report_is_queued_and_its_page_polls_its_progress(
     assert (await client.get(f"{page_path}/download")).status_code == 409
     listing = await client.get(REPORTS)
     assert page_path in listing.text
+    # Only the API's report actions; a queued report cannot be regenerated (its 409).
+    token = csrf_token(page.text)
+    unknown = await client.post(f"{page_path}/publish", data={"_csrf_token": token})
+    assert unknown.status_code == 404
+    early = await client.post(f"{page_path}/regenerate", data={"_csrf_token": token})
+    assert early.status_code == 409
 
     # Another ward's officer: the report is not there.
     client.cookies.clear()

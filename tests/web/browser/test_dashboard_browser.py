@@ -161,6 +161,14 @@ def test_a_report_is_requested_followed_to_100_percent_and_downloaded(
     assert href
     assert href.endswith("/download")
 
+    # A new version from today's data: its own page and code; the first stays issued.
+    page.get_by_role("button", name="Lập phiên bản mới từ số liệu hôm nay").click()
+    page.wait_for_url(re.compile(r"/console/reports/[0-9a-f-]{36}$"))
+    assert page.get_by_role("status").first.inner_text() == "Phiên bản mới đang được tạo."
+    assert page.locator("code.verification").inner_text() != code
+    versions = page.get_by_role("region", name="Các báo cáo")
+    assert versions.get_by_role("row").count() == 3  # the header and two versions
+
 
 def test_an_admin_creates_a_user_and_an_api_client_and_revokes_it(page: Any, login_as: Any) -> None:
     login_as(page, "admin")
