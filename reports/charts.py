@@ -51,10 +51,13 @@ def bar_chart(
     axis_title: str | None = None,
     value_text: Callable[[float], str] | None = None,
     width_mm: float = 160.0,
+    description: str | None = None,
 ) -> Markup:
-    """Grouped bars, one group per category; horizontal bars suit long Vietnamese labels."""
+    """Grouped bars, one group per category; horizontal bars suit long Vietnamese labels.
+    ``description`` (for a screen) becomes the SVG's ``<title>``/``<desc>``: what a screen
+    reader announces; paper has no use for it, so a report's chart stays as it was."""
     _check(categories, series)
-    chart = _Chart(title, series, width_mm, value_text)
+    chart = _Chart(title, series, width_mm, value_text, description)
     if horizontal:
         chart.horizontal_bars(categories, axis_title)
     else:
@@ -71,10 +74,12 @@ def line_chart(
     value_text: Callable[[float], str] | None = None,
     width_mm: float = 160.0,
     height_mm: float = 80.0,
+    description: str | None = None,
 ) -> Markup:
-    """Lines over evenly spaced x labels (months, weeks), each with its own dash and marker."""
+    """Lines over evenly spaced x labels (months, weeks), each with its own dash and marker;
+    ``description`` as for :func:`bar_chart`."""
     _check(x_labels, series)
-    chart = _Chart(title, series, width_mm, value_text)
+    chart = _Chart(title, series, width_mm, value_text, description)
     chart.lines(x_labels, axis_title, height_mm * PT_PER_MM)
     return chart.svg()
 
@@ -153,8 +158,10 @@ class _Chart:
         series: Sequence[Series],
         width_mm: float,
         value_text: Callable[[float], str] | None,
+        description: str | None = None,
     ) -> None:
         self.title = _nfc(title)
+        self.description = None if description is None else _nfc(description)
         self.series = [Series(_nfc(one.name), [float(v) for v in one.values]) for one in series]
         self.width = width_mm * PT_PER_MM
         self.height = 0.0
@@ -445,8 +452,18 @@ class _Chart:
             f'<rect width="4" height="4" fill="#ffffff"/>'
             f'<circle cx="2" cy="2" r="0.8" fill="#000000"/></pattern></defs>'
         )
+        if self.description is None:
+            label, head = f'aria-label="{escape(self.title)}"', ""
+        else:
+            # On a screen the title and the description are the SVG's own elements, named
+            # by aria-labelledby/aria-describedby (ids unique per chart: several on a page).
+            label = f'aria-labelledby="title-{self.uid}" aria-describedby="desc-{self.uid}"'
+            head = (
+                f'<title id="title-{self.uid}">{escape(self.title)}</title>'
+                f'<desc id="desc-{self.uid}">{escape(self.description)}</desc>'
+            )
         return Markup(
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}pt" height="{height}pt" '
             f'viewBox="0 0 {width} {height}" font-family="{FONT_FAMILY}" role="img" '
-            f'aria-label="{escape(self.title)}">{defs}{"".join(self.parts)}</svg>'
+            f"{label}>{head}{defs}{''.join(self.parts)}</svg>"
         )

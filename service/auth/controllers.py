@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth import ratelimit as login_limits
 from service.auth import service
 from service.auth.guards import AdminController, staff
+from service.auth.models import ApiClient
 from service.auth.principals import StaffPrincipal
 from service.auth.schemas import (
     ApiClientCreate,
@@ -122,6 +123,15 @@ class UserAdminController(AdminController):
         return UserRead.model_validate(user)
 
 
+def created_client(client: ApiClient, key: str) -> ApiClientCreated:
+    """The client with its key and webhook secret: shown once, never again."""
+    return ApiClientCreated(
+        **ApiClientRead.model_validate(client).model_dump(),
+        api_key=key,
+        webhook_secret=client.webhook_secret,
+    )
+
+
 class ApiClientAdminController(AdminController):
     path = "/admin/api-clients"
 
@@ -133,12 +143,14 @@ class ApiClientAdminController(AdminController):
     async def create_client(
         self, data: RequestBody[ApiClientCreate], db_session: NamedDependency[AsyncSession]
     ) -> ApiClientCreated:
-        client, key = await service.create_api_client(db_session, data)
-        return ApiClientCreated(
-            **ApiClientRead.model_validate(client).model_dump(),
-            api_key=key,
-            webhook_secret=client.webhook_secret,
-        )
+        return created_client(*await service.create_api_client(db_session, data))
+
+    @post("/{client_id:uuid}/rotate", status_code=HTTP_200_OK)
+    async def rotate_client(
+        self, client_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
+    ) -> ApiClientCreated:
+        """A new key (shown once); the old key stops working at once."""
+        return created_client(*await service.rotate_api_client(db_session, client_id))
 
     @post("/{client_id:uuid}/revoke", status_code=HTTP_200_OK)
     async def revoke_client(

@@ -341,6 +341,17 @@ async def list_api_clients(session: AsyncSession) -> list[ApiClient]:
     return list((await session.execute(select(ApiClient).order_by(col(ApiClient.name)))).scalars())
 
 
+async def rotate_api_client(session: AsyncSession, client_id: uuid.UUID) -> tuple[ApiClient, str]:
+    """A new key for an active client (the old one stops working at once); the key is
+    returned once, as at creation. A revoked client stays revoked: 409."""
+    client = found(await session.get(ApiClient, client_id), msg("api_client_not_found"))
+    if not client.active:
+        raise Conflict(msg("api_client_revoked"))
+    key, client.key_prefix, client.key_hash = new_api_key()
+    await session.flush()
+    return client, key
+
+
 async def revoke_api_client(session: AsyncSession, client_id: uuid.UUID) -> ApiClient:
     client = found(await session.get(ApiClient, client_id), msg("api_client_not_found"))
     client.active = False

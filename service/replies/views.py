@@ -5,14 +5,15 @@ shows the citizen. Reads only; the operations are in ``service/``."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
-from service.errors import NotFound
+from service.errors import Invalid, NotFound
 from service.i18n import msg
 from service.replies import repository
 from service.replies.access import Actor, actions_for, get_visible_referral, may_read_answer_text
@@ -42,6 +43,7 @@ from service.replies.schemas import (
 )
 from service.replies.scorecards import agency_scorecards
 from service.replies.service.review import PublicText, public_text
+from service.settings import Settings
 from service.storage.models import Evidence
 
 __all__ = [
@@ -62,6 +64,7 @@ __all__ = [
     "referral_page",
     "referral_read",
     "scorecards",
+    "scorecards_of_period",
 ]
 
 
@@ -256,6 +259,35 @@ async def scorecards(
         end=end,
         # from_attributes: the counts and the rates (properties of the card) by name.
         agencies=[AgencyScorecardRead.model_validate(card) for card in cards],
+    )
+
+
+async def scorecards_of_period(
+    session: AsyncSession,
+    settings: Settings,
+    viewer: StaffPrincipal,
+    *,
+    first: date | None,
+    last: date | None,
+    agency_id: uuid.UUID | None = None,
+    unit_code: str | None = None,
+) -> ScorecardResponse:
+    """The scorecards of local days ``first``..``last`` (inclusive; default: the 30 days to
+    today), for the API's route and the console's dashboard alike: a viewer of one ward
+    sees that ward's referrals only, whatever ``unit_code`` asks."""
+    tz = ZoneInfo(settings.timezone)
+    last = last or utcnow().astimezone(tz).date()
+    first = first or (last - timedelta(days=29))
+    if first > last:
+        raise Invalid(msg("period_reversed"), field="from")
+    if viewer.unit_code is not None:
+        unit_code = viewer.unit_code
+    return await scorecards(
+        session,
+        start=datetime.combine(first, time(0), tzinfo=tz),
+        end=datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz),
+        agency_id=agency_id,
+        unit_code=unit_code,
     )
 
 

@@ -27,9 +27,15 @@ NAV: tuple[NavItem, ...] = (
     NavItem(
         "web.nav.oversight", "/console/oversight", frozenset({Role.supervisor, Role.front_officer})
     ),
-    NavItem("web.nav.dashboard", None, frozenset({Role.council_reader, Role.front_officer})),
-    NavItem("web.nav.reports", None, frozenset({Role.council_reader, Role.front_officer})),
-    NavItem("web.nav.admin", None, frozenset()),
+    NavItem(
+        "web.nav.dashboard",
+        "/console/dashboard",
+        frozenset({Role.council_reader, Role.front_officer}),
+    ),
+    NavItem(
+        "web.nav.reports", "/console/reports", frozenset({Role.council_reader, Role.front_officer})
+    ),
+    NavItem("web.nav.admin", "/console/admin", frozenset()),
 )
 
 

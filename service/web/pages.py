@@ -135,7 +135,16 @@ async def read_form(request: Request[Any, Any, Any], schema: type[M]) -> Form[M]
     """The form of ``request`` validated by ``schema``. An empty field counts as not sent (a
     browser sends ``""`` for a blank input), so optional fields take their defaults and
     required ones are reported missing. A repeated name (checkboxes) gives a list."""
-    form = await request.form()
+    return _validated(await request.form(), schema)
+
+
+def read_query(request: Request[Any, Any, Any], schema: type[M]) -> Form[M]:
+    """The query string of ``request`` (a GET form: filters) validated by ``schema``, by the
+    rules of :func:`read_form`."""
+    return _validated(request.query_params, schema)
+
+
+def _validated(form: Any, schema: type[M]) -> Form[M]:
     values: dict[str, Any] = {}
     for name in form:
         if name == CSRF_FIELD:
@@ -145,13 +154,6 @@ async def read_form(request: Request[Any, Any, Any], schema: type[M]) -> Form[M]
             values[name] = [item for item in items if item != ""]
         elif items and items[0] != "":
             values[name] = items[0]
-    return validate(values, schema)
-
-
-def read_query(request: Request[Any, Any, Any], schema: type[M]) -> Form[M]:
-    """The query string of a GET form (a list's filters) validated by ``schema``, as
-    :func:`read_form` validates a POST: blank fields left out, errors by field."""
-    values = {name: value for name, value in request.query_params.items() if value != ""}
     return validate(values, schema)
 
 

@@ -4,17 +4,13 @@ scorecards."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
-from service.db import utcnow
-from service.errors import Invalid
-from service.i18n import msg
 from service.readonly import ReadSession
 from service.replies import views
 from service.replies.controllers.common import (
@@ -24,7 +20,6 @@ from service.replies.controllers.common import (
     StaffRequest,
     UnitCode,
     check_day,
-    day_start,
 )
 from service.replies.schemas import PublicAnswerPage, ScorecardResponse
 from service.settings import Settings
@@ -87,17 +82,12 @@ class ScorecardController(Controller):
     ) -> ScorecardResponse:
         check_day(from_, "from")
         check_day(to, "to")
-        last = to or utcnow().astimezone(ZoneInfo(settings.timezone)).date()
-        first = from_ or (last - timedelta(days=29))
-        if first > last:
-            raise Invalid(msg("period_reversed"), field="from")
-        viewer = request.user
-        if viewer.unit_code is not None:
-            unit_code = viewer.unit_code
-        return await views.scorecards(
+        return await views.scorecards_of_period(
             read_session,
-            start=day_start(first, settings),
-            end=day_start(last + timedelta(days=1), settings),
+            settings,
+            request.user,
+            first=from_,
+            last=to,
             agency_id=agency_id,
             unit_code=unit_code,
         )

@@ -3,6 +3,8 @@ Chromium through Playwright's sync API.
 
 Fixtures (package-scoped unless said):
 
+* ``live_settings`` — the settings the live server runs with (its database URL: a test
+  may run the app's jobs on the same database);
 * ``live_server`` — the base URL (``http://127.0.0.1:<port>``) of the app served by uvicorn in
   a thread, on a database of its own (``giamsat_web_<pid>_<hex>``, built by
   ``alembic upgrade head``, seeded with the reference data and the demo accounts of
@@ -89,10 +91,9 @@ def _in_a_thread(work: Callable[[], Any]) -> None:
 
 
 @contextmanager
-def serve(settings: Settings, data_dir: Path) -> Iterator[str]:
-    """The app with ``settings`` on a new seeded database, served until the block ends (the
-    ``live_server`` fixture; a module needing other settings, e.g. the S3 store, opens its
-    own)."""
+def live_database(settings: Settings, data_dir: Path) -> Iterator[Settings]:
+    """``settings`` (the suite's: cheap password hashing, a test secret) on a new database,
+    migrated and seeded with the demo's accounts, dropped when the block ends."""
     from service.demo_data import seed_demo
     from tests.factories import ServerDatabase
 
@@ -100,10 +101,8 @@ def serve(settings: Settings, data_dir: Path) -> Iterator[str]:
     name = f"giamsat_web_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     url = server_db.create(name)
     try:
-        port = _free_port()
-        # The suite's settings (cheap password hashing, a test secret) on this database.
         settings = settings.model_copy(
-            update={"database_url": url, "port": port, "data_dir": data_dir}
+            update={"database_url": url, "port": _free_port(), "data_dir": data_dir}
         )
 
         def build() -> None:
@@ -111,28 +110,52 @@ def serve(settings: Settings, data_dir: Path) -> Iterator[str]:
             asyncio.run(seed_demo(settings, DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_API_KEY))
 
         _in_a_thread(build)
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None)
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 60
-        while not server.started:
-            assert thread.is_alive(), "the app did not start"
-            assert time.monotonic() < deadline, "the app did not start in time"
-            time.sleep(0.05)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            thread.join(10)
+        yield settings
     finally:
         server_db.drop(name)
 
 
+@contextmanager
+def running(settings: Settings) -> Iterator[str]:
+    """The app with ``settings`` served on its port until the block ends; its base URL."""
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.port, log_config=None)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive(), "the app did not start"
+        assert time.monotonic() < deadline, "the app did not start in time"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{settings.port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@contextmanager
+def serve(settings: Settings, data_dir: Path) -> Iterator[str]:
+    """The app with ``settings`` on a new seeded database (a module needing other settings,
+    e.g. the S3 store, opens its own server with this)."""
+    with live_database(settings, data_dir) as live, running(live) as base_url:
+        yield base_url
+
+
 @pytest.fixture(scope="package")
-def live_server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve(settings, tmp_path_factory.mktemp("web")) as base_url:
+def live_settings(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    """The live server's settings, on its own database: for a test that also runs the app's
+    jobs on it."""
+    with live_database(settings, tmp_path_factory.mktemp("web")) as live:
+        yield live
+
+
+@pytest.fixture(scope="package")
+def live_server(live_settings: Settings) -> Iterator[str]:
+    with running(live_settings) as base_url:
         yield base_url
 
 

@@ -1,0 +1,115 @@
+"""``/console/dashboard``: the People's Council's and the Front leaders' figures for a period
+and a ward, as charts with their tables (``figures``); the filters are a GET form."""
+
+from datetime import date, timedelta
+from enum import Enum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from service.auth.guards import staff
+from service.auth.models import Role
+from service.auth.principals import StaffPrincipal
+from service.db import utcnow
+from service.directory import service as directory
+from service.directory.models import UnitLevel
+from service.i18n import label, translate, value_error
+from service.readonly import ReadSession
+from service.settings import Settings
+from service.web.dashboard.figures import MAX_MONTHS, Translate, overview
+from service.web.pages import HTMXTemplate, read_query, render
+from service.web.templating import page_locale
+
+DASHBOARD_ROLES = (Role.council_reader, Role.front_officer)
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # the API's bounds of a period
+
+
+class DashboardQuery(BaseModel):
+    """The filters: local days from..to (inclusive) and a ward; empty = the defaults."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", str_strip_whitespace=True)
+
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+    unit_code: str | None = Field(default=None, max_length=16, pattern=r"^[0-9]{2,16}$")
+
+    @field_validator("from_", "to")
+    @classmethod
+    def _in_range(cls, value: date | None) -> date | None:
+        if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+            raise value_error("date_out_of_range")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "DashboardQuery":
+        if self.from_ and self.to and self.from_ > self.to:
+            raise value_error("web.dashboard.period_reversed")
+        return self
+
+
+def translator(locale: str) -> Translate:
+    """``t(code, **params)`` in ``locale``; an enum member gives its label."""
+
+    def t(code: str | Enum, /, **params: Any) -> str:
+        if isinstance(code, Enum):
+            return label(code, locale)
+        return translate(code, locale, **params)
+
+    return t
+
+
+def default_period(settings: Settings, query: DashboardQuery) -> tuple[date, date]:
+    """The twelve months to today unless the form says otherwise."""
+    last = query.to or utcnow().astimezone(ZoneInfo(settings.timezone)).date()
+    if query.from_ is not None:
+        return query.from_, last
+    start = date(last.year - 1, last.month, 1) + timedelta(days=31)
+    return start.replace(day=1), last
+
+
+class DashboardController(Controller):
+    path = "/dashboard"
+    guards = [staff(*DASHBOARD_ROLES)]
+
+    @get("/")
+    async def dashboard(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        read_session: ReadSession,
+        settings: NamedDependency[Settings],
+    ) -> HTMXTemplate:
+        viewer = request.user
+        form = read_query(request, DashboardQuery)
+        query = form.data or DashboardQuery()
+        first, last = default_period(settings, query)
+        # A ward's reader sees their ward (as the API's scope does); the city, any ward.
+        unit_code = viewer.unit_code or query.unit_code
+        wards = (
+            [await directory.get_unit(read_session, viewer.unit_code)]
+            if viewer.unit_code
+            else await directory.list_units(read_session, level=UnitLevel.commune, limit=5000)
+        )
+        result = await overview(
+            read_session,
+            settings,
+            viewer,
+            first=first,
+            last=last,
+            unit_code=unit_code,
+            t=translator(page_locale(request)),
+        )
+        return render(
+            request,
+            "console/dashboard/index.html",
+            status_code=200 if form.ok else 422,
+            form=form,
+            first=first,
+            last=last,
+            unit_code=unit_code,
+            wards=wards,
+            overview=result,
+            max_months=MAX_MONTHS,
+        )
