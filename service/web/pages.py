@@ -116,6 +116,11 @@ class Form(Generic[M]):
     def ok(self) -> bool:
         return self.data is not None and not self.errors
 
+    @property
+    def status_code(self) -> int:
+        """The page's status: 422 for a form the page shows again with its errors."""
+        return 200 if self.ok else 422
+
     def failed(self, exc: ServiceError) -> "Form[M]":
         """This form with the service's refusal next to its fields."""
         errors: dict[str, Message] = {}

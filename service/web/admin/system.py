@@ -156,7 +156,7 @@ async def jobs_page(
     return render(
         request,
         "console/admin/jobs.html",
-        status_code=200 if query.ok else 422,
+        status_code=query.status_code,
         failures=failures,
         next_cursor=next_cursor,
         outbox=await jobs.outbox_stats(session),

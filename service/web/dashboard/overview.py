@@ -104,7 +104,7 @@ class DashboardController(Controller):
         return render(
             request,
             "console/dashboard/index.html",
-            status_code=200 if form.ok else 422,
+            status_code=form.status_code,
             form=form,
             first=first,
             last=last,

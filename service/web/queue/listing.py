@@ -188,7 +188,7 @@ class QueueController(Controller):
             },
             "marked": marked,
         }
-        status_code = 200 if form.ok else 422
+        status_code = form.status_code
         page = None
         counts: dict[Tab, int] = {}
         if form.ok:

@@ -36,7 +36,7 @@ from service.i18n import Message, msg
 from service.readonly import ReadSession
 from service.replies import service, views
 from service.replies.controllers.common import Cursor, attachment_redirect, parse_states
-from service.replies.models import Referral, ReferralState
+from service.replies.models import ANSWER_CONTENT, Referral, ReferralState
 from service.replies.schemas import ReferralDetail
 from service.settings import Settings
 from service.storage.store import ObjectStore
@@ -171,18 +171,7 @@ async def _initial_forms(side: Side, detail: ReferralDetail) -> dict[str, Form[A
     answer = next((a for a in reversed(detail.answers) if a.status in ("draft", "returned")), None)
     if answer is None:
         return {}
-    values = answer.model_dump(
-        include={
-            "outcome",
-            "text",
-            "legal_basis",
-            "document_number",
-            "document_date",
-            "signer_name",
-            "signer_title",
-        },
-        exclude_none=True,
-    )
+    values = answer.model_dump(include=set(ANSWER_CONTENT), exclude_none=True)
     values["attachment_ids"] = [str(i) for i in answer.attachment_ids]
     return {"save_draft": Form(values=values)}
 
