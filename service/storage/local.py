@@ -123,13 +123,10 @@ class LocalObjectStore(ObjectStore):
 
     # -- objects -----------------------------------------------------------------------------
 
-    async def put_stream(
-        self,
-        key: str,
-        chunks: AsyncIterator[bytes],
-        size_hint: int | None = None,
-        content_type: str = "application/octet-stream",
+    async def _put_stream(
+        self, key: str, chunks: AsyncIterator[bytes], size_hint: int | None, content_type: str
     ) -> None:
+        # One file, whatever the size; the local store keeps no content type.
         target = self._path(key)
         temp = self._temp_path()
         await _write_stream(temp, chunks)

@@ -181,17 +181,13 @@ class S3ObjectStore(ObjectStore):
 
     # -- objects -----------------------------------------------------------------------------
 
-    async def put_stream(
-        self,
-        key: str,
-        chunks: AsyncIterator[bytes],
-        size_hint: int | None = None,
-        content_type: str = "application/octet-stream",
+    async def _put_stream(
+        self, key: str, chunks: AsyncIterator[bytes], size_hint: int | None, content_type: str
     ) -> None:
         await self._run(
             self.client.put_object,
             self.bucket,
-            checked_key(key),
+            key,
             _PullReader(chunks),
             length=-1,
             content_type=content_type,

@@ -82,7 +82,6 @@ class ObjectStore(abc.ABC):
     async def ping(self) -> None:
         """Raise if the store is unusable (readiness probe)."""
 
-    @abc.abstractmethod
     async def put_stream(
         self,
         key: str,
@@ -91,7 +90,17 @@ class ObjectStore(abc.ABC):
         content_type: str = "application/octet-stream",
     ) -> None:
         """Store the stream under ``key``. If the iterator raises, nothing is left behind
-        under ``key`` and the exception propagates unchanged."""
+        under ``key`` and the exception propagates unchanged.
+
+        The key is checked here, before a byte is read, so both stores refuse a bad key
+        alike; ``_put_stream`` does the store-specific writing."""
+        await self._put_stream(checked_key(key), chunks, size_hint, content_type)
+
+    @abc.abstractmethod
+    async def _put_stream(
+        self, key: str, chunks: AsyncIterator[bytes], size_hint: int | None, content_type: str
+    ) -> None:
+        """Write the stream under a checked ``key``, with ``put_stream``'s guarantees."""
 
     @abc.abstractmethod
     async def exists(self, key: str) -> bool: ...
