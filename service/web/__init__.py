@@ -39,7 +39,7 @@ from litestar.plugins.htmx import HTMXConfig, HTMXPlugin
 from service.settings import Environment, Settings
 from service.web import admin, console, dashboard, oversight, portal, public, queue
 from service.web import referrals as referral_pages
-from service.web.pages import PageRequest, page_exception_handlers, page_or_problem_handler
+from service.web.pages import PRIVATE, PageRequest, page_exception_handlers, page_or_problem_handler
 from service.web.sessions import CONSOLE_PATH, ConsoleSessionMiddleware
 from service.web.templating import template_config
 
@@ -72,6 +72,7 @@ def web_routers() -> list[Router]:
             path=CONSOLE_PATH,
             route_handlers=CONSOLE_CONTROLLERS,
             middleware=[DefineMiddleware(ConsoleSessionMiddleware)],
+            cache_control=PRIVATE,
             **common,
         ),
         Router(path="/", route_handlers=PORTAL_CONTROLLERS, **common),

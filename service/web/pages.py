@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 
 import structlog
 from litestar import Request, Response
-from litestar.datastructures import Cookie
+from litestar.datastructures import CacheControlHeader, Cookie
 from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect
@@ -47,6 +47,11 @@ FLASH_COOKIE = "flash"
 CSRF_FIELD = "_csrf_token"
 
 M = TypeVar("M", bound=BaseModel)
+
+# Pages that show personal data or a secret (every console page; the portal's tracking page
+# and filing receipt) are never kept by a browser's cache or a proxy: Back after logging out
+# or leaving a shared computer shows nothing.
+PRIVATE = CacheControlHeader(no_store=True)
 
 
 class PageRequest(HTMXRequest, ApiRequest):

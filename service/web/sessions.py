@@ -136,11 +136,12 @@ def new_cookie(settings: Settings, user: StaffUser, auth_session: AuthSession) -
     return session_cookie(settings, sealed, settings.console_session_hours * 3600)
 
 
-def safe_path(target: str | None, within: str = "/") -> str:
+def safe_path(target: object, within: str = "/") -> str:
     """``target`` if it is a path of this site under ``within``; else ``within``. Never
     another site (``//evil``, ``/\\evil``, ``https://…``) nor a control character."""
     if (
-        not target
+        not isinstance(target, str)
+        or not target
         or not target.startswith(within)
         or target.startswith("//")
         or "\\" in target
@@ -151,7 +152,7 @@ def safe_path(target: str | None, within: str = "/") -> str:
     return target
 
 
-def safe_next(target: str | None) -> str:
+def safe_next(target: object) -> str:
     """Where to go after the login: a path of the console."""
     return safe_path(target, CONSOLE_PATH)
 
@@ -178,11 +179,17 @@ class ConsoleSessionMiddleware:
         principal, renewed = None, None
         sealed = connection.cookies.get(COOKIE)
         current = codec.open(sealed) if sealed else None
+        route_opt = scope["route_handler"].opt
         if current is not None and _within_limits(current, settings, now):
             principal = await _principal(connection, current)
-            if principal is not None and now - current.seen_at >= _RENEW_AFTER_SECONDS:
+            # Never on a public route: the login page sets the new account's cookie, which a
+            # renewed cookie of the previous account would override (a shared PC).
+            if (
+                principal is not None
+                and not route_opt.get(PUBLIC_OPT)
+                and now - current.seen_at >= _RENEW_AFTER_SECONDS
+            ):
                 renewed = codec.seal(replace(current, seen_at=now))
-        route_opt = scope["route_handler"].opt
         if principal is None and not route_opt.get(PUBLIC_OPT):
             path = scope["path"]
             query = scope.get("query_string", b"").decode("latin-1")

@@ -65,7 +65,8 @@ def default_period(settings: Settings, query: DashboardQuery) -> tuple[date, dat
     """The twelve months to today unless the form says otherwise."""
     last = query.to or utcnow().astimezone(ZoneInfo(settings.timezone)).date()
     if query.from_ is not None:
-        return query.from_, last
+        # A start after today (with no end) is the one day of today, not an empty period.
+        return min(query.from_, last), last
     start = date(last.year - 1, last.month, 1) + timedelta(days=31)
     return start.replace(day=1), last
 

@@ -55,7 +55,7 @@ def check_token(settings: Settings, token: Any, now: float | None = None) -> str
     """The token's nonce if it is genuine and its age plausible; Invalid otherwise."""
     now = now if now is not None else time.time()
     parts = token.split(".") if isinstance(token, str) and len(token) <= 100 else []
-    if len(parts) != 3 or not parts[0].isdigit():
+    if len(parts) != 3 or not parts[0].isdigit() or not token.isascii():
         raise Invalid(msg("web.portal.form_token_invalid"), field=TOKEN_FIELD)
     issued, nonce, signature = parts
     if not hmac.compare_digest(signature, _signature(settings, f"{issued}.{nonce}")):

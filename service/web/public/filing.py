@@ -41,7 +41,7 @@ from service.petitions.views import tracking_view
 from service.settings import Settings
 from service.storage.sniff import ALLOWED_TYPES, EXTENSIONS
 from service.storage.store import ObjectStore
-from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
+from service.web.pages import PRIVATE, Form, HTMXTemplate, read_form, redirect, render
 from service.web.public.citizen import credentials_cookie, forget, read_credentials
 from service.web.public.reference import place_names
 
@@ -264,7 +264,7 @@ class FilingController(Controller):
         )
         return redirect(RECEIPT_PATH, cookies=[cookie])
 
-    @get("/bien-nhan")
+    @get("/bien-nhan", cache_control=PRIVATE)
     async def receipt(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> HTMXTemplate:

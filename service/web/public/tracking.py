@@ -31,7 +31,7 @@ from service.petitions.schemas import AdditionalInformation, ClarificationAnswer
 from service.petitions.views import tracking_view
 from service.settings import Settings
 from service.text import Text, text_field
-from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
+from service.web.pages import PRIVATE, Form, HTMXTemplate, read_form, redirect, render
 from service.web.public.citizen import credentials_cookie, forget, read_credentials
 
 PATH = "/tra-cuu"
@@ -89,6 +89,7 @@ def _page_path(code: str) -> str:
 
 class TrackingController(Controller):
     path = PATH
+    cache_control = PRIVATE
 
     @get("/")
     async def lookup_form(
