@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from reports import repository
 from reports.models import DeliveryChannel, DeliveryState, Report, ReportDelivery
 from reports.service import download_name
-from service.db import session_scope, utcnow
+from service.db import claim_pending, session_scope, utcnow
 from service.mail import (
     NO_SMTP,
     Attachment,
@@ -72,11 +72,11 @@ async def deliver(
     ``mailer``: how the email goes (default: the SMTP mailer of ``settings``)."""
     failure: str | None = None
     async with session_scope(sessions) as session:
-        delivery = await repository.get_delivery(session, delivery_id, for_update=True)
+        delivery, settled = await claim_pending(
+            session, ReportDelivery, delivery_id, DeliveryState.pending
+        )
         if delivery is None:
-            return None
-        if delivery.state != DeliveryState.pending:
-            return DeliveryState(delivery.state)
+            return settled
         report = await repository.get_report(session, delivery.report_id)
         assert report is not None
         delivery.updated_at = utcnow()

@@ -9,6 +9,7 @@ committed by the framework after a 2xx/3xx response). Jobs and CLI commands use
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -39,6 +40,7 @@ metadata = SQLModel.metadata
 
 M = TypeVar("M", bound=SQLModel)
 N = TypeVar("N", bound=SQLModel)
+S = TypeVar("S", bound=enum.Enum)
 
 
 def utcnow() -> datetime:
@@ -120,6 +122,23 @@ def jsonb_column(*, nullable: bool = False, default: str | None = "{}") -> sa.Co
         nullable=nullable,
         server_default=sa.text(f"'{default}'::jsonb") if default is not None else None,
     )
+
+
+async def claim_pending(
+    session: AsyncSession, model: type[M], row_id: Any, pending: S, *, column: str = "state"
+) -> tuple[M | None, S | None]:
+    """A job's claim on one row of ``model``: ``(row, None)`` with the row locked ``FOR
+    UPDATE`` (and re-read) while its ``column`` is still ``pending``; otherwise ``(None,
+    settled)``, the state it already reached (``pending``'s enum) for the job to answer, or
+    ``(None, None)`` when there is no such row. The lock makes a second run of the same job
+    wait here and then find the row settled, so nothing is sent twice."""
+    row = await session.get(model, row_id, with_for_update=True, populate_existing=True)
+    if row is None:
+        return None, None
+    state = getattr(row, column)
+    if state != pending:
+        return None, type(pending)(state)
+    return row, None
 
 
 async def rows_where(

@@ -13,7 +13,7 @@ import structlog
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from service.db import session_scope, utcnow
+from service.db import claim_pending, session_scope, utcnow
 from service.jobs.outbox import enqueue
 from service.mail.letter import Letter
 from service.mail.mailer import NO_SMTP, LetterRefused, Mailer, MailUnavailable, mailer_for
@@ -64,11 +64,9 @@ async def send_queued(
     """
     failure: MailUnavailable | None = None
     async with session_scope(sessions) as session:
-        row = await session.get(QueuedLetter, letter_id, with_for_update=True)
+        row, settled = await claim_pending(session, QueuedLetter, letter_id, LetterState.pending)
         if row is None:
-            return None
-        if row.state != LetterState.pending:
-            return LetterState(row.state)
+            return settled
         mailer = mailer or mailer_for(settings)
         if mailer is None:
             row.state, row.last_error = LetterState.skipped, NO_SMTP

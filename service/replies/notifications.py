@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db import utcnow
+from service.db import claim_pending, utcnow
 from service.directory.models import Agency
 from service.mail import Letter, LetterRefused, Mailer, mailer_for
 from service.replies.models import NotificationStatus, Referral, ReferralNotification
@@ -61,11 +61,11 @@ async def deliver_reminder(
     """Send one reminder; returns its final status (None if the row does not exist).
     ``MailUnavailable`` propagates (nothing is recorded) so that the job is retried with
     backoff."""
-    notification = await session.get(ReferralNotification, notification_id, with_for_update=True)
+    notification, settled = await claim_pending(
+        session, ReferralNotification, notification_id, NotificationStatus.pending, column="status"
+    )
     if notification is None:
-        return None
-    if notification.status != NotificationStatus.pending:
-        return NotificationStatus(notification.status)
+        return settled
     referral = await session.get(Referral, notification.referral_id)
     agency = await session.get(Agency, referral.agency_id) if referral else None
     if referral is None or agency is None:

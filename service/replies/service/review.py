@@ -14,7 +14,7 @@ from service.deadlines.clock import stop_clock
 from service.directory.calendar import load_calendar
 from service.directory.models import Agency
 from service.errors import Conflict
-from service.i18n import msg
+from service.i18n import Message, msg
 from service.replies import events, repository
 from service.replies.access import Actor
 from service.replies.models import AnswerStatus, PublicAnswer, Referral, ReferralAnswer
@@ -26,12 +26,14 @@ from service.replies.workflow import Action
 SUMMARY_CHARS = 500
 
 
-async def _submitted_answer(session: AsyncSession, referral: Referral) -> ReferralAnswer:
-    answer = await repository.open_answer(
-        session, referral.id, AnswerStatus.submitted, for_update=True
-    )
-    if answer is None:  # the workflow state says there is one
-        raise Conflict(msg("answer_not_submitted"))
+async def _answer_in(
+    session: AsyncSession, referral: Referral, status: AnswerStatus, missing: Message
+) -> ReferralAnswer:
+    """The referral's open answer in ``status``, locked; 409 with ``missing`` when there is
+    none (the workflow state says there is one)."""
+    answer = await repository.open_answer(session, referral.id, status, for_update=True)
+    if answer is None:
+        raise Conflict(missing)
     return answer
 
 
@@ -44,7 +46,9 @@ async def _review(
     at: datetime,
 ) -> ReferralAnswer:
     """The submitted answer, reviewed by ``actor``: ``status`` with ``note``."""
-    answer = await _submitted_answer(session, referral)
+    answer = await _answer_in(
+        session, referral, AnswerStatus.submitted, msg("answer_not_submitted")
+    )
     answer.status = status
     answer.reviewed_at = at
     answer.reviewed_by = user_id_of(actor)
@@ -98,11 +102,7 @@ async def publish_answer(
     """The citizen sees the answer; the feedback window opens; the public feed gets it when
     the item's provider allows publication."""
     referral, change = await begin(session, referral, Action.publish, actor)
-    answer = await repository.open_answer(
-        session, referral.id, AnswerStatus.accepted, for_update=True
-    )
-    if answer is None:
-        raise Conflict(msg("answer_not_accepted"))
+    answer = await _answer_in(session, referral, AnswerStatus.accepted, msg("answer_not_accepted"))
     now = utcnow()
     answer.status = AnswerStatus.published
     answer.published_at = now
