@@ -263,12 +263,3 @@ async def lock_own_claim(
         .execution_options(populate_existing=True)
     )
     return (await session.execute(query)).scalar_one_or_none()
-
-
-# -- deliveries -----------------------------------------------------------------------------
-
-
-async def get_delivery(
-    session: AsyncSession, delivery_id: uuid.UUID, *, for_update: bool = False
-) -> ReportDelivery | None:
-    return await _by_id(session, ReportDelivery, delivery_id, for_update=for_update, fresh=False)
