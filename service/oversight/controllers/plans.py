@@ -26,6 +26,7 @@ from service.oversight.controllers.common import (
     Call,
     DbSession,
     StaffRequest,
+    edited,
     oversight_resource,
     present_plan,
     present_session,
@@ -98,9 +99,7 @@ async def get_plan(call: Call) -> Response[PlanRead]:
     **EDIT,
 )
 async def update_plan(call: Call) -> Response[PlanRead]:
-    plan = await oversight.update_plan(
-        call.session, call.id, call.data, call.viewer, expected_version=call.extra["if_match"]
-    )
+    plan = await edited(call, oversight.update_plan)
     return with_etag(await present_plan(call.session, plan, call.viewer), plan.version)
 
 

@@ -20,9 +20,11 @@ from service.oversight.controllers.common import (
     GUARDS,
     TAGS,
     Call,
+    Rows,
+    edited,
     oversight_resource,
     route_of,
-    validated,
+    rows_of,
 )
 from service.oversight.models import Recommendation
 from service.oversight.schemas import (
@@ -72,23 +74,12 @@ class RecommendationController(Controller):
     guards = GUARDS
 
 
-@route_of(PlanRecommendationController, "/{plan_id:uuid}/findings", "The plan's findings")
-async def list_findings(call: Call) -> list[FindingRead]:
-    return await validated(
-        FindingRead, rec_service.list_findings(call.session, call.id, call.viewer)
-    )
-
-
-@route_of(
+rows_of(
     PlanRecommendationController,
-    "/{plan_id:uuid}/findings",
-    "Record a finding",
-    http_method="POST",
-    body=FindingCreate,
+    Rows("/{plan_id:uuid}/findings", FindingRead, FindingCreate),
+    listed=("list_findings", "The plan's findings", rec_service.list_findings),
+    created=("create_finding", "Record a finding", rec_service.create_finding),
 )
-async def create_finding(call: Call) -> FindingRead:
-    finding = await rec_service.create_finding(call.session, call.id, call.data, call.viewer)
-    return FindingRead.model_validate(finding)
 
 
 @route_of(
@@ -110,27 +101,20 @@ async def create_recommendation(call: Call) -> RecommendationRead:
     return await _recommendation(call.session, rec.id, call.viewer)
 
 
-@route_of(
+rows_of(
     SessionCheckController,
-    "/{session_id:uuid}/checks",
-    "Implementation checks recorded in the session",
+    Rows("/{session_id:uuid}/checks", CheckRead, CheckCreate),
+    listed=(
+        "list_checks",
+        "Implementation checks recorded in the session",
+        checks_service.list_checks,
+    ),
+    created=(
+        "record_check",
+        "Record an implementation check of a recommendation (re-supervision)",
+        checks_service.record_check,
+    ),
 )
-async def list_checks(call: Call) -> list[CheckRead]:
-    return await validated(
-        CheckRead, checks_service.list_checks(call.session, call.id, call.viewer)
-    )
-
-
-@route_of(
-    SessionCheckController,
-    "/{session_id:uuid}/checks",
-    "Record an implementation check of a recommendation (re-supervision)",
-    http_method="POST",
-    body=CheckCreate,
-)
-async def record_check(call: Call) -> CheckRead:
-    check = await checks_service.record_check(call.session, call.id, call.data, call.viewer)
-    return CheckRead.model_validate(check)
 
 
 @route_of(
@@ -141,9 +125,7 @@ async def record_check(call: Call) -> CheckRead:
     **EDIT,
 )
 async def update_finding(call: Call) -> Response[FindingRead]:
-    finding = await rec_service.update_finding(
-        call.session, call.id, call.data, call.viewer, expected_version=call.extra["if_match"]
-    )
+    finding = await edited(call, rec_service.update_finding)
     return with_etag(FindingRead.model_validate(finding), finding.version)
 
 
@@ -165,9 +147,7 @@ async def get_recommendation(call: Call) -> Response[RecommendationRead]:
     **EDIT,
 )
 async def update_recommendation(call: Call) -> Response[RecommendationRead]:
-    await rec_service.update_recommendation(
-        call.session, call.id, call.data, call.viewer, expected_version=call.extra["if_match"]
-    )
+    await edited(call, rec_service.update_recommendation)
     return await get_recommendation(call)
 
 

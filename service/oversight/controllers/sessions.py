@@ -32,11 +32,13 @@ from service.oversight.controllers.common import (
     TAGS,
     Call,
     DbSession,
+    Rows,
     StaffRequest,
+    edited,
     oversight_resource,
     present_session,
     route_of,
-    validated,
+    rows_of,
 )
 from service.oversight.models import LogEntry, SessionState, SupervisionSession
 from service.oversight.schemas import (
@@ -145,9 +147,7 @@ async def get_session(call: Call) -> Response[SessionRead]:
     **EDIT,
 )
 async def update_session(call: Call) -> Response[SessionRead]:
-    supervision_session = await oversight.update_session(
-        call.session, call.id, call.data, call.viewer, expected_version=call.extra["if_match"]
-    )
+    supervision_session = await edited(call, oversight.update_session)
     body = await present_session(call.session, supervision_session, call.viewer)
     return with_etag(body, supervision_session.version)
 
@@ -155,26 +155,17 @@ async def update_session(call: Call) -> Response[SessionRead]:
 # -- attendance --
 
 
-@route_of(
-    SessionController, "/{session_id:uuid}/attendance", "Who attended, late or absent, and why"
-)
-async def list_attendance(call: Call) -> list[AttendanceRead]:
-    return await validated(
-        AttendanceRead, oversight.list_attendance(call.session, call.id, call.viewer)
-    )
-
-
-@route_of(
+rows_of(
     SessionController,
-    "/{session_id:uuid}/attendance",
-    "Record or correct attendance (one record per person)",
-    http_method="POST",
-    body=list[AttendanceIn],
+    Rows("/{session_id:uuid}/attendance", AttendanceRead, list[AttendanceIn]),
+    listed=("list_attendance", "Who attended, late or absent, and why", oversight.list_attendance),
+    created=(
+        "record_attendance",
+        "Record or correct attendance (one record per person)",
+        oversight.record_attendance,
+    ),
     status_code=HTTP_200_OK,
 )
-async def record_attendance(call: Call) -> list[AttendanceRead]:
-    rows = await oversight.record_attendance(call.session, call.id, call.data, call.viewer)
-    return [AttendanceRead.model_validate(r) for r in rows]
 
 
 # -- the log (its pages and stream are the controller's methods, for their query parameters) --
