@@ -29,9 +29,8 @@ from service.oversight.schemas import EntryCreate
 from service.oversight.service.sessions import (
     SESSION,
     SESSION_AUDIT,
-    load_for_step,
+    load_for_runners,
     load_session,
-    runners_only,
     session_snapshot,
 )
 from service.oversight.workflow import SessionAction, allowed_session_actions
@@ -144,13 +143,12 @@ async def seal_session(
     """Compute and store the manifest of a closed session. After this nothing of the
     session changes: no entries, attendance or evidence (and the database refuses a change
     of the seal itself)."""
-    forbidden = runners_only(msg("what_seal_session"))
-    supervision_session, _, _ = await load_for_step(
+    supervision_session, _, _ = await load_for_runners(
         session,
         session_id,
         actor,
         SessionAction.seal,
-        forbidden=forbidden,
+        msg("what_seal_session"),
         conflict=msg("seal_not_closed"),
     )
     before = session_snapshot(supervision_session)

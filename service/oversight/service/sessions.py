@@ -219,9 +219,8 @@ async def open_session(
     session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
 ) -> SupervisionSession:
     """Start the session's log. An approved plan starts (in_progress) with its first session."""
-    forbidden = runners_only(msg("what_open_session"))
-    supervision_session, plan, access = await load_for_step(
-        session, session_id, actor, SessionAction.open, forbidden=forbidden
+    supervision_session, plan, access = await load_for_runners(
+        session, session_id, actor, SessionAction.open, msg("what_open_session")
     )
     state = PlanState(plan.state)
     if state is PlanState.approved:
@@ -237,9 +236,8 @@ async def close_session(
     session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
 ) -> SupervisionSession:
     """No entry is accepted after this (the row lock orders it after every pending write)."""
-    forbidden = runners_only(msg("what_close_session"))
-    supervision_session, _, _ = await load_for_step(
-        session, session_id, actor, SessionAction.close, forbidden=forbidden
+    supervision_session, _, _ = await load_for_runners(
+        session, session_id, actor, SessionAction.close, msg("what_close_session")
     )
     return await _advance(session, actor, supervision_session, SessionState.closed)
 
@@ -281,9 +279,25 @@ async def cancel_session(
     )
 
 
-def runners_only(what: Message) -> Message:
-    """403: only the plan's session runners may do ``what``."""
-    return msg("plan_runners_only", what=what)
+async def load_for_runners(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    actor: StaffPrincipal,
+    action: SessionAction,
+    what: Message,
+    *,
+    conflict: Message | None = None,
+) -> tuple[SupervisionSession, SupervisionPlan, PlanAccess]:
+    """:func:`load_for_step` for a step only the plan's session runners take: the 403 says
+    that only they may do ``what``."""
+    return await load_for_step(
+        session,
+        session_id,
+        actor,
+        action,
+        forbidden=msg("plan_runners_only", what=what),
+        conflict=conflict,
+    )
 
 
 async def load_for_step(
