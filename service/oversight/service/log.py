@@ -29,7 +29,7 @@ from service.oversight.schemas import EntryCreate
 from service.oversight.service.sessions import (
     SESSION,
     SESSION_AUDIT,
-    load_for_runners,
+    load_for_step,
     load_session,
     session_snapshot,
 )
@@ -143,13 +143,8 @@ async def seal_session(
     """Compute and store the manifest of a closed session. After this nothing of the
     session changes: no entries, attendance or evidence (and the database refuses a change
     of the seal itself)."""
-    supervision_session, _, _ = await load_for_runners(
-        session,
-        session_id,
-        actor,
-        SessionAction.seal,
-        msg("what_seal_session"),
-        conflict=msg("seal_not_closed"),
+    supervision_session, _, _ = await load_for_step(
+        session, session_id, actor, SessionAction.seal, conflict=msg("seal_not_closed")
     )
     before = session_snapshot(supervision_session)
     manifest = await current_manifest(session, supervision_session)
