@@ -31,6 +31,7 @@ from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.models import SupervisionPlan, SupervisionSession
 from service.oversight.schemas import PlanRead, SessionRead, has_nul
+from service.oversight.service.plans import HasPlan, PlanRecordLoader
 from service.storage.store import ObjectStore
 
 # Staff only: supervisors, Front officers and admins pass the guard; which plan they may see
@@ -44,6 +45,7 @@ StaffRequest = Request[StaffPrincipal, Any, Any]
 DbSession = NamedDependency[AsyncSession]
 
 R = TypeVar("R")  # the record a resource's actions act on
+P = TypeVar("P", bound=HasPlan)  # a record of a plan
 Show = TypeVar("Show", bound=Callable[..., Awaitable[Any]])
 
 
@@ -245,6 +247,19 @@ def rows_of(
         returns=read_many if get_origin(rows.body) is list else rows.read,
         **create_options,
     )(create_handler)
+
+
+def locked(
+    load: PlanRecordLoader[P],
+) -> Callable[[AsyncSession, uuid.UUID, Any], Awaitable[P]]:
+    """An action's ``load`` of its record from a plan's record loader: the record locked for
+    update, 404 when it is not the caller's plan's (the action needs no more of the plan)."""
+
+    async def record(db_session: AsyncSession, record_id: uuid.UUID, user: Any) -> P:
+        found, _, _ = await load(db_session, record_id, user, for_update=True)
+        return found
+
+    return record
 
 
 def oversight_resource(

@@ -22,6 +22,7 @@ from service.oversight.controllers.common import (
     Call,
     Rows,
     edited,
+    locked,
     oversight_resource,
     route_of,
     rows_of,
@@ -154,15 +155,6 @@ async def update_recommendation(call: Call) -> Response[RecommendationRead]:
 # -- the recommendation actions ----------------------------------------------------------------
 
 
-async def _load(
-    db_session: AsyncSession, recommendation_id: uuid.UUID, user: Any
-) -> Recommendation:
-    rec, _, _ = await rec_service.load_recommendation(
-        db_session, recommendation_id, user, for_update=True
-    )
-    return rec
-
-
 async def _present(call: ActionCall[Recommendation, Any], result: Any) -> RecommendationRead:
     return await _recommendation(call.session, call.resource.id, call.actor)
 
@@ -181,7 +173,10 @@ async def _withdraw(call: ActionCall[Recommendation, RecommendationWithdraw]) ->
 
 
 RECOMMENDATION_RESOURCE: ActionResource[Recommendation] = oversight_resource(
-    "/oversight/recommendations/{recommendation_id:uuid}", _load, _present, RecommendationRead
+    "/oversight/recommendations/{recommendation_id:uuid}",
+    locked(rec_service.load_recommendation),
+    _present,
+    RecommendationRead,
 )
 
 # By action; the console's forms perform these same routes (service/web/oversight).

@@ -35,6 +35,7 @@ from service.oversight.controllers.common import (
     Rows,
     StaffRequest,
     edited,
+    locked,
     oversight_resource,
     present_session,
     route_of,
@@ -268,15 +269,6 @@ async def live_log(
 # -- the session actions -----------------------------------------------------------------------
 
 
-async def _load_session(
-    db_session: AsyncSession, session_id: uuid.UUID, user: Any
-) -> SupervisionSession:
-    supervision_session, _, _ = await oversight.load_session(
-        db_session, session_id, user, for_update=True
-    )
-    return supervision_session
-
-
 async def _present(call: ActionCall[SupervisionSession, Any], result: Any) -> SessionRead:
     return await present_session(call.session, call.resource, call.actor)
 
@@ -299,7 +291,10 @@ async def _cancel(call: ActionCall[SupervisionSession, SessionActionRequest | No
 
 
 SESSION_RESOURCE: ActionResource[SupervisionSession] = oversight_resource(
-    "/oversight/sessions/{session_id:uuid}", _load_session, _present, SessionRead
+    "/oversight/sessions/{session_id:uuid}",
+    locked(oversight.load_session),
+    _present,
+    SessionRead,
 )
 
 # The console's forms perform these same routes (service/web/oversight).
