@@ -192,12 +192,34 @@ def route_of(
     return declare
 
 
-async def edited(call: Call, update: Callable[..., Awaitable[R]]) -> R:
-    """The record the call's body edits through ``update``, at the version the caller names
-    (``EDIT``'s ``If-Match``; the service answers 428 without it and 412 when stale)."""
-    return await update(
-        call.session, call.id, call.data, call.viewer, expected_version=call.extra["if_match"]
-    )
+def edit_of(
+    owner: type[Controller],
+    path: str,
+    summary: str,
+    body: Any,
+    update: Callable[..., Awaitable[Any]],
+) -> Callable[[Callable[[Call, Any], Awaitable[Any]]], None]:
+    """The decorated ``present(call, record)`` the edit route of the controller ``owner``: a
+    PATCH whose ``body`` ``update`` applies at the version the caller names (``EDIT``'s
+    ``If-Match``; the service answers 428 without it and 412 when stale); ``present`` answers
+    with the edited record, and names the handler and its response as :func:`route_of` does."""
+
+    def declare(present: Callable[[Call, Any], Awaitable[Any]]) -> None:
+        async def show(call: Call) -> Any:
+            record = await update(
+                call.session,
+                call.id,
+                call.data,
+                call.viewer,
+                expected_version=call.extra["if_match"],
+            )
+            return await present(call, record)
+
+        returns = get_type_hints(present)["return"]
+        declared = {"name": present.__name__, "returns": returns, "body": body, **EDIT}
+        route_of(owner, path, summary, **declared)(show)
+
+    return declare
 
 
 @dataclass(frozen=True)

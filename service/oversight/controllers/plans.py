@@ -19,14 +19,13 @@ from service.http.preconditions import with_etag
 from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.controllers.common import (
-    EDIT,
     GUARDS,
     STATE_RULES,
     TAGS,
     Call,
     DbSession,
     StaffRequest,
-    edited,
+    edit_of,
     oversight_resource,
     present_plan,
     present_session,
@@ -91,15 +90,14 @@ async def get_plan(call: Call) -> Response[PlanRead]:
     return with_etag(await present_plan(call.session, plan, call.viewer), plan.version)
 
 
-@route_of(
+@edit_of(
     PlanController,
     "/{plan_id:uuid}",
     "Edit a plan (If-Match required)",
-    body=PlanUpdate,
-    **EDIT,
+    PlanUpdate,
+    oversight.update_plan,
 )
-async def update_plan(call: Call) -> Response[PlanRead]:
-    plan = await edited(call, oversight.update_plan)
+async def update_plan(call: Call, plan: SupervisionPlan) -> Response[PlanRead]:
     return with_etag(await present_plan(call.session, plan, call.viewer), plan.version)
 
 

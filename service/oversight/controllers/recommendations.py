@@ -16,18 +16,17 @@ from service.auth.principals import StaffPrincipal
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.preconditions import with_etag
 from service.oversight.controllers.common import (
-    EDIT,
     GUARDS,
     TAGS,
     Call,
     Rows,
-    edited,
+    edit_of,
     locked,
     oversight_resource,
     route_of,
     rows_of,
 )
-from service.oversight.models import Recommendation
+from service.oversight.models import Finding, Recommendation
 from service.oversight.schemas import (
     CheckCreate,
     CheckRead,
@@ -118,15 +117,14 @@ rows_of(
 )
 
 
-@route_of(
+@edit_of(
     FindingController,
     "/{finding_id:uuid}",
     "Edit a finding (If-Match)",
-    body=FindingUpdate,
-    **EDIT,
+    FindingUpdate,
+    rec_service.update_finding,
 )
-async def update_finding(call: Call) -> Response[FindingRead]:
-    finding = await edited(call, rec_service.update_finding)
+async def update_finding(call: Call, finding: Finding) -> Response[FindingRead]:
     return with_etag(FindingRead.model_validate(finding), finding.version)
 
 
@@ -140,15 +138,16 @@ async def get_recommendation(call: Call) -> Response[RecommendationRead]:
     return with_etag(body, body.version)
 
 
-@route_of(
+@edit_of(
     RecommendationController,
     "/{recommendation_id:uuid}",
     "Edit a draft recommendation (If-Match)",
-    body=RecommendationUpdate,
-    **EDIT,
+    RecommendationUpdate,
+    rec_service.update_recommendation,
 )
-async def update_recommendation(call: Call) -> Response[RecommendationRead]:
-    await edited(call, rec_service.update_recommendation)
+async def update_recommendation(
+    call: Call, recommendation: Recommendation
+) -> Response[RecommendationRead]:
     return await get_recommendation(call)
 
 

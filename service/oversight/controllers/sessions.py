@@ -25,7 +25,6 @@ from service.http.preconditions import with_etag
 from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.controllers.common import (
-    EDIT,
     GUARDS,
     STATE_RULES,
     STORE,
@@ -34,7 +33,7 @@ from service.oversight.controllers.common import (
     DbSession,
     Rows,
     StaffRequest,
-    edited,
+    edit_of,
     locked,
     oversight_resource,
     present_session,
@@ -140,15 +139,16 @@ async def get_session(call: Call) -> Response[SessionRead]:
     return with_etag(body, supervision_session.version)
 
 
-@route_of(
+@edit_of(
     SessionController,
     "/{session_id:uuid}",
     "Reschedule a session not yet opened (If-Match)",
-    body=SessionUpdate,
-    **EDIT,
+    SessionUpdate,
+    oversight.update_session,
 )
-async def update_session(call: Call) -> Response[SessionRead]:
-    supervision_session = await edited(call, oversight.update_session)
+async def update_session(
+    call: Call, supervision_session: SupervisionSession
+) -> Response[SessionRead]:
     body = await present_session(call.session, supervision_session, call.viewer)
     return with_etag(body, supervision_session.version)
 
