@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar, get_type_hints
+from typing import Any, Literal, TypeVar, get_origin, get_type_hints
 
 from litestar import Controller, Request, route
 from litestar.di import NamedDependency
@@ -31,6 +31,7 @@ from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.models import SupervisionPlan, SupervisionSession
 from service.oversight.schemas import PlanRead, SessionRead, has_nul
+from service.oversight.service.plans import HasPlan, PlanRecordLoader
 from service.storage.store import ObjectStore
 
 # Staff only: supervisors, Front officers and admins pass the guard; which plan they may see
@@ -44,6 +45,7 @@ StaffRequest = Request[StaffPrincipal, Any, Any]
 DbSession = NamedDependency[AsyncSession]
 
 R = TypeVar("R")  # the record a resource's actions act on
+P = TypeVar("P", bound=HasPlan)  # a record of a plan
 Show = TypeVar("Show", bound=Callable[..., Awaitable[Any]])
 
 
@@ -117,6 +119,7 @@ class OversightRoute:
     defaults: Mapping[str, Any] = field(default_factory=dict)  # of ``extra`` query parameters
     description: str | None = None
     name: str | None = None  # when two controllers' handlers share one (``show``'s otherwise)
+    returns: Any = None  # the response, for a generated ``show`` (its annotation otherwise)
 
 
 # An edit: a PATCH with the version the caller names (428 / 412 from the service).
@@ -161,7 +164,7 @@ def _route_handler(owner: type[Controller], declared: OversightRoute) -> HTTPRou
         handle,
         name=declared.name or declared.show.__name__,
         parameters=parameters,
-        returns=get_type_hints(declared.show)["return"],
+        returns=declared.returns or get_type_hints(declared.show)["return"],
         defaults=declared.defaults,
         owner=owner,
     )
@@ -187,6 +190,98 @@ def route_of(
         return show
 
     return declare
+
+
+def edit_of(
+    owner: type[Controller],
+    path: str,
+    summary: str,
+    body: Any,
+    update: Callable[..., Awaitable[Any]],
+) -> Callable[[Callable[[Call, Any], Awaitable[Any]]], None]:
+    """The decorated ``present(call, record)`` the edit route of the controller ``owner``: a
+    PATCH whose ``body`` ``update`` applies at the version the caller names (``EDIT``'s
+    ``If-Match``; the service answers 428 without it and 412 when stale); ``present`` answers
+    with the edited record, and names the handler and its response as :func:`route_of` does."""
+
+    def declare(present: Callable[[Call, Any], Awaitable[Any]]) -> None:
+        async def show(call: Call) -> Any:
+            record = await update(
+                call.session,
+                call.id,
+                call.data,
+                call.viewer,
+                expected_version=call.extra["if_match"],
+            )
+            return await present(call, record)
+
+        returns = get_type_hints(present)["return"]
+        declared = {"name": present.__name__, "returns": returns, "body": body, **EDIT}
+        route_of(owner, path, summary, **declared)(show)
+
+    return declare
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A record's rows under another record: the ``path`` naming that one, the response
+    ``read`` each row answers with, and the ``body`` that records one (a list of them records
+    many, and the answer is then the list)."""
+
+    path: str
+    read: type[BaseModel]
+    body: Any
+
+
+# A handler of :func:`rows_of`: its name (and so its operation id), its summary, and the
+# service function it calls with the session, the id, (the body,) and the viewer.
+RowsHandler = tuple[str, str, Callable[..., Awaitable[Any]]]
+
+
+def rows_of(
+    owner: type[Controller],
+    rows: Rows,
+    *,
+    listed: RowsHandler,
+    created: RowsHandler,
+    **create_options: Any,
+) -> None:
+    """The GET that lists ``rows`` and the POST that records (``create_options``: the rest of
+    :class:`OversightRoute`) as routes of the controller ``owner``, as if written there."""
+    list_name, list_summary, list_rows = listed
+    create_name, create_summary, create_row = created
+
+    async def list_handler(call: Call) -> Any:
+        return await validated(rows.read, list_rows(call.session, call.id, call.viewer))
+
+    async def create_handler(call: Call) -> Any:
+        return await validated(rows.read, create_row(call.session, call.id, call.data, call.viewer))
+
+    read_many = list[rows.read]  # type: ignore[name-defined]
+    route_of(owner, rows.path, list_summary, name=list_name, returns=read_many)(list_handler)
+    route_of(
+        owner,
+        rows.path,
+        create_summary,
+        http_method="POST",
+        body=rows.body,
+        name=create_name,
+        returns=read_many if get_origin(rows.body) is list else rows.read,
+        **create_options,
+    )(create_handler)
+
+
+def locked(
+    load: PlanRecordLoader[P],
+) -> Callable[[AsyncSession, uuid.UUID, Any], Awaitable[P]]:
+    """An action's ``load`` of its record from a plan's record loader: the record locked for
+    update, 404 when it is not the caller's plan's (the action needs no more of the plan)."""
+
+    async def record(db_session: AsyncSession, record_id: uuid.UUID, user: Any) -> P:
+        found, _, _ = await load(db_session, record_id, user, for_update=True)
+        return found
+
+    return record
 
 
 def oversight_resource(

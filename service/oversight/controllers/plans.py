@@ -19,13 +19,13 @@ from service.http.preconditions import with_etag
 from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.controllers.common import (
-    EDIT,
     GUARDS,
     STATE_RULES,
     TAGS,
     Call,
     DbSession,
     StaffRequest,
+    edit_of,
     oversight_resource,
     present_plan,
     present_session,
@@ -90,17 +90,14 @@ async def get_plan(call: Call) -> Response[PlanRead]:
     return with_etag(await present_plan(call.session, plan, call.viewer), plan.version)
 
 
-@route_of(
+@edit_of(
     PlanController,
     "/{plan_id:uuid}",
     "Edit a plan (If-Match required)",
-    body=PlanUpdate,
-    **EDIT,
+    PlanUpdate,
+    oversight.update_plan,
 )
-async def update_plan(call: Call) -> Response[PlanRead]:
-    plan = await oversight.update_plan(
-        call.session, call.id, call.data, call.viewer, expected_version=call.extra["if_match"]
-    )
+async def update_plan(call: Call, plan: SupervisionPlan) -> Response[PlanRead]:
     return with_etag(await present_plan(call.session, plan, call.viewer), plan.version)
 
 

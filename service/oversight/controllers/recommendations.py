@@ -16,15 +16,17 @@ from service.auth.principals import StaffPrincipal
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.preconditions import with_etag
 from service.oversight.controllers.common import (
-    EDIT,
     GUARDS,
     TAGS,
     Call,
+    Rows,
+    edit_of,
+    locked,
     oversight_resource,
     route_of,
-    validated,
+    rows_of,
 )
-from service.oversight.models import Recommendation
+from service.oversight.models import Finding, Recommendation
 from service.oversight.schemas import (
     CheckCreate,
     CheckRead,
@@ -72,23 +74,12 @@ class RecommendationController(Controller):
     guards = GUARDS
 
 
-@route_of(PlanRecommendationController, "/{plan_id:uuid}/findings", "The plan's findings")
-async def list_findings(call: Call) -> list[FindingRead]:
-    return await validated(
-        FindingRead, rec_service.list_findings(call.session, call.id, call.viewer)
-    )
-
-
-@route_of(
+rows_of(
     PlanRecommendationController,
-    "/{plan_id:uuid}/findings",
-    "Record a finding",
-    http_method="POST",
-    body=FindingCreate,
+    Rows("/{plan_id:uuid}/findings", FindingRead, FindingCreate),
+    listed=("list_findings", "The plan's findings", rec_service.list_findings),
+    created=("create_finding", "Record a finding", rec_service.create_finding),
 )
-async def create_finding(call: Call) -> FindingRead:
-    finding = await rec_service.create_finding(call.session, call.id, call.data, call.viewer)
-    return FindingRead.model_validate(finding)
 
 
 @route_of(
@@ -110,40 +101,30 @@ async def create_recommendation(call: Call) -> RecommendationRead:
     return await _recommendation(call.session, rec.id, call.viewer)
 
 
-@route_of(
+rows_of(
     SessionCheckController,
-    "/{session_id:uuid}/checks",
-    "Implementation checks recorded in the session",
+    Rows("/{session_id:uuid}/checks", CheckRead, CheckCreate),
+    listed=(
+        "list_checks",
+        "Implementation checks recorded in the session",
+        checks_service.list_checks,
+    ),
+    created=(
+        "record_check",
+        "Record an implementation check of a recommendation (re-supervision)",
+        checks_service.record_check,
+    ),
 )
-async def list_checks(call: Call) -> list[CheckRead]:
-    return await validated(
-        CheckRead, checks_service.list_checks(call.session, call.id, call.viewer)
-    )
 
 
-@route_of(
-    SessionCheckController,
-    "/{session_id:uuid}/checks",
-    "Record an implementation check of a recommendation (re-supervision)",
-    http_method="POST",
-    body=CheckCreate,
-)
-async def record_check(call: Call) -> CheckRead:
-    check = await checks_service.record_check(call.session, call.id, call.data, call.viewer)
-    return CheckRead.model_validate(check)
-
-
-@route_of(
+@edit_of(
     FindingController,
     "/{finding_id:uuid}",
     "Edit a finding (If-Match)",
-    body=FindingUpdate,
-    **EDIT,
+    FindingUpdate,
+    rec_service.update_finding,
 )
-async def update_finding(call: Call) -> Response[FindingRead]:
-    finding = await rec_service.update_finding(
-        call.session, call.id, call.data, call.viewer, expected_version=call.extra["if_match"]
-    )
+async def update_finding(call: Call, finding: Finding) -> Response[FindingRead]:
     return with_etag(FindingRead.model_validate(finding), finding.version)
 
 
@@ -157,30 +138,20 @@ async def get_recommendation(call: Call) -> Response[RecommendationRead]:
     return with_etag(body, body.version)
 
 
-@route_of(
+@edit_of(
     RecommendationController,
     "/{recommendation_id:uuid}",
     "Edit a draft recommendation (If-Match)",
-    body=RecommendationUpdate,
-    **EDIT,
+    RecommendationUpdate,
+    rec_service.update_recommendation,
 )
-async def update_recommendation(call: Call) -> Response[RecommendationRead]:
-    await rec_service.update_recommendation(
-        call.session, call.id, call.data, call.viewer, expected_version=call.extra["if_match"]
-    )
+async def update_recommendation(
+    call: Call, recommendation: Recommendation
+) -> Response[RecommendationRead]:
     return await get_recommendation(call)
 
 
 # -- the recommendation actions ----------------------------------------------------------------
-
-
-async def _load(
-    db_session: AsyncSession, recommendation_id: uuid.UUID, user: Any
-) -> Recommendation:
-    rec, _, _ = await rec_service.load_recommendation(
-        db_session, recommendation_id, user, for_update=True
-    )
-    return rec
 
 
 async def _present(call: ActionCall[Recommendation, Any], result: Any) -> RecommendationRead:
@@ -201,7 +172,10 @@ async def _withdraw(call: ActionCall[Recommendation, RecommendationWithdraw]) ->
 
 
 RECOMMENDATION_RESOURCE: ActionResource[Recommendation] = oversight_resource(
-    "/oversight/recommendations/{recommendation_id:uuid}", _load, _present, RecommendationRead
+    "/oversight/recommendations/{recommendation_id:uuid}",
+    locked(rec_service.load_recommendation),
+    _present,
+    RecommendationRead,
 )
 
 # By action; the console's forms perform these same routes (service/web/oversight).

@@ -25,18 +25,20 @@ from service.http.preconditions import with_etag
 from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.controllers.common import (
-    EDIT,
     GUARDS,
     STATE_RULES,
     STORE,
     TAGS,
     Call,
     DbSession,
+    Rows,
     StaffRequest,
+    edit_of,
+    locked,
     oversight_resource,
     present_session,
     route_of,
-    validated,
+    rows_of,
 )
 from service.oversight.models import LogEntry, SessionState, SupervisionSession
 from service.oversight.schemas import (
@@ -137,17 +139,16 @@ async def get_session(call: Call) -> Response[SessionRead]:
     return with_etag(body, supervision_session.version)
 
 
-@route_of(
+@edit_of(
     SessionController,
     "/{session_id:uuid}",
     "Reschedule a session not yet opened (If-Match)",
-    body=SessionUpdate,
-    **EDIT,
+    SessionUpdate,
+    oversight.update_session,
 )
-async def update_session(call: Call) -> Response[SessionRead]:
-    supervision_session = await oversight.update_session(
-        call.session, call.id, call.data, call.viewer, expected_version=call.extra["if_match"]
-    )
+async def update_session(
+    call: Call, supervision_session: SupervisionSession
+) -> Response[SessionRead]:
     body = await present_session(call.session, supervision_session, call.viewer)
     return with_etag(body, supervision_session.version)
 
@@ -155,26 +156,17 @@ async def update_session(call: Call) -> Response[SessionRead]:
 # -- attendance --
 
 
-@route_of(
-    SessionController, "/{session_id:uuid}/attendance", "Who attended, late or absent, and why"
-)
-async def list_attendance(call: Call) -> list[AttendanceRead]:
-    return await validated(
-        AttendanceRead, oversight.list_attendance(call.session, call.id, call.viewer)
-    )
-
-
-@route_of(
+rows_of(
     SessionController,
-    "/{session_id:uuid}/attendance",
-    "Record or correct attendance (one record per person)",
-    http_method="POST",
-    body=list[AttendanceIn],
+    Rows("/{session_id:uuid}/attendance", AttendanceRead, list[AttendanceIn]),
+    listed=("list_attendance", "Who attended, late or absent, and why", oversight.list_attendance),
+    created=(
+        "record_attendance",
+        "Record or correct attendance (one record per person)",
+        oversight.record_attendance,
+    ),
     status_code=HTTP_200_OK,
 )
-async def record_attendance(call: Call) -> list[AttendanceRead]:
-    rows = await oversight.record_attendance(call.session, call.id, call.data, call.viewer)
-    return [AttendanceRead.model_validate(r) for r in rows]
 
 
 # -- the log (its pages and stream are the controller's methods, for their query parameters) --
@@ -277,15 +269,6 @@ async def live_log(
 # -- the session actions -----------------------------------------------------------------------
 
 
-async def _load_session(
-    db_session: AsyncSession, session_id: uuid.UUID, user: Any
-) -> SupervisionSession:
-    supervision_session, _, _ = await oversight.load_session(
-        db_session, session_id, user, for_update=True
-    )
-    return supervision_session
-
-
 async def _present(call: ActionCall[SupervisionSession, Any], result: Any) -> SessionRead:
     return await present_session(call.session, call.resource, call.actor)
 
@@ -308,7 +291,10 @@ async def _cancel(call: ActionCall[SupervisionSession, SessionActionRequest | No
 
 
 SESSION_RESOURCE: ActionResource[SupervisionSession] = oversight_resource(
-    "/oversight/sessions/{session_id:uuid}", _load_session, _present, SessionRead
+    "/oversight/sessions/{session_id:uuid}",
+    locked(oversight.load_session),
+    _present,
+    SessionRead,
 )
 
 # The console's forms perform these same routes (service/web/oversight).

@@ -31,7 +31,6 @@ from service.oversight.service.sessions import (
     SESSION_AUDIT,
     load_for_step,
     load_session,
-    runners_only,
     session_snapshot,
 )
 from service.oversight.workflow import SessionAction, allowed_session_actions
@@ -144,14 +143,8 @@ async def seal_session(
     """Compute and store the manifest of a closed session. After this nothing of the
     session changes: no entries, attendance or evidence (and the database refuses a change
     of the seal itself)."""
-    forbidden = runners_only(msg("what_seal_session"))
     supervision_session, _, _ = await load_for_step(
-        session,
-        session_id,
-        actor,
-        SessionAction.seal,
-        forbidden=forbidden,
-        conflict=msg("seal_not_closed"),
+        session, session_id, actor, SessionAction.seal, conflict=msg("seal_not_closed")
     )
     before = session_snapshot(supervision_session)
     manifest = await current_manifest(session, supervision_session)

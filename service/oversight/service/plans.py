@@ -100,6 +100,38 @@ async def in_plan(
     return row, plan, access
 
 
+R_co = TypeVar("R_co", bound=HasPlan, covariant=True)
+
+
+class PlanRecordLoader(Protocol[R_co]):
+    def __call__(
+        self,
+        session: AsyncSession,
+        row_id: uuid.UUID,
+        viewer: StaffPrincipal,
+        *,
+        for_update: bool = False,
+    ) -> Awaitable[tuple[R_co, SupervisionPlan, PlanAccess]]: ...
+
+
+def plan_record(get: Callable[..., Awaitable[R | None]], missing: Message) -> PlanRecordLoader[R]:
+    """The loader of one kind of a plan's records by id (``get(session, row_id,
+    for_update=...)``, a repository getter), answering as
+    :func:`in_plan` does: ``load(session, row_id, viewer, for_update=False)``."""
+
+    async def load(
+        session: AsyncSession,
+        row_id: uuid.UUID,
+        viewer: StaffPrincipal,
+        *,
+        for_update: bool = False,
+    ) -> tuple[R, SupervisionPlan, PlanAccess]:
+        row = await get(session, row_id, for_update=for_update)
+        return await in_plan(session, row, viewer, missing)
+
+    return load
+
+
 Expected = int | IfMatch | None
 
 

@@ -47,9 +47,9 @@ from service.oversight.service.audited import Audited, pick
 from service.oversight.service.plans import (
     Expected,
     check_version,
-    in_plan,
     load_plan,
     plan_read,
+    plan_record,
 )
 from service.oversight.service.sessions import load_session
 from service.oversight.workflow import ANSWERED_STATES, OPEN_RECOMMENDATION_STATES
@@ -153,6 +153,10 @@ async def create_finding(
     return await FINDING_AUDIT.created(session, actor, finding, "oversight.finding.created")
 
 
+# A finding of a plan the viewer may see (404 otherwise).
+load_finding = plan_record(repository.get_finding, msg("finding_not_found"))
+
+
 async def update_finding(
     session: AsyncSession,
     finding_id: uuid.UUID,
@@ -161,12 +165,7 @@ async def update_finding(
     *,
     expected_version: Expected,
 ) -> Finding:
-    finding, plan, access = await in_plan(
-        session,
-        await repository.get_finding(session, finding_id, for_update=True),
-        actor,
-        msg("finding_not_found"),
-    )
+    finding, plan, access = await load_finding(session, finding_id, actor, for_update=True)
     _require_member_while(plan, access, FINDING_STATES, msg("what_edit_findings"))
     check_version(finding.version, expected_version)
     before = _finding_snapshot(finding)
@@ -211,19 +210,8 @@ async def _check_finding(
         raise Invalid(msg("finding_not_of_plan"), field="finding_id")
 
 
-async def load_recommendation(
-    session: AsyncSession,
-    recommendation_id: uuid.UUID,
-    viewer: StaffPrincipal,
-    *,
-    for_update: bool = False,
-) -> tuple[Recommendation, SupervisionPlan, PlanAccess]:
-    return await in_plan(
-        session,
-        await repository.get_recommendation(session, recommendation_id, for_update=for_update),
-        viewer,
-        msg("recommendation_not_found"),
-    )
+# A recommendation with its plan and the viewer's relation to it (404 when not theirs).
+load_recommendation = plan_record(repository.get_recommendation, msg("recommendation_not_found"))
 
 
 async def create_recommendation(

@@ -46,9 +46,9 @@ from service.oversight.service.audited import Audited, pick
 from service.oversight.service.plans import (
     Expected,
     check_version,
-    in_plan,
     load_plan,
     plan_actions_for,
+    plan_record,
     transition_plan,
 )
 from service.oversight.workflow import (
@@ -63,19 +63,8 @@ from service.oversight.workflow import (
 SESSION = "supervision_session"
 
 
-async def load_session(
-    session: AsyncSession,
-    session_id: uuid.UUID,
-    viewer: StaffPrincipal,
-    *,
-    for_update: bool = False,
-) -> tuple[SupervisionSession, SupervisionPlan, PlanAccess]:
-    return await in_plan(
-        session,
-        await repository.get_session(session, session_id, for_update=for_update),
-        viewer,
-        msg("supervision_session_not_found"),
-    )
+# A session with its plan and the viewer's relation to it (404 when not theirs).
+load_session = plan_record(repository.get_session, msg("supervision_session_not_found"))
 
 
 async def list_sessions(
@@ -219,9 +208,8 @@ async def open_session(
     session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
 ) -> SupervisionSession:
     """Start the session's log. An approved plan starts (in_progress) with its first session."""
-    forbidden = runners_only(msg("what_open_session"))
     supervision_session, plan, access = await load_for_step(
-        session, session_id, actor, SessionAction.open, forbidden=forbidden
+        session, session_id, actor, SessionAction.open
     )
     state = PlanState(plan.state)
     if state is PlanState.approved:
@@ -237,10 +225,7 @@ async def close_session(
     session: AsyncSession, session_id: uuid.UUID, actor: StaffPrincipal
 ) -> SupervisionSession:
     """No entry is accepted after this (the row lock orders it after every pending write)."""
-    forbidden = runners_only(msg("what_close_session"))
-    supervision_session, _, _ = await load_for_step(
-        session, session_id, actor, SessionAction.close, forbidden=forbidden
-    )
+    supervision_session, _, _ = await load_for_step(session, session_id, actor, SessionAction.close)
     return await _advance(session, actor, supervision_session, SessionState.closed)
 
 
@@ -281,9 +266,12 @@ async def cancel_session(
     )
 
 
-def runners_only(what: Message) -> Message:
-    """403: only the plan's session runners may do ``what``."""
-    return msg("plan_runners_only", what=what)
+# The steps only the plan's session runners take, and what the 403 says they may not do.
+RUNNERS_STEPS: dict[SessionAction, Message] = {
+    SessionAction.open: msg("what_open_session"),
+    SessionAction.close: msg("what_close_session"),
+    SessionAction.seal: msg("what_seal_session"),
+}
 
 
 async def load_for_step(
@@ -292,14 +280,17 @@ async def load_for_step(
     actor: StaffPrincipal,
     action: SessionAction,
     *,
-    forbidden: Message,
+    forbidden: Message | None = None,
     conflict: Message | None = None,
 ) -> tuple[SupervisionSession, SupervisionPlan, PlanAccess]:
     """The session, locked, once ``SESSION_FLOW`` lets the caller take ``action`` on it now
-    (see :func:`session_step`)."""
+    (see :func:`session_step`). A step of ``RUNNERS_STEPS`` refuses others by saying what
+    only the session runners may do; another step names its own ``forbidden``."""
     supervision_session, plan, access = await load_session(
         session, session_id, actor, for_update=True
     )
+    if forbidden is None:
+        forbidden = msg("plan_runners_only", what=RUNNERS_STEPS[action])
     session_step(supervision_session, action, access, forbidden=forbidden, conflict=conflict)
     return supervision_session, plan, access
 
