@@ -18,12 +18,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, get_args
 
-from litestar import Request, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
-from litestar.status_codes import HTTP_307_TEMPORARY_REDIRECT
 from litestar.types import Guard
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,11 +33,10 @@ from service.http.preconditions import IfMatch
 from service.i18n import Message, msg
 from service.readonly import ReadSession
 from service.replies import service, views
-from service.replies.controllers.common import Cursor, attachment_redirect, parse_states
+from service.replies.controllers.common import Cursor, attachment_download, parse_states
 from service.replies.models import ANSWER_CONTENT, Referral, ReferralState
 from service.replies.schemas import ReferralDetail
 from service.settings import Settings
-from service.storage.store import ObjectStore
 from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
 
 PAGE_SIZE = 25
@@ -249,7 +246,7 @@ def _errors_by_field(exc: ServiceError) -> Form[Any]:
     return Form(values={}, errors=errors)
 
 
-def referral_routes(side: Side, guard: Guard) -> list[HTTPRouteHandler]:
+def referral_routes(side: Side, guard: Guard) -> list[Any]:
     """The routes of a side (under the console): its list, a referral's page, the one handler
     its action forms post to, and its files' downloads (the API's download route wants a bearer
     token, which a browser does not send)."""
@@ -287,21 +284,12 @@ def referral_routes(side: Side, guard: Guard) -> list[HTTPRouteHandler]:
     ) -> Redirect | HTMXTemplate:
         return await act(request, db_session, settings, side, referral_id, action)
 
-    @get(
-        f"{prefix}/attachments/{{evidence_id:uuid}}",
-        guards=[guard],
-        status_code=HTTP_307_TEMPORARY_REDIRECT,
-        name=f"{area}.download",
-    )
-    async def download(
-        request: StaffRequest,
-        referral_id: FromPath[uuid.UUID],
-        evidence_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        object_store: NamedDependency[ObjectStore],
-    ) -> Redirect:
-        found = (db_session, object_store, settings, referral_id, evidence_id, request.user)
-        return await attachment_redirect(*found, agency_side=side.agency_side)
+    class Downloads(Controller):
+        """The files' downloads: the API's own route, under the console's cookie."""
 
-    return [listing, page, run, download]
+        download = attachment_download(
+            "A file of an answer", agency_side=side.agency_side, guards=[guard]
+        )
+
+    Downloads.path = path
+    return [listing, page, run, Downloads]
