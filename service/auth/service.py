@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from litestar.security.jwt import Token
 from sqlalchemy import ColumnElement, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -335,6 +336,28 @@ async def create_api_client(session: AsyncSession, data: ApiClientCreate) -> tup
     session.add(client)
     await session.flush()
     return client, key
+
+
+async def ensure_channel_client(
+    session: AsyncSession, client_id: uuid.UUID, name: str, key_prefix: str
+) -> None:
+    """The client row one of our own channels (the portal's web form) files petitions as:
+    written by its migration, and again here should it be gone (a table restored or emptied),
+    so a filing never fails on its foreign key. Inactive, with no usable key: nobody can
+    authenticate as it."""
+    await session.execute(
+        insert(ApiClient)
+        .values(
+            id=client_id,
+            name=name,
+            key_prefix=key_prefix,
+            key_hash="-",
+            scopes=[],
+            rate_limit_per_minute=0,
+            active=False,
+        )
+        .on_conflict_do_nothing()
+    )
 
 
 async def list_api_clients(session: AsyncSession) -> list[ApiClient]:

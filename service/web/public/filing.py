@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import service.web.public.antibot as antibot
+from service.auth import service as auth_service
 from service.auth.principals import ClientPrincipal
 from service.errors import Invalid, ServiceError, pydantic_message
 from service.i18n import Message, msg
@@ -238,6 +239,9 @@ class FilingController(Controller):
                 await _attach(db_session, settings, object_store, petition, files)
                 return 201, intake.created_response(settings, petition, secret), petition.id
 
+            await auth_service.ensure_channel_client(
+                db_session, PORTAL_CLIENT_ID, PORTAL_CLIENT.name, "web-portal"
+            )
             stored = await idempotency.run_once(
                 db_session,
                 settings,
