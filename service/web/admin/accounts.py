@@ -80,10 +80,7 @@ async def clients_page(
         form=form or Form(values={}),
         created=created,
     )
-    if created is not None:
-        # The key is on this page once: no cache keeps it.
-        page.headers["Cache-Control"] = "no-store"
-    return page
+    return page  # no-store, as every console page (the key is on this page once)
 
 
 async def _create_user(session: AsyncSession, _: AnyRequest, data: UserCreate) -> Any:

@@ -143,9 +143,7 @@ class PetitionPageController(Controller):
         page = await desk.page(
             petition, status_code=status_code, revealed=revealed, reveal_form=form
         )
-        # Shown once, in this answer: no cache keeps it, and no reload repeats the POST.
-        page.headers["Cache-Control"] = "no-store"
-        return page
+        return page  # no-store, as every console page: the identity is shown once
 
     @get("/files/{evidence_id:uuid}")
     async def download(self, desk: DeskOf, evidence_id: FromPath[uuid.UUID]) -> Redirect:
