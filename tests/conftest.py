@@ -156,6 +156,18 @@ async def committed_engine(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
         await conn.execute(text(_TRUNCATE_MUTABLE))
 
 
+@pytest.fixture
+async def real_client(
+    settings: Settings, committed_engine: AsyncEngine
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app committing for real (a worker or another connection reads what it wrote)."""
+    app = create_app(settings, engine=committed_engine)
+    async with LifespanManager(app):  # type: ignore[arg-type]
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
 # Reference data is seeded once per test database and survives; everything else is emptied
 # after a committing test.
 REFERENCE_TABLES = {

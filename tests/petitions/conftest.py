@@ -3,24 +3,20 @@ agencies, categories, routing rules and the 2025-2027 calendar), the default dea
 policy, an API client, staff of every role, and helpers to file and follow petitions."""
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col, select
 
-from service.app import create_app
 from service.auth.models import ApiClient, Role, StaffUser
 from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.db import session_factory, session_scope
 from service.deadlines.policy import seed_default_policy
 from service.directory.models import Agency
 from service.petitions.models import Petition
-from service.settings import Settings
 from tests.factories import BA_DINH, HOAN_KIEM, create_api_client, create_user, login
 
 WARD_AGENCY = "ubnd-00070"  # UBND phường Hoàn Kiếm (the routing rules' suggestion)
@@ -64,17 +60,6 @@ async def committed_api(committed_engine: AsyncEngine, seeded: Any) -> Api:
         await seed_default_policy(session)
         client, key = await create_api_client(session)
     return Api(client=client, key=key)
-
-
-@pytest.fixture
-async def real_client(
-    settings: Settings, committed_engine: AsyncEngine
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, engine=committed_engine)
-    async with LifespanManager(app):  # type: ignore[arg-type]
-        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
 
 
 async def agency_by_code(session: AsyncSession, code: str) -> Agency:

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import sqlalchemy as sa
-from asgi_lifespan import LifespanManager
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col, select
@@ -26,7 +25,6 @@ from reports.models import DeliveryState, Report, ReportDelivery, ReportState
 from reports.pipeline import ProgressWriter, render_report
 from reports.repository import claim
 from reports.tasks import QUEUE
-from service.app import create_app
 from service.auth.models import Role, StaffUser
 from service.db import session_scope
 from service.jobs.broker import broker_queue, setup_broker, start_worker
@@ -50,15 +48,9 @@ def sessions(committed_engine: AsyncEngine, wiring: Wiring) -> async_sessionmake
 
 
 @pytest.fixture
-async def live(
-    settings: Settings, committed_engine: AsyncEngine
-) -> AsyncIterator[httpx.AsyncClient]:
+def live(real_client: httpx.AsyncClient) -> httpx.AsyncClient:
     """The app committing for real (the worker reads from other connections)."""
-    app = create_app(settings, engine=committed_engine)
-    async with LifespanManager(app):  # type: ignore[arg-type]
-        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
+    return real_client
 
 
 @pytest.fixture
