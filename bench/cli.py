@@ -124,6 +124,20 @@ def queries(results_dir: Path | None, **fields: Any) -> None:
 
 @bench.command()
 @database_option
+@click.option("--runs", type=int, default=50, show_default=True, help="Runs per page.")
+@click.option(
+    "--budget", "budget_s", type=float, default=30.0, show_default=True, help="Seconds per page."
+)
+@results_option
+def pages(results_dir: Path | None, **fields: Any) -> None:
+    """Console pages over HTTP (work queue, petition page, dashboard): p50/p95."""
+    from bench.pages import PagesOptions, print_pages, run_pages
+
+    _measure(run_pages, print_pages, PagesOptions(**fields), results_dir)
+
+
+@bench.command()
+@database_option
 @click.option(
     "--timeout", "timeout_s", type=float, default=600.0, show_default=True, help="Per sweep."
 )

@@ -142,6 +142,22 @@ def test_queries_smoke(bench_database: GenerateOptions, tmp_path: Path) -> None:
         assert figures["plan"], name
 
 
+def test_pages_smoke(bench_database: GenerateOptions, tmp_path: Path) -> None:
+    from bench.pages import PagesOptions, run_pages
+
+    result = run_pages(PagesOptions(database=bench_database.database, runs=2, budget_s=2))
+    data = _written(result, tmp_path)
+    pages = data["figures"]["pages"]
+    assert {"work queue", "petition page", "dashboard"} == {
+        name.split(" (")[0] for name in pages if not name.startswith("work queue searched")
+    }
+    for name, figures in pages.items():
+        assert figures["statuses"] == [200], name
+        assert figures["bytes"] > 1000, name  # a rendered page, not a redirect to the login
+        assert _positive(figures["p95_ms"]), name
+    assert all(target["limit"] == 150.0 for target in data["targets"])
+
+
 def test_sweep_smoke(bench_database: GenerateOptions, tmp_path: Path) -> None:
     from bench.sweep import SweepOptions, run_sweep
 
