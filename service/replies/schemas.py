@@ -159,11 +159,10 @@ class RevealedIdentity(BaseModel):
     address: str | None = None
 
 
-class AnswerRead(RowRead):
-    id: uuid.UUID
-    round: int
-    status: AnswerStatus
-    outcome: AnswerOutcome | None
+class AnswerDocument(BaseModel):
+    """The agency's written answer as a document: what a reader of an answer always gets
+    (withheld fields aside)."""
+
     text: str
     legal_basis: str | None
     document_number: str | None
@@ -171,6 +170,13 @@ class AnswerRead(RowRead):
     signer_name: str | None
     signer_title: str | None
     attachment_ids: list[uuid.UUID]
+
+
+class AnswerRead(RowRead, AnswerDocument):
+    id: uuid.UUID
+    round: int
+    status: AnswerStatus
+    outcome: AnswerOutcome | None
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime | None
@@ -226,7 +232,7 @@ class ReferralDetail(InboxItem):
     attachments: list[AttachmentRead] = Field(default_factory=list)
 
 
-class PublishedAnswer(BaseModel):
+class PublishedAnswer(AnswerDocument):
     """The answer the citizen sees (``published_answer_for_item``)."""
 
     referral_id: uuid.UUID
@@ -234,13 +240,6 @@ class PublishedAnswer(BaseModel):
     agency_id: uuid.UUID
     agency_name: str
     outcome: AnswerOutcome
-    text: str
-    legal_basis: str | None
-    document_number: str | None
-    document_date: date | None
-    signer_name: str | None
-    signer_title: str | None
-    attachment_ids: list[uuid.UUID]
     published_at: datetime
     feedback_due_at: datetime | None
     referral_state: ReferralState
