@@ -132,6 +132,7 @@ async def _run(options: PagesOptions, base_url: str, pages: list[Page]) -> None:
     }
     try:
         for page in pages:
+            print(f"  {page.name} ...", flush=True)
             await _measure(clients[page.who], page, options)
     finally:
         for client in clients.values():

@@ -81,6 +81,22 @@ class ExtensionStatus(StrEnum):
     refused = "refused"
 
 
+# What a scorecard reads of each referral received in its period (besides ``created_at``).
+SCORECARD_COLUMNS = (
+    "agency_id",
+    "unit_code",
+    "acknowledged_at",
+    "acceptance_due_at",
+    "answered_at",
+    "answer_due_at",
+    "declined_at",
+    "published_at",
+    "reopen_count",
+    "satisfied",
+    "extensions",
+)
+
+
 class Referral(DeadlineClock, table=True):
     __tablename__ = "referral"
     __table_args__ = (
@@ -90,6 +106,13 @@ class Referral(DeadlineClock, table=True):
         sa.Index("ix_referral_unit_due", "unit_code", "due_at", "id"),
         partial_index("ix_referral_feedback_open", "feedback_due_at", where="state = 'published'"),
         sa.Index("ix_referral_agency_created", "agency_id", "created_at"),
+        # The scorecards of a period (``service.replies.scorecards``): the cohort received in
+        # it read from the index alone (migration 0285).
+        sa.Index(
+            "ix_referral_scorecard",
+            "created_at",
+            postgresql_include=list(SCORECARD_COLUMNS),
+        ),
         sa.CheckConstraint("version > 0", name="version_positive"),
         sa.CheckConstraint("reopen_count >= 0", name="reopen_count_not_negative"),
         *clock_indexes("referral"),

@@ -18,17 +18,19 @@ Agency B: b1 16/03 answered 18/03 (2 working days), b2 23/03 answered 30/03 (5),
 Agency C: one referral in February, closed: no scorecard.
 """
 
+import statistics
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.deadlines.models import DeadlineStatus, ItemKind, Urgency
-from service.directory.models import Agency
+from service.directory.models import Agency, CalendarDay, DayKind
 from service.replies.models import Referral, ReferralState
 from service.replies.scorecards import agency_scorecards
 from tests.factories import HOAN_KIEM, create_agency, login
@@ -38,6 +40,8 @@ HANOI_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 START = datetime(2026, 3, 1, tzinfo=HANOI_TZ)
 END = datetime(2026, 4, 1, tzinfo=HANOI_TZ)
 NOW = datetime(2026, 4, 1, 9, 0, tzinfo=HANOI_TZ)
+END_JULY = datetime(2026, 8, 1, tzinfo=HANOI_TZ)
+NOW_AUGUST = datetime(2026, 8, 3, 9, 0, tzinfo=HANOI_TZ)
 
 
 def at(day: int, hour: int = 9, minute: int = 0, month: int = 3) -> datetime:
@@ -204,3 +208,54 @@ async def test_scorecards_as_json(
     forbidden = await client.get("/api/v1/scorecards", headers=agency_headers)
     assert forbidden.status_code == 403
     assert (await client.get("/api/v1/scorecards")).status_code == 401
+
+
+async def test_the_median_counts_working_days_as_the_calendar_function_does(
+    session: AsyncSession, world: World
+) -> None:
+    """Across a day off, a holiday on a weekday, one on a Sunday and a swapped working
+    Saturday (July 2026, with no holiday of its own), and across midnight in Hanoi: the
+    scorecard's running count gives what ``working_days_between`` gives for each answer."""
+    session.add_all(
+        [
+            CalendarDay(day=date(2026, 7, 6), kind=DayKind.day_off, name="Nghỉ bù"),
+            CalendarDay(day=date(2026, 7, 11), kind=DayKind.working_day, name="Làm bù"),
+            CalendarDay(day=date(2026, 7, 12), kind=DayKind.holiday, name="Lễ (Chủ nhật)"),
+            CalendarDay(day=date(2026, 7, 15), kind=DayKind.holiday, name="Lễ"),
+        ]
+    )
+    july = {"month": 7}
+    spans = [
+        (at(3, 16, **july), at(7, 9, **july)),  # Fri → Tue over the day off
+        (at(3, 23, 30, **july), at(13, 0, 30, **july)),  # near midnight, over the swap
+        (at(10, **july), at(16, **july)),  # Fri → Thu over the Sunday and Wednesday holidays
+        (at(1, **july), at(1, 15, **july)),  # the same day
+        (at(8, **july), at(31, 8, **july)),  # most of the month
+        (at(20, **july), at(22, **july)),
+    ]
+    # One agency an answer, so that each card's median is that answer's count; and one
+    # agency with them all (six: the median is the mean of the middle two).
+    agencies = [await create_agency(session, name=f"D{n} - Ban thử") for n in range(len(spans))]
+    everything = await create_agency(session, name="E - Ban thử")
+    for agency, (received, answered) in zip(agencies, spans, strict=True):
+        session.add(referral(agency, received, answered_at=answered))
+        session.add(referral(everything, received, answered_at=answered))
+    await session.flush()
+    expected = [
+        (
+            await session.execute(
+                sa.text("SELECT working_days_between(:a, :b)"), {"a": received, "b": answered}
+            )
+        ).scalar_one()
+        for received, answered in spans
+    ]
+    assert len(set(expected)) > 3  # the spans differ: the comparison can tell them apart
+    cards = {
+        card.agency_id: card
+        for card in await agency_scorecards(
+            session, start=at(1, 0, **july), end=END_JULY, now=NOW_AUGUST
+        )
+    }
+    assert [cards[agency.id].median_working_days_to_answer for agency in agencies] == expected
+    assert cards[everything.id].answered == len(spans)
+    assert cards[everything.id].median_working_days_to_answer == statistics.median(expected)
