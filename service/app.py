@@ -197,7 +197,7 @@ def create_app(
             health.ready,
             _MountedOnce(path=API_PREFIX, route_handlers=_api_routes()),
             static_files_router(),
-            *web_routers(),
+            *web_routers(settings),
         ],
         plugins=[
             WireFormatSchemaPlugin(),

@@ -141,6 +141,14 @@ async def claim_pending(
     return row, None
 
 
+async def custom_plans(session: AsyncSession) -> None:
+    """Plan this transaction's statements for their parameters: asyncpg prepares statements,
+    and after five runs PostgreSQL may keep a generic plan, which cannot see what a tsquery,
+    a unit or a period selects (the search then read the whole table: 10 s at 1M; a year's
+    scorecards 21 s instead of 0.7 s)."""
+    await session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 async def rows_where(
     session: AsyncSession, model: type[M], *conditions: Any, order_by: Sequence[Any]
 ) -> list[M]:

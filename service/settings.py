@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # How often (seconds) a process checks whether the reference data it caches (units,
     # categories, routing, calendar) changed on another replica; 0 checks on every use.
     reference_cache_seconds: float = Field(default=2.0, ge=0)
+    # How long (seconds) a process keeps the console dashboard's figures of one scope and
+    # period (``service.web.dashboard.cache``); 0 computes them on every view.
+    dashboard_cache_seconds: float = Field(default=300.0, ge=0)
     data_dir: Path = Path("var")
 
     host: str = "127.0.0.1"

@@ -61,6 +61,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         password_hash_memory_kib=1024,
         # Tests roll back reference changes behind the cache's back: check on every use.
         reference_cache_seconds=0,
+        dashboard_cache_seconds=0,
     )
     configure_password_hashing(
         time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib

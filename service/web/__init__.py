@@ -32,6 +32,7 @@ from typing import Any
 
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXConfig, HTMXPlugin
@@ -39,6 +40,7 @@ from litestar.plugins.htmx import HTMXConfig, HTMXPlugin
 from service.settings import Environment, Settings
 from service.web import admin, console, dashboard, oversight, portal, public, queue
 from service.web import referrals as referral_pages
+from service.web.dashboard.cache import FiguresCache
 from service.web.pages import PRIVATE, PageRequest, page_exception_handlers, page_or_problem_handler
 from service.web.sessions import CONSOLE_PATH, ConsoleSessionMiddleware
 from service.web.templating import template_config
@@ -58,9 +60,10 @@ PORTAL_CONTROLLERS: list[Any] = [*portal.controllers, *public.controllers]
 CSRF_EXEMPT = ["^/api/", "^/schema", "^/health", "^/ready", "^/static/"]
 
 
-def web_routers() -> list[Router]:
+def web_routers(settings: Settings) -> list[Router]:
     # ``exclude_from_auth``: the API's JWT middleware leaves the pages alone; the console's
     # own middleware authenticates them from the cookie.
+    figures = FiguresCache(settings.dashboard_cache_seconds)
     common: dict[str, Any] = {
         "request_class": PageRequest,
         "exception_handlers": page_exception_handlers,
@@ -73,6 +76,9 @@ def web_routers() -> list[Router]:
             route_handlers=CONSOLE_CONTROLLERS,
             middleware=[DefineMiddleware(ConsoleSessionMiddleware)],
             cache_control=PRIVATE,
+            dependencies={
+                "figures_cache": Provide(lambda: figures, use_cache=True, sync_to_thread=False)
+            },
             **common,
         ),
         Router(path="/", route_handlers=PORTAL_CONTROLLERS, **common),

@@ -148,7 +148,7 @@ def test_pages_smoke(bench_database: GenerateOptions, tmp_path: Path) -> None:
     result = run_pages(PagesOptions(database=bench_database.database, runs=2, budget_s=2))
     data = _written(result, tmp_path)
     pages = data["figures"]["pages"]
-    assert {"work queue", "petition page", "dashboard"} == {
+    assert {"work queue", "petition page", "dashboard", "dashboard computed"} == {
         name.split(" (")[0] for name in pages if not name.startswith("work queue searched")
     }
     for name, figures in pages.items():

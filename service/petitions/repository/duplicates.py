@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from service.db import utcnow
+from service.db import custom_plans, utcnow
 from service.errors import Conflict
 from service.i18n import msg
 from service.petitions.models import (
@@ -106,7 +106,7 @@ async def find_duplicates(
         .order_by(sa.desc("score"), col(Petition.created_at))
         .limit(limit)
     )
-    await session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    await custom_plans(session)
     rows = (await session.execute(query)).all()
     return [
         Candidate(

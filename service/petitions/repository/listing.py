@@ -43,6 +43,7 @@ from sqlmodel import col, select
 
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
+from service.db import custom_plans
 from service.deadlines.models import DeadlineStatus
 from service.errors import Invalid
 from service.http import cursor as cursor_codec
@@ -291,13 +292,6 @@ class _RelevanceCursor:
         ):
             raise Invalid(msg("cursor_invalid"), field="cursor")
         return cls(pool_at, pool_id, tier, created_at, ident)
-
-
-async def custom_plans(session: AsyncSession) -> None:
-    """Plan this transaction's statements for their parameters: asyncpg prepares statements,
-    and after five runs PostgreSQL may keep a generic plan, which cannot see what a tsquery
-    or a unit selects (the search then read the whole table: 10 s at 1M)."""
-    await session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def _visible_text(viewer: StaffPrincipal, q: str) -> list[sa.ColumnElement[bool]]:

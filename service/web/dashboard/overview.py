@@ -19,6 +19,7 @@ from service.directory.models import UnitLevel
 from service.i18n import label, translate, value_error
 from service.readonly import ReadSession
 from service.settings import Settings
+from service.web.dashboard.cache import FiguresCache
 from service.web.dashboard.figures import MAX_MONTHS, Translate, overview
 from service.web.pages import HTMXTemplate, read_query, render
 from service.web.templating import page_locale
@@ -81,6 +82,7 @@ class DashboardController(Controller):
         request: Request[StaffPrincipal, Any, Any],
         read_session: ReadSession,
         settings: NamedDependency[Settings],
+        figures_cache: NamedDependency[FiguresCache],
     ) -> HTMXTemplate:
         viewer = request.user
         form = read_query(request, DashboardQuery)
@@ -93,14 +95,19 @@ class DashboardController(Controller):
             if viewer.unit_code
             else await directory.list_units(read_session, level=UnitLevel.commune, limit=5000)
         )
-        result = await overview(
-            read_session,
-            settings,
-            viewer,
-            first=first,
-            last=last,
-            unit_code=unit_code,
-            t=translator(page_locale(request)),
+        locale = page_locale(request)
+        scope = (viewer.role, viewer.unit_code, viewer.agency_id, unit_code, first, last, locale)
+        computed = await figures_cache.get(
+            scope,
+            lambda: overview(
+                read_session,
+                settings,
+                viewer,
+                first=first,
+                last=last,
+                unit_code=unit_code,
+                t=translator(locale),
+            ),
         )
         return render(
             request,
@@ -111,6 +118,7 @@ class DashboardController(Controller):
             last=last,
             unit_code=unit_code,
             wards=wards,
-            overview=result,
+            overview=computed.overview,
+            computed_at=computed.at,
             max_months=MAX_MONTHS,
         )
