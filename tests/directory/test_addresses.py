@@ -128,7 +128,7 @@ class TestAmbiguous:
 
     @pytest.mark.parametrize("text", ["quận Hoàn Kiếm, Hà Nội", "12 Hàng Bông, Hoàn Kiếm"])
     def test_an_old_district_is_not_its_namesake_ward(self, text: str) -> None:
-        """"quận Hoàn Kiếm" (or a bare "Hoàn Kiếm") is the former district, now four wards,
+        """ "quận Hoàn Kiếm" (or a bare "Hoàn Kiếm") is the former district, now four wards,
         not the new phường Hoàn Kiếm alone."""
         resolution = resolve_address(text)
         assert resolution.outcome == AddressOutcome.ambiguous
