@@ -278,6 +278,14 @@ class DuplicateCandidate(BaseModel):
 class PetitionDetail(PetitionSummary):
     description: str
     address_text: str | None
+    address_rule: str | None = Field(
+        default=None,
+        description=(
+            "How the unit was found from `address_text` when the client sent no `unit_code` "
+            "(`new_name`, `old_ward_converted`, `old_ward_without_district`, "
+            "`old_district_converted`); null when the client named the unit."
+        ),
+    )
     residential_group: str | None
     latitude: float | None
     longitude: float | None

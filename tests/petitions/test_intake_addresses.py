@@ -11,7 +11,16 @@ from sqlmodel import col
 
 from service.petitions.models import PetitionEvent
 from tests.factories import BA_DINH, HOAN_KIEM
-from tests.petitions.conftest import IDENTIFIED, Api, file, filed, load, petition_body
+from tests.petitions.conftest import (
+    IDENTIFIED,
+    Api,
+    Staff,
+    file,
+    filed,
+    load,
+    petition_body,
+    staff_headers,
+)
 
 NGOC_HA = "00008"
 LANG = "00187"
@@ -71,6 +80,21 @@ class TestResolved:
             )
         ).scalar_one()
         assert received["address_rule"] == petition.address_rule
+
+    async def test_the_triage_officer_sees_how_the_unit_was_found(
+        self, client: httpx.AsyncClient, api: Api, staff: Staff
+    ) -> None:
+        by_address = await filed(client, api, without_unit("P. Hàng Trống, Q. Hoàn Kiếm"))
+        by_code = await filed(client, api)
+        officer = await staff_headers(client, staff.ward_front)
+        seen = {}
+        for created in (by_address, by_code):
+            response = await client.get(f"/api/v1/petitions/{created['id']}", headers=officer)
+            assert response.status_code == 200, response.text
+            seen[created["id"]] = response.json()
+        assert seen[by_address["id"]]["unit_code"] == HOAN_KIEM
+        assert seen[by_address["id"]]["address_rule"] == "old_ward_converted"
+        assert seen[by_code["id"]]["address_rule"] is None
 
     async def test_a_unit_code_wins_and_nothing_is_resolved(
         self, client: httpx.AsyncClient, session: AsyncSession, api: Api
