@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     # How often (seconds) a process checks whether the reference data it caches (units,
     # categories, routing, calendar) changed on another replica; 0 checks on every use.
     reference_cache_seconds: float = Field(default=2.0, ge=0)
+    # Build the address tables (``service.directory.addresses``: several seconds of CPU) in a
+    # background thread when the server starts, instead of on the first petition filed with
+    # an address and no unit code. Off by default so that tests and the demo do not pay it.
+    address_preload: bool = False
     data_dir: Path = Path("var")
 
     host: str = "127.0.0.1"

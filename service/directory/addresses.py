@@ -36,8 +36,6 @@ from functools import cache
 from typing import Any
 
 import anyio.to_thread
-from vietnam_address_converter import convert_address_text
-from vietnam_address_converter.data import DEFAULT_DATA
 from vietnam_provinces import Province, Ward
 
 from service.directory.reference_data import HANOI, nfc
@@ -45,6 +43,28 @@ from service.directory.reference_data import HANOI, nfc
 MAX_ADDRESS_LENGTH = 500  # as ``PetitionCreate.address_text``
 # Ask the package for every candidate (its default picks the first of a split ward).
 _CONVERT_OPTIONS = {"multiple": "all"}
+
+
+@cache
+def _package() -> Any:
+    """The package, imported on first use: its data module parses 10 MB of JSON (0.4 s,
+    45 MB), which a process that never resolves an address should not pay at import."""
+    import vietnam_address_converter.data
+    import vietnam_address_converter.text
+
+    return vietnam_address_converter
+
+
+def _data() -> dict[str, Any]:
+    data: dict[str, Any] = _package().data.DEFAULT_DATA
+    return data
+
+
+def convert_address_text(text: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The package's parse and old -> new conversion of ``text`` (its own default data, so
+    its cached indexes are used)."""
+    result: dict[str, Any] = _package().text.convert_address_text(text, dict(options))
+    return result
 
 
 class AddressRule(StrEnum):
@@ -117,7 +137,7 @@ def jurisdiction(province_code: str = HANOI) -> Jurisdiction:
     province = next(p for p in Province.iter_all() if f"{int(p.code):02d}" == province_code)
     converter_code = next(
         code
-        for code, record in DEFAULT_DATA["newProvinces"].items()
+        for code, record in _data()["newProvinces"].items()
         if fold(record["name_with_type"]) == fold(province.name)
     )
     ours = {
@@ -127,12 +147,12 @@ def jurisdiction(province_code: str = HANOI) -> Jurisdiction:
     }
     units = {
         code: ours[fold(record["name_with_type"])]
-        for code, record in DEFAULT_DATA["newWards"].items()
+        for code, record in _data()["newWards"].items()
         if record.get("parent_code") == converter_code and fold(record["name_with_type"]) in ours
     }
     old_codes = frozenset(
         row["old"]["province_code"]
-        for row in DEFAULT_DATA["mapping"]["rows"]
+        for row in _data()["mapping"]["rows"]
         if row["new"].get("province_code") == converter_code
     )
     return Jurisdiction(province_code, nfc(province.name), converter_code, old_codes, units)
@@ -153,6 +173,12 @@ def warm_up(province_code: str = HANOI) -> None:
             jurisdiction(province_code)
             convert_address_text(jurisdiction(province_code).province_name, _CONVERT_OPTIONS)
             _warmed = True
+
+
+def preload_address_tables() -> None:
+    """``warm_up`` in a daemon thread (``GIAMSAT_ADDRESS_PRELOAD``): the server answers
+    meanwhile, and an address filed before it ends waits for it in ``warm_up``'s lock."""
+    threading.Thread(target=warm_up, name="address-tables", daemon=True).start()
 
 
 def resolve_address(text: str | None, province_code: str = HANOI) -> AddressResolution:
@@ -186,7 +212,7 @@ def _province_names() -> re.Pattern[str]:
     names = {
         fold(record[key])
         for table in ("newProvinces", "oldProvinces")
-        for record in DEFAULT_DATA[table].values()
+        for record in _data()[table].values()
         for key in ("name", "name_with_type")
         if record.get(key)
     }

@@ -1,6 +1,7 @@
 """Resolving a free address text to a 2025 Hanoi ward or commune, with real old and new
 Hanoi addresses (the package's real data: nothing here is a stand-in)."""
 
+import threading
 from typing import Any
 
 import pytest
@@ -8,10 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from service.directory import addresses
 from service.directory.addresses import (
     AddressOutcome,
     AddressRule,
     jurisdiction,
+    preload_address_tables,
     resolve_address,
     resolve_address_async,
 )
@@ -161,3 +164,14 @@ class TestFromAsyncCode:
         resolution = await resolve_address_async("P. Hàng Trống, Q. Hoàn Kiếm")
         assert resolution == resolve_address("P. Hàng Trống, Q. Hoàn Kiếm")
         assert await resolve_address_async(None) == resolve_address(None)
+
+
+class TestPreload:
+    def test_the_tables_are_built_in_a_background_thread(self) -> None:
+        preload_address_tables()
+        builders = [t for t in threading.enumerate() if t.name == "address-tables"]
+        for builder in builders:
+            assert builder.daemon  # never holds the process up at exit
+            builder.join(timeout=300)
+        assert addresses._warmed
+        assert resolve_address("phường Hàng Trống, quận Hoàn Kiếm").unit is not None
