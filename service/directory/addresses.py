@@ -30,7 +30,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -125,7 +125,7 @@ class Jurisdiction:
     province_code: str  # ours ("01")
     province_name: str  # "Thành phố Hà Nội"
     converter_province_code: str  # the package's ("11")
-    # The package's codes of the old provinces that now lie in ours (Hà Tây's, had it one).
+    # The package's codes of the pre-2025 provinces now in ours (Hanoi took in none: its own).
     converter_old_province_codes: frozenset[str]
     units: Mapping[str, AddressCandidate]  # the package's ward code -> our unit
 
@@ -197,7 +197,7 @@ def resolve_address(text: str | None, province_code: str = HANOI) -> AddressReso
         # No province in the text: read it as an address in ours.
         second = convert_address_text(f"{text}, {place.province_name}", _CONVERT_OPTIONS)
         resolution = _interpret(second, place)
-        return _with(resolution, province_assumed=True)
+        return replace(resolution, province_assumed=True)
     resolution = _interpret(first, place)
     if resolution.outcome == AddressOutcome.unresolved and str(named_province) not in (
         place.converter_old_province_codes | {place.converter_province_code}
@@ -231,17 +231,6 @@ async def resolve_address_async(text: str | None, province_code: str = HANOI) ->
     if text is None:
         return UNRESOLVED
     return await anyio.to_thread.run_sync(resolve_address, text, province_code)
-
-
-def _with(resolution: AddressResolution, *, province_assumed: bool) -> AddressResolution:
-    return AddressResolution(
-        resolution.outcome,
-        resolution.unit,
-        resolution.rule,
-        resolution.candidates,
-        resolution.street,
-        province_assumed,
-    )
 
 
 def _ward_code(record: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
