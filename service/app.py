@@ -33,6 +33,7 @@ from service.auth.secret_policy import require_safe_secrets
 from service.auth.secrets import configure_password_hashing
 from service.csp import ContentSecurityPolicyMiddleware, upload_origins
 from service.db import create_engine, create_replica_engine, replica_lag_seconds
+from service.directory.addresses import preload_address_tables
 from service.directory.cache import configure as configure_reference_cache
 from service.docs_pages import STATIC_PATH, docs_render_plugins, static_files_router
 from service.http.preconditions import IF_MATCH
@@ -206,7 +207,8 @@ def create_app(
             _TypeEncodersOnly(),
         ],
         on_app_init=[jwt_auth.on_app_init, trusted_proxy_middleware(settings)],
-        on_startup=[object_store.start],
+        on_startup=[object_store.start]
+        + ([preload_address_tables] if settings.address_preload else []),
         middleware=[
             request_id_middleware,
             DefineMiddleware(

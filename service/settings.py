@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # How long (seconds) a process keeps the console dashboard's figures of one scope and
     # period (``service.web.dashboard.cache``); 0 computes them on every view.
     dashboard_cache_seconds: float = Field(default=300.0, ge=0)
+    # Build the address tables (``service.directory.addresses``: several seconds of CPU) in a
+    # background thread when the server starts, instead of on the first petition filed with
+    # an address and no unit code. Off by default so that tests and the demo do not pay it.
+    address_preload: bool = False
     data_dir: Path = Path("var")
 
     host: str = "127.0.0.1"

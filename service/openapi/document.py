@@ -10,13 +10,21 @@ from litestar import Router
 from litestar.enums import ParamType
 from litestar.openapi.spec import (
     Components,
+    OpenAPIResponse,
     Operation,
     Parameter,
     PathItem,
     Reference,
 )
 
-from service.openapi.problems import PROBLEM_SCHEMA, PROBLEMS, problem_responses, problem_schema
+from service.openapi.problems import (
+    PROBLEM_SCHEMA,
+    PROBLEMS,
+    problem_response_component,
+    problem_response_with_examples,
+    problem_responses,
+    problem_schema,
+)
 from service.openapi.routes import (
     http_operations,
     if_match_schema,
@@ -43,7 +51,10 @@ def _operation(path_item: PathItem, method: str) -> Operation | None:
     return operation if isinstance(operation, Operation) else None
 
 
-def complete_operations(app: Litestar, document: OpenAPI) -> None:
+def complete_operations(app: Litestar, document: OpenAPI) -> dict[str, OpenAPIResponse]:
+    """Completes every operation; returns the problem responses with a route's own examples
+    (``opt["problem_examples"]``: status -> examples), for ``components/responses``."""
+    own: dict[str, OpenAPIResponse] = {}
     for route, handler, method in http_operations(app):
         path_item = (document.paths or {}).get(route.path_format or "/")
         operation = _operation(path_item, method) if isinstance(path_item, PathItem) else None
@@ -61,6 +72,10 @@ def complete_operations(app: Litestar, document: OpenAPI) -> None:
             if status in (handler.responses or {}):
                 continue  # the route declares its own body (e.g. /ready's 503)
             component = PROBLEMS[status].component
+            examples = (handler.opt.get("problem_examples") or {}).get(status)
+            if examples and operation.operation_id:
+                component = problem_response_component(status, operation.operation_id)
+                own[component] = problem_response_with_examples(status, examples)
             responses[str(status)] = Reference(ref=f"#/components/responses/{component}")
         operation.responses = dict(sorted(responses.items()))
         for parameter in operation.parameters or []:
@@ -69,6 +84,7 @@ def complete_operations(app: Litestar, document: OpenAPI) -> None:
                 parameter.schema = if_match_schema()  # an empty one counts as missing
         # Each scheme the guards accept is one alternative; a public route needs none.
         operation.security = [{scheme: []} for scheme in security_schemes(handler)] or [{}]
+    return own
 
 
 WebhookDocumentation = Callable[[], tuple[dict[str, Any], dict[str, Any]]]
@@ -86,7 +102,7 @@ def complete_document(
         return document
     components.schemas[PROBLEM_SCHEMA] = problem_schema()
     components.responses = {**(components.responses or {}), **problem_responses()}
-    complete_operations(app, document)
+    components.responses.update(complete_operations(app, document))
     constraints_into_members(document.paths)
     constraints_into_members(components.schemas)
     constraints_from_models(components.schemas)

@@ -5,9 +5,11 @@ named after the class)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from litestar.openapi.spec import (
+    Example,
     OpenAPIFormat,
     OpenAPIHeader,
     OpenAPIMediaType,
@@ -77,6 +79,40 @@ def problem_schema() -> Schema:
                 items=string,
                 description="What may be done in the current state (state-conflict).",
             ),
+            "candidates": Schema(
+                type=OpenAPIType.ARRAY,
+                description=(
+                    "The units an address may lie in, to choose from (a 422 of an intake "
+                    "without `unit_code` whose `address_text` names an old ward since split)."
+                ),
+                items=Schema(
+                    type=OpenAPIType.OBJECT,
+                    required=["code", "name"],
+                    properties={"code": string, "name": string},
+                ),
+            ),
+        },
+    )
+
+
+def problem_response_component(status: int, operation_id: str) -> str:
+    """The name of a route's own entry for ``status`` (its problem with its examples)."""
+    return f"{PROBLEMS[status].component}-{operation_id}"
+
+
+def problem_response_with_examples(
+    status: int, examples: Mapping[str, Example | Reference]
+) -> OpenAPIResponse:
+    """The shared entry of ``status`` plus examples only one route answers (a handler's
+    ``opt["problem_examples"]``): still the one ``Problem`` schema."""
+    spec = PROBLEMS[status]
+    return OpenAPIResponse(
+        description=spec.description,
+        content={
+            PROBLEM_JSON: OpenAPIMediaType(
+                schema=Reference(ref=f"#/components/schemas/{PROBLEM_SCHEMA}"),
+                examples=dict(examples),
+            )
         },
     )
 

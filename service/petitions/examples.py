@@ -7,6 +7,7 @@ from typing import Any
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 
+from service.i18n import msg
 from service.openapi import JSON_NULL
 from service.petitions import messages
 from service.petitions.schemas import CitizenEvidence, PetitionCreated, TrackingView
@@ -49,6 +50,73 @@ FILE_COMPLAINT = Example(
         "notify_channel": "email",
     },
 )
+FILE_BY_OLD_ADDRESS = Example(
+    summary="No unit code: the ward is resolved from an old (pre-2025) address",
+    description=(
+        "Phường Hàng Trống of the former quận Hoàn Kiếm is now phường Hoàn Kiếm (00070); "
+        "the petition records the rule `old_ward_converted`."
+    ),
+    value={
+        "kind": "feedback",
+        "category": "environment_sanitation",
+        "title": "Rác thải để trên vỉa hè",
+        "description": "Rác để trên vỉa hè trước số 5 Hàng Trống nhiều ngày chưa được thu gom.",
+        "address_text": "Số 5 phố Hàng Trống, phường Hàng Trống, quận Hoàn Kiếm, Hà Nội",
+        "channel": "app",
+        "consent_to_process": True,
+    },
+)
+
+
+def _invalid(detail: str, errors: list[dict[str, str]], **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "https://giamsat.vn/problems/validation",
+        "title": msg("title.validation").render("vi"),
+        "status": 422,
+        "detail": detail,
+        "code": errors[0]["code"],
+        "instance": "/api/v1/petitions",
+        "errors": errors,
+        **extra,
+    }
+
+
+_AMBIGUOUS = msg("address_ambiguous", candidates="Phường Ba Đình, Phường Ngọc Hà").render("vi")
+_UNRESOLVED = msg("address_unresolved").render("vi")
+_UNIT_OR_ADDRESS = msg("unit_or_address_required").render("vi")
+INTAKE_PROBLEMS = {
+    "address_ambiguous": Example(
+        summary="An old ward split between two new ones: choose one",
+        description=(
+            '`address_text` "phường Đội Cấn, quận Ba Đình" and no `unit_code`: the former '
+            "phường Đội Cấn is now part of phường Ba Đình and of phường Ngọc Hà. Send again "
+            "with `unit_code` one of `candidates`."
+        ),
+        value=_invalid(
+            _AMBIGUOUS,
+            [{"field": "address_text", "code": "address_ambiguous", "message": _AMBIGUOUS}],
+            candidates=[
+                {"code": "00004", "name": "Phường Ba Đình"},
+                {"code": "00008", "name": "Phường Ngọc Hà"},
+            ],
+        ),
+    ),
+    "address_unresolved": Example(
+        summary="No ward or commune in the address",
+        value=_invalid(
+            msg("petition_fields_invalid").render("vi"),
+            [
+                {"field": "address_text", "code": "address_unresolved", "message": _UNRESOLVED},
+                {
+                    "field": "unit_code",
+                    "code": "unit_or_address_required",
+                    "message": _UNIT_OR_ADDRESS,
+                },
+            ],
+        ),
+    ),
+}
+
 FILED = {
     "id": PETITION_ID,
     "tracking_code": TRACKING_CODE,

@@ -5,12 +5,15 @@ petitioner (full name, national ID number, address and a phone or email); feedba
 recommendations may be anonymous. A complaint is filed within 90 days of the decision it
 contests, when its date is given. A denouncer's identity is encrypted at once and never
 stored in plain text. Consent to process the data is required (PDPL 91/2025: explicit,
-silence is not consent); consent to publish is recorded as given.
+silence is not consent); consent to publish is recorded as given. A petition sent without
+a unit code is filed in the ward or commune its address names, old (pre-2025) or new
+(``choose_unit``, ``service.directory.addresses``).
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +24,12 @@ from sqlalchemy.orm import make_transient_to_detached
 from service.audit.service import AuditEntry, audit_values
 from service.auth.principals import ClientPrincipal
 from service.db import utcnow
+from service.directory.addresses import (
+    AddressOutcome,
+    AddressRule,
+    jurisdiction,
+    resolve_address_async,
+)
 from service.directory.cache import UnitRef, reference_cache
 from service.directory.models import UnitLevel
 from service.errors import Invalid, field_error
@@ -123,10 +132,58 @@ def check_complaint_window(
     return []
 
 
+@dataclass(frozen=True, slots=True)
+class UnitChoice:
+    """The unit a petition is filed in: the one the client named, or the one its address
+    names (``rule`` says how it was found); else the errors and, for an address that could
+    be in several units, the candidates (``{"code", "name"}``) the client chooses from."""
+
+    code: str | None
+    rule: AddressRule | None = None
+    errors: tuple[dict[str, Any], ...] = ()
+    candidates: tuple[dict[str, str], ...] = ()
+
+
+async def choose_unit(data: PetitionCreate) -> UnitChoice:
+    """The one place of the rule "a unit code, or an address that names the unit": every
+    channel files through ``file_petition``, so the API, the portal's form and any other
+    channel (Open311's ``address_string``) resolve an address alike."""
+    if data.unit_code is not None:
+        return UnitChoice(data.unit_code)
+    if data.address_text is None:
+        return UnitChoice(None, errors=(_error("unit_code", msg("unit_or_address_required")),))
+    resolution = await resolve_address_async(data.address_text)
+    if resolution.unit is not None:
+        return UnitChoice(resolution.unit.code, resolution.rule)
+    if resolution.outcome == AddressOutcome.ambiguous:
+        names = ", ".join(candidate.name for candidate in resolution.candidates)
+        return UnitChoice(
+            None,
+            errors=(_error("address_text", msg("address_ambiguous", candidates=names)),),
+            candidates=tuple(
+                {"code": candidate.code, "name": candidate.name}
+                for candidate in resolution.candidates
+            ),
+        )
+    if resolution.outcome == AddressOutcome.outside:
+        province = jurisdiction().province_name
+        message = msg("address_outside", province=province)
+    else:
+        message = msg("address_unresolved")
+    return UnitChoice(
+        None,
+        errors=(
+            _error("address_text", message),
+            _error("unit_code", msg("unit_or_address_required")),
+        ),
+    )
+
+
 async def validate(
     session: AsyncSession, settings: Settings, data: PetitionCreate, now: datetime
-) -> UnitRef:
-    """Every rule at once, so the client sees all that is wrong (422 naming the fields)."""
+) -> tuple[UnitRef, AddressRule | None]:
+    """Every rule at once, so the client sees all that is wrong (422 naming the fields).
+    Returns the unit and, when it was found from the address, the rule that found it."""
     errors: list[dict[str, Any]] = []
     if not data.consent_to_process:
         errors.append(
@@ -135,9 +192,13 @@ async def validate(
                 msg("consent_required"),
             )
         )
-    unit = await reference_cache.unit(session, data.unit_code)
-    if unit is None or unit.level != UnitLevel.commune:
-        errors.append(_error("unit_code", msg("ward_unknown", code=data.unit_code)))
+    choice = await choose_unit(data)
+    errors += choice.errors
+    unit = None
+    if choice.code is not None:
+        unit = await reference_cache.unit(session, choice.code)
+        if unit is None or unit.level != UnitLevel.commune:
+            errors.append(_error("unit_code", msg("ward_unknown", code=choice.code)))
     category = await reference_cache.category(session, data.category)
     if category is None or not category.active:
         errors.append(_error("category", msg("category_unknown", code=data.category)))
@@ -159,9 +220,12 @@ async def validate(
             e["field"].startswith("petitioner.") for e in errors
         ):
             detail = msg("identified_petitioner_required", kind=data.kind)
-        raise Invalid(detail, errors=errors)
+        elif choice.candidates and len(errors) == 1:
+            detail = errors[0]["message"]  # the address's units: what to choose from
+        extra: dict[str, Any] = {"candidates": list(choice.candidates)} if choice.candidates else {}
+        raise Invalid(detail, errors=errors, **extra)
     assert unit is not None
-    return unit
+    return unit, choice.rule
 
 
 async def suggested_agency_id(session: AsyncSession, petition: Petition) -> uuid.UUID | None:
@@ -213,7 +277,7 @@ async def file_petition(
     """Create the petition; returns it (persistent in ``session``) and its tracking secret
     (shown once)."""
     now = now or utcnow()
-    unit = await validate(session, settings, data, now)
+    unit, address_rule = await validate(session, settings, data, now)
     identity = identity_of(data.petitioner)
     secret = new_secret()
     petition = Petition(
@@ -228,6 +292,7 @@ async def file_petition(
         **{name: getattr(data, name) for name in FILED_AS_SENT},
         category_code=data.category,
         unit_code=unit.code,
+        address_rule=address_rule,
         status=PetitionStatus.received,
         identified=is_identified(identity),
         client_id=client.client_id,
@@ -286,6 +351,8 @@ async def _insert_rows(
             data={
                 "channel": str(data.channel),
                 "suggested_agency_id": petition.suggested_agency_id,
+                # How the unit was found from the address, when the client named none.
+                **({"address_rule": petition.address_rule} if petition.address_rule else {}),
             },
             at=now,
         ),

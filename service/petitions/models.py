@@ -168,6 +168,9 @@ class Petition(DeadlineClock, table=True):
     description: str = Field(sa_type=sa.Text)
     unit_code: str = Field(foreign_key="admin_unit.code", max_length=16)
     address_text: str | None = Field(default=None, max_length=500)
+    # How the unit was found from ``address_text`` when the client gave no unit code
+    # (``service.directory.addresses.AddressRule``); NULL when the client named the unit.
+    address_rule: str | None = Field(default=None, max_length=32)
     residential_group: str | None = Field(default=None, max_length=200)
     latitude: float | None = Field(default=None)
     longitude: float | None = Field(default=None)

@@ -61,8 +61,24 @@ class PetitionCreate(BaseModel):
     category: Text = text_field(min_length=1, max_length=64, description="A petition category code")
     title: Text = text_field(min_length=3, max_length=300)
     description: Text = text_field(min_length=1, max_length=MAX_DESCRIPTION)
-    unit_code: Text = text_field(min_length=1, max_length=16, description="Hanoi ward/commune code")
-    address_text: OptionalText = Field(default=None, max_length=500)
+    unit_code: OptionalText = Field(
+        default=None,
+        min_length=1,
+        max_length=16,
+        description=(
+            "Hanoi ward/commune code (2025). May be left out when `address_text` names the "
+            "ward or commune, in the old (pre-2025, with its district) or the new form: "
+            "the unit is then resolved from the address (see the route's description)."
+        ),
+    )
+    address_text: OptionalText = Field(
+        default=None,
+        max_length=500,
+        description=(
+            'Where the problem is, as the citizen writes it: e.g. "số 5 phố Hàng Gai, '
+            'phường Hàng Trống, quận Hoàn Kiếm" or "phường Hoàn Kiếm, Hà Nội".'
+        ),
+    )
     residential_group: OptionalText = Field(
         default=None, max_length=200, description="Tổ dân phố or thôn"
     )
@@ -262,6 +278,14 @@ class DuplicateCandidate(BaseModel):
 class PetitionDetail(PetitionSummary):
     description: str
     address_text: str | None
+    address_rule: str | None = Field(
+        default=None,
+        description=(
+            "How the unit was found from `address_text` when the client sent no `unit_code` "
+            "(`new_name`, `old_ward_converted`, `old_ward_without_district`, "
+            "`old_district_converted`); null when the client named the unit."
+        ),
+    )
     residential_group: str | None
     latitude: float | None
     longitude: float | None

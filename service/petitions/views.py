@@ -124,7 +124,7 @@ DETAIL_AS_STORED = (
     *("consent_process", "consent_publish", "notify_channel", "merged_into_id", "referral_id"),
     *("reject_reason_code", "reopen_count", "evidence_count", "warn_at", "version"),
     *("clock_started_at", "clock_paused_at", "clock_stopped_at", "updated_at"),
-    *("denounced_agency_id", "denounced_position"),
+    *("denounced_agency_id", "denounced_position", "address_rule"),
 )
 
 
