@@ -68,7 +68,8 @@ def assert_json_like(ours: Any, spec: Any, name: str = "") -> None:
         assert name in OPTIONAL, f"{name}: {ours!r} for {spec!r}"
         assert ours is None or isinstance(ours, str | float | int), name
     elif isinstance(spec, float):
-        assert isinstance(ours, float | int) and not isinstance(ours, bool), name
+        assert isinstance(ours, float | int), name
+        assert not isinstance(ours, bool), name
     else:
         assert type(ours) is type(spec), f"{name}: {ours!r} is not like {spec!r}"
         if name in DATETIMES:

@@ -2,6 +2,8 @@
 in their XML and JSON forms, with the spec's values: the shapes our documents must have
 (element names and order, member names and JSON types)."""
 
+# ruff: noqa: E501 (the spec's XML examples, line for line)
+
 DISCOVERY_XML = """<?xml version="1.0" encoding="utf-8"?>
 <discovery>
   <changeset>2011-04-05T17:48:34Z</changeset>

@@ -91,7 +91,5 @@ async def test_another_jurisdiction_is_404(client: httpx.AsyncClient) -> None:
     response = await client.get(f"{BASE}/services.json", params={"jurisdiction_id": "sf.gov"})
     assert response.status_code == 404
     assert "sf.gov" in response.json()[0]["description"]
-    ours = await client.get(
-        f"{BASE}/services.json", params={"jurisdiction_id": "hanoi.giamsat.vn"}
-    )
+    ours = await client.get(f"{BASE}/services.json", params={"jurisdiction_id": "hanoi.giamsat.vn"})
     assert ours.status_code == 200
