@@ -259,6 +259,8 @@ def _moment(value: str | None, field: str) -> datetime | None:
     """A W3C datetime with its zone, as the spec requires."""
     if value is None:
         return None
+    # "+07:00" sent unencoded in a query string arrives as " 07:00" (a "+" is a space there).
+    value = value.replace(" ", "+")
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:

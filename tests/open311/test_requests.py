@@ -175,6 +175,11 @@ class TestList:
         assert await listed(client, end_date=end) == [old]
         within = (utcnow() - timedelta(days=30)).isoformat()
         assert await listed(client, start_date=within, end_date=utcnow().isoformat()) == [recent]
+        # "+07:00" typed into a URL unencoded: its "+" arrives as a space
+        local = (utcnow() + timedelta(hours=7, minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")
+        unencoded = await client.get(f"{BASE}/requests.json?end_date={local}+07:00")
+        assert unencoded.status_code == 200, unencoded.text
+        assert recent in [r["service_request_id"] for r in unencoded.json()]
 
     async def test_the_window_refusals(self, client: httpx.AsyncClient) -> None:
         now = utcnow()
