@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.di import NamedDependency
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -148,7 +148,7 @@ class Open311Controller(Controller):
         request: Request[Any, Any, Any],
         read_session: ReadSession,
         settings: NamedDependency[Settings],
-        service_code: str,
+        service_code: FromPath[str],
         jurisdiction_id: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Response[bytes]:
         service.check_jurisdiction(settings, jurisdiction_id)
@@ -197,32 +197,34 @@ class Open311Controller(Controller):
         items = await service.list_requests(read_session, filters, request_locale(request))
         return respond(_format(request), "service_requests", items, settings.timezone)
 
+    # One request and a token are read on the primary: a client asks for them right after
+    # its POST, which a replica may not have yet.
     @get("/requests/{service_request_id:str}")
     async def request_one(
         self,
         request: Request[Any, Any, Any],
-        read_session: ReadSession,
+        db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
-        service_request_id: str,
+        service_request_id: FromPath[str],
         jurisdiction_id: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Response[bytes]:
         service.check_jurisdiction(settings, jurisdiction_id)
         code, fmt = split_suffix(service_request_id)
-        item = await service.get_request(read_session, code, request_locale(request))
+        item = await service.get_request(db_session, code, request_locale(request))
         return respond(fmt, "service_requests", [item], settings.timezone)
 
     @get("/tokens/{token:str}")
     async def token(
         self,
         request: Request[Any, Any, Any],
-        read_session: ReadSession,
+        db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
-        token: str,
+        token: FromPath[str],
         jurisdiction_id: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Response[bytes]:
         service.check_jurisdiction(settings, jurisdiction_id)
         value, fmt = split_suffix(token)
-        answer = await service.resolve_token(read_session, value)
+        answer = await service.resolve_token(db_session, value)
         return respond(fmt, "service_requests", [answer], settings.timezone)
 
 

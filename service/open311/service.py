@@ -78,6 +78,9 @@ FORM_NAMES: Mapping[str, str] = {
 
 
 def form_name(field: str) -> str:
+    """The spec's name of a field an error names (a query parameter by its own name)."""
+    for source in ("query.", "path."):
+        field = field.removeprefix(source)
     return FORM_NAMES.get(field, field)
 
 

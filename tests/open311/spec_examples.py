@@ -1,6 +1,9 @@
 """The examples of the GeoReport v2 specification (http://wiki.open311.org/GeoReport_v2),
 in their XML and JSON forms, with the spec's values: the shapes our documents must have
-(element names and order, member names and JSON types)."""
+(element names and order, member names and JSON types). Ids and codes are strings here
+(``"638344"``, ``"001"``): the spec's XML has no types, its JSON example writes bare numbers
+(``001`` is not even JSON), and ours are tracking codes (``HN-2026-000001``) and category
+codes; a client reads them as opaque strings."""
 
 # ruff: noqa: E501 (the spec's XML examples, line for line)
 

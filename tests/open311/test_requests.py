@@ -195,6 +195,7 @@ class TestList:
                 "end_date": (now - timedelta(days=1)).isoformat(),
             },
             "status": {"status": "pending"},
+            "too_long": {"status": "open," * 10},
         }
         for name, params in cases.items():
             response = await client.get(f"{BASE}/requests.json", params=params)
@@ -202,6 +203,8 @@ class TestList:
             [error] = response.json()
             assert error["code"] == 400
             assert error["description"], name
+            if name in {"status", "too_long"}:
+                assert error["description"].startswith("status"), error
         long = await client.get(
             f"{BASE}/requests.xml",
             params={
