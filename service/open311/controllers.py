@@ -233,7 +233,8 @@ def open311_router() -> Router:
     return Router(
         path=service.PATH,
         route_handlers=[Open311Controller],
-        request_class=Request,  # form bodies (the API's request class takes JSON only)
+        # The app's request class (its raw-query repair included): it refuses only JSON
+        # ``data`` bodies under another type, and these handlers read the form themselves.
         exception_handlers={kind: _handler(h) for kind, h in problem_handlers.items()},
         include_in_schema=False,
         opt={"exclude_from_auth": True},

@@ -9,6 +9,7 @@ UTF-8 with the XML declaration naming it, as the spec's encoding section says.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -22,6 +23,11 @@ from pydantic import BaseModel
 XML_MEDIA_TYPE = "text/xml; charset=utf-8"
 JSON_MEDIA_TYPE = "application/json; charset=utf-8"
 # The spec's element for each member of a list, by the list's name.
+# What XML 1.0 cannot carry at all (escaped or not): C0 controls but tab, newline and carriage
+# return, and the non-characters U+FFFE/U+FFFF. A text holding one would make the whole
+# document unreadable for every client, so it is dropped from the text.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 ITEMS = {
     "services": "service",
     "service_requests": "request",
@@ -70,7 +76,7 @@ def _text(value: Any) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _element(parent: ElementTree.Element, tag: str, value: Any) -> None:
@@ -96,7 +102,9 @@ def to_xml(root: str, document: Any, timezone: str) -> bytes:
         tree = ElementTree.Element(root)
         for name, item in plain.items():
             _element(tree, name, item)
-    return ElementTree.tostring(tree, encoding="UTF-8", xml_declaration=True)
+    # The declaration written out: ElementTree's own quotes it with apostrophes, and clients
+    # look for the spec's ``encoding="UTF-8"``.
+    return DECLARATION + ElementTree.tostring(tree, encoding="unicode").encode()
 
 
 def to_json(document: Any, timezone: str) -> bytes:

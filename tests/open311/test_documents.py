@@ -93,3 +93,11 @@ async def test_another_jurisdiction_is_404(client: httpx.AsyncClient) -> None:
     assert "sf.gov" in response.json()[0]["description"]
     ours = await client.get(f"{BASE}/services.json", params={"jurisdiction_id": "hanoi.giamsat.vn"})
     assert ours.status_code == 200
+
+
+def test_a_text_xml_cannot_carry_leaves_the_document_readable() -> None:
+    from service.open311.formats import to_xml
+    from service.open311.schemas import Error
+
+    body = to_xml("errors", [Error(code=400, description="a\x0bb\x00c\ufffed <&> đ")], "UTC")
+    assert ElementTree.fromstring(body).findtext("error/description") == "abcd <&> đ"
