@@ -14,6 +14,12 @@ form), no CSRF (no cookie authenticates anything here), form bodies, and every e
 spec's own format (``<errors><error><code/><description/></error></errors>``) with our
 catalogue's text in the reader's language. Not in the OpenAPI document: the GeoReport
 specification documents these routes.
+
+Left out of the specification: fetching ``media_url`` (a request to whatever host a client
+names; evidence goes through the API's uploads), ``address_id`` and ``zipcode`` (no address
+registry; a postcode does not locate a ward), ``multivaluelist`` attributes (none of ours takes
+several values) and more than one jurisdiction. A path that matches no route under the prefix
+is answered by the app before routing (problem+json, not the spec's errors).
 """
 
 from __future__ import annotations
@@ -43,6 +49,11 @@ MAX_FORM_FIELDS = 50
 
 def _paths(name: str) -> list[str]:
     return [f"/{name}", f"/{name}.xml", f"/{name}.json"]
+
+
+def _in(locale: str) -> dict[str, str]:
+    """The texts (names, notes, notices) are in the reader's language: say so to caches."""
+    return {"Vary": "Accept-Language", "Content-Language": locale}
 
 
 def _format(request: Request[Any, Any, Any]) -> Format:
@@ -127,8 +138,11 @@ class Open311Controller(Controller):
     async def discovery(
         self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
     ) -> Response[bytes]:
-        document = service.discovery(settings)
-        return respond(_format(request), "discovery", document, settings.timezone)
+        locale = request_locale(request)
+        document = service.discovery(settings, locale)
+        return respond(
+            _format(request), "discovery", document, settings.timezone, headers=_in(locale)
+        )
 
     @get(_paths("services"))
     async def services(
@@ -139,8 +153,9 @@ class Open311Controller(Controller):
         jurisdiction_id: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Response[bytes]:
         service.check_jurisdiction(settings, jurisdiction_id)
-        items = await service.services(read_session, request_locale(request))
-        return respond(_format(request), "services", items, settings.timezone)
+        locale = request_locale(request)
+        items = await service.services(read_session, locale)
+        return respond(_format(request), "services", items, settings.timezone, headers=_in(locale))
 
     @get("/services/{service_code:str}")
     async def definition(
@@ -153,8 +168,9 @@ class Open311Controller(Controller):
     ) -> Response[bytes]:
         service.check_jurisdiction(settings, jurisdiction_id)
         code, fmt = split_suffix(service_code)
-        document = await service.definition(read_session, code, request_locale(request))
-        return respond(fmt, "service_definition", document, settings.timezone)
+        locale = request_locale(request)
+        document = await service.definition(read_session, code, locale)
+        return respond(fmt, "service_definition", document, settings.timezone, headers=_in(locale))
 
     @post(_paths("requests"), status_code=201)
     async def file(
@@ -194,8 +210,11 @@ class Open311Controller(Controller):
             end_date=end_date,
             status=status,
         )
-        items = await service.list_requests(read_session, filters, request_locale(request))
-        return respond(_format(request), "service_requests", items, settings.timezone)
+        locale = request_locale(request)
+        items = await service.list_requests(read_session, filters, locale)
+        return respond(
+            _format(request), "service_requests", items, settings.timezone, headers=_in(locale)
+        )
 
     # One request and a token are read on the primary: a client asks for them right after
     # its POST, which a replica may not have yet.
@@ -210,8 +229,9 @@ class Open311Controller(Controller):
     ) -> Response[bytes]:
         service.check_jurisdiction(settings, jurisdiction_id)
         code, fmt = split_suffix(service_request_id)
-        item = await service.get_request(db_session, code, request_locale(request))
-        return respond(fmt, "service_requests", [item], settings.timezone)
+        locale = request_locale(request)
+        item = await service.get_request(db_session, code, locale)
+        return respond(fmt, "service_requests", [item], settings.timezone, headers=_in(locale))
 
     @get("/tokens/{token:str}")
     async def token(

@@ -84,13 +84,13 @@ def form_name(field: str) -> str:
     return FORM_NAMES.get(field, field)
 
 
-def discovery(settings: Settings) -> Discovery:
+def discovery(settings: Settings, locale: str) -> Discovery:
     base = settings.public_base_url.rstrip("/")
     production = settings.environment is Environment.production
     return Discovery(
         changeset=CHANGESET,
-        contact=translate("open311.contact", "vi", url=base),
-        key_service=translate("open311.key_service", "vi"),
+        contact=translate("open311.contact", locale, url=base),
+        key_service=translate("open311.key_service", locale),
         endpoints=[
             Endpoint(
                 specification=SPECIFICATION,

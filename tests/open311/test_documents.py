@@ -39,6 +39,8 @@ async def test_services_list_our_categories(client: httpx.AsyncClient) -> None:
     assert [s["service_code"] for s in json] == codes
     english = await client.get(f"{BASE}/services.json", headers={"Accept-Language": "en"})
     assert {s["service_name"] for s in english.json()} >= {"Environment and sanitation"}
+    assert english.headers["content-language"] == "en"
+    assert english.headers["vary"] == "Accept-Language"
 
 
 async def test_without_a_suffix_the_format_is_xml(client: httpx.AsyncClient) -> None:
