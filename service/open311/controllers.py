@@ -18,8 +18,7 @@ specification documents these routes.
 Left out of the specification: fetching ``media_url`` (a request to whatever host a client
 names; evidence goes through the API's uploads), ``address_id`` and ``zipcode`` (no address
 registry; a postcode does not locate a ward), ``multivaluelist`` attributes (none of ours takes
-several values) and more than one jurisdiction. A path that matches no route under the prefix
-is answered by the app before routing (problem+json, not the spec's errors).
+several values) and more than one jurisdiction.
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
 from litestar.params import FromPath, QueryParameter
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,7 +39,7 @@ from service.open311 import service
 from service.open311.formats import Format, format_of_path, respond, split_suffix
 from service.open311.schemas import Error, RequestForm
 from service.problems import exception_handlers as problem_handlers
-from service.problems import request_locale
+from service.problems import http_exception_handler, request_locale
 from service.readonly import ReadSession
 from service.settings import Settings
 
@@ -246,6 +246,13 @@ class Open311Controller(Controller):
         value, fmt = split_suffix(token)
         answer = await service.resolve_token(db_session, value)
         return respond(fmt, "service_requests", [answer], settings.timezone)
+
+
+def error_before_routing(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    """A path under the prefix that no route takes (404) or a method it does not have (405),
+    raised before routing, so only the app's handler sees it (``service.web.pages``): the
+    spec's errors too."""
+    return _handler(http_exception_handler)(request, exc)
 
 
 def open311_router() -> Router:

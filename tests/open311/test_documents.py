@@ -103,3 +103,26 @@ def test_a_text_xml_cannot_carry_leaves_the_document_readable() -> None:
 
     body = to_xml("errors", [Error(code=400, description="a\x0bb\x00c\ufffed <&> đ")], "UTC")
     assert ElementTree.fromstring(body).findtext("error/description") == "abcd <&> đ"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/nothing.json", 404),
+        ("GET", "/a/b/c.xml", 404),
+        ("DELETE", "/services.json", 405),
+        ("PUT", "/requests/HN-2026-000001.xml", 405),
+    ],
+)
+async def test_errors_before_routing_are_in_the_spec_format_too(
+    client: httpx.AsyncClient, method: str, path: str, status: int
+) -> None:
+    response = await client.request(method, BASE + path)
+    assert response.status_code == status
+    if path.endswith(".json"):
+        assert_json_like(response.json(), spec.ERRORS_JSON)
+        assert response.json()[0]["code"] == status
+    else:
+        xml = parse_xml(response)
+        assert_xml_like(xml, ElementTree.fromstring(spec.ERRORS_XML))
+        assert xml.findtext("error/code") == str(status)
