@@ -149,16 +149,17 @@ def _error(field: str, message: Message) -> dict[str, Any]:
 
 
 def _title(form: RequestForm, attributes: Mapping[str, str]) -> str | None:
-    """``attribute[title]``, else the description's first line, cut at a word."""
+    """``attribute[title]``, else the description's beginning (its lines joined), cut at a
+    word: GeoReport has no title, our petitions do."""
     given = attributes.get(views.TITLE, "").strip()
     if given:
         return given
     if not form.description:
         return None
-    line = form.description.splitlines()[0].strip()
-    if len(line) <= TITLE_LENGTH:
-        return line
-    return line[:TITLE_LENGTH].rsplit(" ", 1)[0].rstrip(" ,;:.") + "…"
+    text = " ".join(form.description.split())
+    if len(text) <= TITLE_LENGTH:
+        return text
+    return text[:TITLE_LENGTH].rsplit(" ", 1)[0].rstrip(" ,;:.") + "…"
 
 
 def petition_create(form: RequestForm, attributes: Mapping[str, str]) -> PetitionCreate:

@@ -69,7 +69,7 @@ class TestFiling:
         assert petition.unit_code == HOAN_KIEM
         assert (petition.latitude, petition.longitude) == (21.0287, 105.8521)
         assert petition.description == DESCRIPTION
-        assert petition.title == DESCRIPTION  # the first line (under 120 characters)
+        assert petition.title == DESCRIPTION  # the description itself (under 120 characters)
         assert petition.channel == Channel.app
         assert petition.client_id == api.client.id
         assert petition.status == PetitionStatus.received
@@ -110,15 +110,15 @@ class TestFiling:
         assert petition.title == "Đề nghị lắp thêm đèn chiếu sáng ngõ 5"
         assert petition.consent_publish is True
 
-    async def test_a_long_first_line_is_cut_at_a_word(
+    async def test_a_long_description_is_cut_at_a_word_for_the_title(
         self, client: httpx.AsyncClient, session: AsyncSession, api: Api
     ) -> None:
-        text = "Rác thải " * 40 + "\nchi tiết"
+        text = "Ổ\ngà " + "Rác thải " * 40 + "\nchi tiết"
         code = (await post_report(client, api, description=text)).json()[0]["service_request_id"]
         petition = await petition_of(session, code)
         assert petition.title.endswith("…")
         assert len(petition.title) <= 121
-        assert petition.title.startswith("Rác thải Rác thải")
+        assert petition.title.startswith("Ổ gà Rác thải Rác thải")  # lines joined
 
 
 class TestIdempotency:
