@@ -15,6 +15,7 @@ from service.i18n import label, translate
 from service.open311.schemas import (
     Attribute,
     AttributeValue,
+    Datatype,
     Service,
     ServiceDefinition,
     ServiceRequest,
@@ -74,58 +75,37 @@ def definition_of(
         return translate(code, locale)
 
     yes = [AttributeValue(key=YES, name=text("open311.value.yes"))]
+    ward_values = [AttributeValue(key=ward.code, name=ward.name) for ward in wards]
+    # (code, datatype, required, its values, its datatype_description), in the spec's order.
+    rows: list[tuple[str, Datatype, bool, list[AttributeValue], str | None]] = [
+        (WARD, "singlevaluelist", False, ward_values, None),
+        (
+            KIND,
+            "singlevaluelist",
+            False,
+            [AttributeValue(key=k.value, name=label(k, locale)) for k in FILED_KINDS],
+            None,
+        ),
+        (TITLE, "string", False, [], text("open311.attribute.title_format")),
+        (CONSENT_TO_PROCESS, "singlevaluelist", True, yes, None),
+        (CONSENT_TO_PUBLISH, "singlevaluelist", False, yes, None),
+    ]
     return ServiceDefinition(
         service_code=category.code,
         attributes=[
             Attribute(
-                variable=True,
-                code=WARD,
-                datatype="singlevaluelist",
-                required=False,
-                datatype_description=None,
-                order=1,
-                description=text("open311.attribute.ward"),
-                values=[AttributeValue(key=w.code, name=w.name) for w in wards],
-            ),
-            Attribute(
-                variable=True,
-                code=KIND,
-                datatype="singlevaluelist",
-                required=False,
-                datatype_description=None,
-                order=2,
-                description=text("open311.attribute.kind"),
-                values=[AttributeValue(key=k.value, name=label(k, locale)) for k in FILED_KINDS],
-            ),
-            Attribute(
-                variable=True,
-                code=TITLE,
-                datatype="string",
-                required=False,
-                datatype_description=text("open311.attribute.title_format"),
-                order=3,
-                description=text("open311.attribute.title"),
-            ),
-            Attribute(
-                variable=True,
-                code=CONSENT_TO_PROCESS,
-                datatype="singlevaluelist",
-                required=True,
-                datatype_description=None,
-                order=4,
-                description=text("open311.attribute.consent_to_process"),
-                values=yes,
-            ),
-            Attribute(
-                variable=True,
-                code=CONSENT_TO_PUBLISH,
-                datatype="singlevaluelist",
-                required=False,
-                datatype_description=None,
-                order=5,
-                description=text("open311.attribute.consent_to_publish"),
-                values=yes,
-            ),
+                variable=True,  # each asks the citizen for input
+                code=code,
+                datatype=datatype,
+                required=required,
+                datatype_description=datatype_description,
+                order=order,
+                description=text(f"open311.attribute.{code}"),
+                values=values,
+            )
+            for order, (code, datatype, required, values, datatype_description) in enumerate(
+                rows, start=1
+            )
         ],
     )
 
