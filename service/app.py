@@ -83,6 +83,14 @@ def _api_routes() -> list[Any]:
     ]
 
 
+def _open311_routes() -> list[Any]:
+    """The Open311 GeoReport v2 server, at /open311/v2 (not under /api/v1: its own formats,
+    errors and form bodies)."""
+    from service.open311.controllers import open311_router
+
+    return [open311_router()]
+
+
 def create_app(
     settings: Settings,
     *,
@@ -198,6 +206,7 @@ def create_app(
             health.ready,
             _MountedOnce(path=API_PREFIX, route_handlers=_api_routes()),
             static_files_router(),
+            *_open311_routes(),
             *web_routers(settings),
         ],
         plugins=[

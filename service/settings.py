@@ -137,6 +137,10 @@ class Settings(BaseSettings):
 
     timezone: str = "Asia/Ho_Chi_Minh"
 
+    # Open311 (service/open311): the jurisdiction_id this server answers to; a request naming
+    # another is a 404.
+    open311_jurisdiction_id: str = "hanoi.giamsat.vn"
+
     # Reports (reports/): defaults for the Decree 30 header and closing block; a request may
     # override each. "\n" in a body's name breaks the line. Recipients are "Name" or
     # "Name <email>" (JSON list in the environment); the archive line closes "Nơi nhận:".

@@ -28,6 +28,8 @@ PUBLIC = re.compile(
     r"|^/(lang)?$"
     r"|^/(tra-cuu|gui-kien-nghi|tra-loi|xac-minh)(/.*)?$"
     r"|^/console/login$"
+    # The Open311 server: public reads; its POST checks the api_key of the form (403).
+    r"|^/open311/v2/.*"
 )
 # The console's pages answer a caller without a session with the login page, not a 401:
 # a person is sent to log in (service/web/sessions.py).

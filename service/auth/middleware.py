@@ -92,7 +92,7 @@ class StaffOrClientAuthenticationMiddleware(JWTAuthenticationMiddleware):
         key = connection.headers.get(API_KEY_HEADER)
         if key:
             client = await _client_for_key(connection, key)
-            await _enforce_rate_limit(connection, client)
+            await enforce_rate_limit(connection, client)
             return AuthenticationResult(user=client, auth=key)
         header = connection.headers.get(self.auth_header, "")
         scheme, _, token = header.partition(" ")
@@ -107,13 +107,20 @@ class StaffOrClientAuthenticationMiddleware(JWTAuthenticationMiddleware):
 async def _client_for_key(
     connection: ASGIConnection[Any, Any, Any, Any], key: str
 ) -> ClientPrincipal:
+    # On the request's own session (the handler reuses it and its pooled connection): no
+    # second checkout, no second pre-ping.
+    return await client_for_key(_request_session(connection), key)
+
+
+async def client_for_key(session: AsyncSession, key: str) -> ClientPrincipal:
+    """The active API client whose key ``key`` is (else ``Unauthenticated``): the header's
+    check, and Open311's, whose key arrives in the form as ``api_key``. Only the columns the
+    principal needs."""
     prefix = split_api_key(key)
     if prefix is None:
         raise Unauthenticated(msg("api_key_invalid"))
-    # On the request's own session (the handler reuses it and its pooled connection): no
-    # second checkout, no second pre-ping, and only the columns the principal needs.
     client = (
-        await _request_session(connection).execute(
+        await session.execute(
             sa.select(
                 col(ApiClient.id),
                 col(ApiClient.name),
@@ -134,7 +141,7 @@ async def _client_for_key(
     )
 
 
-async def _enforce_rate_limit(
+async def enforce_rate_limit(
     connection: ASGIConnection[Any, Any, Any, Any], client: ClientPrincipal
 ) -> None:
     """A one-minute window per client, counted once for all processes (``service.ratelimit``).

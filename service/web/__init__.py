@@ -56,8 +56,9 @@ CONSOLE_CONTROLLERS: list[Any] = [
 PORTAL_CONTROLLERS: list[Any] = [*portal.controllers, *public.controllers]
 
 # Routes that no cookie authenticates, so no cross-site form can ride on one: the API
-# (bearer tokens, API keys), its docs, the probes, the static files.
-CSRF_EXEMPT = ["^/api/", "^/schema", "^/health", "^/ready", "^/static/"]
+# (bearer tokens, API keys), its docs, the probes, the static files, and the Open311 server
+# (its key is in the form it posts).
+CSRF_EXEMPT = ["^/api/", "^/schema", "^/health", "^/ready", "^/static/", "^/open311/"]
 
 
 def web_routers(settings: Settings) -> list[Router]:

@@ -214,6 +214,10 @@ def page_or_problem_handler(request: Request[Any, Any, Any], exc: HTTPException)
     middleware's refusal, an unknown path, a wrong method), which reach only the app's own
     handlers: a page outside the API, the API's problem inside it."""
     path = request.url.path
+    if path.startswith("/open311/"):  # the Open311 server answers in its spec's format
+        from service.open311.controllers import error_before_routing
+
+        return error_before_routing(request, exc)
     if path == "/schema" or path.startswith(_NOT_PAGES):
         return http_exception_handler(request, exc)
     return page_error_handler(request, exc)
