@@ -14,9 +14,10 @@ from typing import Annotated
 
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter, PathParameter, QueryParameter
 from litestar.response import Redirect, Stream
-from litestar.status_codes import HTTP_302_FOUND, HTTP_304_NOT_MODIFIED
+from litestar.status_codes import HTTP_200_OK, HTTP_302_FOUND, HTTP_304_NOT_MODIFIED
 
 from service.opendata import dictionary
 from service.opendata import service as opendata
@@ -93,7 +94,13 @@ class OpenDataController(Controller):
             "a release day, `2026-12-01.csv`. A file dated D holds what was public before D "
             "00:00 in Asia/Ho_Chi_Minh."
         ),
-        response_description="The file (CSV UTF-8 with BOM, or a JSON array)",
+        responses={
+            HTTP_200_OK: ResponseSpec(
+                data_container=bytes,
+                media_type="*/*",
+                description="The file: CSV (UTF-8 with a BOM) or a JSON array of objects.",
+            )
+        },
     )
     async def file(
         self,
