@@ -16,12 +16,6 @@ from typing import Any
 from service.i18n import translate
 from service.opendata.models import Dataset, FileFormat
 
-LICENSE = {
-    "name": "CC-BY-4.0",
-    "path": "https://creativecommons.org/licenses/by/4.0/",
-    "title": "Creative Commons Attribution 4.0",
-}
-
 
 @dataclass(frozen=True)
 class Column:
@@ -109,7 +103,6 @@ def datapackage(base_url: str) -> dict[str, Any]:
         "x-title-en": translate("opendata.package.title", "en"),
         "description": translate("opendata.package.about", "vi"),
         "x-description-en": translate("opendata.package.about", "en"),
-        "licenses": [LICENSE],
         "resources": resources,
     }
 
