@@ -10,12 +10,13 @@ entry), answer 304 without a body.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Literal
 
 from litestar import Controller, Response, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
@@ -65,16 +66,35 @@ def _unchanged(
     return False
 
 
-def _answer(
-    document: feeds.FeedDocument, if_none_match: str | None, if_modified_since: str | None
-) -> Response[bytes]:
+@dataclass(frozen=True)
+class Conditions:
+    """The request's conditional headers (RFC 9110 section 13)."""
+
+    if_none_match: str | None = None
+    if_modified_since: str | None = None
+
+
+def _page_request(
+    before: Position = None, after: Position = None, page: LastPage = None
+) -> PageRequest:
+    """Which page, from the query: one parameter set for every feed."""
+    return PageRequest(before=before, after=after, last=page == "last")
+
+
+def _conditions(
+    if_none_match: IfNoneMatch = None, if_modified_since: IfModifiedSince = None
+) -> Conditions:
+    return Conditions(if_none_match, if_modified_since)
+
+
+def _answer(document: feeds.FeedDocument, conditions: Conditions) -> Response[bytes]:
     headers = {
         "ETag": document.etag,
         "Last-Modified": format_datetime(_whole_seconds(document.updated), usegmt=True),
         "Cache-Control": CACHE_CONTROL,
         "Vary": "Accept-Encoding",
     }
-    if _unchanged(document, if_none_match, if_modified_since):
+    if _unchanged(document, conditions.if_none_match, conditions.if_modified_since):
         return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
     return Response(
         document.body, status_code=HTTP_200_OK, media_type=atom.MEDIA_TYPE, headers=headers
@@ -88,6 +108,10 @@ def _whole_seconds(moment: datetime) -> datetime:
 class FeedController(Controller):
     path = "/public/feeds"
     tags = ["public"]
+    dependencies = {
+        "page_request": Provide(_page_request, sync_to_thread=False),
+        "conditions": Provide(_conditions, sync_to_thread=False),
+    }
 
     @get(
         "/answers",
@@ -101,16 +125,14 @@ class FeedController(Controller):
         self,
         read_session: ReadSession,
         settings: NamedDependency[Settings],
-        before: Position = None,
-        after: Position = None,
-        page: LastPage = None,
+        page_request: NamedDependency[PageRequest],
+        conditions: NamedDependency[Conditions],
         limit: Limit = feeds.PAGE_SIZE,
-        if_none_match: IfNoneMatch = None,
-        if_modified_since: IfModifiedSince = None,
     ) -> Response[bytes]:
-        request = PageRequest(before=before, after=after, last=page == "last")
-        document = await feeds.answers_feed(read_session, settings, request=request, limit=limit)
-        return _answer(document, if_none_match, if_modified_since)
+        document = await feeds.answers_feed(
+            read_session, settings, request=page_request, limit=limit
+        )
+        return _answer(document, conditions)
 
     @get(
         "/answers/wards/{unit_code:str}",
@@ -124,19 +146,15 @@ class FeedController(Controller):
         self,
         read_session: ReadSession,
         settings: NamedDependency[Settings],
+        page_request: NamedDependency[PageRequest],
+        conditions: NamedDependency[Conditions],
         unit_code: Annotated[str, PathParameter(max_length=16)],
-        before: Position = None,
-        after: Position = None,
-        page: LastPage = None,
         limit: Limit = feeds.PAGE_SIZE,
-        if_none_match: IfNoneMatch = None,
-        if_modified_since: IfModifiedSince = None,
     ) -> Response[bytes]:
-        request = PageRequest(before=before, after=after, last=page == "last")
         document = await feeds.answers_feed(
-            read_session, settings, unit_code=unit_code, request=request, limit=limit
+            read_session, settings, unit_code=unit_code, request=page_request, limit=limit
         )
-        return _answer(document, if_none_match, if_modified_since)
+        return _answer(document, conditions)
 
     @get(
         "/answers/categories/{category_code:str}",
@@ -150,19 +168,15 @@ class FeedController(Controller):
         self,
         read_session: ReadSession,
         settings: NamedDependency[Settings],
+        page_request: NamedDependency[PageRequest],
+        conditions: NamedDependency[Conditions],
         category_code: Annotated[str, PathParameter(max_length=64)],
-        before: Position = None,
-        after: Position = None,
-        page: LastPage = None,
         limit: Limit = feeds.PAGE_SIZE,
-        if_none_match: IfNoneMatch = None,
-        if_modified_since: IfModifiedSince = None,
     ) -> Response[bytes]:
-        request = PageRequest(before=before, after=after, last=page == "last")
         document = await feeds.answers_feed(
-            read_session, settings, category_code=category_code, request=request, limit=limit
+            read_session, settings, category_code=category_code, request=page_request, limit=limit
         )
-        return _answer(document, if_none_match, if_modified_since)
+        return _answer(document, conditions)
 
     @get(
         "/conclusions",
@@ -176,18 +190,14 @@ class FeedController(Controller):
         self,
         read_session: ReadSession,
         settings: NamedDependency[Settings],
-        before: Position = None,
-        after: Position = None,
-        page: LastPage = None,
+        page_request: NamedDependency[PageRequest],
+        conditions: NamedDependency[Conditions],
         limit: Limit = feeds.PAGE_SIZE,
-        if_none_match: IfNoneMatch = None,
-        if_modified_since: IfModifiedSince = None,
     ) -> Response[bytes]:
-        request = PageRequest(before=before, after=after, last=page == "last")
         document = await feeds.conclusions_feed(
-            read_session, settings, request=request, limit=limit
+            read_session, settings, request=page_request, limit=limit
         )
-        return _answer(document, if_none_match, if_modified_since)
+        return _answer(document, conditions)
 
 
 controllers = [FeedController]
