@@ -64,7 +64,9 @@ def _api_routes() -> list[Any]:
     from service.audit.controllers import controllers as audit_controllers
     from service.auth.controllers import controllers as auth_controllers
     from service.directory.controllers import controllers as directory_controllers
+    from service.feeds.controllers import controllers as feeds_controllers
     from service.jobs.controllers import controllers as jobs_controllers
+    from service.opendata.controllers import controllers as opendata_controllers
     from service.oversight.controllers import controllers as oversight_controllers
     from service.petitions.controllers import controllers as petitions_controllers
     from service.replies.controllers import controllers as replies_controllers
@@ -80,6 +82,8 @@ def _api_routes() -> list[Any]:
         *oversight_controllers,
         *petitions_controllers,
         *reports_controllers,
+        *feeds_controllers,
+        *opendata_controllers,
     ]
 
 

@@ -29,6 +29,7 @@ DOMAINS: tuple[str, ...] = (
     "service.oversight",
     "service.petitions",
     "reports",
+    "service.opendata",
 )
 
 

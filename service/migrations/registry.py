@@ -11,6 +11,7 @@ from service.deadlines import models as deadlines_models
 from service.directory import models as directory_models
 from service.jobs import models as jobs_models
 from service.mail import models as mail_models
+from service.opendata import models as opendata_models
 from service.oversight import models as oversight_models
 from service.petitions import models as petitions_models
 from service.replies import models as replies_models
@@ -24,6 +25,7 @@ __all__ = [
     "jobs_models",
     "mail_models",
     "metadata",
+    "opendata_models",
     "oversight_models",
     "petitions_models",
     "replies_models",

@@ -104,6 +104,13 @@ class SupervisionPlan(SQLModel, table=True):
     __table_args__ = (
         sa.CheckConstraint("period_end >= period_start", name="period_ordered"),
         sa.Index("ix_supervision_plan_unit_state", "unit_code", "state"),
+        # The public feed of published conclusions, newest first.
+        partial_index(
+            "ix_supervision_plan_published",
+            "conclusion_published_at",
+            "id",
+            where="conclusion_published_at IS NOT NULL",
+        ),
     )
 
     id: uuid.UUID = uuid_id()
@@ -131,6 +138,11 @@ class SupervisionPlan(SQLModel, table=True):
     conclusion: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     concluded_at: datetime | None = timestamp_or_none()
     archived_at: datetime | None = timestamp_or_none()
+    # The Front's decision to make the conclusion public (the ``publish`` action, migration
+    # 0310): until then a conclusion is the Front's and the supervised body's only. Reopening
+    # the plan takes the publication back (the conclusion is being rewritten).
+    conclusion_published_at: datetime | None = timestamp_or_none()
+    conclusion_published_by: uuid.UUID | None = Field(default=None, foreign_key="staff_user.id")
     created_by: uuid.UUID = Field(foreign_key="staff_user.id")
     created_at: datetime = timestamp_now()
     updated_at: datetime = timestamp_now()

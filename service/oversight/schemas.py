@@ -155,6 +155,8 @@ class PlanRead(PlanSummary):
     conclusion: str | None
     concluded_at: datetime | None
     archived_at: datetime | None
+    # When the Front made the conclusion public (the ``publish`` action), if it did.
+    conclusion_published_at: datetime | None = None
     created_by: uuid.UUID
     updated_at: datetime
     agencies: list[AgencyRef]

@@ -35,6 +35,9 @@ class PlanAction(StrEnum):
     conclude = "conclude"
     reopen = "reopen"  # concluded -> in_progress
     archive = "archive"
+    # The Front makes the conclusion public (the public feed of conclusions); the state
+    # stays, a concluded or archived plan is published once.
+    publish = "publish"
 
 
 HEAD, APPROVER = Capacity.head, Capacity.approver
@@ -48,6 +51,10 @@ def _submitted(plan: Any) -> bool:
 
 def _not_submitted(plan: Any) -> bool:
     return plan.submitted_at is None
+
+
+def _unpublished(plan: Any) -> bool:
+    return plan.conclusion_published_at is None
 
 
 PlanTransition = Transition[PlanState, PlanAction, Capacity]
@@ -93,6 +100,20 @@ PLAN_FLOW: Workflow[PlanState, PlanAction, Capacity] = Workflow(
         ),
         PlanTransition(
             PlanState.concluded, PlanAction.archive, PlanState.archived, frozenset({APPROVER})
+        ),
+        PlanTransition(
+            PlanState.concluded,
+            PlanAction.publish,
+            PlanState.concluded,
+            frozenset({APPROVER}),
+            condition=_unpublished,
+        ),
+        PlanTransition(
+            PlanState.archived,
+            PlanAction.publish,
+            PlanState.archived,
+            frozenset({APPROVER}),
+            condition=_unpublished,
         ),
     ],
 )

@@ -175,6 +175,10 @@ PLAN_ROUTES: dict[PlanAction, ActionRoute[SupervisionPlan, PlanActionRequest | N
         (PlanAction.conclude, "Conclude the supervision (a conclusion is required)"),
         (PlanAction.reopen, "Reopen a concluded plan (an approver)"),
         (PlanAction.archive, "Archive a concluded plan (an approver)"),
+        (
+            PlanAction.publish,
+            "Publish the conclusion of a concluded plan whose sessions are sealed (an approver)",
+        ),
     )
 }
 PLAN_ACTIONS = action_handlers(PLAN_RESOURCE, list(PLAN_ROUTES.values()))

@@ -51,6 +51,7 @@ from service.oversight.repository.sessions import (
     sessions_with_attendance,
     stream_log_entries,
     take_next_seq,
+    unsealed_closed_session_count,
 )
 from service.oversight.views import (
     AgencyView,
@@ -112,5 +113,6 @@ __all__ = [
     "sessions_with_attendance",
     "stream_log_entries",
     "take_next_seq",
+    "unsealed_closed_session_count",
     "users_by_id",
 ]

@@ -60,6 +60,20 @@ async def open_session_count(session: AsyncSession, plan_id: uuid.UUID) -> int:
     )
 
 
+async def unsealed_closed_session_count(session: AsyncSession, plan_id: uuid.UUID) -> int:
+    """Sessions of the plan closed but not sealed yet (their record may still change)."""
+    return int(
+        (
+            await session.execute(
+                select(sa.func.count()).where(
+                    col(SupervisionSession.plan_id) == plan_id,
+                    col(SupervisionSession.state) == SessionState.closed.value,
+                )
+            )
+        ).scalar_one()
+    )
+
+
 attendance_for_session = children_of(
     Attendance, Attendance.session_id, Attendance.recorded_at, Attendance.person_key
 )

@@ -186,6 +186,7 @@ def plan_snapshot(plan: SupervisionPlan) -> dict[str, Any]:
             "version",
         ),
         "submitted": plan.submitted_at is not None,
+        "conclusion_published": plan.conclusion_published_at is not None,
     }
 
 
@@ -442,8 +443,21 @@ async def transition_plan(
         plan.concluded_at = now
     elif plan_action is PlanAction.reopen:
         plan.concluded_at = None
+        # The conclusion is being rewritten: what was published is no longer the Front's word.
+        plan.conclusion_published_at = plan.conclusion_published_by = None
     elif plan_action is PlanAction.archive:
         plan.archived_at = now
+    elif plan_action is PlanAction.publish:
+        # Only what the sealed record supports goes public: a session closed but not sealed
+        # may still change the findings the conclusion rests on.
+        if await repository.unsealed_closed_session_count(session, plan.id):
+            raise StateConflict(
+                msg("plan_sessions_unsealed"),
+                state=state,
+                allowed_actions=[a for a in allowed if a != PlanAction.publish.value],
+            )
+        plan.conclusion_published_at = now
+        plan.conclusion_published_by = actor.user_id if actor else None
     plan.state = transition.target
     return await PLAN_AUDIT.changed(
         session, actor, plan, f"oversight.plan.{plan_action.value}", before, note=data.note

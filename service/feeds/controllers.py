@@ -1,0 +1,203 @@
+"""``/api/v1/public/feeds``: Atom feeds (RFC 4287) of the published answers (the city, a ward,
+a category) and of the supervision conclusions the Front made public. No login.
+
+Pages per RFC 5005 (``first``/``next``/``previous``/``last`` links; ``before``, ``after`` and
+``page=last`` are keyset positions, :mod:`service.feeds.paging`). Conditional GET per RFC 9110
+section 13: ``If-None-Match`` against the page's ETag (a hash of its bytes), or, when the
+client sends no entity tag, ``If-Modified-Since`` against its ``Last-Modified`` (its newest
+entry), answer 304 without a body.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated, Literal
+
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency, Provide
+from litestar.params import HeaderParameter, PathParameter, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
+
+from service.feeds import atom
+from service.feeds import service as feeds
+from service.feeds.paging import PageRequest
+from service.http import cursor
+from service.readonly import ReadSession
+from service.settings import Settings
+
+Position = Annotated[str | None, QueryParameter(max_length=cursor.MAX_LENGTH)]
+LastPage = Annotated[Literal["last"] | None, QueryParameter(name="page")]
+Limit = Annotated[int, QueryParameter(ge=1, le=feeds.MAX_PAGE_SIZE)]
+IfNoneMatch = Annotated[
+    str | None, HeaderParameter(name="If-None-Match", required=False, max_length=2000)
+]
+IfModifiedSince = Annotated[
+    str | None, HeaderParameter(name="If-Modified-Since", required=False, max_length=100)
+]
+# Readers poll; a minute of caching costs a new answer at most a minute.
+CACHE_CONTROL = "public, max-age=60"
+PAGING = (
+    "Newest first, `limit` entries a page. `before` (the `next` link), `after` (`previous`) "
+    "and `page=last` choose the page; at most one of them. Conditional GET: `If-None-Match` "
+    "with the ETag, or `If-Modified-Since`, answers 304."
+)
+
+
+def _tags(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+def _unchanged(
+    document: feeds.FeedDocument, if_none_match: str | None, if_modified_since: str | None
+) -> bool:
+    if if_none_match is not None:
+        tags = _tags(if_none_match)
+        return "*" in tags or document.etag in tags
+    if if_modified_since is not None:
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
+            return False  # an unreadable date is ignored (RFC 9110 section 13.1.3)
+        if since.tzinfo is None:
+            return False
+        return document.updated.replace(microsecond=0) <= since
+    return False
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """The request's conditional headers (RFC 9110 section 13)."""
+
+    if_none_match: str | None = None
+    if_modified_since: str | None = None
+
+
+def _page_request(
+    before: Position = None, after: Position = None, page: LastPage = None
+) -> PageRequest:
+    """Which page, from the query: one parameter set for every feed."""
+    return PageRequest(before=before, after=after, last=page == "last")
+
+
+def _conditions(
+    if_none_match: IfNoneMatch = None, if_modified_since: IfModifiedSince = None
+) -> Conditions:
+    return Conditions(if_none_match, if_modified_since)
+
+
+def _answer(document: feeds.FeedDocument, conditions: Conditions) -> Response[bytes]:
+    headers = {
+        "ETag": document.etag,
+        "Last-Modified": format_datetime(_whole_seconds(document.updated), usegmt=True),
+        "Cache-Control": CACHE_CONTROL,
+        "Vary": "Accept-Encoding",
+    }
+    if _unchanged(document, conditions.if_none_match, conditions.if_modified_since):
+        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(
+        document.body, status_code=HTTP_200_OK, media_type=atom.MEDIA_TYPE, headers=headers
+    )
+
+
+def _whole_seconds(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+class FeedController(Controller):
+    path = "/public/feeds"
+    tags = ["public"]
+    dependencies = {
+        "page_request": Provide(_page_request, sync_to_thread=False),
+        "conditions": Provide(_conditions, sync_to_thread=False),
+    }
+
+    @get(
+        "/answers",
+        exclude_from_auth=True,
+        operation_id="feed_answers",
+        summary="Atom feed of the published answers of the city",
+        description=PAGING,
+        media_type=atom.MEDIA_TYPE,
+    )
+    async def answers(
+        self,
+        read_session: ReadSession,
+        settings: NamedDependency[Settings],
+        page_request: NamedDependency[PageRequest],
+        conditions: NamedDependency[Conditions],
+        limit: Limit = feeds.PAGE_SIZE,
+    ) -> Response[bytes]:
+        document = await feeds.answers_feed(
+            read_session, settings, request=page_request, limit=limit
+        )
+        return _answer(document, conditions)
+
+    @get(
+        "/answers/wards/{unit_code:str}",
+        exclude_from_auth=True,
+        operation_id="feed_answers_of_ward",
+        summary="Atom feed of the published answers of one ward or commune",
+        description=PAGING,
+        media_type=atom.MEDIA_TYPE,
+    )
+    async def ward_answers(
+        self,
+        read_session: ReadSession,
+        settings: NamedDependency[Settings],
+        page_request: NamedDependency[PageRequest],
+        conditions: NamedDependency[Conditions],
+        unit_code: Annotated[str, PathParameter(max_length=16)],
+        limit: Limit = feeds.PAGE_SIZE,
+    ) -> Response[bytes]:
+        document = await feeds.answers_feed(
+            read_session, settings, unit_code=unit_code, request=page_request, limit=limit
+        )
+        return _answer(document, conditions)
+
+    @get(
+        "/answers/categories/{category_code:str}",
+        exclude_from_auth=True,
+        operation_id="feed_answers_of_category",
+        summary="Atom feed of the published answers of one category",
+        description=PAGING,
+        media_type=atom.MEDIA_TYPE,
+    )
+    async def category_answers(
+        self,
+        read_session: ReadSession,
+        settings: NamedDependency[Settings],
+        page_request: NamedDependency[PageRequest],
+        conditions: NamedDependency[Conditions],
+        category_code: Annotated[str, PathParameter(max_length=64)],
+        limit: Limit = feeds.PAGE_SIZE,
+    ) -> Response[bytes]:
+        document = await feeds.answers_feed(
+            read_session, settings, category_code=category_code, request=page_request, limit=limit
+        )
+        return _answer(document, conditions)
+
+    @get(
+        "/conclusions",
+        exclude_from_auth=True,
+        operation_id="feed_conclusions",
+        summary="Atom feed of the supervision conclusions made public",
+        description=PAGING,
+        media_type=atom.MEDIA_TYPE,
+    )
+    async def conclusions(
+        self,
+        read_session: ReadSession,
+        settings: NamedDependency[Settings],
+        page_request: NamedDependency[PageRequest],
+        conditions: NamedDependency[Conditions],
+        limit: Limit = feeds.PAGE_SIZE,
+    ) -> Response[bytes]:
+        document = await feeds.conclusions_feed(
+            read_session, settings, request=page_request, limit=limit
+        )
+        return _answer(document, conditions)
+
+
+controllers = [FeedController]

@@ -1,0 +1,145 @@
+"""``/api/v1/public/open-data``: the daily open-data files, without login.
+
+- ``/`` the index: stable URLs, the dictionary, the newest days' files;
+- ``/datapackage.json`` and ``/dictionary.csv``: the data dictionary (Vietnamese and English);
+- ``/{dataset}/latest.{csv|json}``: 302 to the newest dated file (a stable URL);
+- ``/{dataset}/{YYYY-MM-DD}.{csv|json}``: the file, streamed from the object store, with its
+  SHA-256 as a strong ETag (304 on ``If-None-Match``); a dated file never changes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.params import HeaderParameter, PathParameter, QueryParameter
+from litestar.response import Redirect, Stream
+from litestar.status_codes import HTTP_200_OK, HTTP_302_FOUND, HTTP_304_NOT_MODIFIED
+
+from service.opendata import dictionary
+from service.opendata import service as opendata
+from service.opendata.models import FileFormat
+from service.opendata.schemas import OpenDataIndex
+from service.readonly import ReadSession
+from service.settings import Settings
+from service.storage.keys import content_disposition
+from service.storage.store import ObjectNotFound, ObjectStore
+
+IfNoneMatch = Annotated[
+    str | None, HeaderParameter(name="If-None-Match", required=False, max_length=2000)
+]
+DATED_CACHE = "public, max-age=86400, immutable"
+LATEST_CACHE = "public, max-age=300"
+
+
+class OpenDataController(Controller):
+    path = "/public/open-data"
+    tags = ["public"]
+
+    @get(
+        "/",
+        exclude_from_auth=True,
+        operation_id="open_data_index",
+        summary="The open-data files: stable URLs, the data dictionary, the newest days",
+    )
+    async def index(
+        self,
+        read_session: ReadSession,
+        settings: NamedDependency[Settings],
+        days: Annotated[int, QueryParameter(ge=1, le=366)] = 30,
+    ) -> OpenDataIndex:
+        return await opendata.index(read_session, settings, days)
+
+    @get(
+        "/datapackage.json",
+        exclude_from_auth=True,
+        operation_id="open_data_datapackage",
+        summary="The data dictionary as a Frictionless Data package (Table Schemas)",
+        media_type="application/json",
+    )
+    async def datapackage(self, settings: NamedDependency[Settings]) -> Response[bytes]:
+        package = dictionary.datapackage(settings.public_base_url + opendata.BASE_PATH)
+        body = json.dumps(package, ensure_ascii=False, indent=2).encode()
+        return Response(
+            body, media_type="application/json", headers={"Cache-Control": LATEST_CACHE}
+        )
+
+    @get(
+        "/dictionary.csv",
+        exclude_from_auth=True,
+        operation_id="open_data_dictionary",
+        summary="The data dictionary as CSV: one row per field, in Vietnamese and English",
+        media_type="text/csv; charset=utf-8",
+    )
+    async def dictionary_csv(self) -> Response[bytes]:
+        return Response(
+            dictionary.dictionary_csv(),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": content_disposition("giamsat-dictionary.csv"),
+                "Cache-Control": LATEST_CACHE,
+            },
+        )
+
+    @get(
+        "/{dataset:str}/{name:str}",
+        exclude_from_auth=True,
+        operation_id="open_data_file",
+        summary="One open-data file (`latest.csv` redirects to the newest dated file)",
+        description=(
+            "`dataset`: `answers` or `statistics`; `name`: `latest.csv`, `latest.json`, or "
+            "a release day, `2026-12-01.csv`. A file dated D holds what was public before D "
+            "00:00 in Asia/Ho_Chi_Minh."
+        ),
+        responses={
+            HTTP_200_OK: ResponseSpec(
+                data_container=bytes,
+                media_type="*/*",
+                description="The file: CSV (UTF-8 with a BOM) or a JSON array of objects.",
+            )
+        },
+    )
+    async def file(
+        self,
+        read_session: ReadSession,
+        settings: NamedDependency[Settings],
+        object_store: NamedDependency[ObjectStore],
+        dataset: Annotated[str, PathParameter(max_length=32)],
+        name: Annotated[str, PathParameter(max_length=32)],
+        if_none_match: IfNoneMatch = None,
+    ) -> Response[bytes] | Redirect | Stream:
+        found, file_format, day = opendata.parse_name(dataset, name)
+        row = await opendata.find_file(read_session, found, file_format, day)
+        if day is None:
+            return Redirect(
+                opendata.file_url(settings, row),
+                status_code=HTTP_302_FOUND,
+                headers={"Cache-Control": LATEST_CACHE},
+            )
+        etag = f'"{row.sha256}"'
+        headers = {"ETag": etag, "Cache-Control": DATED_CACHE}
+        if if_none_match is not None and (
+            etag in {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+            or if_none_match.strip() == "*"
+        ):
+            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        try:
+            chunks = await object_store.open(row.object_key)
+        except ObjectNotFound:
+            raise opendata.missing_file() from None
+        return Stream(
+            chunks,
+            media_type=dictionary.MEDIA_TYPES[FileFormat(row.format)],
+            headers={
+                **headers,
+                "Content-Length": str(row.size_bytes),
+                "Content-Disposition": content_disposition(opendata.file_name(row)),
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+
+controllers = [OpenDataController]
