@@ -62,6 +62,7 @@ def _api_routes() -> list[Any]:
     from reports.controllers import controllers as reports_controllers
     from service.audit.controllers import controllers as audit_controllers
     from service.auth.controllers import controllers as auth_controllers
+    from service.channels.controllers import controllers as channels_controllers
     from service.directory.controllers import controllers as directory_controllers
     from service.jobs.controllers import controllers as jobs_controllers
     from service.oversight.controllers import controllers as oversight_controllers
@@ -79,6 +80,7 @@ def _api_routes() -> list[Any]:
         *oversight_controllers,
         *petitions_controllers,
         *reports_controllers,
+        *channels_controllers,
     ]
 
 
