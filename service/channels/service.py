@@ -78,7 +78,7 @@ async def set_account(
     data: ChannelAccountSet,
 ) -> ChannelAccount:
     if channel not in REMOTE_CHANNELS:
-        raise Invalid(msg("channel_has_no_account", channel=channel.value), field="channel")
+        raise Invalid(msg("channel_has_no_account", channel=channel), field="channel")
     await _check_units(session, [unit_code], "unit_code")
     if channel is ChannelKind.webhook and not data.external_id.startswith(("https://", "http://")):
         raise Invalid(msg("channel_webhook_url_invalid"), field="external_id")
@@ -306,17 +306,17 @@ async def retry(
 ) -> Publication:
     """A failed publication goes out again (a fresh budget of attempts)."""
     publication = await get_publication(session, actor, publication_id, lock=True)
-    if publication.status is not PublicationStatus.failed:
+    if publication.status != PublicationStatus.failed:
         raise StateConflict(
-            msg("publication_not_failed", status=publication.status.value),
-            state=publication.status.value,
+            msg("publication_not_failed", status=PublicationStatus(publication.status)),
+            state=str(publication.status),
             allowed_actions=[],
         )
     account = await repository.account(session, publication.unit_code, publication.channel)
     if account is not None and account.needs_token:
         raise StateConflict(
-            msg("channel_account_needs_token", channel=publication.channel.value),
-            state=publication.status.value,
+            msg("channel_account_needs_token", channel=ChannelKind(publication.channel)),
+            state=str(publication.status),
             allowed_actions=[],
         )
     publication.status = PublicationStatus.pending
@@ -340,3 +340,32 @@ async def retry(
         after={"status": publication.status.value},
     )
     return publication
+
+
+# -- the portal --------------------------------------------------------------------------------
+
+
+async def portal_announcements(session: AsyncSession, limit: int) -> Sequence[Announcement]:
+    """Announcements published to the portal whose time has come, newest first."""
+    return await repository.portal_announcements(session, utcnow(), limit)
+
+
+async def portal_announcement(session: AsyncSession, announcement_id: uuid.UUID) -> Announcement:
+    found = await repository.portal_announcement(session, announcement_id, utcnow())
+    if found is None:
+        raise NotFound(msg("announcement_not_found"))
+    return found
+
+
+async def portal_image(session: AsyncSession, announcement_id: uuid.UUID) -> tuple[str, str, int]:
+    """(object key, content type, size) of a published announcement's image; the image is
+    as public as the announcement (the Zalo and Facebook posts link it)."""
+    found = await portal_announcement(session, announcement_id)
+    image = (
+        await repository.evidence(session, found.image_evidence_id)
+        if found.image_evidence_id
+        else None
+    )
+    if image is None or image.withdrawn_at is not None or image.content_type not in IMAGE_TYPES:
+        raise NotFound(msg("announcement_not_found"))
+    return image.object_key, image.content_type, image.size_bytes

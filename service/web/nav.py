@@ -53,6 +53,7 @@ PORTAL: tuple[NavItem, ...] = (
     NavItem("web.portal.track", "/tra-cuu", frozenset()),
     NavItem("web.portal.file", "/gui-kien-nghi", frozenset()),
     NavItem("web.portal.answers", "/tra-loi", frozenset()),
+    NavItem("web.portal.announcements", "/thong-bao", frozenset()),
     NavItem("web.portal.verify", "/xac-minh", frozenset()),
 )
 
