@@ -91,7 +91,8 @@ class TestZalo:
         long = Post(**{**POST.__dict__, "title": "Tiêu đề " * 40, "text": "Nội dung " * 100})
         await zalo(remote).publish(long)
         body = remote.calls[0].json()
-        assert len(body["title"]) == 150 and body["title"].endswith("…")
+        assert len(body["title"]) == 150
+        assert body["title"].endswith("…")
         assert len(body["description"]) == 300
         assert len(body["author"]) <= 50
 
