@@ -43,7 +43,7 @@ from service.channels.adapters import (
     WebhookAdapter,
     ZaloAdapter,
 )
-from service.channels.models import ChannelAccount, ChannelKind, PublicationStatus
+from service.channels.models import ChannelAccount, ChannelKind, Publication, PublicationStatus
 from service.channels.service import decrypt_token
 from service.db import session_scope, utcnow
 from service.scrub import internal_names, scrub
@@ -63,6 +63,8 @@ class Outcome:
     status: PublicationStatus | None
     # Seconds the remote asked us to wait (rate limit), when retrying.
     retry_after: float | None = None
+    # What went wrong (scrubbed), when failed or retrying.
+    error: str | None = None
 
 
 def adapter_for(settings: Settings, account: ChannelAccount) -> Adapter:
@@ -86,10 +88,10 @@ def adapter_for(settings: Settings, account: ChannelAccount) -> Adapter:
     return WebhookAdapter(url=account.external_id, secret=token, timeout=timeout)
 
 
-def _give_up(publication: object, error: str) -> PublicationStatus:
-    publication.status = PublicationStatus.failed  # type: ignore[attr-defined]
-    publication.last_error = error  # type: ignore[attr-defined]
-    return PublicationStatus.failed
+def _give_up(publication: Publication, error: str) -> Outcome:
+    publication.status = PublicationStatus.failed
+    publication.last_error = error
+    return Outcome(PublicationStatus.failed, error=error)
 
 
 async def attempt(session: AsyncSession, settings: Settings, publication_id: uuid.UUID) -> Outcome:
@@ -101,12 +103,12 @@ async def attempt(session: AsyncSession, settings: Settings, publication_id: uui
     publication.updated_at = utcnow()
     account = await repository.account(session, publication.unit_code, publication.channel)
     if account is None:
-        return Outcome(_give_up(publication, "no account is set for this channel"))
+        return _give_up(publication, "no account is set for this channel")
     if account.needs_token:
-        return Outcome(_give_up(publication, "the account's token expired; set a new one"))
+        return _give_up(publication, "the account's token expired; set a new one")
     post = await content.post_for(session, settings, publication)
     if post is None:
-        return Outcome(_give_up(publication, "the item is no longer publishable"))
+        return _give_up(publication, "the item is no longer publishable")
     adapter = adapter_for(settings, account)
     publication.attempts += 1
     hide = [*internal_names(settings), account.external_id]
@@ -114,16 +116,16 @@ async def attempt(session: AsyncSession, settings: Settings, publication_id: uui
         remote_id = await adapter.publish(post)
     except TokenExpired as exc:
         await repository.mark_needs_token(session, account.id)
-        return Outcome(_give_up(publication, scrub(str(exc), hide=hide)))
+        return _give_up(publication, scrub(str(exc), hide=hide))
     except Rejected as exc:
-        return Outcome(_give_up(publication, scrub(str(exc), hide=hide)))
+        return _give_up(publication, scrub(str(exc), hide=hide))
     except (RateLimited, Unavailable) as exc:
         publication.last_error = scrub(str(exc), hide=hide)
         if publication.attempts >= settings.channels_max_attempts:
-            return Outcome(_give_up(publication, publication.last_error))
+            return _give_up(publication, publication.last_error)
         publication.status = PublicationStatus.retrying
         retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
-        return Outcome(PublicationStatus.retrying, retry_after)
+        return Outcome(PublicationStatus.retrying, retry_after, publication.last_error)
     publication.status = PublicationStatus.sent
     publication.remote_post_id = remote_id[:200]
     publication.sent_at = utcnow()
@@ -137,9 +139,18 @@ async def deliver(
     """One attempt, committed; the outcome (the job turns ``retrying`` into a retry)."""
     async with session_scope(sessions) as session:
         outcome = await attempt(session, settings, publication_id)
-    logger.info(
-        "channel_publication_attempt",
-        publication_id=str(publication_id),
-        status=outcome.status.value if outcome.status else None,
-    )
+    if outcome.error is not None:
+        # The adapters' texts: the remote's code and message, never a token.
+        logger.warning(
+            "channel_publication_failed",
+            publication_id=str(publication_id),
+            status=outcome.status.value if outcome.status else None,
+            error=outcome.error,
+        )
+    else:
+        logger.info(
+            "channel_publication_attempt",
+            publication_id=str(publication_id),
+            status=outcome.status.value if outcome.status else None,
+        )
     return outcome

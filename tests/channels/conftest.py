@@ -89,7 +89,15 @@ class FakeRemote:
     url: str = ""
     calls: list[Call] = field(default_factory=list)
     script: list[Answer] = field(default_factory=list)
+    # Answers for one path, before the shared script.
+    scripts: dict[str, list[Answer]] = field(default_factory=dict)
     posts: int = 0
+
+    def next_answer(self, path: str) -> Answer:
+        own = self.scripts.get(path)
+        if own:
+            return own.pop(0)
+        return self.script.pop(0) if self.script else self.success(path)
 
     def success(self, path: str) -> Answer:
         self.posts += 1
@@ -102,9 +110,6 @@ class FakeRemote:
         if path.endswith("/photos"):
             return Answer(200, {"id": f"photo{self.posts}", "post_id": f"{PAGE_ID}_{self.posts}"})
         return Answer(200, {"id": f"bot-{self.posts}"})
-
-    def successes(self) -> list[Call]:
-        return self.calls[len(self.calls) - self.posts :] if self.posts else []
 
     @property
     def webhook_url(self) -> str:
@@ -119,7 +124,7 @@ def remote() -> Iterator[FakeRemote]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             state.calls.append(Call("POST", self.path, dict(self.headers.items()), body))
-            answer = state.script.pop(0) if state.script else state.success(self.path)
+            answer = state.next_answer(self.path)
             raw = json.dumps(answer.body).encode() if answer.body is not None else b""
             self.send_response(answer.status)
             self.send_header("Content-Type", "application/json")
