@@ -2,14 +2,16 @@
 Official Account, the Facebook Page and the signed webhook.
 
 Every adapter answers the same four failures, whatever its remote calls them, so the job
-(``service.channels.delivery``) decides retries once:
+(``service.channels.delivery``) decides retries once (the two transient ones carry a
+``Remote`` prefix: ``service.errors`` has its own ``RateLimited`` and ``Unavailable``, the
+429 and 503 this API answers, which these must never be mistaken for):
 
 * ``TokenExpired`` — the token is expired, revoked or invalid: the account needs a new one;
   retrying cannot help.
-* ``RateLimited(retry_after)`` — the remote throttles us: try again after ``retry_after``
+* ``RemoteRateLimited(retry_after)`` — the remote throttles us: try again after ``retry_after``
   seconds.
 * ``Rejected`` — the remote refused this post for good (bad parameter, duplicate...).
-* ``Unavailable`` — the remote cannot be reached or answered 5xx: try again later.
+* ``RemoteUnavailable`` — the remote cannot be reached or answered 5xx: try again later.
 
 The token travels only in the request (Zalo: the ``access_token`` header; Facebook: the form
 body, never the query string, so no access log or httpx's request log shows it) and never in
@@ -47,7 +49,7 @@ class TokenExpired(ChannelError):
     pass
 
 
-class RateLimited(ChannelError):
+class RemoteRateLimited(ChannelError):
     def __init__(self, detail: str, retry_after: float = DEFAULT_RETRY_AFTER_SECONDS) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
@@ -57,7 +59,7 @@ class Rejected(ChannelError):
     pass
 
 
-class Unavailable(ChannelError):
+class RemoteUnavailable(ChannelError):
     pass
 
 
@@ -95,7 +97,7 @@ async def _send(request: httpx.Request, seconds: float) -> httpx.Response:
             return await http.send(request)
     except httpx.HTTPError as exc:
         # The exception type only: httpx's text names the URL.
-        raise Unavailable(f"{type(exc).__name__}") from None
+        raise RemoteUnavailable(f"{type(exc).__name__}") from None
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
@@ -172,21 +174,21 @@ class ZaloAdapter:
         )
         response = await _send(request, self.timeout)
         if response.status_code == 429:
-            raise RateLimited("zalo: HTTP 429", _retry_after(response, 60))
+            raise RemoteRateLimited("zalo: HTTP 429", _retry_after(response, 60))
         if response.status_code >= 500:
-            raise Unavailable(f"zalo: HTTP {response.status_code}")
+            raise RemoteUnavailable(f"zalo: HTTP {response.status_code}")
         answer = _json(response)
         code = answer.get("error")
         if response.status_code == 200 and code == 0:
             token = (answer.get("data") or {}).get("token")
             if not token:
-                raise Unavailable("zalo: success without an article token")
+                raise RemoteUnavailable("zalo: success without an article token")
             return str(token)
         detail = f"zalo: error {code}: {_clip(str(answer.get('message', '')), 200)}"
         if code in self.TOKEN_ERRORS:
             raise TokenExpired(detail)
         if code in self.RATE_ERRORS:
-            raise RateLimited(detail, _retry_after(response, 60))
+            raise RemoteRateLimited(detail, _retry_after(response, 60))
         raise Rejected(detail if code is not None else f"zalo: HTTP {response.status_code}")
 
 
@@ -250,14 +252,14 @@ class FacebookAdapter:
         if 200 <= response.status_code < 300 and "error" not in answer:
             remote = answer.get("post_id") or answer.get("id")
             if not remote:
-                raise Unavailable("facebook: success without a post id")
+                raise RemoteUnavailable("facebook: success without a post id")
             return str(remote)
         error = answer.get("error")
         if not isinstance(error, dict):
             if response.status_code == 429:
-                raise RateLimited("facebook: HTTP 429", _retry_after(response, 300))
+                raise RemoteRateLimited("facebook: HTTP 429", _retry_after(response, 300))
             if response.status_code >= 500:
-                raise Unavailable(f"facebook: HTTP {response.status_code}")
+                raise RemoteUnavailable(f"facebook: HTTP {response.status_code}")
             raise Rejected(f"facebook: HTTP {response.status_code}")
         code = error.get("code")
         subcode = error.get("error_subcode")
@@ -269,9 +271,9 @@ class FacebookAdapter:
         if code in self.TOKEN_CODES:
             raise TokenExpired(detail)
         if code in self.RATE_CODES:
-            raise RateLimited(detail, _retry_after(response, 300))
+            raise RemoteRateLimited(detail, _retry_after(response, 300))
         if code in self.TEMPORARY_CODES or response.status_code >= 500:
-            raise Unavailable(detail)
+            raise RemoteUnavailable(detail)
         raise Rejected(detail)
 
 
@@ -328,7 +330,7 @@ class WebhookAdapter:
             remote = _json(response).get("id")
             return str(remote)[:200] if remote else post.delivery_id
         if response.status_code == 429:
-            raise RateLimited("webhook: HTTP 429", _retry_after(response, 60))
+            raise RemoteRateLimited("webhook: HTTP 429", _retry_after(response, 60))
         if response.status_code >= 500:
-            raise Unavailable(f"webhook: HTTP {response.status_code}")
+            raise RemoteUnavailable(f"webhook: HTTP {response.status_code}")
         raise Rejected(f"webhook: HTTP {response.status_code}")

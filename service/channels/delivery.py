@@ -6,9 +6,9 @@ finds the row locked and leaves, or finds it ``sent`` (the remote id recorded) a
 nothing. What an attempt did is committed before the job answers the broker:
 
 * sent — the remote post id and ``sent_at`` are kept;
-* ``Unavailable`` (down, timeout, 5xx) — ``retrying``; the job raises ``PublishDeferred``
+* ``RemoteUnavailable`` (down, timeout, 5xx) — ``retrying``; the job raises ``PublishDeferred``
   and dramatiq retries with exponential backoff;
-* ``RateLimited(retry_after)`` — ``retrying``; the job asks dramatiq to retry after exactly
+* ``RemoteRateLimited(retry_after)`` — ``retrying``; the job asks dramatiq to retry after exactly
   ``retry_after`` seconds (``dramatiq.Retry(delay=...)``);
 * ``TokenExpired`` — ``failed``, and the account is marked ``needs_token``: nothing more is
   sent on it until an administrator sets a new token; the job stops;
@@ -36,10 +36,10 @@ from service.channels import content, repository
 from service.channels.adapters import (
     Adapter,
     FacebookAdapter,
-    RateLimited,
     Rejected,
+    RemoteRateLimited,
+    RemoteUnavailable,
     TokenExpired,
-    Unavailable,
     WebhookAdapter,
     ZaloAdapter,
 )
@@ -119,12 +119,12 @@ async def attempt(session: AsyncSession, settings: Settings, publication_id: uui
         return _give_up(publication, scrub(str(exc), hide=hide))
     except Rejected as exc:
         return _give_up(publication, scrub(str(exc), hide=hide))
-    except (RateLimited, Unavailable) as exc:
+    except (RemoteRateLimited, RemoteUnavailable) as exc:
         publication.last_error = scrub(str(exc), hide=hide)
         if publication.attempts >= settings.channels_max_attempts:
             return _give_up(publication, publication.last_error)
         publication.status = PublicationStatus.retrying
-        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        retry_after = exc.retry_after if isinstance(exc, RemoteRateLimited) else None
         return Outcome(PublicationStatus.retrying, retry_after, publication.last_error)
     publication.status = PublicationStatus.sent
     publication.remote_post_id = remote_id[:200]

@@ -1,6 +1,6 @@
 """Contract tests of the adapters against the local server answering as each documented API:
 the request each sends (method, path, headers, fields) and how each answer maps to the one
-interface (a remote id, or TokenExpired / RateLimited / Rejected / Unavailable)."""
+interface (a remote id, or TokenExpired / RemoteRateLimited / Rejected / RemoteUnavailable)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from service.channels.adapters import (
     FacebookAdapter,
     Post,
-    RateLimited,
     Rejected,
+    RemoteRateLimited,
+    RemoteUnavailable,
     TokenExpired,
-    Unavailable,
     WebhookAdapter,
     ZaloAdapter,
 )
@@ -117,7 +117,7 @@ class TestZalo:
 
     async def test_the_rate_limit(self, remote: FakeRemote) -> None:
         remote.script = [ZALO_RATE_LIMITED]
-        with pytest.raises(RateLimited) as caught:
+        with pytest.raises(RemoteRateLimited) as caught:
             await zalo(remote).publish(POST)
         assert caught.value.retry_after == 1.0
 
@@ -128,12 +128,12 @@ class TestZalo:
 
     async def test_5xx_and_no_answer_are_unavailable(self, remote: FakeRemote) -> None:
         remote.script = [DOWN]
-        with pytest.raises(Unavailable):
+        with pytest.raises(RemoteUnavailable):
             await zalo(remote).publish(POST)
         adapter = ZaloAdapter(
             base_url=closed_port(), access_token=ZALO_TOKEN, default_cover_url=COVER
         )
-        with pytest.raises(Unavailable) as caught:
+        with pytest.raises(RemoteUnavailable) as caught:
             await adapter.publish(POST)
         assert "127.0.0.1" not in str(caught.value)
 
@@ -173,13 +173,13 @@ class TestFacebook:
     async def test_throttling_codes(self, remote: FakeRemote, code: int) -> None:
         error = {"error": {"message": "limit", "type": "OAuthException", "code": code}}
         remote.script = [Answer(400, error)]
-        with pytest.raises(RateLimited) as caught:
+        with pytest.raises(RemoteRateLimited) as caught:
             await facebook(remote).publish(POST)
         assert caught.value.retry_after == 300  # no Retry-After: the adapter's default
 
     async def test_retry_after_is_honoured(self, remote: FakeRemote) -> None:
         remote.script = [FB_RATE_LIMITED]
-        with pytest.raises(RateLimited) as caught:
+        with pytest.raises(RemoteRateLimited) as caught:
             await facebook(remote).publish(POST)
         assert caught.value.retry_after == 1.0
 
@@ -197,7 +197,7 @@ class TestFacebook:
             DOWN,
         ]
         for _ in range(2):
-            with pytest.raises(Unavailable):
+            with pytest.raises(RemoteUnavailable):
                 await facebook(remote).publish(POST)
 
 
@@ -220,9 +220,9 @@ class TestWebhook:
     async def test_statuses(self, remote: FakeRemote) -> None:
         adapter = WebhookAdapter(url=remote.webhook_url, secret=WEBHOOK_SECRET)
         remote.script = [Answer(500), Answer(429, None, {"Retry-After": "7"}), Answer(410)]
-        with pytest.raises(Unavailable):
+        with pytest.raises(RemoteUnavailable):
             await adapter.publish(POST)
-        with pytest.raises(RateLimited) as caught:
+        with pytest.raises(RemoteRateLimited) as caught:
             await adapter.publish(POST)
         assert caught.value.retry_after == 7
         with pytest.raises(Rejected):
