@@ -5,6 +5,7 @@ portal's list, and bad input as problem+json."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -358,3 +359,49 @@ class TestRetry:
             f"{API}/publications/{zalo['id']}/retry", headers=await login(client, other)
         )
         assert hidden.status_code == 404
+
+
+class TestPortalImage:
+    async def test_the_image_of_a_published_announcement_is_public(
+        self,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        ward_officer: StaffUser,
+        settings: Settings,
+    ) -> None:
+        from service.storage.backends import build_object_store
+
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+        key = f"test/{uuid.uuid4().hex}.png"
+        store = build_object_store(settings)
+        await store.start()
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield png
+
+        await store.put_stream(key, chunks(), len(png), "image/png")
+        image = Evidence(
+            sha256="b" * 64,
+            size_bytes=len(png),
+            content_type="image/png",
+            original_name="chu-nhat-xanh.png",
+            object_key=key,
+            uploaded_by_user_id=ward_officer.id,
+        )
+        session.add(image)
+        await session.flush()
+        headers = await login(client, ward_officer)
+        created = await create_announcement(client, headers, image_evidence_id=str(image.id))
+        url = f"/thong-bao/{created['id']}/anh"
+        assert (await client.get(url)).status_code == 404  # not on the portal yet
+        await client.post(
+            f"{API}/publications",
+            headers=headers,
+            json={"item_type": "announcement", "item_id": created["id"], "channels": ["portal"]},
+        )
+        response = await client.get(url)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "image/png"
+        assert response.content == png
+        page = await client.get(f"/thong-bao/{created['id']}")
+        assert f'src="{url}"' in page.text
