@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from service.audit import service as audit
 from service.channels import content, repository
 from service.channels.adapters import (
     Adapter,
@@ -95,11 +96,31 @@ def _give_up(publication: Publication, error: str) -> Outcome:
 
 
 async def attempt(session: AsyncSession, settings: Settings, publication_id: uuid.UUID) -> Outcome:
+    """One attempt in the caller's transaction, with its audit event (the system's)."""
     publication = await repository.claim(session, publication_id)
     if publication is None:
         return Outcome(None)
     if publication.status not in OPEN or publication.remote_post_id is not None:
         return Outcome(PublicationStatus(publication.status))
+    outcome = await _send(session, settings, publication)
+    status = outcome.status.value if outcome.status else "skipped"
+    await audit.record(
+        session,
+        actor=None,
+        action=f"publication.{status}",
+        entity_type="publication",
+        entity_id=publication.id,
+        after={
+            "channel": publication.channel,
+            "attempts": publication.attempts,
+            "remote_post_id": publication.remote_post_id,
+            "error": outcome.error,
+        },
+    )
+    return outcome
+
+
+async def _send(session: AsyncSession, settings: Settings, publication: Publication) -> Outcome:
     publication.updated_at = utcnow()
     account = await repository.account(session, publication.unit_code, publication.channel)
     if account is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,6 +24,8 @@ from service.directory.models import AdminUnit
 from service.http import cursor as cursors
 from service.oversight.models import PlanState, SupervisionPlan
 from service.storage.models import Evidence
+
+T = TypeVar("T")
 
 ANNOUNCEMENTS = "announcements:newest"
 PUBLICATIONS = "publications:newest"
@@ -100,20 +103,29 @@ async def announcement_page(
     statement = select(Announcement)
     if unit_code is not None:
         statement = statement.where(col(Announcement.unit_code) == unit_code)
+    return await _newest_first(session, statement, Announcement, ANNOUNCEMENTS, cursor, limit)
+
+
+async def _newest_first(
+    session: AsyncSession,
+    statement: Any,
+    model: type[T],
+    list_name: str,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[T], str | None]:
+    """One keyset page of ``statement`` by (created_at, id), newest first."""
+    created_at, row_id = col(model.created_at), col(model.id)  # type: ignore[attr-defined]
     if cursor:
-        at, last_id = cursors.decode(ANNOUNCEMENTS, cursor, (datetime, uuid.UUID))
-        statement = statement.where(
-            sa.tuple_(col(Announcement.created_at), col(Announcement.id)) < sa.tuple_(at, last_id)
-        )
-    statement = statement.order_by(
-        col(Announcement.created_at).desc(), col(Announcement.id).desc()
-    ).limit(limit + 1)
+        at, last_id = cursors.decode(list_name, cursor, (datetime, uuid.UUID))
+        statement = statement.where(sa.tuple_(created_at, row_id) < sa.tuple_(at, last_id))
+    statement = statement.order_by(created_at.desc(), row_id.desc()).limit(limit + 1)
     rows = list((await session.execute(statement)).scalars())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = cursors.encode(ANNOUNCEMENTS, rows[-1].created_at, rows[-1].id)
-    return rows, next_cursor
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    return rows, cursors.encode(list_name, last.created_at, last.id)  # type: ignore[attr-defined]
 
 
 def _on_portal(now: datetime) -> sa.ColumnElement[bool]:
@@ -222,17 +234,4 @@ async def publication_page(
         statement = statement.where(col(Publication.item_id) == item_id)
     if statuses:
         statement = statement.where(col(Publication.status).in_(list(statuses)))
-    if cursor:
-        at, last_id = cursors.decode(PUBLICATIONS, cursor, (datetime, uuid.UUID))
-        statement = statement.where(
-            sa.tuple_(col(Publication.created_at), col(Publication.id)) < sa.tuple_(at, last_id)
-        )
-    statement = statement.order_by(
-        col(Publication.created_at).desc(), col(Publication.id).desc()
-    ).limit(limit + 1)
-    rows = list((await session.execute(statement)).scalars())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = cursors.encode(PUBLICATIONS, rows[-1].created_at, rows[-1].id)
-    return rows, next_cursor
+    return await _newest_first(session, statement, Publication, PUBLICATIONS, cursor, limit)

@@ -405,3 +405,37 @@ class TestPortalImage:
         assert response.content == png
         page = await client.get(f"/thong-bao/{created['id']}")
         assert f'src="{url}"' in page.text
+
+
+class TestPages:
+    async def test_announcements_and_publications_page_by_cursor(
+        self, client: httpx.AsyncClient, ward_officer: StaffUser
+    ) -> None:
+        headers = await login(client, ward_officer)
+        made = [
+            await create_announcement(client, headers, title=f"Thông báo số {n}") for n in range(3)
+        ]
+        for item in made:
+            await client.post(
+                f"{API}/publications",
+                headers=headers,
+                json={"item_type": "announcement", "item_id": item["id"], "channels": ["webhook"]},
+            )
+        seen: list[str] = []
+        for path in ("announcements", "publications"):
+            first = (await client.get(f"{API}/{path}", headers=headers, params={"limit": 2})).json()
+            assert len(first["items"]) == 2
+            assert first["next_cursor"]
+            rest = (
+                await client.get(
+                    f"{API}/{path}",
+                    headers=headers,
+                    params={"limit": 2, "cursor": first["next_cursor"]},
+                )
+            ).json()
+            assert len(rest["items"]) == 1
+            assert rest["next_cursor"] is None
+            seen = [i["id"] for i in first["items"] + rest["items"]]
+            assert len(set(seen)) == 3
+        bad = await client.get(f"{API}/publications", headers=headers, params={"cursor": "garbage"})
+        assert bad.status_code in {400, 422}

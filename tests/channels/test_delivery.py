@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import structlog
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from service.auth.models import Role, StaffUser
@@ -119,6 +120,12 @@ class TestAttempt:
         assert (facebook.remote_post_id or "").startswith(f"{PAGE_ID}_")
         assert (webhook.remote_post_id or "").startswith("bot-")
         assert all(p.sent_at is not None and p.attempts == 1 for p in (zalo, facebook, webhook))
+        audited = (
+            await session.execute(
+                text("SELECT count(*) FROM audit_event WHERE action = 'publication.sent'")
+            )
+        ).scalar_one()
+        assert audited == 3  # one per send; the repeats changed nothing and wrote nothing
         by_path = {call.path: call for call in remote.calls}
         article = by_path["/v2.0/article/create"].json()
         assert article["title"] == "Ngày chủ nhật xanh"
