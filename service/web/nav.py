@@ -35,6 +35,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem(
         "web.nav.reports", "/console/reports", frozenset({Role.council_reader, Role.front_officer})
     ),
+    NavItem("web.nav.publications", "/console/publications", _FRONT),
     NavItem("web.nav.admin", "/console/admin", frozenset()),
 )
 
