@@ -1,9 +1,11 @@
 """What a publication says: the public face of its item, the same on every channel.
 
 Only what is already public goes out: a published answer as the public feed shows it
-(``replies.views.public_answer``: redacted, of a petitioner who consented; no petitioner's
-identity, and a denunciation or a complaint is never on that feed), a supervision plan's
-conclusion, an announcement. Words a citizen reads come from the catalogue (Vietnamese)."""
+(``replies.views.public_answer``: redacted, of a petitioner who consented), never one of a
+complaint or a denunciation (``PRIVATE_KINDS``, refused here whatever the feed holds); a
+supervision plan's conclusion (with the patterns of personal data masked:
+``replies.redaction``); an announcement (the Front's own words, sent as written). Words a
+citizen reads come from the catalogue (Vietnamese)."""
 
 from __future__ import annotations
 
@@ -12,12 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.channels import repository
 from service.channels.adapters import Post
 from service.channels.models import ItemType, Publication
+from service.deadlines.models import ItemKind
 from service.directory.models import AdminUnit
 from service.errors import NotFound
 from service.i18n import translate
 from service.replies import views as replies_views
+from service.replies.redaction import redact
 from service.settings import Settings
 
+# Never published to a channel, whatever the public feed holds.
+PRIVATE_KINDS = frozenset({ItemKind.complaint.value, ItemKind.denunciation.value})
 PORTAL_ANNOUNCEMENTS = "/thong-bao"
 PORTAL_ANSWERS = "/tra-loi"
 
@@ -53,6 +59,8 @@ async def post_for(
             answer = await replies_views.public_answer(session, publication.item_id)
         except NotFound:
             return None
+        if answer.item_kind in PRIVATE_KINDS:
+            return None
         return Post(
             **common,
             title=translate("channels.answer_title", title=answer.title),
@@ -65,10 +73,12 @@ async def post_for(
         plan = await repository.concluded_plan(session, publication.item_id)
         if plan is None or plan.conclusion is None:
             return None
+        # Written for the council, it may name people or quote their numbers: the patterns
+        # of personal data are masked as on the public answer feed.
         return Post(
             **common,
-            title=translate("channels.conclusion_title", subject=plan.subject),
-            text=plan.conclusion,
+            title=translate("channels.conclusion_title", subject=redact(plan.subject)),
+            text=redact(plan.conclusion),
         )
     announcement = await repository.announcement(session, publication.item_id)
     if announcement is None:

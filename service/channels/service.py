@@ -18,6 +18,7 @@ from service.audit import service as audit
 from service.auth.crypto import cipher
 from service.auth.principals import StaffPrincipal
 from service.channels import repository
+from service.channels.content import PRIVATE_KINDS
 from service.channels.models import (
     REMOTE_CHANNELS,
     Announcement,
@@ -195,7 +196,7 @@ async def _check_item(
             answer = await replies_views.public_answer(session, item_id)
         except NotFound:
             raise NotFound(msg("publication_item_not_found")) from None
-        if not actor.sees_unit(answer.unit_code):
+        if not actor.sees_unit(answer.unit_code) or answer.item_kind in PRIVATE_KINDS:
             raise NotFound(msg("publication_item_not_found"))
         return None
     if item_type is ItemType.conclusion:

@@ -297,7 +297,8 @@ class TestAttempt:
             period_start=date(2026, 10, 1),
             period_end=date(2026, 11, 30),
             state=PlanState.concluded,
-            conclusion="Đề nghị UBND phường bố trí thêm điểm tập kết rác.",
+            conclusion="Đề nghị UBND phường bố trí thêm điểm tập kết rác. "
+            "Ông Ba (0912 345 678) phản ánh nhiều lần.",
             concluded_at=utcnow(),
             created_by=officer.id,
         )
@@ -311,7 +312,10 @@ class TestAttempt:
         )
         body = remote.calls[0].json()
         assert body["title"] == "Kết luận giám sát: Việc thu gom rác thải sinh hoạt"
-        assert body["text"] == plan.conclusion
+        assert body["text"] == (
+            "Đề nghị UBND phường bố trí thêm điểm tập kết rác. "
+            "Ông Ba ([số điện thoại đã ẩn]) phản ánh nhiều lần."
+        )
         assert body["item_type"] == "conclusion"
 
     async def test_an_unconcluded_plan_is_not_publishable(
