@@ -162,6 +162,16 @@ class Settings(BaseSettings):
     report_link_ttl_seconds: int = 7 * 24 * 3600
     report_delivery_max_attempts: int = 6
 
+    # Publishing to channels (service/channels): the remotes' base URLs (tests point them at
+    # local servers), the Graph API version, one timeout per call, attempts before a
+    # publication is marked failed, and the cover photo of a Zalo article without an image.
+    channels_zalo_base_url: str = "https://openapi.zalo.me"
+    channels_facebook_base_url: str = "https://graph.facebook.com"
+    channels_facebook_api_version: str = "v21.0"
+    channels_timeout_seconds: float = Field(default=10.0, gt=0)
+    channels_max_attempts: int = Field(default=10, ge=1)
+    channels_zalo_default_cover_url: str | None = None
+
     @field_validator("encryption_old_keys", mode="before")
     @classmethod
     def _split_old_keys(cls, value: Any) -> Any:

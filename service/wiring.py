@@ -28,6 +28,7 @@ DOMAINS: tuple[str, ...] = (
     "service.replies",
     "service.oversight",
     "service.petitions",
+    "service.channels",
     "reports",
     "service.opendata",
 )

@@ -34,6 +34,7 @@ class EncryptedColumn:
 ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
     EncryptedColumn("petitioner", "petition_id", "uuid", "identity_ciphertext"),
     EncryptedColumn("idempotency_key", "id", "bigint", "response_body_encrypted"),
+    EncryptedColumn("channel_account", "id", "uuid", "token_ciphertext"),
 )
 
 

@@ -6,6 +6,7 @@ Alembic's env and the drift test use this; add a line when a package gains a mod
 from reports import models as reports_models
 from service.audit import models as audit_models
 from service.auth import models as auth_models
+from service.channels import models as channels_models
 from service.db import metadata
 from service.deadlines import models as deadlines_models
 from service.directory import models as directory_models
@@ -20,6 +21,7 @@ from service.storage import models as storage_models
 __all__ = [
     "audit_models",
     "auth_models",
+    "channels_models",
     "deadlines_models",
     "directory_models",
     "jobs_models",

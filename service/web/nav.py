@@ -35,6 +35,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem(
         "web.nav.reports", "/console/reports", frozenset({Role.council_reader, Role.front_officer})
     ),
+    NavItem("web.nav.publications", "/console/publications", _FRONT),
     NavItem("web.nav.admin", "/console/admin", frozenset()),
 )
 
@@ -53,6 +54,7 @@ PORTAL: tuple[NavItem, ...] = (
     NavItem("web.portal.track", "/tra-cuu", frozenset()),
     NavItem("web.portal.file", "/gui-kien-nghi", frozenset()),
     NavItem("web.portal.answers", "/tra-loi", frozenset()),
+    NavItem("web.portal.announcements", "/thong-bao", frozenset()),
     NavItem("web.portal.verify", "/xac-minh", frozenset()),
 )
 

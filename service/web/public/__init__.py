@@ -9,9 +9,12 @@ calls.
   information, rate the answer;
 * ``filing`` — ``/gui-kien-nghi``: file a petition (channel ``web``), with ``antibot``'s
   checks, and its receipt;
-* ``verify`` — ``/xac-minh``: check a printed report by its code.
+* ``verify`` — ``/xac-minh``: check a printed report by its code;
+* ``announcements`` — ``/thong-bao``: the Front's announcements published to the portal
+  (``service.channels``).
 """
 
+from service.web.public.announcements import AnnouncementsController
 from service.web.public.answers import AnswersController
 from service.web.public.filing import FilingController
 from service.web.public.home import HomeController
@@ -21,6 +24,7 @@ from service.web.public.verify import VerifyController
 controllers = [
     HomeController,
     AnswersController,
+    AnnouncementsController,
     TrackingController,
     FilingController,
     VerifyController,

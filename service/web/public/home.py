@@ -11,6 +11,7 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 
 from reports.charts import Series, bar_chart
+from service.channels import service as channels
 from service.db import utcnow
 from service.directory.reference_data import HANOI
 from service.i18n import translate
@@ -41,6 +42,9 @@ def _chart(wards: list[figures.WardFigures], locale: str, year: int) -> Any:
     )
 
 
+LATEST_ANNOUNCEMENTS = 3
+
+
 class HomeController(Controller):
     path = "/"
 
@@ -67,4 +71,5 @@ class HomeController(Controller):
             ward_names={ward.code: ward.name for ward in wards},
             chart=_chart(wards, locale, year),
             latest=latest.items,
+            announcements=await channels.portal_announcements(read_session, LATEST_ANNOUNCEMENTS),
         )
