@@ -1,5 +1,6 @@
 """What a citizen does with the tracking code and secret: follow the petition, answer a
-question, add information or files, withdraw, rate the answer, change consent to publish.
+question, add information or files, withdraw, rate the answer, change consent to publish,
+stop or restart the notices.
 (What they see, the tracking view, is a read model: ``views.tracking_view``.)
 
 Finding a petition by code and secret gives nothing away: an unknown code and a wrong
@@ -267,3 +268,27 @@ async def set_publish_consent(session: AsyncSession, petition: Petition, consent
         at=now,
     )
     await audit(session, actor, "publish_consent_changed", petition, extra={"consent": consent})
+
+
+async def set_notifications(session: AsyncSession, petition: Petition, enabled: bool) -> None:
+    """The citizen stops (or restarts) the notices to them: email, SMS, Zalo. Consent to be
+    contacted can be withdrawn at any time (PDPL 91/2025); notices queued before are
+    recorded as skipped when their job runs (``notifications.deliver``)."""
+    petition = await repository.lock(session, petition)
+    if (petition.notify_opted_out_at is None) == enabled:
+        return
+    now = utcnow()
+    petition.notify_opted_out_at = None if enabled else now
+    touch(petition, now)
+    session.add(petition)
+    actor = citizen_principal(petition)
+    await add_event(
+        session,
+        petition,
+        action="set_notifications",
+        actor=actor,
+        actor_kind=ActorKind.citizen,
+        data={"notifications": enabled},
+        at=now,
+    )
+    await audit(session, actor, "notifications_changed", petition, extra={"enabled": enabled})

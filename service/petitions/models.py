@@ -56,6 +56,8 @@ class DenouncedPosition(StrEnum):
 class NotifyChannel(StrEnum):
     webhook = "webhook"  # to the API client that filed the petition
     email = "email"
+    sms = "sms"  # a text message through the SMS gateway (service.notices.sms)
+    zalo = "zalo"  # a Zalo ZNS template message (service.notices.zalo)
     none = "none"
 
 
@@ -181,6 +183,8 @@ class Petition(DeadlineClock, table=True):
 
     client_id: uuid.UUID = Field(foreign_key="api_client.id", index=True)
     notify_channel: NotifyChannel = Field(default=NotifyChannel.webhook, sa_type=sa.String(16))
+    # The citizen said "no more notices" (tracking action): nothing is sent while it is set.
+    notify_opted_out_at: datetime | None = timestamp_or_none()
     consent_process: bool = Field(default=False)
     consent_publish: bool = Field(default=False)
     consent_recorded_at: datetime = timestamp_now()
@@ -369,10 +373,12 @@ class DeliveryStatus(StrEnum):
     delivered = "delivered"
     failed = "failed"
     skipped = "skipped"
+    # The channel refused this notification for good (a number not on Zalo...): not retried.
+    refused = "refused"
 
 
 class NotificationDelivery(SQLModel, table=True):
-    """One attempt to tell a citizen about a change (webhook or email)."""
+    """One attempt to tell a citizen about a change (webhook, email, SMS or Zalo)."""
 
     __tablename__ = "notification_delivery"
     __table_args__ = (sa.Index("ix_notification_delivery_event", "petition_id", "event_id"),)
