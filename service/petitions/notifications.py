@@ -43,10 +43,8 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import httpx
 import structlog
@@ -55,17 +53,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.auth.models import ApiClient
 from service.db import session_scope, utcnow
-from service.i18n import msg
 from service.mail import Letter, LetterRefused, Mailer, MailUnavailable, mailer_for
 from service.mail.queue import enqueue_letter
 from service.notices import config as phone_channels
-from service.notices.base import NoticeRefused, NoticeUnavailable, PhoneChannel, PhoneNotice
+from service.notices.base import NoticeRefused, NoticeUnavailable, PhoneChannel
 from service.notices.phones import mask as mask_phone
 from service.notices.phones import normalise_mobile
 from service.petitions import messages
 from service.petitions.confidential import decrypt_identity
 from service.petitions.messages import STATUS_LABELS
 from service.petitions.models import DeliveryStatus, NotifyChannel, PetitionStatus
+from service.petitions.phone_notices import phone_channel_for, send_to_phone
 from service.petitions.repository import deliveries, notices
 from service.petitions.repository import petitions as petition_rows
 from service.settings import Settings
@@ -324,54 +322,6 @@ async def _log(
 # -- SMS and Zalo ----------------------------------------------------------------------------
 
 
-def portal_url(settings: Settings) -> str:
-    """Where a citizen reading an SMS follows the petition (the portal's tracking page,
-    code and secret in hand; the API's track URL needs a header no phone can send)."""
-    return settings.public_base_url.rstrip("/") + "/tra-cuu"
-
-
-def phone_notice(settings: Settings, notice: Notice) -> PhoneNotice:
-    """The notice as the phone channels take it: the SMS text from the catalogue (in
-    Vietnamese, as the citizen reads it) and the ZNS template's parameters."""
-    assert notice.phone is not None
-    label = STATUS_LABELS.get(PetitionStatus(notice.status), notice.status)
-    link = portal_url(settings)
-    at = datetime.fromisoformat(notice.occurred_at).astimezone(ZoneInfo(settings.timezone))
-    return PhoneNotice(
-        phone=notice.phone,
-        text=msg("notice.sms.body", code=notice.tracking_code, message=notice.message).render("vi"),
-        link=msg("notice.sms.link", link=link).render("vi"),
-        template=notice.kind,
-        params={
-            "ma_don": notice.tracking_code,
-            "trang_thai": label,
-            "noi_dung": notice.message,
-            "ngay": f"{at:%d/%m/%Y}",
-        },
-        # Stable per notification, short enough for ZNS's tracking_id.
-        reference=f"{notice.petition_id.hex}-{notice.event_id}",
-    )
-
-
-def _phone_channel(settings: Settings, notice: Notice) -> PhoneChannel | None:
-    if notice.channel == NotifyChannel.sms:
-        return phone_channels.sms_gateway(settings)
-    zns = phone_channels.zalo_zns(settings)
-    if zns is None or zns.config.template_ids.get(notice.kind) is None:
-        return None
-    return zns
-
-
-async def send_to_phone(channel: PhoneChannel, settings: Settings, notice: Notice) -> int:
-    """Hand the notice to the SMS gateway or ZNS; raises DeliveryFailed while the service
-    cannot take it (retried), NoticeRefused when it refuses it for good."""
-    try:
-        sent = await channel.send(phone_notice(settings, notice))
-    except NoticeUnavailable as exc:
-        raise DeliveryFailed(exc.detail) from None
-    return sent.status
-
-
 async def deliver(
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
@@ -387,7 +337,9 @@ async def deliver(
     if notice is None:
         return None
     mailer = mailer or mailer_for(settings)
-    phone_channel = _phone_channel(settings, notice) if notice.channel in PHONE_CHANNELS else None
+    phone_channel = (
+        phone_channel_for(settings, notice) if notice.channel in PHONE_CHANNELS else None
+    )
     skipped_because = _skip_reason(mailer, phone_channel, notice)
     if skipped_because is not None:
         await _log(sessions, notice, DeliveryStatus.skipped, error=skipped_because)
@@ -397,7 +349,10 @@ async def deliver(
         if notice.channel == NotifyChannel.webhook:
             response_status = await send_webhook(settings, notice)
         elif phone_channel is not None:
-            response_status = await send_to_phone(phone_channel, settings, notice)
+            try:
+                response_status = await send_to_phone(phone_channel, settings, notice)
+            except NoticeUnavailable as exc:
+                raise DeliveryFailed(exc.detail) from None  # handled below, as a webhook's
         else:
             assert mailer is not None
             await send_email(mailer, settings, notice)
