@@ -10,6 +10,7 @@ Vinaphone 081-085, 088, 091, 094; MobiFone 070, 076-079, 089, 090, 093; Vietnamo
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import MutableMapping
 from enum import StrEnum
@@ -78,3 +79,24 @@ def scrub_phone_numbers(
         if isinstance(value, str):
             event_dict[key] = mask_in_text(value)
     return event_dict
+
+
+class PhoneNumberFilter(logging.Filter):
+    """The same for the standard library's log records (httpx logs every request's URL at
+    INFO, and a GET gateway has the number in its query string)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_in_text(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def mask_standard_logging(root: logging.Logger | None = None) -> None:
+    """Put the filter on every handler of the root logger (a handler's filter sees the
+    records of every logger that propagates to it; a logger's would not)."""
+    root = root or logging.getLogger()
+    for handler in root.handlers:
+        if not any(isinstance(f, PhoneNumberFilter) for f in handler.filters):
+            handler.addFilter(PhoneNumberFilter())

@@ -427,8 +427,13 @@ class TestLogs:
         api: Api,
         sms_gateway: FakeSmsGateway,
         capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture,
     ) -> None:
-        """A GET gateway has the number in its URL; a failure is logged, the number is not."""
+        """A GET gateway has the number in its URL (httpx logs every request's URL); a
+        failure is logged; the number is in neither log."""
+        import logging
+
+        caplog.set_level(logging.INFO)
         from service.observability import configure_logging
 
         configured = sms_settings(
@@ -450,6 +455,10 @@ class TestLogs:
         assert "petition_notification_failed" in err
         assert "912345678" not in err
         assert MASKED in err
+        # The standard library's records (httpx's request line with the query string).
+        requests = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+        assert any("/api/send?to=" + MASKED in line for line in requests), requests
+        assert "912345678" not in caplog.text
 
 
 class TestJob:
