@@ -21,8 +21,11 @@ from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.db import utcnow
 from service.errors import Conflict, NotFound, StateConflict
 from service.i18n import Message, msg
+from service.notices.phones import normalise_mobile
+from service.notices.sms_text import strip_diacritics
 from service.petitions import clock, messages
 from service.petitions.codes import normalise_code, secret_matches
+from service.petitions.confidential import decrypt_identity
 from service.petitions.models import (
     FINAL_STATUSES,
     ActorKind,
@@ -33,6 +36,7 @@ from service.petitions.models import (
     PetitionStatus,
 )
 from service.petitions.repository import petitions as repository
+from service.petitions.repository import phone_optout
 from service.petitions.service import (
     EntryFields,
     add_event,
@@ -43,6 +47,7 @@ from service.petitions.service import (
 )
 from service.petitions.workflow import Action, Performer, citizen_actions, transition_for
 from service.replies import service as replies
+from service.settings import Settings
 from service.storage.models import Evidence
 from service.storage.service import create_evidence_from_stream
 from service.storage.store import ObjectStore
@@ -292,3 +297,31 @@ async def set_notifications(session: AsyncSession, petition: Petition, enabled: 
         at=now,
     )
     await audit(session, actor, "notifications_changed", petition, extra={"enabled": enabled})
+
+
+# An inbound SMS that asks to stop: its first word, without diacritics, upper case
+# ("STOP", "HUY" for hủy, "TC" / "TU CHOI" for từ chối, as Vietnamese SMS services use).
+STOP_WORDS = frozenset({"STOP", "HUY", "TC", "TUCHOI", "DUNG"})
+
+
+def asks_to_stop(text: str) -> bool:
+    words = strip_diacritics(text).upper().replace("Đ", "D").split()
+    if not words:
+        return False
+    return words[0] in STOP_WORDS or words[:2] == ["TU", "CHOI"]
+
+
+async def opt_out_by_phone(session: AsyncSession, settings: Settings, phone: str) -> int:
+    """Stop the SMS notices of every petition of this mobile number (84...): the reply
+    "STOP" an SMS gateway forwards. Each petition records it as the tracking action does
+    (history, audit). Returns how many petitions it stopped."""
+    found = await phone_optout.plain_matches(session, phone)
+    async for batch in phone_optout.encrypted_candidates(session):
+        for petition_id, ciphertext in batch:
+            if normalise_mobile(decrypt_identity(settings, ciphertext).phone) == phone:
+                found.append(petition_id)
+    for petition_id in sorted(found):  # one lock order: no deadlock between two replies
+        petition = await repository.get(session, petition_id)
+        if petition is not None:
+            await set_notifications(session, petition, False)
+    return len(found)

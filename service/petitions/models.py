@@ -61,6 +61,9 @@ class NotifyChannel(StrEnum):
     none = "none"
 
 
+SMS_NOTIFIED_PREDICATE = "notify_channel = 'sms' AND notify_opted_out_at IS NULL"
+
+
 class PetitionStatus(StrEnum):
     received = "received"
     needs_info = "needs_info"
@@ -155,6 +158,8 @@ class Petition(DeadlineClock, table=True):
             "ix_petition_open_category_latitude", "category_code", "latitude", where=OPEN_PREDICATE
         ),
         sa.Index("ix_petition_merged_into", "merged_into_id"),
+        # Petitions still notified by SMS: what an inbound "STOP" may concern.
+        partial_index("ix_petition_sms_notified", "id", where=SMS_NOTIFIED_PREDICATE),
         # The staff search: every folded word of title and description a token.
         sa.Index("ix_petition_search_vector", "search_vector", postgresql_using="gin"),
         *clock_indexes("petition"),
