@@ -60,7 +60,7 @@ from service.notices.base import NoticeRefused, NoticeUnavailable, PhoneChannel
 from service.notices.phones import mask as mask_phone
 from service.notices.phones import normalise_mobile
 from service.petitions import messages
-from service.petitions.confidential import decrypt_identity
+from service.petitions.confidential import Identity, decrypt_identity
 from service.petitions.messages import STATUS_LABELS
 from service.petitions.models import DeliveryStatus, NotifyChannel, PetitionStatus
 from service.petitions.phone_notices import phone_channel_for, send_to_phone
@@ -195,39 +195,30 @@ async def prepare(
                 notice, webhook_url=client.webhook_url, webhook_secret=client.webhook_secret
             )
         return notice
-    if notice.opted_out:  # nothing of theirs is read for a notice that will not go
+    # Nothing of theirs is read for a notice that will not go to them.
+    if notice.opted_out or channel not in (NotifyChannel.email, *PHONE_CHANNELS):
+        return notice
+    contact = await _contact(session, settings, petition.id)
+    if contact is None:
         return notice
     if channel == NotifyChannel.email:
-        return replace(notice, email=await _email_of(session, settings, petition.id))
-    if channel in PHONE_CHANNELS:
-        phone = await _phone_of(session, settings, petition.id)
-        return replace(notice, phone=normalise_mobile(phone))
-    return notice
+        return replace(notice, email=contact.email)
+    return replace(notice, phone=normalise_mobile(contact.phone))
 
 
 PHONE_CHANNELS = frozenset({NotifyChannel.sms, NotifyChannel.zalo})
 
 
-async def _phone_of(
+async def _contact(
     session: AsyncSession, settings: Settings, petition_id: uuid.UUID
-) -> str | None:
+) -> Identity | None:
+    """The petitioner's identity (a denouncer's decrypted, for this notice only)."""
     petitioner = await petition_rows.petitioner(session, petition_id)
     if petitioner is None:
         return None
     if petitioner.identity_ciphertext is not None:
-        return decrypt_identity(settings, petitioner.identity_ciphertext).phone
-    return petitioner.phone
-
-
-async def _email_of(
-    session: AsyncSession, settings: Settings, petition_id: uuid.UUID
-) -> str | None:
-    petitioner = await petition_rows.petitioner(session, petition_id)
-    if petitioner is None:
-        return None
-    if petitioner.identity_ciphertext is not None:
-        return decrypt_identity(settings, petitioner.identity_ciphertext).email
-    return petitioner.email
+        return decrypt_identity(settings, petitioner.identity_ciphertext)
+    return Identity.of(petitioner)
 
 
 def _track_url(settings: Settings, code: str) -> str:
@@ -317,9 +308,6 @@ async def _log(
             error=error[:2000] if error else None,
             at=utcnow(),
         )
-
-
-# -- SMS and Zalo ----------------------------------------------------------------------------
 
 
 async def deliver(
