@@ -416,6 +416,11 @@ class TestIntakeAndOptOut:
         [row] = response.json()
         assert (row["channel"], row["status"], row["target"]) == ("sms", "delivered", MASKED)
         assert "912345678" not in response.text
+        # Nor in the staff's list of petitions.
+        listed = await client.get("/api/v1/petitions", headers=await login(client, officer))
+        assert listed.status_code == 200, listed.text
+        assert petition.tracking_code in listed.text
+        assert "912345678" not in listed.text
 
 
 class TestLogs:
