@@ -10,7 +10,7 @@ import ipaddress
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -135,6 +135,30 @@ class Settings(BaseSettings):
     # One timeout (seconds) for connecting and for each reply of the server.
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
 
+    # Notices to a citizen's phone (service.notices; README "SMS and Zalo notices").
+    # A generic HTTP SMS gateway: unset URL = SMS notices are recorded as skipped.
+    sms_gateway_url: str | None = None
+    sms_gateway_method: Literal["POST", "GET"] = "POST"
+    # The header carrying the gateway's key (e.g. Authorization / "Bearer ..."); the value is
+    # a secret, never logged.
+    sms_gateway_auth_header: str | None = "Authorization"
+    sms_gateway_auth_value: SecretStr | None = None
+    sms_gateway_body_format: Literal["json", "form"] = "json"
+    # A JSON object; its strings may hold {phone}, {text}, {sender} and {reference}.
+    sms_gateway_body_template: str = '{"to": "{phone}", "text": "{text}", "from": "{sender}"}'
+    sms_sender: str = "MTTQ"  # the brand name registered with the gateway
+    sms_phone_format: Literal["84", "0"] = "84"  # 84912345678 or 0912345678
+    # Strip Vietnamese diacritics (GSM-7: 160 characters a part instead of 70 in UCS-2).
+    sms_strip_diacritics: bool = True
+    sms_max_segments: int = Field(default=3, ge=1, le=10)
+    sms_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Zalo ZNS: no access token or no template id = Zalo notices are recorded as skipped.
+    zalo_zns_url: str = "https://business.openapi.zalo.me/message/template"
+    zalo_access_token: SecretStr | None = None
+    zalo_template_received: str | None = None  # the approved template for "received"
+    zalo_template_updated: str | None = None  # ... and for every later change
+    zalo_timeout_seconds: float = Field(default=10.0, gt=0)
+
     timezone: str = "Asia/Ho_Chi_Minh"
 
     # Open311 (service/open311): the jurisdiction_id this server answers to; a request naming
@@ -191,6 +215,21 @@ class Settings(BaseSettings):
             value = [part.strip() for part in value.split(",") if part.strip()]
         for network in value:
             ipaddress.ip_network(network, strict=False)  # ValueError names the bad entry
+        return value
+
+    @field_validator("sms_gateway_body_template")
+    @classmethod
+    def _check_sms_template(cls, value: str) -> str:
+        import json
+
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not JSON: {exc.msg}") from None
+        if not isinstance(parsed, dict) or not parsed:
+            raise ValueError("must be a non-empty JSON object")
+        if "{phone}" not in value or "{text}" not in value:
+            raise ValueError("must hold {phone} and {text}")
         return value
 
     @field_validator("queue_namespace")

@@ -89,6 +89,13 @@ def _production_problems(settings: Settings) -> list[str]:
         )
     ):
         problems.append(problem)
+    # The SMS gateway's key, the Zalo OA token and citizens' numbers cross the network.
+    for name, url in (
+        ("GIAMSAT_SMS_GATEWAY_URL", settings.sms_gateway_url),
+        ("GIAMSAT_ZALO_ZNS_URL", settings.zalo_zns_url if settings.zalo_access_token else None),
+    ):
+        if url and urlsplit(url).scheme != "https":
+            problems.append(f"{name} is not https (keys and phone numbers would cross in clear)")
     if settings.broker is BrokerKind.rabbitmq:
         password = urlsplit(settings.broker_url).password or "guest"
         if password in PUBLIC_BROKER_PASSWORDS:

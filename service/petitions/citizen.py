@@ -1,5 +1,6 @@
 """What a citizen does with the tracking code and secret: follow the petition, answer a
-question, add information or files, withdraw, rate the answer, change consent to publish.
+question, add information or files, withdraw, rate the answer, change consent to publish,
+stop or restart the notices.
 (What they see, the tracking view, is a read model: ``views.tracking_view``.)
 
 Finding a petition by code and secret gives nothing away: an unknown code and a wrong
@@ -20,8 +21,11 @@ from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.db import utcnow
 from service.errors import Conflict, NotFound, StateConflict
 from service.i18n import Message, msg
+from service.notices.phones import normalise_mobile
+from service.notices.sms_text import strip_diacritics
 from service.petitions import clock, messages
 from service.petitions.codes import normalise_code, secret_matches
+from service.petitions.confidential import decrypt_identity
 from service.petitions.models import (
     FINAL_STATUSES,
     ActorKind,
@@ -32,6 +36,7 @@ from service.petitions.models import (
     PetitionStatus,
 )
 from service.petitions.repository import petitions as repository
+from service.petitions.repository import phone_optout
 from service.petitions.service import (
     EntryFields,
     add_event,
@@ -42,6 +47,7 @@ from service.petitions.service import (
 )
 from service.petitions.workflow import Action, Performer, citizen_actions, transition_for
 from service.replies import service as replies
+from service.settings import Settings
 from service.storage.models import Evidence
 from service.storage.service import create_evidence_from_stream
 from service.storage.store import ObjectStore
@@ -267,3 +273,55 @@ async def set_publish_consent(session: AsyncSession, petition: Petition, consent
         at=now,
     )
     await audit(session, actor, "publish_consent_changed", petition, extra={"consent": consent})
+
+
+async def set_notifications(session: AsyncSession, petition: Petition, enabled: bool) -> None:
+    """The citizen stops (or restarts) the notices to them: email, SMS, Zalo. Consent to be
+    contacted can be withdrawn at any time (PDPL 91/2025); notices queued before are
+    recorded as skipped when their job runs (``notifications.deliver``)."""
+    petition = await repository.lock(session, petition)
+    if (petition.notify_opted_out_at is None) == enabled:
+        return
+    now = utcnow()
+    petition.notify_opted_out_at = None if enabled else now
+    touch(petition, now)
+    session.add(petition)
+    actor = citizen_principal(petition)
+    await add_event(
+        session,
+        petition,
+        action="set_notifications",
+        actor=actor,
+        actor_kind=ActorKind.citizen,
+        data={"notifications": enabled},
+        at=now,
+    )
+    await audit(session, actor, "notifications_changed", petition, extra={"enabled": enabled})
+
+
+# An inbound SMS that asks to stop: its first word, without diacritics, upper case
+# ("STOP", "HUY" for hủy, "TC" / "TU CHOI" for từ chối, as Vietnamese SMS services use).
+STOP_WORDS = frozenset({"STOP", "HUY", "TC", "TUCHOI", "DUNG"})
+
+
+def asks_to_stop(text: str) -> bool:
+    words = strip_diacritics(text).upper().replace("Đ", "D").split()
+    if not words:
+        return False
+    return words[0] in STOP_WORDS or words[:2] == ["TU", "CHOI"]
+
+
+async def opt_out_by_phone(session: AsyncSession, settings: Settings, phone: str) -> int:
+    """Stop the SMS notices of every petition of this mobile number (84...): the reply
+    "STOP" an SMS gateway forwards. Each petition records it as the tracking action does
+    (history, audit). Returns how many petitions it stopped."""
+    found = await phone_optout.plain_matches(session, phone)
+    async for batch in phone_optout.encrypted_candidates(session):
+        for petition_id, ciphertext in batch:
+            if normalise_mobile(decrypt_identity(settings, ciphertext).phone) == phone:
+                found.append(petition_id)
+    for petition_id in sorted(found):  # one lock order: no deadlock between two replies
+        petition = await repository.get(session, petition_id)
+        if petition is not None:
+            await set_notifications(session, petition, False)
+    return len(found)

@@ -192,6 +192,7 @@ def _tracking(status: str, **changes: Any) -> dict[str, Any]:
         "evidence": [],
         "answer": JSON_NULL,
         "consent_to_publish": True,
+        "notifications": True,
         "allowed_actions": ["add_evidence", "add_information", "set_publish_consent", "withdraw"],
     }
     view.update(changes)

@@ -35,6 +35,7 @@ from service.directory.models import UnitLevel
 from service.errors import Invalid, field_error
 from service.i18n import Message, msg
 from service.jobs.outbox import outbox_values
+from service.notices.phones import normalise_mobile
 from service.observability import current_request_id
 from service.petitions import clock, messages
 from service.petitions.codes import new_secret, next_tracking_code, secret_digest
@@ -214,6 +215,11 @@ async def validate(
             errors.append(_error("denounced.agency_id", msg("agency_unknown")))
     if data.notify_channel == NotifyChannel.email and not identity.email:
         errors.append(_error("petitioner.email", msg("email_needed_for_notify")))
+    if data.notify_channel in (NotifyChannel.sms, NotifyChannel.zalo):
+        if not identity.phone:
+            errors.append(_error("petitioner.phone", msg("phone_needed_for_notify")))
+        elif normalise_mobile(identity.phone) is None:
+            errors.append(_error("petitioner.phone", msg("mobile_number_invalid")))
     if errors:
         detail = msg("petition_fields_invalid")
         if data.kind in IDENTIFIED_KINDS and any(

@@ -56,7 +56,12 @@ class DenouncedPosition(StrEnum):
 class NotifyChannel(StrEnum):
     webhook = "webhook"  # to the API client that filed the petition
     email = "email"
+    sms = "sms"  # a text message through the SMS gateway (service.notices.sms)
+    zalo = "zalo"  # a Zalo ZNS template message (service.notices.zalo)
     none = "none"
+
+
+SMS_NOTIFIED_PREDICATE = "notify_channel = 'sms' AND notify_opted_out_at IS NULL"
 
 
 class PetitionStatus(StrEnum):
@@ -153,6 +158,8 @@ class Petition(DeadlineClock, table=True):
             "ix_petition_open_category_latitude", "category_code", "latitude", where=OPEN_PREDICATE
         ),
         sa.Index("ix_petition_merged_into", "merged_into_id"),
+        # Petitions still notified by SMS: what an inbound "STOP" may concern.
+        partial_index("ix_petition_sms_notified", "id", where=SMS_NOTIFIED_PREDICATE),
         # The staff search: every folded word of title and description a token.
         sa.Index("ix_petition_search_vector", "search_vector", postgresql_using="gin"),
         *clock_indexes("petition"),
@@ -184,6 +191,8 @@ class Petition(DeadlineClock, table=True):
 
     client_id: uuid.UUID = Field(foreign_key="api_client.id", index=True)
     notify_channel: NotifyChannel = Field(default=NotifyChannel.webhook, sa_type=sa.String(16))
+    # The citizen said "no more notices" (tracking action): nothing is sent while it is set.
+    notify_opted_out_at: datetime | None = timestamp_or_none()
     consent_process: bool = Field(default=False)
     consent_publish: bool = Field(default=False)
     consent_recorded_at: datetime = timestamp_now()
@@ -372,10 +381,12 @@ class DeliveryStatus(StrEnum):
     delivered = "delivered"
     failed = "failed"
     skipped = "skipped"
+    # The channel refused this notification for good (a number not on Zalo...): not retried.
+    refused = "refused"
 
 
 class NotificationDelivery(SQLModel, table=True):
-    """One attempt to tell a citizen about a change (webhook or email)."""
+    """One attempt to tell a citizen about a change (webhook, email, SMS or Zalo)."""
 
     __tablename__ = "notification_delivery"
     __table_args__ = (sa.Index("ix_notification_delivery_event", "petition_id", "event_id"),)

@@ -20,6 +20,16 @@ server that is unavailable is a failed attempt like a webhook's (logged, retried
 refuses the letter for good (a 5xx) is logged as failed with that reply code in
 ``response_status`` and is not retried.
 
+SMS and Zalo (``sms``, ``zalo``) go to the petitioner's mobile number through the adapters of
+``service.notices`` (a generic HTTP SMS gateway; Zalo ZNS): the same events, the same job,
+log and retries. A service that is down, times out, rate-limits or wants a new token is a
+failed attempt (retried); one that refuses the notice for good (a number not on Zalo, a
+gateway's 4xx) is logged as ``refused`` and not retried. The delivery log and every log line
+keep a masked number (``8491****678``). A citizen who opted out
+(``petition.notify_opted_out_at``, a tracking action) gets no email, SMS or Zalo notice:
+those are recorded as skipped. (The webhook goes to the API client's app, which shows the
+petition's state; it is not a message to the citizen and is not stopped.)
+
 Every attempt is a ``notification_delivery`` row. A notification already delivered (or
 skipped: no channel, no webhook URL, no SMTP host configured; or refused by the mail server)
 is not sent again, so a message that arrives twice does nothing the second time.
@@ -32,7 +42,7 @@ import hmac
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -45,10 +55,15 @@ from service.auth.models import ApiClient
 from service.db import session_scope, utcnow
 from service.mail import Letter, LetterRefused, Mailer, MailUnavailable, mailer_for
 from service.mail.queue import enqueue_letter
+from service.notices import config as phone_channels
+from service.notices.base import NoticeRefused, NoticeUnavailable, PhoneChannel
+from service.notices.phones import mask as mask_phone
+from service.notices.phones import normalise_mobile
 from service.petitions import messages
-from service.petitions.confidential import decrypt_identity
+from service.petitions.confidential import Identity, decrypt_identity
 from service.petitions.messages import STATUS_LABELS
 from service.petitions.models import DeliveryStatus, NotifyChannel, PetitionStatus
+from service.petitions.phone_notices import phone_channel_for, send_to_phone
 from service.petitions.repository import deliveries, notices
 from service.petitions.repository import petitions as petition_rows
 from service.settings import Settings
@@ -122,10 +137,17 @@ class Notice:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     email: str | None = None
+    phone: str | None = None  # normalised (84xxxxxxxxx), for sms and zalo
+    opted_out: bool = False
 
     @property
     def delivery_id(self) -> str:
         return f"{self.petition_id}:{self.event_id}"
+
+    @property
+    def kind(self) -> str:
+        """Which ZNS template: the receipt, or any later change."""
+        return phone_channels.RECEIVED if self.action == RECEIVE_ACTION else phone_channels.UPDATED
 
     def payload(self, timestamp: int, track_url: str) -> dict[str, object]:
         return PetitionWebhook(
@@ -150,11 +172,11 @@ async def prepare(
     event = await petition_rows.event(session, event_id)
     if petition is None or event is None or event.petition_id != petition.id:
         return None
+    channel = NotifyChannel(petition.notify_channel)
     if event.citizen_message is None or await deliveries.done_already(
-        session, petition_id, event_id
+        session, petition_id, event_id, channel
     ):
         return None
-    channel = NotifyChannel(petition.notify_channel)
     notice = Notice(
         petition_id=petition.id,
         event_id=event_id,
@@ -164,43 +186,39 @@ async def prepare(
         action=event.action,
         message=event.citizen_message,
         occurred_at=event.at.isoformat(),
+        opted_out=petition.notify_opted_out_at is not None,
     )
     if channel == NotifyChannel.webhook:
         client = await session.get(ApiClient, petition.client_id)
         if client is not None and client.active and client.webhook_url and client.webhook_secret:
-            return _with(notice, webhook_url=client.webhook_url, secret=client.webhook_secret)
+            return replace(
+                notice, webhook_url=client.webhook_url, webhook_secret=client.webhook_secret
+            )
+        return notice
+    # Nothing of theirs is read for a notice that will not go to them.
+    if notice.opted_out or channel not in (NotifyChannel.email, *PHONE_CHANNELS):
+        return notice
+    contact = await _contact(session, settings, petition.id)
+    if contact is None:
         return notice
     if channel == NotifyChannel.email:
-        return _with(notice, email=await _email_of(session, settings, petition.id))
-    return notice
+        return replace(notice, email=contact.email)
+    return replace(notice, phone=normalise_mobile(contact.phone))
 
 
-def _with(
-    notice: Notice,
-    *,
-    webhook_url: str | None = None,
-    secret: str | None = None,
-    email: str | None = None,
-) -> Notice:
-    return Notice(
-        **{
-            **notice.__dict__,
-            "webhook_url": webhook_url,
-            "webhook_secret": secret,
-            "email": email,
-        }
-    )
+PHONE_CHANNELS = frozenset({NotifyChannel.sms, NotifyChannel.zalo})
 
 
-async def _email_of(
+async def _contact(
     session: AsyncSession, settings: Settings, petition_id: uuid.UUID
-) -> str | None:
+) -> Identity | None:
+    """The petitioner's identity (a denouncer's decrypted, for this notice only)."""
     petitioner = await petition_rows.petitioner(session, petition_id)
     if petitioner is None:
         return None
     if petitioner.identity_ciphertext is not None:
-        return decrypt_identity(settings, petitioner.identity_ciphertext).email
-    return petitioner.email
+        return decrypt_identity(settings, petitioner.identity_ciphertext)
+    return Identity.of(petitioner)
 
 
 def _track_url(settings: Settings, code: str) -> str:
@@ -264,6 +282,8 @@ def _target(notice: Notice) -> str | None:
         return f"{parts.scheme}://{parts.netloc}{parts.path}"[:300]
     if notice.email:
         return mask_email(notice.email)
+    if notice.phone:
+        return mask_phone(notice.phone)
     return None
 
 
@@ -305,7 +325,10 @@ async def deliver(
     if notice is None:
         return None
     mailer = mailer or mailer_for(settings)
-    skipped_because = _skip_reason(mailer, notice)
+    phone_channel = (
+        phone_channel_for(settings, notice) if notice.channel in PHONE_CHANNELS else None
+    )
+    skipped_because = _skip_reason(mailer, phone_channel, notice)
     if skipped_because is not None:
         await _log(sessions, notice, DeliveryStatus.skipped, error=skipped_because)
         return DeliveryStatus.skipped
@@ -313,6 +336,11 @@ async def deliver(
     try:
         if notice.channel == NotifyChannel.webhook:
             response_status = await send_webhook(settings, notice)
+        elif phone_channel is not None:
+            try:
+                response_status = await send_to_phone(phone_channel, settings, notice)
+            except NoticeUnavailable as exc:
+                raise DeliveryFailed(exc.detail) from None  # handled below, as a webhook's
         else:
             assert mailer is not None
             await send_email(mailer, settings, notice)
@@ -324,6 +352,18 @@ async def deliver(
             "petition_email_refused", petition_id=str(notice.petition_id), error=exc.detail
         )
         return DeliveryStatus.failed
+    except NoticeRefused as exc:
+        await _log(
+            sessions, notice, DeliveryStatus.refused, response_status=exc.code, error=exc.detail
+        )
+        logger.warning(
+            "petition_notice_refused",
+            petition_id=str(notice.petition_id),
+            event_id=notice.event_id,
+            channel=notice.channel.value,
+            error=exc.detail,
+        )
+        return DeliveryStatus.refused
     except DeliveryFailed as exc:
         await _log(sessions, notice, DeliveryStatus.failed, error=str(exc))
         logger.warning(
@@ -338,16 +378,31 @@ async def deliver(
     return DeliveryStatus.delivered
 
 
-def _skip_reason(mailer: Mailer | None, notice: Notice) -> str | None:
+def _skip_reason(
+    mailer: Mailer | None, phone_channel: PhoneChannel | None, notice: Notice
+) -> str | None:
     if notice.channel == NotifyChannel.none:
         return "the citizen asked for no notifications"
     if notice.channel == NotifyChannel.webhook and not notice.webhook_url:
         return "the API client has no webhook URL"
+    if notice.channel == NotifyChannel.webhook:
+        return None
+    if notice.opted_out:
+        return "the citizen opted out of notifications"
     if notice.channel == NotifyChannel.email:
         if not notice.email:
             return "no email address"
         if mailer is None:
             return "no SMTP host configured"
+    if notice.channel in PHONE_CHANNELS:
+        if not notice.phone:
+            return "no Vietnamese mobile number"
+        if phone_channel is None:
+            return (
+                "no SMS gateway configured"
+                if notice.channel == NotifyChannel.sms
+                else f"no Zalo ZNS access token or {notice.kind} template configured"
+            )
     return None
 
 

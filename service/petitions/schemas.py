@@ -97,7 +97,12 @@ class PetitionCreate(BaseModel):
         description="Explicit consent to process the personal data (PDPL 91/2025); required"
     )
     consent_to_publish: StrictBool = False
-    notify_channel: NotifyChannel = NotifyChannel.webhook
+    notify_channel: NotifyChannel = Field(
+        default=NotifyChannel.webhook,
+        description="How the citizen is told of changes: `webhook` (to this API client), "
+        "`email`, `sms` or `zalo` (a Zalo ZNS message; both need `petitioner.phone`, a "
+        "Vietnamese mobile number), or `none`.",
+    )
 
 
 class PetitionCreated(BaseModel):
@@ -155,6 +160,11 @@ class TrackingView(BaseModel):
     evidence: list[CitizenEvidence]
     answer: PublishedAnswer | None
     consent_to_publish: bool
+    notifications: bool = Field(
+        description="Whether the citizen is told of changes by email, SMS or Zalo (false "
+        "after they opted out, or with `notify_channel: none`); `POST .../notifications` "
+        "turns it off or on again."
+    )
     allowed_actions: list[str]
 
 
@@ -177,6 +187,13 @@ class RatingRequest(BaseModel):
 
 class ConsentUpdate(BaseModel):
     consent_to_publish: StrictBool
+
+
+class NotificationsUpdate(BaseModel):
+    notifications: StrictBool = Field(
+        description="false: no more email, SMS or Zalo notices for this petition (the "
+        "citizen's opt-out); true: notices again, on the channel chosen when filing."
+    )
 
 
 # -- staff ----------------------------------------------------------------------------------
@@ -293,6 +310,7 @@ class PetitionDetail(PetitionSummary):
     consent_process: bool
     consent_publish: bool
     notify_channel: NotifyChannel
+    notify_opted_out_at: datetime | None = None
     merged_into_id: uuid.UUID | None
     referral_id: uuid.UUID | None
     reject_reason_code: str | None

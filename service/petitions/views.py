@@ -27,7 +27,14 @@ from service.petitions.confidential import (
     petitioners_data,
 )
 from service.petitions.duplicates import stored_suggestions, suggest_on_demand
-from service.petitions.models import ActorKind, Petition, Petitioner, PetitionKind, PetitionStatus
+from service.petitions.models import (
+    ActorKind,
+    NotifyChannel,
+    Petition,
+    Petitioner,
+    PetitionKind,
+    PetitionStatus,
+)
 from service.petitions.repository import PetitionFilter, SortOrder, listing, reference
 from service.petitions.repository import petitions as repository
 from service.petitions.repository.dashboard import dashboard as dashboard_counts
@@ -124,7 +131,7 @@ DETAIL_AS_STORED = (
     *("consent_process", "consent_publish", "notify_channel", "merged_into_id", "referral_id"),
     *("reject_reason_code", "reopen_count", "evidence_count", "warn_at", "version"),
     *("clock_started_at", "clock_paused_at", "clock_stopped_at", "updated_at"),
-    *("denounced_agency_id", "denounced_position", "address_rule"),
+    *("denounced_agency_id", "denounced_position", "address_rule", "notify_opted_out_at"),
 )
 
 
@@ -393,6 +400,10 @@ async def downloadable_evidence(
 # -- the citizen --------------------------------------------------------------------------
 
 
+def notices_on(petition: Petition) -> bool:
+    return petition.notify_channel != NotifyChannel.none and petition.notify_opted_out_at is None
+
+
 async def tracking_view(session: AsyncSession, petition: Petition) -> TrackingView:
     """What the citizen sees with their code and secret (the petition they follow: a merged
     one shows its lead's agency, answer and count of people)."""
@@ -430,5 +441,6 @@ async def tracking_view(session: AsyncSession, petition: Petition) -> TrackingVi
         evidence=[uploaded(e) for e, _ in await repository.evidence(session, petition.id)],
         answer=answer.model_dump(mode="json") if answer is not None else None,
         consent_to_publish=petition.consent_publish,
+        notifications=notices_on(petition),
         allowed_actions=citizen_actions(petition),
     )

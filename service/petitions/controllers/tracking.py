@@ -38,6 +38,7 @@ from service.petitions.schemas import (
     AdditionalInformation,
     ClarificationAnswer,
     ConsentUpdate,
+    NotificationsUpdate,
     RatingRequest,
     TrackingView,
     WithdrawRequest,
@@ -176,6 +177,16 @@ CITIZEN_ACTIONS = (
         ),
         body=RequestBody[ConsentUpdate],
         summary="Give or withdraw consent to publish",
+        example_response=False,
+    ),
+    CitizenAction(
+        "notifications",
+        "/notifications",
+        run=lambda session, petition, data: citizen.set_notifications(
+            session, petition, data.notifications
+        ),
+        body=RequestBody[NotificationsUpdate],
+        summary="Stop (opt out of) or restart the notices by email, SMS or Zalo",
         example_response=False,
     ),
 )

@@ -14,17 +14,25 @@ from sqlmodel import col, select
 from service.petitions.models import DeliveryStatus, NotificationDelivery, NotifyChannel
 
 
-async def done_already(session: AsyncSession, petition_id: uuid.UUID, event_id: int) -> bool:
-    """Delivered or skipped before, or an email the mail server refused for good: not sent
-    again."""
+async def done_already(
+    session: AsyncSession, petition_id: uuid.UUID, event_id: int, channel: NotifyChannel
+) -> bool:
+    """Delivered, skipped or refused for good before on this channel, or an email the mail
+    server refused for good: not sent again. Per (petition, event, channel): a citizen who
+    changes channel is not told twice on one, and told once on the other."""
     found = await session.execute(
         select(col(NotificationDelivery.id))
         .where(
             col(NotificationDelivery.petition_id) == petition_id,
             col(NotificationDelivery.event_id) == event_id,
+            col(NotificationDelivery.channel) == channel.value,
             sa.or_(
                 col(NotificationDelivery.status).in_(
-                    [DeliveryStatus.delivered.value, DeliveryStatus.skipped.value]
+                    [
+                        DeliveryStatus.delivered.value,
+                        DeliveryStatus.skipped.value,
+                        DeliveryStatus.refused.value,
+                    ]
                 ),
                 # An email the mail server refused for good (its 5xx reply code).
                 sa.and_(

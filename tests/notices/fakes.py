@@ -1,0 +1,134 @@
+"""Local HTTP servers that answer as the services' documentation says (started by the
+tests; nothing here talks to the internet).
+
+- ``FakeSmsGateway``: a generic SMS gateway, 200 with a JSON receipt, or any scripted
+  status (429, 5xx, 4xx) or a closed connection (down).
+- ``FakeZns``: Zalo ZNS ``POST /message/template``: checks the ``access_token`` header,
+  answers ``{"error": 0, "message": "Success", "data": {"msg_id": ..., "sent_time": ...,
+  "quota": {...}}}``, ``-124`` for a wrong token, ``-118`` "Zalo account not existed" for a
+  number it does not know, and scripted answers (``-100`` unknown error, HTTP 429/5xx).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def form(self) -> dict[str, list[str]]:
+        return parse_qs(self.body.decode())
+
+
+@dataclass
+class Fake:
+    url: str = ""
+    requests: list[Request] = field(default_factory=list)
+    # Scripted answers, taken in order, then the default: (status, JSON body) or "drop".
+    script: list[Any] = field(default_factory=list)
+    down: bool = False  # the connection is closed without an answer
+
+    def answer(self, request: Request) -> tuple[int, Any]:
+        return 200, {}
+
+
+@dataclass
+class FakeSmsGateway(Fake):
+    def answer(self, request: Request) -> tuple[int, Any]:
+        return 200, {"status": "accepted", "id": f"sms-{len(self.requests)}"}
+
+
+ZNS_TOKEN = "zns-token-for-tests"
+ZNS_NOT_ON_ZALO = "84339999999"
+
+
+@dataclass
+class FakeZns(Fake):
+    token: str = ZNS_TOKEN
+
+    def answer(self, request: Request) -> tuple[int, Any]:
+        if request.headers.get("access_token") != self.token:
+            return 200, {"error": -124, "message": "Access token invalid"}
+        body = request.json()
+        if body.get("phone") == ZNS_NOT_ON_ZALO:
+            return 200, {"error": -118, "message": "Zalo account not existed"}
+        return 200, {
+            "error": 0,
+            "message": "Success",
+            "data": {
+                "msg_id": f"a1b2c3{len(self.requests)}",
+                "sent_time": str(int(time.time() * 1000)),
+                "quota": {"dailyQuota": "500", "remainingQuota": "499"},
+            },
+        }
+
+
+def _serve(state: Fake, path: str) -> Iterator[Fake]:
+    class Handler(BaseHTTPRequestHandler):
+        def _handle(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length) if length else b""
+            parts = urlsplit(self.path)
+            request = Request(
+                self.command,
+                parts.path,
+                parse_qs(parts.query),
+                {k.lower(): v for k, v in self.headers.items()},
+                body,
+            )
+            if state.down:
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            state.requests.append(request)
+            scripted = state.script.pop(0) if state.script else None
+            status, answer = scripted if scripted is not None else state.answer(request)
+            data = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_POST = do_GET = _handle
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}{path}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def sms_gateway() -> Iterator[FakeSmsGateway]:
+    yield from _serve(FakeSmsGateway(), "/api/send")  # type: ignore[misc]
+
+
+@pytest.fixture
+def zns() -> Iterator[FakeZns]:
+    yield from _serve(FakeZns(), "/message/template")  # type: ignore[misc]
