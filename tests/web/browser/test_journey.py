@@ -206,7 +206,7 @@ def test_a_petition_from_the_portal_to_its_rated_answer(
         assert_accessible(citizen)
 
     # What the pages said is what was recorded: the rating, and the photo's bytes on S3.
-    with psycopg.connect(s3_live_settings.database_url.replace("+asyncpg", "")) as db:
+    with psycopg.connect(s3_live_settings.require_database_url()) as db:
         rating = db.execute(
             "SELECT r.state, r.satisfied, r.rating_comment FROM referral r"
             " JOIN petition p ON p.id = r.item_id WHERE p.tracking_code = %s",
