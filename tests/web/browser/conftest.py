@@ -18,6 +18,9 @@ Fixtures (package-scoped unless said):
 * ``assert_accessible(page)`` (a function, imported from here) — axe-core (vendored under
   tests/web/vendor, tests only) on the current page; fails on serious or critical
   violations.
+* ``s3_live_settings`` and ``s3_server`` — the same with the S3 store (moto at
+  ``GIAMSAT_TEST_S3_ENDPOINT``, a bucket of the run's own): one such server for every module
+  that needs the browser's files to reach a real object store;
 * ``serve(settings, data_dir)`` and ``open_page(browser, base_url)`` (context managers,
   imported from here) — what ``live_server`` and ``page`` are made of, for a module that
   needs the app with other settings (the S3 store) or two people at once.
@@ -156,6 +159,20 @@ def live_settings(
 @pytest.fixture(scope="package")
 def live_server(live_settings: Settings) -> Iterator[str]:
     with running(live_settings) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="package")
+def s3_live_settings(
+    s3_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    with live_database(s3_settings, tmp_path_factory.mktemp("web-s3")) as live:
+        yield live
+
+
+@pytest.fixture(scope="package")
+def s3_server(s3_live_settings: Settings) -> Iterator[str]:
+    with running(s3_live_settings) as base_url:
         yield base_url
 
 

@@ -3,12 +3,12 @@ through its page, then the live session with two supervisors at once (an entry t
 appears for the other within 2 s; a dropped stream resumes without loss or repeat), evidence
 uploaded by the browser to S3 (moto) with its SHA-256 shown, the seal and its verification.
 
-The app here runs with the S3 store (``s3_settings``), on a server of this module's own."""
+The app here runs with the S3 store (the package's ``s3_server``, shared with the journey)."""
 
 import hashlib
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,7 @@ import httpx
 import pytest
 
 from service.demo_accounts import DEMO_PASSWORD
-from service.settings import Settings
-from tests.web.browser.conftest import assert_accessible, open_page, serve
+from tests.web.browser.conftest import assert_accessible, open_page
 
 LoginAs = Callable[..., None]
 PHONE = {"width": 360, "height": 740}
@@ -26,12 +25,6 @@ SECOND = "giamsat2.hoankiem"
 OTHER_WARD = "mttq.badinh"
 # A small PDF (the store sniffs the type from the bytes).
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-
-@pytest.fixture(scope="module")
-def s3_server(s3_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve(s3_settings, tmp_path_factory.mktemp("web-s3")) as base_url:
-        yield base_url
 
 
 def _token(api: httpx.Client, username: str) -> dict[str, str]:
