@@ -6,7 +6,7 @@ petition whose client named the unit (every petition before this revision). A nu
 column without a default: adding it rewrites nothing.
 
 Revision ID: 0290
-Revises: 0280
+Revises: 0285
 Create Date: 2026-12-01
 """
 
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0290"
-down_revision: str | Sequence[str] | None = "0280"
+down_revision: str | Sequence[str] | None = "0285"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@
   in the object store, written after the upload.
 
 Revision ID: 0310
-Revises: 0280
+Revises: 0290
 Create Date: 2026-12-01
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0310"
-down_revision: str | Sequence[str] | None = "0280"
+down_revision: str | Sequence[str] | None = "0290"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,7 +3,7 @@ Front's announcements, and one publication row per (item, channel, unit) with it
 state (the partial index keeps the open ones at hand).
 
 Revision ID: 0330
-Revises: 0280
+Revises: 0310
 Create Date: 2026-12-01
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0330"
-down_revision: str | Sequence[str] | None = "0280"
+down_revision: str | Sequence[str] | None = "0310"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

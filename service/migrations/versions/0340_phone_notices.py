@@ -8,7 +8,7 @@ change only in PostgreSQL: no table rewrite, however many petitions there are. A
 index holds the petitions still notified by SMS, which an inbound "STOP" reply may concern.
 
 Revision ID: 0340
-Revises: 0280
+Revises: 0330
 Create Date: 2026-12-01
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0340"
-down_revision: str | Sequence[str] | None = "0280"
+down_revision: str | Sequence[str] | None = "0330"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
