@@ -187,13 +187,18 @@ async def act(
     side: Side,
     referral_id: uuid.UUID,
     name: str,
+    *,
+    route: ActionRoute[Referral, Any] | None = None,
+    schema: type[BaseModel] | None = None,
 ) -> Redirect | HTMXTemplate:
-    """Run the side's action ``name`` from its form (see the module's docstring)."""
-    route = side.actions.get(name)
+    """Run the side's action ``name`` from its form (see the module's docstring). ``route``
+    and ``schema``: an action the side's own routes post to instead (one on a record of the
+    referral, named in the path), with a form's reading of its request schema."""
+    route = route or side.actions.get(name)
     if route is None:
         raise NotFound(msg("http_404"))
     raw = await request.form()
-    schema = form_schema(route.body)
+    schema = schema or form_schema(route.body)
     form: Form[Any] = await read_form(request, schema) if schema else Form(values={})
     if schema is not None and not form.ok:
         return await referral_page(
