@@ -202,6 +202,9 @@ async def test_the_roster_add_change_role_remove(
     page = await client.get(url)
     assert f'<option value="{world.outsider.id}">' in page.text
     assert f'<option value="{world.agency_officer.id}">' not in page.text  # not a member role
+    assert f'<option value="{world.other_ward_officer.id}">' not in page.text  # another ward
+    assert f'<option value="{world.city_officer.id}">' in page.text  # the city's may join
+    assert f'<option value="{world.head.id}">' not in page.text  # already on the roster
     token = csrf_token(page.text)
 
     added = await client.post(

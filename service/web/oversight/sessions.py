@@ -223,7 +223,7 @@ class SessionPages(Controller):
             errors = dict(form.errors)
             if chosen is None:
                 errors["file"] = msg("web.oversight.evidence_file_missing")
-            failed = Form(values=form.values, errors=errors)
+            failed: Form[EvidenceFormFields] = Form(values=form.values, errors=errors)
             return await session_page(
                 request, db_session, session_id, status=422, evidence_form=failed
             )
@@ -244,7 +244,7 @@ class SessionPages(Controller):
             # The file's own faults (too large, a refused type) next to it; the others (not a
             # member, a sealed session) above the form, which the page may no longer show.
             field = "file" if exc.status_code in (413, 415, 422) else ""
-            failed = Form(values=form.values, errors={field: exc.detail})
+            failed = Form[EvidenceFormFields](values=form.values, errors={field: exc.detail})
             return await session_page(
                 request, db_session, session_id, status=exc.status_code, evidence_form=failed
             )
