@@ -69,6 +69,9 @@ async def test_the_pending_request_is_shown_first_and_approving_moves_the_deadli
 ) -> None:
     referral_id, due, new = await asked(client, desk)
     await as_user(client, desk.front_officer.username)
+    listed = (await client.get(REVIEW)).text
+    waiting = listed.split('class="pending-extensions"', 1)[1].split("</ul>", 1)[0]
+    assert f'href="{REVIEW}/{referral_id}"' in waiting
     page = (await client.get(f"{REVIEW}/{referral_id}")).text
     pending = page.split('class="action extension-pending"', 1)[1].split("</section>", 1)[0]
     assert page.index("extension-pending") < page.index('id="history-title"')
@@ -87,6 +90,7 @@ async def test_the_pending_request_is_shown_first_and_approving_moves_the_deadli
     granted = _due_day(after)
     assert new <= granted <= new + timedelta(days=3)
     assert vi("web.referrals.decide_extension.granted", date=granted.strftime("%d/%m/%Y")) in after
+    assert 'class="pending-extensions"' not in (await client.get(REVIEW)).text
     # the agency sees the decision and its new deadline
     await as_user(client, desk.agency_officer.username)
     inbox = (await client.get(f"{INBOX}/{referral_id}")).text
@@ -149,7 +153,9 @@ async def test_only_the_wards_front_officer_decides(
     assert (await client.post(url, data={"version": version, "approve": "true"})).status_code == 403
     other = await create_user(session, Role.front_officer, unit_code=BA_DINH)
     await as_user(client, other.username)
-    token = csrf_token((await client.get(REVIEW)).text)
+    elsewhere = (await client.get(REVIEW)).text
+    assert 'class="pending-extensions"' not in elsewhere  # another ward's request
+    token = csrf_token(elsewhere)
     hidden = await client.post(
         url, data={"_csrf_token": token, "version": version, "approve": "true"}
     )

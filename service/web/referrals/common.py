@@ -57,6 +57,14 @@ async def _nothing(
     return {}
 
 
+# What else a side's list page shows above its list: (session, viewer) -> template context.
+ListExtra = Callable[[AsyncSession, StaffPrincipal], Awaitable[dict[str, Any]]]
+
+
+async def _no_list_extra(_session: AsyncSession, _viewer: StaffPrincipal) -> dict[str, Any]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Side:
     """One side's pages of a referral: where they live, the API's resource and actions they
@@ -75,6 +83,7 @@ class Side:
     errors_on: Mapping[str, str] = field(default_factory=dict)
     other_forms: tuple[str, ...] = ()  # forms of the page that are not actions (an upload)
     extra: Extra = _nothing
+    list_extra: ListExtra = _no_list_extra
 
 
 def action_table(routes: list[ActionRoute[Referral, Any]], *names: str) -> dict[str, Any]:
@@ -111,9 +120,11 @@ async def referral_list(
     # browser's history (htmx keeps no copy of pages) gets the whole page.
     htmx = getattr(request, "htmx", None)
     partial = htmx is not None and bool(htmx) and not htmx.history_restore_request
+    extra = {} if partial else await side.list_extra(session, request.user)
     return render(
         request,
         "console/referrals/_list.html" if partial else side.list_template,
+        **extra,
         caption=side.list_caption,
         page=page,
         base=side.base,

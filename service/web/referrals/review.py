@@ -27,7 +27,14 @@ from service.replies.models import ExtensionStatus, Referral, ReferralState
 from service.replies.schemas import ExtensionDecision, ReferralDetail
 from service.settings import Settings
 from service.web.pages import HTMXTemplate
-from service.web.referrals.common import Side, StaffRequest, act, action_table, referral_routes
+from service.web.referrals.common import (
+    PAGE_SIZE,
+    Side,
+    StaffRequest,
+    act,
+    action_table,
+    referral_routes,
+)
 
 IN_REVIEW = (ReferralState.answer_submitted, ReferralState.answer_accepted)
 
@@ -60,6 +67,16 @@ async def _review_context(
     }
 
 
+async def _pending_extensions(session: AsyncSession, viewer: StaffPrincipal) -> dict[str, Any]:
+    """Above the answers to review: the referrals of the officer's unit whose agency waits
+    for a decision on more time (the first page of them, by due date)."""
+    waiting = views.ReferralFilter(
+        unit_code=viewer.unit_code, states=(ReferralState.acknowledged,), extension_pending=True
+    )
+    page = await views.referral_page(session, waiting, viewer, cursor=None, limit=PAGE_SIZE)
+    return {"pending_extension_items": page.items, "more_pending_extensions": page.next_cursor}
+
+
 class ExtensionDecisionForm(ExtensionDecision):
     """The API's ``ExtensionDecision`` from the page's two buttons (``approve`` = "true" or
     "false"; the API's body takes a JSON boolean only)."""
@@ -84,6 +101,7 @@ FRONT_SIDE = Side(
     page_template="console/review/referral.html",
     other_forms=("decide_extension",),
     extra=_review_context,
+    list_extra=_pending_extensions,
 )
 
 
