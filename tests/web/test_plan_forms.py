@@ -189,6 +189,8 @@ async def test_an_approved_plan_has_no_edit_form_and_refuses_edits(
         },
     )
     assert answer.status_code == 409
+    assert "Chỉ được sửa" in answer.text
+    assert "khi kế hoạch còn là dự thảo." in answer.text
     assert "Đổi nội dung sau khi đã duyệt" not in (await client.get(url)).text
 
 

@@ -268,11 +268,15 @@ def _participants(plan_id: uuid.UUID, items: Sequence[ParticipantIn]) -> list[Pl
     ]
 
 
+def may_create_plan(viewer: StaffPrincipal) -> bool:
+    return viewer.role in CREATOR_ROLES
+
+
 async def create_plan(
     session: AsyncSession, data: PlanCreate, actor: StaffPrincipal
 ) -> SupervisionPlan:
     """A new draft plan. A supervisor creating a plan without naming a head becomes it."""
-    if actor.role not in CREATOR_ROLES:
+    if not may_create_plan(actor):
         raise Forbidden(msg("plan_create_forbidden"))
     await _check_unit(session, data.unit_code, actor)
     if await repository.plan_code_taken(session, data.code, None):

@@ -22,7 +22,6 @@ from service.errors import NotFound
 from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
 from service.i18n import msg
 from service.oversight import service as oversight
-from service.oversight.access import CREATOR_ROLES
 from service.oversight.controllers.common import GUARDS, StaffRequest, present_plan
 from service.oversight.controllers.plans import PLAN_RESOURCE, PLAN_ROUTES
 from service.oversight.controllers.recommendations import (
@@ -135,7 +134,7 @@ async def plans_page(
         cursor=cursor,
         limit=50,
     )
-    may_create = request.user.role in CREATOR_ROLES
+    may_create = oversight.may_create_plan(request.user)
     return render(
         request,
         "console/oversight/plans.html",
