@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
@@ -60,10 +60,6 @@ class MemberRoleForm(Input):
     """A member's new role on the plan."""
 
     role: PlanRole
-
-
-class NoFields(BaseModel):
-    """A form of only its CSRF token and version (removing a member)."""
 
 
 _INDEX = re.compile(r"\[\d+\]")

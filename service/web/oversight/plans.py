@@ -29,11 +29,18 @@ from service.oversight.controllers.recommendations import (
     RECOMMENDATION_ROUTES,
 )
 from service.oversight.models import PlanForm, PlanRole, PlanState, SessionMode
-from service.oversight.schemas import FindingCreate, MemberIn, PlanUpdate, RecommendationCreate
+from service.oversight.schemas import (
+    FindingCreate,
+    MemberIn,
+    PlanRead,
+    PlanUpdate,
+    RecommendationCreate,
+)
 from service.oversight.service import recommendations as rec_service
 from service.web.oversight import plan_forms
 from service.web.oversight.forms import (
     ActionForms,
+    NoBody,
     SessionSchedule,
     empty_form,
     if_match,
@@ -41,7 +48,6 @@ from service.web.oversight.forms import (
 )
 from service.web.oversight.plan_forms import (
     MemberRoleForm,
-    NoFields,
     PlanCreateForm,
     PlanEditForm,
     by_field,
@@ -232,9 +238,9 @@ class PlanPages(Controller):
         user_id: FromPath[uuid.UUID],
         db_session: DbSession,
     ) -> Redirect | HTMXTemplate:
-        form = await read_form(request, NoFields)
+        form = await read_form(request, NoBody)
 
-        async def run(_data: NoFields) -> None:
+        async def run(_data: NoBody) -> None:
             view = await _plan_read(request, db_session, plan_id)
             members = plan_forms.without(view, user_id)
             await _update(request, db_session, plan_id, form, PlanUpdate(members=members))
@@ -270,7 +276,9 @@ class PlanPages(Controller):
         return await plan_page(request, db_session, plan_id, status=status, **{name: form})
 
 
-async def _plan_read(request: StaffRequest, db_session: AsyncSession, plan_id: uuid.UUID) -> Any:
+async def _plan_read(
+    request: StaffRequest, db_session: AsyncSession, plan_id: uuid.UUID
+) -> PlanRead:
     """The plan as the viewer sees it now (404 when not theirs): the roster a change starts
     from."""
     plan, _ = await oversight.load_plan(db_session, plan_id, request.user)
