@@ -62,6 +62,9 @@ async def test_a_supervisor_creates_a_draft_and_becomes_its_head(
     assert f'<option value="{world.agency.id}">{world.agency.name}</option>' in listing.text
     data = _new_plan(world, csrf_token(listing.text))
     data["agency_ids"] = [str(world.agency.id), str(world.other_agency.id)]
+    data["participants"] = (
+        "Nguyễn Văn Chuyên; Hội Kiến trúc sư Hà Nội; Chuyên gia\n\nTrần Thị Mời\n"
+    )
     created = await client.post(f"{LIST}/plans", data=data)
     assert created.status_code == 303, created.text
     location = created.headers["location"]
@@ -71,6 +74,12 @@ async def test_a_supervisor_creates_a_draft_and_becomes_its_head(
     assert '<dd id="plan-state">dự thảo</dd>' in page.text
     assert f"{world.head.full_name} ({world.head.username}) — Trưởng đoàn" in page.text
     assert world.other_agency.name in page.text
+    assert "<li>Nguyễn Văn Chuyên (Hội Kiến trúc sư Hà Nội) — Chuyên gia</li>" in page.text
+    assert "<li>Trần Thị Mời</li>" in page.text
+    # the draft's edit form starts from them, one a line
+    assert "Nguyễn Văn Chuyên; Hội Kiến trúc sư Hà Nội; Chuyên gia\nTrần Thị Mời</textarea>" in (
+        page.text
+    )
     plan, _ = await plans.load_plan(session, uuid.UUID(location.rsplit("/", 1)[1]), world.p("head"))
     assert plan.code == data["code"]
     assert plan.period_start.isoformat() == "2026-12-01"
@@ -95,6 +104,11 @@ async def test_a_refused_new_plan_says_why_next_to_the_fields(
     )
     assert backwards.status_code == 422
     assert "Ngày kết thúc (period_end) trước ngày bắt đầu (period_start)." in backwards.text
+    nameless = await client.post(
+        f"{LIST}/plans", data=_new_plan(world, token, participants="; Hội Kiến trúc sư Hà Nội")
+    )
+    assert nameless.status_code == 422
+    assert 'id="f-participants-error"' in nameless.text
     taken = _new_plan(world, token)
     assert (await client.post(f"{LIST}/plans", data=taken)).status_code == 303
     again = await client.post(f"{LIST}/plans", data={**taken, "subject": "Một kế hoạch khác"})

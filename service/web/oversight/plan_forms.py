@@ -37,23 +37,60 @@ def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+def participant_lines(value: Any) -> Any:
+    """The participants' textarea, one person a line: "name; organisation; capacity" (the
+    last two may be left out), as the API's list of ``ParticipantIn``."""
+    if not isinstance(value, str):
+        return value
+    people = []
+    for line in value.splitlines():
+        parts = [part.strip() for part in line.split(";", 2)]
+        if not any(parts):
+            continue
+        parts += [""] * (3 - len(parts))
+        name, organisation, capacity = parts
+        people.append(
+            {"name": name, "organisation": organisation or None, "capacity": capacity or None}
+        )
+    return people
+
+
+def participants_text(plan: PlanRead) -> str:
+    return "\n".join(
+        "; ".join(part or "" for part in (p.name, p.organisation, p.capacity)).rstrip("; ")
+        for p in plan.participants
+    )
+
+
 class PlanCreateForm(PlanCreate):
-    """The API's ``PlanCreate`` from a form (the agencies from a multiple select)."""
+    """The API's ``PlanCreate`` from a form (the agencies from a multiple select, the
+    participants from a textarea)."""
 
     @field_validator("agency_ids", mode="before")
     @classmethod
     def _agencies(cls, value: Any) -> Any:
         return _as_list(value)
+
+    @field_validator("participants", mode="before")
+    @classmethod
+    def _participants(cls, value: Any) -> Any:
+        return participant_lines(value)
 
 
 class PlanEditForm(PlanUpdate):
     """The API's ``PlanUpdate`` from the draft's form: the plan's fields, not its roster
-    (the roster has its own forms)."""
+    (the roster has its own forms). An empty field is one not sent, so it stays as it is
+    (``read_form``): a description or the participants are changed here, not emptied."""
 
     @field_validator("agency_ids", mode="before")
     @classmethod
     def _agencies(cls, value: Any) -> Any:
         return _as_list(value)
+
+    @field_validator("participants", mode="before")
+    @classmethod
+    def _participants(cls, value: Any) -> Any:
+        return participant_lines(value)
 
 
 class MemberRoleForm(Input):
@@ -121,6 +158,7 @@ def edit_values(plan: PlanRead) -> dict[str, Any]:
         "period_end": plan.period_end.isoformat(),
         "description": plan.description or "",
         "agency_ids": [str(agency.id) for agency in plan.agencies],
+        "participants": participants_text(plan),
     }
 
 
