@@ -91,6 +91,7 @@ class ReferralFilter:
     due_before: datetime | None = None
     due_after: datetime | None = None
     overdue: bool | None = None
+    extension_pending: bool | None = None  # True: only those awaiting the Front's decision
 
 
 def _filtered(query: Any, filters: ReferralFilter, now: datetime) -> Any:
@@ -115,6 +116,13 @@ def _filtered(query: Any, filters: ReferralFilter, now: datetime) -> Any:
             col(Referral.due_at) <= now,
         )
         query = query.where(is_overdue if filters.overdue else sa.not_(is_overdue))
+    if filters.extension_pending is not None:
+        # At most one pending request per referral (a partial unique index serves this).
+        pending = sa.exists().where(
+            col(ReferralExtension.referral_id) == col(Referral.id),
+            col(ReferralExtension.status) == ExtensionStatus.pending.value,
+        )
+        query = query.where(pending if filters.extension_pending else sa.not_(pending))
     return query
 
 

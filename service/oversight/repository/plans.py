@@ -194,6 +194,24 @@ async def users_by_id(
     return await keyed_by_id(session, StaffUser, user_ids)
 
 
+async def member_candidates(
+    session: AsyncSession, unit_code: str, roles: Sequence[Role], limit: int
+) -> list[StaffUser]:
+    """Active staff of ``roles`` who work in ``unit_code`` or at city level (no unit): the
+    people a plan of that unit may list as members, by name."""
+    query = (
+        select(StaffUser)
+        .where(
+            col(StaffUser.active).is_(True),
+            col(StaffUser.role).in_([role.value for role in roles]),
+            sa.or_(col(StaffUser.unit_code).is_(None), col(StaffUser.unit_code) == unit_code),
+        )
+        .order_by(col(StaffUser.full_name), col(StaffUser.id))
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
+
+
 async def agencies_by_id(
     session: AsyncSession, agency_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Agency]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -268,11 +269,15 @@ def _participants(plan_id: uuid.UUID, items: Sequence[ParticipantIn]) -> list[Pl
     ]
 
 
+def may_create_plan(viewer: StaffPrincipal) -> bool:
+    return viewer.role in CREATOR_ROLES
+
+
 async def create_plan(
     session: AsyncSession, data: PlanCreate, actor: StaffPrincipal
 ) -> SupervisionPlan:
     """A new draft plan. A supervisor creating a plan without naming a head becomes it."""
-    if actor.role not in CREATOR_ROLES:
+    if not may_create_plan(actor):
         raise Forbidden(msg("plan_create_forbidden"))
     await _check_unit(session, data.unit_code, actor)
     if await repository.plan_code_taken(session, data.code, None):
@@ -314,6 +319,49 @@ CORE_FIELDS = frozenset(
 ROSTER_STATES = frozenset({PlanState.draft, PlanState.approved, PlanState.in_progress})
 
 
+def may_edit_plan(plan: SupervisionPlan, access: PlanAccess, viewer: StaffPrincipal) -> bool:
+    """Who may edit a plan (its fields while a draft, its roster while it runs): its head,
+    an approver, or whoever created it."""
+    return access.manages or plan.created_by == viewer.user_id
+
+
+def may_edit_fields(plan: SupervisionPlan) -> bool:
+    """The plan's own fields (``CORE_FIELDS``) change only while it is a draft."""
+    return PlanState(plan.state) is PlanState.draft
+
+
+def may_edit_roster(plan: SupervisionPlan) -> bool:
+    return PlanState(plan.state) in ROSTER_STATES
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Someone a plan's roster may list: an active supervisor, Front officer or admin of the
+    plan's unit, or of the city."""
+
+    user_id: uuid.UUID
+    username: str
+    full_name: str
+    staff_role: Role
+
+
+# A ward has a few dozen such people; a city-level list is capped (the API takes any id).
+CANDIDATES_LIMIT = 500
+
+
+async def member_candidates(
+    session: AsyncSession, plan_id: uuid.UUID, viewer: StaffPrincipal
+) -> list[Candidate]:
+    """The people the viewer may add to the plan's roster (404 for a plan not theirs; 403
+    when they may not edit it)."""
+    plan, access = await load_plan(session, plan_id, viewer)
+    if not may_edit_plan(plan, access, viewer):
+        raise Forbidden(msg("plan_edit_forbidden"))
+    roles = sorted(MEMBER_ROLES)
+    found = await repository.member_candidates(session, plan.unit_code, roles, CANDIDATES_LIMIT)
+    return [Candidate(u.id, u.username, u.full_name, Role(u.role)) for u in found]
+
+
 async def update_plan(
     session: AsyncSession,
     plan_id: uuid.UUID,
@@ -325,7 +373,7 @@ async def update_plan(
     plan, access = await load_plan(session, plan_id, actor, for_update=True)
     check_version(plan.version, expected_version)
     changes = data.model_dump(exclude_unset=True)
-    if not (access.manages or plan.created_by == actor.user_id):
+    if not may_edit_plan(plan, access, actor):
         raise Forbidden(msg("plan_edit_forbidden"))
     state = PlanState(plan.state)
     core = CORE_FIELDS & changes.keys()

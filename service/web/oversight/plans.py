@@ -1,7 +1,8 @@
 """The supervision plans in the console (``/console/oversight``): the list, a plan's page
-(members, agencies, sessions, findings, recommendations) and its forms: the plan actions,
-scheduling a session, recording a finding, drafting a recommendation. Each form calls what
-the API's route calls (``service.oversight``), the actions through ``PLAN_ROUTES``.
+(members, agencies, sessions, findings, recommendations) and its forms: creating a draft
+(on the list), editing a draft and its roster (``plan_forms``), the plan actions, scheduling
+a session, recording a finding, drafting a recommendation. Each form calls what the API's
+route calls (``service.oversight``), the actions through ``PLAN_ROUTES``.
 """
 
 from __future__ import annotations
@@ -27,11 +28,32 @@ from service.oversight.controllers.recommendations import (
     RECOMMENDATION_RESOURCE,
     RECOMMENDATION_ROUTES,
 )
-from service.oversight.models import PlanState, SessionMode
-from service.oversight.schemas import FindingCreate, RecommendationCreate
+from service.oversight.models import PlanForm, PlanRole, PlanState, SessionMode
+from service.oversight.schemas import (
+    FindingCreate,
+    MemberIn,
+    PlanRead,
+    PlanUpdate,
+    RecommendationCreate,
+)
 from service.oversight.service import recommendations as rec_service
-from service.web.oversight.forms import ActionForms, SessionSchedule, empty_form, submit
-from service.web.pages import read_form, redirect, render
+from service.web.oversight import plan_forms
+from service.web.oversight.forms import (
+    ActionForms,
+    NoBody,
+    SessionSchedule,
+    empty_form,
+    if_match,
+    submit,
+)
+from service.web.oversight.plan_forms import (
+    MemberRoleForm,
+    PlanCreateForm,
+    PlanEditForm,
+    by_field,
+    member_errors,
+)
+from service.web.pages import Form, read_form, redirect, render
 
 DbSession = NamedDependency[AsyncSession]
 BASE = "/console/oversight"
@@ -51,7 +73,7 @@ async def plan_page(
 ) -> HTMXTemplate:
     """The plan as the viewer may see it now, with ``forms`` (a failed one shows its errors;
     the others are blank)."""
-    plan, _ = await oversight.load_plan(db_session, plan_id, request.user)
+    plan, plan_access = await oversight.load_plan(db_session, plan_id, request.user)
     view = await present_plan(db_session, plan, request.user)
     found, access = await oversight.list_sessions(db_session, plan_id, request.user)
     recommendations = [
@@ -62,6 +84,12 @@ async def plan_page(
         name: forms.pop(name, empty_form())
         for name in ("action", "schedule", "finding", "recommendation")
     }
+    # a new member is an ordinary member unless the form says otherwise
+    blank["member"] = forms.pop("member", None) or Form(values={"role": PlanRole.member.value})
+    editor = oversight.may_edit_plan(plan, plan_access, request.user)
+    may_edit = editor and oversight.may_edit_fields(plan)
+    may_roster = editor and oversight.may_edit_roster(plan)
+    edit = forms.pop("edit", None) or Form(values=plan_forms.edit_values(view))
     return render(
         request,
         "console/oversight/plan.html",
@@ -78,8 +106,53 @@ async def plan_page(
         },
         modes=list(SessionMode),
         agency_options=[(str(agency.id), agency.name) for agency in view.agencies],
+        may_edit=may_edit,
+        may_roster=may_roster,
+        edit=edit,
+        choices=await plan_forms.plan_choices(db_session, request.user) if may_edit else {},
+        forms_of_plan=list(PlanForm),
+        plan_roles=list(PlanRole),
+        candidates=(
+            await plan_forms.member_options(db_session, view, request.user) if may_roster else []
+        ),
         **blank,
         **forms,
+    )
+
+
+async def plans_page(
+    request: StaffRequest,
+    db_session: AsyncSession,
+    *,
+    plan_state: PlanState | None = None,
+    cursor: str | None = None,
+    status: int = 200,
+    create: Form[Any] | None = None,
+) -> HTMXTemplate:
+    """The plans the viewer may see, and the new plan's form for those who may create one
+    (``create``: as sent, with its errors)."""
+    page, next_cursor = await oversight.list_plans(
+        db_session,
+        request.user,
+        states=[plan_state] if plan_state else None,
+        unit_code=None,
+        form=None,
+        cursor=cursor,
+        limit=50,
+    )
+    may_create = oversight.may_create_plan(request.user)
+    return render(
+        request,
+        "console/oversight/plans.html",
+        status_code=status,
+        plans=page,
+        next_cursor=next_cursor,
+        states=list(PlanState),
+        chosen=plan_state,
+        may_create=may_create,
+        create=create or empty_form(),
+        choices=await plan_forms.plan_choices(db_session, request.user) if may_create else {},
+        forms_of_plan=list(PlanForm),
     )
 
 
@@ -95,23 +168,84 @@ class PlanPages(Controller):
         plan_state: Annotated[PlanState | None, QueryParameter(name="state")] = None,
         cursor: Annotated[str | None, QueryParameter(max_length=CURSOR_MAX_LENGTH)] = None,
     ) -> HTMXTemplate:
-        page, next_cursor = await oversight.list_plans(
-            db_session,
-            request.user,
-            states=[plan_state] if plan_state else None,
-            unit_code=None,
-            form=None,
-            cursor=cursor,
-            limit=50,
-        )
-        return render(
-            request,
-            "console/oversight/plans.html",
-            plans=page,
-            next_cursor=next_cursor,
-            states=list(PlanState),
-            chosen=plan_state,
-        )
+        return await plans_page(request, db_session, plan_state=plan_state, cursor=cursor)
+
+    @post("/plans", status_code=303)
+    async def create(self, request: StaffRequest, db_session: DbSession) -> Redirect | HTMXTemplate:
+        """A new draft (``POST /oversight/plans``); a supervisor becomes its head."""
+        created: list[uuid.UUID] = []
+
+        async def run(data: PlanCreateForm) -> None:
+            plan = await oversight.create_plan(db_session, data, request.user)
+            created.append(plan.id)
+
+        form, status = await submit(await read_form(request, PlanCreateForm), run)
+        if created:
+            return redirect(plan_url(created[0]), flash="web.oversight.plan_created")
+        return await plans_page(request, db_session, status=status, create=by_field(form))
+
+    @post("/plans/{plan_id:uuid}/edit", status_code=303)
+    async def edit(
+        self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
+    ) -> Redirect | HTMXTemplate:
+        """The draft's fields (``PATCH /oversight/plans/{id}`` at the version the form was
+        read at)."""
+        form = await read_form(request, PlanEditForm)
+
+        async def run(data: PlanEditForm) -> None:
+            await _update(request, db_session, plan_id, form, data)
+
+        form, status = await submit(form, run)
+        if status == 303:
+            return redirect(plan_url(plan_id), flash="web.oversight.plan_saved")
+        return await plan_page(request, db_session, plan_id, status=status, edit=by_field(form))
+
+    @post("/plans/{plan_id:uuid}/members", status_code=303)
+    async def add_member(
+        self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
+    ) -> Redirect | HTMXTemplate:
+        form = await read_form(request, MemberIn)
+
+        async def run(data: MemberIn) -> None:
+            view = await _plan_read(request, db_session, plan_id)
+            members = plan_forms.with_member(view, data)
+            await _update(request, db_session, plan_id, form, PlanUpdate(members=members))
+
+        return await _roster_change(request, db_session, plan_id, form, run)
+
+    @post("/plans/{plan_id:uuid}/members/{user_id:uuid}/role", status_code=303)
+    async def member_role(
+        self,
+        request: StaffRequest,
+        plan_id: FromPath[uuid.UUID],
+        user_id: FromPath[uuid.UUID],
+        db_session: DbSession,
+    ) -> Redirect | HTMXTemplate:
+        form = await read_form(request, MemberRoleForm)
+
+        async def run(data: MemberRoleForm) -> None:
+            view = await _plan_read(request, db_session, plan_id)
+            members = plan_forms.with_role(view, user_id, data.role)
+            await _update(request, db_session, plan_id, form, PlanUpdate(members=members))
+
+        return await _roster_change(request, db_session, plan_id, form, run)
+
+    @post("/plans/{plan_id:uuid}/members/{user_id:uuid}/remove", status_code=303)
+    async def remove_member(
+        self,
+        request: StaffRequest,
+        plan_id: FromPath[uuid.UUID],
+        user_id: FromPath[uuid.UUID],
+        db_session: DbSession,
+    ) -> Redirect | HTMXTemplate:
+        form = await read_form(request, NoBody)
+
+        async def run(_data: NoBody) -> None:
+            view = await _plan_read(request, db_session, plan_id)
+            members = plan_forms.without(view, user_id)
+            await _update(request, db_session, plan_id, form, PlanUpdate(members=members))
+
+        return await _roster_change(request, db_session, plan_id, form, run)
 
     @get("/plans/{plan_id:uuid}")
     async def plan(
@@ -140,6 +274,45 @@ class PlanPages(Controller):
         if status == 303:
             return redirect(plan_url(plan_id), flash=f"web.oversight.{name}_saved")
         return await plan_page(request, db_session, plan_id, status=status, **{name: form})
+
+
+async def _plan_read(
+    request: StaffRequest, db_session: AsyncSession, plan_id: uuid.UUID
+) -> PlanRead:
+    """The plan as the viewer sees it now (404 when not theirs): the roster a change starts
+    from."""
+    plan, _ = await oversight.load_plan(db_session, plan_id, request.user)
+    return await present_plan(db_session, plan, request.user)
+
+
+async def _update(
+    request: StaffRequest,
+    db_session: AsyncSession,
+    plan_id: uuid.UUID,
+    form: Form[Any],
+    data: PlanUpdate,
+) -> None:
+    """The API's edit, at the version the form was read at (its hidden ``version``)."""
+    await oversight.update_plan(
+        db_session,
+        plan_id,
+        data,
+        request.user,
+        expected_version=if_match(form.values.get("version")),
+    )
+
+
+async def _roster_change(
+    request: StaffRequest,
+    db_session: AsyncSession,
+    plan_id: uuid.UUID,
+    form: Form[Any],
+    run: Any,
+) -> Redirect | HTMXTemplate:
+    form, status = await submit(form, run)
+    if status == 303:
+        return redirect(f"{plan_url(plan_id)}#members", flash="web.oversight.members_saved")
+    return await plan_page(request, db_session, plan_id, status=status, member=member_errors(form))
 
 
 # What may be added to a plan from its page: path -> (the form's name, the API's request

@@ -1,7 +1,9 @@
 """A supervision session in the console (``/console/oversight/sessions/{id}``): attendance,
 the append-only log with its input box and its live stream, evidence (uploaded by the
-browser straight to the object store, ``static/web/oversight/upload.js``), the session
-actions, and once sealed the verification of the seal.
+browser straight to the object store with a progress bar, ``static/web/oversight/upload.js``;
+without JavaScript the same form posts the file to the console, which streams it through the
+API's upload service, its size and type checks included), the session actions, and once
+sealed the verification of the seal.
 
 The live log is the API's stream (``live_log``) behind the console's cookie, each entry
 written as the HTML fragment the page itself shows (``_entry.html``) for the htmx SSE
@@ -19,9 +21,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, ServerSentEvent
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.errors import Invalid
+from service.errors import Invalid, NotFound, ServiceError
+from service.i18n import msg
 from service.oversight import service as oversight
 from service.oversight.controllers.common import GUARDS, StaffRequest, present_session
 from service.oversight.controllers.evidence import start_upload
@@ -44,14 +48,17 @@ from service.oversight.schemas import (
     EvidenceItem,
     EvidenceMultipartStart,
     EvidenceMultipartStarted,
+    Input,
 )
 from service.oversight.service import evidence as evidence_service
 from service.oversight.service import log as log_service
+from service.settings import Settings
 from service.storage.store import ObjectStore
 from service.web.oversight.forms import ActionForms, empty_form, is_htmx, submit
 from service.web.oversight.plans import BASE
 from service.web.pages import Form, read_form, redirect, render
 from service.web.templating import page_locale
+from service.web.uploads import FORM_OVERHEAD_BYTES, FORM_UPLOAD_MAX_BODY, form_file
 
 DbSession = NamedDependency[AsyncSession]
 ENTRY_TEMPLATE = "console/oversight/_entry.html"
@@ -81,8 +88,14 @@ async def session_page(
     if view.state is SessionState.sealed:
         verification, _ = await log_service.verify_session(db_session, session_id, request.user)
     blank: dict[str, Any] = {
-        name: forms.pop(name, empty_form()) for name in ("action", "entry_form", "attendance_form")
+        name: forms.pop(name, empty_form())
+        for name in ("action", "entry_form", "attendance_form", "evidence_form")
     }
+    evidence = await evidence_service.list_evidence(db_session, request.user, session_id=session_id)
+    # After a plain form's upload: the file just stored, with the SHA-256 the server computed.
+    uploaded = forms.pop("uploaded", None)
+    settings: Settings = request.app.state.settings
+    form_limit = min(settings.max_upload_bytes, FORM_UPLOAD_MAX_BODY - FORM_OVERHEAD_BYTES)
     return render(
         request,
         "console/oversight/session.html",
@@ -95,9 +108,9 @@ async def session_page(
         entries=entries,
         more_entries=more,
         last_seq=entries[-1].seq if entries else 0,
-        evidence=await evidence_service.list_evidence(
-            db_session, request.user, session_id=session_id
-        ),
+        evidence=evidence,
+        uploaded=next((item for item in evidence if item.evidence_id == uploaded), None),
+        max_upload_mb=form_limit // (1024 * 1024),
         verification=verification,
         kinds=list(EntryKind),
         statuses=list(AttendanceStatus),
@@ -123,10 +136,11 @@ class SessionPages(Controller):
         session_id: FromPath[uuid.UUID],
         db_session: DbSession,
         correct: Annotated[uuid.UUID | None, QueryParameter()] = None,
+        uploaded: Annotated[uuid.UUID | None, QueryParameter()] = None,
     ) -> HTMXTemplate:
         # "Correct this entry" (a link, so it works without JavaScript): the input box
         # prepared for a correction of it; the service checks the target is of this session.
-        forms: dict[str, Any] = {}
+        forms: dict[str, Any] = {"uploaded": uploaded}
         if correct is not None:
             values = {"kind": EntryKind.correction.value, "corrects_entry_id": str(correct)}
             forms["entry_form"] = Form(values=values)
@@ -187,6 +201,58 @@ class SessionPages(Controller):
             request, db_session, session_id, status=status, attendance_form=form
         )
 
+    @post(
+        "/{session_id:uuid}/evidence",
+        status_code=303,
+        request_max_body_size=FORM_UPLOAD_MAX_BODY,
+    )
+    async def upload_evidence(
+        self,
+        request: StaffRequest,
+        session_id: FromPath[uuid.UUID],
+        db_session: DbSession,
+        settings: NamedDependency[Settings],
+        object_store: NamedDependency[ObjectStore],
+    ) -> Redirect | HTMXTemplate:
+        """The upload form without JavaScript: the file streamed through the API's upload
+        service (``settings.max_upload_bytes``, the sniffed type: 413, 415), then the page
+        with the stored file's SHA-256."""
+        form = await read_form(request, EvidenceFormFields)
+        chosen = await form_file(request)
+        if form.data is None or chosen is None:
+            errors = dict(form.errors)
+            if chosen is None:
+                errors["file"] = msg("web.oversight.evidence_file_missing")
+            failed: Form[EvidenceFormFields] = Form(values=form.values, errors=errors)
+            return await session_page(
+                request, db_session, session_id, status=422, evidence_form=failed
+            )
+        try:
+            stored = await evidence_service.upload_evidence(
+                db_session,
+                object_store,
+                chosen.chunks(),
+                request.user,
+                session_id=session_id,
+                filename=chosen.filename,
+                max_bytes=settings.max_upload_bytes,
+                description=form.data.description,
+            )
+        except NotFound:
+            raise
+        except ServiceError as exc:
+            # The file's own faults (too large, a refused type) next to it; the others (not a
+            # member, a sealed session) above the form, which the page may no longer show.
+            field = "file" if exc.status_code in (413, 415, 422) else ""
+            failed = Form[EvidenceFormFields](values=form.values, errors={field: exc.detail})
+            return await session_page(
+                request, db_session, session_id, status=exc.status_code, evidence_form=failed
+            )
+        return redirect(
+            f"{session_url(session_id)}?uploaded={stored.evidence_id}#evidence",
+            flash="web.oversight.evidence_saved",
+        )
+
     # -- evidence, for the upload script: a form in (the console's way, with its CSRF
     # token), the API's JSON answer out --
 
@@ -220,6 +286,13 @@ class SessionPages(Controller):
         return await evidence_service.complete_evidence_upload(
             db_session, object_store, evidence_id, None, request.user
         )
+
+
+class EvidenceFormFields(Input):
+    """What the upload form says of its file besides the file (the API's ``description``
+    query parameter)."""
+
+    description: str | None = Field(default=None, max_length=1000)
 
 
 # The session's workflow actions as forms (``POST …/actions/<action>``), the API's routes.

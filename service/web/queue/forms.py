@@ -4,16 +4,25 @@ as the API does), which fields it shows, and what the page says when it is done.
 
 ``merge`` is one of them too: on the API it answers with the lead petition; here the page
 goes to the lead.
+
+``reclassify`` reads its form through :class:`ReclassifyForm`: the API's ``Reclassify`` whose
+``denounced`` object (the agency employing the person a denunciation is about, and their
+position: Law 25/2018 Art. 12-13) arrives as two flat fields of the form.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from pydantic import BaseModel, model_validator
+
 from service.http.actions import ActionRoute
+from service.i18n import Message, msg
 from service.petitions.controllers.triage import ACTIONS, RECLASSIFY
 from service.petitions.models import Petition
+from service.petitions.schemas import Reclassify
+from service.web.pages import Form
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,11 @@ class FieldSpec:
     options: str | None = None  # the page's ``choices`` key of a select
     hint: str | None = None
     current: str | None = None  # the petition's attribute a select starts from
+    # Fields shown together under a legend (a catalogue code; its hint is ``<code>_hint``),
+    # for one kind of petition only (``shown_for``: a script hides them for the others; without
+    # it they are simply there, and the hint says when they count).
+    group: str | None = None
+    shown_for: str | None = None
 
 
 @dataclass(frozen=True)
@@ -32,10 +46,59 @@ class ActionForm:
     route: ActionRoute[Petition, Any]
     fields: tuple[FieldSpec, ...]
     done: str  # the flash code after it succeeded
+    schema: type[BaseModel] | None = None  # the form's reading of the route's body
 
     @property
     def name(self) -> str:
         return self.route.name
+
+    @property
+    def form_schema(self) -> Any:
+        return self.schema or self.route.body
+
+    def on_fields(self, form: Form[Any]) -> Form[Any]:
+        """``form`` with its errors next to the form's own fields (a nested object's error
+        next to the flat fields it is typed in)."""
+        if self.schema is ReclassifyForm:
+            return denounced_errors(form)
+        return form
+
+
+DENOUNCED_FIELDS = ("denounced_agency_id", "denounced_position")
+
+
+class ReclassifyForm(Reclassify):
+    """The API's ``Reclassify`` from the petition page: ``denounced_agency_id`` and
+    ``denounced_position`` are its ``denounced`` object (both or neither: see
+    :func:`denounced_errors`)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        values = dict(values)
+        agency, position = (values.pop(name, None) for name in DENOUNCED_FIELDS)
+        if agency and position:
+            values["denounced"] = {"agency_id": agency, "position": position}
+        return values
+
+
+def denounced_errors(form: Form[Any]) -> Form[Any]:
+    """The denounced agency and position are one object: one without the other is said next
+    to the missing one; the API's errors about ``denounced`` (``denounced.agency_id``) go
+    next to the agency."""
+    errors: dict[str, Message] = {}
+    for name, message in form.errors.items():
+        errors.setdefault("denounced_agency_id" if name == "denounced" else name, message)
+    agency, position = (form.values.get(name) for name in DENOUNCED_FIELDS)
+    if agency and not position:
+        errors.setdefault("denounced_position", msg("web.queue.f.denounced_position_missing"))
+    if position and not agency:
+        errors.setdefault("denounced_agency_id", msg("web.queue.f.denounced_agency_missing"))
+    if errors == form.errors:
+        return form
+    return replace(form, data=None, errors=errors)
 
 
 _REASON = FieldSpec("reason", "web.queue.f.reason_optional")
@@ -107,9 +170,28 @@ ACTION_FORMS: dict[str, ActionForm] = {
                     options="urgency",
                     current="urgency",
                 ),
+                FieldSpec(
+                    "denounced_agency_id",
+                    "web.queue.f.denounced_agency",
+                    "select",
+                    options="agency",
+                    current="denounced_agency_id",
+                    group="web.queue.f.denounced",
+                    shown_for="denunciation",
+                ),
+                FieldSpec(
+                    "denounced_position",
+                    "web.queue.f.denounced_position",
+                    "select",
+                    options="denounced_position",
+                    current="denounced_position",
+                    group="web.queue.f.denounced",
+                    shown_for="denunciation",
+                ),
                 FieldSpec("reason", "web.queue.f.reason", required=True),
             ),
             "web.queue.done.reclassify",
+            schema=ReclassifyForm,
         ),
         ActionForm(ACTIONS["merge"], (), "web.queue.done.merge"),
     )

@@ -17,7 +17,7 @@ from service.deadlines.models import DeadlineStatus, Urgency
 from service.directory.cache import reference_cache
 from service.i18n import Message, has, label_code, translate
 from service.petitions import access, views
-from service.petitions.models import Petition, PetitionKind
+from service.petitions.models import DenouncedPosition, Petition, PetitionKind
 from service.petitions.schemas import (
     HistoryEntry,
     PetitionDetail,
@@ -155,6 +155,7 @@ async def petition_page(
             "unit_code": unit_options(reference),
             "urgency": enum_options(Urgency, locale),
             "agency": agency_options(reference),
+            "denounced_position": enum_options(DenouncedPosition, locale),
             "reason_code": [(code, _reject_reason(code, locale)) for code in REJECT_REASONS],
         },
     )

@@ -100,9 +100,9 @@ class PetitionPageController(Controller):
         spec = ACTION_FORMS.get(name)
         if spec is None:
             raise NotFound(msg("web.queue.unknown_action"))
-        form = await read_form(desk.request, spec.route.body)
+        form = spec.on_fields(await read_form(desk.request, spec.form_schema))
         status_code, stale = 422, None
-        if form.data is not None:
+        if form.ok:
             try:
                 call, result = await perform(
                     PETITION,
@@ -119,7 +119,7 @@ class PetitionPageController(Controller):
             except PreconditionFailed as exc:
                 status_code, stale = exc.status_code, Stale(message=exc.detail)
             except ServiceError as exc:
-                form, status_code = form.failed(exc), exc.status_code
+                form, status_code = spec.on_fields(form.failed(exc)), exc.status_code
             else:
                 # A merge leads to the lead petition; every other action stays here.
                 target = result.id if isinstance(result, Petition) else call.resource.id

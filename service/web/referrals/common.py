@@ -57,6 +57,14 @@ async def _nothing(
     return {}
 
 
+# What else a side's list page shows above its list: (session, viewer) -> template context.
+ListExtra = Callable[[AsyncSession, StaffPrincipal], Awaitable[dict[str, Any]]]
+
+
+async def _no_list_extra(_session: AsyncSession, _viewer: StaffPrincipal) -> dict[str, Any]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Side:
     """One side's pages of a referral: where they live, the API's resource and actions they
@@ -75,6 +83,7 @@ class Side:
     errors_on: Mapping[str, str] = field(default_factory=dict)
     other_forms: tuple[str, ...] = ()  # forms of the page that are not actions (an upload)
     extra: Extra = _nothing
+    list_extra: ListExtra = _no_list_extra
 
 
 def action_table(routes: list[ActionRoute[Referral, Any]], *names: str) -> dict[str, Any]:
@@ -111,9 +120,11 @@ async def referral_list(
     # browser's history (htmx keeps no copy of pages) gets the whole page.
     htmx = getattr(request, "htmx", None)
     partial = htmx is not None and bool(htmx) and not htmx.history_restore_request
+    extra = {} if partial else await side.list_extra(session, request.user)
     return render(
         request,
         "console/referrals/_list.html" if partial else side.list_template,
+        **extra,
         caption=side.list_caption,
         page=page,
         base=side.base,
@@ -187,13 +198,18 @@ async def act(
     side: Side,
     referral_id: uuid.UUID,
     name: str,
+    *,
+    route: ActionRoute[Referral, Any] | None = None,
+    schema: type[BaseModel] | None = None,
 ) -> Redirect | HTMXTemplate:
-    """Run the side's action ``name`` from its form (see the module's docstring)."""
-    route = side.actions.get(name)
+    """Run the side's action ``name`` from its form (see the module's docstring). ``route``
+    and ``schema``: an action the side's own routes post to instead (one on a record of the
+    referral, named in the path), with a form's reading of its request schema."""
+    route = route or side.actions.get(name)
     if route is None:
         raise NotFound(msg("http_404"))
     raw = await request.form()
-    schema = form_schema(route.body)
+    schema = schema or form_schema(route.body)
     form: Form[Any] = await read_form(request, schema) if schema else Form(values={})
     if schema is not None and not form.ok:
         return await referral_page(

@@ -1,13 +1,21 @@
 """The Front's review of answers (``/console/review``): the answers awaiting review or
 publication by due date, and a referral's page with the answer, its files, and the decisions:
 return with comments, accept, publish; before publishing, the public feed's text as
-publishing would write it (the replies redaction, ``views.public_preview``). The decisions
-are the API's Front actions (``service.replies.controllers.actions.FRONT_ACTIONS``)."""
+publishing would write it (the replies redaction, ``views.public_preview``); and the decision
+on an agency's pending extension request (approve: the clock moves by what the policy grants
+for the requested date; refuse with a note). The decisions are the API's Front actions
+(``service.replies.controllers.actions.FRONT_ACTIONS``)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from litestar import post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect
+from pydantic import field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
@@ -15,9 +23,18 @@ from service.directory.models import Agency
 from service.replies import views
 from service.replies.controllers.actions import FRONT_ACTIONS, FRONT_REFERRAL
 from service.replies.controllers.common import FRONT
-from service.replies.models import Referral, ReferralState
-from service.replies.schemas import ReferralDetail
-from service.web.referrals.common import Side, action_table, referral_routes
+from service.replies.models import ExtensionStatus, Referral, ReferralState
+from service.replies.schemas import ExtensionDecision, ReferralDetail
+from service.settings import Settings
+from service.web.pages import HTMXTemplate
+from service.web.referrals.common import (
+    PAGE_SIZE,
+    Side,
+    StaffRequest,
+    act,
+    action_table,
+    referral_routes,
+)
 
 IN_REVIEW = (ReferralState.answer_submitted, ReferralState.answer_accepted)
 
@@ -41,7 +58,36 @@ async def _review_context(
         "agency": await session.get(Agency, referral.agency_id),
         "in_review": in_review,
         "preview": await views.public_preview(session, referral) if in_review else None,
+        "pending_extensions": [
+            e for e in _detail.extensions if e.status is ExtensionStatus.pending
+        ],
+        "decided_extensions": [
+            e for e in _detail.extensions if e.status is not ExtensionStatus.pending
+        ],
     }
+
+
+async def _pending_extensions(session: AsyncSession, viewer: StaffPrincipal) -> dict[str, Any]:
+    """Above the answers to review: the referrals of the officer's unit whose agency waits
+    for a decision on more time (the first page of them, by due date)."""
+    waiting = views.ReferralFilter(
+        unit_code=viewer.unit_code, states=(ReferralState.acknowledged,), extension_pending=True
+    )
+    page = await views.referral_page(session, waiting, viewer, cursor=None, limit=PAGE_SIZE)
+    return {"pending_extension_items": page.items, "more_pending_extensions": page.next_cursor}
+
+
+class ExtensionDecisionForm(ExtensionDecision):
+    """The API's ``ExtensionDecision`` from the page's two buttons (``approve`` = "true" or
+    "false"; the API's body takes a JSON boolean only)."""
+
+    @field_validator("approve", mode="before")
+    @classmethod
+    def _button(cls, value: Any) -> Any:
+        return {"true": True, "false": False}.get(value, value) if isinstance(value, str) else value
+
+
+DECIDE_EXTENSION = action_table(FRONT_ACTIONS, "decide_extension")["decide_extension"]
 
 
 FRONT_SIDE = Side(
@@ -53,7 +99,37 @@ FRONT_SIDE = Side(
     list_template="console/review/list.html",
     list_caption="web.referrals.review.caption",
     page_template="console/review/referral.html",
+    other_forms=("decide_extension",),
     extra=_review_context,
+    list_extra=_pending_extensions,
 )
 
-front_routes = referral_routes(FRONT_SIDE, FRONT)
+
+@post(
+    "/review/{referral_id:uuid}/extensions/{extension_id:uuid}/decision",
+    guards=[FRONT],
+    status_code=303,
+    name="review.decide_extension",
+)
+async def decide_extension(
+    request: StaffRequest,
+    referral_id: FromPath[uuid.UUID],
+    extension_id: FromPath[uuid.UUID],
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+) -> Redirect | HTMXTemplate:
+    """The API's ``decide_extension`` (``…/extensions/{extension_id}/decision``): the
+    extension is the one this path names, as on the API."""
+    return await act(
+        request,
+        db_session,
+        settings,
+        FRONT_SIDE,
+        referral_id,
+        "decide_extension",
+        route=DECIDE_EXTENSION,
+        schema=ExtensionDecisionForm,
+    )
+
+
+front_routes = [*referral_routes(FRONT_SIDE, FRONT), decide_extension]
