@@ -37,7 +37,6 @@ from service.oversight.schemas import (
     RecommendationCreate,
 )
 from service.oversight.service import recommendations as rec_service
-from service.web.oversight import plan_forms
 from service.web.oversight.forms import (
     ActionForms,
     NoBody,
@@ -51,7 +50,13 @@ from service.web.oversight.plan_forms import (
     PlanCreateForm,
     PlanEditForm,
     by_field,
+    edit_values,
     member_errors,
+    member_options,
+    plan_choices,
+    with_member,
+    with_role,
+    without,
 )
 from service.web.pages import Form, read_form, redirect, render
 
@@ -89,7 +94,7 @@ async def plan_page(
     editor = oversight.may_edit_plan(plan, plan_access, request.user)
     may_edit = editor and oversight.may_edit_fields(plan)
     may_roster = editor and oversight.may_edit_roster(plan)
-    edit = forms.pop("edit", None) or Form(values=plan_forms.edit_values(view))
+    edit = forms.pop("edit", None) or Form(values=edit_values(view))
     return render(
         request,
         "console/oversight/plan.html",
@@ -109,12 +114,10 @@ async def plan_page(
         may_edit=may_edit,
         may_roster=may_roster,
         edit=edit,
-        choices=await plan_forms.plan_choices(db_session, request.user) if may_edit else {},
+        choices=await plan_choices(db_session, request.user) if may_edit else {},
         forms_of_plan=list(PlanForm),
         plan_roles=list(PlanRole),
-        candidates=(
-            await plan_forms.member_options(db_session, view, request.user) if may_roster else []
-        ),
+        candidates=(await member_options(db_session, view, request.user) if may_roster else []),
         **blank,
         **forms,
     )
@@ -151,7 +154,7 @@ async def plans_page(
         chosen=plan_state,
         may_create=may_create,
         create=create or empty_form(),
-        choices=await plan_forms.plan_choices(db_session, request.user) if may_create else {},
+        choices=await plan_choices(db_session, request.user) if may_create else {},
         forms_of_plan=list(PlanForm),
     )
 
@@ -208,7 +211,7 @@ class PlanPages(Controller):
 
         async def run(data: MemberIn) -> None:
             view = await _plan_read(request, db_session, plan_id)
-            members = plan_forms.with_member(view, data)
+            members = with_member(view, data)
             await _update(request, db_session, plan_id, form, PlanUpdate(members=members))
 
         return await _roster_change(request, db_session, plan_id, form, run)
@@ -225,7 +228,7 @@ class PlanPages(Controller):
 
         async def run(data: MemberRoleForm) -> None:
             view = await _plan_read(request, db_session, plan_id)
-            members = plan_forms.with_role(view, user_id, data.role)
+            members = with_role(view, user_id, data.role)
             await _update(request, db_session, plan_id, form, PlanUpdate(members=members))
 
         return await _roster_change(request, db_session, plan_id, form, run)
@@ -242,7 +245,7 @@ class PlanPages(Controller):
 
         async def run(_data: NoBody) -> None:
             view = await _plan_read(request, db_session, plan_id)
-            members = plan_forms.without(view, user_id)
+            members = without(view, user_id)
             await _update(request, db_session, plan_id, form, PlanUpdate(members=members))
 
         return await _roster_change(request, db_session, plan_id, form, run)
