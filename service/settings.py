@@ -151,6 +151,11 @@ class Settings(BaseSettings):
     report_link_ttl_seconds: int = 7 * 24 * 3600
     report_delivery_max_attempts: int = 6
 
+    # Exports of the staff lists (service/exports): rows per page read from the database, and
+    # the most rows one file holds (one XLSX sheet holds 1,048,575 beside its header).
+    export_page_rows: int = Field(default=1000, ge=10, le=10_000)
+    export_max_rows: int = Field(default=1_000_000, ge=1, le=1_048_575)
+
     @field_validator("encryption_old_keys", mode="before")
     @classmethod
     def _split_old_keys(cls, value: Any) -> Any:
