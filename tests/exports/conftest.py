@@ -10,7 +10,7 @@ import openpyxl
 
 from tests.petitions.conftest import api, policy, staff
 
-__all__ = ["api", "policy", "staff"]
+__all__ = ["api", "policy", "staff"]  # the petitions tests' fixtures, here too
 
 BOM = "\ufeff"
 
