@@ -9,18 +9,21 @@ on a session of its own: the request's session is committed and closed when the 
 starts, and no more than one page of rows is in memory at any time.
 
 - :mod:`.columns`: the declarations and the cell values (dates in the reader's time zone);
+- :mod:`.names`: the directory's names beside codes, read once per export;
 - :mod:`.writers`: the CSV rows (UTF-8 with a BOM, formula-safe) and the XLSX workbook
   (``xlsxwriter`` in ``constant_memory`` mode, into a temporary file, then streamed);
 - :mod:`.stream`: the streamed response, its size limit and its file name.
 """
 
 from service.exports.columns import Cell, Column, ColumnKind, ExportList, Page
+from service.exports.names import DirectoryNames
 from service.exports.stream import ExportFormat, export_response, start_export
 
 __all__ = [
     "Cell",
     "Column",
     "ColumnKind",
+    "DirectoryNames",
     "ExportFormat",
     "ExportList",
     "Page",
