@@ -39,6 +39,9 @@ MEDIA_TYPES = {
     ExportFormat.csv: "text/csv; charset=utf-8",
     ExportFormat.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+# An export route's ``opt``: the OpenAPI document gives its 200 these media types, a binary
+# body each (``service.openapi.document``), not the JSON Litestar assumes for a Stream.
+EXPORT_OPT = {"downloads": ("text/csv", MEDIA_TYPES[ExportFormat.xlsx])}
 
 
 async def _rows(

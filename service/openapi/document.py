@@ -10,10 +10,15 @@ from litestar import Router
 from litestar.enums import ParamType
 from litestar.openapi.spec import (
     Components,
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
     Operation,
     Parameter,
     PathItem,
     Reference,
+    Schema,
 )
 
 from service.openapi.problems import PROBLEM_SCHEMA, PROBLEMS, problem_responses, problem_schema
@@ -62,6 +67,12 @@ def complete_operations(app: Litestar, document: OpenAPI) -> None:
                 continue  # the route declares its own body (e.g. /ready's 503)
             component = PROBLEMS[status].component
             responses[str(status)] = Reference(ref=f"#/components/responses/{component}")
+        downloads = handler.opt.get("downloads")  # a file's media types (service.exports)
+        if downloads and isinstance(responses.get("200"), OpenAPIResponse):
+            binary = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+            responses["200"].content = {  # type: ignore[union-attr]  # checked just above
+                media: OpenAPIMediaType(schema=binary) for media in downloads
+            }
         operation.responses = dict(sorted(responses.items()))
         for parameter in operation.parameters or []:
             if isinstance(parameter, Parameter) and parameter.name.lower() == "if-match":

@@ -146,7 +146,7 @@ class TestDenunciation:
             petition_body(
                 kind="denunciation",
                 category="officials_conduct",
-                title="Nguyễn Văn An tố cáo cán bộ địa chính nhận tiền",
+                title="Nguyễn Văn An (0912 345 678) tố cáo cán bộ địa chính nhận tiền",
                 description="Tôi là Nguyễn Văn An, số 0912345678, tố cáo cán bộ địa chính.",
                 petitioner=dict(IDENTIFIED),
             ),
@@ -159,7 +159,7 @@ class TestDenunciation:
             )
             cells = " ".join(str(cell) for row in rows for cell in row if cell is not None)
             assert "tố cáo cán bộ địa chính nhận tiền" in text
-            for value in IDENTIFIED.values():
+            for value in [*IDENTIFIED.values(), "0912 345 678", "Văn An"]:
                 assert value not in text
                 assert value not in cells
 
