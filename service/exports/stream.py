@@ -5,7 +5,8 @@ commits with the request: Litestar's SQLAlchemy plugin commits and closes the re
 session as the response starts) and passes it here with the session factory; the rest of the
 pages are read inside the stream on a session of its own, so one page of rows is in memory
 at a time. The list's own keyset cursor carries the stream from page to page: the export
-holds no server-side cursor open across the network writes, and a page is a short statement.
+holds no server-side cursor or transaction open across the network writes; a page is a short
+statement in a transaction of its own.
 A list longer than ``Settings.export_max_rows`` stops there, with a last line saying so.
 """
 
@@ -64,6 +65,9 @@ async def _rows(
     async with sessions() as session:
         while cursor is not None:
             rows, cursor = await export.fetch(session, cursor)
+            # Each page its own short read transaction: a million-row export holds no
+            # snapshot open for minutes (vacuum), and the cursor carries on where it ended.
+            await session.rollback()
             page, cut = bounded(rows)
             yield page, cut
             sent += len(page)

@@ -154,3 +154,22 @@ class TestConsole:
         assert len(everything) == 4
         bad = await client.get("/console/inbox/export?state=lost")
         assert bad.status_code == 422
+
+    async def test_the_review_page_exports_what_it_lists(
+        self,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        world: World,
+        provider: StandInProvider,
+    ) -> None:
+        await some_referrals(session, world, provider)
+        response = await console_login(client, world.front_officer.username, PASSWORD)
+        assert response.status_code == 303
+        # The review list shows the answers awaiting review: none has been submitted yet.
+        rows = csv_rows(await client.get("/console/review/export"))
+        assert rows[0][0] == "Nội dung chuyển"
+        assert rows[1:] == []
+        sent = csv_rows(await client.get("/console/review/export?state=sent"))
+        assert len(sent) == 5  # the header and the unit's four referrals
+        page = await client.get("/console/review?state=sent")
+        assert "/console/review/export?state=sent&amp;format=xlsx" in page.text
