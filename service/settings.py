@@ -155,6 +155,8 @@ class Settings(BaseSettings):
     # the most rows one file holds (one XLSX sheet holds 1,048,575 beside its header).
     export_page_rows: int = Field(default=1000, ge=10, le=10_000)
     export_max_rows: int = Field(default=1_000_000, ge=1, le=1_048_575)
+    # Exports one process streams at once (each holds a database connection while it runs).
+    export_concurrency: int = Field(default=2, ge=1, le=50)
 
     @field_validator("encryption_old_keys", mode="before")
     @classmethod

@@ -82,11 +82,10 @@ class AuditController(AdminController):
         return await start_export(
             audit_export(settings, listing, locale),
             fmt=file_format,
-            actor=request.user,
+            request=request,
             filters=listing,
             read_session=read_session,
             db_session=db_session,
-            sessions=request.app.state.sessions,
             settings=settings,
             locale=locale,
         )

@@ -19,16 +19,20 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from litestar import Litestar, Request
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.audit.service import Actor, record
+from service.audit.service import record
+from service.auth.principals import StaffPrincipal
+from service.errors import RateLimited
 from service.exports.columns import ExportList, Page, Row
 from service.exports.writers import BOM, XLSX_MAX_ROWS, XlsxFile, csv_lines, csv_row, safe_text
-from service.i18n import translate
+from service.i18n import msg, translate
 from service.settings import Settings
 
 Sessions = Callable[[], AsyncSession]
+BUSY_RETRY_SECONDS = 30
 
 
 class ExportFormat(StrEnum):
@@ -43,6 +47,39 @@ MEDIA_TYPES = {
 # An export route's ``opt``: the OpenAPI document gives its 200 these media types, a binary
 # body each (``service.openapi.document``), not the JSON Litestar assumes for a Stream.
 EXPORT_OPT = {"downloads": ("text/csv", MEDIA_TYPES[ExportFormat.xlsx])}
+
+
+class ExportSlots:
+    """The exports streaming in this process: each holds a database connection and a worker
+    thread's time for minutes at a million rows, so a process runs at most
+    ``Settings.export_concurrency`` at once and refuses the next with 429 (a soft limit:
+    counted when a stream starts, checked when one is asked for)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.running = 0
+
+    def check(self) -> None:
+        if self.running >= self.limit:
+            raise RateLimited(
+                msg("export_busy", limit=self.limit), retry_after_seconds=BUSY_RETRY_SECONDS
+            )
+
+    async def around(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        self.running += 1
+        try:
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            self.running -= 1
+
+
+def export_slots(app: Litestar, settings: Settings) -> ExportSlots:
+    slots = getattr(app.state, "export_slots", None)
+    if not isinstance(slots, ExportSlots):
+        slots = ExportSlots(settings.export_concurrency)
+        app.state.export_slots = slots
+    return slots
 
 
 async def _rows(
@@ -121,13 +158,15 @@ def export_response(
     sessions: Sessions,
     settings: Settings,
     locale: str,
+    slots: ExportSlots | None = None,
 ) -> Stream:
     """The file, streamed, named ``<list>-<local date and time>.<format>``."""
     produce = _csv if fmt is ExportFormat.csv else _xlsx
+    chunks = produce(export, first, sessions, settings, locale)
     stamp = datetime.now(ZoneInfo(settings.timezone)).strftime("%Y%m%d-%H%M")
     filename = f"{export.name}-{stamp}.{fmt.value}"
     return Stream(
-        produce(export, first, sessions, settings, locale),
+        slots.around(chunks) if slots is not None else chunks,
         media_type=MEDIA_TYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
@@ -141,23 +180,25 @@ def export_response(
 async def start_export(
     export: ExportList,
     *,
+    request: Request[StaffPrincipal, Any, Any],
     fmt: ExportFormat,
-    actor: Actor,
     filters: Any,
     read_session: AsyncSession,
     db_session: AsyncSession,
-    sessions: Sessions,
     settings: Settings,
     locale: str,
 ) -> Stream:
-    """Read the first page (a refusal is still a problem answer), audit who exported which
-    list with which filters (in the request's transaction: committed as the file starts),
-    and answer with the stream of the whole list. ``filters`` is the list's filter as the
-    handler built it (a dataclass or a mapping: JSON-able)."""
+    """Check the process has room for one more export (429 otherwise), read the first page
+    (a refusal is still a problem answer), audit who exported which list with which filters
+    (in the request's transaction: committed as the file starts), and answer with the stream
+    of the whole list, read on the app's session factory. ``filters`` is the list's filter as
+    the handler built it (a dataclass or a mapping: JSON-able)."""
+    slots = export_slots(request.app, settings)
+    slots.check()
     first = await export.fetch(read_session, None)
     await record(
         db_session,
-        actor=actor,
+        actor=request.user,
         action="list.exported",
         entity_type="export",
         entity_id=export.name,
@@ -165,5 +206,11 @@ async def start_export(
     )
     await db_session.flush()
     return export_response(
-        export, fmt=fmt, first=first, sessions=sessions, settings=settings, locale=locale
+        export,
+        fmt=fmt,
+        first=first,
+        sessions=request.app.state.sessions,
+        settings=settings,
+        locale=locale,
+        slots=slots,
     )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from service.audit.models import AuditEvent
+from service.exports.stream import export_slots
 from tests.exports.conftest import csv_rows, xlsx_rows
 from tests.factories import BA_DINH
 from tests.petitions.conftest import (
@@ -224,6 +225,24 @@ class TestLimitsAndErrors:
         assert rows[3][0].startswith("Danh sách còn tiếp")
         assert len(sheet_rows) == 4
         assert str(sheet_rows[3][0]).startswith("Danh sách còn tiếp")
+
+    async def test_a_process_streams_a_bounded_number_of_exports(
+        self, app: Any, client: httpx.AsyncClient, api: Api, staff: Staff
+    ) -> None:
+        await some_petitions(client, api)
+        officer = await staff_headers(client, staff.ward_front)
+        slots = export_slots(app, app.state.settings)
+        assert csv_rows(await client.get(EXPORT, headers=officer))[1:]
+        assert slots.running == 0  # the finished stream gave its slot back
+        slots.running = slots.limit  # as many as allowed are streaming now
+        try:
+            busy = await client.get(EXPORT, headers=officer)
+        finally:
+            slots.running = 0
+        assert busy.status_code == 429
+        assert busy.headers["retry-after"] == "30"
+        assert busy.headers["content-type"].startswith("application/problem+json")
+        assert "thử lại" in busy.json()["detail"]
 
     async def test_pages_of_the_stream_join_without_a_gap(
         self, app: Any, client: httpx.AsyncClient, api: Api, staff: Staff

@@ -110,11 +110,10 @@ class PlanController(Controller):
         return await start_export(
             plan_export(settings, request.user, listing, locale),
             fmt=file_format,
-            actor=request.user,
+            request=request,
             filters=listing,
             read_session=read_session,
             db_session=db_session,
-            sessions=request.app.state.sessions,
             settings=settings,
             locale=locale,
         )

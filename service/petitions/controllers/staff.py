@@ -179,11 +179,10 @@ class StaffPetitionController(Controller):
         return await start_export(
             export,
             fmt=file_format,
-            actor=request.user,
+            request=request,
             filters={"filters": listing.filters, "sort": listing.sort},
             read_session=read_session,
             db_session=db_session,
-            sessions=request.app.state.sessions,
             settings=settings,
             locale=locale,
         )

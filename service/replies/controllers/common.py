@@ -203,11 +203,10 @@ async def export_referrals(
     return await start_export(
         referral_export(settings, request.user, filters, locale, name=name),
         fmt=file_format,
-        actor=request.user,
+        request=request,
         filters=filters,
         read_session=read_session,
         db_session=db_session,
-        sessions=request.app.state.sessions,
         settings=settings,
         locale=locale,
     )

@@ -245,11 +245,10 @@ class QueueController(Controller):
         return await start_export(
             petition_export(settings, request.user, listing, order, locale),
             fmt=file_format,
-            actor=request.user,
+            request=request,
             filters={"filters": listing, "sort": order, "tab": query.tab},
             read_session=read_session,
             db_session=db_session,
-            sessions=request.app.state.sessions,
             settings=settings,
             locale=locale,
         )
