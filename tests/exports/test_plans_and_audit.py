@@ -1,5 +1,6 @@
-"""The supervision plans list and the audit log's admin list as files: the list's rows for
-the same filters, in the caller's scope, Vietnamese headers, dd/mm/yyyy dates."""
+"""The supervision plans list and the admin lists (audit log, users, API clients) as files:
+the list's rows for the same filters, in the caller's scope, Vietnamese headers, dd/mm/yyyy
+dates, never a secret."""
 
 from datetime import date
 from typing import Any
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.oversight.models import PlanForm
 from tests.exports.conftest import csv_rows, xlsx_rows
+from tests.factories import create_api_client
 from tests.oversight.conftest import World, draft_plan, logins, world
 
 __all__ = ["logins", "world"]  # the oversight tests' fixtures
@@ -96,3 +98,26 @@ class TestAudit:
         officer = await logins(world.ward_officer)
         response = await client.get("/api/v1/admin/audit/export", headers=officer)
         assert response.status_code == 403
+
+
+class TestAdminLists:
+    async def test_users_and_clients_as_files_without_secrets(
+        self, client: httpx.AsyncClient, session: AsyncSession, world: World, logins: Any
+    ) -> None:
+        api_client, key = await create_api_client(session)
+        admin = await logins(world.admin)
+        rows = csv_rows(await client.get("/api/v1/admin/users/export", headers=admin))
+        assert rows[0][:4] == ["Tên đăng nhập", "Họ và tên", "Thư điện tử", "Vai trò"]
+        users = await client.get("/api/v1/admin/users", headers=admin)
+        assert [row[0] for row in rows[1:]] == [u["username"] for u in users.json()]
+        assert "argon2" not in " ".join(",".join(row) for row in rows)
+        clients = csv_rows(await client.get("/api/v1/admin/api-clients/export", headers=admin))
+        names = [row[0] for row in clients[1:]]
+        assert api_client.name in names
+        assert key not in " ".join(",".join(row) for row in clients)
+        sheet, _ = xlsx_rows(
+            await client.get("/api/v1/admin/users/export", params={"format": "xlsx"}, headers=admin)
+        )
+        assert [row[0] for row in sheet[1:]] == [row[0] for row in rows[1:]]
+        officer = await logins(world.ward_officer)
+        assert (await client.get("/api/v1/admin/users/export", headers=officer)).status_code == 403
