@@ -15,7 +15,7 @@ from service.audit.models import ActorType
 from service.audit.schemas import AuditEventRead, AuditPage
 from service.auth.guards import AdminController
 from service.auth.principals import StaffPrincipal
-from service.exports import EXPORT_OPT, ExportFormat, start_export
+from service.exports import EXPORT_OPT, NO_STORE, ExportFormat, start_export
 from service.i18n import negotiate
 from service.readonly import ReadSession
 from service.settings import Settings
@@ -66,7 +66,7 @@ class AuditController(AdminController):
             next_cursor=next_cursor,
         )
 
-    @get("/export", opt=EXPORT_OPT)
+    @get("/export", opt=EXPORT_OPT, cache_control=NO_STORE)
     async def export_events(
         self,
         request: Request[StaffPrincipal, Any, Any],

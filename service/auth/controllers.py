@@ -29,7 +29,7 @@ from service.auth.schemas import (
     UserUpdate,
 )
 from service.errors import Unauthenticated
-from service.exports import EXPORT_OPT, ExportFormat, start_export
+from service.exports import EXPORT_OPT, NO_STORE, ExportFormat, start_export
 from service.i18n import negotiate
 from service.ratelimit import client_address, counters_of
 from service.settings import Settings
@@ -103,7 +103,7 @@ class UserAdminController(AdminController):
     async def list_users(self, db_session: NamedDependency[AsyncSession]) -> list[UserRead]:
         return [UserRead.model_validate(u) for u in await service.list_users(db_session)]
 
-    @get("/export", opt=EXPORT_OPT)
+    @get("/export", opt=EXPORT_OPT, cache_control=NO_STORE)
     async def export_users(
         self,
         request: Request[StaffPrincipal, Any, Any],
@@ -164,7 +164,7 @@ class ApiClientAdminController(AdminController):
     async def list_clients(self, db_session: NamedDependency[AsyncSession]) -> list[ApiClientRead]:
         return [ApiClientRead.model_validate(c) for c in await service.list_api_clients(db_session)]
 
-    @get("/export", opt=EXPORT_OPT)
+    @get("/export", opt=EXPORT_OPT, cache_control=NO_STORE)
     async def export_clients(
         self,
         request: Request[StaffPrincipal, Any, Any],

@@ -17,10 +17,17 @@ starts, and no more than one page of rows is in memory at any time.
 
 from service.exports.columns import Cell, Column, ColumnKind, ExportList, Page
 from service.exports.names import DirectoryNames
-from service.exports.stream import EXPORT_OPT, ExportFormat, export_response, start_export
+from service.exports.stream import (
+    EXPORT_OPT,
+    NO_STORE,
+    ExportFormat,
+    export_response,
+    start_export,
+)
 
 __all__ = [
     "EXPORT_OPT",
+    "NO_STORE",
     "Cell",
     "Column",
     "ColumnKind",

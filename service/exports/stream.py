@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Litestar, Request
+from litestar.datastructures import CacheControlHeader
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,6 +48,9 @@ MEDIA_TYPES = {
 # An export route's ``opt``: the OpenAPI document gives its 200 these media types, a binary
 # body each (``service.openapi.document``), not the JSON Litestar assumes for a Stream.
 EXPORT_OPT = {"downloads": ("text/csv", MEDIA_TYPES[ExportFormat.xlsx])}
+# A file of a staff list is never cached: an API export route says so with
+# ``cache_control=NO_STORE`` (the console's router already does for its pages and files).
+NO_STORE = CacheControlHeader(no_store=True)
 
 
 class ExportSlots:
@@ -113,7 +117,11 @@ async def _rows(
 
 
 def _note(locale: str, limit: int) -> str:
-    return translate("export.truncated", locale, count=f"{limit:,}".replace(",", "."))
+    count = f"{limit:,}"
+    # Vietnamese groups thousands with dots (1.000.000), English with commas.
+    return translate(
+        "export.truncated", locale, count=count.replace(",", ".") if locale == "vi" else count
+    )
 
 
 async def _csv(
@@ -170,7 +178,6 @@ def export_response(
         media_type=MEDIA_TYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
             "Content-Language": locale,
             "X-Content-Type-Options": "nosniff",
         },

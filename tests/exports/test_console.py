@@ -43,7 +43,9 @@ class TestQueueExport:
         page = await client.get("/console/queue")
         link = export_link(page.text, "csv")
         assert "tab=received" in link
-        rows = csv_rows(await client.get(link))
+        response = await client.get(link)
+        assert response.headers["cache-control"] == "no-store"  # personal lists: never cached
+        rows = csv_rows(response)
         assert rows[0][:2] == ["Mã đơn", "Tiêu đề"]
         codes = {row[0] for row in rows[1:]}
         assert codes == {flood["tracking_code"], hotline["tracking_code"]}

@@ -173,6 +173,7 @@ class TestXlsx:
         officer = await staff_headers(client, staff.ward_front)
         response = await client.get(EXPORT, params={"format": "xlsx"}, headers=officer)
         assert response.headers["content-disposition"].startswith('attachment; filename="don-thu-')
+        assert response.headers["cache-control"] == "no-store"
         rows, sheet = xlsx_rows(response)
         assert rows[0] == HEADERS_VI
         assert [row[0] for row in rows[1:]] == await listed_codes(client, officer)

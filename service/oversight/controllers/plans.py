@@ -15,7 +15,7 @@ from litestar.response import Stream
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.exports import EXPORT_OPT, ExportFormat, start_export
+from service.exports import EXPORT_OPT, NO_STORE, ExportFormat, start_export
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
 from service.http.preconditions import with_etag
@@ -90,6 +90,7 @@ class PlanController(Controller):
     @get(
         "/export",
         opt=EXPORT_OPT,
+        cache_control=NO_STORE,
         summary="The plans as a file (CSV or XLSX), with the list's filters, streamed",
         description=(
             "The plans `GET /oversight/plans` lists for the same filters, in the caller's "

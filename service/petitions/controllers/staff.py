@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import staff
 from service.auth.principals import StaffPrincipal
-from service.exports import EXPORT_OPT, ExportFormat, start_export
+from service.exports import EXPORT_OPT, NO_STORE, ExportFormat, start_export
 from service.http import cursor as cursor_codec
 from service.http.generated import as_handler
 from service.http.preconditions import with_etag
@@ -156,6 +156,7 @@ class StaffPetitionController(Controller):
         "/export",
         guards=[ANY_STAFF],
         opt=EXPORT_OPT,
+        cache_control=NO_STORE,
         summary="The list as a file (CSV or XLSX), with the list's filters, streamed",
         description=(
             "The rows `GET /petitions` lists for the same filters, search and order, in the "

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.models import Role
 from service.deadlines.models import ItemKind
-from service.exports import EXPORT_OPT, ExportFormat
+from service.exports import EXPORT_OPT, NO_STORE, ExportFormat
 from service.readonly import ReadSession
 from service.replies import service, views
 from service.replies.controllers.common import (
@@ -91,6 +91,7 @@ class AgencyReferralController(Controller):
     @get(
         "/export",
         opt=EXPORT_OPT,
+        cache_control=NO_STORE,
         summary="My agency's inbox as a file (CSV or XLSX), with the inbox's filters, streamed",
         description=EXPORT_DESCRIPTION,
     )

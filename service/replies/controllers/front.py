@@ -14,7 +14,7 @@ from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.deadlines.models import ItemKind
-from service.exports import EXPORT_OPT, ExportFormat
+from service.exports import EXPORT_OPT, NO_STORE, ExportFormat
 from service.readonly import ReadSession
 from service.replies import views
 from service.replies.controllers.common import (
@@ -79,6 +79,7 @@ class FrontReferralController(Controller):
         "/export",
         guards=[FRONT],
         opt=EXPORT_OPT,
+        cache_control=NO_STORE,
         summary="Referrals of my unit as a file (CSV or XLSX), with the list's filters, streamed",
         description=EXPORT_DESCRIPTION,
     )
