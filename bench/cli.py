@@ -203,6 +203,19 @@ def upload(size_mib: int, results_dir: Path | None, **fields: Any) -> None:
 
 @bench.command()
 @database_option
+@click.option("--page-rows", type=int, default=1000, show_default=True, help="Rows per page.")
+@click.option("--timeout", "timeout_s", type=float, default=3600.0, show_default=True)
+@baseline_option
+@results_option
+def exports(results_dir: Path | None, **fields: Any) -> None:
+    """The city-wide petitions list as CSV and XLSX through the API: rows, seconds, API RSS."""
+    from bench.exports import ExportsOptions, print_exports, run_exports
+
+    _measure(run_exports, print_exports, ExportsOptions(**fields), results_dir)
+
+
+@bench.command()
+@database_option
 @click.option("--workers", "workers", type=int, multiple=True, default=(1, 2, 4), show_default=True)
 @click.option("--clients", type=int, default=64, show_default=True)
 @click.option("--duration", "duration_s", type=float, default=30.0, show_default=True)

@@ -195,6 +195,12 @@ class Settings(BaseSettings):
     channels_timeout_seconds: float = Field(default=10.0, gt=0)
     channels_max_attempts: int = Field(default=10, ge=1)
     channels_zalo_default_cover_url: str | None = None
+    # Exports of the staff lists (service/exports): rows per page read from the database, and
+    # the most rows one file holds (one XLSX sheet holds 1,048,575 beside its header).
+    export_page_rows: int = Field(default=1000, ge=10, le=10_000)
+    export_max_rows: int = Field(default=1_000_000, ge=1, le=1_048_575)
+    # Exports one process streams at once (each holds a database connection while it runs).
+    export_concurrency: int = Field(default=2, ge=1, le=50)
 
     @field_validator("encryption_old_keys", mode="before")
     @classmethod

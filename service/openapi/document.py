@@ -10,11 +10,15 @@ from litestar import Router
 from litestar.enums import ParamType
 from litestar.openapi.spec import (
     Components,
+    OpenAPIFormat,
+    OpenAPIMediaType,
     OpenAPIResponse,
+    OpenAPIType,
     Operation,
     Parameter,
     PathItem,
     Reference,
+    Schema,
 )
 
 from service.openapi.problems import (
@@ -77,6 +81,12 @@ def complete_operations(app: Litestar, document: OpenAPI) -> dict[str, OpenAPIRe
                 component = problem_response_component(status, operation.operation_id)
                 own[component] = problem_response_with_examples(status, examples)
             responses[str(status)] = Reference(ref=f"#/components/responses/{component}")
+        downloads = handler.opt.get("downloads")  # a file's media types (service.exports)
+        if downloads and isinstance(responses.get("200"), OpenAPIResponse):
+            binary = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+            responses["200"].content = {  # type: ignore[union-attr]  # checked just above
+                media: OpenAPIMediaType(schema=binary) for media in downloads
+            }
         operation.responses = dict(sorted(responses.items()))
         for parameter in operation.parameters or []:
             if isinstance(parameter, Parameter) and parameter.name.lower() == "if-match":

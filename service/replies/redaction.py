@@ -25,6 +25,7 @@ Every mask is Vietnamese: the reader of a published answer sees what was removed
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -88,6 +89,9 @@ NOTHING = PersonalData()
 # -- folding: compare without case, diacritics or Unicode normal form ----------------------
 
 
+# Per character, so the cache holds letters, never a text: folding was most of a long list's
+# redaction time (every denouncer's data of a page folded again for every title).
+@functools.lru_cache(maxsize=8192)
 def _fold_char(char: str) -> str:
     if char in "đĐ":
         return "d"
@@ -148,26 +152,39 @@ def _address_variants(address: str) -> list[str]:
     return variants
 
 
+def _words_in(value: str, folded: str) -> bool:
+    """Every word of ``value`` is somewhere in ``folded``: what its words pattern needs to
+    match at all. Building, compiling and running the patterns of every denouncer of a page
+    on every title was most of a long list's time (an export's); a title seldom holds a
+    word of them. (Not cached: a process-wide cache would keep denouncers' data in memory.)"""
+    return all(word in folded for word in _WORD.findall(fold(value)))
+
+
 def _personal_spans(text: str, personal: PersonalData) -> list[tuple[int, int, str]]:
     folded, origin = _folded_with_origin(text)
+    # A number pattern needs six digits or more in the text (``_digits_pattern``).
+    has_number = sum(1 for char in folded if char.isdecimal()) >= 6
     patterns: list[tuple[str, str]] = []
     for name in personal.names:
-        found = _words_pattern(name, r"\s+")
+        found = _words_pattern(name, r"\s+") if _words_in(name, folded) else None
         if found:
             patterns.append((found, NAME_PLACEHOLDER))
     for address in personal.addresses:
         for variant in _address_variants(address):
+            if not _words_in(variant, folded):
+                continue
             found = _words_pattern(variant, r"[\s,.;\-/]+")
             if found:
                 patterns.append((found, ADDRESS_PLACEHOLDER))
     for email in personal.emails:
-        patterns.append((r"(?<![\w.+-])" + re.escape(fold(email.strip())), EMAIL_PLACEHOLDER))
+        if fold(email.strip()) in folded:
+            patterns.append((r"(?<![\w.+-])" + re.escape(fold(email.strip())), EMAIL_PLACEHOLDER))
     for phone in personal.phones:
-        found = _digits_pattern(phone, phone=True)
+        found = _digits_pattern(phone, phone=True) if has_number else None
         if found:
             patterns.append((found, PHONE_PLACEHOLDER))
     for number in personal.id_numbers:
-        found = _digits_pattern(number, phone=False)
+        found = _digits_pattern(number, phone=False) if has_number else None
         if found:
             patterns.append((found, ID_PLACEHOLDER))
     spans: list[tuple[int, int, str]] = []

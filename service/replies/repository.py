@@ -133,10 +133,12 @@ async def list_referrals(
     now: datetime,
     cursor: str | None = None,
     limit: int = 50,
+    max_page: int = MAX_PAGE,
 ) -> tuple[list[Referral], str | None]:
     """By due date, then id (keyset). Every referral has a due date: its clock starts when
-    it is created and the date stays when the clock stops."""
-    limit = max(1, min(limit, MAX_PAGE))
+    it is created and the date stays when the clock stops. ``max_page``: an export reads it
+    in larger pages than a screen."""
+    limit = max(1, min(limit, max_page))
     query = _filtered(select(Referral), filters, now).where(col(Referral.due_at).is_not(None))
     if cursor is not None:
         due, row_id = cursors.decode(BY_DUE_DATE, cursor, (datetime, uuid.UUID))

@@ -9,13 +9,17 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter, RequestBody
+from litestar.response import Stream
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.exports import EXPORT_OPT, NO_STORE, ExportFormat, start_export
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
 from service.http.preconditions import with_etag
+from service.i18n import negotiate
 from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.controllers.common import (
@@ -31,6 +35,7 @@ from service.oversight.controllers.common import (
     present_session,
     route_of,
 )
+from service.oversight.exports import PlanFilter, plan_export
 from service.oversight.models import PlanForm, PlanState, SupervisionPlan
 from service.oversight.schemas import (
     ManifestRead,
@@ -44,34 +49,75 @@ from service.oversight.schemas import (
 )
 from service.oversight.workflow import PlanAction
 from service.readonly import ReadSession
+from service.settings import Settings
+
+
+async def _plan_listing(
+    plan_state: Annotated[list[PlanState] | None, QueryParameter(name="state")] = None,
+    unit_code: Annotated[str | None, QueryParameter(max_length=16)] = None,
+    form: Annotated[PlanForm | None, QueryParameter()] = None,
+) -> PlanFilter:
+    """The list's filters as the query string gives them (the list's and its file's)."""
+    return PlanFilter(states=list(plan_state or []), unit_code=unit_code, form=form)
 
 
 class PlanController(Controller):
     path = "/oversight/plans"
     tags = TAGS
     guards = GUARDS
+    dependencies = {"listing": Provide(_plan_listing)}
 
     @get("/", summary="Supervision plans the caller may see (newest first, keyset pages)")
     async def list_plans(
         self,
         request: StaffRequest,
         read_session: ReadSession,
-        plan_state: Annotated[list[PlanState] | None, QueryParameter(name="state")] = None,
-        unit_code: Annotated[str | None, QueryParameter(max_length=16)] = None,
-        form: Annotated[PlanForm | None, QueryParameter()] = None,
+        listing: NamedDependency[PlanFilter],
         cursor: Annotated[str | None, QueryParameter(max_length=CURSOR_MAX_LENGTH)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> PlanPage:
         page, next_cursor = await oversight.list_plans(
             read_session,
             request.user,
-            states=plan_state,
-            unit_code=unit_code,
-            form=form,
+            states=listing.states or None,
+            unit_code=listing.unit_code,
+            form=listing.form,
             cursor=cursor,
             limit=limit,
         )
         return PlanPage(items=[views.plan_summary(p) for p in page], next_cursor=next_cursor)
+
+    @get(
+        "/export",
+        opt=EXPORT_OPT,
+        cache_control=NO_STORE,
+        summary="The plans as a file (CSV or XLSX), with the list's filters, streamed",
+        description=(
+            "The plans `GET /oversight/plans` lists for the same filters, in the caller's "
+            "scope, every page of them: CSV (UTF-8 with a byte-order mark) or XLSX, headers "
+            "in the reader's language (Accept-Language), dates dd/mm/yyyy. Audited."
+        ),
+    )
+    async def export_plans(
+        self,
+        request: StaffRequest,
+        read_session: ReadSession,
+        db_session: DbSession,
+        settings: NamedDependency[Settings],
+        listing: NamedDependency[PlanFilter],
+        file_format: Annotated[ExportFormat, QueryParameter(name="format")] = ExportFormat.csv,
+    ) -> Stream:
+        locale = negotiate(request.headers.get("accept-language"))
+        return await start_export(
+            plan_export(settings, request.user, listing, locale),
+            fmt=file_format,
+            request=request,
+            filters=listing,
+            read_session=read_session,
+            db_session=db_session,
+            settings=settings,
+            locale=locale,
+        )
 
     @post("/", status_code=HTTP_201_CREATED, summary="Create a draft supervision plan")
     async def create_plan(

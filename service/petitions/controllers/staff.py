@@ -17,19 +17,22 @@ from litestar import Controller, Request, Response, get, route
 from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, QueryParameter, RequestBody
-from litestar.response import Redirect
+from litestar.response import Redirect, Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_307_TEMPORARY_REDIRECT
 from litestar.types import Guard
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import staff
 from service.auth.principals import StaffPrincipal
+from service.exports import EXPORT_OPT, NO_STORE, ExportFormat, start_export
 from service.http import cursor as cursor_codec
 from service.http.generated import as_handler
 from service.http.preconditions import with_etag
+from service.i18n import negotiate
 from service.petitions import views
 from service.petitions.controllers.files import petition_upload
 from service.petitions.controllers.triage import TRIAGE
+from service.petitions.exports import petition_export
 from service.petitions.models import ActorKind, Channel, Petition, PetitionKind, PetitionStatus
 from service.petitions.repository import MAX_PAGE
 from service.petitions.schemas import (
@@ -63,10 +66,71 @@ async def _visible_petition(
 VisiblePetition = NamedDependency[Petition]
 
 
+@dataclass(frozen=True)
+class PetitionListing:
+    """The list's filters and order as the query string gives them: one declaration for the
+    list and its export, so a file is always the list it was asked from."""
+
+    filters: views.PetitionFilter
+    sort: views.SortOrder
+
+
+async def _listing(
+    status: FromQuery[list[PetitionStatus] | None] = None,
+    kind: FromQuery[PetitionKind | None] = None,
+    category: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    unit_code: Annotated[str | None, QueryParameter(max_length=16)] = None,
+    agency_id: FromQuery[uuid.UUID | None] = None,
+    channel: FromQuery[Channel | None] = None,
+    overdue: FromQuery[bool | None] = None,
+    open_only: Annotated[bool, QueryParameter(name="open")] = False,
+    due_before: FromQuery[datetime | None] = None,
+    due_after: FromQuery[datetime | None] = None,
+    created_from: FromQuery[datetime | None] = None,
+    created_to: FromQuery[datetime | None] = None,
+    q: Annotated[
+        str | None,
+        QueryParameter(
+            max_length=200,
+            description="Words (all of them, any order; diacritics, case and đ/d do not "
+            "matter) or a tracking code",
+        ),
+    ] = None,
+    sort: Annotated[
+        views.SortOrder | None,
+        QueryParameter(
+            description="Default: relevance with q (the newest petitions' matches, "
+            "exact first), else -created_at",
+        ),
+    ] = None,
+) -> PetitionListing:
+    filters = views.PetitionFilter(
+        status=list(status or []),
+        kind=kind,
+        category=category,
+        unit_code=unit_code,
+        agency_id=agency_id,
+        channel=channel,
+        overdue=overdue,
+        open_only=open_only,
+        due_before=due_before,
+        due_after=due_after,
+        created_from=created_from,
+        created_to=created_to,
+        q=q,
+    )
+    if sort is None:
+        sort = views.SortOrder.relevance if q else views.SortOrder.newest
+    return PetitionListing(filters=filters, sort=sort)
+
+
 class StaffPetitionController(Controller):
     path = "/petitions"
     tags = ["petitions"]
-    dependencies = {"petition": Provide(_visible_petition)}
+    dependencies = {
+        "petition": Provide(_visible_petition),
+        "listing": Provide(_listing),
+    }
 
     @get("/", guards=[ANY_STAFF], summary="List and search petitions (keyset pagination)")
     async def list_petitions(
@@ -74,55 +138,54 @@ class StaffPetitionController(Controller):
         request: Request[StaffPrincipal, Any, Any],
         read_session: ReadSession,
         settings: NamedDependency[Settings],
-        status: FromQuery[list[PetitionStatus] | None] = None,
-        kind: FromQuery[PetitionKind | None] = None,
-        category: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        unit_code: Annotated[str | None, QueryParameter(max_length=16)] = None,
-        agency_id: FromQuery[uuid.UUID | None] = None,
-        channel: FromQuery[Channel | None] = None,
-        overdue: FromQuery[bool | None] = None,
-        open_only: Annotated[bool, QueryParameter(name="open")] = False,
-        due_before: FromQuery[datetime | None] = None,
-        due_after: FromQuery[datetime | None] = None,
-        created_from: FromQuery[datetime | None] = None,
-        created_to: FromQuery[datetime | None] = None,
-        q: Annotated[
-            str | None,
-            QueryParameter(
-                max_length=200,
-                description="Words (all of them, any order; diacritics, case and đ/d do not "
-                "matter) or a tracking code",
-            ),
-        ] = None,
-        sort: Annotated[
-            views.SortOrder | None,
-            QueryParameter(
-                description="Default: relevance with q (the newest petitions' matches, "
-                "exact first), else -created_at",
-            ),
-        ] = None,
+        listing: NamedDependency[PetitionListing],
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
         cursor: Annotated[str | None, QueryParameter(max_length=cursor_codec.MAX_LENGTH)] = None,
     ) -> PetitionPage:
-        filters = views.PetitionFilter(
-            status=list(status or []),
-            kind=kind,
-            category=category,
-            unit_code=unit_code,
-            agency_id=agency_id,
-            channel=channel,
-            overdue=overdue,
-            open_only=open_only,
-            due_before=due_before,
-            due_after=due_after,
-            created_from=created_from,
-            created_to=created_to,
-            q=q,
-        )
-        if sort is None:
-            sort = views.SortOrder.relevance if q else views.SortOrder.newest
         return await views.petition_page(
-            read_session, settings, request.user, filters, sort=sort, limit=limit, cursor=cursor
+            read_session,
+            settings,
+            request.user,
+            listing.filters,
+            sort=listing.sort,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    @get(
+        "/export",
+        guards=[ANY_STAFF],
+        opt=EXPORT_OPT,
+        cache_control=NO_STORE,
+        summary="The list as a file (CSV or XLSX), with the list's filters, streamed",
+        description=(
+            "The rows `GET /petitions` lists for the same filters, search and order, in the "
+            "caller's area, every page of them: CSV (UTF-8 with a byte-order mark) or XLSX, "
+            "headers in the reader's language (Accept-Language), moments in Hanoi time "
+            "(dd/mm/yyyy). At most GIAMSAT_EXPORT_MAX_ROWS rows: a longer list ends with a "
+            "line saying so. Each export is audited (who, which filters)."
+        ),
+    )
+    async def export_petitions(
+        self,
+        request: Request[StaffPrincipal, Any, Any],
+        read_session: ReadSession,
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        listing: NamedDependency[PetitionListing],
+        file_format: Annotated[ExportFormat, QueryParameter(name="format")] = ExportFormat.csv,
+    ) -> Stream:
+        locale = negotiate(request.headers.get("accept-language"))
+        export = petition_export(settings, request.user, listing.filters, listing.sort, locale)
+        return await start_export(
+            export,
+            fmt=file_format,
+            request=request,
+            filters={"filters": listing.filters, "sort": listing.sort},
+            read_session=read_session,
+            db_session=db_session,
+            settings=settings,
+            locale=locale,
         )
 
     @get("/dashboard", guards=[ANY_STAFF], summary="Counts by status, kind, category, unit...")

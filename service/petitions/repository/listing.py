@@ -353,8 +353,10 @@ async def list_petitions(
     sort: SortOrder = SortOrder.newest,
     limit: int = 50,
     cursor: str | None = None,
+    max_page: int = MAX_PAGE,
 ) -> tuple[list[Petition], str | None]:
-    limit = max(1, min(limit, MAX_PAGE))
+    """A page of the list; ``max_page``: an export reads it in larger pages than a screen."""
+    limit = max(1, min(limit, max_page))
     q = filters.q if filters.q and filters.q.strip() else None
     if q is None:
         sort = SortOrder.newest if sort is SortOrder.relevance else sort

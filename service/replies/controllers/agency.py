@@ -10,26 +10,32 @@ from functools import partial
 from typing import Annotated
 
 from litestar import Controller, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter, RequestBody
+from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.models import Role
 from service.deadlines.models import ItemKind
+from service.exports import EXPORT_OPT, NO_STORE, ExportFormat
 from service.readonly import ReadSession
 from service.replies import service, views
 from service.replies.controllers.common import (
     AGENCY,
+    EXPORT_DESCRIPTION,
     Cursor,
+    ExportFormatParam,
     ItemTypeParam,
     PageLimit,
     StaffRequest,
     States,
     attachment_download,
+    export_referrals,
     referral_detail_route,
     referral_filter,
 )
+from service.replies.repository import ReferralFilter
 from service.replies.schemas import (
     AttachmentRead,
     ReferralPage,
@@ -41,36 +47,66 @@ from service.storage.http import receive_file
 from service.storage.store import ObjectStore
 
 
+async def _inbox_listing(
+    request: StaffRequest,
+    settings: NamedDependency[Settings],
+    states: States = None,
+    item_kind: FromQuery[ItemKind | None] = None,
+    item_type: ItemTypeParam = None,
+    due_before: FromQuery[datetime | None] = None,
+    due_after: FromQuery[datetime | None] = None,
+    overdue: FromQuery[bool | None] = None,
+    agency_id: Annotated[
+        uuid.UUID | None, QueryParameter(description="Admins only: whose inbox.")
+    ] = None,
+) -> ReferralFilter:
+    """The inbox's filters as the query string gives them (the list's and its file's)."""
+    viewer = request.user
+    own = viewer.agency_id if viewer.role == Role.agency_officer else agency_id
+    scope = views.ReferralFilter(agency_id=own)
+    return referral_filter(
+        settings, scope, states, item_kind, item_type, due_before, due_after, overdue
+    )
+
+
 class AgencyReferralController(Controller):
     path = "/agency/referrals"
     tags = ["agency referrals"]
     guards = [AGENCY]
+    dependencies = {"listing": Provide(_inbox_listing)}
 
     @get("/", summary="My agency's inbox, by due date (keyset pagination)")
     async def inbox(
         self,
         request: StaffRequest,
         read_session: ReadSession,
-        settings: NamedDependency[Settings],
-        states: States = None,
-        item_kind: FromQuery[ItemKind | None] = None,
-        item_type: ItemTypeParam = None,
-        due_before: FromQuery[datetime | None] = None,
-        due_after: FromQuery[datetime | None] = None,
-        overdue: FromQuery[bool | None] = None,
-        agency_id: Annotated[
-            uuid.UUID | None, QueryParameter(description="Admins only: whose inbox.")
-        ] = None,
+        listing: NamedDependency[ReferralFilter],
         cursor: Cursor = None,
         limit: PageLimit = 50,
     ) -> ReferralPage:
-        viewer = request.user
-        own = viewer.agency_id if viewer.role == Role.agency_officer else agency_id
-        scope = views.ReferralFilter(agency_id=own)
-        filters = referral_filter(
-            settings, scope, states, item_kind, item_type, due_before, due_after, overdue
+        return await views.referral_page(
+            read_session, listing, request.user, cursor=cursor, limit=limit
         )
-        return await views.referral_page(read_session, filters, viewer, cursor=cursor, limit=limit)
+
+    @get(
+        "/export",
+        opt=EXPORT_OPT,
+        cache_control=NO_STORE,
+        summary="My agency's inbox as a file (CSV or XLSX), with the inbox's filters, streamed",
+        description=EXPORT_DESCRIPTION,
+    )
+    async def export_inbox(
+        self,
+        request: StaffRequest,
+        read_session: ReadSession,
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        listing: NamedDependency[ReferralFilter],
+        file_format: ExportFormatParam = ExportFormat.csv,
+    ) -> Stream:
+        return await export_referrals(
+            request, read_session, db_session, settings, listing, file_format, name="hop-thu"
+        )
 
     detail = referral_detail_route(
         "One referral with the item, answers and history", agency_side=True

@@ -14,7 +14,7 @@ from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, QueryParameter
-from litestar.response import Redirect
+from litestar.response import Redirect, Stream
 from litestar.status_codes import HTTP_307_TEMPORARY_REDIRECT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,10 +23,12 @@ from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.deadlines.models import ItemKind
 from service.errors import Invalid
+from service.exports import ExportFormat, start_export
 from service.http import cursor
 from service.http.preconditions import with_etag
-from service.i18n import msg
+from service.i18n import msg, negotiate
 from service.replies import service, views
+from service.replies.exports import referral_export
 from service.replies.models import ReferralState
 from service.replies.schemas import ReferralDetail
 from service.replies.views import MAX_PAGE, ReferralFilter
@@ -45,6 +47,15 @@ States = Annotated[list[str] | None, QueryParameter(name="state")]
 ItemTypeParam = Annotated[str | None, QueryParameter(max_length=32)]
 UnitCode = Annotated[str | None, QueryParameter(max_length=16)]
 From = Annotated[date | None, QueryParameter(name="from")]
+ExportFormatParam = Annotated[ExportFormat, QueryParameter(name="format")]
+
+EXPORT_DESCRIPTION = (
+    "The rows the list gives for the same filters, in the caller's scope, every page of them "
+    "by due date: CSV (UTF-8 with a byte-order mark) or XLSX, headers in the reader's "
+    "language (Accept-Language), moments in Hanoi time (dd/mm/yyyy). A row carries no item "
+    "text and no identity, as the list. At most GIAMSAT_EXPORT_MAX_ROWS rows: a longer list "
+    "ends with a line saying so. Each export is audited (who, which filters)."
+)
 
 ATTACHMENT = "/{referral_id:uuid}/attachments/{evidence_id:uuid}"
 
@@ -174,3 +185,28 @@ async def attachment_redirect(
         db_session, object_store, evidence, viewer, ttl=settings.download_url_ttl_seconds
     )
     return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)
+
+
+async def export_referrals(
+    request: StaffRequest,
+    read_session: AsyncSession,
+    db_session: AsyncSession,
+    settings: Settings,
+    filters: ReferralFilter,
+    file_format: ExportFormat,
+    *,
+    name: str,
+    locale: str | None = None,
+) -> Stream:
+    """A referral list as a file (the API's and the console's): ``name`` is the file's."""
+    locale = locale or negotiate(request.headers.get("accept-language"))
+    return await start_export(
+        referral_export(settings, request.user, filters, locale, name=name),
+        fmt=file_format,
+        request=request,
+        filters=filters,
+        read_session=read_session,
+        db_session=db_session,
+        settings=settings,
+        locale=locale,
+    )

@@ -8,56 +8,93 @@ import uuid
 from datetime import date, datetime
 
 from litestar import Controller, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
+from litestar.response import Stream
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.deadlines.models import ItemKind
+from service.exports import EXPORT_OPT, NO_STORE, ExportFormat
 from service.readonly import ReadSession
 from service.replies import views
 from service.replies.controllers.common import (
+    EXPORT_DESCRIPTION,
     FRONT,
     READERS,
     Cursor,
+    ExportFormatParam,
     From,
     ItemTypeParam,
     PageLimit,
     StaffRequest,
     States,
     attachment_download,
+    export_referrals,
     period_bounds,
     referral_detail_route,
     referral_filter,
 )
+from service.replies.repository import ReferralFilter
 from service.replies.schemas import ReferralPage, ReferralRead
 from service.settings import Settings
+
+
+async def _unit_listing(
+    request: StaffRequest,
+    settings: NamedDependency[Settings],
+    states: States = None,
+    agency_id: FromQuery[uuid.UUID | None] = None,
+    item_kind: FromQuery[ItemKind | None] = None,
+    item_type: ItemTypeParam = None,
+    due_before: FromQuery[datetime | None] = None,
+    due_after: FromQuery[datetime | None] = None,
+    overdue: FromQuery[bool | None] = None,
+) -> ReferralFilter:
+    """The list's filters as the query string gives them (the list's and its file's)."""
+    scope = views.ReferralFilter(agency_id=agency_id, unit_code=request.user.unit_code)
+    return referral_filter(
+        settings, scope, states, item_kind, item_type, due_before, due_after, overdue
+    )
 
 
 class FrontReferralController(Controller):
     path = "/referrals"
     tags = ["referrals"]
+    dependencies = {"listing": Provide(_unit_listing)}
 
     @get("/", guards=[FRONT], summary="Referrals of my unit (all at city level), by due date")
     async def list_referrals(
         self,
         request: StaffRequest,
         read_session: ReadSession,
-        settings: NamedDependency[Settings],
-        states: States = None,
-        agency_id: FromQuery[uuid.UUID | None] = None,
-        item_kind: FromQuery[ItemKind | None] = None,
-        item_type: ItemTypeParam = None,
-        due_before: FromQuery[datetime | None] = None,
-        due_after: FromQuery[datetime | None] = None,
-        overdue: FromQuery[bool | None] = None,
+        listing: NamedDependency[ReferralFilter],
         cursor: Cursor = None,
         limit: PageLimit = 50,
     ) -> ReferralPage:
-        viewer = request.user
-        scope = views.ReferralFilter(agency_id=agency_id, unit_code=viewer.unit_code)
-        filters = referral_filter(
-            settings, scope, states, item_kind, item_type, due_before, due_after, overdue
+        return await views.referral_page(
+            read_session, listing, request.user, cursor=cursor, limit=limit
         )
-        return await views.referral_page(read_session, filters, viewer, cursor=cursor, limit=limit)
+
+    @get(
+        "/export",
+        guards=[FRONT],
+        opt=EXPORT_OPT,
+        cache_control=NO_STORE,
+        summary="Referrals of my unit as a file (CSV or XLSX), with the list's filters, streamed",
+        description=EXPORT_DESCRIPTION,
+    )
+    async def export_list(
+        self,
+        request: StaffRequest,
+        read_session: ReadSession,
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        listing: NamedDependency[ReferralFilter],
+        file_format: ExportFormatParam = ExportFormat.csv,
+    ) -> Stream:
+        return await export_referrals(
+            request, read_session, db_session, settings, listing, file_format, name="chuyen-don"
+        )
 
     @get(
         "/council",

@@ -14,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from litestar.response import Stream
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,9 +28,12 @@ from service.auth.guards import staff
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.deadlines.models import DeadlineStatus
-from service.errors import ServiceError
+from service.errors import Invalid, ServiceError
+from service.exports import ExportFormat, start_export
 from service.http import cursor as cursor_codec
+from service.i18n import msg
 from service.petitions import views
+from service.petitions.exports import petition_export
 from service.petitions.models import Channel, PetitionKind, PetitionStatus
 from service.readonly import ReadSession
 from service.settings import Settings
@@ -127,6 +132,14 @@ class QueueQuery(BaseModel):
         query = urlencode({k: v for k, v in values.items() if v not in (None, "")})
         return f"{QUEUE_PATH}?{query}" if query else QUEUE_PATH
 
+    def export_link(self, file_format: str) -> str:
+        """The file of this list (every page of it, this tab's filters and order)."""
+        values = self.model_dump(mode="json", exclude_none=True)
+        values.pop("cursor", None)
+        values["format"] = file_format
+        query = urlencode({k: v for k, v in values.items() if v not in (None, "")})
+        return f"{QUEUE_PATH}/export?{query}"
+
 
 def marked(text: str, spans: Iterable[Any]) -> list[tuple[str, bool]]:
     """``text`` cut at the search's highlights (``[start, end)`` spans): (part, is_match)."""
@@ -211,3 +224,31 @@ class QueueController(Controller):
         partial = bool(htmx) and not htmx.history_restore_request and htmx.target == RESULTS_ID
         template = "console/queue/_results.html" if partial else "console/queue/queue.html"
         return render(request, template, status_code=status_code, **context)
+
+    @get("/export")
+    async def export(
+        self,
+        request: PageRequest,
+        read_session: ReadSession,
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        file_format: Annotated[ExportFormat, QueryParameter(name="format")] = ExportFormat.csv,
+    ) -> Stream:
+        """The queue as on screen (tab, filters, search, order), every page of it: the API's
+        export of the same list (``petition_export``), in the page's language."""
+        form = read_query(request, QueueQuery)
+        if form.data is None:
+            raise Invalid(msg("web.export.bad_filter"))
+        query = form.data
+        locale = page_locale(request)
+        listing, order = query.listing(), query.order()
+        return await start_export(
+            petition_export(settings, request.user, listing, order, locale),
+            fmt=file_format,
+            request=request,
+            filters={"filters": listing, "sort": order, "tab": query.tab},
+            read_session=read_session,
+            db_session=db_session,
+            settings=settings,
+            locale=locale,
+        )

@@ -17,27 +17,36 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, get_args
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
-from litestar.response import Redirect
+from litestar.response import Redirect, Stream
 from litestar.types import Guard
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
 from service.errors import NotFound, PreconditionFailed, PreconditionRequired, ServiceError
+from service.exports import ExportFormat
 from service.http.actions import ActionResource, ActionRoute, perform
 from service.http.preconditions import IfMatch
 from service.i18n import Message, msg
 from service.readonly import ReadSession
 from service.replies import service, views
-from service.replies.controllers.common import Cursor, attachment_download, parse_states
+from service.replies.controllers.common import (
+    Cursor,
+    ExportFormatParam,
+    attachment_download,
+    export_referrals,
+    parse_states,
+)
 from service.replies.models import ANSWER_CONTENT, Referral, ReferralState
 from service.replies.schemas import ReferralDetail
 from service.settings import Settings
 from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
+from service.web.templating import page_locale
 
 PAGE_SIZE = 25
 VERSION_FIELD = "version"
@@ -82,6 +91,7 @@ class Side:
     # answer names the draft's missing fields: they belong next to the draft's fields).
     errors_on: Mapping[str, str] = field(default_factory=dict)
     other_forms: tuple[str, ...] = ()  # forms of the page that are not actions (an upload)
+    export_name: str = "chuyen-don"  # the stem of the list's file
     extra: Extra = _nothing
     list_extra: ListExtra = _no_list_extra
 
@@ -100,6 +110,11 @@ def form_schema(body: Any) -> type[BaseModel] | None:
     return kinds[0] if kinds else body  # type: ignore[no-any-return]
 
 
+def _flag(overdue: str | None) -> bool | None:
+    # The page's "overdue only" box: checked narrows, unchecked lists everything.
+    return True if overdue else None
+
+
 async def referral_list(
     request: StaffRequest,
     session: AsyncSession,
@@ -111,9 +126,7 @@ async def referral_list(
 ) -> HTMXTemplate:
     """A page of the side's list by due date (keyset: ``cursor`` from the previous page),
     filtered by one state (a state that is not one is a 422 page) and overdue only."""
-    filters = side.filters(
-        request.user, parse_states([state] if state else None), True if overdue else None
-    )
+    filters = side.filters(request.user, parse_states([state] if state else None), _flag(overdue))
     page = await views.referral_page(session, filters, request.user, cursor=cursor, limit=PAGE_SIZE)
     query = {name: value for name, value in (("state", state), ("overdue", overdue)) if value}
     # The filters and the pager ask htmx for the results alone; a restore from the
@@ -129,6 +142,7 @@ async def referral_list(
         page=page,
         base=side.base,
         query=query,  # the filters as typed: the form and the next page's link keep them
+        export_query=urlencode(query),  # the same filters for the list's file
         first_page=cursor is None,
     )
 
@@ -282,6 +296,32 @@ def referral_routes(side: Side, guard: Guard) -> list[Any]:
             request, read_session, side, state=state_name, overdue=overdue, cursor=cursor
         )
 
+    @get(f"{path}/export", guards=[guard], name=f"{area}.export")
+    async def export(
+        request: StaffRequest,
+        read_session: ReadSession,
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        state_name: StateParam = None,
+        overdue: FlagParam = None,
+        file_format: ExportFormatParam = ExportFormat.csv,
+    ) -> Stream:
+        """The list as filtered on the page (its state, overdue only), every page of it, in
+        the page's language: the API's export of the same rows."""
+        filters = side.filters(
+            request.user, parse_states([state_name] if state_name else None), _flag(overdue)
+        )
+        return await export_referrals(
+            request,
+            read_session,
+            db_session,
+            settings,
+            filters,
+            file_format,
+            name=side.export_name,
+            locale=page_locale(request),
+        )
+
     @get(prefix, guards=[guard], name=f"{area}.referral")
     async def page(
         request: StaffRequest,
@@ -308,4 +348,4 @@ def referral_routes(side: Side, guard: Guard) -> list[Any]:
         )
 
     Downloads.path = path
-    return [listing, page, run, Downloads]
+    return [listing, export, page, run, Downloads]

@@ -67,6 +67,7 @@ AGENCY_SIDE = Side(
     page_template="console/referrals/referral.html",
     errors_on={"submit": "save_draft"},
     other_forms=("upload", "reveal"),
+    export_name="hop-thu",
     extra=_agency_context,
 )
 
