@@ -5,6 +5,7 @@ are never a 5xx.
 The routes are enumerated from the app itself, so a route added later is checked too.
 """
 
+import asyncio
 import re
 import uuid
 from collections.abc import Iterator, MutableMapping
@@ -85,7 +86,9 @@ async def credentials(
 ) -> list[dict[str, str]]:
     """An admin (who passes every staff guard), an API client (the citizen-app routes) and
     nobody (the public routes)."""
-    _, key = await create_api_client(session, scopes=["petitions:write", "petitions:read"])
+    _, key = await create_api_client(
+        session, scopes=["petitions:write", "petitions:read", "sms:inbound"]
+    )
     return [await login(client, admin), {"X-API-Key": key}, {}]
 
 
@@ -229,14 +232,24 @@ async def _raw_get(app: Litestar, path: str, query: bytes, headers: dict[str, st
         "server": ("testserver", 80),
     }
     status = 0
+    started = asyncio.Event()
+    requested = False
 
     async def receive() -> dict[str, object]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        # The (empty) body once; then, as a client that has read the status and gone, a
+        # disconnect: a streamed answer (an export, a live log) stops there.
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await started.wait()
+        return {"type": "http.disconnect"}
 
     async def send(message: MutableMapping[str, Any]) -> None:
         nonlocal status
         if message["type"] == "http.response.start":
             status = int(message["status"])
+            started.set()
 
     await app(scope, receive, send)  # type: ignore[arg-type]
     return status
