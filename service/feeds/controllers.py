@@ -74,17 +74,30 @@ class Conditions:
     if_modified_since: str | None = None
 
 
-def _page_request(
-    before: Position = None, after: Position = None, page: LastPage = None
-) -> PageRequest:
-    """Which page, from the query: one parameter set for every feed."""
-    return PageRequest(before=before, after=after, last=page == "last")
+@dataclass(frozen=True)
+class FeedRequest:
+    """What every feed's query and headers ask for: which page, how long, and the
+    conditions of a conditional GET."""
+
+    page: PageRequest
+    limit: int
+    conditions: Conditions
 
 
-def _conditions(
-    if_none_match: IfNoneMatch = None, if_modified_since: IfModifiedSince = None
-) -> Conditions:
-    return Conditions(if_none_match, if_modified_since)
+def _feed_request(
+    before: Position = None,
+    after: Position = None,
+    page: LastPage = None,
+    limit: Limit = feeds.PAGE_SIZE,
+    if_none_match: IfNoneMatch = None,
+    if_modified_since: IfModifiedSince = None,
+) -> FeedRequest:
+    """One parameter set for every feed."""
+    return FeedRequest(
+        PageRequest(before=before, after=after, last=page == "last"),
+        limit,
+        Conditions(if_none_match, if_modified_since),
+    )
 
 
 def _answer(document: feeds.FeedDocument, conditions: Conditions) -> Response[bytes]:
@@ -105,99 +118,86 @@ def _whole_seconds(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(microsecond=0)
 
 
-class FeedController(Controller):
-    path = "/public/feeds"
-    tags = ["public"]
-    dependencies = {
-        "page_request": Provide(_page_request, sync_to_thread=False),
-        "conditions": Provide(_conditions, sync_to_thread=False),
-    }
-
-    @get(
-        "/answers",
+def _feed(path: str, operation_id: str, summary: str) -> get:
+    """The route of one feed: public, paged alike, answered as Atom."""
+    return get(
+        path,
         exclude_from_auth=True,
-        operation_id="feed_answers",
-        summary="Atom feed of the published answers of the city",
+        operation_id=operation_id,
+        summary=summary,
         description=PAGING,
         media_type=atom.MEDIA_TYPE,
     )
+
+
+class FeedController(Controller):
+    path = "/public/feeds"
+    tags = ["public"]
+    dependencies = {"feed": Provide(_feed_request, sync_to_thread=False)}
+
+    @_feed("/answers", "feed_answers", "Atom feed of the published answers of the city")
     async def answers(
         self,
         read_session: ReadSession,
         settings: NamedDependency[Settings],
-        page_request: NamedDependency[PageRequest],
-        conditions: NamedDependency[Conditions],
-        limit: Limit = feeds.PAGE_SIZE,
+        feed: NamedDependency[FeedRequest],
     ) -> Response[bytes]:
         document = await feeds.answers_feed(
-            read_session, settings, request=page_request, limit=limit
+            read_session, settings, request=feed.page, limit=feed.limit
         )
-        return _answer(document, conditions)
+        return _answer(document, feed.conditions)
 
-    @get(
+    @_feed(
         "/answers/wards/{unit_code:str}",
-        exclude_from_auth=True,
-        operation_id="feed_answers_of_ward",
-        summary="Atom feed of the published answers of one ward or commune",
-        description=PAGING,
-        media_type=atom.MEDIA_TYPE,
+        "feed_answers_of_ward",
+        "Atom feed of the published answers of one ward or commune",
     )
     async def ward_answers(
         self,
         read_session: ReadSession,
         settings: NamedDependency[Settings],
-        page_request: NamedDependency[PageRequest],
-        conditions: NamedDependency[Conditions],
+        feed: NamedDependency[FeedRequest],
         unit_code: Annotated[str, PathParameter(max_length=16)],
-        limit: Limit = feeds.PAGE_SIZE,
     ) -> Response[bytes]:
         document = await feeds.answers_feed(
-            read_session, settings, unit_code=unit_code, request=page_request, limit=limit
+            read_session, settings, unit_code=unit_code, request=feed.page, limit=feed.limit
         )
-        return _answer(document, conditions)
+        return _answer(document, feed.conditions)
 
-    @get(
+    @_feed(
         "/answers/categories/{category_code:str}",
-        exclude_from_auth=True,
-        operation_id="feed_answers_of_category",
-        summary="Atom feed of the published answers of one category",
-        description=PAGING,
-        media_type=atom.MEDIA_TYPE,
+        "feed_answers_of_category",
+        "Atom feed of the published answers of one category",
     )
     async def category_answers(
         self,
         read_session: ReadSession,
         settings: NamedDependency[Settings],
-        page_request: NamedDependency[PageRequest],
-        conditions: NamedDependency[Conditions],
+        feed: NamedDependency[FeedRequest],
         category_code: Annotated[str, PathParameter(max_length=64)],
-        limit: Limit = feeds.PAGE_SIZE,
     ) -> Response[bytes]:
         document = await feeds.answers_feed(
-            read_session, settings, category_code=category_code, request=page_request, limit=limit
+            read_session,
+            settings,
+            category_code=category_code,
+            request=feed.page,
+            limit=feed.limit,
         )
-        return _answer(document, conditions)
+        return _answer(document, feed.conditions)
 
-    @get(
-        "/conclusions",
-        exclude_from_auth=True,
-        operation_id="feed_conclusions",
-        summary="Atom feed of the supervision conclusions made public",
-        description=PAGING,
-        media_type=atom.MEDIA_TYPE,
+    @_feed(
+        "/conclusions", "feed_conclusions", "Atom feed of the supervision conclusions made public"
     )
     async def conclusions(
         self,
         read_session: ReadSession,
         settings: NamedDependency[Settings],
-        page_request: NamedDependency[PageRequest],
-        conditions: NamedDependency[Conditions],
-        limit: Limit = feeds.PAGE_SIZE,
+        feed: NamedDependency[FeedRequest],
     ) -> Response[bytes]:
         document = await feeds.conclusions_feed(
-            read_session, settings, request=page_request, limit=limit
+            read_session, settings, request=feed.page, limit=feed.limit
         )
-        return _answer(document, conditions)
+        return _answer(document, feed.conditions)
 
 
 controllers = [FeedController]
