@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -88,20 +89,19 @@ async def conclusion_page(
     )
 
 
-async def unit_names(session: AsyncSession, codes: set[str]) -> dict[str, str]:
-    """The names of the units of one page's entries (one statement)."""
+async def _names(
+    session: AsyncSession, code: Mapped[str], name: Mapped[str], codes: set[str]
+) -> dict[str, str]:
+    """The names of the codes one page's entries carry (one statement, none for no code)."""
     if not codes:
         return {}
-    query = sa.select(col(AdminUnit.code), col(AdminUnit.name)).where(
-        col(AdminUnit.code).in_(codes)
-    )
-    return {code: name for code, name in (await session.execute(query)).all()}
+    query = sa.select(code, name).where(code.in_(codes))
+    return {row_code: row_name for row_code, row_name in (await session.execute(query)).all()}
+
+
+async def unit_names(session: AsyncSession, codes: set[str]) -> dict[str, str]:
+    return await _names(session, col(AdminUnit.code), col(AdminUnit.name), codes)
 
 
 async def category_names(session: AsyncSession, codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    query = sa.select(col(PetitionCategory.code), col(PetitionCategory.name_vi)).where(
-        col(PetitionCategory.code).in_(codes)
-    )
-    return {code: name for code, name in (await session.execute(query)).all()}
+    return await _names(session, col(PetitionCategory.code), col(PetitionCategory.name_vi), codes)

@@ -102,27 +102,23 @@ def _updated(moments: Sequence[datetime]) -> datetime:
     return max(moments) if moments else EMPTY_UPDATED
 
 
+def _category(settings: Settings, scheme: str, code: str, names: dict[str, str]) -> atom.Category:
+    """An entry's ward or category: its code, the feeds of that kind as the scheme (the code
+    names the feed of its own there), its name as the label."""
+    return atom.Category(
+        code, f"{settings.public_base_url}{BASE_PATH}/answers/{scheme}", names.get(code)
+    )
+
+
 def _answer_entry(
     settings: Settings, row: PublicAnswer, units: dict[str, str], categories: dict[str, str]
 ) -> atom.Entry:
     page = f"{settings.public_base_url}{PORTAL_ANSWERS}/{row.id}"
     labels = []
     if row.category_code:
-        labels.append(
-            atom.Category(
-                row.category_code,
-                f"{settings.public_base_url}{BASE_PATH}/answers/categories",
-                categories.get(row.category_code),
-            )
-        )
+        labels.append(_category(settings, "categories", row.category_code, categories))
     if row.unit_code:
-        labels.append(
-            atom.Category(
-                row.unit_code,
-                f"{settings.public_base_url}{BASE_PATH}/answers/wards",
-                units.get(row.unit_code),
-            )
-        )
+        labels.append(_category(settings, "wards", row.unit_code, units))
     parts = [
         translate(f"web.portal.outcome.{row.outcome}", LOCALE) + ".",
         row.answer_text,
@@ -212,13 +208,7 @@ def _conclusion_entry(
         author=_author(settings),
         summary=summary,
         content=redact(plan.conclusion),
-        categories=[
-            atom.Category(
-                plan.unit_code,
-                f"{settings.public_base_url}{BASE_PATH}/answers/wards",
-                units.get(plan.unit_code),
-            )
-        ],
+        categories=[_category(settings, "wards", plan.unit_code, units)],
     )
 
 
