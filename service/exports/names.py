@@ -47,3 +47,16 @@ class DirectoryNames:
 
     def agency(self, agency_id: uuid.UUID | None) -> str:
         return self.agencies.get(agency_id, "") if agency_id else ""
+
+
+class LazyDirectoryNames:
+    """The names of a paged export: read by its first page, in that page's session (the
+    request's), and kept for the pages the stream reads on sessions of its own."""
+
+    def __init__(self) -> None:
+        self._names: DirectoryNames | None = None
+
+    async def get(self, session: AsyncSession) -> DirectoryNames:
+        if self._names is None:
+            self._names = await DirectoryNames.load(session)
+        return self._names

@@ -10,7 +10,15 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
-from service.exports import Cell, Column, ColumnKind, DirectoryNames, ExportList, Page
+from service.exports import (
+    Cell,
+    Column,
+    ColumnKind,
+    DirectoryNames,
+    ExportList,
+    LazyDirectoryNames,
+    Page,
+)
 from service.i18n import label
 from service.oversight import service as oversight
 from service.oversight import views
@@ -55,11 +63,10 @@ def cells(row: PlanSummary, names: DirectoryNames, locale: str) -> Sequence[Cell
 def plan_export(
     settings: Settings, viewer: StaffPrincipal, filters: PlanFilter, locale: str
 ) -> ExportList:
-    names: list[DirectoryNames] = []
+    names = LazyDirectoryNames()
 
     async def fetch(session: AsyncSession, cursor: str | None) -> Page:
-        if not names:
-            names.append(await DirectoryNames.load(session))
+        directory = await names.get(session)
         rows, next_cursor = await oversight.list_plans(
             session,
             viewer,
@@ -70,7 +77,7 @@ def plan_export(
             limit=settings.export_page_rows,
         )
         shaped = [views.plan_summary(plan) for plan in rows]
-        return [cells(row, names[0], locale) for row in shaped], next_cursor
+        return [cells(row, directory, locale) for row in shaped], next_cursor
 
     return ExportList(
         name="ke-hoach-giam-sat", title="export.plans.title", columns=COLUMNS, fetch=fetch

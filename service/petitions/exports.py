@@ -14,7 +14,15 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
-from service.exports import Cell, Column, ColumnKind, DirectoryNames, ExportList, Page
+from service.exports import (
+    Cell,
+    Column,
+    ColumnKind,
+    DirectoryNames,
+    ExportList,
+    LazyDirectoryNames,
+    Page,
+)
 from service.i18n import label
 from service.petitions.repository import MAX_PAGE, PetitionFilter, SortOrder, listing
 from service.petitions.schemas import PetitionSummary
@@ -63,11 +71,10 @@ def petition_export(
     sort: SortOrder,
     locale: str,
 ) -> ExportList:
-    names: list[DirectoryNames] = []  # loaded by the first page, in its session
+    names = LazyDirectoryNames()
 
     async def fetch(session: AsyncSession, cursor: str | None) -> Page:
-        if not names:
-            names.append(await DirectoryNames.load(session))
+        directory = await names.get(session)
         size = settings.export_page_rows
         rows, next_cursor = await listing.list_petitions(
             session, viewer, filters, sort=sort, limit=size, cursor=cursor, max_page=size
@@ -77,7 +84,7 @@ def petition_export(
         # the denouncers of its page of MAX_PAGE rows), not against a whole export page's.
         for start in range(0, len(rows), MAX_PAGE):
             shaped = await summaries(session, settings, rows[start : start + MAX_PAGE])
-            out += [cells(row, names[0], locale) for row in shaped]
+            out += [cells(row, directory, locale) for row in shaped]
         return out, next_cursor
 
     return ExportList(name="don-thu", title="export.petitions.title", columns=COLUMNS, fetch=fetch)

@@ -12,7 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
-from service.exports import Cell, Column, ColumnKind, DirectoryNames, ExportList, Page
+from service.exports import (
+    Cell,
+    Column,
+    ColumnKind,
+    DirectoryNames,
+    ExportList,
+    LazyDirectoryNames,
+    Page,
+)
 from service.i18n import label, translate
 from service.replies import repository, views
 from service.replies.repository import ReferralFilter
@@ -62,18 +70,17 @@ def referral_export(
     name: str,
 ) -> ExportList:
     """``name``: the file's (the agency's inbox or the Front's list)."""
-    names: list[DirectoryNames] = []
+    names = LazyDirectoryNames()
     # One moment for the whole file: "overdue" means the same on its first and last page.
     now = utcnow()
 
     async def fetch(session: AsyncSession, cursor: str | None) -> Page:
-        if not names:
-            names.append(await DirectoryNames.load(session))
+        directory = await names.get(session)
         size = settings.export_page_rows
         rows, next_cursor = await repository.list_referrals(
             session, filters, now=now, cursor=cursor, limit=size, max_page=size
         )
         shaped = [views.referral_read(row, viewer) for row in rows]
-        return [cells(row, names[0], locale) for row in shaped], next_cursor
+        return [cells(row, directory, locale) for row in shaped], next_cursor
 
     return ExportList(name=name, title="export.referrals.title", columns=COLUMNS, fetch=fetch)
