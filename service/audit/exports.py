@@ -15,8 +15,8 @@ from service.i18n import label
 from service.settings import Settings
 
 COLUMNS = (
-    Column("export.col.audit_id", ColumnKind.number, width=10),
-    Column("export.col.occurred", ColumnKind.datetime, width=17),
+    Column("export.col.audit_id", ColumnKind.number),
+    Column("export.col.occurred", ColumnKind.datetime),
     Column("export.col.actor_type", width=14),
     Column("export.col.actor_id", width=38),
     Column("export.col.action", width=32),

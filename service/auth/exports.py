@@ -21,7 +21,7 @@ USER_COLUMNS = (
     Column("export.col.unit", width=22),
     Column("export.col.agency", width=30),
     Column("export.col.active", width=10),
-    Column("export.col.created", ColumnKind.date, width=12),
+    Column("export.col.created", ColumnKind.date),
 )
 CLIENT_COLUMNS = (
     Column("export.col.client_name", width=30),
@@ -30,7 +30,7 @@ CLIENT_COLUMNS = (
     Column("export.col.rate_limit", ColumnKind.number, width=12),
     Column("export.col.webhook_url", width=40),
     Column("export.col.active", width=10),
-    Column("export.col.created", ColumnKind.date, width=12),
+    Column("export.col.created", ColumnKind.date),
 )
 
 

@@ -35,11 +35,25 @@ class ColumnKind(StrEnum):
     datetime = "datetime"  # a moment shown to the minute in the reader's zone
 
 
+# A kind's width in the XLSX sheet, in characters: a moment's as its text needs ("dd/mm/yyyy",
+# "dd/mm/yyyy HH:MM") and a little air; a list names its own for a text longer or shorter.
+KIND_WIDTHS = {
+    ColumnKind.text: 16,
+    ColumnKind.number: 10,
+    ColumnKind.date: 12,
+    ColumnKind.datetime: 17,
+}
+
+
 @dataclass(frozen=True)
 class Column:
     header: str  # a catalogue code: the header is in the reader's language
     kind: ColumnKind = ColumnKind.text
-    width: int = 16  # characters, for the XLSX sheet
+    width: int | None = None  # characters, for the XLSX sheet; None: the kind's
+
+    @property
+    def sheet_width(self) -> int:
+        return self.width if self.width is not None else KIND_WIDTHS[self.kind]
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ class XlsxFile:
         self.minute = self.workbook.add_format({"num_format": "dd/mm/yyyy hh:mm"})
         self.row = 0
         for index, column in enumerate(self.columns):
-            self.sheet.set_column(index, index, column.width)
+            self.sheet.set_column(index, index, column.sheet_width)
 
     def write_header(self, headers: Sequence[str]) -> None:
         for index, header in enumerate(headers):

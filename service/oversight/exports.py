@@ -27,14 +27,14 @@ from service.oversight.schemas import PlanSummary
 from service.settings import Settings
 
 COLUMNS = (
-    Column("export.col.plan_code", width=16),
+    Column("export.col.plan_code"),
     Column("export.col.subject", width=48),
     Column("export.col.plan_form", width=28),
     Column("export.col.unit", width=22),
-    Column("export.col.period_start", ColumnKind.date, width=12),
-    Column("export.col.period_end", ColumnKind.date, width=12),
-    Column("export.col.plan_state", width=16),
-    Column("export.col.created", ColumnKind.date, width=12),
+    Column("export.col.period_start", ColumnKind.date),
+    Column("export.col.period_end", ColumnKind.date),
+    Column("export.col.plan_state"),
+    Column("export.col.created", ColumnKind.date),
 )
 
 

@@ -36,13 +36,13 @@ COLUMNS = (
     Column("export.col.category", width=24),
     Column("export.col.unit", width=22),
     Column("export.col.status", width=18),
-    Column("export.col.channel", width=16),
+    Column("export.col.channel"),
     Column("export.col.urgency", width=12),
     Column("export.col.agency", width=30),
-    Column("export.col.received", ColumnKind.date, width=12),
-    Column("export.col.due", ColumnKind.datetime, width=17),
-    Column("export.col.deadline_status", width=16),
-    Column("export.col.raised_by", ColumnKind.number, width=10),
+    Column("export.col.received", ColumnKind.date),
+    Column("export.col.due", ColumnKind.datetime),
+    Column("export.col.deadline_status"),
+    Column("export.col.raised_by", ColumnKind.number),
 )
 
 

@@ -34,12 +34,12 @@ COLUMNS = (
     Column("export.col.unit", width=22),
     Column("export.col.referral_state", width=18),
     Column("export.col.agency_reference", width=18),
-    Column("export.col.sent", ColumnKind.date, width=12),
-    Column("export.col.acknowledged", ColumnKind.date, width=12),
-    Column("export.col.due", ColumnKind.datetime, width=17),
-    Column("export.col.deadline_status", width=16),
-    Column("export.col.answered", ColumnKind.date, width=12),
-    Column("export.col.extensions", ColumnKind.number, width=10),
+    Column("export.col.sent", ColumnKind.date),
+    Column("export.col.acknowledged", ColumnKind.date),
+    Column("export.col.due", ColumnKind.datetime),
+    Column("export.col.deadline_status"),
+    Column("export.col.answered", ColumnKind.date),
+    Column("export.col.extensions", ColumnKind.number),
 )
 
 
