@@ -16,7 +16,7 @@ starts, and no more than one page of rows is in memory at any time.
 """
 
 from service.exports.columns import Cell, Column, ColumnKind, ExportList, Page
-from service.exports.names import DirectoryNames, LazyDirectoryNames
+from service.exports.names import DirectoryNames
 from service.exports.stream import (
     EXPORT_OPT,
     NO_STORE,
@@ -34,7 +34,6 @@ __all__ = [
     "DirectoryNames",
     "ExportFormat",
     "ExportList",
-    "LazyDirectoryNames",
     "Page",
     "export_response",
     "start_export",

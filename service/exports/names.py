@@ -36,6 +36,11 @@ class DirectoryNames:
             agencies={agency.id: agency.name for agency in agencies},
         )
 
+    @staticmethod
+    def lazy() -> LazyDirectoryNames:
+        """The names of a paged export, read by its first page (see the class)."""
+        return LazyDirectoryNames()
+
     def category(self, code: str, locale: str) -> str:
         names = self.categories.get(code)
         if names is None:

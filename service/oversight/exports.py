@@ -10,15 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
-from service.exports import (
-    Cell,
-    Column,
-    ColumnKind,
-    DirectoryNames,
-    ExportList,
-    LazyDirectoryNames,
-    Page,
-)
+from service.exports import Cell, Column, ColumnKind, DirectoryNames, ExportList, Page
 from service.i18n import label
 from service.oversight import service as oversight
 from service.oversight import views
@@ -63,7 +55,7 @@ def cells(row: PlanSummary, names: DirectoryNames, locale: str) -> Sequence[Cell
 def plan_export(
     settings: Settings, viewer: StaffPrincipal, filters: PlanFilter, locale: str
 ) -> ExportList:
-    names = LazyDirectoryNames()
+    names = DirectoryNames.lazy()
 
     async def fetch(session: AsyncSession, cursor: str | None) -> Page:
         directory = await names.get(session)

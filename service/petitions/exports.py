@@ -14,15 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
-from service.exports import (
-    Cell,
-    Column,
-    ColumnKind,
-    DirectoryNames,
-    ExportList,
-    LazyDirectoryNames,
-    Page,
-)
+from service.exports import Cell, Column, ColumnKind, DirectoryNames, ExportList, Page
 from service.i18n import label
 from service.petitions.repository import MAX_PAGE, PetitionFilter, SortOrder, listing
 from service.petitions.schemas import PetitionSummary
@@ -71,7 +63,7 @@ def petition_export(
     sort: SortOrder,
     locale: str,
 ) -> ExportList:
-    names = LazyDirectoryNames()
+    names = DirectoryNames.lazy()
 
     async def fetch(session: AsyncSession, cursor: str | None) -> Page:
         directory = await names.get(session)

@@ -12,15 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
-from service.exports import (
-    Cell,
-    Column,
-    ColumnKind,
-    DirectoryNames,
-    ExportList,
-    LazyDirectoryNames,
-    Page,
-)
+from service.exports import Cell, Column, ColumnKind, DirectoryNames, ExportList, Page
 from service.i18n import label, translate
 from service.replies import repository, views
 from service.replies.repository import ReferralFilter
@@ -70,7 +62,7 @@ def referral_export(
     name: str,
 ) -> ExportList:
     """``name``: the file's (the agency's inbox or the Front's list)."""
-    names = LazyDirectoryNames()
+    names = DirectoryNames.lazy()
     # One moment for the whole file: "overdue" means the same on its first and last page.
     now = utcnow()
 
