@@ -27,14 +27,19 @@ class Column:
         return translate(f"opendata.field.{dataset.value}.{self.name}", locale)
 
 
+# Where a row belongs: its ward or commune and its category, codes with their names (both
+# datasets, so a reader joins them on the same four fields).
+PLACE = (
+    Column("unit_code", "string"),
+    Column("unit_name", "string"),
+    Column("category_code", "string"),
+    Column("category_name", "string"),
+)
 COLUMNS: dict[Dataset, tuple[Column, ...]] = {
     Dataset.answers: (
         Column("id", "string", required=True),
         Column("published_at", "datetime", required=True),
-        Column("unit_code", "string"),
-        Column("unit_name", "string"),
-        Column("category_code", "string"),
-        Column("category_name", "string"),
+        *PLACE,
         Column("kind", "string", required=True),
         Column("agency_name", "string", required=True),
         Column("outcome", "string", required=True),
@@ -49,10 +54,7 @@ COLUMNS: dict[Dataset, tuple[Column, ...]] = {
     ),
     Dataset.statistics: (
         Column("month", "yearmonth", required=True),
-        Column("unit_code", "string"),
-        Column("unit_name", "string"),
-        Column("category_code", "string"),
-        Column("category_name", "string"),
+        *PLACE,
         Column("received", "integer", required=True),
         Column("answered", "integer", required=True),
         Column("routed", "integer", required=True),
