@@ -11,7 +11,6 @@ month from its day rows before the release day, so a file dated D counts what wa
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime, time
 from typing import Any
@@ -154,18 +153,11 @@ async def files_of_days(session: AsyncSession, days: Sequence[date]) -> list[Ope
 async def record(session: AsyncSession, row: OpenDataFile) -> bool:
     """Record a released file; False if that (dataset, format, day) was recorded meanwhile
     (a second run of the day's job: the first one's row stands)."""
+    # Every column the row carries but its creation moment: that is the database's clock.
+    values = row.model_dump(exclude={"created_at"})
     statement = (
         insert(OpenDataFile)
-        .values(
-            id=row.id or uuid.uuid4(),
-            dataset=row.dataset,
-            format=row.format,
-            day=row.day,
-            object_key=row.object_key,
-            size_bytes=row.size_bytes,
-            sha256=row.sha256,
-            rows=row.rows,
-        )
+        .values(**values)
         .on_conflict_do_nothing(constraint="uq_open_data_file_day")
     )
     result = await session.execute(statement)
