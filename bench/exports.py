@@ -52,15 +52,6 @@ class ExportsOptions(harness.OnDatabase):
     baseline: bool = True
 
 
-def _login(client: httpx.Client) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/login",
-        json={"username": principals.CITY_OFFICER, "password": principals.PASSWORD},
-    )
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 def _download(
     client: httpx.Client, headers: dict[str, str], params: dict[str, str], path: Path
 ) -> tuple[float, float | None, int]:
@@ -157,7 +148,7 @@ def run_exports(options: ExportsOptions) -> harness.BenchResult:
         api_server(options.url, workers=1, env=env) as api,
         httpx.Client(base_url=api.base_url, timeout=options.timeout_s) as client,
     ):
-        headers = _login(client)
+        headers = principals.bearer(client, principals.CITY_OFFICER)
         # Warm-up: the first export imports xlsxwriter and fills the reference caches.
         warm = {"kind": "denunciation", "created_from": "2999-01-01T00:00:00Z"}
         for file_format in ("csv", "xlsx"):

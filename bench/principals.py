@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -23,6 +24,13 @@ CITY_OFFICER = "bench-front-city"
 GENERATOR_CLIENT = "bench generator"
 # The highest limit an API client may have (per worker process and minute).
 HIGHEST_RATE_LIMIT = 100_000
+
+
+def bearer(client: httpx.Client, username: str) -> dict[str, str]:
+    """Log ``username`` in on the benchmark's server: the headers of its requests."""
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def ensure_staff(

@@ -83,15 +83,6 @@ class RssSampler:
         self._thread.join(timeout=5)
 
 
-def _login(client: httpx.Client) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/login",
-        json={"username": principals.ADMIN, "password": principals.PASSWORD},
-    )
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 def _chunks(path: Path, chunk: int = MIB) -> Iterator[bytes]:
     with path.open("rb") as source:
         while block := source.read(chunk):
@@ -146,7 +137,7 @@ def run_upload(options: UploadOptions) -> harness.BenchResult:
                 api_server(options.url, workers=1, env=env) as api,
                 httpx.Client(base_url=api.base_url, timeout=options.timeout_s) as client,
             ):
-                headers = _login(client)
+                headers = principals.bearer(client, principals.ADMIN)
                 _upload(client, headers, small, "warm-up.mp4")
                 before = rss_bytes(api.pid) or 0
                 hwm_before = peak_rss_bytes(api.pid) or 0
