@@ -1,10 +1,12 @@
-"""The one interface every phone channel implements."""
+"""The one interface every phone channel implements, and how each sends its one request."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
+
+import httpx
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,23 @@ class NoticeRefused(RuntimeError):
         super().__init__(detail)
         self.detail = detail
         self.code = code
+
+
+async def exchange(
+    request: httpx.Request,
+    *,
+    service: str,
+    timeout_seconds: float,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.Response:
+    """``request`` sent to the phone service named ``service`` (its answer, whatever the
+    status); a network error or a timeout is :class:`NoticeUnavailable`."""
+    try:
+        async with httpx.AsyncClient(timeout=timeout_seconds, transport=transport) as http:
+            return await http.send(request)
+    except httpx.HTTPError as exc:
+        # The exception text may hold the URL (and a GET's query: the number); only the kind.
+        raise NoticeUnavailable(f"{service} unreachable ({type(exc).__name__})") from None
 
 
 class PhoneChannel(Protocol):

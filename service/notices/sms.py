@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from service.notices.base import NoticeRefused, NoticeUnavailable, PhoneNotice, Sent
+from service.notices.base import NoticeRefused, NoticeUnavailable, PhoneNotice, Sent, exchange
 from service.notices.phones import PhoneFormat, formatted
 from service.notices.sms_text import fit
 
@@ -120,15 +120,12 @@ class HttpSmsGateway:
         )
 
     async def send(self, notice: PhoneNotice) -> Sent:
-        request = self.request_for(notice)
-        try:
-            async with httpx.AsyncClient(
-                timeout=self.config.timeout_seconds, transport=self._transport
-            ) as http:
-                response = await http.send(request)
-        except httpx.HTTPError as exc:
-            # The exception text may hold the URL (and a GET's query: the number); only the kind.
-            raise NoticeUnavailable(f"SMS gateway unreachable ({type(exc).__name__})") from None
+        response = await exchange(
+            self.request_for(notice),
+            service="SMS gateway",
+            timeout_seconds=self.config.timeout_seconds,
+            transport=self._transport,
+        )
         status = response.status_code
         if 200 <= status < 300:
             return Sent(status=status)

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from service.notices.base import NoticeRefused, NoticeUnavailable, PhoneNotice, Sent
+from service.notices.base import NoticeRefused, NoticeUnavailable, PhoneNotice, Sent, exchange
 
 DEFAULT_URL = "https://business.openapi.zalo.me/message/template"
 TOKEN_HEADER = "access_token"
@@ -94,14 +94,12 @@ class ZaloZns:
         )
 
     async def send(self, notice: PhoneNotice) -> Sent:
-        request = self.request_for(notice)
-        try:
-            async with httpx.AsyncClient(
-                timeout=self.config.timeout_seconds, transport=self._transport
-            ) as http:
-                response = await http.send(request)
-        except httpx.HTTPError as exc:
-            raise NoticeUnavailable(f"ZNS unreachable ({type(exc).__name__})") from None
+        response = await exchange(
+            self.request_for(notice),
+            service="ZNS",
+            timeout_seconds=self.config.timeout_seconds,
+            transport=self._transport,
+        )
         status = response.status_code
         if status != 200:
             raise NoticeUnavailable(f"ZNS answered HTTP {status}", status=status)
