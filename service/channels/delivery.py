@@ -32,7 +32,6 @@ from dataclasses import dataclass
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from service.audit import service as audit
 from service.channels import content, repository
 from service.channels.adapters import (
     Adapter,
@@ -45,7 +44,7 @@ from service.channels.adapters import (
     ZaloAdapter,
 )
 from service.channels.models import ChannelAccount, ChannelKind, Publication, PublicationStatus
-from service.channels.service import decrypt_token
+from service.channels.service import audit_event, decrypt_token
 from service.db import session_scope, utcnow
 from service.scrub import internal_names, scrub
 from service.settings import Settings
@@ -104,13 +103,12 @@ async def attempt(session: AsyncSession, settings: Settings, publication_id: uui
         return Outcome(PublicationStatus(publication.status))
     outcome = await _send(session, settings, publication)
     status = outcome.status.value if outcome.status else "skipped"
-    await audit.record(
+    await audit_event(
         session,
-        actor=None,
-        action=f"publication.{status}",
-        entity_type="publication",
-        entity_id=publication.id,
-        after={
+        None,
+        f"publication.{status}",
+        publication.id,
+        {
             "channel": publication.channel,
             "attempts": publication.attempts,
             "remote_post_id": publication.remote_post_id,

@@ -61,6 +61,26 @@ def _scope_unit(actor: StaffPrincipal, unit_code: str | None) -> str:
     return unit_code
 
 
+async def audit_event(
+    session: AsyncSession,
+    actor: StaffPrincipal | None,
+    action: str,
+    entity_id: uuid.UUID,
+    after: dict[str, object],
+) -> None:
+    """The audit event of a channels ``action``, named ``"<entity type>.<what happened>"``
+    (``channel_account.set``, ``publication.retried``); ``actor`` None is the system."""
+    entity_type, _, _ = action.partition(".")
+    await audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        after=after,
+    )
+
+
 async def _check_units(session: AsyncSession, codes: Sequence[str], field: str) -> None:
     unknown = await repository.unknown_units(session, codes)
     if unknown:
@@ -108,13 +128,12 @@ async def set_account(
         found.updated_at = utcnow()
     await session.flush()
     # Never the token: which account, and that a token was (re)set.
-    await audit.record(
+    await audit_event(
         session,
-        actor=actor,
-        action="channel_account.set",
-        entity_type="channel_account",
-        entity_id=found.id,
-        after={
+        actor,
+        "channel_account.set",
+        found.id,
+        {
             "unit_code": unit_code,
             "channel": channel.value,
             "external_id": data.external_id,
@@ -158,13 +177,12 @@ async def create_announcement(
     )
     session.add(announcement)
     await session.flush()
-    await audit.record(
+    await audit_event(
         session,
-        actor=actor,
-        action="announcement.created",
-        entity_type="announcement",
-        entity_id=announcement.id,
-        after={"unit_code": unit_code, "title": data.title, "scheduled_at": data.scheduled_at},
+        actor,
+        "announcement.created",
+        announcement.id,
+        {"unit_code": unit_code, "title": data.title, "scheduled_at": data.scheduled_at},
     )
     return announcement
 
@@ -255,13 +273,12 @@ async def publish(
                 dedupe_key=f"{PUBLISH_JOB}:{publication_id}:0",
                 delay=delay,
             )
-        await audit.record(
+        await audit_event(
             session,
-            actor=actor,
-            action="publication.created",
-            entity_type="publication",
-            entity_id=publication_id,
-            after={
+            actor,
+            "publication.created",
+            publication_id,
+            {
                 "item_type": data.item_type.value,
                 "item_id": data.item_id,
                 "unit_code": unit_code,
@@ -332,13 +349,8 @@ async def retry(
         dedupe_key=f"{PUBLISH_JOB}:{publication.id}:{round_key}",
     )
     await session.flush()
-    await audit.record(
-        session,
-        actor=actor,
-        action="publication.retried",
-        entity_type="publication",
-        entity_id=publication.id,
-        after={"status": publication.status.value},
+    await audit_event(
+        session, actor, "publication.retried", publication.id, {"status": publication.status.value}
     )
     return publication
 

@@ -1,10 +1,14 @@
-"""The one interface every phone channel implements."""
+"""The one interface every phone channel implements, and the shape of those that send one
+HTTP request a notice."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
+
+import httpx
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,41 @@ class NoticeRefused(RuntimeError):
         super().__init__(detail)
         self.detail = detail
         self.code = code
+
+
+class HttpPhoneChannel(ABC):
+    """A phone service called with one HTTP request a notice: ``request_for`` writes it,
+    ``answer`` reads what the service said (:class:`Sent`, or it raises). ``service``
+    names it in the errors."""
+
+    name: str
+    service: str
+
+    def __init__(
+        self, *, timeout_seconds: float, transport: httpx.AsyncBaseTransport | None
+    ) -> None:
+        self._timeout_seconds = timeout_seconds
+        self._transport = transport
+
+    @abstractmethod
+    def request_for(self, notice: PhoneNotice) -> httpx.Request:
+        """The exact request the service gets (the contract tests read it)."""
+
+    @abstractmethod
+    def answer(self, response: httpx.Response) -> Sent:
+        """The service's answer, whatever its status, as sent, refused or to retry."""
+
+    async def send(self, notice: PhoneNotice) -> Sent:
+        request = self.request_for(notice)
+        try:
+            async with httpx.AsyncClient(
+                timeout=self._timeout_seconds, transport=self._transport
+            ) as http:
+                response = await http.send(request)
+        except httpx.HTTPError as exc:
+            # The exception text may hold the URL (and a GET's query: the number); only the kind.
+            raise NoticeUnavailable(f"{self.service} unreachable ({type(exc).__name__})") from None
+        return self.answer(response)
 
 
 class PhoneChannel(Protocol):

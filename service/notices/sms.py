@@ -27,7 +27,13 @@ from typing import Any
 
 import httpx
 
-from service.notices.base import NoticeRefused, NoticeUnavailable, PhoneNotice, Sent
+from service.notices.base import (
+    HttpPhoneChannel,
+    NoticeRefused,
+    NoticeUnavailable,
+    PhoneNotice,
+    Sent,
+)
 from service.notices.phones import PhoneFormat, formatted
 from service.notices.sms_text import fit
 
@@ -78,13 +84,14 @@ class SmsGatewayConfig:
     timeout_seconds: float = 10.0
 
 
-class HttpSmsGateway:
+class HttpSmsGateway(HttpPhoneChannel):
+    service = "SMS gateway"
     name = "sms"
 
     def __init__(self, config: SmsGatewayConfig, transport: httpx.AsyncBaseTransport | None = None):
+        super().__init__(timeout_seconds=config.timeout_seconds, transport=transport)
         self.config = config
         self.template = parse_template(config.body_template)
-        self._transport = transport
 
     def text_for(self, notice: PhoneNotice) -> str:
         return fit(
@@ -95,7 +102,6 @@ class HttpSmsGateway:
         ).text
 
     def request_for(self, notice: PhoneNotice) -> httpx.Request:
-        """The exact request the gateway gets (the contract tests read it)."""
         config = self.config
         fields = {
             "phone": formatted(notice.phone, config.phone_format),
@@ -119,16 +125,7 @@ class HttpSmsGateway:
             headers={**headers, "Content-Type": "application/json; charset=utf-8"},
         )
 
-    async def send(self, notice: PhoneNotice) -> Sent:
-        request = self.request_for(notice)
-        try:
-            async with httpx.AsyncClient(
-                timeout=self.config.timeout_seconds, transport=self._transport
-            ) as http:
-                response = await http.send(request)
-        except httpx.HTTPError as exc:
-            # The exception text may hold the URL (and a GET's query: the number); only the kind.
-            raise NoticeUnavailable(f"SMS gateway unreachable ({type(exc).__name__})") from None
+    def answer(self, response: httpx.Response) -> Sent:
         status = response.status_code
         if 200 <= status < 300:
             return Sent(status=status)

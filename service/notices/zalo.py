@@ -34,7 +34,13 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from service.notices.base import NoticeRefused, NoticeUnavailable, PhoneNotice, Sent
+from service.notices.base import (
+    HttpPhoneChannel,
+    NoticeRefused,
+    NoticeUnavailable,
+    PhoneNotice,
+    Sent,
+)
 
 DEFAULT_URL = "https://business.openapi.zalo.me/message/template"
 TOKEN_HEADER = "access_token"
@@ -58,18 +64,18 @@ def _cut(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
-class ZaloZns:
+class ZaloZns(HttpPhoneChannel):
+    service = "ZNS"
     name = "zalo"
 
     def __init__(self, config: ZaloZnsConfig, transport: httpx.AsyncBaseTransport | None = None):
+        super().__init__(timeout_seconds=config.timeout_seconds, transport=transport)
         self.config = config
-        self._transport = transport
 
     def template_id(self, notice: PhoneNotice) -> str | None:
         return self.config.template_ids.get(notice.template)
 
     def request_for(self, notice: PhoneNotice) -> httpx.Request:
-        """The exact request ZNS gets (the contract tests read it)."""
         template_id = self.template_id(notice)
         if not template_id:
             raise NoticeUnavailable(f"no ZNS template id for {notice.template!r} notices")
@@ -93,15 +99,7 @@ class ZaloZns:
             },
         )
 
-    async def send(self, notice: PhoneNotice) -> Sent:
-        request = self.request_for(notice)
-        try:
-            async with httpx.AsyncClient(
-                timeout=self.config.timeout_seconds, transport=self._transport
-            ) as http:
-                response = await http.send(request)
-        except httpx.HTTPError as exc:
-            raise NoticeUnavailable(f"ZNS unreachable ({type(exc).__name__})") from None
+    def answer(self, response: httpx.Response) -> Sent:
         status = response.status_code
         if status != 200:
             raise NoticeUnavailable(f"ZNS answered HTTP {status}", status=status)

@@ -439,3 +439,51 @@ class TestPages:
             assert len(set(seen)) == 3
         bad = await client.get(f"{API}/publications", headers=headers, params={"cursor": "garbage"})
         assert bad.status_code in {400, 422}
+
+
+class TestAuditEvents:
+    async def test_each_event_names_its_entity(
+        self,
+        client: httpx.AsyncClient,
+        session: AsyncSession,
+        admin: StaffUser,
+        ward_officer: StaffUser,
+    ) -> None:
+        """Every channels event is recorded on the row it is about, with that row's type."""
+        account = await client.put(
+            f"{API}/admin/channel-accounts/{HOAN_KIEM}/zalo",
+            headers=await login(client, admin),
+            json={"external_id": "111", "token": ZALO_TOKEN},
+        )
+        assert account.status_code == 200, account.text
+        headers = await login(client, ward_officer)
+        created = await create_announcement(client, headers)
+        [zalo] = (
+            await client.post(
+                f"{API}/publications",
+                headers=headers,
+                json={"item_type": "announcement", "item_id": created["id"], "channels": ["zalo"]},
+            )
+        ).json()
+        row = await session.get(Publication, uuid.UUID(zalo["id"]))
+        assert row is not None
+        row.status = PublicationStatus.failed
+        await session.flush()
+        retried = await client.post(f"{API}/publications/{zalo['id']}/retry", headers=headers)
+        assert retried.status_code == 200, retried.text
+        stored = (await session.execute(select(ChannelAccount))).scalar_one()
+        events = (
+            await session.execute(
+                text("SELECT action, entity_type, entity_id FROM audit_event ORDER BY id")
+            )
+        ).all()
+        assert [
+            tuple(event)
+            for event in events
+            if event[0].split(".")[0] in {"channel_account", "announcement", "publication"}
+        ] == [
+            ("channel_account.set", "channel_account", str(stored.id)),
+            ("announcement.created", "announcement", created["id"]),
+            ("publication.created", "publication", zalo["id"]),
+            ("publication.retried", "publication", zalo["id"]),
+        ]

@@ -62,35 +62,29 @@ def participants_text(plan: PlanRead) -> str:
     )
 
 
-class PlanCreateForm(PlanCreate):
-    """The API's ``PlanCreate`` from a form (the agencies from a multiple select, the
-    participants from a textarea)."""
+class _PlanLists(Input):
+    """A plan's lists as its forms send them: the agencies from a multiple select, the
+    participants from a textarea (``participant_lines``)."""
 
-    @field_validator("agency_ids", mode="before")
+    @field_validator("agency_ids", mode="before", check_fields=False)
     @classmethod
     def _agencies(cls, value: Any) -> Any:
         return _as_list(value)
 
-    @field_validator("participants", mode="before")
+    @field_validator("participants", mode="before", check_fields=False)
     @classmethod
     def _participants(cls, value: Any) -> Any:
         return participant_lines(value)
 
 
-class PlanEditForm(PlanUpdate):
+class PlanCreateForm(_PlanLists, PlanCreate):
+    """The API's ``PlanCreate`` from a form."""
+
+
+class PlanEditForm(_PlanLists, PlanUpdate):
     """The API's ``PlanUpdate`` from the draft's form: the plan's fields, not its roster
     (the roster has its own forms). An empty field is one not sent, so it stays as it is
     (``read_form``): a description or the participants are changed here, not emptied."""
-
-    @field_validator("agency_ids", mode="before")
-    @classmethod
-    def _agencies(cls, value: Any) -> Any:
-        return _as_list(value)
-
-    @field_validator("participants", mode="before")
-    @classmethod
-    def _participants(cls, value: Any) -> Any:
-        return participant_lines(value)
 
 
 class MemberRoleForm(Input):

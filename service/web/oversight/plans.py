@@ -8,7 +8,8 @@ route calls (``service.oversight``), the actions through ``PLAN_ROUTES``.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
@@ -62,6 +63,7 @@ from service.web.pages import Form, read_form, redirect, render
 
 DbSession = NamedDependency[AsyncSession]
 BASE = "/console/oversight"
+M = TypeVar("M", bound=BaseModel)
 
 
 def plan_url(plan_id: uuid.UUID) -> str:
@@ -207,14 +209,7 @@ class PlanPages(Controller):
     async def add_member(
         self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> Redirect | HTMXTemplate:
-        form = await read_form(request, MemberIn)
-
-        async def run(data: MemberIn) -> None:
-            view = await _plan_read(request, db_session, plan_id)
-            members = with_member(view, data)
-            await _update(request, db_session, plan_id, form, PlanUpdate(members=members))
-
-        return await _roster_change(request, db_session, plan_id, form, run)
+        return await _change_roster(request, db_session, plan_id, MemberIn, with_member)
 
     @post("/plans/{plan_id:uuid}/members/{user_id:uuid}/role", status_code=303)
     async def member_role(
@@ -224,14 +219,13 @@ class PlanPages(Controller):
         user_id: FromPath[uuid.UUID],
         db_session: DbSession,
     ) -> Redirect | HTMXTemplate:
-        form = await read_form(request, MemberRoleForm)
-
-        async def run(data: MemberRoleForm) -> None:
-            view = await _plan_read(request, db_session, plan_id)
-            members = with_role(view, user_id, data.role)
-            await _update(request, db_session, plan_id, form, PlanUpdate(members=members))
-
-        return await _roster_change(request, db_session, plan_id, form, run)
+        return await _change_roster(
+            request,
+            db_session,
+            plan_id,
+            MemberRoleForm,
+            lambda view, data: with_role(view, user_id, data.role),
+        )
 
     @post("/plans/{plan_id:uuid}/members/{user_id:uuid}/remove", status_code=303)
     async def remove_member(
@@ -241,14 +235,9 @@ class PlanPages(Controller):
         user_id: FromPath[uuid.UUID],
         db_session: DbSession,
     ) -> Redirect | HTMXTemplate:
-        form = await read_form(request, NoBody)
-
-        async def run(_data: NoBody) -> None:
-            view = await _plan_read(request, db_session, plan_id)
-            members = without(view, user_id)
-            await _update(request, db_session, plan_id, form, PlanUpdate(members=members))
-
-        return await _roster_change(request, db_session, plan_id, form, run)
+        return await _change_roster(
+            request, db_session, plan_id, NoBody, lambda view, _data: without(view, user_id)
+        )
 
     @get("/plans/{plan_id:uuid}")
     async def plan(
@@ -305,13 +294,22 @@ async def _update(
     )
 
 
-async def _roster_change(
+async def _change_roster(
     request: StaffRequest,
     db_session: AsyncSession,
     plan_id: uuid.UUID,
-    form: Form[Any],
-    run: Any,
+    schema: type[M],
+    members: Callable[[PlanRead, M], list[MemberIn]],
 ) -> Redirect | HTMXTemplate:
+    """A roster form (``schema``): the API's edit with the whole roster ``members`` makes of
+    the plan as it is now and the form's data, at the version the form was read at; back to
+    the plan's members, or its page with the refusal next to the member form's fields."""
+    form = await read_form(request, schema)
+
+    async def run(data: M) -> None:
+        view = await _plan_read(request, db_session, plan_id)
+        await _update(request, db_session, plan_id, form, PlanUpdate(members=members(view, data)))
+
     form, status = await submit(form, run)
     if status == 303:
         return redirect(f"{plan_url(plan_id)}#members", flash="web.oversight.members_saved")
