@@ -60,7 +60,15 @@ CONTENT_TYPES = (
 
 # What each table is COPYed with: its model's columns, less those a generated row leaves to
 # their default.
-PLAN_COLUMNS = model_columns(SupervisionPlan, left_default=("petition_ids", "archived_at"))
+PLAN_COLUMNS = model_columns(
+    SupervisionPlan,
+    left_default=(
+        "petition_ids",
+        "archived_at",
+        "conclusion_published_at",
+        "conclusion_published_by",
+    ),
+)
 PLAN_AGENCY_COLUMNS = model_columns(PlanAgency)
 PLAN_MEMBER_COLUMNS = model_columns(PlanMember)
 SESSION_COLUMNS = model_columns(

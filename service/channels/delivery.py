@@ -119,7 +119,12 @@ async def attempt(session: AsyncSession, settings: Settings, publication_id: uui
 
 
 async def _send(session: AsyncSession, settings: Settings, publication: Publication) -> Outcome:
-    publication.updated_at = utcnow()
+    now = publication.updated_at = utcnow()
+    if publication.not_before is not None and publication.not_before > now:
+        # A scheduled announcement retried (or a message early) waits for its time: the
+        # portal shows it only then, so a post before it would link to a missing page.
+        wait = (publication.not_before - now).total_seconds()
+        return Outcome(PublicationStatus(publication.status), retry_after=wait)
     account = await repository.account(session, publication.unit_code, publication.channel)
     if account is None:
         return _give_up(publication, "no account is set for this channel")

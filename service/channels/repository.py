@@ -83,9 +83,13 @@ async def evidence(session: AsyncSession, evidence_id: uuid.UUID) -> Evidence | 
 
 
 async def concluded_plan(session: AsyncSession, plan_id: uuid.UUID) -> SupervisionPlan | None:
-    """A supervision plan whose conclusion is final (concluded, or archived after it)."""
+    """A supervision plan whose conclusion is final (concluded, or archived after it) and
+    made public by the oversight ``publish`` action (its approver's decision, once every
+    closed session is sealed): no channel may carry a conclusion before that."""
     plan = await session.get(SupervisionPlan, plan_id)
     if plan is None or plan.conclusion is None or plan.concluded_at is None:
+        return None
+    if plan.conclusion_published_at is None:
         return None
     return plan if plan.state in {PlanState.concluded, PlanState.archived} else None
 

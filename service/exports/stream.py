@@ -42,7 +42,7 @@ class ExportFormat(StrEnum):
 
 
 MEDIA_TYPES = {
-    ExportFormat.csv: "text/csv; charset=utf-8",
+    ExportFormat.csv: "text/csv",  # Litestar adds "; charset=utf-8" to a text type
     ExportFormat.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 # An export route's ``opt``: the OpenAPI document gives its 200 these media types, a binary

@@ -259,6 +259,9 @@ async def file_request(
 # -- GET requests ---------------------------------------------------------------------------
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the API's bounds of a period
+
+
 def _moment(value: str | None, field: str) -> datetime | None:
     """A W3C datetime with its zone, as the spec requires."""
     if value is None:
@@ -269,7 +272,8 @@ def _moment(value: str | None, field: str) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         moment = None
-    if moment is None or moment.tzinfo is None:
+    # A year at the edge of the calendar would overflow the 90-day window's arithmetic.
+    if moment is None or moment.tzinfo is None or not FIRST_YEAR <= moment.year <= LAST_YEAR:
         raise Invalid(
             msg("open311.date_invalid", field=field),
             errors=[_error(field, msg("open311.date_invalid", field=field))],

@@ -72,12 +72,12 @@ class OpenDataController(Controller):
         exclude_from_auth=True,
         operation_id="open_data_dictionary",
         summary="The data dictionary as CSV: one row per field, in Vietnamese and English",
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds the charset
     )
     async def dictionary_csv(self) -> Response[bytes]:
         return Response(
             dictionary.dictionary_csv(),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # Litestar adds the charset
             headers={
                 "Content-Disposition": content_disposition("giamsat-dictionary.csv"),
                 "Cache-Control": LATEST_CACHE,
@@ -132,7 +132,8 @@ class OpenDataController(Controller):
             raise opendata.missing_file() from None
         return Stream(
             chunks,
-            media_type=dictionary.MEDIA_TYPES[FileFormat(row.format)],
+            # the type without its charset: Litestar adds "; charset=utf-8" to a text type
+            media_type=dictionary.MEDIA_TYPES[FileFormat(row.format)].split(";")[0],
             headers={
                 **headers,
                 "Content-Length": str(row.size_bytes),

@@ -28,7 +28,9 @@ from litestar import Request, Response
 from litestar.datastructures import CacheControlHeader, Cookie
 from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
+from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
 from service.auth.principals import StaffPrincipal
@@ -57,6 +59,15 @@ PRIVATE = CacheControlHeader(no_store=True)
 class PageRequest(HTMXRequest, ApiRequest):
     """The web routers' request class: HTMX's (``request.htmx``) with the API's URL repair
     for raw bytes in a query string (service/request.py)."""
+
+
+def render_fragment(request: Request[Any, Any, Any], template: str, **context: Any) -> Markup:
+    """A part of a page rendered now, as HTML to put in a page later (in the request's
+    language): for what is kept rendered, such as the dashboard's figures."""
+    engine = request.app.template_engine
+    assert isinstance(engine, JinjaTemplateEngine)  # the app's (service.web.templating)
+    html = engine.engine.get_template(template).render(locale=page_locale(request), **context)
+    return Markup(html)  # rendered by the autoescaping environment
 
 
 def render(

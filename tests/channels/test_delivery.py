@@ -10,7 +10,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -134,6 +134,28 @@ class TestAttempt:
         link = f"{channel_settings.public_base_url}/thong-bao/{announcement.id}"
         assert by_path[f"/v21.0/{PAGE_ID}/feed"].form()["link"] == link
         assert by_path["/bot/hook"].json()["delivery_id"] == str(webhook.id)
+
+    async def test_a_scheduled_announcement_waits_for_its_time(
+        self,
+        session: AsyncSession,
+        connection: AsyncConnection,
+        channel_settings: Settings,
+        remote: FakeRemote,
+        officer: StaffUser,
+        accounts: dict[ChannelKind, ChannelAccount],
+    ) -> None:
+        """Delivered before its time (an officer's retry enqueues at once): nothing is
+        posted, and the job waits for what is left of the time."""
+        later = utcnow() + timedelta(hours=2)
+        announcement = await announce(session, officer, scheduled_at=later.isoformat())
+        rows = await publish(session, officer, announcement.id, ChannelKind.facebook)
+        outcome = await delivery.deliver(
+            sessions_on(connection), channel_settings, rows[ChannelKind.facebook].id
+        )
+        assert remote.calls == []
+        assert outcome.status is PublicationStatus.pending
+        assert outcome.retry_after is not None
+        assert 7000 < outcome.retry_after <= 7200
 
     async def test_an_expired_token_stops_the_account(
         self,
@@ -300,6 +322,7 @@ class TestAttempt:
             conclusion="Đề nghị UBND phường bố trí thêm điểm tập kết rác. "
             "Ông Ba (0912 345 678) phản ánh nhiều lần.",
             concluded_at=utcnow(),
+            conclusion_published_at=utcnow(),
             created_by=officer.id,
         )
         session.add(plan)
@@ -330,6 +353,33 @@ class TestAttempt:
             period_start=date(2026, 10, 1),
             period_end=date(2026, 11, 30),
             state=PlanState.in_progress,
+            created_by=officer.id,
+        )
+        session.add(plan)
+        await session.flush()
+        from service.errors import NotFound
+
+        with pytest.raises(NotFound):
+            await publish(
+                session, officer, plan.id, ChannelKind.webhook, item_type=ItemType.conclusion
+            )
+
+    async def test_a_conclusion_not_yet_made_public_is_not_publishable(
+        self, session: AsyncSession, officer: StaffUser
+    ) -> None:
+        """Concluded, but its approver has not published it (the oversight ``publish``
+        action): no Front officer may post it to a channel."""
+        plan = SupervisionPlan(
+            code=f"GS-{uuid.uuid4().hex[:6]}",
+            subject="Kết luận chưa công khai",
+            legal_basis="Luật MTTQ Việt Nam",
+            form=PlanForm.delegation,
+            unit_code=HOAN_KIEM,
+            period_start=date(2026, 10, 1),
+            period_end=date(2026, 11, 30),
+            state=PlanState.concluded,
+            conclusion="Kết luận còn chờ người phê duyệt công khai.",
+            concluded_at=utcnow(),
             created_by=officer.id,
         )
         session.add(plan)

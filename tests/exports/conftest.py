@@ -17,7 +17,7 @@ BOM = "\ufeff"
 
 def csv_rows(response: httpx.Response) -> list[list[str]]:
     assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"  # named once
     assert response.content.startswith(BOM.encode()), "Excel needs the byte-order mark"
     text = response.content.decode("utf-8").removeprefix(BOM)
     return list(csv.reader(io.StringIO(text)))

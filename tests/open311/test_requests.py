@@ -190,6 +190,9 @@ class TestList:
             },
             "naive": {"start_date": "2026-11-01T08:00:00"},
             "garbage": {"end_date": "yesterday"},
+            # the window's arithmetic would overflow at the calendar's edges (it was a 500)
+            "last_year": {"start_date": "9999-12-31T00:00:00+00:00"},
+            "first_year": {"end_date": "0001-01-01T00:00:00+00:00"},
             "reversed": {
                 "start_date": now.isoformat(),
                 "end_date": (now - timedelta(days=1)).isoformat(),

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from markupsafe import Markup
+
 from service.web.dashboard.cache import FiguresCache
 from service.web.dashboard.figures import Overview
 
@@ -9,9 +11,9 @@ from service.web.dashboard.figures import Overview
 def _computing() -> tuple[list[int], Any]:
     calls: list[int] = []
 
-    async def compute() -> Overview:
+    async def compute() -> tuple[Overview, Markup]:
         calls.append(1)
-        return Overview(total=None, figures=[])  # type: ignore[arg-type]
+        return Overview(total=None, figures=[]), Markup("")  # type: ignore[arg-type]
 
     return calls, compute
 

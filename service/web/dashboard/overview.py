@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
+from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from service.auth.guards import staff
@@ -20,8 +21,8 @@ from service.i18n import label, translate, value_error
 from service.readonly import ReadSession
 from service.settings import Settings
 from service.web.dashboard.cache import FiguresCache
-from service.web.dashboard.figures import MAX_MONTHS, Translate, overview
-from service.web.pages import HTMXTemplate, read_query, render
+from service.web.dashboard.figures import MAX_MONTHS, Overview, Translate, overview
+from service.web.pages import HTMXTemplate, read_query, render, render_fragment
 from service.web.templating import page_locale
 
 DASHBOARD_ROLES = (Role.council_reader, Role.front_officer)
@@ -97,9 +98,9 @@ class DashboardController(Controller):
         )
         locale = page_locale(request)
         scope = (viewer.role, viewer.unit_code, viewer.agency_id, unit_code, first, last, locale)
-        computed = await figures_cache.get(
-            scope,
-            lambda: overview(
+
+        async def compute() -> tuple[Overview, Markup]:
+            result = await overview(
                 read_session,
                 settings,
                 viewer,
@@ -107,8 +108,11 @@ class DashboardController(Controller):
                 last=last,
                 unit_code=unit_code,
                 t=translator(locale),
-            ),
-        )
+            )
+            grid = render_fragment(request, "console/dashboard/_grid.html", overview=result)
+            return result, grid
+
+        computed = await figures_cache.get(scope, compute)
         return render(
             request,
             "console/dashboard/index.html",
@@ -119,6 +123,7 @@ class DashboardController(Controller):
             unit_code=unit_code,
             wards=wards,
             overview=computed.overview,
+            grid=computed.grid,
             computed_at=computed.at,
             max_months=MAX_MONTHS,
         )

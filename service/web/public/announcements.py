@@ -13,8 +13,10 @@ from litestar.params import FromPath
 from litestar.response import Stream
 
 from service.channels import service
+from service.errors import NotFound
+from service.i18n import msg
 from service.readonly import ReadSession
-from service.storage.store import ObjectStore
+from service.storage.store import ObjectNotFound, ObjectStore
 from service.web.pages import HTMXTemplate, render
 from service.web.public.reference import place_names
 
@@ -63,8 +65,12 @@ class AnnouncementsController(Controller):
         announcement_id: FromPath[uuid.UUID],
     ) -> Stream:
         key, content_type, size = await service.portal_image(read_session, announcement_id)
+        try:
+            chunks = await object_store.open(key)
+        except ObjectNotFound:  # the row outlived its file: a missing page, not a 500
+            raise NotFound(msg("announcement_not_found")) from None
         return Stream(
-            await object_store.open(key),
+            chunks,
             media_type=content_type,
             headers={
                 "Content-Length": str(size),
