@@ -21,7 +21,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_302_FOUND, HTTP_304_NOT_MODI
 
 from service.opendata import dictionary
 from service.opendata import service as opendata
-from service.opendata.models import FileFormat
+from service.opendata.models import Dataset, FileFormat
 from service.opendata.schemas import OpenDataIndex
 from service.readonly import ReadSession
 from service.settings import Settings
@@ -113,6 +113,14 @@ class OpenDataController(Controller):
     ) -> Response[bytes] | Redirect | Stream:
         found, file_format, day = opendata.parse_name(dataset, name)
         row = await opendata.find_file(read_session, found, file_format, day)
+        if day is not None and found is Dataset.answers:
+            # Only the newest answers file is served: an older one may still hold an answer
+            # whose citizen has since withdrawn consent to publish (the law's right to
+            # withdraw), which the newest no longer does.
+            newest = await opendata.find_file(read_session, found, file_format, None)
+            if newest.day != row.day:
+                day = None
+                row = newest
         if day is None:
             return Redirect(
                 opendata.file_url(settings, row),
@@ -120,7 +128,9 @@ class OpenDataController(Controller):
                 headers={"Cache-Control": LATEST_CACHE},
             )
         etag = f'"{row.sha256}"'
-        headers = {"ETag": etag, "Cache-Control": DATED_CACHE}
+        # A day's statistics never change; its answers file is replaced by the next day's.
+        cache = DATED_CACHE if found is Dataset.statistics else LATEST_CACHE
+        headers = {"ETag": etag, "Cache-Control": cache}
         if if_none_match is not None and (
             etag in {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
             or if_none_match.strip() == "*"

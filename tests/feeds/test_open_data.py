@@ -177,6 +177,13 @@ async def test_served_without_login_latest_dated_and_dictionary(
     old = await client.get(f"{BASE}/statistics/{older.isoformat()}.json")
     assert old.status_code == 200
     assert isinstance(old.json(), list)
+    assert "immutable" in old.headers["cache-control"]  # a day's counts never change
+    # An older answers file is not served: it may hold an answer whose citizen withdrew
+    # consent since; the newest is.
+    replaced = await client.get(f"{BASE}/answers/{older.isoformat()}.csv")
+    assert replaced.status_code == 302
+    assert replaced.headers["location"].endswith(dated)
+    assert "immutable" not in response.headers["cache-control"]
 
     for missing in (
         f"{BASE}/answers/2001-01-01.csv",
