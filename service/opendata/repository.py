@@ -104,6 +104,14 @@ async def stream_statistics(session: AsyncSession, day: date) -> AsyncIterator[d
 # -- released files ---------------------------------------------------------------------------
 
 
+async def lock_day(session: AsyncSession, day: date) -> None:
+    """One build of ``day`` at a time, to the end of the transaction: two overlapping runs
+    would upload to the same keys, and the row of one would describe the bytes of the other."""
+    await session.execute(
+        sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"open-data:{day}"}
+    )
+
+
 async def released(
     session: AsyncSession, dataset: Dataset, file_format: FileFormat, day: date
 ) -> OpenDataFile | None:

@@ -81,6 +81,7 @@ async def build_release(
     session: AsyncSession, store: ObjectStore, settings: Settings, day: date
 ) -> list[OpenDataFile]:
     """Write the files of ``day`` that are not released yet; the rows written."""
+    await repository.lock_day(session, day)
     built: list[OpenDataFile] = []
     for dataset in Dataset:
         for file_format in FileFormat:
