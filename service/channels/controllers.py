@@ -78,7 +78,12 @@ class AnnouncementController(Controller):
             items=[AnnouncementRead.model_validate(row) for row in rows], next_cursor=next_cursor
         )
 
-    @post("/", status_code=HTTP_201_CREATED, summary="Create an announcement (campaign, notice)")
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        summary="Create an announcement (campaign, notice)",
+        opt={"problems": (404,)},  # a unit the officer may not post for, an image not found
+    )
     async def create_announcement(
         self,
         request: StaffRequest,
@@ -108,6 +113,7 @@ class PublicationController(Controller):
         "/",
         status_code=HTTP_201_CREATED,
         summary="Publish an item (answer, conclusion, announcement) to chosen channels",
+        opt={"problems": (404,)},  # an item or a unit the officer may not see
     )
     async def publish(
         self,

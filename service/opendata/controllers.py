@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from litestar import Controller, Response, get
@@ -22,7 +21,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_302_FOUND, HTTP_304_NOT_MODI
 from service.opendata import dictionary
 from service.opendata import service as opendata
 from service.opendata.models import Dataset, FileFormat
-from service.opendata.schemas import OpenDataIndex
+from service.opendata.schemas import DataPackage, OpenDataIndex
 from service.readonly import ReadSession
 from service.settings import Settings
 from service.storage.keys import content_disposition
@@ -60,11 +59,13 @@ class OpenDataController(Controller):
         summary="The data dictionary as a Frictionless Data package (Table Schemas)",
         media_type="application/json",
     )
-    async def datapackage(self, settings: NamedDependency[Settings]) -> Response[bytes]:
-        package = dictionary.datapackage(settings.public_base_url + opendata.BASE_PATH)
-        body = json.dumps(package, ensure_ascii=False, indent=2).encode()
+    async def datapackage(self, settings: NamedDependency[Settings]) -> Response[DataPackage]:
+        # An object in the OpenAPI document, as it is on the wire (it was documented as bytes).
+        package = DataPackage.model_validate(
+            dictionary.datapackage(settings.public_base_url + opendata.BASE_PATH)
+        )
         return Response(
-            body, media_type="application/json", headers={"Cache-Control": LATEST_CACHE}
+            package, media_type="application/json", headers={"Cache-Control": LATEST_CACHE}
         )
 
     @get(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class ReleasedFile(BaseModel):
@@ -25,3 +26,15 @@ class OpenDataIndex(BaseModel):
     latest: dict[str, dict[str, str]]
     # The newest days' files, newest first.
     files: list[ReleasedFile]
+
+
+class DataPackage(BaseModel):
+    """The data dictionary as a Frictionless Data package: its named members, and the rest
+    of the standard's (``x-…-en`` English, licences, …) as they are."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    title: str
+    description: str
+    resources: list[dict[str, Any]]
