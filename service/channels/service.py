@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -90,6 +91,20 @@ async def _check_units(session: AsyncSession, codes: Sequence[str], field: str) 
 # -- accounts --------------------------------------------------------------------------------
 
 
+def _is_web_url(text: str) -> bool:
+    """An http(s) URL with a host that parses (``http://[`` starts like one and is not)."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  # raises on a port that is not a number
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not any(char.isspace() for char in text)
+    )
+
+
 async def set_account(
     session: AsyncSession,
     settings: Settings,
@@ -101,7 +116,7 @@ async def set_account(
     if channel not in REMOTE_CHANNELS:
         raise Invalid(msg("channel_has_no_account", channel=channel), field="channel")
     await _check_units(session, [unit_code], "unit_code")
-    if channel is ChannelKind.webhook and not data.external_id.startswith(("https://", "http://")):
+    if channel is ChannelKind.webhook and not _is_web_url(data.external_id):
         raise Invalid(msg("channel_webhook_url_invalid"), field="external_id")
     found = await repository.account(session, unit_code, channel, lock=True)
     token = data.token.get_secret_value() if data.token is not None else None

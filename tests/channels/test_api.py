@@ -135,12 +135,15 @@ class TestAccounts:
             json={"external_id": "1", "token": "x" * 10},
         )
         assert portal.status_code == 422
-        bad_url = await client.put(
-            f"{base}/{HOAN_KIEM}/webhook",
-            headers=headers,
-            json={"external_id": "ftp://bot", "token": "x" * 10},
-        )
-        assert bad_url.status_code == 422
+        # not http(s); a host that does not parse (it was stored, and crashed a URL parser
+        # reading the answer); no host; a space inside
+        for url in ("ftp://bot", "http://[", "https://", "https://bot example.vn/hook"):
+            bad_url = await client.put(
+                f"{base}/{HOAN_KIEM}/webhook",
+                headers=headers,
+                json={"external_id": url, "token": "x" * 10},
+            )
+            assert bad_url.status_code == 422, url
         unknown = await client.put(
             f"{base}/99999/zalo", headers=headers, json={"external_id": "1", "token": "x" * 10}
         )
