@@ -17,13 +17,14 @@ from typing import Annotated, Literal
 
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
 from service.feeds import atom
 from service.feeds import service as feeds
 from service.feeds.paging import PageRequest
-from service.http import cursor
+from service.http import cursor, preconditions
 from service.readonly import ReadSession
 from service.settings import Settings
 
@@ -45,16 +46,11 @@ PAGING = (
 )
 
 
-def _tags(header: str) -> set[str]:
-    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
-
-
 def _unchanged(
     document: feeds.FeedDocument, if_none_match: str | None, if_modified_since: str | None
 ) -> bool:
     if if_none_match is not None:
-        tags = _tags(if_none_match)
-        return "*" in tags or document.etag in tags
+        return preconditions.none_match(if_none_match, document.etag)
     if if_modified_since is not None:
         try:
             since = parsedate_to_datetime(if_modified_since)
@@ -127,6 +123,14 @@ def _feed(path: str, operation_id: str, summary: str) -> get:
         summary=summary,
         description=PAGING,
         media_type=atom.MEDIA_TYPE,
+        responses={
+            HTTP_304_NOT_MODIFIED: ResponseSpec(
+                data_container=None,
+                generate_examples=False,
+                description="Not modified since the client's copy (`If-None-Match` or "
+                "`If-Modified-Since`); no body.",
+            )
+        },
     )
 
 

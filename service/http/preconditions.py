@@ -58,6 +58,13 @@ class IfMatch:
         return self.any or str(version) in self.tags
 
 
+def none_match(header: str, current_etag: str) -> bool:
+    """Whether an ``If-None-Match`` header names ``current_etag`` (RFC 9110 §13.1.2: ``*``,
+    lists, the weak comparison), so a GET answers 304."""
+    parsed = IfMatch.parse(header)
+    return parsed.any or current_etag.removeprefix("W/").strip('"') in parsed.tags
+
+
 async def _provide_if_match(
     if_match_header: Annotated[
         str | None,

@@ -18,6 +18,7 @@ from litestar.params import HeaderParameter, PathParameter, QueryParameter
 from litestar.response import Redirect, Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_302_FOUND, HTTP_304_NOT_MODIFIED
 
+from service.http import preconditions
 from service.opendata import dictionary
 from service.opendata import service as opendata
 from service.opendata.models import Dataset, FileFormat
@@ -100,7 +101,17 @@ class OpenDataController(Controller):
                 data_container=bytes,
                 media_type="*/*",
                 description="The file: CSV (UTF-8 with a BOM) or a JSON array of objects.",
-            )
+            ),
+            HTTP_302_FOUND: ResponseSpec(
+                data_container=None,
+                generate_examples=False,
+                description="`latest.*`, or an older day's answers file: to the newest file.",
+            ),
+            HTTP_304_NOT_MODIFIED: ResponseSpec(
+                data_container=None,
+                generate_examples=False,
+                description="`If-None-Match` names the file's ETag; no body.",
+            ),
         },
     )
     async def file(
@@ -132,10 +143,7 @@ class OpenDataController(Controller):
         # A day's statistics never change; its answers file is replaced by the next day's.
         cache = DATED_CACHE if found is Dataset.statistics else LATEST_CACHE
         headers = {"ETag": etag, "Cache-Control": cache}
-        if if_none_match is not None and (
-            etag in {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-            or if_none_match.strip() == "*"
-        ):
+        if if_none_match is not None and preconditions.none_match(if_none_match, etag):
             return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
         try:
             chunks = await object_store.open(row.object_key)

@@ -189,6 +189,17 @@ async def test_conditional_get_answers_304(
     assert changed.headers["etag"] != etag
 
 
+async def test_every_feed_documents_its_304(client: httpx.AsyncClient) -> None:
+    """A client generated from the schema must know a 304 can come (schemathesis checks it)."""
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    feeds = {path: item for path, item in paths.items() if "/public/feeds/" in path}
+    assert len(feeds) == 4
+    for path, item in feeds.items():
+        assert "304" in item["get"]["responses"], path
+    data_file = paths["/api/v1/public/open-data/{dataset}/{name}"]["get"]["responses"]
+    assert {"200", "302", "304"} <= data_file.keys()
+
+
 async def test_a_ward_feed_and_a_category_feed(
     session: AsyncSession, client: httpx.AsyncClient, world: World, provider: StandInProvider
 ) -> None:

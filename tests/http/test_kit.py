@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.errors import Invalid, NotFound
 from service.http import cursor
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
-from service.http.preconditions import IF_MATCH, IfMatch
+from service.http.preconditions import IF_MATCH, IfMatch, none_match
 from service.i18n import msg
 from service.problems import exception_handlers
 from service.settings import Settings
@@ -44,6 +44,22 @@ class TestIfMatch:
     )
     def test_matches_as_rfc_9110_says(self, header: str, version: int, passes: bool) -> None:
         assert IfMatch.parse(header).matches(version) is passes
+
+    @pytest.mark.parametrize(
+        ("header", "current", "unchanged"),
+        [
+            ('"abc"', '"abc"', True),
+            ('W/"abc"', '"abc"', True),  # If-None-Match compares weakly
+            ('"abc"', 'W/"abc"', True),
+            ('"x", "abc"', '"abc"', True),
+            ("*", '"abc"', True),
+            ('"abd"', '"abc"', False),
+            ('"ab"', '"abc"', False),
+            ("", '"abc"', False),
+        ],
+    )
+    def test_none_match_as_rfc_9110_says(self, header: str, current: str, unchanged: bool) -> None:
+        assert none_match(header, current) is unchanged
 
 
 class TestCursor:

@@ -70,7 +70,7 @@ async def year_by_ward(session: AsyncSession, city_code: str, year: int) -> list
             "city": city_code,
         },
     )
-    return [WardFigures(*row) for row in rows.tuples()]
+    return [WardFigures(*row) for row in rows]
 
 
 def city_total(wards: list[WardFigures], code: str, name: str) -> WardFigures:
