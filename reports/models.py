@@ -45,6 +45,9 @@ class DeliveryState(StrEnum):
 
 
 class Report(SQLModel, table=True):
+    """One version of one report (queued, rendering, issued or failed): its parameters,
+    its progress, the stored PDF and the header and closing block printed on it."""
+
     __tablename__ = "report"
     __table_args__ = (
         sa.UniqueConstraint("series_id", "version"),
@@ -108,6 +111,9 @@ class Report(SQLModel, table=True):
 
 
 class ReportDelivery(SQLModel, table=True):
+    """One recipient of a report on its "Nơi nhận:" list: the channel it goes by
+    (the PDF attached or a link) and how sending it went."""
+
     __tablename__ = "report_delivery"
     __table_args__ = (
         sa.UniqueConstraint("report_id", "position"),

@@ -329,6 +329,9 @@ class PetitionAddition(SQLModel, table=True):
 
 
 class PetitionEvidence(SQLModel, table=True):
+    """Links a storage ``evidence`` row to a petition, with who added it (staff, a client,
+    the citizen or the system) and when."""
+
     __tablename__ = "petition_evidence"
 
     petition_id: uuid.UUID = Field(foreign_key="petition.id", primary_key=True)

@@ -98,6 +98,9 @@ SCORECARD_COLUMNS = (
 
 
 class Referral(DeadlineClock, table=True):
+    """One item (a petition or a supervision recommendation) sent to one agency to answer:
+    its state, the acceptance and answer clocks and the citizen's feedback window."""
+
     __tablename__ = "referral"
     __table_args__ = (
         sa.Index("ix_referral_item", "item_type", "item_id"),

@@ -31,6 +31,9 @@ class CustodyAction(StrEnum):
 
 
 class Evidence(SQLModel, table=True):
+    """One piece of evidence: what the bytes are (hash, size, type, name), their object
+    key, who uploaded them, when and where they were captured, and any withdrawal."""
+
     __tablename__ = "evidence"
     __table_args__ = (
         sa.CheckConstraint(
