@@ -26,6 +26,9 @@ class ReportKind(StrEnum):
 
 
 class ReportState(StrEnum):
+    """A report version's way: queued for the render job, rendering (with ``stage`` and
+    ``percent``), then issued with its file, or failed with the error."""
+
     queued = "queued"
     rendering = "rendering"
     issued = "issued"
@@ -33,11 +36,17 @@ class ReportState(StrEnum):
 
 
 class DeliveryChannel(StrEnum):
+    """How an issued report reaches a recipient by email: the PDF attached, or a link
+    to it."""
+
     email_attachment = "email_attachment"
     email_link = "email_link"
 
 
 class DeliveryState(StrEnum):
+    """What happened to one recipient's copy: not sent yet, sent, failed (``last_error``),
+    or skipped (no SMTP configured, or no email address)."""
+
     pending = "pending"
     sent = "sent"
     failed = "failed"

@@ -17,17 +17,26 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class StorageBackend(StrEnum):
+    """Where evidence and report files are kept: ``local``, a folder on this machine
+    (development, the demo), or ``s3``, an S3-compatible object store."""
+
     local = "local"
     s3 = "s3"
 
 
 class BrokerKind(StrEnum):
+    """The dramatiq broker the outbox relay publishes to and the workers read from
+    (``stub`` keeps the messages in memory, for tests)."""
+
     rabbitmq = "rabbitmq"
     redis = "redis"
     stub = "stub"
 
 
 class Environment(StrEnum):
+    """Where the service runs: a developer's machine, the test suite, or production, the
+    one held to the secret policy (``service.auth.secret_policy``)."""
+
     development = "development"
     test = "test"
     # Refuses to start with a missing, default or short secret (service.auth.secret_policy).

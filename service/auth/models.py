@@ -11,6 +11,9 @@ from service.db import array_column, timestamp_now, timestamp_or_none, tz_column
 
 
 class Role(StrEnum):
+    """A staff user's one role, which the route guards check (``agency_officer`` also needs
+    the user's agency)."""
+
     admin = "admin"
     front_officer = "front_officer"
     agency_officer = "agency_officer"

@@ -21,6 +21,9 @@ class ItemKind(StrEnum):
 
 
 class Urgency(StrEnum):
+    """How urgent an item is, which picks its deadlines from the policy: ``urgent`` items
+    get hours where others get days, ``complex`` ones a longer time to answer."""
+
     urgent = "urgent"
     normal = "normal"
     complex = "complex"

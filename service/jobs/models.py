@@ -11,6 +11,9 @@ from service.db import bigint_id, jsonb_column, partial_index, timestamp_now, ti
 
 
 class OutboxState(StrEnum):
+    """Where an outbox message is: waiting for the relay to publish it (from
+    ``available_at``), published, or given up."""
+
     pending = "pending"
     sent = "sent"
     # Given up after repeated errors that were not the broker being unreachable.

@@ -52,12 +52,18 @@ class PlanRole(StrEnum):
 
 
 class SessionMode(StrEnum):
+    """How a supervision session meets: online (a meeting link), in person (a place), or
+    both."""
+
     online = "online"
     in_person = "in_person"
     hybrid = "hybrid"
 
 
 class SessionState(StrEnum):
+    """A session's life: scheduled, open (the log takes entries), closed, then sealed
+    with its manifest; or cancelled before it opened, with a reason."""
+
     scheduled = "scheduled"
     open = "open"
     closed = "closed"
@@ -66,12 +72,18 @@ class SessionState(StrEnum):
 
 
 class AttendanceStatus(StrEnum):
+    """Whether one person was at a session, on time or late, or absent (an absence needs
+    a reason)."""
+
     attended = "attended"
     late = "late"
     absent = "absent"
 
 
 class EntryKind(StrEnum):
+    """What a line of a session's log is; a ``correction`` is how an earlier entry is
+    corrected, since entries never change."""
+
     statement = "statement"
     question = "question"
     answer = "answer"

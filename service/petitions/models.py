@@ -257,6 +257,9 @@ class Petitioner(SQLModel, table=True):
 
 
 class ActorKind(StrEnum):
+    """Who did something to a petition: a staff user, an API client, the citizen (through
+    the portal or tracking) or the system (a job)."""
+
     staff = "staff"
     client = "client"
     citizen = "citizen"
@@ -289,6 +292,9 @@ class PetitionEvent(SQLModel, table=True):
 
 
 class ClarificationStatus(StrEnum):
+    """A clarification question's way: open (at most one per petition) until the citizen
+    answers it, or cancelled when nobody will (the petition was withdrawn or merged)."""
+
     open = "open"
     answered = "answered"
     cancelled = "cancelled"
@@ -381,6 +387,9 @@ class IdempotencyKey(SQLModel, table=True):
 
 
 class DeliveryStatus(StrEnum):
+    """The outcome of one attempt to notify a citizen; a delivered, skipped or refused
+    notification is settled and not sent again."""
+
     delivered = "delivered"
     failed = "failed"
     skipped = "skipped"

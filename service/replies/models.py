@@ -55,11 +55,17 @@ FINAL_STATES = (
 
 
 class EscalationTarget(StrEnum):
+    """Where an escalated referral goes: the agency's superior agency, or the list of
+    items for the People's Council."""
+
     superior_agency = "superior_agency"
     council = "council"
 
 
 class AnswerOutcome(StrEnum):
+    """What an agency's answer says it did with the item: resolved it (wholly or partly),
+    explained, refused it on a legal basis, or transferred it."""
+
     resolved = "resolved"
     partly_resolved = "partly_resolved"
     explained = "explained"
