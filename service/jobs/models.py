@@ -21,7 +21,8 @@ class OutboxState(StrEnum):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """A job to publish, written in the same transaction as the change that causes it."""
+    """A job to publish, written in the same transaction as the change that causes it; the
+    relay publishes it once it is due (``available_at``), pushing that back after an error."""
 
     __tablename__ = "outbox"
     __table_args__ = (

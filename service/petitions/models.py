@@ -267,7 +267,8 @@ class ActorKind(StrEnum):
 
 
 class PetitionEvent(SQLModel, table=True):
-    """The history of a petition: every transition and correction, who, why and when."""
+    """The history of a petition: every transition and correction, who, why and when.
+    An entry the citizen may see (``citizen_visible``) carries what the tracking page says."""
 
     __tablename__ = "petition_event"
     # Partitioned by year on ``at`` (migration 0230), so the key holds ``at``; ``id`` comes
@@ -398,7 +399,8 @@ class DeliveryStatus(StrEnum):
 
 
 class NotificationDelivery(SQLModel, table=True):
-    """One attempt to tell a citizen about a change (webhook, email, SMS or Zalo)."""
+    """One attempt to tell a citizen about a change (webhook, email, SMS or Zalo), with
+    what the channel answered (``response_status``, ``error``)."""
 
     __tablename__ = "notification_delivery"
     __table_args__ = (sa.Index("ix_notification_delivery_event", "petition_id", "event_id"),)
