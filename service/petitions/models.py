@@ -431,6 +431,16 @@ class CountGrain(StrEnum):
     all = "all"
 
 
+def _summary_indexes(table: str, *key: str) -> tuple[sa.Index, sa.Index]:
+    """The indexes of a folded summary: its unique ``key`` (NULL is a value: one row for "no
+    agency"), and the keys whose petitions all moved elsewhere (``n = 0``), deleted after
+    each fold."""
+    return (
+        sa.Index(f"uq_{table}_key", *key, unique=True, postgresql_nulls_not_distinct=True),
+        partial_index(f"ix_{table}_empty", "id", where="n = 0"),
+    )
+
+
 class _CountColumns(SQLModel):
     """The key and the sums shared by the summary and its change log.
 
@@ -458,21 +468,15 @@ class PetitionCount(_CountColumns, table=True):
     written by a request."""
 
     __tablename__ = "petition_count"
-    __table_args__ = (
-        sa.Index(
-            "uq_petition_count_key",
-            "grain",
-            "period",
-            "unit_code",
-            "kind",
-            "category_code",
-            "status",
-            "agency_id",
-            unique=True,
-            postgresql_nulls_not_distinct=True,
-        ),
-        # Keys whose petitions all moved elsewhere: deleted after each fold.
-        partial_index("ix_petition_count_empty", "id", where="n = 0"),
+    __table_args__ = _summary_indexes(
+        __tablename__,
+        "grain",
+        "period",
+        "unit_code",
+        "kind",
+        "category_code",
+        "status",
+        "agency_id",
     )
 
     id: int | None = bigint_id()
@@ -502,19 +506,8 @@ class PetitionCountScope(SQLModel, table=True):
     few hundred rows per period."""
 
     __tablename__ = "petition_count_scope"
-    __table_args__ = (
-        sa.Index(
-            "uq_petition_count_scope_key",
-            "scope",
-            "scope_key",
-            "grain",
-            "period",
-            "dimension",
-            "key",
-            unique=True,
-            postgresql_nulls_not_distinct=True,
-        ),
-        partial_index("ix_petition_count_scope_empty", "id", where="n = 0"),
+    __table_args__ = _summary_indexes(
+        __tablename__, "scope", "scope_key", "grain", "period", "dimension", "key"
     )
 
     id: int | None = bigint_id()
