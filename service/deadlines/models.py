@@ -22,7 +22,7 @@ class ItemKind(StrEnum):
 
 class Urgency(StrEnum):
     """How urgent an item is, which picks its deadlines from the policy: ``urgent`` items
-    get hours where others get days, ``complex`` ones a longer time to answer."""
+    get the shortest (some in working hours), ``complex`` ones a longer time to answer."""
 
     urgent = "urgent"
     normal = "normal"

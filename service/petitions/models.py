@@ -268,7 +268,7 @@ class ActorKind(StrEnum):
 
 class PetitionEvent(SQLModel, table=True):
     """The history of a petition: every transition and correction, who, why and when.
-    An entry the citizen may see (``citizen_visible``) carries what the tracking page says."""
+    An entry the citizen may see (``citizen_visible``) carries what they read of it."""
 
     __tablename__ = "petition_event"
     # Partitioned by year on ``at`` (migration 0230), so the key holds ``at``; ``id`` comes
