@@ -16,6 +16,9 @@ import click
 
 from bench import harness
 
+# What click.option returns, and what the option groups below return.
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
 database_option = click.option(
     "--database",
     default=harness.DATABASE_NAME,
@@ -29,6 +32,59 @@ results_option = click.option(
     help="Where the JSON result goes (default: bench/results).",
 )
 baseline_option = click.option("--baseline/--no-baseline", default=True, show_default=True)
+# The API worker counts a curve is measured at.
+worker_counts_option = click.option(
+    "--workers", "workers", type=int, multiple=True, default=(1, 2, 4), show_default=True
+)
+
+
+def timeout_option(default: float, help: str | None = None) -> Decorator:
+    """``--timeout`` in seconds, as the options' ``timeout_s``."""
+    return click.option(
+        "--timeout", "timeout_s", type=float, default=default, show_default=True, help=help
+    )
+
+
+def _together(*options: Decorator) -> Decorator:
+    """Several click options as one decorator, listed by ``--help`` in the order given."""
+
+    def apply(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
+
+
+def repeat_options(each: str) -> Decorator:
+    """``--runs`` and ``--budget`` (seconds) per measured ``each`` (a query, a page)."""
+    return _together(
+        click.option("--runs", type=int, default=50, show_default=True, help=f"Runs per {each}."),
+        click.option(
+            "--budget",
+            "budget_s",
+            type=float,
+            default=30.0,
+            show_default=True,
+            help=f"Seconds per {each}.",
+        ),
+    )
+
+
+def load_options(duration_help: str | None = None) -> Decorator:
+    """``--clients``, ``--duration`` and ``--warmup`` (seconds) of a load run."""
+    return _together(
+        click.option("--clients", type=int, default=64, show_default=True),
+        click.option(
+            "--duration",
+            "duration_s",
+            type=float,
+            default=30.0,
+            show_default=True,
+            help=duration_help,
+        ),
+        click.option("--warmup", "warmup_s", type=float, default=3.0, show_default=True),
+    )
 
 
 def _measure(
@@ -87,16 +143,7 @@ def generate(results_dir: Path | None, **fields: Any) -> None:
 @bench.command()
 @database_option
 @click.option("--workers", type=int, default=2, show_default=True, help="API worker processes.")
-@click.option("--clients", type=int, default=64, show_default=True)
-@click.option(
-    "--duration",
-    "duration_s",
-    type=float,
-    default=30.0,
-    show_default=True,
-    help="Seconds measured.",
-)
-@click.option("--warmup", "warmup_s", type=float, default=3.0, show_default=True)
+@load_options(duration_help="Seconds measured.")
 @click.option("--max-requests", type=int, default=None, help="Stop after this many requests.")
 @baseline_option
 @results_option
@@ -109,10 +156,7 @@ def intake(results_dir: Path | None, **fields: Any) -> None:
 
 @bench.command()
 @database_option
-@click.option("--runs", type=int, default=50, show_default=True, help="Runs per query.")
-@click.option(
-    "--budget", "budget_s", type=float, default=30.0, show_default=True, help="Seconds per query."
-)
+@repeat_options("query")
 @click.option("--deep-page", type=int, default=1000, show_default=True)
 @results_option
 def queries(results_dir: Path | None, **fields: Any) -> None:
@@ -124,10 +168,7 @@ def queries(results_dir: Path | None, **fields: Any) -> None:
 
 @bench.command()
 @database_option
-@click.option("--runs", type=int, default=50, show_default=True, help="Runs per page.")
-@click.option(
-    "--budget", "budget_s", type=float, default=30.0, show_default=True, help="Seconds per page."
-)
+@repeat_options("page")
 @results_option
 def pages(results_dir: Path | None, **fields: Any) -> None:
     """Console pages over HTTP (work queue, petition page, dashboard): p50/p95."""
@@ -138,9 +179,7 @@ def pages(results_dir: Path | None, **fields: Any) -> None:
 
 @bench.command()
 @database_option
-@click.option(
-    "--timeout", "timeout_s", type=float, default=600.0, show_default=True, help="Per sweep."
-)
+@timeout_option(600.0, "Per sweep.")
 @results_option
 def sweep(results_dir: Path | None, **fields: Any) -> None:
     """Petition and referral sweeps: steady, the daily 17:00 burst, a week late (rolled back)."""
@@ -152,9 +191,7 @@ def sweep(results_dir: Path | None, **fields: Any) -> None:
 @bench.command()
 @database_option
 @click.option("--chunk-rows", type=int, default=400, show_default=True)
-@click.option(
-    "--timeout", "timeout_s", type=float, default=1800.0, show_default=True, help="Per render."
-)
+@timeout_option(1800.0, "Per render.")
 @click.option(
     "--memory-limit-gib",
     type=float,
@@ -190,7 +227,7 @@ def report(
 @bench.command()
 @database_option
 @click.option("--size-mib", type=int, default=1024, show_default=True, help="File size.")
-@click.option("--timeout", "timeout_s", type=float, default=1800.0, show_default=True)
+@timeout_option(1800.0)
 @baseline_option
 @results_option
 def upload(size_mib: int, results_dir: Path | None, **fields: Any) -> None:
@@ -204,7 +241,7 @@ def upload(size_mib: int, results_dir: Path | None, **fields: Any) -> None:
 @bench.command()
 @database_option
 @click.option("--page-rows", type=int, default=1000, show_default=True, help="Rows per page.")
-@click.option("--timeout", "timeout_s", type=float, default=3600.0, show_default=True)
+@timeout_option(3600.0)
 @baseline_option
 @results_option
 def exports(results_dir: Path | None, **fields: Any) -> None:
@@ -216,10 +253,8 @@ def exports(results_dir: Path | None, **fields: Any) -> None:
 
 @bench.command()
 @database_option
-@click.option("--workers", "workers", type=int, multiple=True, default=(1, 2, 4), show_default=True)
-@click.option("--clients", type=int, default=64, show_default=True)
-@click.option("--duration", "duration_s", type=float, default=30.0, show_default=True)
-@click.option("--warmup", "warmup_s", type=float, default=3.0, show_default=True)
+@worker_counts_option
+@load_options()
 @results_option
 def scaleout(results_dir: Path | None, **fields: Any) -> None:
     """Intake req/s with 1, 2 and 4 API workers, and what stops the curve."""
@@ -230,7 +265,7 @@ def scaleout(results_dir: Path | None, **fields: Any) -> None:
 
 @bench.command()
 @database_option
-@click.option("--workers", "workers", type=int, multiple=True, default=(1, 2, 4), show_default=True)
+@worker_counts_option
 @click.option("--repeats", type=int, default=5, show_default=True, help="Fresh interpreters.")
 @results_option
 def startup(results_dir: Path | None, **fields: Any) -> None:

@@ -321,15 +321,11 @@ class _Chart:
                 value = one.values[position]
                 bar_top = group_top + index * bar
                 self.rect(left, bar_top, value * scale, bar - 1, index)
-                self.text(
-                    left + value * scale + 3,
-                    bar_top + bar / 2 + VALUE_SIZE * 0.3,
-                    self.value_text(value),
-                    size=VALUE_SIZE,
+                self._value_label(
+                    left + value * scale + 3, bar_top + bar / 2 + VALUE_SIZE * 0.3, value
                 )
             band_top += band
-        self.line(left, top, left, bottom, stroke="#000000", stroke_width="0.8")
-        self.line(left, bottom, right, bottom, stroke="#000000", stroke_width="0.8")
+        self._axes(left, right, top, bottom)
         self.height = bottom + LABEL_SIZE + 6
         if axis_title:
             self.height += LABEL_SIZE + 2
@@ -386,15 +382,26 @@ class _Chart:
                 value = one.values[position]
                 x = group_left + index * bar
                 self.rect(x, bottom - value * scale, bar - 1, value * scale, index)
-                self.text(
-                    x + bar / 2,
-                    bottom - value * scale - 2,
-                    self.value_text(value),
-                    size=VALUE_SIZE,
-                    anchor="middle",
-                )
+                self._value_label(x + bar / 2, bottom - value * scale - 2, value, anchor="middle")
+        self._close_vertical(categories, centres, band, (left, right, top, bottom), axis_title)
+
+    def _value_label(self, x: float, y: float, value: float, anchor: str = "start") -> None:
+        """A bar's or a point's value, in the chart's number format."""
+        self.text(x, y, self.value_text(value), size=VALUE_SIZE, anchor=anchor)
+
+    def _close_vertical(
+        self,
+        labels: Sequence[str],
+        centres: Sequence[float],
+        band: float,
+        box: tuple[float, float, float, float],
+        axis_title: str | None,
+    ) -> None:
+        """The axes of a chart with vertical values, its labels under them (which give the
+        chart its height) and the value axis's title. ``box`` is (left, right, top, bottom)."""
+        left, right, top, bottom = box
         self._axes(left, right, top, bottom)
-        self.height = self._x_labels(categories, centres, band, bottom)
+        self.height = self._x_labels(labels, centres, band, bottom)
         if axis_title:
             self._vertical_axis_title(axis_title, (top + bottom) / 2)
 
@@ -427,17 +434,8 @@ class _Chart:
                     highest = max(other.values[position] for other in self.series)
                     below = value < highest or (value == highest and index > 0)
                     offset = VALUE_SIZE + 4 if below else -5
-                    self.text(
-                        x,
-                        point_y + offset,
-                        self.value_text(value),
-                        size=VALUE_SIZE,
-                        anchor="middle",
-                    )
-        self._axes(left, right, top, bottom)
-        self.height = self._x_labels(x_labels, centres, band, bottom)
-        if axis_title:
-            self._vertical_axis_title(axis_title, (top + bottom) / 2)
+                    self._value_label(x, point_y + offset, value, anchor="middle")
+        self._close_vertical(x_labels, centres, band, (left, right, top, bottom), axis_title)
 
     def svg(self) -> Markup:
         width, height = _num(self.width), _num(self.height)

@@ -26,6 +26,9 @@ class ReportKind(StrEnum):
 
 
 class ReportState(StrEnum):
+    """A report version's way: queued for the render job, rendering (with ``stage`` and
+    ``percent``), then issued with its file, or failed with the error."""
+
     queued = "queued"
     rendering = "rendering"
     issued = "issued"
@@ -33,11 +36,17 @@ class ReportState(StrEnum):
 
 
 class DeliveryChannel(StrEnum):
+    """How an issued report reaches a recipient by email: the PDF attached, or a link
+    to it."""
+
     email_attachment = "email_attachment"
     email_link = "email_link"
 
 
 class DeliveryState(StrEnum):
+    """What happened to one recipient's copy: not sent yet, sent, failed (``last_error``),
+    or skipped (no SMTP configured, or no email address)."""
+
     pending = "pending"
     sent = "sent"
     failed = "failed"
@@ -45,6 +54,9 @@ class DeliveryState(StrEnum):
 
 
 class Report(SQLModel, table=True):
+    """One version of one report (queued, rendering, issued or failed): its parameters,
+    its progress, the stored PDF and the header and closing block printed on it."""
+
     __tablename__ = "report"
     __table_args__ = (
         sa.UniqueConstraint("series_id", "version"),
@@ -108,6 +120,9 @@ class Report(SQLModel, table=True):
 
 
 class ReportDelivery(SQLModel, table=True):
+    """One recipient of a report on its "Nơi nhận:" list: the channel it goes by
+    (the PDF attached or a link) and how sending it went."""
+
     __tablename__ = "report_delivery"
     __table_args__ = (
         sa.UniqueConstraint("report_id", "position"),

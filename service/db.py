@@ -116,6 +116,14 @@ def by_id(row_id: Any, **values: Any) -> dict[str, Any]:
     return {"b_id": row_id, **{f"b_{column}": value for column, value in values.items()}}
 
 
+def array_column(item_type: Any) -> Any:
+    """A NOT NULL array of ``item_type``, empty unless set (in Python and in the database)."""
+    return Field(
+        default_factory=list,
+        sa_column=sa.Column(postgresql.ARRAY(item_type), nullable=False, server_default="{}"),
+    )
+
+
 def jsonb_column(*, nullable: bool = False, default: str | None = "{}") -> sa.Column:  # type: ignore[type-arg]
     return sa.Column(
         postgresql.JSONB(none_as_null=True),

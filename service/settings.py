@@ -17,17 +17,26 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class StorageBackend(StrEnum):
+    """Where evidence and report files are kept: ``local``, a folder on this machine
+    (development, the demo), or ``s3``, an S3-compatible object store."""
+
     local = "local"
     s3 = "s3"
 
 
 class BrokerKind(StrEnum):
+    """The dramatiq broker the outbox relay publishes to and the workers read from
+    (``stub`` keeps the messages in memory, for tests)."""
+
     rabbitmq = "rabbitmq"
     redis = "redis"
     stub = "stub"
 
 
 class Environment(StrEnum):
+    """Where the service runs: a developer's machine, the test suite, or production, the
+    one held to the secret policy (``service.auth.secret_policy``)."""
+
     development = "development"
     test = "test"
     # Refuses to start with a missing, default or short secret (service.auth.secret_policy).
@@ -226,14 +235,10 @@ class Settings(BaseSettings):
     @field_validator("sms_gateway_body_template")
     @classmethod
     def _check_sms_template(cls, value: str) -> str:
-        import json
+        # The gateway's own parser (imported here: only a configured template needs it).
+        from service.notices.sms import parse_template
 
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"not JSON: {exc.msg}") from None
-        if not isinstance(parsed, dict) or not parsed:
-            raise ValueError("must be a non-empty JSON object")
+        parse_template(value)  # ValueError: not JSON, or not a non-empty JSON object
         if "{phone}" not in value or "{text}" not in value:
             raise ValueError("must hold {phone} and {text}")
         return value

@@ -23,6 +23,9 @@ class ActorType(StrEnum):
 
 
 class AuditEvent(SQLModel, table=True):
+    """One audited change: who (``actor_type``, ``actor_id``) did which action to which
+    entity, with the entity before and after; once sealed, ``seq`` and the hashes chain it."""
+
     __tablename__ = "audit_event"
     __table_args__ = (
         sa.Index("ix_audit_event_entity", "entity_type", "entity_id", "id"),

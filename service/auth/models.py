@@ -5,13 +5,15 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from service.db import timestamp_now, timestamp_or_none, tz_column, uuid_id
+from service.db import array_column, timestamp_now, timestamp_or_none, tz_column, uuid_id
 
 
 class Role(StrEnum):
+    """A staff user's one role, which the route guards check (``agency_officer`` also needs
+    the user's agency)."""
+
     admin = "admin"
     front_officer = "front_officer"
     agency_officer = "agency_officer"
@@ -20,6 +22,9 @@ class Role(StrEnum):
 
 
 class StaffUser(SQLModel, table=True):
+    """A member of staff who signs in to the console: one role, and the scope it reaches
+    (a ward/commune or the whole city and, for an agency officer, the agency)."""
+
     __tablename__ = "staff_user"
     __table_args__ = (
         sa.CheckConstraint(
@@ -50,10 +55,7 @@ class ApiClient(SQLModel, table=True):
     # The key is "gs_<prefix>_<secret>"; the prefix finds the row, the hash checks the secret.
     key_prefix: str = Field(max_length=16, unique=True)
     key_hash: str = Field(max_length=128)
-    scopes: list[str] = Field(
-        default_factory=list,
-        sa_column=sa.Column(postgresql.ARRAY(sa.String(64)), nullable=False, server_default="{}"),
-    )
+    scopes: list[str] = array_column(sa.String(64))
     rate_limit_per_minute: int = Field(default=120)
     webhook_url: str | None = Field(default=None, max_length=500)
     webhook_secret: str | None = Field(default=None, max_length=128)

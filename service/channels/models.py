@@ -8,10 +8,9 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from service.db import partial_index, timestamp_now, timestamp_or_none, uuid_id
+from service.db import array_column, partial_index, timestamp_now, timestamp_or_none, uuid_id
 
 
 class ChannelKind(StrEnum):
@@ -71,15 +70,9 @@ class Announcement(SQLModel, table=True):
     title: str = Field(max_length=200)
     body: str = Field(sa_type=sa.Text)
     image_evidence_id: uuid.UUID | None = Field(default=None, foreign_key="evidence.id")
-    target_units: list[str] = Field(
-        default_factory=list,
-        sa_column=sa.Column(postgresql.ARRAY(sa.String(16)), nullable=False, server_default="{}"),
-    )
+    target_units: list[str] = array_column(sa.String(16))
     # Residential groups (tổ dân phố) by name: the directory holds none yet.
-    target_groups: list[str] = Field(
-        default_factory=list,
-        sa_column=sa.Column(postgresql.ARRAY(sa.Text), nullable=False, server_default="{}"),
-    )
+    target_groups: list[str] = array_column(sa.Text)
     # When it may go out (and appear on the portal); None = at once.
     scheduled_at: datetime | None = timestamp_or_none()
     version: int = Field(default=1)

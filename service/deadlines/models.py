@@ -21,6 +21,9 @@ class ItemKind(StrEnum):
 
 
 class Urgency(StrEnum):
+    """How urgent an item is, which picks its deadlines from the policy: ``urgent`` items
+    get the shortest (some in working hours), ``complex`` ones a longer time to answer."""
+
     urgent = "urgent"
     normal = "normal"
     complex = "complex"
@@ -51,6 +54,9 @@ OPEN_STATUSES = (DeadlineStatus.running, DeadlineStatus.due_soon, DeadlineStatus
 
 
 class DeadlinePolicy(SQLModel, table=True):
+    """How long one step of one kind of item may take at one urgency, when it is "due
+    soon", how it may be extended and (answer step) the citizen's feedback window."""
+
     __tablename__ = "deadline_policy"
     __table_args__ = (
         sa.UniqueConstraint("item_kind", "urgency", "step"),

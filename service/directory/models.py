@@ -23,6 +23,9 @@ class UnitLevel(StrEnum):
 
 
 class AdminUnit(SQLModel, table=True):
+    """A province or a ward/commune, keyed by its official code; a ward/commune points at
+    its province (``parent_code``)."""
+
     __tablename__ = "admin_unit"
 
     code: str = Field(primary_key=True, max_length=16)
@@ -54,6 +57,9 @@ class AgencyKind(StrEnum):
 
 
 class Agency(SQLModel, table=True):
+    """A body that receives referrals and answers them, in one unit, with its contact
+    details; ``parent_id`` is the superior agency that escalations go to."""
+
     __tablename__ = "agency"
     __table_args__ = (
         partial_index(

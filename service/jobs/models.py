@@ -11,6 +11,9 @@ from service.db import bigint_id, jsonb_column, partial_index, timestamp_now, ti
 
 
 class OutboxState(StrEnum):
+    """Where an outbox message is: waiting for the relay to publish it (from
+    ``available_at``), published, or given up."""
+
     pending = "pending"
     sent = "sent"
     # Given up after repeated errors that were not the broker being unreachable.
@@ -18,7 +21,8 @@ class OutboxState(StrEnum):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """A job to publish, written in the same transaction as the change that causes it."""
+    """A job to publish, written in the same transaction as the change that causes it; the
+    relay publishes it once it is due (``available_at``), pushing that back after an error."""
 
     __tablename__ = "outbox"
     __table_args__ = (

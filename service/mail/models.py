@@ -19,6 +19,9 @@ class LetterState(StrEnum):
 
 
 class QueuedLetter(SQLModel, table=True):
+    """One letter for the ``mail.send_letter`` job, unique by its idempotency key
+    (``key``); ``state`` says whether it was sent, skipped or refused."""
+
     __tablename__ = "mail_letter"
 
     id: int | None = bigint_id()

@@ -16,10 +16,10 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
 from service.db import (
+    array_column,
     jsonb_column,
     partial_index,
     timestamp_now,
@@ -52,12 +52,18 @@ class PlanRole(StrEnum):
 
 
 class SessionMode(StrEnum):
+    """How a supervision session meets: online (a meeting link), in person (a place), or
+    both."""
+
     online = "online"
     in_person = "in_person"
     hybrid = "hybrid"
 
 
 class SessionState(StrEnum):
+    """A session's life: scheduled, open (the log takes entries), closed, then sealed
+    with its manifest; or cancelled before it opened, with a reason."""
+
     scheduled = "scheduled"
     open = "open"
     closed = "closed"
@@ -66,12 +72,18 @@ class SessionState(StrEnum):
 
 
 class AttendanceStatus(StrEnum):
+    """Whether one person was at a session, on time or late, or absent (an absence needs
+    a reason)."""
+
     attended = "attended"
     late = "late"
     absent = "absent"
 
 
 class EntryKind(StrEnum):
+    """What a line of a session's log is; a ``correction`` is how an earlier entry is
+    corrected, since entries never change."""
+
     statement = "statement"
     question = "question"
     answer = "answer"
@@ -100,6 +112,9 @@ class CheckResult(StrEnum):
 
 
 class SupervisionPlan(SQLModel, table=True):
+    """A supervision plan (kế hoạch giám sát): subject, legal basis, form and period, the
+    Front committee running it, and its way from draft through approval to conclusion."""
+
     __tablename__ = "supervision_plan"
     __table_args__ = (
         sa.CheckConstraint("period_end >= period_start", name="period_ordered"),
@@ -124,10 +139,7 @@ class SupervisionPlan(SQLModel, table=True):
     period_end: date
     description: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     # Petitions the plan was opened from (ids only: oversight does not import petitions).
-    petition_ids: list[uuid.UUID] = Field(
-        default_factory=list,
-        sa_column=sa.Column(postgresql.ARRAY(sa.Uuid()), nullable=False, server_default="{}"),
-    )
+    petition_ids: list[uuid.UUID] = array_column(sa.Uuid())
     state: PlanState = Field(default=PlanState.draft, sa_type=sa.String(16))
     # Bumped on every change; the ETag.
     version: int = Field(default=1)
@@ -158,6 +170,9 @@ class PlanAgency(SQLModel, table=True):
 
 
 class PlanMember(SQLModel, table=True):
+    """A staff user on a plan's delegation: its head (one per plan), a member or the
+    secretary."""
+
     __tablename__ = "supervision_plan_member"
     __table_args__ = (
         # One head per plan.
@@ -185,6 +200,9 @@ class PlanParticipant(SQLModel, table=True):
 
 
 class SupervisionSession(SQLModel, table=True):
+    """One session of a plan, online, in person or both: scheduled, opened, closed and
+    sealed with the manifest of its log, or cancelled with a reason."""
+
     __tablename__ = "supervision_session"
     __table_args__ = (
         sa.UniqueConstraint("plan_id", "number"),
@@ -213,10 +231,7 @@ class SupervisionSession(SQLModel, table=True):
         default_factory=list, sa_column=jsonb_column(default="[]")
     )
     # A re-supervision session checks the implementation of these recommendations.
-    resupervision_of: list[uuid.UUID] = Field(
-        default_factory=list,
-        sa_column=sa.Column(postgresql.ARRAY(sa.Uuid()), nullable=False, server_default="{}"),
-    )
+    resupervision_of: list[uuid.UUID] = array_column(sa.Uuid())
     # The last log sequence number handed out (UPDATE ... RETURNING takes the next one).
     log_seq: int = Field(default=0)
     version: int = Field(default=1)
@@ -236,6 +251,9 @@ class SupervisionSession(SQLModel, table=True):
 
 
 class Attendance(SQLModel, table=True):
+    """Whether one person (staff or not, keyed by ``person_key``) attended a session,
+    came late or was absent (with the reason)."""
+
     __tablename__ = "supervision_attendance"
     __table_args__ = (
         sa.UniqueConstraint("session_id", "person_key"),
@@ -313,6 +331,9 @@ class SupervisionEvidence(SQLModel, table=True):
 
 
 class Finding(SQLModel, table=True):
+    """A finding of a plan, of one of its sessions or of the plan as a whole, naming the
+    log entries and evidence it rests on."""
+
     __tablename__ = "supervision_finding"
 
     id: uuid.UUID = uuid_id()
@@ -320,14 +341,8 @@ class Finding(SQLModel, table=True):
     session_id: uuid.UUID | None = Field(default=None, foreign_key="supervision_session.id")
     title: str = Field(max_length=500)
     text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    log_entry_ids: list[uuid.UUID] = Field(
-        default_factory=list,
-        sa_column=sa.Column(postgresql.ARRAY(sa.Uuid()), nullable=False, server_default="{}"),
-    )
-    evidence_ids: list[uuid.UUID] = Field(
-        default_factory=list,
-        sa_column=sa.Column(postgresql.ARRAY(sa.Uuid()), nullable=False, server_default="{}"),
-    )
+    log_entry_ids: list[uuid.UUID] = array_column(sa.Uuid())
+    evidence_ids: list[uuid.UUID] = array_column(sa.Uuid())
     version: int = Field(default=1)
     created_by: uuid.UUID = Field(foreign_key="staff_user.id")
     created_at: datetime = timestamp_now()

@@ -22,11 +22,17 @@ from service.workflow import Transition, Workflow
 
 
 class Capacity(StrEnum):
+    """What the caller is towards one plan, which the plan's flow checks: its ``head``, or
+    an ``approver`` (see the module's note)."""
+
     head = "head"
     approver = "approver"
 
 
 class PlanAction(StrEnum):
+    """What may be done to a supervision plan, each a transition of ``PLAN_FLOW`` for the
+    capacities it names."""
+
     submit = "submit"
     return_ = "return"
     approve = "approve"

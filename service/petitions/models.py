@@ -257,6 +257,9 @@ class Petitioner(SQLModel, table=True):
 
 
 class ActorKind(StrEnum):
+    """Who did something to a petition: a staff user, an API client, the citizen (through
+    the portal or tracking) or the system (a job)."""
+
     staff = "staff"
     client = "client"
     citizen = "citizen"
@@ -264,7 +267,8 @@ class ActorKind(StrEnum):
 
 
 class PetitionEvent(SQLModel, table=True):
-    """The history of a petition: every transition and correction, who, why and when."""
+    """The history of a petition: every transition and correction, who, why and when.
+    An entry the citizen may see (``citizen_visible``) carries what they read of it."""
 
     __tablename__ = "petition_event"
     # Partitioned by year on ``at`` (migration 0230), so the key holds ``at``; ``id`` comes
@@ -289,6 +293,9 @@ class PetitionEvent(SQLModel, table=True):
 
 
 class ClarificationStatus(StrEnum):
+    """A clarification question's way: open (at most one per petition) until the citizen
+    answers it, or cancelled when nobody will (the petition was withdrawn or merged)."""
+
     open = "open"
     answered = "answered"
     cancelled = "cancelled"
@@ -329,6 +336,9 @@ class PetitionAddition(SQLModel, table=True):
 
 
 class PetitionEvidence(SQLModel, table=True):
+    """Links a storage ``evidence`` row to a petition, with who added it (staff, a client,
+    the citizen or the system) and when."""
+
     __tablename__ = "petition_evidence"
 
     petition_id: uuid.UUID = Field(foreign_key="petition.id", primary_key=True)
@@ -378,6 +388,9 @@ class IdempotencyKey(SQLModel, table=True):
 
 
 class DeliveryStatus(StrEnum):
+    """The outcome of one attempt to notify a citizen; a delivered, skipped or refused
+    notification is settled and not sent again."""
+
     delivered = "delivered"
     failed = "failed"
     skipped = "skipped"
@@ -386,7 +399,8 @@ class DeliveryStatus(StrEnum):
 
 
 class NotificationDelivery(SQLModel, table=True):
-    """One attempt to tell a citizen about a change (webhook, email, SMS or Zalo)."""
+    """One attempt to tell a citizen about a change (webhook, email, SMS or Zalo), with
+    what the channel answered (``response_status``, ``error``)."""
 
     __tablename__ = "notification_delivery"
     __table_args__ = (sa.Index("ix_notification_delivery_event", "petition_id", "event_id"),)
@@ -417,6 +431,16 @@ class CountGrain(StrEnum):
     all = "all"
 
 
+def _summary_indexes(table: str, *key: str) -> tuple[sa.Index, sa.Index]:
+    """The indexes of a folded summary: its unique ``key`` (NULL is a value: one row for "no
+    agency"), and the keys whose petitions all moved elsewhere (``n = 0``), deleted after
+    each fold."""
+    return (
+        sa.Index(f"uq_{table}_key", *key, unique=True, postgresql_nulls_not_distinct=True),
+        partial_index(f"ix_{table}_empty", "id", where="n = 0"),
+    )
+
+
 class _CountColumns(SQLModel):
     """The key and the sums shared by the summary and its change log.
 
@@ -444,21 +468,15 @@ class PetitionCount(_CountColumns, table=True):
     written by a request."""
 
     __tablename__ = "petition_count"
-    __table_args__ = (
-        sa.Index(
-            "uq_petition_count_key",
-            "grain",
-            "period",
-            "unit_code",
-            "kind",
-            "category_code",
-            "status",
-            "agency_id",
-            unique=True,
-            postgresql_nulls_not_distinct=True,
-        ),
-        # Keys whose petitions all moved elsewhere: deleted after each fold.
-        partial_index("ix_petition_count_empty", "id", where="n = 0"),
+    __table_args__ = _summary_indexes(
+        __tablename__,
+        "grain",
+        "period",
+        "unit_code",
+        "kind",
+        "category_code",
+        "status",
+        "agency_id",
     )
 
     id: int | None = bigint_id()
@@ -488,19 +506,8 @@ class PetitionCountScope(SQLModel, table=True):
     few hundred rows per period."""
 
     __tablename__ = "petition_count_scope"
-    __table_args__ = (
-        sa.Index(
-            "uq_petition_count_scope_key",
-            "scope",
-            "scope_key",
-            "grain",
-            "period",
-            "dimension",
-            "key",
-            unique=True,
-            postgresql_nulls_not_distinct=True,
-        ),
-        partial_index("ix_petition_count_scope_empty", "id", where="n = 0"),
+    __table_args__ = _summary_indexes(
+        __tablename__, "scope", "scope_key", "grain", "period", "dimension", "key"
     )
 
     id: int | None = bigint_id()

@@ -55,11 +55,17 @@ FINAL_STATES = (
 
 
 class EscalationTarget(StrEnum):
+    """Where an escalated referral goes: the agency's superior agency, or the list of
+    items for the People's Council."""
+
     superior_agency = "superior_agency"
     council = "council"
 
 
 class AnswerOutcome(StrEnum):
+    """What an agency's answer says it did with the item: resolved it (wholly or partly),
+    explained, refused it on a legal basis, or transferred it."""
+
     resolved = "resolved"
     partly_resolved = "partly_resolved"
     explained = "explained"
@@ -98,6 +104,9 @@ SCORECARD_COLUMNS = (
 
 
 class Referral(DeadlineClock, table=True):
+    """One item (a petition or a supervision recommendation) sent to one agency to answer:
+    its state, the acceptance and answer clocks and the citizen's feedback window."""
+
     __tablename__ = "referral"
     __table_args__ = (
         sa.Index("ix_referral_item", "item_type", "item_id"),

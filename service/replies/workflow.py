@@ -20,6 +20,9 @@ from service.workflow import Workflow
 
 
 class Party(StrEnum):
+    """Who acts on a referral, as the referral's flow checks it (see the module's note for
+    who is which party)."""
+
     agency = "agency"
     front = "front"
     citizen = "citizen"

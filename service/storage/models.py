@@ -17,6 +17,9 @@ from service.db import bigint_id, timestamp_now, timestamp_or_none, uuid_id
 
 
 class EvidenceStatus(StrEnum):
+    """Whether the bytes of an evidence row are in the object store yet (a multipart
+    upload starts ``pending_upload``)."""
+
     # A multipart upload was started; the bytes are not verified yet.
     pending_upload = "pending_upload"
     # Hash, size and type verified; the object is under its content-addressed key.
@@ -24,6 +27,9 @@ class EvidenceStatus(StrEnum):
 
 
 class CustodyAction(StrEnum):
+    """What an entry of the chain of custody records being done to a piece of evidence
+    (every upload, view, download and withdrawal is logged)."""
+
     upload = "upload"
     view = "view"
     download = "download"
@@ -31,6 +37,9 @@ class CustodyAction(StrEnum):
 
 
 class Evidence(SQLModel, table=True):
+    """One piece of evidence: what the bytes are (hash, size, type, name), their object
+    key, who uploaded them, when and where they were captured, and any withdrawal."""
+
     __tablename__ = "evidence"
     __table_args__ = (
         sa.CheckConstraint(
