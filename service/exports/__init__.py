@@ -19,22 +19,30 @@ from service.exports.columns import Cell, Column, ColumnKind, ExportList, Page
 from service.exports.names import DirectoryNames
 from service.exports.stream import (
     EXPORT_OPT,
+    LIST_EXPORT,
     NO_STORE,
     ExportFormat,
+    ExportFormatParam,
+    ListExport,
     export_response,
+    provide_list_export,
     start_export,
 )
 
 __all__ = [
     "EXPORT_OPT",
+    "LIST_EXPORT",
     "NO_STORE",
     "Cell",
     "Column",
     "ColumnKind",
     "DirectoryNames",
     "ExportFormat",
+    "ExportFormatParam",
     "ExportList",
+    "ListExport",
     "Page",
     "export_response",
+    "provide_list_export",
     "start_export",
 ]

@@ -18,20 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.models import Role
 from service.deadlines.models import ItemKind
-from service.exports import EXPORT_OPT, NO_STORE, ExportFormat
+from service.exports import EXPORT_OPT, NO_STORE, ListExport
 from service.readonly import ReadSession
 from service.replies import service, views
 from service.replies.controllers.common import (
     AGENCY,
     EXPORT_DESCRIPTION,
     Cursor,
-    ExportFormatParam,
     ItemTypeParam,
     PageLimit,
     StaffRequest,
     States,
     attachment_download,
-    export_referrals,
+    export_referral_list,
     referral_detail_route,
     referral_filter,
 )
@@ -96,17 +95,9 @@ class AgencyReferralController(Controller):
         description=EXPORT_DESCRIPTION,
     )
     async def export_inbox(
-        self,
-        request: StaffRequest,
-        read_session: ReadSession,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        listing: NamedDependency[ReferralFilter],
-        file_format: ExportFormatParam = ExportFormat.csv,
+        self, listing: NamedDependency[ReferralFilter], list_export: NamedDependency[ListExport]
     ) -> Stream:
-        return await export_referrals(
-            request, read_session, db_session, settings, listing, file_format, name="hop-thu"
-        )
+        return await export_referral_list(list_export, listing, name="hop-thu")
 
     detail = referral_detail_route(
         "One referral with the item, answers and history", agency_side=True

@@ -23,7 +23,8 @@ from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.deadlines.models import ItemKind
 from service.errors import Invalid
-from service.exports import ExportFormat, start_export
+from service.exports import ExportFormat, ListExport
+from service.exports import ExportFormatParam as ExportFormatParam  # the console's too
 from service.http import cursor
 from service.http.preconditions import with_etag
 from service.i18n import msg, negotiate
@@ -47,7 +48,6 @@ States = Annotated[list[str] | None, QueryParameter(name="state")]
 ItemTypeParam = Annotated[str | None, QueryParameter(max_length=32)]
 UnitCode = Annotated[str | None, QueryParameter(max_length=16)]
 From = Annotated[date | None, QueryParameter(name="from")]
-ExportFormatParam = Annotated[ExportFormat, QueryParameter(name="format")]
 
 EXPORT_DESCRIPTION = (
     "The rows the list gives for the same filters, in the caller's scope, every page of them "
@@ -200,13 +200,14 @@ async def export_referrals(
 ) -> Stream:
     """A referral list as a file (the API's and the console's): ``name`` is the file's."""
     locale = locale or negotiate(request.headers.get("accept-language"))
-    return await start_export(
-        referral_export(settings, request.user, filters, locale, name=name),
-        fmt=file_format,
-        request=request,
-        filters=filters,
-        read_session=read_session,
-        db_session=db_session,
-        settings=settings,
-        locale=locale,
-    )
+    exporting = ListExport(request, read_session, db_session, settings, file_format, locale)
+    return await export_referral_list(exporting, filters, name=name)
+
+
+async def export_referral_list(
+    list_export: ListExport, filters: ReferralFilter, *, name: str
+) -> Stream:
+    """The referral list ``filters`` select as the file ``name`` (an API export route's)."""
+    user = list_export.request.user
+    export = referral_export(list_export.settings, user, filters, list_export.locale, name=name)
+    return await list_export.start(export, filters)

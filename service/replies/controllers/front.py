@@ -11,10 +11,9 @@ from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
 from litestar.response import Stream
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.deadlines.models import ItemKind
-from service.exports import EXPORT_OPT, NO_STORE, ExportFormat
+from service.exports import EXPORT_OPT, NO_STORE, ListExport
 from service.readonly import ReadSession
 from service.replies import views
 from service.replies.controllers.common import (
@@ -22,14 +21,13 @@ from service.replies.controllers.common import (
     FRONT,
     READERS,
     Cursor,
-    ExportFormatParam,
     From,
     ItemTypeParam,
     PageLimit,
     StaffRequest,
     States,
     attachment_download,
-    export_referrals,
+    export_referral_list,
     period_bounds,
     referral_detail_route,
     referral_filter,
@@ -84,17 +82,9 @@ class FrontReferralController(Controller):
         description=EXPORT_DESCRIPTION,
     )
     async def export_list(
-        self,
-        request: StaffRequest,
-        read_session: ReadSession,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        listing: NamedDependency[ReferralFilter],
-        file_format: ExportFormatParam = ExportFormat.csv,
+        self, listing: NamedDependency[ReferralFilter], list_export: NamedDependency[ListExport]
     ) -> Stream:
-        return await export_referrals(
-            request, read_session, db_session, settings, listing, file_format, name="chuyen-don"
-        )
+        return await export_referral_list(list_export, listing, name="chuyen-don")
 
     @get(
         "/council",
