@@ -19,25 +19,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.models import Role
 from service.deadlines.models import ItemKind
 from service.exports import EXPORT_OPT, NO_STORE, ListExport
-from service.readonly import ReadSession
 from service.replies import service, views
 from service.replies.controllers.common import (
     AGENCY,
     EXPORT_DESCRIPTION,
-    Cursor,
     ItemTypeParam,
-    PageLimit,
     StaffRequest,
     States,
     attachment_download,
     export_referral_list,
     referral_detail_route,
     referral_filter,
+    referral_list_route,
 )
 from service.replies.repository import ReferralFilter
 from service.replies.schemas import (
     AttachmentRead,
-    ReferralPage,
     RevealedIdentity,
     RevealRequest,
 )
@@ -74,18 +71,7 @@ class AgencyReferralController(Controller):
     guards = [AGENCY]
     dependencies = {"listing": Provide(_inbox_listing)}
 
-    @get("/", summary="My agency's inbox, by due date (keyset pagination)")
-    async def inbox(
-        self,
-        request: StaffRequest,
-        read_session: ReadSession,
-        listing: NamedDependency[ReferralFilter],
-        cursor: Cursor = None,
-        limit: PageLimit = 50,
-    ) -> ReferralPage:
-        return await views.referral_page(
-            read_session, listing, request.user, cursor=cursor, limit=limit
-        )
+    inbox = referral_list_route("inbox", "My agency's inbox, by due date (keyset pagination)")
 
     @get(
         "/export",

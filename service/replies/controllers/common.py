@@ -28,10 +28,11 @@ from service.exports import ExportFormatParam as ExportFormatParam  # the consol
 from service.http import cursor
 from service.http.preconditions import with_etag
 from service.i18n import msg, negotiate
+from service.readonly import ReadSession
 from service.replies import service, views
 from service.replies.exports import referral_export
 from service.replies.models import ReferralState
-from service.replies.schemas import ReferralDetail
+from service.replies.schemas import ReferralDetail, ReferralPage
 from service.replies.views import MAX_PAGE, ReferralFilter
 from service.settings import Settings
 from service.storage.service import download_url
@@ -142,6 +143,28 @@ def referral_detail_route(
         return with_etag(body, referral.version)
 
     return detail
+
+
+def referral_list_route(
+    name: str, summary: str, *, guards: list[Any] | None = None
+) -> HTTPRouteHandler:
+    """The route of the viewer's side's referral list, by due date in keyset pages, with the
+    filters of the controller's ``listing`` dependency; ``name`` names the operation."""
+
+    async def referral_list(
+        self: Controller,
+        request: StaffRequest,
+        read_session: ReadSession,
+        listing: NamedDependency[ReferralFilter],
+        cursor: Cursor = None,
+        limit: PageLimit = 50,
+    ) -> ReferralPage:
+        return await views.referral_page(
+            read_session, listing, request.user, cursor=cursor, limit=limit
+        )
+
+    referral_list.__name__ = referral_list.__qualname__ = name
+    return get("/", guards=guards, summary=summary)(referral_list)
 
 
 def attachment_download(

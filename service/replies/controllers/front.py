@@ -20,10 +20,8 @@ from service.replies.controllers.common import (
     EXPORT_DESCRIPTION,
     FRONT,
     READERS,
-    Cursor,
     From,
     ItemTypeParam,
-    PageLimit,
     StaffRequest,
     States,
     attachment_download,
@@ -31,9 +29,10 @@ from service.replies.controllers.common import (
     period_bounds,
     referral_detail_route,
     referral_filter,
+    referral_list_route,
 )
 from service.replies.repository import ReferralFilter
-from service.replies.schemas import ReferralPage, ReferralRead
+from service.replies.schemas import ReferralRead
 from service.settings import Settings
 
 
@@ -60,18 +59,9 @@ class FrontReferralController(Controller):
     tags = ["referrals"]
     dependencies = {"listing": Provide(_unit_listing)}
 
-    @get("/", guards=[FRONT], summary="Referrals of my unit (all at city level), by due date")
-    async def list_referrals(
-        self,
-        request: StaffRequest,
-        read_session: ReadSession,
-        listing: NamedDependency[ReferralFilter],
-        cursor: Cursor = None,
-        limit: PageLimit = 50,
-    ) -> ReferralPage:
-        return await views.referral_page(
-            read_session, listing, request.user, cursor=cursor, limit=limit
-        )
+    list_referrals = referral_list_route(
+        "list_referrals", "Referrals of my unit (all at city level), by due date", guards=[FRONT]
+    )
 
     @get(
         "/export",
