@@ -15,7 +15,16 @@ starts, and no more than one page of rows is in memory at any time.
 - :mod:`.stream`: the streamed response, its size limit and its file name.
 """
 
-from service.exports.columns import Cell, Column, ColumnKind, ExportList, Page
+from service.exports.columns import (
+    Cell,
+    Column,
+    ColumnKind,
+    ExportList,
+    Field,
+    Page,
+    cells_of,
+    columns_of,
+)
 from service.exports.names import DirectoryNames
 from service.exports.stream import (
     EXPORT_OPT,
@@ -40,8 +49,11 @@ __all__ = [
     "ExportFormat",
     "ExportFormatParam",
     "ExportList",
+    "Field",
     "ListExport",
     "Page",
+    "cells_of",
+    "columns_of",
     "export_response",
     "provide_list_export",
     "start_export",
