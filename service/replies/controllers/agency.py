@@ -9,26 +9,23 @@ from datetime import datetime
 from functools import partial
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter, RequestBody
-from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.models import Role
 from service.deadlines.models import ItemKind
-from service.exports import EXPORT_OPT, NO_STORE, ListExport
 from service.replies import service, views
 from service.replies.controllers.common import (
     AGENCY,
-    EXPORT_DESCRIPTION,
     ItemTypeParam,
     StaffRequest,
     States,
     attachment_download,
-    export_referral_list,
     referral_detail_route,
+    referral_export_route,
     referral_filter,
     referral_list_route,
 )
@@ -73,17 +70,11 @@ class AgencyReferralController(Controller):
 
     inbox = referral_list_route("inbox", "My agency's inbox, by due date (keyset pagination)")
 
-    @get(
-        "/export",
-        opt=EXPORT_OPT,
-        cache_control=NO_STORE,
-        summary="My agency's inbox as a file (CSV or XLSX), with the inbox's filters, streamed",
-        description=EXPORT_DESCRIPTION,
+    export_inbox = referral_export_route(
+        "export_inbox",
+        "My agency's inbox as a file (CSV or XLSX), with the inbox's filters, streamed",
+        file_name="hop-thu",
     )
-    async def export_inbox(
-        self, listing: NamedDependency[ReferralFilter], list_export: NamedDependency[ListExport]
-    ) -> Stream:
-        return await export_referral_list(list_export, listing, name="hop-thu")
 
     detail = referral_detail_route(
         "One referral with the item, answers and history", agency_side=True

@@ -23,7 +23,7 @@ from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.deadlines.models import ItemKind
 from service.errors import Invalid
-from service.exports import ExportFormat, ListExport
+from service.exports import EXPORT_OPT, NO_STORE, ExportFormat, ListExport
 from service.exports import ExportFormatParam as ExportFormatParam  # the console's too
 from service.http import cursor
 from service.http.preconditions import with_etag
@@ -230,7 +230,32 @@ async def export_referrals(
 async def export_referral_list(
     list_export: ListExport, filters: ReferralFilter, *, name: str
 ) -> Stream:
-    """The referral list ``filters`` select as the file ``name`` (an API export route's)."""
+    """The referral list ``filters`` select as the file ``name``."""
     user = list_export.request.user
     export = referral_export(list_export.settings, user, filters, list_export.locale, name=name)
     return await list_export.start(export, filters)
+
+
+def referral_export_route(
+    name: str, summary: str, *, file_name: str, guards: list[Any] | None = None
+) -> HTTPRouteHandler:
+    """The route of the viewer's side's referral list as a file (``file_name``), with the
+    filters of the controller's ``listing`` dependency; ``name`` names the operation."""
+
+    async def referral_file(
+        self: Controller,
+        listing: NamedDependency[ReferralFilter],
+        list_export: NamedDependency[ListExport],
+    ) -> Stream:
+        return await export_referral_list(list_export, listing, name=file_name)
+
+    referral_file.__name__ = referral_file.__qualname__ = name
+    route = get(
+        "/export",
+        guards=guards,
+        opt=EXPORT_OPT,
+        cache_control=NO_STORE,
+        summary=summary,
+        description=EXPORT_DESCRIPTION,
+    )
+    return route(referral_file)

@@ -10,14 +10,11 @@ from datetime import date, datetime
 from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
-from litestar.response import Stream
 
 from service.deadlines.models import ItemKind
-from service.exports import EXPORT_OPT, NO_STORE, ListExport
 from service.readonly import ReadSession
 from service.replies import views
 from service.replies.controllers.common import (
-    EXPORT_DESCRIPTION,
     FRONT,
     READERS,
     From,
@@ -25,9 +22,9 @@ from service.replies.controllers.common import (
     StaffRequest,
     States,
     attachment_download,
-    export_referral_list,
     period_bounds,
     referral_detail_route,
+    referral_export_route,
     referral_filter,
     referral_list_route,
 )
@@ -63,18 +60,12 @@ class FrontReferralController(Controller):
         "list_referrals", "Referrals of my unit (all at city level), by due date", guards=[FRONT]
     )
 
-    @get(
-        "/export",
+    export_list = referral_export_route(
+        "export_list",
+        "Referrals of my unit as a file (CSV or XLSX), with the list's filters, streamed",
+        file_name="chuyen-don",
         guards=[FRONT],
-        opt=EXPORT_OPT,
-        cache_control=NO_STORE,
-        summary="Referrals of my unit as a file (CSV or XLSX), with the list's filters, streamed",
-        description=EXPORT_DESCRIPTION,
     )
-    async def export_list(
-        self, listing: NamedDependency[ReferralFilter], list_export: NamedDependency[ListExport]
-    ) -> Stream:
-        return await export_referral_list(list_export, listing, name="chuyen-don")
 
     @get(
         "/council",
