@@ -36,6 +36,7 @@ from service.db import create_engine, create_replica_engine, replica_lag_seconds
 from service.directory.addresses import preload_address_tables
 from service.directory.cache import configure as configure_reference_cache
 from service.docs_pages import STATIC_PATH, docs_render_plugins, static_files_router
+from service.exports import LIST_EXPORT, provide_list_export
 from service.http.preconditions import IF_MATCH
 from service.kernel.wiring import Wiring
 from service.observability import configure_logging, request_id_middleware
@@ -255,6 +256,7 @@ def create_app(
             READ_SESSION: provide_read_session(
                 wiring.sessions(replica) if replica is not None else None
             ),
+            LIST_EXPORT: Provide(provide_list_export),
         },
         request_max_body_size=settings.max_request_body_bytes,
         request_class=ApiRequest,  # JSON bodies: 415 for other types, 400 for bad JSON

@@ -41,6 +41,7 @@ metadata = SQLModel.metadata
 M = TypeVar("M", bound=SQLModel)
 N = TypeVar("N", bound=SQLModel)
 S = TypeVar("S", bound=enum.Enum)
+Q = TypeVar("Q", bound=sa.Select[*tuple[Any, ...]])
 
 
 def utcnow() -> datetime:
@@ -109,6 +110,16 @@ def update_by_id(table: sa.Table, *columns: str) -> sa.Update:
         .where(table.c.id == sa.bindparam("b_id"))
         .values({column: sa.bindparam(f"b_{column}") for column in columns})
     )
+
+
+def narrowed(statement: Q, *filters: tuple[Any, object]) -> Q:
+    """``statement`` with each ``(column, value)`` filter the caller gave (``None``: any
+    value): a list's optional filters, each ``column == value``; a flag matches with ``IS``."""
+    for column, value in filters:
+        if value is not None:
+            matches = column.is_(value) if isinstance(value, bool) else column == value
+            statement = statement.where(matches)
+    return statement
 
 
 def by_id(row_id: Any, **values: Any) -> dict[str, Any]:

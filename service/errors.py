@@ -132,6 +132,15 @@ class StateConflict(Conflict, refines=True):
     def __init__(self, detail: Message, *, state: str, allowed_actions: Sequence[str]) -> None:
         super().__init__(detail, state=state, allowed_actions=sorted(allowed_actions))
 
+    @classmethod
+    def refusing(
+        cls, detail: Message, *, action: str, state: str, allowed_actions: Sequence[str]
+    ) -> StateConflict:
+        """``action``, which the state allows, refused on a condition the state alone does
+        not decide: the other actions of ``allowed_actions`` are what the caller may do now."""
+        others = [allowed for allowed in allowed_actions if allowed != action]
+        return cls(detail, state=state, allowed_actions=others)
+
 
 class PreconditionFailed(ServiceError):
     status_code = 412

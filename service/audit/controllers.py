@@ -1,24 +1,20 @@
 """Admin read access to the audit log."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Request, get
+from litestar import get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit import service
 from service.audit.exports import audit_export
 from service.audit.models import ActorType
 from service.audit.schemas import AuditEventRead, AuditPage
 from service.auth.guards import AdminController
-from service.auth.principals import StaffPrincipal
-from service.exports import EXPORT_OPT, NO_STORE, ExportFormat, start_export
-from service.i18n import negotiate
+from service.exports import EXPORT_OPT, NO_STORE, ListExport
 from service.readonly import ReadSession
-from service.settings import Settings
 
 
 async def _audit_listing(
@@ -69,26 +65,13 @@ class AuditController(AdminController):
     @get("/export", opt=EXPORT_OPT, cache_control=NO_STORE)
     async def export_events(
         self,
-        request: Request[StaffPrincipal, Any, Any],
-        read_session: ReadSession,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
         listing: NamedDependency[service.AuditFilter],
-        file_format: Annotated[ExportFormat, QueryParameter(name="format")] = ExportFormat.csv,
+        list_export: NamedDependency[ListExport],
     ) -> Stream:
         """The events the list gives for the same filters, newest first, as a file (CSV or
         XLSX), streamed; without their snapshots. The export is itself audited."""
-        locale = negotiate(request.headers.get("accept-language"))
-        return await start_export(
-            audit_export(settings, listing, locale),
-            fmt=file_format,
-            request=request,
-            filters=listing,
-            read_session=read_session,
-            db_session=db_session,
-            settings=settings,
-            locale=locale,
-        )
+        export = audit_export(list_export.settings, listing, list_export.locale)
+        return await list_export.start(export, listing)
 
 
 controllers = [AuditController]

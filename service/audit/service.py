@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from service.audit.masking import mask_personal_data
 from service.audit.models import ActorType, AuditEvent
 from service.auth.principals import ClientPrincipal, StaffPrincipal
+from service.db import narrowed
 from service.observability import current_request_id
 
 Actor = StaffPrincipal | ClientPrincipal | None
@@ -135,16 +136,15 @@ async def list_events(
     query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(limit + 1)
     if cursor is not None:
         query = query.where(col(AuditEvent.id) < cursor)
-    if filters.entity_type is not None:
-        query = query.where(col(AuditEvent.entity_type) == filters.entity_type)
-    if filters.entity_id is not None:
-        query = query.where(col(AuditEvent.entity_id) == filters.entity_id)
-    if filters.actor_type is not None:
-        query = query.where(col(AuditEvent.actor_type) == filters.actor_type.value)
-    if filters.actor_id is not None:
-        query = query.where(col(AuditEvent.actor_id) == filters.actor_id)
-    if filters.action is not None:
-        query = query.where(col(AuditEvent.action) == filters.action)
+    actor_type = filters.actor_type.value if filters.actor_type is not None else None
+    query = narrowed(
+        query,
+        (col(AuditEvent.entity_type), filters.entity_type),
+        (col(AuditEvent.entity_id), filters.entity_id),
+        (col(AuditEvent.actor_type), actor_type),
+        (col(AuditEvent.actor_id), filters.actor_id),
+        (col(AuditEvent.action), filters.action),
+    )
     if filters.since is not None:
         query = query.where(col(AuditEvent.occurred_at) >= filters.since)
     if filters.until is not None:

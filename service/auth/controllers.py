@@ -1,11 +1,11 @@
 """Login, token refresh, the caller's profile; admin management of users and API clients."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter, RequestBody
+from litestar.params import FromPath, RequestBody
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,8 +29,7 @@ from service.auth.schemas import (
     UserUpdate,
 )
 from service.errors import Unauthenticated
-from service.exports import EXPORT_OPT, NO_STORE, ExportFormat, start_export
-from service.i18n import negotiate
+from service.exports import EXPORT_OPT, NO_STORE, ListExport
 from service.ratelimit import client_address, counters_of
 from service.settings import Settings
 
@@ -104,25 +103,9 @@ class UserAdminController(AdminController):
         return [UserRead.model_validate(u) for u in await service.list_users(db_session)]
 
     @get("/export", opt=EXPORT_OPT, cache_control=NO_STORE)
-    async def export_users(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        file_format: Annotated[ExportFormat, QueryParameter(name="format")] = ExportFormat.csv,
-    ) -> Stream:
+    async def export_users(self, list_export: NamedDependency[ListExport]) -> Stream:
         """The staff accounts as a file (CSV or XLSX), the list's columns. Audited."""
-        locale = negotiate(request.headers.get("accept-language"))
-        return await start_export(
-            users_export(locale),
-            request=request,
-            fmt=file_format,
-            filters={},
-            read_session=db_session,
-            db_session=db_session,
-            settings=settings,
-            locale=locale,
-        )
+        return await list_export.start(users_export(list_export.locale), {}, primary=True)
 
     @post("/", status_code=HTTP_201_CREATED)
     async def create_user(
@@ -165,26 +148,10 @@ class ApiClientAdminController(AdminController):
         return [ApiClientRead.model_validate(c) for c in await service.list_api_clients(db_session)]
 
     @get("/export", opt=EXPORT_OPT, cache_control=NO_STORE)
-    async def export_clients(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        file_format: Annotated[ExportFormat, QueryParameter(name="format")] = ExportFormat.csv,
-    ) -> Stream:
+    async def export_clients(self, list_export: NamedDependency[ListExport]) -> Stream:
         """The API clients as a file (CSV or XLSX), the list's columns (never a key or a
         secret). Audited."""
-        locale = negotiate(request.headers.get("accept-language"))
-        return await start_export(
-            clients_export(locale),
-            request=request,
-            fmt=file_format,
-            filters={},
-            read_session=db_session,
-            db_session=db_session,
-            settings=settings,
-            locale=locale,
-        )
+        return await list_export.start(clients_export(list_export.locale), {}, primary=True)
 
     @post("/", status_code=HTTP_201_CREATED)
     async def create_client(

@@ -20,6 +20,7 @@ from service.channels.models import (
     Publication,
     PublicationStatus,
 )
+from service.db import narrowed
 from service.directory.models import AdminUnit
 from service.http import cursor as cursors
 from service.oversight.models import PlanState, SupervisionPlan
@@ -229,13 +230,12 @@ async def publication_page(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Publication], str | None]:
-    statement = select(Publication)
-    if unit_code is not None:
-        statement = statement.where(col(Publication.unit_code) == unit_code)
-    if item_type is not None:
-        statement = statement.where(col(Publication.item_type) == item_type)
-    if item_id is not None:
-        statement = statement.where(col(Publication.item_id) == item_id)
+    statement = narrowed(
+        select(Publication),
+        (col(Publication.unit_code), unit_code),
+        (col(Publication.item_type), item_type),
+        (col(Publication.item_id), item_id),
+    )
     if statuses:
         statement = statement.where(col(Publication.status).in_(list(statuses)))
     return await _newest_first(session, statement, Publication, PUBLICATIONS, cursor, limit)

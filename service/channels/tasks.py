@@ -15,20 +15,12 @@ import dramatiq
 from service.channels import delivery
 from service.channels.models import PublicationStatus
 from service.jobs.context import worker_context
-from service.jobs.registry import job
+from service.jobs.registry import RetryPolicy, job
 
-PUBLISH_MAX_RETRIES = 100
-PUBLISH_MIN_BACKOFF_MS = 1_000
-PUBLISH_MAX_BACKOFF_MS = 30 * 60 * 1000
+PUBLISH_RETRY = RetryPolicy(max_retries=100, min_backoff_ms=1_000, max_backoff_ms=30 * 60 * 1000)
 
 
-@job(
-    "channels.publish",
-    queue="notifications",
-    max_retries=PUBLISH_MAX_RETRIES,
-    min_backoff=PUBLISH_MIN_BACKOFF_MS,
-    max_backoff=PUBLISH_MAX_BACKOFF_MS,
-)
+@job("channels.publish", queue="notifications", retry=PUBLISH_RETRY)
 async def publish(publication_id: str) -> None:
     context = worker_context()
     outcome = await delivery.deliver(context.sessions, context.settings, uuid.UUID(publication_id))

@@ -12,7 +12,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
-from service.db import utcnow
+from service.db import narrowed, utcnow
 from service.directory.cache import changed as reference_changed
 from service.directory.calendar import OfficeSchedule, notify_calendar_change
 from service.directory.models import (
@@ -42,7 +42,6 @@ from service.errors import Conflict, Invalid, NotFound, ServiceError
 from service.i18n import msg
 
 M = TypeVar("M", bound=SQLModel)
-S = TypeVar("S", bound=Select[Any])
 T = TypeVar("T")
 
 
@@ -51,15 +50,6 @@ def _contains(text: str) -> sa.ColumnElement[str]:
     0001), with LIKE's wildcards in the user's text escaped."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return sa.func.concat("%", sa.func.immutable_unaccent(escaped), "%")
-
-
-def _narrowed(stmt: S, *filters: tuple[Any, object]) -> S:
-    """``stmt`` with each ``(column, value)`` filter the caller gave (``None``: any value);
-    a flag matches with ``IS``."""
-    for column, value in filters:
-        if value is not None:
-            stmt = stmt.where(column.is_(value) if isinstance(value, bool) else column == value)
-    return stmt
 
 
 def _code_page(
@@ -111,7 +101,7 @@ async def list_units(
 ) -> list[AdminUnit]:
     """Units ordered by code, after ``cursor`` (a code); ``limit + 1`` rows tell the caller
     whether there is a next page."""
-    stmt = _narrowed(
+    stmt = narrowed(
         _code_page(AdminUnit, q=q, cursor=cursor, limit=limit),
         (col(AdminUnit.parent_code), province),
         (col(AdminUnit.level), level),
@@ -146,7 +136,7 @@ async def list_agencies(
     cursor: str | None = None,
     limit: int = 200,
 ) -> list[Agency]:
-    stmt = _narrowed(
+    stmt = narrowed(
         _code_page(Agency, q=q, cursor=cursor, limit=limit),
         (col(Agency.unit_code), unit_code),
         (col(Agency.kind), kind),
@@ -240,7 +230,7 @@ async def list_categories(
     stmt = sa.select(PetitionCategory).order_by(
         col(PetitionCategory.sort_order), col(PetitionCategory.code)
     )
-    return await _rows(session, _narrowed(stmt, (col(PetitionCategory.active), active)))
+    return await _rows(session, narrowed(stmt, (col(PetitionCategory.active), active)))
 
 
 async def get_category(session: AsyncSession, code: str) -> PetitionCategory:
@@ -296,7 +286,7 @@ async def list_rules(
         col(RoutingRule.created_at),
         col(RoutingRule.id),
     )
-    stmt = _narrowed(
+    stmt = narrowed(
         stmt,
         (col(RoutingRule.category_code), category_code),
         (col(RoutingRule.agency_id), agency_id),

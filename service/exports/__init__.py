@@ -15,26 +15,46 @@ starts, and no more than one page of rows is in memory at any time.
 - :mod:`.stream`: the streamed response, its size limit and its file name.
 """
 
-from service.exports.columns import Cell, Column, ColumnKind, ExportList, Page
+from service.exports.columns import (
+    Cell,
+    Column,
+    ColumnKind,
+    ExportList,
+    Field,
+    Page,
+    cells_of,
+    columns_of,
+)
 from service.exports.names import DirectoryNames
 from service.exports.stream import (
     EXPORT_OPT,
+    LIST_EXPORT,
     NO_STORE,
     ExportFormat,
+    ExportFormatParam,
+    ListExport,
     export_response,
+    provide_list_export,
     start_export,
 )
 
 __all__ = [
     "EXPORT_OPT",
+    "LIST_EXPORT",
     "NO_STORE",
     "Cell",
     "Column",
     "ColumnKind",
     "DirectoryNames",
     "ExportFormat",
+    "ExportFormatParam",
     "ExportList",
+    "Field",
+    "ListExport",
     "Page",
+    "cells_of",
+    "columns_of",
     "export_response",
+    "provide_list_export",
     "start_export",
 ]

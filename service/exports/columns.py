@@ -14,11 +14,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.i18n import translate
+
+if TYPE_CHECKING:
+    from service.exports.names import DirectoryNames
 
 Cell = str | int | float | date | datetime | None
 Row = Sequence[Cell]
@@ -54,6 +58,34 @@ class Column:
     @property
     def sheet_width(self) -> int:
         return self.width if self.width is not None else KIND_WIDTHS[self.kind]
+
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Field(Generic[R]):
+    """A column of a list's file declared with the cell a row gives it, so that a header
+    and its value cannot drift apart: ``value(row, names, locale)`` with the directory's
+    names (beside codes) and the reader's language."""
+
+    header: str  # a catalogue code
+    value: Callable[[R, DirectoryNames, str], Cell]
+    kind: ColumnKind = ColumnKind.text
+    width: int | None = None
+
+    @property
+    def column(self) -> Column:
+        return Column(self.header, self.kind, self.width)
+
+
+def columns_of(fields: Sequence[Field[Any]]) -> tuple[Column, ...]:
+    return tuple(field.column for field in fields)
+
+
+def cells_of(fields: Sequence[Field[R]], row: R, names: DirectoryNames, locale: str) -> Row:
+    """The row of the file: each field's cell of ``row``."""
+    return tuple(field.value(row, names, locale) for field in fields)
 
 
 @dataclass(frozen=True)

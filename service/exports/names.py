@@ -36,6 +36,11 @@ class DirectoryNames:
             agencies={agency.id: agency.name for agency in agencies},
         )
 
+    @classmethod
+    def none(cls) -> DirectoryNames:
+        """No names, for a list that shows none beside its codes."""
+        return cls(categories={}, units={}, agencies={})
+
     @staticmethod
     def lazy() -> LazyDirectoryNames:
         """The names of a paged export, read by its first page (see the class)."""

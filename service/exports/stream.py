@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from litestar import Litestar, Request
 from litestar.datastructures import CacheControlHeader
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,7 +32,8 @@ from service.auth.principals import StaffPrincipal
 from service.errors import RateLimited
 from service.exports.columns import ExportList, Page, Row
 from service.exports.writers import BOM, XLSX_MAX_ROWS, XlsxFile, csv_lines, csv_row, safe_text
-from service.i18n import msg, translate
+from service.i18n import msg, negotiate, translate
+from service.readonly import ReadSession
 from service.settings import Settings
 
 Sessions = Callable[[], AsyncSession]
@@ -48,6 +52,8 @@ MEDIA_TYPES = {
 # An export route's ``opt``: the OpenAPI document gives its 200 these media types, a binary
 # body each (``service.openapi.document``), not the JSON Litestar assumes for a Stream.
 EXPORT_OPT = {"downloads": ("text/csv", MEDIA_TYPES[ExportFormat.xlsx])}
+# The query parameter ``?format=csv|xlsx`` of an export route.
+ExportFormatParam = Annotated[ExportFormat, QueryParameter(name="format")]
 # A file of a staff list is never cached: an API export route says so with
 # ``cache_control=NO_STORE`` (the console's router already does for its pages and files).
 NO_STORE = CacheControlHeader(no_store=True)
@@ -221,3 +227,47 @@ async def start_export(
         locale=locale,
         slots=slots,
     )
+
+
+@dataclass(frozen=True)
+class ListExport:
+    """What every export route takes besides its list: the request, its sessions and
+    settings, the ``?format=`` asked for and the reader's language (Accept-Language). The
+    app provides it as ``list_export: NamedDependency[ListExport]``; the route builds its list
+    (``ExportList``) in ``locale`` and hands it to :meth:`start`."""
+
+    request: Request[StaffPrincipal, Any, Any]
+    read_session: AsyncSession
+    db_session: AsyncSession
+    settings: Settings
+    fmt: ExportFormat
+    locale: str
+
+    async def start(self, export: ExportList, filters: Any, *, primary: bool = False) -> Stream:
+        """:func:`start_export` of ``export`` with the list's ``filters``, read on the read
+        session (``primary``: on the request's own session, as the list's screen reads it)."""
+        return await start_export(
+            export,
+            request=self.request,
+            fmt=self.fmt,
+            filters=filters,
+            read_session=self.db_session if primary else self.read_session,
+            db_session=self.db_session,
+            settings=self.settings,
+            locale=self.locale,
+        )
+
+
+LIST_EXPORT = "list_export"
+
+
+async def provide_list_export(
+    request: Request[StaffPrincipal, Any, Any],
+    read_session: ReadSession,
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+    file_format: ExportFormatParam = ExportFormat.csv,
+) -> ListExport:
+    """The app's ``list_export`` dependency (its ``format`` query parameter included)."""
+    locale = negotiate(request.headers.get("accept-language"))
+    return ListExport(request, read_session, db_session, settings, file_format, locale)

@@ -20,6 +20,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.feeds import atom
 from service.feeds import service as feeds
@@ -73,14 +74,39 @@ class Conditions:
 @dataclass(frozen=True)
 class FeedRequest:
     """What every feed's query and headers ask for: which page, how long, and the
-    conditions of a conditional GET."""
+    conditions of a conditional GET; with the session and settings it is read with."""
 
     page: PageRequest
     limit: int
     conditions: Conditions
+    read_session: AsyncSession
+    settings: Settings
+
+    async def answers(
+        self, *, unit_code: str | None = None, category_code: str | None = None
+    ) -> Response[bytes]:
+        """The page asked for of the answers feed (the city's, a ward's or a category's)."""
+        document = await feeds.answers_feed(
+            self.read_session,
+            self.settings,
+            unit_code=unit_code,
+            category_code=category_code,
+            request=self.page,
+            limit=self.limit,
+        )
+        return _answer(document, self.conditions)
+
+    async def conclusions(self) -> Response[bytes]:
+        """The page asked for of the conclusions feed."""
+        document = await feeds.conclusions_feed(
+            self.read_session, self.settings, request=self.page, limit=self.limit
+        )
+        return _answer(document, self.conditions)
 
 
 def _feed_request(
+    read_session: ReadSession,
+    settings: NamedDependency[Settings],
     before: Position = None,
     after: Position = None,
     page: LastPage = None,
@@ -93,6 +119,8 @@ def _feed_request(
         PageRequest(before=before, after=after, last=page == "last"),
         limit,
         Conditions(if_none_match, if_modified_since),
+        read_session,
+        settings,
     )
 
 
@@ -140,16 +168,8 @@ class FeedController(Controller):
     dependencies = {"feed": Provide(_feed_request, sync_to_thread=False)}
 
     @_feed("/answers", "feed_answers", "Atom feed of the published answers of the city")
-    async def answers(
-        self,
-        read_session: ReadSession,
-        settings: NamedDependency[Settings],
-        feed: NamedDependency[FeedRequest],
-    ) -> Response[bytes]:
-        document = await feeds.answers_feed(
-            read_session, settings, request=feed.page, limit=feed.limit
-        )
-        return _answer(document, feed.conditions)
+    async def answers(self, feed: NamedDependency[FeedRequest]) -> Response[bytes]:
+        return await feed.answers()
 
     @_feed(
         "/answers/wards/{unit_code:str}",
@@ -158,15 +178,10 @@ class FeedController(Controller):
     )
     async def ward_answers(
         self,
-        read_session: ReadSession,
-        settings: NamedDependency[Settings],
         feed: NamedDependency[FeedRequest],
         unit_code: Annotated[str, PathParameter(max_length=16)],
     ) -> Response[bytes]:
-        document = await feeds.answers_feed(
-            read_session, settings, unit_code=unit_code, request=feed.page, limit=feed.limit
-        )
-        return _answer(document, feed.conditions)
+        return await feed.answers(unit_code=unit_code)
 
     @_feed(
         "/answers/categories/{category_code:str}",
@@ -175,33 +190,16 @@ class FeedController(Controller):
     )
     async def category_answers(
         self,
-        read_session: ReadSession,
-        settings: NamedDependency[Settings],
         feed: NamedDependency[FeedRequest],
         category_code: Annotated[str, PathParameter(max_length=64)],
     ) -> Response[bytes]:
-        document = await feeds.answers_feed(
-            read_session,
-            settings,
-            category_code=category_code,
-            request=feed.page,
-            limit=feed.limit,
-        )
-        return _answer(document, feed.conditions)
+        return await feed.answers(category_code=category_code)
 
     @_feed(
         "/conclusions", "feed_conclusions", "Atom feed of the supervision conclusions made public"
     )
-    async def conclusions(
-        self,
-        read_session: ReadSession,
-        settings: NamedDependency[Settings],
-        feed: NamedDependency[FeedRequest],
-    ) -> Response[bytes]:
-        document = await feeds.conclusions_feed(
-            read_session, settings, request=feed.page, limit=feed.limit
-        )
-        return _answer(document, feed.conditions)
+    async def conclusions(self, feed: NamedDependency[FeedRequest]) -> Response[bytes]:
+        return await feed.conclusions()
 
 
 controllers = [FeedController]

@@ -37,12 +37,40 @@ class JobSpec:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a job that fails is retried: at most ``max_retries`` times, dramatiq's exponential
+    backoff between ``min_backoff_ms`` and ``max_backoff_ms`` (``@job(..., retry=policy)``)."""
+
+    max_retries: int
+    min_backoff_ms: int
+    max_backoff_ms: int
+
+
+# A message to a person or a partner (a letter, a webhook, an SMS): a dozen tries, from
+# seconds apart to an hour apart, so an outage of a day's morning is ridden out.
+NOTIFICATION_RETRY = RetryPolicy(max_retries=12, min_backoff_ms=5_000, max_backoff_ms=3_600_000)
+
+
 def job(
-    name: str, *, queue: str = "default", max_retries: int | None = None, **options: Any
+    name: str,
+    *,
+    queue: str = "default",
+    max_retries: int | None = None,
+    retry: RetryPolicy | None = None,
+    **options: Any,
 ) -> Callable[[F], F]:
-    """Mark ``fn`` as the job ``name``; the function itself is returned unchanged."""
+    """Mark ``fn`` as the job ``name``; the function itself is returned unchanged. ``retry``
+    sets ``max_retries`` and the backoff options together."""
     if not _QUEUE_NAME.match(queue):
         raise ValueError(f"invalid queue name {queue!r}")
+    if retry is not None:
+        max_retries = retry.max_retries
+        options = {
+            "min_backoff": retry.min_backoff_ms,
+            "max_backoff": retry.max_backoff_ms,
+            **options,
+        }
 
     def decorator(fn: F) -> F:
         spec = JobSpec(name=name, fn=fn, queue=queue, max_retries=max_retries, options=options)

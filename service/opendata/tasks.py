@@ -14,22 +14,18 @@ import structlog
 
 from service.db import utcnow
 from service.jobs.context import worker_context
-from service.jobs.registry import job
+from service.jobs.registry import RetryPolicy, job
 from service.opendata import service
 
 logger = structlog.get_logger(__name__)
 
-BUILD_MAX_RETRIES = 8
-BUILD_MIN_BACKOFF_MS = 60_000
-BUILD_MAX_BACKOFF_MS = 2 * 60 * 60 * 1000
+BUILD_RETRY = RetryPolicy(max_retries=8, min_backoff_ms=60_000, max_backoff_ms=2 * 60 * 60 * 1000)
 BUILD_TIME_LIMIT_MS = 2 * 60 * 60 * 1000
 
 
 @job(
     "opendata.build",
-    max_retries=BUILD_MAX_RETRIES,
-    min_backoff=BUILD_MIN_BACKOFF_MS,
-    max_backoff=BUILD_MAX_BACKOFF_MS,
+    retry=BUILD_RETRY,
     # Four files of a million rows each may outlast dramatiq's default limit (ten minutes).
     time_limit=BUILD_TIME_LIMIT_MS,
 )

@@ -4,13 +4,13 @@ see), newest first, as list rows (``views.plan_summary``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
-from service.exports import Cell, Column, ColumnKind, DirectoryNames, ExportList, Page
+from service.exports import ColumnKind, DirectoryNames, ExportList, Page
+from service.exports.columns import Field, cells_of, columns_of
 from service.i18n import label
 from service.oversight import service as oversight
 from service.oversight import views
@@ -18,15 +18,15 @@ from service.oversight.models import PlanForm, PlanState
 from service.oversight.schemas import PlanSummary
 from service.settings import Settings
 
-COLUMNS = (
-    Column("export.col.plan_code"),
-    Column("export.col.subject", width=48),
-    Column("export.col.plan_form", width=28),
-    Column("export.col.unit", width=22),
-    Column("export.col.period_start", ColumnKind.date),
-    Column("export.col.period_end", ColumnKind.date),
-    Column("export.col.plan_state"),
-    Column("export.col.created", ColumnKind.date),
+FIELDS: tuple[Field[PlanSummary], ...] = (
+    Field("export.col.plan_code", lambda row, names, locale: row.code),
+    Field("export.col.subject", lambda row, names, locale: row.subject, width=48),
+    Field("export.col.plan_form", lambda row, names, locale: label(row.form, locale), width=28),
+    Field("export.col.unit", lambda row, names, locale: names.unit(row.unit_code), width=22),
+    Field("export.col.period_start", lambda row, names, locale: row.period_start, ColumnKind.date),
+    Field("export.col.period_end", lambda row, names, locale: row.period_end, ColumnKind.date),
+    Field("export.col.plan_state", lambda row, names, locale: label(row.state, locale)),
+    Field("export.col.created", lambda row, names, locale: row.created_at, ColumnKind.date),
 )
 
 
@@ -37,19 +37,6 @@ class PlanFilter:
     states: list[PlanState] = field(default_factory=list)
     unit_code: str | None = None
     form: PlanForm | None = None
-
-
-def cells(row: PlanSummary, names: DirectoryNames, locale: str) -> Sequence[Cell]:
-    return (
-        row.code,
-        row.subject,
-        label(row.form, locale),
-        names.unit(row.unit_code),
-        row.period_start,
-        row.period_end,
-        label(row.state, locale),
-        row.created_at,
-    )
 
 
 def plan_export(
@@ -69,8 +56,11 @@ def plan_export(
             limit=settings.export_page_rows,
         )
         shaped = [views.plan_summary(plan) for plan in rows]
-        return [cells(row, directory, locale) for row in shaped], next_cursor
+        return [cells_of(FIELDS, row, directory, locale) for row in shaped], next_cursor
 
     return ExportList(
-        name="ke-hoach-giam-sat", title="export.plans.title", columns=COLUMNS, fetch=fetch
+        name="ke-hoach-giam-sat",
+        title="export.plans.title",
+        columns=columns_of(FIELDS),
+        fetch=fetch,
     )

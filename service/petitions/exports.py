@@ -14,46 +14,38 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
-from service.exports import Cell, Column, ColumnKind, DirectoryNames, ExportList, Page
+from service.exports import Cell, ColumnKind, DirectoryNames, ExportList, Page
+from service.exports.columns import Field, cells_of, columns_of
 from service.i18n import label
 from service.petitions.repository import MAX_PAGE, PetitionFilter, SortOrder, listing
 from service.petitions.schemas import PetitionSummary
 from service.petitions.views import summaries
 from service.settings import Settings
 
-COLUMNS = (
-    Column("export.col.tracking_code", width=14),
-    Column("export.col.title", width=48),
-    Column("export.col.kind", width=14),
-    Column("export.col.category", width=24),
-    Column("export.col.unit", width=22),
-    Column("export.col.status", width=18),
-    Column("export.col.channel"),
-    Column("export.col.urgency", width=12),
-    Column("export.col.agency", width=30),
-    Column("export.col.received", ColumnKind.date),
-    Column("export.col.due", ColumnKind.datetime),
-    Column("export.col.deadline_status"),
-    Column("export.col.raised_by", ColumnKind.number),
+FIELDS: tuple[Field[PetitionSummary], ...] = (
+    Field("export.col.tracking_code", lambda row, names, locale: row.tracking_code, width=14),
+    Field("export.col.title", lambda row, names, locale: row.title, width=48),
+    Field("export.col.kind", lambda row, names, locale: label(row.kind, locale), width=14),
+    Field(
+        "export.col.category",
+        lambda row, names, locale: names.category(row.category_code, locale),
+        width=24,
+    ),
+    Field("export.col.unit", lambda row, names, locale: names.unit(row.unit_code), width=22),
+    Field("export.col.status", lambda row, names, locale: label(row.status, locale), width=18),
+    Field("export.col.channel", lambda row, names, locale: label(row.channel, locale)),
+    Field("export.col.urgency", lambda row, names, locale: label(row.urgency, locale), width=12),
+    Field("export.col.agency", lambda row, names, locale: names.agency(row.agency_id), width=30),
+    Field("export.col.received", lambda row, names, locale: row.created_at, ColumnKind.date),
+    Field("export.col.due", lambda row, names, locale: row.due_at, ColumnKind.datetime),
+    Field(
+        "export.col.deadline_status",
+        lambda row, names, locale: label(row.deadline_status, locale),
+    ),
+    Field(
+        "export.col.raised_by", lambda row, names, locale: row.raised_by_count, ColumnKind.number
+    ),
 )
-
-
-def cells(row: PetitionSummary, names: DirectoryNames, locale: str) -> Sequence[Cell]:
-    return (
-        row.tracking_code,
-        row.title,
-        label(row.kind, locale),
-        names.category(row.category_code, locale),
-        names.unit(row.unit_code),
-        label(row.status, locale),
-        label(row.channel, locale),
-        label(row.urgency, locale),
-        names.agency(row.agency_id),
-        row.created_at,
-        row.due_at,
-        label(row.deadline_status, locale),
-        row.raised_by_count,
-    )
 
 
 def petition_export(
@@ -76,7 +68,9 @@ def petition_export(
         # the denouncers of its page of MAX_PAGE rows), not against a whole export page's.
         for start in range(0, len(rows), MAX_PAGE):
             shaped = await summaries(session, settings, rows[start : start + MAX_PAGE])
-            out += [cells(row, directory, locale) for row in shaped]
+            out += [cells_of(FIELDS, row, directory, locale) for row in shaped]
         return out, next_cursor
 
-    return ExportList(name="don-thu", title="export.petitions.title", columns=COLUMNS, fetch=fetch)
+    return ExportList(
+        name="don-thu", title="export.petitions.title", columns=columns_of(FIELDS), fetch=fetch
+    )

@@ -21,25 +21,15 @@ import structlog
 
 from service.db import utcnow
 from service.jobs.context import in_transaction, worker_context
-from service.jobs.registry import job
+from service.jobs.registry import NOTIFICATION_RETRY, job
 from service.petitions import idempotency, intake, notifications
 from service.petitions.repository.dashboard import fold_changes
 from service.petitions.sweep import sweep as run_sweep
 
 logger = structlog.get_logger(__name__)
 
-NOTIFY_MAX_RETRIES = 12
-NOTIFY_MIN_BACKOFF_MS = 5_000
-NOTIFY_MAX_BACKOFF_MS = 60 * 60 * 1000
 
-
-@job(
-    "petitions.notify",
-    queue="notifications",
-    max_retries=NOTIFY_MAX_RETRIES,
-    min_backoff=NOTIFY_MIN_BACKOFF_MS,
-    max_backoff=NOTIFY_MAX_BACKOFF_MS,
-)
+@job("petitions.notify", queue="notifications", retry=NOTIFICATION_RETRY)
 async def notify(petition_id: str, event_id: int) -> None:
     context = worker_context()
     await notifications.deliver(

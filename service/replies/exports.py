@@ -6,51 +6,47 @@ does the file)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
-from service.exports import Cell, Column, ColumnKind, DirectoryNames, ExportList, Page
+from service.exports import ColumnKind, DirectoryNames, ExportList, Page
+from service.exports.columns import Field, cells_of, columns_of
 from service.i18n import label, translate
 from service.replies import repository, views
 from service.replies.repository import ReferralFilter
 from service.replies.schemas import ReferralRead
 from service.settings import Settings
 
-COLUMNS = (
-    Column("export.col.referral_title", width=48),
-    Column("export.col.item_kind", width=18),
-    Column("export.col.agency", width=30),
-    Column("export.col.unit", width=22),
-    Column("export.col.referral_state", width=18),
-    Column("export.col.agency_reference", width=18),
-    Column("export.col.sent", ColumnKind.date),
-    Column("export.col.acknowledged", ColumnKind.date),
-    Column("export.col.due", ColumnKind.datetime),
-    Column("export.col.deadline_status"),
-    Column("export.col.answered", ColumnKind.date),
-    Column("export.col.extensions", ColumnKind.number),
-)
-
-
-def cells(row: ReferralRead, names: DirectoryNames, locale: str) -> Sequence[Cell]:
-    return (
-        row.title,
+FIELDS: tuple[Field[ReferralRead], ...] = (
+    Field("export.col.referral_title", lambda row, names, locale: row.title, width=48),
+    Field(
+        "export.col.item_kind",
         # The console's words for the item's kind (a supervision's recommendation included).
-        translate(f"web.referrals.kind.{row.item_kind.value}", locale),
-        names.agency(row.agency_id),
-        names.unit(row.unit_code),
-        label(row.state, locale),
-        row.agency_reference,
-        row.created_at,
-        row.acknowledged_at,
-        row.due_at,
-        label(row.deadline_status, locale),
-        row.answered_at,
-        row.extensions_granted,
-    )
+        lambda row, names, locale: translate(f"web.referrals.kind.{row.item_kind.value}", locale),
+        width=18,
+    ),
+    Field("export.col.agency", lambda row, names, locale: names.agency(row.agency_id), width=30),
+    Field("export.col.unit", lambda row, names, locale: names.unit(row.unit_code), width=22),
+    Field(
+        "export.col.referral_state", lambda row, names, locale: label(row.state, locale), width=18
+    ),
+    Field("export.col.agency_reference", lambda row, names, locale: row.agency_reference, width=18),
+    Field("export.col.sent", lambda row, names, locale: row.created_at, ColumnKind.date),
+    Field(
+        "export.col.acknowledged", lambda row, names, locale: row.acknowledged_at, ColumnKind.date
+    ),
+    Field("export.col.due", lambda row, names, locale: row.due_at, ColumnKind.datetime),
+    Field(
+        "export.col.deadline_status", lambda row, names, locale: label(row.deadline_status, locale)
+    ),
+    Field("export.col.answered", lambda row, names, locale: row.answered_at, ColumnKind.date),
+    Field(
+        "export.col.extensions",
+        lambda row, names, locale: row.extensions_granted,
+        ColumnKind.number,
+    ),
+)
 
 
 def referral_export(
@@ -73,6 +69,7 @@ def referral_export(
             session, filters, now=now, cursor=cursor, limit=size, max_page=size
         )
         shaped = [views.referral_read(row, viewer) for row in rows]
-        return [cells(row, directory, locale) for row in shaped], next_cursor
+        return [cells_of(FIELDS, row, directory, locale) for row in shaped], next_cursor
 
-    return ExportList(name=name, title="export.referrals.title", columns=COLUMNS, fetch=fetch)
+    columns = columns_of(FIELDS)
+    return ExportList(name=name, title="export.referrals.title", columns=columns, fetch=fetch)

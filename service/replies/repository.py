@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from service.db import children_of, rows_where
+from service.db import children_of, narrowed, rows_where
 from service.deadlines.models import DeadlineStatus
 from service.directory.models import Agency
 from service.directory.service import _contains as contains
@@ -95,16 +95,15 @@ class ReferralFilter:
 
 
 def _filtered(query: Any, filters: ReferralFilter, now: datetime) -> Any:
-    if filters.agency_id is not None:
-        query = query.where(col(Referral.agency_id) == filters.agency_id)
-    if filters.unit_code is not None:
-        query = query.where(col(Referral.unit_code) == filters.unit_code)
+    query = narrowed(
+        query,
+        (col(Referral.agency_id), filters.agency_id),
+        (col(Referral.unit_code), filters.unit_code),
+        (col(Referral.item_kind), filters.item_kind),
+        (col(Referral.item_type), filters.item_type),
+    )
     if filters.states:
         query = query.where(col(Referral.state).in_([s.value for s in filters.states]))
-    if filters.item_kind is not None:
-        query = query.where(col(Referral.item_kind) == filters.item_kind)
-    if filters.item_type is not None:
-        query = query.where(col(Referral.item_type) == filters.item_type)
     if filters.due_before is not None:
         query = query.where(col(Referral.due_at) < filters.due_before)
     if filters.due_after is not None:
@@ -317,13 +316,12 @@ async def public_answers(
 ) -> tuple[list[PublicAnswer], str | None]:
     """Newest first (keyset on published_at, id)."""
     limit = max(1, min(limit, MAX_PAGE))
-    query = select(PublicAnswer)
-    if filters.unit_code is not None:
-        query = query.where(col(PublicAnswer.unit_code) == filters.unit_code)
-    if filters.category_code is not None:
-        query = query.where(col(PublicAnswer.category_code) == filters.category_code)
-    if filters.agency_id is not None:
-        query = query.where(col(PublicAnswer.agency_id) == filters.agency_id)
+    query = narrowed(
+        select(PublicAnswer),
+        (col(PublicAnswer.unit_code), filters.unit_code),
+        (col(PublicAnswer.category_code), filters.category_code),
+        (col(PublicAnswer.agency_id), filters.agency_id),
+    )
     if filters.text:
         query = query.where(_public_text_matches(filters.text))
     if cursor is not None:

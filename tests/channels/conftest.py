@@ -5,10 +5,8 @@ adapters at it, and factories for accounts and announcements."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -21,6 +19,7 @@ from service.channels import service
 from service.channels.models import Announcement, ChannelAccount, ChannelKind
 from service.channels.schemas import AnnouncementCreate, ChannelAccountSet
 from service.settings import Settings
+from tests.fakes import QuietHandler, serving
 
 PAGE_ID = "109876543210"
 ZALO_TOKEN = "zalo-access-token-SECRET-7f3a"
@@ -120,32 +119,16 @@ class FakeRemote:
 def remote() -> Iterator[FakeRemote]:
     state = FakeRemote()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            body = self.body()
             state.calls.append(Call("POST", self.path, dict(self.headers.items()), body))
             answer = state.next_answer(self.path)
-            raw = json.dumps(answer.body).encode() if answer.body is not None else b""
-            self.send_response(answer.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            for name, value in answer.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(raw)
+            self.answer(answer.status, answer.body, answer.headers)
 
-        def log_message(self, *args: Any) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as url:
+        state.url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

@@ -12,15 +12,15 @@ tests; nothing here talks to the internet).
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.fakes import QuietHandler, serving
 
 
 @dataclass
@@ -82,10 +82,9 @@ class FakeZns(Fake):
 
 
 def _serve(state: Fake, path: str) -> Iterator[Fake]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _handle(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = self.rfile.read(length) if length else b""
+            body = self.body()
             parts = urlsplit(self.path)
             request = Request(
                 self.command,
@@ -101,27 +100,13 @@ def _serve(state: Fake, path: str) -> Iterator[Fake]:
             state.requests.append(request)
             scripted = state.script.pop(0) if state.script else None
             status, answer = scripted if scripted is not None else state.answer(request)
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.answer(status, answer)
 
         do_POST = do_GET = _handle
 
-        def log_message(self, *args: Any) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}{path}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as url:
+        state.url = f"{url}{path}"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -39,6 +38,7 @@ from service.petitions.notifications import (
 from service.petitions.schemas import PetitionCreate
 from service.settings import Settings
 from tests.factories import HOAN_KIEM, create_api_client, create_user
+from tests.fakes import QuietHandler, serving
 from tests.petitions.conftest import IDENTIFIED, Api, petition_body, principal
 
 # -- a real webhook receiver ---------------------------------------------------------------
@@ -62,28 +62,15 @@ class WebhookServer:
 def webhook_server() -> Iterator[WebhookServer]:
     state = WebhookServer(url="")
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = self.rfile.read(length)
+            body = self.body()
             state.received.append(Received(self.path, dict(self.headers.items()), body))
-            status = state.statuses.pop(0) if state.statuses else 200
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self.answer(state.statuses.pop(0) if state.statuses else 200)
 
-        def log_message(self, *args: Any) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/giamsat/hook"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as url:
+        state.url = f"{url}/giamsat/hook"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # -- a real (minimal) SMTP receiver --------------------------------------------------------

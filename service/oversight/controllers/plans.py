@@ -15,11 +15,10 @@ from litestar.response import Stream
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.exports import EXPORT_OPT, NO_STORE, ExportFormat, start_export
+from service.exports import EXPORT_OPT, NO_STORE, ListExport
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
 from service.http.preconditions import with_etag
-from service.i18n import negotiate
 from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.controllers.common import (
@@ -49,7 +48,6 @@ from service.oversight.schemas import (
 )
 from service.oversight.workflow import PlanAction
 from service.readonly import ReadSession
-from service.settings import Settings
 
 
 async def _plan_listing(
@@ -101,23 +99,11 @@ class PlanController(Controller):
     async def export_plans(
         self,
         request: StaffRequest,
-        read_session: ReadSession,
-        db_session: DbSession,
-        settings: NamedDependency[Settings],
         listing: NamedDependency[PlanFilter],
-        file_format: Annotated[ExportFormat, QueryParameter(name="format")] = ExportFormat.csv,
+        list_export: NamedDependency[ListExport],
     ) -> Stream:
-        locale = negotiate(request.headers.get("accept-language"))
-        return await start_export(
-            plan_export(settings, request.user, listing, locale),
-            fmt=file_format,
-            request=request,
-            filters=listing,
-            read_session=read_session,
-            db_session=db_session,
-            settings=settings,
-            locale=locale,
-        )
+        export = plan_export(list_export.settings, request.user, listing, list_export.locale)
+        return await list_export.start(export, listing)
 
     @post("/", status_code=HTTP_201_CREATED, summary="Create a draft supervision plan")
     async def create_plan(

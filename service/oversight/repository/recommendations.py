@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from service.db import children_of
+from service.db import children_of, narrowed
 from service.directory.models import Agency
 from service.oversight.models import (
     Finding,
@@ -59,12 +59,12 @@ async def list_recommendations(
         .join(SupervisionPlan, col(SupervisionPlan.id) == col(Recommendation.plan_id))
         .join(Agency, col(Agency.id) == col(Recommendation.agency_id))
     )
-    if plan_id is not None:
-        query = query.where(col(Recommendation.plan_id) == plan_id)
-    if agency_id is not None:
-        query = query.where(col(Recommendation.agency_id) == agency_id)
-    if unit_code is not None:
-        query = query.where(col(SupervisionPlan.unit_code) == unit_code)
+    query = narrowed(
+        query,
+        (col(Recommendation.plan_id), plan_id),
+        (col(Recommendation.agency_id), agency_id),
+        (col(SupervisionPlan.unit_code), unit_code),
+    )
     if states:
         query = query.where(col(Recommendation.state).in_([s.value for s in states]))
     if issued_from is not None:

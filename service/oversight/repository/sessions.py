@@ -47,31 +47,22 @@ sessions_for_plan = children_of(
 )
 
 
-async def open_session_count(session: AsyncSession, plan_id: uuid.UUID) -> int:
-    return int(
-        (
-            await session.execute(
-                select(sa.func.count()).where(
-                    col(SupervisionSession.plan_id) == plan_id,
-                    col(SupervisionSession.state) == SessionState.open.value,
-                )
-            )
-        ).scalar_one()
+async def _session_count(session: AsyncSession, plan_id: uuid.UUID, state: SessionState) -> int:
+    """How many sessions of the plan are in ``state``."""
+    statement = select(sa.func.count()).where(
+        col(SupervisionSession.plan_id) == plan_id,
+        col(SupervisionSession.state) == state.value,
     )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def open_session_count(session: AsyncSession, plan_id: uuid.UUID) -> int:
+    return await _session_count(session, plan_id, SessionState.open)
 
 
 async def unsealed_closed_session_count(session: AsyncSession, plan_id: uuid.UUID) -> int:
     """Sessions of the plan closed but not sealed yet (their record may still change)."""
-    return int(
-        (
-            await session.execute(
-                select(sa.func.count()).where(
-                    col(SupervisionSession.plan_id) == plan_id,
-                    col(SupervisionSession.state) == SessionState.closed.value,
-                )
-            )
-        ).scalar_one()
-    )
+    return await _session_count(session, plan_id, SessionState.closed)
 
 
 attendance_for_session = children_of(

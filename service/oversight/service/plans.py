@@ -429,6 +429,17 @@ async def update_plan(
     )
 
 
+# Actions the state allows but the plan's sessions may still forbid: (what counts them, the
+# refusal's message). A plan with sessions scheduled is not revised (they were planned on
+# the approved plan); only what the sealed record supports goes public (a session closed but
+# not sealed may still change the findings the conclusion rests on).
+PlanCount = Callable[[AsyncSession, uuid.UUID], Awaitable[Any]]
+REFUSED_WHILE: dict[PlanAction, tuple[PlanCount, str]] = {
+    PlanAction.revise: (repository.sessions_for_plan, "plan_sessions_scheduled"),
+    PlanAction.publish: (repository.unsealed_closed_session_count, "plan_sessions_unsealed"),
+}
+
+
 async def transition_plan(
     session: AsyncSession,
     plan_id: uuid.UUID,
@@ -457,6 +468,11 @@ async def transition_plan(
     allowed = allowed_plan_actions(plan, capacities)
     before = plan_snapshot(plan)
     now = utcnow()
+    refusal = REFUSED_WHILE.get(plan_action)
+    if refusal is not None and await refusal[0](session, plan.id):
+        raise StateConflict.refusing(
+            msg(refusal[1]), action=plan_action.value, state=state, allowed_actions=allowed
+        )
     if plan_action is PlanAction.submit:
         members = await repository.plan_members(session, plan.id)
         if not any(m.role is PlanRole.head for m in members):
@@ -470,12 +486,6 @@ async def transition_plan(
             raise Forbidden(msg("plan_approve_own"))
         plan.approved_at, plan.approved_by = now, actor.user_id
     elif plan_action is PlanAction.revise:
-        if await repository.sessions_for_plan(session, plan.id):
-            raise StateConflict(
-                msg("plan_sessions_scheduled"),
-                state=state,
-                allowed_actions=[a for a in allowed if a != PlanAction.revise.value],
-            )
         plan.approved_at = plan.approved_by = plan.submitted_at = plan.submitted_by = None
     elif plan_action is PlanAction.conclude:
         if data.conclusion:
@@ -496,14 +506,6 @@ async def transition_plan(
     elif plan_action is PlanAction.archive:
         plan.archived_at = now
     elif plan_action is PlanAction.publish:
-        # Only what the sealed record supports goes public: a session closed but not sealed
-        # may still change the findings the conclusion rests on.
-        if await repository.unsealed_closed_session_count(session, plan.id):
-            raise StateConflict(
-                msg("plan_sessions_unsealed"),
-                state=state,
-                allowed_actions=[a for a in allowed if a != PlanAction.publish.value],
-            )
         plan.conclusion_published_at = now
         plan.conclusion_published_by = actor.user_id if actor else None
     plan.state = transition.target

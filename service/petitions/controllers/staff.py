@@ -24,11 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import staff
 from service.auth.principals import StaffPrincipal
-from service.exports import EXPORT_OPT, NO_STORE, ExportFormat, start_export
+from service.exports import EXPORT_OPT, NO_STORE, ListExport
 from service.http import cursor as cursor_codec
 from service.http.generated import as_handler
 from service.http.preconditions import with_etag
-from service.i18n import negotiate
 from service.petitions import views
 from service.petitions.controllers.files import petition_upload
 from service.petitions.controllers.triage import TRIAGE
@@ -169,24 +168,12 @@ class StaffPetitionController(Controller):
     async def export_petitions(
         self,
         request: Request[StaffPrincipal, Any, Any],
-        read_session: ReadSession,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
         listing: NamedDependency[PetitionListing],
-        file_format: Annotated[ExportFormat, QueryParameter(name="format")] = ExportFormat.csv,
+        list_export: NamedDependency[ListExport],
     ) -> Stream:
-        locale = negotiate(request.headers.get("accept-language"))
+        settings, locale = list_export.settings, list_export.locale
         export = petition_export(settings, request.user, listing.filters, listing.sort, locale)
-        return await start_export(
-            export,
-            fmt=file_format,
-            request=request,
-            filters={"filters": listing.filters, "sort": listing.sort},
-            read_session=read_session,
-            db_session=db_session,
-            settings=settings,
-            locale=locale,
-        )
+        return await list_export.start(export, {"filters": listing.filters, "sort": listing.sort})
 
     @get("/dashboard", guards=[ANY_STAFF], summary="Counts by status, kind, category, unit...")
     async def dashboard(

@@ -9,36 +9,29 @@ from datetime import datetime
 from functools import partial
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter, RequestBody
-from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.models import Role
 from service.deadlines.models import ItemKind
-from service.exports import EXPORT_OPT, NO_STORE, ExportFormat
-from service.readonly import ReadSession
 from service.replies import service, views
 from service.replies.controllers.common import (
     AGENCY,
-    EXPORT_DESCRIPTION,
-    Cursor,
-    ExportFormatParam,
     ItemTypeParam,
-    PageLimit,
     StaffRequest,
     States,
     attachment_download,
-    export_referrals,
     referral_detail_route,
+    referral_export_route,
     referral_filter,
+    referral_list_route,
 )
 from service.replies.repository import ReferralFilter
 from service.replies.schemas import (
     AttachmentRead,
-    ReferralPage,
     RevealedIdentity,
     RevealRequest,
 )
@@ -75,38 +68,13 @@ class AgencyReferralController(Controller):
     guards = [AGENCY]
     dependencies = {"listing": Provide(_inbox_listing)}
 
-    @get("/", summary="My agency's inbox, by due date (keyset pagination)")
-    async def inbox(
-        self,
-        request: StaffRequest,
-        read_session: ReadSession,
-        listing: NamedDependency[ReferralFilter],
-        cursor: Cursor = None,
-        limit: PageLimit = 50,
-    ) -> ReferralPage:
-        return await views.referral_page(
-            read_session, listing, request.user, cursor=cursor, limit=limit
-        )
+    inbox = referral_list_route("inbox", "My agency's inbox, by due date (keyset pagination)")
 
-    @get(
-        "/export",
-        opt=EXPORT_OPT,
-        cache_control=NO_STORE,
-        summary="My agency's inbox as a file (CSV or XLSX), with the inbox's filters, streamed",
-        description=EXPORT_DESCRIPTION,
+    export_inbox = referral_export_route(
+        "export_inbox",
+        "My agency's inbox as a file (CSV or XLSX), with the inbox's filters, streamed",
+        file_name="hop-thu",
     )
-    async def export_inbox(
-        self,
-        request: StaffRequest,
-        read_session: ReadSession,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        listing: NamedDependency[ReferralFilter],
-        file_format: ExportFormatParam = ExportFormat.csv,
-    ) -> Stream:
-        return await export_referrals(
-            request, read_session, db_session, settings, listing, file_format, name="hop-thu"
-        )
 
     detail = referral_detail_route(
         "One referral with the item, answers and history", agency_side=True

@@ -23,14 +23,16 @@ from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.deadlines.models import ItemKind
 from service.errors import Invalid
-from service.exports import ExportFormat, start_export
+from service.exports import EXPORT_OPT, NO_STORE, ExportFormat, ListExport
+from service.exports import ExportFormatParam as ExportFormatParam  # the console's too
 from service.http import cursor
 from service.http.preconditions import with_etag
 from service.i18n import msg, negotiate
+from service.readonly import ReadSession
 from service.replies import service, views
 from service.replies.exports import referral_export
 from service.replies.models import ReferralState
-from service.replies.schemas import ReferralDetail
+from service.replies.schemas import ReferralDetail, ReferralPage
 from service.replies.views import MAX_PAGE, ReferralFilter
 from service.settings import Settings
 from service.storage.service import download_url
@@ -47,7 +49,6 @@ States = Annotated[list[str] | None, QueryParameter(name="state")]
 ItemTypeParam = Annotated[str | None, QueryParameter(max_length=32)]
 UnitCode = Annotated[str | None, QueryParameter(max_length=16)]
 From = Annotated[date | None, QueryParameter(name="from")]
-ExportFormatParam = Annotated[ExportFormat, QueryParameter(name="format")]
 
 EXPORT_DESCRIPTION = (
     "The rows the list gives for the same filters, in the caller's scope, every page of them "
@@ -144,6 +145,28 @@ def referral_detail_route(
     return detail
 
 
+def referral_list_route(
+    name: str, summary: str, *, guards: list[Any] | None = None
+) -> HTTPRouteHandler:
+    """The route of the viewer's side's referral list, by due date in keyset pages, with the
+    filters of the controller's ``listing`` dependency; ``name`` names the operation."""
+
+    async def referral_list(
+        self: Controller,
+        request: StaffRequest,
+        read_session: ReadSession,
+        listing: NamedDependency[ReferralFilter],
+        cursor: Cursor = None,
+        limit: PageLimit = 50,
+    ) -> ReferralPage:
+        return await views.referral_page(
+            read_session, listing, request.user, cursor=cursor, limit=limit
+        )
+
+    referral_list.__name__ = referral_list.__qualname__ = name
+    return get("/", guards=guards, summary=summary)(referral_list)
+
+
 def attachment_download(
     summary: str, *, agency_side: bool, guards: list[Any] | None = None
 ) -> HTTPRouteHandler:
@@ -200,13 +223,39 @@ async def export_referrals(
 ) -> Stream:
     """A referral list as a file (the API's and the console's): ``name`` is the file's."""
     locale = locale or negotiate(request.headers.get("accept-language"))
-    return await start_export(
-        referral_export(settings, request.user, filters, locale, name=name),
-        fmt=file_format,
-        request=request,
-        filters=filters,
-        read_session=read_session,
-        db_session=db_session,
-        settings=settings,
-        locale=locale,
+    exporting = ListExport(request, read_session, db_session, settings, file_format, locale)
+    return await export_referral_list(exporting, filters, name=name)
+
+
+async def export_referral_list(
+    list_export: ListExport, filters: ReferralFilter, *, name: str
+) -> Stream:
+    """The referral list ``filters`` select as the file ``name``."""
+    user = list_export.request.user
+    export = referral_export(list_export.settings, user, filters, list_export.locale, name=name)
+    return await list_export.start(export, filters)
+
+
+def referral_export_route(
+    name: str, summary: str, *, file_name: str, guards: list[Any] | None = None
+) -> HTTPRouteHandler:
+    """The route of the viewer's side's referral list as a file (``file_name``), with the
+    filters of the controller's ``listing`` dependency; ``name`` names the operation."""
+
+    async def referral_file(
+        self: Controller,
+        listing: NamedDependency[ReferralFilter],
+        list_export: NamedDependency[ListExport],
+    ) -> Stream:
+        return await export_referral_list(list_export, listing, name=file_name)
+
+    referral_file.__name__ = referral_file.__qualname__ = name
+    route = get(
+        "/export",
+        guards=guards,
+        opt=EXPORT_OPT,
+        cache_control=NO_STORE,
+        summary=summary,
+        description=EXPORT_DESCRIPTION,
     )
+    return route(referral_file)

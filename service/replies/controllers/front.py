@@ -10,32 +10,26 @@ from datetime import date, datetime
 from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
-from litestar.response import Stream
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.deadlines.models import ItemKind
-from service.exports import EXPORT_OPT, NO_STORE, ExportFormat
 from service.readonly import ReadSession
 from service.replies import views
 from service.replies.controllers.common import (
-    EXPORT_DESCRIPTION,
     FRONT,
     READERS,
-    Cursor,
-    ExportFormatParam,
     From,
     ItemTypeParam,
-    PageLimit,
     StaffRequest,
     States,
     attachment_download,
-    export_referrals,
     period_bounds,
     referral_detail_route,
+    referral_export_route,
     referral_filter,
+    referral_list_route,
 )
 from service.replies.repository import ReferralFilter
-from service.replies.schemas import ReferralPage, ReferralRead
+from service.replies.schemas import ReferralRead
 from service.settings import Settings
 
 
@@ -62,39 +56,16 @@ class FrontReferralController(Controller):
     tags = ["referrals"]
     dependencies = {"listing": Provide(_unit_listing)}
 
-    @get("/", guards=[FRONT], summary="Referrals of my unit (all at city level), by due date")
-    async def list_referrals(
-        self,
-        request: StaffRequest,
-        read_session: ReadSession,
-        listing: NamedDependency[ReferralFilter],
-        cursor: Cursor = None,
-        limit: PageLimit = 50,
-    ) -> ReferralPage:
-        return await views.referral_page(
-            read_session, listing, request.user, cursor=cursor, limit=limit
-        )
-
-    @get(
-        "/export",
-        guards=[FRONT],
-        opt=EXPORT_OPT,
-        cache_control=NO_STORE,
-        summary="Referrals of my unit as a file (CSV or XLSX), with the list's filters, streamed",
-        description=EXPORT_DESCRIPTION,
+    list_referrals = referral_list_route(
+        "list_referrals", "Referrals of my unit (all at city level), by due date", guards=[FRONT]
     )
-    async def export_list(
-        self,
-        request: StaffRequest,
-        read_session: ReadSession,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        listing: NamedDependency[ReferralFilter],
-        file_format: ExportFormatParam = ExportFormat.csv,
-    ) -> Stream:
-        return await export_referrals(
-            request, read_session, db_session, settings, listing, file_format, name="chuyen-don"
-        )
+
+    export_list = referral_export_route(
+        "export_list",
+        "Referrals of my unit as a file (CSV or XLSX), with the list's filters, streamed",
+        file_name="chuyen-don",
+        guards=[FRONT],
+    )
 
     @get(
         "/council",

@@ -51,10 +51,11 @@ async def reopen(
     referral, change = await begin(session, referral, Action.reopen, actor)
     rule = await rule_for(session, referral.item_kind, referral.urgency, DeadlineStep.answer)
     if referral.reopen_count >= rule.reopen_limit:
-        raise StateConflict(
+        raise StateConflict.refusing(
             msg("reopen_limit_reached", count=referral.reopen_count),
+            action=Action.reopen.value,
             state=referral.state,
-            allowed_actions=[a for a in actions_for(referral, actor) if a != Action.reopen.value],
+            allowed_actions=actions_for(referral, actor),
         )
     now = utcnow()
     referral.reopen_count += 1
