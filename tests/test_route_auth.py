@@ -88,7 +88,9 @@ async def test_api_keys_open_no_staff_route(
 ) -> None:
     """An API client (a citizen app) may only reach the routes made for API clients."""
     _, key = await create_api_client(session, scopes=["petitions:write", "petitions:read"])
-    allowed_for_clients = re.compile(r"^/api/v1/petitions(/\{[^/]+\}/evidence)?$")
+    allowed_for_clients = re.compile(
+        r"^/api/v1/(petitions(/\{[^/]+\}/evidence)?|reception/bookings)$"
+    )
     for method, path in _routes(app):
         if PUBLIC.match(path) or allowed_for_clients.match(path):
             continue

@@ -1,10 +1,10 @@
 """The online reception API.
 
-Public (citizens, no account):
-* ``GET /reception/schedules`` (the active schedules, of a unit), ``GET
-  /reception/schedules/{id}/slots`` (the free seats of each slot);
-* ``POST /reception/citizen/booking`` (look a booking up with its code and secret),
-  ``POST /reception/citizen/cancel`` (cancel it): an unknown code and a wrong secret are
+Public (citizens, no account), under ``/public/reception``:
+* ``GET /schedules`` (the active schedules, of a unit), ``GET /schedules/{id}/slots`` (the
+  free seats of each slot);
+* ``POST /citizen/booking`` (look a booking up with its code and secret), ``POST
+  /citizen/cancel`` (cancel it): an unknown code and a wrong secret are
   the same 404, counted as the tracking routes count them (429 beyond the limit).
 
 API clients (``petitions:write``: the Zalo mini-app, the city app): ``POST
@@ -67,7 +67,7 @@ PageLimit = Annotated[int, QueryParameter(ge=1, le=200)]
 
 
 class PublicReceptionController(Controller):
-    path = "/reception"
+    path = "/public/reception"
     tags = TAGS
 
     @get("/schedules", exclude_from_auth=True, summary="Active reception schedules")
@@ -91,22 +91,6 @@ class PublicReceptionController(Controller):
         schedule_id: Annotated[uuid.UUID, PathParameter()],
     ) -> list[SlotRead]:
         return await service.free_slots(db_session, schedule_id)
-
-    @post(
-        "/bookings",
-        guards=[api_client("petitions:write")],
-        status_code=HTTP_201_CREATED,
-        summary="Book a reception slot (name, CCCD, phone; the CCCD is stored encrypted)",
-        opt={"problems": (404, 409)},  # a schedule not found; the slot is full
-    )
-    async def book(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        data: RequestBody[BookingCreate],
-    ) -> BookingCreated:
-        booked = await service.book(db_session, settings, data)
-        return created(settings, booked)
 
     @post(
         "/citizen/booking",
@@ -169,6 +153,27 @@ def created(settings: Settings, booked: service.Booked) -> BookingCreated:
         ends_at=booking.slot_end,
         meeting_url=service.meeting_url(settings, booking),
     )
+
+
+class BookingController(Controller):
+    path = "/reception/bookings"
+    tags = TAGS
+
+    @post(
+        "/",
+        guards=[api_client("petitions:write")],
+        status_code=HTTP_201_CREATED,
+        summary="Book a reception slot (name, CCCD, phone; the CCCD is stored encrypted)",
+        opt={"problems": (404, 409)},  # a schedule not found; the slot is full
+    )
+    async def book(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        data: RequestBody[BookingCreate],
+    ) -> BookingCreated:
+        booked = await service.book(db_session, settings, data)
+        return created(settings, booked)
 
 
 class StaffReceptionController(Controller):
@@ -298,6 +303,7 @@ ACTIONS: list[ActionRoute[ReceptionBooking, Any]] = [
 
 controllers: list[Any] = [
     PublicReceptionController,
+    BookingController,
     StaffReceptionController,
     *action_handlers(BOOKING, ACTIONS),
 ]

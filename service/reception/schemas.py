@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import BaseModel, Field
 
 from service.petitions.models import PetitionKind
 from service.petitions.schemas import PHONE_PATTERN
 from service.reception.models import BookingStatus, Outcome
+from service.strict import StrictBool
 from service.text import OptionalText, Text, text_field
 
 CCCD_PATTERN = r"^[0-9]{12}$"
@@ -114,8 +115,8 @@ class BookingPage(BaseModel):
 
 
 class CancelRequest(BaseModel):
-    code: str = Field(min_length=3, max_length=24)
-    secret: str = Field(min_length=8, max_length=64)
+    code: Text = text_field(min_length=3, max_length=24)
+    secret: Text = text_field(min_length=8, max_length=64)
 
 
 class CitizenLookup(CancelRequest):

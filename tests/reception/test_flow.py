@@ -21,7 +21,7 @@ from tests.reception.conftest import CCCD, People, booking_body
 
 
 async def first_slot(client: httpx.AsyncClient, schedule: ReceptionSchedule) -> dict[str, Any]:
-    response = await client.get(f"/api/v1/reception/schedules/{schedule.id}/slots")
+    response = await client.get(f"/api/v1/public/reception/schedules/{schedule.id}/slots")
     assert response.status_code == 200, response.text
     slots = response.json()
     assert slots
@@ -31,7 +31,7 @@ async def first_slot(client: httpx.AsyncClient, schedule: ReceptionSchedule) -> 
 async def test_slots_follow_office_hours_and_days_off(
     client: httpx.AsyncClient, session: AsyncSession, schedule: ReceptionSchedule
 ) -> None:
-    response = await client.get(f"/api/v1/reception/schedules/{schedule.id}/slots")
+    response = await client.get(f"/api/v1/public/reception/schedules/{schedule.id}/slots")
     slots = response.json()
     calendar = await load_calendar(session)
     assert slots
@@ -93,7 +93,7 @@ async def test_book_receive_and_file_a_petition(
 
     # The citizen sees the booking with code and secret; the seat is taken.
     seen = await client.post(
-        "/api/v1/reception/citizen/booking",
+        "/api/v1/public/reception/citizen/booking",
         json={"code": created["code"], "secret": created["secret"]},
     )
     assert seen.status_code == 200
@@ -211,18 +211,19 @@ async def test_citizen_cancels_with_code_and_secret(
         )
     ).json()
     wrong = await client.post(
-        "/api/v1/reception/citizen/cancel", json={"code": created["code"], "secret": "x" * 22}
+        "/api/v1/public/reception/citizen/cancel",
+        json={"code": created["code"], "secret": "x" * 22},
     )
     assert wrong.status_code == 404
     cancelled = await client.post(
-        "/api/v1/reception/citizen/cancel",
+        "/api/v1/public/reception/citizen/cancel",
         json={"code": created["code"].lower(), "secret": created["secret"]},
     )
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "cancelled"
     assert (await first_slot(client, schedule))["free"] == 2
     twice = await client.post(
-        "/api/v1/reception/citizen/cancel",
+        "/api/v1/public/reception/citizen/cancel",
         json={"code": created["code"], "secret": created["secret"]},
     )
     assert twice.status_code == 409
@@ -275,7 +276,7 @@ async def test_the_slot_fills_up(
         headers=api.headers,
     )
     assert full.status_code == 409
-    slots = (await client.get(f"/api/v1/reception/schedules/{schedule.id}/slots")).json()
+    slots = (await client.get(f"/api/v1/public/reception/schedules/{schedule.id}/slots")).json()
     assert [slots[0]["free"], slots[1]["free"]] == [0, 2]
 
 
@@ -309,5 +310,5 @@ async def test_schedules_are_scoped(client: httpx.AsyncClient, people: People) -
     ).status_code == 422
     made = await client.post("/api/v1/reception/schedules", json=body, headers=officer)
     assert made.status_code == 201, made.text
-    listed = await client.get("/api/v1/reception/schedules", params={"unit_code": "00070"})
+    listed = await client.get("/api/v1/public/reception/schedules", params={"unit_code": "00070"})
     assert made.json()["id"] in [s["id"] for s in listed.json()]
