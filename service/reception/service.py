@@ -640,3 +640,16 @@ async def stats(
     high: datetime | None = None,
 ) -> dict[str, int]:
     return await repository.stats(session, unit_code, low, high)
+
+
+async def period_stats(
+    session: AsyncSession, unit_code: str | None, first: date, last: date, timezone: str
+) -> dict[str, int]:
+    """The figures of the receptions whose slot falls on the local days ``first``..``last``
+    (the dashboard's and the council report's period)."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(timezone)
+    low = datetime.combine(first, datetime.min.time(), tzinfo=tz)
+    high = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    return await repository.stats(session, unit_code, low, high)
