@@ -26,6 +26,8 @@ from service.i18n import msg
 from service.jobs.outbox import enqueue
 from service.mail.letter import Letter
 from service.mail.queue import enqueue_letter
+from service.notices import config as phone_channels
+from service.notices.base import NoticeRefused, PhoneNotice
 from service.notices.phones import mask, normalise_mobile
 from service.petitions import intake
 from service.petitions.codes import new_secret, secret_digest, secret_matches
@@ -625,6 +627,33 @@ async def queue_reminders(
         count += 1
     await session.flush()
     return count
+
+
+async def send_reminder(sessions: Any, settings: Settings, booking_id: uuid.UUID) -> bool:
+    """The one SMS of ``reception.remind_citizen``: read the booking in its own unit of work,
+    then hand the notice to the gateway (no transaction held during the call). False when
+    there is nothing to send (gone, no longer booked, no gateway) or the gateway refused it
+    for good; ``NoticeUnavailable`` propagates, so the job is retried."""
+    async with sessions() as session:
+        booking = await repository.booking(session, booking_id)
+    if booking is None or booking.status != BookingStatus.booked:
+        return False
+    gateway = phone_channels.sms_gateway(settings)
+    if gateway is None:
+        return False
+    notice = PhoneNotice(
+        phone=booking.phone,
+        text=reminder_text(settings, booking),
+        link=meeting_url(settings, booking),
+        template="reception_reminder",
+        params={"ma": booking.code},
+        reference=f"reception-{booking.id.hex}",
+    )
+    try:
+        await gateway.send(notice)
+    except NoticeRefused:
+        return False
+    return True
 
 
 def reminder_text(settings: Settings, booking: ReceptionBooking) -> str:

@@ -13,10 +13,7 @@ import uuid
 
 from service.jobs.context import worker_context
 from service.jobs.registry import job
-from service.notices import config as phone_channels
-from service.notices.base import NoticeRefused, PhoneNotice
-from service.reception import repository, service
-from service.reception.models import BookingStatus
+from service.reception import service
 
 SWEEP_EVERY_SECONDS = 300
 
@@ -32,23 +29,4 @@ async def sweep() -> None:
 @job("reception.remind_citizen", queue="notifications")
 async def remind_citizen(booking_id: str) -> None:
     context = worker_context()
-    settings = context.settings
-    async with context.session_scope() as session:
-        booking = await repository.booking(session, uuid.UUID(booking_id))
-        if booking is None or booking.status != BookingStatus.booked:
-            return
-        gateway = phone_channels.sms_gateway(settings)
-        if gateway is None:
-            return
-        notice = PhoneNotice(
-            phone=booking.phone,
-            text=service.reminder_text(settings, booking),
-            link=service.meeting_url(settings, booking),
-            template="reception_reminder",
-            params={"ma": booking.code},
-            reference=f"reception-{booking.id.hex}",
-        )
-    try:
-        await gateway.send(notice)
-    except NoticeRefused:
-        return  # refused for good (not a mobile...): never retried
+    await service.send_reminder(context.sessions, context.settings, uuid.UUID(booking_id))

@@ -20,6 +20,7 @@ from service.reception.models import BookingStatus, ReceptionSchedule
 from service.reception.schemas import BookingCreate, StartRequest
 from service.settings import Settings
 from tests.factories import HOAN_KIEM, create_user, login
+from tests.notices.fakes import FakeSmsGateway, sms_gateway  # noqa: F401
 from tests.petitions.conftest import principal
 from tests.reception.conftest import CCCD, People, booking_body, make_schedule
 
@@ -150,3 +151,34 @@ async def test_concurrent_bookings_of_the_last_seat(
         ).scalar_one()
     assert live == 1
     assert utcnow() < slot.starts_at
+
+
+async def test_the_reminder_sms_goes_to_the_gateway(
+    committed_engine: AsyncEngine,
+    base_wiring: Wiring,
+    settings: Settings,
+    committed_schedule: ReceptionSchedule,
+    sms_gateway: FakeSmsGateway,  # noqa: F811
+) -> None:
+    sessions = base_wiring.sessions(committed_engine)
+    async with session_scope(sessions) as session:
+        slot = await _first_slot(session, committed_schedule)
+        booked = await service.book(session, settings, _create(committed_schedule, slot.starts_at))
+    with_gateway = settings.model_copy(
+        update={
+            "sms_gateway_url": sms_gateway.url,
+            "sms_gateway_body_template": '{"to": "{phone}", "text": "{text}"}',
+        }
+    )
+    assert not await service.send_reminder(sessions, settings, booked.booking.id)  # no gateway
+    assert await service.send_reminder(sessions, with_gateway, booked.booking.id)
+    [request] = sms_gateway.requests
+    body = request.json()
+    assert body["to"] == "84912345678"
+    assert booked.booking.code in body["text"]
+    assert CCCD not in body["text"]
+    async with session_scope(sessions) as session:
+        row = await service.find_for_citizen(session, booked.booking.code, booked.secret, lock=True)
+        await service.cancel(session, row)
+    assert not await service.send_reminder(sessions, with_gateway, booked.booking.id)
+    assert len(sms_gateway.requests) == 1
