@@ -295,7 +295,9 @@ ACTIONS: list[ActionRoute[ReceptionBooking, Any]] = [
     ),
     ActionRoute(
         "no_show",
-        run=lambda call: service.mark_no_show(call.session, call.resource, call.actor),
+        run=lambda call: service.mark_no_show(
+            call.session, call.resource, call.actor, note=call.data.note if call.data else None
+        ),
         body=NoShowRequest | None,
         summary="Record that the citizen did not come",
     ),

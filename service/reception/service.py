@@ -341,6 +341,31 @@ async def staff_view(
     )
 
 
+async def _changed(
+    session: AsyncSession,
+    booking: ReceptionBooking,
+    actor: StaffPrincipal | None,
+    action: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any],
+) -> ReceptionBooking:
+    """A change of ``booking`` written: its version bumped and its audit event."""
+    booking.version += 1
+    booking.updated_at = utcnow()
+    await session.flush()
+    await audit(
+        session,
+        actor=actor,
+        action=f"reception.{action}",
+        entity_type=ENTITY,
+        entity_id=booking.id,
+        before=before,
+        after=after,
+    )
+    return booking
+
+
 async def _move(
     session: AsyncSession,
     booking: ReceptionBooking,
@@ -349,21 +374,11 @@ async def _move(
     to: BookingStatus,
     **after: Any,
 ) -> ReceptionBooking:
-    before = booking.status
+    before = {"status": booking.status}
     booking.status = to
-    booking.version += 1
-    booking.updated_at = utcnow()
-    await session.flush()
-    await audit(
-        session,
-        actor=actor,
-        action=f"reception.{action.value}",
-        entity_type=ENTITY,
-        entity_id=booking.id,
-        before={"status": before},
-        after={"status": to.value, **after},
+    return await _changed(
+        session, booking, actor, action.value, before=before, after={"status": to.value, **after}
     )
-    return booking
 
 
 async def start(
@@ -424,18 +439,9 @@ async def write_record(
     """The record (biên bản) of what the citizen raised, while the reception runs."""
     _require_in_progress(booking)
     booking.record = text
-    booking.version += 1
-    booking.updated_at = utcnow()
-    await session.flush()
-    await audit(
-        session,
-        actor=actor,
-        action="reception.record_written",
-        entity_type=ENTITY,
-        entity_id=booking.id,
-        after={"record_length": len(text)},
+    return await _changed(
+        session, booking, actor, "record_written", after={"record_length": len(text)}
     )
-    return booking
 
 
 async def attach_evidence(
@@ -450,16 +456,8 @@ async def attach_evidence(
     if not storage.visible_to(evidence, actor):
         raise NotFound(msg("evidence_not_found"))
     if await repository.add_evidence(session, booking.id, evidence.id, actor.user_id):
-        booking.version += 1
-        booking.updated_at = utcnow()
-        await session.flush()
-        await audit(
-            session,
-            actor=actor,
-            action="reception.evidence_added",
-            entity_type=ENTITY,
-            entity_id=booking.id,
-            after={"evidence_id": evidence.id},
+        await _changed(
+            session, booking, actor, "evidence_added", after={"evidence_id": evidence.id}
         )
     return booking
 
@@ -554,7 +552,10 @@ async def mark_no_show(
     booking: ReceptionBooking,
     actor: StaffPrincipal | None,
     now: datetime | None = None,
+    note: str | None = None,
 ) -> ReceptionBooking:
+    """The citizen did not come (an officer, once the slot began; or the sweep). ``note``
+    goes to the audit event."""
     now = now or utcnow()
     BOOKING_FLOW.step(BookingStatus(booking.status), Action.mark_no_show, parties(actor))
     if now < booking.slot_start:
@@ -564,7 +565,9 @@ async def mark_no_show(
             allowed_actions=[],
         )
     booking.finished_at = now
-    return await _move(session, booking, actor, Action.mark_no_show, BookingStatus.no_show)
+    return await _move(
+        session, booking, actor, Action.mark_no_show, BookingStatus.no_show, note=note
+    )
 
 
 async def sweep_no_shows(session: AsyncSession, now: datetime | None = None) -> int:
