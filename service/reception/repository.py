@@ -168,10 +168,15 @@ async def due_reminders(
     return list((await session.execute(statement)).scalars())
 
 
-async def officer_emails(session: AsyncSession, unit_code: str) -> list[str]:
-    """The e-mail addresses of the active Front officers of a unit."""
+async def officer_emails(session: AsyncSession, unit_code: str | None) -> list[str]:
+    """The e-mail addresses of the active Front officers of a ward (None: of the city)."""
+    unit = (
+        col(StaffUser.unit_code).is_(None)
+        if unit_code is None
+        else col(StaffUser.unit_code) == unit_code
+    )
     statement = select(col(StaffUser.email)).where(
-        col(StaffUser.unit_code) == unit_code,
+        unit,
         col(StaffUser.role) == Role.front_officer.value,
         col(StaffUser.email).is_not(None),
         col(StaffUser.active),

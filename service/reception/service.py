@@ -612,7 +612,9 @@ async def queue_reminders(
             dedupe_key=f"reception-remind:{booking.id}",
         )
         when = _local(settings, booking.slot_start)
-        for email in await repository.officer_emails(session, booking.unit_code):
+        unit = await reference_cache.unit(session, booking.unit_code)
+        city = unit is not None and unit.level is UnitLevel.province
+        for email in await repository.officer_emails(session, None if city else booking.unit_code):
             await enqueue_letter(
                 session,
                 Letter(

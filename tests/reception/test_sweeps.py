@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service.auth.models import Role
 from service.db import session_scope, utcnow
-from service.errors import Conflict
+from service.errors import Conflict, Invalid
 from service.kernel.wiring import Wiring
+from service.petitions.models import Petition
 from service.reception import service
 from service.reception.models import BookingStatus, ReceptionSchedule
-from service.reception.schemas import BookingCreate, StartRequest
+from service.reception.schemas import BookingCreate, CompleteRequest, ScheduleCreate, StartRequest
 from service.settings import Settings
 from tests.factories import HOAN_KIEM, create_user, login
 from tests.notices.fakes import FakeSmsGateway, sms_gateway  # noqa: F401
@@ -182,3 +183,71 @@ async def test_the_reminder_sms_goes_to_the_gateway(
         await service.cancel(session, row)
     assert not await service.send_reminder(sessions, with_gateway, booked.booking.id)
     assert len(sms_gateway.requests) == 1
+
+
+async def test_a_city_reception_files_in_the_ward_named(
+    session: AsyncSession, settings: Settings, people: People
+) -> None:
+    today = utcnow().date()
+    city = principal(people.city_front)
+    schedule = await service.create_schedule(
+        session,
+        city,
+        ScheduleCreate(
+            unit_code="01",
+            title="Tiếp công dân trực tuyến của Thành phố",
+            starts_on=today + timedelta(days=1),
+            ends_on=today + timedelta(days=20),
+            slot_minutes=60,
+            capacity=1,
+        ),
+    )
+    people.city_front.email = "thanh.pho@mttq.example.vn"
+    people.ward_front.email = "phuong@mttq.example.vn"
+    await session.flush()
+    slot = await _first_slot(session, schedule)
+    booked = await service.book(session, settings, _create(schedule, slot.starts_at))
+    await service.queue_reminders(session, settings, slot.starts_at - timedelta(hours=1))
+    recipients = (
+        await session.execute(
+            text("SELECT recipient FROM mail_letter WHERE key LIKE :key"),
+            {"key": f"reception-remind:{booked.booking.id}:%"},
+        )
+    ).scalars()
+    assert list(recipients) == ["thanh.pho@mttq.example.vn"]
+    # Officers present must be of the unit (a ward officer is not of the city's reception).
+    with pytest.raises(Invalid):
+        await service.start(
+            session,
+            settings,
+            booked.booking,
+            city,
+            StartRequest(national_id=CCCD, document="VNeID", officer_ids=[people.ward_front.id]),
+        )
+    await service.start(
+        session, settings, booked.booking, city, StartRequest(national_id=CCCD, document="VNeID")
+    )
+    await service.write_record(session, booked.booking, city, "Phản ánh tiếng ồn.")
+    outcome = {
+        "outcome": "petition",
+        "kind": "feedback",
+        "category": "environment_sanitation",
+        "title": "Tiếng ồn quán karaoke",
+        "description": "Quán karaoke số 5 mở nhạc sau 23 giờ.",
+    }
+    with pytest.raises(Invalid) as refused:  # the city's: the ward is needed
+        await service.complete(
+            session, settings, booked.booking, city, CompleteRequest.model_validate(outcome)
+        )
+    assert "unit_code" in str(refused.value.extra)
+    done = await service.complete(
+        session,
+        settings,
+        booked.booking,
+        city,
+        CompleteRequest.model_validate({**outcome, "unit_code": HOAN_KIEM}),
+    )
+    petition = await session.get(Petition, done.petition_id)
+    assert petition is not None
+    assert petition.unit_code == HOAN_KIEM
+    assert petition.channel == "online_reception"
