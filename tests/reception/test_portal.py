@@ -5,18 +5,25 @@ citizen cancels with the code and secret."""
 from __future__ import annotations
 
 import re
+import time
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import service.web.public.antibot as antibot
 from service.reception import service
 from service.reception.models import ReceptionBooking, ReceptionSchedule
+from service.settings import Settings
 from tests.reception.conftest import CCCD, People
 from tests.web.support import csrf_token
 
 
 async def test_book_on_the_portal_and_cancel(
-    client: httpx.AsyncClient, session: AsyncSession, people: People, schedule: ReceptionSchedule
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    people: People,
+    schedule: ReceptionSchedule,
 ) -> None:
     page = await client.get(f"/tiep-cong-dan?lich={schedule.id}")
     assert page.status_code == 200
@@ -33,7 +40,12 @@ async def test_book_on_the_portal_and_cancel(
         "phone": "0987654321",
         "topic": "Hỏi về thủ tục cấp sổ đỏ",
         "consent_to_process": "yes",
+        "form_token": antibot.issue_token(settings, time.time() - 10),
     }
+    # A bot: the honeypot filled, or a token just issued (too fast), is refused.
+    assert (await client.post("/tiep-cong-dan", data={**form, "website": "x"})).status_code == 422
+    too_fast = {**form, "national_id": CCCD, "form_token": antibot.issue_token(settings)}
+    assert (await client.post("/tiep-cong-dan", data=too_fast)).status_code == 422
     refused = await client.post("/tiep-cong-dan", data=form)
     assert refused.status_code == 422
     assert 'id="f-national_id-error"' in refused.text

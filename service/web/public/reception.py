@@ -18,6 +18,7 @@ from litestar.params import QueryParameter
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import service.web.public.antibot as antibot
 from service.errors import Invalid, ServiceError, pydantic_message
 from service.i18n import msg
 from service.reception import service
@@ -40,6 +41,8 @@ class BookingForm(BaseModel):
     phone: str | None = None
     topic: str | None = None
     consent_to_process: str | None = None
+    form_token: str | None = None
+    website: str | None = None  # the honeypot (``antibot``)
 
 
 class CancelForm(BaseModel):
@@ -48,7 +51,7 @@ class CancelForm(BaseModel):
 
 
 def booking_create(form: BookingForm) -> BookingCreate:
-    body = form.model_dump()
+    body = form.model_dump(exclude={"form_token", "website"})
     body["consent_to_process"] = form.consent_to_process is not None
     try:
         return BookingCreate.model_validate({k: v for k, v in body.items() if v is not None})
@@ -74,6 +77,7 @@ class ReceptionPortalController(Controller):
         self,
         request: Request[Any, Any, Any],
         session: AsyncSession,
+        settings: Settings,
         form: Form[Any],
         schedule_id: uuid.UUID | None,
         status_code: int = 200,
@@ -93,6 +97,7 @@ class ReceptionPortalController(Controller):
             chosen=chosen,
             slots=[slot for slot in slots if slot.free > 0],
             unit_names=names,
+            token=antibot.issue_token(settings),
         )
 
     @get("/")
@@ -100,11 +105,12 @@ class ReceptionPortalController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         lich: Annotated[str | None, QueryParameter(max_length=36)] = None,
     ) -> HTMXTemplate:
         schedule_id = _schedule_id(lich)
         return await self._page(
-            request, db_session, Form(values={"schedule_id": lich or ""}), schedule_id
+            request, db_session, settings, Form(values={"schedule_id": lich or ""}), schedule_id
         )
 
     @post("/", status_code=303)
@@ -114,15 +120,23 @@ class ReceptionPortalController(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> Response[Any]:
+        await antibot.count_filing(request)
         form = await read_form(request, BookingForm)
         try:
             if form.data is None:
                 raise Invalid(msg("reception.booking_invalid"))
+            antibot.check_honeypot(form.data.website)
+            antibot.check_token(settings, form.data.form_token)
             booked = await service.book(db_session, settings, booking_create(form.data))
         except ServiceError as exc:
             schedule_id = _schedule_id(str(form.values.get("schedule_id") or ""))
             return await self._page(
-                request, db_session, form.failed(exc), schedule_id, status_code=exc.status_code
+                request,
+                db_session,
+                settings,
+                form.failed(exc),
+                schedule_id,
+                status_code=exc.status_code,
             )
         cookie = credentials_cookie(
             settings, RECEIPT_COOKIE, RECEIPT_PATH, booked.booking.code, booked.secret, 900
@@ -160,6 +174,7 @@ class ReceptionPortalController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
     ) -> Response[Any]:
         form = await read_form(request, CancelForm)
         try:
@@ -170,6 +185,12 @@ class ReceptionPortalController(Controller):
             await service.cancel(db_session, booking)
         except ServiceError as exc:
             return await self._page(
-                request, db_session, Form(values={}), None, exc.status_code, form.failed(exc)
+                request,
+                db_session,
+                settings,
+                Form(values={}),
+                None,
+                exc.status_code,
+                form.failed(exc),
             )
         return redirect(PATH, flash="web.reception.cancelled")
