@@ -71,6 +71,7 @@ def _api_routes() -> list[Any]:
     from service.opendata.controllers import controllers as opendata_controllers
     from service.oversight.controllers import controllers as oversight_controllers
     from service.petitions.controllers import controllers as petitions_controllers
+    from service.reception.controllers import controllers as reception_controllers
     from service.replies.controllers import controllers as replies_controllers
     from service.storage.controllers import controllers as storage_controllers
 
@@ -87,6 +88,7 @@ def _api_routes() -> list[Any]:
         *feeds_controllers,
         *opendata_controllers,
         *channels_controllers,
+        *reception_controllers,
     ]
 
 

@@ -1,14 +1,16 @@
 """Demo accounts and the demo API client, created idempotently on every ``giamsat demo``."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from service.auth import service as auth_service
 from service.auth.models import ApiClient, Role, StaffUser
 from service.auth.schemas import UserCreate
 from service.auth.secrets import split_api_key, token_digest
-from service.db import command_session
+from service.db import command_session, utcnow
 from service.demo_accounts import DemoAccount
 from service.directory.models import Agency
 from service.settings import Settings
@@ -64,3 +66,32 @@ async def seed_demo(
                     rate_limit_per_minute=600,
                 )
             )
+        await _demo_reception_schedule(session)
+
+
+async def _demo_reception_schedule(session: AsyncSession) -> None:
+    """Hoàn Kiếm's online reception (``service.reception``) for the next 60 days, once."""
+    from service.reception.models import ReceptionSchedule
+
+    exists = await session.execute(
+        select(col(ReceptionSchedule.id)).where(col(ReceptionSchedule.unit_code) == "00070")
+    )
+    officer = (
+        await session.execute(
+            select(col(StaffUser.id)).where(col(StaffUser.username) == "mttq.hoankiem")
+        )
+    ).scalar_one_or_none()
+    if exists.first() is not None or officer is None:
+        return
+    today = utcnow().date()
+    session.add(
+        ReceptionSchedule(
+            unit_code="00070",
+            title="Tiếp công dân trực tuyến phường Hoàn Kiếm",
+            starts_on=today,
+            ends_on=today + timedelta(days=60),
+            slot_minutes=30,
+            capacity=2,
+            created_by=officer,
+        )
+    )

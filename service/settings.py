@@ -170,6 +170,12 @@ class Settings(BaseSettings):
 
     timezone: str = "Asia/Ho_Chi_Minh"
 
+    # Online citizen reception (service/reception): the platform hosts no video; a
+    # reception's meeting link is this provider template with {code} (the booking's room
+    # code), e.g. https://meet.jit.si/mttq-{code}. Reminders go out this many hours before.
+    reception_meeting_url_template: str = "https://meet.jit.si/giamsat-{code}"
+    reception_reminder_hours: int = Field(default=24, ge=1, le=168)
+
     # Open311 (service/open311): the jurisdiction_id this server answers to; a request naming
     # another is a 404.
     open311_jurisdiction_id: str = "hanoi.giamsat.vn"

@@ -29,6 +29,7 @@ DOMAINS: tuple[str, ...] = (
     "service.oversight",
     "service.petitions",
     "service.channels",
+    "service.reception",
     "reports",
     "service.opendata",
 )

@@ -26,7 +26,7 @@ PUBLIC = re.compile(
     r"|^/static/.*"
     # The portal's pages (service/web) and the console's login page.
     r"|^/(lang)?$"
-    r"|^/(tra-cuu|gui-kien-nghi|tra-loi|xac-minh|thong-bao)(/.*)?$"
+    r"|^/(tra-cuu|gui-kien-nghi|tra-loi|xac-minh|thong-bao|tiep-cong-dan)(/.*)?$"
     r"|^/console/login$"
     # The Open311 server: public reads; its POST checks the api_key of the form (403).
     r"|^/open311/v2/.*"
@@ -88,7 +88,9 @@ async def test_api_keys_open_no_staff_route(
 ) -> None:
     """An API client (a citizen app) may only reach the routes made for API clients."""
     _, key = await create_api_client(session, scopes=["petitions:write", "petitions:read"])
-    allowed_for_clients = re.compile(r"^/api/v1/petitions(/\{[^/]+\}/evidence)?$")
+    allowed_for_clients = re.compile(
+        r"^/api/v1/(petitions(/\{[^/]+\}/evidence)?|reception/bookings)$"
+    )
     for method, path in _routes(app):
         if PUBLIC.match(path) or allowed_for_clients.match(path):
             continue

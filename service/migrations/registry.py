@@ -15,6 +15,7 @@ from service.mail import models as mail_models
 from service.opendata import models as opendata_models
 from service.oversight import models as oversight_models
 from service.petitions import models as petitions_models
+from service.reception import models as reception_models
 from service.replies import models as replies_models
 from service.storage import models as storage_models
 
@@ -30,6 +31,7 @@ __all__ = [
     "opendata_models",
     "oversight_models",
     "petitions_models",
+    "reception_models",
     "replies_models",
     "reports_models",
     "storage_models",

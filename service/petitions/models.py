@@ -43,6 +43,7 @@ class Channel(StrEnum):
     hotline = "hotline"
     voter_meeting = "voter_meeting"
     walk_in = "walk_in"
+    online_reception = "online_reception"  # a reception by video (service/reception)
 
 
 class DenouncedPosition(StrEnum):

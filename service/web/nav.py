@@ -36,6 +36,7 @@ NAV: tuple[NavItem, ...] = (
         "web.nav.reports", "/console/reports", frozenset({Role.council_reader, Role.front_officer})
     ),
     NavItem("web.nav.publications", "/console/publications", _FRONT),
+    NavItem("web.nav.reception", "/console/reception", _FRONT),
     NavItem("web.nav.admin", "/console/admin", frozenset()),
 )
 
@@ -56,6 +57,7 @@ PORTAL: tuple[NavItem, ...] = (
     NavItem("web.portal.answers", "/tra-loi", frozenset()),
     NavItem("web.portal.announcements", "/thong-bao", frozenset()),
     NavItem("web.portal.verify", "/xac-minh", frozenset()),
+    NavItem("web.reception.title", "/tiep-cong-dan", frozenset()),
 )
 
 

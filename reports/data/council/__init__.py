@@ -40,6 +40,7 @@ from reports.data.council.facts import (
     gather,
     summary,
 )
+from reports.data.council.reception import reception_paragraph, with_reception
 from reports.data.council.sections import notable_table, sections
 from reports.document import ReportDocument
 from reports.sections import Heading
@@ -66,6 +67,8 @@ async def council_document(params: CouncilParameters, build: Building) -> Report
     appendix = notable_table(session, params, now=now, row_count=data.notable_count)
     return build.frame.document(
         build.title or summary(params),
-        sections(data, params, build.frame, now=now),
+        with_reception(
+            sections(data, params, build.frame, now=now), await reception_paragraph(session, params)
+        ),
         [Heading("PHỤ LỤC", centered=True), appendix],
     )

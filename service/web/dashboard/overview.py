@@ -19,6 +19,7 @@ from service.directory import service as directory
 from service.directory.models import UnitLevel
 from service.i18n import label, translate, value_error
 from service.readonly import ReadSession
+from service.reception import service as reception
 from service.settings import Settings
 from service.web.dashboard.cache import FiguresCache
 from service.web.dashboard.figures import MAX_MONTHS, Overview, Translate, overview
@@ -113,6 +114,9 @@ class DashboardController(Controller):
             return result, grid
 
         computed = await figures_cache.get(scope, compute)
+        reception_figures = await reception.period_stats(
+            read_session, unit_code, first, last, settings.timezone
+        )
         return render(
             request,
             "console/dashboard/index.html",
@@ -126,4 +130,5 @@ class DashboardController(Controller):
             grid=computed.grid,
             computed_at=computed.at,
             max_months=MAX_MONTHS,
+            reception=reception_figures,
         )

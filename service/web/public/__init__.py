@@ -11,13 +11,16 @@ calls.
   checks, and its receipt;
 * ``verify`` — ``/xac-minh``: check a printed report by its code;
 * ``announcements`` — ``/thong-bao``: the Front's announcements published to the portal
-  (``service.channels``).
+  (``service.channels``);
+* ``reception`` — ``/tiep-cong-dan``: book an online reception, its receipt, cancel it
+  (``service.reception``).
 """
 
 from service.web.public.announcements import AnnouncementsController
 from service.web.public.answers import AnswersController
 from service.web.public.filing import FilingController
 from service.web.public.home import HomeController
+from service.web.public.reception import ReceptionPortalController
 from service.web.public.tracking import TrackingController
 from service.web.public.verify import VerifyController
 
@@ -28,4 +31,5 @@ controllers = [
     TrackingController,
     FilingController,
     VerifyController,
+    ReceptionPortalController,
 ]
