@@ -56,6 +56,7 @@ PORTAL: tuple[NavItem, ...] = (
     NavItem("web.portal.answers", "/tra-loi", frozenset()),
     NavItem("web.portal.announcements", "/thong-bao", frozenset()),
     NavItem("web.portal.verify", "/xac-minh", frozenset()),
+    NavItem("web.consultation.nav", "/gop-y-du-thao", frozenset()),
 )
 
 

@@ -11,11 +11,14 @@ calls.
   checks, and its receipt;
 * ``verify`` — ``/xac-minh``: check a printed report by its code;
 * ``announcements`` — ``/thong-bao``: the Front's announcements published to the portal
-  (``service.channels``).
+  (``service.channels``);
+* ``consultation`` — ``/gop-y-du-thao``: the public consultation on drafts under social
+  criticism (``service.criticism``), comments moderated, bot defences as for filing.
 """
 
 from service.web.public.announcements import AnnouncementsController
 from service.web.public.answers import AnswersController
+from service.web.public.consultation import ConsultationController
 from service.web.public.filing import FilingController
 from service.web.public.home import HomeController
 from service.web.public.tracking import TrackingController
@@ -28,4 +31,5 @@ controllers = [
     TrackingController,
     FilingController,
     VerifyController,
+    ConsultationController,
 ]
