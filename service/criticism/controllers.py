@@ -226,16 +226,14 @@ OPINION_RESOURCE: ActionResource[CriticismOpinion] = ActionResource(
     tags=TAGS,
     guards=[FRONT],
 )
-OPINION_ACTIONS = action_handlers(
-    OPINION_RESOURCE,
-    [
-        ActionRoute(
-            "moderate",
-            _moderate,
-            body=ModerateRequest,
-            summary="Show or hide an opinion (a public comment waits for this)",
-        )
-    ],
-)
+OPINION_ROUTES: dict[str, ActionRoute[CriticismOpinion, Any]] = {
+    "moderate": ActionRoute(
+        "moderate",
+        _moderate,
+        body=ModerateRequest,
+        summary="Show or hide an opinion (a public comment waits for this)",
+    )
+}
+OPINION_ACTIONS = action_handlers(OPINION_RESOURCE, list(OPINION_ROUTES.values()))
 
 controllers: list[Any] = [DraftController, *DRAFT_ACTIONS, *OPINION_ACTIONS]

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from service.criticism.models import (
     CriticismForm,
@@ -29,7 +29,8 @@ Section = Annotated[int, Field(ge=1, le=999)]
 
 
 class Strict(Input):
-    model_config = ConfigDict(extra="forbid")
+    """A request body of this domain (the console's forms post their CSRF token and version
+    beside the fields, so extra fields are ignored, as the other domains' are)."""
 
 
 class SectionIn(Strict):

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.models import Role, StaffUser
 from service.directory.models import AdminUnit, Agency, AgencyLevel
-from tests.factories import BA_DINH, HOAN_KIEM, create_agency, login
-from tests.oversight.conftest import make_user, policy  # noqa: F401  # the fixture
+from tests.factories import BA_DINH, HOAN_KIEM, create_agency
+from tests.oversight.conftest import logins, make_user, policy  # noqa: F401  # fixtures
 
 API = "/api/v1"
 
@@ -45,18 +45,6 @@ async def people(session: AsyncSession, hanoi: AdminUnit, policy: None) -> Peopl
         other_agency_officer=await make_user(session, Role.agency_officer, "01", other),
         supervisor=await make_user(session, Role.supervisor),
     )
-
-
-@pytest.fixture
-def logins(client: httpx.AsyncClient) -> Any:
-    cache: dict[Any, dict[str, str]] = {}
-
-    async def headers(user: StaffUser) -> dict[str, str]:
-        if user.id not in cache:
-            cache[user.id] = await login(client, user)
-        return cache[user.id]
-
-    return headers
 
 
 def draft_body(people: People, **changes: Any) -> dict[str, Any]:
