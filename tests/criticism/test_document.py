@@ -2,8 +2,10 @@
 issued (numbered as the criticism, signed as it was issued, scoped to the draft's area), and
 its PDF read back as text."""
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +19,7 @@ from service.criticism.schemas import DraftCreate, IssueRequest, OpinionCreate, 
 from service.criticism.workflow import DraftAction
 from service.settings import Settings
 from tests.criticism.conftest import API, People, draft_body
+from tests.factories import HOAN_KIEM
 from tests.reports.world import check_fonts_embedded, flat, pdf_text, render
 
 
@@ -100,3 +103,22 @@ async def test_the_issued_criticism_is_a_numbered_signed_pdf(
     assert "1 ý kiến của chuyên gia" in text
     assert "TS. Lê Minh Châu" not in text  # opinions are counted, not named
     check_fonts_embedded(rendered.path)
+
+    # The council report of the ward counts the draft and its criticism (section IV).
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    council = await render(
+        session,
+        settings,
+        ReportKind.council_periodic,
+        {
+            "from": (today - timedelta(days=1)).isoformat(),
+            "to": today.isoformat(),
+            "unit_code": HOAN_KIEM,
+        },
+        tmp_path / "council.pdf",
+    )
+    council_text = flat(pdf_text(council.path))
+    assert "Hoạt động phản biện xã hội" in council_text
+    assert "đã tiếp nhận 1 dự thảo đề nghị phản biện xã hội" in council_text
+    assert "đã ban hành 1 văn bản phản biện với 1 nội dung" in council_text
+    assert council_text.index("Hoạt động phản biện xã hội") < council_text.index("V. KIẾN NGHỊ")

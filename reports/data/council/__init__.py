@@ -31,6 +31,7 @@ phone, email, ID, bank account and plate). Denunciations appear only as counts, 
 from __future__ import annotations
 
 from reports.data.common import Building
+from reports.data.council.criticism import before_recommendations, criticism_sections
 from reports.data.council.facts import (
     Cluster,
     CouncilData,
@@ -66,6 +67,9 @@ async def council_document(params: CouncilParameters, build: Building) -> Report
     appendix = notable_table(session, params, now=now, row_count=data.notable_count)
     return build.frame.document(
         build.title or summary(params),
-        sections(data, params, build.frame, now=now),
+        before_recommendations(
+            sections(data, params, build.frame, now=now),
+            await criticism_sections(session, params),
+        ),
         [Heading("PHỤ LỤC", centered=True), appendix],
     )
