@@ -173,3 +173,23 @@ async def lead_legal_basis(session: AsyncSession) -> str | None:
         )
     )
     return result.scalars().first()
+
+
+async def point_states(
+    session: AsyncSession, *, start: datetime, end: datetime, unit_code: str | None
+) -> dict[str, int]:
+    """The points of the criticisms of drafts received in [start, end) in the area, by state
+    (one GROUP BY)."""
+    query = (
+        select(col(CriticismPoint.state), func.count())
+        .join(CriticismDraft, col(CriticismDraft.id) == col(CriticismPoint.draft_id))
+        .where(
+            col(CriticismDraft.received_at) >= start,
+            col(CriticismDraft.received_at) < end,
+            col(CriticismPoint.state) != "draft",
+        )
+        .group_by(col(CriticismPoint.state))
+    )
+    if unit_code is not None:
+        query = query.where(col(CriticismDraft.unit_code) == unit_code)
+    return {str(state): int(n) for state, n in (await session.execute(query)).all()}

@@ -573,3 +573,19 @@ async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> N
         {"state": point.state, "version": point.version},
         before,
     )
+
+
+async def point_outcomes(
+    session: AsyncSession,
+    viewer: StaffPrincipal,
+    *,
+    start: datetime,
+    end: datetime,
+    unit_code: str | None,
+) -> list[tuple[PointState, int]]:
+    """How the drafting agencies answered the points of the Front's criticisms (drafts
+    received in the period, in the viewer's area), for the dashboard."""
+    if viewer.unit_code is not None:
+        unit_code = viewer.unit_code
+    counts = await repository.point_states(session, start=start, end=end, unit_code=unit_code)
+    return [(state, counts[state.value]) for state in PointState if counts.get(state.value)]

@@ -92,6 +92,10 @@ async def test_the_officer_gathers_moderates_and_issues_from_the_console(
     page = await client.get(url)
     assert "1/PB-MTTQ" in page.text
     assert "đã gửi cơ quan" in page.text
+    dashboard = await client.get("/console/dashboard")
+    assert dashboard.status_code == 200
+    assert "Nội dung phản biện xã hội theo kết quả tiếp thu" in dashboard.text
+    assert "đã gửi cơ quan" in dashboard.text
 
 
 async def test_another_wards_officer_gets_a_404(
