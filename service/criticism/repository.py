@@ -83,8 +83,14 @@ async def consulting_drafts(session: AsyncSession, limit: int = 100) -> list[Cri
 
 
 async def next_criticism_number(session: AsyncSession, unit_code: str, year: int) -> int:
-    """The next number of the unit's criticism documents in ``year`` (the unique constraint
-    refuses a number taken twice by concurrent issues)."""
+    """The next number of the unit's criticism documents in ``year``. Two issues of one unit
+    at once take their numbers one after the other (a transaction-scoped advisory lock per
+    unit and year), so the unique constraint never has to refuse one."""
+    await session.execute(
+        select(
+            func.pg_advisory_xact_lock(func.hashtextextended(f"criticism:{unit_code}:{year}", 0))
+        )
+    )
     result = await session.execute(
         select(func.coalesce(func.max(col(CriticismDraft.criticism_number)), 0)).where(
             col(CriticismDraft.unit_code) == unit_code,
