@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -143,6 +143,19 @@ def _touch(row: CriticismDraft | CriticismOpinion | CriticismPoint) -> None:
         row.updated_at = utcnow()
 
 
+R = TypeVar("R", CriticismDraft, CriticismOpinion, CriticismPoint)
+
+
+async def _created(
+    session: AsyncSession, actor: audit.Actor, row: R, action: str, after: dict[str, Any]
+) -> R:
+    """Add ``row``, flush it and record ``action`` (``<entity type>.<what happened>``)."""
+    session.add(row)
+    await session.flush()
+    await _audit(session, actor, action, action.partition(".")[0], row.id, after)
+    return row
+
+
 # -- receiving a draft ----------------------------------------------------------------------
 
 
@@ -225,12 +238,7 @@ async def receive_draft(
         received_late=await is_late(session, received_at, data.opinion_due_at, amount, unit),
         created_by=actor.user_id,
     )
-    session.add(draft)
-    await session.flush()
-    await _audit(
-        session, actor, "criticism_draft.received", "criticism_draft", draft.id, snapshot(draft)
-    )
-    return draft
+    return await _created(session, actor, draft, "criticism_draft.received", snapshot(draft))
 
 
 async def list_drafts(
@@ -374,17 +382,13 @@ async def add_opinion(
         status=OpinionStatus.shown,
         entered_by=actor.user_id,
     )
-    session.add(opinion)
-    await session.flush()
-    await _audit(
+    return await _created(
         session,
         actor,
+        opinion,
         "criticism_opinion.entered",
-        "criticism_opinion",
-        opinion.id,
         {"draft_id": draft.id, "source": opinion.source},
     )
-    return opinion
 
 
 async def list_opinions(
@@ -459,17 +463,13 @@ async def comment(session: AsyncSession, code: str, data: PublicComment) -> Crit
         text=data.text,
         status=OpinionStatus.pending,
     )
-    session.add(opinion)
-    await session.flush()
-    await _audit(
+    return await _created(
         session,
         None,
+        opinion,
         "criticism_opinion.commented",
-        "criticism_opinion",
-        opinion.id,
         {"draft_id": draft.id, "source": opinion.source},
     )
-    return opinion
 
 
 # -- points of the criticism ----------------------------------------------------------------
@@ -487,17 +487,13 @@ async def add_point(
         section_number=data.section_number,
         text=data.text,
     )
-    session.add(point)
-    await session.flush()
-    await _audit(
+    return await _created(
         session,
         actor,
+        point,
         "criticism_point.written",
-        "criticism_point",
-        point.id,
         {"draft_id": draft.id, "number": point.number},
     )
-    return point
 
 
 async def list_points(
