@@ -506,17 +506,6 @@ async def list_points(
 # -- following each point's referral --------------------------------------------------------
 
 
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
-
-
 async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> None:
     """Mirror what happened to a point's referral, in the same transaction."""
     if event.item_type != ITEM_TYPE:
@@ -533,9 +522,9 @@ async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> N
     if event.name == events.ACKNOWLEDGED:
         if state in (PointState.sent, PointState.overdue):
             new_state = PointState.acknowledged
-        point.due_at = _as_datetime(data.get("due_at")) or point.due_at
+        point.due_at = event.moment("due_at") or point.due_at
     elif event.name == events.EXTENSION_GRANTED:
-        point.due_at = _as_datetime(data.get("new_due_at")) or point.due_at
+        point.due_at = event.moment("new_due_at") or point.due_at
         if state is PointState.overdue:
             new_state = PointState.acknowledged
     elif event.name == events.ANSWER_PUBLISHED:
@@ -547,7 +536,7 @@ async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> N
         point.answer_summary = str(summary) if summary is not None else None
     elif event.name == events.REOPENED:
         new_state = PointState.acknowledged
-        point.due_at = _as_datetime(data.get("due_at")) or point.due_at
+        point.due_at = event.moment("due_at") or point.due_at
         point.answered_at = point.answer_outcome = point.answer_summary = None
     elif event.name == events.OVERDUE:
         if state in (PointState.sent, PointState.acknowledged):
