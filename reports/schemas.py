@@ -31,7 +31,7 @@ class RecipientIn(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    name: Text = Field(min_length=1, max_length=300, examples=["Thường trực HĐND Thành phố"])
+    name: Text = text_field(min_length=1, max_length=300, examples=["Thường trực HĐND Thành phố"])
     email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
     channel: DeliveryChannel | None = Field(
         default=None,
@@ -54,13 +54,13 @@ class ReportCreate(BaseModel):
     summary: Text | None = text_field(
         default=None, min_length=3, max_length=500, description="The title's summary line"
     )
-    number_symbol: Text | None = Field(default=None, min_length=1, max_length=100)
+    number_symbol: Text | None = text_field(default=None, min_length=1, max_length=100)
     issue_date: date | None = Field(default=None, description="Default: today (local)")
     parent_body: Text | None = Field(default=None, max_length=300)
-    issuing_body: Text | None = Field(default=None, min_length=1, max_length=300)
-    place: Text | None = Field(default=None, min_length=1, max_length=100)
-    signer_name: Text | None = Field(default=None, min_length=1, max_length=200)
-    signer_title: Text | None = Field(default=None, min_length=1, max_length=200)
+    issuing_body: Text | None = text_field(default=None, min_length=1, max_length=300)
+    place: Text | None = text_field(default=None, min_length=1, max_length=100)
+    signer_name: Text | None = text_field(default=None, min_length=1, max_length=200)
+    signer_title: Text | None = text_field(default=None, min_length=1, max_length=200)
     signer_on_behalf: Text | None = Field(default=None, max_length=200)
     recipients: list[RecipientIn] | None = Field(default=None, max_length=50)
     pdf_variant: Literal["pdf", "pdf/a-3b"] | None = Field(

@@ -14,7 +14,7 @@ from service.oversight.schemas import Input
 from service.text import Text, text_field
 
 UnitCodeText = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,5}$", max_length=16)]
-GroupName = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+GroupName = Annotated[Text, text_field(min_length=1, max_length=200)]
 
 
 class RowRead(BaseModel):

@@ -24,16 +24,14 @@ from service.directory.reference_data import nfc
 from service.i18n import value_error
 from service.openapi import LOCAL_TIME_PATTERN
 from service.strict import NOT_BOOL, StrictBool
+from service.text import Text, text_field
 
 T = TypeVar("T")
 
-# Vietnamese text is stored NFC-normalised so equal names compare equal.
-Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(nfc)
-]
-ShortName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(nfc)
-]
+# Vietnamese text is stored NFC-normalised so equal names compare equal; the document's pattern
+# says a name must hold a character that is not a space (service.text).
+Name = Annotated[Text, text_field(min_length=1, max_length=300)]
+ShortName = Annotated[Text, text_field(min_length=1, max_length=200)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(nfc)]
 SortOrder = Annotated[int, Field(ge=0, le=100_000), NOT_BOOL]
 Priority = Annotated[int, Field(ge=-1_000_000, le=1_000_000), NOT_BOOL]

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 UNIX_SECONDS = Schema(
     type=OpenAPIType.NUMBER,
     minimum=-62135596800,  # 0001-01-01
-    maximum=253402300799,  # 9999-12-31
+    # 9999-12-31 23:59:59.999: a fraction of the last second is a date-time too (and a bound
+    # nearer the year 10000 would round into it as a double).
+    maximum=253402300799.999,
     description="Unix seconds (UTC).",
 )
 
