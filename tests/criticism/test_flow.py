@@ -296,9 +296,26 @@ async def test_area_rules_and_preconditions(
     assert (
         await client.post(f"{API}/drafts", json=draft_body(people), headers=other)
     ).status_code == 404
+    other_list = await ok(await client.get(f"{API}/drafts", headers=other))
+    assert draft["id"] not in {d["id"] for d in other_list["items"]}
+    mine = await ok(await client.get(f"{API}/drafts", params={"state": "gathering"}, headers=front))
+    assert draft["id"] in {d["id"] for d in mine["items"]}
     # The city sees every ward's drafts.
     city = await logins(people.city_officer)
     assert (await client.get(url, headers=city)).status_code == 200
+    opinion = await ok(
+        await client.post(
+            f"{url}/opinions",
+            json={"source": "expert", "author_name": "TS. A", "text": "Ý kiến chuyên gia."},
+            headers=city,
+        ),
+        201,
+    )
+    moderate = f"{API}/criticism-opinions/{opinion['id']}/moderate"
+    hidden = await client.post(moderate, json={"status": "hidden"}, headers={**other, **STAR})
+    assert hidden.status_code == 404
+    pending = await client.post(moderate, json={"status": "pending"}, headers={**front, **STAR})
+    assert pending.status_code == 422
     # Agency officers and supervisors have no business here.
     agency = await logins(people.agency_officer)
     assert (await client.get(f"{API}/drafts", headers=agency)).status_code == 403
