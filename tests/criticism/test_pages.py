@@ -3,6 +3,7 @@ waiting, the draft's page with its forms (a refusal next to its field, moderatio
 workflow's actions at the version read) and the area rule (404 for another ward)."""
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.criticism import service
 from service.criticism.schemas import PublicComment
 from tests.criticism.conftest import API, People, draft_body, ok
+from tests.factories import HOAN_KIEM
 from tests.web.support import console_login, csrf_token
 
 
@@ -96,6 +98,35 @@ async def test_the_officer_gathers_moderates_and_issues_from_the_console(
     assert dashboard.status_code == 200
     assert "Nội dung phản biện xã hội theo kết quả tiếp thu" in dashboard.text
     assert "đã gửi cơ quan" in dashboard.text
+
+
+async def test_a_draft_is_received_from_the_console_form(
+    client: httpx.AsyncClient, people: People
+) -> None:
+    await console_login(client, people.ward_officer.username)
+    page = await client.get("/console/drafts")
+    assert "UBND phường Hoàn Kiếm" in page.text
+    values = {
+        "_csrf_token": csrf_token(page.text),
+        "code": "DT-FORM-01",
+        "title": "Dự thảo Đề án chợ dân sinh",
+        "draft_type": "plan",
+        "level": "ward",
+        "unit_code": HOAN_KIEM,
+        "drafting_agency_id": str(people.agency.id),
+        "form": "written",
+        "opinion_due_at": "2026-01-05T17:00",  # before today: refused next to its field
+        "sections": "Phạm vi: toàn phường\nNguồn vốn",
+    }
+    refused = await client.post("/console/drafts", data=values)
+    assert refused.status_code == 422
+    assert "Hạn gửi ý kiến phản biện phải sau ngày nhận dự thảo." in refused.text
+    due = (datetime.now(UTC) + timedelta(days=40)).strftime("%Y-%m-%dT%H:%M")
+    received = await client.post("/console/drafts", data={**values, "opinion_due_at": due})
+    assert received.status_code == 303, received.text
+    page = await client.get(received.headers["location"])
+    assert "Mục 2. Nguồn vốn" in page.text
+    assert "Mục 1. Phạm vi" in page.text
 
 
 async def test_another_wards_officer_gets_a_404(

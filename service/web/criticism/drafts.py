@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.types import Guard
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
@@ -24,17 +24,42 @@ from service.criticism.controllers import (
     OPINION_RESOURCE,
     OPINION_ROUTES,
 )
-from service.criticism.models import OpinionSource
-from service.criticism.schemas import OpinionCreate, PointCreate
+from service.criticism.models import CriticismForm, DraftLevel, DraftType, OpinionSource
+from service.criticism.schemas import DraftCreate, OpinionCreate, PointCreate, SectionIn
 from service.criticism.views import draft_read
+from service.directory import service as directory
 from service.readonly import ReadSession
-from service.web.oversight.forms import ActionForms, empty_form, submit
+from service.web.oversight.forms import ActionForms, SessionSchedule, empty_form, submit
 from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
 
 BASE = "/console/drafts"
 StaffRequest = Request[StaffPrincipal, Any, Any]
 DbSession = NamedDependency[AsyncSession]
 GUARDS: list[Guard] = [FRONT]
+
+
+class DraftReceive(DraftCreate):
+    """The API's ``DraftCreate`` from the console's form: the deadline typed in Vietnam's
+    time (a ``datetime-local`` field has no offset), the sections one per line
+    ("title" or "title: text"); documents are attached through the API."""
+
+    @field_validator("opinion_due_at", mode="before")
+    @classmethod
+    def _local(cls, value: Any) -> Any:
+        return SessionSchedule._local_time(value)
+
+    @field_validator("sections", mode="before")
+    @classmethod
+    def _lines(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        lines = [line.strip() for line in value.splitlines() if line.strip()]
+        return [
+            SectionIn(number=number, title=title.strip()[:500], text=text.strip())
+            for number, (title, _, text) in enumerate(
+                (line.partition(":") for line in lines), start=1
+            )
+        ]
 
 
 def draft_url(draft_id: uuid.UUID) -> str:
@@ -65,21 +90,53 @@ async def draft_page(
     )
 
 
+async def drafts_page(
+    request: StaffRequest,
+    session: AsyncSession,
+    *,
+    form: Form[Any] | None = None,
+    status: int = 200,
+) -> HTMXTemplate:
+    rows, next_cursor = await service.list_drafts(session, request.user, limit=50)
+    pending = await repository.pending_counts(session, [row.id for row in rows])
+    agencies = await directory.list_agencies(session, unit_code=request.user.unit_code, active=True)
+    return render(
+        request,
+        "console/criticism/drafts.html",
+        status_code=status,
+        rows=rows,
+        pending=pending,
+        next_cursor=next_cursor,
+        agencies=[(str(a.id), a.name) for a in agencies],
+        types=list(DraftType),
+        levels=list(DraftLevel),
+        forms_of=list(CriticismForm),
+        form=form or Form(values={"unit_code": request.user.unit_code or ""}),
+    )
+
+
 class DraftPagesController(Controller):
     path = "/drafts"
     guards = GUARDS
 
     @get("/")
     async def drafts(self, request: StaffRequest, read_session: ReadSession) -> HTMXTemplate:
-        rows, next_cursor = await service.list_drafts(read_session, request.user, limit=50)
-        pending = await repository.pending_counts(read_session, [row.id for row in rows])
-        return render(
-            request,
-            "console/criticism/drafts.html",
-            rows=rows,
-            pending=pending,
-            next_cursor=next_cursor,
-        )
+        return await drafts_page(request, read_session)
+
+    @post("/", status_code=303)
+    async def receive(
+        self, request: StaffRequest, db_session: DbSession
+    ) -> Redirect | HTMXTemplate:
+        form: Form[Any] = await read_form(request, DraftReceive)
+        received: list[uuid.UUID] = []
+
+        async def run(data: DraftReceive) -> None:
+            received.append((await service.receive_draft(db_session, request.user, data)).id)
+
+        form, status = await submit(form, run)
+        if received:
+            return redirect(draft_url(received[0]), flash="web.criticism.received_flash")
+        return await drafts_page(request, db_session, form=form, status=status)
 
     @get("/{draft_id:uuid}")
     async def draft(
