@@ -23,6 +23,7 @@ class ReportKind(StrEnum):
     supervision_result = "supervision_result"  # báo cáo kết quả giám sát
     council_periodic = "council_periodic"  # tổng hợp ý kiến, kiến nghị gửi kỳ họp HĐND
     agency_scorecard = "agency_scorecard"  # kết quả trả lời của một cơ quan
+    social_criticism = "social_criticism"  # văn bản phản biện xã hội gửi cơ quan soạn thảo
 
 
 class ReportState(StrEnum):

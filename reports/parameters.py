@@ -19,9 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reports import repository
-from reports.data import TypedParameters, council, scorecard, supervision
+from reports.data import TypedParameters, council, criticism, scorecard, supervision
 from reports.data.common import Period
 from reports.models import ReportKind
+from service.criticism import repository as criticism_drafts
+from service.criticism.models import DraftState
+from service.criticism.service import criticism_number
 from service.directory.models import AdminUnit, Agency
 from service.errors import Invalid, field_error, pydantic_message
 from service.i18n import msg, value_error
@@ -88,7 +91,12 @@ class ScorecardIn(_PeriodIn):
         return self
 
 
+class CriticismIn(_Strict):
+    draft_code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9./-]{1,39}$")
+
+
 _MODELS: dict[ReportKind, type[_Strict]] = {
+    ReportKind.social_criticism: CriticismIn,
     ReportKind.council_periodic: CouncilIn,
     ReportKind.supervision_result: SupervisionIn,
     ReportKind.agency_scorecard: ScorecardIn,
@@ -106,6 +114,9 @@ class Resolved:
     # Supervision reports: the plan's unit (scoping) and the head of the delegation.
     plan_unit_code: str | None = None
     plan_head: str | None = None
+    # Social criticism: the document's own number and the signer the Front issued it with.
+    number_symbol: str | None = None
+    signer: tuple[str, str] | None = None
 
 
 def _invalid(error: ValidationError) -> Invalid:
@@ -139,8 +150,33 @@ async def resolve(
         return await _council(session, data, timezone)
     if isinstance(data, SupervisionIn):
         return await _supervision(session, data, timezone)
+    if isinstance(data, CriticismIn):
+        return await _criticism(session, data, timezone)
     assert isinstance(data, ScorecardIn)
     return await _scorecard(session, data, timezone)
+
+
+async def _criticism(session: AsyncSession, data: CriticismIn, timezone: str) -> Resolved:
+    """An issued criticism only: its number exists from then on."""
+    draft = await criticism_drafts.draft_by_code(session, data.draft_code)
+    if draft is None or DraftState(draft.state) not in (DraftState.issued, DraftState.published):
+        raise Invalid(msg("report_criticism_not_issued"), field="parameters.draft_code")
+    typed = criticism.CriticismParameters(draft.id, draft.code, timezone)
+    signer = (
+        (draft.signer_name, draft.signer_title)
+        if draft.signer_name and draft.signer_title
+        else None
+    )
+    return Resolved(
+        kind=ReportKind.social_criticism,
+        parameters={"draft_id": str(draft.id), "draft_code": draft.code},
+        unit_code=area(draft.unit_code),
+        summary=criticism.summary(draft),
+        typed=typed,
+        plan_unit_code=draft.unit_code,
+        number_symbol=criticism_number(draft),
+        signer=signer,
+    )
 
 
 async def _council(session: AsyncSession, data: CouncilIn, timezone: str) -> Resolved:
@@ -234,6 +270,10 @@ def typed(kind: ReportKind, parameters: Mapping[str, Any], *, timezone: str) -> 
             plan_code=parameters["plan_code"],
             timezone=timezone,
             include_log=bool(parameters.get("include_log", True)),
+        )
+    if kind is ReportKind.social_criticism:
+        return criticism.CriticismParameters(
+            uuid.UUID(parameters["draft_id"]), parameters["draft_code"], timezone
         )
     return scorecard.ScorecardParameters(
         period=_stored_period(parameters, timezone),

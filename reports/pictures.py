@@ -50,6 +50,7 @@ PICTURES = {
     ReportKind.council_periodic: "council_periodic.png",
     ReportKind.supervision_result: "supervision_result.png",
     ReportKind.agency_scorecard: "agency_scorecard.png",
+    ReportKind.social_criticism: "social_criticism.png",
 }
 CATEGORIES = (
     ("environment_sanitation", 18),

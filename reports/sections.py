@@ -169,6 +169,17 @@ class PageBreak:
 Section = Heading | Paragraph | BulletList | Table | LongTable | Figure | PageBreak
 
 
+def insert_before(body: Sequence[Section], heading: str, extra: Sequence[Section]) -> list[Section]:
+    """``body`` with ``extra`` at the end of the part before the heading that starts with
+    ``heading`` ("II." ends section I); at the end when there is no such heading. How the
+    other duties' figures join a report without the report's own sections knowing them."""
+    out = list(body)
+    for index, section in enumerate(out):
+        if isinstance(section, Heading) and section.text.startswith(heading):
+            return [*out[:index], *extra, *out[index:]]
+    return [*out, *extra]
+
+
 @dataclass
 class TableSlice:
     """Consecutive rows of a `LongTable` laid out in one rendering pass.

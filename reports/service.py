@@ -41,6 +41,7 @@ _RAW_KEYS = {
     ReportKind.council_periodic: ("from", "to", "unit_code"),
     ReportKind.supervision_result: ("plan_id", "include_log"),
     ReportKind.agency_scorecard: ("agency_id", "from", "to"),
+    ReportKind.social_criticism: ("draft_code",),
 }
 
 
@@ -79,7 +80,10 @@ def new_report(
     signer_name = data.signer_name or (
         resolved.plan_head if supervision and resolved.plan_head else settings.report_signer_name
     )
-    if data.signer_title:
+    if resolved.signer and not data.signer_name:  # a criticism: signed as it was issued
+        signer_name, signer_title = resolved.signer
+        on_behalf = data.signer_on_behalf or settings.report_signer_on_behalf
+    elif data.signer_title:
         signer_title = data.signer_title
         on_behalf = data.signer_on_behalf
     elif supervision and not data.signer_name and resolved.plan_head:
@@ -114,7 +118,7 @@ def new_report(
         requested_at=utcnow(),
         updated_at=utcnow(),
         verification_code=verification_code(f"{report_id}:{version}"),
-        number_symbol=data.number_symbol or settings.report_number_symbol,
+        number_symbol=data.number_symbol or resolved.number_symbol or settings.report_number_symbol,
         parent_body=(
             data.parent_body if data.parent_body is not None else settings.report_parent_body
         ),

@@ -65,6 +65,7 @@ def _api_routes() -> list[Any]:
     from service.audit.controllers import controllers as audit_controllers
     from service.auth.controllers import controllers as auth_controllers
     from service.channels.controllers import controllers as channels_controllers
+    from service.criticism.controllers import controllers as criticism_controllers
     from service.directory.controllers import controllers as directory_controllers
     from service.feeds.controllers import controllers as feeds_controllers
     from service.jobs.controllers import controllers as jobs_controllers
@@ -89,6 +90,7 @@ def _api_routes() -> list[Any]:
         *opendata_controllers,
         *channels_controllers,
         *reception_controllers,
+        *criticism_controllers,
     ]
 
 

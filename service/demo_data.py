@@ -67,6 +67,7 @@ async def seed_demo(
                 )
             )
         await _demo_reception_schedule(session)
+        await seed_demo_criticism(session)
 
 
 async def _demo_reception_schedule(session: AsyncSession) -> None:
@@ -95,3 +96,53 @@ async def _demo_reception_schedule(session: AsyncSession) -> None:
             created_by=officer,
         )
     )
+
+
+DEMO_DRAFT_CODE = "DT-HK-2026-01"
+
+
+async def seed_demo_criticism(session: AsyncSession) -> None:
+    """A draft of the Hoàn Kiếm ward's People's Committee open for the public's comments
+    (``/gop-y-du-thao/DT-HK-2026-01``), once."""
+    from service.auth.principals import StaffPrincipal
+    from service.criticism import repository as drafts
+    from service.criticism import service as criticism
+    from service.criticism.models import CriticismForm, DraftLevel, DraftType
+    from service.criticism.schemas import DraftCreate, SectionIn
+    from service.criticism.workflow import DraftAction
+
+    if await drafts.draft_by_code(session, DEMO_DRAFT_CODE) is not None:
+        return
+    officer = (
+        await session.execute(select(StaffUser).where(col(StaffUser.username) == "mttq.hoankiem"))
+    ).scalar_one_or_none()
+    agency = (
+        await session.execute(select(Agency).where(col(Agency.code) == "ubnd-00070"))
+    ).scalar_one_or_none()
+    if officer is None or agency is None or officer.unit_code is None:
+        return
+    actor = StaffPrincipal(
+        user_id=officer.id,
+        username=officer.username,
+        role=Role(officer.role),
+        unit_code=officer.unit_code,
+    )
+    draft = await criticism.receive_draft(
+        session,
+        actor,
+        DraftCreate(
+            code=DEMO_DRAFT_CODE,
+            title="Dự thảo Kế hoạch chỉnh trang vỉa hè phường Hoàn Kiếm năm 2027",
+            draft_type=DraftType.plan,
+            level=DraftLevel.ward,
+            unit_code=officer.unit_code,
+            drafting_agency_id=agency.id,
+            form=CriticismForm.conference,
+            opinion_due_at=utcnow() + timedelta(days=30),
+            sections=[
+                SectionIn(number=1, title="Phạm vi, đối tượng", text="Các tuyến phố của phường."),
+                SectionIn(number=2, title="Sử dụng tạm thời vỉa hè", text="Điều kiện và phí."),
+            ],
+        ),
+    )
+    await criticism.transition(session, draft, actor, DraftAction.open_consultation)

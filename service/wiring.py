@@ -32,6 +32,7 @@ DOMAINS: tuple[str, ...] = (
     "service.reception",
     "reports",
     "service.opendata",
+    "service.criticism",
 )
 
 

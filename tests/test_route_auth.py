@@ -26,7 +26,7 @@ PUBLIC = re.compile(
     r"|^/static/.*"
     # The portal's pages (service/web) and the console's login page.
     r"|^/(lang)?$"
-    r"|^/(tra-cuu|gui-kien-nghi|tra-loi|xac-minh|thong-bao|tiep-cong-dan)(/.*)?$"
+    r"|^/(tra-cuu|gui-kien-nghi|tra-loi|xac-minh|thong-bao|tiep-cong-dan|gop-y-du-thao)(/.*)?$"
     r"|^/console/login$"
     # The Open311 server: public reads; its POST checks the api_key of the form (403).
     r"|^/open311/v2/.*"

@@ -11,13 +11,16 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reports.data import council, scorecard, supervision
+from reports.data import council, criticism, scorecard, supervision
 from reports.data.common import Building, DocumentFrame
 from reports.document import ReportDocument
 from service.storage.store import ObjectStore
 
 TypedParameters = (
-    council.CouncilParameters | supervision.SupervisionParameters | scorecard.ScorecardParameters
+    council.CouncilParameters
+    | supervision.SupervisionParameters
+    | scorecard.ScorecardParameters
+    | criticism.CriticismParameters
 )
 
 
@@ -38,4 +41,6 @@ async def build_document(
         return await council.council_document(parameters, build)
     if isinstance(parameters, supervision.SupervisionParameters):
         return await supervision.supervision_document(parameters, build)
+    if isinstance(parameters, criticism.CriticismParameters):
+        return await criticism.criticism_document(parameters, build)
     return await scorecard.scorecard_document(parameters, build)

@@ -18,6 +18,7 @@ class ItemKind(StrEnum):
     complaint = "complaint"
     denunciation = "denunciation"
     supervision_recommendation = "supervision_recommendation"
+    social_criticism = "social_criticism"  # a point of the Front's criticism of a draft
 
 
 class Urgency(StrEnum):
@@ -33,6 +34,8 @@ class DeadlineStep(StrEnum):
     routing = "routing"  # the Front forwards the item to the competent agency
     acceptance = "acceptance"  # the agency formally accepts it (thụ lý)
     answer = "answer"  # the agency answers/resolves it
+    # Social criticism: how long before the Front's opinion is due the draft must reach it.
+    criticism_lead = "criticism_lead"
 
 
 class DeadlineUnit(StrEnum):

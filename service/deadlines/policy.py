@@ -70,6 +70,18 @@ DEFAULT_POLICY.update(
         (K.supervision_recommendation, U.complex, S.answer): D(60, CD, 7, CD, 1, 30, CD, None),
     }
 )
+# Social criticism of drafts: the drafting agency sends the draft at least 15 days before
+# the Front's opinion is due (Law on the Fatherland Front 75/2015/QH13 Art. 33; Joint
+# Resolution 403/2017/NQLT-UBTVQH14-CP-ĐCTUBTWMTTQVN). The agency's written answer to the
+# criticism has no term we could verify: a policy value, as for supervision recommendations.
+_CRITICISM = "Luật MTTQ 2015, Điều 33; NQLT 403/2017/NQLT-UBTVQH14-CP-ĐCTUBTWMTTQVN"
+DEFAULT_POLICY.update(
+    {
+        (K.social_criticism, U.normal, S.criticism_lead): D(15, CD, 3, CD, 0, 0, CD, _CRITICISM),
+        (K.social_criticism, U.normal, S.acceptance): D(5, WD, 1, WD, 0, 0, CD, None),
+        (K.social_criticism, U.normal, S.answer): D(30, CD, 5, CD, 1, 15, CD, None),
+    }
+)
 
 
 async def seed_default_policy(session: AsyncSession) -> int:

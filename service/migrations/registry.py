@@ -7,6 +7,7 @@ from reports import models as reports_models
 from service.audit import models as audit_models
 from service.auth import models as auth_models
 from service.channels import models as channels_models
+from service.criticism import models as criticism_models
 from service.db import metadata
 from service.deadlines import models as deadlines_models
 from service.directory import models as directory_models
@@ -23,6 +24,7 @@ __all__ = [
     "audit_models",
     "auth_models",
     "channels_models",
+    "criticism_models",
     "deadlines_models",
     "directory_models",
     "jobs_models",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -95,6 +96,19 @@ class ReferralEvent:
             actor=actor,
             data=data or {},
         )
+
+    def moment(self, key: str) -> datetime | None:
+        """A moment the event's ``data`` carries (``due_at``, ``new_due_at``): a datetime, or
+        its ISO text; None when absent or unreadable, so a follower keeps what it had."""
+        value = self.data.get(key)
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                return None
+        return None
 
 
 Handler = Callable[[AsyncSession, ReferralEvent], Awaitable[None]]

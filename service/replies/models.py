@@ -25,6 +25,7 @@ from service.deadlines.models import DeadlineClock, ItemKind, Urgency, clock_ind
 class ItemType(StrEnum):
     petition = "petition"
     recommendation = "recommendation"
+    criticism_point = "criticism_point"  # a point of the Front's social criticism of a draft
 
 
 class ReferralState(StrEnum):

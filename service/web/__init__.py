@@ -39,6 +39,7 @@ from litestar.plugins.htmx import HTMXConfig, HTMXPlugin
 
 from service.settings import Environment, Settings
 from service.web import admin, channels, console, dashboard, oversight, portal, public, queue
+from service.web import criticism as criticism_pages
 from service.web import reception as reception_pages
 from service.web import referrals as referral_pages
 from service.web.dashboard.cache import FiguresCache
@@ -55,6 +56,7 @@ CONSOLE_CONTROLLERS: list[Any] = [
     *admin.controllers,  # users, API clients, calendar, routing, jobs, audit
     *channels.controllers,  # publications to the portal, Zalo, Facebook, webhooks
     *reception_pages.controllers,  # online citizen reception
+    *criticism_pages.controllers,  # social criticism of drafts
 ]
 PORTAL_CONTROLLERS: list[Any] = [*portal.controllers, *public.controllers]
 

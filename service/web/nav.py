@@ -37,6 +37,7 @@ NAV: tuple[NavItem, ...] = (
     ),
     NavItem("web.nav.publications", "/console/publications", _FRONT),
     NavItem("web.nav.reception", "/console/reception", _FRONT),
+    NavItem("web.nav.criticism", "/console/drafts", _FRONT),
     NavItem("web.nav.admin", "/console/admin", frozenset()),
 )
 
@@ -58,6 +59,7 @@ PORTAL: tuple[NavItem, ...] = (
     NavItem("web.portal.announcements", "/thong-bao", frozenset()),
     NavItem("web.portal.verify", "/xac-minh", frozenset()),
     NavItem("web.reception.title", "/tiep-cong-dan", frozenset()),
+    NavItem("web.consultation.nav", "/gop-y-du-thao", frozenset()),
 )
 
 

@@ -12,6 +12,8 @@ import pytest
 
 from service import errors
 from service.auth.models import Role
+from service.criticism.models import DraftState
+from service.criticism.workflow import DraftAction
 from service.deadlines.models import DeadlineUnit
 from service.i18n import (
     LOCALES,
@@ -53,6 +55,8 @@ LABELLED: list[type[Enum]] = [
     Performer,
     PetitionKind,
     Role,
+    DraftState,
+    DraftAction,
 ]
 _FAMILY = {
     name

@@ -31,6 +31,7 @@ phone, email, ID, bank account and plate). Denunciations appear only as counts, 
 from __future__ import annotations
 
 from reports.data.common import Building
+from reports.data.council.criticism import criticism_sections
 from reports.data.council.facts import (
     Cluster,
     CouncilData,
@@ -40,10 +41,10 @@ from reports.data.council.facts import (
     gather,
     summary,
 )
-from reports.data.council.reception import reception_paragraph, with_reception
+from reports.data.council.reception import reception_paragraph
 from reports.data.council.sections import notable_table, sections
 from reports.document import ReportDocument
-from reports.sections import Heading
+from reports.sections import Heading, insert_before
 
 __all__ = [
     "Cluster",
@@ -67,8 +68,14 @@ async def council_document(params: CouncilParameters, build: Building) -> Report
     appendix = notable_table(session, params, now=now, row_count=data.notable_count)
     return build.frame.document(
         build.title or summary(params),
-        with_reception(
-            sections(data, params, build.frame, now=now), await reception_paragraph(session, params)
+        insert_before(
+            insert_before(
+                sections(data, params, build.frame, now=now),
+                "II.",
+                [await reception_paragraph(session, params)],
+            ),
+            "V. ",
+            await criticism_sections(session, params),
         ),
         [Heading("PHỤ LỤC", centered=True), appendix],
     )

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reports.data.council.facts import CouncilParameters
 from reports.numbers import format_number
-from reports.sections import Heading, Paragraph, Section
+from reports.sections import Paragraph
 from service.reception import service as reception
 
 
@@ -25,11 +25,3 @@ async def reception_paragraph(session: AsyncSession, params: CouncilParameters) 
         f"{format_number(counts['cancelled'])} lượt; qua tiếp công dân đã tiếp nhận "
         f"{format_number(counts['petitions'])} đơn theo quy trình chung."
     )
-
-
-def with_reception(body: list[Section], paragraph: Paragraph) -> list[Section]:
-    """``body`` with the paragraph at the end of section I (before section II's heading)."""
-    for index, section in enumerate(body):
-        if isinstance(section, Heading) and section.text.startswith("II."):
-            return [*body[:index], paragraph, *body[index:]]
-    return [*body, paragraph]

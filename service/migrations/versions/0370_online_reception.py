@@ -3,7 +3,7 @@ partial unique index), and the evidence of a reception. The petition channel
 ``online_reception`` is a plain string value: no schema change for it.
 
 Revision ID: 0370
-Revises: 0340
+Revises: 0360
 Create Date: 2026-12-01
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0370"
-down_revision: str | Sequence[str] | None = "0340"
+down_revision: str | Sequence[str] | None = "0360"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -22,7 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reports.charts import Series, bar_chart, line_chart
 from reports.numbers import format_percent
 from service.auth.principals import StaffPrincipal
+from service.criticism import service as criticism
 from service.directory import service as directory
+from service.i18n import label_code
 from service.petitions import views as petitions
 from service.petitions.models import PetitionKind
 from service.petitions.schemas import CountRow, Dashboard
@@ -172,6 +174,10 @@ async def overview(
         ((c.agency_name, float(c.overdue_now)) for c in cards.agencies if c.overdue_now),
         key=lambda row: -row[1],
     )
+    outcomes = await criticism.point_outcomes(
+        session, viewer, start=whole.start, end=whole.end, unit_code=unit_code
+    )
+    criticism_rows = [(t(label_code(state)), float(n)) for state, n in outcomes]
     # (key, catalogue code, rows, column of the names, column of the values)
     bars: list[tuple[str, str, Sequence[tuple[str, float]], str, str]] = [
         ("kind", "by_kind", _kinds(total.by_kind, t), "col.kind", "col.count"),
@@ -184,6 +190,7 @@ async def overview(
         ),
         ("unit", "by_unit", _named(total.by_unit, units, unknown), "col.unit", "col.count"),
         ("overdue", "overdue_by_agency", overdue, "col.agency", "col.overdue"),
+        ("criticism", "criticism_points", criticism_rows, "col.outcome", "col.count"),
     ]
     figures = [
         _over_time(periods, by_period, kinds, t),

@@ -35,6 +35,7 @@ PARAMETERS: dict[ReportKind, tuple[str, ...]] = {
     ReportKind.council_periodic: ("from", "to", "unit_code"),
     ReportKind.agency_scorecard: ("from", "to", "agency_code"),
     ReportKind.supervision_result: ("plan_code",),
+    ReportKind.social_criticism: ("draft_code",),
 }
 _FLAT = frozenset(name for names in PARAMETERS.values() for name in names)
 RUNNING = (ReportState.queued, ReportState.rendering)

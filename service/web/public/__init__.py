@@ -14,10 +14,13 @@ calls.
   (``service.channels``);
 * ``reception`` — ``/tiep-cong-dan``: book an online reception, its receipt, cancel it
   (``service.reception``).
+* ``consultation`` — ``/gop-y-du-thao``: the public consultation on drafts under social
+  criticism (``service.criticism``), comments moderated, bot defences as for filing.
 """
 
 from service.web.public.announcements import AnnouncementsController
 from service.web.public.answers import AnswersController
+from service.web.public.consultation import ConsultationController
 from service.web.public.filing import FilingController
 from service.web.public.home import HomeController
 from service.web.public.reception import ReceptionPortalController
@@ -32,4 +35,5 @@ controllers = [
     FilingController,
     VerifyController,
     ReceptionPortalController,
+    ConsultationController,
 ]

@@ -1,0 +1,200 @@
+"""``/console/drafts``: a view of the criticism service the API calls (``GET /drafts``,
+``GET /drafts/{id}``, its opinions and points), the same area rules; the workflow's actions
+and moderation are the API's generated routes performed from forms (``ActionForms``)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect
+from litestar.types import Guard
+from pydantic import BaseModel, field_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.principals import StaffPrincipal
+from service.criticism import repository, service
+from service.criticism.controllers import (
+    DRAFT_RESOURCE,
+    DRAFT_ROUTES,
+    FRONT,
+    OPINION_RESOURCE,
+    OPINION_ROUTES,
+)
+from service.criticism.models import CriticismForm, DraftLevel, DraftType, OpinionSource
+from service.criticism.schemas import DraftCreate, OpinionCreate, PointCreate, SectionIn
+from service.criticism.views import draft_read
+from service.directory import service as directory
+from service.readonly import ReadSession
+from service.web.oversight.forms import ActionForms, SessionSchedule, empty_form, submit
+from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
+
+BASE = "/console/drafts"
+StaffRequest = Request[StaffPrincipal, Any, Any]
+DbSession = NamedDependency[AsyncSession]
+GUARDS: list[Guard] = [FRONT]
+
+
+class DraftReceive(DraftCreate):
+    """The API's ``DraftCreate`` from the console's form: the deadline typed in Vietnam's
+    time (a ``datetime-local`` field has no offset), the sections one per line
+    ("title" or "title: text"); documents are attached through the API."""
+
+    @field_validator("opinion_due_at", mode="before")
+    @classmethod
+    def _local(cls, value: Any) -> Any:
+        return SessionSchedule._local_time(value)
+
+    @field_validator("sections", mode="before")
+    @classmethod
+    def _lines(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        lines = [line.strip() for line in value.splitlines() if line.strip()]
+        return [
+            SectionIn(number=number, title=title.strip()[:500], text=text.strip())
+            for number, (title, _, text) in enumerate(
+                (line.partition(":") for line in lines), start=1
+            )
+        ]
+
+
+def draft_url(draft_id: uuid.UUID) -> str:
+    return f"{BASE}/{draft_id}"
+
+
+async def draft_page(
+    request: StaffRequest,
+    db_session: AsyncSession,
+    draft_id: uuid.UUID,
+    *,
+    status: int = 200,
+    **forms: Any,
+) -> HTMXTemplate:
+    """The draft as the officer may see it now, with ``forms`` (a failed one shows its
+    errors; the others are blank)."""
+    draft = await service.load_draft(db_session, draft_id, request.user)
+    blank = {name: forms.pop(name, empty_form()) for name in ("action", "opinion", "point")}
+    return render(
+        request,
+        "console/criticism/draft.html",
+        status_code=status,
+        draft=draft_read(draft, request.user),
+        points=await repository.points_for_draft(db_session, draft.id),
+        opinions=await repository.opinions_for_draft(db_session, draft.id),
+        sources=[OpinionSource.member_organisation, OpinionSource.expert],
+        **blank,
+    )
+
+
+async def drafts_page(
+    request: StaffRequest,
+    session: AsyncSession,
+    *,
+    form: Form[Any] | None = None,
+    status: int = 200,
+) -> HTMXTemplate:
+    rows, next_cursor = await service.list_drafts(session, request.user, limit=50)
+    pending = await repository.pending_counts(session, [row.id for row in rows])
+    agencies = await directory.list_agencies(session, unit_code=request.user.unit_code, active=True)
+    return render(
+        request,
+        "console/criticism/drafts.html",
+        status_code=status,
+        rows=rows,
+        pending=pending,
+        next_cursor=next_cursor,
+        agencies=[(str(a.id), a.name) for a in agencies],
+        types=list(DraftType),
+        levels=list(DraftLevel),
+        forms_of=list(CriticismForm),
+        form=form or Form(values={"unit_code": request.user.unit_code or ""}),
+    )
+
+
+class DraftPagesController(Controller):
+    path = "/drafts"
+    guards = GUARDS
+
+    @get("/")
+    async def drafts(self, request: StaffRequest, read_session: ReadSession) -> HTMXTemplate:
+        return await drafts_page(request, read_session)
+
+    @post("/", status_code=303)
+    async def receive(
+        self, request: StaffRequest, db_session: DbSession
+    ) -> Redirect | HTMXTemplate:
+        form: Form[Any] = await read_form(request, DraftReceive)
+        received: list[uuid.UUID] = []
+
+        async def run(data: DraftReceive) -> None:
+            received.append((await service.receive_draft(db_session, request.user, data)).id)
+
+        form, status = await submit(form, run)
+        if received:
+            return redirect(draft_url(received[0]), flash="web.criticism.received_flash")
+        return await drafts_page(request, db_session, form=form, status=status)
+
+    @get("/{draft_id:uuid}")
+    async def draft(
+        self, request: StaffRequest, db_session: DbSession, draft_id: FromPath[uuid.UUID]
+    ) -> HTMXTemplate:
+        return await draft_page(request, db_session, draft_id)
+
+    async def _add(
+        self,
+        request: StaffRequest,
+        db_session: AsyncSession,
+        draft_id: uuid.UUID,
+        name: str,
+        schema: type[BaseModel],
+        create: Any,
+    ) -> Redirect | HTMXTemplate:
+        form: Form[Any] = await read_form(request, schema)
+
+        async def run(data: Any) -> None:
+            await create(db_session, request.user, draft_id, data)
+
+        form, status = await submit(form, run)
+        if status == 303:
+            return redirect(draft_url(draft_id), flash="web.oversight.done")
+        return await draft_page(request, db_session, draft_id, status=status, **{name: form})
+
+    @post("/{draft_id:uuid}/opinions", status_code=303)
+    async def add_opinion(
+        self, request: StaffRequest, db_session: DbSession, draft_id: FromPath[uuid.UUID]
+    ) -> Redirect | HTMXTemplate:
+        return await self._add(
+            request, db_session, draft_id, "opinion", OpinionCreate, service.add_opinion
+        )
+
+    @post("/{draft_id:uuid}/points", status_code=303)
+    async def add_point(
+        self, request: StaffRequest, db_session: DbSession, draft_id: FromPath[uuid.UUID]
+    ) -> Redirect | HTMXTemplate:
+        return await self._add(
+            request, db_session, draft_id, "point", PointCreate, service.add_point
+        )
+
+
+async def _draft_of_opinion(
+    request: StaffRequest, db_session: AsyncSession, opinion_id: uuid.UUID, **page: Any
+) -> HTMXTemplate:
+    opinion = await service.lock_opinion(db_session, opinion_id, request.user)
+    return await draft_page(request, db_session, opinion.draft_id, **page)
+
+
+# The draft's workflow and the opinions' moderation as forms (``POST …/actions/<action>``),
+# the API's routes; both come back to the draft's page.
+draft_action = ActionForms(
+    DRAFT_RESOURCE, DRAFT_ROUTES, lambda draft: draft_url(draft.id), draft_page
+).handler("/drafts", GUARDS)
+opinion_action = ActionForms(
+    OPINION_RESOURCE,
+    OPINION_ROUTES,
+    lambda opinion: draft_url(opinion.draft_id),
+    _draft_of_opinion,
+).handler("/criticism-opinions", GUARDS)

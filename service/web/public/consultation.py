@@ -1,0 +1,98 @@
+"""``/gop-y-du-thao``: the public consultation on drafts the Front submits to social
+criticism (issue 14 §2). The list shows the drafts whose consultation is open (and those
+whose outcome the Front made public); a draft's page shows its sections, the comments
+moderation showed (redacted) and, once public, the points of the criticism with the drafting
+agency's answers. A comment goes through the petition form's bot defences (``antibot``: the
+signed form token, the honeypot, the per-address limit) and waits for moderation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import PathParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import service.web.public.antibot as antibot
+from service.criticism import repository, service
+from service.criticism.models import CriticismDraft, OpinionStatus
+from service.criticism.schemas import PublicComment
+from service.criticism.views import public_opinion, public_points
+from service.errors import ServiceError
+from service.readonly import ReadSession
+from service.settings import Settings
+from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
+
+PATH = "/gop-y-du-thao"
+Code = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9][A-Za-z0-9./-]{1,39}$")]
+
+
+class ConsultationController(Controller):
+    path = PATH
+
+    @get("/")
+    async def drafts(
+        self, request: Request[Any, Any, Any], read_session: ReadSession
+    ) -> HTMXTemplate:
+        items = await repository.consulting_drafts(read_session)
+        return render(request, "portal/consultations.html", items=items)
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        settings: Settings,
+        draft: CriticismDraft,
+        form: Form[Any],
+        status_code: int = 200,
+    ) -> HTMXTemplate:
+        opinions = await repository.opinions_for_draft(
+            session, draft.id, statuses=[OpinionStatus.shown]
+        )
+        points = await repository.points_for_draft(session, draft.id)
+        return render(
+            request,
+            "portal/consultation.html",
+            status_code=status_code,
+            draft=draft,
+            comments=[public_opinion(o) for o in opinions],
+            points=public_points(draft, points),
+            open=str(draft.state) == "consulting",
+            form=form,
+            token=antibot.issue_token(settings),
+        )
+
+    @get("/{code:str}")
+    async def draft(
+        self,
+        request: Request[Any, Any, Any],
+        read_session: ReadSession,
+        settings: NamedDependency[Settings],
+        code: Code,
+    ) -> HTMXTemplate:
+        found = await service.public_draft(read_session, code)
+        return await self._page(request, read_session, settings, found, Form(values={}))
+
+    @post("/{code:str}", status_code=303)
+    async def comment(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        code: Code,
+    ) -> Response[Any]:
+        found = await service.public_draft(db_session, code)
+        await antibot.count_filing(request)
+        form = await read_form(request, PublicComment)
+        try:
+            if form.data is None:
+                return await self._page(request, db_session, settings, found, form, status_code=422)
+            antibot.check_honeypot(form.data.website)
+            antibot.check_token(settings, form.data.form_token)
+            await service.comment(db_session, code, form.data)
+        except ServiceError as exc:
+            return await self._page(
+                request, db_session, settings, found, form.failed(exc), status_code=422
+            )
+        return redirect(f"{PATH}/{code}", flash="web.consultation.thanks")
