@@ -76,7 +76,7 @@ class DraftController(Controller):
         self,
         request: StaffRequest,
         read_session: ReadSession,
-        states: Annotated[list[DraftState] | None, QueryParameter(query="state")] = None,
+        states: Annotated[list[DraftState] | None, QueryParameter(name="state")] = None,
         cursor: Cursor = None,
         limit: PageLimit = 50,
     ) -> DraftPage:
