@@ -72,6 +72,7 @@ def _api_routes() -> list[Any]:
     from service.petitions.controllers import controllers as petitions_controllers
     from service.replies.controllers import controllers as replies_controllers
     from service.storage.controllers import controllers as storage_controllers
+    from service.voters.controllers import controllers as voters_controllers
 
     return [
         *auth_controllers,
@@ -86,6 +87,7 @@ def _api_routes() -> list[Any]:
         *feeds_controllers,
         *opendata_controllers,
         *channels_controllers,
+        *voters_controllers,
     ]
 
 

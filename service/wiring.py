@@ -31,6 +31,7 @@ DOMAINS: tuple[str, ...] = (
     "service.channels",
     "reports",
     "service.opendata",
+    "service.voters",
 )
 
 

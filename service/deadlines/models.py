@@ -18,6 +18,7 @@ class ItemKind(StrEnum):
     complaint = "complaint"
     denunciation = "denunciation"
     supervision_recommendation = "supervision_recommendation"
+    voter_recommendation = "voter_recommendation"  # kiến nghị cử tri (voters.models)
 
 
 class Urgency(StrEnum):

@@ -25,6 +25,7 @@ from service.deadlines.models import DeadlineClock, ItemKind, Urgency, clock_ind
 class ItemType(StrEnum):
     petition = "petition"
     recommendation = "recommendation"
+    voter_recommendation = "voter_recommendation"  # voters' opinions compiled per session
 
 
 class ReferralState(StrEnum):
