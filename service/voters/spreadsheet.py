@@ -36,6 +36,7 @@ MAX_ZIP_ENTRIES = 500
 MAX_COMPRESSION_RATIO = 200
 MAX_ROWS = 5000
 MAX_TEXT = 5000
+MIN_TEXT = 3  # as OpinionCreate asks of a typed opinion
 MAX_SHORT = 200
 MAX_VOTERS = 100_000
 
@@ -214,6 +215,8 @@ def _validate(row_number: int, cells: dict[str, str]) -> RowResult:
     text = cells.get("text", "")
     if not text:
         errors.append(_error("text", "voters_row_text_missing"))
+    elif len(text) < MIN_TEXT:
+        errors.append(_error("text", "voters_row_too_short", limit=MIN_TEXT))
     elif len(text) > MAX_TEXT:
         errors.append(_error("text", "voters_row_too_long", limit=MAX_TEXT))
     elif text.startswith(("=", "+", "@")) and len(text) < 50 and " " not in text:
