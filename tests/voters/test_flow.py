@@ -197,8 +197,86 @@ async def test_import_compile_refer_answer(
     assert answered["state"] == "answered" and answered["answer_outcome"] == "resolved"
     assert "Hàng Bông" in answered["answer_summary"]
 
+    # -- the report back to voters for the next round of meetings ---------------------------
+    import subprocess
+
+    pdf = await client.get(
+        council_url + "/documents/report-back", params={"signer_name": "Lê Văn Cường"}, headers=city
+    )
+    assert pdf.status_code == 200, pdf.text
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True
+    ).stdout.decode()
+    text = " ".join(text.split())
+    assert "xong tuyến đường Hàng Bông" in text  # the answer (cells wrap mid-phrase)
+    assert "Đã giải quyết" in text and "UBND phường Hoàn Kiếm" in text
+
 
 def setup_unit() -> str:
     from tests.factories import HOAN_KIEM
 
     return HOAN_KIEM
+
+
+async def test_documents_of_the_session(
+    client: httpx.AsyncClient, people: People, setup: Setup, logins: Any
+) -> None:
+    """The compiled report and the report back to voters, as PDF text."""
+    import subprocess
+
+    city = await logins(people.city)
+    ward = await logins(people.ward)
+    opinion = await ok(
+        await client.post(
+            f"{API}/meetings/{setup.meeting_id}/opinions",
+            json={"text": "Đề nghị lắp đèn tín hiệu ở ngã tư Hàng Bài", "voters_count": 5},
+            headers=ward,
+        ),
+        201,
+    )
+    council_url = f"{API}/sessions/{setup.session_id}"
+    await ok(
+        await client.post(
+            council_url + "/recommendations",
+            json={
+                "title": "Lắp đèn tín hiệu giao thông ở ngã tư Hàng Bài",
+                "text": "Cử tri phường Hoàn Kiếm đề nghị lắp đèn tín hiệu.",
+                "opinion_ids": [opinion["id"]],
+                "agency_id": str(people.agency.id),
+            },
+            headers=city,
+        ),
+        201,
+    )
+    texts = {}
+    for kind in ("compiled", "report-back"):
+        response = await client.get(
+            f"{council_url}/documents/{kind}",
+            params={"signer_name": "Nguyễn Thị Hoa"},
+            headers=city,
+        )
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "application/pdf"
+        texts[kind] = subprocess.run(
+            ["pdftotext", "-", "-"],
+            input=response.content,
+            capture_output=True,
+            check=True,
+        ).stdout.decode()
+        texts[kind] = " ".join(texts[kind].split())
+    for text in texts.values():
+        assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+        assert "Nguyễn Thị Hoa" in text and "Nơi nhận" in text
+        assert "Hàng Bài" in text
+    assert "TỔNG HỢP" in texts["compiled"].upper() and "5 cử tri" in texts["compiled"]
+    assert "Đang tổng hợp" in texts["report-back"]  # not yet sent: its status says so
+    bad = await client.get(
+        f"{council_url}/documents/other", params={"signer_name": "A B"}, headers=city
+    )
+    assert bad.status_code in (400, 404, 422)
+    outsider = await logins(people.supervisor)
+    assert (
+        await client.get(
+            f"{council_url}/documents/compiled", params={"signer_name": "A B"}, headers=outsider
+        )
+    ).status_code == 403
