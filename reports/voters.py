@@ -124,7 +124,7 @@ def build_document(
     if kind is VoterDocument.compiled:
         table = Table(
             columns=[
-                Column("STT", 0.5, Align.centred),
+                Column("STT", 0.8, Align.centred),
                 Column("Nội dung kiến nghị", 4),
                 Column("Nơi cử tri nêu", 2.5),
                 Column("Số cử tri", 0.8, Align.right),
@@ -151,7 +151,7 @@ def build_document(
     else:
         table = Table(
             columns=[
-                Column("STT", 0.5, Align.centred),
+                Column("STT", 0.8, Align.centred),
                 Column("Kiến nghị của cử tri", 3.5),
                 Column("Cơ quan giải quyết", 2),
                 Column("Nội dung trả lời", 4),
