@@ -205,7 +205,7 @@ async def test_import_compile_refer_answer(
     )
     assert pdf.status_code == 200, pdf.text
     text = subprocess.run(
-        ["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True
+        ["pdftotext", "-raw", "-", "-"], input=pdf.content, capture_output=True, check=True
     ).stdout.decode()
     text = " ".join(text.split())
     assert "xong tuyến đường Hàng Bông" in text  # the answer (cells wrap mid-phrase)
@@ -258,7 +258,7 @@ async def test_documents_of_the_session(
         assert response.status_code == 200, response.text
         assert response.headers["content-type"] == "application/pdf"
         texts[kind] = subprocess.run(
-            ["pdftotext", "-", "-"],
+            ["pdftotext", "-raw", "-", "-"],
             input=response.content,
             capture_output=True,
             check=True,
