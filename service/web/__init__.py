@@ -40,6 +40,7 @@ from litestar.plugins.htmx import HTMXConfig, HTMXPlugin
 from service.settings import Environment, Settings
 from service.web import admin, channels, console, dashboard, oversight, portal, public, queue
 from service.web import referrals as referral_pages
+from service.web import voters as voter_pages
 from service.web.dashboard.cache import FiguresCache
 from service.web.pages import PRIVATE, PageRequest, page_exception_handlers, page_or_problem_handler
 from service.web.sessions import CONSOLE_PATH, ConsoleSessionMiddleware
@@ -53,6 +54,7 @@ CONSOLE_CONTROLLERS: list[Any] = [
     *dashboard.controllers,  # charts and reports
     *admin.controllers,  # users, API clients, calendar, routing, jobs, audit
     *channels.controllers,  # publications to the portal, Zalo, Facebook, webhooks
+    *voter_pages.controllers,  # voter meetings: sessions, meetings, compiled recommendations
 ]
 PORTAL_CONTROLLERS: list[Any] = [*portal.controllers, *public.controllers]
 

@@ -36,6 +36,7 @@ NAV: tuple[NavItem, ...] = (
         "web.nav.reports", "/console/reports", frozenset({Role.council_reader, Role.front_officer})
     ),
     NavItem("web.nav.publications", "/console/publications", _FRONT),
+    NavItem("web.nav.voter_meetings", "/console/voter-meetings", _FRONT),
     NavItem("web.nav.admin", "/console/admin", frozenset()),
 )
 
