@@ -3,6 +3,8 @@ spreadsheet imported (preview, confirm, the job's batches), opinions of two ward
 into one recommendation keeping both sources, referred to the agency, answered through the
 replies inbox, and the answer back on the recommendation."""
 
+import subprocess
+import uuid
 from typing import Any
 
 import httpx
@@ -37,8 +39,10 @@ async def test_import_compile_refer_answer(
         await client.post(url, params={"filename": "bien-ban.xlsx"}, content=data, headers=ward),
         201,
     )
-    assert preview["state"] == "previewed" and preview["total_rows"] == 3
-    assert preview["errors"] == [] and preview["file_format"] == "xlsx"
+    assert preview["state"] == "previewed"
+    assert preview["total_rows"] == 3
+    assert preview["errors"] == []
+    assert preview["file_format"] == "xlsx"
     assert preview["preview"][1]["voters"] == 2  # the formula's cached value, not evaluated
     opinions_url = f"{API}/meetings/{setup.meeting_id}/opinions"
     assert await ok(await client.get(opinions_url, headers=ward)) == []
@@ -57,7 +61,8 @@ async def test_import_compile_refer_answer(
             import_url + "/confirm", headers={**ward, "If-Match": f'"{preview["version"]}"'}
         )
     )
-    assert confirmed["state"] == "queued" and confirmed["progress"] == 0
+    assert confirmed["state"] == "queued"
+    assert confirmed["progress"] == 0
     queued = (
         (
             await session.execute(
@@ -70,16 +75,16 @@ async def test_import_compile_refer_answer(
     assert [m.payload["import_id"] for m in queued] == [preview["id"]]
 
     # -- the job, two rows a batch; a repeated batch saves nothing twice --------------------
-    import uuid
-
     import_id = uuid.UUID(preview["id"])
     assert not await save_import_batch(session, import_id, batch_rows=2)
     progress = await ok(await client.get(import_url, headers=ward))
-    assert progress["processed_rows"] == 2 and 0 < progress["progress"] < 100
+    assert progress["processed_rows"] == 2
+    assert 0 < progress["progress"] < 100
     assert await save_import_batch(session, import_id, batch_rows=2)
     assert await save_import_batch(session, import_id, batch_rows=2)  # nothing left
     done = await ok(await client.get(import_url, headers=ward))
-    assert done["state"] == "done" and done["progress"] == 100
+    assert done["state"] == "done"
+    assert done["progress"] == 100
     saved = await ok(await client.get(opinions_url, headers=ward))
     assert [o["row_number"] for o in saved] == [2, 3, 4]
     assert [o["voters_count"] for o in saved] == [3, 2, 1]
@@ -140,7 +145,8 @@ async def test_import_compile_refer_answer(
             headers={**city, "If-Match": f'"{created["version"]}"'},
         )
     )
-    assert merged["meetings"] == 2 and merged["voters_total"] == 7
+    assert merged["meetings"] == 2
+    assert merged["voters_total"] == 7
     assert {s["unit_code"] for s in merged["sources"]} == {setup_unit(), BA_DINH}
     # An opinion is compiled once.
     twice = await client.post(
@@ -156,7 +162,8 @@ async def test_import_compile_refer_answer(
             rec_url + "/refer", json={}, headers={**city, "If-Match": f'"{merged["version"]}"'}
         )
     )
-    assert referred["state"] == "referred" and referred["referral_id"]
+    assert referred["state"] == "referred"
+    assert referred["referral_id"]
     referral_id = referred["referral_id"]
     agency = await logins(people.agency_officer)
     detail = await ok(
@@ -194,22 +201,20 @@ async def test_import_compile_refer_answer(
     await ok(await client.post(front_url + "/answer/accept", headers={**city, **star}))
     await ok(await client.post(front_url + "/publish", headers={**city, **star}))
     answered = await ok(await client.get(rec_url, headers=city))
-    assert answered["state"] == "answered" and answered["answer_outcome"] == "resolved"
+    assert answered["state"] == "answered"
+    assert answered["answer_outcome"] == "resolved"
     assert "Hàng Bông" in answered["answer_summary"]
 
     # -- the report back to voters for the next round of meetings ---------------------------
-    import subprocess
-
     pdf = await client.get(
         council_url + "/documents/report-back", params={"signer_name": "Lê Văn Cường"}, headers=city
     )
     assert pdf.status_code == 200, pdf.text
-    text = subprocess.run(
-        ["pdftotext", "-raw", "-", "-"], input=pdf.content, capture_output=True, check=True
-    ).stdout.decode()
+    text = pdf_text(pdf.content)
     text = " ".join(text.split())
     assert "xong tuyến đường Hàng Bông" in text  # the answer (cells wrap mid-phrase)
-    assert "Đã giải quyết" in text and "Phường Ba Đình (4 cử tri)" in text
+    assert "Đã giải quyết" in text
+    assert "Phường Ba Đình (4 cử tri)" in text
 
 
 def setup_unit() -> str:
@@ -222,8 +227,6 @@ async def test_documents_of_the_session(
     client: httpx.AsyncClient, people: People, setup: Setup, logins: Any
 ) -> None:
     """The compiled report and the report back to voters, as PDF text."""
-    import subprocess
-
     city = await logins(people.city)
     ward = await logins(people.ward)
     opinion = await ok(
@@ -257,18 +260,15 @@ async def test_documents_of_the_session(
         )
         assert response.status_code == 200, response.text
         assert response.headers["content-type"] == "application/pdf"
-        texts[kind] = subprocess.run(
-            ["pdftotext", "-raw", "-", "-"],
-            input=response.content,
-            capture_output=True,
-            check=True,
-        ).stdout.decode()
+        texts[kind] = pdf_text(response.content)
         texts[kind] = " ".join(texts[kind].split())
     for text in texts.values():
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
-        assert "Nguyễn Thị Hoa" in text and "Nơi nhận" in text
+        assert "Nguyễn Thị Hoa" in text
+        assert "Nơi nhận" in text
         assert "Hàng Bài" in text
-    assert "TỔNG HỢP" in texts["compiled"].upper() and "5 cử tri" in texts["compiled"]
+    assert "TỔNG HỢP" in texts["compiled"].upper()
+    assert "5 cử tri" in texts["compiled"]
     assert "Đang tổng hợp" in texts["report-back"]  # not yet sent: its status says so
     bad = await client.get(
         f"{council_url}/documents/other", params={"signer_name": "A B"}, headers=city
@@ -280,3 +280,11 @@ async def test_documents_of_the_session(
             f"{council_url}/documents/compiled", params={"signer_name": "A B"}, headers=outsider
         )
     ).status_code == 403
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The PDF's text in content order (``pdftotext -raw``: a table cell's words together)."""
+    done = subprocess.run(
+        ["pdftotext", "-raw", "-", "-"], input=pdf, capture_output=True, check=True
+    )
+    return done.stdout.decode()
