@@ -9,16 +9,7 @@ from service.voters import tasks
 from service.voters.provider import provider
 from service.voters.service import ITEM_TYPE, apply_referral_event
 
-FOLLOWED_EVENTS = (
-    events.ACKNOWLEDGED,
-    events.DECLINED,
-    events.EXTENSION_GRANTED,
-    events.ANSWER_PUBLISHED,
-    events.REOPENED,
-    events.ESCALATED,
-    events.OVERDUE,
-    events.CANCELLED,
-)
+FOLLOWED_EVENTS = events.ITEM_STATE_EVENTS
 
 
 def wire(builder: WiringBuilder, settings: Settings) -> None:

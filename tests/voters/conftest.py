@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.models import Role, StaffUser
 from service.deadlines.policy import seed_default_policy
 from service.directory.models import AdminUnit, Agency
-from tests.factories import BA_DINH, HANOI, HOAN_KIEM, create_agency, login
-from tests.oversight.conftest import make_user
+from tests.factories import BA_DINH, HANOI, HOAN_KIEM, create_agency
+from tests.oversight.conftest import logins, make_user
+
+__all__ = ["logins"]  # the oversight tests' login cache, as a fixture here
 
 API = "/api/v1/voter-meetings"
 
@@ -39,18 +41,6 @@ async def people(session: AsyncSession, hanoi: AdminUnit) -> People:
         agency=agency,
         agency_officer=await make_user(session, Role.agency_officer, HOAN_KIEM, agency),
     )
-
-
-@pytest.fixture
-def logins(client: httpx.AsyncClient) -> Any:
-    cache: dict[Any, dict[str, str]] = {}
-
-    async def headers(user: StaffUser) -> dict[str, str]:
-        if user.id not in cache:
-            cache[user.id] = await login(client, user)
-        return cache[user.id]
-
-    return headers
 
 
 async def ok(response: httpx.Response, status: int = 200) -> Any:
