@@ -180,4 +180,6 @@ class ReportController(Controller):
         return await service.verify_copy(db_session, code, verify_failures)
 
 
-controllers = [ReportController]
+from reports.voters import VoterDocumentController  # noqa: E402
+
+controllers = [ReportController, VoterDocumentController]

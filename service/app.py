@@ -75,6 +75,7 @@ def _api_routes() -> list[Any]:
     from service.reception.controllers import controllers as reception_controllers
     from service.replies.controllers import controllers as replies_controllers
     from service.storage.controllers import controllers as storage_controllers
+    from service.voters.controllers import controllers as voters_controllers
 
     return [
         *auth_controllers,
@@ -91,6 +92,7 @@ def _api_routes() -> list[Any]:
         *channels_controllers,
         *reception_controllers,
         *criticism_controllers,
+        *voters_controllers,
     ]
 
 

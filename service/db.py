@@ -101,6 +101,22 @@ def partial_index(name: str, *columns: Any, where: str, unique: bool = False) ->
     return sa.Index(name, *columns, unique=unique, postgresql_where=sa.text(where))
 
 
+def folded(value: str | sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+    """A text folded for comparison (lower case, no accents, đ as d): ``immutable_unaccent``
+    of migration 0001, the form the trigram indexes hold. A Python string is folded once in
+    the statement."""
+    if isinstance(value, str):
+        value = sa.literal(value, sa.Text())
+    return sa.func.immutable_unaccent(value)
+
+
+def folded_similarity(
+    left: str | sa.ColumnElement[str], right: str | sa.ColumnElement[str]
+) -> sa.ColumnElement[float]:
+    """pg_trgm's ``similarity`` of two folded texts (0..1): the duplicate search's measure."""
+    return sa.func.similarity(folded(left), folded(right))
+
+
 def update_by_id(table: sa.Table, *columns: str) -> sa.Update:
     """An UPDATE of ``columns`` of one row of ``table`` by ``id``, for an executemany whose
     rows ``by_id`` makes (bound names apart from the columns', which SQLAlchemy reserves

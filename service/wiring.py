@@ -33,6 +33,7 @@ DOMAINS: tuple[str, ...] = (
     "reports",
     "service.opendata",
     "service.criticism",
+    "service.voters",
 )
 
 

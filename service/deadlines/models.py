@@ -19,6 +19,7 @@ class ItemKind(StrEnum):
     denunciation = "denunciation"
     supervision_recommendation = "supervision_recommendation"
     social_criticism = "social_criticism"  # a point of the Front's criticism of a draft
+    voter_recommendation = "voter_recommendation"  # kiến nghị cử tri (voters.models)
 
 
 class Urgency(StrEnum):

@@ -83,6 +83,21 @@ DEFAULT_POLICY.update(
     }
 )
 
+# Voters' recommendations compiled per Council session: the agency answers before the next
+# session, where the answers are reported back to voters (Luật Tổ chức chính quyền địa
+# phương 2025; Luật Hoạt động giám sát của Quốc hội và HĐND 2015, giải quyết kiến nghị cử
+# tri). The law ties the answer to the next session, not to a number of days: 30 days (60
+# when complex) is a policy value for an admin to change.
+_VOTERS = "Luật HĐGS của QH và HĐND 2015 (kiến nghị cử tri); giá trị chính sách"
+DEFAULT_POLICY.update(
+    {
+        (K.voter_recommendation, U.normal, S.acceptance): D(5, WD, 1, WD, 0, 0, CD, _VOTERS),
+        (K.voter_recommendation, U.complex, S.acceptance): D(5, WD, 1, WD, 0, 0, CD, _VOTERS),
+        (K.voter_recommendation, U.normal, S.answer): D(30, CD, 5, CD, 1, 15, CD, _VOTERS),
+        (K.voter_recommendation, U.complex, S.answer): D(60, CD, 7, CD, 1, 30, CD, _VOTERS),
+    }
+)
+
 
 async def seed_default_policy(session: AsyncSession) -> int:
     """Inserts the defaults that are missing; never overwrites an admin's change."""

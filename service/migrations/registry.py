@@ -19,6 +19,7 @@ from service.petitions import models as petitions_models
 from service.reception import models as reception_models
 from service.replies import models as replies_models
 from service.storage import models as storage_models
+from service.voters import models as voters_models
 
 __all__ = [
     "audit_models",
@@ -37,4 +38,5 @@ __all__ = [
     "replies_models",
     "reports_models",
     "storage_models",
+    "voters_models",
 ]

@@ -8,16 +8,7 @@ from service.replies import events
 from service.replies.providers import check_item_provider
 from service.settings import Settings
 
-FOLLOWED_EVENTS = (
-    events.ACKNOWLEDGED,
-    events.DECLINED,
-    events.EXTENSION_GRANTED,
-    events.ANSWER_PUBLISHED,
-    events.REOPENED,
-    events.ESCALATED,
-    events.OVERDUE,
-    events.CANCELLED,
-)
+FOLLOWED_EVENTS = events.ITEM_STATE_EVENTS
 
 
 def wire(builder: WiringBuilder, settings: Settings) -> None:

@@ -54,6 +54,20 @@ EVENT_NAMES = frozenset(
     }
 )
 
+# What an item handed to an agency by the Front follows to mirror its own state (a
+# supervision's or the voters' recommendation): every step of the referral but the citizen's
+# rating and closing, and the due-soon notice.
+ITEM_STATE_EVENTS = (
+    ACKNOWLEDGED,
+    DECLINED,
+    EXTENSION_GRANTED,
+    ANSWER_PUBLISHED,
+    REOPENED,
+    ESCALATED,
+    OVERDUE,
+    CANCELLED,
+)
+
 
 @dataclass(frozen=True)
 class ReferralEvent:

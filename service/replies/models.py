@@ -26,6 +26,7 @@ class ItemType(StrEnum):
     petition = "petition"
     recommendation = "recommendation"
     criticism_point = "criticism_point"  # a point of the Front's social criticism of a draft
+    voter_recommendation = "voter_recommendation"  # voters' opinions compiled per session
 
 
 class ReferralState(StrEnum):

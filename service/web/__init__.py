@@ -42,6 +42,7 @@ from service.web import admin, channels, console, dashboard, oversight, portal, 
 from service.web import criticism as criticism_pages
 from service.web import reception as reception_pages
 from service.web import referrals as referral_pages
+from service.web import voters as voter_pages
 from service.web.dashboard.cache import FiguresCache
 from service.web.pages import PRIVATE, PageRequest, page_exception_handlers, page_or_problem_handler
 from service.web.sessions import CONSOLE_PATH, ConsoleSessionMiddleware
@@ -57,6 +58,7 @@ CONSOLE_CONTROLLERS: list[Any] = [
     *channels.controllers,  # publications to the portal, Zalo, Facebook, webhooks
     *reception_pages.controllers,  # online citizen reception
     *criticism_pages.controllers,  # social criticism of drafts
+    *voter_pages.controllers,  # voter meetings: sessions, meetings, compiled recommendations
 ]
 PORTAL_CONTROLLERS: list[Any] = [*portal.controllers, *public.controllers]
 

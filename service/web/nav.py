@@ -38,6 +38,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("web.nav.publications", "/console/publications", _FRONT),
     NavItem("web.nav.reception", "/console/reception", _FRONT),
     NavItem("web.nav.criticism", "/console/drafts", _FRONT),
+    NavItem("web.nav.voter_meetings", "/console/voter-meetings", _FRONT),
     NavItem("web.nav.admin", "/console/admin", frozenset()),
 )
 

@@ -5,7 +5,7 @@ points of the Front's criticism, each answered by the agency through a referral
 only; the deadline policy's new kind and step are rows the seed adds.
 
 Revision ID: 0360
-Revises: 0340
+Revises: 0350
 Create Date: 2026-12-01
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0360"
-down_revision: str | Sequence[str] | None = "0340"
+down_revision: str | Sequence[str] | None = "0350"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from service.db import custom_plans, utcnow
+from service.db import custom_plans, folded, utcnow
 from service.errors import Conflict
 from service.i18n import msg
 from service.petitions.models import (
@@ -75,9 +75,6 @@ async def find_duplicates(
     threshold: float = SIMILARITY_THRESHOLD,
     nearby_m: float = NEARBY_METRES,
 ) -> list[Candidate]:
-    def folded(text: str) -> sa.ColumnElement[str]:
-        return sa.func.immutable_unaccent(sa.literal(text, sa.Text()))
-
     target = folded(petition.title + " " + petition.description)
     title_score = sa.func.similarity(col(Petition.search_title), folded(petition.title))
     score = sa.func.greatest(sa.func.similarity(col(Petition.search_text), target), title_score)

@@ -1,0 +1,388 @@
+"""The voter meetings API under ``/api/v1/voter-meetings``: council sessions, meetings,
+opinions, minutes imports (preview, confirm, progress), compilation and referral.
+
+Every change names the version it read (``If-Match``): 428 without it, 412 when stale.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter, RequestBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.types import Guard
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.guards import staff
+from service.auth.models import Role
+from service.auth.principals import StaffPrincipal
+from service.errors import TooLarge
+from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
+from service.http.preconditions import IfMatch, require_version, with_etag
+from service.i18n import msg
+from service.problems import request_locale
+from service.settings import Settings
+from service.storage import service as storage
+from service.storage.http import declared_filename, request_chunks, size_hint
+from service.storage.store import ObjectStore
+from service.voters import service as voters
+from service.voters.schemas import (
+    CouncilSessionCreate,
+    CouncilSessionPage,
+    CouncilSessionRead,
+    ImportRead,
+    MeetingCreate,
+    MeetingRead,
+    MergeRequest,
+    OpinionCreate,
+    OpinionRead,
+    RecommendationCreate,
+    RecommendationRead,
+    ReferRequest,
+    SuggestionList,
+)
+from service.voters.spreadsheet import MAX_FILE_BYTES, template_csv, template_xlsx
+
+GUARDS: list[Guard] = [staff(Role.front_officer)]
+TAGS = ["voter meetings"]
+StaffRequest = Request[StaffPrincipal, Any, Any]
+DbSession = NamedDependency[AsyncSession]
+IfMatchDep = NamedDependency[IfMatch | None]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def read_upload(request: StaffRequest) -> bytes:
+    """The raw body, refused past ``MAX_FILE_BYTES`` before it is all read."""
+    limit = MAX_FILE_BYTES
+    hint = size_hint(request)
+    too_large = TooLarge(msg("voters_import_too_large", limit_mb=limit // (1024 * 1024)))
+    if hint is not None and hint > limit:
+        raise too_large
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in request_chunks(request):
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+class CouncilSessionController(Controller):
+    path = "/voter-meetings/sessions"
+    tags = TAGS
+    guards = GUARDS
+
+    @get("/", summary="Council sessions the caller may see (newest first, keyset pages)")
+    async def list_sessions(
+        self,
+        request: StaffRequest,
+        db_session: DbSession,
+        cursor: Annotated[str | None, QueryParameter(max_length=CURSOR_MAX_LENGTH)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    ) -> CouncilSessionPage:
+        rows, next_cursor = await voters.list_council_sessions(
+            db_session, request.user, cursor=cursor, limit=limit
+        )
+        items = [CouncilSessionRead.model_validate(r) for r in rows]
+        return CouncilSessionPage(items=items, next_cursor=next_cursor)
+
+    @post("/", status_code=HTTP_201_CREATED, summary="Record a council session (kỳ họp)")
+    async def create_session(
+        self, request: StaffRequest, data: RequestBody[CouncilSessionCreate], db_session: DbSession
+    ) -> Response[CouncilSessionRead]:
+        row = await voters.create_council_session(db_session, data, request.user)
+        return with_etag(CouncilSessionRead.model_validate(row), row.version, HTTP_201_CREATED)
+
+    @get("/{session_id:uuid}", summary="A council session (ETag)")
+    async def get_session(
+        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
+    ) -> Response[CouncilSessionRead]:
+        row = await voters.load_council_session(db_session, session_id, request.user)
+        return with_etag(CouncilSessionRead.model_validate(row), row.version)
+
+    @get("/{session_id:uuid}/meetings", summary="The session's meetings the caller may see")
+    async def list_meetings(
+        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
+    ) -> list[MeetingRead]:
+        rows = await voters.list_meetings(db_session, session_id, request.user)
+        return [MeetingRead.model_validate(r) for r in rows]
+
+    @post(
+        "/{session_id:uuid}/meetings",
+        status_code=HTTP_201_CREATED,
+        summary="Record a meeting of delegates with voters in a ward",
+    )
+    async def create_meeting(
+        self,
+        request: StaffRequest,
+        session_id: FromPath[uuid.UUID],
+        data: RequestBody[MeetingCreate],
+        db_session: DbSession,
+    ) -> Response[MeetingRead]:
+        row = await voters.create_meeting(db_session, session_id, data, request.user)
+        return with_etag(MeetingRead.model_validate(row), row.version, HTTP_201_CREATED)
+
+    @get("/{session_id:uuid}/opinions", summary="The session's opinions the caller may see")
+    async def list_opinions(
+        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
+    ) -> list[OpinionRead]:
+        rows = await voters.list_session_opinions(db_session, session_id, request.user)
+        return [OpinionRead.model_validate(r) for r in rows]
+
+    @get(
+        "/{session_id:uuid}/suggestions",
+        summary="Opinions not yet compiled that look like one matter (to confirm as merges)",
+    )
+    async def suggestions(
+        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
+    ) -> SuggestionList:
+        return SuggestionList(items=await voters.suggestions(db_session, session_id, request.user))
+
+    @get("/{session_id:uuid}/recommendations", summary="The session's compiled recommendations")
+    async def list_recommendations(
+        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
+    ) -> list[RecommendationRead]:
+        rows = await voters.list_recommendations(db_session, session_id, request.user)
+        return await voters.recommendation_reads(db_session, rows)
+
+    @post(
+        "/{session_id:uuid}/recommendations",
+        status_code=HTTP_201_CREATED,
+        summary="Compile opinions (of one or more meetings) into one recommendation",
+    )
+    async def create_recommendation(
+        self,
+        request: StaffRequest,
+        session_id: FromPath[uuid.UUID],
+        data: RequestBody[RecommendationCreate],
+        db_session: DbSession,
+    ) -> Response[RecommendationRead]:
+        rec = await voters.create_recommendation(db_session, session_id, data, request.user)
+        [read] = await voters.recommendation_reads(db_session, [rec])
+        return with_etag(read, rec.version, HTTP_201_CREATED)
+
+
+class MeetingController(Controller):
+    path = "/voter-meetings/meetings"
+    tags = TAGS
+    guards = GUARDS
+
+    @get("/{meeting_id:uuid}", summary="A meeting (ETag)")
+    async def get_meeting(
+        self, request: StaffRequest, meeting_id: FromPath[uuid.UUID], db_session: DbSession
+    ) -> Response[MeetingRead]:
+        row = await voters.load_meeting(db_session, meeting_id, request.user)
+        return with_etag(MeetingRead.model_validate(row), row.version)
+
+    @get("/{meeting_id:uuid}/opinions", summary="The meeting's opinions")
+    async def list_opinions(
+        self, request: StaffRequest, meeting_id: FromPath[uuid.UUID], db_session: DbSession
+    ) -> list[OpinionRead]:
+        rows = await voters.list_meeting_opinions(db_session, meeting_id, request.user)
+        return [OpinionRead.model_validate(r) for r in rows]
+
+    @post(
+        "/{meeting_id:uuid}/opinions",
+        status_code=HTTP_201_CREATED,
+        summary="Record an opinion voters raised at the meeting",
+    )
+    async def add_opinion(
+        self,
+        request: StaffRequest,
+        meeting_id: FromPath[uuid.UUID],
+        data: RequestBody[OpinionCreate],
+        db_session: DbSession,
+    ) -> OpinionRead:
+        row = await voters.add_opinion(db_session, meeting_id, data, request.user)
+        return OpinionRead.model_validate(row)
+
+    @post(
+        "/{meeting_id:uuid}/minutes",
+        status_code=HTTP_200_OK,
+        request_max_body_size=None,
+        summary="Upload the meeting's minutes (biên bản) as evidence (raw body, streamed)",
+    )
+    async def upload_minutes(
+        self,
+        request: StaffRequest,
+        meeting_id: FromPath[uuid.UUID],
+        db_session: DbSession,
+        settings: NamedDependency[Settings],
+        object_store: NamedDependency[ObjectStore],
+        if_match: IfMatchDep,
+        filename: Annotated[str | None, QueryParameter(max_length=255)] = None,
+    ) -> Response[MeetingRead]:
+        meeting = await voters.load_meeting(db_session, meeting_id, request.user, for_update=True)
+        require_version(if_match, meeting.version)
+        evidence = await storage.create_evidence_from_stream(
+            db_session,
+            object_store,
+            request_chunks(request),
+            filename=declared_filename(request, filename),
+            uploader=request.user,
+            max_bytes=settings.max_upload_bytes,
+            size_hint=size_hint(request),
+        )
+        meeting = await voters.attach_minutes(db_session, meeting, evidence, request.user)
+        return with_etag(MeetingRead.model_validate(meeting), meeting.version)
+
+    @post(
+        "/{meeting_id:uuid}/imports",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=None,
+        summary="Upload the minutes spreadsheet (XLSX or CSV, raw body): validated, previewed",
+        description=(
+            "Reads the file and answers with each row's errors and the first rows as they "
+            "would be saved; nothing is saved until `POST /imports/{id}/confirm`. The same "
+            "file for the same meeting answers the import already made (200). Limits: "
+            "5 MiB uploaded, 50 MiB unpacked (XLSX), 5000 rows; formulas are read as the "
+            "values the spreadsheet saved; CSV in UTF-8, UTF-16 or Windows-1258."
+        ),
+    )
+    async def upload_import(
+        self,
+        request: StaffRequest,
+        meeting_id: FromPath[uuid.UUID],
+        db_session: DbSession,
+        filename: Annotated[str | None, QueryParameter(max_length=255)] = None,
+    ) -> Response[ImportRead]:
+        await voters.load_meeting(db_session, meeting_id, request.user)
+        data = await read_upload(request)
+        found, created = await voters.preview_import(
+            db_session, meeting_id, data, declared_filename(request, filename), request.user
+        )
+        status = HTTP_201_CREATED if created else HTTP_200_OK
+        return with_etag(voters.import_read(found, request_locale(request)), found.version, status)
+
+
+class ImportController(Controller):
+    path = "/voter-meetings/imports"
+    tags = TAGS
+    guards = GUARDS
+
+    @get("/{import_id:uuid}", summary="An import: its preview, row errors and progress (ETag)")
+    async def get_import(
+        self, request: StaffRequest, import_id: FromPath[uuid.UUID], db_session: DbSession
+    ) -> Response[ImportRead]:
+        found = await voters.load_import(db_session, import_id, request.user)
+        return with_etag(voters.import_read(found, request_locale(request)), found.version)
+
+    @post("/{import_id:uuid}/confirm", status_code=HTTP_200_OK, summary="Save the previewed rows")
+    async def confirm(
+        self,
+        request: StaffRequest,
+        import_id: FromPath[uuid.UUID],
+        db_session: DbSession,
+        if_match: IfMatchDep,
+    ) -> Response[ImportRead]:
+        found = await voters.load_import(db_session, import_id, request.user, for_update=True)
+        require_version(if_match, found.version)
+        found = await voters.confirm_import(db_session, found, request.user)
+        return with_etag(voters.import_read(found, request_locale(request)), found.version)
+
+    @post("/{import_id:uuid}/reject", status_code=HTTP_200_OK, summary="Drop the previewed rows")
+    async def reject(
+        self,
+        request: StaffRequest,
+        import_id: FromPath[uuid.UUID],
+        db_session: DbSession,
+        if_match: IfMatchDep,
+    ) -> Response[ImportRead]:
+        found = await voters.load_import(db_session, import_id, request.user, for_update=True)
+        require_version(if_match, found.version)
+        found = await voters.reject_import(db_session, found, request.user)
+        return with_etag(voters.import_read(found, request_locale(request)), found.version)
+
+
+class RecommendationController(Controller):
+    path = "/voter-meetings/recommendations"
+    tags = TAGS
+    guards = GUARDS
+
+    @get("/{recommendation_id:uuid}", summary="A compiled recommendation with its sources (ETag)")
+    async def get_recommendation(
+        self, request: StaffRequest, recommendation_id: FromPath[uuid.UUID], db_session: DbSession
+    ) -> Response[RecommendationRead]:
+        rec, _ = await voters.load_recommendation(db_session, recommendation_id, request.user)
+        [read] = await voters.recommendation_reads(db_session, [rec])
+        return with_etag(read, rec.version)
+
+    @post(
+        "/{recommendation_id:uuid}/merge",
+        status_code=HTTP_200_OK,
+        summary="Add opinions of the same matter (confirmed merge) to the recommendation",
+    )
+    async def merge(
+        self,
+        request: StaffRequest,
+        recommendation_id: FromPath[uuid.UUID],
+        data: RequestBody[MergeRequest],
+        db_session: DbSession,
+        if_match: IfMatchDep,
+    ) -> Response[RecommendationRead]:
+        rec, council_session = await voters.load_recommendation(
+            db_session, recommendation_id, request.user, for_update=True
+        )
+        require_version(if_match, rec.version)
+        rec = await voters.merge_opinions(
+            db_session, rec, council_session, data.opinion_ids, request.user
+        )
+        [read] = await voters.recommendation_reads(db_session, [rec])
+        return with_etag(read, rec.version)
+
+    @post(
+        "/{recommendation_id:uuid}/refer",
+        status_code=HTTP_200_OK,
+        summary="Send the recommendation to its agency as a referral (replies)",
+    )
+    async def refer(
+        self,
+        request: StaffRequest,
+        recommendation_id: FromPath[uuid.UUID],
+        data: RequestBody[ReferRequest],
+        db_session: DbSession,
+        if_match: IfMatchDep,
+    ) -> Response[RecommendationRead]:
+        rec, council_session = await voters.load_recommendation(
+            db_session, recommendation_id, request.user, for_update=True
+        )
+        require_version(if_match, rec.version)
+        rec = await voters.refer_recommendation(
+            db_session, rec, council_session, data, request.user
+        )
+        [read] = await voters.recommendation_reads(db_session, [rec])
+        return with_etag(read, rec.version)
+
+
+class TemplateController(Controller):
+    path = "/voter-meetings/import-template"
+    tags = TAGS
+    guards = GUARDS
+
+    @get("/", summary="The minutes spreadsheet template (CSV or XLSX)")
+    async def template(
+        self,
+        file_format: Annotated[str, QueryParameter(name="format", pattern="^(csv|xlsx)$")] = "xlsx",
+    ) -> Response[bytes]:
+        if file_format == "csv":
+            body, media, name = template_csv(), "text/csv; charset=utf-8", "mau-y-kien-cu-tri.csv"
+        else:
+            body, media, name = template_xlsx(), XLSX, "mau-y-kien-cu-tri.xlsx"
+        return Response(
+            body,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+
+controllers = [
+    CouncilSessionController,
+    MeetingController,
+    ImportController,
+    RecommendationController,
+    TemplateController,
+]

@@ -1,0 +1,305 @@
+"""Every SQL statement of the voters domain."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from service.db import folded_similarity
+from service.directory.models import AdminUnit
+from service.http import cursor
+from service.voters.models import (
+    CouncilSession,
+    VoterImport,
+    VoterMeeting,
+    VoterOpinion,
+    VoterRecommendation,
+)
+
+SESSIONS_LIST = "voter-sessions:newest"
+SIMILARITY_THRESHOLD = 0.3  # the petitions' duplicate search uses the same measure and bar
+MAX_PAIRS = 2000
+
+
+async def get_council_session(
+    session: AsyncSession, session_id: uuid.UUID, *, for_update: bool = False
+) -> CouncilSession | None:
+    query = select(CouncilSession).where(col(CouncilSession.id) == session_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def session_number_taken(
+    session: AsyncSession, unit_code: str, term: str, number: int
+) -> bool:
+    query = select(sa.literal(1)).where(
+        col(CouncilSession.unit_code) == unit_code,
+        col(CouncilSession.term) == term,
+        col(CouncilSession.number) == number,
+    )
+    return (await session.execute(query)).first() is not None
+
+
+async def list_council_sessions(
+    session: AsyncSession, *, unit_code: str | None, after: str | None, limit: int
+) -> tuple[list[CouncilSession], str | None]:
+    """Newest first; ``unit_code`` set: that ward's sessions and every city session."""
+    query = select(CouncilSession)
+    if unit_code is not None:
+        query = query.where(
+            sa.or_(col(CouncilSession.unit_code) == unit_code, col(CouncilSession.level) == "city")
+        )
+    if after:
+        created, last_id = cursor.decode(SESSIONS_LIST, after, (datetime, uuid.UUID))
+        query = query.where(
+            sa.tuple_(col(CouncilSession.created_at), col(CouncilSession.id)) < (created, last_id)
+        )
+    query = query.order_by(col(CouncilSession.created_at).desc(), col(CouncilSession.id).desc())
+    rows = list((await session.execute(query.limit(limit + 1))).scalars())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = cursor.encode(SESSIONS_LIST, rows[-1].created_at, rows[-1].id)
+    return rows, next_cursor
+
+
+async def get_unit(session: AsyncSession, code: str) -> AdminUnit | None:
+    return await session.get(AdminUnit, code)
+
+
+async def get_meeting(
+    session: AsyncSession, meeting_id: uuid.UUID, *, for_update: bool = False
+) -> VoterMeeting | None:
+    query = select(VoterMeeting).where(col(VoterMeeting.id) == meeting_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_meetings(
+    session: AsyncSession, council_session_id: uuid.UUID, unit_code: str | None
+) -> list[VoterMeeting]:
+    query = select(VoterMeeting).where(col(VoterMeeting.council_session_id) == council_session_id)
+    if unit_code is not None:
+        query = query.where(col(VoterMeeting.unit_code) == unit_code)
+    query = query.order_by(col(VoterMeeting.held_on), col(VoterMeeting.id))
+    return list((await session.execute(query)).scalars())
+
+
+async def list_opinions(
+    session: AsyncSession,
+    *,
+    council_session_id: uuid.UUID | None = None,
+    meeting_id: uuid.UUID | None = None,
+    unit_code: str | None = None,
+    ids: Sequence[uuid.UUID] | None = None,
+    recommendation_ids: Sequence[uuid.UUID] | None = None,
+) -> list[VoterOpinion]:
+    query = select(VoterOpinion)
+    if council_session_id is not None:
+        query = query.where(col(VoterOpinion.council_session_id) == council_session_id)
+    if meeting_id is not None:
+        query = query.where(col(VoterOpinion.meeting_id) == meeting_id)
+    if ids is not None:
+        query = query.where(col(VoterOpinion.id).in_(list(ids)))
+    if recommendation_ids is not None:
+        query = query.where(col(VoterOpinion.recommendation_id).in_(list(recommendation_ids)))
+    if unit_code is not None:
+        query = query.join(
+            VoterMeeting, col(VoterMeeting.id) == col(VoterOpinion.meeting_id)
+        ).where(col(VoterMeeting.unit_code) == unit_code)
+    query = query.order_by(
+        col(VoterOpinion.created_at), col(VoterOpinion.row_number), col(VoterOpinion.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def lock_opinions(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[VoterOpinion]:
+    query = (
+        select(VoterOpinion)
+        .where(col(VoterOpinion.id).in_(list(ids)))
+        .order_by(col(VoterOpinion.id))
+        .with_for_update()
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def get_import(
+    session: AsyncSession, import_id: uuid.UUID, *, for_update: bool = False
+) -> VoterImport | None:
+    query = select(VoterImport).where(col(VoterImport.id) == import_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def import_of_file(
+    session: AsyncSession, meeting_id: uuid.UUID, sha256: str
+) -> VoterImport | None:
+    query = select(VoterImport).where(
+        col(VoterImport.meeting_id) == meeting_id, col(VoterImport.sha256) == sha256
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def insert_import(session: AsyncSession, values: dict[str, Any]) -> VoterImport | None:
+    """The new import, or None when the same file of the same meeting was stored meanwhile."""
+    table = VoterImport.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(constraint="uq_voter_import_file")
+        .returning(table.c.id)
+    )
+    inserted = (await session.execute(statement)).scalar_one_or_none()
+    return None if inserted is None else await get_import(session, inserted)
+
+
+async def insert_imported_opinions(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Each (import, row) at most once, however often the job runs."""
+    if not rows:
+        return 0
+    table = VoterOpinion.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table)
+        .values(rows)
+        .on_conflict_do_nothing(
+            index_elements=["import_id", "row_number"],
+            index_where=sa.text("import_id IS NOT NULL"),
+        )
+        .returning(table.c.id)
+    )
+    return len((await session.execute(statement)).all())
+
+
+async def get_recommendation(
+    session: AsyncSession, recommendation_id: uuid.UUID, *, for_update: bool = False
+) -> VoterRecommendation | None:
+    query = select(VoterRecommendation).where(col(VoterRecommendation.id) == recommendation_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_recommendations(
+    session: AsyncSession, council_session_id: uuid.UUID
+) -> list[VoterRecommendation]:
+    query = (
+        select(VoterRecommendation)
+        .where(col(VoterRecommendation.council_session_id) == council_session_id)
+        .order_by(col(VoterRecommendation.created_at), col(VoterRecommendation.id))
+    )
+    return list((await session.execute(query)).scalars())
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    opinion_id: uuid.UUID
+    recommendation_id: uuid.UUID | None
+    meeting_id: uuid.UUID
+    unit_code: str
+    unit_name: str
+    held_on: date
+    voters_count: int
+    text: str
+
+
+async def sources(
+    session: AsyncSession, recommendation_ids: Sequence[uuid.UUID]
+) -> list[SourceRow]:
+    """Every opinion behind the recommendations, with its meeting and ward."""
+    if not recommendation_ids:
+        return []
+    query = (
+        sa.select(
+            col(VoterOpinion.id),
+            col(VoterOpinion.recommendation_id),
+            col(VoterMeeting.id),
+            col(VoterMeeting.unit_code),
+            col(AdminUnit.name),
+            col(VoterMeeting.held_on),
+            col(VoterOpinion.voters_count),
+            col(VoterOpinion.text),
+        )
+        .join(VoterMeeting, col(VoterMeeting.id) == col(VoterOpinion.meeting_id))
+        .join(AdminUnit, col(AdminUnit.code) == col(VoterMeeting.unit_code))
+        .where(col(VoterOpinion.recommendation_id).in_(list(recommendation_ids)))
+        .order_by(col(VoterMeeting.held_on), col(VoterOpinion.created_at), col(VoterOpinion.id))
+    )
+    return [SourceRow(*row) for row in (await session.execute(query)).all()]
+
+
+@dataclass(frozen=True)
+class SimilarPair:
+    left: uuid.UUID
+    right: uuid.UUID
+    score: float
+
+
+async def similar_pairs(
+    session: AsyncSession, council_session_id: uuid.UUID, *, threshold: float = SIMILARITY_THRESHOLD
+) -> list[SimilarPair]:
+    """Pairs of the session's opinions not yet compiled that read alike (the duplicate
+    search's folded trigram similarity), best first."""
+    left = sa.orm.aliased(VoterOpinion)
+    right = sa.orm.aliased(VoterOpinion)
+    score = folded_similarity(sa.cast(col(left.text), sa.Text), sa.cast(col(right.text), sa.Text))
+    query = (
+        sa.select(col(left.id), col(right.id), score.label("score"))
+        .join(
+            right,
+            sa.and_(
+                col(right.council_session_id) == col(left.council_session_id),
+                col(left.id) < col(right.id),
+            ),
+        )
+        .where(
+            col(left.council_session_id) == council_session_id,
+            col(left.recommendation_id).is_(None),
+            col(right.recommendation_id).is_(None),
+            score >= threshold,
+        )
+        .order_by(sa.desc("score"))
+        .limit(MAX_PAIRS)
+    )
+    return [
+        SimilarPair(a, b, round(float(s), 4)) for a, b, s in (await session.execute(query)).all()
+    ]
+
+
+@dataclass(frozen=True)
+class SessionFigures:
+    meetings: int
+    voters: int
+    opinions: int
+    recommendations: int
+    referred: int
+    answered: int
+
+
+async def session_figures(session: AsyncSession, council_session_id: uuid.UUID) -> SessionFigures:
+    meetings = select(
+        sa.func.count(), sa.func.coalesce(sa.func.sum(col(VoterMeeting.voters_attending)), 0)
+    ).where(col(VoterMeeting.council_session_id) == council_session_id)
+    opinions = select(sa.func.count()).where(
+        col(VoterOpinion.council_session_id) == council_session_id
+    )
+    rec = VoterRecommendation
+    recs = select(
+        sa.func.count(),
+        sa.func.count().filter(col(rec.referral_id).is_not(None)),
+        sa.func.count().filter(col(rec.state) == "answered"),
+    ).where(col(rec.council_session_id) == council_session_id, col(rec.state) != "withdrawn")
+    m = (await session.execute(meetings)).one()
+    o = (await session.execute(opinions)).scalar_one()
+    r = (await session.execute(recs)).one()
+    return SessionFigures(int(m[0]), int(m[1]), int(o), int(r[0]), int(r[1]), int(r[2]))

@@ -1,0 +1,117 @@
+"""What the voters operations share: constants, who may see and manage what, loading
+what the caller may see (404 otherwise)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.models import Role
+from service.auth.principals import StaffPrincipal
+from service.db import utcnow
+from service.errors import Forbidden, NotFound
+from service.i18n import msg
+from service.voters import repository
+from service.voters.models import (
+    CouncilSession,
+    SessionLevel,
+    VoterMeeting,
+    VoterRecommendation,
+    VoterRecommendationState,
+)
+
+ITEM_TYPE = "voter_recommendation"
+SAVE_IMPORT_JOB = "voters.save_import"
+IMPORT_BATCH_ROWS = 500
+PREVIEW_ROWS = 20
+MAX_STORED_ERRORS = 1000
+REFERABLE = frozenset({VoterRecommendationState.draft, VoterRecommendationState.declined})
+MERGEABLE = frozenset(
+    {
+        VoterRecommendationState.draft,
+        VoterRecommendationState.referred,
+        VoterRecommendationState.acknowledged,
+        VoterRecommendationState.declined,
+    }
+)
+OPEN_STATES = frozenset(
+    {
+        VoterRecommendationState.referred,
+        VoterRecommendationState.acknowledged,
+        VoterRecommendationState.overdue,
+    }
+)
+
+
+# -- access ----------------------------------------------------------------------------------
+
+
+def _is_city(viewer: StaffPrincipal) -> bool:
+    return viewer.role is Role.admin or viewer.unit_code is None
+
+
+def sees_session(viewer: StaffPrincipal, council_session: CouncilSession) -> bool:
+    return (
+        _is_city(viewer)
+        or council_session.level == SessionLevel.city
+        or viewer.sees_unit(council_session.unit_code)
+    )
+
+
+def manages_session(viewer: StaffPrincipal, council_session: CouncilSession) -> bool:
+    return _is_city(viewer) or viewer.sees_unit(council_session.unit_code)
+
+
+def _require_manager(viewer: StaffPrincipal, council_session: CouncilSession) -> None:
+    if not manages_session(viewer, council_session):
+        raise Forbidden(msg("voters_not_manager"))
+
+
+async def load_council_session(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    viewer: StaffPrincipal,
+    *,
+    for_update: bool = False,
+) -> CouncilSession:
+    found = await repository.get_council_session(session, session_id, for_update=for_update)
+    if found is None or not sees_session(viewer, found):
+        raise NotFound(msg("voters_session_not_found"))
+    return found
+
+
+async def load_meeting(
+    session: AsyncSession,
+    meeting_id: uuid.UUID,
+    viewer: StaffPrincipal,
+    *,
+    for_update: bool = False,
+) -> VoterMeeting:
+    meeting = await repository.get_meeting(session, meeting_id, for_update=for_update)
+    if meeting is None or not (_is_city(viewer) or viewer.sees_unit(meeting.unit_code)):
+        raise NotFound(msg("voters_meeting_not_found"))
+    return meeting
+
+
+async def load_recommendation(
+    session: AsyncSession,
+    recommendation_id: uuid.UUID,
+    viewer: StaffPrincipal,
+    *,
+    for_update: bool = False,
+) -> tuple[VoterRecommendation, CouncilSession]:
+    rec = await repository.get_recommendation(session, recommendation_id, for_update=for_update)
+    if rec is None:
+        raise NotFound(msg("voters_recommendation_not_found"))
+    council_session = await repository.get_council_session(session, rec.council_session_id)
+    if council_session is None or not sees_session(viewer, council_session):
+        raise NotFound(msg("voters_recommendation_not_found"))
+    return rec, council_session
+
+
+def _touch(row: Any) -> None:
+    row.version += 1
+    if hasattr(row, "updated_at"):
+        row.updated_at = utcnow()
