@@ -303,3 +303,56 @@ async def session_figures(session: AsyncSession, council_session_id: uuid.UUID) 
     o = (await session.execute(opinions)).scalar_one()
     r = (await session.execute(recs)).one()
     return SessionFigures(int(m[0]), int(m[1]), int(o), int(r[0]), int(r[1]), int(r[2]))
+
+
+async def period_figures(
+    session: AsyncSession, unit_code: str | None, first: date, last: date
+) -> SessionFigures:
+    """The figures of the meetings held on the days ``first``..``last`` (in ``unit_code``,
+    or everywhere), of their opinions, and of the recommendations compiled from those
+    opinions (the council report's and the dashboard's period); one statement."""
+    meeting = VoterMeeting
+    held = [col(meeting.held_on) >= first, col(meeting.held_on) <= last]
+    if unit_code is not None:
+        held.append(col(meeting.unit_code) == unit_code)
+    meetings = (
+        select(
+            sa.func.count().label("meetings"),
+            sa.func.coalesce(sa.func.sum(col(meeting.voters_attending)), 0).label("voters"),
+        )
+        .where(*held)
+        .subquery()
+    )
+    opinions = (
+        select(col(VoterOpinion.id), col(VoterOpinion.recommendation_id))
+        .join(meeting, col(meeting.id) == col(VoterOpinion.meeting_id))
+        .where(*held)
+        .subquery()
+    )
+    rec = VoterRecommendation
+    compiled = (
+        select(
+            sa.func.count().label("recommendations"),
+            sa.func.count().filter(col(rec.referral_id).is_not(None)).label("referred"),
+            sa.func.count().filter(col(rec.state) == "answered").label("answered"),
+        )
+        .where(
+            col(rec.state) != "withdrawn",
+            col(rec.id).in_(
+                select(opinions.c.recommendation_id).where(
+                    opinions.c.recommendation_id.is_not(None)
+                )
+            ),
+        )
+        .subquery()
+    )
+    statement = sa.select(
+        meetings.c.meetings,
+        meetings.c.voters,
+        select(sa.func.count()).select_from(opinions).scalar_subquery(),
+        compiled.c.recommendations,
+        compiled.c.referred,
+        compiled.c.answered,
+    ).select_from(meetings.join(compiled, sa.true()))
+    row = (await session.execute(statement)).one()
+    return SessionFigures(*(int(value) for value in row))

@@ -5,13 +5,19 @@ replies inbox, and the answer back on the recommendation."""
 
 import subprocess
 import uuid
+from datetime import date
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reports.data.common import Period
+from reports.data.council.facts import CouncilParameters
+from reports.data.council.voters import voters_paragraph
 from service.jobs.models import OutboxMessage
+from service.voters import service as voters
+from service.voters.repository import SessionFigures
 from service.voters.service import SAVE_IMPORT_JOB, save_import_batch
 from tests.factories import BA_DINH
 from tests.voters.conftest import API, People, Setup, meeting_body, ok
@@ -215,6 +221,23 @@ async def test_import_compile_refer_answer(
     assert "xong tuyến đường Hàng Bông" in text  # the answer (cells wrap mid-phrase)
     assert "Đã giải quyết" in text
     assert "Phường Ba Đình (4 cử tri)" in text
+
+    # -- the period's figures (the council report's section I and the dashboard) -----------
+    november = (date(2026, 11, 1), date(2026, 11, 30))
+    city_figures = await voters.period_figures(session, None, *november)
+    assert city_figures == SessionFigures(
+        meetings=2, voters=240, opinions=4, recommendations=1, referred=1, answered=1
+    )
+    ba_dinh = await voters.period_figures(session, BA_DINH, *november)
+    assert (ba_dinh.meetings, ba_dinh.opinions, ba_dinh.recommendations) == (1, 1, 1)
+    december = await voters.period_figures(session, None, date(2026, 12, 1), date(2026, 12, 31))
+    assert december == SessionFigures(0, 0, 0, 0, 0, 0)
+    paragraph = await voters_paragraph(
+        session, CouncilParameters(period=Period(*november), unit_code=None)
+    )
+    assert paragraph.text.startswith(
+        "Tiếp xúc cử tri: 2 cuộc tiếp xúc với 240 lượt cử tri; 4 ý kiến"
+    )
 
 
 def setup_unit() -> str:

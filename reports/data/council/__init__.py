@@ -43,6 +43,7 @@ from reports.data.council.facts import (
 )
 from reports.data.council.reception import reception_paragraph
 from reports.data.council.sections import notable_table, sections
+from reports.data.council.voters import voters_paragraph
 from reports.document import ReportDocument
 from reports.sections import Heading, insert_before
 
@@ -72,7 +73,10 @@ async def council_document(params: CouncilParameters, build: Building) -> Report
             insert_before(
                 sections(data, params, build.frame, now=now),
                 "II.",
-                [await reception_paragraph(session, params)],
+                [
+                    await voters_paragraph(session, params),
+                    await reception_paragraph(session, params),
+                ],
             ),
             "V. ",
             await criticism_sections(session, params),

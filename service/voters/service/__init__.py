@@ -55,6 +55,7 @@ from service.voters.service.meetings import (
     list_meeting_opinions,
     list_meetings,
     list_session_opinions,
+    period_figures,
 )
 
 __all__ = [
@@ -90,6 +91,7 @@ __all__ = [
     "load_recommendation",
     "manages_session",
     "merge_opinions",
+    "period_figures",
     "preview_import",
     "recommendation_actions",
     "recommendation_reads",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -181,3 +182,11 @@ async def list_session_opinions(
     return await repository.list_opinions(
         session, council_session_id=council_session.id, unit_code=unit
     )
+
+
+async def period_figures(
+    session: AsyncSession, unit_code: str | None, first: date, last: date
+) -> repository.SessionFigures:
+    """Meetings, voters, opinions and what became of them in a period (the council report's
+    section I and the dashboard); ``unit_code`` None is the whole city."""
+    return await repository.period_figures(session, unit_code, first, last)
