@@ -8,7 +8,9 @@ import re
 import time
 
 import httpx
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 import service.web.public.antibot as antibot
 from service.reception import service
@@ -60,6 +62,13 @@ async def test_book_on_the_portal_and_cancel(
     assert (await client.get("/tiep-cong-dan/bien-nhan")).text.count(code.group(0)) == 0
     row = await _by_code(session, code.group(0))
     assert row.full_name == "Trần Thị Bình"
+    # The same form sent again (a double click, a reload) books nothing more: the answer is
+    # the first booking's receipt.
+    again = await client.post("/tiep-cong-dan", data={**form, "national_id": CCCD})
+    assert again.status_code == 303
+    assert code.group(0) in (await client.get("/tiep-cong-dan/bien-nhan")).text
+    bookings = select(sa.func.count()).where(col(ReceptionBooking.schedule_id) == schedule.id)
+    assert (await session.execute(bookings)).scalar_one() == 1
     # The secret was on the receipt only; cancel with a wrong one: 404 next to the form.
     wrong = await client.post(
         "/tiep-cong-dan/huy", data={"_csrf_token": token, "code": code.group(0), "secret": "x" * 22}

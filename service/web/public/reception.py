@@ -19,18 +19,22 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import service.web.public.antibot as antibot
+from service.auth import service as auth_service
 from service.errors import Invalid, ServiceError, pydantic_message
 from service.i18n import msg
+from service.petitions import idempotency
 from service.reception import service
 from service.reception.schemas import BookingCreate
 from service.settings import Settings
 from service.web.pages import PRIVATE, Form, HTMXTemplate, read_form, redirect, render
 from service.web.public.citizen import credentials_cookie, forget, read_credentials
+from service.web.public.filing import PORTAL_CLIENT, PORTAL_CLIENT_ID
 from service.web.public.reference import place_names
 
 PATH = "/tiep-cong-dan"
 RECEIPT_PATH = f"{PATH}/bien-nhan"
 RECEIPT_COOKIE = "reception_receipt"
+ENDPOINT = f"POST {PATH}"
 
 
 class BookingForm(BaseModel):
@@ -126,8 +130,27 @@ class ReceptionPortalController(Controller):
             if form.data is None:
                 raise Invalid(msg("reception.booking_invalid"))
             antibot.check_honeypot(form.data.website)
-            antibot.check_token(settings, form.data.form_token)
-            booked = await service.book(db_session, settings, booking_create(form.data))
+            nonce = antibot.check_token(settings, form.data.form_token)
+            data = booking_create(form.data)
+
+            async def create() -> tuple[int, dict[str, Any], uuid.UUID | None]:
+                booked = await service.book(db_session, settings, data)
+                return 201, {"code": booked.booking.code, "secret": booked.secret}, None
+
+            # A form sent twice (a double click, a reload) books once: the second answer is
+            # the first one's receipt, as the petition form does (stored encrypted).
+            await auth_service.ensure_channel_client(
+                db_session, PORTAL_CLIENT_ID, PORTAL_CLIENT.name, "web-portal"
+            )
+            stored = await idempotency.run_once(
+                db_session,
+                settings,
+                client_id=PORTAL_CLIENT_ID,
+                key=nonce,
+                endpoint=ENDPOINT,
+                body=data.model_dump(mode="json"),
+                create=create,
+            )
         except ServiceError as exc:
             schedule_id = _schedule_id(str(form.values.get("schedule_id") or ""))
             return await self._page(
@@ -139,7 +162,12 @@ class ReceptionPortalController(Controller):
                 status_code=exc.status_code,
             )
         cookie = credentials_cookie(
-            settings, RECEIPT_COOKIE, RECEIPT_PATH, booked.booking.code, booked.secret, 900
+            settings,
+            RECEIPT_COOKIE,
+            RECEIPT_PATH,
+            str(stored.body["code"]),
+            str(stored.body["secret"]),
+            900,
         )
         return redirect(RECEIPT_PATH, cookies=[cookie])
 
