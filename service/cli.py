@@ -144,6 +144,7 @@ def serve_one(config: Any) -> None:
     (``service.prefork``): a full collection otherwise walks the million objects of the app
     (its ~300 handlers, models, templates), a 0.4-0.5 s pause of the request that triggers it
     (the council dashboard's p95 at 1M petitions, docs/benchmarks.md section 9)."""
+    import contextlib
     import gc
     import sys
 
@@ -152,10 +153,8 @@ def serve_one(config: Any) -> None:
     config.load()  # imports the app here; the server finds config.loaded and skips it
     gc.freeze()
     server = uvicorn.Server(config)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # as uvicorn.run: Ctrl-C is a way to stop
         server.run()
-    except KeyboardInterrupt:  # as uvicorn.run: Ctrl-C is a way to stop
-        pass
     if not server.started:  # as uvicorn.run: a failed start-up is an exit status
         sys.exit(3)
 
