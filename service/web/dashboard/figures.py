@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reports.charts import Series, bar_chart, line_chart
+from reports.charts import SCREEN_TEXT_SCALE, SCREEN_WIDTH_MM, Series, bar_chart, line_chart
 from reports.numbers import format_percent
 from service.auth.principals import StaffPrincipal
 from service.directory import service as directory
@@ -113,7 +113,8 @@ def _bars(
             [name for name, _ in shown],
             [Series(columns[1], [value for _, value in shown])],
             value_text=(lambda value: format_percent(value)) if percent else None,
-            width_mm=150,
+            width_mm=SCREEN_WIDTH_MM,
+            text_scale=SCREEN_TEXT_SCALE,
             description=t(f"web.dashboard.{code}.desc"),
         )
     return Figure(
@@ -218,7 +219,8 @@ def _lines(
             labels,
             series,
             value_text=format_percent if percent else None,
-            width_mm=170,
+            width_mm=SCREEN_WIDTH_MM,
+            text_scale=SCREEN_TEXT_SCALE,
             description=t(f"web.dashboard.{code}.desc"),
         )
     columns, rows = table
