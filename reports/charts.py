@@ -27,11 +27,11 @@ PT_PER_MM = 72 / 25.4
 TITLE_SIZE = 11.0
 LABEL_SIZE = 9.0
 VALUE_SIZE = 8.5
-# On a screen: a chart drawn SCREEN_WIDTH_MM wide is shown at a phone's 340 px (about 0.75 of
-# its size), its text enlarged so that a 9 pt label still reads at 11 px there (at 7 px
-# before); paper keeps the sizes above.
-SCREEN_WIDTH_MM = 120.0
-SCREEN_TEXT_SCALE = 1.3
+# On a screen: a chart drawn SCREEN_WIDTH_MM wide is shown at the width of its card (about
+# 290 px on a 360 px phone, 0.9 of its size), its text enlarged so that the smallest (a bar's
+# value, 8.5 pt) reads at 11 px there (6 px when drawn for paper); paper keeps the sizes above.
+SCREEN_WIDTH_MM = 110.0
+SCREEN_TEXT_SCALE = 1.4
 
 # Fills for series 0..n, readable in greyscale: solid greys alternate with patterns.
 _FILLS = ("#404040", "pattern:hatch", "#a6a6a6", "pattern:cross", "#e0e0e0", "pattern:dots")

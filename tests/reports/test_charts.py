@@ -90,7 +90,7 @@ def test_a_screen_chart_enlarges_its_text_and_paper_keeps_its_sizes(kind: str) -
     screen = draw(width_mm=SCREEN_WIDTH_MM, text_scale=SCREEN_TEXT_SCALE)
     assert min(_sizes(screen)) == pytest.approx(min(_sizes(paper)) * SCREEN_TEXT_SCALE, abs=0.01)
     assert max(_sizes(screen)) == pytest.approx(TITLE_SIZE * SCREEN_TEXT_SCALE, abs=0.01)
-    # At a phone's 340 px the smallest text still reads (about 11 px; 7 px at paper's 150 mm).
+    # In a phone's 290 px card the smallest text still reads (11 px; 6 px at paper's 150 mm).
     width_pt = float(ET.fromstring(screen).get("viewBox", "0 0 0 0").split()[2])
-    assert min(_sizes(screen)) * 340 / width_pt >= 10.5
-    assert min(_sizes(paper)) * 340 / (150 * 72 / 25.4) < 8
+    assert min(_sizes(screen)) * 290 / width_pt >= 10.5
+    assert min(_sizes(paper)) * 290 / (150 * 72 / 25.4) < 7
