@@ -8,24 +8,13 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth.models import Role, StaffUser
 from service.auth.principals import StaffPrincipal
 from service.deadlines.models import DeadlineStatus
 from service.petitions.models import PetitionKind, PetitionStatus
 from service.petitions.repository import listing
 from service.petitions.repository.listing import PetitionFilter
 from tests.factories import BA_DINH
-from tests.petitions.conftest import IDENTIFIED, Api, Staff, filed, petition_body
-
-
-def principal(user: StaffUser) -> StaffPrincipal:
-    return StaffPrincipal(
-        user_id=user.id,
-        username=user.username,
-        role=Role(user.role),
-        unit_code=user.unit_code,
-        agency_id=user.agency_id,
-    )
+from tests.petitions.conftest import IDENTIFIED, Api, Staff, filed, petition_body, principal
 
 
 async def listed(session: AsyncSession, viewer: StaffPrincipal, filters: PetitionFilter) -> int:
