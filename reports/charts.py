@@ -27,6 +27,11 @@ PT_PER_MM = 72 / 25.4
 TITLE_SIZE = 11.0
 LABEL_SIZE = 9.0
 VALUE_SIZE = 8.5
+# On a screen: a chart drawn SCREEN_WIDTH_MM wide is shown at the width of its card (about
+# 290 px on a 360 px phone, 0.9 of its size), its text enlarged so that the smallest (a bar's
+# value, 8.5 pt) reads at 11 px there (6 px when drawn for paper); paper keeps the sizes above.
+SCREEN_WIDTH_MM = 110.0
+SCREEN_TEXT_SCALE = 1.4
 
 # Fills for series 0..n, readable in greyscale: solid greys alternate with patterns.
 _FILLS = ("#404040", "pattern:hatch", "#a6a6a6", "pattern:cross", "#e0e0e0", "pattern:dots")
@@ -52,12 +57,15 @@ def bar_chart(
     value_text: Callable[[float], str] | None = None,
     width_mm: float = 160.0,
     description: str | None = None,
+    text_scale: float = 1.0,
 ) -> Markup:
     """Grouped bars, one group per category; horizontal bars suit long Vietnamese labels.
     ``description`` (for a screen) becomes the SVG's ``<title>``/``<desc>``: what a screen
-    reader announces; paper has no use for it, so a report's chart stays as it was."""
+    reader announces; paper has no use for it, so a report's chart stays as it was.
+    ``text_scale`` enlarges every text (a chart on a screen is shrunk to a phone's width:
+    :data:`SCREEN_TEXT_SCALE`); a report's charts keep 1."""
     _check(categories, series)
-    chart = _Chart(title, series, width_mm, value_text, description)
+    chart = _Chart(title, series, width_mm, value_text, description, text_scale)
     if horizontal:
         chart.horizontal_bars(categories, axis_title)
     else:
@@ -75,11 +83,12 @@ def line_chart(
     width_mm: float = 160.0,
     height_mm: float = 80.0,
     description: str | None = None,
+    text_scale: float = 1.0,
 ) -> Markup:
     """Lines over evenly spaced x labels (months, weeks), each with its own dash and marker;
-    ``description`` as for :func:`bar_chart`."""
+    ``description`` and ``text_scale`` as for :func:`bar_chart`."""
     _check(x_labels, series)
-    chart = _Chart(title, series, width_mm, value_text, description)
+    chart = _Chart(title, series, width_mm, value_text, description, text_scale)
     chart.lines(x_labels, axis_title, height_mm * PT_PER_MM)
     return chart.svg()
 
@@ -159,8 +168,12 @@ class _Chart:
         width_mm: float,
         value_text: Callable[[float], str] | None,
         description: str | None = None,
+        text_scale: float = 1.0,
     ) -> None:
         self.title = _nfc(title)
+        self.title_size = TITLE_SIZE * text_scale
+        self.label_size = LABEL_SIZE * text_scale
+        self.value_size = VALUE_SIZE * text_scale
         self.description = None if description is None else _nfc(description)
         self.series = [Series(_nfc(one.name), [float(v) for v in one.values]) for one in series]
         self.width = width_mm * PT_PER_MM
@@ -182,13 +195,14 @@ class _Chart:
         y: float,
         content: str,
         *,
-        size: float = LABEL_SIZE,
+        size: float | None = None,
         anchor: str = "start",
         bold: bool = False,
         italic: bool = False,
     ) -> None:
         weight = ' font-weight="bold"' if bold else ""
         style = ' font-style="italic"' if italic else ""
+        size = self.label_size if size is None else size
         self.parts.append(
             f'<text x="{_num(x)}" y="{_num(y)}" font-family="{FONT_FAMILY}" '
             f'font-size="{_num(size)}" text-anchor="{anchor}" fill="#000000"{weight}{style}>'
@@ -215,19 +229,19 @@ class _Chart:
 
     def title_and_legend(self, y: float, swatch: Callable[[float, float, int], None]) -> float:
         """Draw the title (and a legend when there are several series); return the next y."""
-        for line in wrap_text(self.title, self.width - 20, TITLE_SIZE):
-            y += TITLE_SIZE + 2
-            self.text(self.width / 2, y, line, size=TITLE_SIZE, anchor="middle", bold=True)
+        for line in wrap_text(self.title, self.width - 20, self.title_size):
+            y += self.title_size + 2
+            self.text(self.width / 2, y, line, size=self.title_size, anchor="middle", bold=True)
         y += 6
         if len(self.series) > 1:
             x = 10.0
-            y += LABEL_SIZE
+            y += self.label_size
             for index, one in enumerate(self.series):
-                needed = 24 + text_width(one.name, LABEL_SIZE) + 14
+                needed = 24 + text_width(one.name, self.label_size) + 14
                 if x + needed > self.width - 10 and x > 10:
                     x = 10.0
-                    y += LABEL_SIZE + 5
-                swatch(x, y - LABEL_SIZE * 0.35, index)
+                    y += self.label_size + 5
+                swatch(x, y - self.label_size * 0.35, index)
                 self.text(x + 24, y, one.name)
                 x += needed
             y += 8
@@ -278,14 +292,14 @@ class _Chart:
 
     def horizontal_bars(self, categories: Sequence[str], axis_title: str | None) -> None:
         y = self.title_and_legend(0.0, self.bar_swatch)
-        labels = [wrap_text(_nfc(c), self.width * 0.32, LABEL_SIZE) for c in categories]
-        label_width = max(text_width(line, LABEL_SIZE) for lines in labels for line in lines)
+        labels = [wrap_text(_nfc(c), self.width * 0.32, self.label_size) for c in categories]
+        label_width = max(text_width(line, self.label_size) for lines in labels for line in lines)
         left = 10 + min(label_width, self.width * 0.32) + 6
         right = (
             self.width
             - 10
             - max(
-                text_width(self.value_text(v), VALUE_SIZE)
+                text_width(self.value_text(v), self.value_size)
                 for one in self.series
                 for v in one.values
             )
@@ -296,7 +310,7 @@ class _Chart:
         bar = 11.0 if len(self.series) == 1 else 8.0
         top = y + 2
         band_heights = [
-            max(bar * len(self.series), len(lines) * (LABEL_SIZE + 1)) + 7 for lines in labels
+            max(bar * len(self.series), len(lines) * (self.label_size + 1)) + 7 for lines in labels
         ]
         bottom = top + sum(band_heights)
         for tick in ticks:
@@ -304,16 +318,16 @@ class _Chart:
             self.line(
                 x, top, x, bottom, stroke="#b0b0b0", stroke_width="0.4", stroke_dasharray="2 2"
             )
-            self.text(x, bottom + LABEL_SIZE + 3, self._tick_text(tick), anchor="middle")
+            self.text(x, bottom + self.label_size + 3, self._tick_text(tick), anchor="middle")
         band_top = top
         for position, lines in enumerate(labels):
             band = band_heights[position]
             group_top = band_top + (band - bar * len(self.series)) / 2
-            first_line = band_top + band / 2 - (len(lines) - 1) * (LABEL_SIZE + 1) / 2
+            first_line = band_top + band / 2 - (len(lines) - 1) * (self.label_size + 1) / 2
             for number, line in enumerate(lines):
                 self.text(
                     left - 6,
-                    first_line + number * (LABEL_SIZE + 1) + LABEL_SIZE * 0.35,
+                    first_line + number * (self.label_size + 1) + self.label_size * 0.35,
                     line,
                     anchor="end",
                 )
@@ -322,13 +336,13 @@ class _Chart:
                 bar_top = group_top + index * bar
                 self.rect(left, bar_top, value * scale, bar - 1, index)
                 self._value_label(
-                    left + value * scale + 3, bar_top + bar / 2 + VALUE_SIZE * 0.3, value
+                    left + value * scale + 3, bar_top + bar / 2 + self.value_size * 0.3, value
                 )
             band_top += band
         self._axes(left, right, top, bottom)
-        self.height = bottom + LABEL_SIZE + 6
+        self.height = bottom + self.label_size + 6
         if axis_title:
-            self.height += LABEL_SIZE + 2
+            self.height += self.label_size + 2
             self.text(
                 (left + right) / 2, self.height, _nfc(axis_title), anchor="middle", italic=True
             )
@@ -342,7 +356,7 @@ class _Chart:
             self.line(
                 left, y, right, y, stroke="#b0b0b0", stroke_width="0.4", stroke_dasharray="2 2"
             )
-            self.text(left - 4, y + LABEL_SIZE * 0.35, self._tick_text(tick), anchor="end")
+            self.text(left - 4, y + self.label_size * 0.35, self._tick_text(tick), anchor="end")
         return scale
 
     def _axes(self, left: float, right: float, top: float, bottom: float) -> None:
@@ -352,23 +366,23 @@ class _Chart:
     def _x_labels(
         self, labels: Sequence[str], centres: Sequence[float], band: float, bottom: float
     ) -> float:
-        wrapped = [wrap_text(_nfc(label), band - 4, LABEL_SIZE) for label in labels]
+        wrapped = [wrap_text(_nfc(label), band - 4, self.label_size) for label in labels]
         for centre, lines in zip(centres, wrapped, strict=True):
             for number, line in enumerate(lines):
                 self.text(
-                    centre, bottom + (number + 1) * (LABEL_SIZE + 1) + 2, line, anchor="middle"
+                    centre, bottom + (number + 1) * (self.label_size + 1) + 2, line, anchor="middle"
                 )
-        return bottom + max(len(lines) for lines in wrapped) * (LABEL_SIZE + 1) + 6
+        return bottom + max(len(lines) for lines in wrapped) * (self.label_size + 1) + 6
 
     def _y_axis_left(self) -> float:
         ticks = self._ticks()
-        return 10 + max(text_width(self._tick_text(t), LABEL_SIZE) for t in ticks) + 6
+        return 10 + max(text_width(self._tick_text(t), self.label_size) for t in ticks) + 6
 
     def vertical_bars(self, categories: Sequence[str], axis_title: str | None) -> None:
         y = self.title_and_legend(0.0, self.bar_swatch)
-        left = self._y_axis_left() + (LABEL_SIZE + 4 if axis_title else 0)
+        left = self._y_axis_left() + (self.label_size + 4 if axis_title else 0)
         right = self.width - 10
-        top = y + VALUE_SIZE + 4
+        top = y + self.value_size + 4
         bottom = top + 150
         scale = self._value_axis(left, right, top, bottom)
         band = (right - left) / len(categories)
@@ -387,7 +401,7 @@ class _Chart:
 
     def _value_label(self, x: float, y: float, value: float, anchor: str = "start") -> None:
         """A bar's or a point's value, in the chart's number format."""
-        self.text(x, y, self.value_text(value), size=VALUE_SIZE, anchor=anchor)
+        self.text(x, y, self.value_text(value), size=self.value_size, anchor=anchor)
 
     def _close_vertical(
         self,
@@ -406,19 +420,19 @@ class _Chart:
             self._vertical_axis_title(axis_title, (top + bottom) / 2)
 
     def _vertical_axis_title(self, axis_title: str, middle: float) -> None:
-        x = 10 + LABEL_SIZE
+        x = 10 + self.label_size
         self.parts.append(
             f'<text transform="translate({_num(x)},{_num(middle)}) rotate(-90)" '
-            f'font-family="{FONT_FAMILY}" font-size="{_num(LABEL_SIZE)}" text-anchor="middle" '
+            f'font-family="{FONT_FAMILY}" font-size="{_num(self.label_size)}" text-anchor="middle" '
             f'font-style="italic" fill="#000000">{escape(_nfc(axis_title))}</text>'
         )
 
     def lines(self, x_labels: Sequence[str], axis_title: str | None, height: float) -> None:
         y = self.title_and_legend(0.0, self.line_swatch)
-        left = self._y_axis_left() + (LABEL_SIZE + 4 if axis_title else 0)
+        left = self._y_axis_left() + (self.label_size + 4 if axis_title else 0)
         right = self.width - 14
-        top = y + VALUE_SIZE + 4
-        bottom = max(top + 80, height - 2 * (LABEL_SIZE + 1) - 8)
+        top = y + self.value_size + 4
+        bottom = max(top + 80, height - 2 * (self.label_size + 1) - 8)
         scale = self._value_axis(left, right, top, bottom)
         band = (right - left) / len(x_labels)
         centres = [left + band * (i + 0.5) for i in range(len(x_labels))]
@@ -433,7 +447,7 @@ class _Chart:
                     # so two lines that meet keep their labels apart.
                     highest = max(other.values[position] for other in self.series)
                     below = value < highest or (value == highest and index > 0)
-                    offset = VALUE_SIZE + 4 if below else -5
+                    offset = self.value_size + 4 if below else -5
                     self._value_label(x, point_y + offset, value, anchor="middle")
         self._close_vertical(x_labels, centres, band, (left, right, top, bottom), axis_title)
 

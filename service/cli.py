@@ -135,7 +135,28 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
         if preforking_supported():  # the app built once, the workers forked from it
             run_preforked(uvicorn.Config("service.asgi:app", **options))
             return
-    uvicorn.run("service.asgi:app", factory=False, **options)
+    serve_one(uvicorn.Config("service.asgi:app", **options))
+
+
+def serve_one(config: Any) -> None:
+    """One worker (``uvicorn.run``'s path, ``config`` a ``uvicorn.Config``), with the built app
+    moved out of the garbage collector's reach (``gc.freeze``), as the forked workers have it
+    (``service.prefork``): a full collection otherwise walks the million objects of the app
+    (its ~300 handlers, models, templates), a 0.4-0.5 s pause of the request that triggers it
+    (the council dashboard's p95 at 1M petitions, docs/benchmarks.md section 9)."""
+    import contextlib
+    import gc
+    import sys
+
+    import uvicorn
+
+    config.load()  # imports the app here; the server finds config.loaded and skips it
+    gc.freeze()
+    server = uvicorn.Server(config)
+    with contextlib.suppress(KeyboardInterrupt):  # as uvicorn.run: Ctrl-C is a way to stop
+        server.run()
+    if not server.started:  # as uvicorn.run: a failed start-up is an exit status
+        sys.exit(3)
 
 
 @main.command("create-user")

@@ -57,22 +57,68 @@ async def test_signed_upload_urls_name_the_port(tmp_path: Path) -> None:
     assert url.startswith("http://127.0.0.1:8100/")
 
 
-def test_serve_port_reaches_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+def _app_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """What ``service.asgi`` builds the app with (nothing connects before a request)."""
+    monkeypatch.setenv("GIAMSAT_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/x")
+    monkeypatch.setenv("GIAMSAT_BROKER", "stub")
+    monkeypatch.setenv("GIAMSAT_DATA_DIR", str(tmp_path))
+
+
+def test_serve_port_reaches_the_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """``service.asgi`` builds its settings from the environment in each worker: what
-    ``serve --host/--port`` says must be there when uvicorn imports it."""
+    ``serve --host/--port`` says must be there when uvicorn imports it. One worker serves
+    the app built before the server starts and frozen out of the collector's reach."""
+    import gc
+
     import uvicorn
 
     seen: dict[str, Any] = {}
 
-    def run(app: str, **options: Any) -> None:
-        seen.update(options, public=Settings(_env_file=None).public_base_url)  # type: ignore[call-arg]
+    def run(server: uvicorn.Server, sockets: Any = None) -> None:
+        config = server.config
+        seen.update(
+            host=config.host,
+            port=config.port,
+            loaded=config.loaded,
+            frozen=gc.get_freeze_count(),
+            public=Settings(_env_file=None).public_base_url,  # type: ignore[call-arg]
+        )
+        server.started = True
 
     monkeypatch.delenv("GIAMSAT_PUBLIC_BASE_URL", raising=False)
     for name in ("GIAMSAT_HOST", "GIAMSAT_PORT"):
         monkeypatch.setenv(name, "")  # restored afterwards, whatever serve writes
         monkeypatch.delenv(name)
-    monkeypatch.setattr(uvicorn, "run", run)
-    result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", "--port", "8123"])
+    _app_environment(monkeypatch, tmp_path)
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", "--port", "8123"])
+    finally:
+        gc.unfreeze()
     assert result.exit_code == 0, result.output
     assert (seen["host"], seen["port"]) == ("0.0.0.0", 8123)
     assert seen["public"] == "http://127.0.0.1:8123"
+    assert seen["loaded"] is True  # the app imported before the server ran
+    assert seen["frozen"] > 100_000  # the built app, not a handful of objects
+
+
+def test_serve_exits_with_uvicorns_status_when_start_up_fails(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import gc
+
+    import uvicorn
+
+    _app_environment(monkeypatch, tmp_path)
+
+    def run(server: uvicorn.Server, sockets: Any = None) -> None:
+        return None  # the lifespan failed: the server never started
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    try:
+        result = CliRunner().invoke(main, ["serve", "--port", "8124"])
+    finally:
+        gc.unfreeze()
+    assert result.exit_code == 3

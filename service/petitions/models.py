@@ -158,6 +158,13 @@ class Petition(DeadlineClock, table=True):
         partial_index(
             "ix_petition_open_category_latitude", "category_code", "latitude", where=OPEN_PREDICATE
         ),
+        # The work queue's tab counts under a search: a tab's open petitions (a ward's of a
+        # status; a deadline state's, of a ward or the city) without a bitmap of every open
+        # petition (migration 0380).
+        partial_index("ix_petition_open_unit_status", "unit_code", "status", where=OPEN_PREDICATE),
+        partial_index(
+            "ix_petition_open_deadline_unit", "deadline_status", "unit_code", where=OPEN_PREDICATE
+        ),
         sa.Index("ix_petition_merged_into", "merged_into_id"),
         # Petitions still notified by SMS: what an inbound "STOP" may concern.
         partial_index("ix_petition_sms_notified", "id", where=SMS_NOTIFIED_PREDICATE),

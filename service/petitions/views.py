@@ -38,6 +38,7 @@ from service.petitions.models import (
 from service.petitions.repository import PetitionFilter, SortOrder, listing, reference
 from service.petitions.repository import petitions as repository
 from service.petitions.repository.dashboard import dashboard as dashboard_counts
+from service.petitions.repository.dashboard import from_summary as summary_counts
 from service.petitions.schemas import (
     AdditionView,
     CitizenEvidence,
@@ -342,6 +343,26 @@ async def dashboard(
         routed_on_time=counts.routed_on_time,
         on_time_rate=counts.on_time_rate,
     )
+
+
+COUNT_CAP = listing.COUNT_CAP
+
+
+def counted_from_summary(filters: PetitionFilter) -> bool:
+    """Whether :func:`dashboard` of ``filters`` is read from the summary (cheap, exact)."""
+    return summary_counts(filters)
+
+
+async def capped_counts(
+    session: AsyncSession,
+    viewer: StaffPrincipal,
+    lists: dict[str, PetitionFilter],
+    *,
+    cap: int = COUNT_CAP,
+) -> dict[str, int]:
+    """Each list's petitions as ``viewer`` pages through them, counted up to ``cap + 1``
+    (above the cap: "more than")."""
+    return await listing.capped_counts(session, viewer, lists, cap=cap)
 
 
 async def duplicate_candidates(

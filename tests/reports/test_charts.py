@@ -65,3 +65,32 @@ def test_ticks_cover_the_data_on_round_steps() -> None:
     assert nice_ticks(3, integers=True) == [0, 1, 2, 3]
     assert nice_ticks(0, integers=True) == [0, 1]
     assert nice_ticks(87.5, integers=False)[-1] >= 87.5
+
+
+def _sizes(svg: str) -> set[float]:
+    return {float(text.get("font-size", "0")) for text in texts(svg)}
+
+
+@pytest.mark.parametrize("kind", ["bar", "line"])
+def test_a_screen_chart_enlarges_its_text_and_paper_keeps_its_sizes(kind: str) -> None:
+    from reports.charts import LABEL_SIZE, SCREEN_TEXT_SCALE, SCREEN_WIDTH_MM, TITLE_SIZE
+
+    def draw(**options: float) -> str:
+        if kind == "bar":
+            return bar_chart(
+                "Đơn theo phường", ["Hoàn Kiếm", "Ba Đình"], [Series("Số đơn", [3, 5])], **options
+            )
+        return line_chart(
+            "Đơn theo tháng", ["01/2026", "02/2026"], [Series("Số đơn", [3, 5])], **options
+        )
+
+    paper = draw()
+    assert paper == draw(text_scale=1.0)
+    assert {TITLE_SIZE, LABEL_SIZE} <= _sizes(paper)
+    screen = draw(width_mm=SCREEN_WIDTH_MM, text_scale=SCREEN_TEXT_SCALE)
+    assert min(_sizes(screen)) == pytest.approx(min(_sizes(paper)) * SCREEN_TEXT_SCALE, abs=0.01)
+    assert max(_sizes(screen)) == pytest.approx(TITLE_SIZE * SCREEN_TEXT_SCALE, abs=0.01)
+    # In a phone's 290 px card the smallest text still reads (11 px; 6 px at paper's 150 mm).
+    width_pt = float(ET.fromstring(screen).get("viewBox", "0 0 0 0").split()[2])
+    assert min(_sizes(screen)) * 290 / width_pt >= 10.5
+    assert min(_sizes(paper)) * 290 / (150 * 72 / 25.4) < 7

@@ -168,3 +168,39 @@ async def test_only_the_wards_front_officer_decides(
     assert wrong.status_code == 403
     await as_user(client, desk.front_officer.username)
     assert "extension-pending" in (await client.get(f"{REVIEW}/{referral_id}")).text
+
+
+async def test_every_pending_request_is_reached_by_keyset_pages(
+    client: httpx.AsyncClient, desk: Desk, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.web.referrals import review
+
+    monkeypatch.setattr(review, "PAGE_SIZE", 2)
+    asked_ids = {(await asked(client, desk))[0] for _ in range(3)}
+    await as_user(client, desk.front_officer.username)
+    listed = (await client.get(REVIEW)).text
+    first = set(re.findall(rf'href="{REVIEW}/([0-9a-f-]{{36}})"', _pending_part(listed)))
+    assert len(first) == 2
+    more = re.search(rf'href="({REVIEW}/extensions\?cursor=[^"]+)" rel="next"', listed)
+    assert more, "no way to the rest"
+    assert vi("web.referrals.review.all_pending_extensions") in listed
+    rest_page = await client.get(more.group(1).replace("&amp;", "&"))
+    assert rest_page.status_code == 200
+    rest = set(re.findall(rf'href="{REVIEW}/([0-9a-f-]{{36}})"', rest_page.text))
+    assert first | rest == asked_ids
+    assert not first & rest
+    assert 'rel="next"' not in rest_page.text  # the last page
+    assert f'href="{REVIEW}/extensions"' in rest_page.text  # back to the first
+    whole = await client.get(f"{REVIEW}/extensions")
+    assert set(re.findall(rf'href="{REVIEW}/([0-9a-f-]{{36}})"', whole.text)) == first
+    bad = await client.get(f"{REVIEW}/extensions", params={"cursor": "not-a-cursor"})
+    assert 400 <= bad.status_code < 500
+    other = await create_user(session, Role.front_officer, unit_code=BA_DINH)
+    await as_user(client, other.username)
+    elsewhere = await client.get(f"{REVIEW}/extensions")
+    assert elsewhere.status_code == 200
+    assert vi("web.referrals.review.no_pending_extensions") in elsewhere.text
+
+
+def _pending_part(html: str) -> str:
+    return html.split('class="pending-extensions"', 1)[1].split("</ul>", 1)[0]

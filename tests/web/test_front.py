@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.models import Role, StaffUser
 from service.deadlines.policy import seed_default_policy
 from service.petitions.schemas import TextSpan
+from service.web.queue import listing as queue_listing
 from service.web.queue.listing import marked
 from tests.factories import BA_DINH, HOAN_KIEM, PASSWORD, create_api_client, create_user
 from tests.petitions.conftest import IDENTIFIED, Api, act, filed, petition_body, staff_headers
@@ -134,6 +135,26 @@ class TestQueue:
         missing = await client.get("/console/queue?q=cay+xanh")
         assert petition["tracking_code"] not in missing.text
         assert "Không có hồ sơ nào khớp với bộ lọc." in missing.text
+
+    async def test_a_searchs_counts_stop_at_the_cap(
+        self,
+        client: httpx.AsyncClient,
+        api: Api,
+        ward_officer: StaffUser,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr(queue_listing, "COUNT_CAP", 2)
+        for street in ("Hàng Bông", "Hàng Gai", "Hàng Đào"):
+            await filed(client, api, petition_body(title=f"Ngập nước phố {street}"))
+        await filed(client, api, petition_body(title="Đèn đường hỏng", description="Tối."))
+        page = await client.get("/console/queue?q=ngap+nuoc")
+        assert page.status_code == 200
+        assert re.search(r"Mới tiếp nhận <span class=\"count\">hơn 2</span>", page.text)
+        assert re.search(r"Chờ bổ sung thông tin <span class=\"count\">0</span>", page.text)
+        page = await client.get("/console/queue?q=den+duong")
+        assert re.search(r"Mới tiếp nhận <span class=\"count\">1</span>", page.text)
+        english = await client.get("/console/queue?q=ngap+nuoc", headers={"Accept-Language": "en"})
+        assert re.search(r"<span class=\"count\">2\+</span>", english.text)
 
     async def test_bad_filters_are_said_next_to_the_form(
         self, client: httpx.AsyncClient, ward_officer: StaffUser

@@ -336,17 +336,28 @@ async def _scope_dashboard(
     return counts
 
 
+def _summarised(filters: PetitionFilter) -> PetitionFilter:
+    return PetitionFilter(kind=filters.kind, category=filters.category, unit_code=filters.unit_code)
+
+
+def from_summary(filters: PetitionFilter) -> bool:
+    """Whether :func:`dashboard` reads ``filters``' counts from the summary (a few thousand
+    rows); otherwise it counts every petition of the scope that they select."""
+    bare = replace(filters, created_from=None, created_to=None)
+    split = _split(filters.created_from, filters.created_to)
+    return split is not None and bare == _summarised(filters)
+
+
 async def dashboard(
     session: AsyncSession, viewer: StaffPrincipal, filters: PetitionFilter
 ) -> DashboardCounts:
     """The dashboard of ``viewer``'s scope: kind, category, unit and creation range filters
     (what the dashboard route takes); any other filter is counted over the rows."""
-    split = _split(filters.created_from, filters.created_to)
-    summarised = PetitionFilter(
-        kind=filters.kind, category=filters.category, unit_code=filters.unit_code
-    )
-    if split is None or replace(filters, created_from=None, created_to=None) != summarised:
+    if not from_summary(filters):
         return await count_rows(session, viewer, filters)
+    split = _split(filters.created_from, filters.created_to)
+    assert split is not None  # from_summary
+    summarised = _summarised(filters)
     scope = _scope_of(viewer)
     all_time = filters.created_from is None and filters.created_to is None
     if summarised == PetitionFilter() and scope is not None and (scope[0] == "city" or all_time):

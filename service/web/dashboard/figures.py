@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reports.charts import Series, bar_chart, line_chart
+from reports.charts import SCREEN_TEXT_SCALE, SCREEN_WIDTH_MM, Series, bar_chart, line_chart
 from reports.numbers import format_percent
 from service.auth.principals import StaffPrincipal
 from service.criticism import service as criticism
@@ -28,9 +28,12 @@ from service.i18n import label_code
 from service.petitions import views as petitions
 from service.petitions.models import PetitionKind
 from service.petitions.schemas import CountRow, Dashboard
+from service.reception import service as reception
 from service.replies import views as replies
 from service.replies.schemas import AgencyScorecardRead
 from service.settings import Settings
+from service.voters import service as voters
+from service.voters.repository import SessionFigures
 
 # The most bars in one chart: a chart of every ward of the city is unreadable; the table
 # under it lists them all.
@@ -67,6 +70,10 @@ class Overview:
 
     total: Dashboard
     figures: list[Figure]
+    # The Front's other duties in the period: online reception (booked, received, no-show,
+    # cancelled, petitions) and voter meetings (meetings, voters, opinions, recommendations).
+    reception: dict[str, int] = field(default_factory=dict)
+    voters: SessionFigures | None = None
 
 
 def periods_of(first: date, last: date, zone: ZoneInfo) -> list[Period]:
@@ -115,7 +122,8 @@ def _bars(
             [name for name, _ in shown],
             [Series(columns[1], [value for _, value in shown])],
             value_text=(lambda value: format_percent(value)) if percent else None,
-            width_mm=150,
+            width_mm=SCREEN_WIDTH_MM,
+            text_scale=SCREEN_TEXT_SCALE,
             description=t(f"web.dashboard.{code}.desc"),
         )
     return Figure(
@@ -201,7 +209,12 @@ async def overview(
         ),
         _scorecards(cards.agencies, t),
     ]
-    return Overview(total=total, figures=figures)
+    return Overview(
+        total=total,
+        figures=figures,
+        reception=await reception.period_stats(session, unit_code, first, last, settings.timezone),
+        voters=await voters.period_figures(session, unit_code, first, last),
+    )
 
 
 def _lines(
@@ -225,7 +238,8 @@ def _lines(
             labels,
             series,
             value_text=format_percent if percent else None,
-            width_mm=170,
+            width_mm=SCREEN_WIDTH_MM,
+            text_scale=SCREEN_TEXT_SCALE,
             description=t(f"web.dashboard.{code}.desc"),
         )
     columns, rows = table

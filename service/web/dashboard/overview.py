@@ -10,6 +10,7 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import staff
 from service.auth.models import Role
@@ -19,7 +20,6 @@ from service.directory import service as directory
 from service.directory.models import UnitLevel
 from service.i18n import label, translate, value_error
 from service.readonly import ReadSession
-from service.reception import service as reception
 from service.settings import Settings
 from service.web.dashboard.cache import FiguresCache
 from service.web.dashboard.figures import MAX_MONTHS, Overview, Translate, overview
@@ -100,9 +100,9 @@ class DashboardController(Controller):
         locale = page_locale(request)
         scope = (viewer.role, viewer.unit_code, viewer.agency_id, unit_code, first, last, locale)
 
-        async def compute() -> tuple[Overview, Markup]:
+        async def compute_with(session: AsyncSession) -> tuple[Overview, Markup]:
             result = await overview(
-                read_session,
+                session,
                 settings,
                 viewer,
                 first=first,
@@ -113,10 +113,17 @@ class DashboardController(Controller):
             grid = render_fragment(request, "console/dashboard/_grid.html", overview=result)
             return result, grid
 
-        computed = await figures_cache.get(scope, compute)
-        reception_figures = await reception.period_stats(
-            read_session, unit_code, first, last, settings.timezone
-        )
+        async def compute() -> tuple[Overview, Markup]:
+            return await compute_with(read_session)
+
+        sessions = request.app.state.sessions
+
+        async def refresh() -> tuple[Overview, Markup]:
+            # After the response: a session of its own, not the request's (closed by then).
+            async with sessions() as session:
+                return await compute_with(session)
+
+        computed = await figures_cache.get(scope, compute, refresh)
         return render(
             request,
             "console/dashboard/index.html",
@@ -130,5 +137,4 @@ class DashboardController(Controller):
             grid=computed.grid,
             computed_at=computed.at,
             max_months=MAX_MONTHS,
-            reception=reception_figures,
         )

@@ -157,10 +157,38 @@ def marked(text: str, spans: Iterable[Any]) -> list[tuple[str, bool]]:
     return parts
 
 
+# A tab's count above this is shown as "more than" it (``listing.COUNT_CAP``).
+COUNT_CAP = views.COUNT_CAP
+
+
+def tab_filters(narrowing: views.PetitionFilter) -> dict[Tab, views.PetitionFilter]:
+    """Each tab's list under the officer's filters (what the tab lists, first page on)."""
+    return {
+        tab: replace(
+            narrowing,
+            status=TABS[tab].status,
+            overdue=TABS[tab].overdue,
+            open_only=TABS[tab].open_only,
+            deadline_status=TABS[tab].deadline_status or narrowing.deadline_status,
+        )
+        for tab in Tab
+    }
+
+
 async def tab_counts(
     session: AsyncSession, viewer: StaffPrincipal, narrowing: views.PetitionFilter
 ) -> dict[Tab, int]:
-    """Every tab's count for the officer's filters, from the dashboard's one call."""
+    """Every tab's count for the officer's filters: exact from the dashboard's summary when
+    it holds them (no search, no channel or deadline filter), otherwise each tab's list
+    counted up to ``COUNT_CAP + 1`` (a search of a common word matches 90,000 petitions)."""
+    if not views.counted_from_summary(narrowing):
+        capped = await views.capped_counts(
+            session,
+            viewer,
+            {tab.value: f for tab, f in tab_filters(narrowing).items()},
+            cap=COUNT_CAP,
+        )
+        return {Tab(key): value for key, value in capped.items()}
     counts = await views.dashboard(session, viewer, narrowing)
     by_status = {row.key: row.count for row in counts.by_status}
     return {
@@ -219,7 +247,9 @@ class QueueController(Controller):
             except ServiceError as exc:  # a cursor of another list, a search too long
                 context["form"] = form.failed(exc)
                 status_code = exc.status_code
-        context.update(page=page, counts=counts, tabs=list(Tab), results_id=RESULTS_ID)
+        context.update(
+            page=page, counts=counts, count_cap=COUNT_CAP, tabs=list(Tab), results_id=RESULTS_ID
+        )
         htmx = request.htmx
         partial = bool(htmx) and not htmx.history_restore_request and htmx.target == RESULTS_ID
         template = "console/queue/_results.html" if partial else "console/queue/queue.html"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import post
+from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -20,13 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
 from service.directory.models import Agency
+from service.readonly import ReadSession
 from service.replies import views
 from service.replies.controllers.actions import FRONT_ACTIONS, FRONT_REFERRAL
-from service.replies.controllers.common import FRONT
+from service.replies.controllers.common import FRONT, Cursor
 from service.replies.models import ExtensionStatus, Referral, ReferralState
 from service.replies.schemas import ExtensionDecision, ReferralDetail
 from service.settings import Settings
-from service.web.pages import HTMXTemplate
+from service.web.pages import HTMXTemplate, render
 from service.web.referrals.common import (
     PAGE_SIZE,
     Side,
@@ -67,14 +68,38 @@ async def _review_context(
     }
 
 
-async def _pending_extensions(session: AsyncSession, viewer: StaffPrincipal) -> dict[str, Any]:
-    """Above the answers to review: the referrals of the officer's unit whose agency waits
-    for a decision on more time (the first page of them, by due date)."""
-    waiting = views.ReferralFilter(
+def _waiting_for_time(viewer: StaffPrincipal) -> views.ReferralFilter:
+    """The referrals of the officer's unit whose agency waits for a decision on more time."""
+    return views.ReferralFilter(
         unit_code=viewer.unit_code, states=(ReferralState.acknowledged,), extension_pending=True
     )
+
+
+async def _pending_extensions(session: AsyncSession, viewer: StaffPrincipal) -> dict[str, Any]:
+    """Above the answers to review: the first page of the pending extension requests by due
+    date (the rest: ``/console/review/extensions``, paged)."""
+    waiting = _waiting_for_time(viewer)
     page = await views.referral_page(session, waiting, viewer, cursor=None, limit=PAGE_SIZE)
     return {"pending_extension_items": page.items, "more_pending_extensions": page.next_cursor}
+
+
+@get("/review/extensions", guards=[FRONT], name="review.extensions")
+async def pending_extensions(
+    request: StaffRequest, read_session: ReadSession, cursor: Cursor = None
+) -> HTMXTemplate:
+    """Every pending extension request of the officer's unit, by due date, keyset pages
+    (``cursor`` from the previous page, as the other lists)."""
+    waiting = _waiting_for_time(request.user)
+    page = await views.referral_page(
+        read_session, waiting, request.user, cursor=cursor, limit=PAGE_SIZE
+    )
+    return render(
+        request,
+        "console/review/extensions.html",
+        page=page,
+        base=FRONT_SIDE.base,
+        first_page=cursor is None,
+    )
 
 
 class ExtensionDecisionForm(ExtensionDecision):
@@ -132,4 +157,4 @@ async def decide_extension(
     )
 
 
-front_routes = [*referral_routes(FRONT_SIDE, FRONT), decide_extension]
+front_routes = [pending_extensions, *referral_routes(FRONT_SIDE, FRONT), decide_extension]

@@ -126,6 +126,36 @@ def test_a_council_member_sees_charts_and_filters_them(
     accessible_at_both_widths(page)
 
 
+# The smallest chart text a phone shows, in CSS pixels: each <text>'s font size in the
+# SVG's units times the scale the page draws the SVG at.
+SMALLEST_TEXT_JS = """() => {
+  let smallest = Infinity;
+  for (const svg of document.querySelectorAll('.chart svg[role=img]')) {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    for (const text of svg.querySelectorAll('text')) {
+      smallest = Math.min(smallest, parseFloat(text.getAttribute('font-size')) * scale);
+    }
+  }
+  return smallest;
+}"""
+
+
+def test_chart_text_reads_on_a_phone(page: Any, login_as: Any, petitions: None) -> None:
+    login_as(page, "hdnd.thanhpho")
+    page.set_viewport_size(PHONE)
+    page.goto(page.url.split("/console")[0] + "/console/dashboard")
+    assert page.locator(".chart svg[role=img]").count() >= 4
+    smallest = page.evaluate(SMALLEST_TEXT_JS)
+    assert 10.5 <= smallest < 40, smallest  # 7 px before (a chart drawn for paper)
+    # No chart wider than the phone.
+    widest = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('.chart svg[role=img]')]"
+        ".map(svg => svg.getBoundingClientRect().right))"
+    )
+    assert widest <= PHONE["width"]
+    page.set_viewport_size(DESKTOP)
+
+
 def test_a_report_is_requested_followed_to_100_percent_and_downloaded(
     page: Any, login_as: Any, live_server: str, report_worker: None
 ) -> None:
