@@ -136,7 +136,14 @@ async def test_a_draft_from_receipt_to_the_agencys_answer_per_point(
     page = await client.get(f"/gop-y-du-thao/{code}")
     assert page.status_code == 200
     assert "Mục 2. Mức thu phí" in page.text
-    assert code in (await client.get("/gop-y-du-thao")).text
+    # The state and the form in words, not the stored values.
+    assert "hội nghị phản biện" in page.text
+    assert "đang lấy ý kiến Nhân dân" in page.text
+    assert ">conference<" not in page.text
+    assert ">consulting<" not in page.text
+    listing = (await client.get("/gop-y-du-thao")).text
+    assert code in listing
+    assert "đang lấy ý kiến Nhân dân" in listing
 
     comment = {
         "_csrf_token": csrf_token(page.text),
