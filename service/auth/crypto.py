@@ -35,6 +35,7 @@ ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
     EncryptedColumn("petitioner", "petition_id", "uuid", "identity_ciphertext"),
     EncryptedColumn("idempotency_key", "id", "bigint", "response_body_encrypted"),
     EncryptedColumn("channel_account", "id", "uuid", "token_ciphertext"),
+    EncryptedColumn("reception_booking", "id", "uuid", "national_id_ciphertext"),
 )
 
 
