@@ -160,6 +160,11 @@ def _imported_alias_is_marked(module: str, name: str) -> bool:
         return False
     other = Rewriter(path, set())
     for node in other.tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            # A re-export (``from service.exports import X``): the alias is where it is made.
+            for imported in node.names:
+                if (imported.asname or imported.name) == name:
+                    return _imported_alias_is_marked(node.module, imported.name)
         if (
             isinstance(node, ast.Assign)
             and len(node.targets) == 1

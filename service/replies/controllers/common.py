@@ -24,7 +24,6 @@ from service.auth.principals import StaffPrincipal
 from service.deadlines.models import ItemKind
 from service.errors import Invalid
 from service.exports import EXPORT_OPT, NO_STORE, ExportFormat, ListExport
-from service.exports import ExportFormatParam as ExportFormatParam  # the console's too
 from service.http import cursor
 from service.http.preconditions import with_etag
 from service.i18n import msg, negotiate

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
 from service.errors import NotFound, PreconditionFailed, PreconditionRequired, ServiceError
-from service.exports import ExportFormat
+from service.exports import ExportFormat, ExportFormatParam
 from service.http.actions import ActionResource, ActionRoute, perform
 from service.http.preconditions import IfMatch
 from service.i18n import Message, msg
@@ -37,7 +37,6 @@ from service.readonly import ReadSession
 from service.replies import service, views
 from service.replies.controllers.common import (
     Cursor,
-    ExportFormatParam,
     attachment_download,
     export_referrals,
     parse_states,
