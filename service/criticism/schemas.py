@@ -25,7 +25,6 @@ Text = Annotated[Nfc, text_field(min_length=1, max_length=20000)]
 Line = Annotated[Nfc, text_field(min_length=1, max_length=500)]
 Name = Annotated[Nfc, text_field(min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9./-]{1,39}$")]
-Section = Annotated[int, Field(ge=1, le=999)]
 
 
 class Strict(Input):
@@ -98,7 +97,7 @@ class OpinionCreate(Strict):
 
     source: OpinionSource
     author_name: Name
-    section_number: Section | None = None
+    section_number: int | None = Field(default=None, ge=1, le=999)
     text: Text
 
 
@@ -121,7 +120,7 @@ class ModerateRequest(Strict):
 class PublicComment(Strict):
     """A comment of the public on the portal's consultation page."""
 
-    section_number: Section | None = None
+    section_number: int | None = Field(default=None, ge=1, le=999)
     author_name: Annotated[Nfc, Field(max_length=200)] = ""
     text: Annotated[Nfc, text_field(min_length=10, max_length=5000)]
     form_token: Annotated[str, StringConstraints(max_length=100)] = ""
@@ -130,7 +129,7 @@ class PublicComment(Strict):
 
 class PointCreate(Strict):
     text: Text
-    section_number: Section | None = None
+    section_number: int | None = Field(default=None, ge=1, le=999)
 
 
 class PointRead(RowRead):

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, QueryParameter, RequestBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import Guard
@@ -363,7 +364,17 @@ class TemplateController(Controller):
     tags = TAGS
     guards = GUARDS
 
-    @get("/", summary="The minutes spreadsheet template (CSV or XLSX)")
+    @get(
+        "/",
+        summary="The minutes spreadsheet template (CSV or XLSX)",
+        responses={
+            HTTP_200_OK: ResponseSpec(
+                data_container=bytes,
+                media_type="*/*",
+                description="The template: XLSX (`format=xlsx`, the default) or CSV (UTF-8).",
+            )
+        },
+    )
     async def template(
         self,
         file_format: Annotated[str, QueryParameter(name="format", pattern="^(csv|xlsx)$")] = "xlsx",
