@@ -67,19 +67,14 @@ async def council_document(params: CouncilParameters, build: Building) -> Report
     session, now = build.session, build.now
     data = await gather(session, params, now=now)
     appendix = notable_table(session, params, now=now, row_count=data.notable_count)
+    # The Front's other duties join the sections they belong to: voter meetings and online
+    # reception at the end of section I, social criticism at the end of section IV.
+    body = sections(data, params, build.frame, now=now)
+    duties = [await voters_paragraph(session, params), await reception_paragraph(session, params)]
+    body = insert_before(body, "II.", duties)
+    body = insert_before(body, "V. ", await criticism_sections(session, params))
     return build.frame.document(
         build.title or summary(params),
-        insert_before(
-            insert_before(
-                sections(data, params, build.frame, now=now),
-                "II.",
-                [
-                    await voters_paragraph(session, params),
-                    await reception_paragraph(session, params),
-                ],
-            ),
-            "V. ",
-            await criticism_sections(session, params),
-        ),
+        body,
         [Heading("PHỤ LỤC", centered=True), appendix],
     )
