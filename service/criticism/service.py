@@ -517,7 +517,6 @@ async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> N
     if state is PointState.withdrawn:
         return
     before = {"state": point.state, "version": point.version}
-    data = event.data
     new_state: PointState = state
     if event.name == events.ACKNOWLEDGED:
         if state in (PointState.sent, PointState.overdue):
@@ -528,16 +527,11 @@ async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> N
         if state is PointState.overdue:
             new_state = PointState.acknowledged
     elif event.name == events.ANSWER_PUBLISHED:
-        outcome = str(data.get("outcome") or "")
-        new_state = OUTCOME_STATES.get(outcome, state)
-        point.answered_at = utcnow()
-        point.answer_outcome = outcome or None
-        summary = data.get("summary")
-        point.answer_summary = str(summary) if summary is not None else None
+        new_state = OUTCOME_STATES.get(event.record_answer(point), state)
     elif event.name == events.REOPENED:
         new_state = PointState.acknowledged
         point.due_at = event.moment("due_at") or point.due_at
-        point.answered_at = point.answer_outcome = point.answer_summary = None
+        events.clear_answer(point)
     elif event.name == events.OVERDUE:
         if state in (PointState.sent, PointState.acknowledged):
             new_state = PointState.overdue

@@ -17,11 +17,12 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import ClientPrincipal, StaffPrincipal
+from service.db import utcnow
 from service.kernel.wiring import wiring_of
 
 Actor = StaffPrincipal | ClientPrincipal | None
@@ -69,6 +70,19 @@ ITEM_STATE_EVENTS = (
 )
 
 
+class AnsweredItem(Protocol):
+    """An item that keeps its referral's published answer (a recommendation, a point)."""
+
+    answered_at: datetime | None
+    answer_outcome: str | None
+    answer_summary: str | None
+
+
+def clear_answer(item: AnsweredItem) -> None:
+    """The answer withdrawn (``referral.reopened``): the item waits for the next one."""
+    item.answered_at = item.answer_outcome = item.answer_summary = None
+
+
 @dataclass(frozen=True)
 class ReferralEvent:
     """What happened to one referral. ``data`` per name:
@@ -110,6 +124,22 @@ class ReferralEvent:
             actor=actor,
             data=data or {},
         )
+
+    def record_answer(self, item: AnsweredItem) -> str:
+        """``referral.answer_published`` copied onto ``item``; its outcome ('' when none)."""
+        outcome = str(self.data.get("outcome") or "")
+        summary = self.data.get("summary")
+        item.answered_at = utcnow()
+        item.answer_outcome = outcome or None
+        item.answer_summary = str(summary) if summary is not None else None
+        return outcome
+
+    def escalation(self) -> tuple[uuid.UUID, uuid.UUID] | None:
+        """``referral.escalated`` to a superior agency: (the new referral, its agency)."""
+        referral, agency = self.data.get("new_referral_id"), self.data.get("new_agency_id")
+        if not (referral and agency):
+            return None
+        return uuid.UUID(str(referral)), uuid.UUID(str(agency))
 
     def moment(self, key: str) -> datetime | None:
         """A moment the event's ``data`` carries (``due_at``, ``new_due_at``): a datetime, or

@@ -432,25 +432,17 @@ async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> N
         if state is RecommendationState.overdue:
             new_state = RecommendationState.acknowledged
     elif event.name == events.ANSWER_PUBLISHED:
-        outcome = str(data.get("outcome") or "")
-        new_state = OUTCOME_STATES.get(outcome, state)
-        rec.answered_at = utcnow()
-        rec.answer_outcome = outcome or None
-        summary = data.get("summary")
-        rec.answer_summary = str(summary) if summary is not None else None
+        new_state = OUTCOME_STATES.get(event.record_answer(rec), state)
     elif event.name == events.REOPENED:
         new_state = RecommendationState.acknowledged
         rec.due_at = _as_datetime(data.get("due_at")) or rec.due_at
-        rec.answered_at = rec.answer_outcome = rec.answer_summary = None
+        events.clear_answer(rec)
     elif event.name == events.OVERDUE:
         if state in (RecommendationState.issued, RecommendationState.acknowledged):
             new_state = RecommendationState.overdue
     elif event.name == events.ESCALATED:
-        new_referral = data.get("new_referral_id")
-        new_agency = data.get("new_agency_id")
-        if new_referral and new_agency:
-            rec.referral_id = uuid.UUID(str(new_referral))
-            rec.agency_id = uuid.UUID(str(new_agency))
+        if (escalated := event.escalation()) is not None:
+            rec.referral_id, rec.agency_id = escalated
             new_state = RecommendationState.issued
     elif event.name == events.CANCELLED:
         if state not in ANSWERED_STATES:

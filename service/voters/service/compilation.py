@@ -313,7 +313,6 @@ async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> N
         return
     state = VoterRecommendationState(rec.state)
     new_state = state
-    data = event.data
     if event.name == events.ACKNOWLEDGED:
         if state in OPEN_STATES:
             new_state = VoterRecommendationState.acknowledged
@@ -324,23 +323,16 @@ async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> N
             new_state = VoterRecommendationState.acknowledged
     elif event.name == events.ANSWER_PUBLISHED:
         new_state = VoterRecommendationState.answered
-        rec.answered_at = utcnow()
-        outcome = data.get("outcome")
-        rec.answer_outcome = str(outcome) if outcome else None
-        summary = data.get("summary")
-        rec.answer_summary = str(summary) if summary is not None else None
+        event.record_answer(rec)
     elif event.name == events.REOPENED:
         new_state = VoterRecommendationState.acknowledged
-        rec.answered_at = rec.answer_outcome = rec.answer_summary = None
+        events.clear_answer(rec)
     elif event.name == events.OVERDUE:
         if state in (VoterRecommendationState.referred, VoterRecommendationState.acknowledged):
             new_state = VoterRecommendationState.overdue
     elif event.name == events.ESCALATED:
-        new_referral = data.get("new_referral_id")
-        new_agency = data.get("new_agency_id")
-        if new_referral and new_agency:
-            rec.referral_id = uuid.UUID(str(new_referral))
-            rec.agency_id = uuid.UUID(str(new_agency))
+        if (escalated := event.escalation()) is not None:
+            rec.referral_id, rec.agency_id = escalated
             new_state = VoterRecommendationState.referred
     elif event.name == events.CANCELLED:
         if state is not VoterRecommendationState.answered:
