@@ -69,6 +69,14 @@ OUTCOME_STATES: dict[str, PointState] = {
     "explained": PointState.explained,
     "rejected_with_legal_basis": PointState.not_accepted,
 }
+FOLLOWED = events.FollowedStates(
+    referred=PointState.sent,
+    acknowledged=PointState.acknowledged,
+    overdue=PointState.overdue,
+    withdrawn=PointState.withdrawn,
+    outcomes=OUTCOME_STATES,
+    answered=ANSWERED_POINT_STATES,
+)
 
 
 # -- access ---------------------------------------------------------------------------------
@@ -517,28 +525,8 @@ async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> N
     if state is PointState.withdrawn:
         return
     before = {"state": point.state, "version": point.version}
-    new_state: PointState = state
-    if event.name == events.ACKNOWLEDGED:
-        if state in (PointState.sent, PointState.overdue):
-            new_state = PointState.acknowledged
-        point.due_at = event.moment("due_at") or point.due_at
-    elif event.name == events.EXTENSION_GRANTED:
-        point.due_at = event.moment("new_due_at") or point.due_at
-        if state is PointState.overdue:
-            new_state = PointState.acknowledged
-    elif event.name == events.ANSWER_PUBLISHED:
-        new_state = OUTCOME_STATES.get(event.record_answer(point), state)
-    elif event.name == events.REOPENED:
-        new_state = PointState.acknowledged
-        point.due_at = event.moment("due_at") or point.due_at
-        events.clear_answer(point)
-    elif event.name == events.OVERDUE:
-        if state in (PointState.sent, PointState.acknowledged):
-            new_state = PointState.overdue
-    elif event.name == events.CANCELLED:
-        if state not in ANSWERED_POINT_STATES:
-            new_state = PointState.withdrawn
-    else:
+    new_state = FOLLOWED.follow(event, point, state)
+    if new_state is None:
         return
     point.state = new_state
     _touch(point)

@@ -14,10 +14,11 @@ database: anything that leaves it (email, webhook) goes through ``service.jobs.o
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from enum import StrEnum
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -152,6 +153,56 @@ class ReferralEvent:
                 return datetime.fromisoformat(value)
             except ValueError:
                 return None
+        return None
+
+
+class TimedItem(AnsweredItem, Protocol):
+    """An answered item that also keeps its referral's answer deadline."""
+
+    due_at: datetime | None
+
+
+S = TypeVar("S", bound=StrEnum)
+
+
+@dataclass(frozen=True)
+class FollowedStates(Generic[S]):
+    """How an item's own states follow its referral's steps (criticism's points, oversight's
+    recommendations): one reading of the events for every follower, so a step means the
+    same everywhere. ``outcomes`` maps the agency's answer outcome to a state (the item
+    stays where it was for an outcome not listed); a cancelled referral withdraws the item
+    unless it is ``answered``; ``declined`` is None for an item that ignores a decline. An
+    escalation is the follower's own business (who it now follows)."""
+
+    referred: S
+    acknowledged: S
+    overdue: S
+    withdrawn: S
+    outcomes: Mapping[str, S]
+    answered: frozenset[S]
+    declined: S | None = None
+
+    def follow(self, event: ReferralEvent, item: TimedItem, state: S) -> S | None:
+        """The item's state after ``event``, its deadline and answer copied from it; None
+        for an event that does not move the item (nothing to record)."""
+        if event.name in (ACKNOWLEDGED, REOPENED):
+            item.due_at = event.moment("due_at") or item.due_at
+        if event.name == ACKNOWLEDGED:
+            return self.acknowledged if state in (self.referred, self.overdue) else state
+        if event.name == EXTENSION_GRANTED:
+            item.due_at = event.moment("new_due_at") or item.due_at
+            return self.acknowledged if state is self.overdue else state
+        if event.name == ANSWER_PUBLISHED:
+            return self.outcomes.get(event.record_answer(item), state)
+        if event.name == REOPENED:
+            clear_answer(item)
+            return self.acknowledged
+        if event.name == OVERDUE:
+            return self.overdue if state in (self.referred, self.acknowledged) else state
+        if event.name == CANCELLED:
+            return state if state in self.answered else self.withdrawn
+        if event.name == DECLINED:
+            return self.declined
         return None
 
 

@@ -79,6 +79,15 @@ OUTCOME_STATES: dict[str, RecommendationState] = {
     "partly_implemented": RecommendationState.partly_implemented,
     "rejected": RecommendationState.rejected,
 }
+FOLLOWED = events.FollowedStates(
+    referred=RecommendationState.issued,
+    acknowledged=RecommendationState.acknowledged,
+    overdue=RecommendationState.overdue,
+    withdrawn=RecommendationState.withdrawn,
+    outcomes=OUTCOME_STATES,
+    answered=ANSWERED_STATES,
+    declined=RecommendationState.declined,
+)
 
 
 def _require_plan_state(
@@ -394,17 +403,6 @@ async def get_recommendation_view(
 # -- following the referral ------------------------------------------------------------------
 
 
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
-
-
 async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> None:
     """Mirror what happened to a recommendation's referral (in the same transaction).
     Events of a referral the recommendation no longer follows are ignored."""
@@ -419,35 +417,14 @@ async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> N
     if state is RecommendationState.withdrawn:
         return
     before = snapshot(rec)
-    new_state: RecommendationState = state
-    data = event.data
-    if event.name == events.ACKNOWLEDGED:
-        if state in OPEN_RECOMMENDATION_STATES:
-            new_state = RecommendationState.acknowledged
-        rec.due_at = _as_datetime(data.get("due_at")) or rec.due_at
-    elif event.name == events.DECLINED:
-        new_state = RecommendationState.declined
-    elif event.name == events.EXTENSION_GRANTED:
-        rec.due_at = _as_datetime(data.get("new_due_at")) or rec.due_at
-        if state is RecommendationState.overdue:
-            new_state = RecommendationState.acknowledged
-    elif event.name == events.ANSWER_PUBLISHED:
-        new_state = OUTCOME_STATES.get(event.record_answer(rec), state)
-    elif event.name == events.REOPENED:
-        new_state = RecommendationState.acknowledged
-        rec.due_at = _as_datetime(data.get("due_at")) or rec.due_at
-        events.clear_answer(rec)
-    elif event.name == events.OVERDUE:
-        if state in (RecommendationState.issued, RecommendationState.acknowledged):
-            new_state = RecommendationState.overdue
-    elif event.name == events.ESCALATED:
+    new_state: RecommendationState | None = state
+    if event.name == events.ESCALATED:
         if (escalated := event.escalation()) is not None:
             rec.referral_id, rec.agency_id = escalated
             new_state = RecommendationState.issued
-    elif event.name == events.CANCELLED:
-        if state not in ANSWERED_STATES:
-            new_state = RecommendationState.withdrawn
     else:
+        new_state = FOLLOWED.follow(event, rec, state)
+    if new_state is None:
         return
     rec.state = new_state
     await RECOMMENDATION_AUDIT.changed(
