@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter, RequestBody
 from litestar.status_codes import HTTP_201_CREATED
@@ -46,17 +46,14 @@ from service.criticism.schemas import (
 )
 from service.criticism.views import draft_read, opinion_read, point_read
 from service.criticism.workflow import DraftAction
-from service.http import cursor as cursors
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
+from service.http.params import Cursor, PageLimit, StaffRequest
 from service.http.preconditions import with_etag
 from service.readonly import ReadSession
 
 FRONT = staff(Role.front_officer)
 TAGS = ["criticism"]
-StaffRequest = Request[StaffPrincipal, Any, Any]
 DraftId = Annotated[uuid.UUID, PathParameter()]
-Cursor = Annotated[str | None, QueryParameter(max_length=cursors.MAX_LENGTH)]
-PageLimit = Annotated[int, QueryParameter(ge=1, le=200)]
 
 
 async def detail(
@@ -174,14 +171,16 @@ async def _issue(call: ActionCall[CriticismDraft, IssueRequest]) -> CriticismDra
     return await service.issue(call.session, call.resource, call.actor, call.data)
 
 
-DRAFT_RESOURCE: ActionResource[CriticismDraft] = ActionResource(
-    path="/drafts/{draft_id:uuid}",
-    id_name="draft_id",
-    load=service.lock_draft,
-    present=_present,
-    response=DraftDetail,
-    tags=TAGS,
-    guards=[FRONT],
+def _front_resource(
+    path: str, id_name: str, load: Any, present: Any, response: type
+) -> ActionResource[Any]:
+    """A criticism resource whose actions a Front officer takes (``load`` answers 404
+    outside their area)."""
+    return ActionResource(path, id_name, load, present, response, tags=TAGS, guards=[FRONT])
+
+
+DRAFT_RESOURCE: ActionResource[CriticismDraft] = _front_resource(
+    "/drafts/{draft_id:uuid}", "draft_id", service.lock_draft, _present, DraftDetail
 )
 DRAFT_ROUTES: dict[str, ActionRoute[CriticismDraft, Any]] = {
     "open_consultation": ActionRoute(
@@ -217,14 +216,12 @@ async def _moderate(call: ActionCall[CriticismOpinion, ModerateRequest]) -> Crit
     return await service.moderate(call.session, call.resource, call.actor, call.data.status)
 
 
-OPINION_RESOURCE: ActionResource[CriticismOpinion] = ActionResource(
-    path="/criticism-opinions/{opinion_id:uuid}",
-    id_name="opinion_id",
-    load=service.lock_opinion,
-    present=_present_opinion,
-    response=OpinionRead,
-    tags=TAGS,
-    guards=[FRONT],
+OPINION_RESOURCE: ActionResource[CriticismOpinion] = _front_resource(
+    "/criticism-opinions/{opinion_id:uuid}",
+    "opinion_id",
+    service.lock_opinion,
+    _present_opinion,
+    OpinionRead,
 )
 OPINION_ROUTES: dict[str, ActionRoute[CriticismOpinion, Any]] = {
     "moderate": ActionRoute(

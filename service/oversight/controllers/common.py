@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, get_origin, get_type_hints
 
-from litestar import Controller, Request, route
+from litestar import Controller, route
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, RequestBody
@@ -25,6 +25,7 @@ from service.auth.principals import StaffPrincipal
 from service.errors import Invalid
 from service.http.actions import ActionCall, ActionResource
 from service.http.generated import as_handler
+from service.http.params import DbSession, StaffRequest
 from service.http.preconditions import IfMatch
 from service.i18n import msg
 from service.oversight import service as oversight
@@ -40,9 +41,6 @@ OVERSIGHT_ROLES = (Role.supervisor, Role.front_officer)
 GUARDS: list[Guard] = [staff(*OVERSIGHT_ROLES)]
 TAGS = ["oversight"]
 
-# What nearly every handler takes: the staff caller's request and the database session.
-StaffRequest = Request[StaffPrincipal, Any, Any]
-DbSession = NamedDependency[AsyncSession]
 
 R = TypeVar("R")  # the record a resource's actions act on
 P = TypeVar("P", bound=HasPlan)  # a record of a plan

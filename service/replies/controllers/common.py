@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, QueryParameter
@@ -25,6 +25,7 @@ from service.deadlines.models import ItemKind
 from service.errors import Invalid
 from service.exports import EXPORT_OPT, NO_STORE, ExportFormat, ListExport
 from service.http import cursor
+from service.http.params import StaffRequest
 from service.http.preconditions import with_etag
 from service.i18n import msg, negotiate
 from service.readonly import ReadSession
@@ -41,7 +42,7 @@ AGENCY = staff(Role.agency_officer)
 FRONT = staff(Role.front_officer)
 READERS = staff(Role.front_officer, Role.supervisor, Role.council_reader)
 
-StaffRequest = Request[StaffPrincipal, Any, Any]
+
 PageLimit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)]
 Cursor = Annotated[str | None, QueryParameter(max_length=cursor.MAX_LENGTH)]
 States = Annotated[list[str] | None, QueryParameter(name="state")]

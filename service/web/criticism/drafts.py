@@ -7,15 +7,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.types import Guard
 from pydantic import BaseModel, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth.principals import StaffPrincipal
 from service.criticism import repository, service
 from service.criticism.controllers import (
     DRAFT_RESOURCE,
@@ -28,13 +26,12 @@ from service.criticism.models import CriticismForm, DraftLevel, DraftType, Opini
 from service.criticism.schemas import DraftCreate, OpinionCreate, PointCreate, SectionIn
 from service.criticism.views import draft_read
 from service.directory import service as directory
+from service.http.params import DbSession, StaffRequest
 from service.readonly import ReadSession
 from service.web.oversight.forms import ActionForms, SessionSchedule, empty_form, submit
 from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
 
 BASE = "/console/drafts"
-StaffRequest = Request[StaffPrincipal, Any, Any]
-DbSession = NamedDependency[AsyncSession]
 GUARDS: list[Guard] = [FRONT]
 
 

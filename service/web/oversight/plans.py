@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from litestar import Controller, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import NotFound
 from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
+from service.http.params import DbSession
 from service.i18n import msg
 from service.oversight import service as oversight
 from service.oversight.controllers.common import GUARDS, StaffRequest, present_plan
@@ -61,7 +61,6 @@ from service.web.oversight.plan_forms import (
 )
 from service.web.pages import Form, read_form, redirect, render
 
-DbSession = NamedDependency[AsyncSession]
 BASE = "/console/oversight"
 M = TypeVar("M", bound=BaseModel)
 

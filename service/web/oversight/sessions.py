@@ -25,6 +25,7 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import Invalid, NotFound, ServiceError
+from service.http.params import DbSession
 from service.i18n import msg
 from service.oversight import service as oversight
 from service.oversight.controllers.common import GUARDS, StaffRequest, present_session
@@ -60,7 +61,6 @@ from service.web.pages import Form, read_form, redirect, render
 from service.web.templating import page_locale
 from service.web.uploads import FORM_OVERHEAD_BYTES, FORM_UPLOAD_MAX_BODY, form_file
 
-DbSession = NamedDependency[AsyncSession]
 ENTRY_TEMPLATE = "console/oversight/_entry.html"
 ENTRY_FORM_TEMPLATE = "console/oversight/_entry_form.html"
 # A reconnecting browser waits this long (the SSE ``retry`` field), well inside the 2 s in

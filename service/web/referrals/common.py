@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, get_args
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Stream
@@ -31,6 +31,7 @@ from service.auth.principals import StaffPrincipal
 from service.errors import NotFound, PreconditionFailed, PreconditionRequired, ServiceError
 from service.exports import ExportFormat, ExportFormatParam
 from service.http.actions import ActionResource, ActionRoute, perform
+from service.http.params import StaffRequest
 from service.http.preconditions import IfMatch
 from service.i18n import Message, msg
 from service.readonly import ReadSession
@@ -50,7 +51,6 @@ from service.web.templating import page_locale
 PAGE_SIZE = 25
 VERSION_FIELD = "version"
 
-StaffRequest = Request[StaffPrincipal, Any, Any]
 Extra = Callable[[AsyncSession, Referral, ReferralDetail], Awaitable[dict[str, Any]]]
 # The side's list: (viewer, the states asked for, overdue only) -> the API's filter.
 Filters = Callable[[StaffPrincipal, tuple[ReferralState, ...], bool | None], views.ReferralFilter]
