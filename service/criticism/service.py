@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.audit import service as audit
+from service.audit.audited import Audited, pick
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.criticism import repository
@@ -69,14 +69,7 @@ OUTCOME_STATES: dict[str, PointState] = {
     "explained": PointState.explained,
     "rejected_with_legal_basis": PointState.not_accepted,
 }
-FOLLOWED = events.FollowedStates(
-    referred=PointState.sent,
-    acknowledged=PointState.acknowledged,
-    overdue=PointState.overdue,
-    withdrawn=PointState.withdrawn,
-    outcomes=OUTCOME_STATES,
-    answered=ANSWERED_POINT_STATES,
-)
+FOLLOWED = events.FollowedStates(PointState, PointState.sent, OUTCOME_STATES, ANSWERED_POINT_STATES)
 
 
 # -- access ---------------------------------------------------------------------------------
@@ -125,43 +118,13 @@ def snapshot(draft: CriticismDraft) -> dict[str, Any]:
     }
 
 
-async def _audit(
-    session: AsyncSession,
-    actor: audit.Actor,
-    action: str,
-    entity_type: str,
-    entity_id: uuid.UUID,
-    after: dict[str, Any],
-    before: dict[str, Any] | None = None,
-) -> None:
-    await audit.record(
-        session,
-        actor=actor,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        before=before,
-        after=after,
-    )
-
-
-def _touch(row: CriticismDraft | CriticismOpinion | CriticismPoint) -> None:
-    row.version += 1
-    if hasattr(row, "updated_at"):
-        row.updated_at = utcnow()
-
-
-R = TypeVar("R", CriticismDraft, CriticismOpinion, CriticismPoint)
-
-
-async def _created(
-    session: AsyncSession, actor: audit.Actor, row: R, action: str, after: dict[str, Any]
-) -> R:
-    """Add ``row``, flush it and record ``action`` (``<entity type>.<what happened>``)."""
-    session.add(row)
-    await session.flush()
-    await _audit(session, actor, action, action.partition(".")[0], row.id, after)
-    return row
+DRAFT_AUDIT = Audited("criticism_draft", snapshot, stamps_updated_at=True)
+OPINION_AUDIT: Audited[CriticismOpinion] = Audited(
+    "criticism_opinion", lambda opinion: pick(opinion, "status", "version")
+)
+POINT_AUDIT: Audited[CriticismPoint] = Audited(
+    "criticism_point", lambda point: pick(point, "state", "version"), stamps_updated_at=True
+)
 
 
 # -- receiving a draft ----------------------------------------------------------------------
@@ -246,7 +209,7 @@ async def receive_draft(
         received_late=await is_late(session, received_at, data.opinion_due_at, amount, unit),
         created_by=actor.user_id,
     )
-    return await _created(session, actor, draft, "criticism_draft.received", snapshot(draft))
+    return await DRAFT_AUDIT.created(session, actor, draft, "criticism_draft.received")
 
 
 async def list_drafts(
@@ -268,10 +231,10 @@ async def list_drafts(
 async def _step(
     session: AsyncSession, draft: CriticismDraft, actor: StaffPrincipal, action: DraftAction
 ) -> dict[str, Any]:
+    """Move the draft by ``action``; its snapshot from before, for the audit event."""
     row = DRAFT_WORKFLOW.step(DraftState(draft.state), action, parties(actor, draft))
     before = snapshot(draft)
     draft.state = row.target
-    _touch(draft)
     return before
 
 
@@ -282,17 +245,9 @@ async def transition(
     before = await _step(session, draft, actor, action)
     if action is DraftAction.publish_outcome:
         draft.published_at = utcnow()
-    await session.flush()
-    await _audit(
-        session,
-        actor,
-        f"criticism_draft.{action.value}",
-        "criticism_draft",
-        draft.id,
-        snapshot(draft),
-        before,
+    return await DRAFT_AUDIT.changed(
+        session, actor, draft, f"criticism_draft.{action.value}", before
     )
-    return draft
 
 
 async def answer_due_at(session: AsyncSession, start: datetime) -> datetime:
@@ -342,18 +297,10 @@ async def issue(
         point.referral_id = referral.id
         point.state = PointState.sent
         point.due_at = due_at
-        _touch(point)
-    await session.flush()
-    await _audit(
-        session,
-        actor,
-        "criticism_draft.issued",
-        "criticism_draft",
-        draft.id,
-        snapshot(draft),
-        before,
+        POINT_AUDIT.touch(point, now)
+    return await DRAFT_AUDIT.changed(
+        session, actor, draft, "criticism_draft.issued", before, at=now
     )
-    return draft
 
 
 # -- opinions -------------------------------------------------------------------------------
@@ -390,12 +337,8 @@ async def add_opinion(
         status=OpinionStatus.shown,
         entered_by=actor.user_id,
     )
-    return await _created(
-        session,
-        actor,
-        opinion,
-        "criticism_opinion.entered",
-        {"draft_id": draft.id, "source": opinion.source},
+    return await OPINION_AUDIT.created(
+        session, actor, opinion, "criticism_opinion.entered", draft_id=draft.id, source=data.source
     )
 
 
@@ -427,22 +370,13 @@ async def moderate(
     """Show or hide an opinion (a public comment is pending until then)."""
     if status is OpinionStatus.pending:
         raise Invalid(msg("criticism_moderation_pending"), field="status")
-    before = {"status": opinion.status, "version": opinion.version}
+    before = OPINION_AUDIT.snapshot(opinion)
     opinion.status = status
     opinion.moderated_by = actor.user_id
     opinion.moderated_at = utcnow()
-    _touch(opinion)
-    await session.flush()
-    await _audit(
-        session,
-        actor,
-        f"criticism_opinion.{status.value}",
-        "criticism_opinion",
-        opinion.id,
-        {"status": opinion.status, "version": opinion.version},
-        before,
+    return await OPINION_AUDIT.changed(
+        session, actor, opinion, f"criticism_opinion.{status.value}", before
     )
-    return opinion
 
 
 async def public_draft(session: AsyncSession, code: str) -> CriticismDraft:
@@ -471,12 +405,13 @@ async def comment(session: AsyncSession, code: str, data: PublicComment) -> Crit
         text=data.text,
         status=OpinionStatus.pending,
     )
-    return await _created(
+    return await OPINION_AUDIT.created(
         session,
         None,
         opinion,
         "criticism_opinion.commented",
-        {"draft_id": draft.id, "source": opinion.source},
+        draft_id=draft.id,
+        source=OpinionSource.public,
     )
 
 
@@ -495,12 +430,8 @@ async def add_point(
         section_number=data.section_number,
         text=data.text,
     )
-    return await _created(
-        session,
-        actor,
-        point,
-        "criticism_point.written",
-        {"draft_id": draft.id, "number": point.number},
+    return await POINT_AUDIT.created(
+        session, actor, point, "criticism_point.written", draft_id=draft.id, number=point.number
     )
 
 
@@ -524,22 +455,13 @@ async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> N
     state = PointState(point.state)
     if state is PointState.withdrawn:
         return
-    before = {"state": point.state, "version": point.version}
+    before = POINT_AUDIT.snapshot(point)
     new_state = FOLLOWED.follow(event, point, state)
     if new_state is None:
         return
     point.state = new_state
-    _touch(point)
-    await session.flush()
-    await _audit(
-        session,
-        event.actor,
-        f"criticism_point.{event.name.removeprefix('referral.')}",
-        "criticism_point",
-        point.id,
-        {"state": point.state, "version": point.version},
-        before,
-    )
+    action = f"criticism_point.{event.name.removeprefix('referral.')}"
+    await POINT_AUDIT.changed(session, event.actor, point, action, before)
 
 
 async def point_outcomes(

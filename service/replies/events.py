@@ -168,19 +168,26 @@ S = TypeVar("S", bound=StrEnum)
 @dataclass(frozen=True)
 class FollowedStates(Generic[S]):
     """How an item's own states follow its referral's steps (criticism's points, oversight's
-    recommendations): one reading of the events for every follower, so a step means the
-    same everywhere. ``outcomes`` maps the agency's answer outcome to a state (the item
-    stays where it was for an outcome not listed); a cancelled referral withdraws the item
-    unless it is ``answered``; ``declined`` is None for an item that ignores a decline. An
-    escalation is the follower's own business (who it now follows)."""
+    and the voters' recommendations): one reading of the events for every follower, so a
+    step means the same everywhere. The follower's ``states`` name the steps as replies
+    does (``acknowledged``, ``overdue``, ``withdrawn``, and ``declined`` when a decline moves
+    the item); ``referred`` is the state of an item just handed over. ``outcomes`` maps the
+    agency's answer outcome to a state (an outcome not listed leaves the item where it was);
+    a cancelled referral withdraws the item unless it is ``answered``. An escalation is the
+    follower's own business (who it now follows)."""
 
+    states: type[S]
     referred: S
-    acknowledged: S
-    overdue: S
-    withdrawn: S
     outcomes: Mapping[str, S]
     answered: frozenset[S]
-    declined: S | None = None
+
+    @property
+    def acknowledged(self) -> S:
+        return self.states["acknowledged"]
+
+    @property
+    def overdue(self) -> S:
+        return self.states["overdue"]
 
     def follow(self, event: ReferralEvent, item: TimedItem, state: S) -> S | None:
         """The item's state after ``event``, its deadline and answer copied from it; None
@@ -200,9 +207,9 @@ class FollowedStates(Generic[S]):
         if event.name == OVERDUE:
             return self.overdue if state in (self.referred, self.acknowledged) else state
         if event.name == CANCELLED:
-            return state if state in self.answered else self.withdrawn
+            return state if state in self.answered else self.states["withdrawn"]
         if event.name == DECLINED:
-            return self.declined
+            return self.states.__members__.get("declined")
         return None
 
 

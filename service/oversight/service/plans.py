@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.audit.audited import Audited, pick
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
@@ -49,7 +50,6 @@ from service.oversight.schemas import (
     PlanCreate,
     PlanUpdate,
 )
-from service.oversight.service.audited import Audited, pick
 from service.oversight.views import PlanDetail
 from service.oversight.workflow import (
     PLAN_FLOW,

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.audit.audited import Audited, pick
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
@@ -43,7 +44,6 @@ from service.oversight.schemas import (
     RecommendationCreate,
     RecommendationUpdate,
 )
-from service.oversight.service.audited import Audited, pick
 from service.oversight.service.plans import (
     Expected,
     check_version,
@@ -80,13 +80,7 @@ OUTCOME_STATES: dict[str, RecommendationState] = {
     "rejected": RecommendationState.rejected,
 }
 FOLLOWED = events.FollowedStates(
-    referred=RecommendationState.issued,
-    acknowledged=RecommendationState.acknowledged,
-    overdue=RecommendationState.overdue,
-    withdrawn=RecommendationState.withdrawn,
-    outcomes=OUTCOME_STATES,
-    answered=ANSWERED_STATES,
-    declined=RecommendationState.declined,
+    RecommendationState, RecommendationState.issued, OUTCOME_STATES, ANSWERED_STATES
 )
 
 

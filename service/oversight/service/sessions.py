@@ -14,6 +14,7 @@ from typing import Any
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.audit.audited import Audited, pick
 from service.audit.service import record
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
@@ -42,7 +43,6 @@ from service.oversight.schemas import (
     SessionUpdate,
     check_venue,
 )
-from service.oversight.service.audited import Audited, pick
 from service.oversight.service.plans import (
     Expected,
     check_version,

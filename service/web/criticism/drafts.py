@@ -26,7 +26,9 @@ from service.criticism.models import CriticismForm, DraftLevel, DraftType, Opini
 from service.criticism.schemas import DraftCreate, OpinionCreate, PointCreate, SectionIn
 from service.criticism.views import draft_read
 from service.directory import service as directory
+from service.errors import NotFound
 from service.http.params import DbSession, StaffRequest
+from service.i18n import msg
 from service.readonly import ReadSession
 from service.web.oversight.forms import ActionForms, SessionSchedule, empty_form, submit
 from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
@@ -141,15 +143,19 @@ class DraftPagesController(Controller):
     ) -> HTMXTemplate:
         return await draft_page(request, db_session, draft_id)
 
-    async def _add(
+    @post("/{draft_id:uuid}/{part:str}", status_code=303)
+    async def add(
         self,
         request: StaffRequest,
-        db_session: AsyncSession,
-        draft_id: uuid.UUID,
-        name: str,
-        schema: type[BaseModel],
-        create: Any,
+        db_session: DbSession,
+        draft_id: FromPath[uuid.UUID],
+        part: FromPath[str],
     ) -> Redirect | HTMXTemplate:
+        """Enter an opinion, write a point (``_ADDITIONS``)."""
+        addition = _ADDITIONS.get(part)
+        if addition is None:
+            raise NotFound(msg("http_404"))
+        name, schema, create = addition
         form: Form[Any] = await read_form(request, schema)
 
         async def run(data: Any) -> None:
@@ -160,21 +166,13 @@ class DraftPagesController(Controller):
             return redirect(draft_url(draft_id), flash="web.oversight.done")
         return await draft_page(request, db_session, draft_id, status=status, **{name: form})
 
-    @post("/{draft_id:uuid}/opinions", status_code=303)
-    async def add_opinion(
-        self, request: StaffRequest, db_session: DbSession, draft_id: FromPath[uuid.UUID]
-    ) -> Redirect | HTMXTemplate:
-        return await self._add(
-            request, db_session, draft_id, "opinion", OpinionCreate, service.add_opinion
-        )
 
-    @post("/{draft_id:uuid}/points", status_code=303)
-    async def add_point(
-        self, request: StaffRequest, db_session: DbSession, draft_id: FromPath[uuid.UUID]
-    ) -> Redirect | HTMXTemplate:
-        return await self._add(
-            request, db_session, draft_id, "point", PointCreate, service.add_point
-        )
+# What may be added to a draft from its page: path -> (the form's name, the API's request
+# schema, the service's ``create(session, actor, draft_id, data)``).
+_ADDITIONS: dict[str, tuple[str, type[BaseModel], Any]] = {
+    "opinions": ("opinion", OpinionCreate, service.add_opinion),
+    "points": ("point", PointCreate, service.add_point),
+}
 
 
 async def _draft_of_opinion(

@@ -210,33 +210,29 @@ class PlanPages(Controller):
     ) -> Redirect | HTMXTemplate:
         return await _change_roster(request, db_session, plan_id, MemberIn, with_member)
 
-    @post("/plans/{plan_id:uuid}/members/{user_id:uuid}/role", status_code=303)
-    async def member_role(
+    @post("/plans/{plan_id:uuid}/members/{user_id:uuid}/{change:str}", status_code=303)
+    async def change_member(
         self,
         request: StaffRequest,
         plan_id: FromPath[uuid.UUID],
         user_id: FromPath[uuid.UUID],
+        change: FromPath[str],
         db_session: DbSession,
     ) -> Redirect | HTMXTemplate:
-        return await _change_roster(
-            request,
-            db_session,
-            plan_id,
-            MemberRoleForm,
-            lambda view, data: with_role(view, user_id, data.role),
-        )
-
-    @post("/plans/{plan_id:uuid}/members/{user_id:uuid}/remove", status_code=303)
-    async def remove_member(
-        self,
-        request: StaffRequest,
-        plan_id: FromPath[uuid.UUID],
-        user_id: FromPath[uuid.UUID],
-        db_session: DbSession,
-    ) -> Redirect | HTMXTemplate:
-        return await _change_roster(
-            request, db_session, plan_id, NoBody, lambda view, _data: without(view, user_id)
-        )
+        """A member's new role (``…/role``), or the member removed (``…/remove``)."""
+        if change == "role":
+            return await _change_roster(
+                request,
+                db_session,
+                plan_id,
+                MemberRoleForm,
+                lambda view, data: with_role(view, user_id, data.role),
+            )
+        if change == "remove":
+            return await _change_roster(
+                request, db_session, plan_id, NoBody, lambda view, _data: without(view, user_id)
+            )
+        raise NotFound(msg("http_404"))
 
     @get("/plans/{plan_id:uuid}")
     async def plan(

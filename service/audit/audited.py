@@ -1,4 +1,6 @@
-"""How an oversight record is saved with its audit event, in one place for every kind.
+"""How a domain record is saved with its audit event, in one place for every kind
+(oversight's plans, sessions, findings and recommendations; criticism's drafts, opinions
+and points).
 
 A creation adds the row, flushes (the row gets its id) and writes ``after``; a change bumps
 the row's version (and ``updated_at`` where the table has one), flushes and writes
