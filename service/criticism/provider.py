@@ -13,12 +13,14 @@ from service.auth.principals import StaffPrincipal
 from service.criticism import repository
 from service.criticism.models import DraftState
 from service.criticism.service import criticism_number
-from service.errors import NotFound
 from service.i18n import msg
-from service.replies.redaction import NOTHING, PersonalData, redact
+from service.replies.providers import FrontWrittenItem
+from service.replies.redaction import redact
 
 
-class CriticismPointProvider:
+class CriticismPointProvider(FrontWrittenItem):
+    no_petitioner = msg("criticism_point_no_petitioner")
+
     async def agency_view(
         self, session: AsyncSession, item_id: uuid.UUID, viewer: StaffPrincipal
     ) -> dict[str, Any]:
@@ -46,15 +48,6 @@ class CriticismPointProvider:
                 "issued_at": draft.issued_at.isoformat() if draft.issued_at else None,
             },
         }
-
-    async def reveal_identity(
-        self, session: AsyncSession, item_id: uuid.UUID, viewer: StaffPrincipal, reason: str
-    ) -> dict[str, Any]:
-        raise NotFound(msg("criticism_point_no_petitioner"))
-
-    async def personal_data(self, session: AsyncSession, item_id: uuid.UUID) -> PersonalData:
-        """The Front wrote it; its texts are redacted by pattern only."""
-        return NOTHING
 
     async def public_view(self, session: AsyncSession, item_id: uuid.UUID) -> dict[str, Any] | None:
         point = await repository.get_point(session, item_id)

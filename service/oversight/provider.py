@@ -14,16 +14,18 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
-from service.errors import NotFound
 from service.i18n import msg
 from service.oversight import repository
 from service.oversight.models import PlanState
-from service.replies.redaction import NOTHING, PersonalData, redact
+from service.replies.providers import FrontWrittenItem
+from service.replies.redaction import redact
 
 PUBLIC_PLAN_STATES = frozenset({PlanState.concluded, PlanState.archived})
 
 
-class RecommendationProvider:
+class RecommendationProvider(FrontWrittenItem):
+    no_petitioner = msg("recommendation_no_petitioner")
+
     async def agency_view(
         self, session: AsyncSession, item_id: uuid.UUID, viewer: StaffPrincipal
     ) -> dict[str, Any]:
@@ -58,15 +60,6 @@ class RecommendationProvider:
             },
             "finding": {"title": finding.title, "text": finding.text} if finding else None,
         }
-
-    async def reveal_identity(
-        self, session: AsyncSession, item_id: uuid.UUID, viewer: StaffPrincipal, reason: str
-    ) -> dict[str, Any]:
-        raise NotFound(msg("recommendation_no_petitioner"))
-
-    async def personal_data(self, session: AsyncSession, item_id: uuid.UUID) -> PersonalData:
-        """No citizen filed it; its texts are redacted by pattern only."""
-        return NOTHING
 
     async def public_view(self, session: AsyncSession, item_id: uuid.UUID) -> dict[str, Any] | None:
         views = await repository.list_recommendations(session, ids=[item_id])

@@ -16,8 +16,10 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
+from service.errors import NotFound
+from service.i18n import Message
 from service.kernel.wiring import wiring_of
-from service.replies.redaction import PersonalData
+from service.replies.redaction import NOTHING, PersonalData
 
 
 @runtime_checkable
@@ -46,6 +48,22 @@ class ItemProvider(Protocol):
         ``title`` and ``description`` already redacted, and optionally ``category_code``
         and ``unit_code`` (used by the public feed's filters)."""
         ...
+
+
+class FrontWrittenItem:
+    """The half of a provider for an item no citizen filed (the Front's criticism points,
+    supervision and voters' recommendations): there is nobody to reveal (404 with
+    ``no_petitioner``), and its texts are redacted by pattern only."""
+
+    no_petitioner: Message
+
+    async def reveal_identity(
+        self, session: AsyncSession, item_id: uuid.UUID, viewer: StaffPrincipal, reason: str
+    ) -> dict[str, Any]:
+        raise NotFound(self.no_petitioner)
+
+    async def personal_data(self, session: AsyncSession, item_id: uuid.UUID) -> PersonalData:
+        return NOTHING
 
 
 def check_item_provider(provider: object) -> ItemProvider:
