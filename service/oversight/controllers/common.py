@@ -42,6 +42,13 @@ GUARDS: list[Guard] = [staff(*OVERSIGHT_ROLES)]
 TAGS = ["oversight"]
 
 
+class OversightController(Controller):
+    """The base of the oversight API's controllers: their tag and the staff guard."""
+
+    tags = TAGS
+    guards = GUARDS
+
+
 R = TypeVar("R")  # the record a resource's actions act on
 P = TypeVar("P", bound=HasPlan)  # a record of a plan
 Show = TypeVar("Show", bound=Callable[..., Awaitable[Any]])

@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import partial
 from typing import Annotated, TypedDict, Unpack
 
-from litestar import Controller, post
+from litestar import post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
@@ -21,11 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
 from service.oversight.controllers.common import (
-    GUARDS,
     STORE,
-    TAGS,
     Call,
     DbSession,
+    OversightController,
     StaffRequest,
     route_of,
     text_param,
@@ -138,10 +137,8 @@ async def start_upload(
     return EvidenceMultipartStarted.model_validate(started, from_attributes=True)
 
 
-class PlanEvidenceController(Controller):
+class PlanEvidenceController(OversightController):
     path = "/oversight/plans"
-    tags = TAGS
-    guards = GUARDS
 
     @post(
         "/{plan_id:uuid}/evidence",
@@ -157,10 +154,8 @@ class PlanEvidenceController(Controller):
         return await upload.attach(plan_id=plan_id)
 
 
-class SessionEvidenceController(Controller):
+class SessionEvidenceController(OversightController):
     path = "/oversight/sessions"
-    tags = TAGS
-    guards = GUARDS
 
     @post(
         "/{session_id:uuid}/evidence",
@@ -190,10 +185,8 @@ class SessionEvidenceController(Controller):
         return await upload.attach(session_id=session_id, log_entry_id=entry_id)
 
 
-class EvidenceController(Controller):
+class EvidenceController(OversightController):
     path = "/oversight/evidence"
-    tags = TAGS
-    guards = GUARDS
 
 
 def _evidence_under(id_name: str) -> Callable[[Call], Awaitable[list[EvidenceItem]]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
+from litestar import Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter, RequestBody
 from litestar.response import Stream
@@ -22,11 +22,10 @@ from service.http.preconditions import with_etag
 from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.controllers.common import (
-    GUARDS,
     STATE_RULES,
-    TAGS,
     Call,
     DbSession,
+    OversightController,
     StaffRequest,
     edit_of,
     oversight_resource,
@@ -59,10 +58,8 @@ async def _plan_listing(
     return PlanFilter(states=list(plan_state or []), unit_code=unit_code, form=form)
 
 
-class PlanController(Controller):
+class PlanController(OversightController):
     path = "/oversight/plans"
-    tags = TAGS
-    guards = GUARDS
     dependencies = {"listing": Provide(_plan_listing)}
 
     @get("/", summary="Supervision plans the caller may see (newest first, keyset pages)")

@@ -9,16 +9,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, Response
+from litestar import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.preconditions import with_etag
 from service.oversight.controllers.common import (
-    GUARDS,
-    TAGS,
     Call,
+    OversightController,
     Rows,
     edit_of,
     locked,
@@ -50,28 +49,20 @@ async def _recommendation(
     return view
 
 
-class PlanRecommendationController(Controller):
+class PlanRecommendationController(OversightController):
     path = "/oversight/plans"
-    tags = TAGS
-    guards = GUARDS
 
 
-class SessionCheckController(Controller):
+class SessionCheckController(OversightController):
     path = "/oversight/sessions"
-    tags = TAGS
-    guards = GUARDS
 
 
-class FindingController(Controller):
+class FindingController(OversightController):
     path = "/oversight/findings"
-    tags = TAGS
-    guards = GUARDS
 
 
-class RecommendationController(Controller):
+class RecommendationController(OversightController):
     path = "/oversight/recommendations"
-    tags = TAGS
-    guards = GUARDS
 
 
 rows_of(

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import anyio
-from litestar import Controller, Response, get
+from litestar import Response, get
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent
@@ -25,12 +25,11 @@ from service.http.preconditions import with_etag
 from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.controllers.common import (
-    GUARDS,
     STATE_RULES,
     STORE,
-    TAGS,
     Call,
     DbSession,
+    OversightController,
     Rows,
     StaffRequest,
     edit_of,
@@ -72,10 +71,8 @@ def resume_after(after: int, last_event_id: str | None) -> int:
     return after
 
 
-class SessionController(Controller):
+class SessionController(OversightController):
     path = "/oversight/sessions"
-    tags = TAGS
-    guards = GUARDS
 
     # -- the log --
 
