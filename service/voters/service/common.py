@@ -1,13 +1,14 @@
 """What the voters operations share: constants, who may see and manage what, loading
-what the caller may see (404 otherwise)."""
+what the caller may see (404 otherwise), saving a change with its audit event."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.audit.service import Actor, Snapshot, record
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
@@ -21,6 +22,8 @@ from service.voters.models import (
     VoterRecommendation,
     VoterRecommendationState,
 )
+
+Row = TypeVar("Row")
 
 ITEM_TYPE = "voter_recommendation"
 SAVE_IMPORT_JOB = "voters.save_import"
@@ -115,3 +118,43 @@ def _touch(row: Any) -> None:
     row.version += 1
     if hasattr(row, "updated_at"):
         row.updated_at = utcnow()
+
+
+async def audit(
+    session: AsyncSession,
+    actor: Actor,
+    row: Any,
+    action: str,
+    *,
+    before: Snapshot = None,
+    after: Snapshot = None,
+) -> None:
+    """The audit event of a change to ``row`` (its entity type: the row's table)."""
+    await record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type=row.__tablename__,
+        entity_id=row.id,
+        before=before,
+        after=after,
+    )
+
+
+async def saved(
+    session: AsyncSession,
+    actor: Actor,
+    row: Row,
+    action: str,
+    *,
+    new: bool = False,
+    before: Snapshot = None,
+    after: Snapshot = None,
+) -> Row:
+    """Save ``row`` (``new``: added; otherwise changed, its version moves on) and audit it."""
+    if not new:
+        _touch(row)
+    session.add(row)
+    await session.flush()
+    await audit(session, actor, row, action, before=before, after=after)
+    return row
