@@ -1,29 +1,29 @@
 """What the voters operations share: constants, who may see and manage what, loading
-what the caller may see (404 otherwise), saving a change with its audit event."""
+what the caller may see (404 otherwise), how each kind of row is saved with its audit event
+(:class:`service.oversight.service.audited.Audited`: the voters' events carry what the action
+changed, no snapshot of the whole row)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.audit.service import Actor, Snapshot, record
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
-from service.db import utcnow
 from service.errors import Forbidden, NotFound
 from service.i18n import msg
+from service.oversight.service.audited import Audited
 from service.voters import repository
 from service.voters.models import (
     CouncilSession,
     SessionLevel,
+    VoterImport,
     VoterMeeting,
     VoterRecommendation,
     VoterRecommendationState,
 )
-
-Row = TypeVar("Row")
 
 ITEM_TYPE = "voter_recommendation"
 SAVE_IMPORT_JOB = "voters.save_import"
@@ -46,6 +46,24 @@ OPEN_STATES = frozenset(
         VoterRecommendationState.overdue,
     }
 )
+
+
+def _only_changes(row: object) -> dict[str, Any]:
+    return {}
+
+
+SESSION_AUDIT: Audited[CouncilSession] = Audited(
+    "voter_council_session", _only_changes, stamps_updated_at=True
+)
+MEETING_AUDIT: Audited[VoterMeeting] = Audited(
+    "voter_meeting", _only_changes, stamps_updated_at=True
+)
+IMPORT_AUDIT: Audited[VoterImport] = Audited("voter_import", _only_changes)
+RECOMMENDATION_AUDIT: Audited[VoterRecommendation] = Audited(
+    "voter_recommendation", _only_changes, stamps_updated_at=True
+)
+# An opinion is only ever created (it has no version to move on).
+OPINION_AUDIT: Audited[Any] = Audited("voter_opinion", _only_changes)
 
 
 # -- access ----------------------------------------------------------------------------------
@@ -112,49 +130,3 @@ async def load_recommendation(
     if council_session is None or not sees_session(viewer, council_session):
         raise NotFound(msg("voters_recommendation_not_found"))
     return rec, council_session
-
-
-def _touch(row: Any) -> None:
-    row.version += 1
-    if hasattr(row, "updated_at"):
-        row.updated_at = utcnow()
-
-
-async def audit(
-    session: AsyncSession,
-    actor: Actor,
-    row: Any,
-    action: str,
-    *,
-    before: Snapshot = None,
-    after: Snapshot = None,
-) -> None:
-    """The audit event of a change to ``row`` (its entity type: the row's table)."""
-    await record(
-        session,
-        actor=actor,
-        action=action,
-        entity_type=row.__tablename__,
-        entity_id=row.id,
-        before=before,
-        after=after,
-    )
-
-
-async def saved(
-    session: AsyncSession,
-    actor: Actor,
-    row: Row,
-    action: str,
-    *,
-    new: bool = False,
-    before: Snapshot = None,
-    after: Snapshot = None,
-) -> Row:
-    """Save ``row`` (``new``: added; otherwise changed, its version moves on) and audit it."""
-    if not new:
-        _touch(row)
-    session.add(row)
-    await session.flush()
-    await audit(session, actor, row, action, before=before, after=after)
-    return row

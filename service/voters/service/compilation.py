@@ -36,11 +36,11 @@ from service.voters.service.common import (
     ITEM_TYPE,
     MERGEABLE,
     OPEN_STATES,
+    RECOMMENDATION_AUDIT,
     REFERABLE,
     _require_manager,
     load_council_session,
     manages_session,
-    saved,
 )
 
 # -- compilation -----------------------------------------------------------------------------
@@ -138,8 +138,10 @@ async def create_recommendation(
     await session.flush()  # the recommendation before the opinions that name it
     for opinion in opinions:
         opinion.recommendation_id = rec.id
-    after = {"title": rec.title, "opinion_ids": [o.id for o in opinions]}
-    return await saved(session, actor, rec, "voters.recommendation.compiled", new=True, after=after)
+    added = [o.id for o in opinions]
+    return await RECOMMENDATION_AUDIT.created(
+        session, actor, rec, "voters.recommendation.compiled", title=rec.title, opinion_ids=added
+    )
 
 
 async def merge_opinions(
@@ -155,8 +157,10 @@ async def merge_opinions(
     opinions = await _take_opinions(session, council_session, opinion_ids)
     for opinion in opinions:
         opinion.recommendation_id = rec.id
-    after = {"opinion_ids": [o.id for o in opinions]}
-    return await saved(session, actor, rec, "voters.recommendation.merged", after=after)
+    added = [o.id for o in opinions]
+    return await RECOMMENDATION_AUDIT.changed(
+        session, actor, rec, "voters.recommendation.merged", {}, opinion_ids=added
+    )
 
 
 def _require_state(
@@ -221,8 +225,15 @@ async def refer_recommendation(
     rec.state = VoterRecommendationState.referred
     rec.referred_at = utcnow()
     rec.answered_at = rec.answer_outcome = rec.answer_summary = None
-    after = {"agency_id": rec.agency_id, "referral_id": referral.id}
-    return await saved(session, actor, rec, "voters.recommendation.referred", after=after)
+    return await RECOMMENDATION_AUDIT.changed(
+        session,
+        actor,
+        rec,
+        "voters.recommendation.referred",
+        {"state": state},
+        agency_id=rec.agency_id,
+        referral_id=referral.id,
+    )
 
 
 async def list_recommendations(
@@ -295,5 +306,12 @@ async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> N
         return
     rec.state = new_state
     action = f"voters.recommendation.{event.name.removeprefix('referral.')}"
-    after = {"state": new_state, "referral_id": event.referral_id}
-    await saved(session, event.actor, rec, action, before={"state": state}, after=after)
+    await RECOMMENDATION_AUDIT.changed(
+        session,
+        event.actor,
+        rec,
+        action,
+        {"state": state},
+        state=new_state,
+        referral_id=event.referral_id,
+    )

@@ -24,13 +24,12 @@ from service.voters.schemas import (
     read_of,
 )
 from service.voters.service.common import (
+    IMPORT_AUDIT,
     IMPORT_BATCH_ROWS,
     MAX_STORED_ERRORS,
     PREVIEW_ROWS,
     SAVE_IMPORT_JOB,
-    audit,
     load_meeting,
-    saved,
 )
 from service.voters.spreadsheet import ReadSheet, read_minutes
 
@@ -80,8 +79,16 @@ async def preview_import(
         again = await repository.import_of_file(session, meeting.id, sha256)
         assert again is not None
         return again, False
-    after = {"sha256": sha256, "rows": created.total_rows, "error_rows": created.error_rows}
-    await audit(session, actor, created, "voters.import.previewed", after=after)
+    await IMPORT_AUDIT.audit(
+        session,
+        actor,
+        created,
+        "voters.import.previewed",
+        None,
+        sha256=sha256,
+        rows=created.total_rows,
+        error_rows=created.error_rows,
+    )
     return created, True
 
 
@@ -120,12 +127,13 @@ async def confirm_import(
     _require_previewed(found)
     if found.error_rows or not found.total_rows:
         raise Invalid(msg("voters_import_has_errors", count=found.error_rows), field="file")
+    before = {"state": found.state}
     found.state = ImportState.queued
     await enqueue(
         session, SAVE_IMPORT_JOB, {"import_id": found.id}, dedupe_key=f"voters-import:{found.id}"
     )
-    return await saved(
-        session, actor, found, "voters.import.confirmed", after={"rows": found.total_rows}
+    return await IMPORT_AUDIT.changed(
+        session, actor, found, "voters.import.confirmed", before, rows=found.total_rows
     )
 
 
@@ -133,9 +141,10 @@ async def reject_import(
     session: AsyncSession, found: VoterImport, actor: StaffPrincipal
 ) -> VoterImport:
     _require_previewed(found)
+    before = {"state": found.state}
     found.state = ImportState.rejected
     found.rows = []
-    return await saved(session, actor, found, "voters.import.rejected")
+    return await IMPORT_AUDIT.changed(session, actor, found, "voters.import.rejected", before)
 
 
 async def save_import_batch(
@@ -174,10 +183,9 @@ async def save_import_batch(
         found.state = ImportState.done
         found.finished_at = utcnow()
         found.rows = []
-        await audit(
-            session, None, found, "voters.import.saved", after={"rows": found.processed_rows}
-        )
-    found.version += 1
+        rows = found.processed_rows
+        await IMPORT_AUDIT.audit(session, None, found, "voters.import.saved", None, rows=rows)
+    IMPORT_AUDIT.touch(found)
     await session.flush()
     return finished
 

@@ -25,11 +25,13 @@ from service.voters.schemas import (
     OpinionCreate,
 )
 from service.voters.service.common import (
+    MEETING_AUDIT,
+    OPINION_AUDIT,
+    SESSION_AUDIT,
     _is_city,
     load_council_session,
     load_meeting,
     manages_session,
-    saved,
 )
 
 # -- sessions and meetings -------------------------------------------------------------------
@@ -64,8 +66,8 @@ async def create_council_session(
         raise Conflict(msg("voters_session_number_taken", number=data.number, term=data.term))
     council_session = CouncilSession(**data.model_dump(), created_by=actor.user_id)
     after = data.model_dump(mode="json")
-    return await saved(
-        session, actor, council_session, "voters.session.created", new=True, after=after
+    return await SESSION_AUDIT.created(
+        session, actor, council_session, "voters.session.created", **after
     )
 
 
@@ -96,7 +98,7 @@ async def create_meeting(
         **data.model_dump(), council_session_id=council_session.id, created_by=actor.user_id
     )
     after = data.model_dump(mode="json")
-    return await saved(session, actor, meeting, "voters.meeting.created", new=True, after=after)
+    return await MEETING_AUDIT.created(session, actor, meeting, "voters.meeting.created", **after)
 
 
 async def _check_evidence(session: AsyncSession, evidence_id: uuid.UUID) -> None:
@@ -110,9 +112,13 @@ async def attach_minutes(
     """The stored minutes (already uploaded through storage) become the meeting's."""
     before = {"minutes_evidence_id": meeting.minutes_evidence_id}
     meeting.minutes_evidence_id = evidence.id
-    after = {"minutes_evidence_id": evidence.id}
-    return await saved(
-        session, actor, meeting, "voters.meeting.minutes_attached", before=before, after=after
+    return await MEETING_AUDIT.changed(
+        session,
+        actor,
+        meeting,
+        "voters.meeting.minutes_attached",
+        before,
+        minutes_evidence_id=evidence.id,
     )
 
 
@@ -136,8 +142,14 @@ async def add_opinion(
         council_session_id=meeting.council_session_id,
         created_by=actor.user_id,
     )
-    after = {"meeting_id": meeting.id, "voters_count": opinion.voters_count}
-    return await saved(session, actor, opinion, "voters.opinion.added", new=True, after=after)
+    return await OPINION_AUDIT.created(
+        session,
+        actor,
+        opinion,
+        "voters.opinion.added",
+        meeting_id=meeting.id,
+        voters_count=opinion.voters_count,
+    )
 
 
 async def list_meeting_opinions(
