@@ -6,14 +6,17 @@ changed, no snapshot of the whole row)."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
 
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import Forbidden, NotFound
 from service.i18n import msg
+from service.oversight.repository.rows import Getter
 from service.oversight.service.audited import Audited
 from service.voters import repository
 from service.voters.models import (
@@ -24,6 +27,8 @@ from service.voters.models import (
     VoterRecommendation,
     VoterRecommendationState,
 )
+
+Loaded = TypeVar("Loaded", bound=SQLModel, covariant=True)
 
 ITEM_TYPE = "voter_recommendation"
 SAVE_IMPORT_JOB = "voters.save_import"
@@ -90,30 +95,46 @@ def _require_manager(viewer: StaffPrincipal, council_session: CouncilSession) ->
         raise Forbidden(msg("voters_not_manager"))
 
 
-async def load_council_session(
-    session: AsyncSession,
-    session_id: uuid.UUID,
-    viewer: StaffPrincipal,
-    *,
-    for_update: bool = False,
-) -> CouncilSession:
-    found = await repository.get_council_session(session, session_id, for_update=for_update)
-    if found is None or not sees_session(viewer, found):
-        raise NotFound(msg("voters_session_not_found"))
-    return found
+class Loader(Protocol[Loaded]):
+    def __call__(
+        self,
+        session: AsyncSession,
+        row_id: uuid.UUID,
+        viewer: StaffPrincipal,
+        *,
+        for_update: bool = False,
+    ) -> Awaitable[Loaded]: ...
 
 
-async def load_meeting(
-    session: AsyncSession,
-    meeting_id: uuid.UUID,
-    viewer: StaffPrincipal,
-    *,
-    for_update: bool = False,
-) -> VoterMeeting:
-    meeting = await repository.get_meeting(session, meeting_id, for_update=for_update)
-    if meeting is None or not (_is_city(viewer) or viewer.sees_unit(meeting.unit_code)):
-        raise NotFound(msg("voters_meeting_not_found"))
-    return meeting
+def _loader(
+    get: Getter[Loaded], sees: Callable[[StaffPrincipal, Loaded], bool], missing: str
+) -> Loader[Loaded]:
+    """``load(session, row_id, viewer, for_update=False)``: the row ``get`` finds, 404
+    (``missing``) when there is none or the viewer may not see it."""
+
+    async def load(
+        session: AsyncSession,
+        row_id: uuid.UUID,
+        viewer: StaffPrincipal,
+        *,
+        for_update: bool = False,
+    ) -> Loaded:
+        found = await get(session, row_id, for_update=for_update)
+        if found is None or not sees(viewer, found):
+            raise NotFound(msg(missing))
+        return found
+
+    return load
+
+
+def sees_meeting(viewer: StaffPrincipal, meeting: VoterMeeting) -> bool:
+    return _is_city(viewer) or viewer.sees_unit(meeting.unit_code)
+
+
+load_council_session = _loader(
+    repository.get_council_session, sees_session, "voters_session_not_found"
+)
+load_meeting = _loader(repository.get_meeting, sees_meeting, "voters_meeting_not_found")
 
 
 async def load_recommendation(
@@ -126,7 +147,8 @@ async def load_recommendation(
     rec = await repository.get_recommendation(session, recommendation_id, for_update=for_update)
     if rec is None:
         raise NotFound(msg("voters_recommendation_not_found"))
-    council_session = await repository.get_council_session(session, rec.council_session_id)
-    if council_session is None or not sees_session(viewer, council_session):
-        raise NotFound(msg("voters_recommendation_not_found"))
+    try:
+        council_session = await load_council_session(session, rec.council_session_id, viewer)
+    except NotFound:
+        raise NotFound(msg("voters_recommendation_not_found")) from None
     return rec, council_session
