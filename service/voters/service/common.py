@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
@@ -28,7 +28,7 @@ from service.voters.models import (
     VoterRecommendationState,
 )
 
-Loaded = TypeVar("Loaded", bound=SQLModel, covariant=True)
+Loaded = TypeVar("Loaded", bound=SQLModel)
 
 ITEM_TYPE = "voter_recommendation"
 SAVE_IMPORT_JOB = "voters.save_import"
@@ -95,20 +95,9 @@ def _require_manager(viewer: StaffPrincipal, council_session: CouncilSession) ->
         raise Forbidden(msg("voters_not_manager"))
 
 
-class Loader(Protocol[Loaded]):
-    def __call__(
-        self,
-        session: AsyncSession,
-        row_id: uuid.UUID,
-        viewer: StaffPrincipal,
-        *,
-        for_update: bool = False,
-    ) -> Awaitable[Loaded]: ...
-
-
 def _loader(
     get: Getter[Loaded], sees: Callable[[StaffPrincipal, Loaded], bool], missing: str
-) -> Loader[Loaded]:
+) -> Callable[..., Awaitable[Loaded]]:
     """``load(session, row_id, viewer, for_update=False)``: the row ``get`` finds, 404
     (``missing``) when there is none or the viewer may not see it."""
 
