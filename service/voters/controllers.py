@@ -7,7 +7,9 @@ Every change names the version it read (``If-Match``): 428 without it, 412 when 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -28,7 +30,7 @@ from service.i18n import msg
 from service.problems import request_locale
 from service.settings import Settings
 from service.storage import service as storage
-from service.storage.http import declared_filename, request_chunks, size_hint
+from service.storage.http import declared_filename, receive_file, request_chunks, size_hint
 from service.storage.store import ObjectStore
 from service.voters import service as voters
 from service.voters.models import CouncilSession, VoterImport, VoterRecommendation
@@ -54,6 +56,7 @@ TAGS = ["voter meetings"]
 StaffRequest = Request[StaffPrincipal, Any, Any]
 DbSession = NamedDependency[AsyncSession]
 IfMatchDep = NamedDependency[IfMatch | None]
+R = TypeVar("R")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -221,14 +224,11 @@ class MeetingController(Controller):
     ) -> Response[MeetingRead]:
         meeting = await voters.load_meeting(db_session, meeting_id, request.user, for_update=True)
         require_version(if_match, meeting.version)
-        evidence = await storage.create_evidence_from_stream(
-            db_session,
-            object_store,
-            request_chunks(request),
-            filename=declared_filename(request, filename),
-            uploader=request.user,
-            max_bytes=settings.max_upload_bytes,
-            size_hint=size_hint(request),
+        save = partial(
+            storage.create_evidence_from_stream, db_session, object_store, uploader=request.user
+        )
+        evidence = await receive_file(
+            request, settings, save, present=lambda stored: stored, filename=filename
         )
         meeting = await voters.attach_minutes(db_session, meeting, evidence, request.user)
         return with_etag(MeetingRead.model_validate(meeting), meeting.version)
@@ -323,24 +323,32 @@ class TemplateController(Controller):
 # -- the actions that change an import or a recommendation (If-Match: 428 / 412) ------------
 
 
-async def _load_import(
-    db_session: AsyncSession, import_id: uuid.UUID, viewer: StaffPrincipal
-) -> VoterImport:
-    return await voters.load_import(db_session, import_id, viewer, for_update=True)
+def _resource(
+    under: str,
+    id_name: str,
+    load: Callable[..., Awaitable[R]],
+    present: Callable[[ActionCall[R, Any], Any], Awaitable[Any]],
+    **options: Any,
+) -> ActionResource[R]:
+    """The resource of the actions under a controller's path: ``<under>/{<id_name>:uuid}``,
+    loaded locked (``for_update``) for the change, with the voter meetings' tag and guard."""
+    return ActionResource(
+        path=f"{under}/{{{id_name}:uuid}}",
+        id_name=id_name,
+        load=partial(load, for_update=True),
+        present=present,
+        tags=TAGS,
+        guards=GUARDS,
+        **options,
+    )
 
 
 async def _present_import(call: ActionCall[VoterImport, Any], result: Any) -> ImportRead:
     return voters.import_read(call.resource, request_locale(call.request))
 
 
-IMPORT = ActionResource(
-    path=f"{ImportController.path}/{{import_id:uuid}}",
-    id_name="import_id",
-    load=_load_import,
-    present=_present_import,
-    response=ImportRead,
-    tags=TAGS,
-    guards=GUARDS,
+IMPORT = _resource(
+    ImportController.path, "import_id", voters.load_import, _present_import, response=ImportRead
 )
 IMPORT_ACTIONS: list[ActionRoute[VoterImport, Any]] = [
     ActionRoute(
@@ -359,27 +367,19 @@ IMPORT_ACTIONS: list[ActionRoute[VoterImport, Any]] = [
 Compiled = tuple[VoterRecommendation, CouncilSession]
 
 
-async def _load_recommendation(
-    db_session: AsyncSession, recommendation_id: uuid.UUID, viewer: StaffPrincipal
-) -> Compiled:
-    return await voters.load_recommendation(db_session, recommendation_id, viewer, for_update=True)
-
-
 async def _present_recommendation(call: ActionCall[Compiled, Any], result: Any) -> Any:
     rec, _ = call.resource
     [read] = await voters.recommendation_reads(call.session, [rec])
     return read
 
 
-RECOMMENDATION = ActionResource(
-    path=f"{RecommendationController.path}/{{recommendation_id:uuid}}",
-    id_name="recommendation_id",
-    load=_load_recommendation,
-    present=_present_recommendation,
+RECOMMENDATION: ActionResource[Compiled] = _resource(
+    RecommendationController.path,
+    "recommendation_id",
+    voters.load_recommendation,
+    _present_recommendation,
     response=RecommendationRead,
     version=lambda compiled: compiled[0].version,
-    tags=TAGS,
-    guards=GUARDS,
 )
 RECOMMENDATION_ACTIONS: list[ActionRoute[Compiled, Any]] = [
     ActionRoute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,9 +13,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from service.db import folded_similarity, rows_where
+from service.db import folded_similarity, narrowed, rows_where
 from service.directory.models import AdminUnit
-from service.http import cursor
+from service.feeds.paging import Page, PageRequest, fetch_page
 from service.oversight.repository.rows import getter
 from service.voters.models import (
     CouncilSession,
@@ -56,18 +56,17 @@ async def list_council_sessions(
         query = query.where(
             sa.or_(col(CouncilSession.unit_code) == unit_code, col(CouncilSession.level) == "city")
         )
-    if after:
-        created, last_id = cursor.decode(SESSIONS_LIST, after, (datetime, uuid.UUID))
-        query = query.where(
-            sa.tuple_(col(CouncilSession.created_at), col(CouncilSession.id)) < (created, last_id)
-        )
-    query = query.order_by(col(CouncilSession.created_at).desc(), col(CouncilSession.id).desc())
-    rows = list((await session.execute(query.limit(limit + 1))).scalars())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = cursor.encode(SESSIONS_LIST, rows[-1].created_at, rows[-1].id)
-    return rows, next_cursor
+    page: Page[CouncilSession] = await fetch_page(
+        session,
+        query,
+        moment=col(CouncilSession.created_at),
+        row_id=col(CouncilSession.id),
+        list_name=SESSIONS_LIST,
+        request=PageRequest(before=after),
+        limit=limit,
+        key=lambda row: (row.created_at, row.id),
+    )
+    return page.rows, page.next_cursor
 
 
 async def get_unit(session: AsyncSession, code: str) -> AdminUnit | None:
@@ -93,11 +92,11 @@ async def list_opinions(
     ids: Sequence[uuid.UUID] | None = None,
     recommendation_ids: Sequence[uuid.UUID] | None = None,
 ) -> list[VoterOpinion]:
-    query = select(VoterOpinion)
-    if council_session_id is not None:
-        query = query.where(col(VoterOpinion.council_session_id) == council_session_id)
-    if meeting_id is not None:
-        query = query.where(col(VoterOpinion.meeting_id) == meeting_id)
+    query = narrowed(
+        select(VoterOpinion),
+        (col(VoterOpinion.council_session_id), council_session_id),
+        (col(VoterOpinion.meeting_id), meeting_id),
+    )
     if ids is not None:
         query = query.where(col(VoterOpinion.id).in_(list(ids)))
     if recommendation_ids is not None:
