@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import tempfile
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -38,18 +40,13 @@ from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.directory.models import AdminUnit, Agency
 from service.i18n import READERS_TIMEZONE, translate
+from service.replies.models import AnswerOutcome
 from service.voters import service as voters
 from service.voters.models import CouncilSession, VoterRecommendationState
 from service.voters.repository import session_figures
 from service.voters.schemas import RecommendationRead
 
-OUTCOMES = {
-    "resolved": "Đã giải quyết",
-    "partly_resolved": "Giải quyết một phần",
-    "explained": "Đã giải thích",
-    "rejected_with_legal_basis": "Không chấp nhận (có căn cứ pháp luật)",
-    "transferred": "Chuyển cơ quan khác",
-}
+OUTCOMES = frozenset(AnswerOutcome)
 
 
 class VoterDocument(StrEnum):
@@ -57,11 +54,53 @@ class VoterDocument(StrEnum):
     report_back = "report-back"
 
 
+@dataclass(frozen=True)
+class Layout:
+    """What tells one document from the other: the summary (of ``{session}``), the two
+    headings around the introduction, and the table's columns after "STT" with each
+    recommendation's cells (given the name of its agency)."""
+
+    summary: str
+    headings: tuple[str, str]
+    columns: list[Column]
+    cells: Callable[[RecommendationRead, str], list[Any]]
+
+
+LAYOUTS = {
+    VoterDocument.compiled: Layout(
+        summary="Tổng hợp ý kiến, kiến nghị của cử tri gửi {session}",
+        headings=("I. KẾT QUẢ TIẾP XÚC CỬ TRI", "II. Ý KIẾN, KIẾN NGHỊ CỦA CỬ TRI"),
+        columns=[
+            Column("Nội dung kiến nghị", 4),
+            Column("Nơi cử tri nêu", 2.5),
+            Column("Số cử tri", 0.8, Align.right),
+            Column("Cơ quan giải quyết", 2),
+        ],
+        cells=lambda r, agency: [f"{r.title}. {r.text}", _places(r), r.voters_total, agency],
+    ),
+    VoterDocument.report_back: Layout(
+        summary="Kết quả giải quyết, trả lời kiến nghị của cử tri gửi {session}",
+        headings=("I. TÌNH HÌNH CHUNG", "II. KẾT QUẢ TRẢ LỜI TỪNG KIẾN NGHỊ"),
+        columns=[
+            Column("Kiến nghị của cử tri", 3.5),
+            Column("Cơ quan giải quyết", 2),
+            Column("Nội dung trả lời", 4),
+            Column("Tình trạng", 1.5),
+        ],
+        cells=lambda r, agency: [
+            f"{r.title} ({_places(r)})",
+            agency,
+            r.answer_summary or "",
+            _status(r),
+        ],
+    ),
+}
+
+
 def _status(rec: RecommendationRead) -> str:
-    if rec.state is VoterRecommendationState.answered and rec.answer_outcome:
-        return OUTCOMES.get(
-            rec.answer_outcome, translate("enum.voters.VoterRecommendationState.answered", "vi")
-        )
+    """The answer's outcome as the referral pages name it, else the recommendation's state."""
+    if rec.state is VoterRecommendationState.answered and rec.answer_outcome in OUTCOMES:
+        return translate(f"web.referrals.outcome.{rec.answer_outcome}", "vi")
     return translate(f"enum.voters.VoterRecommendationState.{rec.state.value}", "vi")
 
 
@@ -120,61 +159,17 @@ def build_document(
         "cơ quan có thẩm quyền, "
         f"{figures.answered} kiến nghị đã được trả lời."
     )
-    sections: list[Section]
-    if kind is VoterDocument.compiled:
-        table = Table(
-            columns=[
-                Column("STT", 0.8, Align.centred),
-                Column("Nội dung kiến nghị", 4),
-                Column("Nơi cử tri nêu", 2.5),
-                Column("Số cử tri", 0.8, Align.right),
-                Column("Cơ quan giải quyết", 2),
-            ],
-            rows=[
-                [
-                    i,
-                    f"{r.title}. {r.text}",
-                    _places(r),
-                    r.voters_total,
-                    agencies.get(r.agency_id, "") if r.agency_id else "",
-                ]
-                for i, r in enumerate(reads, start=1)
-            ],
-        )
-        summary = f"Tổng hợp ý kiến, kiến nghị của cử tri gửi {session_name}"
-        sections = [
-            Heading("I. KẾT QUẢ TIẾP XÚC CỬ TRI"),
-            intro,
-            Heading("II. Ý KIẾN, KIẾN NGHỊ CỦA CỬ TRI"),
-            table,
-        ]
-    else:
-        table = Table(
-            columns=[
-                Column("STT", 0.8, Align.centred),
-                Column("Kiến nghị của cử tri", 3.5),
-                Column("Cơ quan giải quyết", 2),
-                Column("Nội dung trả lời", 4),
-                Column("Tình trạng", 1.5),
-            ],
-            rows=[
-                [
-                    i,
-                    f"{r.title} ({_places(r)})",
-                    agencies.get(r.agency_id, "") if r.agency_id else "",
-                    r.answer_summary or "",
-                    _status(r),
-                ]
-                for i, r in enumerate(reads, start=1)
-            ],
-        )
-        summary = f"Kết quả giải quyết, trả lời kiến nghị của cử tri gửi {session_name}"
-        sections = [
-            Heading("I. TÌNH HÌNH CHUNG"),
-            intro,
-            Heading("II. KẾT QUẢ TRẢ LỜI TỪNG KIẾN NGHỊ"),
-            table,
-        ]
+    layout = LAYOUTS[kind]
+    table = Table(
+        columns=[Column("STT", 0.8, Align.centred), *layout.columns],
+        rows=[
+            [i, *layout.cells(r, agencies.get(r.agency_id, "") if r.agency_id else "")]
+            for i, r in enumerate(reads, start=1)
+        ],
+    )
+    first, second = layout.headings
+    sections: list[Section] = [Heading(first), intro, Heading(second), table]
+    summary = layout.summary.format(session=session_name)
     return frame.document(summary, sections)
 
 

@@ -7,7 +7,9 @@ Every change names the version it read (``If-Match``): 428 without it, 412 when 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -21,15 +23,17 @@ from service.auth.guards import staff
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import TooLarge
+from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
 from service.http.preconditions import IfMatch, require_version, with_etag
 from service.i18n import msg
 from service.problems import request_locale
 from service.settings import Settings
 from service.storage import service as storage
-from service.storage.http import declared_filename, request_chunks, size_hint
+from service.storage.http import declared_filename, receive_file, request_chunks, size_hint
 from service.storage.store import ObjectStore
 from service.voters import service as voters
+from service.voters.models import CouncilSession, VoterImport, VoterRecommendation
 from service.voters.schemas import (
     CouncilSessionCreate,
     CouncilSessionPage,
@@ -52,6 +56,7 @@ TAGS = ["voter meetings"]
 StaffRequest = Request[StaffPrincipal, Any, Any]
 DbSession = NamedDependency[AsyncSession]
 IfMatchDep = NamedDependency[IfMatch | None]
+R = TypeVar("R")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -219,14 +224,11 @@ class MeetingController(Controller):
     ) -> Response[MeetingRead]:
         meeting = await voters.load_meeting(db_session, meeting_id, request.user, for_update=True)
         require_version(if_match, meeting.version)
-        evidence = await storage.create_evidence_from_stream(
-            db_session,
-            object_store,
-            request_chunks(request),
-            filename=declared_filename(request, filename),
-            uploader=request.user,
-            max_bytes=settings.max_upload_bytes,
-            size_hint=size_hint(request),
+        save = partial(
+            storage.create_evidence_from_stream, db_session, object_store, uploader=request.user
+        )
+        evidence = await receive_file(
+            request, settings, save, present=lambda stored: stored, filename=filename
         )
         meeting = await voters.attach_minutes(db_session, meeting, evidence, request.user)
         return with_etag(MeetingRead.model_validate(meeting), meeting.version)
@@ -272,32 +274,6 @@ class ImportController(Controller):
         found = await voters.load_import(db_session, import_id, request.user)
         return with_etag(voters.import_read(found, request_locale(request)), found.version)
 
-    @post("/{import_id:uuid}/confirm", status_code=HTTP_200_OK, summary="Save the previewed rows")
-    async def confirm(
-        self,
-        request: StaffRequest,
-        import_id: FromPath[uuid.UUID],
-        db_session: DbSession,
-        if_match: IfMatchDep,
-    ) -> Response[ImportRead]:
-        found = await voters.load_import(db_session, import_id, request.user, for_update=True)
-        require_version(if_match, found.version)
-        found = await voters.confirm_import(db_session, found, request.user)
-        return with_etag(voters.import_read(found, request_locale(request)), found.version)
-
-    @post("/{import_id:uuid}/reject", status_code=HTTP_200_OK, summary="Drop the previewed rows")
-    async def reject(
-        self,
-        request: StaffRequest,
-        import_id: FromPath[uuid.UUID],
-        db_session: DbSession,
-        if_match: IfMatchDep,
-    ) -> Response[ImportRead]:
-        found = await voters.load_import(db_session, import_id, request.user, for_update=True)
-        require_version(if_match, found.version)
-        found = await voters.reject_import(db_session, found, request.user)
-        return with_etag(voters.import_read(found, request_locale(request)), found.version)
-
 
 class RecommendationController(Controller):
     path = "/voter-meetings/recommendations"
@@ -309,52 +285,6 @@ class RecommendationController(Controller):
         self, request: StaffRequest, recommendation_id: FromPath[uuid.UUID], db_session: DbSession
     ) -> Response[RecommendationRead]:
         rec, _ = await voters.load_recommendation(db_session, recommendation_id, request.user)
-        [read] = await voters.recommendation_reads(db_session, [rec])
-        return with_etag(read, rec.version)
-
-    @post(
-        "/{recommendation_id:uuid}/merge",
-        status_code=HTTP_200_OK,
-        summary="Add opinions of the same matter (confirmed merge) to the recommendation",
-    )
-    async def merge(
-        self,
-        request: StaffRequest,
-        recommendation_id: FromPath[uuid.UUID],
-        data: RequestBody[MergeRequest],
-        db_session: DbSession,
-        if_match: IfMatchDep,
-    ) -> Response[RecommendationRead]:
-        rec, council_session = await voters.load_recommendation(
-            db_session, recommendation_id, request.user, for_update=True
-        )
-        require_version(if_match, rec.version)
-        rec = await voters.merge_opinions(
-            db_session, rec, council_session, data.opinion_ids, request.user
-        )
-        [read] = await voters.recommendation_reads(db_session, [rec])
-        return with_etag(read, rec.version)
-
-    @post(
-        "/{recommendation_id:uuid}/refer",
-        status_code=HTTP_200_OK,
-        summary="Send the recommendation to its agency as a referral (replies)",
-    )
-    async def refer(
-        self,
-        request: StaffRequest,
-        recommendation_id: FromPath[uuid.UUID],
-        data: RequestBody[ReferRequest],
-        db_session: DbSession,
-        if_match: IfMatchDep,
-    ) -> Response[RecommendationRead]:
-        rec, council_session = await voters.load_recommendation(
-            db_session, recommendation_id, request.user, for_update=True
-        )
-        require_version(if_match, rec.version)
-        rec = await voters.refer_recommendation(
-            db_session, rec, council_session, data, request.user
-        )
         [read] = await voters.recommendation_reads(db_session, [rec])
         return with_etag(read, rec.version)
 
@@ -390,10 +320,92 @@ class TemplateController(Controller):
         )
 
 
-controllers = [
+# -- the actions that change an import or a recommendation (If-Match: 428 / 412) ------------
+
+
+def _resource(
+    under: str,
+    id_name: str,
+    load: Callable[..., Awaitable[R]],
+    present: Callable[[ActionCall[R, Any], Any], Awaitable[Any]],
+    **options: Any,
+) -> ActionResource[R]:
+    """The resource of the actions under a controller's path: ``<under>/{<id_name>:uuid}``,
+    loaded locked (``for_update``) for the change, with the voter meetings' tag and guard."""
+    return ActionResource(
+        path=f"{under}/{{{id_name}:uuid}}",
+        id_name=id_name,
+        load=partial(load, for_update=True),
+        present=present,
+        tags=TAGS,
+        guards=GUARDS,
+        **options,
+    )
+
+
+async def _present_import(call: ActionCall[VoterImport, Any], result: Any) -> ImportRead:
+    return voters.import_read(call.resource, request_locale(call.request))
+
+
+IMPORT = _resource(
+    ImportController.path, "import_id", voters.load_import, _present_import, response=ImportRead
+)
+IMPORT_ACTIONS: list[ActionRoute[VoterImport, Any]] = [
+    ActionRoute(
+        "confirm",
+        run=lambda call: voters.confirm_import(call.session, call.resource, call.actor),
+        summary="Save the previewed rows",
+    ),
+    ActionRoute(
+        "reject",
+        run=lambda call: voters.reject_import(call.session, call.resource, call.actor),
+        summary="Drop the previewed rows",
+    ),
+]
+
+# A recommendation is acted on with its council session (who manages it, where it goes).
+Compiled = tuple[VoterRecommendation, CouncilSession]
+
+
+async def _present_recommendation(call: ActionCall[Compiled, Any], result: Any) -> Any:
+    rec, _ = call.resource
+    [read] = await voters.recommendation_reads(call.session, [rec])
+    return read
+
+
+RECOMMENDATION: ActionResource[Compiled] = _resource(
+    RecommendationController.path,
+    "recommendation_id",
+    voters.load_recommendation,
+    _present_recommendation,
+    response=RecommendationRead,
+    version=lambda compiled: compiled[0].version,
+)
+RECOMMENDATION_ACTIONS: list[ActionRoute[Compiled, Any]] = [
+    ActionRoute(
+        "merge",
+        run=lambda call: voters.merge_opinions(
+            call.session, *call.resource, call.data.opinion_ids, call.actor
+        ),
+        body=MergeRequest,
+        summary="Add opinions of the same matter (confirmed merge) to the recommendation",
+    ),
+    ActionRoute(
+        "refer",
+        run=lambda call: voters.refer_recommendation(
+            call.session, *call.resource, call.data, call.actor
+        ),
+        body=ReferRequest,
+        summary="Send the recommendation to its agency as a referral (replies)",
+    ),
+]
+
+controllers: list[Any] = [
     CouncilSessionController,
     MeetingController,
     ImportController,
     RecommendationController,
     TemplateController,
+    *action_handlers(IMPORT, IMPORT_ACTIONS),
+    *action_handlers(RECOMMENDATION, RECOMMENDATION_ACTIONS),
 ]

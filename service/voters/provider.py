@@ -14,18 +14,31 @@ from service.errors import NotFound
 from service.i18n import msg
 from service.replies.redaction import NOTHING, PersonalData, redact
 from service.voters import repository
+from service.voters.models import CouncilSession, VoterRecommendation
 from service.voters.service import recommendation_reads
+
+
+async def _compiled(
+    session: AsyncSession, item_id: uuid.UUID
+) -> tuple[VoterRecommendation, CouncilSession] | None:
+    """The recommendation with its council session (a referral's item is never hidden from
+    replies: it checks who may see the referral)."""
+    rec = await repository.get_recommendation(session, item_id)
+    if rec is None:
+        return None
+    council_session = await repository.get_council_session(session, rec.council_session_id)
+    assert council_session is not None
+    return rec, council_session
 
 
 class VoterRecommendationProvider:
     async def agency_view(
         self, session: AsyncSession, item_id: uuid.UUID, viewer: StaffPrincipal
     ) -> dict[str, Any]:
-        rec = await repository.get_recommendation(session, item_id)
-        if rec is None:
+        found = await _compiled(session, item_id)
+        if found is None:
             return {}
-        council_session = await repository.get_council_session(session, rec.council_session_id)
-        assert council_session is not None
+        rec, council_session = found
         [read] = await recommendation_reads(session, [rec])
         return {
             "item_type": "voter_recommendation",
@@ -56,11 +69,10 @@ class VoterRecommendationProvider:
         return NOTHING
 
     async def public_view(self, session: AsyncSession, item_id: uuid.UUID) -> dict[str, Any] | None:
-        rec = await repository.get_recommendation(session, item_id)
-        if rec is None:
+        found = await _compiled(session, item_id)
+        if found is None:
             return None
-        council_session = await repository.get_council_session(session, rec.council_session_id)
-        assert council_session is not None
+        rec, council_session = found
         return {
             "title": redact(rec.title),
             "description": redact(rec.text),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,9 +13,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from service.db import folded_similarity
+from service.db import folded_similarity, narrowed, rows_where
 from service.directory.models import AdminUnit
-from service.http import cursor
+from service.feeds.paging import Page, PageRequest, fetch_page
+from service.oversight.repository.rows import getter
 from service.voters.models import (
     CouncilSession,
     VoterImport,
@@ -28,14 +29,11 @@ SESSIONS_LIST = "voter-sessions:newest"
 SIMILARITY_THRESHOLD = 0.3  # the petitions' duplicate search uses the same measure and bar
 MAX_PAIRS = 2000
 
-
-async def get_council_session(
-    session: AsyncSession, session_id: uuid.UUID, *, for_update: bool = False
-) -> CouncilSession | None:
-    query = select(CouncilSession).where(col(CouncilSession.id) == session_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
+# By id, ``for_update`` locking (and reloading) the row.
+get_council_session = getter(CouncilSession)
+get_meeting = getter(VoterMeeting)
+get_import = getter(VoterImport)
+get_recommendation = getter(VoterRecommendation)
 
 
 async def session_number_taken(
@@ -58,41 +56,31 @@ async def list_council_sessions(
         query = query.where(
             sa.or_(col(CouncilSession.unit_code) == unit_code, col(CouncilSession.level) == "city")
         )
-    if after:
-        created, last_id = cursor.decode(SESSIONS_LIST, after, (datetime, uuid.UUID))
-        query = query.where(
-            sa.tuple_(col(CouncilSession.created_at), col(CouncilSession.id)) < (created, last_id)
-        )
-    query = query.order_by(col(CouncilSession.created_at).desc(), col(CouncilSession.id).desc())
-    rows = list((await session.execute(query.limit(limit + 1))).scalars())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = cursor.encode(SESSIONS_LIST, rows[-1].created_at, rows[-1].id)
-    return rows, next_cursor
+    page: Page[CouncilSession] = await fetch_page(
+        session,
+        query,
+        moment=col(CouncilSession.created_at),
+        row_id=col(CouncilSession.id),
+        list_name=SESSIONS_LIST,
+        request=PageRequest(before=after),
+        limit=limit,
+        key=lambda row: (row.created_at, row.id),
+    )
+    return page.rows, page.next_cursor
 
 
 async def get_unit(session: AsyncSession, code: str) -> AdminUnit | None:
     return await session.get(AdminUnit, code)
 
 
-async def get_meeting(
-    session: AsyncSession, meeting_id: uuid.UUID, *, for_update: bool = False
-) -> VoterMeeting | None:
-    query = select(VoterMeeting).where(col(VoterMeeting.id) == meeting_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
-
-
 async def list_meetings(
     session: AsyncSession, council_session_id: uuid.UUID, unit_code: str | None
 ) -> list[VoterMeeting]:
-    query = select(VoterMeeting).where(col(VoterMeeting.council_session_id) == council_session_id)
+    conditions = [col(VoterMeeting.council_session_id) == council_session_id]
     if unit_code is not None:
-        query = query.where(col(VoterMeeting.unit_code) == unit_code)
-    query = query.order_by(col(VoterMeeting.held_on), col(VoterMeeting.id))
-    return list((await session.execute(query)).scalars())
+        conditions.append(col(VoterMeeting.unit_code) == unit_code)
+    order = [col(VoterMeeting.held_on), col(VoterMeeting.id)]
+    return await rows_where(session, VoterMeeting, *conditions, order_by=order)
 
 
 async def list_opinions(
@@ -104,11 +92,11 @@ async def list_opinions(
     ids: Sequence[uuid.UUID] | None = None,
     recommendation_ids: Sequence[uuid.UUID] | None = None,
 ) -> list[VoterOpinion]:
-    query = select(VoterOpinion)
-    if council_session_id is not None:
-        query = query.where(col(VoterOpinion.council_session_id) == council_session_id)
-    if meeting_id is not None:
-        query = query.where(col(VoterOpinion.meeting_id) == meeting_id)
+    query = narrowed(
+        select(VoterOpinion),
+        (col(VoterOpinion.council_session_id), council_session_id),
+        (col(VoterOpinion.meeting_id), meeting_id),
+    )
     if ids is not None:
         query = query.where(col(VoterOpinion.id).in_(list(ids)))
     if recommendation_ids is not None:
@@ -131,15 +119,6 @@ async def lock_opinions(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list
         .with_for_update()
     )
     return list((await session.execute(query)).scalars())
-
-
-async def get_import(
-    session: AsyncSession, import_id: uuid.UUID, *, for_update: bool = False
-) -> VoterImport | None:
-    query = select(VoterImport).where(col(VoterImport.id) == import_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def import_of_file(
@@ -181,51 +160,30 @@ async def insert_imported_opinions(session: AsyncSession, rows: list[dict[str, A
     return len((await session.execute(statement)).all())
 
 
-async def get_recommendation(
-    session: AsyncSession, recommendation_id: uuid.UUID, *, for_update: bool = False
-) -> VoterRecommendation | None:
-    query = select(VoterRecommendation).where(col(VoterRecommendation.id) == recommendation_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
-
-
 async def list_recommendations(
     session: AsyncSession, council_session_id: uuid.UUID
 ) -> list[VoterRecommendation]:
-    query = (
-        select(VoterRecommendation)
-        .where(col(VoterRecommendation.council_session_id) == council_session_id)
-        .order_by(col(VoterRecommendation.created_at), col(VoterRecommendation.id))
+    rec = VoterRecommendation
+    order = [col(rec.created_at), col(rec.id)]
+    return await rows_where(
+        session, rec, col(rec.council_session_id) == council_session_id, order_by=order
     )
-    return list((await session.execute(query)).scalars())
-
-
-@dataclass(frozen=True)
-class SourceRow:
-    opinion_id: uuid.UUID
-    recommendation_id: uuid.UUID | None
-    meeting_id: uuid.UUID
-    unit_code: str
-    unit_name: str
-    held_on: date
-    voters_count: int
-    text: str
 
 
 async def sources(
     session: AsyncSession, recommendation_ids: Sequence[uuid.UUID]
-) -> list[SourceRow]:
-    """Every opinion behind the recommendations, with its meeting and ward."""
+) -> list[sa.Row[Any]]:
+    """Every opinion behind the recommendations, with its meeting and ward (the columns
+    named as :class:`service.voters.schemas.Source`'s fields, and ``recommendation_id``)."""
     if not recommendation_ids:
         return []
-    query = (
+    query: sa.Select[*tuple[Any, ...]] = (
         sa.select(
-            col(VoterOpinion.id),
+            col(VoterOpinion.id).label("opinion_id"),
             col(VoterOpinion.recommendation_id),
-            col(VoterMeeting.id),
+            col(VoterMeeting.id).label("meeting_id"),
             col(VoterMeeting.unit_code),
-            col(AdminUnit.name),
+            col(AdminUnit.name).label("unit_name"),
             col(VoterMeeting.held_on),
             col(VoterOpinion.voters_count),
             col(VoterOpinion.text),
@@ -235,7 +193,7 @@ async def sources(
         .where(col(VoterOpinion.recommendation_id).in_(list(recommendation_ids)))
         .order_by(col(VoterMeeting.held_on), col(VoterOpinion.created_at), col(VoterOpinion.id))
     )
-    return [SourceRow(*row) for row in (await session.execute(query)).all()]
+    return list((await session.execute(query)).all())
 
 
 @dataclass(frozen=True)

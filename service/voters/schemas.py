@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -19,6 +19,15 @@ from service.voters.models import (
 )
 
 __all__ = ["Input", "RowRead"]
+
+Read = TypeVar("Read", bound=BaseModel)
+
+
+def read_of(schema: type[Read], row: Any, **values: Any) -> Read:
+    """``schema`` from ``row``'s attributes of its fields' names, and ``values`` for the
+    fields the row has not (counts, lists gathered beside it)."""
+    own = {name: getattr(row, name) for name in schema.model_fields if name not in values}
+    return schema.model_validate({**own, **values})
 
 
 class CouncilSessionCreate(Input):
@@ -124,7 +133,7 @@ class ImportRead(BaseModel):
     created_at: datetime
 
 
-class Source(BaseModel):
+class Source(RowRead):
     """Where a compiled recommendation was raised."""
 
     opinion_id: uuid.UUID

@@ -1,26 +1,34 @@
 """What the voters operations share: constants, who may see and manage what, loading
-what the caller may see (404 otherwise)."""
+what the caller may see (404 otherwise), how each kind of row is saved with its audit event
+(:class:`service.oversight.service.audited.Audited`: the voters' events carry what the action
+changed, no snapshot of the whole row)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
 
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
-from service.db import utcnow
 from service.errors import Forbidden, NotFound
 from service.i18n import msg
+from service.oversight.repository.rows import Getter
+from service.oversight.service.audited import Audited
 from service.voters import repository
 from service.voters.models import (
     CouncilSession,
     SessionLevel,
+    VoterImport,
     VoterMeeting,
     VoterRecommendation,
     VoterRecommendationState,
 )
+
+Loaded = TypeVar("Loaded", bound=SQLModel)
 
 ITEM_TYPE = "voter_recommendation"
 SAVE_IMPORT_JOB = "voters.save_import"
@@ -43,6 +51,24 @@ OPEN_STATES = frozenset(
         VoterRecommendationState.overdue,
     }
 )
+
+
+def _only_changes(row: object) -> dict[str, Any]:
+    return {}
+
+
+SESSION_AUDIT: Audited[CouncilSession] = Audited(
+    "voter_council_session", _only_changes, stamps_updated_at=True
+)
+MEETING_AUDIT: Audited[VoterMeeting] = Audited(
+    "voter_meeting", _only_changes, stamps_updated_at=True
+)
+IMPORT_AUDIT: Audited[VoterImport] = Audited("voter_import", _only_changes)
+RECOMMENDATION_AUDIT: Audited[VoterRecommendation] = Audited(
+    "voter_recommendation", _only_changes, stamps_updated_at=True
+)
+# An opinion is only ever created (it has no version to move on).
+OPINION_AUDIT: Audited[Any] = Audited("voter_opinion", _only_changes)
 
 
 # -- access ----------------------------------------------------------------------------------
@@ -69,30 +95,35 @@ def _require_manager(viewer: StaffPrincipal, council_session: CouncilSession) ->
         raise Forbidden(msg("voters_not_manager"))
 
 
-async def load_council_session(
-    session: AsyncSession,
-    session_id: uuid.UUID,
-    viewer: StaffPrincipal,
-    *,
-    for_update: bool = False,
-) -> CouncilSession:
-    found = await repository.get_council_session(session, session_id, for_update=for_update)
-    if found is None or not sees_session(viewer, found):
-        raise NotFound(msg("voters_session_not_found"))
-    return found
+def _loader(
+    get: Getter[Loaded], sees: Callable[[StaffPrincipal, Loaded], bool], missing: str
+) -> Callable[..., Awaitable[Loaded]]:
+    """``load(session, row_id, viewer, for_update=False)``: the row ``get`` finds, 404
+    (``missing``) when there is none or the viewer may not see it."""
+
+    async def load(
+        session: AsyncSession,
+        row_id: uuid.UUID,
+        viewer: StaffPrincipal,
+        *,
+        for_update: bool = False,
+    ) -> Loaded:
+        found = await get(session, row_id, for_update=for_update)
+        if found is None or not sees(viewer, found):
+            raise NotFound(msg(missing))
+        return found
+
+    return load
 
 
-async def load_meeting(
-    session: AsyncSession,
-    meeting_id: uuid.UUID,
-    viewer: StaffPrincipal,
-    *,
-    for_update: bool = False,
-) -> VoterMeeting:
-    meeting = await repository.get_meeting(session, meeting_id, for_update=for_update)
-    if meeting is None or not (_is_city(viewer) or viewer.sees_unit(meeting.unit_code)):
-        raise NotFound(msg("voters_meeting_not_found"))
-    return meeting
+def sees_meeting(viewer: StaffPrincipal, meeting: VoterMeeting) -> bool:
+    return _is_city(viewer) or viewer.sees_unit(meeting.unit_code)
+
+
+load_council_session = _loader(
+    repository.get_council_session, sees_session, "voters_session_not_found"
+)
+load_meeting = _loader(repository.get_meeting, sees_meeting, "voters_meeting_not_found")
 
 
 async def load_recommendation(
@@ -105,13 +136,8 @@ async def load_recommendation(
     rec = await repository.get_recommendation(session, recommendation_id, for_update=for_update)
     if rec is None:
         raise NotFound(msg("voters_recommendation_not_found"))
-    council_session = await repository.get_council_session(session, rec.council_session_id)
-    if council_session is None or not sees_session(viewer, council_session):
-        raise NotFound(msg("voters_recommendation_not_found"))
+    try:
+        council_session = await load_council_session(session, rec.council_session_id, viewer)
+    except NotFound:
+        raise NotFound(msg("voters_recommendation_not_found")) from None
     return rec, council_session
-
-
-def _touch(row: Any) -> None:
-    row.version += 1
-    if hasattr(row, "updated_at"):
-        row.updated_at = utcnow()

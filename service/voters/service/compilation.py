@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.audit.service import record
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.deadlines.models import ItemKind, Urgency
@@ -31,14 +30,15 @@ from service.voters.schemas import (
     Source,
     SuggestedOpinion,
     Suggestion,
+    read_of,
 )
 from service.voters.service.common import (
     ITEM_TYPE,
     MERGEABLE,
     OPEN_STATES,
+    RECOMMENDATION_AUDIT,
     REFERABLE,
     _require_manager,
-    _touch,
     load_council_session,
     manages_session,
 )
@@ -135,19 +135,13 @@ async def create_recommendation(
         created_by=actor.user_id,
     )
     session.add(rec)
-    await session.flush()
+    await session.flush()  # the recommendation before the opinions that name it
     for opinion in opinions:
         opinion.recommendation_id = rec.id
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="voters.recommendation.compiled",
-        entity_type="voter_recommendation",
-        entity_id=rec.id,
-        after={"title": rec.title, "opinion_ids": [o.id for o in opinions]},
+    added = [o.id for o in opinions]
+    return await RECOMMENDATION_AUDIT.created(
+        session, actor, rec, "voters.recommendation.compiled", title=rec.title, opinion_ids=added
     )
-    return rec
 
 
 async def merge_opinions(
@@ -163,17 +157,10 @@ async def merge_opinions(
     opinions = await _take_opinions(session, council_session, opinion_ids)
     for opinion in opinions:
         opinion.recommendation_id = rec.id
-    _touch(rec)
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="voters.recommendation.merged",
-        entity_type="voter_recommendation",
-        entity_id=rec.id,
-        after={"opinion_ids": [o.id for o in opinions]},
+    added = [o.id for o in opinions]
+    return await RECOMMENDATION_AUDIT.changed(
+        session, actor, rec, "voters.recommendation.merged", {}, opinion_ids=added
     )
-    return rec
 
 
 def _require_state(
@@ -238,17 +225,15 @@ async def refer_recommendation(
     rec.state = VoterRecommendationState.referred
     rec.referred_at = utcnow()
     rec.answered_at = rec.answer_outcome = rec.answer_summary = None
-    _touch(rec)
-    await session.flush()
-    await record(
+    return await RECOMMENDATION_AUDIT.changed(
         session,
-        actor=actor,
-        action="voters.recommendation.referred",
-        entity_type="voter_recommendation",
-        entity_id=rec.id,
-        after={"agency_id": rec.agency_id, "referral_id": referral.id},
+        actor,
+        rec,
+        "voters.recommendation.referred",
+        {"state": state},
+        agency_id=rec.agency_id,
+        referral_id=referral.id,
     )
-    return rec
 
 
 async def list_recommendations(
@@ -261,41 +246,21 @@ async def list_recommendations(
 async def recommendation_reads(
     session: AsyncSession, recs: Sequence[VoterRecommendation]
 ) -> list[RecommendationRead]:
-    rows = await repository.sources(session, [r.id for r in recs])
     by_rec: dict[uuid.UUID, list[Source]] = {}
-    for row in rows:
-        assert row.recommendation_id is not None
-        by_rec.setdefault(row.recommendation_id, []).append(
-            Source(
-                opinion_id=row.opinion_id,
-                meeting_id=row.meeting_id,
-                unit_code=row.unit_code,
-                unit_name=row.unit_name,
-                held_on=row.held_on,
-                voters_count=row.voters_count,
-                text=row.text,
-            )
-        )
+    for row in await repository.sources(session, [r.id for r in recs]):
+        by_rec.setdefault(row.recommendation_id, []).append(Source.model_validate(row))
     reads = []
     for rec in recs:
         sources = by_rec.get(rec.id, [])
+        meetings = len({s.meeting_id for s in sources})
+        voters_total = sum(s.voters_count for s in sources)
         reads.append(
-            RecommendationRead(
-                id=rec.id,
-                council_session_id=rec.council_session_id,
-                title=rec.title,
-                text=rec.text,
-                agency_id=rec.agency_id,
-                state=VoterRecommendationState(rec.state),
-                referral_id=rec.referral_id,
-                referred_at=rec.referred_at,
-                answered_at=rec.answered_at,
-                answer_outcome=rec.answer_outcome,
-                answer_summary=rec.answer_summary,
+            read_of(
+                RecommendationRead,
+                rec,
                 sources=sources,
-                meetings=len({s.meeting_id for s in sources}),
-                voters_total=sum(s.voters_count for s in sources),
-                version=rec.version,
+                meetings=meetings,
+                voters_total=voters_total,
             )
         )
     return reads
@@ -339,16 +304,14 @@ async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> N
             new_state = VoterRecommendationState.withdrawn
     else:
         return
-    before = {"state": state}
     rec.state = new_state
-    _touch(rec)
-    await session.flush()
-    await record(
+    action = f"voters.recommendation.{event.name.removeprefix('referral.')}"
+    await RECOMMENDATION_AUDIT.changed(
         session,
-        actor=event.actor,
-        action=f"voters.recommendation.{event.name.removeprefix('referral.')}",
-        entity_type="voter_recommendation",
-        entity_id=rec.id,
-        before=before,
-        after={"state": new_state, "referral_id": event.referral_id},
+        event.actor,
+        rec,
+        action,
+        {"state": state},
+        state=new_state,
+        referral_id=event.referral_id,
     )

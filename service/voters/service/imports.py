@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.audit.service import record
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.errors import Invalid, NotFound, StateConflict
@@ -22,8 +21,10 @@ from service.voters.models import (
 from service.voters.schemas import (
     ImportRead,
     RowError,
+    read_of,
 )
 from service.voters.service.common import (
+    IMPORT_AUDIT,
     IMPORT_BATCH_ROWS,
     MAX_STORED_ERRORS,
     PREVIEW_ROWS,
@@ -78,13 +79,15 @@ async def preview_import(
         again = await repository.import_of_file(session, meeting.id, sha256)
         assert again is not None
         return again, False
-    await record(
+    await IMPORT_AUDIT.audit(
         session,
-        actor=actor,
-        action="voters.import.previewed",
-        entity_type="voter_import",
-        entity_id=created.id,
-        after={"sha256": sha256, "rows": created.total_rows, "error_rows": created.error_rows},
+        actor,
+        created,
+        "voters.import.previewed",
+        None,
+        sha256=sha256,
+        rows=created.total_rows,
+        error_rows=created.error_rows,
     )
     return created, True
 
@@ -124,39 +127,24 @@ async def confirm_import(
     _require_previewed(found)
     if found.error_rows or not found.total_rows:
         raise Invalid(msg("voters_import_has_errors", count=found.error_rows), field="file")
+    before = {"state": found.state}
     found.state = ImportState.queued
-    found.version += 1
-    await session.flush()
     await enqueue(
         session, SAVE_IMPORT_JOB, {"import_id": found.id}, dedupe_key=f"voters-import:{found.id}"
     )
-    await record(
-        session,
-        actor=actor,
-        action="voters.import.confirmed",
-        entity_type="voter_import",
-        entity_id=found.id,
-        after={"rows": found.total_rows},
+    return await IMPORT_AUDIT.changed(
+        session, actor, found, "voters.import.confirmed", before, rows=found.total_rows
     )
-    return found
 
 
 async def reject_import(
     session: AsyncSession, found: VoterImport, actor: StaffPrincipal
 ) -> VoterImport:
     _require_previewed(found)
+    before = {"state": found.state}
     found.state = ImportState.rejected
     found.rows = []
-    found.version += 1
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="voters.import.rejected",
-        entity_type="voter_import",
-        entity_id=found.id,
-    )
-    return found
+    return await IMPORT_AUDIT.changed(session, actor, found, "voters.import.rejected", before)
 
 
 async def save_import_batch(
@@ -195,15 +183,9 @@ async def save_import_batch(
         found.state = ImportState.done
         found.finished_at = utcnow()
         found.rows = []
-        await record(
-            session,
-            actor=None,
-            action="voters.import.saved",
-            entity_type="voter_import",
-            entity_id=found.id,
-            after={"rows": found.processed_rows},
-        )
-    found.version += 1
+        rows = found.processed_rows
+        await IMPORT_AUDIT.audit(session, None, found, "voters.import.saved", None, rows=rows)
+    IMPORT_AUDIT.touch(found)
     await session.flush()
     return finished
 
@@ -225,20 +207,5 @@ def import_read(found: VoterImport, locale: str) -> ImportRead:
         )
         for e in found.errors
     ]
-    return ImportRead(
-        id=found.id,
-        meeting_id=found.meeting_id,
-        sha256=found.sha256,
-        filename=found.filename,
-        file_format=found.file_format,
-        encoding=found.encoding,
-        state=ImportState(found.state),
-        total_rows=found.total_rows,
-        error_rows=found.error_rows,
-        processed_rows=found.processed_rows,
-        progress=progress,
-        errors=errors,
-        preview=found.rows[:PREVIEW_ROWS],
-        version=found.version,
-        created_at=found.created_at,
-    )
+    preview = found.rows[:PREVIEW_ROWS]
+    return read_of(ImportRead, found, progress=progress, errors=errors, preview=preview)

@@ -7,11 +7,10 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.audit.service import record
 from service.auth.principals import StaffPrincipal
-from service.directory.models import UnitLevel
+from service.directory.models import AdminUnit, UnitLevel
 from service.errors import Conflict, Forbidden, Invalid
-from service.i18n import msg
+from service.i18n import Message, msg
 from service.storage.models import Evidence
 from service.voters import repository
 from service.voters.models import (
@@ -26,8 +25,10 @@ from service.voters.schemas import (
     OpinionCreate,
 )
 from service.voters.service.common import (
+    MEETING_AUDIT,
+    OPINION_AUDIT,
+    SESSION_AUDIT,
     _is_city,
-    _touch,
     load_council_session,
     load_meeting,
     manages_session,
@@ -36,39 +37,45 @@ from service.voters.service.common import (
 # -- sessions and meetings -------------------------------------------------------------------
 
 
+async def _unit_of(session: AsyncSession, code: str) -> AdminUnit:
+    unit = await repository.get_unit(session, code)
+    if unit is None:
+        raise Invalid(msg("unit_not_found"), field="unit_code")
+    return unit
+
+
+def _own_unit(viewer: StaffPrincipal) -> str | None:
+    """The ward a viewer's lists are narrowed to (None: a city-level viewer sees all)."""
+    return None if _is_city(viewer) else viewer.unit_code
+
+
+def _require_unit(actor: StaffPrincipal, unit_code: str, refusal: Message) -> None:
+    if not (_is_city(actor) or actor.sees_unit(unit_code)):
+        raise Forbidden(refusal)
+
+
 async def create_council_session(
     session: AsyncSession, data: CouncilSessionCreate, actor: StaffPrincipal
 ) -> CouncilSession:
-    unit = await repository.get_unit(session, data.unit_code)
-    if unit is None:
-        raise Invalid(msg("unit_not_found"), field="unit_code")
+    unit = await _unit_of(session, data.unit_code)
     expected = UnitLevel.province if data.level is SessionLevel.city else UnitLevel.commune
     if unit.level != expected:
         raise Invalid(msg("voters_session_level_unit"), field="unit_code")
-    if not (_is_city(actor) or actor.sees_unit(data.unit_code)):
-        raise Forbidden(msg("voters_not_manager"))
+    _require_unit(actor, unit.code, msg("voters_not_manager"))
     if await repository.session_number_taken(session, data.unit_code, data.term, data.number):
         raise Conflict(msg("voters_session_number_taken", number=data.number, term=data.term))
     council_session = CouncilSession(**data.model_dump(), created_by=actor.user_id)
-    session.add(council_session)
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="voters.session.created",
-        entity_type="voter_council_session",
-        entity_id=council_session.id,
-        after=data.model_dump(mode="json"),
+    after = data.model_dump(mode="json")
+    return await SESSION_AUDIT.created(
+        session, actor, council_session, "voters.session.created", **after
     )
-    return council_session
 
 
 async def list_council_sessions(
     session: AsyncSession, viewer: StaffPrincipal, *, cursor: str | None, limit: int
 ) -> tuple[list[CouncilSession], str | None]:
-    unit = None if _is_city(viewer) else viewer.unit_code
     return await repository.list_council_sessions(
-        session, unit_code=unit, after=cursor, limit=limit
+        session, unit_code=_own_unit(viewer), after=cursor, limit=limit
     )
 
 
@@ -76,9 +83,7 @@ async def create_meeting(
     session: AsyncSession, session_id: uuid.UUID, data: MeetingCreate, actor: StaffPrincipal
 ) -> VoterMeeting:
     council_session = await load_council_session(session, session_id, actor)
-    unit = await repository.get_unit(session, data.unit_code)
-    if unit is None:
-        raise Invalid(msg("unit_not_found"), field="unit_code")
+    unit = await _unit_of(session, data.unit_code)
     belongs = (
         unit.code == council_session.unit_code
         if council_session.level == SessionLevel.ward
@@ -86,24 +91,14 @@ async def create_meeting(
     )
     if not belongs:
         raise Invalid(msg("voters_meeting_unit"), field="unit_code")
-    if not (_is_city(actor) or actor.sees_unit(unit.code)):
-        raise Forbidden(msg("voters_not_ward"))
+    _require_unit(actor, unit.code, msg("voters_not_ward"))
     if data.minutes_evidence_id is not None:
         await _check_evidence(session, data.minutes_evidence_id)
     meeting = VoterMeeting(
         **data.model_dump(), council_session_id=council_session.id, created_by=actor.user_id
     )
-    session.add(meeting)
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action="voters.meeting.created",
-        entity_type="voter_meeting",
-        entity_id=meeting.id,
-        after=data.model_dump(mode="json"),
-    )
-    return meeting
+    after = data.model_dump(mode="json")
+    return await MEETING_AUDIT.created(session, actor, meeting, "voters.meeting.created", **after)
 
 
 async def _check_evidence(session: AsyncSession, evidence_id: uuid.UUID) -> None:
@@ -117,26 +112,21 @@ async def attach_minutes(
     """The stored minutes (already uploaded through storage) become the meeting's."""
     before = {"minutes_evidence_id": meeting.minutes_evidence_id}
     meeting.minutes_evidence_id = evidence.id
-    _touch(meeting)
-    await session.flush()
-    await record(
+    return await MEETING_AUDIT.changed(
         session,
-        actor=actor,
-        action="voters.meeting.minutes_attached",
-        entity_type="voter_meeting",
-        entity_id=meeting.id,
-        before=before,
-        after={"minutes_evidence_id": evidence.id},
+        actor,
+        meeting,
+        "voters.meeting.minutes_attached",
+        before,
+        minutes_evidence_id=evidence.id,
     )
-    return meeting
 
 
 async def list_meetings(
     session: AsyncSession, session_id: uuid.UUID, viewer: StaffPrincipal
 ) -> list[VoterMeeting]:
     council_session = await load_council_session(session, session_id, viewer)
-    unit = None if _is_city(viewer) else viewer.unit_code
-    return await repository.list_meetings(session, council_session.id, unit)
+    return await repository.list_meetings(session, council_session.id, _own_unit(viewer))
 
 
 # -- opinions --------------------------------------------------------------------------------
@@ -152,17 +142,14 @@ async def add_opinion(
         council_session_id=meeting.council_session_id,
         created_by=actor.user_id,
     )
-    session.add(opinion)
-    await session.flush()
-    await record(
+    return await OPINION_AUDIT.created(
         session,
-        actor=actor,
-        action="voters.opinion.added",
-        entity_type="voter_opinion",
-        entity_id=opinion.id,
-        after={"meeting_id": meeting.id, "voters_count": opinion.voters_count},
+        actor,
+        opinion,
+        "voters.opinion.added",
+        meeting_id=meeting.id,
+        voters_count=opinion.voters_count,
     )
-    return opinion
 
 
 async def list_meeting_opinions(
@@ -176,9 +163,7 @@ async def list_session_opinions(
     session: AsyncSession, session_id: uuid.UUID, viewer: StaffPrincipal
 ) -> list[VoterOpinion]:
     council_session = await load_council_session(session, session_id, viewer)
-    unit = None if _is_city(viewer) else viewer.unit_code
-    if manages_session(viewer, council_session):
-        unit = None
+    unit = None if manages_session(viewer, council_session) else _own_unit(viewer)
     return await repository.list_opinions(
         session, council_session_id=council_session.id, unit_code=unit
     )
