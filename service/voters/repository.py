@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from service.db import folded_similarity, narrowed, rows_where
 from service.directory.models import AdminUnit
 from service.feeds.paging import Page, PageRequest, fetch_page
-from service.oversight.repository.rows import getter
+from service.kernel.rows import getter
 from service.voters.models import (
     CouncilSession,
     VoterImport,

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from service.kernel.rows import ids_found, one_where
 from service.oversight.models import (
     SupervisionEvidence,
 )
-from service.oversight.repository.rows import ids_found, one_where
 from service.oversight.views import (
     EvidenceView,
     evidence_view,

@@ -17,6 +17,7 @@ from service.auth.principals import StaffPrincipal
 from service.db import children_of
 from service.directory.models import Agency
 from service.http import cursor as keyset
+from service.kernel.rows import getter, keyed_by_id, one_where
 from service.oversight.models import (
     PlanAgency,
     PlanForm,
@@ -26,7 +27,6 @@ from service.oversight.models import (
     PlanState,
     SupervisionPlan,
 )
-from service.oversight.repository.rows import getter, keyed_by_id, one_where
 from service.oversight.views import (
     AgencyView,
     MemberView,

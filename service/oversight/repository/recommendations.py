@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from service.db import children_of, narrowed
 from service.directory.models import Agency
+from service.kernel.rows import getter
 from service.oversight.models import (
     Finding,
     Recommendation,
@@ -18,7 +19,6 @@ from service.oversight.models import (
     RecommendationState,
     SupervisionPlan,
 )
-from service.oversight.repository.rows import getter
 from service.oversight.views import (
     RecommendationView,
     columns,

@@ -12,13 +12,13 @@ from sqlmodel import col, select
 
 from service.audit.models import AuditEvent
 from service.db import children_of
+from service.kernel.rows import getter, ids_found, one_where
 from service.oversight.models import (
     Attendance,
     LogEntry,
     SessionState,
     SupervisionSession,
 )
-from service.oversight.repository.rows import getter, ids_found, one_where
 from service.oversight.views import (
     ManifestView,
     SessionDetail,

@@ -1,6 +1,6 @@
 """What the voters operations share: constants, who may see and manage what, loading
 what the caller may see (404 otherwise), how each kind of row is saved with its audit event
-(:class:`service.oversight.service.audited.Audited`: the voters' events carry what the action
+(:class:`service.audit.audited.Audited`: the voters' events carry what the action
 changed, no snapshot of the whole row)."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
+from service.audit.audited import Audited
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import Forbidden, NotFound
 from service.i18n import msg
-from service.oversight.repository.rows import Getter
-from service.oversight.service.audited import Audited
+from service.kernel.rows import Getter
 from service.voters import repository
 from service.voters.models import (
     CouncilSession,

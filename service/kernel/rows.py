@@ -1,4 +1,4 @@
-"""The look-ups every oversight record has: by id, locked when the caller will change it
+"""The look-ups every record has: by id, locked when the caller will change it
 (and each model's getter declared from it), the one row that meets some conditions,
 several by their ids, and which of some ids a query finds."""
 
