@@ -17,7 +17,9 @@ Fixtures (package-scoped unless said):
 * ``login_as`` (per test) — ``login_as(page, "mttq.hoankiem")`` logs in through the form;
 * ``assert_accessible(page)`` (a function, imported from here) — axe-core (vendored under
   tests/web/vendor, tests only) on the current page; fails on serious or critical
-  violations.
+  violations. ``assert_accessible_on_a_phone_too(page)`` does it at desktop width and again
+  at a 360 px phone, where nothing may be wider than the screen; ``control(scope, label)`` is
+  the input, select or textarea labelled ``label``, required or not.
 * ``s3_live_settings`` and ``s3_server`` — the same with the S3 store (moto at
   ``GIAMSAT_TEST_S3_ENDPOINT``, a bucket of the run's own): one such server for every module
   that needs the browser's files to reach a real object store;
@@ -38,7 +40,9 @@ this package (tests/web/test_*.py) and use the ordinary ``client`` fixture.
 """
 
 import asyncio
+import itertools
 import os
+import re
 import socket
 import threading
 import time
@@ -259,3 +263,35 @@ def assert_accessible(page: Any) -> None:
         if item["impact"] in ("serious", "critical")
     ]
     assert not serious, f"{page.url}: {serious}"
+
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
+_SHOT_NUMBERS = itertools.count(1)
+
+
+def assert_accessible_on_a_phone_too(page: Any) -> None:
+    """``assert_accessible`` at desktop width, then at a 360 px phone, where the page must not
+    scroll sideways (a wide table scrolls in its own box); the page is left at desktop width.
+    With ``GIAMSAT_TEST_SHOTS`` set to a folder, each width is also saved there as a picture
+    (a person still has to look at them)."""
+    shots = os.environ.get("GIAMSAT_TEST_SHOTS")
+    number = next(_SHOT_NUMBERS)
+    for name, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        if shots:
+            stem = urlsplit(page.url).path.strip("/").replace("/", "_") or "home"
+            page.screenshot(path=f"{shots}/{number:02d}-{stem}-{name}.png", full_page=True)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{page.url} is {overflow} px wider than a {size['width']} px screen"
+        assert_accessible(page)
+    page.set_viewport_size(DESKTOP)
+
+
+def control(scope: Any, label: str) -> Any:
+    """The input, select or textarea labelled ``label`` in ``scope`` (a page, a form), required
+    (its label then ends "(bắt buộc)") or not; a section named by the same words is not it."""
+    labelled = scope.get_by_label(re.compile(rf"^{re.escape(label)}( \(bắt buộc\))?$"))
+    return labelled.and_(scope.locator("input, select, textarea"))
