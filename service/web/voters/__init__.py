@@ -8,11 +8,13 @@ views of ``service.voters.service`` (the API's operations, the same roles and wa
 * ``meetings`` — a meeting's opinions, typing one in, uploading the minutes spreadsheet;
   an import's preview (every row with its errors), confirming or rejecting it, and its
   progress while the job saves the rows;
-* ``documents`` — the session's compiled report and report back to voters (PDF).
+* the session's compiled report and report back to voters (PDF): the API's own route
+  (``reports.voters``) mounted under the console too, so the console's cookie reaches it
+  (``/console/voter-meetings/sessions/<id>/documents/<kind>?signer_name=…``).
 """
 
-from service.web.voters.documents import VoterDocumentPages
+from reports.voters import VoterDocumentController
 from service.web.voters.meetings import VoterMeetingPages
 from service.web.voters.sessions import VoterSessionPages
 
-controllers = [VoterSessionPages, VoterMeetingPages, VoterDocumentPages]
+controllers = [VoterSessionPages, VoterMeetingPages, VoterDocumentController]

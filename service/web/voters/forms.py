@@ -5,7 +5,8 @@ and the file of the minutes' upload form."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,12 +15,18 @@ from service.auth.principals import StaffPrincipal
 from service.directory import service as directory
 from service.directory.reference_data import HANOI
 from service.errors import Invalid, TooLarge
+from service.http.preconditions import require_version
 from service.i18n import msg
+from service.voters.models import CouncilSession, SessionLevel
 from service.voters.schemas import MeetingCreate, MergeRequest, RecommendationCreate
 from service.voters.spreadsheet import MAX_FILE_BYTES
+from service.web.oversight.forms import if_match, submit
+from service.web.pages import Form
 from service.web.queue.reference import agency_options, load_reference, unit_options
 from service.web.uploads import FORM_OVERHEAD_BYTES, FormFile
 
+M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
 Options = list[tuple[str, str]]
 # Litestar refuses a larger form before reading it; the file itself is counted below.
 IMPORT_FORM_MAX_BODY = MAX_FILE_BYTES + FORM_OVERHEAD_BYTES
@@ -66,6 +73,14 @@ async def unit_choices(session: AsyncSession, viewer: StaffPrincipal) -> Options
     return [(city.code, city.name), *wards]
 
 
+def meeting_units(units: Options, council_session: CouncilSession) -> Options:
+    """Where a meeting of the session may be held, of ``units``: the city's wards for the
+    city's session, the ward itself for a ward's (the service checks it again)."""
+    if council_session.level == SessionLevel.city:
+        return [(code, name) for code, name in units if code != council_session.unit_code]
+    return [(code, name) for code, name in units if code == council_session.unit_code]
+
+
 async def agency_choices(session: AsyncSession, viewer: StaffPrincipal) -> Options:
     """The directory's active agencies (the referral's choice)."""
     return agency_options(await load_reference(session, viewer, for_triage=True))
@@ -84,3 +99,36 @@ async def read_sheet(chosen: FormFile | None) -> bytes:
             raise TooLarge(msg("voters_import_too_large", limit_mb=limit // (1024 * 1024)))
         parts.append(chunk)
     return b"".join(parts)
+
+
+async def submit_created(
+    form: Form[M], create: Callable[[M], Awaitable[Any]]
+) -> tuple[uuid.UUID | None, Form[M], int]:
+    """``submit`` for a form that creates something: the new row's id (None when refused),
+    the form with the refusal next to its fields, the status to answer."""
+    created: list[uuid.UUID] = []
+
+    async def run(data: M) -> None:
+        created.append((await create(data)).id)
+
+    form, status = await submit(form, run)
+    return (created[0] if created else None), form, status
+
+
+async def submit_at_version(
+    form: Form[M],
+    version: Any,
+    load: Callable[[], Awaitable[R]],
+    version_of: Callable[[R], int],
+    change: Callable[[R, M], Awaitable[Any]],
+) -> tuple[Form[M], int]:
+    """``submit`` for a change at the version the page showed (``version``, the form's hidden
+    field, as the API's If-Match): ``load()`` locks the row (404 when not the viewer's),
+    412 when it has changed since, else ``change(row, data)`` — the service's operation."""
+
+    async def run(data: M) -> None:
+        row = await load()
+        require_version(if_match(version), version_of(row))
+        await change(row, data)
+
+    return await submit(form, run)

@@ -1,8 +1,8 @@
 """``/console/voter-meetings`` and a council session's page: the sessions and the new
 session's form; a session's meetings and the new meeting's form; its opinions not yet
 compiled, the similar ones the service suggests, compiling the ticked ones into a new
-recommendation or into an existing one; each recommendation's referral to an agency; the
-session's two documents (PDF). Each form calls what the API's route calls
+recommendation or into an existing one; each recommendation's referral to an agency;
+the links to the session's two documents (PDF). Each form calls what the API's route calls
 (``service.voters.service``), at the version the page was read at (its hidden ``version``)."""
 
 from __future__ import annotations
@@ -20,19 +20,26 @@ from service.auth.guards import staff
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
-from service.http.preconditions import require_version
 from service.voters import service as voters
 from service.voters.controllers import XLSX
-from service.voters.models import MeetingTiming, SessionLevel
+from service.voters.models import (
+    CouncilSession,
+    MeetingTiming,
+    SessionLevel,
+    VoterRecommendation,
+)
 from service.voters.schemas import CouncilSessionCreate, ReferRequest
 from service.voters.spreadsheet import template_xlsx
-from service.web.oversight.forms import empty_form, if_match, submit
+from service.web.oversight.forms import empty_form
 from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
 from service.web.voters.forms import (
     MeetingForm,
     MergeForm,
     NewRecommendationForm,
     agency_choices,
+    meeting_units,
+    submit_at_version,
+    submit_created,
     unit_choices,
 )
 
@@ -42,6 +49,14 @@ StaffRequest = Request[StaffPrincipal, Any, Any]
 DbSession = NamedDependency[AsyncSession]
 GUARDS = [staff(Role.front_officer)]
 Picks = Annotated[list[uuid.UUID] | None, QueryParameter(name="pick")]
+
+
+# A recommendation with its council session, as the service loads them.
+Compiled = tuple[VoterRecommendation, CouncilSession]
+
+
+def _version(found: Compiled) -> int:
+    return found[0].version
 
 
 def session_url(session_id: uuid.UUID) -> str:
@@ -95,7 +110,7 @@ async def session_page(
     actions = {
         rec.id: voters.recommendation_actions(rec, request.user, council_session) for rec in recs
     }
-    blank = {name: forms.pop(name, empty_form()) for name in ("compile", "refer", "document")}
+    blank = {name: forms.pop(name, empty_form()) for name in ("compile", "refer")}
     compiled = blank["compile"]
     ticked = compiled.values.get("opinion_ids") or [str(item) for item in picked or []]
     return render(
@@ -119,9 +134,7 @@ async def session_page(
         refer_id=refer_id,
         meeting=forms.pop("meeting", None)
         or Form(values={"unit_code": request.user.unit_code or ""}),
-        units=[(code, name) for code, name in units if code != council_session.unit_code]
-        if council_session.level == SessionLevel.city
-        else [(code, name) for code, name in units if code == council_session.unit_code],
+        units=meeting_units(units, council_session),
         timings=list(MeetingTiming),
         **blank,
     )
@@ -144,15 +157,12 @@ class VoterSessionPages(Controller):
     async def create_session(
         self, request: StaffRequest, db_session: DbSession
     ) -> Redirect | HTMXTemplate:
-        created: list[uuid.UUID] = []
-
-        async def run(data: CouncilSessionCreate) -> None:
-            row = await voters.create_council_session(db_session, data, request.user)
-            created.append(row.id)
-
-        form, status = await submit(await read_form(request, CouncilSessionCreate), run)
+        created, form, status = await submit_created(
+            await read_form(request, CouncilSessionCreate),
+            lambda data: voters.create_council_session(db_session, data, request.user),
+        )
         if created:
-            return redirect(session_url(created[0]), flash="web.voters.session_created")
+            return redirect(session_url(created), flash="web.voters.session_created")
         return await sessions_page(request, db_session, create=form, status=status)
 
     @get("/template.xlsx")
@@ -177,15 +187,12 @@ class VoterSessionPages(Controller):
     async def create_meeting(
         self, request: StaffRequest, db_session: DbSession, session_id: FromPath[uuid.UUID]
     ) -> Redirect | HTMXTemplate:
-        created: list[uuid.UUID] = []
-
-        async def run(data: MeetingForm) -> None:
-            row = await voters.create_meeting(db_session, session_id, data, request.user)
-            created.append(row.id)
-
-        form, status = await submit(await read_form(request, MeetingForm), run)
+        created, form, status = await submit_created(
+            await read_form(request, MeetingForm),
+            lambda data: voters.create_meeting(db_session, session_id, data, request.user),
+        )
         if created:
-            return redirect(f"{BASE}/meetings/{created[0]}", flash="web.voters.meeting_created")
+            return redirect(f"{BASE}/meetings/{created}", flash="web.voters.meeting_created")
         return await session_page(request, db_session, session_id, status=status, meeting=form)
 
     @post("/{session_id:uuid}/compile", status_code=303)
@@ -195,24 +202,33 @@ class VoterSessionPages(Controller):
         """The ticked opinions into a new recommendation (``into=new``) or into the chosen
         one (``into=merge``, at the version of it the page showed: ``version-<id>``)."""
         sent = await request.form()
+        form: Form[Any]
         if sent.get("into") == "merge":
-            form: Form[Any] = await read_form(request, MergeForm)
+            merge = await read_form(request, MergeForm)
+            chosen = merge.data.recommendation_id if merge.data else None
 
-            async def run(data: Any) -> None:
-                rec, council_session = await voters.load_recommendation(
-                    db_session, data.recommendation_id, request.user, for_update=True
+            async def load() -> Compiled:
+                assert chosen is not None  # the form was valid
+                return await voters.load_recommendation(
+                    db_session, chosen, request.user, for_update=True
                 )
-                require_version(if_match(sent.get(f"version-{rec.id}")), rec.version)
-                await voters.merge_opinions(
-                    db_session, rec, council_session, data.opinion_ids, request.user
-                )
+
+            form, status = await submit_at_version(
+                merge,
+                sent.get(f"version-{chosen}"),
+                load,
+                _version,
+                lambda found, data: voters.merge_opinions(
+                    db_session, *found, data.opinion_ids, request.user
+                ),
+            )
         else:
-            form = await read_form(request, NewRecommendationForm)
-
-            async def run(data: Any) -> None:
-                await voters.create_recommendation(db_session, session_id, data, request.user)
-
-        form, status = await submit(form, run)
+            _, form, status = await submit_created(
+                await read_form(request, NewRecommendationForm),
+                lambda data: voters.create_recommendation(
+                    db_session, session_id, data, request.user
+                ),
+            )
         if status == 303:
             return redirect(f"{session_url(session_id)}#compiled", flash="web.voters.compiled")
         return await session_page(request, db_session, session_id, status=status, compile=form)
@@ -228,17 +244,15 @@ class VoterSessionPages(Controller):
             db_session, recommendation_id, request.user
         )
         form = await read_form(request, ReferRequest)
-
-        async def run(data: ReferRequest) -> None:
-            locked, locked_session = await voters.load_recommendation(
+        form, status = await submit_at_version(
+            form,
+            form.values.get("version"),
+            lambda: voters.load_recommendation(
                 db_session, recommendation_id, request.user, for_update=True
-            )
-            require_version(if_match(form.values.get("version")), locked.version)
-            await voters.refer_recommendation(
-                db_session, locked, locked_session, data, request.user
-            )
-
-        form, status = await submit(form, run)
+            ),
+            _version,
+            lambda found, data: voters.refer_recommendation(db_session, *found, data, request.user),
+        )
         url = session_url(council_session.id)
         if status == 303:
             return redirect(f"{url}#compiled", flash="web.voters.referred")
