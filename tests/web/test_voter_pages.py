@@ -302,30 +302,18 @@ async def test_compile_merge_and_refer(
     assert '<th scope="row">Sửa chữa tuyến đường Hàng Bông</th>' in page.text
     rec = (await session.execute(select(VoterRecommendation))).scalar_one()
     # Adding the third at a version the page did not show: the conflict message.
-    stale = await client.post(
-        f"{page_url}/compile",
-        data={
-            "_csrf_token": token,
-            "into": "merge",
-            "opinion_ids": third,
-            "recommendation_id": str(rec.id),
-            f"version-{rec.id}": str(rec.version + 1),
-        },
-    )
+
+    async def merge(version: str) -> httpx.Response:
+        fields = {"into": "merge", "opinion_ids": third, "recommendation_id": str(rec.id)}
+        data = {"_csrf_token": token, **fields, f"version-{rec.id}": version}
+        return await client.post(f"{page_url}/compile", data=data)
+
+    stale = await merge(str(rec.version + 1))
     assert stale.status_code == 412
     assert STALE in stale.text
-    merged = await client.post(
-        f"{page_url}/compile",
-        data={
-            "_csrf_token": token,
-            "into": "merge",
-            "opinion_ids": third,
-            "recommendation_id": str(rec.id),
-            f"version-{rec.id}": re.findall(rf'name="version-{rec.id}" value="(\d+)"', page.text)[
-                0
-            ],
-        },
-    )
+    shown = re.findall(rf'name="version-{rec.id}" value="(\d+)"', page.text)
+    assert shown == [str(rec.version)]
+    merged = await merge(shown[0])
     assert merged.status_code == 303, merged.text
     await session.refresh(rec)
     linked = (
