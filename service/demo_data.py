@@ -1,4 +1,5 @@
-"""Demo accounts and the demo API client, created idempotently on every ``giamsat demo``."""
+"""Demo accounts and the demo API client, created idempotently on every ``giamsat demo``,
+with a little of each domain: reception, criticism, voter meetings (``service.voters.demo``)."""
 
 from collections.abc import Iterable
 from datetime import timedelta
@@ -22,6 +23,7 @@ async def seed_demo(
     settings: Settings, accounts: Iterable[DemoAccount], password: str, api_key: str
 ) -> None:
     from service.seed import seed_all
+    from service.voters.demo import seed_demo_voters
     from service.wiring import build_wiring
 
     # Seeding the calendar awaits the calendar hooks (a deadline recompute job).
@@ -68,6 +70,7 @@ async def seed_demo(
             )
         await _demo_reception_schedule(session)
         await seed_demo_criticism(session)
+        await seed_demo_voters(session)
 
 
 async def _demo_reception_schedule(session: AsyncSession) -> None:
