@@ -18,7 +18,7 @@ from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import NotFound, ServiceError
 from service.http.actions import ActionRoute, perform
-from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
+from service.http.params import Cursor
 from service.http.preconditions import IfMatch
 from service.i18n import msg
 from service.petitions.models import PetitionKind
@@ -48,7 +48,7 @@ class ReceptionPagesController(Controller):
         request: StaffRequest,
         db_session: NamedDependency[AsyncSession],
         status: Annotated[BookingStatus | None, QueryParameter()] = None,
-        cursor: Annotated[str | None, QueryParameter(max_length=CURSOR_MAX_LENGTH)] = None,
+        cursor: Cursor = None,
     ) -> HTMXTemplate:
         rows, next_cursor = await service.list_bookings(
             db_session,
