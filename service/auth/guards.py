@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from litestar import Controller
+from litestar import Controller, Request
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
@@ -18,6 +18,8 @@ from service.errors import Forbidden, Unauthenticated
 from service.i18n import Message, msg
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+# The request a ``staff(...)`` guard lets through: ``request.user`` is the officer.
+StaffRequest = Request[StaffPrincipal, Any, Any]
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,8 @@ from litestar.params import PathParameter, QueryParameter, RequestBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth.guards import api_client, staff
+from service.auth.guards import StaffRequest, api_client, staff
 from service.auth.models import Role
-from service.auth.principals import StaffPrincipal
 from service.errors import NotFound
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.params import Cursor, PageLimit
@@ -61,7 +60,6 @@ from service.settings import Settings
 
 FRONT = staff(Role.front_officer)
 TAGS = ["reception"]
-StaffRequest = Request[StaffPrincipal, Any, Any]
 
 
 class PublicReceptionController(Controller):
