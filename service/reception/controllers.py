@@ -30,10 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import api_client, staff
 from service.auth.models import Role
-from service.auth.principals import StaffPrincipal
 from service.errors import NotFound
-from service.http import cursor as cursors
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
+from service.http.params import Cursor, PageLimit, StaffRequest
 from service.http.preconditions import etag
 from service.petitions import ratelimit
 from service.ratelimit import client_address, counters_of
@@ -61,9 +60,6 @@ from service.settings import Settings
 
 FRONT = staff(Role.front_officer)
 TAGS = ["reception"]
-StaffRequest = Request[StaffPrincipal, Any, Any]
-Cursor = Annotated[str | None, QueryParameter(max_length=cursors.MAX_LENGTH)]
-PageLimit = Annotated[int, QueryParameter(ge=1, le=200)]
 
 
 class PublicReceptionController(Controller):
@@ -143,18 +139,6 @@ async def _citizen_booking(
         raise
 
 
-def created(settings: Settings, booked: service.Booked) -> BookingCreated:
-    booking = booked.booking
-    return BookingCreated(
-        id=booking.id,
-        code=booking.code,
-        secret=booked.secret,
-        starts_at=booking.slot_start,
-        ends_at=booking.slot_end,
-        meeting_url=service.meeting_url(settings, booking),
-    )
-
-
 class BookingController(Controller):
     path = "/reception/bookings"
     tags = TAGS
@@ -173,7 +157,7 @@ class BookingController(Controller):
         data: RequestBody[BookingCreate],
     ) -> BookingCreated:
         booked = await service.book(db_session, settings, data)
-        return created(settings, booked)
+        return service.created(settings, booked.booking, booked.secret)
 
 
 class StaffReceptionController(Controller):

@@ -25,13 +25,21 @@ from service.reception.models import (
 BOOKINGS = "reception_bookings:slot"
 
 
-async def schedule(
-    session: AsyncSession, schedule_id: uuid.UUID, *, lock: bool = False
-) -> ReceptionSchedule | None:
-    statement = select(ReceptionSchedule).where(col(ReceptionSchedule.id) == schedule_id)
+async def _first(session: AsyncSession, model: Any, *conditions: Any, lock: bool) -> Any:
+    """The first ``model`` row that meets ``conditions``, locked ``FOR UPDATE`` when the
+    caller will change it."""
+    statement = select(model).where(*conditions)
     if lock:
         statement = statement.with_for_update()
     return (await session.execute(statement)).scalars().first()
+
+
+async def schedule(
+    session: AsyncSession, schedule_id: uuid.UUID, *, lock: bool = False
+) -> ReceptionSchedule | None:
+    return await _first(
+        session, ReceptionSchedule, col(ReceptionSchedule.id) == schedule_id, lock=lock
+    )
 
 
 async def schedules(
@@ -71,19 +79,15 @@ async def seats_taken(
 async def booking(
     session: AsyncSession, booking_id: uuid.UUID, *, lock: bool = False
 ) -> ReceptionBooking | None:
-    statement = select(ReceptionBooking).where(col(ReceptionBooking.id) == booking_id)
-    if lock:
-        statement = statement.with_for_update()
-    return (await session.execute(statement)).scalars().first()
+    return await _first(
+        session, ReceptionBooking, col(ReceptionBooking.id) == booking_id, lock=lock
+    )
 
 
 async def booking_by_code(
     session: AsyncSession, code: str, *, lock: bool = False
 ) -> ReceptionBooking | None:
-    statement = select(ReceptionBooking).where(col(ReceptionBooking.code) == code)
-    if lock:
-        statement = statement.with_for_update()
-    return (await session.execute(statement)).scalars().first()
+    return await _first(session, ReceptionBooking, col(ReceptionBooking.code) == code, lock=lock)
 
 
 async def booking_page(
@@ -137,35 +141,32 @@ async def add_evidence(
     return result.first() is not None
 
 
-async def ended_unreceived(session: AsyncSession, before: datetime, limit: int) -> list[uuid.UUID]:
-    """Bookings still ``booked`` whose slot ended before ``before`` (the no-show sweep)."""
+async def _booked(
+    session: AsyncSession, *conditions: Any, order: Any, limit: int
+) -> list[uuid.UUID]:
+    """The ids of the bookings still ``booked`` that meet ``conditions`` (the sweeps)."""
     statement = (
         select(col(ReceptionBooking.id))
-        .where(
-            col(ReceptionBooking.status) == BookingStatus.booked.value,
-            col(ReceptionBooking.slot_end) < before,
-        )
-        .order_by(col(ReceptionBooking.slot_end))
+        .where(col(ReceptionBooking.status) == BookingStatus.booked.value, *conditions)
+        .order_by(order)
         .limit(limit)
     )
     return list((await session.execute(statement)).scalars())
+
+
+async def ended_unreceived(session: AsyncSession, before: datetime, limit: int) -> list[uuid.UUID]:
+    """Bookings still ``booked`` whose slot ended before ``before`` (the no-show sweep)."""
+    slot_end = col(ReceptionBooking.slot_end)
+    return await _booked(session, slot_end < before, order=slot_end, limit=limit)
 
 
 async def due_reminders(
     session: AsyncSession, now: datetime, until: datetime, limit: int
 ) -> list[uuid.UUID]:
-    statement = (
-        select(col(ReceptionBooking.id))
-        .where(
-            col(ReceptionBooking.status) == BookingStatus.booked.value,
-            col(ReceptionBooking.reminded_at).is_(None),
-            col(ReceptionBooking.slot_start) > now,
-            col(ReceptionBooking.slot_start) <= until,
-        )
-        .order_by(col(ReceptionBooking.slot_start))
-        .limit(limit)
-    )
-    return list((await session.execute(statement)).scalars())
+    """Bookings still ``booked``, not yet reminded, whose slot starts in (now, until]."""
+    start = col(ReceptionBooking.slot_start)
+    reminded = col(ReceptionBooking.reminded_at).is_(None)
+    return await _booked(session, reminded, start > now, start <= until, order=start, limit=limit)
 
 
 async def officer_emails(session: AsyncSession, unit_code: str | None) -> list[str]:

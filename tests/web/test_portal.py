@@ -31,7 +31,7 @@ from service.ratelimit import APP_STATE_KEY
 from service.replies.models import AnswerOutcome
 from service.settings import Settings
 from service.web.public import antibot
-from service.web.public.filing import PORTAL_CLIENT_ID
+from service.web.public.receipts import PORTAL_CLIENT_ID
 from tests.factories import HOAN_KIEM
 from tests.petitions.conftest import Staff, act, policy, staff_headers  # noqa: F401
 from tests.petitions.conftest import staff as staff  # the fixture

@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from service.petitions.models import Petition
 from service.settings import Settings
-from service.web.public.filing import PORTAL_CLIENT_ID
+from service.web.public.receipts import PORTAL_CLIENT_ID
 from tests.factories import HOAN_KIEM
 from tests.petitions.conftest import policy  # noqa: F401
 from tests.web.test_portal import file_one, file_page, refused_filing

@@ -19,12 +19,13 @@ import hashlib
 import hmac
 import secrets
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Request
+from pydantic import BaseModel
 
 from service.errors import Invalid
-from service.i18n import msg
+from service.i18n import Message, msg
 from service.ratelimit import Limit, client_address, counters_of, too_many
 from service.settings import Settings
 
@@ -71,6 +72,26 @@ def check_token(settings: Settings, token: Any, now: float | None = None) -> str
 def check_honeypot(value: Any) -> None:
     if value:
         raise Invalid(msg("web.portal.form_refused"), field=HONEYPOT)
+
+
+class Guarded(BaseModel):
+    """The inputs every guarded form posts besides its own: the token and the honeypot."""
+
+    form_token: str | None = None
+    website: str | None = None  # HONEYPOT
+
+
+G = TypeVar("G", bound=Guarded)
+
+
+def check_form(settings: Settings, data: G | None, refusal: Message) -> tuple[G, str]:
+    """A guarded form as a person sends it: parsed (``refusal`` otherwise), the honeypot
+    empty and the token genuine. Its data and the token's nonce (the submission's
+    idempotency key)."""
+    if data is None:
+        raise Invalid(refusal)
+    check_honeypot(data.website)
+    return data, check_token(settings, data.form_token)
 
 
 async def count_filing(request: Request[Any, Any, Any]) -> None:

@@ -2,14 +2,14 @@
 
 The form is flat (one input per field) and is mapped onto the API's own ``PetitionCreate``,
 then filed by the intake service the API calls (``intake.file_petition``), under the
-portal's API client (migration 0280), once per form token (``idempotency.run_once``, as the
-API's ``Idempotency-Key``): a double submit shows the same receipt. Files go through the
+portal's API client, once per form token (``receipts.file_once``): a double submit shows
+the same receipt. Files go through the
 citizen's upload service (``citizen.attach_evidence``: the API's size limit, type sniffing,
 20 files per petition) in the same transaction: any refusal rolls the whole filing back and
 the form comes back with the reason next to its field. Bots: ``antibot``.
 
 The tracking code and secret are shown once, on the receipt page after the redirect
-(``citizen.credentials_cookie``, read and forgotten by that page).
+(``receipts``: a cookie read and forgotten by that page).
 """
 
 from __future__ import annotations
@@ -21,15 +21,13 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import service.web.public.antibot as antibot
-from service.auth import service as auth_service
-from service.auth.principals import ClientPrincipal
 from service.errors import Invalid, ServiceError, pydantic_message
 from service.i18n import Message, msg
-from service.petitions import citizen, idempotency, intake
+from service.petitions import citizen, intake
 from service.petitions.models import (
     ActorKind,
     Channel,
@@ -42,19 +40,13 @@ from service.petitions.views import tracking_view
 from service.settings import Settings
 from service.storage.sniff import ALLOWED_TYPES, EXTENSIONS
 from service.storage.store import ObjectStore
-from service.web.pages import PRIVATE, Form, HTMXTemplate, read_form, redirect, render
-from service.web.public.citizen import credentials_cookie, forget, read_credentials
+from service.web.pages import PRIVATE, Form, HTMXTemplate, read_form, render
+from service.web.public.receipts import PORTAL_CLIENT, Receipt, file_once
 from service.web.public.reference import place_names
 
 PATH = "/gui-kien-nghi"
-RECEIPT_PATH = f"{PATH}/bien-nhan"
-RECEIPT_COOKIE = "receipt"
+RECEIPT = Receipt(f"{PATH}/bien-nhan", "receipt", "portal/receipt.html")
 ENDPOINT = "POST /gui-kien-nghi"
-# The row of migration 0280: the portal as the client that files its petitions.
-PORTAL_CLIENT_ID = uuid.UUID("6f1c2a4e-0c1d-4e55-9a0b-70727461c000")
-PORTAL_CLIENT = ClientPrincipal(
-    client_id=PORTAL_CLIENT_ID, name="Cổng thông tin (web)", scopes=frozenset({"petitions:write"})
-)
 MAX_FILES = 5
 # The form arrives whole before it is read (Litestar spools its files to disk), so the form
 # has a ceiling of its own; each file still has the API's limit (``max_upload_bytes``).
@@ -83,7 +75,7 @@ CHECKBOXES = frozenset({"consent_to_process", "consent_to_publish"})
 EVIDENCE = "evidence"
 
 
-class PetitionForm(BaseModel):
+class PetitionForm(antibot.Guarded):
     """What the form posts, before the API's schema judges it: text (or nothing) per input.
     A repeated input (a list) is not text and is refused here."""
 
@@ -101,8 +93,6 @@ class PetitionForm(BaseModel):
     email: str | None = None
     consent_to_process: str | None = None
     consent_to_publish: str | None = None
-    form_token: str | None = None
-    website: str | None = None
 
 
 def petition_create(form: PetitionForm) -> PetitionCreate:
@@ -224,11 +214,8 @@ class FilingController(Controller):
             if isinstance(item, UploadFile) and item.filename
         ]
         try:
-            if form.data is None:
-                raise Invalid(msg("petition_fields_invalid"))
-            antibot.check_honeypot(form.data.website)
-            nonce = antibot.check_token(settings, form.data.form_token)
-            data = petition_create(form.data)
+            filled, nonce = antibot.check_form(settings, form.data, msg("petition_fields_invalid"))
+            data = petition_create(filled)
             if len(files) > MAX_FILES:
                 raise Invalid(msg("web.portal.too_many_files", max_files=MAX_FILES), field=EVIDENCE)
 
@@ -239,14 +226,10 @@ class FilingController(Controller):
                 await _attach(db_session, settings, object_store, petition, files)
                 return 201, intake.created_response(settings, petition, secret), petition.id
 
-            await auth_service.ensure_channel_client(
-                db_session, PORTAL_CLIENT_ID, PORTAL_CLIENT.name, "web-portal"
-            )
-            stored = await idempotency.run_once(
+            stored = await file_once(
                 db_session,
                 settings,
-                client_id=PORTAL_CLIENT_ID,
-                key=nonce,
+                nonce=nonce,
                 endpoint=ENDPOINT,
                 body={
                     **data.model_dump(mode="json"),
@@ -258,35 +241,16 @@ class FilingController(Controller):
             return await self._page(
                 request, db_session, settings, refused(form, exc), status_code=422
             )
-        cookie = credentials_cookie(
-            settings,
-            RECEIPT_COOKIE,
-            RECEIPT_PATH,
-            str(stored.body["tracking_code"]),
-            str(stored.body["tracking_secret"]),
-            max_age=900,
+        return RECEIPT.show(
+            settings, str(stored.body["tracking_code"]), str(stored.body["tracking_secret"])
         )
-        return redirect(RECEIPT_PATH, cookies=[cookie])
 
     @get("/bien-nhan", cache_control=PRIVATE)
     async def receipt(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> HTMXTemplate:
-        """The receipt, once: the cookie is forgotten as the page is shown."""
-        credentials = read_credentials(request, RECEIPT_COOKIE)
-        view = secret = None
-        if credentials is not None:
-            code, secret = credentials
-            try:
-                petition = await citizen.find_for_citizen(db_session, code, secret)
-            except ServiceError:
-                secret = None
-            else:
-                view = await tracking_view(db_session, petition)
-        return render(
-            request,
-            "portal/receipt.html",
-            view=view,
-            secret=secret,
-            cookies=[forget(RECEIPT_COOKIE, RECEIPT_PATH)],
-        )
+        async def find(code: str, secret: str) -> Any:
+            petition = await citizen.find_for_citizen(db_session, code, secret)
+            return await tracking_view(db_session, petition)
+
+        return await RECEIPT.page(request, find)

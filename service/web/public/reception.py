@@ -3,8 +3,8 @@ receipt once (code, secret, meeting link) and may cancel with the code and secre
 
 The form is mapped onto the API's own ``BookingCreate`` and booked by the service the API
 calls (``reception.service.book``), so the rules (CCCD, mobile number, the slot in the
-calendar, a full slot: 409) are written once. The code and secret reach the receipt page in
-a short-lived HttpOnly cookie, never in the URL (``citizen.credentials_cookie``).
+calendar, a full slot: 409) are written once. Booked once per form token, the receipt shown
+once, as the petition form does (``receipts``).
 """
 
 from __future__ import annotations
@@ -19,25 +19,21 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import service.web.public.antibot as antibot
-from service.auth import service as auth_service
 from service.errors import Invalid, ServiceError, pydantic_message
 from service.i18n import msg
-from service.petitions import idempotency
 from service.reception import service
 from service.reception.schemas import BookingCreate
 from service.settings import Settings
 from service.web.pages import PRIVATE, Form, HTMXTemplate, read_form, redirect, render
-from service.web.public.citizen import credentials_cookie, forget, read_credentials
-from service.web.public.filing import PORTAL_CLIENT, PORTAL_CLIENT_ID
+from service.web.public.receipts import Receipt, file_once
 from service.web.public.reference import place_names
 
 PATH = "/tiep-cong-dan"
-RECEIPT_PATH = f"{PATH}/bien-nhan"
-RECEIPT_COOKIE = "reception_receipt"
+RECEIPT = Receipt(f"{PATH}/bien-nhan", "reception_receipt", "portal/reception_receipt.html")
 ENDPOINT = f"POST {PATH}"
 
 
-class BookingForm(BaseModel):
+class BookingForm(antibot.Guarded):
     schedule_id: str | None = None
     starts_at: str | None = None
     full_name: str | None = None
@@ -45,8 +41,6 @@ class BookingForm(BaseModel):
     phone: str | None = None
     topic: str | None = None
     consent_to_process: str | None = None
-    form_token: str | None = None
-    website: str | None = None  # the honeypot (``antibot``)
 
 
 class CancelForm(BaseModel):
@@ -127,26 +121,21 @@ class ReceptionPortalController(Controller):
         await antibot.count_filing(request)
         form = await read_form(request, BookingForm)
         try:
-            if form.data is None:
-                raise Invalid(msg("reception.booking_invalid"))
-            antibot.check_honeypot(form.data.website)
-            nonce = antibot.check_token(settings, form.data.form_token)
-            data = booking_create(form.data)
+            filled, nonce = antibot.check_form(
+                settings, form.data, msg("reception.booking_invalid")
+            )
+            data = booking_create(filled)
 
             async def create() -> tuple[int, dict[str, Any], uuid.UUID | None]:
                 booked = await service.book(db_session, settings, data)
                 return 201, {"code": booked.booking.code, "secret": booked.secret}, None
 
             # A form sent twice (a double click, a reload) books once: the second answer is
-            # the first one's receipt, as the petition form does (stored encrypted).
-            await auth_service.ensure_channel_client(
-                db_session, PORTAL_CLIENT_ID, PORTAL_CLIENT.name, "web-portal"
-            )
-            stored = await idempotency.run_once(
+            # the first one's receipt.
+            stored = await file_once(
                 db_session,
                 settings,
-                client_id=PORTAL_CLIENT_ID,
-                key=nonce,
+                nonce=nonce,
                 endpoint=ENDPOINT,
                 body=data.model_dump(mode="json"),
                 create=create,
@@ -161,15 +150,7 @@ class ReceptionPortalController(Controller):
                 schedule_id,
                 status_code=exc.status_code,
             )
-        cookie = credentials_cookie(
-            settings,
-            RECEIPT_COOKIE,
-            RECEIPT_PATH,
-            str(stored.body["code"]),
-            str(stored.body["secret"]),
-            900,
-        )
-        return redirect(RECEIPT_PATH, cookies=[cookie])
+        return RECEIPT.show(settings, str(stored.body["code"]), str(stored.body["secret"]))
 
     @get("/bien-nhan", cache_control=PRIVATE)
     async def receipt(
@@ -178,24 +159,11 @@ class ReceptionPortalController(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> HTMXTemplate:
-        """The receipt, once: the cookie is forgotten as the page is shown."""
-        credentials = read_credentials(request, RECEIPT_COOKIE)
-        view = secret = None
-        if credentials is not None:
-            code, secret = credentials
-            try:
-                booking = await service.find_for_citizen(db_session, code, secret)
-            except ServiceError:
-                secret = None
-            else:
-                view = service.citizen_view(settings, booking)
-        return render(
-            request,
-            "portal/reception_receipt.html",
-            view=view,
-            secret=secret,
-            cookies=[forget(RECEIPT_COOKIE, RECEIPT_PATH)],
-        )
+        async def find(code: str, secret: str) -> Any:
+            booking = await service.find_for_citizen(db_session, code, secret)
+            return service.citizen_view(settings, booking)
+
+        return await RECEIPT.page(request, find)
 
     @post("/huy", status_code=303)
     async def cancel(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
@@ -15,10 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import staff
 from service.auth.models import Role
-from service.auth.principals import StaffPrincipal
 from service.errors import NotFound, ServiceError
 from service.http.actions import ActionRoute, perform
-from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
+from service.http.params import Cursor, StaffRequest
 from service.http.preconditions import IfMatch
 from service.i18n import msg
 from service.petitions.models import PetitionKind
@@ -31,7 +30,6 @@ from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
 
 PATH = "/console/reception"
 PAGE = 30
-StaffRequest = Request[StaffPrincipal, Any, Any]
 ROUTES: dict[str, ActionRoute[Any, Any]] = {route.name: route for route in ACTIONS}
 FORMS: dict[str, type[BaseModel]] = {
     name: (NoShowRequest if name == "no_show" else route.body) for name, route in ROUTES.items()
@@ -48,7 +46,7 @@ class ReceptionPagesController(Controller):
         request: StaffRequest,
         db_session: NamedDependency[AsyncSession],
         status: Annotated[BookingStatus | None, QueryParameter()] = None,
-        cursor: Annotated[str | None, QueryParameter(max_length=CURSOR_MAX_LENGTH)] = None,
+        cursor: Cursor = None,
     ) -> HTMXTemplate:
         rows, next_cursor = await service.list_bookings(
             db_session,
