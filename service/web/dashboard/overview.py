@@ -21,7 +21,7 @@ from service.i18n import label, translate, value_error
 from service.readonly import ReadSession
 from service.settings import Settings
 from service.web.dashboard.cache import FiguresCache
-from service.web.dashboard.figures import MAX_MONTHS, Overview, Translate, city_wards, overview
+from service.web.dashboard.figures import Overview, Translate, city_wards, overview
 from service.web.pages import HTMXTemplate, read_query, render, render_fragment
 from service.web.templating import page_locale
 
@@ -123,17 +123,13 @@ class DashboardController(Controller):
                 return await compute_with(session)
 
         computed = await figures_cache.get(scope, compute, refresh)
+        choices = [(ward.code, ward.name) for ward in wards]
         return render(
             request,
             "console/dashboard/index.html",
             status_code=form.status_code,
             form=form,
-            first=first,
-            last=last,
-            unit_code=unit_code,
-            wards=wards,
-            overview=computed.overview,
-            grid=computed.grid,
-            computed_at=computed.at,
-            max_months=MAX_MONTHS,
+            period=(first, last),
+            wards=choices,
+            computed=computed,
         )
