@@ -90,6 +90,25 @@ async def test_the_ward_filter_and_a_ward_reader(
     assert "Toàn thành phố" not in page.text
 
 
+async def test_the_ward_filter_offers_the_city_s_wards_only(
+    client: httpx.AsyncClient, session: AsyncSession, seeded: Any
+) -> None:
+    """The directory holds every province's communes (3,321); the filter of the city's
+    dashboard offers its 126, not a ward of Ho Chi Minh City."""
+    reader = await create_user(session, Role.council_reader)
+    await console_login(client, reader.username)
+    page = await client.get("/console/dashboard")
+    assert page.status_code == 200
+    start = page.text.index('<select id="f-unit_code"')
+    select = page.text[start : page.text.index("</select>", start)]
+    wards = re.findall(r'<option value="(\d+)"', select)
+    assert len(wards) == 126
+    assert HOAN_KIEM in wards
+    assert BA_DINH in wards
+    assert "25747" not in wards  # Phường Thủ Dầu Một (province 79)
+    assert "Thủ Dầu Một" not in page.text
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [

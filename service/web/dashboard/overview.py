@@ -17,12 +17,11 @@ from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
 from service.directory import service as directory
-from service.directory.models import UnitLevel
 from service.i18n import label, translate, value_error
 from service.readonly import ReadSession
 from service.settings import Settings
 from service.web.dashboard.cache import FiguresCache
-from service.web.dashboard.figures import MAX_MONTHS, Overview, Translate, overview
+from service.web.dashboard.figures import Overview, Translate, city_wards, overview
 from service.web.pages import HTMXTemplate, read_query, render, render_fragment
 from service.web.templating import page_locale
 
@@ -95,7 +94,7 @@ class DashboardController(Controller):
         wards = (
             [await directory.get_unit(read_session, viewer.unit_code)]
             if viewer.unit_code
-            else await directory.list_units(read_session, level=UnitLevel.commune, limit=5000)
+            else await city_wards(read_session)
         )
         locale = page_locale(request)
         scope = (viewer.role, viewer.unit_code, viewer.agency_id, unit_code, first, last, locale)
@@ -124,17 +123,13 @@ class DashboardController(Controller):
                 return await compute_with(session)
 
         computed = await figures_cache.get(scope, compute, refresh)
+        choices = [(ward.code, ward.name) for ward in wards]
         return render(
             request,
             "console/dashboard/index.html",
             status_code=form.status_code,
             form=form,
-            first=first,
-            last=last,
-            unit_code=unit_code,
-            wards=wards,
-            overview=computed.overview,
-            grid=computed.grid,
-            computed_at=computed.at,
-            max_months=MAX_MONTHS,
+            period=(first, last),
+            wards=choices,
+            computed=computed,
         )
