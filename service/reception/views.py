@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.notices.phones import mask
+from service.notices.phones import PhoneFormat, formatted, mask
 from service.reception import repository
 from service.reception.models import ReceptionBooking
 from service.reception.schemas import BookingCreated, BookingRead, CitizenBookingRead
@@ -63,6 +63,7 @@ async def staff_view(
     return BookingRead(
         **_slot(settings, booking),
         **{name: getattr(booking, name) for name in STAFF_COLUMNS},
-        phone_masked=mask(booking.phone),
+        # As an officer writes it (091****678), not as a gateway wants it (8491****678).
+        phone_masked=formatted(mask(booking.phone), PhoneFormat.national),
         evidence_ids=await repository.evidence_ids(session, booking.id),
     )
