@@ -52,7 +52,7 @@ async def record(
     *,
     actor: Actor,
     action: str,
-    entity_type: str | None = None,
+    entity_type: str,
     entity_id: str | uuid.UUID | int,
     before: Snapshot = None,
     after: Snapshot = None,
@@ -61,11 +61,8 @@ async def record(
 
     ``actor`` is the request's principal, or None for the system (jobs, CLI). ``before`` and
     ``after`` are JSON-able snapshots (UUIDs, datetimes, enums, pydantic models are
-    converted); personal data in them is masked. ``action`` reads like ``petition.routed``;
-    ``entity_type`` is, unless given, its first part (``petition``).
+    converted); personal data in them is masked. ``action`` reads like ``petition.routed``.
     """
-    if entity_type is None:
-        entity_type, _, _ = action.partition(".")
     actor_type, actor_id = actor_fields(actor)
     event = AuditEvent(
         actor_type=actor_type,

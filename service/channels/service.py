@@ -71,7 +71,15 @@ async def audit_event(
 ) -> None:
     """The audit event of a channels ``action``, named ``"<entity type>.<what happened>"``
     (``channel_account.set``, ``publication.retried``); ``actor`` None is the system."""
-    await audit.record(session, actor=actor, action=action, entity_id=entity_id, after=after)
+    entity_type, _, _ = action.partition(".")
+    await audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        after=after,
+    )
 
 
 async def _check_units(session: AsyncSession, codes: Sequence[str], field: str) -> None:
