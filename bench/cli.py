@@ -7,6 +7,7 @@ to ``bench/results/``. Benchmarks are not tests; they run only when asked.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -140,52 +141,49 @@ def generate(results_dir: Path | None, **fields: Any) -> None:
     harness.finish(result, url=options.url, results_dir=results_dir)
 
 
-@bench.command()
-@database_option
-@click.option("--workers", type=int, default=2, show_default=True, help="API worker processes.")
-@load_options(duration_help="Seconds measured.")
-@click.option("--max-requests", type=int, default=None, help="Stop after this many requests.")
-@baseline_option
-@results_option
-def intake(results_dir: Path | None, **fields: Any) -> None:
-    """POST /api/v1/petitions from N clients vs the same statements by raw asyncpg."""
-    from bench.intake import IntakeOptions, print_intake, run_intake
+def _benchmark(name: str, options_class: str, summary: str, *options: Decorator) -> None:
+    """Register ``bench <name>``: ``bench.<name>``'s ``run_<name>`` on its ``options_class``
+    built from the command's options, then ``print_<name>`` and the JSON result. The module
+    is imported when the command runs, so ``--help`` stays quick."""
 
-    _measure(run_intake, print_intake, IntakeOptions(**fields), results_dir)
+    def command(results_dir: Path | None, **fields: Any) -> None:
+        module = importlib.import_module(f"bench.{name}")
+        options_type = getattr(module, options_class)
+        run, show = getattr(module, f"run_{name}"), getattr(module, f"print_{name}")
+        _measure(run, show, options_type(**fields), results_dir)
 
-
-@bench.command()
-@database_option
-@repeat_options("query")
-@click.option("--deep-page", type=int, default=1000, show_default=True)
-@results_option
-def queries(results_dir: Path | None, **fields: Any) -> None:
-    """Staff lists, keyset pages 1 and 1,000, search, duplicates, dashboard: p50/p95."""
-    from bench.queries import QueriesOptions, print_queries, run_queries
-
-    _measure(run_queries, print_queries, QueriesOptions(**fields), results_dir)
+    command.__doc__ = summary
+    bench.command(name)(_together(database_option, *options, results_option)(command))
 
 
-@bench.command()
-@database_option
-@repeat_options("page")
-@results_option
-def pages(results_dir: Path | None, **fields: Any) -> None:
-    """Console pages over HTTP (work queue, petition page, dashboard): p50/p95."""
-    from bench.pages import PagesOptions, print_pages, run_pages
-
-    _measure(run_pages, print_pages, PagesOptions(**fields), results_dir)
-
-
-@bench.command()
-@database_option
-@timeout_option(600.0, "Per sweep.")
-@results_option
-def sweep(results_dir: Path | None, **fields: Any) -> None:
-    """Petition and referral sweeps: steady, the daily 17:00 burst, a week late (rolled back)."""
-    from bench.sweep import SweepOptions, print_sweep, run_sweep
-
-    _measure(run_sweep, print_sweep, SweepOptions(**fields), results_dir)
+_benchmark(
+    "intake",
+    "IntakeOptions",
+    "POST /api/v1/petitions from N clients vs the same statements by raw asyncpg.",
+    click.option("--workers", type=int, default=2, show_default=True, help="API worker processes."),
+    load_options(duration_help="Seconds measured."),
+    click.option("--max-requests", type=int, default=None, help="Stop after this many requests."),
+    baseline_option,
+)
+_benchmark(
+    "queries",
+    "QueriesOptions",
+    "Staff lists, keyset pages 1 and 1,000, search, duplicates, dashboard: p50/p95.",
+    repeat_options("query"),
+    click.option("--deep-page", type=int, default=1000, show_default=True),
+)
+_benchmark(
+    "pages",
+    "PagesOptions",
+    "Console pages over HTTP (work queue, petition page, dashboard): p50/p95.",
+    repeat_options("page"),
+)
+_benchmark(
+    "sweep",
+    "SweepOptions",
+    "Petition and referral sweeps: steady, the daily 17:00 burst, a week late (rolled back).",
+    timeout_option(600.0, "Per sweep."),
+)
 
 
 @bench.command()
@@ -238,38 +236,25 @@ def upload(size_mib: int, results_dir: Path | None, **fields: Any) -> None:
     _measure(run_upload, print_upload, options, results_dir)
 
 
-@bench.command()
-@database_option
-@click.option("--page-rows", type=int, default=1000, show_default=True, help="Rows per page.")
-@timeout_option(3600.0)
-@baseline_option
-@results_option
-def exports(results_dir: Path | None, **fields: Any) -> None:
-    """The city-wide petitions list as CSV and XLSX through the API: rows, seconds, API RSS."""
-    from bench.exports import ExportsOptions, print_exports, run_exports
-
-    _measure(run_exports, print_exports, ExportsOptions(**fields), results_dir)
-
-
-@bench.command()
-@database_option
-@worker_counts_option
-@load_options()
-@results_option
-def scaleout(results_dir: Path | None, **fields: Any) -> None:
-    """Intake req/s with 1, 2 and 4 API workers, and what stops the curve."""
-    from bench.scaleout import ScaleOutOptions, print_scaleout, run_scaleout
-
-    _measure(run_scaleout, print_scaleout, ScaleOutOptions(**fields), results_dir)
-
-
-@bench.command()
-@database_option
-@worker_counts_option
-@click.option("--repeats", type=int, default=5, show_default=True, help="Fresh interpreters.")
-@results_option
-def startup(results_dir: Path | None, **fields: Any) -> None:
-    """Import time of the CLI and the app, create_app, and serve --workers N until all answer."""
-    from bench.startup import StartupOptions, print_startup, run_startup
-
-    _measure(run_startup, print_startup, StartupOptions(**fields), results_dir)
+_benchmark(
+    "exports",
+    "ExportsOptions",
+    "The city-wide petitions list as CSV and XLSX through the API: rows, seconds, API RSS.",
+    click.option("--page-rows", type=int, default=1000, show_default=True, help="Rows per page."),
+    timeout_option(3600.0),
+    baseline_option,
+)
+_benchmark(
+    "scaleout",
+    "ScaleOutOptions",
+    "Intake req/s with 1, 2 and 4 API workers, and what stops the curve.",
+    worker_counts_option,
+    load_options(),
+)
+_benchmark(
+    "startup",
+    "StartupOptions",
+    "Import time of the CLI and the app, create_app, and serve --workers N until all answer.",
+    worker_counts_option,
+    click.option("--repeats", type=int, default=5, show_default=True, help="Fresh interpreters."),
+)

@@ -221,6 +221,21 @@ class OnDatabase:
         )
 
 
+@dataclass
+class Repeated(OnDatabase):
+    """Options of a benchmark that times each case (a query, a page) ``runs`` times, at least
+    ``min_runs`` and within ``budget_s`` seconds a case besides; its result's parameters say
+    so."""
+
+    runs: int = 50
+    min_runs: int = 10
+    budget_s: float = 30.0
+
+    def result(self, name: str, parameters: dict[str, Any], **fields: Any) -> BenchResult:
+        repeats = {"runs": self.runs, "min_runs": self.min_runs, "budget_s": self.budget_s}
+        return super().result(name, {**repeats, **parameters}, **fields)
+
+
 Options = TypeVar("Options", bound=OnDatabase)
 
 

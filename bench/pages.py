@@ -37,10 +37,8 @@ COUNCIL_READER = "bench-council"
 
 
 @dataclass
-class PagesOptions(harness.OnDatabase):
-    runs: int = 50
-    min_runs: int = 10
-    budget_s: float = 30.0  # per page, besides its runs
+class PagesOptions(harness.Repeated):
+    """The runs and the budget are per page."""
 
 
 @dataclass
@@ -172,9 +170,6 @@ def run_pages(options: PagesOptions) -> harness.BenchResult:
     result = options.result(
         "pages",
         {
-            "runs": options.runs,
-            "min_runs": options.min_runs,
-            "budget_s": options.budget_s,
             "ward": unit,
             "via": "giamsat serve (1 worker) over loopback HTTP, one keep-alive client, "
             "logged in through the console's login form",

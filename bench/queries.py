@@ -55,10 +55,10 @@ DEEP_PAGE = 1000
 
 
 @dataclass
-class QueriesOptions(harness.OnDatabase):
-    runs: int = 50
-    min_runs: int = 10  # > 5: past the generic-plan switch of a prepared statement
-    budget_s: float = 30.0  # per query, besides its runs
+class QueriesOptions(harness.Repeated):
+    """The runs and the budget are per query; ``min_runs`` (10) is past the generic-plan
+    switch of a prepared statement (after 5 runs)."""
+
     deep_page: int = DEEP_PAGE
 
 
@@ -334,10 +334,7 @@ def run_queries(options: QueriesOptions) -> harness.BenchResult:
     result = options.result(
         "queries",
         {
-            "runs": options.runs,
-            "min_runs": options.min_runs,
             "runs_share_one_connection": True,
-            "budget_s": options.budget_s,
             "page_size": PAGE,
             "via": "repository functions (service.petitions.repository / duplicates), "
             "one session per run, no HTTP",

@@ -5,9 +5,9 @@ verification of a printed copy."""
 import uuid
 from dataclasses import dataclass
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter, RequestBody
 from litestar.response import Redirect
@@ -20,13 +20,12 @@ from reports.models import Report, ReportKind, ReportState
 from reports.schemas import MAX_PAGE, ReportCreate, ReportPage, ReportRead, Verification
 from service.auth.guards import staff
 from service.auth.principals import StaffPrincipal
-from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
+from service.http.params import Cursor, StaffRequest
 from service.i18n import msg
 from service.ratelimit import AddressFailures, Limit, address_failures
 from service.settings import Settings
 from service.storage.store import ObjectStore
 
-StaffRequest = Request[StaffPrincipal, Any, Any]
 # Failed look-ups of a verification code per client address.
 VERIFY_FAILURES = Limit(allowed=30, window_seconds=600)
 
@@ -98,7 +97,7 @@ class ReportController(Controller):
         kind: Annotated[ReportKind | None, QueryParameter()] = None,
         report_state: Annotated[ReportState | None, QueryParameter(name="state")] = None,
         series_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
-        cursor: Annotated[str | None, QueryParameter(max_length=CURSOR_MAX_LENGTH)] = None,
+        cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 20,
     ) -> ReportPage:
         rows, next_cursor = await service.list_reports(

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +38,17 @@ AGENCY_CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+    # Two fields that name the same thing (an id or a code): exactly one is given, else the
+    # message code. None where the request has no such pair.
+    one_of: ClassVar[tuple[str, str, str] | None] = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> _Strict:
+        if self.one_of is not None:
+            first, second, code = self.one_of
+            if (getattr(self, first) is None) == (getattr(self, second) is None):
+                raise value_error(code)
+        return self
 
 
 class _PeriodIn(_Strict):
@@ -72,23 +83,13 @@ class SupervisionIn(_Strict):
     plan_id: uuid.UUID | None = None
     plan_code: str | None = Field(default=None, pattern=PLAN_CODE)
     include_log: bool = Field(default=True, description="Append the sessions' full record")
-
-    @model_validator(mode="after")
-    def _one_plan(self) -> SupervisionIn:
-        if (self.plan_id is None) == (self.plan_code is None):
-            raise value_error("plan_id_or_code")
-        return self
+    one_of = ("plan_id", "plan_code", "plan_id_or_code")
 
 
 class ScorecardIn(_PeriodIn):
     agency_id: uuid.UUID | None = None
     agency_code: str | None = Field(default=None, pattern=AGENCY_CODE)
-
-    @model_validator(mode="after")
-    def _one_agency(self) -> ScorecardIn:
-        if (self.agency_id is None) == (self.agency_code is None):
-            raise value_error("agency_id_or_code")
-        return self
+    one_of = ("agency_id", "agency_code", "agency_id_or_code")
 
 
 class CriticismIn(_Strict):

@@ -11,9 +11,9 @@ their ward, a city officer for every unit) and the units' channel accounts (admi
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter, RequestBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import AdminController, staff
 from service.auth.models import Role
-from service.auth.principals import StaffPrincipal
 from service.channels import service
 from service.channels.models import ChannelAccount, ChannelKind, ItemType, PublicationStatus
 from service.channels.schemas import (
@@ -34,15 +33,12 @@ from service.channels.schemas import (
     PublicationRead,
     PublishRequest,
 )
-from service.http import cursor as cursors
+from service.http.params import Cursor, PageLimit, StaffRequest
 from service.readonly import ReadSession
 from service.settings import Settings
 
 FRONT = staff(Role.front_officer)
 TAGS = ["channels"]
-StaffRequest = Request[StaffPrincipal, Any, Any]
-Cursor = Annotated[str | None, QueryParameter(max_length=cursors.MAX_LENGTH)]
-PageLimit = Annotated[int, QueryParameter(ge=1, le=200)]
 UnitCodePath = Annotated[str, PathParameter(pattern=r"^[0-9]{2,5}$", max_length=16)]
 
 

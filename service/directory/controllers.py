@@ -6,9 +6,9 @@ and service operations; the lists, with their own filters, stay written methods.
 """
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
@@ -68,11 +68,25 @@ Search = Annotated[
     QueryParameter(max_length=100, description="Diacritic-insensitive search in the name."),
 ]
 
+Read = TypeVar("Read", UnitRead, AgencyRead)
 
-class UnitController(Controller):
-    path = "/directory/units"
+
+def _page(rows: Sequence[Any], read: type[Read], limit: int) -> Page[Read]:
+    """The first ``limit`` rows (the service reads one more, to know a next page exists),
+    with the last one's ``code`` as the cursor of the next."""
+    items = [read.model_validate(row) for row in rows[:limit]]
+    return Page(items=items, next_cursor=items[-1].code if len(rows) > limit else None)
+
+
+class _DirectoryController(Controller):
+    """Any staff member reads the directory; the writing routes add ``admin_only``."""
+
     tags = ["directory"]
     guards = [staff()]
+
+
+class UnitController(_DirectoryController):
+    path = "/directory/units"
 
     @get("/")
     async def list_units(
@@ -87,8 +101,7 @@ class UnitController(Controller):
         units = await service.list_units(
             db_session, province=province, level=level, q=q, cursor=cursor, limit=limit
         )
-        items = [UnitRead.model_validate(u) for u in units[:limit]]
-        return Page(items=items, next_cursor=items[-1].code if len(units) > limit else None)
+        return _page(units, UnitRead, limit)
 
     @get("/{code:str}")
     async def get_unit(
@@ -97,10 +110,8 @@ class UnitController(Controller):
         return UnitRead.model_validate(await service.get_unit(db_session, code))
 
 
-class AgencyController(Controller):
+class AgencyController(_DirectoryController):
     path = "/directory/agencies"
-    tags = ["directory"]
-    guards = [staff()]
 
     @get("/")
     async def list_agencies(
@@ -124,14 +135,11 @@ class AgencyController(Controller):
             cursor=cursor,
             limit=limit,
         )
-        items = [AgencyRead.model_validate(a) for a in agencies[:limit]]
-        return Page(items=items, next_cursor=items[-1].code if len(agencies) > limit else None)
+        return _page(agencies, AgencyRead, limit)
 
 
-class CategoryController(Controller):
+class CategoryController(_DirectoryController):
     path = "/directory/categories"
-    tags = ["directory"]
-    guards = [staff()]
 
     @get("/")
     async def list_categories(
@@ -143,10 +151,8 @@ class CategoryController(Controller):
         ]
 
 
-class RoutingRuleController(Controller):
+class RoutingRuleController(_DirectoryController):
     path = "/directory/routing-rules"
-    tags = ["directory"]
-    guards = [staff()]
 
     @get("/")
     async def list_rules(
@@ -162,10 +168,8 @@ class RoutingRuleController(Controller):
         return [RoutingRuleRead.model_validate(r) for r in rules]
 
 
-class RoutingController(Controller):
+class RoutingController(_DirectoryController):
     path = "/directory/routing"
-    tags = ["directory"]
-    guards = [staff()]
 
     @get("/suggest")
     async def suggest(
@@ -196,10 +200,8 @@ def _office_hours(row: OfficeHours) -> OfficeHoursRead:
     )
 
 
-class CalendarController(Controller):
+class CalendarController(_DirectoryController):
     path = "/directory/calendar"
-    tags = ["directory"]
-    guards = [staff()]
 
     @get("/")
     async def list_days(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 import httpx
 
@@ -58,18 +58,27 @@ class NoticeRefused(RuntimeError):
         self.code = code
 
 
-class HttpPhoneChannel(ABC):
+class TimedConfig(Protocol):
+    """What every HTTP phone service's configuration carries."""
+
+    @property
+    def timeout_seconds(self) -> float: ...
+
+
+ConfigT = TypeVar("ConfigT", bound=TimedConfig)
+
+
+class HttpPhoneChannel(ABC, Generic[ConfigT]):
     """A phone service called with one HTTP request a notice: ``request_for`` writes it,
     ``answer`` reads what the service said (:class:`Sent`, or it raises). ``service``
-    names it in the errors."""
+    names it in the errors; ``config`` is its configuration (with ``timeout_seconds``)."""
 
     name: str
     service: str
 
-    def __init__(
-        self, *, timeout_seconds: float, transport: httpx.AsyncBaseTransport | None
-    ) -> None:
-        self._timeout_seconds = timeout_seconds
+    def __init__(self, config: ConfigT, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.config = config
+        self._timeout_seconds = config.timeout_seconds
         self._transport = transport
 
     @abstractmethod

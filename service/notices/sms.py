@@ -84,13 +84,12 @@ class SmsGatewayConfig:
     timeout_seconds: float = 10.0
 
 
-class HttpSmsGateway(HttpPhoneChannel):
+class HttpSmsGateway(HttpPhoneChannel[SmsGatewayConfig]):
     service = "SMS gateway"
     name = "sms"
 
     def __init__(self, config: SmsGatewayConfig, transport: httpx.AsyncBaseTransport | None = None):
-        super().__init__(timeout_seconds=config.timeout_seconds, transport=transport)
-        self.config = config
+        super().__init__(config, transport)
         self.template = parse_template(config.body_template)
 
     def text_for(self, notice: PhoneNotice) -> str:

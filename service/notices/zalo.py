@@ -64,13 +64,9 @@ def _cut(value: str, limit: int) -> str:
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
-class ZaloZns(HttpPhoneChannel):
+class ZaloZns(HttpPhoneChannel[ZaloZnsConfig]):
     service = "ZNS"
     name = "zalo"
-
-    def __init__(self, config: ZaloZnsConfig, transport: httpx.AsyncBaseTransport | None = None):
-        super().__init__(timeout_seconds=config.timeout_seconds, transport=transport)
-        self.config = config
 
     def template_id(self, notice: PhoneNotice) -> str | None:
         return self.config.template_ids.get(notice.template)

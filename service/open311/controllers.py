@@ -23,13 +23,15 @@ several values) and more than one jurisdiction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, Router, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, QueryParameter
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.middleware import enforce_rate_limit
@@ -133,7 +135,41 @@ async def _read_form(request: Request[Any, Any, Any]) -> tuple[RequestForm, dict
         raise Invalid(msg("petition_fields_invalid"), errors=errors) from exc
 
 
+@dataclass(frozen=True)
+class Reader:
+    """A public read of the server, in a jurisdiction that is ours: the reader's language,
+    the format the path asks for and the zone the times are written in."""
+
+    locale: str
+    format: Format
+    timezone: str
+
+    def answer(
+        self,
+        root: str,
+        document: BaseModel | Sequence[BaseModel],
+        fmt: Format | None = None,
+        *,
+        localised: bool = True,
+    ) -> Response[bytes]:
+        """``document`` under ``root`` in ``fmt`` (a path suffix's) or the path's format."""
+        headers = _in(self.locale) if localised else None
+        return respond(fmt or self.format, root, document, self.timezone, headers=headers)
+
+
+def _reader(
+    request: Request[Any, Any, Any],
+    settings: NamedDependency[Settings],
+    jurisdiction_id: Annotated[str | None, QueryParameter(max_length=200)] = None,
+) -> Reader:
+    """Every read but discovery names (or leaves out) the one jurisdiction we serve."""
+    service.check_jurisdiction(settings, jurisdiction_id)
+    return Reader(request_locale(request), _format(request), settings.timezone)
+
+
 class Open311Controller(Controller):
+    dependencies = {"reader": Provide(_reader, sync_to_thread=False)}
+
     @get(_paths("discovery"))
     async def discovery(
         self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
@@ -146,31 +182,20 @@ class Open311Controller(Controller):
 
     @get(_paths("services"))
     async def services(
-        self,
-        request: Request[Any, Any, Any],
-        read_session: ReadSession,
-        settings: NamedDependency[Settings],
-        jurisdiction_id: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        self, reader: NamedDependency[Reader], read_session: ReadSession
     ) -> Response[bytes]:
-        service.check_jurisdiction(settings, jurisdiction_id)
-        locale = request_locale(request)
-        items = await service.services(read_session, locale)
-        return respond(_format(request), "services", items, settings.timezone, headers=_in(locale))
+        return reader.answer("services", await service.services(read_session, reader.locale))
 
     @get("/services/{service_code:str}")
     async def definition(
         self,
-        request: Request[Any, Any, Any],
+        reader: NamedDependency[Reader],
         read_session: ReadSession,
-        settings: NamedDependency[Settings],
         service_code: FromPath[str],
-        jurisdiction_id: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Response[bytes]:
-        service.check_jurisdiction(settings, jurisdiction_id)
         code, fmt = split_suffix(service_code)
-        locale = request_locale(request)
-        document = await service.definition(read_session, code, locale)
-        return respond(fmt, "service_definition", document, settings.timezone, headers=_in(locale))
+        document = await service.definition(read_session, code, reader.locale)
+        return reader.answer("service_definition", document, fmt)
 
     @post(_paths("requests"), status_code=201)
     async def file(
@@ -192,17 +217,14 @@ class Open311Controller(Controller):
     @get(_paths("requests"))
     async def requests(
         self,
-        request: Request[Any, Any, Any],
+        reader: NamedDependency[Reader],
         read_session: ReadSession,
-        settings: NamedDependency[Settings],
-        jurisdiction_id: Annotated[str | None, QueryParameter(max_length=200)] = None,
         service_request_id: Annotated[str | None, QueryParameter(max_length=4000)] = None,
         service_code: Annotated[str | None, QueryParameter(max_length=2000)] = None,
         start_date: Annotated[str | None, QueryParameter(max_length=40)] = None,
         end_date: Annotated[str | None, QueryParameter(max_length=40)] = None,
         status: Annotated[str | None, QueryParameter(max_length=20)] = None,
     ) -> Response[bytes]:
-        service.check_jurisdiction(settings, jurisdiction_id)
         filters = service.request_filter(
             service_request_id=service_request_id,
             service_code=service_code,
@@ -210,42 +232,33 @@ class Open311Controller(Controller):
             end_date=end_date,
             status=status,
         )
-        locale = request_locale(request)
-        items = await service.list_requests(read_session, filters, locale)
-        return respond(
-            _format(request), "service_requests", items, settings.timezone, headers=_in(locale)
-        )
+        items = await service.list_requests(read_session, filters, reader.locale)
+        return reader.answer("service_requests", items)
 
     # One request and a token are read on the primary: a client asks for them right after
     # its POST, which a replica may not have yet.
     @get("/requests/{service_request_id:str}")
     async def request_one(
         self,
-        request: Request[Any, Any, Any],
+        reader: NamedDependency[Reader],
         db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
         service_request_id: FromPath[str],
-        jurisdiction_id: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Response[bytes]:
-        service.check_jurisdiction(settings, jurisdiction_id)
         code, fmt = split_suffix(service_request_id)
-        locale = request_locale(request)
-        item = await service.get_request(db_session, code, locale)
-        return respond(fmt, "service_requests", [item], settings.timezone, headers=_in(locale))
+        item = await service.get_request(db_session, code, reader.locale)
+        return reader.answer("service_requests", [item], fmt)
 
     @get("/tokens/{token:str}")
     async def token(
         self,
-        request: Request[Any, Any, Any],
+        reader: NamedDependency[Reader],
         db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
         token: FromPath[str],
-        jurisdiction_id: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Response[bytes]:
-        service.check_jurisdiction(settings, jurisdiction_id)
         value, fmt = split_suffix(token)
         answer = await service.resolve_token(db_session, value)
-        return respond(fmt, "service_requests", [answer], settings.timezone)
+        # A token's answer holds ids only, no text in the reader's language.
+        return reader.answer("service_requests", [answer], fmt, localised=False)
 
 
 def error_before_routing(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-from litestar import Request, Router, get, post
+from litestar import Router, get, post
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
@@ -28,10 +28,10 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import ServiceError
+from service.http.params import AnyRequest
 from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
 
 M = TypeVar("M", bound=BaseModel)
-AnyRequest = Request[Any, Any, Any]
 # A page with a form: (request, session, form, status_code=) -> the page.
 FormPage = Callable[..., Awaitable[HTMXTemplate]]
 # A service call of a form: (session, request, data) -> what it made or changed.

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from litestar import Request, post
+from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,11 +18,11 @@ from service.auth.schemas import ApiClientCreate, ApiClientCreated, UserCreate, 
 from service.directory import service as directory
 from service.directory.models import UnitLevel
 from service.errors import ServiceError
+from service.http.params import AnyRequest
 from service.web.admin.common import FromForm, admin_section
 from service.web.pages import Form, HTMXTemplate, read_form, render
 from service.web.routes import ButtonSpec, FormSpec, Shown, form_page, page_route
 
-AnyRequest = Request[Any, Any, Any]
 USERS = "/console/admin/users"
 CLIENTS = "/console/admin/api-clients"
 

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from litestar import Request, Router, get, post
+from litestar import Router, get, post
 from litestar.di import NamedDependency
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ from service.directory.schemas import (
     RoutingRuleCreate,
 )
 from service.errors import NotFound
+from service.http.params import AnyRequest
 from service.i18n import READERS_TIMEZONE, msg
 from service.jobs import service as jobs
 from service.jobs.controllers import MAX_ID
@@ -33,7 +34,6 @@ from service.web.admin.common import ADMIN, FromForm, admin_section
 from service.web.pages import Form, HTMXTemplate, read_query, render
 from service.web.routes import ButtonSpec, FormSpec, Shown, form_page
 
-AnyRequest = Request[Any, Any, Any]
 CALENDAR = "/console/admin/calendar"
 RULES = "/console/admin/routing"
 JOBS = "/console/admin/jobs"

@@ -5,9 +5,9 @@ calls, the same area rules."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
@@ -15,16 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import staff
 from service.auth.models import Role
-from service.auth.principals import StaffPrincipal
 from service.channels import service
 from service.channels.models import PublicationStatus
-from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
+from service.http.params import Cursor, StaffRequest
 from service.readonly import ReadSession
 from service.web.pages import HTMXTemplate, redirect, render
 
 PATH = "/console/publications"
 PAGE = 30
-StaffRequest = Request[StaffPrincipal, Any, Any]
 
 
 class PublicationPagesController(Controller):
@@ -37,7 +35,7 @@ class PublicationPagesController(Controller):
         request: StaffRequest,
         read_session: ReadSession,
         status: Annotated[PublicationStatus | None, QueryParameter()] = None,
-        cursor: Annotated[str | None, QueryParameter(max_length=CURSOR_MAX_LENGTH)] = None,
+        cursor: Cursor = None,
     ) -> HTMXTemplate:
         rows, next_cursor = await service.list_publications(
             read_session,
