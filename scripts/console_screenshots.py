@@ -130,6 +130,9 @@ class Filled:
     answer_id: str = ""
     plan_id: str = ""
     session_id: str = ""
+    draft_id: str = ""
+    draft_code: str = ""
+    meeting_id: str = ""
     titles: list[str] = field(default_factory=list)
 
 
@@ -324,7 +327,18 @@ def fill(base: str) -> Filled:
         item["id"] for item in feed["items"] if item["title"] == "Ngập nước đường Hàng Bông sau mưa"
     )
     filled.plan_id, filled.session_id = supervision(api)
+    filled.draft_id, filled.draft_code, filled.meeting_id = other_duties(api)
     return filled
+
+
+def other_duties(api: Api) -> tuple[str, str, str]:
+    """The demo's own draft under social criticism and its first voter meeting in Hoàn Kiếm,
+    as ``giamsat demo`` seeded them; (draft id, draft code, meeting id)."""
+    front = api.staff("mttq.hoankiem")
+    draft = api.call("GET", "/drafts", front).json()["items"][0]
+    council = api.call("GET", "/voter-meetings/sessions", front).json()["items"][0]
+    meetings = api.call("GET", f"/voter-meetings/sessions/{council['id']}/meetings", front)
+    return draft["id"], draft["code"], meetings.json()[0]["id"]
 
 
 def supervision(api: Api) -> tuple[str, str]:
@@ -424,12 +438,17 @@ SHOTS: dict[str | None, list[Shot]] = {
         Shot("portal-answer", lambda f: f"/tra-loi/{f.answer_id}", full_page=True),
         Shot("portal-file", lambda f: "/gui-kien-nghi"),
         Shot("portal-track", lambda f: f"/tra-cuu/{f.tracking_code}", before=_track),
+        Shot("portal-consultation", lambda f: f"/gop-y-du-thao/{f.draft_code}", full_page=True),
+        Shot("portal-reception", lambda f: "/tiep-cong-dan"),
         Shot("login", lambda f: "/console/login"),
     ],
     "mttq.hoankiem": [
         Shot("queue", lambda f: "/console/queue?tab=all", full_page=True),
         Shot("petition", lambda f: f"/console/queue/{f.petition_id}", full_page=True),
         Shot("review", lambda f: f"/console/review/{f.review_referral}", full_page=True),
+        Shot("reception", lambda f: "/console/reception"),
+        Shot("draft", lambda f: f"/console/drafts/{f.draft_id}", full_page=True),
+        Shot("voter-meeting", lambda f: f"/console/voter-meetings/meetings/{f.meeting_id}"),
     ],
     "ubnd.hoankiem": [
         Shot("inbox", lambda f: "/console/inbox"),
