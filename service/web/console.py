@@ -7,7 +7,7 @@ guards on ``request.user``), call the domain service on ``db_session``, answer w
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Redirect
@@ -48,11 +48,11 @@ class ConsoleAuthController(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
-    ) -> Response[Any]:
+    ) -> Redirect | HTMXTemplate:
         target = safe_next((await request.form()).get("next"))
         counters, address = counters_of(request), client_address(request)
 
-        async def open_session(credentials: LoginRequest) -> Response[Any]:
+        async def open_session(credentials: LoginRequest) -> Redirect:
             await login_limits.check(counters, address, credentials.username)
             try:
                 user, session = await auth.open_session(
@@ -108,8 +108,8 @@ class ConsoleHomeController(Controller):
         request: Request[StaffPrincipal, Any, Any],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
-    ) -> Response[Any]:
-        async def change(data: PasswordChange) -> Response[Any]:
+    ) -> Redirect | HTMXTemplate:
+        async def change(data: PasswordChange) -> Redirect:
             await auth.change_own_password(
                 db_session, request.user, data.current_password, data.new_password
             )

@@ -19,16 +19,16 @@ from service.errors import ServiceError
 from service.web.pages import Form, read_form
 
 M = TypeVar("M", bound=BaseModel)
-
-Refill = Callable[[Form[M], int], Response[Any] | Awaitable[Response[Any]]]
+Done = TypeVar("Done", bound=Response[Any])
+Page = TypeVar("Page", bound=Response[Any])
 
 
 async def post_form(
     request: Request[Any, Any, Any],
     schema: type[M],
-    act: Callable[[M], Awaitable[Response[Any]]],
-    refill: Refill[M],
-) -> Response[Any]:
+    act: Callable[[M], Awaitable[Done]],
+    refill: Callable[[Form[M], int], Page | Awaitable[Page]],
+) -> Done | Page:
     """``act`` on the form's data, or ``refill`` the page with the form and its errors."""
     form = await read_form(request, schema)
     status = 422
