@@ -22,7 +22,8 @@ from service.directory.models import AdminUnit, Agency
 from service.errors import ServiceError
 from service.ratelimit import client_address, counters_of
 from service.settings import Settings
-from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
+from service.web.forms import post_form
+from service.web.pages import Form, HTMXTemplate, redirect, render
 from service.web.sessions import LOGIN_PATH, PUBLIC_OPT, new_cookie, safe_next, session_cookie
 
 _PUBLIC = {PUBLIC_OPT: True}
@@ -48,28 +49,27 @@ class ConsoleAuthController(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> Redirect | HTMXTemplate:
-        form = await read_form(request, LoginRequest)
         target = safe_next((await request.form()).get("next"))
-        if form.data is not None:
-            credentials = form.data
-            counters, address = counters_of(request), client_address(request)
+        counters, address = counters_of(request), client_address(request)
+
+        async def open_session(credentials: LoginRequest) -> Redirect:
+            await login_limits.check(counters, address, credentials.username)
             try:
-                await login_limits.check(counters, address, credentials.username)
-                try:
-                    user, session = await auth.open_session(
-                        db_session, credentials.username, credentials.password
-                    )
-                except ServiceError:
-                    await login_limits.record_failure(counters, address, credentials.username)
-                    raise
-            except ServiceError as exc:
-                form = form.failed(exc)
-            else:
-                await login_limits.record_success(counters, address, credentials.username)
-                return redirect(target, cookies=[new_cookie(settings, user, session)])
-        # The password is never sent back into the page.
-        form = Form(values={"username": form.values.get("username", "")}, errors=form.errors)
-        return render(request, "console/login.html", status_code=422, form=form, next=target)
+                user, session = await auth.open_session(
+                    db_session, credentials.username, credentials.password
+                )
+            except ServiceError:
+                await login_limits.record_failure(counters, address, credentials.username)
+                raise
+            await login_limits.record_success(counters, address, credentials.username)
+            return redirect(target, cookies=[new_cookie(settings, user, session)])
+
+        def refill(form: Form[LoginRequest], _: int) -> HTMXTemplate:
+            # The password is never sent back into the page.
+            form = Form(values={"username": form.values.get("username", "")}, errors=form.errors)
+            return render(request, "console/login.html", status_code=422, form=form, next=target)
+
+        return await post_form(request, LoginRequest, open_session, refill)
 
     @post("/logout", guards=[staff()], status_code=303)
     async def logout(
@@ -109,27 +109,21 @@ class ConsoleHomeController(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> Redirect | HTMXTemplate:
-        form = await read_form(request, PasswordChange)
-        if form.data is not None:
-            try:
-                await auth.change_own_password(
-                    db_session,
-                    request.user,
-                    form.data.current_password,
-                    form.data.new_password,
-                )
-            except ServiceError as exc:
-                form = form.failed(exc)
-            else:
-                # Every session of the account ended with the change, this one too.
-                return redirect(
-                    LOGIN_PATH,
-                    flash="web.password_changed",
-                    cookies=[session_cookie(settings, None)],
-                )
-        # Passwords are never sent back into the page.
-        form = Form(values={}, errors=form.errors)
-        return render(request, "console/password.html", status_code=422, form=form)
+        async def change(data: PasswordChange) -> Redirect:
+            await auth.change_own_password(
+                db_session, request.user, data.current_password, data.new_password
+            )
+            # Every session of the account ended with the change, this one too.
+            return redirect(
+                LOGIN_PATH, flash="web.password_changed", cookies=[session_cookie(settings, None)]
+            )
+
+        def refill(form: Form[PasswordChange], _: int) -> HTMXTemplate:
+            # Passwords are never sent back into the page.
+            form = Form(values={}, errors=form.errors)
+            return render(request, "console/password.html", status_code=422, form=form)
+
+        return await post_form(request, PasswordChange, change, refill)
 
 
 controllers = [ConsoleAuthController, ConsoleHomeController]

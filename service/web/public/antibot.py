@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from litestar import Request
 from pydantic import BaseModel
@@ -81,7 +81,17 @@ class Guarded(BaseModel):
     website: str | None = None  # HONEYPOT
 
 
-G = TypeVar("G", bound=Guarded)
+class GuardedInputs(Protocol):
+    """What :func:`check_form` reads of a form: :class:`Guarded`'s two inputs."""
+
+    @property
+    def form_token(self) -> Any: ...
+
+    @property
+    def website(self) -> Any: ...
+
+
+G = TypeVar("G", bound=GuardedInputs)
 
 
 def check_form(settings: Settings, data: G | None, refusal: Message) -> tuple[G, str]:

@@ -7,6 +7,7 @@ signed form token, the honeypot, the per-address limit) and waits for moderation
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -19,10 +20,11 @@ from service.criticism import repository, service
 from service.criticism.models import CriticismDraft, OpinionStatus
 from service.criticism.schemas import PublicComment
 from service.criticism.views import public_opinion, public_points
-from service.errors import ServiceError
+from service.i18n import msg
 from service.readonly import ReadSession
 from service.settings import Settings
-from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
+from service.web.forms import post_form
+from service.web.pages import Form, HTMXTemplate, redirect, render
 
 PATH = "/gop-y-du-thao"
 Code = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9][A-Za-z0-9./-]{1,39}$")]
@@ -84,15 +86,13 @@ class ConsultationController(Controller):
     ) -> Response[Any]:
         found = await service.public_draft(db_session, code)
         await antibot.count_filing(request)
-        form = await read_form(request, PublicComment)
-        try:
-            if form.data is None:
-                return await self._page(request, db_session, settings, found, form, status_code=422)
-            antibot.check_honeypot(form.data.website)
-            antibot.check_token(settings, form.data.form_token)
-            await service.comment(db_session, code, form.data)
-        except ServiceError as exc:
-            return await self._page(
-                request, db_session, settings, found, form.failed(exc), status_code=422
-            )
-        return redirect(f"{PATH}/{code}", flash="web.consultation.thanks")
+
+        async def send(data: PublicComment) -> Response[Any]:
+            antibot.check_form(settings, data, msg("web.portal.form_refused"))
+            await service.comment(db_session, code, data)
+            return redirect(f"{PATH}/{code}", flash="web.consultation.thanks")
+
+        def refill(form: Form[PublicComment], _: int) -> Awaitable[HTMXTemplate]:
+            return self._page(request, db_session, settings, found, form, status_code=422)
+
+        return await post_form(request, PublicComment, send, refill)

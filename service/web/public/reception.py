@@ -10,6 +10,7 @@ once, as the petition form does (``receipts``).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -19,12 +20,13 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import service.web.public.antibot as antibot
-from service.errors import Invalid, ServiceError, pydantic_message
+from service.errors import Invalid, pydantic_message
 from service.i18n import msg
 from service.reception import service
 from service.reception.schemas import BookingCreate
 from service.settings import Settings
-from service.web.pages import PRIVATE, Form, HTMXTemplate, read_form, redirect, render
+from service.web.forms import post_form
+from service.web.pages import PRIVATE, Form, HTMXTemplate, redirect, render
 from service.web.public.receipts import Receipt, file_once
 from service.web.public.reference import place_names
 
@@ -119,11 +121,9 @@ class ReceptionPortalController(Controller):
         settings: NamedDependency[Settings],
     ) -> Response[Any]:
         await antibot.count_filing(request)
-        form = await read_form(request, BookingForm)
-        try:
-            filled, nonce = antibot.check_form(
-                settings, form.data, msg("reception.booking_invalid")
-            )
+
+        async def book(form: BookingForm) -> Response[Any]:
+            filled, nonce = antibot.check_form(settings, form, msg("reception.booking_invalid"))
             data = booking_create(filled)
 
             async def create() -> tuple[int, dict[str, Any], uuid.UUID | None]:
@@ -140,17 +140,13 @@ class ReceptionPortalController(Controller):
                 body=data.model_dump(mode="json"),
                 create=create,
             )
-        except ServiceError as exc:
+            return RECEIPT.show(settings, str(stored.body["code"]), str(stored.body["secret"]))
+
+        def refill(form: Form[BookingForm], status: int) -> Awaitable[HTMXTemplate]:
             schedule_id = _schedule_id(str(form.values.get("schedule_id") or ""))
-            return await self._page(
-                request,
-                db_session,
-                settings,
-                form.failed(exc),
-                schedule_id,
-                status_code=exc.status_code,
-            )
-        return RECEIPT.show(settings, str(stored.body["code"]), str(stored.body["secret"]))
+            return self._page(request, db_session, settings, form, schedule_id, status)
+
+        return await post_form(request, BookingForm, book, refill)
 
     @get("/bien-nhan", cache_control=PRIVATE)
     async def receipt(
@@ -172,21 +168,15 @@ class ReceptionPortalController(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> Response[Any]:
-        form = await read_form(request, CancelForm)
-        try:
-            data = form.data
-            if data is None or not data.code or not data.secret:
+
+        async def cancel(data: CancelForm) -> Response[Any]:
+            if not data.code or not data.secret:
                 raise Invalid(msg("reception.booking_not_found"), field="code")
             booking = await service.find_for_citizen(db_session, data.code, data.secret, lock=True)
             await service.cancel(db_session, booking)
-        except ServiceError as exc:
-            return await self._page(
-                request,
-                db_session,
-                settings,
-                Form(values={}),
-                None,
-                exc.status_code,
-                form.failed(exc),
-            )
-        return redirect(PATH, flash="web.reception.cancelled")
+            return redirect(PATH, flash="web.reception.cancelled")
+
+        def refill(form: Form[CancelForm], status: int) -> Awaitable[HTMXTemplate]:
+            return self._page(request, db_session, settings, Form(values={}), None, status, form)
+
+        return await post_form(request, CancelForm, cancel, refill)

@@ -22,7 +22,7 @@ from litestar.params import FromPath, FromQuery
 from pydantic import BaseModel, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.errors import NotFound, ServiceError
+from service.errors import NotFound
 from service.i18n import msg
 from service.petitions import citizen as citizen_service
 from service.petitions.controllers.tracking import _citizen_petition as citizen_petition
@@ -31,7 +31,8 @@ from service.petitions.schemas import AdditionalInformation, ClarificationAnswer
 from service.petitions.views import tracking_view
 from service.settings import Settings
 from service.text import Text, text_field
-from service.web.pages import PRIVATE, Form, HTMXTemplate, read_form, redirect, render
+from service.web.forms import post_form
+from service.web.pages import PRIVATE, Form, HTMXTemplate, redirect, render
 from service.web.public.citizen import credentials_cookie, forget, read_credentials
 
 PATH = "/tra-cuu"
@@ -105,21 +106,17 @@ class TrackingController(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> Response[Any]:
-        form = await read_form(request, TrackingLookup)
-        lookup = form.data
-        if lookup is not None:
-            try:
-                petition = await citizen_petition(request, lookup.code, db_session, lookup.secret)
-            except ServiceError as exc:
-                form = form.failed(exc)
-                return render(
-                    request, "portal/track_form.html", form=form, status_code=exc.status_code
-                )
+        async def open_page(lookup: TrackingLookup) -> Response[Any]:
+            petition = await citizen_petition(request, lookup.code, db_session, lookup.secret)
             cookie = credentials_cookie(
                 settings, COOKIE, PATH, petition.tracking_code, lookup.secret
             )
             return redirect(_page_path(petition.tracking_code), cookies=[cookie])
-        return render(request, "portal/track_form.html", form=form, status_code=422)
+
+        def refill(form: Form[TrackingLookup], status: int) -> HTMXTemplate:
+            return render(request, "portal/track_form.html", form=form, status_code=status)
+
+        return await post_form(request, TrackingLookup, open_page, refill)
 
     @post("/thoat", status_code=303)
     async def leave(self) -> Response[Any]:
@@ -182,16 +179,15 @@ class TrackingController(Controller):
         petition = await self._petition(request, code, session)
         if petition is None:
             return redirect(f"{PATH}?ma={code[:64]}")
-        form = await read_form(request, action.schema)
-        status = 422
-        if form.data is not None:
-            try:
-                await action.run(session, petition, form.data, target)
-            except ServiceError as exc:
-                form, status = form.failed(exc), exc.status_code
-            else:
-                return redirect(_page_path(petition.tracking_code), flash=action.flash)
-        return await self._page(request, session, petition, status, **{form_key: form})
+
+        async def run(data: BaseModel) -> Response[Any]:
+            await action.run(session, petition, data, target)
+            return redirect(_page_path(petition.tracking_code), flash=action.flash)
+
+        def refill(form: Form[BaseModel], status: int) -> Awaitable[HTMXTemplate]:
+            return self._page(request, session, petition, status, **{form_key: form})
+
+        return await post_form(request, action.schema, run, refill)
 
     @post("/{code:str}/cau-hoi/{question_id:uuid}", status_code=303)
     async def answer(
