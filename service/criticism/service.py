@@ -281,18 +281,12 @@ async def issue(
     due_at = await answer_due_at(session, now)
     number = criticism_number(draft)
     for point in open_points:
+        title = msg("criticism_point_title", number=number, point=point.number, title=draft.title)
+        item = replies.ReferredItem(
+            ITEM_TYPE, point.id, ItemKind.social_criticism, draft.unit_code, title.render("vi")
+        )
         referral = await replies.create_referral(
-            session,
-            item_type=ITEM_TYPE,
-            item_id=point.id,
-            item_kind=ItemKind.social_criticism,
-            urgency=Urgency.normal,
-            agency_id=draft.drafting_agency_id,
-            unit_code=draft.unit_code,
-            title=msg(
-                "criticism_point_title", number=number, point=point.number, title=draft.title
-            ).render("vi"),
-            actor=actor,
+            session, item=item, agency_id=draft.drafting_agency_id, actor=actor
         )
         point.referral_id = referral.id
         point.state = PointState.sent
@@ -447,10 +441,10 @@ async def list_points(
 
 async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> None:
     """Mirror what happened to a point's referral, in the same transaction."""
-    if event.item_type != ITEM_TYPE:
-        return
-    point = await repository.get_point(session, event.item_id, for_update=True)
-    if point is None or point.referral_id != event.referral_id:
+    point = await event.current_item(
+        ITEM_TYPE, lambda item_id: repository.get_point(session, item_id, for_update=True)
+    )
+    if point is None:
         return
     state = PointState(point.state)
     if state is PointState.withdrawn:

@@ -194,17 +194,16 @@ async def refer(
         # The referral's title travels (inbox lists, reminder emails): without who filed it,
         # as the agency sees the item (only a complainant is known to the agency).
         title = remove_personal(title, await petitioners_data(session, settings, petition))
+    item = replies.ReferredItem(
+        "petition",
+        petition.id,
+        ItemKind(petition.kind),
+        petition.unit_code,
+        title,
+        Urgency(petition.urgency),
+    )
     referral = await replies.create_referral(
-        session,
-        item_type="petition",
-        item_id=petition.id,
-        item_kind=ItemKind(petition.kind),
-        urgency=Urgency(petition.urgency),
-        agency_id=agency.id,
-        unit_code=petition.unit_code,
-        title=title,
-        actor=officer,
-        note=note,
+        session, item=item, agency_id=agency.id, actor=officer, note=note
     )
     clock.stop(petition, now)
     petition.referral_id = referral.id

@@ -71,6 +71,16 @@ ITEM_STATE_EVENTS = (
 )
 
 
+class FollowingItem(Protocol):
+    """An item that follows its current referral (a petition, a recommendation, a point)."""
+
+    @property
+    def referral_id(self) -> uuid.UUID | None: ...
+
+
+Item = TypeVar("Item", bound=FollowingItem)
+
+
 class AnsweredItem(Protocol):
     """An item that keeps its referral's published answer (a recommendation, a point)."""
 
@@ -125,6 +135,19 @@ class ReferralEvent:
             actor=actor,
             data=data or {},
         )
+
+    async def current_item(
+        self, item_type: str, load: Callable[[uuid.UUID], Awaitable[Item | None]]
+    ) -> Item | None:
+        """The item this event is about, as ``load`` reads it (locked), or None: the event is
+        about another type of item, the item is gone, or the referral is not the item's
+        current one any more (an older referral, before re-routing or re-issuing)."""
+        if self.item_type != item_type:
+            return None
+        item = await load(self.item_id)
+        if item is None or item.referral_id != self.referral_id:
+            return None
+        return item
 
     def record_answer(self, item: AnsweredItem) -> str:
         """``referral.answer_published`` copied onto ``item``; its outcome ('' when none)."""

@@ -336,13 +336,15 @@ class TestCancellation:
         petition = await routed(session, settings, api, staff)
         stray = await replies.create_referral(
             session,
-            item_type="petition",
-            item_id=petition.id,
-            item_kind=petition.kind,  # type: ignore[arg-type]
-            urgency=petition.urgency,  # type: ignore[arg-type]
+            item=replies.ReferredItem(
+                "petition",
+                petition.id,
+                petition.kind,  # type: ignore[arg-type]
+                petition.unit_code,
+                "Một referral cũ",
+                petition.urgency,  # type: ignore[arg-type]
+            ),
             agency_id=staff.other_agency.id,
-            unit_code=petition.unit_code,
-            title="Một referral cũ",
             actor=principal(staff.ward_front),
         )
         await replies.acknowledge(

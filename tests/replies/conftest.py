@@ -214,15 +214,11 @@ async def refer(
 ) -> Referral:
     """What petitions/oversight do: create the item, then refer it to an agency."""
     item_id = provider.add(**item)
+    title = provider.items[item_id]["title"]
     return await replies.create_referral(
         session,
-        item_type=item_type,
-        item_id=item_id,
-        item_kind=kind,
-        urgency=urgency,
+        item=replies.ReferredItem(item_type, item_id, kind, HOAN_KIEM, title, urgency),
         agency_id=(agency or world.ward_agency).id,
-        unit_code=HOAN_KIEM,
-        title=provider.items[item_id]["title"],
         actor=world.actor(world.front_officer),
     )
 

@@ -2,8 +2,8 @@
 through replies' referrals, and implementation checks in re-supervision sessions.
 
 Issuing a recommendation hands it to its agency as a referral
-(``replies.create_referral(item_type="recommendation", ...)``); from then on the agency
-answers through the replies inbox and the recommendation's state follows the referral's
+(``replies.create_referral(item=ReferredItem("recommendation", ...), ...)``); from then on
+the agency answers through the replies inbox and the recommendation's state follows the referral's
 events (``apply_referral_event``, subscribed in ``wiring.py``). The recommendation's
 own due date comes from ``deadline_policy`` (supervision_recommendation, answer step;
 30 days when no row exists) and follows the referral's answer deadline once the agency has
@@ -321,17 +321,11 @@ async def issue_recommendation(
         rec.agency_id = agency_id
     elif state is RecommendationState.declined:
         raise Invalid(msg("reissue_agency_required"), field="agency_id")
+    item = replies.ReferredItem(
+        ITEM_TYPE, rec.id, ItemKind.supervision_recommendation, plan.unit_code, rec.title
+    )
     referral = await replies.create_referral(
-        session,
-        item_type=ITEM_TYPE,
-        item_id=rec.id,
-        item_kind=ItemKind.supervision_recommendation,
-        urgency=Urgency.normal,
-        agency_id=rec.agency_id,
-        unit_code=plan.unit_code,
-        title=rec.title,
-        actor=actor,
-        note=note,
+        session, item=item, agency_id=rec.agency_id, actor=actor, note=note
     )
     now = utcnow()
     rec.referral_id = referral.id
@@ -400,12 +394,10 @@ async def get_recommendation_view(
 async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> None:
     """Mirror what happened to a recommendation's referral (in the same transaction).
     Events of a referral the recommendation no longer follows are ignored."""
-    if event.item_type != ITEM_TYPE:
-        return
-    rec = await repository.get_recommendation(session, event.item_id, for_update=True)
+    rec = await event.current_item(
+        ITEM_TYPE, lambda item_id: repository.get_recommendation(session, item_id, for_update=True)
+    )
     if rec is None:
-        return
-    if rec.referral_id != event.referral_id:
         return
     state = RecommendationState(rec.state)
     if state is RecommendationState.withdrawn:

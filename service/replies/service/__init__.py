@@ -35,7 +35,7 @@ from service.replies.service.agency import (
 from service.replies.service.citizen import rate_answer
 from service.replies.service.disputes import close_referral, escalate, reopen
 from service.replies.service.extensions import decide_extension, request_extension
-from service.replies.service.lifecycle import cancel_referral, create_referral
+from service.replies.service.lifecycle import ReferredItem, cancel_referral, create_referral
 from service.replies.service.review import (
     accept_answer,
     item_personal_data,
@@ -48,6 +48,7 @@ from service.replies.service.steps import NOTIFY_JOB, emit, snapshot
 __all__ = [
     "NOTIFY_JOB",
     "Actor",
+    "ReferredItem",
     "accept_answer",
     "acknowledge",
     "actions_for",

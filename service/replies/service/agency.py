@@ -12,10 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.audit.service import record
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
-from service.deadlines.clock import start_clock, stop_clock
+from service.deadlines.clock import stop_clock
 from service.deadlines.models import DeadlineStep
-from service.deadlines.policy import rule_for
-from service.directory.calendar import load_calendar
 from service.directory.models import Agency
 from service.errors import Invalid, NotFound, StateConflict, field_error
 from service.i18n import msg
@@ -32,7 +30,7 @@ from service.replies.models import (
 )
 from service.replies.providers import item_provider
 from service.replies.schemas import AnswerDraftWrite
-from service.replies.service.steps import begin, user_id_of
+from service.replies.service.steps import begin, start_step_clock, user_id_of
 from service.replies.workflow import Action, transition
 from service.storage.models import Evidence
 from service.storage.service import create_evidence_from_stream
@@ -53,9 +51,7 @@ async def acknowledge(
     referral.agency_reference = agency_reference.strip()
     referral.acknowledged_at = now
     referral.acceptance_due_at = referral.due_at
-    calendar = await load_calendar(session)
-    rule = await rule_for(session, referral.item_kind, referral.urgency, DeadlineStep.answer)
-    start_clock(referral, calendar, rule, now)
+    await start_step_clock(session, referral, DeadlineStep.answer, now)
     data = {"agency_reference": referral.agency_reference, "due_at": referral.due_at}
     await change.finish(reason=note, data=data, event=events.ACKNOWLEDGED)
     return referral

@@ -8,18 +8,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db import utcnow
-from service.deadlines.clock import start_clock, stop_clock
+from service.deadlines.clock import stop_clock
 from service.deadlines.models import DeadlineStep
 from service.deadlines.policy import rule_for
-from service.directory.calendar import load_calendar
 from service.directory.models import Agency
 from service.errors import Invalid, StateConflict
 from service.i18n import msg
 from service.replies import events
 from service.replies.access import Actor, actions_for
 from service.replies.models import EscalationTarget, Referral
-from service.replies.service.lifecycle import create_referral
-from service.replies.service.steps import begin, emit
+from service.replies.service.lifecycle import ReferredItem, create_referral
+from service.replies.service.steps import begin, emit, start_step_clock
 from service.replies.workflow import Action
 
 
@@ -60,8 +59,7 @@ async def reopen(
     now = utcnow()
     referral.reopen_count += 1
     referral.feedback_due_at = None
-    calendar = await load_calendar(session)
-    start_clock(referral, calendar, rule, now)
+    await start_step_clock(session, referral, DeadlineStep.answer, now, rule=rule)
     data = {"reason": reason, "reopen_count": referral.reopen_count, "due_at": referral.due_at}
     await change.finish(reason=reason, data=data, event=events.REOPENED)
     return referral
@@ -90,13 +88,8 @@ async def escalate(
             )
         new_referral = await create_referral(
             session,
-            item_type=referral.item_type,
-            item_id=referral.item_id,
-            item_kind=referral.item_kind,
-            urgency=referral.urgency,
+            item=ReferredItem.of(referral),
             agency_id=agency.parent_id,
-            unit_code=referral.unit_code,
-            title=referral.title,
             actor=actor,
             note=reason,
             escalated_from_id=referral.id,

@@ -4,60 +4,87 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit.service import record
 from service.db import utcnow
-from service.deadlines.clock import start_clock, stop_clock
+from service.deadlines.clock import stop_clock
 from service.deadlines.models import DeadlineStep, ItemKind, Urgency
-from service.deadlines.policy import rule_for
-from service.directory.calendar import load_calendar
 from service.directory.models import AdminUnit, Agency
 from service.errors import Invalid
 from service.i18n import msg
 from service.replies import events
 from service.replies.access import Actor
 from service.replies.models import ItemType, Referral, ReferralState
-from service.replies.service.steps import begin, emit, history_entry, snapshot
+from service.replies.service.steps import (
+    begin,
+    emit,
+    history_entry,
+    snapshot,
+    start_step_clock,
+)
 from service.replies.workflow import Action
+
+
+@dataclass(frozen=True, slots=True)
+class ReferredItem:
+    """What is handed to an agency, as its own package names it: the item's type and id, its
+    kind and urgency (which deadline rules apply), the unit it belongs to and its title."""
+
+    item_type: str
+    item_id: uuid.UUID
+    item_kind: ItemKind
+    unit_code: str
+    title: str
+    urgency: Urgency = Urgency.normal
+
+    @classmethod
+    def of(cls, referral: Referral) -> ReferredItem:
+        """The item an existing referral carries (an escalation hands it on unchanged)."""
+        return cls(
+            referral.item_type,
+            referral.item_id,
+            referral.item_kind,
+            referral.unit_code,
+            referral.title,
+            referral.urgency,
+        )
 
 
 async def create_referral(
     session: AsyncSession,
     *,
-    item_type: str,
-    item_id: uuid.UUID,
-    item_kind: ItemKind,
-    urgency: Urgency,
+    item: ReferredItem,
     agency_id: uuid.UUID,
-    unit_code: str,
-    title: str,
     actor: Actor,
     note: str | None = None,
     escalated_from_id: uuid.UUID | None = None,
 ) -> Referral:
     """Hand an item to an agency; the acceptance clock starts now from ``deadline_policy``."""
     try:
-        item_type = ItemType(item_type).value
+        item_type = ItemType(item.item_type).value
     except ValueError as exc:
-        raise Invalid(msg("item_type_unknown", item_type=item_type), field="item_type") from exc
+        raise Invalid(
+            msg("item_type_unknown", item_type=item.item_type), field="item_type"
+        ) from exc
     agency = await session.get(Agency, agency_id)
     if agency is None or not agency.active:
         raise Invalid(msg("agency_not_active"), field="agency_id")
-    if await session.get(AdminUnit, unit_code) is None:
+    if await session.get(AdminUnit, item.unit_code) is None:
         raise Invalid(msg("unit_not_found"), field="unit_code")
-    title = title.strip()
+    title = item.title.strip()
     if not title:
         raise Invalid(msg("title_empty"), field="title")
     now = utcnow()
     referral = Referral(
         item_type=item_type,
-        item_id=item_id,
-        item_kind=ItemKind(item_kind),
-        urgency=Urgency(urgency),
+        item_id=item.item_id,
+        item_kind=ItemKind(item.item_kind),
+        urgency=Urgency(item.urgency),
         agency_id=agency.id,
-        unit_code=unit_code,
+        unit_code=item.unit_code,
         title=title[:500],
         note=note,
         state=ReferralState.sent,
@@ -65,9 +92,7 @@ async def create_referral(
         created_at=now,
         updated_at=now,
     )
-    calendar = await load_calendar(session)
-    rule = await rule_for(session, referral.item_kind, referral.urgency, DeadlineStep.acceptance)
-    start_clock(referral, calendar, rule, now)
+    await start_step_clock(session, referral, DeadlineStep.acceptance, now)
     referral.acceptance_due_at = referral.due_at
     session.add(referral)
     await session.flush()
@@ -93,7 +118,7 @@ async def create_referral(
         action="referral.created",
         entity_type="referral",
         entity_id=referral.id,
-        after={**snapshot(referral), "item_type": item_type, "item_id": item_id},
+        after={**snapshot(referral), "item_type": item_type, "item_id": item.item_id},
     )
     await session.flush()
     return referral

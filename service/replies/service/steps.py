@@ -23,7 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.audit.service import actor_fields, record
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
-from service.deadlines.clock import DeadlineRule
+from service.deadlines.clock import DeadlineRule, start_clock
+from service.deadlines.models import DeadlineStep
+from service.deadlines.policy import rule_for
+from service.directory.calendar import load_calendar
 from service.errors import Conflict
 from service.i18n import msg
 from service.replies import events
@@ -159,3 +162,18 @@ def rule_of(referral: Referral) -> DeadlineRule:
     if referral.deadline_rule is None:
         raise Conflict(msg("referral_no_deadline_rule"))
     return DeadlineRule.from_json(referral.deadline_rule)
+
+
+async def start_step_clock(
+    session: AsyncSession,
+    referral: Referral,
+    step: DeadlineStep,
+    now: datetime,
+    *,
+    rule: DeadlineRule | None = None,
+) -> None:
+    """Start the clock of ``step`` (acceptance, answer) from ``now``, by the policy for the
+    item's kind and urgency unless the caller already read that ``rule``."""
+    if rule is None:
+        rule = await rule_for(session, referral.item_kind, referral.urgency, step)
+    start_clock(referral, await load_calendar(session), rule, now)

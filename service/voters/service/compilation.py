@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
-from service.deadlines.models import ItemKind, Urgency
+from service.deadlines.models import ItemKind
 from service.directory.models import Agency
 from service.errors import Conflict, Invalid, StateConflict
 from service.i18n import msg
@@ -209,17 +209,11 @@ async def refer_recommendation(
     elif rec.agency_id is None or state is VoterRecommendationState.declined:
         raise Invalid(msg("voters_agency_required"), field="agency_id")
     assert rec.agency_id is not None
+    item = replies.ReferredItem(
+        ITEM_TYPE, rec.id, ItemKind.voter_recommendation, council_session.unit_code, rec.title
+    )
     referral = await replies.create_referral(
-        session,
-        item_type=ITEM_TYPE,
-        item_id=rec.id,
-        item_kind=ItemKind.voter_recommendation,
-        urgency=Urgency.normal,
-        agency_id=rec.agency_id,
-        unit_code=council_session.unit_code,
-        title=rec.title,
-        actor=actor,
-        note=data.note,
+        session, item=item, agency_id=rec.agency_id, actor=actor, note=data.note
     )
     rec.referral_id = referral.id
     rec.state = VoterRecommendationState.referred
@@ -271,10 +265,10 @@ async def recommendation_reads(
 
 async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> None:
     """Mirror what happened to a recommendation's referral, in the same transaction."""
-    if event.item_type != ITEM_TYPE:
-        return
-    rec = await repository.get_recommendation(session, event.item_id, for_update=True)
-    if rec is None or rec.referral_id != event.referral_id:
+    rec = await event.current_item(
+        ITEM_TYPE, lambda item_id: repository.get_recommendation(session, item_id, for_update=True)
+    )
+    if rec is None:
         return
     state = VoterRecommendationState(rec.state)
     new_state = state
