@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar, get_args
 from zoneinfo import ZoneInfo
@@ -89,6 +89,8 @@ class ActionForms:
     routes: Mapping[Any, ActionRoute[Any, Any]]  # by action, a StrEnum (forms post its value)
     url: Callable[[Any], str]  # the page to go back to, from the resource after the action
     page: Page  # page(request, db_session, resource_id, status=..., action=form)
+    # The message shown once done, by action (the value the form posts), when not "done".
+    flashes: Mapping[str, str] = field(default_factory=dict)
 
     def handler(self, path: str, guards: list[Guard]) -> HTTPRouteHandler:
         routes = {str(action): route for action, route in self.routes.items()}
@@ -121,7 +123,8 @@ class ActionForms:
 
             form, status = await submit(await read_form(request, body_schema(route)), run)
             if done:
-                return redirect(self.url(done[0]), flash="web.oversight.done")
+                flash = self.flashes.get(action, "web.oversight.done")
+                return redirect(self.url(done[0]), flash=flash)
             return await self.page(request, db_session, resource_id, status=status, action=form)
 
         act.__name__ = act.__qualname__ = f"{self.resource.id_name.removesuffix('_id')}_action"
