@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
+from litestar.types import Guard
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import staff
@@ -43,7 +44,7 @@ from service.web.voters.forms import (
 
 BASE = "/console/voter-meetings"
 PAGE = 30
-GUARDS = [staff(Role.front_officer)]
+GUARDS: list[Guard] = [staff(Role.front_officer)]
 Picks = Annotated[list[uuid.UUID] | None, QueryParameter(name="pick")]
 
 
