@@ -25,10 +25,10 @@ from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect
 from litestar.types import Guard
 from pydantic import BaseModel, field_validator
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import NotFound, ServiceError
 from service.http.actions import ActionResource, ActionRoute, perform
+from service.http.params import DbSession
 from service.http.preconditions import IfMatch
 from service.i18n import READERS_TIMEZONE, msg
 from service.oversight.schemas import SessionCreate
@@ -60,6 +60,21 @@ async def submit(form: Form[M], call: Callable[[M], Awaitable[Any]]) -> tuple[Fo
     except ServiceError as exc:
         return form.failed(exc), exc.status_code
     return form, 303
+
+
+async def submitted(
+    form: Form[M],
+    run: Callable[[M], Awaitable[Any]],
+    done: str,
+    flash: str,
+    again: Callable[[Form[M], int], Awaitable[HTMXTemplate]],
+) -> Redirect | HTMXTemplate:
+    """A form's answer: ``submit`` it; once done, go to ``done`` with the ``flash`` message;
+    refused, ``again(form, status)`` is the page shown again with the form's errors."""
+    form, status = await submit(form, run)
+    if status == 303:
+        return redirect(done, flash=flash)
+    return await again(form, status)
 
 
 Page = Callable[..., Awaitable[HTMXTemplate]]
@@ -99,7 +114,7 @@ class ActionForms:
             request: Request[Any, Any, Any],
             resource_id: FromPath[uuid.UUID],
             action: FromPath[str],
-            db_session: NamedDependency[AsyncSession],
+            db_session: DbSession,
             settings: NamedDependency[Settings],
         ) -> Redirect | HTMXTemplate:
             route = routes.get(action)

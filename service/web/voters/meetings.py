@@ -20,7 +20,7 @@ from service.voters import service as voters
 from service.voters.controllers import IMPORT, IMPORT_ACTIONS
 from service.voters.models import ImportState, VoterImport
 from service.voters.schemas import ImportRead, OpinionCreate
-from service.web.oversight.forms import ActionForms, empty_form, is_htmx, submit
+from service.web.oversight.forms import ActionForms, empty_form, is_htmx, submitted
 from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
 from service.web.templating import page_locale
 from service.web.uploads import form_file
@@ -125,10 +125,15 @@ class VoterMeetingPages(Controller):
         async def run(data: OpinionCreate) -> None:
             await voters.add_opinion(db_session, meeting_id, data, request.user)
 
-        form, status = await submit(await read_form(request, OpinionCreate), run)
-        if status == 303:
-            return redirect(f"{meeting_url(meeting_id)}#opinions", flash="web.voters.opinion_added")
-        return await meeting_page(request, db_session, meeting_id, status=status, opinion=form)
+        return await submitted(
+            await read_form(request, OpinionCreate),
+            run,
+            f"{meeting_url(meeting_id)}#opinions",
+            "web.voters.opinion_added",
+            lambda form, status: meeting_page(
+                request, db_session, meeting_id, status=status, opinion=form
+            ),
+        )
 
     @post(
         "/meetings/{meeting_id:uuid}/imports",
