@@ -229,6 +229,11 @@ async def test_row_errors_listed_and_the_file_rejected(
     )
     assert rejected.status_code == 303
     assert "Đã hủy bảng tính." in (await client.get(uploaded.headers["location"])).text
+    unknown = await client.post(
+        uploaded.headers["location"] + "/actions/publish",
+        data={"_csrf_token": token, "version": version},
+    )
+    assert unknown.status_code == 404  # only the API's own actions are forms
 
 
 async def test_a_hostile_file_gets_a_clear_message(
