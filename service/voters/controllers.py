@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, QueryParameter, RequestBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import Guard
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import staff
@@ -24,9 +26,10 @@ from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import TooLarge
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
-from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
+from service.http.params import Cursor, DbSession, PageLimit, StaffRequest
 from service.http.preconditions import IfMatch, require_version, with_etag
 from service.i18n import msg
+from service.oversight.controllers.common import Call, route_of
 from service.problems import request_locale
 from service.settings import Settings
 from service.storage import service as storage
@@ -53,8 +56,6 @@ from service.voters.spreadsheet import MAX_FILE_BYTES, template_csv, template_xl
 
 GUARDS: list[Guard] = [staff(Role.front_officer)]
 TAGS = ["voter meetings"]
-StaffRequest = Request[StaffPrincipal, Any, Any]
-DbSession = NamedDependency[AsyncSession]
 IfMatchDep = NamedDependency[IfMatch | None]
 R = TypeVar("R")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -87,8 +88,8 @@ class CouncilSessionController(Controller):
         self,
         request: StaffRequest,
         db_session: DbSession,
-        cursor: Annotated[str | None, QueryParameter(max_length=CURSOR_MAX_LENGTH)] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        cursor: Cursor = None,
+        limit: PageLimit = 50,
     ) -> CouncilSessionPage:
         rows, next_cursor = await voters.list_council_sessions(
             db_session, request.user, cursor=cursor, limit=limit
@@ -103,108 +104,11 @@ class CouncilSessionController(Controller):
         row = await voters.create_council_session(db_session, data, request.user)
         return with_etag(CouncilSessionRead.model_validate(row), row.version, HTTP_201_CREATED)
 
-    @get("/{session_id:uuid}", summary="A council session (ETag)")
-    async def get_session(
-        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> Response[CouncilSessionRead]:
-        row = await voters.load_council_session(db_session, session_id, request.user)
-        return with_etag(CouncilSessionRead.model_validate(row), row.version)
-
-    @get("/{session_id:uuid}/meetings", summary="The session's meetings the caller may see")
-    async def list_meetings(
-        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> list[MeetingRead]:
-        rows = await voters.list_meetings(db_session, session_id, request.user)
-        return [MeetingRead.model_validate(r) for r in rows]
-
-    @post(
-        "/{session_id:uuid}/meetings",
-        status_code=HTTP_201_CREATED,
-        summary="Record a meeting of delegates with voters in a ward",
-    )
-    async def create_meeting(
-        self,
-        request: StaffRequest,
-        session_id: FromPath[uuid.UUID],
-        data: RequestBody[MeetingCreate],
-        db_session: DbSession,
-    ) -> Response[MeetingRead]:
-        row = await voters.create_meeting(db_session, session_id, data, request.user)
-        return with_etag(MeetingRead.model_validate(row), row.version, HTTP_201_CREATED)
-
-    @get("/{session_id:uuid}/opinions", summary="The session's opinions the caller may see")
-    async def list_opinions(
-        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> list[OpinionRead]:
-        rows = await voters.list_session_opinions(db_session, session_id, request.user)
-        return [OpinionRead.model_validate(r) for r in rows]
-
-    @get(
-        "/{session_id:uuid}/suggestions",
-        summary="Opinions not yet compiled that look like one matter (to confirm as merges)",
-    )
-    async def suggestions(
-        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> SuggestionList:
-        return SuggestionList(items=await voters.suggestions(db_session, session_id, request.user))
-
-    @get("/{session_id:uuid}/recommendations", summary="The session's compiled recommendations")
-    async def list_recommendations(
-        self, request: StaffRequest, session_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> list[RecommendationRead]:
-        rows = await voters.list_recommendations(db_session, session_id, request.user)
-        return await voters.recommendation_reads(db_session, rows)
-
-    @post(
-        "/{session_id:uuid}/recommendations",
-        status_code=HTTP_201_CREATED,
-        summary="Compile opinions (of one or more meetings) into one recommendation",
-    )
-    async def create_recommendation(
-        self,
-        request: StaffRequest,
-        session_id: FromPath[uuid.UUID],
-        data: RequestBody[RecommendationCreate],
-        db_session: DbSession,
-    ) -> Response[RecommendationRead]:
-        rec = await voters.create_recommendation(db_session, session_id, data, request.user)
-        [read] = await voters.recommendation_reads(db_session, [rec])
-        return with_etag(read, rec.version, HTTP_201_CREATED)
-
 
 class MeetingController(Controller):
     path = "/voter-meetings/meetings"
     tags = TAGS
     guards = GUARDS
-
-    @get("/{meeting_id:uuid}", summary="A meeting (ETag)")
-    async def get_meeting(
-        self, request: StaffRequest, meeting_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> Response[MeetingRead]:
-        row = await voters.load_meeting(db_session, meeting_id, request.user)
-        return with_etag(MeetingRead.model_validate(row), row.version)
-
-    @get("/{meeting_id:uuid}/opinions", summary="The meeting's opinions")
-    async def list_opinions(
-        self, request: StaffRequest, meeting_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> list[OpinionRead]:
-        rows = await voters.list_meeting_opinions(db_session, meeting_id, request.user)
-        return [OpinionRead.model_validate(r) for r in rows]
-
-    @post(
-        "/{meeting_id:uuid}/opinions",
-        status_code=HTTP_201_CREATED,
-        summary="Record an opinion voters raised at the meeting",
-    )
-    async def add_opinion(
-        self,
-        request: StaffRequest,
-        meeting_id: FromPath[uuid.UUID],
-        data: RequestBody[OpinionCreate],
-        db_session: DbSession,
-    ) -> OpinionRead:
-        row = await voters.add_opinion(db_session, meeting_id, data, request.user)
-        return OpinionRead.model_validate(row)
 
     @post(
         "/{meeting_id:uuid}/minutes",
@@ -267,26 +171,11 @@ class ImportController(Controller):
     tags = TAGS
     guards = GUARDS
 
-    @get("/{import_id:uuid}", summary="An import: its preview, row errors and progress (ETag)")
-    async def get_import(
-        self, request: StaffRequest, import_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> Response[ImportRead]:
-        found = await voters.load_import(db_session, import_id, request.user)
-        return with_etag(voters.import_read(found, request_locale(request)), found.version)
-
 
 class RecommendationController(Controller):
     path = "/voter-meetings/recommendations"
     tags = TAGS
     guards = GUARDS
-
-    @get("/{recommendation_id:uuid}", summary="A compiled recommendation with its sources (ETag)")
-    async def get_recommendation(
-        self, request: StaffRequest, recommendation_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> Response[RecommendationRead]:
-        rec, _ = await voters.load_recommendation(db_session, recommendation_id, request.user)
-        [read] = await voters.recommendation_reads(db_session, [rec])
-        return with_etag(read, rec.version)
 
 
 class TemplateController(Controller):
@@ -318,6 +207,204 @@ class TemplateController(Controller):
             media_type=media,
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
+
+
+# -- the reads and the records under a session, a meeting, an import, a recommendation ------
+
+
+@dataclass(frozen=True)
+class VoterRoute:
+    """One plain handler of a controller, named ``name`` (its operation id): ``run(session,
+    id, [body,] viewer)`` is the service's operation on the id the ``path`` names; its
+    result is answered as ``present(call, result)``, with the ETag of its ``version`` when
+    ``etag``. With a ``body`` it is a POST that records (201), otherwise a GET."""
+
+    path: str
+    name: str
+    summary: str
+    run: Callable[..., Awaitable[Any]]
+    present: Callable[[Call, Any], Awaitable[Any]]
+    returns: Any
+    body: Any = None
+    etag: bool = True
+
+
+def as_read(schema: type[BaseModel]) -> Callable[[Call, Any], Awaitable[Any]]:
+    """Answer with the row (or each of the rows) as the response ``schema``."""
+
+    async def present(call: Call, found: Any) -> Any:
+        if isinstance(found, list):
+            return [schema.model_validate(row) for row in found]
+        return schema.model_validate(found)
+
+    return present
+
+
+async def _recommendation(call: Call, rec: VoterRecommendation) -> RecommendationRead:
+    [read] = await voters.recommendation_reads(call.session, [rec])
+    return read
+
+
+async def _recommendations(call: Call, recs: list[VoterRecommendation]) -> Any:
+    return await voters.recommendation_reads(call.session, recs)
+
+
+async def _import(call: Call, found: VoterImport) -> ImportRead:
+    return voters.import_read(found, request_locale(call.request))
+
+
+async def _suggestions(call: Call, items: Any) -> SuggestionList:
+    return SuggestionList(items=items)
+
+
+async def _load_recommendation(
+    db_session: AsyncSession, recommendation_id: uuid.UUID, viewer: StaffPrincipal
+) -> VoterRecommendation:
+    rec, _ = await voters.load_recommendation(db_session, recommendation_id, viewer)
+    return rec
+
+
+def _declare(owner: type[Controller], declared: VoterRoute) -> None:
+    method: Literal["GET", "POST"] = "POST" if declared.body is not None else "GET"
+    status = HTTP_201_CREATED if method == "POST" else HTTP_200_OK
+
+    async def show(call: Call) -> Any:
+        given = () if declared.body is None else (call.data,)
+        found = await declared.run(call.session, call.id, *given, call.viewer)
+        answer = await declared.present(call, found)
+        return with_etag(answer, found.version, status) if declared.etag else answer
+
+    route_of(
+        owner,
+        declared.path,
+        declared.summary,
+        name=declared.name,
+        returns=declared.returns,
+        http_method=method,
+        body=declared.body,
+    )(show)
+
+
+SESSION = "/{session_id:uuid}"
+MEETING = "/{meeting_id:uuid}"
+ROUTES: dict[type[Controller], list[VoterRoute]] = {
+    CouncilSessionController: [
+        VoterRoute(
+            SESSION,
+            "get_session",
+            "A council session (ETag)",
+            voters.load_council_session,
+            as_read(CouncilSessionRead),
+            Response[CouncilSessionRead],
+        ),
+        VoterRoute(
+            f"{SESSION}/meetings",
+            "list_meetings",
+            "The session's meetings the caller may see",
+            voters.list_meetings,
+            as_read(MeetingRead),
+            list[MeetingRead],
+            etag=False,
+        ),
+        VoterRoute(
+            f"{SESSION}/meetings",
+            "create_meeting",
+            "Record a meeting of delegates with voters in a ward",
+            voters.create_meeting,
+            as_read(MeetingRead),
+            Response[MeetingRead],
+            body=MeetingCreate,
+        ),
+        VoterRoute(
+            f"{SESSION}/opinions",
+            "list_opinions",
+            "The session's opinions the caller may see",
+            voters.list_session_opinions,
+            as_read(OpinionRead),
+            list[OpinionRead],
+            etag=False,
+        ),
+        VoterRoute(
+            f"{SESSION}/suggestions",
+            "suggestions",
+            "Opinions not yet compiled that look like one matter (to confirm as merges)",
+            voters.suggestions,
+            _suggestions,
+            SuggestionList,
+            etag=False,
+        ),
+        VoterRoute(
+            f"{SESSION}/recommendations",
+            "list_recommendations",
+            "The session's compiled recommendations",
+            voters.list_recommendations,
+            _recommendations,
+            list[RecommendationRead],
+            etag=False,
+        ),
+        VoterRoute(
+            f"{SESSION}/recommendations",
+            "create_recommendation",
+            "Compile opinions (of one or more meetings) into one recommendation",
+            voters.create_recommendation,
+            _recommendation,
+            Response[RecommendationRead],
+            body=RecommendationCreate,
+        ),
+    ],
+    MeetingController: [
+        VoterRoute(
+            MEETING,
+            "get_meeting",
+            "A meeting (ETag)",
+            voters.load_meeting,
+            as_read(MeetingRead),
+            Response[MeetingRead],
+        ),
+        VoterRoute(
+            f"{MEETING}/opinions",
+            "list_opinions",
+            "The meeting's opinions",
+            voters.list_meeting_opinions,
+            as_read(OpinionRead),
+            list[OpinionRead],
+            etag=False,
+        ),
+        VoterRoute(
+            f"{MEETING}/opinions",
+            "add_opinion",
+            "Record an opinion voters raised at the meeting",
+            voters.add_opinion,
+            as_read(OpinionRead),
+            OpinionRead,
+            body=OpinionCreate,
+            etag=False,
+        ),
+    ],
+    ImportController: [
+        VoterRoute(
+            "/{import_id:uuid}",
+            "get_import",
+            "An import: its preview, row errors and progress (ETag)",
+            voters.load_import,
+            _import,
+            Response[ImportRead],
+        ),
+    ],
+    RecommendationController: [
+        VoterRoute(
+            "/{recommendation_id:uuid}",
+            "get_recommendation",
+            "A compiled recommendation with its sources (ETag)",
+            _load_recommendation,
+            _recommendation,
+            Response[RecommendationRead],
+        ),
+    ],
+}
+for _owner, _routes in ROUTES.items():
+    for _route in _routes:
+        _declare(_owner, _route)
 
 
 # -- the actions that change an import or a recommendation (If-Match: 428 / 412) ------------

@@ -177,11 +177,14 @@ async def test_the_minutes_previewed_confirmed_and_saved_with_progress(
     assert (await session.execute(select(VoterOpinion))).scalars().all() == []  # nothing yet
     # A version the page did not show: the conflict message, nothing queued.
     token = csrf_token(preview.text)
-    stale = await client.post(f"{import_url}/confirm", data={"_csrf_token": token, "version": "9"})
+    stale = await client.post(
+        f"{import_url}/actions/confirm", data={"_csrf_token": token, "version": "9"}
+    )
     assert stale.status_code == 412
     assert STALE in stale.text
     confirmed = await client.post(
-        f"{import_url}/confirm", data={"_csrf_token": token, "version": _version(preview.text)}
+        f"{import_url}/actions/confirm",
+        data={"_csrf_token": token, "version": _version(preview.text)},
     )
     assert confirmed.status_code == 303, confirmed.text
     queued = await client.get(import_url)
@@ -216,14 +219,21 @@ async def test_row_errors_listed_and_the_file_rejected(
     token = csrf_token(preview.text)
     version = _version(preview.text)
     refused = await client.post(
-        uploaded.headers["location"] + "/confirm", data={"_csrf_token": token, "version": version}
+        uploaded.headers["location"] + "/actions/confirm",
+        data={"_csrf_token": token, "version": version},
     )
     assert refused.status_code == 422
     rejected = await client.post(
-        uploaded.headers["location"] + "/reject", data={"_csrf_token": token, "version": version}
+        uploaded.headers["location"] + "/actions/reject",
+        data={"_csrf_token": token, "version": version},
     )
     assert rejected.status_code == 303
     assert "Đã hủy bảng tính." in (await client.get(uploaded.headers["location"])).text
+    unknown = await client.post(
+        uploaded.headers["location"] + "/actions/publish",
+        data={"_csrf_token": token, "version": version},
+    )
+    assert unknown.status_code == 404  # only the API's own actions are forms
 
 
 async def test_a_hostile_file_gets_a_clear_message(
@@ -328,7 +338,7 @@ async def test_compile_merge_and_refer(
     assert {str(i) for i in linked} == {first, second, third}
 
     page = await client.get(page_url)
-    refer_url = f"{BASE}/recommendations/{rec.id}/refer"
+    refer_url = f"{BASE}/recommendations/{rec.id}/actions/refer"
     version = _version(page.text, f'action="{refer_url}"')
     assert version == str(rec.version)
     no_agency = await client.post(refer_url, data={"_csrf_token": token, "version": version})

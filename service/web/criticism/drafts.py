@@ -30,7 +30,7 @@ from service.errors import NotFound
 from service.http.params import DbSession, StaffRequest
 from service.i18n import msg
 from service.readonly import ReadSession
-from service.web.oversight.forms import ActionForms, SessionSchedule, empty_form, submit
+from service.web.oversight.forms import ActionForms, SessionSchedule, empty_form, submit, submitted
 from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
 
 BASE = "/console/drafts"
@@ -161,10 +161,15 @@ class DraftPagesController(Controller):
         async def run(data: Any) -> None:
             await create(db_session, request.user, draft_id, data)
 
-        form, status = await submit(form, run)
-        if status == 303:
-            return redirect(draft_url(draft_id), flash="web.oversight.done")
-        return await draft_page(request, db_session, draft_id, status=status, **{name: form})
+        return await submitted(
+            form,
+            run,
+            draft_url(draft_id),
+            "web.oversight.done",
+            lambda form, status: draft_page(
+                request, db_session, draft_id, status=status, **{name: form}
+            ),
+        )
 
 
 # What may be added to a draft from its page: path -> (the form's name, the API's request

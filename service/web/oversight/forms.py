@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar, get_args
 from zoneinfo import ZoneInfo
@@ -25,10 +25,10 @@ from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect
 from litestar.types import Guard
 from pydantic import BaseModel, field_validator
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import NotFound, ServiceError
 from service.http.actions import ActionResource, ActionRoute, perform
+from service.http.params import DbSession
 from service.http.preconditions import IfMatch
 from service.i18n import READERS_TIMEZONE, msg
 from service.oversight.schemas import SessionCreate
@@ -62,6 +62,21 @@ async def submit(form: Form[M], call: Callable[[M], Awaitable[Any]]) -> tuple[Fo
     return form, 303
 
 
+async def submitted(
+    form: Form[M],
+    run: Callable[[M], Awaitable[Any]],
+    done: str,
+    flash: str,
+    again: Callable[[Form[M], int], Awaitable[HTMXTemplate]],
+) -> Redirect | HTMXTemplate:
+    """A form's answer: ``submit`` it; once done, go to ``done`` with the ``flash`` message;
+    refused, ``again(form, status)`` is the page shown again with the form's errors."""
+    form, status = await submit(form, run)
+    if status == 303:
+        return redirect(done, flash=flash)
+    return await again(form, status)
+
+
 Page = Callable[..., Awaitable[HTMXTemplate]]
 
 
@@ -89,6 +104,8 @@ class ActionForms:
     routes: Mapping[Any, ActionRoute[Any, Any]]  # by action, a StrEnum (forms post its value)
     url: Callable[[Any], str]  # the page to go back to, from the resource after the action
     page: Page  # page(request, db_session, resource_id, status=..., action=form)
+    # The message shown once done, by action (the value the form posts), when not "done".
+    flashes: Mapping[str, str] = field(default_factory=dict)
 
     def handler(self, path: str, guards: list[Guard]) -> HTTPRouteHandler:
         routes = {str(action): route for action, route in self.routes.items()}
@@ -97,7 +114,7 @@ class ActionForms:
             request: Request[Any, Any, Any],
             resource_id: FromPath[uuid.UUID],
             action: FromPath[str],
-            db_session: NamedDependency[AsyncSession],
+            db_session: DbSession,
             settings: NamedDependency[Settings],
         ) -> Redirect | HTMXTemplate:
             route = routes.get(action)
@@ -121,7 +138,8 @@ class ActionForms:
 
             form, status = await submit(await read_form(request, body_schema(route)), run)
             if done:
-                return redirect(self.url(done[0]), flash="web.oversight.done")
+                flash = self.flashes.get(action, "web.oversight.done")
+                return redirect(self.url(done[0]), flash=flash)
             return await self.page(request, db_session, resource_id, status=status, action=form)
 
         act.__name__ = act.__qualname__ = f"{self.resource.id_name.removesuffix('_id')}_action"

@@ -19,11 +19,10 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import NotFound
-from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
-from service.http.params import DbSession
+from service.http.params import Cursor, DbSession, StaffRequest
 from service.i18n import msg
 from service.oversight import service as oversight
-from service.oversight.controllers.common import GUARDS, StaffRequest, present_plan
+from service.oversight.controllers.common import GUARDS, present_plan
 from service.oversight.controllers.plans import PLAN_RESOURCE, PLAN_ROUTES
 from service.oversight.controllers.recommendations import (
     RECOMMENDATION_RESOURCE,
@@ -45,6 +44,7 @@ from service.web.oversight.forms import (
     empty_form,
     if_match,
     submit,
+    submitted,
 )
 from service.web.oversight.plan_forms import (
     MemberRoleForm,
@@ -170,7 +170,7 @@ class PlanPages(Controller):
         request: StaffRequest,
         db_session: DbSession,
         plan_state: Annotated[PlanState | None, QueryParameter(name="state")] = None,
-        cursor: Annotated[str | None, QueryParameter(max_length=CURSOR_MAX_LENGTH)] = None,
+        cursor: Cursor = None,
     ) -> HTMXTemplate:
         return await plans_page(request, db_session, plan_state=plan_state, cursor=cursor)
 
@@ -199,10 +199,15 @@ class PlanPages(Controller):
         async def run(data: PlanEditForm) -> None:
             await _update(request, db_session, plan_id, form, data)
 
-        form, status = await submit(form, run)
-        if status == 303:
-            return redirect(plan_url(plan_id), flash="web.oversight.plan_saved")
-        return await plan_page(request, db_session, plan_id, status=status, edit=by_field(form))
+        return await submitted(
+            form,
+            run,
+            plan_url(plan_id),
+            "web.oversight.plan_saved",
+            lambda form, status: plan_page(
+                request, db_session, plan_id, status=status, edit=by_field(form)
+            ),
+        )
 
     @post("/plans/{plan_id:uuid}/members", status_code=303)
     async def add_member(
@@ -257,10 +262,15 @@ class PlanPages(Controller):
         async def run(data: Any) -> None:
             await create(db_session, plan_id, data, request.user)
 
-        form, status = await submit(await read_form(request, schema), run)
-        if status == 303:
-            return redirect(plan_url(plan_id), flash=f"web.oversight.{name}_saved")
-        return await plan_page(request, db_session, plan_id, status=status, **{name: form})
+        return await submitted(
+            await read_form(request, schema),
+            run,
+            plan_url(plan_id),
+            f"web.oversight.{name}_saved",
+            lambda form, status: plan_page(
+                request, db_session, plan_id, status=status, **{name: form}
+            ),
+        )
 
 
 async def _plan_read(
@@ -305,10 +315,15 @@ async def _change_roster(
         view = await _plan_read(request, db_session, plan_id)
         await _update(request, db_session, plan_id, form, PlanUpdate(members=members(view, data)))
 
-    form, status = await submit(form, run)
-    if status == 303:
-        return redirect(f"{plan_url(plan_id)}#members", flash="web.oversight.members_saved")
-    return await plan_page(request, db_session, plan_id, status=status, member=member_errors(form))
+    return await submitted(
+        form,
+        run,
+        f"{plan_url(plan_id)}#members",
+        "web.oversight.members_saved",
+        lambda form, status: plan_page(
+            request, db_session, plan_id, status=status, member=member_errors(form)
+        ),
+    )
 
 
 # What may be added to a plan from its page: path -> (the form's name, the API's request

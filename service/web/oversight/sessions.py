@@ -25,10 +25,10 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import Invalid, NotFound, ServiceError
-from service.http.params import DbSession
+from service.http.params import DbSession, StaffRequest
 from service.i18n import msg
 from service.oversight import service as oversight
-from service.oversight.controllers.common import GUARDS, StaffRequest, present_session
+from service.oversight.controllers.common import GUARDS, present_session
 from service.oversight.controllers.evidence import start_upload
 from service.oversight.controllers.sessions import (
     SESSION_RESOURCE,
@@ -55,7 +55,7 @@ from service.oversight.service import evidence as evidence_service
 from service.oversight.service import log as log_service
 from service.settings import Settings
 from service.storage.store import ObjectStore
-from service.web.oversight.forms import ActionForms, empty_form, is_htmx, submit
+from service.web.oversight.forms import ActionForms, empty_form, is_htmx, submit, submitted
 from service.web.oversight.plans import BASE
 from service.web.pages import Form, read_form, redirect, render
 from service.web.templating import page_locale
@@ -194,11 +194,14 @@ class SessionPages(Controller):
         async def run(data: AttendanceIn) -> None:
             await oversight.record_attendance(db_session, session_id, [data], request.user)
 
-        form, status = await submit(await read_form(request, AttendanceIn), run)
-        if status == 303:
-            return redirect(session_url(session_id), flash="web.oversight.attendance_saved")
-        return await session_page(
-            request, db_session, session_id, status=status, attendance_form=form
+        return await submitted(
+            await read_form(request, AttendanceIn),
+            run,
+            session_url(session_id),
+            "web.oversight.attendance_saved",
+            lambda form, status: session_page(
+                request, db_session, session_id, status=status, attendance_form=form
+            ),
         )
 
     @post(

@@ -17,7 +17,7 @@ from service.auth.guards import staff
 from service.auth.models import Role
 from service.errors import NotFound, ServiceError
 from service.http.actions import ActionRoute, perform
-from service.http.params import Cursor, StaffRequest
+from service.http.params import Cursor, DbSession, StaffRequest
 from service.http.preconditions import IfMatch
 from service.i18n import msg
 from service.petitions.models import PetitionKind
@@ -44,7 +44,7 @@ class ReceptionPagesController(Controller):
     async def bookings(
         self,
         request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         status: Annotated[BookingStatus | None, QueryParameter()] = None,
         cursor: Cursor = None,
     ) -> HTMXTemplate:
@@ -91,7 +91,7 @@ class ReceptionPagesController(Controller):
     async def booking(
         self,
         request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         settings: NamedDependency[Settings],
         booking_id: FromPath[uuid.UUID],
     ) -> HTMXTemplate:
@@ -101,7 +101,7 @@ class ReceptionPagesController(Controller):
     async def act(
         self,
         request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         settings: NamedDependency[Settings],
         booking_id: FromPath[uuid.UUID],
         name: FromPath[str],

@@ -31,7 +31,7 @@ from service.auth.principals import StaffPrincipal
 from service.errors import NotFound, PreconditionFailed, PreconditionRequired, ServiceError
 from service.exports import ExportFormat, ExportFormatParam
 from service.http.actions import ActionResource, ActionRoute, perform
-from service.http.params import StaffRequest
+from service.http.params import DbSession, StaffRequest
 from service.http.preconditions import IfMatch
 from service.i18n import Message, msg
 from service.readonly import ReadSession
@@ -299,7 +299,7 @@ def referral_routes(side: Side, guard: Guard) -> list[Any]:
     async def export(
         request: StaffRequest,
         read_session: ReadSession,
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         settings: NamedDependency[Settings],
         state_name: StateParam = None,
         overdue: FlagParam = None,
@@ -325,7 +325,7 @@ def referral_routes(side: Side, guard: Guard) -> list[Any]:
     async def page(
         request: StaffRequest,
         referral_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
     ) -> HTMXTemplate:
         return await referral_page(request, db_session, side, referral_id)
 
@@ -334,7 +334,7 @@ def referral_routes(side: Side, guard: Guard) -> list[Any]:
         request: StaffRequest,
         referral_id: FromPath[uuid.UUID],
         action: FromPath[str],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         settings: NamedDependency[Settings],
     ) -> Redirect | HTMXTemplate:
         return await act(request, db_session, settings, side, referral_id, action)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import NotFound, ServiceError
+from service.http.params import DbSession, StaffRequest
 from service.i18n import msg
 from service.replies import service, views
 from service.replies.controllers.actions import AGENCY_ACTIONS, AGENCY_REFERRAL
@@ -30,7 +31,6 @@ from service.storage.store import ObjectStore
 from service.web.pages import Form, HTMXTemplate, read_form, redirect
 from service.web.referrals.common import (
     Side,
-    StaffRequest,
     action_table,
     referral_page,
     referral_routes,
@@ -87,7 +87,7 @@ class AgencyInboxController(Controller):
         self,
         request: StaffRequest,
         referral_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         settings: NamedDependency[Settings],
         object_store: NamedDependency[ObjectStore],
     ) -> Redirect | HTMXTemplate:
@@ -129,7 +129,7 @@ class AgencyInboxController(Controller):
         self,
         request: StaffRequest,
         referral_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
     ) -> HTMXTemplate:
         """Who filed the item, for the officer the law lets know it (the API's service and
         rule, audited with the reason). Shown in this response only: never in an address,

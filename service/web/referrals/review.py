@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
 from service.directory.models import Agency
+from service.http.params import DbSession, StaffRequest
 from service.readonly import ReadSession
 from service.replies import views
 from service.replies.controllers.actions import FRONT_ACTIONS, FRONT_REFERRAL
@@ -31,7 +32,6 @@ from service.web.pages import HTMXTemplate, render
 from service.web.referrals.common import (
     PAGE_SIZE,
     Side,
-    StaffRequest,
     act,
     action_table,
     referral_routes,
@@ -140,7 +140,7 @@ async def decide_extension(
     request: StaffRequest,
     referral_id: FromPath[uuid.UUID],
     extension_id: FromPath[uuid.UUID],
-    db_session: NamedDependency[AsyncSession],
+    db_session: DbSession,
     settings: NamedDependency[Settings],
 ) -> Redirect | HTMXTemplate:
     """The API's ``decide_extension`` (``…/extensions/{extension_id}/decision``): the

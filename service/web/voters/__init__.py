@@ -14,7 +14,13 @@ views of ``service.voters.service`` (the API's operations, the same roles and wa
 """
 
 from reports.voters import VoterDocumentController
-from service.web.voters.meetings import VoterMeetingPages
-from service.web.voters.sessions import VoterSessionPages
+from service.web.voters.meetings import VoterMeetingPages, import_action
+from service.web.voters.sessions import VoterSessionPages, recommendation_action
 
-controllers = [VoterSessionPages, VoterMeetingPages, VoterDocumentController]
+controllers = [
+    VoterSessionPages,
+    VoterMeetingPages,
+    import_action,
+    recommendation_action,
+    VoterDocumentController,
+]

@@ -7,7 +7,6 @@ link). Each form calls what the API's route calls (``service.voters.service``)."
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Controller, get, post
@@ -15,22 +14,22 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth.principals import StaffPrincipal
 from service.errors import NotFound, ServiceError
+from service.http.params import DbSession, StaffRequest
 from service.voters import service as voters
+from service.voters.controllers import IMPORT, IMPORT_ACTIONS
 from service.voters.models import ImportState, VoterImport
 from service.voters.schemas import ImportRead, OpinionCreate
-from service.web.oversight.forms import NoBody, empty_form, is_htmx, submit
+from service.web.oversight.forms import ActionForms, empty_form, is_htmx, submitted
 from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
 from service.web.templating import page_locale
 from service.web.uploads import form_file
 from service.web.voters.forms import (
     IMPORT_FORM_MAX_BODY,
     read_sheet,
-    submit_at_version,
     unit_choices,
 )
-from service.web.voters.sessions import BASE, GUARDS, DbSession, StaffRequest
+from service.web.voters.sessions import BASE, GUARDS
 
 PROGRESS = "console/voters/_import_progress.html"
 
@@ -126,10 +125,15 @@ class VoterMeetingPages(Controller):
         async def run(data: OpinionCreate) -> None:
             await voters.add_opinion(db_session, meeting_id, data, request.user)
 
-        form, status = await submit(await read_form(request, OpinionCreate), run)
-        if status == 303:
-            return redirect(f"{meeting_url(meeting_id)}#opinions", flash="web.voters.opinion_added")
-        return await meeting_page(request, db_session, meeting_id, status=status, opinion=form)
+        return await submitted(
+            await read_form(request, OpinionCreate),
+            run,
+            f"{meeting_url(meeting_id)}#opinions",
+            "web.voters.opinion_added",
+            lambda form, status: meeting_page(
+                request, db_session, meeting_id, status=status, opinion=form
+            ),
+        )
 
     @post(
         "/meetings/{meeting_id:uuid}/imports",
@@ -166,36 +170,13 @@ class VoterMeetingPages(Controller):
         progress."""
         return await import_page(request, db_session, import_id)
 
-    @post("/imports/{import_id:uuid}/confirm", status_code=303)
-    async def confirm(
-        self, request: StaffRequest, db_session: DbSession, import_id: FromPath[uuid.UUID]
-    ) -> Redirect | HTMXTemplate:
-        """The job saves the rows (the page then shows their progress)."""
-        return await _decide(request, db_session, import_id, voters.confirm_import, "confirmed")
 
-    @post("/imports/{import_id:uuid}/reject", status_code=303)
-    async def reject(
-        self, request: StaffRequest, db_session: DbSession, import_id: FromPath[uuid.UUID]
-    ) -> Redirect | HTMXTemplate:
-        return await _decide(request, db_session, import_id, voters.reject_import, "rejected")
-
-
-async def _decide(
-    request: StaffRequest,
-    db_session: AsyncSession,
-    import_id: uuid.UUID,
-    operation: Callable[[AsyncSession, VoterImport, StaffPrincipal], Awaitable[Any]],
-    done: str,
-) -> Redirect | HTMXTemplate:
-    """The decision on a previewed import, at the version the page showed."""
-    form = await read_form(request, NoBody)
-    form, status = await submit_at_version(
-        form,
-        form.values.get("version"),
-        lambda: voters.load_import(db_session, import_id, request.user, for_update=True),
-        lambda found: found.version,
-        lambda found, _data: operation(db_session, found, request.user),
-    )
-    if status == 303:
-        return redirect(import_url(import_id), flash=f"web.voters.import_{done}")
-    return await import_page(request, db_session, import_id, status=status, action=form)
+# Confirming (the job then saves the rows, the page showing their progress) or rejecting a
+# previewed import: the API's routes as forms (``POST …/imports/<id>/actions/<action>``).
+import_action = ActionForms(
+    IMPORT,
+    {route.name: route for route in IMPORT_ACTIONS},
+    lambda found: import_url(found.id),
+    import_page,
+    flashes={"confirm": "web.voters.import_confirmed", "reject": "web.voters.import_rejected"},
+).handler("/voter-meetings/imports", GUARDS)

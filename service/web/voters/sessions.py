@@ -10,27 +10,26 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
+from litestar.types import Guard
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import staff
 from service.auth.models import Role
-from service.auth.principals import StaffPrincipal
-from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
+from service.http.params import Cursor, DbSession, StaffRequest
 from service.voters import service as voters
-from service.voters.controllers import XLSX
+from service.voters.controllers import RECOMMENDATION, RECOMMENDATION_ACTIONS, XLSX
 from service.voters.models import (
     CouncilSession,
     MeetingTiming,
     SessionLevel,
     VoterRecommendation,
 )
-from service.voters.schemas import CouncilSessionCreate, ReferRequest
+from service.voters.schemas import CouncilSessionCreate
 from service.voters.spreadsheet import template_xlsx
-from service.web.oversight.forms import empty_form
+from service.web.oversight.forms import ActionForms, empty_form
 from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
 from service.web.voters.forms import (
     MeetingForm,
@@ -45,9 +44,7 @@ from service.web.voters.forms import (
 
 BASE = "/console/voter-meetings"
 PAGE = 30
-StaffRequest = Request[StaffPrincipal, Any, Any]
-DbSession = NamedDependency[AsyncSession]
-GUARDS = [staff(Role.front_officer)]
+GUARDS: list[Guard] = [staff(Role.front_officer)]
 Picks = Annotated[list[uuid.UUID] | None, QueryParameter(name="pick")]
 
 
@@ -149,7 +146,7 @@ class VoterSessionPages(Controller):
         self,
         request: StaffRequest,
         db_session: DbSession,
-        cursor: Annotated[str | None, QueryParameter(max_length=CURSOR_MAX_LENGTH)] = None,
+        cursor: Cursor = None,
     ) -> HTMXTemplate:
         return await sessions_page(request, db_session, cursor=cursor)
 
@@ -233,29 +230,35 @@ class VoterSessionPages(Controller):
             return redirect(f"{session_url(session_id)}#compiled", flash="web.voters.compiled")
         return await session_page(request, db_session, session_id, status=status, compile=form)
 
-    @post("/recommendations/{recommendation_id:uuid}/refer", status_code=303)
-    async def refer(
-        self,
-        request: StaffRequest,
-        db_session: DbSession,
-        recommendation_id: FromPath[uuid.UUID],
-    ) -> Redirect | HTMXTemplate:
-        rec, council_session = await voters.load_recommendation(
-            db_session, recommendation_id, request.user
-        )
-        form = await read_form(request, ReferRequest)
-        form, status = await submit_at_version(
-            form,
-            form.values.get("version"),
-            lambda: voters.load_recommendation(
-                db_session, recommendation_id, request.user, for_update=True
-            ),
-            _version,
-            lambda found, data: voters.refer_recommendation(db_session, *found, data, request.user),
-        )
-        url = session_url(council_session.id)
-        if status == 303:
-            return redirect(f"{url}#compiled", flash="web.voters.referred")
-        return await session_page(
-            request, db_session, council_session.id, status=status, refer=form, refer_id=rec.id
-        )
+
+async def _session_of_recommendation(
+    request: StaffRequest,
+    db_session: AsyncSession,
+    recommendation_id: uuid.UUID,
+    *,
+    status: int,
+    action: Form[Any],
+) -> HTMXTemplate:
+    """The session's page with the recommendation's refused referral form."""
+    _, council_session = await voters.load_recommendation(
+        db_session, recommendation_id, request.user
+    )
+    return await session_page(
+        request,
+        db_session,
+        council_session.id,
+        status=status,
+        refer=action,
+        refer_id=recommendation_id,
+    )
+
+
+# Referring a recommendation to its agency: the API's route as a form
+# (``POST …/recommendations/<id>/actions/refer``), back to the session's compiled list.
+recommendation_action = ActionForms(
+    RECOMMENDATION,
+    {route.name: route for route in RECOMMENDATION_ACTIONS if route.name == "refer"},
+    lambda compiled: f"{session_url(compiled[1].id)}#compiled",
+    _session_of_recommendation,
+    flashes={"refer": "web.voters.referred"},
+).handler("/voter-meetings/recommendations", GUARDS)
