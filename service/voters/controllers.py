@@ -26,10 +26,10 @@ from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import TooLarge
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
+from service.http.declared import Call, route_of
 from service.http.params import Cursor, DbSession, PageLimit, StaffRequest
 from service.http.preconditions import IfMatch, require_version, with_etag
 from service.i18n import msg
-from service.oversight.controllers.common import Call, route_of
 from service.problems import request_locale
 from service.settings import Settings
 from service.storage import service as storage

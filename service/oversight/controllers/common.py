@@ -4,17 +4,13 @@ actions' resources declared once each (:func:`route_of`, :func:`oversight_resour
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar, get_origin, get_type_hints
+from dataclasses import dataclass
+from typing import Any, TypeVar, get_origin, get_type_hints
 
-from litestar import Controller, route
+from litestar import Controller
 from litestar.di import NamedDependency
-from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, RequestBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import Guard
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,9 +20,7 @@ from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import Invalid
 from service.http.actions import ActionCall, ActionResource
-from service.http.generated import as_handler
-from service.http.params import DbSession, StaffRequest
-from service.http.preconditions import IfMatch
+from service.http.declared import EDIT, PATH_ID, Call, route_of
 from service.i18n import msg
 from service.oversight import service as oversight
 from service.oversight import views
@@ -51,7 +45,6 @@ class OversightController(Controller):
 
 R = TypeVar("R")  # the record a resource's actions act on
 P = TypeVar("P", bound=HasPlan)  # a record of a plan
-Show = TypeVar("Show", bound=Callable[..., Awaitable[Any]])
 
 
 def text_param(value: str | None, name: str) -> str | None:
@@ -88,51 +81,6 @@ async def validated(schema: type[BaseModel], found: Awaitable[Any]) -> Any:
     return schema.model_validate(result)
 
 
-# -- handlers declared by their answer ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Call:
-    """What a declared handler's ``show`` gets: the caller, the session, the id the path
-    names, the request body and the route's ``extra`` dependencies by name."""
-
-    request: StaffRequest
-    session: AsyncSession
-    id: uuid.UUID
-    data: Any
-    extra: Mapping[str, Any]
-
-    @property
-    def viewer(self) -> StaffPrincipal:
-        return self.request.user
-
-
-@dataclass(frozen=True)
-class OversightRoute:
-    """One plain handler of an oversight controller: ``http_method`` ``path`` with the staff
-    request, the id the path names, the body (``body``), the database session and ``extra``
-    dependencies (name -> annotation); ``show`` answers, and names the handler (and so its
-    operation id) and its response by its own name and return annotation."""
-
-    path: str  # under the controller's path, naming one ``{<name>_id:uuid}``
-    summary: str
-    show: Callable[[Call], Awaitable[Any]]
-    http_method: Literal["GET", "POST", "PATCH"] = "GET"
-    body: Any = None
-    status_code: int | None = None  # default: 201 for a POST, 200 otherwise
-    extra: Mapping[str, Any] = field(default_factory=dict)
-    defaults: Mapping[str, Any] = field(default_factory=dict)  # of ``extra`` query parameters
-    description: str | None = None
-    name: str | None = None  # when two controllers' handlers share one (``show``'s otherwise)
-    returns: Any = None  # the response, for a generated ``show`` (its annotation otherwise)
-
-
-# An edit: a PATCH with the version the caller names (428 / 412 from the service).
-EDIT: dict[str, Any] = {
-    "http_method": "PATCH",
-    "extra": {"if_match": NamedDependency[IfMatch | None]},  # type: ignore[misc]
-}
-
 # The object store, for the declared routes that read or write a file's bytes.
 STORE: Mapping[str, Any] = {"object_store": NamedDependency[ObjectStore]}
 
@@ -141,60 +89,6 @@ STATE_RULES = (
     "409 with `allowed_actions` when the action does not fit the state; 403 when it is never "
     "the caller's. If-Match required (428 without it, 412 when stale)."
 )
-
-_PATH_ID = re.compile(r"\{(\w+):uuid\}")
-
-
-def _route_handler(owner: type[Controller], declared: OversightRoute) -> HTTPRouteHandler:
-    (id_name,) = _PATH_ID.findall(declared.path)
-
-    async def handle(self: Controller, **kwargs: Any) -> Any:
-        call = Call(
-            request=kwargs["request"],
-            session=kwargs["db_session"],
-            id=kwargs[id_name],
-            data=kwargs.get("data"),
-            extra={name: kwargs[name] for name in declared.extra},
-        )
-        return await declared.show(call)
-
-    parameters: dict[str, Any] = {
-        "request": StaffRequest,
-        id_name: FromPath[uuid.UUID],
-        **({"data": RequestBody[declared.body]} if declared.body else {}),  # type: ignore[misc,name-defined]
-        "db_session": DbSession,
-        **declared.extra,
-    }
-    as_handler(
-        handle,
-        name=declared.name or declared.show.__name__,
-        parameters=parameters,
-        returns=declared.returns or get_type_hints(declared.show)["return"],
-        defaults=declared.defaults,
-        owner=owner,
-    )
-    default_status = HTTP_201_CREATED if declared.http_method == "POST" else HTTP_200_OK
-    return route(
-        declared.path,
-        http_method=declared.http_method,
-        status_code=declared.status_code or default_status,
-        summary=declared.summary,
-        description=declared.description,
-    )(handle)
-
-
-def route_of(
-    owner: type[Controller], path: str, summary: str, **options: Any
-) -> Callable[[Show], Show]:
-    """The decorated ``show`` a route of the controller ``owner``, as if written there as a
-    method of the same name (``options``: the rest of :class:`OversightRoute`)."""
-
-    def declare(show: Show) -> Show:
-        declared = OversightRoute(path, summary, show, **options)
-        setattr(owner, declared.name or show.__name__, _route_handler(owner, declared))
-        return show
-
-    return declare
 
 
 def edit_of(
@@ -297,7 +191,7 @@ def oversight_resource(
 ) -> ActionResource[R]:
     """The resource of an oversight record's workflow actions: the id is the one its path
     names, and the oversight tag and guard hold as for the plain handlers."""
-    (id_name,) = _PATH_ID.findall(path)
+    (id_name,) = PATH_ID.findall(path)
     return ActionResource(
         path=path,
         id_name=id_name,

@@ -20,12 +20,11 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPOR
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
+from service.http.params import DbSession, StaffRequest
 from service.oversight.controllers.common import (
     STORE,
     Call,
-    DbSession,
     OversightController,
-    StaffRequest,
     route_of,
     text_param,
     validated,

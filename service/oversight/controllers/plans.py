@@ -18,15 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.exports import EXPORT_OPT, NO_STORE, ListExport
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
 from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
+from service.http.params import DbSession, StaffRequest
 from service.http.preconditions import with_etag
 from service.oversight import service as oversight
 from service.oversight import views
 from service.oversight.controllers.common import (
     STATE_RULES,
     Call,
-    DbSession,
     OversightController,
-    StaffRequest,
     edit_of,
     oversight_resource,
     present_plan,

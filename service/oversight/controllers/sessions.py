@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
+from service.http.params import DbSession, StaffRequest
 from service.http.preconditions import with_etag
 from service.oversight import service as oversight
 from service.oversight import views
@@ -28,10 +29,8 @@ from service.oversight.controllers.common import (
     STATE_RULES,
     STORE,
     Call,
-    DbSession,
     OversightController,
     Rows,
-    StaffRequest,
     edit_of,
     locked,
     oversight_resource,
