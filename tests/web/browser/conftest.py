@@ -25,7 +25,9 @@ Fixtures (package-scoped unless said):
   that needs the browser's files to reach a real object store;
 * ``serve(settings, data_dir)`` and ``open_page(browser, base_url)`` (context managers,
   imported from here) — what ``live_server`` and ``page`` are made of, for a module that
-  needs the app with other settings (the S3 store) or two people at once.
+  needs the app with other settings (the S3 store) or two people at once;
+* ``jobs_running(settings, queue)`` (a context manager) — a worker on the live database
+  (the relay and ``queue``'s jobs) for a test that waits on a job's progress.
 
 Playwright's sync API and pytest-asyncio: the suite runs async tests on one session-wide
 event loop (pyproject: ``asyncio_default_*_loop_scope = "session"``). Playwright's sync API
@@ -57,9 +59,13 @@ import pytest
 import uvicorn
 
 from service.app import create_app
+from service.db import create_engine
 from service.demo_accounts import DEMO_ACCOUNTS, DEMO_API_KEY, DEMO_PASSWORD
+from service.jobs.broker import broker_queue, setup_broker, start_worker
+from service.jobs.relay import relay_once
 from service.migrations.runner import upgrade
 from service.settings import Settings
+from service.wiring import build_wiring
 from tests.conftest import SERVER_URL
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -295,3 +301,42 @@ def control(scope: Any, label: str) -> Any:
     (its label then ends "(bắt buộc)") or not; a section named by the same words is not it."""
     labelled = scope.get_by_label(re.compile(rf"^{re.escape(label)}( \(bắt buộc\))?$"))
     return labelled.and_(scope.locator("input, select, textarea"))
+
+
+@contextmanager
+def jobs_running(settings: Settings, queue: str) -> Iterator[None]:
+    """A worker on the live database while the block runs: the relay publishes the outbox to
+    the broker and ``queue``'s jobs run, until the block ends (then any failure is raised)."""
+    stop = threading.Event()
+
+    async def work() -> None:
+        engine = create_engine(settings)
+        wiring = build_wiring(settings)
+        sessions = wiring.sessions(engine)
+        broker = setup_broker(settings, wiring)
+        worker = start_worker(broker, threads=1, queues={queue})
+        try:
+            while not stop.is_set():
+                await relay_once(sessions, broker, 100)
+                await asyncio.to_thread(
+                    broker.join, broker_queue(broker, queue), timeout=120_000, fail_fast=False
+                )  # type: ignore[call-arg]
+                await asyncio.sleep(0.2)
+        finally:
+            await asyncio.to_thread(worker.stop, 10_000)
+            await engine.dispose()
+
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(work())
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(60)
+    assert not failure, failure

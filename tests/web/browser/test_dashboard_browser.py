@@ -4,10 +4,8 @@ run by a worker on the live server's database, as in production), an admin creat
 account and an API client (the key shown once) and revoking it, a non-admin refused; axe on
 every page at desktop and phone width."""
 
-import asyncio
 import hashlib
 import re
-import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -16,14 +14,10 @@ import httpx
 import pytest
 
 from reports.tasks import QUEUE
-from service.db import create_engine
 from service.demo_accounts import DEMO_API_KEY
-from service.jobs.broker import broker_queue, setup_broker, start_worker
-from service.jobs.relay import relay_once
 from service.settings import Settings
-from service.wiring import build_wiring
 from tests.petitions.conftest import petition_body
-from tests.web.browser.conftest import assert_accessible
+from tests.web.browser.conftest import assert_accessible, jobs_running
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
@@ -56,41 +50,9 @@ def petitions(live_server: str) -> None:
 
 @pytest.fixture
 def report_worker(live_settings: Settings) -> Iterator[None]:
-    """A worker on the live database while the test runs: the relay publishes the outbox to
-    the (stub) broker, the reports queue is rendered, until the test ends."""
-    stop = threading.Event()
-
-    async def work() -> None:
-        engine = create_engine(live_settings)
-        wiring = build_wiring(live_settings)
-        sessions = wiring.sessions(engine)
-        broker = setup_broker(live_settings, wiring)
-        worker = start_worker(broker, threads=1, queues={QUEUE})
-        try:
-            while not stop.is_set():
-                await relay_once(sessions, broker, 100)
-                await asyncio.to_thread(
-                    broker.join, broker_queue(broker, QUEUE), timeout=120_000, fail_fast=False
-                )  # type: ignore[call-arg]
-                await asyncio.sleep(0.2)
-        finally:
-            await asyncio.to_thread(worker.stop, 10_000)
-            await engine.dispose()
-
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(work())
-        except BaseException as exc:
-            failure.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join(60)
-    assert not failure, failure
+    """A worker on the live database while the test runs: the reports queue's jobs."""
+    with jobs_running(live_settings, QUEUE):
+        yield
 
 
 def test_a_council_member_sees_charts_and_filters_them(

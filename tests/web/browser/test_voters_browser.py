@@ -4,8 +4,6 @@ preview, confirms, and watches the rows saved reach 100% without reloading (the 
 by a worker on the live server's database, as in production); axe on every voters page at
 desktop and phone width."""
 
-import asyncio
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,13 +11,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from service.db import create_engine
-from service.jobs.broker import broker_queue, setup_broker, start_worker
-from service.jobs.relay import relay_once
 from service.settings import Settings
-from service.wiring import build_wiring
 from tests.voters.sheets import xlsx
-from tests.web.browser.conftest import assert_accessible
+from tests.web.browser.conftest import assert_accessible, jobs_running
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
@@ -41,41 +35,9 @@ def accessible_at_both_widths(page: Any) -> None:
 
 @pytest.fixture
 def save_worker(live_settings: Settings) -> Iterator[None]:
-    """A worker on the live database while the test runs: the relay publishes the outbox to
-    the (stub) broker, and the default queue's jobs run, until the test ends."""
-    stop = threading.Event()
-
-    async def work() -> None:
-        engine = create_engine(live_settings)
-        wiring = build_wiring(live_settings)
-        sessions = wiring.sessions(engine)
-        broker = setup_broker(live_settings, wiring)
-        worker = start_worker(broker, threads=1, queues={QUEUE})
-        try:
-            while not stop.is_set():
-                await relay_once(sessions, broker, 100)
-                await asyncio.to_thread(
-                    broker.join, broker_queue(broker, QUEUE), timeout=60_000, fail_fast=False
-                )  # type: ignore[call-arg]
-                await asyncio.sleep(0.2)
-        finally:
-            await asyncio.to_thread(worker.stop, 10_000)
-            await engine.dispose()
-
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(work())
-        except BaseException as exc:
-            failure.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join(60)
-    assert not failure, failure
+    """A worker on the live database while the test runs (the voters' save job)."""
+    with jobs_running(live_settings, QUEUE):
+        yield
 
 
 def test_the_minutes_imported_with_live_progress(
