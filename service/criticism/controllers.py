@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.guards import staff
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
-from service.criticism import repository, service
+from service.criticism import service
 from service.criticism.models import (
     CriticismDraft,
     CriticismOpinion,
@@ -59,7 +59,7 @@ DraftId = Annotated[uuid.UUID, PathParameter()]
 async def detail(
     session: AsyncSession, draft: CriticismDraft, viewer: StaffPrincipal
 ) -> DraftDetail:
-    points = await repository.points_for_draft(session, draft.id)
+    points = await service.points_of(session, draft)
     return DraftDetail(draft=draft_read(draft, viewer), points=[point_read(p) for p in points])
 
 

@@ -346,6 +346,23 @@ async def list_opinions(
     return await repository.opinions_for_draft(session, draft.id, statuses=statuses)
 
 
+async def points_of(session: AsyncSession, draft: CriticismDraft) -> list[CriticismPoint]:
+    """The points of the criticism of a draft the caller has loaded (so may see)."""
+    return await repository.points_for_draft(session, draft.id)
+
+
+async def opinions_of(session: AsyncSession, draft: CriticismDraft) -> list[CriticismOpinion]:
+    """Every opinion on a draft the caller has loaded, public ones in any status."""
+    return await repository.opinions_for_draft(session, draft.id)
+
+
+async def pending_comments(
+    session: AsyncSession, drafts: list[CriticismDraft]
+) -> dict[uuid.UUID, int]:
+    """Public comments waiting for moderation, per draft of a list the caller was given."""
+    return await repository.pending_counts(session, [draft.id for draft in drafts])
+
+
 async def lock_opinion(
     session: AsyncSession, opinion_id: uuid.UUID, actor: StaffPrincipal
 ) -> CriticismOpinion:

@@ -14,7 +14,7 @@ from litestar.types import Guard
 from pydantic import BaseModel, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.criticism import repository, service
+from service.criticism import service
 from service.criticism.controllers import (
     DRAFT_RESOURCE,
     DRAFT_ROUTES,
@@ -82,8 +82,8 @@ async def draft_page(
         "console/criticism/draft.html",
         status_code=status,
         draft=draft_read(draft, request.user),
-        points=await repository.points_for_draft(db_session, draft.id),
-        opinions=await repository.opinions_for_draft(db_session, draft.id),
+        points=await service.points_of(db_session, draft),
+        opinions=await service.opinions_of(db_session, draft),
         sources=[OpinionSource.member_organisation, OpinionSource.expert],
         **blank,
     )
@@ -97,7 +97,7 @@ async def drafts_page(
     status: int = 200,
 ) -> HTMXTemplate:
     rows, next_cursor = await service.list_drafts(session, request.user, limit=50)
-    pending = await repository.pending_counts(session, [row.id for row in rows])
+    pending = await service.pending_comments(session, rows)
     agencies = await directory.list_agencies(session, unit_code=request.user.unit_code, active=True)
     return render(
         request,
