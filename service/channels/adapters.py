@@ -1,5 +1,8 @@
-"""The channel adapters: one interface, ``Adapter.publish(post) -> RemoteId``, for the Zalo
-Official Account, the Facebook Page and the signed webhook.
+"""The channel adapters: one interface, ``Adapter.publish(post) -> RemoteId | None``, for the
+Zalo Official Account, the Facebook Page and the signed webhook. ``None`` is a success that
+named no post (a 200 without Zalo's ``data.token`` or the Graph API's ``id``): the post *is*
+published, so the delivery is done and never sent again (that would post it twice); only
+the link to it is unknown.
 
 Every adapter answers the same four failures, whatever its remote calls them, so the job
 (``service.channels.delivery``) decides retries once (the two transient ones carry a
@@ -80,7 +83,7 @@ class Post:
 
 
 class Adapter(Protocol):
-    async def publish(self, post: Post) -> RemoteId: ...
+    async def publish(self, post: Post) -> RemoteId | None: ...
 
 
 def _retry_after(response: httpx.Response, default: float) -> float:
@@ -165,7 +168,7 @@ class ZaloAdapter:
             "comment": "show",
         }
 
-    async def publish(self, post: Post) -> RemoteId:
+    async def publish(self, post: Post) -> RemoteId | None:
         request = httpx.Request(
             "POST",
             self.base_url + self.PATH,
@@ -181,9 +184,7 @@ class ZaloAdapter:
         code = answer.get("error")
         if response.status_code == 200 and code == 0:
             token = (answer.get("data") or {}).get("token")
-            if not token:
-                raise RemoteUnavailable("zalo: success without an article token")
-            return str(token)
+            return str(token) if token else None
         detail = f"zalo: error {code}: {_clip(str(answer.get('message', '')), 200)}"
         if code in self.TOKEN_ERRORS:
             raise TokenExpired(detail)
@@ -246,14 +247,12 @@ class FacebookAdapter:
             "POST", self.base_url + path, data=form, headers={"User-Agent": USER_AGENT}
         )
 
-    async def publish(self, post: Post) -> RemoteId:
+    async def publish(self, post: Post) -> RemoteId | None:
         response = await _send(self.request(post), self.timeout)
         answer = _json(response)
         if 200 <= response.status_code < 300 and "error" not in answer:
             remote = answer.get("post_id") or answer.get("id")
-            if not remote:
-                raise RemoteUnavailable("facebook: success without a post id")
-            return str(remote)
+            return str(remote) if remote else None
         error = answer.get("error")
         if not isinstance(error, dict):
             if response.status_code == 429:

@@ -5,7 +5,8 @@ so a message that arrives twice (the relay may publish a row again) sends once: 
 finds the row locked and leaves, or finds it ``sent`` (the remote id recorded) and does
 nothing. What an attempt did is committed before the job answers the broker:
 
-* sent — the remote post id and ``sent_at`` are kept;
+* sent — the remote post id and ``sent_at`` are kept; a success that named no post is sent
+  too, with no id and a note in ``last_error`` (retrying it would post it twice);
 * ``RemoteUnavailable`` (down, timeout, 5xx) — ``retrying``; the job raises ``PublishDeferred``
   and dramatiq retries with exponential backoff;
 * ``RemoteRateLimited(retry_after)`` — ``retrying``; the job asks dramatiq to retry after exactly
@@ -52,6 +53,7 @@ from service.settings import Settings
 logger = structlog.get_logger(__name__)
 
 OPEN = {PublicationStatus.pending.value, PublicationStatus.retrying.value}
+NO_POST_ID = "sent; the remote answered success without naming the post"
 
 
 class PublishDeferred(RuntimeError):
@@ -151,8 +153,12 @@ async def _send(session: AsyncSession, settings: Settings, publication: Publicat
         retry_after = exc.retry_after if isinstance(exc, RemoteRateLimited) else None
         return Outcome(PublicationStatus.retrying, retry_after, publication.last_error)
     publication.status = PublicationStatus.sent
-    publication.remote_post_id = remote_id[:200]
     publication.sent_at = utcnow()
+    if remote_id is None:
+        publication.remote_post_id = None
+        publication.last_error = NO_POST_ID
+        return Outcome(PublicationStatus.sent, error=NO_POST_ID)
+    publication.remote_post_id = remote_id[:200]
     publication.last_error = None
     return Outcome(PublicationStatus.sent)
 
@@ -166,7 +172,9 @@ async def deliver(
     if outcome.error is not None:
         # The adapters' texts: the remote's code and message, never a token.
         logger.warning(
-            "channel_publication_failed",
+            "channel_publication_sent_without_id"
+            if outcome.status is PublicationStatus.sent
+            else "channel_publication_failed",
             publication_id=str(publication_id),
             status=outcome.status.value if outcome.status else None,
             error=outcome.error,

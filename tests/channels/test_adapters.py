@@ -126,6 +126,12 @@ class TestZalo:
         with pytest.raises(Rejected, match="-201"):
             await zalo(remote).publish(POST)
 
+    async def test_a_success_without_a_token_is_published_without_an_id(
+        self, remote: FakeRemote
+    ) -> None:
+        remote.script = [Answer(200, {"error": 0, "message": "Success", "data": {}})]
+        assert await zalo(remote).publish(POST) is None  # published: not an error to retry
+
     async def test_5xx_and_no_answer_are_unavailable(self, remote: FakeRemote) -> None:
         remote.script = [DOWN]
         with pytest.raises(RemoteUnavailable):
@@ -162,6 +168,12 @@ class TestFacebook:
         assert form["url"] == image
         assert form["caption"].endswith(POST.link or "")
         assert form["access_token"] == FB_TOKEN
+
+    async def test_a_success_without_an_id_is_published_without_an_id(
+        self, remote: FakeRemote
+    ) -> None:
+        remote.script = [Answer(200, {"success": True})]
+        assert await facebook(remote).publish(POST) is None
 
     async def test_an_expired_token(self, remote: FakeRemote) -> None:
         remote.script = [FB_TOKEN_EXPIRED]

@@ -44,6 +44,7 @@ from tests.channels.conftest import (
     ZALO_RATE_LIMITED,
     ZALO_TOKEN,
     ZALO_TOKEN_EXPIRED,
+    Answer,
     FakeRemote,
     announce,
     principal,
@@ -212,6 +213,31 @@ class TestAttempt:
         assert outcome.status is PublicationStatus.sent
         sent = await reload(session, rows[ChannelKind.zalo])
         assert (sent.attempts, sent.last_error, sent.remote_post_id) == (2, None, "art-1")
+
+    async def test_a_success_that_names_no_post_is_sent_once(
+        self,
+        session: AsyncSession,
+        connection: AsyncConnection,
+        channel_settings: Settings,
+        remote: FakeRemote,
+        officer: StaffUser,
+        accounts: dict[ChannelKind, ChannelAccount],
+    ) -> None:
+        """Zalo took the article but its answer has no token: the article is on the OA, so
+        the delivery is done; another attempt would post it a second time."""
+        rows = await publish(
+            session, officer, (await announce(session, officer)).id, ChannelKind.zalo
+        )
+        remote.script = [Answer(200, {"error": 0, "message": "Success", "data": {}})]
+        sessions = sessions_on(connection)
+        for _ in range(2):  # the message arriving again sends nothing
+            outcome = await delivery.deliver(sessions, channel_settings, rows[ChannelKind.zalo].id)
+            assert (outcome.status, outcome.retry_after) == (PublicationStatus.sent, None)
+        assert len(remote.calls) == 1
+        sent = await reload(session, rows[ChannelKind.zalo])
+        assert (sent.attempts, sent.remote_post_id) == (1, None)
+        assert sent.sent_at is not None
+        assert sent.last_error == delivery.NO_POST_ID
 
     async def test_the_remote_down_is_retried_until_the_budget_is_spent(
         self,
