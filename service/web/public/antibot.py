@@ -19,15 +19,19 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from litestar import Request
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import Invalid
 from service.i18n import Message, msg
 from service.ratelimit import Limit, client_address, counters_of, too_many
 from service.settings import Settings
+from service.web.pages import Form, HTMXTemplate, render
 
 TOKEN_FIELD = "form_token"
 HONEYPOT = "website"
@@ -111,3 +115,30 @@ async def count_filing(request: Request[Any, Any, Any]) -> None:
     )
     if usage.exceeds(FILINGS_PER_ADDRESS):
         raise too_many(msg("web.portal.filing_rate_limited"), usage)
+
+
+@dataclass(frozen=True)
+class GuardedPage:
+    """The page of a guarded form: ``template`` with the form, a fresh token and what
+    ``context`` gives (from the session and the page's own arguments)."""
+
+    template: str
+    context: Callable[..., Awaitable[dict[str, Any]]]
+
+    async def render(
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        settings: Settings,
+        form: Form[Any],
+        status_code: int = 200,
+        **arguments: Any,
+    ) -> HTMXTemplate:
+        return render(
+            request,
+            self.template,
+            status_code=status_code,
+            form=form,
+            token=issue_token(settings),
+            **await self.context(session, **arguments),
+        )

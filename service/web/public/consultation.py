@@ -30,6 +30,22 @@ PATH = "/gop-y-du-thao"
 Code = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9][A-Za-z0-9./-]{1,39}$")]
 
 
+async def _context(session: AsyncSession, draft: CriticismDraft) -> dict[str, Any]:
+    opinions = await repository.opinions_for_draft(
+        session, draft.id, statuses=[OpinionStatus.shown]
+    )
+    points = await repository.points_for_draft(session, draft.id)
+    return {
+        "draft": draft,
+        "comments": [public_opinion(o) for o in opinions],
+        "points": public_points(draft, points),
+        "open": str(draft.state) == "consulting",
+    }
+
+
+PAGE = antibot.GuardedPage("portal/consultation.html", _context)
+
+
 class ConsultationController(Controller):
     path = PATH
 
@@ -40,31 +56,6 @@ class ConsultationController(Controller):
         items = await repository.consulting_drafts(read_session)
         return render(request, "portal/consultations.html", items=items)
 
-    async def _page(
-        self,
-        request: Request[Any, Any, Any],
-        session: AsyncSession,
-        settings: Settings,
-        draft: CriticismDraft,
-        form: Form[Any],
-        status_code: int = 200,
-    ) -> HTMXTemplate:
-        opinions = await repository.opinions_for_draft(
-            session, draft.id, statuses=[OpinionStatus.shown]
-        )
-        points = await repository.points_for_draft(session, draft.id)
-        return render(
-            request,
-            "portal/consultation.html",
-            status_code=status_code,
-            draft=draft,
-            comments=[public_opinion(o) for o in opinions],
-            points=public_points(draft, points),
-            open=str(draft.state) == "consulting",
-            form=form,
-            token=antibot.issue_token(settings),
-        )
-
     @get("/{code:str}")
     async def draft(
         self,
@@ -74,7 +65,7 @@ class ConsultationController(Controller):
         code: Code,
     ) -> HTMXTemplate:
         found = await service.public_draft(read_session, code)
-        return await self._page(request, read_session, settings, found, Form(values={}))
+        return await PAGE.render(request, read_session, settings, Form(values={}), draft=found)
 
     @post("/{code:str}", status_code=303)
     async def comment(
@@ -93,6 +84,6 @@ class ConsultationController(Controller):
             return redirect(f"{PATH}/{code}", flash="web.consultation.thanks")
 
         def refill(form: Form[PublicComment], _: int) -> Awaitable[HTMXTemplate]:
-            return self._page(request, db_session, settings, found, form, status_code=422)
+            return PAGE.render(request, db_session, settings, form, status_code=422, draft=found)
 
         return await post_form(request, PublicComment, send, refill)

@@ -40,7 +40,7 @@ from service.petitions.views import tracking_view
 from service.settings import Settings
 from service.storage.sniff import ALLOWED_TYPES, EXTENSIONS
 from service.storage.store import ObjectStore
-from service.web.pages import PRIVATE, Form, HTMXTemplate, read_form, render
+from service.web.pages import PRIVATE, Form, HTMXTemplate, read_form
 from service.web.public.receipts import PORTAL_CLIENT, Receipt, file_once
 from service.web.public.reference import place_names
 
@@ -165,29 +165,21 @@ async def _attach(
             raise
 
 
+async def _context(session: AsyncSession) -> dict[str, Any]:
+    return {
+        "kinds": list(PetitionKind),
+        **await place_names(session),
+        "accept": ACCEPT,
+        "max_files": MAX_FILES,
+        "max_form_mb": MAX_FORM_BYTES // (1024 * 1024),
+    }
+
+
+PAGE = antibot.GuardedPage("portal/file.html", _context)
+
+
 class FilingController(Controller):
     path = PATH
-
-    async def _page(
-        self,
-        request: Request[Any, Any, Any],
-        session: AsyncSession,
-        settings: Settings,
-        form: Form[Any],
-        status_code: int = 200,
-    ) -> HTMXTemplate:
-        return render(
-            request,
-            "portal/file.html",
-            status_code=status_code,
-            form=form,
-            kinds=list(PetitionKind),
-            **await place_names(session),
-            token=antibot.issue_token(settings),
-            accept=ACCEPT,
-            max_files=MAX_FILES,
-            max_form_mb=MAX_FORM_BYTES // (1024 * 1024),
-        )
 
     @get("/")
     async def form(
@@ -196,7 +188,7 @@ class FilingController(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> HTMXTemplate:
-        return await self._page(request, db_session, settings, Form(values={}))
+        return await PAGE.render(request, db_session, settings, Form(values={}))
 
     @post("/", request_max_body_size=MAX_FORM_BYTES, status_code=303)
     async def file(
@@ -238,7 +230,7 @@ class FilingController(Controller):
                 create=create,
             )
         except ServiceError as exc:
-            return await self._page(
+            return await PAGE.render(
                 request, db_session, settings, refused(form, exc), status_code=422
             )
         return RECEIPT.show(

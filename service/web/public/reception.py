@@ -26,7 +26,7 @@ from service.reception import service
 from service.reception.schemas import BookingCreate
 from service.settings import Settings
 from service.web.forms import post_form
-from service.web.pages import PRIVATE, Form, HTMXTemplate, redirect, render
+from service.web.pages import PRIVATE, Form, HTMXTemplate, redirect
 from service.web.public.receipts import Receipt, file_once
 from service.web.public.reference import place_names
 
@@ -70,35 +70,27 @@ def _schedule_id(raw: str | None) -> uuid.UUID | None:
         return None
 
 
+async def _context(
+    session: AsyncSession, schedule_id: uuid.UUID | None, cancel_form: Form[Any] | None = None
+) -> dict[str, Any]:
+    schedules = await service.list_schedules(session, None)
+    chosen = next((s for s in schedules if s.id == schedule_id), None)
+    slots = await service.free_slots(session, chosen.id) if chosen else []
+    names = (await place_names(session))["ward_names"]
+    return {
+        "cancel_form": cancel_form or Form[Any](values={}),
+        "schedules": schedules,
+        "chosen": chosen,
+        "slots": [slot for slot in slots if slot.free > 0],
+        "unit_names": names,
+    }
+
+
+PAGE = antibot.GuardedPage("portal/reception.html", _context)
+
+
 class ReceptionPortalController(Controller):
     path = PATH
-
-    async def _page(
-        self,
-        request: Request[Any, Any, Any],
-        session: AsyncSession,
-        settings: Settings,
-        form: Form[Any],
-        schedule_id: uuid.UUID | None,
-        status_code: int = 200,
-        cancel_form: Form[Any] | None = None,
-    ) -> HTMXTemplate:
-        schedules = await service.list_schedules(session, None)
-        chosen = next((s for s in schedules if s.id == schedule_id), None)
-        slots = await service.free_slots(session, chosen.id) if chosen else []
-        names = (await place_names(session))["ward_names"]
-        return render(
-            request,
-            "portal/reception.html",
-            status_code=status_code,
-            form=form,
-            cancel_form=cancel_form or Form[Any](values={}),
-            schedules=schedules,
-            chosen=chosen,
-            slots=[slot for slot in slots if slot.free > 0],
-            unit_names=names,
-            token=antibot.issue_token(settings),
-        )
 
     @get("/")
     async def form(
@@ -109,8 +101,12 @@ class ReceptionPortalController(Controller):
         lich: Annotated[str | None, QueryParameter(max_length=36)] = None,
     ) -> HTMXTemplate:
         schedule_id = _schedule_id(lich)
-        return await self._page(
-            request, db_session, settings, Form(values={"schedule_id": lich or ""}), schedule_id
+        return await PAGE.render(
+            request,
+            db_session,
+            settings,
+            Form(values={"schedule_id": lich or ""}),
+            schedule_id=schedule_id,
         )
 
     @post("/", status_code=303)
@@ -144,7 +140,7 @@ class ReceptionPortalController(Controller):
 
         def refill(form: Form[BookingForm], status: int) -> Awaitable[HTMXTemplate]:
             schedule_id = _schedule_id(str(form.values.get("schedule_id") or ""))
-            return self._page(request, db_session, settings, form, schedule_id, status)
+            return PAGE.render(request, db_session, settings, form, status, schedule_id=schedule_id)
 
         return await post_form(request, BookingForm, book, refill)
 
@@ -177,6 +173,14 @@ class ReceptionPortalController(Controller):
             return redirect(PATH, flash="web.reception.cancelled")
 
         def refill(form: Form[CancelForm], status: int) -> Awaitable[HTMXTemplate]:
-            return self._page(request, db_session, settings, Form(values={}), None, status, form)
+            return PAGE.render(
+                request,
+                db_session,
+                settings,
+                Form(values={}),
+                status,
+                schedule_id=None,
+                cancel_form=form,
+            )
 
         return await post_form(request, CancelForm, cancel, refill)
