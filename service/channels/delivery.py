@@ -154,8 +154,7 @@ async def _send(session: AsyncSession, settings: Settings, publication: Publicat
         return Outcome(PublicationStatus.retrying, retry_after, publication.last_error)
     publication.status = PublicationStatus.sent
     publication.sent_at = utcnow()
-    if remote_id is None:
-        publication.remote_post_id = None
+    if remote_id is None:  # remote_post_id stays None (a row with one is never sent)
         publication.last_error = NO_POST_ID
         return Outcome(PublicationStatus.sent, error=NO_POST_ID)
     publication.remote_post_id = remote_id[:200]

@@ -12,6 +12,7 @@ transaction.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -351,9 +352,19 @@ async def points_of(session: AsyncSession, draft: CriticismDraft) -> list[Critic
     return await repository.points_for_draft(session, draft.id)
 
 
-async def opinions_of(session: AsyncSession, draft: CriticismDraft) -> list[CriticismOpinion]:
-    """Every opinion on a draft the caller has loaded, public ones in any status."""
-    return await repository.opinions_for_draft(session, draft.id)
+async def opinions_of(
+    session: AsyncSession,
+    draft: CriticismDraft,
+    statuses: Collection[OpinionStatus] | None = None,
+) -> list[CriticismOpinion]:
+    """The opinions on a draft the caller has loaded: every one (public ones in any status),
+    or those in ``statuses`` (the portal shows only ``shown`` comments)."""
+    return await repository.opinions_for_draft(session, draft.id, statuses=statuses)
+
+
+async def consulting_drafts(session: AsyncSession) -> list[CriticismDraft]:
+    """The drafts open for public comment (the portal's list)."""
+    return await repository.consulting_drafts(session)
 
 
 async def pending_comments(

@@ -16,7 +16,7 @@ from litestar.params import PathParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import service.web.public.antibot as antibot
-from service.criticism import repository, service
+from service.criticism import service
 from service.criticism.models import CriticismDraft, OpinionStatus
 from service.criticism.schemas import PublicComment
 from service.criticism.views import public_opinion, public_points
@@ -31,10 +31,8 @@ Code = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9][A-Za-z0-9./-]{1,39}$"
 
 
 async def _context(session: AsyncSession, draft: CriticismDraft) -> dict[str, Any]:
-    opinions = await repository.opinions_for_draft(
-        session, draft.id, statuses=[OpinionStatus.shown]
-    )
-    points = await repository.points_for_draft(session, draft.id)
+    opinions = await service.opinions_of(session, draft, statuses=[OpinionStatus.shown])
+    points = await service.points_of(session, draft)
     return {
         "draft": draft,
         "comments": [public_opinion(o) for o in opinions],
@@ -53,7 +51,7 @@ class ConsultationController(Controller):
     async def drafts(
         self, request: Request[Any, Any, Any], read_session: ReadSession
     ) -> HTMXTemplate:
-        items = await repository.consulting_drafts(read_session)
+        items = await service.consulting_drafts(read_session)
         return render(request, "portal/consultations.html", items=items)
 
     @get("/{code:str}")
