@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -20,6 +20,7 @@ from service.db import utcnow
 from service.i18n import LOCALES, has
 from service.petitions.models import (
     Channel,
+    NotifyChannel,
     Petition,
     Petitioner,
     PetitionEvidence,
@@ -346,6 +347,49 @@ class TestTracking:
         assert (await client.get(f"/tra-cuu/{code}")).status_code == 303
 
 
+    async def test_the_citizen_stops_and_restarts_the_notices(
+        self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+    ) -> None:
+        code, secret = await file_one(client, settings)
+        await look_up(client, code, secret)
+        # The portal files with no notices, so its page offers nothing to stop.
+        page = await client.get(f"/tra-cuu/{code}")
+        assert f"/tra-cuu/{code}/nhan-thong-bao" not in page.text
+        # As a petition filed by SMS (or through an API client asking for SMS) is.
+        await session.execute(
+            update(Petition)
+            .where(col(Petition.tracking_code) == code)
+            .values(notify_channel=NotifyChannel.sms)
+        )
+        await session.commit()
+        page = await client.get(f"/tra-cuu/{code}")
+        assert "Bạn đang nhận thông báo về đơn này qua tin nhắn SMS" in page.text
+        stopped = await client.post(
+            f"/tra-cuu/{code}/nhan-thong-bao",
+            data={"_csrf_token": csrf_token(page.text), "notifications": "off"},
+        )
+        assert stopped.status_code == 303
+        assert (await petition_of(session, code)).notify_opted_out_at is not None
+        page = await client.get(f"/tra-cuu/{code}")
+        assert "Đã lưu lựa chọn nhận thông báo của bạn." in page.text
+        assert "Bạn đã dừng nhận thông báo về đơn này." in page.text
+        assert 'name="notifications" value="on"' in page.text
+        odd = await client.post(
+            f"/tra-cuu/{code}/nhan-thong-bao",
+            data={"_csrf_token": csrf_token(page.text), "notifications": "maybe"},
+        )
+        assert odd.status_code == 422
+        assert (await petition_of(session, code)).notify_opted_out_at is not None
+        restarted = await client.post(
+            f"/tra-cuu/{code}/nhan-thong-bao",
+            data={"_csrf_token": csrf_token(page.text), "notifications": "on"},
+        )
+        assert restarted.status_code == 303
+        assert (await petition_of(session, code)).notify_opted_out_at is None
+        page = await client.get(f"/tra-cuu/{code}")
+        assert 'name="notifications" value="off"' in page.text
+
+
 class TestVerify:
     async def test_a_printed_report_shows_issuer_number_date_and_hash(
         self, client: httpx.AsyncClient, session: AsyncSession
@@ -463,6 +507,10 @@ async def test_the_form_speaks_english_from_the_same_catalogue(
         ("web.portal.outcome.", [member.value for member in AnswerOutcome]),
         ("web.portal.report_kind.", [member.value for member in ReportKind]),
         ("web.portal.kind_hint.", [member.value for member in PetitionKind]),
+        (
+            "web.portal.notify_via.",
+            [member.value for member in NotifyChannel if member != NotifyChannel.none],
+        ),
     ],
 )
 def test_the_labels_built_from_values_are_in_the_catalogue(prefix: str, values: list[str]) -> None:

@@ -1,5 +1,6 @@
 """``/tra-cuu``: a citizen follows their petition with its code and secret, answers the
-Front's question, adds information and rates the published answer.
+Front's question, adds information, rates the published answer and stops (or restarts) the
+notices sent to them by email, SMS or Zalo.
 
 The same services as the tracking API (``service.petitions.controllers.tracking``): its
 look-up dependency (an unknown code and a wrong secret are one 404, failures counted per
@@ -26,8 +27,13 @@ from service.errors import NotFound
 from service.i18n import msg
 from service.petitions import citizen as citizen_service
 from service.petitions.controllers.tracking import _citizen_petition as citizen_petition
-from service.petitions.models import Petition
-from service.petitions.schemas import AdditionalInformation, ClarificationAnswer, RatingRequest
+from service.petitions.models import NotifyChannel, Petition
+from service.petitions.schemas import (
+    AdditionalInformation,
+    ClarificationAnswer,
+    NotificationsUpdate,
+    RatingRequest,
+)
 from service.petitions.views import tracking_view
 from service.settings import Settings
 from service.text import Text, text_field
@@ -53,6 +59,15 @@ class RatingForm(RatingRequest):
         return {"yes": True, "no": False}.get(value, value)
 
 
+class NotificationsForm(NotificationsUpdate):
+    """The API's ``NotificationsUpdate`` as the page's one button posts it (``on``/``off``)."""
+
+    @field_validator("notifications", mode="before")
+    @classmethod
+    def _from_button(cls, value: Any) -> Any:
+        return {"on": True, "off": False}.get(value, value)
+
+
 async def _answer(session: AsyncSession, petition: Petition, data: Any, question: Any) -> None:
     await citizen_service.answer_clarification(session, petition, question, data.answer)
 
@@ -63,6 +78,10 @@ async def _inform(session: AsyncSession, petition: Petition, data: Any, _: Any) 
 
 async def _rate(session: AsyncSession, petition: Petition, data: Any, _: Any) -> None:
     await citizen_service.rate(session, petition, data.satisfied, data.comment)
+
+
+async def _notify(session: AsyncSession, petition: Petition, data: Any, _: Any) -> None:
+    await citizen_service.set_notifications(session, petition, data.notifications)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +100,9 @@ ANSWER = CitizenAction(ClarificationAnswer, _answer, "q-", "web.portal.answer_se
 ACTIONS = {
     "bo-sung": CitizenAction(AdditionalInformation, _inform, "info", "web.portal.info_sent"),
     "danh-gia": CitizenAction(RatingForm, _rate, "rating", "web.portal.rating_sent"),
+    "nhan-thong-bao": CitizenAction(
+        NotificationsForm, _notify, "notifications", "web.portal.notifications_changed"
+    ),
 }
 
 
@@ -150,6 +172,12 @@ class TrackingController(Controller):
             answer_forms={key: value for key, value in forms.items() if key.startswith("q-")},
             info_form=forms.get("info", empty),
             rating_form=forms.get("rating", empty),
+            notifications_form=forms.get("notifications", empty),
+            # The opt-out is offered where notices can go at all (a petition filed with
+            # ``notify_channel: none`` has nothing to stop).
+            notify_channel=None
+            if petition.notify_channel == NotifyChannel.none
+            else petition.notify_channel,
             empty_form=empty,
         )
 
@@ -209,7 +237,8 @@ class TrackingController(Controller):
         action: FromPath[str],
         db_session: NamedDependency[AsyncSession],
     ) -> Response[Any]:
-        """Adding information (``bo-sung``) and rating the answer (``danh-gia``)."""
+        """Adding information (``bo-sung``), rating the answer (``danh-gia``) and stopping
+        or restarting the notices (``nhan-thong-bao``)."""
         chosen = ACTIONS.get(action)
         if chosen is None:
             raise NotFound(msg("http_404"))
