@@ -346,7 +346,6 @@ class TestTracking:
         assert left.status_code == 303
         assert (await client.get(f"/tra-cuu/{code}")).status_code == 303
 
-
     async def test_the_citizen_stops_and_restarts_the_notices(
         self, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
     ) -> None:
