@@ -34,7 +34,7 @@ from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
 from service.auth.principals import StaffPrincipal
-from service.errors import ServiceError, Unauthenticated, pydantic_message
+from service.errors import NotFound, ServiceError, Unauthenticated, pydantic_message
 from service.i18n import Message, has, msg
 from service.problems import exception_handlers as api_exception_handlers
 from service.problems import http_exception_handler
@@ -49,6 +49,7 @@ FLASH_COOKIE = "flash"
 CSRF_FIELD = "_csrf_token"
 
 M = TypeVar("M", bound=BaseModel)
+V = TypeVar("V")
 
 # Pages that show personal data or a secret (every console page; the portal's tracking page
 # and filing receipt) are never kept by a browser's cache or a proxy: Back after logging out
@@ -117,6 +118,15 @@ def redirect(
             )
         )
     return Redirect(path=path, status_code=303, cookies=cookies)
+
+
+def named(table: Mapping[str, V], name: str, missing: str = "http_404") -> V:
+    """The entry of a page's table (its actions, its forms) that a path segment names: a
+    name the table does not hold is the 404 page, with the catalogue message ``missing``."""
+    found = table.get(name)
+    if found is None:
+        raise NotFound(msg(missing))
+    return found
 
 
 @dataclass(frozen=True)

@@ -26,12 +26,10 @@ from service.criticism.models import CriticismForm, DraftLevel, DraftType, Opini
 from service.criticism.schemas import DraftCreate, OpinionCreate, PointCreate, SectionIn
 from service.criticism.views import draft_read
 from service.directory import service as directory
-from service.errors import NotFound
 from service.http.params import DbSession, StaffRequest
-from service.i18n import msg
 from service.readonly import ReadSession
 from service.web.oversight.forms import ActionForms, SessionSchedule, empty_form, submit, submitted
-from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
+from service.web.pages import Form, HTMXTemplate, named, read_form, redirect, render
 
 BASE = "/console/drafts"
 GUARDS: list[Guard] = [FRONT]
@@ -152,10 +150,7 @@ class DraftPagesController(Controller):
         part: FromPath[str],
     ) -> Redirect | HTMXTemplate:
         """Enter an opinion, write a point (``_ADDITIONS``)."""
-        addition = _ADDITIONS.get(part)
-        if addition is None:
-            raise NotFound(msg("http_404"))
-        name, schema, create = addition
+        name, schema, create = named(_ADDITIONS, part)
         form: Form[Any] = await read_form(request, schema)
 
         async def run(data: Any) -> None:

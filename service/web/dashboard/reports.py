@@ -20,12 +20,12 @@ from reports.models import Report, ReportKind, ReportState
 from reports.schemas import ReportCreate
 from service.auth.guards import staff
 from service.auth.principals import StaffPrincipal
-from service.errors import NotFound, ServiceError
+from service.errors import ServiceError
 from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
-from service.i18n import Message, msg
+from service.i18n import Message
 from service.settings import Settings
 from service.storage.store import ObjectStore
-from service.web.pages import Form, HTMXTemplate, PageRequest, redirect, render
+from service.web.pages import Form, HTMXTemplate, PageRequest, named, redirect, render
 from service.web.routes import submitted
 
 PAGE = 20
@@ -191,8 +191,6 @@ class ReportPagesController(Controller):
         report_id: FromPath[uuid.UUID],
         action: FromPath[str],
     ) -> Redirect:
-        run = ACTIONS.get(action)
-        if run is None:
-            raise NotFound(msg("http_404"))
+        run = named(ACTIONS, action)
         report = await run(db_session, settings, request.user, report_id)
         return redirect(f"/console/reports/{report.id}", flash=f"web.reports.{action}_queued")

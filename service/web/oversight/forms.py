@@ -30,10 +30,10 @@ from service.errors import NotFound, ServiceError
 from service.http.actions import ActionResource, ActionRoute, perform
 from service.http.params import DbSession
 from service.http.preconditions import IfMatch
-from service.i18n import READERS_TIMEZONE, msg
+from service.i18n import READERS_TIMEZONE
 from service.oversight.schemas import SessionCreate
 from service.settings import Settings
-from service.web.pages import Form, read_form, redirect
+from service.web.pages import Form, named, read_form, redirect
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -117,9 +117,7 @@ class ActionForms:
             db_session: DbSession,
             settings: NamedDependency[Settings],
         ) -> Redirect | HTMXTemplate:
-            route = routes.get(action)
-            if route is None:
-                raise NotFound(msg("http_404"))
+            route = named(routes, action)
             version = if_match((await request.form()).get("version"))
             done: list[Any] = []
 

@@ -59,7 +59,7 @@ from service.web.oversight.plan_forms import (
     with_role,
     without,
 )
-from service.web.pages import Form, read_form, redirect, render
+from service.web.pages import Form, named, read_form, redirect, render
 
 BASE = "/console/oversight"
 M = TypeVar("M", bound=BaseModel)
@@ -254,10 +254,7 @@ class PlanPages(Controller):
         db_session: DbSession,
     ) -> Redirect | HTMXTemplate:
         """Schedule a session, record a finding, draft a recommendation (``_ADDITIONS``)."""
-        addition = _ADDITIONS.get(part)
-        if addition is None:
-            raise NotFound(msg("http_404"))
-        name, schema, create = addition
+        name, schema, create = named(_ADDITIONS, part)
 
         async def run(data: Any) -> None:
             await create(db_session, plan_id, data, request.user)

@@ -23,8 +23,6 @@ from litestar.params import FromPath, FromQuery
 from pydantic import BaseModel, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.errors import NotFound
-from service.i18n import msg
 from service.petitions import citizen as citizen_service
 from service.petitions.controllers.tracking import _citizen_petition as citizen_petition
 from service.petitions.models import NotifyChannel, Petition
@@ -38,7 +36,7 @@ from service.petitions.views import tracking_view
 from service.settings import Settings
 from service.text import Text, text_field
 from service.web.forms import post_form
-from service.web.pages import PRIVATE, Form, HTMXTemplate, redirect, render
+from service.web.pages import PRIVATE, Form, HTMXTemplate, named, redirect, render
 from service.web.public.citizen import credentials_cookie, forget, read_credentials
 
 PATH = "/tra-cuu"
@@ -239,7 +237,5 @@ class TrackingController(Controller):
     ) -> Response[Any]:
         """Adding information (``bo-sung``), rating the answer (``danh-gia``) and stopping
         or restarting the notices (``nhan-thong-bao``)."""
-        chosen = ACTIONS.get(action)
-        if chosen is None:
-            raise NotFound(msg("http_404"))
+        chosen = named(ACTIONS, action)
         return await self._act(request, code, db_session, chosen, chosen.form_key)

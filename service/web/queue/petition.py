@@ -35,7 +35,7 @@ from service.replies.schemas import RevealRequest
 from service.settings import Settings
 from service.storage.service import read_for_view
 from service.storage.store import ObjectStore
-from service.web.pages import HTMXTemplate, read_form, redirect
+from service.web.pages import HTMXTemplate, named, read_form, redirect
 from service.web.queue.forms import ACTION_FORMS
 from service.web.queue.page import Stale, petition_page
 from service.web.queue.thumbnails import MAX_SOURCE_BYTES, previewable, thumbnail
@@ -97,9 +97,7 @@ class PetitionPageController(Controller):
 
     @post("/actions/{name:str}", status_code=303)
     async def act(self, desk: DeskOf, name: FromPath[str]) -> Redirect | HTMXTemplate:
-        spec = ACTION_FORMS.get(name)
-        if spec is None:
-            raise NotFound(msg("web.queue.unknown_action"))
+        spec = named(ACTION_FORMS, name, "web.queue.unknown_action")
         form = spec.on_fields(await read_form(desk.request, spec.form_schema))
         status_code, stale = 422, None
         if form.ok:

@@ -19,14 +19,13 @@ from service.errors import NotFound, ServiceError
 from service.http.actions import ActionRoute, perform
 from service.http.params import Cursor, DbSession, StaffRequest
 from service.http.preconditions import IfMatch
-from service.i18n import msg
 from service.petitions.models import PetitionKind
 from service.reception import service
 from service.reception.controllers import ACTIONS, BOOKING
 from service.reception.models import BookingStatus, Outcome
 from service.reception.schemas import NoShowRequest
 from service.settings import Settings
-from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
+from service.web.pages import Form, HTMXTemplate, named, read_form, redirect, render
 
 PATH = "/console/reception"
 PAGE = 30
@@ -106,9 +105,7 @@ class ReceptionPagesController(Controller):
         booking_id: FromPath[uuid.UUID],
         name: FromPath[str],
     ) -> Redirect | HTMXTemplate:
-        route = ROUTES.get(name)
-        if route is None:
-            raise NotFound(msg("web.queue.unknown_action"))
+        route = named(ROUTES, name, "web.queue.unknown_action")
         form = await read_form(request, FORMS[name])
         status_code = 422
         if form.ok:

@@ -45,7 +45,7 @@ from service.replies.controllers.common import (
 from service.replies.models import ANSWER_CONTENT, Referral, ReferralState
 from service.replies.schemas import ReferralDetail
 from service.settings import Settings
-from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
+from service.web.pages import Form, HTMXTemplate, named, read_form, redirect, render
 from service.web.templating import page_locale
 
 PAGE_SIZE = 25
@@ -218,9 +218,7 @@ async def act(
     """Run the side's action ``name`` from its form (see the module's docstring). ``route``
     and ``schema``: an action the side's own routes post to instead (one on a record of the
     referral, named in the path), with a form's reading of its request schema."""
-    route = route or side.actions.get(name)
-    if route is None:
-        raise NotFound(msg("http_404"))
+    route = route or named(side.actions, name)
     raw = await request.form()
     schema = schema or form_schema(route.body)
     form: Form[Any] = await read_form(request, schema) if schema else Form(values={})
