@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from litestar import Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from service.errors import ServiceError
 from service.web.pages import Form, read_form
@@ -39,3 +39,15 @@ async def post_form(
             form, status = form.failed(exc), exc.status_code
     page = refill(form, status)
     return await page if inspect.isawaitable(page) else page
+
+
+def reshapes_form(reshape: Callable[[Any, dict[str, Any]], dict[str, Any]]) -> Any:
+    """An API schema's ``model_validator(mode="before")`` for a form: ``reshape`` turns the
+    form's flat fields into the schema's shape (a nested object, a list) and gets the class
+    and a copy of the fields, never the form's own mapping; anything but a mapping (a model
+    already built) goes on to the schema untouched."""
+
+    def before(cls: Any, values: Any) -> Any:
+        return reshape(cls, dict(values)) if isinstance(values, dict) else values
+
+    return model_validator(mode="before")(before)

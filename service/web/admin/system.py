@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from litestar import Router, get, post
 from litestar.di import NamedDependency
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit.chain import verify
@@ -31,6 +31,7 @@ from service.i18n import READERS_TIMEZONE, msg
 from service.jobs import service as jobs
 from service.jobs.controllers import MAX_ID
 from service.web.admin.common import ADMIN, FromForm, admin_section
+from service.web.forms import reshapes_form
 from service.web.pages import Form, HTMXTemplate, read_query, render
 from service.web.routes import ButtonSpec, FormSpec, Shown, form_page
 
@@ -57,12 +58,8 @@ async def verify_audit(
 class OfficeHoursForm(FromForm, OfficeHoursWrite):
     """Office hours from the form: weekday boxes, periods as ``08:00-12:00, 13:00-17:00``."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _flat(cls, values: Any) -> Any:
-        if not isinstance(values, dict):
-            return values
-        values = dict(values)
+    @reshapes_form
+    def _flat(cls, values: dict[str, Any]) -> dict[str, Any]:
         if isinstance(values.get("weekdays"), str):
             values["weekdays"] = [values["weekdays"]]
         if isinstance(values.get("periods"), str):

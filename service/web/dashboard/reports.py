@@ -11,7 +11,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
-from pydantic import ConfigDict, model_validator
+from pydantic import ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reports import service, views
@@ -25,6 +25,7 @@ from service.http.cursor import MAX_LENGTH as CURSOR_MAX_LENGTH
 from service.i18n import Message
 from service.settings import Settings
 from service.storage.store import ObjectStore
+from service.web.forms import reshapes_form
 from service.web.pages import Form, HTMXTemplate, PageRequest, named, redirect, render
 from service.web.routes import submitted
 
@@ -46,14 +47,12 @@ class ReportRequestForm(ReportCreate):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _parameters(cls, values: Any) -> Any:
-        if not isinstance(values, dict) or "parameters" in values:
+    @reshapes_form
+    def _parameters(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if "parameters" in values:
             return values
-        values = dict(values)
         flat = {name: values.pop(name) for name in list(values) if name in _FLAT}
-        names = PARAMETERS.get(values.get("kind"), ())  # type: ignore[call-overload]
+        names = PARAMETERS.get(values.get("kind"), ())  # type: ignore[arg-type]
         values["parameters"] = {name: flat[name] for name in names if name in flat}
         return values
 

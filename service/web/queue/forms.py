@@ -15,13 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel
 
 from service.http.actions import ActionRoute
 from service.i18n import Message, msg
 from service.petitions.controllers.triage import ACTIONS, RECLASSIFY
 from service.petitions.models import Petition
 from service.petitions.schemas import Reclassify
+from service.web.forms import reshapes_form
 from service.web.pages import Form
 
 
@@ -72,12 +73,8 @@ class ReclassifyForm(Reclassify):
     ``denounced_position`` are its ``denounced`` object (both or neither: see
     :func:`denounced_errors`)."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _nest(cls, values: Any) -> Any:
-        if not isinstance(values, dict):
-            return values
-        values = dict(values)
+    @reshapes_form
+    def _nest(cls, values: dict[str, Any]) -> dict[str, Any]:
         agency, position = (values.pop(name, None) for name in DENOUNCED_FIELDS)
         if agency and position:
             values["denounced"] = {"agency_id": agency, "position": position}
