@@ -26,10 +26,11 @@ from service.criticism.models import CriticismForm, DraftLevel, DraftType, Opini
 from service.criticism.schemas import DraftCreate, OpinionCreate, PointCreate, SectionIn
 from service.criticism.views import draft_read
 from service.directory import service as directory
-from service.http.params import DbSession, StaffRequest
+from service.http.params import AnyRequest, DbSession, StaffRequest
 from service.readonly import ReadSession
 from service.web.oversight.forms import ActionForms, SessionSchedule, empty_form, submit, submitted
 from service.web.pages import Form, HTMXTemplate, named, read_form, redirect, render
+from service.web.routes import Shown, form_page
 
 BASE = "/console/drafts"
 GUARDS: list[Guard] = [FRONT]
@@ -87,29 +88,24 @@ async def draft_page(
     )
 
 
-async def drafts_page(
-    request: StaffRequest,
-    session: AsyncSession,
-    *,
-    form: Form[Any] | None = None,
-    status: int = 200,
-) -> HTMXTemplate:
+async def _drafts(request: AnyRequest, session: AsyncSession) -> Shown:
+    """The drafts the officer may see, and the receiving form's values (their own unit)."""
     rows, next_cursor = await service.list_drafts(session, request.user, limit=50)
     pending = await service.pending_comments(session, rows)
     agencies = await directory.list_agencies(session, unit_code=request.user.unit_code, active=True)
-    return render(
-        request,
-        "console/criticism/drafts.html",
-        status_code=status,
-        rows=rows,
-        pending=pending,
-        next_cursor=next_cursor,
-        agencies=[(str(a.id), a.name) for a in agencies],
-        types=list(DraftType),
-        levels=list(DraftLevel),
-        forms_of=list(CriticismForm),
-        form=form or Form(values={"unit_code": request.user.unit_code or ""}),
-    )
+    shown = {
+        "rows": rows,
+        "pending": pending,
+        "next_cursor": next_cursor,
+        "agencies": [(str(a.id), a.name) for a in agencies],
+        "types": list(DraftType),
+        "levels": list(DraftLevel),
+        "forms_of": list(CriticismForm),
+    }
+    return shown, {"unit_code": request.user.unit_code or ""}
+
+
+drafts_page = form_page("console/criticism/drafts.html", _drafts)
 
 
 class DraftPagesController(Controller):
@@ -133,7 +129,7 @@ class DraftPagesController(Controller):
         form, status = await submit(form, run)
         if received:
             return redirect(draft_url(received[0]), flash="web.criticism.received_flash")
-        return await drafts_page(request, db_session, form=form, status=status)
+        return await drafts_page(request, db_session, form, status_code=status)
 
     @get("/{draft_id:uuid}")
     async def draft(
