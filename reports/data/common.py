@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from email.utils import parseaddr
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,9 @@ from reports.document import DocumentHeader, ReportDocument, SignatureBlock
 from reports.numbers import format_number, format_percent
 from reports.sections import Align, Cell, Column, Figure, LongTable, Section, Table
 from reports.streaming import ThreadRows, streamed
+from service import i18n
+from service.oversight.models import EntryKind, PlanRole, PlanState, SessionMode, SessionState
+from service.petitions.models import PetitionKind, PetitionStatus
 from service.storage.store import ObjectStore
 
 # The end of the caption of a report's list of cases: what no row of it shows.
@@ -32,26 +36,22 @@ NO_PERSONAL_DATA = "(không có thông tin cá nhân; đơn tố cáo chỉ đư
 # The ``deadline_status`` values of a clock still running (SQL, for ``IN``).
 LIVE_CLOCKS = "('running', 'due_soon', 'overdue')"
 
-PETITION_KIND_LABELS = {
-    "feedback": "Phản ánh",
-    "recommendation": "Kiến nghị",
-    "complaint": "Khiếu nại",
-    "denunciation": "Tố cáo",
-}
+
+def enum_labels(enum: type[StrEnum]) -> dict[str, str]:
+    """An enum's words as a report prints them, by value in the enum's order: the Vietnamese
+    catalogue's label (the word the console and the portal show), its first letter capitalised
+    to open a table cell. The words are kept once, in the catalogue; where a report words a
+    value otherwise than the catalogue, its table is written out below."""
+    return {member.value: upper_first(i18n.label(member, "vi")) for member in enum}
+
+
+def upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+PETITION_KIND_LABELS = enum_labels(PetitionKind)
 ITEM_KIND_LABELS = {**PETITION_KIND_LABELS, "supervision_recommendation": "Kiến nghị sau giám sát"}
-PETITION_STATUS_LABELS = {
-    "received": "Mới tiếp nhận",
-    "needs_info": "Chờ bổ sung thông tin",
-    "accepted": "Đang phân loại",
-    "rejected": "Không tiếp nhận",
-    "referred": "Đã chuyển cơ quan",
-    "in_progress": "Cơ quan đang giải quyết",
-    "answered": "Đã trả lời",
-    "closed": "Đã kết thúc",
-    "reopened": "Đang xem xét lại",
-    "withdrawn": "Đã rút đơn",
-    "merged": "Đã gộp",
-}
+PETITION_STATUS_LABELS = enum_labels(PetitionStatus)
 REFERRAL_STATE_LABELS = {
     "sent": "Chờ thụ lý",
     "acknowledged": "Đang giải quyết",
@@ -83,35 +83,12 @@ PLAN_FORM_LABELS = {
     "community_investment_board": "Ban Giám sát đầu tư của cộng đồng",
     "joint": "Tham gia giám sát với cơ quan có thẩm quyền",
 }
-PLAN_STATE_LABELS = {
-    "draft": "Dự thảo",
-    "approved": "Đã phê duyệt",
-    "in_progress": "Đang giám sát",
-    "concluded": "Đã kết luận",
-    "archived": "Đã lưu trữ",
-}
-PLAN_ROLE_LABELS = {"head": "Trưởng đoàn", "secretary": "Thư ký", "member": "Thành viên"}
-SESSION_MODE_LABELS = {
-    "online": "Trực tuyến",
-    "in_person": "Trực tiếp",
-    "hybrid": "Trực tiếp kết hợp trực tuyến",
-}
-SESSION_STATE_LABELS = {
-    "scheduled": "Đã lên lịch",
-    "open": "Đang diễn ra",
-    "closed": "Đã kết thúc",
-    "sealed": "Đã niêm phong",
-    "cancelled": "Đã hủy",
-}
+PLAN_STATE_LABELS = enum_labels(PlanState)
+PLAN_ROLE_LABELS = enum_labels(PlanRole)
+SESSION_MODE_LABELS = enum_labels(SessionMode)
+SESSION_STATE_LABELS = enum_labels(SessionState)
 ATTENDANCE_LABELS = {"attended": "Có mặt", "late": "Đến muộn", "absent": "Vắng"}
-ENTRY_KIND_LABELS = {
-    "statement": "Phát biểu",
-    "question": "Câu hỏi",
-    "answer": "Trả lời",
-    "finding": "Phát hiện",
-    "note": "Ghi chú",
-    "correction": "Đính chính",
-}
+ENTRY_KIND_LABELS = enum_labels(EntryKind)
 CHECK_RESULT_LABELS = {
     "implemented": "Đã thực hiện",
     "partly_implemented": "Thực hiện một phần",
