@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from service.auth.models import Role, StaffUser
 from service.http import cursor as cursors
-from service.kernel.rows import getter
+from service.kernel.rows import getter, in_period
 from service.reception.models import (
     LIVE_STATUSES,
     BookingStatus,
@@ -194,10 +194,7 @@ async def stats(
     )
     if unit_code is not None:
         statement = statement.where(col(b.unit_code) == unit_code)
-    if low is not None:
-        statement = statement.where(col(b.slot_start) >= low)
-    if high is not None:
-        statement = statement.where(col(b.slot_start) < high)
+    statement = statement.where(*in_period(col(b.slot_start), low, high))
     row = (await session.execute(statement)).one()
     return dict(row._mapping)
 
