@@ -1,6 +1,6 @@
 """The look-ups every record has: by id, locked when the caller will change it
 (and each model's getter declared from it), the one row that meets some conditions,
-several by their ids, and which of some ids a query finds."""
+several by their ids, which of some ids a query finds, and the rows of a period."""
 
 from __future__ import annotations
 
@@ -68,3 +68,14 @@ async def ids_found(
         return set()
     rows = await session.execute(query.where(column.in_(list(ids))))
     return set(rows.scalars())
+
+
+def in_period(column: Any, start: Any | None, end: Any | None) -> list[Any]:
+    """The conditions that ``column`` falls in the half-open period [start, end), a bound
+    that is None leaving that side open: how every statistic and list reads "from ... to"."""
+    conditions = []
+    if start is not None:
+        conditions.append(column >= start)
+    if end is not None:
+        conditions.append(column < end)
+    return conditions

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Unpack
+from typing import Any, Unpack
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -257,22 +257,46 @@ async def set_publish_consent(session: AsyncSession, petition: Petition, consent
     now = utcnow()
     petition.consent_publish = consent
     petition.consent_recorded_at = now
-    touch(petition, now)
-    session.add(petition)
     removed = 0
     if not consent:
         removed = await replies.withdraw_from_public_feed(session, "petition", petition.id)
+    data = {"consent_to_publish": consent, "public_answers_removed": removed}
+    await _citizen_choice(
+        session,
+        petition,
+        "set_publish_consent",
+        data,
+        "publish_consent_changed",
+        {"consent": consent},
+        now,
+    )
+
+
+async def _citizen_choice(
+    session: AsyncSession,
+    petition: Petition,
+    action: str,
+    data: dict[str, Any],
+    audited: str,
+    extra: dict[str, Any],
+    at: datetime,
+) -> None:
+    """The citizen changed one of their own choices on ``petition`` (consent to publish,
+    notices): version + 1, their history entry ``action`` with ``data``, the audit event
+    ``audited`` with ``extra``."""
+    touch(petition, at)
+    session.add(petition)
     actor = citizen_principal(petition)
     await add_event(
         session,
         petition,
-        action="set_publish_consent",
+        action=action,
         actor=actor,
         actor_kind=ActorKind.citizen,
-        data={"consent_to_publish": consent, "public_answers_removed": removed},
-        at=now,
+        data=data,
+        at=at,
     )
-    await audit(session, actor, "publish_consent_changed", petition, extra={"consent": consent})
+    await audit(session, actor, audited, petition, extra=extra)
 
 
 async def set_notifications(session: AsyncSession, petition: Petition, enabled: bool) -> None:
@@ -284,19 +308,15 @@ async def set_notifications(session: AsyncSession, petition: Petition, enabled: 
         return
     now = utcnow()
     petition.notify_opted_out_at = None if enabled else now
-    touch(petition, now)
-    session.add(petition)
-    actor = citizen_principal(petition)
-    await add_event(
+    await _citizen_choice(
         session,
         petition,
-        action="set_notifications",
-        actor=actor,
-        actor_kind=ActorKind.citizen,
-        data={"notifications": enabled},
-        at=now,
+        "set_notifications",
+        {"notifications": enabled},
+        "notifications_changed",
+        {"enabled": enabled},
+        now,
     )
-    await audit(session, actor, "notifications_changed", petition, extra={"enabled": enabled})
 
 
 # An inbound SMS that asks to stop: its first word, without diacritics, upper case

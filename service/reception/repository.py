@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from service.auth.models import Role, StaffUser
 from service.http import cursor as cursors
+from service.kernel.rows import getter, in_period
 from service.reception.models import (
     LIVE_STATUSES,
     BookingStatus,
@@ -34,12 +35,8 @@ async def _first(session: AsyncSession, model: Any, *conditions: Any, lock: bool
     return (await session.execute(statement)).scalars().first()
 
 
-async def schedule(
-    session: AsyncSession, schedule_id: uuid.UUID, *, lock: bool = False
-) -> ReceptionSchedule | None:
-    return await _first(
-        session, ReceptionSchedule, col(ReceptionSchedule.id) == schedule_id, lock=lock
-    )
+# By id, locked ``FOR UPDATE`` (and reloaded) with ``for_update=True``.
+schedule = getter(ReceptionSchedule)
 
 
 async def schedules(
@@ -76,12 +73,7 @@ async def seats_taken(
     return taken
 
 
-async def booking(
-    session: AsyncSession, booking_id: uuid.UUID, *, lock: bool = False
-) -> ReceptionBooking | None:
-    return await _first(
-        session, ReceptionBooking, col(ReceptionBooking.id) == booking_id, lock=lock
-    )
+booking = getter(ReceptionBooking)
 
 
 async def booking_by_code(
@@ -202,10 +194,7 @@ async def stats(
     )
     if unit_code is not None:
         statement = statement.where(col(b.unit_code) == unit_code)
-    if low is not None:
-        statement = statement.where(col(b.slot_start) >= low)
-    if high is not None:
-        statement = statement.where(col(b.slot_start) < high)
+    statement = statement.where(*in_period(col(b.slot_start), low, high))
     row = (await session.execute(statement)).one()
     return dict(row._mapping)
 

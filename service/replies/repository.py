@@ -21,6 +21,7 @@ from service.deadlines.models import DeadlineStatus
 from service.directory.models import Agency
 from service.directory.service import _contains as contains
 from service.http import cursor as cursors
+from service.kernel.rows import in_period
 from service.replies.models import (
     AnswerStatus,
     EscalationTarget,
@@ -163,10 +164,7 @@ async def council_list(
     query = select(Referral).where(col(Referral.escalated_to) == EscalationTarget.council.value)
     if unit_code is not None:
         query = query.where(col(Referral.unit_code) == unit_code)
-    if start is not None:
-        query = query.where(col(Referral.escalated_at) >= start)
-    if end is not None:
-        query = query.where(col(Referral.escalated_at) < end)
+    query = query.where(*in_period(col(Referral.escalated_at), start, end))
     query = query.order_by(col(Referral.escalated_at).desc(), col(Referral.id))
     return list((await session.execute(query)).scalars())
 

@@ -117,7 +117,7 @@ def slots_of(
 async def _active_schedule(
     session: AsyncSession, schedule_id: uuid.UUID, *, lock: bool = False
 ) -> ReceptionSchedule:
-    schedule = await repository.schedule(session, schedule_id, lock=lock)
+    schedule = await repository.schedule(session, schedule_id, for_update=lock)
     if schedule is None or not schedule.active:
         raise NotFound(msg("reception.schedule_not_found"))
     return schedule

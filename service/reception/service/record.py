@@ -44,7 +44,7 @@ async def load_visible(
     session: AsyncSession, booking_id: uuid.UUID, viewer: StaffPrincipal, *, lock: bool = True
 ) -> ReceptionBooking:
     """The booking, locked; 404 outside the viewer's unit."""
-    booking = await repository.booking(session, booking_id, lock=lock)
+    booking = await repository.booking(session, booking_id, for_update=lock)
     if booking is None or viewer.role not in STAFF_ROLES or not viewer.sees_unit(booking.unit_code):
         raise NotFound(msg("reception.booking_not_found"))
     return booking

@@ -36,7 +36,7 @@ async def sweep_no_shows(session: AsyncSession, now: datetime | None = None) -> 
     now = now or utcnow()
     count = 0
     for booking_id in await repository.ended_unreceived(session, now - NO_SHOW_GRACE, BATCH):
-        booking = await repository.booking(session, booking_id, lock=True)
+        booking = await repository.booking(session, booking_id, for_update=True)
         if booking is None or booking.status != BookingStatus.booked:
             continue
         await mark_no_show(session, booking, None, now)
@@ -81,7 +81,7 @@ async def queue_reminders(
     until = now + timedelta(hours=settings.reception_reminder_hours)
     count = 0
     for booking_id in await repository.due_reminders(session, now, until, BATCH):
-        booking = await repository.booking(session, booking_id, lock=True)
+        booking = await repository.booking(session, booking_id, for_update=True)
         if booking is None or booking.reminded_at is not None:
             continue
         booking.reminded_at = now
