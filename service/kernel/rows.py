@@ -1,11 +1,11 @@
 """The look-ups every record has: by id, locked when the caller will change it
 (and each model's getter declared from it), the one row that meets some conditions,
-several by their ids, and which of some ids a query finds."""
+several by their ids, which of some ids a query finds, and a number per id."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Collection, Sequence
 from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
@@ -68,3 +68,18 @@ async def ids_found(
         return set()
     rows = await session.execute(query.where(column.in_(list(ids))))
     return set(rows.scalars())
+
+
+async def per_id(
+    session: AsyncSession, key: Any, value: Any, ids: Collection[uuid.UUID], *conditions: Any
+) -> dict[uuid.UUID, int]:
+    """One whole number per id of ``ids`` (``value``, an aggregate such as a count or a
+    maximum, over the rows whose ``key`` column holds that id and that meet ``conditions``),
+    in one query for a page of ids; an id with no rows is simply not a key, none asked, no
+    query."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(key, value).where(key.in_(set(ids)), *conditions).group_by(key)
+    )
+    return {row_id: int(number) for row_id, number in rows.all()}
