@@ -5,7 +5,7 @@ several by their ids, which of some ids a query finds, and a number per id."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
@@ -58,6 +58,18 @@ async def keyed_by_id(
     key = sa.inspect(model).primary_key[0]
     rows = await session.execute(select(model).where(key.in_(list(ids))))
     return {getattr(row, key.key): row for row in rows.scalars()}
+
+
+def keyed_getter(
+    model: type[M],
+) -> Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, M]]]:
+    """:func:`keyed_by_id` for one model, as :func:`getter` is :func:`by_id` for one:
+    ``rows_by_id(session, ids)``."""
+
+    async def keyed(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, M]:
+        return await keyed_by_id(session, model, ids)
+
+    return keyed
 
 
 async def ids_found(
