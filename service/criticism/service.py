@@ -109,14 +109,9 @@ def criticism_number(draft: CriticismDraft) -> str | None:
 
 
 def snapshot(draft: CriticismDraft) -> dict[str, Any]:
-    return {
-        "code": draft.code,
-        "state": draft.state,
-        "received_late": draft.received_late,
-        "opinion_due_at": draft.opinion_due_at,
-        "criticism_number": draft.criticism_number,
-        "version": draft.version,
-    }
+    return pick(
+        draft, "code", "state", "received_late", "opinion_due_at", "criticism_number", "version"
+    )
 
 
 DRAFT_AUDIT = Audited("criticism_draft", snapshot, stamps_updated_at=True)
