@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from reports.models import Report, ReportDelivery, ReportKind, ReportState
 from service.http import cursor as cursors
+from service.kernel.rows import per_id
 
 # The list's one sort: newest request first, then id (the cursor carries both).
 NEWEST = "reports:newest"
@@ -86,14 +87,9 @@ async def latest_versions(
     session: AsyncSession, series_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, int]:
     """The latest version of each series, in one query (a page of reports asks once)."""
-    if not series_ids:
-        return {}
-    rows = await session.execute(
-        select(col(Report.series_id), sa.func.max(col(Report.version)))
-        .where(col(Report.series_id).in_(set(series_ids)))
-        .group_by(col(Report.series_id))
+    return await per_id(
+        session, col(Report.series_id), sa.func.max(col(Report.version)), series_ids
     )
-    return {series_id: int(version) for series_id, version in rows.all()}
 
 
 async def deliveries_of(session: AsyncSession, report_id: uuid.UUID) -> list[ReportDelivery]:

@@ -22,6 +22,7 @@ from reports.document import verification_code
 from reports.models import Report, ReportKind, ReportState
 from reports.parameters import Resolved, resolve
 from reports.schemas import ReportCreate, Verification
+from service.audit.audited import pick
 from service.audit.service import record
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
@@ -54,14 +55,7 @@ def default_recipients(settings: Settings) -> list[Recipient]:
 
 
 def snapshot(report: Report) -> dict[str, Any]:
-    return {
-        "kind": report.kind,
-        "version": report.version,
-        "state": report.state,
-        "parameters": report.parameters,
-        "verification_code": report.verification_code,
-        "sha256": report.sha256,
-    }
+    return pick(report, "kind", "version", "state", "parameters", "verification_code", "sha256")
 
 
 def new_report(

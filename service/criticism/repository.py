@@ -20,6 +20,7 @@ from service.criticism.models import (
 from service.deadlines.models import DeadlinePolicy, DeadlineStep, ItemKind, Urgency
 from service.directory.models import AdminUnit, Agency
 from service.http import cursor as cursors
+from service.kernel.rows import per_id
 
 DRAFTS_LIST = "criticism_drafts:newest"
 
@@ -152,17 +153,13 @@ async def pending_counts(
     session: AsyncSession, draft_ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, int]:
     """Public comments waiting for moderation, per draft."""
-    if not draft_ids:
-        return {}
-    result = await session.execute(
-        select(col(CriticismOpinion.draft_id), func.count())
-        .where(
-            col(CriticismOpinion.draft_id).in_(list(draft_ids)),
-            col(CriticismOpinion.status) == OpinionStatus.pending,
-        )
-        .group_by(col(CriticismOpinion.draft_id))
+    return await per_id(
+        session,
+        col(CriticismOpinion.draft_id),
+        func.count(),
+        draft_ids,
+        col(CriticismOpinion.status) == OpinionStatus.pending,
     )
-    return {row[0]: int(row[1]) for row in result.all()}
 
 
 async def unit_exists(session: AsyncSession, unit_code: str) -> bool:

@@ -109,14 +109,9 @@ def criticism_number(draft: CriticismDraft) -> str | None:
 
 
 def snapshot(draft: CriticismDraft) -> dict[str, Any]:
-    return {
-        "code": draft.code,
-        "state": draft.state,
-        "received_late": draft.received_late,
-        "opinion_due_at": draft.opinion_due_at,
-        "criticism_number": draft.criticism_number,
-        "version": draft.version,
-    }
+    return pick(
+        draft, "code", "state", "received_late", "opinion_due_at", "criticism_number", "version"
+    )
 
 
 DRAFT_AUDIT = Audited("criticism_draft", snapshot, stamps_updated_at=True)
@@ -162,6 +157,10 @@ def _scope_unit(actor: StaffPrincipal, unit_code: str) -> None:
         raise NotFound(msg("criticism_unit_not_found", code=unit_code))
 
 
+# The fields of a received draft that are checked or resolved before the draft keeps them.
+RESOLVED_ON_RECEIPT = {"drafting_agency_id", "sections", "document_ids", "received_at"}
+
+
 async def receive_draft(
     session: AsyncSession, actor: StaffPrincipal, data: DraftCreate
 ) -> CriticismDraft:
@@ -193,18 +192,12 @@ async def receive_draft(
         raise Invalid(msg("criticism_due_before_receipt"), field="opinion_due_at")
     amount, unit, basis = await lead_time(session)
     draft = CriticismDraft(
-        code=data.code,
-        title=data.title,
-        summary=data.summary,
-        draft_type=data.draft_type,
-        level=data.level,
-        unit_code=data.unit_code,
+        # The request's fields as it gives them, but those checked or resolved above.
+        **data.model_dump(exclude=RESOLVED_ON_RECEIPT),
         drafting_agency_id=agency.id,
-        form=data.form,
         sections=[section.model_dump() for section in data.sections],
         document_ids=documents,
         received_at=received_at,
-        opinion_due_at=data.opinion_due_at,
         required_lead_days=amount,
         lead_legal_basis=basis,
         received_late=await is_late(session, received_at, data.opinion_due_at, amount, unit),
@@ -325,10 +318,7 @@ async def add_opinion(
     _check_section(draft, data.section_number)
     opinion = CriticismOpinion(
         draft_id=draft.id,
-        source=data.source,
-        author_name=data.author_name,
-        section_number=data.section_number,
-        text=data.text,
+        **data.model_dump(),
         status=OpinionStatus.shown,
         entered_by=actor.user_id,
     )

@@ -1,11 +1,12 @@
 """The look-ups every record has: by id, locked when the caller will change it
 (and each model's getter declared from it), the one row that meets some conditions,
-several by their ids, which of some ids a query finds, and the rows of a period."""
+several by their ids, which of some ids a query finds, the rows of a period and a number
+per id."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
@@ -60,6 +61,18 @@ async def keyed_by_id(
     return {getattr(row, key.key): row for row in rows.scalars()}
 
 
+def keyed_getter(
+    model: type[M],
+) -> Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, M]]]:
+    """:func:`keyed_by_id` for one model, as :func:`getter` is :func:`by_id` for one:
+    ``rows_by_id(session, ids)``."""
+
+    async def keyed(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, M]:
+        return await keyed_by_id(session, model, ids)
+
+    return keyed
+
+
 async def ids_found(
     session: AsyncSession, query: Any, column: Any, ids: Sequence[uuid.UUID]
 ) -> set[uuid.UUID]:
@@ -79,3 +92,18 @@ def in_period(column: Any, start: Any | None, end: Any | None) -> list[Any]:
     if end is not None:
         conditions.append(column < end)
     return conditions
+
+
+async def per_id(
+    session: AsyncSession, key: Any, value: Any, ids: Collection[uuid.UUID], *conditions: Any
+) -> dict[uuid.UUID, int]:
+    """One whole number per id of ``ids`` (``value``, an aggregate such as a count or a
+    maximum, over the rows whose ``key`` column holds that id and that meet ``conditions``),
+    in one query for a page of ids; an id with no rows is simply not a key, none asked, no
+    query."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(key, value).where(key.in_(set(ids)), *conditions).group_by(key)
+    )
+    return {row_id: int(number) for row_id, number in rows.all()}

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from service.http.bodies import refuse_end_before_start
 from service.i18n import value_error
 from service.oversight.models import (
     AttendanceStatus,
@@ -82,8 +83,7 @@ class PlanCreate(Input):
 
     @model_validator(mode="after")
     def _period(self) -> PlanCreate:
-        if self.period_end < self.period_start:
-            raise value_error("period_end_before_start")
+        refuse_end_before_start(self.period_start, self.period_end, "period_end_before_start")
         return self
 
 
@@ -203,8 +203,9 @@ class SessionCreate(Input):
     @model_validator(mode="after")
     def _venue(self) -> SessionCreate:
         check_venue(self.mode, self.place, self.meeting_link)
-        if self.scheduled_end is not None and self.scheduled_end < self.scheduled_start:
-            raise value_error("scheduled_end_before_start")
+        refuse_end_before_start(
+            self.scheduled_start, self.scheduled_end, "scheduled_end_before_start"
+        )
         return self
 
 

@@ -8,7 +8,7 @@ from typing import Any, Self, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
 
-from service.i18n import value_error
+from service.http.bodies import refuse_end_before_start
 from service.oversight.schemas import Input, RowRead
 from service.text import OptionalText, Text, text_field
 from service.voters.models import (
@@ -41,8 +41,7 @@ class CouncilSessionCreate(Input):
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
-        if self.ends_on < self.starts_on:
-            raise value_error("voters_session_dates")
+        refuse_end_before_start(self.starts_on, self.ends_on, "voters_session_dates")
         return self
 
 

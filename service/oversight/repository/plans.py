@@ -17,7 +17,7 @@ from service.auth.principals import StaffPrincipal
 from service.db import children_of
 from service.directory.models import Agency
 from service.http import cursor as keyset
-from service.kernel.rows import getter, keyed_by_id, one_where
+from service.kernel.rows import getter, keyed_getter, one_where
 from service.oversight.models import (
     PlanAgency,
     PlanForm,
@@ -37,6 +37,8 @@ from service.oversight.views import (
 
 
 get_plan = getter(SupervisionPlan)
+users_by_id = keyed_getter(StaffUser)
+agencies_by_id = keyed_getter(Agency)
 
 
 async def plan_code_taken(session: AsyncSession, code: str, exclude: uuid.UUID | None) -> bool:
@@ -188,12 +190,6 @@ async def plans_in_period(
     return list((await session.execute(query)).scalars())
 
 
-async def users_by_id(
-    session: AsyncSession, user_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, StaffUser]:
-    return await keyed_by_id(session, StaffUser, user_ids)
-
-
 async def member_candidates(
     session: AsyncSession, unit_code: str, roles: Sequence[Role], limit: int
 ) -> list[StaffUser]:
@@ -210,12 +206,6 @@ async def member_candidates(
         .limit(limit)
     )
     return list((await session.execute(query)).scalars())
-
-
-async def agencies_by_id(
-    session: AsyncSession, agency_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Agency]:
-    return await keyed_by_id(session, Agency, agency_ids)
 
 
 async def replace_members(
