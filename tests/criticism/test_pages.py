@@ -106,6 +106,10 @@ async def test_a_draft_is_received_from_the_console_form(
     await console_login(client, people.ward_officer.username)
     page = await client.get("/console/drafts")
     assert "UBND phường Hoàn Kiếm" in page.text
+    # A ward's Front receives its own ward's drafts: the form starts there, a list of units.
+    assert '<option value="ward" selected>' in page.text
+    assert '<select id="f-unit_code"' in page.text
+    assert f'<option value="{HOAN_KIEM}" selected>' in page.text
     values = {
         "_csrf_token": csrf_token(page.text),
         "code": "DT-FORM-01",
@@ -127,6 +131,7 @@ async def test_a_draft_is_received_from_the_console_form(
     page = await client.get(received.headers["location"])
     assert "Mục 2. Nguồn vốn" in page.text
     assert "Mục 1. Phạm vi" in page.text
+    assert "Phường Hoàn Kiếm</dd>" in page.text  # the unit by its name, not its code
 
 
 async def test_another_wards_officer_gets_a_404(

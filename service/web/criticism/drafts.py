@@ -26,11 +26,13 @@ from service.criticism.models import CriticismForm, DraftLevel, DraftType, Opini
 from service.criticism.schemas import DraftCreate, OpinionCreate, PointCreate, SectionIn
 from service.criticism.views import draft_read
 from service.directory import service as directory
+from service.directory.reference_data import HANOI
 from service.http.params import AnyRequest, DbSession, StaffRequest
 from service.readonly import ReadSession
 from service.web.oversight.forms import ActionForms, SessionSchedule, empty_form, submit, submitted
 from service.web.pages import Form, HTMXTemplate, named, read_form, redirect, render
 from service.web.routes import Shown, form_page
+from service.web.voters.forms import unit_choices
 
 BASE = "/console/drafts"
 GUARDS: list[Guard] = [FRONT]
@@ -81,6 +83,7 @@ async def draft_page(
         "console/criticism/draft.html",
         status_code=status,
         draft=draft_read(draft, request.user),
+        unit_name=(await directory.get_unit(db_session, draft.unit_code)).name,
         points=await service.points_of(db_session, draft),
         opinions=await service.opinions_of(db_session, draft),
         sources=[OpinionSource.member_organisation, OpinionSource.expert],
@@ -89,7 +92,9 @@ async def draft_page(
 
 
 async def _drafts(request: AnyRequest, session: AsyncSession) -> Shown:
-    """The drafts the officer may see, and the receiving form's values (their own unit)."""
+    """The drafts the officer may see, and the receiving form's values: their own unit, and
+    the level of its council (a ward's Front receives its ward's drafts, the city's the
+    city's)."""
     rows, next_cursor = await service.list_drafts(session, request.user, limit=50)
     pending = await service.pending_comments(session, rows)
     agencies = await directory.list_agencies(session, unit_code=request.user.unit_code, active=True)
@@ -100,9 +105,12 @@ async def _drafts(request: AnyRequest, session: AsyncSession) -> Shown:
         "agencies": [(str(a.id), a.name) for a in agencies],
         "types": list(DraftType),
         "levels": list(DraftLevel),
+        "units": await unit_choices(session, request.user),
         "forms_of": list(CriticismForm),
     }
-    return shown, {"unit_code": request.user.unit_code or ""}
+    own = request.user.unit_code
+    level = DraftLevel.city if own is None else DraftLevel.ward
+    return shown, {"unit_code": own or HANOI, "level": level.value}
 
 
 drafts_page = form_page("console/criticism/drafts.html", _drafts)
