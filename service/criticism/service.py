@@ -459,14 +459,12 @@ async def list_points(
 
 async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> None:
     """Mirror what happened to a point's referral, in the same transaction."""
-    point = await event.current_item(
-        ITEM_TYPE, lambda item_id: repository.get_point(session, item_id, for_update=True)
+    moving = await FOLLOWED.moving(
+        event, ITEM_TYPE, lambda item_id: repository.get_point(session, item_id, for_update=True)
     )
-    if point is None:
+    if moving is None:
         return
-    state = PointState(point.state)
-    if state is PointState.withdrawn:
-        return
+    point, state = moving
     before = POINT_AUDIT.snapshot(point)
     new_state = FOLLOWED.follow(event, point, state)
     if new_state is None:

@@ -81,6 +81,16 @@ class FollowingItem(Protocol):
 Item = TypeVar("Item", bound=FollowingItem)
 
 
+class StatedItem(FollowingItem, Protocol):
+    """A following item with states of its own (a recommendation, a point)."""
+
+    @property
+    def state(self) -> str: ...
+
+
+Stated = TypeVar("Stated", bound=StatedItem)
+
+
 class AnsweredItem(Protocol):
     """An item that keeps its referral's published answer (a recommendation, a point)."""
 
@@ -211,6 +221,23 @@ class FollowedStates(Generic[S]):
     @property
     def overdue(self) -> S:
         return self.states["overdue"]
+
+    async def moving(
+        self,
+        event: ReferralEvent,
+        item_type: str,
+        load: Callable[[uuid.UUID], Awaitable[Stated | None]],
+    ) -> tuple[Stated, S] | None:
+        """The item ``event`` may move and its state now: the item ``event.current_item``
+        finds, unless it is withdrawn (a withdrawn item stays so whatever its referral
+        does); None when there is nothing to move."""
+        item = await event.current_item(item_type, load)
+        if item is None:
+            return None
+        state = self.states(item.state)
+        if state is self.states["withdrawn"]:
+            return None
+        return item, state
 
     def follow(self, event: ReferralEvent, item: TimedItem, state: S) -> S | None:
         """The item's state after ``event``, its deadline and answer copied from it; None

@@ -394,14 +394,14 @@ async def get_recommendation_view(
 async def apply_referral_event(session: AsyncSession, event: ReferralEvent) -> None:
     """Mirror what happened to a recommendation's referral (in the same transaction).
     Events of a referral the recommendation no longer follows are ignored."""
-    rec = await event.current_item(
-        ITEM_TYPE, lambda item_id: repository.get_recommendation(session, item_id, for_update=True)
+    moving = await FOLLOWED.moving(
+        event,
+        ITEM_TYPE,
+        lambda item_id: repository.get_recommendation(session, item_id, for_update=True),
     )
-    if rec is None:
+    if moving is None:
         return
-    state = RecommendationState(rec.state)
-    if state is RecommendationState.withdrawn:
-        return
+    rec, state = moving
     before = snapshot(rec)
     new_state: RecommendationState | None = state
     if event.name == events.ESCALATED:
