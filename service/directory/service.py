@@ -25,7 +25,7 @@ from service.directory.models import (
     RoutingRule,
     UnitLevel,
 )
-from service.directory.reference_data import OFFICE_PERIODS, OFFICE_WEEKDAYS
+from service.directory.reference_data import HANOI, OFFICE_PERIODS, OFFICE_WEEKDAYS
 from service.directory.schemas import (
     AgencyCreate,
     AgencyUpdate,
@@ -107,6 +107,13 @@ async def list_units(
         (col(AdminUnit.level), level),
     )
     return await _rows(session, stmt)
+
+
+async def city_wards(session: AsyncSession) -> list[AdminUnit]:
+    """The city's wards and communes, by code: what a form or a filter chooses from and
+    names (the directory holds every province's, 3,321 communes, of which this deployment's
+    staff, wards and petitions are the city's)."""
+    return await list_units(session, province=HANOI, level=UnitLevel.commune, limit=1000)
 
 
 async def get_unit(session: AsyncSession, code: str) -> AdminUnit:

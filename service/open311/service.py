@@ -20,8 +20,6 @@ from service.auth.middleware import client_for_key
 from service.auth.principals import ClientPrincipal
 from service.db import utcnow
 from service.directory import service as directory
-from service.directory.models import UnitLevel
-from service.directory.reference_data import HANOI
 from service.errors import (
     Forbidden,
     Invalid,
@@ -113,7 +111,7 @@ async def definition(session: AsyncSession, service_code: str, locale: str) -> S
     category = next((c for c in categories if c.code == service_code), None)
     if category is None:
         raise NotFound(msg("open311.service_unknown", code=service_code))
-    wards = await directory.list_units(session, province=HANOI, level=UnitLevel.commune, limit=1000)
+    wards = await directory.city_wards(session)
     return views.definition_of(category, wards, locale)
 
 

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from service.auth.models import ApiClient, Role, StaffUser
-from service.directory.models import CalendarDay
-from tests.factories import HOAN_KIEM, PASSWORD, create_user
+from service.directory.models import AdminUnit, CalendarDay, UnitLevel
+from tests.factories import HOAN_KIEM, PASSWORD, create_user, ensure_unit
 from tests.web.support import console_login, csrf_token
 
 ADMIN_PAGES = [
@@ -95,6 +95,28 @@ async def test_create_a_user_then_deactivate_them(
         assert user.active is False
         # The API's rule: deactivation ends the account's sessions.
         assert (await other.get("/console")).status_code == 303
+
+
+async def test_the_user_form_offers_the_citys_wards_only(
+    admin_client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """The directory holds every province's communes; staff of this deployment are the
+    city's, so the form lists Hanoi's (about 126), not the country's 3,321."""
+    elsewhere = AdminUnit(
+        code="26734",
+        name="Phường Bến Thành",
+        division_type="phường",
+        level=UnitLevel.commune,
+        codename="ben_thanh",
+        parent_code="79",
+    )
+    await ensure_unit(session, "79", "Thành phố Hồ Chí Minh", province=True)
+    session.add(elsewhere)
+    await session.commit()
+    page = await admin_client.get("/console/admin/users")
+    assert page.status_code == 200
+    assert f'<option value="{HOAN_KIEM}"' in page.text
+    assert 'value="26734"' not in page.text
 
 
 async def test_a_bad_user_form_is_said_next_to_its_fields(

@@ -16,7 +16,6 @@ from service.auth.controllers import created_client
 from service.auth.models import ApiClient, Role
 from service.auth.schemas import ApiClientCreate, ApiClientCreated, UserCreate, UserUpdate
 from service.directory import service as directory
-from service.directory.models import UnitLevel
 from service.errors import ServiceError
 from service.http.params import AnyRequest
 from service.web.admin.common import FromForm, admin_section
@@ -39,7 +38,7 @@ async def _choices(session: AsyncSession) -> dict[str, Any]:
     """What the user forms choose from: roles, wards, agencies."""
     return {
         "roles": list(Role),
-        "units": await directory.list_units(session, level=UnitLevel.commune, limit=5000),
+        "units": await directory.city_wards(session),
         "agencies": await directory.list_agencies(session, active=True, limit=5000),
     }
 

@@ -24,8 +24,6 @@ from reports.numbers import format_percent
 from service.auth.principals import StaffPrincipal
 from service.criticism import service as criticism
 from service.directory import service as directory
-from service.directory.models import AdminUnit, UnitLevel
-from service.directory.reference_data import HANOI
 from service.errors import NotFound
 from service.i18n import label_code
 from service.petitions import views as petitions
@@ -147,16 +145,9 @@ def _named(rows: list[CountRow], names: dict[str, str], unknown: str) -> list[tu
     return [(names.get(str(row.key), unknown) if row.key else unknown, row.count) for row in rows]
 
 
-async def city_wards(session: AsyncSession) -> list[AdminUnit]:
-    """The city's wards and communes, by code: the ward filter's choices (the directory holds
-    every province's: 3,321 communes, which a select of them took most of a view to read and
-    render, for a dashboard whose figures are the city's)."""
-    return await directory.list_units(session, province=HANOI, level=UnitLevel.commune, limit=1000)
-
-
 async def _unit_names(session: AsyncSession, codes: set[str]) -> dict[str, str]:
     """The names of the units ``codes``: the city's in one read, any other by its code."""
-    names = {unit.code: unit.name for unit in await city_wards(session)}
+    names = {unit.code: unit.name for unit in await directory.city_wards(session)}
     for code in sorted(codes - names.keys()):
         try:
             names[code] = (await directory.get_unit(session, code)).name

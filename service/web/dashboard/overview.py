@@ -21,7 +21,7 @@ from service.i18n import label, translate, value_error
 from service.readonly import ReadSession
 from service.settings import Settings
 from service.web.dashboard.cache import FiguresCache
-from service.web.dashboard.figures import Overview, Translate, city_wards, overview
+from service.web.dashboard.figures import Overview, Translate, overview
 from service.web.pages import HTMXTemplate, read_query, render, render_fragment
 from service.web.templating import page_locale
 
@@ -94,7 +94,7 @@ class DashboardController(Controller):
         wards = (
             [await directory.get_unit(read_session, viewer.unit_code)]
             if viewer.unit_code
-            else await city_wards(read_session)
+            else await directory.city_wards(read_session)
         )
         locale = page_locale(request)
         scope = (viewer.role, viewer.unit_code, viewer.agency_id, unit_code, first, last, locale)

@@ -7,14 +7,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.directory import service as directory
-from service.directory.models import UnitLevel
-from service.directory.reference_data import HANOI
 
 
 async def place_names(session: AsyncSession) -> dict[str, Any]:
     """``wards`` (the city's, by code) and ``categories`` (the active ones, in their order),
     for selects and for naming a ward or a category in a list."""
-    wards = await directory.list_units(session, province=HANOI, level=UnitLevel.commune, limit=1000)
+    wards = await directory.city_wards(session)
     categories = await directory.list_categories(session, active=True)
     return {
         "wards": wards,
