@@ -88,7 +88,8 @@ LAYOUTS = {
             Column("Tình trạng", 1.5),
         ],
         cells=lambda r, agency: [
-            f"{r.title} ({_places(r)})",
+            # Not "title (ward (n cử tri))": a bracket inside a bracket reads badly.
+            f"{r.title}. Cử tri nêu tại: {_places(r)}",
             agency,
             r.answer_summary or "",
             _status(r),

@@ -220,7 +220,8 @@ async def test_import_compile_refer_answer(
     text = " ".join(text.split())
     assert "xong tuyến đường Hàng Bông" in text  # the answer (cells wrap mid-phrase)
     assert "Đã giải quyết" in text
-    assert "Phường Ba Đình (4 cử tri)" in text
+    # Where voters raised it, with no bracket inside a bracket.
+    assert "Cử tri nêu tại: Phường Hoàn Kiếm (3 cử tri); Phường Ba Đình (4 cử tri)" in text
 
     # -- the period's figures (the council report's section I and the dashboard) -----------
     november = (date(2026, 11, 1), date(2026, 11, 30))
