@@ -363,27 +363,20 @@ class TestTracking:
         await session.commit()
         page = await client.get(f"/tra-cuu/{code}")
         assert "Bạn đang nhận thông báo về đơn này qua tin nhắn SMS" in page.text
-        stopped = await client.post(
-            f"/tra-cuu/{code}/nhan-thong-bao",
-            data={"_csrf_token": csrf_token(page.text), "notifications": "off"},
-        )
-        assert stopped.status_code == 303
+
+        async def press(value: str) -> int:
+            data = {"_csrf_token": csrf_token(page.text), "notifications": value}
+            return (await client.post(f"/tra-cuu/{code}/nhan-thong-bao", data=data)).status_code
+
+        assert await press("off") == 303
         assert (await petition_of(session, code)).notify_opted_out_at is not None
         page = await client.get(f"/tra-cuu/{code}")
         assert "Đã lưu lựa chọn nhận thông báo của bạn." in page.text
         assert "Bạn đã dừng nhận thông báo về đơn này." in page.text
         assert 'name="notifications" value="on"' in page.text
-        odd = await client.post(
-            f"/tra-cuu/{code}/nhan-thong-bao",
-            data={"_csrf_token": csrf_token(page.text), "notifications": "maybe"},
-        )
-        assert odd.status_code == 422
+        assert await press("maybe") == 422
         assert (await petition_of(session, code)).notify_opted_out_at is not None
-        restarted = await client.post(
-            f"/tra-cuu/{code}/nhan-thong-bao",
-            data={"_csrf_token": csrf_token(page.text), "notifications": "on"},
-        )
-        assert restarted.status_code == 303
+        assert await press("on") == 303
         assert (await petition_of(session, code)).notify_opted_out_at is None
         page = await client.get(f"/tra-cuu/{code}")
         assert 'name="notifications" value="off"' in page.text
