@@ -44,7 +44,7 @@ from service.criticism.workflow import DRAFT_WORKFLOW, FRONT, PREPARING, DraftAc
 from service.db import utcnow
 from service.deadlines.clock import add_duration
 from service.deadlines.models import DeadlineStep, DeadlineUnit, ItemKind, Urgency
-from service.deadlines.policy import rule_for
+from service.deadlines.policy import answer_due_at, rule_for
 from service.directory.calendar import load_calendar
 from service.errors import Conflict, Invalid, NotFound, StateConflict
 from service.i18n import msg
@@ -244,16 +244,6 @@ async def transition(
     )
 
 
-async def answer_due_at(session: AsyncSession, start: datetime) -> datetime:
-    try:
-        rule = await rule_for(
-            session, ItemKind.social_criticism, Urgency.normal, DeadlineStep.answer
-        )
-    except LookupError:
-        return start + timedelta(days=DEFAULT_ANSWER_DAYS)
-    return add_duration(await load_calendar(session), start, rule.amount, rule.unit)
-
-
 async def issue(
     session: AsyncSession, draft: CriticismDraft, actor: StaffPrincipal, data: IssueRequest
 ) -> CriticismDraft:
@@ -272,7 +262,7 @@ async def issue(
     draft.signer_name = data.signer_name
     draft.signer_title = data.signer_title
     draft.issued_at = now
-    due_at = await answer_due_at(session, now)
+    due_at = await answer_due_at(session, ItemKind.social_criticism, now, DEFAULT_ANSWER_DAYS)
     number = criticism_number(draft)
     for point in open_points:
         title = msg("criticism_point_title", number=number, point=point.number, title=draft.title)

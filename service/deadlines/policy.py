@@ -1,14 +1,16 @@
 """The deadline policy: defaults from the law (see the domain guide) and look-ups."""
 
 import uuid
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from service.deadlines.clock import DeadlineRule
+from service.deadlines.clock import DeadlineRule, add_duration
 from service.deadlines.models import DeadlinePolicy, DeadlineStep, DeadlineUnit, ItemKind, Urgency
+from service.directory.calendar import load_calendar
 
 CD, WD, WH = DeadlineUnit.calendar_days, DeadlineUnit.working_days, DeadlineUnit.working_hours
 K, U, S = ItemKind, Urgency, DeadlineStep
@@ -147,3 +149,16 @@ async def rule_for(
     if policy is None:
         raise LookupError(f"no deadline policy for {kind}/{urgency}/{step}")
     return rule_from_policy(policy)
+
+
+async def answer_due_at(
+    session: AsyncSession, kind: ItemKind, start: datetime, default_days: int
+) -> datetime:
+    """When the agency's answer to an item of ``kind`` handed over at ``start`` is due: the
+    policy's answer step on the working calendar, else ``default_days`` calendar days (an
+    administrator removed the row; the item is still handed over)."""
+    try:
+        rule = await rule_for(session, kind, Urgency.normal, DeadlineStep.answer)
+    except LookupError:
+        return start + timedelta(days=default_days)
+    return add_duration(await load_calendar(session), start, rule.amount, rule.unit)

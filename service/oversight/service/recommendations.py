@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,10 +22,8 @@ from service.audit.audited import Audited, pick
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.db import utcnow
-from service.deadlines.clock import add_duration
-from service.deadlines.models import DeadlineStep, ItemKind, Urgency
-from service.deadlines.policy import rule_for
-from service.directory.calendar import load_calendar
+from service.deadlines.models import ItemKind
+from service.deadlines.policy import answer_due_at
 from service.errors import Invalid, StateConflict
 from service.i18n import Message, msg
 from service.oversight import repository
@@ -281,18 +278,6 @@ def recommendation_actions(rec: Recommendation, access: PlanAccess) -> list[str]
     return sorted(actions)
 
 
-async def answer_due_at(session: AsyncSession, start: datetime) -> datetime:
-    """The recommendation's answer deadline from ``deadline_policy`` (default 30 days)."""
-    try:
-        rule = await rule_for(
-            session, ItemKind.supervision_recommendation, Urgency.normal, DeadlineStep.answer
-        )
-    except LookupError:
-        return start + timedelta(days=DEFAULT_DUE_DAYS)
-    calendar = await load_calendar(session)
-    return add_duration(calendar, start, rule.amount, rule.unit)
-
-
 async def issue_recommendation(
     session: AsyncSession,
     recommendation_id: uuid.UUID,
@@ -332,7 +317,9 @@ async def issue_recommendation(
     rec.state = RecommendationState.issued
     rec.issued_at = now
     rec.issued_by = actor.user_id
-    rec.due_at = await answer_due_at(session, now)
+    rec.due_at = await answer_due_at(
+        session, ItemKind.supervision_recommendation, now, DEFAULT_DUE_DAYS
+    )
     rec.answered_at = rec.answer_outcome = rec.answer_summary = None
     return await RECOMMENDATION_AUDIT.changed(
         session, actor, rec, "oversight.recommendation.issued", before, at=now, note=note
