@@ -38,8 +38,9 @@ def receive_a_draft(page: Any, code: str) -> None:
     control(page, "Mã dự thảo").fill(code)
     control(page, "Tên dự thảo").fill(TITLE)
     control(page, "Loại").select_option(label="dự thảo nghị quyết, quyết định")
-    control(page, "Cấp ban hành").select_option(label="phường, xã")
-    assert control(page, "Mã xã/phường").input_value() == "00070"  # the officer's ward
+    # The officer's own level and ward are chosen already.
+    assert control(page, "Cấp ban hành").input_value() == "ward"
+    assert control(page, "Đơn vị hành chính").input_value() == "00070"
     control(page, "Cơ quan chủ trì soạn thảo").select_option(index=1)
     control(page, "Hình thức phản biện").select_option(label="hội nghị phản biện")
     control(page, "Hạn góp ý").fill(due.strftime("%Y-%m-%dT%H:%M"))
