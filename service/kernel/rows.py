@@ -45,9 +45,15 @@ def getter(model: type[M]) -> Getter[M]:
     return get
 
 
-async def one_where(session: AsyncSession, model: type[M], *conditions: Any) -> M | None:
-    """The row of ``model`` that meets every condition (a unique key's), or None."""
-    return (await session.execute(select(model).where(*conditions))).scalar_one_or_none()
+async def one_where(
+    session: AsyncSession, model: type[M], *conditions: Any, for_update: bool = False
+) -> M | None:
+    """The row of ``model`` that meets every condition (a unique key's), or None; locked and
+    reloaded with ``for_update``, as :func:`by_id`."""
+    query = select(model).where(*conditions)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def keyed_by_id(

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from service.auth.models import Role, StaffUser
 from service.http import cursor as cursors
-from service.kernel.rows import getter, in_period
+from service.kernel.rows import getter, in_period, one_where
 from service.reception.models import (
     LIVE_STATUSES,
     BookingStatus,
@@ -24,15 +24,6 @@ from service.reception.models import (
 )
 
 BOOKINGS = "reception_bookings:slot"
-
-
-async def _first(session: AsyncSession, model: Any, *conditions: Any, lock: bool) -> Any:
-    """The first ``model`` row that meets ``conditions``, locked ``FOR UPDATE`` when the
-    caller will change it."""
-    statement = select(model).where(*conditions)
-    if lock:
-        statement = statement.with_for_update()
-    return (await session.execute(statement)).scalars().first()
 
 
 # By id, locked ``FOR UPDATE`` (and reloaded) with ``for_update=True``.
@@ -79,7 +70,9 @@ booking = getter(ReceptionBooking)
 async def booking_by_code(
     session: AsyncSession, code: str, *, lock: bool = False
 ) -> ReceptionBooking | None:
-    return await _first(session, ReceptionBooking, col(ReceptionBooking.code) == code, lock=lock)
+    return await one_where(
+        session, ReceptionBooking, col(ReceptionBooking.code) == code, for_update=lock
+    )
 
 
 async def booking_page(
