@@ -48,22 +48,23 @@ class TrackingLookup(BaseModel):
     secret: Text = text_field(min_length=1, max_length=64)
 
 
+def _posted_boolean(field: str, true: str, false: str) -> Any:
+    """A before-validator reading the API's strict boolean ``field`` from the two words a
+    form posts for it (any other value goes on to the schema, which refuses it)."""
+    words = {true: True, false: False}
+    return field_validator(field, mode="before")(lambda cls, value: words.get(value, value))
+
+
 class RatingForm(RatingRequest):
     """The API's ``RatingRequest`` as radio buttons post it (``yes``/``no``, not JSON)."""
 
-    @field_validator("satisfied", mode="before")
-    @classmethod
-    def _from_radio(cls, value: Any) -> Any:
-        return {"yes": True, "no": False}.get(value, value)
+    _from_radio = _posted_boolean("satisfied", "yes", "no")
 
 
 class NotificationsForm(NotificationsUpdate):
     """The API's ``NotificationsUpdate`` as the page's one button posts it (``on``/``off``)."""
 
-    @field_validator("notifications", mode="before")
-    @classmethod
-    def _from_button(cls, value: Any) -> Any:
-        return {"on": True, "off": False}.get(value, value)
+    _from_button = _posted_boolean("notifications", "on", "off")
 
 
 async def _answer(session: AsyncSession, petition: Petition, data: Any, question: Any) -> None:
