@@ -260,26 +260,26 @@ async def set_publish_consent(session: AsyncSession, petition: Petition, consent
     removed = 0
     if not consent:
         removed = await replies.withdraw_from_public_feed(session, "petition", petition.id)
-    data = {"consent_to_publish": consent, "public_answers_removed": removed}
     await _citizen_choice(
         session,
         petition,
-        "set_publish_consent",
-        data,
-        "publish_consent_changed",
-        {"consent": consent},
         now,
+        action="set_publish_consent",
+        data={"consent_to_publish": consent, "public_answers_removed": removed},
+        audited="publish_consent_changed",
+        extra={"consent": consent},
     )
 
 
 async def _citizen_choice(
     session: AsyncSession,
     petition: Petition,
+    at: datetime,
+    *,
     action: str,
     data: dict[str, Any],
     audited: str,
     extra: dict[str, Any],
-    at: datetime,
 ) -> None:
     """The citizen changed one of their own choices on ``petition`` (consent to publish,
     notices): version + 1, their history entry ``action`` with ``data``, the audit event
@@ -311,11 +311,11 @@ async def set_notifications(session: AsyncSession, petition: Petition, enabled: 
     await _citizen_choice(
         session,
         petition,
-        "set_notifications",
-        {"notifications": enabled},
-        "notifications_changed",
-        {"enabled": enabled},
         now,
+        action="set_notifications",
+        data={"notifications": enabled},
+        audited="notifications_changed",
+        extra={"enabled": enabled},
     )
 
 
