@@ -116,21 +116,6 @@ async def seed_default_policy(session: AsyncSession) -> int:
     return len(result.all())
 
 
-def rule_from_policy(policy: DeadlinePolicy) -> DeadlineRule:
-    return DeadlineRule(
-        step=DeadlineStep(policy.step),
-        amount=policy.amount,
-        unit=DeadlineUnit(policy.unit),
-        warn_amount=policy.warn_amount,
-        warn_unit=DeadlineUnit(policy.warn_unit),
-        max_extensions=policy.max_extensions,
-        extension_amount=policy.extension_amount,
-        extension_unit=DeadlineUnit(policy.extension_unit),
-        feedback_window_days=policy.feedback_window_days,
-        reopen_limit=policy.reopen_limit,
-    )
-
-
 async def rule_for(
     session: AsyncSession, kind: ItemKind, urgency: Urgency, step: DeadlineStep
 ) -> DeadlineRule:
@@ -148,7 +133,8 @@ async def rule_for(
     policy = by_urgency.get(urgency) or by_urgency.get(Urgency.normal)
     if policy is None:
         raise LookupError(f"no deadline policy for {kind}/{urgency}/{step}")
-    return rule_from_policy(policy)
+    # The policy row's columns are the rule's fields: read it as the rule's JSON.
+    return DeadlineRule.from_json(policy.model_dump())
 
 
 async def answer_due_at(
