@@ -6,18 +6,16 @@ changed, no snapshot of the whole row)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel
 
 from service.audit.audited import Audited
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import Forbidden, NotFound
 from service.i18n import msg
-from service.kernel.rows import Getter
+from service.kernel.rows import visible_loader
 from service.voters import repository
 from service.voters.models import (
     CouncilSession,
@@ -27,8 +25,6 @@ from service.voters.models import (
     VoterRecommendation,
     VoterRecommendationState,
 )
-
-Loaded = TypeVar("Loaded", bound=SQLModel)
 
 ITEM_TYPE = "voter_recommendation"
 SAVE_IMPORT_JOB = "voters.save_import"
@@ -95,35 +91,14 @@ def _require_manager(viewer: StaffPrincipal, council_session: CouncilSession) ->
         raise Forbidden(msg("voters_not_manager"))
 
 
-def _loader(
-    get: Getter[Loaded], sees: Callable[[StaffPrincipal, Loaded], bool], missing: str
-) -> Callable[..., Awaitable[Loaded]]:
-    """``load(session, row_id, viewer, for_update=False)``: the row ``get`` finds, 404
-    (``missing``) when there is none or the viewer may not see it."""
-
-    async def load(
-        session: AsyncSession,
-        row_id: uuid.UUID,
-        viewer: StaffPrincipal,
-        *,
-        for_update: bool = False,
-    ) -> Loaded:
-        found = await get(session, row_id, for_update=for_update)
-        if found is None or not sees(viewer, found):
-            raise NotFound(msg(missing))
-        return found
-
-    return load
-
-
 def sees_meeting(viewer: StaffPrincipal, meeting: VoterMeeting) -> bool:
     return _is_city(viewer) or viewer.sees_unit(meeting.unit_code)
 
 
-load_council_session = _loader(
+load_council_session = visible_loader(
     repository.get_council_session, sees_session, "voters_session_not_found"
 )
-load_meeting = _loader(repository.get_meeting, sees_meeting, "voters_meeting_not_found")
+load_meeting = visible_loader(repository.get_meeting, sees_meeting, "voters_meeting_not_found")
 
 
 async def load_recommendation(
