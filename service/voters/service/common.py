@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.audit.audited import Audited
+from service.audit.audited import Audited, only_changes
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import Forbidden, NotFound
@@ -49,22 +49,18 @@ OPEN_STATES = frozenset(
 )
 
 
-def _only_changes(row: object) -> dict[str, Any]:
-    return {}
-
-
 SESSION_AUDIT: Audited[CouncilSession] = Audited(
-    "voter_council_session", _only_changes, stamps_updated_at=True
+    "voter_council_session", only_changes, stamps_updated_at=True
 )
 MEETING_AUDIT: Audited[VoterMeeting] = Audited(
-    "voter_meeting", _only_changes, stamps_updated_at=True
+    "voter_meeting", only_changes, stamps_updated_at=True
 )
-IMPORT_AUDIT: Audited[VoterImport] = Audited("voter_import", _only_changes)
+IMPORT_AUDIT: Audited[VoterImport] = Audited("voter_import", only_changes)
 RECOMMENDATION_AUDIT: Audited[VoterRecommendation] = Audited(
-    "voter_recommendation", _only_changes, stamps_updated_at=True
+    "voter_recommendation", only_changes, stamps_updated_at=True
 )
 # An opinion is only ever created (it has no version to move on).
-OPINION_AUDIT: Audited[Any] = Audited("voter_opinion", _only_changes)
+OPINION_AUDIT: Audited[Any] = Audited("voter_opinion", only_changes)
 
 
 # -- access ----------------------------------------------------------------------------------
