@@ -1,6 +1,6 @@
 """How a domain record is saved with its audit event, in one place for every kind
 (oversight's plans, sessions, findings and recommendations; criticism's drafts, opinions
-and points).
+and points; voters' records; reception's schedules and bookings).
 
 A creation adds the row, flushes (the row gets its id) and writes ``after``; a change bumps
 the row's version (and ``updated_at`` where the table has one), flushes and writes
@@ -25,6 +25,12 @@ from service.db import utcnow
 def pick(row: object, *names: str) -> dict[str, Any]:
     """The named attributes of ``row``: what a snapshot shows of it."""
     return {name: getattr(row, name) for name in names}
+
+
+def only_changes(row: object) -> dict[str, Any]:
+    """The snapshot of a kind whose events carry what the action changed and nothing of the
+    whole row (voters' records, reception's bookings)."""
+    return {}
 
 
 class Versioned(Protocol):
@@ -66,12 +72,13 @@ class Audited(Generic[Row]):
         actor: Actor,
         row: Row,
         action: str,
-        before: dict[str, Any],
+        before: dict[str, Any] | None = None,
         *,
         at: datetime | None = None,
         **after: Any,
     ) -> Row:
-        """Save a change to ``row`` (``before`` is its snapshot taken before the change)."""
+        """Save a change to ``row`` (``before`` is its snapshot taken before the change; none
+        for a change that only adds, such as an attachment)."""
         self.touch(row, at)
         await session.flush()
         return await self.audit(session, actor, row, action, before, **after)

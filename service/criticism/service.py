@@ -48,6 +48,7 @@ from service.deadlines.policy import answer_due_at, rule_for
 from service.directory.calendar import load_calendar
 from service.errors import Conflict, Invalid, NotFound, StateConflict
 from service.i18n import msg
+from service.kernel.rows import visible_loader
 from service.replies import events
 from service.replies import service as replies
 from service.replies.events import ReferralEvent
@@ -82,14 +83,8 @@ def parties(actor: StaffPrincipal, draft: CriticismDraft) -> frozenset[Party]:
     return frozenset()
 
 
-async def load_draft(
-    session: AsyncSession, draft_id: uuid.UUID, actor: StaffPrincipal, *, for_update: bool = False
-) -> CriticismDraft:
-    """The draft, for a Front officer of its unit or of the city (404 for anyone else)."""
-    draft = await repository.get_draft(session, draft_id, for_update=for_update)
-    if draft is None or not parties(actor, draft):
-        raise NotFound(msg("criticism_draft_not_found"))
-    return draft
+# The draft, for a Front officer of its unit or of the city (404 for anyone else).
+load_draft = visible_loader(repository.get_draft, parties, "criticism_draft_not_found")
 
 
 async def lock_draft(

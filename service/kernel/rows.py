@@ -1,5 +1,6 @@
 """The look-ups every record has: by id, locked when the caller will change it
-(and each model's getter declared from it), the one row that meets some conditions,
+(and each model's getter declared from it; the loader that answers 404 for a row the viewer
+may not see), the one row that meets some conditions,
 several by their ids, which of some ids a query finds, the rows of a period and a number
 per id."""
 
@@ -13,8 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, select
 
+from service.errors import NotFound
+from service.i18n import msg
+
 M = TypeVar("M", bound=SQLModel)
 R = TypeVar("R", bound=SQLModel, covariant=True)
+V = TypeVar("V")
+V_contra = TypeVar("V_contra", contravariant=True)
 
 
 async def by_id(
@@ -30,7 +36,7 @@ async def by_id(
 
 class Getter(Protocol[R]):
     def __call__(
-        self, session: AsyncSession, row_id: uuid.UUID, *, for_update: bool = False
+        self, session: AsyncSession, row_id: uuid.UUID, /, *, for_update: bool = False
     ) -> Awaitable[R | None]: ...
 
 
@@ -43,6 +49,34 @@ def getter(model: type[M]) -> Getter[M]:
         return await by_id(session, model, row_id, for_update=for_update)
 
     return get
+
+
+class Loader(Protocol[R, V_contra]):
+    def __call__(
+        self,
+        session: AsyncSession,
+        row_id: uuid.UUID,
+        viewer: V_contra,
+        /,
+        *,
+        for_update: bool = False,
+    ) -> Awaitable[R]: ...
+
+
+def visible_loader(get: Getter[M], sees: Callable[[V, M], object], missing: str) -> Loader[M, V]:
+    """``load(session, row_id, viewer, for_update=False)``: the row ``get`` finds, 404 (the
+    catalogue message ``missing``) when there is none or ``sees(viewer, row)`` is false, as
+    for a row that does not exist."""
+
+    async def load(
+        session: AsyncSession, row_id: uuid.UUID, viewer: V, *, for_update: bool = False
+    ) -> M:
+        found = await get(session, row_id, for_update=for_update)
+        if found is None or not sees(viewer, found):
+            raise NotFound(msg(missing))
+        return found
+
+    return load
 
 
 async def one_where(

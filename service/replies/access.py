@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.models import Role
 from service.auth.principals import ClientPrincipal, StaffPrincipal
 from service.deadlines.models import ItemKind
-from service.errors import NotFound
-from service.i18n import msg
+from service.kernel.rows import Loader, visible_loader
 from service.replies import repository
 from service.replies.models import Referral
 from service.replies.workflow import allowed_actions, parties_of
@@ -46,14 +45,12 @@ def may_read_answer_text(referral: Referral, viewer: Actor) -> bool:
     return viewer.role in (Role.agency_officer, Role.front_officer)
 
 
-async def get_visible_referral(
-    session: AsyncSession, referral_id: uuid.UUID, viewer: Actor, *, for_update: bool = False
-) -> Referral:
-    """404 for a referral the viewer may not see, as for one that does not exist."""
-    referral = await repository.get_referral(session, referral_id, for_update=for_update)
-    if referral is None or not can_see(referral, viewer):
-        raise NotFound(msg("referral_not_found"))
-    return referral
+# 404 for a referral the viewer may not see, as for one that does not exist.
+get_visible_referral: Loader[Referral, Actor] = visible_loader(
+    repository.get_referral,
+    lambda viewer, referral: can_see(referral, viewer),
+    "referral_not_found",
+)
 
 
 async def load_for_change(session: AsyncSession, referral_id: uuid.UUID, actor: Actor) -> Referral:

@@ -21,7 +21,7 @@ from service.deadlines.models import DeadlineStatus
 from service.directory.models import Agency
 from service.directory.service import _contains as contains
 from service.http import cursor as cursors
-from service.kernel.rows import in_period
+from service.kernel.rows import getter, in_period, one_where
 from service.replies.models import (
     AnswerStatus,
     EscalationTarget,
@@ -48,14 +48,7 @@ PUBLIC_NEWEST = "public_answers:newest"
 # -- referrals ----------------------------------------------------------------------------
 
 
-async def get_referral(
-    session: AsyncSession, referral_id: uuid.UUID, *, for_update: bool = False
-) -> Referral | None:
-    query = select(Referral).where(col(Referral.id) == referral_id)
-    if for_update:
-        # Locked rows are re-read: the session may hold an older copy.
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return (await session.execute(query)).scalar_one_or_none()
+get_referral = getter(Referral)
 
 
 async def referrals_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Referral]:
@@ -175,12 +168,13 @@ async def council_list(
 async def open_answer(
     session: AsyncSession, referral_id: uuid.UUID, status: AnswerStatus, *, for_update: bool = False
 ) -> ReferralAnswer | None:
-    query = select(ReferralAnswer).where(
-        col(ReferralAnswer.referral_id) == referral_id, col(ReferralAnswer.status) == status.value
+    return await one_where(
+        session,
+        ReferralAnswer,
+        col(ReferralAnswer.referral_id) == referral_id,
+        col(ReferralAnswer.status) == status.value,
+        for_update=for_update,
     )
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return (await session.execute(query)).scalar_one_or_none()
 
 
 answers_of = children_of(

@@ -24,7 +24,7 @@ from service.petitions.confidential import encrypt_json
 from service.reception import repository
 from service.reception.models import Action, BookingStatus, ReceptionBooking, ReceptionSchedule
 from service.reception.schemas import BookingCreate, ScheduleCreate, SlotRead
-from service.reception.service.common import ENTITY, SCHEDULE_ENTITY, STAFF_ROLES, move, written
+from service.reception.service.common import BOOKING_AUDIT, SCHEDULE_AUDIT, STAFF_ROLES, move
 from service.reception.workflow import BOOKING_FLOW, CITIZEN
 from service.settings import Settings
 
@@ -73,16 +73,9 @@ async def create_schedule(
     if errors:
         raise Invalid(msg("reception.schedule_invalid"), errors=errors)
     schedule = ReceptionSchedule(**data.model_dump(), created_by=viewer.user_id)
-    session.add(schedule)
-    await written(
-        session,
-        viewer,
-        "schedule_created",
-        SCHEDULE_ENTITY,
-        schedule.id,
-        after=data.model_dump(mode="json"),
+    return await SCHEDULE_AUDIT.created(
+        session, viewer, schedule, "reception.schedule_created", **data.model_dump(mode="json")
     )
-    return schedule
 
 
 async def list_schedules(
@@ -212,13 +205,14 @@ async def book(
             await session.flush()
     except IntegrityError as exc:  # only without the lock (another path): the seat went
         raise Conflict(msg("reception.slot_full")) from exc
-    await written(
+    await BOOKING_AUDIT.audit(
         session,
         None,
-        "booked",
-        ENTITY,
-        booking.id,
-        after={"slot_start": booking.slot_start, "unit_code": booking.unit_code},
+        booking,
+        "reception.booked",
+        None,
+        slot_start=booking.slot_start,
+        unit_code=booking.unit_code,
     )
     return Booked(booking, secret)
 

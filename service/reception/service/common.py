@@ -1,19 +1,17 @@
 """What every part of the reception service shares: its constants, who is a Front party, and
-how a change of a booking is written (its version bumped and its audit
-event, never the ID number)."""
+how a booking and a schedule are saved with their audit events (``Audited``: a booking's
+version bumped; what the action changed, never the ID number)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.audit.service import record as audit
+from service.audit.audited import Audited, only_changes
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
-from service.db import utcnow
-from service.reception.models import Action, BookingStatus, ReceptionBooking
+from service.reception.models import Action, BookingStatus, ReceptionBooking, ReceptionSchedule
 from service.reception.workflow import FRONT, Party
 
 ENTITY = "reception_booking"
@@ -27,43 +25,9 @@ def parties(viewer: StaffPrincipal | None) -> frozenset[Party]:
     return FRONT if viewer.role in STAFF_ROLES else frozenset()
 
 
-async def written(
-    session: AsyncSession,
-    actor: StaffPrincipal | None,
-    action: str,
-    entity_type: str,
-    entity_id: uuid.UUID,
-    *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any],
-) -> None:
-    """The row is flushed and its audit event (``reception.<action>``) written."""
-    await session.flush()
-    await audit(
-        session,
-        actor=actor,
-        action=f"reception.{action}",
-        entity_type=entity_type,
-        entity_id=entity_id,
-        before=before,
-        after=after,
-    )
-
-
-async def changed(
-    session: AsyncSession,
-    booking: ReceptionBooking,
-    actor: StaffPrincipal | None,
-    action: str,
-    *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any],
-) -> ReceptionBooking:
-    """A change of ``booking`` written: its version bumped and its audit event."""
-    booking.version += 1
-    booking.updated_at = utcnow()
-    await written(session, actor, action, ENTITY, booking.id, before=before, after=after)
-    return booking
+# What a booking's and a schedule's audit events carry: what the action changed.
+BOOKING_AUDIT: Audited[ReceptionBooking] = Audited(ENTITY, only_changes, stamps_updated_at=True)
+SCHEDULE_AUDIT: Audited[ReceptionSchedule] = Audited(SCHEDULE_ENTITY, only_changes)
 
 
 async def move(
@@ -76,6 +40,6 @@ async def move(
 ) -> ReceptionBooking:
     before = {"status": booking.status}
     booking.status = to
-    return await changed(
-        session, booking, actor, action.value, before=before, after={"status": to.value, **after}
+    return await BOOKING_AUDIT.changed(
+        session, actor, booking, f"reception.{action.value}", before, status=to.value, **after
     )

@@ -26,7 +26,7 @@ from service.petitions.schemas import PetitionCreate, PetitionerIn
 from service.reception import repository
 from service.reception.models import Action, BookingStatus, Outcome, ReceptionBooking
 from service.reception.schemas import CompleteRequest, StartRequest
-from service.reception.service.common import STAFF_ROLES, changed, move, parties
+from service.reception.service.common import BOOKING_AUDIT, STAFF_ROLES, move, parties
 from service.reception.workflow import BOOKING_FLOW, FRONT
 from service.settings import Settings
 from service.storage import service as storage
@@ -131,8 +131,8 @@ async def write_record(
     """The record (biên bản) of what the citizen raised, while the reception runs."""
     _require_in_progress(booking)
     booking.record = text
-    return await changed(
-        session, booking, actor, "record_written", after={"record_length": len(text)}
+    return await BOOKING_AUDIT.changed(
+        session, actor, booking, "reception.record_written", record_length=len(text)
     )
 
 
@@ -148,7 +148,9 @@ async def attach_evidence(
     if not storage.visible_to(evidence, actor):
         raise NotFound(msg("evidence_not_found"))
     if await repository.add_evidence(session, booking.id, evidence.id, actor.user_id):
-        await changed(session, booking, actor, "evidence_added", after={"evidence_id": evidence.id})
+        await BOOKING_AUDIT.changed(
+            session, actor, booking, "reception.evidence_added", evidence_id=evidence.id
+        )
     return booking
 
 

@@ -6,18 +6,16 @@ changed, no snapshot of the whole row)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel
 
-from service.audit.audited import Audited
+from service.audit.audited import Audited, only_changes
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.errors import Forbidden, NotFound
 from service.i18n import msg
-from service.kernel.rows import Getter
+from service.kernel.rows import visible_loader
 from service.voters import repository
 from service.voters.models import (
     CouncilSession,
@@ -27,8 +25,6 @@ from service.voters.models import (
     VoterRecommendation,
     VoterRecommendationState,
 )
-
-Loaded = TypeVar("Loaded", bound=SQLModel)
 
 ITEM_TYPE = "voter_recommendation"
 SAVE_IMPORT_JOB = "voters.save_import"
@@ -53,22 +49,18 @@ OPEN_STATES = frozenset(
 )
 
 
-def _only_changes(row: object) -> dict[str, Any]:
-    return {}
-
-
 SESSION_AUDIT: Audited[CouncilSession] = Audited(
-    "voter_council_session", _only_changes, stamps_updated_at=True
+    "voter_council_session", only_changes, stamps_updated_at=True
 )
 MEETING_AUDIT: Audited[VoterMeeting] = Audited(
-    "voter_meeting", _only_changes, stamps_updated_at=True
+    "voter_meeting", only_changes, stamps_updated_at=True
 )
-IMPORT_AUDIT: Audited[VoterImport] = Audited("voter_import", _only_changes)
+IMPORT_AUDIT: Audited[VoterImport] = Audited("voter_import", only_changes)
 RECOMMENDATION_AUDIT: Audited[VoterRecommendation] = Audited(
-    "voter_recommendation", _only_changes, stamps_updated_at=True
+    "voter_recommendation", only_changes, stamps_updated_at=True
 )
 # An opinion is only ever created (it has no version to move on).
-OPINION_AUDIT: Audited[Any] = Audited("voter_opinion", _only_changes)
+OPINION_AUDIT: Audited[Any] = Audited("voter_opinion", only_changes)
 
 
 # -- access ----------------------------------------------------------------------------------
@@ -95,35 +87,14 @@ def _require_manager(viewer: StaffPrincipal, council_session: CouncilSession) ->
         raise Forbidden(msg("voters_not_manager"))
 
 
-def _loader(
-    get: Getter[Loaded], sees: Callable[[StaffPrincipal, Loaded], bool], missing: str
-) -> Callable[..., Awaitable[Loaded]]:
-    """``load(session, row_id, viewer, for_update=False)``: the row ``get`` finds, 404
-    (``missing``) when there is none or the viewer may not see it."""
-
-    async def load(
-        session: AsyncSession,
-        row_id: uuid.UUID,
-        viewer: StaffPrincipal,
-        *,
-        for_update: bool = False,
-    ) -> Loaded:
-        found = await get(session, row_id, for_update=for_update)
-        if found is None or not sees(viewer, found):
-            raise NotFound(msg(missing))
-        return found
-
-    return load
-
-
 def sees_meeting(viewer: StaffPrincipal, meeting: VoterMeeting) -> bool:
     return _is_city(viewer) or viewer.sees_unit(meeting.unit_code)
 
 
-load_council_session = _loader(
+load_council_session = visible_loader(
     repository.get_council_session, sees_session, "voters_session_not_found"
 )
-load_meeting = _loader(repository.get_meeting, sees_meeting, "voters_meeting_not_found")
+load_meeting = visible_loader(repository.get_meeting, sees_meeting, "voters_meeting_not_found")
 
 
 async def load_recommendation(
