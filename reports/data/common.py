@@ -299,7 +299,7 @@ def numbered_table(
     columns: Sequence[Column],
     rows: Iterable[Sequence[Cell]],
     *,
-    caption: str,
+    caption: str | None = None,
     note: str | None = None,
     total_row: Sequence[Cell] | None = None,
     number_width: float = 0.7,
