@@ -8,6 +8,7 @@ Labels are the words the People's Council reads; no code or English value reache
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -312,6 +313,30 @@ def numbered_table(
         total_row=None if total_row is None else ["", *total_row],
         caption=caption,
         note=note,
+    )
+
+
+def numbered_long_table(
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Cell]],
+    *,
+    caption: str,
+    total_row: Sequence[Cell] | None = None,
+    row_count: int | None = None,
+    number_width: float = 0.7,
+) -> LongTable:
+    """`numbered_table` as a table of any length: ``rows`` may be any iterable (a generator
+    gives its ``row_count``); ``total_row`` is its last row, without a number."""
+    numbered: Iterable[list[Cell]] = ([number, *row] for number, row in enumerate(rows, start=1))
+    if total_row is not None:
+        numbered = itertools.chain(numbered, [["", *total_row]])
+    if isinstance(rows, Sequence):
+        numbered = list(numbered)
+    return LongTable(
+        columns=[Column("STT", number_width, Align.centred), *columns],
+        rows=numbered,
+        row_count=row_count,
+        caption=caption,
     )
 
 
