@@ -106,6 +106,13 @@ def label(labels: dict[str, str], value: object) -> str:
     return labels.get(key, key)
 
 
+def label_rank(labels: Mapping[str, str], value: str) -> int:
+    """Where ``value`` stands in the order of ``labels`` (the order a report lists values
+    in); a value without a label after all of them."""
+    order = list(labels)
+    return order.index(value) if value in order else len(order)
+
+
 @dataclass(frozen=True)
 class Period:
     """Local dates ``first``..``last`` (inclusive), as the half-open UTC range [start, end)."""

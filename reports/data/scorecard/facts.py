@@ -16,6 +16,7 @@ from reports.data.common import (
     Monthly,
     Period,
     label,
+    label_rank,
     monthly_counts,
 )
 from reports.data.scorecard.queries import (
@@ -91,8 +92,7 @@ async def gather(
         (r["item_kind"], int(r["received"]), int(r["answered"]), int(r["answered_on_time"]))
         for r in (await session.execute(BY_KIND, bind)).mappings()
     ]
-    order = list(ITEM_KIND_LABELS)
-    by_kind.sort(key=lambda row: order.index(row[0]) if row[0] in order else 99)
+    by_kind.sort(key=lambda row: label_rank(ITEM_KIND_LABELS, row[0]))
     by_state = {r["state"]: int(r["n"]) for r in (await session.execute(BY_STATE, bind)).mappings()}
     monthly = await monthly_counts(session, MONTHLY, bind, period)
     recommendations = [
