@@ -406,6 +406,11 @@ class Monthly:
         )
 
 
+async def counted(session: AsyncSession, statement: Any, bind: Mapping[str, Any]) -> int:
+    """The one number ``statement`` counts (a ``COUNT(*)`` over a report's filter)."""
+    return int((await session.execute(statement, dict(bind))).scalar_one())
+
+
 async def monthly_counts(
     session: AsyncSession, statement: Any, bind: Mapping[str, Any], period: Period
 ) -> dict[str, Any]:

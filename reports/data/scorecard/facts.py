@@ -15,6 +15,7 @@ from reports.data.common import (
     REFERRAL_STATE_LABELS,
     Monthly,
     Period,
+    counted,
     label,
     label_rank,
     monthly_counts,
@@ -108,7 +109,7 @@ async def gather(
         )
         for r in (await session.execute(REFERRED_RECOMMENDATIONS, bind)).mappings()
     ]
-    open_count = int((await session.execute(OPEN_COUNT, {**bind, "now": now})).scalar_one())
+    open_count = await counted(session, OPEN_COUNT, {**bind, "now": now})
     return ScorecardData(
         card=cards[0] if cards else empty_card(params),
         by_kind=by_kind,
