@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from reports.charts import Series, bar_chart, line_chart
+from reports.charts import Series, line_chart
+from reports.data.common import bar_figure, numbered_long_table, numbered_table, vi_date
 from reports.document import DocumentHeader, ReportDocument, SignatureBlock, verification_code
 from reports.numbers import format_number, format_percent
 from reports.render import page1_png, render_pdf
@@ -31,7 +32,6 @@ from reports.sections import (
     Column,
     Figure,
     Heading,
-    LongTable,
     Paragraph,
     Section,
     Table,
@@ -168,10 +168,6 @@ def sample_data(*, petitions: int = 2400, notable_rows: int = 600, seed: int = 2
     return SampleData(petitions=rows, notable=notable)
 
 
-def _date(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
 def _percent(part: int, whole: int) -> str:
     return format_percent(100 * part / whole if whole else 0)
 
@@ -211,7 +207,7 @@ def sample_sections(data: SampleData) -> list[Section]:
             "Thực hiện Luật Mặt trận Tổ quốc Việt Nam và Nghị quyết liên tịch số "
             "403/2017/NQLT-UBTVQH14-CP-ĐCTUBTWMTTQVN, Ban Thường trực Ủy ban Mặt trận Tổ quốc "
             "Việt Nam Thành phố tổng hợp ý kiến, kiến nghị của cử tri và Nhân dân tiếp nhận "
-            f"từ ngày {_date(PERIOD_START)} đến ngày {_date(PERIOD_END)} như sau:"
+            f"từ ngày {vi_date(PERIOD_START)} đến ngày {vi_date(PERIOD_END)} như sau:"
         ),
         Heading("I. TÌNH HÌNH TIẾP NHẬN Ý KIẾN, KIẾN NGHỊ"),
         Paragraph(
@@ -238,26 +234,20 @@ def sample_sections(data: SampleData) -> list[Section]:
             caption="Bảng 1. Ý kiến, kiến nghị theo loại",
             note="Tỷ lệ đúng hạn tính trên số đã trả lời.",
         ),
-        Figure(
-            bar_chart(
-                "Ý kiến, kiến nghị theo lĩnh vực",
-                categories,
-                [Series("Số lượng", [by_category[name] for name in categories])],
-                axis_title="Số ý kiến, kiến nghị",
-            ),
+        bar_figure(
+            "Ý kiến, kiến nghị theo lĩnh vực",
+            categories,
+            [Series("Số lượng", [by_category[name] for name in categories])],
+            axis_title="Số ý kiến, kiến nghị",
             caption="Biểu đồ 1. Ý kiến, kiến nghị theo lĩnh vực",
         ),
-        Table(
-            columns=[
-                Column("STT", 0.7, Align.centred),
+        numbered_table(
+            [
                 Column("Đơn vị hành chính", 3.0),
                 Column("Số lượng", 1.2, Align.right),
                 Column("Tỷ lệ", 1.0, Align.right),
             ],
-            rows=[
-                [number, unit, count, _percent(count, total)]
-                for number, (unit, count) in enumerate(by_unit.most_common(), start=1)
-            ],
+            [[unit, count, _percent(count, total)] for unit, count in by_unit.most_common()],
             caption="Bảng 2. Ý kiến, kiến nghị theo phường, xã",
         ),
         Figure(
@@ -278,14 +268,12 @@ def sample_sections(data: SampleData) -> list[Section]:
             f"trung vị là {format_number(median_days, 1)} ngày. Các cơ quan có nhiều ý kiến, "
             "kiến nghị quá hạn được nêu tại Biểu đồ 3."
         ),
-        Figure(
-            bar_chart(
-                "Ý kiến, kiến nghị quá hạn theo cơ quan giải quyết",
-                list(AGENCIES),
-                [Series("Quá hạn", [overdue_by_agency[name] for name in AGENCIES])],
-                horizontal=False,
-                axis_title="Số quá hạn",
-            ),
+        bar_figure(
+            "Ý kiến, kiến nghị quá hạn theo cơ quan giải quyết",
+            list(AGENCIES),
+            [Series("Quá hạn", [overdue_by_agency[name] for name in AGENCIES])],
+            horizontal=False,
+            axis_title="Số quá hạn",
             caption="Biểu đồ 3. Quá hạn theo cơ quan",
         ),
         Heading("III. KIẾN NGHỊ"),
@@ -305,9 +293,8 @@ def sample_sections(data: SampleData) -> list[Section]:
 def sample_appendices(data: SampleData) -> list[Section]:
     return [
         Heading("PHỤ LỤC", centered=True),
-        LongTable(
-            columns=[
-                Column("STT", 0.7, Align.centred),
+        numbered_long_table(
+            [
                 Column("Mã hồ sơ", 2.05),
                 Column("Lĩnh vực", 1.4),
                 Column("Đơn vị", 1.4),
@@ -316,15 +303,14 @@ def sample_appendices(data: SampleData) -> list[Section]:
                 Column("Hạn trả lời", 1.3, Align.centred),
                 Column("Tình trạng", 1.45),
             ],
-            rows=(
+            (
                 [
-                    item.number,
                     item.code,
                     item.category,
                     item.unit,
                     item.agency,
-                    _date(item.received_on),
-                    _date(item.due_on),
+                    vi_date(item.received_on),
+                    vi_date(item.due_on),
                     item.status,
                 ]
                 for item in data.notable

@@ -25,20 +25,20 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import anyio
-from litestar import Controller, Request, Response, get
-from litestar.di import NamedDependency
+from litestar import Controller, Response, get
 from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from reports.data.common import DocumentFrame
+from reports.data.common import DocumentFrame, numbered_table
 from reports.document import ReportDocument, verification_code
 from reports.render import render_pdf
-from reports.sections import Align, Column, Heading, Paragraph, Section, Table
+from reports.sections import Align, Column, Heading, Paragraph, Section
 from service.auth.guards import staff
 from service.auth.models import Role
 from service.auth.principals import StaffPrincipal
 from service.directory.models import AdminUnit, Agency
+from service.http.params import DbSession, StaffRequest
 from service.i18n import READERS_TIMEZONE, translate
 from service.replies.models import AnswerOutcome
 from service.voters import service as voters
@@ -161,12 +161,10 @@ def build_document(
         f"{figures.answered} kiến nghị đã được trả lời."
     )
     layout = LAYOUTS[kind]
-    table = Table(
-        columns=[Column("STT", 0.8, Align.centred), *layout.columns],
-        rows=[
-            [i, *layout.cells(r, agencies.get(r.agency_id, "") if r.agency_id else "")]
-            for i, r in enumerate(reads, start=1)
-        ],
+    table = numbered_table(
+        layout.columns,
+        [layout.cells(r, agencies.get(r.agency_id, "") if r.agency_id else "") for r in reads],
+        number_width=0.8,
     )
     first, second = layout.headings
     sections: list[Section] = [Heading(first), intro, Heading(second), table]
@@ -186,10 +184,10 @@ class VoterDocumentController(Controller):
     )
     async def document(
         self,
-        request: Request[StaffPrincipal, Any, Any],
+        request: StaffRequest,
         session_id: FromPath[uuid.UUID],
         kind: FromPath[VoterDocument],
-        db_session: NamedDependency[AsyncSession],
+        db_session: DbSession,
         signer_name: Annotated[str, QueryParameter(min_length=2, max_length=200)],
         number_symbol: Annotated[str, QueryParameter(max_length=40)] = "   /BC-MTTQ",
     ) -> Response[bytes]:

@@ -8,6 +8,7 @@ Labels are the words the People's Council reads; no code or English value reache
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -103,6 +104,13 @@ def nfc(text: str) -> str:
 def label(labels: dict[str, str], value: object) -> str:
     key = str(getattr(value, "value", value))
     return labels.get(key, key)
+
+
+def label_rank(labels: Mapping[str, str], value: str) -> int:
+    """Where ``value`` stands in the order of ``labels`` (the order a report lists values
+    in); a value without a label after all of them."""
+    order = list(labels)
+    return order.index(value) if value in order else len(order)
 
 
 @dataclass(frozen=True)
@@ -299,7 +307,7 @@ def numbered_table(
     columns: Sequence[Column],
     rows: Iterable[Sequence[Cell]],
     *,
-    caption: str,
+    caption: str | None = None,
     note: str | None = None,
     total_row: Sequence[Cell] | None = None,
     number_width: float = 0.7,
@@ -312,6 +320,30 @@ def numbered_table(
         total_row=None if total_row is None else ["", *total_row],
         caption=caption,
         note=note,
+    )
+
+
+def numbered_long_table(
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Cell]],
+    *,
+    caption: str,
+    total_row: Sequence[Cell] | None = None,
+    row_count: int | None = None,
+    number_width: float = 0.7,
+) -> LongTable:
+    """`numbered_table` as a table of any length: ``rows`` may be any iterable (a generator
+    gives its ``row_count``); ``total_row`` is its last row, without a number."""
+    numbered: Iterable[list[Cell]] = ([number, *row] for number, row in enumerate(rows, start=1))
+    if total_row is not None:
+        numbered = itertools.chain(numbered, [["", *total_row]])
+    if isinstance(rows, Sequence):
+        numbered = list(numbered)
+    return LongTable(
+        columns=[Column("STT", number_width, Align.centred), *columns],
+        rows=numbered,
+        row_count=row_count,
+        caption=caption,
     )
 
 
@@ -372,6 +404,11 @@ class Monthly:
             ),
             caption=caption,
         )
+
+
+async def counted(session: AsyncSession, statement: Any, bind: Mapping[str, Any]) -> int:
+    """The one number ``statement`` counts (a ``COUNT(*)`` over a report's filter)."""
+    return int((await session.execute(statement, dict(bind))).scalar_one())
 
 
 async def monthly_counts(

@@ -16,6 +16,7 @@ from reports.data.common import (
     PLAN_STATE_LABELS,
     Monthly,
     Period,
+    counted,
     monthly_counts,
 )
 from reports.data.council.queries import (
@@ -165,7 +166,7 @@ async def gather(session: AsyncSession, params: CouncilParameters, *, now: datet
         )
         for r in await rows(CLUSTERS, {"limit": CLUSTER_LIMIT})
     ]
-    notable_count = int((await session.execute(NOTABLE_COUNT, bind)).scalar_one())
+    notable_count = await counted(session, NOTABLE_COUNT, bind)
     scorecards = await agency_scorecards(
         session, start=period.start, end=period.end, unit_code=params.unit_code, now=now
     )

@@ -20,6 +20,7 @@ from reports.data.common import (
     count_and_rate,
     days_text,
     label,
+    label_rank,
     numbered_table,
     rate,
     streamed_table,
@@ -337,11 +338,7 @@ def _supervision(data: CouncilData) -> list[Section]:
                     [label(RECOMMENDATION_STATE_LABELS, state), n, rate(n, issued_total)]
                     for state, n in sorted(
                         data.recommendation_states.items(),
-                        key=lambda item: (
-                            list(RECOMMENDATION_STATE_LABELS).index(item[0])
-                            if item[0] in RECOMMENDATION_STATE_LABELS
-                            else 99
-                        ),
+                        key=lambda item: label_rank(RECOMMENDATION_STATE_LABELS, item[0]),
                     )
                 ],
                 total_row=["Tổng cộng", issued_total, rate(issued_total, issued_total)],

@@ -15,7 +15,9 @@ from reports.data.common import (
     REFERRAL_STATE_LABELS,
     Monthly,
     Period,
+    counted,
     label,
+    label_rank,
     monthly_counts,
 )
 from reports.data.scorecard.queries import (
@@ -91,8 +93,7 @@ async def gather(
         (r["item_kind"], int(r["received"]), int(r["answered"]), int(r["answered_on_time"]))
         for r in (await session.execute(BY_KIND, bind)).mappings()
     ]
-    order = list(ITEM_KIND_LABELS)
-    by_kind.sort(key=lambda row: order.index(row[0]) if row[0] in order else 99)
+    by_kind.sort(key=lambda row: label_rank(ITEM_KIND_LABELS, row[0]))
     by_state = {r["state"]: int(r["n"]) for r in (await session.execute(BY_STATE, bind)).mappings()}
     monthly = await monthly_counts(session, MONTHLY, bind, period)
     recommendations = [
@@ -108,7 +109,7 @@ async def gather(
         )
         for r in (await session.execute(REFERRED_RECOMMENDATIONS, bind)).mappings()
     ]
-    open_count = int((await session.execute(OPEN_COUNT, {**bind, "now": now})).scalar_one())
+    open_count = await counted(session, OPEN_COUNT, {**bind, "now": now})
     return ScorecardData(
         card=cards[0] if cards else empty_card(params),
         by_kind=by_kind,

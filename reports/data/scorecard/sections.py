@@ -17,6 +17,7 @@ from reports.data.common import (
     count_and_rate,
     days_text,
     label,
+    numbered_long_table,
     numbered_table,
     rate,
     streamed_table,
@@ -45,7 +46,6 @@ def scorecard_table(
     sums (the figures of the council report's section II)."""
     rows: list[list[Cell]] = [
         [
-            number,
             card.agency_name,
             card.received,
             rate(card.acknowledged_on_time, card.acknowledged),
@@ -55,28 +55,25 @@ def scorecard_table(
             card.overdue_now,
             rate(card.satisfied, card.rated),
         ]
-        for number, card in enumerate(cards, start=1)
+        for card in cards
     ]
+    total_row: list[Cell] | None = None
     if total:
-        rows.append(
-            [
-                "",
-                "Tổng cộng",
-                sum(c.received for c in cards),
-                rate(
-                    sum(c.acknowledged_on_time for c in cards),
-                    sum(c.acknowledged for c in cards),
-                ),
-                sum(c.answered for c in cards),
-                rate(sum(c.answered_on_time for c in cards), sum(c.answered for c in cards)),
-                "-",
-                sum(c.overdue_now for c in cards),
-                rate(sum(c.satisfied for c in cards), sum(c.rated for c in cards)),
-            ]
-        )
-    return LongTable(
-        columns=[
-            Column("STT", 0.7, Align.centred),
+        total_row = [
+            "Tổng cộng",
+            sum(c.received for c in cards),
+            rate(
+                sum(c.acknowledged_on_time for c in cards),
+                sum(c.acknowledged for c in cards),
+            ),
+            sum(c.answered for c in cards),
+            rate(sum(c.answered_on_time for c in cards), sum(c.answered for c in cards)),
+            "-",
+            sum(c.overdue_now for c in cards),
+            rate(sum(c.satisfied for c in cards), sum(c.rated for c in cards)),
+        ]
+    return numbered_long_table(
+        [
             Column("Cơ quan", 2.6),
             Column("Tiếp nhận", 0.95, Align.right),
             Column("Thụ lý đúng hạn", 1.15, Align.right),
@@ -86,8 +83,9 @@ def scorecard_table(
             Column("Đang quá hạn", 0.95, Align.right),
             Column("Hài lòng", 1.0, Align.right),
         ],
-        rows=rows,
+        rows,
         caption=caption,
+        total_row=total_row,
     )
 
 

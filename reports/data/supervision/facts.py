@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reports.data.common import lower_first
+from reports.data.common import counted, lower_first
 from reports.data.supervision.queries import EVIDENCE_COUNT, EVIDENCE_OBJECTS, LOG_COUNT, LOG_COUNTS
 from reports.numbers import format_number
 from service.oversight.manifest import Verification
@@ -191,8 +191,8 @@ async def gather(
         findings=await findings_for_plan(session, params.plan_id),
         recommendations=await list_recommendations(session, plan_id=params.plan_id),
         manifests=await manifests(session, params.plan_id),
-        evidence_count=int((await session.execute(EVIDENCE_COUNT, bind)).scalar_one()),
-        log_count=int((await session.execute(LOG_COUNT, bind)).scalar_one()),
+        evidence_count=await counted(session, EVIDENCE_COUNT, bind),
+        log_count=await counted(session, LOG_COUNT, bind),
         seal_checks=await check_seals(session, sessions),
         evidence_mismatches=(
             None if store is None else await check_evidence_objects(session, store, params.plan_id)
