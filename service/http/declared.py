@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, get_type_hints
 
@@ -19,6 +19,7 @@ from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, RequestBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.types import Guard
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
@@ -74,6 +75,7 @@ class DeclaredRoute:
     description: str | None = None
     session: Literal["db_session", "read_session"] = "db_session"  # read_session: the replica
     opt: Mapping[str, Any] | None = None  # the route's ``opt`` (e.g. ``problems``)
+    guards: Sequence[Guard] = ()  # the route's own, after the controller's
     name: str | None = None  # when two controllers' handlers share one (``show``'s otherwise)
     returns: Any = None  # the response, for a generated ``show`` (its annotation otherwise)
 
@@ -136,6 +138,7 @@ def _route_handler(owner: type[Controller], declared: DeclaredRoute) -> HTTPRout
         summary=declared.summary,
         description=declared.description,
         opt=dict(declared.opt) if declared.opt else None,
+        guards=list(declared.guards) or None,
     )(handle)
 
 
