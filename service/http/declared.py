@@ -87,12 +87,14 @@ EDIT: dict[str, Any] = {
 }
 
 
-def listing(limit: int = 50, **query: Any) -> dict[str, Any]:
-    """The options of a keyset list's GET: its ``query`` parameters (name -> annotation, each
-    None when left out), then ``?cursor=`` and ``?limit=`` (``limit`` when left out); the
-    handler reads them all from ``call.extra``."""
+def listing(
+    limit: int = 50, *, needs: Mapping[str, Any] | None = None, **query: Any
+) -> dict[str, Any]:
+    """The options of a keyset list's GET: the dependencies it ``needs``, its ``query``
+    parameters (name -> annotation, each None when left out), then ``?cursor=`` and
+    ``?limit=`` (``limit`` when left out); the handler reads them all from ``call.extra``."""
     return {
-        "extra": {**query, "cursor": Cursor, "limit": PageLimit},
+        "extra": {**(needs or {}), **query, "cursor": Cursor, "limit": PageLimit},
         "defaults": {**dict.fromkeys(query), "cursor": None, "limit": limit},
     }
 
