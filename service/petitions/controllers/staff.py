@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, route
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
-from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, FromQuery, QueryParameter, RequestBody
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_307_TEMPORARY_REDIRECT
 from litestar.types import Guard
@@ -26,7 +25,7 @@ from service.auth.guards import staff
 from service.auth.principals import StaffPrincipal
 from service.exports import EXPORT_OPT, NO_STORE, ListExport
 from service.http import cursor as cursor_codec
-from service.http.generated import as_handler
+from service.http.declared import Call, route_of
 from service.http.preconditions import with_etag
 from service.petitions import views
 from service.petitions.controllers.files import petition_upload
@@ -243,39 +242,27 @@ class ReadCall:
         return self.request.user
 
 
-def _read_handler(read: PetitionRead) -> HTTPRouteHandler:
-    async def handle(self: Controller, **kwargs: Any) -> Any:
-        call = ReadCall(
-            request=kwargs["request"],
-            session=kwargs["db_session"],
-            settings=kwargs["settings"],
-            petition=kwargs["petition"],
-            data=kwargs.get("data"),
-        )
-        return await read.show(call)
+def _declare_read(read: PetitionRead) -> None:
+    """The read as a declared route of the controller: its ``show`` gets the petition the
+    controller's ``petition`` dependency found, and the settings, as a :class:`ReadCall`."""
 
-    parameters: dict[str, Any] = {
-        "request": Request[StaffPrincipal, Any, Any],
-        "petition": VisiblePetition,
-        **({"data": RequestBody[read.body]} if read.body else {}),  # type: ignore[misc,name-defined]
-        "db_session": NamedDependency[AsyncSession],
-        "settings": NamedDependency[Settings],
-    }
-    as_handler(
-        handle,
-        name=read.name,
-        parameters=parameters,
-        returns=read.returns,
-        owner=StaffPetitionController,
-    )
-    return route(
+    async def show(call: Call) -> Any:
+        petition, settings = call.extra["petition"], call.extra["settings"]
+        return await read.show(ReadCall(call.request, call.session, settings, petition, call.data))
+
+    route_of(
+        StaffPetitionController,
         read.path,
+        read.summary,
         http_method="POST" if read.body else "GET",
+        body=read.body,
         status_code=HTTP_200_OK,
         guards=[read.guard],
-        summary=read.summary,
         description=read.description,
-    )(handle)
+        extra={"petition": VisiblePetition, "settings": NamedDependency[Settings]},
+        name=read.name,
+        returns=read.returns,
+    )(show)
 
 
 async def _detail(call: ReadCall) -> Response[PetitionDetail]:
@@ -345,7 +332,7 @@ PETITION_READS = (
 )
 
 for _read in PETITION_READS:
-    setattr(StaffPetitionController, _read.name, _read_handler(_read))
+    _declare_read(_read)
 StaffPetitionController.add_evidence = petition_upload(  # type: ignore[attr-defined]
     StaffPetitionController,
     "/{petition_id:uuid}/evidence",
