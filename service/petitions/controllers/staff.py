@@ -174,26 +174,6 @@ class StaffPetitionController(Controller):
         export = petition_export(settings, request.user, listing.filters, listing.sort, locale)
         return await list_export.start(export, {"filters": listing.filters, "sort": listing.sort})
 
-    @get("/dashboard", guards=[ANY_STAFF], summary="Counts by status, kind, category, unit...")
-    async def dashboard(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        read_session: ReadSession,
-        kind: FromQuery[PetitionKind | None] = None,
-        category: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        unit_code: Annotated[str | None, QueryParameter(max_length=16)] = None,
-        created_from: FromQuery[datetime | None] = None,
-        created_to: FromQuery[datetime | None] = None,
-    ) -> Dashboard:
-        filters = views.PetitionFilter(
-            kind=kind,
-            category=category,
-            unit_code=unit_code,
-            created_from=created_from,
-            created_to=created_to,
-        )
-        return await views.dashboard(read_session, request.user, filters)
-
     @get(
         "/{petition_id:uuid}/evidence/{evidence_id:uuid}/download",
         guards=[ANY_STAFF],
@@ -212,6 +192,30 @@ class StaffPetitionController(Controller):
             db_session, object_store, petition, evidence_id, request.user
         )
         return Redirect(path=url, status_code=HTTP_307_TEMPORARY_REDIRECT)
+
+
+# The dashboard's filters, by the name of their PetitionFilter field (each may be left out).
+DASHBOARD_FILTERS: dict[str, Any] = {
+    "kind": Annotated[PetitionKind | None, QueryParameter()],
+    "category": Annotated[str | None, QueryParameter(max_length=64)],
+    "unit_code": Annotated[str | None, QueryParameter(max_length=16)],
+    "created_from": Annotated[datetime | None, QueryParameter()],
+    "created_to": Annotated[datetime | None, QueryParameter()],
+}
+
+
+@route_of(
+    StaffPetitionController,
+    "/dashboard",
+    "Counts by status, kind, category, unit...",
+    session="read_session",
+    guards=[ANY_STAFF],
+    extra=DASHBOARD_FILTERS,
+    defaults=dict.fromkeys(DASHBOARD_FILTERS),
+)
+async def dashboard(call: Call) -> Dashboard:
+    filters = views.PetitionFilter(**call.extra)
+    return await views.dashboard(call.session, call.viewer, filters)
 
 
 @dataclass(frozen=True)
