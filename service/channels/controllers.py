@@ -122,20 +122,11 @@ async def publish(call: Call) -> list[PublicationRead]:
     **listing(
         item_type=Annotated[ItemType | None, QueryParameter()],
         item_id=Annotated[uuid.UUID | None, QueryParameter()],
-        status=Annotated[list[PublicationStatus] | None, QueryParameter()],
+        statuses=Annotated[list[PublicationStatus] | None, QueryParameter(name="status")],
     ),
 )
 async def list_publications(call: Call) -> PublicationPage:
-    query = call.extra
-    rows, next_cursor = await service.list_publications(
-        call.session,
-        call.viewer,
-        item_type=query["item_type"],
-        item_id=query["item_id"],
-        statuses=query["status"],
-        cursor=query["cursor"],
-        limit=query["limit"],
-    )
+    rows, next_cursor = await service.list_publications(call.session, call.viewer, **call.extra)
     return PublicationPage(
         items=[PublicationRead.model_validate(row) for row in rows], next_cursor=next_cursor
     )
