@@ -13,10 +13,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import Controller, get, post, put
+from litestar import Controller, get, put
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter, RequestBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.guards import AdminController, staff
@@ -33,8 +33,8 @@ from service.channels.schemas import (
     PublicationRead,
     PublishRequest,
 )
-from service.http.params import Cursor, PageLimit, StaffRequest
-from service.readonly import ReadSession
+from service.http.declared import Call, listing, route_of
+from service.http.params import StaffRequest
 from service.settings import Settings
 
 FRONT = staff(Role.front_officer)
@@ -59,114 +59,97 @@ class AnnouncementController(Controller):
     tags = TAGS
     guards = [FRONT]
 
-    @get("/", summary="Announcements of my unit (all at city level), newest first")
-    async def list_announcements(
-        self,
-        request: StaffRequest,
-        read_session: ReadSession,
-        cursor: Cursor = None,
-        limit: PageLimit = 50,
-    ) -> AnnouncementPage:
-        rows, next_cursor = await service.list_announcements(
-            read_session, request.user, cursor=cursor, limit=limit
-        )
-        return AnnouncementPage(
-            items=[AnnouncementRead.model_validate(row) for row in rows], next_cursor=next_cursor
-        )
-
-    @post(
-        "/",
-        status_code=HTTP_201_CREATED,
-        summary="Create an announcement (campaign, notice)",
-        opt={"problems": (404,)},  # a unit the officer may not post for, an image not found
-    )
-    async def create_announcement(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        data: RequestBody[AnnouncementCreate],
-    ) -> AnnouncementRead:
-        row = await service.create_announcement(db_session, request.user, data)
-        return AnnouncementRead.model_validate(row)
-
-    @get("/{announcement_id:uuid}", summary="One announcement")
-    async def get_announcement(
-        self,
-        request: StaffRequest,
-        read_session: ReadSession,
-        announcement_id: Annotated[uuid.UUID, PathParameter()],
-    ) -> AnnouncementRead:
-        row = await service.get_announcement(read_session, request.user, announcement_id)
-        return AnnouncementRead.model_validate(row)
-
 
 class PublicationController(Controller):
     path = "/publications"
     tags = TAGS
     guards = [FRONT]
 
-    @post(
-        "/",
-        status_code=HTTP_201_CREATED,
-        summary="Publish an item (answer, conclusion, announcement) to chosen channels",
-        opt={"problems": (404,)},  # an item or a unit the officer may not see
+
+@route_of(
+    AnnouncementController,
+    "/",
+    "Announcements of my unit (all at city level), newest first",
+    session="read_session",
+    **listing(),
+)
+async def list_announcements(call: Call) -> AnnouncementPage:
+    rows, next_cursor = await service.list_announcements(call.session, call.viewer, **call.extra)
+    return AnnouncementPage(
+        items=[AnnouncementRead.model_validate(row) for row in rows], next_cursor=next_cursor
     )
-    async def publish(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        data: RequestBody[PublishRequest],
-    ) -> list[PublicationRead]:
-        rows = await service.publish(db_session, request.user, data)
-        return [PublicationRead.model_validate(row) for row in rows]
 
-    @get("/", summary="Publications with their per-channel status, newest first")
-    async def list_publications(
-        self,
-        request: StaffRequest,
-        read_session: ReadSession,
-        item_type: Annotated[ItemType | None, QueryParameter()] = None,
-        item_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
-        status: Annotated[list[PublicationStatus] | None, QueryParameter()] = None,
-        cursor: Cursor = None,
-        limit: PageLimit = 50,
-    ) -> PublicationPage:
-        rows, next_cursor = await service.list_publications(
-            read_session,
-            request.user,
-            item_type=item_type,
-            item_id=item_id,
-            statuses=status,
-            cursor=cursor,
-            limit=limit,
-        )
-        return PublicationPage(
-            items=[PublicationRead.model_validate(row) for row in rows], next_cursor=next_cursor
-        )
 
-    @get("/{publication_id:uuid}", summary="One publication")
-    async def get_publication(
-        self,
-        request: StaffRequest,
-        read_session: ReadSession,
-        publication_id: Annotated[uuid.UUID, PathParameter()],
-    ) -> PublicationRead:
-        row = await service.get_publication(read_session, request.user, publication_id)
-        return PublicationRead.model_validate(row)
+@route_of(
+    AnnouncementController,
+    "/",
+    "Create an announcement (campaign, notice)",
+    http_method="POST",
+    body=AnnouncementCreate,
+    opt={"problems": (404,)},  # a unit the officer may not post for, an image not found
+)
+async def create_announcement(call: Call) -> AnnouncementRead:
+    row = await service.create_announcement(call.session, call.viewer, call.data)
+    return AnnouncementRead.model_validate(row)
 
-    @post(
-        "/{publication_id:uuid}/retry",
-        status_code=HTTP_200_OK,
-        summary="Send a failed publication again",
+
+@route_of(
+    AnnouncementController, "/{announcement_id:uuid}", "One announcement", session="read_session"
+)
+async def get_announcement(call: Call) -> AnnouncementRead:
+    row = await service.get_announcement(call.session, call.viewer, call.id)
+    return AnnouncementRead.model_validate(row)
+
+
+@route_of(
+    PublicationController,
+    "/",
+    "Publish an item (answer, conclusion, announcement) to chosen channels",
+    http_method="POST",
+    body=PublishRequest,
+    opt={"problems": (404,)},  # an item or a unit the officer may not see
+)
+async def publish(call: Call) -> list[PublicationRead]:
+    rows = await service.publish(call.session, call.viewer, call.data)
+    return [PublicationRead.model_validate(row) for row in rows]
+
+
+@route_of(
+    PublicationController,
+    "/",
+    "Publications with their per-channel status, newest first",
+    session="read_session",
+    **listing(
+        item_type=Annotated[ItemType | None, QueryParameter()],
+        item_id=Annotated[uuid.UUID | None, QueryParameter()],
+        statuses=Annotated[list[PublicationStatus] | None, QueryParameter(name="status")],
+    ),
+)
+async def list_publications(call: Call) -> PublicationPage:
+    rows, next_cursor = await service.list_publications(call.session, call.viewer, **call.extra)
+    return PublicationPage(
+        items=[PublicationRead.model_validate(row) for row in rows], next_cursor=next_cursor
     )
-    async def retry(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        publication_id: Annotated[uuid.UUID, PathParameter()],
-    ) -> PublicationRead:
-        row = await service.retry(db_session, request.user, publication_id)
-        return PublicationRead.model_validate(row)
+
+
+@route_of(
+    PublicationController, "/{publication_id:uuid}", "One publication", session="read_session"
+)
+async def get_publication(call: Call) -> PublicationRead:
+    row = await service.get_publication(call.session, call.viewer, call.id)
+    return PublicationRead.model_validate(row)
+
+
+@route_of(
+    PublicationController,
+    "/{publication_id:uuid}/retry",
+    "Send a failed publication again",
+    http_method="POST",
+    status_code=HTTP_200_OK,
+)
+async def retry(call: Call) -> PublicationRead:
+    row = await service.retry(call.session, call.viewer, call.id)
+    return PublicationRead.model_validate(row)
 
 
 class ChannelAccountController(AdminController):

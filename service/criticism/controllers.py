@@ -13,12 +13,10 @@ The drafting agency answers each point in its referral inbox (``replies``).
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
-from litestar.di import NamedDependency
-from litestar.params import PathParameter, QueryParameter, RequestBody
+from litestar import Controller, Response
+from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,13 +45,11 @@ from service.criticism.schemas import (
 from service.criticism.views import draft_read, opinion_read, point_read
 from service.criticism.workflow import DraftAction
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
-from service.http.params import Cursor, PageLimit, StaffRequest
+from service.http.declared import Call, listing, route_of
 from service.http.preconditions import with_etag
-from service.readonly import ReadSession
 
 FRONT = staff(Role.front_officer)
 TAGS = ["criticism"]
-DraftId = Annotated[uuid.UUID, PathParameter()]
 
 
 async def detail(
@@ -68,89 +64,90 @@ class DraftController(Controller):
     tags = TAGS
     guards = [FRONT]
 
-    @get("/", summary="Drafts received for social criticism, newest first")
-    async def list_drafts(
-        self,
-        request: StaffRequest,
-        read_session: ReadSession,
-        states: Annotated[list[DraftState] | None, QueryParameter(name="state")] = None,
-        cursor: Cursor = None,
-        limit: PageLimit = 50,
-    ) -> DraftPage:
-        rows, next_cursor = await service.list_drafts(
-            read_session, request.user, states=states, cursor=cursor, limit=limit
-        )
-        return DraftPage(
-            items=[draft_read(row, request.user) for row in rows], next_cursor=next_cursor
-        )
 
-    @post(
-        "/",
-        status_code=HTTP_201_CREATED,
-        summary="Receive a draft from its drafting agency (flagged when received too late)",
-        opt={"problems": (404, 409)},  # a unit outside one's area, a code already taken
-    )
-    async def receive_draft(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        data: RequestBody[DraftCreate],
-    ) -> Response[DraftRead]:
-        draft = await service.receive_draft(db_session, request.user, data)
-        return with_etag(draft_read(draft, request.user), draft.version, HTTP_201_CREATED)
+DRAFT = "/{draft_id:uuid}"
 
-    @get("/{draft_id:uuid}", summary="A draft with the points of the Front's criticism")
-    async def get_draft(
-        self, request: StaffRequest, read_session: ReadSession, draft_id: DraftId
-    ) -> Response[DraftDetail]:
-        draft = await service.load_draft(read_session, draft_id, request.user)
-        return with_etag(await detail(read_session, draft, request.user), draft.version)
 
-    @get("/{draft_id:uuid}/opinions", summary="Opinions on the draft (public ones included)")
-    async def list_opinions(
-        self,
-        request: StaffRequest,
-        read_session: ReadSession,
-        draft_id: DraftId,
-        status: Annotated[list[OpinionStatus] | None, QueryParameter()] = None,
-    ) -> list[OpinionRead]:
-        rows = await service.list_opinions(read_session, request.user, draft_id, status)
-        return [opinion_read(row) for row in rows]
+@route_of(
+    DraftController,
+    "/",
+    "Drafts received for social criticism, newest first",
+    session="read_session",
+    **listing(states=Annotated[list[DraftState] | None, QueryParameter(name="state")]),
+)
+async def list_drafts(call: Call) -> DraftPage:
+    rows, next_cursor = await service.list_drafts(call.session, call.viewer, **call.extra)
+    return DraftPage(items=[draft_read(row, call.viewer) for row in rows], next_cursor=next_cursor)
 
-    @post(
-        "/{draft_id:uuid}/opinions",
-        status_code=HTTP_201_CREATED,
-        summary="Enter the opinion of a member organisation or an expert",
-    )
-    async def add_opinion(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        draft_id: DraftId,
-        data: RequestBody[OpinionCreate],
-    ) -> OpinionRead:
-        return opinion_read(await service.add_opinion(db_session, request.user, draft_id, data))
 
-    @get("/{draft_id:uuid}/points", summary="The points of the Front's criticism")
-    async def list_points(
-        self, request: StaffRequest, read_session: ReadSession, draft_id: DraftId
-    ) -> list[PointRead]:
-        rows = await service.list_points(read_session, request.user, draft_id)
-        return [point_read(row) for row in rows]
+@route_of(
+    DraftController,
+    "/",
+    "Receive a draft from its drafting agency (flagged when received too late)",
+    http_method="POST",
+    body=DraftCreate,
+    opt={"problems": (404, 409)},  # a unit outside one's area, a code already taken
+)
+async def receive_draft(call: Call) -> Response[DraftRead]:
+    draft = await service.receive_draft(call.session, call.viewer, call.data)
+    return with_etag(draft_read(draft, call.viewer), draft.version, HTTP_201_CREATED)
 
-    @post(
-        "/{draft_id:uuid}/points",
-        status_code=HTTP_201_CREATED,
-        summary="Write a point of the criticism (sent to the agency when it is issued)",
-    )
-    async def add_point(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        draft_id: DraftId,
-        data: RequestBody[PointCreate],
-    ) -> PointRead:
-        return point_read(await service.add_point(db_session, request.user, draft_id, data))
+
+@route_of(
+    DraftController,
+    DRAFT,
+    "A draft with the points of the Front's criticism",
+    session="read_session",
+)
+async def get_draft(call: Call) -> Response[DraftDetail]:
+    draft = await service.load_draft(call.session, call.id, call.viewer)
+    return with_etag(await detail(call.session, draft, call.viewer), draft.version)
+
+
+@route_of(
+    DraftController,
+    f"{DRAFT}/opinions",
+    "Opinions on the draft (public ones included)",
+    session="read_session",
+    extra={"status": Annotated[list[OpinionStatus] | None, QueryParameter()]},
+    defaults={"status": None},
+)
+async def list_opinions(call: Call) -> list[OpinionRead]:
+    rows = await service.list_opinions(call.session, call.viewer, call.id, call.extra["status"])
+    return [opinion_read(row) for row in rows]
+
+
+@route_of(
+    DraftController,
+    f"{DRAFT}/opinions",
+    "Enter the opinion of a member organisation or an expert",
+    http_method="POST",
+    body=OpinionCreate,
+)
+async def add_opinion(call: Call) -> OpinionRead:
+    return opinion_read(await service.add_opinion(call.session, call.viewer, call.id, call.data))
+
+
+@route_of(
+    DraftController,
+    f"{DRAFT}/points",
+    "The points of the Front's criticism",
+    session="read_session",
+)
+async def list_points(call: Call) -> list[PointRead]:
+    rows = await service.list_points(call.session, call.viewer, call.id)
+    return [point_read(row) for row in rows]
+
+
+@route_of(
+    DraftController,
+    f"{DRAFT}/points",
+    "Write a point of the criticism (sent to the agency when it is issued)",
+    http_method="POST",
+    body=PointCreate,
+)
+async def add_point(call: Call) -> PointRead:
+    return point_read(await service.add_point(call.session, call.viewer, call.id, call.data))
 
 
 # -- the draft's workflow actions ------------------------------------------------------------

@@ -2,14 +2,15 @@
 one decorated function each (``route_of``), which reads what it needs from a :class:`Call`
 (the caller, the database session, the id its path names, the body, extra dependencies) and
 answers. Each becomes its own OpenAPI operation, named by the function, exactly as a written
-method would (:func:`service.http.generated.as_handler`). Used by the oversight and voters
-controllers."""
+method would (:func:`service.http.generated.as_handler`). A GET whose reader can bear a
+moment's lag reads the replica (``session="read_session"``, :mod:`service.readonly`); a path
+may name no id (a list, a create). Used by the domains' API controllers."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, get_type_hints
 
@@ -18,11 +19,12 @@ from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, RequestBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.types import Guard
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
 from service.http.generated import as_handler
-from service.http.params import DbSession, StaffRequest
+from service.http.params import Cursor, DbSession, PageLimit, StaffRequest
 from service.http.preconditions import IfMatch
 
 Show = TypeVar("Show", bound=Callable[..., Awaitable[Any]])
@@ -34,17 +36,25 @@ Show = TypeVar("Show", bound=Callable[..., Awaitable[Any]])
 @dataclass(frozen=True)
 class Call:
     """What a declared handler's ``show`` gets: the caller, the session, the id the path
-    names, the request body and the route's ``extra`` dependencies by name."""
+    names (``path_id``; None for a path naming none), the request body and the route's
+    ``extra`` dependencies by name."""
 
     request: StaffRequest
     session: AsyncSession
-    id: uuid.UUID
+    path_id: uuid.UUID | None
     data: Any
     extra: Mapping[str, Any]
 
     @property
     def viewer(self) -> StaffPrincipal:
         return self.request.user
+
+    @property
+    def id(self) -> uuid.UUID:
+        """The id the path names (a route whose path names one)."""
+        if self.path_id is None:
+            raise LookupError("the route's path names no id")
+        return self.path_id
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,7 @@ class DeclaredRoute:
     dependencies (name -> annotation); ``show`` answers, and names the handler (and so its
     operation id) and its response by its own name and return annotation."""
 
-    path: str  # under the controller's path, naming one ``{<name>_id:uuid}``
+    path: str  # under the controller's path, naming at most one ``{<name>_id:uuid}``
     summary: str
     show: Callable[[Call], Awaitable[Any]]
     http_method: Literal["GET", "POST", "PATCH"] = "GET"
@@ -63,6 +73,9 @@ class DeclaredRoute:
     extra: Mapping[str, Any] = field(default_factory=dict)
     defaults: Mapping[str, Any] = field(default_factory=dict)  # of ``extra`` query parameters
     description: str | None = None
+    session: Literal["db_session", "read_session"] = "db_session"  # read_session: the replica
+    opt: Mapping[str, Any] | None = None  # the route's ``opt`` (e.g. ``problems``)
+    guards: Sequence[Guard] = ()  # the route's own, after the controller's
     name: str | None = None  # when two controllers' handlers share one (``show``'s otherwise)
     returns: Any = None  # the response, for a generated ``show`` (its annotation otherwise)
 
@@ -74,17 +87,31 @@ EDIT: dict[str, Any] = {
 }
 
 
+def listing(
+    limit: int = 50, *, needs: Mapping[str, Any] | None = None, **query: Any
+) -> dict[str, Any]:
+    """The options of a keyset list's GET: the dependencies it ``needs``, its ``query``
+    parameters (name -> annotation, each None when left out), then ``?cursor=`` and
+    ``?limit=`` (``limit`` when left out); the handler reads them all from ``call.extra``."""
+    return {
+        "extra": {**(needs or {}), **query, "cursor": Cursor, "limit": PageLimit},
+        "defaults": {**dict.fromkeys(query), "cursor": None, "limit": limit},
+    }
+
+
 PATH_ID = re.compile(r"\{(\w+):uuid\}")
 
 
 def _route_handler(owner: type[Controller], declared: DeclaredRoute) -> HTTPRouteHandler:
-    (id_name,) = PATH_ID.findall(declared.path)
+    id_names = PATH_ID.findall(declared.path)
+    if len(id_names) > 1:
+        raise ValueError(f"{declared.path}: a declared route's path names at most one id")
 
     async def handle(self: Controller, **kwargs: Any) -> Any:
         call = Call(
             request=kwargs["request"],
-            session=kwargs["db_session"],
-            id=kwargs[id_name],
+            session=kwargs[declared.session],
+            path_id=kwargs[id_names[0]] if id_names else None,
             data=kwargs.get("data"),
             extra={name: kwargs[name] for name in declared.extra},
         )
@@ -92,9 +119,9 @@ def _route_handler(owner: type[Controller], declared: DeclaredRoute) -> HTTPRout
 
     parameters: dict[str, Any] = {
         "request": StaffRequest,
-        id_name: FromPath[uuid.UUID],
+        **{id_name: FromPath[uuid.UUID] for id_name in id_names},
         **({"data": RequestBody[declared.body]} if declared.body else {}),  # type: ignore[misc,name-defined]
-        "db_session": DbSession,
+        declared.session: DbSession,  # ``read_session`` is injected by name, as the same type
         **declared.extra,
     }
     as_handler(
@@ -112,6 +139,8 @@ def _route_handler(owner: type[Controller], declared: DeclaredRoute) -> HTTPRout
         status_code=declared.status_code or default_status,
         summary=declared.summary,
         description=declared.description,
+        opt=dict(declared.opt) if declared.opt else None,
+        guards=list(declared.guards) or None,
     )(handle)
 
 

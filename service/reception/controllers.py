@@ -32,7 +32,7 @@ from service.auth.guards import api_client, staff
 from service.auth.models import Role
 from service.errors import NotFound
 from service.http.actions import ActionCall, ActionResource, ActionRoute, action_handlers
-from service.http.params import Cursor, PageLimit, StaffRequest
+from service.http.declared import Call, listing, route_of
 from service.http.preconditions import etag
 from service.petitions import ratelimit
 from service.ratelimit import client_address, counters_of
@@ -165,65 +165,72 @@ class StaffReceptionController(Controller):
     tags = TAGS
     guards = [FRONT]
 
-    @post(
-        "/schedules",
-        status_code=HTTP_201_CREATED,
-        summary="Create a reception schedule for a ward or the city",
-        opt={"problems": (404,)},  # a unit outside the officer's area
+
+SETTINGS: dict[str, Any] = {"settings": NamedDependency[Settings]}
+SINCE = Annotated[datetime | None, QueryParameter()]
+
+
+@route_of(
+    StaffReceptionController,
+    "/schedules",
+    "Create a reception schedule for a ward or the city",
+    http_method="POST",
+    body=ScheduleCreate,
+    opt={"problems": (404,)},  # a unit outside the officer's area
+)
+async def create_schedule(call: Call) -> ScheduleRead:
+    row = await service.create_schedule(call.session, call.viewer, call.data)
+    return ScheduleRead.model_validate(row)
+
+
+@route_of(
+    StaffReceptionController,
+    "/staff/bookings",
+    "Bookings of my unit (all at city level), by slot",
+    **listing(
+        needs=SETTINGS,
+        status=Annotated[list[BookingStatus] | None, QueryParameter()],
+        since=SINCE,
+    ),
+)
+async def bookings(call: Call) -> BookingPage:
+    query = call.extra
+    rows, next_cursor = await service.list_bookings(
+        call.session,
+        call.viewer,
+        statuses=query["status"],
+        since=query["since"],
+        cursor=query["cursor"],
+        limit=query["limit"],
     )
-    async def create_schedule(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        data: RequestBody[ScheduleCreate],
-    ) -> ScheduleRead:
-        row = await service.create_schedule(db_session, request.user, data)
-        return ScheduleRead.model_validate(row)
+    settings = query["settings"]
+    items = [await service.staff_view(call.session, settings, row) for row in rows]
+    return BookingPage(items=items, next_cursor=next_cursor)
 
-    @get("/staff/bookings", summary="Bookings of my unit (all at city level), by slot")
-    async def bookings(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        status: Annotated[list[BookingStatus] | None, QueryParameter()] = None,
-        since: Annotated[datetime | None, QueryParameter()] = None,
-        cursor: Cursor = None,
-        limit: PageLimit = 50,
-    ) -> BookingPage:
-        rows, next_cursor = await service.list_bookings(
-            db_session, request.user, statuses=status, since=since, cursor=cursor, limit=limit
-        )
-        items = [await service.staff_view(db_session, settings, row) for row in rows]
-        return BookingPage(items=items, next_cursor=next_cursor)
 
-    @get(
-        "/staff/bookings/{booking_id:uuid}",
-        summary="One booking (ETag: its version)",
-        opt={"problems": (404,)},
-    )
-    async def booking(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        booking_id: Annotated[uuid.UUID, PathParameter()],
-    ) -> Response[BookingRead]:
-        row = await service.load_visible(db_session, booking_id, request.user, lock=False)
-        body = await service.staff_view(db_session, settings, row)
-        return Response(body, headers={"ETag": etag(row.version)})
+@route_of(
+    StaffReceptionController,
+    "/staff/bookings/{booking_id:uuid}",
+    "One booking (ETag: its version)",
+    extra=SETTINGS,
+    opt={"problems": (404,)},
+)
+async def booking(call: Call) -> Response[BookingRead]:
+    row = await service.load_visible(call.session, call.id, call.viewer, lock=False)
+    body = await service.staff_view(call.session, call.extra["settings"], row)
+    return Response(body, headers={"ETag": etag(row.version)})
 
-    @get("/stats", summary="Booked, received, no-shows, cancelled, petitions made")
-    async def stats(
-        self,
-        request: StaffRequest,
-        db_session: NamedDependency[AsyncSession],
-        since: Annotated[datetime | None, QueryParameter()] = None,
-        until: Annotated[datetime | None, QueryParameter()] = None,
-    ) -> ReceptionStats:
-        return ReceptionStats(
-            **await service.stats(db_session, request.user.unit_code, since, until)
-        )
+
+@route_of(
+    StaffReceptionController,
+    "/stats",
+    "Booked, received, no-shows, cancelled, petitions made",
+    extra={"since": SINCE, "until": SINCE},
+    defaults={"since": None, "until": None},
+)
+async def stats(call: Call) -> ReceptionStats:
+    since, until = call.extra["since"], call.extra["until"]
+    return ReceptionStats(**await service.stats(call.session, call.viewer.unit_code, since, until))
 
 
 async def _load(session: AsyncSession, booking_id: uuid.UUID, viewer: Any) -> ReceptionBooking:

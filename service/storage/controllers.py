@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, FromQuery, QueryParameter, RequestBody
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_307_TEMPORARY_REDIRECT
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.auth.guards import admin_only, staff
 from service.auth.principals import StaffPrincipal
 from service.errors import Forbidden, NotFound
+from service.http.declared import Call, route_of
 from service.i18n import Message, msg
 from service.settings import Settings
 from service.storage import service
@@ -107,99 +108,103 @@ class EvidenceController(Controller):
         )
         return EvidenceRead.model_validate(evidence)
 
-    @post("/multipart", status_code=HTTP_201_CREATED, summary="Start a multipart upload")
-    async def start_multipart(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        data: RequestBody[MultipartStart],
-        db_session: NamedDependency[AsyncSession],
-        object_store: NamedDependency[ObjectStore],
-    ) -> MultipartStarted:
-        evidence, upload_id, urls = await service.start_announced_multipart(
-            db_session, object_store, data, request.user
-        )
-        return MultipartStarted(
-            evidence=EvidenceRead.model_validate(evidence),
-            upload_id=upload_id,
-            **part_plan(data.size, urls),
-        )
 
-    @post(
-        "/{evidence_id:uuid}/complete",
-        status_code=HTTP_200_OK,
-        summary="Complete a multipart upload (verifies size, SHA-256 and type)",
+STORE: dict[str, Any] = {"object_store": NamedDependency[ObjectStore]}
+EVIDENCE = "/{evidence_id:uuid}"
+
+
+@route_of(
+    EvidenceController,
+    "/multipart",
+    "Start a multipart upload",
+    http_method="POST",
+    body=MultipartStart,
+    extra=STORE,
+)
+async def start_multipart(call: Call) -> MultipartStarted:
+    evidence, upload_id, urls = await service.start_announced_multipart(
+        call.session, call.extra["object_store"], call.data, call.viewer
     )
-    async def complete_multipart(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        evidence_id: FromPath[uuid.UUID],
-        data: RequestBody[MultipartComplete],
-        db_session: NamedDependency[AsyncSession],
-        object_store: NamedDependency[ObjectStore],
-    ) -> EvidenceRead:
-        evidence = await service.complete_multipart(
-            db_session, object_store, evidence_id, uploaded_parts(data.parts), request.user
-        )
-        return EvidenceRead.model_validate(evidence)
-
-    @get("/{evidence_id:uuid}", summary="Evidence metadata (logged as a view)")
-    async def get_evidence(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        evidence: NamedDependency[Evidence],
-        db_session: NamedDependency[AsyncSession],
-    ) -> EvidenceRead:
-        await service.record_view(db_session, evidence, request.user)
-        return EvidenceRead.model_validate(evidence)
-
-    @get(
-        "/{evidence_id:uuid}/download",
-        status_code=HTTP_307_TEMPORARY_REDIRECT,
-        summary="Redirect to a short-lived download URL (logged as a download)",
+    return MultipartStarted(
+        evidence=EvidenceRead.model_validate(evidence),
+        upload_id=upload_id,
+        **part_plan(call.data.size, urls),
     )
-    async def download(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        evidence: NamedDependency[Evidence],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        object_store: NamedDependency[ObjectStore],
-    ) -> Redirect:
-        url = await service.download_url(
-            db_session,
-            object_store,
-            evidence,
-            request.user,
-            ttl=settings.download_url_ttl_seconds,
-        )
-        return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)
 
-    @get(
-        "/{evidence_id:uuid}/custody",
-        guards=[admin_only],
-        summary="The chain of custody: every upload, view, download and withdrawal",
-    )
-    async def custody(
-        self, evidence_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
-    ) -> list[CustodyEntryRead]:
-        entries = await service.custody_log(db_session, evidence_id)
-        return [CustodyEntryRead.model_validate(entry) for entry in entries]
 
-    @post(
-        "/{evidence_id:uuid}/withdraw",
-        guards=[admin_only],
-        status_code=HTTP_200_OK,
-        summary="Withdraw evidence (admin; the file and its record are kept)",
+@route_of(
+    EvidenceController,
+    f"{EVIDENCE}/complete",
+    "Complete a multipart upload (verifies size, SHA-256 and type)",
+    http_method="POST",
+    body=MultipartComplete,
+    status_code=HTTP_200_OK,
+    extra=STORE,
+)
+async def complete_multipart(call: Call) -> EvidenceRead:
+    evidence = await service.complete_multipart(
+        call.session,
+        call.extra["object_store"],
+        call.id,
+        uploaded_parts(call.data.parts),
+        call.viewer,
     )
-    async def withdraw(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        evidence_id: FromPath[uuid.UUID],
-        data: RequestBody[WithdrawRequest],
-        db_session: NamedDependency[AsyncSession],
-    ) -> EvidenceRead:
-        evidence = await service.withdraw(db_session, evidence_id, request.user, data.reason)
-        return EvidenceRead.model_validate(evidence)
+    return EvidenceRead.model_validate(evidence)
+
+
+@route_of(
+    EvidenceController,
+    EVIDENCE,
+    "Evidence metadata (logged as a view)",
+    extra={"evidence": NamedDependency[Evidence]},
+)
+async def get_evidence(call: Call) -> EvidenceRead:
+    evidence = call.extra["evidence"]
+    await service.record_view(call.session, evidence, call.viewer)
+    return EvidenceRead.model_validate(evidence)
+
+
+@route_of(
+    EvidenceController,
+    f"{EVIDENCE}/download",
+    "Redirect to a short-lived download URL (logged as a download)",
+    status_code=HTTP_307_TEMPORARY_REDIRECT,
+    extra={"evidence": NamedDependency[Evidence], "settings": NamedDependency[Settings], **STORE},
+)
+async def download(call: Call) -> Redirect:
+    url = await service.download_url(
+        call.session,
+        call.extra["object_store"],
+        call.extra["evidence"],
+        call.viewer,
+        ttl=call.extra["settings"].download_url_ttl_seconds,
+    )
+    return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)
+
+
+@route_of(
+    EvidenceController,
+    f"{EVIDENCE}/custody",
+    "The chain of custody: every upload, view, download and withdrawal",
+    guards=[admin_only],
+)
+async def custody(call: Call) -> list[CustodyEntryRead]:
+    entries = await service.custody_log(call.session, call.id)
+    return [CustodyEntryRead.model_validate(entry) for entry in entries]
+
+
+@route_of(
+    EvidenceController,
+    f"{EVIDENCE}/withdraw",
+    "Withdraw evidence (admin; the file and its record are kept)",
+    http_method="POST",
+    body=WithdrawRequest,
+    status_code=HTTP_200_OK,
+    guards=[admin_only],
+)
+async def withdraw(call: Call) -> EvidenceRead:
+    evidence = await service.withdraw(call.session, call.id, call.viewer, call.data.reason)
+    return EvidenceRead.model_validate(evidence)
 
 
 def _local(store: ObjectStore) -> LocalObjectStore:

@@ -73,30 +73,7 @@ def resume_after(after: int, last_event_id: str | None) -> int:
 class SessionController(OversightController):
     path = "/oversight/sessions"
 
-    # -- the log --
-
-    @get(
-        "/{session_id:uuid}/log",
-        summary="Log entries after a cursor (reconnecting clients pass the last seq they saw)",
-    )
-    async def read_log(
-        self,
-        request: StaffRequest,
-        session_id: FromPath[uuid.UUID],
-        db_session: DbSession,
-        after: Annotated[int, QueryParameter(ge=0, le=MAX_SEQ)] = 0,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
-    ) -> LogPage:
-        supervision_session, entries, more = await log_service.read_log(
-            db_session, session_id, request.user, after=after, limit=limit
-        )
-        return LogPage(
-            session_id=supervision_session.id,
-            session_state=SessionState(supervision_session.state),
-            entries=[EntryRead.model_validate(e) for e in entries],
-            next_after=entries[-1].seq if entries else after,
-            has_more=more,
-        )
+    # -- the log's stream (a method: its reply is a stream, not a body) --
 
     @get(
         "/{session_id:uuid}/log/stream",
@@ -165,7 +142,31 @@ rows_of(
 )
 
 
-# -- the log (its pages and stream are the controller's methods, for their query parameters) --
+# -- the log (its stream is the controller's method) --
+
+
+@route_of(
+    SessionController,
+    "/{session_id:uuid}/log",
+    "Log entries after a cursor (reconnecting clients pass the last seq they saw)",
+    extra={
+        "after": StreamAfter,
+        "limit": Annotated[int, QueryParameter(ge=1, le=1000)],
+    },
+    defaults={"after": 0, "limit": 200},
+)
+async def read_log(call: Call) -> LogPage:
+    after = call.extra["after"]
+    supervision_session, entries, more = await log_service.read_log(
+        call.session, call.id, call.viewer, after=after, limit=call.extra["limit"]
+    )
+    return LogPage(
+        session_id=supervision_session.id,
+        session_state=SessionState(supervision_session.state),
+        entries=[EntryRead.model_validate(e) for e in entries],
+        next_after=entries[-1].seq if entries else after,
+        has_more=more,
+    )
 
 
 @route_of(

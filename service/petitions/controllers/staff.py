@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, route
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
-from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, FromQuery, QueryParameter, RequestBody
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_307_TEMPORARY_REDIRECT
 from litestar.types import Guard
@@ -26,7 +25,7 @@ from service.auth.guards import staff
 from service.auth.principals import StaffPrincipal
 from service.exports import EXPORT_OPT, NO_STORE, ListExport
 from service.http import cursor as cursor_codec
-from service.http.generated import as_handler
+from service.http.declared import Call, route_of
 from service.http.preconditions import with_etag
 from service.petitions import views
 from service.petitions.controllers.files import petition_upload
@@ -175,26 +174,6 @@ class StaffPetitionController(Controller):
         export = petition_export(settings, request.user, listing.filters, listing.sort, locale)
         return await list_export.start(export, {"filters": listing.filters, "sort": listing.sort})
 
-    @get("/dashboard", guards=[ANY_STAFF], summary="Counts by status, kind, category, unit...")
-    async def dashboard(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        read_session: ReadSession,
-        kind: FromQuery[PetitionKind | None] = None,
-        category: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        unit_code: Annotated[str | None, QueryParameter(max_length=16)] = None,
-        created_from: FromQuery[datetime | None] = None,
-        created_to: FromQuery[datetime | None] = None,
-    ) -> Dashboard:
-        filters = views.PetitionFilter(
-            kind=kind,
-            category=category,
-            unit_code=unit_code,
-            created_from=created_from,
-            created_to=created_to,
-        )
-        return await views.dashboard(read_session, request.user, filters)
-
     @get(
         "/{petition_id:uuid}/evidence/{evidence_id:uuid}/download",
         guards=[ANY_STAFF],
@@ -213,6 +192,30 @@ class StaffPetitionController(Controller):
             db_session, object_store, petition, evidence_id, request.user
         )
         return Redirect(path=url, status_code=HTTP_307_TEMPORARY_REDIRECT)
+
+
+# The dashboard's filters, by the name of their PetitionFilter field (each may be left out).
+DASHBOARD_FILTERS: dict[str, Any] = {
+    "kind": Annotated[PetitionKind | None, QueryParameter()],
+    "category": Annotated[str | None, QueryParameter(max_length=64)],
+    "unit_code": Annotated[str | None, QueryParameter(max_length=16)],
+    "created_from": Annotated[datetime | None, QueryParameter()],
+    "created_to": Annotated[datetime | None, QueryParameter()],
+}
+
+
+@route_of(
+    StaffPetitionController,
+    "/dashboard",
+    "Counts by status, kind, category, unit...",
+    session="read_session",
+    guards=[ANY_STAFF],
+    extra=DASHBOARD_FILTERS,
+    defaults=dict.fromkeys(DASHBOARD_FILTERS),
+)
+async def dashboard(call: Call) -> Dashboard:
+    filters = views.PetitionFilter(**call.extra)
+    return await views.dashboard(call.session, call.viewer, filters)
 
 
 @dataclass(frozen=True)
@@ -243,39 +246,27 @@ class ReadCall:
         return self.request.user
 
 
-def _read_handler(read: PetitionRead) -> HTTPRouteHandler:
-    async def handle(self: Controller, **kwargs: Any) -> Any:
-        call = ReadCall(
-            request=kwargs["request"],
-            session=kwargs["db_session"],
-            settings=kwargs["settings"],
-            petition=kwargs["petition"],
-            data=kwargs.get("data"),
-        )
-        return await read.show(call)
+def _declare_read(read: PetitionRead) -> None:
+    """The read as a declared route of the controller: its ``show`` gets the petition the
+    controller's ``petition`` dependency found, and the settings, as a :class:`ReadCall`."""
 
-    parameters: dict[str, Any] = {
-        "request": Request[StaffPrincipal, Any, Any],
-        "petition": VisiblePetition,
-        **({"data": RequestBody[read.body]} if read.body else {}),  # type: ignore[misc,name-defined]
-        "db_session": NamedDependency[AsyncSession],
-        "settings": NamedDependency[Settings],
-    }
-    as_handler(
-        handle,
-        name=read.name,
-        parameters=parameters,
-        returns=read.returns,
-        owner=StaffPetitionController,
-    )
-    return route(
+    async def show(call: Call) -> Any:
+        petition, settings = call.extra["petition"], call.extra["settings"]
+        return await read.show(ReadCall(call.request, call.session, settings, petition, call.data))
+
+    route_of(
+        StaffPetitionController,
         read.path,
+        read.summary,
         http_method="POST" if read.body else "GET",
+        body=read.body,
         status_code=HTTP_200_OK,
         guards=[read.guard],
-        summary=read.summary,
         description=read.description,
-    )(handle)
+        extra={"petition": VisiblePetition, "settings": NamedDependency[Settings]},
+        name=read.name,
+        returns=read.returns,
+    )(show)
 
 
 async def _detail(call: ReadCall) -> Response[PetitionDetail]:
@@ -345,7 +336,7 @@ PETITION_READS = (
 )
 
 for _read in PETITION_READS:
-    setattr(StaffPetitionController, _read.name, _read_handler(_read))
+    _declare_read(_read)
 StaffPetitionController.add_evidence = petition_upload(  # type: ignore[attr-defined]
     StaffPetitionController,
     "/{petition_id:uuid}/evidence",

@@ -49,6 +49,14 @@ States = Annotated[list[str] | None, QueryParameter(name="state")]
 ItemTypeParam = Annotated[str | None, QueryParameter(max_length=32)]
 UnitCode = Annotated[str | None, QueryParameter(max_length=16)]
 From = Annotated[date | None, QueryParameter(name="from")]
+# A period's ``?from=&to=`` (local dates, inclusive) and the settings that place them in the
+# city's day, as a declared route's ``extra`` (``PERIOD_DEFAULTS``: both may be left out).
+PERIOD: dict[str, Any] = {
+    "settings": NamedDependency[Settings],
+    "from_": From,
+    "to": Annotated[date | None, QueryParameter()],
+}
+PERIOD_DEFAULTS: dict[str, Any] = {"from_": None, "to": None}
 
 EXPORT_DESCRIPTION = (
     "The rows the list gives for the same filters, in the caller's scope, every page of them "

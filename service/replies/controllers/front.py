@@ -5,19 +5,20 @@ the agency's drafts) and the answers' files. Its decisions are the generated act
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
-from litestar import Controller, get
+from litestar import Controller
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
 
 from service.deadlines.models import ItemKind
-from service.readonly import ReadSession
+from service.http.declared import Call, route_of
 from service.replies import views
 from service.replies.controllers.common import (
     FRONT,
+    PERIOD,
+    PERIOD_DEFAULTS,
     READERS,
-    From,
     ItemTypeParam,
     StaffRequest,
     States,
@@ -67,22 +68,6 @@ class FrontReferralController(Controller):
         guards=[FRONT],
     )
 
-    @get(
-        "/council",
-        guards=[READERS],
-        summary="Referrals escalated to the People's Council list",
-    )
-    async def council(
-        self,
-        request: StaffRequest,
-        read_session: ReadSession,
-        settings: NamedDependency[Settings],
-        from_: From = None,
-        to: FromQuery[date | None] = None,
-    ) -> list[ReferralRead]:
-        start, end = period_bounds(from_, to, settings)
-        return list(await views.council_list(read_session, request.user, start=start, end=end))
-
     detail = referral_detail_route(
         "One referral (drafts are not shown)", agency_side=False, guards=[FRONT]
     )
@@ -90,3 +75,17 @@ class FrontReferralController(Controller):
     download = attachment_download(
         "Download an attachment of a submitted answer", agency_side=False, guards=[FRONT]
     )
+
+
+@route_of(
+    FrontReferralController,
+    "/council",
+    "Referrals escalated to the People's Council list",
+    session="read_session",
+    guards=[READERS],
+    extra=PERIOD,
+    defaults=PERIOD_DEFAULTS,
+)
+async def council(call: Call) -> list[ReferralRead]:
+    start, end = period_bounds(call.extra["from_"], call.extra["to"], call.extra["settings"])
+    return list(await views.council_list(call.session, call.viewer, start=start, end=end))

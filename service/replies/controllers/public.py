@@ -4,25 +4,23 @@ scorecards."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
+from service.http.declared import Call, route_of
 from service.readonly import ReadSession
 from service.replies import views
 from service.replies.controllers.common import (
+    PERIOD,
+    PERIOD_DEFAULTS,
     READERS,
     Cursor,
-    From,
-    StaffRequest,
     UnitCode,
     check_day,
 )
 from service.replies.schemas import PublicAnswerPage, ScorecardResponse
-from service.settings import Settings
 
 
 class PublicAnswerController(Controller):
@@ -61,33 +59,34 @@ class ScorecardController(Controller):
     path = "/scorecards"
     tags = ["scorecards"]
 
-    @get(
-        "/",
-        guards=[READERS],
-        summary="Agency scorecards for referrals received in a period",
-        description=(
-            "`from` and `to` are local dates (inclusive); default: the last 30 days. A Front "
-            "officer of a ward sees the referrals of that ward only."
-        ),
+
+@route_of(
+    ScorecardController,
+    "/",
+    "Agency scorecards for referrals received in a period",
+    description=(
+        "`from` and `to` are local dates (inclusive); default: the last 30 days. A Front "
+        "officer of a ward sees the referrals of that ward only."
+    ),
+    session="read_session",
+    guards=[READERS],
+    extra={
+        **PERIOD,
+        "agency_id": Annotated[uuid.UUID | None, QueryParameter()],
+        "unit_code": UnitCode,
+    },
+    defaults={**PERIOD_DEFAULTS, "agency_id": None, "unit_code": None},
+)
+async def scorecards(call: Call) -> ScorecardResponse:
+    query = call.extra
+    check_day(query["from_"], "from")
+    check_day(query["to"], "to")
+    return await views.scorecards_of_period(
+        call.session,
+        query["settings"],
+        call.viewer,
+        first=query["from_"],
+        last=query["to"],
+        agency_id=query["agency_id"],
+        unit_code=query["unit_code"],
     )
-    async def scorecards(
-        self,
-        request: StaffRequest,
-        read_session: ReadSession,
-        settings: NamedDependency[Settings],
-        from_: From = None,
-        to: FromQuery[date | None] = None,
-        agency_id: FromQuery[uuid.UUID | None] = None,
-        unit_code: UnitCode = None,
-    ) -> ScorecardResponse:
-        check_day(from_, "from")
-        check_day(to, "to")
-        return await views.scorecards_of_period(
-            read_session,
-            settings,
-            request.user,
-            first=from_,
-            last=to,
-            agency_id=agency_id,
-            unit_code=unit_code,
-        )
