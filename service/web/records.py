@@ -1,8 +1,9 @@
 """The console's page of one record (a supervision plan, a supervision session, a draft under
 criticism, a voter meeting), declared once: its URL, its template, what it shows of the
-record, and its forms, each blank unless a refused one is given back with its errors. The
-record's forms post back to it through :meth:`RecordVisit.submitted`; its workflow actions
-(``oversight.forms.ActionForms``) call the page itself to show a refusal.
+record, and its forms, each blank unless a refused one is given back with its errors. Its
+route is :meth:`RecordPage.route`; its forms post back to it through
+:meth:`RecordVisit.submitted`; its workflow actions (``oversight.forms.ActionForms``) call
+the page itself to show a refusal.
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from litestar import Controller, get
+from litestar.handlers import HTTPRouteHandler
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.http.params import StaffRequest
-from service.web.oversight.forms import empty_form, submitted
-from service.web.pages import Form, render
+from service.http.declared import PATH_ID
+from service.http.params import DbSession, StaffRequest
+from service.web.oversight.forms import empty_form, submit
+from service.web.pages import Form, redirect, render
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -60,6 +64,18 @@ class RecordPage:
         shown = await self.shows(request, db_session, record_id, forms)
         return render(request, self.template, status_code=status, **shown, **forms)
 
+    def route(self, path: str) -> HTTPRouteHandler:
+        """A controller's ``GET path``: this page of the record the path's one
+        ``{<name>:uuid}`` parameter names."""
+        (key,) = PATH_ID.findall(path)
+
+        async def show(
+            controller: Controller, request: StaffRequest, db_session: DbSession
+        ) -> HTMXTemplate:
+            return await self(request, db_session, request.path_params[key])
+
+        return get(path)(show)
+
     def of(
         self, request: StaffRequest, db_session: AsyncSession, record_id: uuid.UUID
     ) -> RecordVisit:
@@ -89,12 +105,9 @@ class RecordVisit:
         """The page's form ``name``: ``run`` on its data, then back to the page (at
         ``anchor``) with ``flash``; refused, the page again with the form (as ``refill``
         shows it) and the refusal's status."""
-        return await submitted(
-            form,
-            run,
-            f"{self.page.url(self.record_id)}{anchor}",
-            flash,
-            lambda refused, status: self.page(
-                self.request, self.session, self.record_id, status=status, **{name: refill(refused)}
-            ),
+        form, status = await submit(form, run)
+        if status == 303:
+            return redirect(f"{self.page.url(self.record_id)}{anchor}", flash=flash)
+        return await self.page(
+            self.request, self.session, self.record_id, status=status, **{name: refill(form)}
         )

@@ -130,11 +130,7 @@ class DraftPagesController(Controller):
             return redirect(draft_url(received[0]), flash="web.criticism.received_flash")
         return await drafts_page(request, db_session, form, status_code=status)
 
-    @get("/{draft_id:uuid}")
-    async def draft(
-        self, request: StaffRequest, db_session: DbSession, draft_id: FromPath[uuid.UUID]
-    ) -> HTMXTemplate:
-        return await draft_page(request, db_session, draft_id)
+    draft = draft_page.route("/{draft_id:uuid}")
 
     @post("/{draft_id:uuid}/{part:str}", status_code=303)
     async def add(

@@ -221,11 +221,7 @@ class PlanPages(Controller):
             )
         raise NotFound(msg("http_404"))
 
-    @get("/plans/{plan_id:uuid}")
-    async def plan(
-        self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> HTMXTemplate:
-        return await plan_page(request, db_session, plan_id)
+    plan = plan_page.route("/plans/{plan_id:uuid}")
 
     @post("/plans/{plan_id:uuid}/{part:str}", status_code=303)
     async def add(

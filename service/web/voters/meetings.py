@@ -104,11 +104,7 @@ class VoterMeetingPages(Controller):
     path = "/voter-meetings"
     guards = GUARDS
 
-    @get("/meetings/{meeting_id:uuid}")
-    async def meeting(
-        self, request: StaffRequest, db_session: DbSession, meeting_id: FromPath[uuid.UUID]
-    ) -> HTMXTemplate:
-        return await meeting_page(request, db_session, meeting_id)
+    meeting = meeting_page.route("/meetings/{meeting_id:uuid}")
 
     @post("/meetings/{meeting_id:uuid}/opinions", status_code=303)
     async def add_opinion(
