@@ -44,7 +44,13 @@ from service.web import reception as reception_pages
 from service.web import referrals as referral_pages
 from service.web import voters as voter_pages
 from service.web.dashboard.cache import FiguresCache
-from service.web.pages import PRIVATE, PageRequest, page_exception_handlers, page_or_problem_handler
+from service.web.pages import (
+    PRIVATE,
+    PageRequest,
+    page_exception_handlers,
+    page_or_problem_handler,
+    provide_visit,
+)
 from service.web.sessions import CONSOLE_PATH, ConsoleSessionMiddleware
 from service.web.templating import template_config
 
@@ -72,6 +78,7 @@ def web_routers(settings: Settings) -> list[Router]:
     # ``exclude_from_auth``: the API's JWT middleware leaves the pages alone; the console's
     # own middleware authenticates them from the cookie.
     figures = FiguresCache(settings.dashboard_cache_seconds)
+    visit = {"visit": Provide(provide_visit)}
     common: dict[str, Any] = {
         "request_class": PageRequest,
         "exception_handlers": page_exception_handlers,
@@ -85,11 +92,12 @@ def web_routers(settings: Settings) -> list[Router]:
             middleware=[DefineMiddleware(ConsoleSessionMiddleware)],
             cache_control=PRIVATE,
             dependencies={
-                "figures_cache": Provide(lambda: figures, use_cache=True, sync_to_thread=False)
+                **visit,
+                "figures_cache": Provide(lambda: figures, use_cache=True, sync_to_thread=False),
             },
             **common,
         ),
-        Router(path="/", route_handlers=PORTAL_CONTROLLERS, **common),
+        Router(path="/", route_handlers=PORTAL_CONTROLLERS, dependencies=visit, **common),
     ]
 
 

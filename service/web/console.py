@@ -21,9 +21,8 @@ from service.auth.schemas import LoginRequest, PasswordChange
 from service.directory.models import AdminUnit, Agency
 from service.errors import ServiceError
 from service.ratelimit import client_address, counters_of
-from service.settings import Settings
 from service.web.forms import post_form
-from service.web.pages import Form, HTMXTemplate, redirect, render
+from service.web.pages import Form, HTMXTemplate, Visit, redirect, render
 from service.web.sessions import LOGIN_PATH, PUBLIC_OPT, new_cookie, safe_next, session_cookie
 
 _PUBLIC = {PUBLIC_OPT: True}
@@ -43,12 +42,8 @@ class ConsoleAuthController(Controller):
         )
 
     @post("/login", opt=_PUBLIC, status_code=303)
-    async def login(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-    ) -> Redirect | HTMXTemplate:
+    async def login(self, visit: Visit) -> Redirect | HTMXTemplate:
+        request = visit.request
         target = safe_next((await request.form()).get("next"))
         counters, address = counters_of(request), client_address(request)
 
@@ -56,13 +51,13 @@ class ConsoleAuthController(Controller):
             await login_limits.check(counters, address, credentials.username)
             try:
                 user, session = await auth.open_session(
-                    db_session, credentials.username, credentials.password
+                    visit.session, credentials.username, credentials.password
                 )
             except ServiceError:
                 await login_limits.record_failure(counters, address, credentials.username)
                 raise
             await login_limits.record_success(counters, address, credentials.username)
-            return redirect(target, cookies=[new_cookie(settings, user, session)])
+            return redirect(target, cookies=[new_cookie(visit.settings, user, session)])
 
         def refill(form: Form[LoginRequest], _: int) -> HTMXTemplate:
             # The password is never sent back into the page.
@@ -72,15 +67,10 @@ class ConsoleAuthController(Controller):
         return await post_form(request, LoginRequest, open_session, refill)
 
     @post("/logout", guards=[staff()], status_code=303)
-    async def logout(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-    ) -> Redirect:
-        await auth.logout(db_session, request.user)
+    async def logout(self, visit: Visit) -> Redirect:
+        await auth.logout(visit.session, visit.request.user)
         return redirect(
-            LOGIN_PATH, flash="web.logged_out", cookies=[session_cookie(settings, None)]
+            LOGIN_PATH, flash="web.logged_out", cookies=[session_cookie(visit.settings, None)]
         )
 
 
@@ -103,27 +93,24 @@ class ConsoleHomeController(Controller):
         return render(request, "console/password.html", form=Form(values={}))
 
     @post("/password", status_code=303)
-    async def change_password(
-        self,
-        request: Request[StaffPrincipal, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-    ) -> Redirect | HTMXTemplate:
+    async def change_password(self, visit: Visit) -> Redirect | HTMXTemplate:
         async def change(data: PasswordChange) -> Redirect:
             await auth.change_own_password(
-                db_session, request.user, data.current_password, data.new_password
+                visit.session, visit.request.user, data.current_password, data.new_password
             )
             # Every session of the account ended with the change, this one too.
             return redirect(
-                LOGIN_PATH, flash="web.password_changed", cookies=[session_cookie(settings, None)]
+                LOGIN_PATH,
+                flash="web.password_changed",
+                cookies=[session_cookie(visit.settings, None)],
             )
 
         def refill(form: Form[PasswordChange], _: int) -> HTMXTemplate:
             # Passwords are never sent back into the page.
             form = Form(values={}, errors=form.errors)
-            return render(request, "console/password.html", status_code=422, form=form)
+            return render(visit.request, "console/password.html", status_code=422, form=form)
 
-        return await post_form(request, PasswordChange, change, refill)
+        return await post_form(visit.request, PasswordChange, change, refill)
 
 
 controllers = [ConsoleAuthController, ConsoleHomeController]

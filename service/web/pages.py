@@ -11,6 +11,8 @@
 * :func:`read_query` — the same for a GET form (a list's filters in the query string).
 * :func:`redirect` — a 303 after a successful POST, with an optional flash message code
   shown once on the next page.
+* :class:`PageVisit` — what a page's handler works with (the request, its database session,
+  the settings), one parameter ``visit: Visit`` provided on every web route.
 
 Errors: :func:`page_error_handler` is the web routers' exception handler. A ``ServiceError``
 (404 also for "not yours", 403, 409, 412, 422) or a Litestar HTTP error renders
@@ -26,12 +28,14 @@ from typing import Any, Generic, TypeVar
 import structlog
 from litestar import Request, Response
 from litestar.datastructures import CacheControlHeader, Cookie
+from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
 from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.auth.principals import StaffPrincipal
 from service.errors import NotFound, ServiceError, Unauthenticated, pydantic_message
@@ -39,6 +43,7 @@ from service.i18n import Message, has, msg
 from service.problems import exception_handlers as api_exception_handlers
 from service.problems import http_exception_handler
 from service.request import ApiRequest
+from service.settings import Settings
 from service.web.nav import console_nav, portal_links
 from service.web.sessions import CONSOLE_PATH, login_url
 from service.web.templating import page_locale
@@ -60,6 +65,29 @@ PRIVATE = CacheControlHeader(no_store=True)
 class PageRequest(HTMXRequest, ApiRequest):
     """The web routers' request class: HTMX's (``request.htmx``) with the API's URL repair
     for raw bytes in a query string (service/request.py)."""
+
+
+@dataclass(frozen=True)
+class PageVisit:
+    """What a page's handler works with: the request, the request's database session (the
+    one the framework commits) and the settings. The web routers provide it as ``visit``
+    (:func:`provide_visit`), so a handler declares one parameter, ``visit: Visit``, rather
+    than the three."""
+
+    request: Request[Any, Any, Any]
+    session: AsyncSession
+    settings: Settings
+
+
+async def provide_visit(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+) -> PageVisit:
+    return PageVisit(request, db_session, settings)
+
+
+Visit = NamedDependency[PageVisit]
 
 
 def render_fragment(request: Request[Any, Any, Any], template: str, **context: Any) -> Markup:

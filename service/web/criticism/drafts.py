@@ -29,8 +29,9 @@ from service.directory import service as directory
 from service.directory.reference_data import HANOI
 from service.http.params import AnyRequest, DbSession, StaffRequest
 from service.readonly import ReadSession
-from service.web.oversight.forms import ActionForms, SessionSchedule, empty_form, submit, submitted
-from service.web.pages import Form, HTMXTemplate, named, read_form, redirect, render
+from service.web.oversight.forms import ActionForms, SessionSchedule, submit
+from service.web.pages import Form, HTMXTemplate, named, read_form, redirect
+from service.web.records import RecordPage
 from service.web.routes import Shown, form_page
 from service.web.voters.forms import unit_choices
 
@@ -62,33 +63,23 @@ class DraftReceive(DraftCreate):
         ]
 
 
-def draft_url(draft_id: uuid.UUID) -> str:
-    return f"{BASE}/{draft_id}"
-
-
-async def draft_page(
-    request: StaffRequest,
-    db_session: AsyncSession,
-    draft_id: uuid.UUID,
-    *,
-    status: int = 200,
-    **forms: Any,
-) -> HTMXTemplate:
-    """The draft as the officer may see it now, with ``forms`` (a failed one shows its
-    errors; the others are blank)."""
+async def _draft(
+    request: StaffRequest, db_session: AsyncSession, draft_id: uuid.UUID, _: dict[str, Any]
+) -> dict[str, Any]:
     draft = await service.load_draft(db_session, draft_id, request.user)
-    blank = {name: forms.pop(name, empty_form()) for name in ("action", "opinion", "point")}
-    return render(
-        request,
-        "console/criticism/draft.html",
-        status_code=status,
-        draft=draft_read(draft, request.user),
-        unit_name=(await directory.get_unit(db_session, draft.unit_code)).name,
-        points=await service.points_of(db_session, draft),
-        opinions=await service.opinions_of(db_session, draft),
-        sources=[OpinionSource.member_organisation, OpinionSource.expert],
-        **blank,
-    )
+    return {
+        "draft": draft_read(draft, request.user),
+        "unit_name": (await directory.get_unit(db_session, draft.unit_code)).name,
+        "points": await service.points_of(db_session, draft),
+        "opinions": await service.opinions_of(db_session, draft),
+        "sources": [OpinionSource.member_organisation, OpinionSource.expert],
+    }
+
+
+draft_page = RecordPage(
+    f"{BASE}/{{}}", "console/criticism/draft.html", ("action", "opinion", "point"), _draft
+)
+draft_url = draft_page.url
 
 
 async def _drafts(request: AnyRequest, session: AsyncSession) -> Shown:
@@ -139,11 +130,7 @@ class DraftPagesController(Controller):
             return redirect(draft_url(received[0]), flash="web.criticism.received_flash")
         return await drafts_page(request, db_session, form, status_code=status)
 
-    @get("/{draft_id:uuid}")
-    async def draft(
-        self, request: StaffRequest, db_session: DbSession, draft_id: FromPath[uuid.UUID]
-    ) -> HTMXTemplate:
-        return await draft_page(request, db_session, draft_id)
+    draft = draft_page.route("/{draft_id:uuid}")
 
     @post("/{draft_id:uuid}/{part:str}", status_code=303)
     async def add(
@@ -160,14 +147,8 @@ class DraftPagesController(Controller):
         async def run(data: Any) -> None:
             await create(db_session, request.user, draft_id, data)
 
-        return await submitted(
-            form,
-            run,
-            draft_url(draft_id),
-            "web.oversight.done",
-            lambda form, status: draft_page(
-                request, db_session, draft_id, status=status, **{name: form}
-            ),
+        return await draft_page.of(request, db_session, draft_id).submitted(
+            form, run, name=name, flash="web.oversight.done"
         )
 
 

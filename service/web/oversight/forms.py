@@ -62,21 +62,6 @@ async def submit(form: Form[M], call: Callable[[M], Awaitable[Any]]) -> tuple[Fo
     return form, 303
 
 
-async def submitted(
-    form: Form[M],
-    run: Callable[[M], Awaitable[Any]],
-    done: str,
-    flash: str,
-    again: Callable[[Form[M], int], Awaitable[HTMXTemplate]],
-) -> Redirect | HTMXTemplate:
-    """A form's answer: ``submit`` it; once done, go to ``done`` with the ``flash`` message;
-    refused, ``again(form, status)`` is the page shown again with the form's errors."""
-    form, status = await submit(form, run)
-    if status == 303:
-        return redirect(done, flash=flash)
-    return await again(form, status)
-
-
 Page = Callable[..., Awaitable[HTMXTemplate]]
 
 

@@ -44,7 +44,6 @@ from service.web.oversight.forms import (
     empty_form,
     if_match,
     submit,
-    submitted,
 )
 from service.web.oversight.plan_forms import (
     MemberRoleForm,
@@ -60,25 +59,15 @@ from service.web.oversight.plan_forms import (
     without,
 )
 from service.web.pages import Form, named, read_form, redirect, render
+from service.web.records import RecordPage
 
 BASE = "/console/oversight"
 M = TypeVar("M", bound=BaseModel)
 
 
-def plan_url(plan_id: uuid.UUID) -> str:
-    return f"{BASE}/plans/{plan_id}"
-
-
-async def plan_page(
-    request: StaffRequest,
-    db_session: AsyncSession,
-    plan_id: uuid.UUID,
-    *,
-    status: int = 200,
-    **forms: Any,
-) -> HTMXTemplate:
-    """The plan as the viewer may see it now, with ``forms`` (a failed one shows its errors;
-    the others are blank)."""
+async def _plan(
+    request: StaffRequest, db_session: AsyncSession, plan_id: uuid.UUID, forms: dict[str, Any]
+) -> dict[str, Any]:
     plan, plan_access = await oversight.load_plan(db_session, plan_id, request.user)
     view = await present_plan(db_session, plan, request.user)
     found, access = await oversight.list_sessions(db_session, plan_id, request.user)
@@ -86,42 +75,41 @@ async def plan_page(
         await rec_service.get_recommendation_view(db_session, rec.id, request.user)
         for rec in await rec_service.list_plan_recommendations(db_session, plan_id, request.user)
     ]
-    blank: dict[str, Any] = {
-        name: forms.pop(name, empty_form())
-        for name in ("action", "schedule", "finding", "recommendation")
-    }
-    # a new member is an ordinary member unless the form says otherwise
-    blank["member"] = forms.pop("member", None) or Form(values={"role": PlanRole.member.value})
     editor = oversight.may_edit_plan(plan, plan_access, request.user)
     may_edit = editor and oversight.may_edit_fields(plan)
     may_roster = editor and oversight.may_edit_roster(plan)
-    edit = forms.pop("edit", None) or Form(values=edit_values(view))
-    return render(
-        request,
-        "console/oversight/plan.html",
-        status_code=status,
-        plan=view,
-        sessions=found,
-        may_schedule=access.runs_sessions or access.manages,
-        findings=await rec_service.list_findings(db_session, plan_id, request.user),
-        recommendations=[view for view, _ in recommendations],
+    return {
+        "plan": view,
+        "sessions": found,
+        "may_schedule": access.runs_sessions or access.manages,
+        "findings": await rec_service.list_findings(db_session, plan_id, request.user),
+        "recommendations": [view for view, _ in recommendations],
         # the workflow actions; editing a draft is the API's PATCH, not a button here
-        rec_actions={
+        "rec_actions": {
             view.id: [action for action in allowed if action in RECOMMENDATION_ROUTES]
             for view, allowed in recommendations
         },
-        modes=list(SessionMode),
-        agency_options=[(str(agency.id), agency.name) for agency in view.agencies],
-        may_edit=may_edit,
-        may_roster=may_roster,
-        edit=edit,
-        choices=await plan_choices(db_session, request.user) if may_edit else {},
-        forms_of_plan=list(PlanForm),
-        plan_roles=list(PlanRole),
-        candidates=(await member_options(db_session, view, request.user) if may_roster else []),
-        **blank,
-        **forms,
-    )
+        "modes": list(SessionMode),
+        "agency_options": [(str(agency.id), agency.name) for agency in view.agencies],
+        "may_edit": may_edit,
+        "may_roster": may_roster,
+        "edit": forms.pop("edit", None) or Form(values=edit_values(view)),
+        "choices": await plan_choices(db_session, request.user) if may_edit else {},
+        "forms_of_plan": list(PlanForm),
+        "plan_roles": list(PlanRole),
+        "candidates": (await member_options(db_session, view, request.user) if may_roster else []),
+        # a new member is an ordinary member unless the form says otherwise
+        "member": forms.pop("member", None) or Form(values={"role": PlanRole.member.value}),
+    }
+
+
+plan_page = RecordPage(
+    f"{BASE}/plans/{{}}",
+    "console/oversight/plan.html",
+    ("action", "schedule", "finding", "recommendation"),
+    _plan,
+)
+plan_url = plan_page.url
 
 
 async def plans_page(
@@ -199,14 +187,8 @@ class PlanPages(Controller):
         async def run(data: PlanEditForm) -> None:
             await _update(request, db_session, plan_id, form, data)
 
-        return await submitted(
-            form,
-            run,
-            plan_url(plan_id),
-            "web.oversight.plan_saved",
-            lambda form, status: plan_page(
-                request, db_session, plan_id, status=status, edit=by_field(form)
-            ),
+        return await plan_page.of(request, db_session, plan_id).submitted(
+            form, run, name="edit", flash="web.oversight.plan_saved", refill=by_field
         )
 
     @post("/plans/{plan_id:uuid}/members", status_code=303)
@@ -239,11 +221,7 @@ class PlanPages(Controller):
             )
         raise NotFound(msg("http_404"))
 
-    @get("/plans/{plan_id:uuid}")
-    async def plan(
-        self, request: StaffRequest, plan_id: FromPath[uuid.UUID], db_session: DbSession
-    ) -> HTMXTemplate:
-        return await plan_page(request, db_session, plan_id)
+    plan = plan_page.route("/plans/{plan_id:uuid}")
 
     @post("/plans/{plan_id:uuid}/{part:str}", status_code=303)
     async def add(
@@ -259,14 +237,8 @@ class PlanPages(Controller):
         async def run(data: Any) -> None:
             await create(db_session, plan_id, data, request.user)
 
-        return await submitted(
-            await read_form(request, schema),
-            run,
-            plan_url(plan_id),
-            f"web.oversight.{name}_saved",
-            lambda form, status: plan_page(
-                request, db_session, plan_id, status=status, **{name: form}
-            ),
+        return await plan_page.of(request, db_session, plan_id).submitted(
+            await read_form(request, schema), run, name=name, flash=f"web.oversight.{name}_saved"
         )
 
 
@@ -312,14 +284,13 @@ async def _change_roster(
         view = await _plan_read(request, db_session, plan_id)
         await _update(request, db_session, plan_id, form, PlanUpdate(members=members(view, data)))
 
-    return await submitted(
+    return await plan_page.of(request, db_session, plan_id).submitted(
         form,
         run,
-        f"{plan_url(plan_id)}#members",
-        "web.oversight.members_saved",
-        lambda form, status: plan_page(
-            request, db_session, plan_id, status=status, member=member_errors(form)
-        ),
+        name="member",
+        flash="web.oversight.members_saved",
+        anchor="#members",
+        refill=member_errors,
     )
 
 

@@ -55,9 +55,10 @@ from service.oversight.service import evidence as evidence_service
 from service.oversight.service import log as log_service
 from service.settings import Settings
 from service.storage.store import ObjectStore
-from service.web.oversight.forms import ActionForms, empty_form, is_htmx, submit, submitted
+from service.web.oversight.forms import ActionForms, empty_form, is_htmx, submit
 from service.web.oversight.plans import BASE
 from service.web.pages import Form, read_form, redirect, render
+from service.web.records import RecordPage
 from service.web.templating import page_locale
 from service.web.uploads import FORM_OVERHEAD_BYTES, FORM_UPLOAD_MAX_BODY, form_file
 
@@ -67,16 +68,11 @@ ENTRY_FORM_TEMPLATE = "console/oversight/_entry_form.html"
 # which every attendee must see an entry.
 RECONNECT_MS = 500
 LOG_PAGE = 1000
-session_url = f"{BASE}/sessions/{{}}".format
 
 
-async def session_page(
-    request: StaffRequest,
-    db_session: AsyncSession,
-    session_id: uuid.UUID,
-    status: int = 200,
-    **forms: Any,
-) -> HTMXTemplate:
+async def _session(
+    request: StaffRequest, db_session: AsyncSession, session_id: uuid.UUID, forms: dict[str, Any]
+) -> dict[str, Any]:
     supervision_session, plan, access = await oversight.load_session(
         db_session, session_id, request.user
     )
@@ -87,37 +83,37 @@ async def session_page(
     verification = None
     if view.state is SessionState.sealed:
         verification, _ = await log_service.verify_session(db_session, session_id, request.user)
-    blank: dict[str, Any] = {
-        name: forms.pop(name, empty_form())
-        for name in ("action", "entry_form", "attendance_form", "evidence_form")
-    }
     evidence = await evidence_service.list_evidence(db_session, request.user, session_id=session_id)
     # After a plain form's upload: the file just stored, with the SHA-256 the server computed.
     uploaded = forms.pop("uploaded", None)
     settings: Settings = request.app.state.settings
     form_limit = min(settings.max_upload_bytes, FORM_UPLOAD_MAX_BODY - FORM_OVERHEAD_BYTES)
-    return render(
-        request,
-        "console/oversight/session.html",
-        status_code=status,
-        session=view,
-        plan=plan,
-        is_member=access.is_member,
-        runs_sessions=access.runs_sessions,
-        attendance=await oversight.list_attendance(db_session, session_id, request.user),
-        entries=entries,
-        more_entries=more,
-        last_seq=entries[-1].seq if entries else 0,
-        evidence=evidence,
-        uploaded=next((item for item in evidence if item.evidence_id == uploaded), None),
-        max_upload_mb=form_limit // (1024 * 1024),
-        verification=verification,
-        kinds=list(EntryKind),
-        statuses=list(AttendanceStatus),
-        client_ref=uuid.uuid4().hex,
-        **blank,
-        **forms,
-    )
+    return {
+        "session": view,
+        "plan": plan,
+        "is_member": access.is_member,
+        "runs_sessions": access.runs_sessions,
+        "attendance": await oversight.list_attendance(db_session, session_id, request.user),
+        "entries": entries,
+        "more_entries": more,
+        "last_seq": entries[-1].seq if entries else 0,
+        "evidence": evidence,
+        "uploaded": next((item for item in evidence if item.evidence_id == uploaded), None),
+        "max_upload_mb": form_limit // (1024 * 1024),
+        "verification": verification,
+        "kinds": list(EntryKind),
+        "statuses": list(AttendanceStatus),
+        "client_ref": uuid.uuid4().hex,
+    }
+
+
+session_page = RecordPage(
+    f"{BASE}/sessions/{{}}",
+    "console/oversight/session.html",
+    ("action", "entry_form", "attendance_form", "evidence_form"),
+    _session,
+)
+session_url = session_page.url
 
 
 def _entry_html(request: StaffRequest, entry: LogEntry) -> str:
@@ -194,14 +190,11 @@ class SessionPages(Controller):
         async def run(data: AttendanceIn) -> None:
             await oversight.record_attendance(db_session, session_id, [data], request.user)
 
-        return await submitted(
+        return await session_page.of(request, db_session, session_id).submitted(
             await read_form(request, AttendanceIn),
             run,
-            session_url(session_id),
-            "web.oversight.attendance_saved",
-            lambda form, status: session_page(
-                request, db_session, session_id, status=status, attendance_form=form
-            ),
+            name="attendance_form",
+            flash="web.oversight.attendance_saved",
         )
 
     @post(

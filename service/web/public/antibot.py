@@ -25,13 +25,12 @@ from typing import Any, Protocol, TypeVar
 
 from litestar import Request
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import Invalid
 from service.i18n import Message, msg
 from service.ratelimit import Limit, client_address, counters_of, too_many
 from service.settings import Settings
-from service.web.pages import Form, HTMXTemplate, render
+from service.web.pages import Form, HTMXTemplate, PageVisit, render
 
 TOKEN_FIELD = "form_token"
 HONEYPOT = "website"
@@ -120,25 +119,19 @@ async def count_filing(request: Request[Any, Any, Any]) -> None:
 @dataclass(frozen=True)
 class GuardedPage:
     """The page of a guarded form: ``template`` with the form, a fresh token and what
-    ``context`` gives (from the session and the page's own arguments)."""
+    ``context`` gives (from the visit's session and the page's own arguments)."""
 
     template: str
     context: Callable[..., Awaitable[dict[str, Any]]]
 
     async def render(
-        self,
-        request: Request[Any, Any, Any],
-        session: AsyncSession,
-        settings: Settings,
-        form: Form[Any],
-        status_code: int = 200,
-        **arguments: Any,
+        self, visit: PageVisit, form: Form[Any], status_code: int = 200, **arguments: Any
     ) -> HTMXTemplate:
         return render(
-            request,
+            visit.request,
             self.template,
             status_code=status_code,
             form=form,
-            token=issue_token(settings),
-            **await self.context(session, **arguments),
+            token=issue_token(visit.settings),
+            **await self.context(visit.session, **arguments),
         )

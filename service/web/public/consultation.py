@@ -24,7 +24,7 @@ from service.i18n import msg
 from service.readonly import ReadSession
 from service.settings import Settings
 from service.web.forms import post_form
-from service.web.pages import Form, HTMXTemplate, redirect, render
+from service.web.pages import Form, HTMXTemplate, PageVisit, Visit, redirect, render
 
 PATH = "/gop-y-du-thao"
 Code = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9][A-Za-z0-9./-]{1,39}$")]
@@ -63,25 +63,20 @@ class ConsultationController(Controller):
         code: Code,
     ) -> HTMXTemplate:
         found = await service.public_draft(read_session, code)
-        return await PAGE.render(request, read_session, settings, Form(values={}), draft=found)
+        reading = PageVisit(request, read_session, settings)
+        return await PAGE.render(reading, Form(values={}), draft=found)
 
     @post("/{code:str}", status_code=303)
-    async def comment(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        code: Code,
-    ) -> Response[Any]:
-        found = await service.public_draft(db_session, code)
-        await antibot.count_filing(request)
+    async def comment(self, visit: Visit, code: Code) -> Response[Any]:
+        found = await service.public_draft(visit.session, code)
+        await antibot.count_filing(visit.request)
 
         async def send(data: PublicComment) -> Response[Any]:
-            antibot.check_form(settings, data, msg("web.portal.form_refused"))
-            await service.comment(db_session, code, data)
+            antibot.check_form(visit.settings, data, msg("web.portal.form_refused"))
+            await service.comment(visit.session, code, data)
             return redirect(f"{PATH}/{code}", flash="web.consultation.thanks")
 
         def refill(form: Form[PublicComment], _: int) -> Awaitable[HTMXTemplate]:
-            return PAGE.render(request, db_session, settings, form, status_code=422, draft=found)
+            return PAGE.render(visit, form, status_code=422, draft=found)
 
-        return await post_form(request, PublicComment, send, refill)
+        return await post_form(visit.request, PublicComment, send, refill)

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from pydantic import ValidationError
@@ -40,7 +40,7 @@ from service.petitions.views import tracking_view
 from service.settings import Settings
 from service.storage.sniff import ALLOWED_TYPES, EXTENSIONS
 from service.storage.store import ObjectStore
-from service.web.pages import PRIVATE, Form, HTMXTemplate, read_form
+from service.web.pages import PRIVATE, Form, HTMXTemplate, Visit, read_form
 from service.web.public.receipts import PORTAL_CLIENT, Receipt, file_once
 from service.web.public.reference import place_names
 
@@ -182,45 +182,36 @@ class FilingController(Controller):
     path = PATH
 
     @get("/")
-    async def form(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-    ) -> HTMXTemplate:
-        return await PAGE.render(request, db_session, settings, Form(values={}))
+    async def form(self, visit: Visit) -> HTMXTemplate:
+        return await PAGE.render(visit, Form(values={}))
 
     @post("/", request_max_body_size=MAX_FORM_BYTES, status_code=303)
-    async def file(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        object_store: NamedDependency[ObjectStore],
-    ) -> Response[Any]:
-        await antibot.count_filing(request)
-        form = await read_form(request, PetitionForm)
+    async def file(self, visit: Visit, object_store: NamedDependency[ObjectStore]) -> Response[Any]:
+        await antibot.count_filing(visit.request)
+        form = await read_form(visit.request, PetitionForm)
         files = [
             item
-            for item in (await request.form()).getall(EVIDENCE, [])
+            for item in (await visit.request.form()).getall(EVIDENCE, [])
             if isinstance(item, UploadFile) and item.filename
         ]
         try:
-            filled, nonce = antibot.check_form(settings, form.data, msg("petition_fields_invalid"))
+            filled, nonce = antibot.check_form(
+                visit.settings, form.data, msg("petition_fields_invalid")
+            )
             data = petition_create(filled)
             if len(files) > MAX_FILES:
                 raise Invalid(msg("web.portal.too_many_files", max_files=MAX_FILES), field=EVIDENCE)
 
             async def create() -> tuple[int, dict[str, Any], uuid.UUID | None]:
                 petition, secret = await intake.file_petition(
-                    db_session, settings, PORTAL_CLIENT, data
+                    visit.session, visit.settings, PORTAL_CLIENT, data
                 )
-                await _attach(db_session, settings, object_store, petition, files)
-                return 201, intake.created_response(settings, petition, secret), petition.id
+                await _attach(visit.session, visit.settings, object_store, petition, files)
+                return 201, intake.created_response(visit.settings, petition, secret), petition.id
 
             stored = await file_once(
-                db_session,
-                settings,
+                visit.session,
+                visit.settings,
                 nonce=nonce,
                 endpoint=ENDPOINT,
                 body={
@@ -230,19 +221,15 @@ class FilingController(Controller):
                 create=create,
             )
         except ServiceError as exc:
-            return await PAGE.render(
-                request, db_session, settings, refused(form, exc), status_code=422
-            )
+            return await PAGE.render(visit, refused(form, exc), status_code=422)
         return RECEIPT.show(
-            settings, str(stored.body["tracking_code"]), str(stored.body["tracking_secret"])
+            visit.settings, str(stored.body["tracking_code"]), str(stored.body["tracking_secret"])
         )
 
     @get("/bien-nhan", cache_control=PRIVATE)
-    async def receipt(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
-    ) -> HTMXTemplate:
+    async def receipt(self, visit: Visit) -> HTMXTemplate:
         async def find(code: str, secret: str) -> Any:
-            petition = await citizen.find_for_citizen(db_session, code, secret)
-            return await tracking_view(db_session, petition)
+            petition = await citizen.find_for_citizen(visit.session, code, secret)
+            return await tracking_view(visit.session, petition)
 
-        return await RECEIPT.page(request, find)
+        return await RECEIPT.page(visit.request, find)

@@ -13,8 +13,7 @@ import uuid
 from collections.abc import Awaitable
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, Response, get, post
 from litestar.params import QueryParameter
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,9 +23,8 @@ from service.errors import Invalid, pydantic_message
 from service.i18n import msg
 from service.reception import service
 from service.reception.schemas import BookingCreate
-from service.settings import Settings
 from service.web.forms import post_form
-from service.web.pages import PRIVATE, Form, HTMXTemplate, redirect
+from service.web.pages import PRIVATE, Form, HTMXTemplate, Visit, redirect
 from service.web.public.receipts import Receipt, file_once
 from service.web.public.reference import place_names
 
@@ -94,93 +92,68 @@ class ReceptionPortalController(Controller):
 
     @get("/")
     async def form(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        lich: Annotated[str | None, QueryParameter(max_length=36)] = None,
+        self, visit: Visit, lich: Annotated[str | None, QueryParameter(max_length=36)] = None
     ) -> HTMXTemplate:
         schedule_id = _schedule_id(lich)
         return await PAGE.render(
-            request,
-            db_session,
-            settings,
-            Form(values={"schedule_id": lich or ""}),
-            schedule_id=schedule_id,
+            visit, Form(values={"schedule_id": lich or ""}), schedule_id=schedule_id
         )
 
     @post("/", status_code=303)
-    async def book(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-    ) -> Response[Any]:
-        await antibot.count_filing(request)
+    async def book(self, visit: Visit) -> Response[Any]:
+        await antibot.count_filing(visit.request)
 
         async def book(form: BookingForm) -> Response[Any]:
-            filled, nonce = antibot.check_form(settings, form, msg("reception.booking_invalid"))
+            filled, nonce = antibot.check_form(
+                visit.settings, form, msg("reception.booking_invalid")
+            )
             data = booking_create(filled)
 
             async def create() -> tuple[int, dict[str, Any], uuid.UUID | None]:
-                booked = await service.book(db_session, settings, data)
+                booked = await service.book(visit.session, visit.settings, data)
                 return 201, {"code": booked.booking.code, "secret": booked.secret}, None
 
             # A form sent twice (a double click, a reload) books once: the second answer is
             # the first one's receipt.
             stored = await file_once(
-                db_session,
-                settings,
+                visit.session,
+                visit.settings,
                 nonce=nonce,
                 endpoint=ENDPOINT,
                 body=data.model_dump(mode="json"),
                 create=create,
             )
-            return RECEIPT.show(settings, str(stored.body["code"]), str(stored.body["secret"]))
+            return RECEIPT.show(
+                visit.settings, str(stored.body["code"]), str(stored.body["secret"])
+            )
 
         def refill(form: Form[BookingForm], status: int) -> Awaitable[HTMXTemplate]:
             schedule_id = _schedule_id(str(form.values.get("schedule_id") or ""))
-            return PAGE.render(request, db_session, settings, form, status, schedule_id=schedule_id)
+            return PAGE.render(visit, form, status, schedule_id=schedule_id)
 
-        return await post_form(request, BookingForm, book, refill)
+        return await post_form(visit.request, BookingForm, book, refill)
 
     @get("/bien-nhan", cache_control=PRIVATE)
-    async def receipt(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-    ) -> HTMXTemplate:
+    async def receipt(self, visit: Visit) -> HTMXTemplate:
         async def find(code: str, secret: str) -> Any:
-            booking = await service.find_for_citizen(db_session, code, secret)
-            return service.citizen_view(settings, booking)
+            booking = await service.find_for_citizen(visit.session, code, secret)
+            return service.citizen_view(visit.settings, booking)
 
-        return await RECEIPT.page(request, find)
+        return await RECEIPT.page(visit.request, find)
 
     @post("/huy", status_code=303)
-    async def cancel(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-    ) -> Response[Any]:
+    async def cancel(self, visit: Visit) -> Response[Any]:
 
         async def cancel(data: CancelForm) -> Response[Any]:
             if not data.code or not data.secret:
                 raise Invalid(msg("reception.booking_not_found"), field="code")
-            booking = await service.find_for_citizen(db_session, data.code, data.secret, lock=True)
-            await service.cancel(db_session, booking)
+            booking = await service.find_for_citizen(
+                visit.session, data.code, data.secret, lock=True
+            )
+            await service.cancel(visit.session, booking)
             return redirect(PATH, flash="web.reception.cancelled")
 
         def refill(form: Form[CancelForm], status: int) -> Awaitable[HTMXTemplate]:
-            return PAGE.render(
-                request,
-                db_session,
-                settings,
-                Form(values={}),
-                status,
-                schedule_id=None,
-                cancel_form=form,
-            )
+            return PAGE.render(visit, Form(values={}), status, schedule_id=None, cancel_form=form)
 
-        return await post_form(request, CancelForm, cancel, refill)
+        return await post_form(visit.request, CancelForm, cancel, refill)

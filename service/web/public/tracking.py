@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from pydantic import BaseModel, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,10 +32,18 @@ from service.petitions.schemas import (
     RatingRequest,
 )
 from service.petitions.views import tracking_view
-from service.settings import Settings
 from service.text import Text, text_field
 from service.web.forms import post_form
-from service.web.pages import PRIVATE, Form, HTMXTemplate, named, redirect, render
+from service.web.pages import (
+    PRIVATE,
+    Form,
+    HTMXTemplate,
+    PageVisit,
+    Visit,
+    named,
+    redirect,
+    render,
+)
 from service.web.public.citizen import credentials_cookie, forget, read_credentials
 
 PATH = "/tra-cuu"
@@ -121,50 +128,40 @@ class TrackingController(Controller):
         return render(request, "portal/track_form.html", form=Form(values=values))
 
     @post("/", status_code=303)
-    async def lookup(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-    ) -> Response[Any]:
+    async def lookup(self, visit: Visit) -> Response[Any]:
         async def open_page(lookup: TrackingLookup) -> Response[Any]:
-            petition = await citizen_petition(request, lookup.code, db_session, lookup.secret)
+            petition = await citizen_petition(
+                visit.request, lookup.code, visit.session, lookup.secret
+            )
             cookie = credentials_cookie(
-                settings, COOKIE, PATH, petition.tracking_code, lookup.secret
+                visit.settings, COOKIE, PATH, petition.tracking_code, lookup.secret
             )
             return redirect(_page_path(petition.tracking_code), cookies=[cookie])
 
         def refill(form: Form[TrackingLookup], status: int) -> HTMXTemplate:
-            return render(request, "portal/track_form.html", form=form, status_code=status)
+            return render(visit.request, "portal/track_form.html", form=form, status_code=status)
 
-        return await post_form(request, TrackingLookup, open_page, refill)
+        return await post_form(visit.request, TrackingLookup, open_page, refill)
 
     @post("/thoat", status_code=303)
     async def leave(self) -> Response[Any]:
         """Forget the code and secret on this browser (a shared computer)."""
         return redirect(PATH, flash="web.portal.track_left", cookies=[forget(COOKIE, PATH)])
 
-    async def _petition(
-        self, request: Request[Any, Any, Any], code: str, session: AsyncSession
-    ) -> Petition | None:
+    async def _petition(self, visit: PageVisit, code: str) -> Petition | None:
         """The petition of the cookie's code and secret, if they name ``code``."""
-        credentials = read_credentials(request, COOKIE)
+        credentials = read_credentials(visit.request, COOKIE)
         if credentials is None or credentials[0] != code.strip().upper():
             return None
-        return await citizen_petition(request, credentials[0], session, credentials[1])
+        return await citizen_petition(visit.request, credentials[0], visit.session, credentials[1])
 
     async def _page(
-        self,
-        request: Request[Any, Any, Any],
-        session: AsyncSession,
-        petition: Petition,
-        status_code: int = 200,
-        **forms: Form[Any],
+        self, visit: PageVisit, petition: Petition, status_code: int = 200, **forms: Form[Any]
     ) -> HTMXTemplate:
-        view = await tracking_view(session, petition)
+        view = await tracking_view(visit.session, petition)
         empty = Form[Any](values={})
         return render(
-            request,
+            visit.request,
             "portal/track.html",
             status_code=status_code,
             view=view,
@@ -181,62 +178,44 @@ class TrackingController(Controller):
         )
 
     @get("/{code:str}")
-    async def track(
-        self,
-        request: Request[Any, Any, Any],
-        code: FromPath[str],
-        db_session: NamedDependency[AsyncSession],
-    ) -> Response[Any]:
-        petition = await self._petition(request, code, db_session)
+    async def track(self, visit: Visit, code: FromPath[str]) -> Response[Any]:
+        petition = await self._petition(visit, code)
         if petition is None:
             return redirect(f"{PATH}?ma={code[:64]}")
-        return await self._page(request, db_session, petition)
+        return await self._page(visit, petition)
 
     async def _act(
         self,
-        request: Request[Any, Any, Any],
+        visit: PageVisit,
         code: str,
-        session: AsyncSession,
         action: CitizenAction,
         form_key: str,
         target: uuid.UUID | None = None,
     ) -> Response[Any]:
         """One citizen action from its form: the API's schema, the API's service, back to
         the tracking page (or the page with the refusal next to the form)."""
-        petition = await self._petition(request, code, session)
+        petition = await self._petition(visit, code)
         if petition is None:
             return redirect(f"{PATH}?ma={code[:64]}")
 
         async def run(data: BaseModel) -> Response[Any]:
-            await action.run(session, petition, data, target)
+            await action.run(visit.session, petition, data, target)
             return redirect(_page_path(petition.tracking_code), flash=action.flash)
 
         def refill(form: Form[BaseModel], status: int) -> Awaitable[HTMXTemplate]:
-            return self._page(request, session, petition, status, **{form_key: form})
+            return self._page(visit, petition, status, **{form_key: form})
 
-        return await post_form(request, action.schema, run, refill)
+        return await post_form(visit.request, action.schema, run, refill)
 
     @post("/{code:str}/cau-hoi/{question_id:uuid}", status_code=303)
     async def answer(
-        self,
-        request: Request[Any, Any, Any],
-        code: FromPath[str],
-        question_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
+        self, visit: Visit, code: FromPath[str], question_id: FromPath[uuid.UUID]
     ) -> Response[Any]:
-        return await self._act(
-            request, code, db_session, ANSWER, f"q-{question_id}", target=question_id
-        )
+        return await self._act(visit, code, ANSWER, f"q-{question_id}", target=question_id)
 
     @post("/{code:str}/{action:str}", status_code=303)
-    async def act(
-        self,
-        request: Request[Any, Any, Any],
-        code: FromPath[str],
-        action: FromPath[str],
-        db_session: NamedDependency[AsyncSession],
-    ) -> Response[Any]:
+    async def act(self, visit: Visit, code: FromPath[str], action: FromPath[str]) -> Response[Any]:
         """Adding information (``bo-sung``), rating the answer (``danh-gia``) and stopping
         or restarting the notices (``nhan-thong-bao``)."""
         chosen = named(ACTIONS, action)
-        return await self._act(request, code, db_session, chosen, chosen.form_key)
+        return await self._act(visit, code, chosen, chosen.form_key)

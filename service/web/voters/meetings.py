@@ -20,8 +20,9 @@ from service.voters import service as voters
 from service.voters.controllers import IMPORT, IMPORT_ACTIONS
 from service.voters.models import ImportState, VoterImport
 from service.voters.schemas import ImportRead, OpinionCreate
-from service.web.oversight.forms import ActionForms, empty_form, is_htmx, submitted
+from service.web.oversight.forms import ActionForms, empty_form, is_htmx
 from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
+from service.web.records import RecordPage
 from service.web.templating import page_locale
 from service.web.uploads import form_file
 from service.web.voters.forms import (
@@ -34,37 +35,28 @@ from service.web.voters.sessions import BASE, GUARDS
 PROGRESS = "console/voters/_import_progress.html"
 
 
-def meeting_url(meeting_id: uuid.UUID) -> str:
-    return f"{BASE}/meetings/{meeting_id}"
-
-
 def import_url(import_id: uuid.UUID) -> str:
     return f"{BASE}/imports/{import_id}"
 
 
-async def meeting_page(
-    request: StaffRequest,
-    db_session: AsyncSession,
-    meeting_id: uuid.UUID,
-    *,
-    status: int = 200,
-    **forms: Any,
-) -> HTMXTemplate:
+async def _meeting(
+    request: StaffRequest, db_session: AsyncSession, meeting_id: uuid.UUID, _: dict[str, Any]
+) -> dict[str, Any]:
     meeting = await voters.load_meeting(db_session, meeting_id, request.user)
     council_session = await voters.load_council_session(
         db_session, meeting.council_session_id, request.user
     )
-    blank = {name: forms.pop(name, empty_form()) for name in ("opinion", "upload")}
-    return render(
-        request,
-        "console/voters/meeting.html",
-        status_code=status,
-        meeting=meeting,
-        council_session=council_session,
-        unit_names=dict(await unit_choices(db_session, request.user)),
-        opinions=await voters.list_meeting_opinions(db_session, meeting_id, request.user),
-        **blank,
-    )
+    return {
+        "meeting": meeting,
+        "council_session": council_session,
+        "unit_names": dict(await unit_choices(db_session, request.user)),
+        "opinions": await voters.list_meeting_opinions(db_session, meeting_id, request.user),
+    }
+
+
+meeting_page = RecordPage(
+    f"{BASE}/meetings/{{}}", "console/voters/meeting.html", ("opinion", "upload"), _meeting
+)
 
 
 def sheet_rows(found: VoterImport, read: ImportRead) -> list[dict[str, Any]]:
@@ -112,11 +104,7 @@ class VoterMeetingPages(Controller):
     path = "/voter-meetings"
     guards = GUARDS
 
-    @get("/meetings/{meeting_id:uuid}")
-    async def meeting(
-        self, request: StaffRequest, db_session: DbSession, meeting_id: FromPath[uuid.UUID]
-    ) -> HTMXTemplate:
-        return await meeting_page(request, db_session, meeting_id)
+    meeting = meeting_page.route("/meetings/{meeting_id:uuid}")
 
     @post("/meetings/{meeting_id:uuid}/opinions", status_code=303)
     async def add_opinion(
@@ -125,14 +113,12 @@ class VoterMeetingPages(Controller):
         async def run(data: OpinionCreate) -> None:
             await voters.add_opinion(db_session, meeting_id, data, request.user)
 
-        return await submitted(
+        return await meeting_page.of(request, db_session, meeting_id).submitted(
             await read_form(request, OpinionCreate),
             run,
-            f"{meeting_url(meeting_id)}#opinions",
-            "web.voters.opinion_added",
-            lambda form, status: meeting_page(
-                request, db_session, meeting_id, status=status, opinion=form
-            ),
+            name="opinion",
+            flash="web.voters.opinion_added",
+            anchor="#opinions",
         )
 
     @post(

@@ -29,8 +29,9 @@ from service.voters.models import (
 )
 from service.voters.schemas import CouncilSessionCreate
 from service.voters.spreadsheet import template_xlsx
-from service.web.oversight.forms import ActionForms, empty_form
+from service.web.oversight.forms import ActionForms
 from service.web.pages import Form, HTMXTemplate, read_form, redirect, render
+from service.web.records import RecordPage
 from service.web.voters.forms import (
     MeetingForm,
     MergeForm,
@@ -54,10 +55,6 @@ Compiled = tuple[VoterRecommendation, CouncilSession]
 
 def _version(found: Compiled) -> int:
     return found[0].version
-
-
-def session_url(session_id: uuid.UUID) -> str:
-    return f"{BASE}/{session_id}"
 
 
 async def sessions_page(
@@ -84,19 +81,11 @@ async def sessions_page(
     )
 
 
-async def session_page(
-    request: StaffRequest,
-    db_session: AsyncSession,
-    session_id: uuid.UUID,
-    *,
-    status: int = 200,
-    picked: list[uuid.UUID] | None = None,
-    refer_id: uuid.UUID | None = None,
-    **forms: Any,
-) -> HTMXTemplate:
-    """The session as the viewer may see it now, with ``forms`` (a failed one shows its
-    errors; the others are blank). ``picked``: the opinions ticked (a suggestion chosen);
-    ``refer_id``: the recommendation whose referral form came back with errors."""
+async def _session(
+    request: StaffRequest, db_session: AsyncSession, session_id: uuid.UUID, forms: dict[str, Any]
+) -> dict[str, Any]:
+    """``forms`` may also give ``picked``, the opinions ticked (a suggestion chosen), and
+    ``refer_id``, the recommendation whose referral form came back with errors."""
     council_session = await voters.load_council_session(db_session, session_id, request.user)
     manages = voters.manages_session(request.user, council_session)
     meetings = await voters.list_meetings(db_session, session_id, request.user)
@@ -107,34 +96,35 @@ async def session_page(
     actions = {
         rec.id: voters.recommendation_actions(rec, request.user, council_session) for rec in recs
     }
-    blank = {name: forms.pop(name, empty_form()) for name in ("compile", "refer")}
-    compiled = blank["compile"]
-    ticked = compiled.values.get("opinion_ids") or [str(item) for item in picked or []]
-    return render(
-        request,
-        "console/voters/session.html",
-        status_code=status,
-        council_session=council_session,
-        manages=manages,
-        meetings=meetings,
-        unit_names=dict(units),
-        open_opinions=[o for o in opinions if o.recommendation_id is None],
-        ticked=[ticked] if isinstance(ticked, str) else ticked,
-        suggestions=(await voters.suggestions(db_session, session_id, request.user))
+    picked = forms.pop("picked", None)
+    ticked = forms["compile"].values.get("opinion_ids") or [str(item) for item in picked or []]
+    return {
+        "council_session": council_session,
+        "manages": manages,
+        "meetings": meetings,
+        "unit_names": dict(units),
+        "open_opinions": [o for o in opinions if o.recommendation_id is None],
+        "ticked": [ticked] if isinstance(ticked, str) else ticked,
+        "suggestions": (await voters.suggestions(db_session, session_id, request.user))
         if manages
         else [],
-        recommendations=reads,
-        actions=actions,
+        "recommendations": reads,
+        "actions": actions,
         # the recommendations the ticked opinions may join (their versions: hidden fields)
-        into=[(str(r.id), r.title) for r in reads if "merge" in actions[r.id]],
-        agencies=await agency_choices(db_session, request.user),
-        refer_id=refer_id,
-        meeting=forms.pop("meeting", None)
+        "into": [(str(r.id), r.title) for r in reads if "merge" in actions[r.id]],
+        "agencies": await agency_choices(db_session, request.user),
+        "refer_id": forms.pop("refer_id", None),
+        "meeting": forms.pop("meeting", None)
         or Form(values={"unit_code": request.user.unit_code or ""}),
-        units=meeting_units(units, council_session),
-        timings=list(MeetingTiming),
-        **blank,
-    )
+        "units": meeting_units(units, council_session),
+        "timings": list(MeetingTiming),
+    }
+
+
+session_page = RecordPage(
+    f"{BASE}/{{}}", "console/voters/session.html", ("compile", "refer"), _session
+)
+session_url = session_page.url
 
 
 class VoterSessionPages(Controller):
