@@ -22,7 +22,6 @@ from service.http.declared import Call, Show, route_of
 from service.http.params import Cursor
 from service.i18n import msg
 from service.ratelimit import AddressFailures, Limit, address_failures
-from service.settings import Settings
 from service.storage.store import ObjectStore
 
 # Failed look-ups of a verification code per client address.
@@ -57,9 +56,6 @@ class ReportController(Controller):
         return await service.verify_copy(db_session, code, verify_failures)
 
 
-SETTINGS = {"settings": NamedDependency[Settings]}
-
-
 def queue_render(path: str, summary: str, **options: Any) -> Callable[[Show], Show]:
     """A route that queues a render (a new report, a retry, a new version): who may ask,
     and the 202 it answers with (:func:`accepted`)."""
@@ -70,7 +66,6 @@ def queue_render(path: str, summary: str, **options: Any) -> Callable[[Show], Sh
         http_method="POST",
         status_code=HTTP_202_ACCEPTED,
         guards=[REQUEST],
-        extra=SETTINGS,
         **options,
     )
 
@@ -105,8 +100,7 @@ async def accepted(call: Call, report: Report) -> Response[ReportRead]:
     ),
 )
 async def create(call: Call) -> Response[ReportRead]:
-    settings = call.extra["settings"]
-    report = await service.request_report(call.session, settings, call.viewer, call.data)
+    report = await service.request_report(call.session, call.settings, call.viewer, call.data)
     return await accepted(call, report)
 
 
@@ -149,11 +143,11 @@ async def get_report(call: Call) -> ReportRead:
     "/{report_id:uuid}/download",
     "Redirect to a short-lived download URL of the issued PDF",
     status_code=HTTP_307_TEMPORARY_REDIRECT,
-    extra={**SETTINGS, "object_store": NamedDependency[ObjectStore]},
+    extra={"object_store": NamedDependency[ObjectStore]},
 )
 async def download(call: Call) -> Redirect:
     url = await service.download_url(
-        call.session, call.extra["settings"], call.extra["object_store"], call.viewer, call.id
+        call.session, call.settings, call.extra["object_store"], call.viewer, call.id
     )
     return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)
 
@@ -168,8 +162,7 @@ async def retry(call: Call) -> Response[ReportRead]:
     "Make a new version from today's data (the issued version stays as it is)",
 )
 async def regenerate(call: Call) -> Response[ReportRead]:
-    settings = call.extra["settings"]
-    report = await service.regenerate_report(call.session, settings, call.viewer, call.id)
+    report = await service.regenerate_report(call.session, call.settings, call.viewer, call.id)
     return await accepted(call, report)
 
 

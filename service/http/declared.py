@@ -26,6 +26,7 @@ from service.auth.principals import StaffPrincipal
 from service.http.generated import as_handler
 from service.http.params import Cursor, DbSession, PageLimit, StaffRequest
 from service.http.preconditions import IfMatch
+from service.settings import Settings
 
 Show = TypeVar("Show", bound=Callable[..., Awaitable[Any]])
 
@@ -35,12 +36,14 @@ Show = TypeVar("Show", bound=Callable[..., Awaitable[Any]])
 
 @dataclass(frozen=True)
 class Call:
-    """What a declared handler's ``show`` gets: the caller, the session, the id the path
-    names (``path_id``; None for a path naming none), the request body and the route's
-    ``extra`` dependencies by name."""
+    """What a declared handler's ``show`` gets: the caller, the session, the settings (as an
+    action's :class:`service.http.actions.ActionCall` does), the id the path names
+    (``path_id``; None for a path naming none), the request body and the route's ``extra``
+    dependencies by name."""
 
     request: StaffRequest
     session: AsyncSession
+    settings: Settings
     path_id: uuid.UUID | None
     data: Any
     extra: Mapping[str, Any]
@@ -111,6 +114,7 @@ def _route_handler(owner: type[Controller], declared: DeclaredRoute) -> HTTPRout
         call = Call(
             request=kwargs["request"],
             session=kwargs[declared.session],
+            settings=kwargs["settings"],
             path_id=kwargs[id_names[0]] if id_names else None,
             data=kwargs.get("data"),
             extra={name: kwargs[name] for name in declared.extra},
@@ -122,6 +126,7 @@ def _route_handler(owner: type[Controller], declared: DeclaredRoute) -> HTTPRout
         **{id_name: FromPath[uuid.UUID] for id_name in id_names},
         **({"data": RequestBody[declared.body]} if declared.body else {}),  # type: ignore[misc,name-defined]
         declared.session: DbSession,  # ``read_session`` is injected by name, as the same type
+        "settings": NamedDependency[Settings],
         **declared.extra,
     }
     as_handler(

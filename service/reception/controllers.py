@@ -166,7 +166,6 @@ class StaffReceptionController(Controller):
     guards = [FRONT]
 
 
-SETTINGS: dict[str, Any] = {"settings": NamedDependency[Settings]}
 SINCE = Annotated[datetime | None, QueryParameter()]
 
 
@@ -188,7 +187,6 @@ async def create_schedule(call: Call) -> ScheduleRead:
     "/staff/bookings",
     "Bookings of my unit (all at city level), by slot",
     **listing(
-        needs=SETTINGS,
         status=Annotated[list[BookingStatus] | None, QueryParameter()],
         since=SINCE,
     ),
@@ -203,8 +201,7 @@ async def bookings(call: Call) -> BookingPage:
         cursor=query["cursor"],
         limit=query["limit"],
     )
-    settings = query["settings"]
-    items = [await service.staff_view(call.session, settings, row) for row in rows]
+    items = [await service.staff_view(call.session, call.settings, row) for row in rows]
     return BookingPage(items=items, next_cursor=next_cursor)
 
 
@@ -212,12 +209,11 @@ async def bookings(call: Call) -> BookingPage:
     StaffReceptionController,
     "/staff/bookings/{booking_id:uuid}",
     "One booking (ETag: its version)",
-    extra=SETTINGS,
     opt={"problems": (404,)},
 )
 async def booking(call: Call) -> Response[BookingRead]:
     row = await service.load_visible(call.session, call.id, call.viewer, lock=False)
-    body = await service.staff_view(call.session, call.extra["settings"], row)
+    body = await service.staff_view(call.session, call.settings, row)
     return Response(body, headers={"ETag": etag(row.version)})
 
 

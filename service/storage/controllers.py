@@ -169,7 +169,7 @@ async def get_evidence(call: Call) -> EvidenceRead:
     f"{EVIDENCE}/download",
     "Redirect to a short-lived download URL (logged as a download)",
     status_code=HTTP_307_TEMPORARY_REDIRECT,
-    extra={"evidence": NamedDependency[Evidence], "settings": NamedDependency[Settings], **STORE},
+    extra={"evidence": NamedDependency[Evidence], **STORE},
 )
 async def download(call: Call) -> Redirect:
     url = await service.download_url(
@@ -177,7 +177,7 @@ async def download(call: Call) -> Redirect:
         call.extra["object_store"],
         call.extra["evidence"],
         call.viewer,
-        ttl=call.extra["settings"].download_url_ttl_seconds,
+        ttl=call.settings.download_url_ttl_seconds,
     )
     return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)
 

@@ -231,7 +231,7 @@ async def view(call: Call) -> EvidenceItem:
     "/{evidence_id:uuid}/download",
     "Redirect to a short-lived download URL (logged in the chain of custody)",
     status_code=HTTP_307_TEMPORARY_REDIRECT,
-    extra={"settings": NamedDependency[Settings], **STORE},
+    extra=STORE,
 )
 async def download(call: Call) -> Redirect:
     url = await evidence_service.evidence_download_url(
@@ -239,7 +239,7 @@ async def download(call: Call) -> Redirect:
         call.extra["object_store"],
         call.id,
         call.viewer,
-        ttl=call.extra["settings"].download_url_ttl_seconds,
+        ttl=call.settings.download_url_ttl_seconds,
     )
     return Redirect(url, status_code=HTTP_307_TEMPORARY_REDIRECT)
 

@@ -251,8 +251,10 @@ def _declare_read(read: PetitionRead) -> None:
     controller's ``petition`` dependency found, and the settings, as a :class:`ReadCall`."""
 
     async def show(call: Call) -> Any:
-        petition, settings = call.extra["petition"], call.extra["settings"]
-        return await read.show(ReadCall(call.request, call.session, settings, petition, call.data))
+        petition = call.extra["petition"]
+        return await read.show(
+            ReadCall(call.request, call.session, call.settings, petition, call.data)
+        )
 
     route_of(
         StaffPetitionController,
@@ -263,7 +265,7 @@ def _declare_read(read: PetitionRead) -> None:
         status_code=HTTP_200_OK,
         guards=[read.guard],
         description=read.description,
-        extra={"petition": VisiblePetition, "settings": NamedDependency[Settings]},
+        extra={"petition": VisiblePetition},
         name=read.name,
         returns=read.returns,
     )(show)

@@ -49,10 +49,9 @@ States = Annotated[list[str] | None, QueryParameter(name="state")]
 ItemTypeParam = Annotated[str | None, QueryParameter(max_length=32)]
 UnitCode = Annotated[str | None, QueryParameter(max_length=16)]
 From = Annotated[date | None, QueryParameter(name="from")]
-# A period's ``?from=&to=`` (local dates, inclusive) and the settings that place them in the
-# city's day, as a declared route's ``extra`` (``PERIOD_DEFAULTS``: both may be left out).
+# A period's ``?from=&to=`` (local dates, inclusive), as a declared route's ``extra``
+# (``PERIOD_DEFAULTS``: both may be left out); ``call.settings`` places them in the city's day.
 PERIOD: dict[str, Any] = {
-    "settings": NamedDependency[Settings],
     "from_": From,
     "to": Annotated[date | None, QueryParameter()],
 }

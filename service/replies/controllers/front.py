@@ -87,5 +87,5 @@ class FrontReferralController(Controller):
     defaults=PERIOD_DEFAULTS,
 )
 async def council(call: Call) -> list[ReferralRead]:
-    start, end = period_bounds(call.extra["from_"], call.extra["to"], call.extra["settings"])
+    start, end = period_bounds(call.extra["from_"], call.extra["to"], call.settings)
     return list(await views.council_list(call.session, call.viewer, start=start, end=end))

@@ -83,7 +83,7 @@ async def scorecards(call: Call) -> ScorecardResponse:
     check_day(query["to"], "to")
     return await views.scorecards_of_period(
         call.session,
-        query["settings"],
+        call.settings,
         call.viewer,
         first=query["from_"],
         last=query["to"],
